@@ -1,0 +1,76 @@
+/**
+ * Turns a context item into the message bytes that go into the buffer, with pi's exact shapes:
+ * `message` entries forward their `message` value byte for byte; summaries and custom messages are
+ * built the way pi's createCompactionSummaryMessage / createBranchSummaryMessage / createCustomMessage
+ * build them (timestamps through `new Date(iso).getTime()`).
+ */
+import { MessageFlag, MessageKind, roleCode } from "../../src/buffer-layout.js";
+import type { ContextItem } from "../transcript/active-branch.js";
+import { RecordFlag } from "../transcript/entry-record.js";
+import type { RangeReader } from "./range-reader.js";
+
+export interface MaterializedMessage {
+  kind: number;
+  role: number;
+  /** buffer-layout MessageFlag bits */
+  flags: number;
+  sourceLine: number;
+  /** UTF-8 JSON of the message. */
+  bytes: Uint8Array;
+  /** Token count; filled in by the caller. */
+  tokens: number;
+  /** The parsed message, for counting (null until parsed). */
+  parsed: unknown;
+}
+
+function toMillis(timestamp: unknown): number {
+  return new Date(timestamp as string).getTime();
+}
+
+function synthesize(item: ContextItem, entry: Record<string, unknown>): Record<string, unknown> {
+  const timestamp = toMillis(entry.timestamp);
+  switch (item.kind) {
+    case MessageKind.compactionSummary:
+      return { role: "compactionSummary", summary: entry.summary, tokensBefore: entry.tokensBefore, timestamp };
+    case MessageKind.branchSummary:
+      return { role: "branchSummary", summary: entry.summary, fromId: entry.fromId, timestamp };
+    default:
+      return {
+        role: "custom",
+        customType: entry.customType,
+        content: entry.content,
+        display: entry.display,
+        details: entry.details,
+        timestamp,
+      };
+  }
+}
+
+export function materialize(item: ContextItem, reader: RangeReader): MaterializedMessage {
+  const record = item.record;
+  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
+  const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, tokens: 0 };
+
+  if (item.kind === MessageKind.entry && !(record.flags & RecordFlag.reserialize)) {
+    const bytes = reader.read(record.offset + record.valueStart, record.offset + record.valueEnd);
+    return { ...base, bytes, parsed: null };
+  }
+
+  const line = reader.read(record.offset, record.offset + record.length);
+  const entry = JSON.parse(line.toString("utf8")) as Record<string, unknown>;
+  let message: Record<string, unknown>;
+  if (item.kind === MessageKind.entry) {
+    message = entry.message as Record<string, unknown>;
+    if (record.flags & RecordFlag.hookMessage) message.role = "custom";
+  } else {
+    message = synthesize(item, entry);
+    if (Number.isNaN(message.timestamp)) base.flags |= MessageFlag.nanTimestamp;
+  }
+  return { ...base, role: roleCode(message.role), bytes: Buffer.from(JSON.stringify(message)), parsed: message };
+}
+
+/** The parsed message, parsing the forwarded bytes on first use. */
+export function parsedMessage(m: MaterializedMessage): unknown {
+  if (m.parsed === null) m.parsed = JSON.parse(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length).toString("utf8"));
+  return m.parsed;
+}

@@ -1,0 +1,41 @@
+/**
+ * Reads the byte ranges of the entries that reach the context back from the open transcript.
+ *
+ * Builds walk the context newest-first, so ranges arrive in falling file order; reading a window
+ * that ends at the requested range turns thousands of small preads into a few large sequential ones.
+ * The fd stays open for the whole build, so a transcript replaced by rename is still read whole from
+ * the old inode; a transcript truncated under us shows up as a short read and fails the build.
+ */
+import { readSync } from "node:fs";
+import { Errors } from "../../src/errors.js";
+
+const WINDOW_BYTES = 4 * 1024 * 1024;
+
+export class RangeReader {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {}
+
+  /** Bytes `[start, end)` of the file. The result may share memory with other results. */
+  read(start: number, end: number): Buffer {
+    const windowEnd = this.windowStart + this.window.length;
+    if (start >= this.windowStart && end <= windowEnd) {
+      return this.window.subarray(start - this.windowStart, end - this.windowStart);
+    }
+    const from = Math.max(0, Math.min(start, end - WINDOW_BYTES));
+    const buffer = Buffer.allocUnsafe(end - from);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(this.fd, buffer, filled, buffer.length - filled, from + filled);
+      if (n === 0) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+      filled += n; // short reads just loop
+    }
+    this.window = buffer;
+    this.windowStart = from;
+    return buffer.subarray(start - from, end - from);
+  }
+}

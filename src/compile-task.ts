@@ -1,0 +1,24 @@
+/**
+ * The plain-data job the main thread sends to a worker: what to compile and how. Built from the public
+ * {@link BuildOptions} by `normalizeBuildOptions`; kept free of functions so it crosses threads as is.
+ */
+import type { TokenizerName } from "../native-free-workers/tokenize/token-counter.js";
+
+export interface CompileTask {
+  /** Absolute path of the transcript. */
+  transcript: string;
+  /** Absolute path of the workspace whose bootstrap files form the system prompt, or null for none. */
+  workspaceDir: string | null;
+  /** Token budget for system prompt + messages, or null for no limit. */
+  budget: number | null;
+  tokenizer: TokenizerName;
+  bootstrap: {
+    maxCharsPerFile: number;
+    maxCharsTotal: number;
+    minCharsLeft: number;
+    runKind: "default" | "heartbeat" | "cron" | "subagent";
+  };
+  maxLineBytes: number;
+  chunkBytes: number;
+  maxDiagnostics: number;
+}

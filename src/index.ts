@@ -1,0 +1,13 @@
+/**
+ * ctxc — a worker-thread context compiler for AI-agent gateways. The public API, all of it.
+ */
+export { createCompiler } from "./compiler.js";
+export type { Compiler, CompilerOptions, CompilerStats } from "./compiler.js";
+export { decodeContext, CompiledContext } from "./decode-context.js";
+export type { AgentMessage, ContextTokens, MessageInfo } from "./decode-context.js";
+export type { BuildOptions, RunKind, TokenizerName } from "./options.js";
+export { DEFAULTS } from "./options.js";
+export { CtxcError } from "./errors.js";
+export type { CtxcErrorCode } from "./errors.js";
+export type { ContextMeta, Diagnostic, DiagnosticCode } from "./buffer-layout.js";
+export { LAYOUT_VERSION } from "./buffer-layout.js";

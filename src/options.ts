@@ -1,0 +1,103 @@
+/**
+ * Public options and their defaults, validated in one place for the API and the CLI alike.
+ */
+import { resolve } from "node:path";
+import type { CompileTask } from "./compile-task.js";
+import { Errors } from "./errors.js";
+import type { TokenizerName } from "../native-free-workers/tokenize/token-counter.js";
+
+export type { TokenizerName };
+
+/** Which OpenClaw run the bootstrap files are for (it decides which workspace files are read). */
+export type RunKind = CompileTask["bootstrap"]["runKind"];
+
+export const TOKENIZERS: readonly TokenizerName[] = ["o200k_base", "cl100k_base", "estimate"];
+export const RUN_KINDS: readonly RunKind[] = ["default", "heartbeat", "cron", "subagent"];
+
+/** Options of one build. */
+export interface BuildOptions {
+  /** Path of the session transcript (pi session format JSONL). */
+  transcript: string;
+  /** Workspace directory whose bootstrap files (AGENTS.md, SOUL.md, …) form the system prompt. */
+  workspaceDir?: string;
+  /**
+   * Token budget for system prompt + messages. Omitted or null: nothing is dropped and `messages`
+   * equals pi's `buildSessionContext(...).messages`.
+   */
+  budget?: number | null;
+  /** Tokenizer for the counts. Default: the compiler's (`o200k_base`). */
+  tokenizer?: TokenizerName;
+  /** OpenClaw run kind: `default`, `heartbeat` (lightweight: HEARTBEAT.md only), `cron`, `subagent`. Default `default`. */
+  runKind?: RunKind;
+  /** Per-file cap on bootstrap file characters (OpenClaw's bootstrapMaxChars). Default 12,000. */
+  bootstrapMaxChars?: number;
+  /** Cap on all bootstrap characters together (OpenClaw's bootstrapTotalMaxChars). Default 60,000. */
+  bootstrapTotalMaxChars?: number;
+  /** Lines longer than this many bytes are skipped with a LINE_TOO_LONG diagnostic. Default 256 MiB. */
+  maxLineBytes?: number;
+  /** At most this many diagnostics are listed (all are counted). Default 1,000. */
+  maxDiagnostics?: number;
+  /** Cancels the build (queued or running); it then rejects with code ABORTED. */
+  signal?: AbortSignal;
+  /** Rejects with code TIMEOUT when the build takes longer. */
+  timeoutMs?: number;
+}
+
+export const DEFAULTS = {
+  tokenizer: "o200k_base" as TokenizerName,
+  bootstrapMaxChars: 12_000,
+  bootstrapTotalMaxChars: 60_000,
+  bootstrapMinCharsLeft: 64,
+  maxLineBytes: 256 * 1024 * 1024,
+  chunkBytes: 64 * 1024,
+  maxDiagnostics: 1_000,
+} as const;
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw Errors.invalidOption(name, `expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function validateTokenizer(value: unknown): TokenizerName {
+  if (!TOKENIZERS.includes(value as TokenizerName)) {
+    throw Errors.invalidOption("tokenizer", `expected one of ${TOKENIZERS.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return value as TokenizerName;
+}
+
+/** Validates build options and turns them into the plain task a worker runs. */
+export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: TokenizerName = DEFAULTS.tokenizer): CompileTask {
+  if (typeof options !== "object" || options === null) throw Errors.invalidOption("options", "expected an object");
+  if (typeof options.transcript !== "string" || options.transcript === "") {
+    throw Errors.invalidOption("transcript", "expected a file path");
+  }
+  if (options.workspaceDir !== undefined && typeof options.workspaceDir !== "string") {
+    throw Errors.invalidOption("workspaceDir", "expected a directory path");
+  }
+  const budget = options.budget === undefined || options.budget === null ? null : options.budget;
+  if (budget !== null && (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0)) {
+    throw Errors.invalidOption("budget", `expected a non-negative integer or null, got ${JSON.stringify(budget)}`);
+  }
+  const runKind = options.runKind ?? "default";
+  if (!RUN_KINDS.includes(runKind)) {
+    throw Errors.invalidOption("runKind", `expected one of ${RUN_KINDS.join(", ")}, got ${JSON.stringify(runKind)}`);
+  }
+  return {
+    transcript: resolve(options.transcript),
+    workspaceDir: options.workspaceDir === undefined ? null : resolve(options.workspaceDir),
+    budget,
+    tokenizer: validateTokenizer(options.tokenizer ?? defaultTokenizer),
+    bootstrap: {
+      maxCharsPerFile: positiveInteger("bootstrapMaxChars", options.bootstrapMaxChars, DEFAULTS.bootstrapMaxChars),
+      maxCharsTotal: positiveInteger("bootstrapTotalMaxChars", options.bootstrapTotalMaxChars, DEFAULTS.bootstrapTotalMaxChars),
+      minCharsLeft: DEFAULTS.bootstrapMinCharsLeft,
+      runKind,
+    },
+    maxLineBytes: positiveInteger("maxLineBytes", options.maxLineBytes, DEFAULTS.maxLineBytes),
+    chunkBytes: DEFAULTS.chunkBytes,
+    maxDiagnostics: positiveInteger("maxDiagnostics", options.maxDiagnostics, DEFAULTS.maxDiagnostics),
+  };
+}
