@@ -1,23 +1,27 @@
 /**
- * One build, start to finish, inside a worker: read and index the transcript, resolve the active
- * branch, build the system prompt, fit the budget while counting tokens, encode the buffer.
- * Runs in-process too (tests, the CLI's --no-pool fallback); it only needs a file path and options.
+ * One build inside a worker, as an async generator that yields between chunks and between messages,
+ * so the worker can pause a long build and serve another agent's (see compile-worker.ts).
+ *
+ * Steps: check the session's saved state against the file (append? or rebuild, and why), read and
+ * index only the bytes after the saved end, resolve the active branch, build the system prompt, fit
+ * the budget while counting tokens newest-first (reusing cached counts), encode the one buffer.
  */
 import { closeSync, constants, fstatSync, openSync, type Stats } from "node:fs";
 import { HeaderFlag, type ContextMeta } from "../src/buffer-layout.js";
 import type { CompileTask } from "../src/compile-task.js";
 import { CtxcError, Errors } from "../src/errors.js";
-import { fitBudget } from "./assemble/fit-budget.js";
 import { encodeContext } from "./assemble/encode-context.js";
+import { fitBudget } from "./assemble/fit-budget.js";
 import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
 import { RangeReader } from "./assemble/range-reader.js";
 import { buildSystemPrompt } from "./bootstrap/system-prompt.js";
+import type { SessionCache } from "./session/session-cache.js";
+import { SessionState, type RebuildReason } from "./session/session-state.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter } from "./tokenize/token-counter.js";
 import { resolveActiveBranch } from "./transcript/active-branch.js";
 import { DiagnosticLog } from "./transcript/diagnostics.js";
-import { readLines } from "./transcript/line-reader.js";
-import { TranscriptIndex } from "./transcript/transcript-index.js";
+import { LineReader } from "./transcript/line-reader.js";
 
 function fileKind(stats: Stats): string {
   if (stats.isDirectory()) return "directory";
@@ -46,7 +50,29 @@ export function openTranscript(path: string): { fd: number; stats: Stats } {
   return { fd, stats };
 }
 
-export async function compile(task: CompileTask): Promise<ArrayBuffer> {
+/** Per-build facts reported in the META section (`meta.build`) and summed by `compiler.stats()`. */
+export interface BuildReport {
+  /** Why the build started from scratch, or null for a warm (append-only) build. */
+  rebuilt: RebuildReason | null;
+  /** Transcript bytes read and parsed by this build (only the appended part on a warm build). */
+  bytesParsed: number;
+  /** Messages tokenized by this build (cached counts are reused). */
+  messagesTokenized: number;
+  /** Tokens counted by this build. */
+  tokensCounted: number;
+  /** Approximate bytes of session state this worker holds after the build. */
+  cacheBytes: number;
+  /** Sessions this worker holds. */
+  cachedSessions: number;
+}
+
+/** Yields while another build of the same transcript is reading it on this worker. */
+async function* acquire(state: SessionState, jobId: number): AsyncGenerator<void, void> {
+  while (state.owner !== null && state.owner !== jobId) yield;
+  state.owner = jobId;
+}
+
+export async function* compileSteps(task: CompileTask, sessions: SessionCache, jobId: number): AsyncGenerator<void, ArrayBuffer> {
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const lap = (stage: string) => {
@@ -55,32 +81,78 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
     mark = now;
   };
 
-  const diagnostics = new DiagnosticLog(task.maxDiagnostics);
-  const index = new TranscriptIndex(diagnostics);
-  const { fd, stats } = openTranscript(task.transcript);
+  let opened: { fd: number; stats: Stats };
   try {
-    let read;
-    try {
-      read = readLines(
-        fd,
-        0,
-        1,
-        { chunkBytes: task.chunkBytes, maxLineBytes: task.maxLineBytes, until: stats.size },
-        {
-          onLine: (bytes, offset, lineNo) => index.ingestLine(bytes, offset, lineNo),
-          onOversize: (offset, lineNo, length) =>
-            diagnostics.add(
-              "LINE_TOO_LONG",
-              lineNo,
-              offset,
-              `line of ${length} bytes exceeds maxLineBytes (${task.maxLineBytes}); skipped`,
-            ),
+    opened = openTranscript(task.transcript);
+  } catch (err) {
+    sessions.delete(task.transcript); // gone or no longer a file: whatever comes back there is new
+    throw err;
+  }
+  const { fd, stats } = opened;
+  let state: SessionState | undefined;
+  try {
+    // 1. Continue from the saved state, or start over and say why.
+    let rebuilt: RebuildReason | null = null;
+    state = sessions.get(task.transcript);
+    if (state) {
+      yield* acquire(state, jobId);
+      rebuilt = state.verify(fd, stats);
+      if (rebuilt) {
+        state.owner = null;
+        sessions.delete(task.transcript);
+        state = undefined;
+      }
+    } else {
+      rebuilt = "cold";
+    }
+    if (!state) {
+      state = new SessionState(task.transcript, stats, task.maxDiagnostics);
+      state.owner = jobId;
+      sessions.set(state);
+    }
+    if (state.tokenizer !== task.tokenizer) {
+      if (state.tokenizer !== "" && rebuilt === null) rebuilt = "tokenizer";
+      state.resetTokens(task.tokenizer);
+    }
+
+    // 2. Read and index the appended bytes (all of them on a cold build).
+    const diagnostics = new DiagnosticLog(task.maxDiagnostics);
+    const session = state;
+    const startedAt = session.end;
+    const reader = new LineReader(
+      fd,
+      session.end,
+      session.nextLineNo,
+      { chunkBytes: task.chunkBytes, maxLineBytes: task.maxLineBytes, until: stats.size },
+      {
+        onLine: (bytes, offset, lineNo) => {
+          session.index.ingestLine(bytes, offset, lineNo);
+          session.end = offset + bytes.length + 1;
+          session.nextLineNo = lineNo + 1;
         },
-      );
+        onOversize: (offset, lineNo, length) => {
+          session.parseDiagnostics.add(
+            "LINE_TOO_LONG",
+            lineNo,
+            offset,
+            `line of ${length} bytes exceeds maxLineBytes (${task.maxLineBytes}); skipped`,
+          );
+          session.end = offset + length + 1;
+          session.nextLineNo = lineNo + 1;
+        },
+      },
+    );
+    try {
+      while (reader.step()) {
+        session.snapshot(fd); // keep the state verifiable even if this build is paused and dropped
+        yield;
+      }
     } catch (err) {
       if (err instanceof CtxcError) throw err;
       throw Errors.fromTranscriptIo(task.transcript, err as NodeJS.ErrnoException);
     }
+    session.snapshot(fd);
+    const read = reader.result();
     if (read.torn) {
       diagnostics.add(
         "TORN_TAIL",
@@ -91,9 +163,11 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
     }
     lap("readParse");
 
-    const branch = resolveActiveBranch(index, diagnostics);
+    // 3. The active branch and what it puts into the context.
+    const branch = resolveActiveBranch(session.index, diagnostics);
     lap("resolve");
 
+    // 4. System prompt from the workspace's bootstrap files.
     const counter = createTokenCounter(task.tokenizer);
     const system = task.workspaceDir
       ? await buildSystemPrompt(task.workspaceDir, task.bootstrap, diagnostics)
@@ -101,18 +175,21 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
     const systemTokens = system.text === "" ? 0 : counter.count(system.text);
     lap("bootstrap");
 
-    const reader = new RangeReader(fd, task.transcript);
+    // 5. Fit the budget, newest first, counting only what is not counted yet.
+    const rangeReader = new RangeReader(fd, task.transcript);
     const materialized: (MaterializedMessage | undefined)[] = new Array(branch.items.length);
-    let readMs = 0;
+    let messagesTokenized = 0;
+    let tokensCounted = 0;
     const measure = (i: number): number => {
-      const t0 = performance.now();
-      const m = materialize(branch.items[i]!, reader);
-      readMs += performance.now() - t0;
-      m.tokens = countMessageTokens(parsedMessage(m), counter);
-      materialized[i] = m;
-      return m.tokens;
+      const record = branch.items[i]!.record;
+      if (record.tokens >= 0) return record.tokens;
+      const m = (materialized[i] = materialize(branch.items[i]!, rangeReader));
+      record.tokens = countMessageTokens(parsedMessage(m), counter);
+      messagesTokenized++;
+      tokensCounted += record.tokens;
+      return record.tokens;
     };
-    const fit = fitBudget(branch.items, systemTokens, task.budget, measure);
+    const fit = yield* fitBudget(branch.items, systemTokens, task.budget, measure);
     if (fit.overBudget) {
       diagnostics.add(
         "BUDGET_TOO_SMALL",
@@ -121,11 +198,26 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
         `budget ${task.budget} is smaller than the system prompt and compaction summary; all other messages dropped`,
       );
     }
-    const messages = fit.kept.map((i) => materialized[i]!);
     lap("tokenize");
-    timings.readBack = readMs;
-    timings.tokenize! -= readMs;
+    const messages = fit.kept.map((i) => {
+      const m = materialized[i] ?? materialize(branch.items[i]!, rangeReader);
+      m.tokens = branch.items[i]!.record.tokens;
+      return m;
+    });
+    lap("assemble");
 
+    // 6. Encode.
+    session.owner = null;
+    sessions.trim();
+    const report: BuildReport = {
+      rebuilt,
+      bytesParsed: session.end - startedAt,
+      messagesTokenized,
+      tokensCounted,
+      cacheBytes: sessions.bytes,
+      cachedSessions: sessions.size,
+    };
+    const combined = DiagnosticLog.combine([session.parseDiagnostics, diagnostics], task.maxDiagnostics);
     const meta: ContextMeta = {
       thinkingLevel: branch.thinkingLevel,
       model: branch.model,
@@ -133,15 +225,16 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
       budget: task.budget,
       transcript: {
         path: task.transcript,
-        bytes: read.end,
-        lines: read.nextLineNo - 1,
-        entries: index.records.length,
-        sessionId: typeof index.header?.id === "string" ? index.header.id : undefined,
-        cwd: typeof index.header?.cwd === "string" ? index.header.cwd : undefined,
+        bytes: session.end,
+        lines: session.nextLineNo - 1,
+        entries: session.index.records.length,
+        sessionId: typeof session.index.header?.id === "string" ? session.index.header.id : undefined,
+        cwd: typeof session.index.header?.cwd === "string" ? session.index.header.cwd : undefined,
         leafId: branch.leafId as string | null,
       },
       bootstrapFiles: system.files,
-      diagnosticCounts: diagnostics.counts,
+      diagnosticCounts: combined.counts,
+      build: report,
       timings,
     };
     const buffer = encodeContext({
@@ -150,12 +243,13 @@ export async function compile(task: CompileTask): Promise<ArrayBuffer> {
       systemPrompt: system.text,
       systemTokens,
       messages,
-      diagnostics: diagnostics.finish(),
+      diagnostics: combined.list,
       droppedCount: fit.dropped,
       droppedTokensEstimate: fit.droppedEstimate,
     });
     return buffer;
   } finally {
+    if (state && state.owner === jobId) state.owner = null;
     closeSync(fd);
   }
 }

@@ -37,8 +37,10 @@ export const Header = {
   messageTokens: 32,
   /** u32 estimated tokens (chars/4) of the dropped messages */
   droppedTokensEstimate: 36,
+  /** f64 wall-clock time (ms since the epoch) when the worker finished the buffer: measures transfer */
+  finishedAt: 40,
   /** the section table: {@link SECTION_COUNT} × (u32 offset, u32 length) */
-  sectionTable: 40,
+  sectionTable: 48,
 } as const;
 
 /** Header flag bits. */
@@ -205,7 +207,16 @@ export interface ContextMeta {
   bootstrapFiles: { name: string; path: string; missing: boolean; chars: number; truncated: boolean }[];
   /** Counts of every diagnostic code, including those not listed. */
   diagnosticCounts: Partial<Record<DiagnosticCode, number>>;
-  /** Milliseconds spent per stage in the worker. */
+  /** What this build did: cold or warm (and why it rebuilt), how much it read and counted. */
+  build: {
+    rebuilt: "cold" | "replaced" | "truncated" | "rewritten" | "tokenizer" | null;
+    bytesParsed: number;
+    messagesTokenized: number;
+    tokensCounted: number;
+    cacheBytes: number;
+    cachedSessions: number;
+  };
+  /** Milliseconds spent per stage in the worker (readParse, resolve, bootstrap, tokenize, assemble, encode). */
   timings: Record<string, number>;
 }
 

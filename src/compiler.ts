@@ -1,44 +1,83 @@
 /**
- * The main-thread API: a pool of worker threads that compile transcripts into context buffers.
- * The main thread validates options, queues the task and decodes the header of the returned buffer;
- * reading, parsing, tokenizing and assembling all happen in the workers.
+ * The main-thread API: lanes of worker threads that compile transcripts into context buffers.
+ * The main thread validates options, routes the build to the lane holding the session's state, and
+ * decodes the header of the returned buffer; reading, parsing, tokenizing and assembling all happen
+ * in the workers. Concurrent identical builds share one job (single flight).
  */
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
 import type { ResourceLimits } from "node:worker_threads";
+import { Header } from "./buffer-layout.js";
+import type { CompileTask } from "./compile-task.js";
 import { decodeContext, type CompiledContext } from "./decode-context.js";
-import { CtxcError, Errors, isWireError } from "./errors.js";
+import { CtxcError, Errors } from "./errors.js";
+import { Lane, type Job } from "./lane.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
-import { assertWorkerBuilt, WORKER_FILE } from "./worker-file.js";
+import { assertWorkerBuilt } from "./worker-file.js";
 
-/** Options of a compiler (one worker pool). */
+/** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
-  /** Worker threads. Default: available cores − 1, at least 1 (the main thread keeps a core). */
+  /** Worker threads (lanes). Default: available cores − 1, at least 1 (the main thread keeps a core). */
   threads?: number;
   /** Default tokenizer for builds that do not name one. Default `o200k_base`. */
   tokenizer?: TokenizerName;
-  /** Builds allowed to wait for a worker; one more rejects with QUEUE_FULL. Default 1,000. */
+  /** Builds allowed to wait across all lanes; one more rejects with QUEUE_FULL. Default 1,000. */
   maxQueue?: number;
+  /**
+   * Longest stretch (ms) a build runs before the worker may serve another agent. Smaller: fairer,
+   * slightly more overhead. A single message's tokenization is not split. Default 50.
+   */
+  sliceMs?: number;
+  /** Approximate bytes of session state each worker keeps (LRU beyond). Default 256 MiB. */
+  maxCacheBytes?: number;
   /** Per-worker V8 limits; a worker exceeding them fails its build with WORKER_FAILED and is replaced. */
   resourceLimits?: ResourceLimits;
-  /** Idle workers exit after this many ms. Default: never while the compiler is open. */
-  idleTimeoutMs?: number;
+}
+
+/** Milliseconds spent per stage, summed over finished builds. */
+export interface StageTimes {
+  readParse: number;
+  resolve: number;
+  bootstrap: number;
+  tokenize: number;
+  assemble: number;
+  /** From the worker finishing the buffer to the main thread receiving it. */
+  transfer: number;
+  /** Main-thread time to open the buffer (header checks; messages decode later, on access). */
+  decode: number;
 }
 
 export interface CompilerStats {
-  /** Builds waiting for a worker. */
+  /** Builds waiting for their lane. */
   queued: number;
-  /** Builds finished, by outcome. */
-  builds: { ok: number; failed: number };
+  /** Builds running a slice right now. */
+  running: number;
+  builds: {
+    /** Finished builds that started from scratch (first build, evicted, or the file was not an append). */
+    cold: number;
+    /** Finished builds that only read the appended bytes. */
+    warm: number;
+    /** Callers that joined an identical build already under way. */
+    shared: number;
+    failed: number;
+  };
+  /** Rebuild reasons seen, by reason. */
+  rebuilt: Record<string, number>;
+  bytesParsed: number;
+  tokensCounted: number;
+  /** Session state held across workers (as last reported by each). */
+  cacheBytes: number;
+  /** Workers replaced after a crash or out-of-memory. */
+  workerFailures: number;
+  stages: StageTimes;
   threads: number;
 }
 
 export interface Compiler {
   /** Compiles one transcript (+ workspace) into a context. */
-  build(options: BuildOptions): Promise<CompiledContext>;
-  /** Pool and build counters. */
+  build(options: BuildOptions & { agentId?: string }): Promise<CompiledContext>;
+  /** Queue, build and cache counters. */
   stats(): CompilerStats;
-  /** Waits for running builds, then stops the workers. Later builds reject with COMPILER_CLOSED. */
+  /** Rejects queued builds with COMPILER_CLOSED, then stops the workers. */
   close(): Promise<void>;
 }
 
@@ -52,76 +91,174 @@ function positiveOption(name: string, value: number | undefined, fallback: numbe
   return value;
 }
 
-function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === "AbortError" || (err as { code?: string }).code === "ABORT_ERR");
+/** One build in flight, possibly awaited by several callers (single flight). */
+interface Flight {
+  job: Job;
+  lane: Lane;
+  promise: Promise<ArrayBuffer>;
+  waiters: number;
 }
 
 export function createCompiler(options: CompilerOptions = {}): Compiler {
   assertWorkerBuilt();
   const threads = positiveOption("threads", options.threads, defaultThreads());
   const maxQueue = positiveOption("maxQueue", options.maxQueue, 1_000);
+  const sliceMs = positiveOption("sliceMs", options.sliceMs, 50);
+  const maxCacheBytes = positiveOption("maxCacheBytes", options.maxCacheBytes, 256 * 1024 * 1024);
   const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
-  const pool = new Piscina({
-    filename: WORKER_FILE,
-    minThreads: threads,
-    maxThreads: threads,
-    maxQueue,
-    idleTimeout: options.idleTimeoutMs ?? Number.MAX_SAFE_INTEGER,
-    resourceLimits: options.resourceLimits,
-  });
-  const counters = { ok: 0, failed: 0 };
+  // Decoding and parsing a line needs several times its size in heap; with a heap limit, a line that
+  // cannot fit is skipped (LINE_TOO_LONG) rather than left to kill the worker with one huge allocation,
+  // which V8 may not be able to turn into a clean worker exit.
+  const heapMb = options.resourceLimits?.maxOldGenerationSizeMb;
+  const maxLineBytesForHeap = heapMb ? Math.floor((heapMb * 1024 * 1024) / 8) : Number.MAX_SAFE_INTEGER;
+  const lanes = Array.from({ length: threads }, () => new Lane({ sliceMs, maxCacheBytes, resourceLimits: options.resourceLimits }));
+  const laneOf = new Map<string, Lane>();
+  const flights = new Map<string, Flight>();
+  const cacheBytesByLane = new Map<Lane, number>();
+  const stats = {
+    builds: { cold: 0, warm: 0, shared: 0, failed: 0 },
+    rebuilt: {} as Record<string, number>,
+    bytesParsed: 0,
+    tokensCounted: 0,
+    stages: { readParse: 0, resolve: 0, bootstrap: 0, tokenize: 0, assemble: 0, transfer: 0, decode: 0 } as StageTimes,
+  };
+  let nextJobId = 1;
   let closed = false;
 
-  async function run(options: BuildOptions): Promise<CompiledContext> {
+  /** The lane holding this transcript's state; new transcripts go to the lane with the fewest. */
+  function laneFor(transcript: string): Lane {
+    let lane = laneOf.get(transcript);
+    if (!lane) {
+      lane = lanes.reduce((best, l) => (l.sessions.size < best.sessions.size ? l : best), lanes[0]!);
+      laneOf.set(transcript, lane);
+    }
+    lane.sessions.add(transcript);
+    return lane;
+  }
+
+  function startFlight(key: string, task: CompileTask, agent: string): Flight {
+    if (lanes.reduce((n, l) => n + l.queued, 0) >= maxQueue) throw Errors.queueFull(maxQueue);
+    const lane = laneFor(task.transcript);
+    let job!: Job;
+    const promise = new Promise<ArrayBuffer>((resolve, reject) => {
+      job = { id: nextJobId++, agent, task, started: false, cancelled: false, slices: 0, resolve, reject };
+    });
+    const flight: Flight = { job, lane, promise, waiters: 0 };
+    flights.set(key, flight);
+    const done = () => {
+      if (flights.get(key) === flight) flights.delete(key);
+    };
+    promise.then(done, done);
+    lane.enqueue(job);
+    return flight;
+  }
+
+  /** Waits for the flight, or rejects early on this caller's abort/timeout (the flight goes on for others). */
+  function await_(flight: Flight, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ArrayBuffer> {
+    flight.waiters++;
+    if (!signal && timeoutMs === undefined) return flight.promise;
+    return new Promise<ArrayBuffer>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (error: CtxcError) => {
+        cleanup();
+        flight.waiters--;
+        if (flight.waiters === 0) {
+          flight.job.reject(error); // nobody else waits: stop the build
+          flight.lane.cancel(flight.job);
+        }
+        reject(error);
+      };
+      const onAbort = () => leave(Errors.aborted(signal?.reason));
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      if (timeoutMs !== undefined) timer = setTimeout(() => leave(Errors.timeout(timeoutMs)), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      flight.promise.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (err: unknown) => {
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  function record(ctx: CompiledContext, lane: Lane, receivedAt: number, decodeMs: number): void {
+    const meta = ctx.meta;
+    const build = meta.build;
+    cacheBytesByLane.set(lane, build.cacheBytes);
+    if (build.rebuilt === null) stats.builds.warm++;
+    else {
+      stats.builds.cold++;
+      stats.rebuilt[build.rebuilt] = (stats.rebuilt[build.rebuilt] ?? 0) + 1;
+    }
+    stats.bytesParsed += build.bytesParsed;
+    stats.tokensCounted += build.tokensCounted;
+    for (const stage of ["readParse", "resolve", "bootstrap", "tokenize", "assemble"] as const) {
+      stats.stages[stage] += meta.timings[stage] ?? 0;
+    }
+    const finishedAt = new DataView(ctx.buffer).getFloat64(Header.finishedAt, true);
+    stats.stages.transfer += Math.max(0, receivedAt - finishedAt);
+    stats.stages.decode += decodeMs;
+  }
+
+  async function build(options: BuildOptions & { agentId?: string }): Promise<CompiledContext> {
     if (closed) throw Errors.compilerClosed();
     const task = normalizeBuildOptions(options, defaultTokenizer);
-    const signals: AbortSignal[] = [];
-    if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs !== undefined) {
-      if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) {
-        throw Errors.invalidOption("timeoutMs", `expected a positive integer, got ${options.timeoutMs}`);
-      }
-      signals.push(AbortSignal.timeout(options.timeoutMs));
-    }
-    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    if (signal?.aborted) throw abortReason(options, signal);
-    if (pool.queueSize >= maxQueue) throw Errors.queueFull(maxQueue);
-    let result: ArrayBuffer | unknown;
-    try {
-      result = await pool.run(task, { signal });
-    } catch (err) {
-      if (signal?.aborted || isAbortError(err)) throw abortReason(options, signal);
-      if (err instanceof Error && /queue.*(full|limit)/i.test(err.message)) throw Errors.queueFull(maxQueue);
-      throw Errors.workerFailed(err);
-    }
-    if (isWireError(result)) throw Errors.fromWire(result);
-    return decodeContext(result as ArrayBuffer);
+    task.maxLineBytes = Math.min(task.maxLineBytes, maxLineBytesForHeap);
+    if (options.timeoutMs !== undefined) positiveOption("timeoutMs", options.timeoutMs, 0);
+    if (options.signal?.aborted) throw Errors.aborted(options.signal.reason);
+    const key = JSON.stringify(task);
+    let flight = flights.get(key);
+    const shared = flight !== undefined;
+    flight ??= startFlight(key, task, options.agentId ?? task.transcript);
+    const buffer = await await_(flight, options.signal, options.timeoutMs);
+    const receivedAt = performance.timeOrigin + performance.now();
+    if (shared) stats.builds.shared++;
+    // A shared build's buffer is read by several views: fine, views never write to it.
+    const t0 = performance.now();
+    const ctx = decodeContext(buffer);
+    const decodeMs = performance.now() - t0;
+    if (!shared) record(ctx, flight.lane, receivedAt, decodeMs);
+    return ctx;
   }
 
   return {
     async build(options) {
       try {
-        const ctx = await run(options);
-        counters.ok++;
-        return ctx;
+        return await build(options);
       } catch (err) {
-        counters.failed++;
+        stats.builds.failed++;
         throw err instanceof CtxcError ? err : Errors.internal(err);
       }
     },
     stats() {
-      return { queued: pool.queueSize, builds: { ...counters }, threads };
+      return {
+        queued: lanes.reduce((n, l) => n + l.queued, 0),
+        running: lanes.reduce((n, l) => n + (l.load > l.queued ? 1 : 0), 0),
+        builds: { ...stats.builds },
+        rebuilt: { ...stats.rebuilt },
+        bytesParsed: stats.bytesParsed,
+        tokensCounted: stats.tokensCounted,
+        cacheBytes: [...cacheBytesByLane.values()].reduce((a, b) => a + b, 0),
+        workerFailures: lanes.reduce((n, l) => n + l.failures, 0),
+        stages: { ...stats.stages },
+        threads,
+      };
     },
     async close() {
       if (closed) return;
       closed = true;
-      await pool.close();
+      for (const flight of flights.values()) {
+        flight.job.reject(Errors.compilerClosed());
+        flight.lane.cancel(flight.job);
+      }
+      await Promise.all(lanes.map((lane) => lane.close()));
     },
   };
-}
-
-function abortReason(options: BuildOptions, signal: AbortSignal | undefined): CtxcError {
-  if (options.signal?.aborted) return Errors.aborted(options.signal.reason);
-  if (signal?.aborted && options.timeoutMs !== undefined) return Errors.timeout(options.timeoutMs);
-  return Errors.aborted(signal?.reason);
 }

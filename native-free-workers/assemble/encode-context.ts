@@ -76,6 +76,7 @@ export function encodeContext(input: EncodeInput): ArrayBuffer {
     view.setUint32(Header.sectionTable + s * 8 + 4, lengths[s]!, true);
   }
 
+  view.setFloat64(Header.finishedAt, performance.timeOrigin + performance.now(), true);
   bytes.set(meta, offsets[Section.META]!);
   bytes.set(system, offsets[Section.SYSTEM_PROMPT]!);
   bytes.set(diagnostics, offsets[Section.DIAGNOSTICS]!);

@@ -34,17 +34,21 @@ function units(items: ContextItem[], from: number): [number, number][] {
 }
 
 /**
+ * A generator: it yields after each message measured, so a long build can pause between messages.
  * @param measure token count of item `i` (called at most once per item, newest first)
  * @param budget total tokens allowed (system prompt included), or null for no limit
  */
-export function fitBudget(
+export function* fitBudget(
   items: ContextItem[],
   systemTokens: number,
   budget: number | null,
   measure: (i: number) => number,
-): FitResult {
+): Generator<void, FitResult> {
   if (budget === null) {
-    for (let i = 0; i < items.length; i++) measure(i);
+    for (let i = items.length - 1; i >= 0; i--) {
+      measure(i);
+      yield;
+    }
     return { kept: items.map((_, i) => i), dropped: 0, droppedEstimate: 0, overBudget: false };
   }
   const pinned = items.length > 0 && items[0]!.kind === MessageKind.compactionSummary ? 1 : 0;
@@ -57,7 +61,10 @@ export function fitBudget(
   for (let u = all.length - 1; u >= 0 && !overBudget; u--) {
     const [start, end] = all[u]!;
     let cost = 0;
-    for (let i = end - 1; i >= start; i--) cost += measure(i);
+    for (let i = end - 1; i >= start; i--) {
+      cost += measure(i);
+      yield;
+    }
     if (used + cost > budget) break;
     used += cost;
     firstKeptUnit = u;

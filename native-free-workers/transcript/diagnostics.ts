@@ -16,18 +16,27 @@ export class DiagnosticLog {
     if (this.list.length < this.max) this.list.push({ code, line, offset, message });
   }
 
-  /** The listed diagnostics, plus one DIAGNOSTICS_TRUNCATED entry when some were only counted. */
-  finish(): Diagnostic[] {
-    const total = Object.values(this.counts).reduce((a, b) => a + (b ?? 0), 0);
-    if (total <= this.list.length) return this.list;
-    return [
-      ...this.list,
-      {
-        code: "DIAGNOSTICS_TRUNCATED",
-        line: 0,
-        offset: 0,
-        message: `${total - this.list.length} more diagnostics were counted but not listed (see diagnosticCounts)`,
-      },
-    ];
+  /**
+   * The diagnostics of several logs in order, at most `max` listed, plus one DIAGNOSTICS_TRUNCATED
+   * entry when some were only counted; and the summed counts.
+   */
+  static combine(logs: DiagnosticLog[], max: number): { list: Diagnostic[]; counts: Partial<Record<DiagnosticCode, number>> } {
+    const counts: Partial<Record<DiagnosticCode, number>> = {};
+    let total = 0;
+    for (const log of logs) {
+      for (const [code, n] of Object.entries(log.counts) as [DiagnosticCode, number][]) {
+        counts[code] = (counts[code] ?? 0) + n;
+        total += n;
+      }
+    }
+    const list = logs.flatMap((log) => log.list).slice(0, max);
+    if (total <= list.length) return { list, counts };
+    list.push({
+      code: "DIAGNOSTICS_TRUNCATED",
+      line: 0,
+      offset: 0,
+      message: `${total - list.length} more diagnostics were counted but not listed (see diagnosticCounts)`,
+    });
+    return { list, counts };
   }
 }

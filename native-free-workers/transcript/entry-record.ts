@@ -56,4 +56,6 @@ export class EntryRecord {
    * compaction → firstKeptEntryId.
    */
   extra: unknown = undefined;
+  /** Token count of the message this entry emits, once counted (-1 until then); kept across builds. */
+  tokens = -1;
 }

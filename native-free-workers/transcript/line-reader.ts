@@ -46,7 +46,114 @@ export interface ReadLinesResult {
   torn: { offset: number; length: number; lineNo: number } | null;
 }
 
-/** Reads complete lines from `fd` starting at byte `from` (which must be a line start). */
+/**
+ * Reads complete lines from `fd` starting at byte `from` (which must be a line start), one chunk per
+ * {@link LineReader.step} call, so a build can pause between chunks and let other work run.
+ */
+export class LineReader {
+  private readonly chunk: Buffer;
+  private position: number; // file offset of chunk[0] on the next read
+  private lineStart: number; // file offset where the current (unfinished) line starts
+  private lineNo: number;
+  private bytesRead = 0;
+  // Pieces of a line that spans chunks. Copied, because `chunk` is reused.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false; // inside an oversized line: drop bytes until its `\n`
+  private finishLineAt = -1; // once past `until`: the start of the one line we still finish
+  private eof = false;
+  private finished = false;
+
+  constructor(
+    private readonly fd: number,
+    from: number,
+    firstLineNo: number,
+    private readonly options: LineReaderOptions,
+    private readonly sink: LineSink,
+  ) {
+    this.chunk = Buffer.allocUnsafe(options.chunkBytes);
+    this.position = from;
+    this.lineStart = from;
+    this.lineNo = firstLineNo;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Reads and splits one chunk. Returns false once there is nothing more to read. */
+  step(): boolean {
+    if (this.finished) return false;
+    const { options, sink, chunk } = this;
+    if (this.position >= options.until) {
+      if (this.finishLineAt === -1) this.finishLineAt = this.lineStart;
+      if (this.position === this.lineStart || this.lineStart !== this.finishLineAt) {
+        this.finished = true;
+        return false;
+      }
+    }
+    const n = readSync(this.fd, chunk, 0, chunk.length, this.position);
+    if (n === 0) {
+      this.eof = true; // a short read is not EOF: only a read of 0 bytes is
+      this.finished = true;
+      return false;
+    }
+    this.bytesRead += n;
+    let cursor = 0;
+    while (cursor < n) {
+      const nl = chunk.indexOf(10, cursor);
+      const pieceEnd = nl === -1 || nl >= n ? n : nl;
+      const pieceLength = pieceEnd - cursor;
+      if (!this.skipping && this.pendingBytes + pieceLength > options.maxLineBytes) {
+        this.skipping = true;
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
+      if (pieceEnd === n) {
+        // No newline in the rest of this chunk: keep the piece and read on.
+        if (!this.skipping) {
+          this.pending.push(Buffer.from(chunk.subarray(cursor, n)));
+          this.pendingBytes += pieceLength;
+        }
+        break;
+      }
+      // A complete line ends at `nl`.
+      const lineLength = this.position + nl - this.lineStart;
+      const lineStart = this.lineStart;
+      const lineNo = this.lineNo;
+      this.lineNo++;
+      this.lineStart = this.position + nl + 1;
+      cursor = nl + 1;
+      if (this.skipping) {
+        this.skipping = false;
+        sink.onOversize(lineStart, lineNo, lineLength);
+      } else if (this.pendingBytes === 0) {
+        sink.onLine(chunk.subarray(cursor - 1 - pieceLength, nl), lineStart, lineNo);
+      } else {
+        this.pending.push(chunk.subarray(cursor - 1 - pieceLength, nl));
+        const line = Buffer.concat(this.pending, this.pendingBytes + pieceLength);
+        this.pending = [];
+        this.pendingBytes = 0;
+        sink.onLine(line, lineStart, lineNo);
+      }
+    }
+    this.position += n;
+    return true;
+  }
+
+  /** Where reading stands: the consumed prefix, and a torn last line once finished at EOF. */
+  result(): ReadLinesResult {
+    const tornLength = this.position - this.lineStart;
+    return {
+      end: this.lineStart,
+      nextLineNo: this.lineNo,
+      bytesRead: this.bytesRead,
+      torn: this.eof && tornLength > 0 ? { offset: this.lineStart, length: tornLength, lineNo: this.lineNo } : null,
+    };
+  }
+}
+
+/** Reads all complete lines in one go (see {@link LineReader}). */
 export function readLines(
   fd: number,
   from: number,
@@ -54,72 +161,7 @@ export function readLines(
   options: LineReaderOptions,
   sink: LineSink,
 ): ReadLinesResult {
-  const chunk = Buffer.allocUnsafe(options.chunkBytes);
-  let position = from; // file offset of chunk[0] on the next read
-  let lineStart = from; // file offset where the current (unfinished) line starts
-  let lineNo = firstLineNo;
-  let bytesRead = 0;
-  // Pieces of a line that spans chunks. Copied, because `chunk` is reused.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let skipping = false; // inside an oversized line: drop bytes until its `\n`
-  let finishLineAt = -1; // once past `until`: the start of the one line we still finish
-  let eof = false;
-
-  for (;;) {
-    if (position >= options.until) {
-      if (finishLineAt === -1) finishLineAt = lineStart;
-      if (position === lineStart || lineStart !== finishLineAt) break;
-    }
-    const n = readSync(fd, chunk, 0, chunk.length, position);
-    if (n === 0) {
-      eof = true; // a short read is not EOF: only a read of 0 bytes is
-      break;
-    }
-    bytesRead += n;
-    let cursor = 0;
-    while (cursor < n) {
-      const nl = chunk.indexOf(10, cursor);
-      const pieceEnd = nl === -1 || nl >= n ? n : nl;
-      const pieceLength = pieceEnd - cursor;
-      if (!skipping && pendingBytes + pieceLength > options.maxLineBytes) {
-        skipping = true;
-        pending = [];
-        pendingBytes = 0;
-      }
-      if (pieceEnd === n) {
-        // No newline in the rest of this chunk: keep the piece and read on.
-        if (!skipping) {
-          pending.push(Buffer.from(chunk.subarray(cursor, n)));
-          pendingBytes += pieceLength;
-        }
-        break;
-      }
-      // A complete line ends at `nl`.
-      const lineLength = position + nl - lineStart;
-      if (skipping) {
-        sink.onOversize(lineStart, lineNo, lineLength);
-        skipping = false;
-      } else if (pendingBytes === 0) {
-        sink.onLine(chunk.subarray(cursor, nl), lineStart, lineNo);
-      } else {
-        pending.push(chunk.subarray(cursor, nl));
-        sink.onLine(Buffer.concat(pending, pendingBytes + pieceLength), lineStart, lineNo);
-        pending = [];
-        pendingBytes = 0;
-      }
-      lineNo++;
-      lineStart = position + nl + 1;
-      cursor = nl + 1;
-    }
-    position += n;
-  }
-
-  const tornLength = position - lineStart;
-  return {
-    end: lineStart,
-    nextLineNo: lineNo,
-    bytesRead,
-    torn: eof && tornLength > 0 ? { offset: lineStart, length: tornLength, lineNo } : null,
-  };
+  const reader = new LineReader(fd, from, firstLineNo, options, sink);
+  while (reader.step());
+  return reader.result();
 }

@@ -37,7 +37,7 @@ JSON
 fi
 
 cd "$ref_dir"
-npm install --no-save=false --save-exact --ignore-scripts --no-audit --no-fund \
+npm install --save-exact --ignore-scripts --no-audit --no-fund \
   "openclaw@$OPENCLAW_VERSION" "@earendil-works/pi-coding-agent@$PI_VERSION"
 
 echo "installed reference packages into $ref_dir"

@@ -1,0 +1,97 @@
+/**
+ * What a worker keeps about one transcript between builds, so that the next build reads only the
+ * bytes appended since: the entry index, where reading stopped, cached token counts, and enough of
+ * the file's identity to tell an append from anything else.
+ *
+ * An append-only log can change in ways that are not appends: OpenClaw's repair pass and compaction
+ * rewrite the file (atomically, by rename), users truncate or delete it. Before trusting the state we
+ * check the inode (replaced by rename?), the size (truncated?) and the bytes at the start and just
+ * before the old end (rewritten in place?). Any mismatch discards the state and the build starts
+ * over, and says why.
+ */
+import { readSync, type Stats } from "node:fs";
+import { DiagnosticLog } from "../transcript/diagnostics.js";
+import { TranscriptIndex } from "../transcript/transcript-index.js";
+
+/** Why a build could not continue from the previous state. */
+export type RebuildReason =
+  /** No state for this transcript (first build, evicted, or the worker was replaced). */
+  | "cold"
+  /** The path now names another file (rename, delete + recreate). */
+  | "replaced"
+  /** The file is shorter than what was read before. */
+  | "truncated"
+  /** Bytes that were read before have changed. */
+  | "rewritten"
+  /** A different tokenizer than the cached counts were made with (index kept, counts redone). */
+  | "tokenizer";
+
+const CHECK_BYTES = 4096;
+
+function readAt(fd: number, start: number, end: number): Buffer {
+  const buffer = Buffer.alloc(end - start);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const n = readSync(fd, buffer, filled, buffer.length - filled, start + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return buffer.subarray(0, filled);
+}
+
+export class SessionState {
+  readonly index: TranscriptIndex;
+  /** Diagnostics found while parsing lines; they stay true for later builds of the same bytes. */
+  readonly parseDiagnostics: DiagnosticLog;
+  /** Offset just past the last complete line ingested. */
+  end = 0;
+  nextLineNo = 1;
+  /** Tokenizer the cached counts on the records were made with. */
+  tokenizer = "";
+  /** The job currently reading into this state (two builds must not ingest the same bytes twice). */
+  owner: number | null = null;
+  /** Last time a build used this state (LRU). */
+  lastUsed = 0;
+  private dev: number;
+  private ino: number;
+  private head: Buffer = Buffer.alloc(0);
+  private tail: Buffer = Buffer.alloc(0);
+
+  constructor(
+    readonly path: string,
+    stats: Stats,
+    maxDiagnostics: number,
+  ) {
+    this.dev = stats.dev;
+    this.ino = stats.ino;
+    this.parseDiagnostics = new DiagnosticLog(maxDiagnostics);
+    this.index = new TranscriptIndex(this.parseDiagnostics);
+  }
+
+  /** Checks that the open file is the one this state describes, grown by appends at most. */
+  verify(fd: number, stats: Stats): RebuildReason | null {
+    if (stats.dev !== this.dev || stats.ino !== this.ino) return "replaced";
+    if (stats.size < this.end) return "truncated";
+    if (this.end === 0) return null;
+    if (!readAt(fd, 0, this.head.length).equals(this.head)) return "rewritten";
+    if (!readAt(fd, this.end - this.tail.length, this.end).equals(this.tail)) return "rewritten";
+    return null;
+  }
+
+  /** Records the bytes that later builds check; call whenever `end` moved. */
+  snapshot(fd: number): void {
+    if (this.head.length < Math.min(CHECK_BYTES, this.end)) this.head = readAt(fd, 0, Math.min(CHECK_BYTES, this.end));
+    this.tail = readAt(fd, Math.max(0, this.end - CHECK_BYTES), this.end);
+  }
+
+  /** Forgets cached token counts (another tokenizer). */
+  resetTokens(tokenizer: string): void {
+    for (const record of this.index.records) record.tokens = -1;
+    this.tokenizer = tokenizer;
+  }
+
+  /** Approximate heap bytes held (for the LRU bound). */
+  get approxBytes(): number {
+    return 1024 + this.index.records.length * 240 + this.head.length + this.tail.length;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Token counters for the worker threads (pure JS / WASM, no native addons).
+ *
+ * Backends
+ * - `tiktoken` (OpenAI's Rust encoder compiled to WASM) is the REFERENCE: its
+ *   `encode_ordinary` count is, by definition, the exact count.
+ * - `gpt-tokenizer` (pure JS) is ~1.9x faster on this machine but splits text
+ *   with JavaScript's regex engine, whose character classes differ from the
+ *   Rust `regex` crate tiktoken uses. Its counts differ from tiktoken exactly
+ *   when the text contains one of the characters in {@link HYBRID_ROUTE_RE}
+ *   (measured by sweeping every code point 0..0x10FFFF in 37 contexts, see
+ *   docs/tokenizers.md):
+ *     - U+0085 (NEL): Rust `\s` includes it, JS `\s` does not;
+ *     - U+FEFF (BOM/ZWNBSP): JS `\s` includes it, Rust `\s` does not;
+ *     - letters / marks / numbers new in Unicode 17.0: Node 20's ICU knows
+ *       them (`process.versions.unicode` = "17.0"), tiktoken 1.0.22's
+ *       regex-syntax tables (Unicode 16) treat them as unassigned.
+ * - `hybrid` ("auto"): gpt-tokenizer, except texts matching
+ *   {@link HYBRID_ROUTE_RE} (one precompiled regex test, ~0.5-0.9 GB/s) go to
+ *   tiktoken. Proven equal to tiktoken only for the exact environment the
+ *   sweep ran in ({@link HYBRID_PROOF}); anywhere else "auto" is plain tiktoken.
+ * - `estimate`: OpenClaw / pi's chars/4 rule, `Math.ceil(text.length / 4)`.
+ *
+ * Special-token text such as `<|endoftext|>` is always counted as ordinary
+ * text (tiktoken `encode_ordinary`; gpt-tokenizer with an empty
+ * `disallowedSpecial` set and no `allowedSpecial`), never thrown on.
+ *
+ * Encoders are cached per process (module level) and loaded lazily through
+ * `createRequire`, so `createTokenCounter` stays synchronous and a worker that
+ * never sees a routed character never instantiates tiktoken in hybrid mode.
+ */
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Tiktoken } from "tiktoken";
+
+export type TokenizerName = "o200k_base" | "cl100k_base" | "estimate";
+
+export interface TokenCounter {
+  readonly name: TokenizerName;
+  /** true for real BPE counts (all backends but "estimate"). */
+  readonly exact: boolean;
+  count(text: string): number;
+}
+
+export type TokenizerBackend = "auto" | "tiktoken" | "gpt-tokenizer";
+/** What a counter actually runs. */
+export type ResolvedBackend = "tiktoken" | "gpt-tokenizer" | "hybrid" | "estimate";
+
+type ExactEncoding = Exclude<TokenizerName, "estimate">;
+
+/** Minimal surface of a gpt-tokenizer encoding module that we use. */
+interface GptEncodingModule {
+  countTokens(input: string, encodeOptions?: { disallowedSpecial?: Set<string>; allowedSpecial?: Set<string> }): number;
+}
+
+/**
+ * Characters on which gpt-tokenizer 3.4.0 (under Node's Unicode 17.0 regex
+ * tables) and tiktoken 1.0.22 can produce different tokens, for o200k_base or
+ * cl100k_base (union; the cl100k set is a subset: it lacks the combining marks
+ * because cl100k's split pattern has no \p{M}). Any text containing one of
+ * them is counted with tiktoken by the hybrid counter.
+ */
+export const HYBRID_ROUTE_RE =
+  /[\u0085\uFEFF\u088F\u0C5C\u0CDC\u1ACF-\u1ADD\u1AE0-\u1AEB\uA7CE\uA7CF\uA7D2\uA7D4\uA7F1\u{10940}-\u{10959}\u{10EC5}-\u{10EC7}\u{10EFA}\u{10EFB}\u{11B60}-\u{11B67}\u{11DB0}-\u{11DDB}\u{11DE0}-\u{11DE9}\u{16EA0}-\u{16EB8}\u{16EBB}-\u{16ED3}\u{16FF2}-\u{16FF6}\u{187F8}-\u{187FF}\u{18D09}-\u{18D1E}\u{18D80}-\u{18DF2}\u{1E6C0}-\u{1E6DE}\u{1E6E0}-\u{1E6F5}\u{1E6FE}\u{1E6FF}\u{2B73A}-\u{2B73F}\u{2CEA2}-\u{2CEAD}\u{323B0}-\u{33479}]/u;
+
+/**
+ * The environment in which {@link HYBRID_ROUTE_RE} was derived and the
+ * differential tests pass. The hybrid is only used when all three match;
+ * otherwise "auto" falls back to tiktoken (always exact).
+ */
+export const HYBRID_PROOF = Object.freeze({
+  unicode: "17.0",
+  tiktoken: "1.0.22",
+  gptTokenizer: "3.4.0",
+});
+
+const localRequire = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------------------
+// Per-process encoder caches
+// ---------------------------------------------------------------------------
+
+const tiktokenCache = new Map<ExactEncoding, Tiktoken>();
+const gptCache = new Map<ExactEncoding, GptEncodingModule>();
+let hybridAllowed: boolean | undefined;
+
+function tiktokenEncoder(name: ExactEncoding): Tiktoken {
+  let enc = tiktokenCache.get(name);
+  if (!enc) {
+    const mod = localRequire("tiktoken") as typeof import("tiktoken");
+    enc = mod.get_encoding(name);
+    tiktokenCache.set(name, enc);
+  }
+  return enc;
+}
+
+function gptEncoder(name: ExactEncoding): GptEncodingModule {
+  let enc = gptCache.get(name);
+  if (!enc) {
+    enc = (name === "o200k_base"
+      ? localRequire("gpt-tokenizer/encoding/o200k_base")
+      : localRequire("gpt-tokenizer/encoding/cl100k_base")) as GptEncodingModule;
+    gptCache.set(name, enc);
+  }
+  return enc;
+}
+
+/** Version of an installed package, found by walking up from its entry point. */
+function installedVersion(pkg: string): string | undefined {
+  try {
+    let dir = dirname(localRequire.resolve(pkg));
+    for (let i = 0; i < 6; i++) {
+      try {
+        const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+        if (json.name === pkg) return json.version;
+      } catch {
+        /* no package.json here */
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  } catch {
+    /* not resolvable */
+  }
+  return undefined;
+}
+
+/** True when the running environment is the one the hybrid routing rule was proven in. */
+export function hybridIsProven(): boolean {
+  if (hybridAllowed === undefined) {
+    hybridAllowed =
+      process.versions.unicode === HYBRID_PROOF.unicode &&
+      installedVersion("tiktoken") === HYBRID_PROOF.tiktoken &&
+      installedVersion("gpt-tokenizer") === HYBRID_PROOF.gptTokenizer;
+  }
+  return hybridAllowed;
+}
+
+// ---------------------------------------------------------------------------
+// Counting primitives
+// ---------------------------------------------------------------------------
+
+/** gpt-tokenizer options: no special tokens allowed, none disallowed => all text is ordinary. */
+const ORDINARY: { disallowedSpecial: Set<string> } = Object.freeze({ disallowedSpecial: new Set<string>() });
+
+/** OpenClaw / pi chars/4 estimate for a string (`Math.ceil(chars / 4)`). */
+export function estimateTextTokens(text: string): number {
+  return text ? Math.ceil(text.length / 4) : 0;
+}
+
+function asText(text: unknown): string {
+  return typeof text === "string" ? text : text == null ? "" : String(text);
+}
+
+function countTiktoken(name: ExactEncoding, text: string): number {
+  if (!text) return 0;
+  return tiktokenEncoder(name).encode_ordinary(text).length;
+}
+
+function countGpt(name: ExactEncoding, text: string): number {
+  if (!text) return 0;
+  return gptEncoder(name).countTokens(text, ORDINARY);
+}
+
+/** Which implementation `createTokenCounter(name, backend)` will run. */
+export function resolveBackend(name: TokenizerName, backend: TokenizerBackend = "auto"): ResolvedBackend {
+  if (name === "estimate") return "estimate";
+  if (backend === "tiktoken" || backend === "gpt-tokenizer") return backend;
+  return hybridIsProven() ? "hybrid" : "tiktoken";
+}
+
+const counterCache = new Map<string, TokenCounter>();
+
+/**
+ * Create (or reuse) a token counter.
+ * - `backend: "auto"` (default): the hybrid where proven (see {@link HYBRID_PROOF}), else tiktoken.
+ * - `backend: "tiktoken"`: always the reference.
+ * - `backend: "gpt-tokenizer"`: always gpt-tokenizer, even on routed text (for benchmarks;
+ *   may differ from tiktoken on texts matching {@link HYBRID_ROUTE_RE}).
+ * The backend is ignored for "estimate".
+ */
+export function createTokenCounter(name: TokenizerName, backend: TokenizerBackend = "auto"): TokenCounter {
+  if (name !== "o200k_base" && name !== "cl100k_base" && name !== "estimate") {
+    throw new TypeError(`unknown tokenizer: ${String(name)}`);
+  }
+  const resolved = resolveBackend(name, backend);
+  const key = `${name}:${resolved}`;
+  const cached = counterCache.get(key);
+  if (cached) return cached;
+
+  let counter: TokenCounter;
+  if (name === "estimate") {
+    counter = { name, exact: false, count: (text) => estimateTextTokens(asText(text)) };
+  } else if (resolved === "tiktoken") {
+    counter = { name, exact: true, count: (text) => countTiktoken(name, asText(text)) };
+  } else if (resolved === "gpt-tokenizer") {
+    counter = { name, exact: true, count: (text) => countGpt(name, asText(text)) };
+  } else {
+    counter = {
+      name,
+      exact: true,
+      count: (text) => {
+        const s = asText(text);
+        return HYBRID_ROUTE_RE.test(s) ? countTiktoken(name, s) : countGpt(name, s);
+      },
+    };
+  }
+  Object.freeze(counter);
+  counterCache.set(key, counter);
+  return counter;
+}

@@ -1,0 +1,174 @@
+/**
+ * A lane: one worker thread (a single-thread piscina pool, so piscina still replaces a crashed worker
+ * and enforces resourceLimits) plus the queue of builds that run on it.
+ *
+ * Why lanes instead of one shared pool: a session's incremental state lives in the worker that built
+ * it, so a session's builds must go back to that worker (affinity). Why slices: builds run a slice
+ * at a time, and the lane serves agents round-robin between slices, so a long cold build of one
+ * agent delays another agent's build by at most one slice.
+ */
+import { Piscina } from "piscina";
+import type { ResourceLimits } from "node:worker_threads";
+import type { CompileTask } from "./compile-task.js";
+import { CtxcError, Errors, isWireError } from "./errors.js";
+import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
+import { WORKER_FILE } from "./worker-file.js";
+
+/** One build waiting for, or running on, a lane. */
+export interface Job {
+  readonly id: number;
+  /** Fairness key: builds of one agent share a queue; agents take turns. */
+  readonly agent: string;
+  readonly task: CompileTask;
+  /** Whether the worker holds this build's generator (false: next slice starts it). */
+  started: boolean;
+  /** Set when the job was settled from outside (abort, timeout, close): drop it at the next chance. */
+  cancelled: boolean;
+  /** Slices run so far. */
+  slices: number;
+  resolve(buffer: ArrayBuffer): void;
+  reject(error: CtxcError): void;
+}
+
+export interface LaneOptions {
+  sliceMs: number;
+  maxCacheBytes: number;
+  resourceLimits?: ResourceLimits;
+}
+
+export class Lane {
+  private readonly pool: Piscina;
+  /** agent → its jobs, oldest first. Map order is the round-robin order: served agents move to the back. */
+  private readonly queues = new Map<string, Job[]>();
+  private running: Job | null = null;
+  private idleWaiters: (() => void)[] = [];
+  /** Transcripts whose state this lane's worker holds (or will after its current build). */
+  readonly sessions = new Set<string>();
+  failures = 0;
+
+  constructor(private readonly options: LaneOptions) {
+    this.pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      resourceLimits: options.resourceLimits,
+      // The lane does its own queueing (per agent); piscina sees at most one task at a time.
+      maxQueue: 1,
+    });
+  }
+
+  /** Jobs waiting (not running). */
+  get queued(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.length;
+    return n - (this.running ? 1 : 0);
+  }
+
+  /** Jobs waiting or running. */
+  get load(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.length;
+    return n;
+  }
+
+  enqueue(job: Job): void {
+    const queue = this.queues.get(job.agent);
+    if (queue) queue.push(job);
+    else this.queues.set(job.agent, [job]);
+    this.pump();
+  }
+
+  /** Drops a job that was settled from outside; tells the worker to free it if it holds it. */
+  cancel(job: Job): void {
+    job.cancelled = true;
+    if (this.running === job) return; // dropped when its slice returns
+    this.remove(job);
+    if (job.started) void this.send({ op: "cancel", jobId: job.id }).catch(() => {});
+    this.pump();
+  }
+
+  private remove(job: Job): void {
+    const queue = this.queues.get(job.agent);
+    if (!queue) return;
+    const i = queue.indexOf(job);
+    if (i >= 0) queue.splice(i, 1);
+    if (queue.length === 0) this.queues.delete(job.agent);
+  }
+
+  private send(request: WorkerRequest): Promise<WorkerReply> {
+    return this.pool.run(request) as Promise<WorkerReply>;
+  }
+
+  private next(): Job | undefined {
+    for (const [agent, queue] of this.queues) {
+      // Rotate: this agent goes to the back, so the next slice serves someone else.
+      this.queues.delete(agent);
+      this.queues.set(agent, queue);
+      return queue[0];
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const job = this.next();
+    if (!job) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      return;
+    }
+    this.running = job;
+    void this.runSlice(job).finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private async runSlice(job: Job): Promise<void> {
+    const { sliceMs, maxCacheBytes } = this.options;
+    let reply: WorkerReply;
+    try {
+      reply = await this.send(
+        job.started
+          ? { op: "resume", jobId: job.id, sliceMs }
+          : { op: "start", jobId: job.id, task: job.task, sliceMs, maxCacheBytes },
+      );
+    } catch (err) {
+      // The worker died (crash, exit, out of memory). piscina starts a new one for the next task; every
+      // build it held is gone, so the others restart from scratch on it. Only this build fails.
+      this.failures++;
+      for (const queue of this.queues.values()) for (const other of queue) other.started = false;
+      this.sessions.clear();
+      this.remove(job);
+      job.reject(Errors.workerFailed(err));
+      return;
+    }
+    job.started = true;
+    job.slices++;
+    if (job.cancelled) {
+      this.remove(job);
+      if (!(reply instanceof ArrayBuffer) && "paused" in reply) void this.send({ op: "cancel", jobId: job.id }).catch(() => {});
+      return;
+    }
+    if (reply instanceof ArrayBuffer) {
+      this.remove(job);
+      job.resolve(reply);
+    } else if (isWireError(reply)) {
+      this.remove(job);
+      job.reject(Errors.fromWire(reply));
+    } else if ("lost" in reply) {
+      job.started = false; // the worker was replaced since the last slice: start over
+    }
+    // paused: stays queued; the agent already moved to the back of the round.
+  }
+
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.running && this.queues.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: true });
+  }
+}
