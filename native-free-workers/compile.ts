@@ -16,6 +16,7 @@ import { materialize, parsedMessage, type MaterializedMessage } from "./assemble
 import { RangeReader } from "./assemble/range-reader.js";
 import { buildSystemPrompt } from "./bootstrap/system-prompt.js";
 import type { SessionCache } from "./session/session-cache.js";
+import { loadState, saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter } from "./tokenize/token-counter.js";
@@ -64,7 +65,12 @@ export interface BuildReport {
   cacheBytes: number;
   /** Sessions this worker holds. */
   cachedSessions: number;
+  /** Where the session state came from. */
+  index: IndexSource;
 }
+
+/** Save the persistent index again once this many bytes were appended since the last save. */
+const RESAVE_BYTES = 256 * 1024;
 
 /** Yields while another build of the same transcript is reading it on this worker. */
 async function* acquire(state: SessionState, jobId: number): AsyncGenerator<void, void> {
@@ -93,7 +99,22 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
   try {
     // 1. Continue from the saved state, or start over and say why.
     let rebuilt: RebuildReason | null = null;
+    let source: IndexSource = "memory";
+    const diagnostics = new DiagnosticLog(task.maxDiagnostics);
     state = sessions.get(task.transcript);
+    if (!state && task.cacheDir) {
+      const loaded = loadState(task.cacheDir, task.transcript, fd, stats, task.maxDiagnostics);
+      source = loaded.source;
+      if (loaded.state) {
+        state = loaded.state;
+        state.savedEnd = state.end;
+        sessions.set(state);
+      } else if (source !== "none") {
+        diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index for this transcript was ${source === "disk-stale" ? "stale (the transcript changed)" : "unreadable"}; rebuilt from scratch`);
+      }
+    } else if (!state) {
+      source = "none";
+    }
     if (state) {
       yield* acquire(state, jobId);
       rebuilt = state.verify(fd, stats);
@@ -116,7 +137,6 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     }
 
     // 2. Read and index the appended bytes (all of them on a cold build).
-    const diagnostics = new DiagnosticLog(task.maxDiagnostics);
     const session = state;
     const startedAt = session.end;
     const reader = new LineReader(
@@ -206,7 +226,15 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     });
     lap("assemble");
 
-    // 6. Encode.
+    // 6. Save the persistent index when it is worth it, then encode.
+    if (task.cacheDir && (session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) {
+      try {
+        saveState(task.cacheDir, session);
+        session.savedEnd = session.end;
+      } catch (err) {
+        diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${task.cacheDir}: ${(err as Error).message}`);
+      }
+    }
     session.owner = null;
     sessions.trim();
     const report: BuildReport = {
@@ -216,6 +244,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       tokensCounted,
       cacheBytes: sessions.bytes,
       cachedSessions: sessions.size,
+      index: source,
     };
     const combined = DiagnosticLog.combine([session.parseDiagnostics, diagnostics], task.maxDiagnostics);
     const meta: ContextMeta = {

@@ -175,6 +175,10 @@ export type DiagnosticCode =
   | "BOOTSTRAP_UNREADABLE"
   /** The system prompt alone does not fit the budget; every droppable message was dropped. */
   | "BUDGET_TOO_SMALL"
+  /** A persistent session index (cacheDir) was stale or unreadable and was ignored; the build started over. */
+  | "INDEX_IGNORED"
+  /** The persistent session index could not be written (the build itself is fine). */
+  | "INDEX_WRITE_FAILED"
   /** More diagnostics than `maxDiagnostics`; the rest were counted, not listed. */
   | "DIAGNOSTICS_TRUNCATED";
 
@@ -215,6 +219,8 @@ export interface ContextMeta {
     tokensCounted: number;
     cacheBytes: number;
     cachedSessions: number;
+    /** Where the session state came from: "memory", "disk" (cacheDir), "none", "disk-stale", "disk-corrupt". */
+    index: string;
   };
   /** Milliseconds spent per stage in the worker (readParse, resolve, bootstrap, tokenize, assemble, encode). */
   timings: Record<string, number>;

@@ -18,6 +18,8 @@ export interface CompileTask {
     minCharsLeft: number;
     runKind: "default" | "heartbeat" | "cron" | "subagent";
   };
+  /** Directory of the persistent session index (compiler option `cacheDir`), or null. */
+  cacheDir: string | null;
   maxLineBytes: number;
   chunkBytes: number;
   maxDiagnostics: number;

@@ -5,6 +5,7 @@
  * in the workers. Concurrent identical builds share one job (single flight).
  */
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { Header } from "./buffer-layout.js";
 import type { CompileTask } from "./compile-task.js";
@@ -29,6 +30,12 @@ export interface CompilerOptions {
   sliceMs?: number;
   /** Approximate bytes of session state each worker keeps (LRU beyond). Default 256 MiB. */
   maxCacheBytes?: number;
+  /**
+   * Directory for the persistent session index: a restarted gateway then pays only for the bytes appended
+   * since. Written atomically, versioned, verified before use; a stale or corrupt index is ignored and
+   * reported (INDEX_IGNORED). Default: none (state lives in worker memory only).
+   */
+  cacheDir?: string;
   /** Per-worker V8 limits; a worker exceeding them fails its build with WORKER_FAILED and is replaced. */
   resourceLimits?: ResourceLimits;
 }
@@ -105,6 +112,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const maxQueue = positiveOption("maxQueue", options.maxQueue, 1_000);
   const sliceMs = positiveOption("sliceMs", options.sliceMs, 50);
   const maxCacheBytes = positiveOption("maxCacheBytes", options.maxCacheBytes, 256 * 1024 * 1024);
+  const cacheDir = options.cacheDir === undefined ? null : resolve(options.cacheDir);
   const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
   // Decoding and parsing a line needs several times its size in heap; with a heap limit, a line that
   // cannot fit is skipped (LINE_TOO_LONG) rather than left to kill the worker with one huge allocation,
@@ -211,6 +219,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     if (closed) throw Errors.compilerClosed();
     const task = normalizeBuildOptions(options, defaultTokenizer);
     task.maxLineBytes = Math.min(task.maxLineBytes, maxLineBytesForHeap);
+    task.cacheDir = cacheDir;
     if (options.timeoutMs !== undefined) positiveOption("timeoutMs", options.timeoutMs, 0);
     if (options.signal?.aborted) throw Errors.aborted(options.signal.reason);
     const key = JSON.stringify(task);

@@ -96,6 +96,7 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
       minCharsLeft: DEFAULTS.bootstrapMinCharsLeft,
       runKind,
     },
+    cacheDir: null,
     maxLineBytes: positiveInteger("maxLineBytes", options.maxLineBytes, DEFAULTS.maxLineBytes),
     chunkBytes: DEFAULTS.chunkBytes,
     maxDiagnostics: positiveInteger("maxDiagnostics", options.maxDiagnostics, DEFAULTS.maxDiagnostics),

@@ -8,6 +8,7 @@
  */
 import { readSync } from "node:fs";
 import { Errors } from "../../src/errors.js";
+import type { ReadFn } from "../transcript/line-reader.js";
 
 const WINDOW_BYTES = 4 * 1024 * 1024;
 
@@ -18,6 +19,8 @@ export class RangeReader {
   constructor(
     private readonly fd: number,
     private readonly path: string,
+    /** The read call; default `fs.readSync`. Only tests pass another one (short-read injection). */
+    private readonly readFn: ReadFn = readSync,
   ) {}
 
   /** Bytes `[start, end)` of the file. The result may share memory with other results. */
@@ -30,7 +33,7 @@ export class RangeReader {
     const buffer = Buffer.allocUnsafe(end - from);
     let filled = 0;
     while (filled < buffer.length) {
-      const n = readSync(this.fd, buffer, filled, buffer.length - filled, from + filled);
+      const n = this.readFn(this.fd, buffer, filled, buffer.length - filled, from + filled);
       if (n === 0) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
       filled += n; // short reads just loop
     }

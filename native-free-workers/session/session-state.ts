@@ -50,6 +50,8 @@ export class SessionState {
   tokenizer = "";
   /** The job currently reading into this state (two builds must not ingest the same bytes twice). */
   owner: number | null = null;
+  /** `end` when the state was last saved to the persistent index (-1: never). */
+  savedEnd = -1;
   /** Last time a build used this state (LRU). */
   lastUsed = 0;
   private dev: number;
@@ -88,6 +90,19 @@ export class SessionState {
   resetTokens(tokenizer: string): void {
     for (const record of this.index.records) record.tokens = -1;
     this.tokenizer = tokenizer;
+  }
+
+  /** The file identity and check bytes, for the persistent index. */
+  identity(): { dev: number; ino: number; head: string; tail: string } {
+    return { dev: this.dev, ino: this.ino, head: this.head.toString("base64"), tail: this.tail.toString("base64") };
+  }
+
+  /** Restores what {@link identity} saved. */
+  restoreIdentity(saved: { dev: number; ino: number; head: string; tail: string }): void {
+    this.dev = saved.dev;
+    this.ino = saved.ino;
+    this.head = Buffer.from(saved.head, "base64");
+    this.tail = Buffer.from(saved.tail, "base64");
   }
 
   /** Approximate heap bytes held (for the LRU bound). */

@@ -10,6 +10,12 @@
  */
 import { readSync } from "node:fs";
 
+/**
+ * `fs.readSync`'s shape (positional). Injectable so tests can prove that short reads (a filesystem
+ * returning fewer bytes than asked, as network and FUSE filesystems do) never change the result.
+ */
+export type ReadFn = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number;
+
 export interface LineReaderOptions {
   /** Bytes per read() call. */
   chunkBytes: number;
@@ -20,6 +26,8 @@ export interface LineReaderOptions {
    * it, so a writer appending while we read cannot keep us reading forever.
    */
   until: number;
+  /** The read call; default `fs.readSync`. Only tests pass another one. */
+  read?: ReadFn;
 }
 
 export interface LineSink {
@@ -81,6 +89,11 @@ export class LineReader {
     return this.finished;
   }
 
+  /** File offset up to which bytes have been read (the torn tail included). */
+  get readTo(): number {
+    return this.position;
+  }
+
   /** Reads and splits one chunk. Returns false once there is nothing more to read. */
   step(): boolean {
     if (this.finished) return false;
@@ -92,7 +105,7 @@ export class LineReader {
         return false;
       }
     }
-    const n = readSync(this.fd, chunk, 0, chunk.length, this.position);
+    const n = (options.read ?? readSync)(this.fd, chunk, 0, chunk.length, this.position);
     if (n === 0) {
       this.eof = true; // a short read is not EOF: only a read of 0 bytes is
       this.finished = true;

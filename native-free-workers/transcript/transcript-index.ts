@@ -204,6 +204,23 @@ export class TranscriptIndex {
     return entry.firstKeptEntryId;
   }
 
+  /** Plain data for the persistent index (session/persistent-index.ts); records are saved separately. */
+  snapshotFields(): { header: SessionHeader | null; version: number; lines: number; v1PreviousId: unknown } {
+    return { header: this.header, version: this.version, lines: this.lines, v1PreviousId: this.v1PreviousId };
+  }
+
+  /** Restores a saved index: fields, then the records in file order (rebuilding `byId` as ingest does). */
+  restore(fields: ReturnType<TranscriptIndex["snapshotFields"]>, records: EntryRecord[]): void {
+    this.header = fields.header;
+    this.version = fields.version;
+    this.lines = fields.lines;
+    this.v1PreviousId = fields.v1PreviousId;
+    for (const record of records) {
+      this.byId.set(record.id, this.records.length);
+      this.records.push(record);
+    }
+  }
+
   /** The leaf pi starts from: the last entry in file order. */
   get leaf(): EntryRecord | undefined {
     return this.records[this.records.length - 1];

@@ -17,6 +17,7 @@ Options:
   --run-kind KIND         default | heartbeat | cron | subagent (which bootstrap files); default: default
   --format FORMAT         json (default) | text | buffer (the binary context buffer)
   --out FILE              write to FILE instead of stdout
+  --cache DIR             keep a persistent session index in DIR (later runs read only appended bytes)
   --threads N             worker threads; default 1
   -h, --help              show this help
   -v, --version           show the version
@@ -31,6 +32,7 @@ export interface BuildCommand {
   format: OutputFormat;
   out: string | null;
   threads: number;
+  cacheDir: string | undefined;
 }
 
 export type Command = BuildCommand | { command: "help" } | { command: "version" };
@@ -53,6 +55,7 @@ export function parseCommand(argv: string[]): Command {
       format: { type: "string" },
       out: { type: "string" },
       threads: { type: "string" },
+      cache: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -79,5 +82,6 @@ export function parseCommand(argv: string[]): Command {
     format,
     out: values.out ?? null,
     threads: values.threads === undefined ? 1 : integer("--threads", values.threads),
+    cacheDir: values.cache,
   };
 }

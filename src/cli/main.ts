@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const compiler = createCompiler({ threads: command.threads });
+  const compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
   try {
     const ctx = await compiler.build(command.build);
     const output = render(ctx, command.format);
