@@ -15,9 +15,11 @@ import { fitBudget } from "./assemble/fit-budget.js";
 import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
 import { RangeReader } from "./assemble/range-reader.js";
 import { buildSystemPrompt } from "./bootstrap/system-prompt.js";
+import { ChangeGuard } from "./session/change-guard.js";
 import type { SessionCache } from "./session/session-cache.js";
 import { loadState, saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
+import { storeProgress } from "../src/progress.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter } from "./tokenize/token-counter.js";
 import { resolveActiveBranch } from "./transcript/active-branch.js";
@@ -96,6 +98,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
   }
   const { fd, stats } = opened;
   let state: SessionState | undefined;
+  let guard: ChangeGuard | undefined;
   try {
     // 1. Continue from the saved state, or start over and say why.
     let rebuilt: RebuildReason | null = null;
@@ -162,10 +165,13 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
         },
       },
     );
+    guard = new ChangeGuard(fd, task.transcript, stats);
     try {
       while (reader.step()) {
         session.snapshot(fd); // keep the state verifiable even if this build is paused and dropped
+        storeProgress(task.progress, "read", (session.end - startedAt) >> 10, (stats.size - startedAt) >> 10);
         yield;
+        guard.check(session, reader.readTo); // while paused, the file may have been truncated or rewritten
       }
     } catch (err) {
       if (err instanceof CtxcError) throw err;
@@ -206,6 +212,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       const m = (materialized[i] = materialize(branch.items[i]!, rangeReader));
       record.tokens = countMessageTokens(parsedMessage(m), counter);
       messagesTokenized++;
+      storeProgress(task.progress, "tokenize", branch.items.length - i, branch.items.length);
       tokensCounted += record.tokens;
       return record.tokens;
     };
@@ -219,11 +226,15 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       );
     }
     lap("tokenize");
-    const messages = fit.kept.map((i) => {
+    const messages = new Array<MaterializedMessage>(fit.kept.length);
+    for (let k = fit.kept.length - 1; k >= 0; k--) {
+      // newest first, like the budget walk, so read-back windows are reused
+      const i = fit.kept[k]!;
       const m = materialized[i] ?? materialize(branch.items[i]!, rangeReader);
       m.tokens = branch.items[i]!.record.tokens;
-      return m;
-    });
+      messages[k] = m;
+    }
+    guard.check(session, reader.readTo); // the ranges read back must be the bytes that were indexed
     lap("assemble");
 
     // 6. Save the persistent index when it is worth it, then encode.
@@ -277,6 +288,20 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       droppedTokensEstimate: fit.droppedEstimate,
     });
     return buffer;
+  } catch (err) {
+    // Bytes rewritten under the build can make a message range fail to parse: report the change, not a bug.
+    if (!(err instanceof CtxcError) && guard && state) {
+      try {
+        guard.check(state, state.end);
+      } catch (changed) {
+        err = changed;
+      }
+    }
+    // The state may hold lines of two versions of the file: never continue from it.
+    if (err instanceof CtxcError && err.code === "TRANSCRIPT_CHANGED" && state && sessions.get(task.transcript) === state) {
+      sessions.delete(task.transcript);
+    }
+    throw err;
   } finally {
     if (state && state.owner === jobId) state.owner = null;
     closeSync(fd);

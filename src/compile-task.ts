@@ -21,6 +21,11 @@ export interface CompileTask {
   /** Directory of the persistent session index (compiler option `cacheDir`), or null. */
   cacheDir: string | null;
   maxLineBytes: number;
+  /**
+   * Optional progress cells the worker updates as it goes (Int32: phase, done, total; see
+   * src/progress.ts). Shared memory, so reporting costs the worker a few stores, no messages.
+   */
+  progress?: SharedArrayBuffer;
   chunkBytes: number;
   maxDiagnostics: number;
 }

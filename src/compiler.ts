@@ -14,6 +14,7 @@ import { CtxcError, Errors } from "./errors.js";
 import { Lane, type Job } from "./lane.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
 import { assertWorkerBuilt } from "./worker-file.js";
+import { createProgressCells, loadProgress } from "./progress.js";
 
 /** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
@@ -222,11 +223,26 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     task.cacheDir = cacheDir;
     if (options.timeoutMs !== undefined) positiveOption("timeoutMs", options.timeoutMs, 0);
     if (options.signal?.aborted) throw Errors.aborted(options.signal.reason);
-    const key = JSON.stringify(task);
+    let progressTimer: NodeJS.Timeout | undefined;
+    if (options.onProgress) {
+      const cells = (task.progress = createProgressCells());
+      const report = options.onProgress;
+      progressTimer = setInterval(() => {
+        const progress = loadProgress(cells);
+        if (progress) report(progress);
+      }, 100);
+      progressTimer.unref();
+    }
+    const key = JSON.stringify({ ...task, progress: undefined });
     let flight = flights.get(key);
     const shared = flight !== undefined;
     flight ??= startFlight(key, task, options.agentId ?? task.transcript);
-    const buffer = await await_(flight, options.signal, options.timeoutMs);
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await await_(flight, options.signal, options.timeoutMs);
+    } finally {
+      if (progressTimer) clearInterval(progressTimer);
+    }
     const receivedAt = performance.timeOrigin + performance.now();
     if (shared) stats.builds.shared++;
     // A shared build's buffer is read by several views: fine, views never write to it.

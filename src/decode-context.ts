@@ -140,7 +140,10 @@ export class CompiledContext {
 
   /** The model of the active branch, or null. */
   get model(): ContextMeta["model"] {
-    return this.meta.model;
+    // pi always sets both keys, even to undefined (an assistant message without `provider`); JSON
+    // drops undefined members, so restore them to deep-equal pi's object.
+    const model = this.meta.model;
+    return model === null ? null : { provider: model.provider, modelId: model.modelId };
   }
 
   get tokens(): ContextTokens {

@@ -31,7 +31,9 @@ export type CtxcErrorCode =
   /** The worker running the build crashed, exited or ran out of memory; the pool replaced it. */
   | "WORKER_FAILED"
   /** An unexpected failure inside a worker (a bug in ctxc: please report it). */
-  | "INTERNAL";
+  | "INTERNAL"
+  /** `ctxc/openclaw` openSession with `onInvalid: "error"`: the transcript is empty or has no valid session header. */
+  | "INVALID_SESSION";
 
 /** An error as it travels from a worker to the main thread. */
 export interface WireError {
@@ -93,6 +95,8 @@ export const Errors = {
   timeout: (ms: number) => new CtxcError("TIMEOUT", `build did not finish within ${ms} ms`),
   workerFailed: (cause: unknown) =>
     new CtxcError("WORKER_FAILED", `worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
+  invalidSession: (path: string, why: string) =>
+    new CtxcError("INVALID_SESSION", `not a usable session transcript (${why}): ${path}`, { path }),
   internal: (cause: unknown) =>
     new CtxcError("INTERNAL", `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
 

@@ -6,6 +6,7 @@ export type { Compiler, CompilerOptions, CompilerStats } from "./compiler.js";
 export { decodeContext, CompiledContext } from "./decode-context.js";
 export type { AgentMessage, ContextTokens, MessageInfo } from "./decode-context.js";
 export type { BuildOptions, RunKind, TokenizerName } from "./options.js";
+export type { BuildPhase, BuildProgress } from "./progress.js";
 export { DEFAULTS } from "./options.js";
 export { CtxcError } from "./errors.js";
 export type { CtxcErrorCode } from "./errors.js";

@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import type { CompileTask } from "./compile-task.js";
 import { Errors } from "./errors.js";
+import type { BuildProgress } from "./progress.js";
 import type { TokenizerName } from "../native-free-workers/tokenize/token-counter.js";
 
 export type { TokenizerName };
@@ -41,6 +42,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Rejects with code TIMEOUT when the build takes longer. */
   timeoutMs?: number;
+  /** Called about every 100 ms while the build runs (reading: KiB; tokenizing: messages). */
+  onProgress?: (progress: BuildProgress) => void;
 }
 
 export const DEFAULTS = {

@@ -29,15 +29,23 @@ export class RangeReader {
     if (start >= this.windowStart && end <= windowEnd) {
       return this.window.subarray(start - this.windowStart, end - this.windowStart);
     }
-    const from = Math.max(0, Math.min(start, end - WINDOW_BYTES));
-    const buffer = Buffer.allocUnsafe(end - from);
+    // Walking backwards (budget fitting goes newest first): a window that ends here. Walking forwards: a
+    // window that starts here. Either way the next ranges are likely inside it.
+    const forward = this.window.length > 0 && start >= windowEnd;
+    const from = forward ? start : Math.max(0, Math.min(start, end - WINDOW_BYTES));
+    const to = forward ? Math.max(end, start + WINDOW_BYTES) : end;
+    const buffer = Buffer.allocUnsafe(to - from);
     let filled = 0;
     while (filled < buffer.length) {
       const n = this.readFn(this.fd, buffer, filled, buffer.length - filled, from + filled);
-      if (n === 0) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+      if (n === 0) {
+        // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
+        if (from + filled >= end) break;
+        throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+      }
       filled += n; // short reads just loop
     }
-    this.window = buffer;
+    this.window = buffer.subarray(0, filled);
     this.windowStart = from;
     return buffer.subarray(start - from, end - from);
   }

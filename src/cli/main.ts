@@ -10,6 +10,7 @@ import { createCompiler } from "../compiler.js";
 import { CtxcError } from "../errors.js";
 import { parseCommand, USAGE } from "./args.js";
 import { render } from "./render.js";
+import { progressBar } from "./progress-bar.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -34,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
   try {
-    const ctx = await compiler.build(command.build);
+    const bar = progressBar();
+    const ctx = await compiler.build({ ...command.build, onProgress: bar?.update });
+    bar?.done();
     const output = render(ctx, command.format);
     if (command.out) await writeFile(command.out, output);
     else process.stdout.write(output);

@@ -1,0 +1,23 @@
+/**
+ * CPU time of the MAIN thread only. `process.cpuUsage()` counts every thread of the process (ctxc's
+ * workers included), and Node 20 has no per-thread API, so on Linux this reads the main thread's
+ * utime+stime from /proc (the main thread's tid is the pid). Resolution is one clock tick (10 ms), so
+ * it is only used over many builds; elsewhere it returns null and callers fall back to event-loop
+ * utilization.
+ */
+import { readFileSync } from "node:fs";
+
+const TICK_MS = 10; // USER_HZ is 100 on every mainstream Linux build
+
+export function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * TICK_MS : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Reads OpenClaw's own diagnostics out of its file log (JSONL, one record per line; the message text
+ * is inside the record, so lines are matched on the raw text and the fields re-parsed from it).
+ */
+import { readFile } from "node:fs/promises";
+
+/** One `prep stages:` / `startup stages:` summary. */
+export interface StageSummary {
+  kind: "prep" | "startup";
+  runId: string;
+  sessionId: string;
+  phase: string;
+  totalMs: number;
+  stages: Array<{ name: string; durationMs: number; elapsedMs: number }>;
+}
+
+export interface GatewayDiagnostics {
+  stageSummaries: StageSummary[];
+  starvation: string[];
+  liveness: string[];
+  /** Warnings/errors (first 200), for the report. */
+  errors: string[];
+  lines: number;
+}
+
+const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sessionId=(\S+) phase=(\S+) totalMs=(\d+) stages=([^"\\\s]+)/;
+
+export function parseGatewayLog(text: string): GatewayDiagnostics {
+  const out: GatewayDiagnostics = { stageSummaries: [], starvation: [], liveness: [], errors: [], lines: 0 };
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    out.lines++;
+    const m = STAGE_RE.exec(line);
+    if (m) {
+      const stages = m[6] === "none" ? [] : m[6]!.split(",").map((s) => {
+        const mm = /^(.+):(\d+)ms@(\d+)ms$/.exec(s);
+        return mm ? { name: mm[1]!, durationMs: Number(mm[2]), elapsedMs: Number(mm[3]) } : { name: s, durationMs: NaN, elapsedMs: NaN };
+      });
+      out.stageSummaries.push({ kind: m[1] as "prep" | "startup", runId: m[2]!, sessionId: m[3]!, phase: m[4]!, totalMs: Number(m[5]), stages });
+      continue;
+    }
+    if (line.includes("likely event-loop starvation")) out.starvation.push(extractMessage(line));
+    else if (line.includes("liveness warning")) out.liveness.push(extractMessage(line));
+    else if (out.errors.length < 200 && /"logLevelName":"(ERROR|FATAL|WARN)"/.test(line)) out.errors.push(extractMessage(line).slice(0, 400));
+  }
+  return out;
+}
+
+function extractMessage(line: string): string {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const parts = Object.keys(o).filter((k) => /^\d+$/.test(k)).map((k) => (typeof o[k] === "string" ? o[k] : JSON.stringify(o[k])));
+    return parts.length ? parts.join(" ") : String(o.message ?? o.msg ?? line);
+  } catch {
+    return line;
+  }
+}
+
+export async function readGatewayLog(path: string): Promise<GatewayDiagnostics> {
+  try {
+    return parseGatewayLog(await readFile(path, "utf8"));
+  } catch {
+    return parseGatewayLog("");
+  }
+}
+
+/** p-th percentile (nearest rank) of `xs`; NaN when empty. */
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Per stage name: count, median and p99 durations. */
+export function stageTable(summaries: StageSummary[], kind: "prep" | "startup"): Record<string, { n: number; p50: number; p99: number; max: number }> {
+  const by = new Map<string, number[]>();
+  for (const s of summaries) {
+    if (s.kind !== kind) continue;
+    for (const st of s.stages) {
+      if (!by.has(st.name)) by.set(st.name, []);
+      by.get(st.name)!.push(st.durationMs);
+    }
+    if (!by.has("(total)")) by.set("(total)", []);
+    by.get("(total)")!.push(s.totalMs);
+  }
+  const out: Record<string, { n: number; p50: number; p99: number; max: number }> = {};
+  for (const [k, v] of by) out[k] = { n: v.length, p50: percentile(v, 50), p99: percentile(v, 99), max: Math.max(...v) };
+  return out;
+}

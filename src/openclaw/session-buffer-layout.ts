@@ -1,0 +1,144 @@
+/**
+ * The session buffer layout: what `openSession`/`openSessionAsync` hold instead of pi's array of
+ * parsed entries. The encoder (native-free-workers/openclaw/session-buffer.ts, run in a worker or
+ * inline) and the decoder (src/openclaw/session.ts) both read this description; docs/openclaw.md
+ * explains it in prose.
+ *
+ * Why this shape: pi's `SessionManager.open` parses every line into objects and keeps them all, yet a
+ * run only touches the header, the leaf and the active branch. The buffer keeps every entry's raw line
+ * bytes plus a fixed-size index (parent already resolved to a record number, id as text), so walking
+ * the branch needs no JSON at all and an entry is `JSON.parse`d only when someone asks for it.
+ *
+ * All integers little-endian. Section offsets are from the start of the buffer; offsets inside records
+ * are from the start of their section.
+ */
+
+/** "CXSS" read as a little-endian u32. */
+export const SESSION_MAGIC = 0x53535843;
+/** Bumped whenever the meaning of any byte changes. Decoders refuse other versions. */
+export const SESSION_LAYOUT_VERSION = 1;
+
+/** Byte offsets of the fixed header. */
+export const SessionHeader = {
+  /** u32 {@link SESSION_MAGIC} */
+  magic: 0,
+  /** u16 {@link SESSION_LAYOUT_VERSION} */
+  version: 4,
+  /** u16 bit set of {@link SessionFlag} */
+  flags: 6,
+  /** u32 size of the whole buffer */
+  totalBytes: 8,
+  /** u32 number of records (every JSON-object line, session-type entries included: pi's `fileEntries`) */
+  recordCount: 12,
+  /** i32 record number of the leaf (last non-session entry), -1 when there is none */
+  leafIndex: 16,
+  /** u32 reserved (0) */
+  reserved: 20,
+  /** the section table: {@link SESSION_SECTION_COUNT} × (u32 offset, u32 length) */
+  sectionTable: 24,
+} as const;
+
+/** Header flag bits. */
+export const SessionFlag = {
+  /** pi would migrate this file from v1 (no ids: ids and parents are synthesized, see docs). */
+  migrateV1: 1 << 0,
+  /** pi would migrate this file from v2 (`hookMessage` role becomes `custom`; header version 3). */
+  migrateV2: 1 << 1,
+  /** No usable session: file missing, empty, or without a valid header. See {@link SessionMeta.status}. */
+  fresh: 1 << 2,
+} as const;
+
+/** Sections, in table order and buffer order. */
+export const SessionSection = {
+  /** UTF-8 JSON {@link SessionMeta}. */
+  META: 0,
+  /** recordCount × {@link SESSION_RECORD_BYTES}, see {@link SessionRecord}. */
+  RECORDS: 1,
+  /** UTF-8 text: every record's id key concatenated (decoded once, sliced by UTF-16 ranges). */
+  ID_TEXT: 2,
+  /** The entries' raw line bytes, concatenated without separators. */
+  ENTRY_BYTES: 3,
+} as const;
+export const SESSION_SECTION_COUNT = 4;
+export const SESSION_HEADER_BYTES = SessionHeader.sectionTable + SESSION_SECTION_COUNT * 8;
+
+/** Byte offsets inside one record. */
+export const SessionRecord = {
+  /** u32 offset of the line inside ENTRY_BYTES */
+  offset: 0,
+  /** u32 length of the line in bytes (no `\n`) */
+  length: 4,
+  /** i32 record number of the parent as pi's walk finds it (`parentId ? byId.get(parentId)`), -1 for none */
+  parent: 8,
+  /** u32 UTF-16 start of the id key in the decoded ID_TEXT */
+  idStart: 12,
+  /** u32 UTF-16 length of the id key */
+  idLength: 16,
+  /** u32 1-based line number in the file */
+  line: 20,
+  /** u8 {@link EntryTypeCode} */
+  type: 24,
+  /** u8 {@link IdKind} */
+  idKind: 25,
+  /** u16 reserved (0) */
+  reserved: 26,
+} as const;
+export const SESSION_RECORD_BYTES = 28;
+
+/** How a record's id is stored in ID_TEXT. */
+export const IdKind = {
+  /** The entry has no `id` member (pi's id is `undefined`). */
+  absent: 0,
+  /** A string id; the key is the string itself. */
+  string: 1,
+  /** Any other JSON id (number, boolean, null, object); the key is its JSON text. */
+  json: 2,
+  /** v1 file: the id pi's migration would generate (the key); the line has none. */
+  synthetic: 3,
+} as const;
+
+/** Entry types as codes, so label / session records are found without decoding. */
+export const EntryTypeCode = {
+  other: 0,
+  session: 1,
+  message: 2,
+  thinking_level_change: 3,
+  model_change: 4,
+  compaction: 5,
+  branch_summary: 6,
+  custom: 7,
+  custom_message: 8,
+  label: 9,
+  session_info: 10,
+} as const;
+export function entryTypeCode(type: unknown): number {
+  return typeof type === "string" && type !== "other" && Object.hasOwn(EntryTypeCode, type)
+    ? EntryTypeCode[type as keyof typeof EntryTypeCode]
+    : EntryTypeCode.other;
+}
+
+/** Why a session is fresh (what pi's `SessionManager.open` would do instead, see docs/openclaw.md). */
+export type SessionStatus =
+  /** A session loaded from the file. */
+  | "loaded"
+  /** The file does not exist (pi: a new in-memory session; it writes the file on the first assistant reply). */
+  | "missing"
+  /** The file holds no JSON entry (pi: a new session, and it REWRITES the file with a fresh header). */
+  | "empty"
+  /** The first entry is not a `session` header with a string id (pi: a new session, file overwritten). */
+  | "invalid-header";
+
+/** The META section. */
+export interface SessionMeta {
+  /** Absolute path of the transcript. */
+  path: string;
+  status: SessionStatus;
+  /** Bytes read (the whole file at the time of the read, torn last line included, as pi reads it). */
+  bytes: number;
+  /** Lines seen. */
+  lines: number;
+  /** File identity at the time of the read (null when missing). */
+  file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
+  /** What differs from a clean read: skipped lines, cycles, …  (never fatal). */
+  diagnostics: { code: string; line: number; message: string }[];
+}
