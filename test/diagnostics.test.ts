@@ -43,7 +43,7 @@ describe("line-level diagnostics", () => {
     const text = jsonl([base[0]!, base[1]!, "42", '"orphan"', "[]", "null", base[2]!, base[3]!]);
     const ctx = await compile(text);
     expect(where(ctx)).toEqual([3, 4, 5, 6].map((l) => ["NON_OBJECT_LINE", l, lineOffset(text, l)]));
-    expect(() => buildSessionContext(parseSessionEntries(text))).toThrow(TypeError);
+    expect(() => buildSessionContext(parseSessionEntries(text) as Parameters<typeof buildSessionContext>[0])).toThrow(TypeError);
     expectPiMessages(ctx, jsonl(base));
   });
 

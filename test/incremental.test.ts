@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CompiledContext } from "../src/index.js";
+import { splitTail as split } from "./support/split-tail.js";
 import { tempDir } from "./support/tmp.js";
 
 const dir = tempDir("incremental");
@@ -28,12 +29,6 @@ function same(a: CompiledContext, b: CompiledContext): void {
   expect(a.diagnostics).toEqual(b.diagnostics);
 }
 
-/** Splits a generated transcript into a prefix and the turns appended later (whole lines). */
-function split(text: string, appendedLines: number): [string, string] {
-  const lines = text.split("\n").slice(0, -1);
-  const cut = lines.length - appendedLines;
-  return [lines.slice(0, cut).join("\n") + "\n", lines.slice(cut).join("\n") + "\n"];
-}
 
 describe("incremental builds", () => {
   it("a build after an append parses only the appended bytes and equals a fresh build", async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { generateTranscript } from "../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CompiledContext } from "../src/index.js";
 import { indexFile } from "../native-free-workers/session/persistent-index.js";
+import { splitTail as split } from "./support/split-tail.js";
 import { tempDir } from "./support/tmp.js";
 
 const dir = tempDir("persist");
@@ -17,11 +18,6 @@ async function once(path: string, cacheDir?: string): Promise<CompiledContext> {
   }
 }
 
-function split(text: string, tailLines: number): [string, string] {
-  const lines = text.split("\n").slice(0, -1);
-  const cut = lines.length - tailLines;
-  return [lines.slice(0, cut).join("\n") + "\n", lines.slice(cut).join("\n") + "\n"];
-}
 
 describe("persistent session index (cacheDir)", () => {
   it("a restarted compiler reads only the bytes appended since, and equals a fresh build", async () => {

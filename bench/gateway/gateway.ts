@@ -97,34 +97,34 @@ export class Gateway {
       body: JSON.stringify({ bot: agent.bot, updateId: update.update_id, agent: agent.id, messages: build.messages, tokens: build.tokens }),
     });
     const reply = (await res.json()) as { content: { type: string; text: string }[] };
-    await this.appendTurn(agent, update.message?.text ?? "", reply.content[0]?.text ?? "");
+    await appendTurn(agent, update.message?.text ?? "", reply.content[0]?.text ?? "");
     this.handled.push({ bot: agent.bot, updateId: update.update_id, build, buildWallMs, rssAfterBuild });
     this.onHandled?.();
   }
+}
 
-  /** Appends the user message and the assistant reply as pi writes them (continuing the active branch). */
-  private async appendTurn(agent: AgentState, text: string, replyText: string): Promise<void> {
-    const now = Date.now();
-    const userId = randomBytes(4).toString("hex");
-    const replyId = randomBytes(4).toString("hex");
-    const user = { type: "message", id: userId, parentId: agent.leafId, timestamp: new Date(now).toISOString(), message: { role: "user", content: [{ type: "text", text }], timestamp: now } };
-    const assistant = {
-      type: "message",
-      id: replyId,
-      parentId: userId,
-      timestamp: new Date(now + 1).toISOString(),
-      message: {
-        role: "assistant",
-        content: [{ type: "text", text: replyText }],
-        api: "openai-responses",
-        provider: "openai",
-        model: "gpt-5.1",
-        usage: { input: 1200, output: 40, cacheRead: 0, cacheWrite: 0, totalTokens: 1240, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
-        stopReason: "stop",
-        timestamp: now + 1,
-      },
-    };
-    await appendFile(agent.transcript, `${JSON.stringify(user)}\n${JSON.stringify(assistant)}\n`);
-    agent.leafId = replyId;
-  }
+/** Appends the user message and the assistant reply as pi writes them (continuing the active branch). */
+export async function appendTurn(agent: AgentState, text: string, replyText: string): Promise<void> {
+  const now = Date.now();
+  const userId = randomBytes(4).toString("hex");
+  const replyId = randomBytes(4).toString("hex");
+  const user = { type: "message", id: userId, parentId: agent.leafId, timestamp: new Date(now).toISOString(), message: { role: "user", content: [{ type: "text", text }], timestamp: now } };
+  const assistant = {
+    type: "message",
+    id: replyId,
+    parentId: userId,
+    timestamp: new Date(now + 1).toISOString(),
+    message: {
+      role: "assistant",
+      content: [{ type: "text", text: replyText }],
+      api: "openai-responses",
+      provider: "openai",
+      model: "gpt-5.1",
+      usage: { input: 1200, output: 40, cacheRead: 0, cacheWrite: 0, totalTokens: 1240, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
+      stopReason: "stop",
+      timestamp: now + 1,
+    },
+  };
+  await appendFile(agent.transcript, `${JSON.stringify(user)}\n${JSON.stringify(assistant)}\n`);
+  agent.leafId = replyId;
 }

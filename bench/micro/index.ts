@@ -28,14 +28,17 @@ export interface MicroSuite {
 }
 
 export async function runMicro(opts: { quick: boolean; log: (s: string) => void }): Promise<MicroSuite> {
-  const timeMs = opts.quick ? 300 : 2000;
+  const t0 = performance.now();
+  const log = opts.log;
+  opts = { ...opts, log: (s) => log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}`) };
+  const timeMs = opts.quick ? 150 : 2000;
   const file = await transcriptOfSize(10);
   opts.log(`micro: reader (${(file.bytes / 1e6).toFixed(1)} MB)`);
   const reader = await benchReader(file.path, timeMs);
   const lines = transcriptLines(file.path);
   opts.log("micro: parser");
   const parser = await benchParser(file.path, lines, timeMs);
-  const texts = messageTexts(lines, opts.quick ? 1_000_000 : 4_000_000);
+  const texts = messageTexts(lines, opts.quick ? 200_000 : 2_000_000);
   opts.log("micro: tokenizers");
   const tokenizer = await benchTokenizers(texts, timeMs);
   const compiler = createCompiler({ threads: 1 });

@@ -19,10 +19,19 @@ export async function benchTransfer(ctx: CompiledContext, timeMs: number): Promi
   const messages = Array.from({ length: ctx.messageCount }, (_, i) => ctx.message(i));
   let buffer = ctx.buffer.slice(0);
   const bytes = buffer.byteLength;
+  let pending: Promise<void> | null = null;
+  // Replies are matched by id: tinybench may have several tasks' calls in flight at once.
+  const waiting = new Map<number, (m: { payload: unknown }) => void>();
+  let nextId = 0;
+  worker.on("message", (m: { id: number; payload: unknown }) => {
+    waiting.get(m.id)?.(m);
+    waiting.delete(m.id);
+  });
   const roundTrip = (msg: { kind: string; payload: unknown }, transfer?: ArrayBuffer[]) =>
     new Promise<{ payload: unknown }>((resolve) => {
-      worker.once("message", resolve);
-      worker.postMessage(msg, transfer);
+      const id = nextId++;
+      waiting.set(id, resolve);
+      worker.postMessage({ ...msg, id }, transfer);
     });
   const extra = { messages: messages.length, bufferBytes: bytes };
   try {
@@ -33,8 +42,13 @@ export async function benchTransfer(ctx: CompiledContext, timeMs: number): Promi
           bytes,
           extra,
           fn: async () => {
-            const back = await roundTrip({ kind: "transfer", payload: buffer }, [buffer]);
-            buffer = back.payload as ArrayBuffer;
+            // tinybench may call the function once to see whether it is async: never send a detached buffer.
+            while (pending) await pending;
+            pending = roundTrip({ kind: "transfer", payload: buffer }, [buffer]).then((back) => {
+              buffer = back.payload as ArrayBuffer;
+              pending = null;
+            });
+            await pending;
           },
         },
         { name: "structured clone of the ArrayBuffer (no transfer)", bytes, extra, fn: () => roundTrip({ kind: "clone", payload: buffer }) },

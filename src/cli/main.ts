@@ -33,8 +33,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
+  let compiler: ReturnType<typeof createCompiler> | undefined;
   try {
+    // Inside the try: a bad --threads or --cache is reported like any other option error (exit 2).
+    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
     const bar = progressBar();
     const ctx = await compiler.build({ ...command.build, onProgress: bar?.update });
     bar?.done();
@@ -49,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   } finally {
-    await compiler.close();
+    await compiler?.close();
   }
 }
 

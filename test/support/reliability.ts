@@ -9,12 +9,14 @@
  * `buildSessionContext`). ctxc must equal pi on that text and must report every removed line with its
  * line number and byte offset.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import { expect } from "vitest";
 import type { CompiledContext } from "../../src/index.js";
-import { PiCycleError, piContext, type PiSessionContext } from "../reference/pi-reference.js";
+import { findActivePathCycle, PiCycleError, piContext, piSession, type PiSessionContext } from "../reference/pi-reference.js";
 
 /** A line the reference expects ctxc to skip and report. */
 export interface ExpectedSkip {
@@ -71,11 +73,39 @@ export function referenceFor(bytes: Buffer): Reference {
   const piText = kept.length ? kept.join("\n") + "\n" : "";
   let pi: PiSessionContext | Error;
   try {
-    pi = piContext(piText);
+    pi = needsMigration(kept[0]) ? piOpenedContext(piText) : piContext(piText);
   } catch (err) {
     pi = err as Error;
   }
   return { piText, skipped, pi };
+}
+
+/**
+ * A first entry that is a session header older than v3 (a flipped bit can turn `"version":3` into 2,
+ * 1 or no version at all) makes OpenClaw's `SessionManager.open` migrate the entries before building
+ * the context, and ctxc follows that path; pi's pure `buildSessionContext` does not migrate. Without a
+ * header at line 1, SessionManager would wipe the file, so the pure function is the reference then.
+ */
+function needsMigration(firstLine: string | undefined): boolean {
+  if (firstLine === undefined) return false;
+  const first = JSON.parse(firstLine) as Record<string, unknown>;
+  return first.type === "session" && ((first.version ?? 1) as number) < 3;
+}
+
+let copies = 0;
+/** `SessionManager.open(copy).buildSessionContext()`, the path OpenClaw takes (migrations included). */
+function piOpenedContext(text: string): PiSessionContext {
+  const dir = mkdtempSync(join(tmpdir(), "ctxc-rel-pi-"));
+  try {
+    const path = join(dir, `copy-${copies++}.jsonl`);
+    writeFileSync(path, text);
+    const sm = piSession(path);
+    const cycle = findActivePathCycle(sm.getEntries());
+    if (cycle) throw new PiCycleError(cycle);
+    return sm.buildSessionContext();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** How a damaged case ended, for the tally. */
@@ -103,7 +133,10 @@ export function expectMatchesReference(ctx: CompiledContext, ref: Reference, opt
   }
   if (ref.pi instanceof Error) return "pi-crashed";
   expect(ctx.messageCount).toBe(ref.pi.messages.length);
-  expect([...ctx.messages]).toStrictEqual(ref.pi.messages);
+  // isDeepStrictEqual per message (fast on 100k messages); on a mismatch, expect() shows the diff.
+  const messages = [...ctx.messages];
+  const bad = messages.findIndex((m, i) => !isDeepStrictEqual(m, ref.pi instanceof Error ? undefined : ref.pi.messages[i]));
+  if (bad !== -1) expect({ index: bad, message: messages[bad] }).toStrictEqual({ index: bad, message: ref.pi.messages[bad] });
   expect(ctx.thinkingLevel).toStrictEqual(ref.pi.thinkingLevel);
   expect(ctx.model).toStrictEqual(ref.pi.model);
   return "equal";

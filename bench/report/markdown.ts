@@ -1,0 +1,188 @@
+/**
+ * Renders bench/RESULTS.md (and its SVG charts) from one run's results: every ratio compares numbers
+ * measured in that same run, and the targets of issue 4 are evaluated from them.
+ */
+import type { BenchResults } from "../suite.js";
+import type { Mode, PhaseResult, ScenarioResult } from "../gateway/scenario.js";
+import type { MicroResult } from "../lib/tinybench-util.js";
+import { ratio } from "../lib/stats.js";
+import { lineChart } from "./svg.js";
+
+const LABEL: Record<Mode, string> = { baseline: "baseline (pi, main thread)", ctxcCold: "ctxc cold", ctxcWarm: "ctxc warm" };
+const COLOR: Record<Mode, string> = { baseline: "#d62728", ctxcCold: "#1f77b4", ctxcWarm: "#2ca02c" };
+
+const f = (x: number | null | undefined, d = 1): string => (x == null || !Number.isFinite(x) ? "–" : x >= 100 ? String(Math.round(x)) : x.toFixed(d));
+const x = (r: number | null): string => (r == null ? "–" : `${r >= 10 ? Math.round(r) : r.toFixed(1)}×`);
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+function phase(s: ScenarioResult | undefined, m: Mode): PhaseResult | undefined {
+  return s?.phases[m];
+}
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const ten = r.scenarios.find((s) => s.config.transcriptMB === 10 && s.config.budget !== null && s.config.agents === 5);
+  const big = r.scenarios.find((s) => s.config.transcriptMB === 28 && s.config.budget !== null && s.config.agents === 5);
+  const nb = r.scenarios.find((s) => s.config.transcriptMB === 10 && s.config.budget === null);
+  const targets: Target[] = [];
+  for (const m of ["ctxcCold", "ctxcWarm"] as const) {
+    const p = phase(ten, m);
+    if (!p) continue;
+    const d = p.loopDelay.timer;
+    targets.push({
+      target: `event-loop delay p99 ≤ 5 ms and max ≤ 20 ms, 5 agents × 10 MB (${LABEL[m]})`,
+      measured: `p99 ${f(d.p99, 2)} ms, max ${f(d.max, 1)} ms (histogram: p99 ${f(p.loopDelay.histogram.p99, 1)}, max ${f(p.loopDelay.histogram.max, 1)})`,
+      met: d.p99 <= 5 && d.max <= 20,
+    });
+  }
+  for (const m of ["ctxcWarm", "ctxcCold"] as const) {
+    const b = phase(big, "baseline")?.updateToDispatch.p99;
+    const c = phase(big, m)?.updateToDispatch.p99;
+    const k = ratio(b, c);
+    if (k === null) continue;
+    targets.push({ target: `update-to-dispatch p99 ≥ 10× better than baseline at 28 MB (${LABEL[m]})`, measured: `${f(b, 0)} ms vs ${f(c, 1)} ms = ${x(k)}`, met: k >= 10 });
+  }
+  for (const m of ["ctxcCold", "ctxcWarm"] as const) {
+    const t = ten?.mainThread[m];
+    if (!t) continue;
+    targets.push({ target: `main-thread CPU per build ≤ 1 ms (${LABEL[m]}, 10 MB)`, measured: `p50 ${f(t.eluActiveMs.p50, 2)} ms, max ${f(t.eluActiveMs.max, 2)} ms (event-loop busy time, nothing else running)`, met: t.eluActiveMs.p50 <= 1 });
+  }
+  const tok = r.micro?.tokenizer.find((t) => t.name.startsWith("ctxc hybrid"));
+  const cold = nb?.mainThread.ctxcCold;
+  if (tok && cold && tok.extra) {
+    const tokensPerMs = Number(tok.extra.tokens) / tok.p50Ms;
+    const tokenizeOnlyMs = cold.tokensCounted / tokensPerMs;
+    const k = ratio(cold.wallMs.p50, tokenizeOnlyMs);
+    targets.push({
+      target: "ctxc cold build within 1.5× of the tokenizer's raw speed (10 MB, no budget: every message tokenized)",
+      measured: `cold build ${f(cold.wallMs.p50, 0)} ms for ${cold.tokensCounted.toLocaleString("en-US")} tokens; the raw hybrid tokenizer needs ${f(tokenizeOnlyMs, 0)} ms for them → ${x(k)}`,
+      met: k !== null && k <= 1.5,
+    });
+  }
+  for (const [s, label] of [[ten, "budget 120k"], [nb, "no budget"]] as const) {
+    const c = s?.mainThread.ctxcCold?.wallMs.p50;
+    const w = s?.mainThread.ctxcWarm?.wallMs.p50;
+    if (c == null || w == null) continue;
+    const pct = (w / c) * 100;
+    targets.push({ target: `warm build ≤ 2 % of the cold build (10 MB, ${label})`, measured: `${f(w, 2)} ms vs ${f(c, 0)} ms = ${pct.toFixed(2)} %`, met: pct <= 2 });
+  }
+  return targets;
+}
+
+function scenarioTable(s: ScenarioResult): string {
+  const base = s.phases.baseline;
+  const rows = (Object.keys(s.phases) as Mode[]).map((m) => {
+    const p = s.phases[m]!;
+    const mt = s.mainThread[m];
+    return `| ${LABEL[m]} | ${p.builds} | ${f(p.loopDelay.timer.p50, 2)} / ${f(p.loopDelay.timer.p99, 1)} / ${f(p.loopDelay.timer.max, 0)} | ${f(p.loopDelay.histogram.p99, 1)} / ${f(p.loopDelay.histogram.max, 0)} | ${f(p.updateToDispatch.p50, 1)} / ${f(p.updateToDispatch.p99, 1)} | ${base && m !== "baseline" ? x(ratio(base.updateToDispatch.p99, p.updateToDispatch.p99)) : "1×"} | ${f(p.pollTurnaround.p99, 1)} | ${mt ? f(mt.eluActiveMs.p50, 2) : "–"} | ${mt ? f(mt.wallMs.p50, 1) : "–"} | ${f(p.buildsPerSec, 1)} | ${f(p.peakRssMB, 0)} |`;
+  });
+  return [
+    `**${s.config.name}** — transcript ${(s.config.transcriptBytes / 1e6).toFixed(1)} MB, ${s.config.transcriptEntries.toLocaleString("en-US")} entries (active path ${s.config.activePathLength}), ${s.config.threads} ctxc thread(s)`,
+    "",
+    "| mode | builds | loop delay p50 / p99 / max (ms) | histogram p99 / max | update→dispatch p50 / p99 (ms) | p99 vs baseline | poll turnaround p99 (ms) | main-thread ms/build | build wall, alone (ms) | builds/s | peak RSS (MB) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
+function microTable(title: string, rows: MicroResult[], extraCols: [string, (r: MicroResult) => string][] = []): string {
+  const head = `| ${title} | p50 (ms) | mean (ms) | MB/s | samples |${extraCols.map(([h]) => ` ${h} |`).join("")}`;
+  const sep = `|---|---:|---:|---:|---:|${extraCols.map(() => "---:|").join("")}`;
+  return [head, sep, ...rows.map((r) => `| ${r.name} | ${f(r.p50Ms, 3)} | ${f(r.meanMs, 3)} | ${r.mbPerSec == null ? "–" : f(r.mbPerSec, 0)} | ${r.samples} |${extraCols.map(([, g]) => ` ${g(r)} |`).join("")}`)].join("\n");
+}
+
+function scalingTable(list: ScenarioResult[], key: (s: ScenarioResult) => string, keyName: string): string {
+  const rows = list.map((s) => {
+    const cells = (["baseline", "ctxcCold", "ctxcWarm"] as Mode[]).map((m) => {
+      const p = s.phases[m];
+      return p ? `${f(p.updateToDispatch.p50, 1)} / ${f(p.updateToDispatch.p99, 1)} | ${f(p.loopDelay.timer.max, 0)}` : "– | –";
+    });
+    const b = s.phases.baseline?.updateToDispatch.p99;
+    return `| ${key(s)} | ${cells.join(" | ")} | ${x(ratio(b, s.phases.ctxcWarm?.updateToDispatch.p99))} | ${f(s.phases.ctxcCold?.buildsPerSec, 1)} |`;
+  });
+  return [
+    `| ${keyName} | baseline update→dispatch p50 / p99 | baseline loop max | ctxc cold p50 / p99 | cold loop max | ctxc warm p50 / p99 | warm loop max | warm p99 vs baseline | cold builds/s |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
+export function renderCharts(r: BenchResults): { loopDelay: string | null; latencyVsSize: string | null } {
+  const main = r.scenarios.find((s) => s.config.keepSeries);
+  let loopDelay: string | null = null;
+  if (main) {
+    const series = (Object.keys(main.phases) as Mode[])
+      .filter((m) => main.phases[m]?.series)
+      .map((m) => {
+        const pts = main.phases[m]!.series!;
+        const t0 = pts[0]?.[0] ?? 0;
+        return { name: LABEL[m], color: COLOR[m], points: pts.map(([t, d]) => [(t - t0) / 1000, Math.max(d, 0.1)] as [number, number]) };
+      });
+    loopDelay = lineChart({ title: `Event-loop delay while ${main.config.name.replace(", budget 120k", "")} build contexts`, xLabel: "seconds of measured rounds (each mode from its own start)", yLabel: "timer lateness (log)", series });
+  }
+  let latencyVsSize: string | null = null;
+  const size = r.scaling.size;
+  if (size.length > 1) {
+    const series = (["baseline", "ctxcCold", "ctxcWarm"] as Mode[]).map((m) => ({
+      name: `${LABEL[m]} p50`,
+      color: COLOR[m],
+      points: size.filter((s) => s.phases[m]).map((s) => [s.config.transcriptBytes / 1e6, s.phases[m]!.updateToDispatch.p50] as [number, number]),
+    }));
+    latencyVsSize = lineChart({ title: "Update → dispatch latency vs transcript size (1 agent)", xLabel: "transcript size (MB)", yLabel: "latency (log)", series, markers: true, yMin: 0.5 });
+  }
+  return { loopDelay, latencyVsSize };
+}
+
+export function renderMarkdown(r: BenchResults, charts: { loopDelay: string | null; latencyVsSize: string | null }): string {
+  const m = r.machine;
+  const targets = evaluateTargets(r);
+  const out: string[] = [];
+  out.push("# ctxc benchmark results", "");
+  out.push(`Generated by \`${r.command}\` (suite \`${r.suite}\`, ${r.durationS} s) on ${r.startedAt}. Raw numbers: \`bench/results/${r.suite}.json\`. Regenerated on every run; do not edit by hand.`, "");
+  out.push(`**Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, Node ${m.node} (V8 ${m.v8}), ${m.platform} ${m.arch} ${m.osRelease}; load average at start ${m.loadAverage.join(" / ")}.`, "");
+  if (m.loadAverage[0]! >= 0.5) out.push(`> **Noisy machine:** the load average was ${m.loadAverage[0]} when the run started (other work was sharing the ${m.cores} cores). Ratios measured side by side in this run remain meaningful; absolute numbers and tail latencies are pessimistic. Rerun \`npm run bench\` on a quiet machine for publishable numbers.`, "");
+  out.push("## What is measured", "");
+  out.push(
+    "One Node process runs a gateway main loop: one long-polling Telegram bot per agent (a fake Bot API in a child process on 127.0.0.1 holds each `getUpdates` open until it releases an update), and for each update the agent builds its context from its transcript and dispatches it to a fake model endpoint (also 127.0.0.1), then appends the turn to the transcript. In each round every agent receives one update (within 20 ms of each other), so all agents build at the same time. Each mode runs the same rounds, one mode after the other, in the same process:",
+    "",
+    "- **baseline** — what OpenClaw 2026.5 does today, on the main thread: pi's real `SessionManager.open(file)` + `buildSessionContext()` (`@earendil-works/pi-coding-agent`) plus OpenClaw's chars/4 token estimate. OpenClaw's extra repair pass (another read + parse of the whole file per run) is *not* included, so the baseline is a lower bound.",
+    "- **ctxc cold** — `compiler.build({transcript, agentId, budget})` with a fresh compiler each round: every build is the first build of its session.",
+    "- **ctxc warm** — one compiler; after an unmeasured priming round, every build follows an appended turn (only the appended bytes are read).",
+    "",
+    "Event-loop delay = lateness of a 5 ms interval timer (cross-checked with `monitorEventLoopDelay`, 10 ms resolution). Update→dispatch = from the update becoming available at the fake Telegram to the fake model receiving the dispatch (both timed in the services process, one clock). Poll turnaround = from answering a bot's poll to that bot's next poll. Main-thread ms/build = event-loop busy time (`performance.eventLoopUtilization`) of one build with nothing else running, including opening the buffer, reading the token total and decoding the newest message. Build wall, alone = the same single build's wall time. Peak RSS = highest sampled RSS of the process during the mode's rounds (the ctxc worker threads are in the same process).",
+    "",
+  );
+  out.push("## Targets (2-core machine)", "", "| target | measured | met |", "|---|---|:---:|");
+  for (const t of targets) out.push(`| ${t.target} | ${t.measured} | ${t.met === null ? "–" : t.met ? "yes" : "**no**"} |`);
+  out.push("");
+  out.push("## Gateway scenario", "");
+  for (const s of r.scenarios) out.push(scenarioTable(s), "");
+  if (charts.loopDelay) out.push("![Event-loop delay over time, baseline vs ctxc](charts/loop-delay.svg)", "");
+  if (r.scaling.size.length) {
+    out.push("## Scaling", "", "### Transcript size (1 agent, budget 120k)", "");
+    if (charts.latencyVsSize) out.push("![Update to dispatch latency vs transcript size](charts/latency-vs-size.svg)", "");
+    out.push(scalingTable(r.scaling.size, (s) => `${(s.config.transcriptBytes / 1e6).toFixed(0)} MB`, "size"), "");
+  }
+  if (r.scaling.agents.length) out.push("### Agents (10 MB each, budget 120k)", "", scalingTable(r.scaling.agents, (s) => String(s.config.agents), "agents"), "");
+  if (r.scaling.threads.length) out.push("### Pool threads (5 agents × 10 MB, budget 120k)", "", scalingTable(r.scaling.threads, (s) => String(s.config.threads), "threads"), "");
+  const mi = r.micro;
+  if (mi) {
+    out.push("## Micro benchmarks (tinybench)", "", `Transcript: ${(mi.transcriptBytes / 1e6).toFixed(1)} MB generated session.`, "");
+    out.push("### Reader", "", microTable("reader", mi.reader), "");
+    out.push("### Parser", "", microTable("parser", mi.parser), "", `${mi.parserNote}`, "");
+    out.push(`### Tokenizers (o200k_base, ${(mi.tokenizerCorpusBytes / 1e6).toFixed(2)} MB of message texts)`, "");
+    out.push(microTable("backend", mi.tokenizer, [["tokens", (t) => Number(t.extra?.tokens).toLocaleString("en-US")], ["vs tiktoken", (t) => String(t.extra?.diffVsTiktoken)]]), "");
+    for (const b of mi.buffer) out.push(`### Context buffer (budget ${b.budget}: ${b.results[0]?.extra?.messages} messages, ${((Number(b.results[0]?.extra?.bufferBytes) || 0) / 1e6).toFixed(2)} MB)`, "", microTable("operation", b.results), "");
+    out.push("### Worker → main thread (round trip)", "", microTable("method", mi.transfer), "");
+    out.push("### Pool start-up", "", microTable("what", mi.pool), "");
+  }
+  out.push("## Notes", "");
+  out.push("- Timed assertions live here, not in unit tests; `test/bench-smoke.test.ts` only checks that the scenario machinery runs and the result has the expected shape.");
+  out.push("- Generated transcripts are cached in `.tmp/bench-data/` (git-ignored).");
+  out.push("- The dispatch body carries the agent, update id, message count and token total, not the messages: the benchmark isolates context building; serializing a provider request costs both modes alike.");
+  return out.join("\n") + "\n";
+}

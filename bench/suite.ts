@@ -1,0 +1,145 @@
+/**
+ * The benchmark suite: micro benchmarks, the gateway scenario at 10 and 28 MB, and the scaling runs
+ * (transcript size, agents, pool threads). `quick` keeps every part but with fewer rounds and sizes so
+ * it finishes in under a minute; `full` takes minutes.
+ */
+import { availableParallelism } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { generateTranscript } from "./fixtures/transcript-generator.js";
+import { runScenario, type Mode, type ScenarioConfig, type ScenarioResult } from "./gateway/scenario.js";
+import { startServices } from "./gateway/services-client.js";
+import { describeMachine, type MachineInfo } from "./lib/machine.js";
+import { DATA_DIR, RESULTS_DIR } from "./lib/paths.js";
+import { runMicro, type MicroSuite } from "./micro/index.js";
+
+export type SuiteName = "quick" | "full";
+
+export interface BenchResults {
+  suite: SuiteName;
+  command: string;
+  startedAt: string;
+  durationS: number;
+  machine: MachineInfo;
+  micro: MicroSuite | null;
+  /** The headline scenario: 5 agents at 10 and 28 MB, budget 120,000, plus the no-budget variant. */
+  scenarios: ScenarioResult[];
+  scaling: { size: ScenarioResult[]; agents: ScenarioResult[]; threads: ScenarioResult[] };
+}
+
+export interface SuiteOptions {
+  suite: SuiteName;
+  /** Skip the micro benchmarks (the smoke test does). */
+  micro?: boolean;
+  /** Override the scenario list entirely (the smoke test runs one small configuration). */
+  scenarios?: ScenarioConfig[];
+  scaling?: boolean;
+  log?: (s: string) => void;
+}
+
+const R = (baseline: number, ctxcCold: number, ctxcWarm: number): Record<Mode, number> => ({ baseline, ctxcCold, ctxcWarm });
+
+function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioConfig[]; agents: ScenarioConfig[]; threads: ScenarioConfig[] } {
+  const quick = suite === "quick";
+  const cores = availableParallelism();
+  const defaultThreads = Math.max(1, cores - 1);
+  const rounds = quick ? R(2, 2, 3) : R(5, 5, 10);
+  const main = quick ? { baseline: 2, cold: 2, warm: 10 } : { baseline: 5, cold: 5, warm: 30 };
+  const scenarios: ScenarioConfig[] = [10, 28].map((mb) => ({
+    name: `${mb} MB × 5 agents, budget 120k`,
+    transcriptMB: mb,
+    agents: 5,
+    threads: defaultThreads,
+    budget: 120_000,
+    rounds,
+    keepSeries: mb === 10,
+    measureMainThread: main,
+  }));
+  // No budget: a cold build tokenizes every message of the context (the tokenizer-bound case).
+  for (const mb of quick ? [10] : [10, 28]) {
+    scenarios.push({
+      name: `${mb} MB × 5 agents, no budget`,
+      transcriptMB: mb,
+      agents: 5,
+      threads: defaultThreads,
+      budget: null,
+      rounds: quick ? R(0, 1, 2) : R(0, 3, 6),
+      modes: ["ctxcCold", "ctxcWarm"],
+      measureMainThread: quick ? { baseline: 0, cold: 2, warm: 5 } : { baseline: 0, cold: 4, warm: 20 },
+    });
+  }
+  const small = quick ? R(1, 1, 2) : R(2, 2, 5);
+  const size = (quick ? [1, 10, 28] : [1, 10, 28, 60, 100]).map((mb) => ({
+    name: `size ${mb} MB × 1 agent`,
+    transcriptMB: mb,
+    agents: 1,
+    threads: defaultThreads,
+    budget: 120_000,
+    rounds: small,
+  }));
+  const agents = (quick ? [1, 3] : [1, 2, 5, 10, 16]).map((n) => ({
+    name: `agents ${n} × 10 MB`,
+    transcriptMB: 10,
+    agents: n,
+    threads: defaultThreads,
+    budget: 120_000,
+    rounds: small,
+  }));
+  const threads = Array.from({ length: cores }, (_, i) => i + 1).map((t) => ({
+    name: `threads ${t}, 5 agents × 10 MB`,
+    transcriptMB: 10,
+    agents: 5,
+    threads: t,
+    budget: 120_000,
+    rounds: small,
+    modes: ["ctxcCold", "ctxcWarm"] as Mode[],
+  }));
+  return { scenarios, size, agents, threads };
+}
+
+export async function runSuite(opts: SuiteOptions): Promise<BenchResults> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const started = performance.now();
+  const machine = describeMachine();
+  const results: BenchResults = {
+    suite: opts.suite,
+    command: opts.suite === "quick" ? "npm run bench:quick" : "npm run bench",
+    startedAt: new Date().toISOString(),
+    durationS: 0,
+    machine,
+    micro: null,
+    scenarios: [],
+    scaling: { size: [], agents: [], threads: [] },
+  };
+  if (opts.micro !== false) results.micro = await runMicro({ quick: opts.suite === "quick", log });
+  await mkdir(DATA_DIR, { recursive: true });
+  const warmup = join(DATA_DIR, "warmup.jsonl");
+  await writeFile(warmup, generateTranscript({ seed: 3, entries: 30 }).text);
+  const p = plan(opts.suite);
+  const services = await startServices();
+  try {
+    for (const config of opts.scenarios ?? p.scenarios) {
+      log(`gateway: ${config.name}`);
+      results.scenarios.push(await runScenario(services, config, log, warmup));
+    }
+    if (opts.scaling !== false && !opts.scenarios) {
+      for (const [key, list] of [["size", p.size], ["agents", p.agents], ["threads", p.threads]] as const) {
+        for (const config of list) {
+          log(`scaling: ${config.name}`);
+          results.scaling[key].push(await runScenario(services, config, log, warmup));
+        }
+      }
+    }
+  } finally {
+    await services.stop();
+  }
+  results.durationS = Math.round((performance.now() - started) / 100) / 10;
+  return results;
+}
+
+export async function writeResults(results: BenchResults, name: string = results.suite): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.json`);
+  await writeFile(path, `${JSON.stringify(results, null, 1)}\n`);
+  return path;
+}

@@ -1,0 +1,34 @@
+/**
+ * `ctxc/openclaw`: ctxc as a drop-in for the OpenClaw 2026.5 stages that read files on the gateway's
+ * main thread — bootstrap files, session load — and as a ContextEngine plugin. docs/openclaw.md has the wiring.
+ */
+export {
+  resolveBootstrapFilesForRun,
+  buildBootstrapContextForFiles,
+  resolveBootstrapContextForRun,
+  renderProjectContext,
+} from "./bootstrap.js";
+export type {
+  BootstrapFile,
+  ContextFile,
+  BootstrapDiagnostic,
+  ProjectContextSections,
+  OpenClawBootstrapConfig,
+  ResolveBootstrapFilesForRunParams,
+} from "./bootstrap.js";
+export { openSession, openSessionAsync, decodeSession, OpenClawSession } from "./session.js";
+export type { OpenSessionOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
+export type { SessionMeta, SessionStatus } from "./session-buffer-layout.js";
+export { createCtxcContextEngine, registerCtxcContextEngine } from "./context-engine.js";
+export type {
+  CtxcContextEngine,
+  CtxcContextEngineOptions,
+  AssembleResult,
+  CompactResult,
+  CompactParams,
+  EngineMessage,
+  OpenClawPluginApiLike,
+} from "./context-engine.js";
+export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
+export type { OpenClawPoolOptions } from "./pool.js";
+export { shouldExcludeHeartbeat } from "./heartbeat-config.js";
