@@ -120,7 +120,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     }
     if (state) {
       yield* acquire(state, jobId);
-      rebuilt = state.verify(fd, stats);
+      rebuilt = state.verify(fd, stats) ?? state.indexedWith(task.maxLineBytes);
       if (rebuilt) {
         state.owner = null;
         sessions.delete(task.transcript);
@@ -131,6 +131,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     }
     if (!state) {
       state = new SessionState(task.transcript, stats, task.maxDiagnostics);
+      state.maxLineBytes = task.maxLineBytes;
       state.owner = jobId;
       sessions.set(state);
     }

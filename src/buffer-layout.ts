@@ -213,7 +213,7 @@ export interface ContextMeta {
   diagnosticCounts: Partial<Record<DiagnosticCode, number>>;
   /** What this build did: cold or warm (and why it rebuilt), how much it read and counted. */
   build: {
-    rebuilt: "cold" | "replaced" | "truncated" | "rewritten" | "tokenizer" | null;
+    rebuilt: "cold" | "replaced" | "truncated" | "rewritten" | "tokenizer" | "options" | null;
     bytesParsed: number;
     messagesTokenized: number;
     tokensCounted: number;

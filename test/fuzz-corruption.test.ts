@@ -95,8 +95,8 @@ describe("random corruption: ctxc = pi on the intact part, every skipped line re
 
   it("truncation at every byte of the last lines", async () => {
     let cuts = 0;
-    // Seeds whose last lines are short (1–2 KB), so that every byte is ~1,500 builds.
-    for (const [seed, lastLines] of [[38, 3], [53, 1]] as const) {
+    // A seed whose last three lines are short (1 KB together), so that every byte is ~1,000 builds.
+    for (const [seed, lastLines] of [[38, 3]] as const) {
       const text = Buffer.from(generateTranscript({ seed, entries: 30, toolResultBytes: { min: 10, max: 120 }, unicode: "heavy" }).text);
       let from = text.length - 1;
       for (let k = 0; k < lastLines; k++) from = text.lastIndexOf(10, from - 1);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { NODE22, OPENCLAW, runBench } from "../bench/real-gateway/run.js";
+import { CTXC_REGISTER, NODE22, OPENCLAW, runBench } from "../bench/real-gateway/run.js";
 
 const haveSetup = existsSync(NODE22) && existsSync(OPENCLAW);
 
@@ -34,5 +34,25 @@ describe("real gateway smoke (OpenClaw 2026.5.12 on Node 22.16)", () => {
     // Every Telegram call the gateway made is one the fake models.
     expect(m.telegramUnexpected).toEqual({});
     expect(m.telegramCalls.getUpdates).toBeGreaterThanOrEqual(1);
+  });
+
+  it.skipIf(!existsSync(CTXC_REGISTER))("answers through the ctxc preload: session and bootstrap served by ctxc, no fallback", { timeout: 180_000 }, async () => {
+    const logs: string[] = [];
+    const r = await runBench({ smoke: true, modes: ["ctxc"], durationS: 0, thinkMs: 200, keepDirs: false, log: (s) => logs.push(s) });
+    const m = r.modes[0]!;
+    expect(m.error, logs.join("\n")).toBeUndefined();
+    expect(m.repliesReceived).toBe(1);
+    expect(m.modelRequests.messagesP50).toBeGreaterThan(2);
+    // The preload activated, served the transcript and the bootstrap files, and never fell back.
+    expect(m.ctxcLog.some((l) => l.includes("ctxc-openclaw active: openclaw 2026.5.12"))).toBe(true);
+    expect(m.ctxcLog.filter((l) => l.includes(" fallback: ") || l.includes(" inactive: "))).toEqual([]);
+    const summary = m.ctxcLog.find((l) => l.includes(" summary: "));
+    expect(summary).toMatch(/sessionsServed=[1-9]/);
+    expect(summary).toMatch(/bootstrapServed=[1-9]/);
+    expect(summary).toMatch(/fallbacks=0/);
+    // Writes stayed OpenClaw's: the same kinds of entries as stock, seeded bytes untouched.
+    expect(m.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
+    expect(m.seedPrefixIntact.main).toBe(true);
+    expect(m.telegramUnexpected).toEqual({});
   });
 });

@@ -82,6 +82,7 @@ export class Gateway {
     const prev = this.queues.get(agent.id) ?? Promise.resolve();
     const next = prev.then(() => this.handle(agent, update)).catch((err: unknown) => {
       this.errors.push(`update ${agent.bot}#${update.update_id}: ${(err as Error).message}`);
+      this.onHandled?.(); // a failed update still ends its part of the round (reported in errors)
     });
     this.queues.set(agent.id, next);
   }

@@ -135,9 +135,18 @@ async function runPhase(ctx: PhaseContext, mode: Mode): Promise<PhaseResult> {
     handled++;
     wake?.();
   });
+  const timeouts: string[] = [];
   const waitHandled = async (target: number) => {
-    while (handled < target) await new Promise<void>((r) => (wake = r));
+    // A round that never completes would hang the suite: give up after 2 minutes and report it.
+    const deadline = performance.now() + 120_000;
+    while (handled < target && performance.now() < deadline) {
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000).unref();
+      });
+    }
     wake = null;
+    if (handled < target) timeouts.push(`round timed out with ${target - handled} update(s) not handled`);
   };
   gateway.start();
   await sleep(100); // every bot's first poll is now held
@@ -197,7 +206,7 @@ async function runPhase(ctx: PhaseContext, mode: Mode): Promise<PhaseResult> {
     peakRssMB: round(Math.max(monitor.peakRss, peakAfterBuild) / 2 ** 20, 1),
     buildsPerSec: round(builds / (measuredMs / 1000), 2),
     measuredMs: round(measuredMs, 1),
-    errors: gateway.errors.slice(0, 10),
+    errors: [...timeouts, ...gateway.errors].slice(0, 10),
   };
   if (config.keepSeries) result.series = downsample(monitor.samples, 1200);
   return result;

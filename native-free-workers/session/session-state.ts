@@ -24,7 +24,9 @@ export type RebuildReason =
   /** Bytes that were read before have changed. */
   | "rewritten"
   /** A different tokenizer than the cached counts were made with (index kept, counts redone). */
-  | "tokenizer";
+  | "tokenizer"
+  /** A different `maxLineBytes` than the state was indexed with: lines skipped or kept before may not be now. */
+  | "options";
 
 const CHECK_BYTES = 4096;
 
@@ -52,6 +54,8 @@ export class SessionState {
   owner: number | null = null;
   /** `end` when the state was last saved to the persistent index (-1: never). */
   savedEnd = -1;
+  /** The `maxLineBytes` the lines were indexed with (null: unknown, e.g. restored from disk). */
+  maxLineBytes: number | null = null;
   /** Last time a build used this state (LRU). */
   lastUsed = 0;
   private dev: number;
@@ -77,6 +81,18 @@ export class SessionState {
     if (this.end === 0) return null;
     if (!readAt(fd, 0, this.head.length).equals(this.head)) return "rewritten";
     if (!readAt(fd, this.end - this.tail.length, this.end).equals(this.tail)) return "rewritten";
+    return null;
+  }
+
+  /**
+   * Whether lines indexed under this state's `maxLineBytes` are the lines a build with `maxLineBytes`
+   * would index: "options" when not. A state of unknown limit is kept unless it skipped a line for its
+   * length, and then takes this limit.
+   */
+  indexedWith(maxLineBytes: number): RebuildReason | null {
+    if (this.maxLineBytes === maxLineBytes) return null;
+    if (this.maxLineBytes !== null || (this.parseDiagnostics.counts.LINE_TOO_LONG ?? 0) > 0) return "options";
+    this.maxLineBytes = maxLineBytes;
     return null;
   }
 

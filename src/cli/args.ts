@@ -7,6 +7,10 @@ import type { BuildOptions } from "../options.js";
 import { Errors } from "../errors.js";
 
 export const USAGE = `Usage: ctxc build FILE [options]
+       ctxc bench [--full]
+
+"ctxc bench" runs the quick benchmark suite (--full: the full one, minutes) from a source checkout
+and regenerates bench/RESULTS.md.
 
 Compiles a pi/OpenClaw session transcript (JSONL) and a workspace's bootstrap files into one context.
 
@@ -35,7 +39,7 @@ export interface BuildCommand {
   cacheDir: string | undefined;
 }
 
-export type Command = BuildCommand | { command: "help" } | { command: "version" };
+export type Command = BuildCommand | { command: "bench"; full: boolean } | { command: "help" } | { command: "version" };
 
 function integer(name: string, raw: string): number {
   if (!/^\d+$/.test(raw)) throw Errors.invalidOption(name, `expected a whole number, got "${raw}"`);
@@ -56,6 +60,7 @@ export function parseCommand(argv: string[]): Command {
       out: { type: "string" },
       threads: { type: "string" },
       cache: { type: "string" },
+      full: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -63,6 +68,10 @@ export function parseCommand(argv: string[]): Command {
   if (values.version) return { command: "version" };
   if (values.help || positionals.length === 0) return { command: "help" };
   const [command, ...rest] = positionals;
+  if (command === "bench") {
+    if (rest.length > 0) throw Errors.invalidOption("bench", `takes no arguments, got ${rest.length}`);
+    return { command: "bench", full: values.full === true };
+  }
   if (command !== "build") throw Errors.invalidOption("command", `unknown command "${command}" (try \`ctxc build FILE\`)`);
   if (rest.length !== 1) throw Errors.invalidOption("FILE", `expected one transcript file, got ${rest.length}`);
   const format = values.format ?? "json";

@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { createCompiler } from "../compiler.js";
 import { CtxcError } from "../errors.js";
 import { parseCommand, USAGE } from "./args.js";
+import { runBenchCommand } from "./bench-command.js";
 import { render } from "./render.js";
 import { progressBar } from "./progress-bar.js";
 
@@ -32,6 +33,17 @@ async function main(argv: string[]): Promise<number> {
   if (command.command === "version") {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
+  }
+  if (command.command === "bench") {
+    try {
+      return await runBenchCommand(command.full);
+    } catch (err) {
+      if (err instanceof CtxcError) {
+        process.stderr.write(`ctxc: ${err.message} [${err.code}]\n`);
+        return 1;
+      }
+      throw err;
+    }
   }
   let compiler: ReturnType<typeof createCompiler> | undefined;
   try {

@@ -1,0 +1,292 @@
+/**
+ * The replacements the ctxc preload (register.ts) puts in front of OpenClaw 2026.5.12's run path. The
+ * loader hooks (preload-hooks.ts) only redirect imports; everything that decides what runs lives here,
+ * as plain functions that take the originals and return wrapped versions — so it runs on Node 20 too
+ * and is unit-tested without hooks.
+ *
+ * Rule for every wrapper: ctxc only READS. Whatever OpenClaw or pi would write (appends, migrations,
+ * fresh headers, repairs) stays on their own path; when ctxc cannot serve a call exactly, or fails, the
+ * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
+ */
+import { appendFileSync, statSync } from "node:fs";
+import { isAbsolute, normalize, relative, resolve } from "node:path";
+import { buildBootstrapContextForFiles, resolveBootstrapFilesForRun, type OpenClawBootstrapConfig } from "./bootstrap.js";
+import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
+import { openSessionAsync, type OpenClawSession } from "./session.js";
+import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
+
+/** What the preload did in this process (written as one `summary` line at exit). */
+export interface PreloadCounters {
+  sessionsServed: number;
+  bootstrapServed: number;
+  bootstrapContextServed: number;
+  fallbacks: number;
+}
+
+export const counters: PreloadCounters = { sessionsServed: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+
+/** One line to the preload log; never throws (a logging problem must not break a run). */
+export function preloadLog(kind: "active" | "inactive" | "fallback" | "summary", message: string): void {
+  const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
+  try {
+    const file = process.env.CTXC_OPENCLAW_LOG;
+    if (file) appendFileSync(file, line);
+    else process.stderr.write(line);
+  } catch {
+    // nowhere left to report to
+  }
+}
+
+function fallback(where: string, why: unknown): void {
+  counters.fallbacks++;
+  const text = why instanceof Error ? `${why.name}: ${why.message}` : String(why);
+  preloadLog("fallback", `${where}: ${text}`);
+}
+
+// -----------------------------------------------------------------------------------------------
+// Transcript: prewarmSessionFile (async, before) → SessionManager.open (sync, right after)
+// -----------------------------------------------------------------------------------------------
+
+/**
+ * Sessions parsed by ctxc's worker, keyed by absolute path, waiting for the synchronous
+ * `SessionManager.open` that OpenClaw calls right after awaiting `prewarmSessionFile`. An entry is
+ * taken (deleted) by that open, so a later open of the same file re-reads it.
+ */
+const prepared = new Map<string, Promise<OpenClawSession | Error>>();
+const settled = new Map<string, OpenClawSession | Error>();
+
+/** Starts ctxc's worker read of `file`; the result is kept for the next `SessionManager.open(file)`. */
+export function prepareSession(file: string): Promise<void> {
+  const path = resolve(file);
+  settled.delete(path);
+  const p = openSessionAsync(path).then(
+    (s) => s,
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  prepared.set(path, p);
+  return p.then((r) => {
+    if (prepared.get(path) === p) {
+      prepared.delete(path);
+      settled.set(path, r);
+    }
+  });
+}
+
+/**
+ * OpenClaw's `prewarmSessionFile(file)` (reads the first 4 KB to warm the cache) plus ctxc's worker read
+ * of the whole file, in parallel; resolves when both are done, so the synchronous open that follows
+ * finds ctxc's result ready.
+ */
+export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
+  return async function prewarmSessionFile(file: string): Promise<void> {
+    await Promise.all([original(file), typeof file === "string" ? prepareSession(file) : undefined]);
+  };
+}
+
+/** pi's SessionManager class, as far as the preload needs it. */
+interface PiSessionManagerClass {
+  new (cwd: string, sessionDir: string, sessionFile: string | undefined, persist: boolean): PiSessionManagerLike;
+  open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike;
+}
+/** The instance fields pi's `setSessionFile` sets (pi 0.74 session-manager.js). */
+interface PiSessionManagerLike {
+  sessionId: string;
+  sessionFile: string | undefined;
+  sessionDir: string;
+  cwd: string;
+  persist: boolean;
+  flushed: boolean;
+  fileEntries: unknown[];
+  _buildIndex(): void;
+}
+
+/**
+ * Builds the pi `SessionManager` that `SessionManager.open(path, sessionDir, cwdOverride)` would return,
+ * from a session ctxc's worker read, or says why it cannot (then pi's own open must run).
+ *
+ * The instance is pi's own: constructed by pi's constructor (in-memory, so every field pi declares is
+ * initialised and nothing is written), then given exactly the state `setSessionFile` leaves for a v3
+ * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
+ * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
+ */
+export function sessionManagerFromCtxc(
+  SM: PiSessionManagerClass,
+  session: OpenClawSession,
+  path: string,
+  sessionDir?: string,
+  cwdOverride?: string,
+): PiSessionManagerLike | string {
+  const meta = session.meta;
+  // Missing/empty/invalid header: pi starts a new session and may (over)write the file — pi's job.
+  if (session.status !== "loaded") return `status ${session.status}`;
+  const view = new DataView(session.buffer);
+  const flags = view.getUint16(SessionHeader.flags, true);
+  // v1/v2 files: pi migrates AND rewrites the file — pi's job.
+  if (flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs pi's v1/v2 migration (pi rewrites it)";
+  // Lines pi treats differently from ctxc (non-object JSON, torn tail, over-long lines, …): let pi read them its way.
+  if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
+  const records = view.getUint32(SessionHeader.recordCount, true);
+  // pi's fileEntries is every entry in file order; with the header as the only session-type entry that
+  // is [header, ...entries]. A second `session` line mid-file is rare: let pi handle it.
+  if (records - session.entryCount !== 1) return `${records - session.entryCount} session-type entries`;
+  // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
+  // another process may append).
+  const st = statSync(path, { throwIfNoEntry: false });
+  const f = meta.file;
+  if (!st || !f || st.size !== f.size || st.mtimeMs !== f.mtimeMs || st.ino !== f.ino || st.dev !== f.dev || st.size !== meta.bytes) {
+    return "file changed since the worker read it";
+  }
+  const header = session.getHeader();
+  if (!header || typeof header.id !== "string") return "no header";
+  const fileEntries: unknown[] = [header, ...session.getEntries()];
+  const headerCwd = header.cwd;
+  const cwd = cwdOverride ?? (headerCwd === undefined || headerCwd === null ? process.cwd() : (headerCwd as string));
+  const dir = sessionDir ?? resolve(path, "..");
+  const sm = new SM(cwd, dir, undefined, false);
+  sm.sessionDir = dir;
+  sm.persist = true;
+  sm.sessionFile = resolve(path);
+  sm.sessionId = header.id;
+  sm.fileEntries = fileEntries;
+  sm._buildIndex();
+  sm.flushed = true;
+  return sm;
+}
+
+/**
+ * pi's `SessionManager` class with `open` answered from ctxc's prepared read when there is one. A Proxy,
+ * not a subclass, so `instanceof` and every other static keep pi's identity.
+ */
+export function wrapSessionManager<T extends object>(SM: T): T {
+  const real = SM as unknown as PiSessionManagerClass;
+  const open = function open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike {
+    try {
+      const abs = resolve(path);
+      if (prepared.has(abs)) {
+        // The worker has not answered although prewarm was awaited (a caller that skipped it).
+        fallback("SessionManager.open", "ctxc read still running");
+      } else {
+        const got = settled.get(abs);
+        settled.delete(abs);
+        if (!got) {
+          fallback("SessionManager.open", `no ctxc read prepared for ${abs}`);
+        } else if (got instanceof Error) {
+          fallback("SessionManager.open", got);
+        } else {
+          const sm = sessionManagerFromCtxc(real, got, abs, sessionDir, cwdOverride);
+          if (typeof sm !== "string") {
+            counters.sessionsServed++;
+            return sm;
+          }
+          fallback("SessionManager.open", `${sm} (${abs})`);
+        }
+      }
+    } catch (err) {
+      fallback("SessionManager.open", err);
+    }
+    return real.open(path, sessionDir, cwdOverride);
+  };
+  return new Proxy(SM, {
+    get(target, key, receiver) {
+      return key === "open" ? open : Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+// -----------------------------------------------------------------------------------------------
+// Bootstrap files
+// -----------------------------------------------------------------------------------------------
+
+/** OpenClaw's bootstrap file record. */
+type BootstrapFileLike = { name: string; path: string; content?: string; missing: boolean } & Record<string, unknown>;
+
+/** OpenClaw internals the bootstrap wrapper calls so hooks keep working (from the same 2026.5.12 build). */
+export interface BootstrapHookDeps {
+  createInternalHookEvent: (type: string, action: string, sessionKey: string, context: Record<string, unknown>) => { context: Record<string, unknown> };
+  triggerInternalHook: (event: unknown) => Promise<void>;
+  resolveAgentIdFromSessionKey: (sessionKey: string) => string | undefined;
+}
+
+/** OpenClaw's `resolveBootstrapFilesForRun` params. */
+interface ResolveParams {
+  workspaceDir: string;
+  config?: OpenClawBootstrapConfig;
+  sessionKey?: string;
+  sessionId?: string;
+  agentId?: string;
+  warn?: (message: string) => void;
+  contextMode?: "full" | "lightweight";
+  runKind?: "default" | "heartbeat" | "cron";
+}
+
+/** OpenClaw's `sanitizeBootstrapFiles` (2026.5.12): absolute paths, no duplicates, entries without a path dropped. */
+function sanitizeBootstrapFiles(files: BootstrapFileLike[], workspaceDir: string, warn?: (m: string) => void): BootstrapFileLike[] {
+  const root = resolve(workspaceDir);
+  const seen = new Set<string>();
+  const out: BootstrapFileLike[] = [];
+  for (const file of files) {
+    const p = typeof file.path === "string" ? file.path.trim() : "";
+    if (!p) {
+      warn?.(`skipping bootstrap file "${file.name}" — missing or invalid "path" field (hook may have used "filePath" instead)`);
+      continue;
+    }
+    const abs = isAbsolute(p) ? resolve(p) : resolve(root, p);
+    const key = normalize(relative(root, abs));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...file, path: abs });
+  }
+  return out;
+}
+
+/**
+ * OpenClaw's `resolveBootstrapFilesForRun` with the file reads in ctxc's worker. The steps around the
+ * read stay OpenClaw's, in OpenClaw's order: the `agent:bootstrap` internal hook (through OpenClaw's
+ * own hook functions), then the HEARTBEAT.md exclusion, then path sanitising.
+ */
+export function wrapResolveBootstrapFiles(
+  original: (params: ResolveParams) => Promise<BootstrapFileLike[]>,
+  deps: BootstrapHookDeps,
+): (params: ResolveParams) => Promise<BootstrapFileLike[]> {
+  return async function resolveBootstrapFilesForRunCtxc(params: ResolveParams): Promise<BootstrapFileLike[]> {
+    let files: BootstrapFileLike[];
+    try {
+      // No config: ctxc must not drop HEARTBEAT.md before the hook has seen the list (OpenClaw drops it after).
+      files = (await resolveBootstrapFilesForRun({ ...params, config: undefined, warn: undefined })) as BootstrapFileLike[];
+    } catch (err) {
+      fallback("resolveBootstrapFilesForRun", err);
+      return original(params);
+    }
+    counters.bootstrapServed++;
+    const sessionKey = params.sessionKey ?? params.sessionId ?? "unknown";
+    const agentId = params.agentId ?? (params.sessionKey ? deps.resolveAgentIdFromSessionKey(params.sessionKey) : undefined);
+    const event = deps.createInternalHookEvent("agent", "bootstrap", sessionKey, {
+      workspaceDir: params.workspaceDir,
+      bootstrapFiles: files,
+      cfg: params.config,
+      sessionKey: params.sessionKey,
+      sessionId: params.sessionId,
+      agentId,
+    });
+    await deps.triggerInternalHook(event);
+    const updated = event.context.bootstrapFiles;
+    let out = Array.isArray(updated) ? (updated as BootstrapFileLike[]) : files;
+    if (shouldExcludeHeartbeat(params)) out = out.filter((f) => f.name !== "HEARTBEAT.md");
+    return sanitizeBootstrapFiles(out, params.workspaceDir, params.warn);
+  };
+}
+
+/** OpenClaw's `buildBootstrapContextForFiles` answered by ctxc's (same caps, truncation, stubs); the original on error. */
+export function wrapBuildBootstrapContext<F extends (files: never, params: never) => unknown>(original: F): F {
+  const wrapped = function buildBootstrapContextForFilesCtxc(files: BootstrapFileLike[], params: { config?: OpenClawBootstrapConfig; warn?: (m: string) => void }) {
+    try {
+      const out = buildBootstrapContextForFiles(files, params ?? {});
+      counters.bootstrapContextServed++;
+      return out;
+    } catch (err) {
+      fallback("buildBootstrapContextForFiles", err);
+      return (original as unknown as (f: unknown, p: unknown) => unknown)(files, params);
+    }
+  };
+  return wrapped as unknown as F;
+}

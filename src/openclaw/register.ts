@@ -1,0 +1,109 @@
+/**
+ * Opt-in preload that moves OpenClaw 2026.5.12's transcript load and bootstrap-file reads into ctxc's
+ * worker threads while OpenClaw keeps every write:
+ *
+ *     node --import <ctxc>/dist/src/openclaw/register.js <openclaw>/openclaw.mjs gateway run …
+ *
+ * It installs module customization hooks (preload-hooks.ts) that redirect three imports of OpenClaw's
+ * `runEmbeddedAttempt` chunk to wrappers (preload-runtime.ts). The chunk names carry build hashes, so
+ * the hooks are installed only for OpenClaw exactly 2026.5.12 with those chunks present; anything else
+ * leaves the gateway stock and says so in the log (CTXC_OPENCLAW_LOG, else stderr). docs/real-gateway.md.
+ */
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import * as nodeModule from "node:module";
+import { dirname, join } from "node:path";
+import { isMainThread } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import type { PreloadHookData } from "./preload-hooks.js";
+import { counters, preloadLog } from "./preload-runtime.js";
+
+/** The only OpenClaw build the hooks know. */
+export const SUPPORTED_OPENCLAW_VERSION = "2026.5.12";
+/** The chunk holding `runEmbeddedAttempt` in 2026.5.12, and the specifiers it imports that ctxc wraps. */
+export const OPENCLAW_2026_5_12 = {
+  parent: "dist/selection-61FIEezO.js",
+  targets: {
+    "@earendil-works/pi-coding-agent": "pi",
+    "./compaction-successor-transcript-DUIN9Udw.js": "transcript",
+    "./bootstrap-files-BUEAiWga.js": "bootstrap",
+  },
+  files: ["dist/compaction-successor-transcript-DUIN9Udw.js", "dist/bootstrap-files-BUEAiWga.js", "dist/internal-hooks-C8Y435Ix.js", "dist/session-key-DFEyR49L.js"],
+  bootstrapDeps: { internalHooks: "./internal-hooks-C8Y435Ix.js", sessionKey: "./session-key-DFEyR49L.js" },
+} as const;
+
+/** The OpenClaw package root above `entry` (the script node runs, e.g. openclaw.mjs or a bin symlink), or null. */
+export function findOpenClawRoot(entry: string | undefined): string | null {
+  if (!entry) return null;
+  let dir: string;
+  try {
+    dir = dirname(realpathSync(entry));
+  } catch {
+    return null;
+  }
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "openclaw") return dir;
+      } catch {
+        // unreadable package.json: keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+/** Hook data for the OpenClaw at `root`, or why the preload stays off. */
+export function planPreload(root: string | null): PreloadHookData | string {
+  if (!root) return "no openclaw package found above the entry script";
+  let version: unknown;
+  try {
+    version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown }).version;
+  } catch (err) {
+    return `cannot read ${join(root, "package.json")}: ${(err as Error).message}`;
+  }
+  if (version !== SUPPORTED_OPENCLAW_VERSION) return `openclaw ${String(version)} at ${root} (supported: ${SUPPORTED_OPENCLAW_VERSION})`;
+  const spec = OPENCLAW_2026_5_12;
+  for (const f of [spec.parent, ...spec.files]) {
+    if (!existsSync(join(root, f))) return `openclaw ${String(version)} at ${root} lacks ${f} (not the published build)`;
+  }
+  return {
+    parentUrl: pathToFileURL(join(root, spec.parent)).href,
+    runtimeUrl: new URL("./preload-runtime.js", import.meta.url).href,
+    targets: { ...spec.targets },
+    bootstrapDeps: { ...spec.bootstrapDeps },
+  };
+}
+
+function install(): void {
+  // Worker threads inherit `--import`; only the main thread runs OpenClaw's run path (and ctxc's own
+  // pool workers must not install hooks).
+  if (!isMainThread) return;
+  const plan = planPreload(findOpenClawRoot(process.argv[1]));
+  if (typeof plan === "string") {
+    preloadLog("inactive", `${plan}; hooks not installed, OpenClaw runs stock`);
+    return;
+  }
+  const register = (nodeModule as { register?: (specifier: string, options?: { data?: unknown }) => void }).register;
+  if (typeof register !== "function") {
+    preloadLog("inactive", `node ${process.version} has no module.register; OpenClaw runs stock`);
+    return;
+  }
+  try {
+    register(new URL("./preload-hooks.js", import.meta.url).href, { data: plan });
+  } catch (err) {
+    preloadLog("inactive", `module.register failed (${(err as Error).message}); OpenClaw runs stock`);
+    return;
+  }
+  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, pid ${process.pid}`);
+  process.once("exit", () => {
+    const c = counters;
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+  });
+}
+
+// Installing on import is the point of a `--import` preload; the test imports the helpers above with
+// CTXC_OPENCLAW_PRELOAD=off.
+if (process.env.CTXC_OPENCLAW_PRELOAD !== "off") install();
