@@ -155,6 +155,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
           session.nextLineNo = lineNo + 1;
         },
         onOversize: (offset, lineNo, length) => {
+          if (task.lineTooLong === "fail") throw Errors.lineTooLong(task.transcript, lineNo, offset, length, task.maxLineBytes);
           session.parseDiagnostics.add(
             "LINE_TOO_LONG",
             lineNo,

@@ -21,6 +21,8 @@ export interface CompileTask {
   /** Directory of the persistent session index (compiler option `cacheDir`), or null. */
   cacheDir: string | null;
   maxLineBytes: number;
+  /** What a line above `maxLineBytes` does: skipped with a diagnostic, or fails the build. */
+  lineTooLong: "skip" | "fail";
   /**
    * Optional progress cells the worker updates as it goes (Int32: phase, done, total; see
    * src/progress.ts). Shared memory, so reporting costs the worker a few stores, no messages.

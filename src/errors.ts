@@ -16,6 +16,8 @@ export type CtxcErrorCode =
   | "TRANSCRIPT_UNREADABLE"
   /** The transcript was truncated or replaced while a build was reading it. */
   | "TRANSCRIPT_CHANGED"
+  /** A transcript line exceeds `maxLineBytes` and the build was asked to fail on it (`lineTooLong: "fail"`). */
+  | "LINE_TOO_LONG"
   /** An option passed to the API or the CLI is invalid. */
   | "INVALID_OPTION"
   /** A buffer given to `decodeContext` is not a ctxc context buffer, or is of an unknown layout version. */
@@ -85,6 +87,8 @@ export const Errors = {
     }),
   transcriptChanged: (path: string, how: string) =>
     new CtxcError("TRANSCRIPT_CHANGED", `transcript changed while it was being read (${how}): ${path}`, { path }),
+  lineTooLong: (path: string, line: number, offset: number, length: number, max: number) =>
+    new CtxcError("LINE_TOO_LONG", `line ${line} (byte ${offset}) of ${path} is ${length} bytes, above maxLineBytes ${max}`, { path }),
   invalidOption: (name: string, why: string) => new CtxcError("INVALID_OPTION", `invalid option ${name}: ${why}`),
   invalidBuffer: (why: string) => new CtxcError("INVALID_BUFFER", `not a ctxc context buffer: ${why}`),
   compilerClosed: () => new CtxcError("COMPILER_CLOSED", "the compiler is closed"),

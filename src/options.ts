@@ -36,6 +36,12 @@ export interface BuildOptions {
   bootstrapTotalMaxChars?: number;
   /** Lines longer than this many bytes are skipped with a LINE_TOO_LONG diagnostic. Default 256 MiB. */
   maxLineBytes?: number;
+  /**
+   * A line above `maxLineBytes`: `"skip"` it with a LINE_TOO_LONG diagnostic (default: a damaged record
+   * costs that record), or `"fail"` the build with error code LINE_TOO_LONG (for gateways that would
+   * rather refuse a session than answer without one of its entries).
+   */
+  lineTooLong?: "skip" | "fail";
   /** At most this many diagnostics are listed (all are counted). Default 1,000. */
   maxDiagnostics?: number;
   /** Cancels the build (queued or running); it then rejects with code ABORTED. */
@@ -62,6 +68,11 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
     throw Errors.invalidOption(name, `expected a positive integer, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function lineTooLongOption(value: unknown): "skip" | "fail" {
+  if (value === undefined || value === "skip" || value === "fail") return value ?? "skip";
+  throw Errors.invalidOption("lineTooLong", `expected "skip" or "fail", got ${JSON.stringify(value)}`);
 }
 
 export function validateTokenizer(value: unknown): TokenizerName {
@@ -102,6 +113,7 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
     cacheDir: null,
     maxLineBytes: positiveInteger("maxLineBytes", options.maxLineBytes, DEFAULTS.maxLineBytes),
     chunkBytes: DEFAULTS.chunkBytes,
+    lineTooLong: lineTooLongOption(options.lineTooLong),
     maxDiagnostics: positiveInteger("maxDiagnostics", options.maxDiagnostics, DEFAULTS.maxDiagnostics),
   };
 }

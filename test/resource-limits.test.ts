@@ -98,6 +98,28 @@ describe("maxLineBytes", () => {
     }
   });
 
+  it('with lineTooLong: "fail", a line above the limit fails that build with LINE_TOO_LONG; the pool keeps serving', async () => {
+    const compiler = createCompiler({ threads: 1, tokenizer: "estimate" });
+    try {
+      const lines = [HEADER, entry(0, null, "a"), entry(1, "e0", "y".repeat(5000)), entry(2, "e1", "c")];
+      const path = join(dir, "max-line-fail.jsonl");
+      writeFileSync(path, lines.join("\n") + "\n");
+      const t = tally.add("maxLineBytes exceeded, fail mode", 1);
+      const err = await compiler.build({ transcript: path, maxLineBytes: 2000, lineTooLong: "fail" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CtxcError);
+      expect((err as CtxcError).code).toBe("LINE_TOO_LONG");
+      expect((err as CtxcError).message).toContain(`line 3 (byte ${Buffer.byteLength(lines.slice(0, 2).join("\n") + "\n")})`);
+      // The pool keeps serving, and the same file in skip mode costs that one line.
+      expect((await compiler.build({ transcript: SMALL })).messageCount).toBe(2);
+      const skipped = await compiler.build({ transcript: path, maxLineBytes: 2000 });
+      // e2's parent was the skipped line, so the branch starts at e2.
+      expect(skipped.diagnostics.map((d) => [d.code, d.line])).toEqual([["LINE_TOO_LONG", 3], ["DANGLING_PARENT", 4]]);
+      t.survived();
+    } finally {
+      await compiler.close();
+    }
+  });
+
   it("an invalid limit is an INVALID_OPTION error, and the pool keeps serving", async () => {
     const compiler = createCompiler({ threads: 1 });
     try {
