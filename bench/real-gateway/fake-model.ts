@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeServer, readBody } from "./loopback-http.js";
 
 export interface ModelRequestRecord {
   at: number;
@@ -49,13 +50,11 @@ export class FakeModel {
     const s = this.server;
     this.server = null;
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(s);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const raw = await readBody(req);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     if (req.method === "GET" && path.endsWith("/models")) {
       return json(res, 200, { object: "list", data: [{ id: "bench-model", object: "model", owned_by: "bench" }] });
@@ -64,7 +63,6 @@ export class FakeModel {
       this.unexpected[`${req.method} ${path}`] = (this.unexpected[`${req.method} ${path}`] ?? 0) + 1;
       return json(res, 404, { error: { message: "not found", type: "invalid_request_error" } });
     }
-    const raw = Buffer.concat(chunks);
     let body: { messages?: Array<{ role: string; content: unknown }>; stream?: boolean; model?: string } = {};
     try {
       body = JSON.parse(raw.toString("utf8"));

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeServer, readBody } from "./loopback-http.js";
 
 /** One bot the fake serves. */
 export interface FakeBot {
@@ -124,13 +125,11 @@ export class FakeTelegram {
     const s = this.server;
     this.server = null;
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(s);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const st = m ? this.states.get(decodeURIComponent(m[1]!)) : undefined;
@@ -140,7 +139,7 @@ export class FakeTelegram {
     }
     const method = m[2]!;
     this.count(this.stats.calls, method);
-    const params = parseParams(Buffer.concat(chunks), req.headers["content-type"] ?? "", url.searchParams);
+    const params = parseParams(body, req.headers["content-type"] ?? "", url.searchParams);
     switch (method) {
       case "getMe":
         return reply(res, 200, { ok: true, result: { id: st.bot.id, is_bot: true, first_name: `Bench ${st.bot.username}`, username: st.bot.username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false } });

@@ -10,7 +10,12 @@
  */
 import { appendFileSync, statSync } from "node:fs";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
-import { buildBootstrapContextForFiles, resolveBootstrapFilesForRun, type OpenClawBootstrapConfig } from "./bootstrap.js";
+import {
+  buildBootstrapContextForFiles,
+  resolveBootstrapFilesForRun,
+  type OpenClawBootstrapConfig,
+  type ResolveBootstrapFilesForRunParams,
+} from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, type OpenClawSession } from "./session.js";
 import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
@@ -207,17 +212,8 @@ export interface BootstrapHookDeps {
   resolveAgentIdFromSessionKey: (sessionKey: string) => string | undefined;
 }
 
-/** OpenClaw's `resolveBootstrapFilesForRun` params. */
-interface ResolveParams {
-  workspaceDir: string;
-  config?: OpenClawBootstrapConfig;
-  sessionKey?: string;
-  sessionId?: string;
-  agentId?: string;
-  warn?: (message: string) => void;
-  contextMode?: "full" | "lightweight";
-  runKind?: "default" | "heartbeat" | "cron";
-}
+/** OpenClaw's `resolveBootstrapFilesForRun` params (ctxc's compatible function takes the same, plus its additions). */
+type ResolveParams = Omit<ResolveBootstrapFilesForRunParams, "onDiagnostic" | "onReads">;
 
 /** OpenClaw's `sanitizeBootstrapFiles` (2026.5.12): absolute paths, no duplicates, entries without a path dropped. */
 function sanitizeBootstrapFiles(files: BootstrapFileLike[], workspaceDir: string, warn?: (m: string) => void): BootstrapFileLike[] {
