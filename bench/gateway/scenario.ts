@@ -88,7 +88,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function freshCompiler(threads: number, warmupTranscript: string): Promise<Compiler> {
   const compiler = createCompiler({ threads });
   // Load the worker modules and tokenizer before measuring: a gateway's compiler is long-lived.
-  await Promise.all(Array.from({ length: threads }, (_, i) => compiler.build({ transcript: warmupTranscript, agentId: `warmup-${i}`, budget: 1000 })));
+  await Promise.all(Array.from({ length: threads }, (_, i) => compiler.build({ transcript: warmupTranscript, agentId: `warmup-${i}`, budget: null })));
   return compiler;
 }
 
