@@ -14,7 +14,7 @@ import { encodeContext } from "./assemble/encode-context.js";
 import { fitBudget } from "./assemble/fit-budget.js";
 import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
 import { RangeReader } from "./assemble/range-reader.js";
-import { buildSystemPrompt } from "./bootstrap/system-prompt.js";
+import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { ChangeGuard } from "./session/change-guard.js";
 import type { SessionCache } from "./session/session-cache.js";
 import { loadState, saveState, type IndexSource } from "./session/persistent-index.js";
@@ -192,7 +192,9 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     lap("readParse");
 
     // 3. The active branch and what it puts into the context.
-    const branch = resolveActiveBranch(session.index, diagnostics);
+    const resolved = resolveActiveBranch(session.index, diagnostics, session.branchMemo);
+    session.branchMemo = resolved.memo;
+    const branch = resolved.branch;
     lap("resolve");
 
     // 4. System prompt from the workspace's bootstrap files.
@@ -200,7 +202,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const system = task.workspaceDir
       ? await buildSystemPrompt(task.workspaceDir, task.bootstrap, diagnostics)
       : { text: "", files: [] };
-    const systemTokens = system.text === "" ? 0 : counter.count(system.text);
+    const systemTokens = countSystemTokens(system.text, counter);
     lap("bootstrap");
 
     // 5. Fit the budget, newest first, counting only what is not counted yet.
@@ -208,9 +210,11 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const materialized: (MaterializedMessage | undefined)[] = new Array(branch.items.length);
     let messagesTokenized = 0;
     let tokensCounted = 0;
+    let fresh = false;
     const measure = (i: number): number => {
       const record = branch.items[i]!.record;
-      if (record.tokens >= 0) return record.tokens;
+      fresh = record.tokens < 0;
+      if (!fresh) return record.tokens;
       const m = (materialized[i] = materialize(branch.items[i]!, rangeReader));
       record.tokens = countMessageTokens(parsedMessage(m), counter);
       messagesTokenized++;
@@ -218,7 +222,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       tokensCounted += record.tokens;
       return record.tokens;
     };
-    const fit = yield* fitBudget(branch.items, systemTokens, task.budget, measure);
+    const fit = yield* fitBudget(branch.items, systemTokens, task.budget, measure, () => fresh);
     if (fit.overBudget) {
       diagnostics.add(
         "BUDGET_TOO_SMALL",

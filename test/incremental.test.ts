@@ -1,14 +1,26 @@
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../bench/fixtures/transcript-generator.js";
-import { createCompiler, type CompiledContext } from "../src/index.js";
+import { damage, generateTranscript } from "../bench/fixtures/transcript-generator.js";
+import { compileSteps } from "../native-free-workers/compile.js";
+import { SessionCache } from "../native-free-workers/session/session-cache.js";
+import { normalizeBuildOptions } from "../src/options.js";
+import { createCompiler, decodeContext, type CompiledContext } from "../src/index.js";
 import { splitTail as split } from "./support/split-tail.js";
 import { tempDir } from "./support/tmp.js";
 
 const dir = tempDir("incremental");
 const compiler = createCompiler({ threads: 1 });
 afterAll(() => compiler.close());
+
+/** A cold build in this process, with nothing cached: cheaper than a fresh compiler per comparison. */
+async function freshInProcess(path: string, budget: number | null = null): Promise<CompiledContext> {
+  const task = normalizeBuildOptions({ transcript: path, budget });
+  const steps = compileSteps(task, new SessionCache(Number.MAX_SAFE_INTEGER), 1);
+  let step = await steps.next();
+  while (!step.done) step = await steps.next();
+  return decodeContext(step.value);
+}
 
 /** A fresh compiler's answer for the same file: what every warm or rebuilt result must equal. */
 async function fresh(path: string, budget: number | null = null): Promise<CompiledContext> {
@@ -55,6 +67,41 @@ describe("incremental builds", () => {
     const unchanged = await compiler.build({ transcript: path });
     expect(unchanged.meta.build.bytesParsed).toBe(0);
     expect(unchanged.meta.build.messagesTokenized).toBe(0);
+  });
+
+  it("append by append, every warm build equals a fresh build (branch switches, compactions, duplicate ids)", async () => {
+    const base = generateTranscript({ seed: 19, entries: 120, compactions: 3, branchProbability: 0.25, includeAllEntryTypes: true, unicode: "mixed" }).text;
+    const variants = [base, damage(base, "duplicate-ids", 3), damage(base, "duplicate-ids", 8), damage(base, "dangling-parent", 4)];
+    for (const [i, text] of variants.entries()) {
+      const lines = text.split("\n").slice(0, -1);
+      const path = join(dir, `append-by-append-${i}.jsonl`);
+      writeFileSync(path, lines.slice(0, 3).join("\n") + "\n");
+      await compiler.build({ transcript: path, budget: 4_000 });
+      // Appends of 1–3 lines: a duplicate id and a child of the old leaf can arrive in one append.
+      for (let n = 3, step = 0; n < lines.length; step++) {
+        const take = 1 + (step % 3);
+        appendFileSync(path, lines.slice(n, n + take).join("\n") + "\n");
+        n += take;
+        const warm = await compiler.build({ transcript: path, budget: 4_000 });
+        expect(warm.meta.build.rebuilt).toBeNull();
+        same(warm, await freshInProcess(path, 4_000));
+      }
+    }
+  });
+
+  it("an appended duplicate id re-points an old parentId: the warm build follows pi's map, as a fresh build does", async () => {
+    const header = '{"type":"session","version":3,"id":"s","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/"}';
+    const msg = (id: string, parentId: string | null, content: string) =>
+      JSON.stringify({ type: "message", id, parentId, timestamp: "2026-01-01T00:00:00.000Z", message: { role: "user", content, timestamp: 1 } });
+    const path = join(dir, "dup-repoint.jsonl");
+    writeFileSync(path, [header, msg("e1", null, "first"), msg("e2", "e1", "second"), msg("e3", "e2", "third")].join("\n") + "\n");
+    expect((await compiler.build({ transcript: path })).messages.map((m) => m.content)).toEqual(["first", "second", "third"]);
+    // One append: an entry reusing e1's id (pi's byId now maps e1 to it) and a child of the old leaf.
+    appendFileSync(path, [msg("e1", null, "replacement"), msg("e4", "e3", "fourth")].join("\n") + "\n");
+    const warm = await compiler.build({ transcript: path });
+    expect(warm.meta.build.rebuilt).toBeNull();
+    expect(warm.messages.map((m) => m.content)).toEqual(["replacement", "second", "third", "fourth"]);
+    same(warm, await freshInProcess(path));
   });
 
   it("reuses cached token counts: a warm build tokenizes only new messages", async () => {

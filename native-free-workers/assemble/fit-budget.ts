@@ -34,7 +34,8 @@ function units(items: ContextItem[], from: number): [number, number][] {
 }
 
 /**
- * A generator: it yields after each message measured, so a long build can pause between messages.
+ * A generator: it yields after each message that cost real work (`measure` returned fresh: true), so a
+ * long build can pause between messages while cached counts stream through without pausing.
  * @param measure token count of item `i` (called at most once per item, newest first)
  * @param budget total tokens allowed (system prompt included), or null for no limit
  */
@@ -43,11 +44,13 @@ export function* fitBudget(
   systemTokens: number,
   budget: number | null,
   measure: (i: number) => number,
+  /** True when the last `measure` call tokenized (rather than returning a cached count). */
+  measuredFresh: () => boolean = () => true,
 ): Generator<void, FitResult> {
   if (budget === null) {
     for (let i = items.length - 1; i >= 0; i--) {
       measure(i);
-      yield;
+      if (measuredFresh()) yield;
     }
     return { kept: items.map((_, i) => i), dropped: 0, droppedEstimate: 0, overBudget: false };
   }
@@ -63,7 +66,7 @@ export function* fitBudget(
     let cost = 0;
     for (let i = end - 1; i >= start; i--) {
       cost += measure(i);
-      yield;
+      if (measuredFresh()) yield;
     }
     if (used + cost > budget) break;
     used += cost;

@@ -10,11 +10,18 @@ import { readSync } from "node:fs";
 import { Errors } from "../../src/errors.js";
 import type { ReadFn } from "../transcript/line-reader.js";
 
-const WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,
+ * so a fixed large window would read far more than it uses; a cold build without one still ends up
+ * reading in large sequential steps.
+ */
+const FIRST_WINDOW_BYTES = 64 * 1024;
+const MAX_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class RangeReader {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
+  private windowBytes = FIRST_WINDOW_BYTES;
 
   constructor(
     private readonly fd: number,
@@ -32,8 +39,8 @@ export class RangeReader {
     // Walking backwards (budget fitting goes newest first): a window that ends here. Walking forwards: a
     // window that starts here. Either way the next ranges are likely inside it.
     const forward = this.window.length > 0 && start >= windowEnd;
-    const from = forward ? start : Math.max(0, Math.min(start, end - WINDOW_BYTES));
-    const to = forward ? Math.max(end, start + WINDOW_BYTES) : end;
+    const from = forward ? start : Math.max(0, Math.min(start, end - this.windowBytes));
+    const to = forward ? Math.max(end, start + this.windowBytes) : end;
     const buffer = Buffer.allocUnsafe(to - from);
     let filled = 0;
     while (filled < buffer.length) {
@@ -46,6 +53,7 @@ export class RangeReader {
       filled += n; // short reads just loop
     }
     this.window = buffer.subarray(0, filled);
+    this.windowBytes = Math.min(this.windowBytes * 2, MAX_WINDOW_BYTES);
     this.windowStart = from;
     return buffer.subarray(start - from, end - from);
   }

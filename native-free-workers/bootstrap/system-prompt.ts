@@ -4,6 +4,7 @@
  * Unchanged files are not read again: the worker keeps their content keyed by identity.
  */
 import type { CompileTask } from "../../src/compile-task.js";
+import type { TokenCounter } from "../tokenize/token-counter.js";
 import type { DiagnosticLog } from "../transcript/diagnostics.js";
 import {
   buildBootstrapContext,
@@ -53,4 +54,23 @@ export async function buildSystemPrompt(
       truncated: !f.missing && (truncatedNames.has(f.name) || (!kept.has(f.path) && (f.content ?? "").trim() !== "")),
     })),
   };
+}
+
+/**
+ * Token counts of recent system prompts, per tokenizer. The prompt rarely changes between turns, and
+ * counting up to 60,000 characters on every warm build would cost more than the rest of the build.
+ */
+const tokenCache = new Map<string, number>();
+const TOKEN_CACHE_ENTRIES = 64;
+
+export function countSystemTokens(text: string, counter: TokenCounter): number {
+  if (text === "") return 0;
+  const key = `${counter.name}\u0000${text}`;
+  let tokens = tokenCache.get(key);
+  if (tokens === undefined) {
+    tokens = counter.count(text);
+    if (tokenCache.size >= TOKEN_CACHE_ENTRIES) tokenCache.delete(tokenCache.keys().next().value!);
+    tokenCache.set(key, tokens);
+  }
+  return tokens;
 }

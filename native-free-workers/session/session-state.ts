@@ -11,6 +11,7 @@
  */
 import { readSync, type Stats } from "node:fs";
 import { DiagnosticLog } from "../transcript/diagnostics.js";
+import type { BranchMemo } from "../transcript/active-branch.js";
 import { TranscriptIndex } from "../transcript/transcript-index.js";
 
 /** Why a build could not continue from the previous state. */
@@ -52,6 +53,8 @@ export class SessionState {
   tokenizer = "";
   /** The job currently reading into this state (two builds must not ingest the same bytes twice). */
   owner: number | null = null;
+  /** The last active-branch resolution, extended by the next build when the branch just grew. */
+  branchMemo: BranchMemo | undefined = undefined;
   /** `end` when the state was last saved to the persistent index (-1: never). */
   savedEnd = -1;
   /** The `maxLineBytes` the lines were indexed with (null: unknown, e.g. restored from disk). */

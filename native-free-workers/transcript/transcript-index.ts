@@ -53,6 +53,8 @@ export class TranscriptIndex {
   /** pi's `byId`: entry id (any JSON value) → index in `records`; the last entry with an id wins. */
   readonly byId = new Map<unknown, number>();
   header: SessionHeader | null = null;
+  /** Index in `records` of the latest entry whose id was already taken (-1: none). */
+  lastDuplicateAt = -1;
   /** Transcript format version from the header (pi assumes 1 when absent). */
   version = 3;
   /** Lines seen (complete lines, blank and bad ones included). */
@@ -136,6 +138,7 @@ export class TranscriptIndex {
     }
 
     if (record.id !== undefined && this.byId.has(record.id)) {
+      this.lastDuplicateAt = index;
       const first = this.records[this.byId.get(record.id)!]!;
       this.diagnostics.add(
         "DUPLICATE_ID",
