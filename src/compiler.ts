@@ -83,6 +83,12 @@ export interface CompilerStats {
 export interface Compiler {
   /** Compiles one transcript (+ workspace) into a context. */
   build(options: BuildOptions & { agentId?: string }): Promise<CompiledContext>;
+  /**
+   * Drops the state the workers keep for a transcript (in memory; a `cacheDir` index is kept and
+   * re-verified on use). Call it when a session ends (reset, archive); the next build of that path is
+   * cold. Builds already queued are not affected.
+   */
+  forget(transcript: string): Promise<void>;
   /** Queue, build and cache counters. */
   stats(): CompilerStats;
   /** Rejects queued builds with COMPILER_CLOSED, then stops the workers. */
@@ -261,6 +267,12 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
         stats.builds.failed++;
         throw err instanceof CtxcError ? err : Errors.internal(err);
       }
+    },
+    async forget(transcript) {
+      const path = resolve(transcript);
+      const lane = laneOf.get(path);
+      laneOf.delete(path);
+      await lane?.forget(path);
     },
     stats() {
       return {

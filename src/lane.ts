@@ -41,6 +41,9 @@ export class Lane {
   /** agent → its jobs, oldest first. Map order is the round-robin order: served agents move to the back. */
   private readonly queues = new Map<string, Job[]>();
   private running: Job | null = null;
+  /** Control requests (forget a session) run between slices, before the next build slice. */
+  private controls: { request: WorkerRequest; done: () => void }[] = [];
+  private controlRunning = false;
   private idleWaiters: (() => void)[] = [];
   /** Transcripts whose state this lane's worker holds (or will after its current build). */
   readonly sessions = new Set<string>();
@@ -110,8 +113,29 @@ export class Lane {
     return undefined;
   }
 
+  /** Drops the worker's state for `path` (between slices, so never under a running build). */
+  forget(path: string): Promise<void> {
+    this.sessions.delete(path);
+    return new Promise((done) => {
+      this.controls.push({ request: { op: "forget", path }, done });
+      this.pump();
+    });
+  }
+
   private pump(): void {
-    if (this.running) return;
+    if (this.running || this.controlRunning) return;
+    const control = this.controls.shift();
+    if (control) {
+      this.controlRunning = true;
+      void this.send(control.request)
+        .catch(() => {}) // a dead worker has forgotten everything anyway
+        .finally(() => {
+          this.controlRunning = false;
+          control.done();
+          this.pump();
+        });
+      return;
+    }
     const job = this.next();
     if (!job) {
       for (const wake of this.idleWaiters.splice(0)) wake();
@@ -164,7 +188,7 @@ export class Lane {
 
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void> {
-    if (!this.running && this.queues.size === 0) return Promise.resolve();
+    if (!this.running && !this.controlRunning && this.queues.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

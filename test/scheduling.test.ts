@@ -168,6 +168,21 @@ describe("scheduling", () => {
     }
   });
 
+  it("forget() drops a session's state: the next build is cold, other sessions stay warm", async () => {
+    const compiler = createCompiler({ threads: 1 });
+    try {
+      const a = smallCopy("forget-a.jsonl");
+      const b = smallCopy("forget-bb.jsonl");
+      await compiler.build({ transcript: a });
+      await compiler.build({ transcript: b });
+      await compiler.forget(a);
+      expect((await compiler.build({ transcript: a })).meta.build.rebuilt).toBe("cold");
+      expect((await compiler.build({ transcript: b })).meta.build.rebuilt).toBeNull();
+    } finally {
+      await compiler.close();
+    }
+  });
+
   it("after close(), builds reject with COMPILER_CLOSED", async () => {
     const compiler = createCompiler({ threads: 1 });
     await compiler.close();

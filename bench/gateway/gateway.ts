@@ -38,12 +38,8 @@ export class Gateway {
     private readonly telegramUrl: string,
     private readonly modelUrl: string,
     readonly agents: AgentState[],
-    private builder: ContextBuilder,
+    private readonly builder: ContextBuilder,
   ) {}
-
-  setBuilder(builder: ContextBuilder): void {
-    this.builder = builder;
-  }
 
   /** Called after every handled update (the scenario counts them to end a round). */
   onUpdateHandled(fn: () => void): void {

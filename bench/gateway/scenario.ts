@@ -2,8 +2,9 @@
  * The gateway scenario: N agents on one process, each with a long-polling bot and a 10–100 MB
  * transcript; every update builds that agent's context and dispatches it. One configuration runs the
  * same load three ways, one after the other in this process: baseline (pi on the main thread), ctxc
- * cold (a fresh compiler each round, so every build is a first build) and ctxc warm (one compiler; a
- * priming round, then every build follows an appended turn).
+ * cold (one long-lived, warmed-up compiler that is told to `forget()` every session before each round,
+ * so every build is a first build of its session, as after a gateway restart or a new session) and ctxc
+ * warm (one compiler; a priming round, then every build follows an appended turn).
  */
 import { createCompiler, type Compiler } from "../../src/index.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "../lib/data.js";
@@ -120,15 +121,12 @@ async function runPhase(ctx: PhaseContext, mode: Mode): Promise<PhaseResult> {
   const { services, config } = ctx;
   const agents = ctx.agents.map((a) => ({ ...a, bot: `${ctx.tag}-${mode}-${a.id}` }));
   let compiler: Compiler | null = null;
-  const builderFor = async (fresh: boolean): Promise<ContextBuilder> => {
+  const builderFor = async (): Promise<ContextBuilder> => {
     if (mode === "baseline") return baselineBuilder();
-    if (fresh || !compiler) {
-      await compiler?.close();
-      compiler = await freshCompiler(config.threads, ctx.warmupTranscript);
-    }
+    compiler ??= await freshCompiler(config.threads, ctx.warmupTranscript);
     return ctxcBuilder(compiler, config.budget);
   };
-  const gateway = new Gateway(services.telegramUrl, services.modelUrl, agents, await builderFor(true));
+  const gateway = new Gateway(services.telegramUrl, services.modelUrl, agents, await builderFor());
   let handled = 0;
   let wake: (() => void) | null = null;
   gateway.onUpdateHandled(() => {
@@ -164,7 +162,7 @@ async function runPhase(ctx: PhaseContext, mode: Mode): Promise<PhaseResult> {
   let cpu = 0;
   let elu = 0;
   for (let r = 0; r < config.rounds[mode]; r++) {
-    if (mode === "ctxcCold") gateway.setBuilder(await builderFor(true));
+    if (mode === "ctxcCold") for (const agent of agents) await compiler!.forget(agent.transcript); // every build of this round is cold
     const target = handled + agents.length;
     measuredRounds.add(roundNo);
     const cpu0 = mainThreadCpuMs();
@@ -220,7 +218,7 @@ async function measureMainThread(ctx: PhaseContext, mode: Mode, builds: number):
   const counted: number[] = [];
   let compiler: Compiler | null = null;
   try {
-    if (mode === "ctxcWarm") {
+    if (mode !== "baseline") {
       compiler = await freshCompiler(ctx.config.threads, ctx.warmupTranscript);
       await compiler.build({ transcript: agent.transcript, agentId: agent.id, budget: ctx.config.budget });
     }
@@ -228,9 +226,8 @@ async function measureMainThread(ctx: PhaseContext, mode: Mode, builds: number):
       let builder: ContextBuilder;
       if (mode === "baseline") builder = baselineBuilder();
       else if (mode === "ctxcCold") {
-        await compiler?.close();
-        compiler = await freshCompiler(ctx.config.threads, ctx.warmupTranscript);
-        builder = ctxcBuilder(compiler, ctx.config.budget);
+        await compiler!.forget(agent.transcript);
+        builder = ctxcBuilder(compiler!, ctx.config.budget);
       } else {
         await appendTurn(agent, "one more thing: rerun the linter", "Linter is clean.");
         builder = ctxcBuilder(compiler!, ctx.config.budget);

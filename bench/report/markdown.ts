@@ -150,7 +150,7 @@ export function renderMarkdown(r: BenchResults, charts: { loopDelay: string | nu
     "One Node process runs a gateway main loop: one long-polling Telegram bot per agent (a fake Bot API in a child process on 127.0.0.1 holds each `getUpdates` open until it releases an update), and for each update the agent builds its context from its transcript and dispatches it to a fake model endpoint (also 127.0.0.1), then appends the turn to the transcript. In each round every agent receives one update (within 20 ms of each other), so all agents build at the same time. Each mode runs the same rounds, one mode after the other, in the same process:",
     "",
     "- **baseline** — what OpenClaw 2026.5 does today, on the main thread: pi's real `SessionManager.open(file)` + `buildSessionContext()` (`@earendil-works/pi-coding-agent`) plus OpenClaw's chars/4 token estimate. OpenClaw's extra repair pass (another read + parse of the whole file per run) is *not* included, so the baseline is a lower bound.",
-    "- **ctxc cold** — `compiler.build({transcript, agentId, budget})` with a fresh compiler each round: every build is the first build of its session.",
+    "- **ctxc cold** — `compiler.build({transcript, agentId, budget})` on a long-lived, warmed-up compiler that `forget()`s every session before each round: every build is the first build of its session (as after a restart, or for a new session), without paying worker start-up or tokenizer loading.",
     "- **ctxc warm** — one compiler; after an unmeasured priming round, every build follows an appended turn (only the appended bytes are read).",
     "",
     "Event-loop delay = lateness of a 5 ms interval timer (cross-checked with `monitorEventLoopDelay`, 10 ms resolution). Update→dispatch = from the update becoming available at the fake Telegram to the fake model receiving the dispatch (both timed in the services process, one clock). Poll turnaround = from answering a bot's poll to that bot's next poll. Main-thread ms/build = event-loop busy time (`performance.eventLoopUtilization`) of one build with nothing else running, including opening the buffer, reading the token total and decoding the newest message. Build wall, alone = the same single build's wall time. Peak RSS = highest sampled RSS of the process during the mode's rounds (the ctxc worker threads are in the same process).",
@@ -182,7 +182,7 @@ export function renderMarkdown(r: BenchResults, charts: { loopDelay: string | nu
   }
   out.push("## Notes", "");
   out.push("- Timed assertions live here, not in unit tests; `test/bench-smoke.test.ts` only checks that the scenario machinery runs and the result has the expected shape.");
-  out.push("- `monitorEventLoopDelay` is disabled between measured rounds (while a fresh compiler starts) and re-enabled for the next; its first sample after re-enabling can include that pause, so its max can exceed the interval timer's. The interval timer is the primary measure.");
+  out.push("- `monitorEventLoopDelay` is disabled between measured rounds (between rounds) and re-enabled for the next; its first sample after re-enabling can include that pause, so its max can exceed the interval timer's. The interval timer is the primary measure.");
   out.push("- Generated transcripts are cached in `.tmp/bench-data/` (git-ignored).");
   out.push("- The dispatch body carries the agent, update id, message count and token total, not the messages: the benchmark isolates context building; serializing a provider request costs both modes alike.");
   return out.join("\n") + "\n";
