@@ -264,17 +264,23 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   return result;
 }
 
-/** Same kinds of entries in the same order, per agent, ignoring how many turns each run managed. */
+/**
+ * Same kinds of entries in the same order, per agent, ignoring how many turns each run managed and how
+ * many assistant entries a turn produced: under closed-loop load a user's next message can arrive while
+ * a reply is still streaming, and OpenClaw then writes two assistant entries in a row — a matter of
+ * timing, not of who loaded the transcript. Runs of one kind are therefore collapsed before comparing.
+ */
 export function compareAppended(a: Record<string, string[]>, b: Record<string, string[]>): { same: boolean; detail: Record<string, string> } {
   const detail: Record<string, string> = {};
   let same = true;
+  const collapse = (kinds: string[]) => kinds.filter((k, i) => k !== kinds[i - 1]);
   for (const id of Object.keys(a)) {
-    const x = a[id] ?? [], y = b[id] ?? [];
+    const x = collapse(a[id] ?? []), y = collapse(b[id] ?? []);
     const n = Math.min(x.length, y.length);
     const prefixEqual = x.slice(0, n).join(",") === y.slice(0, n).join(",");
     const kindsEqual = [...new Set(x)].sort().join(",") === [...new Set(y)].sort().join(",");
     if (!prefixEqual || !kindsEqual) same = false;
-    detail[id] = `${prefixEqual && kindsEqual ? "same" : "DIFFERENT"} (stock ${x.length} entries, ctxc ${y.length}; common prefix ${n} ${prefixEqual ? "equal" : "differs"})`;
+    detail[id] = `${prefixEqual && kindsEqual ? "same" : "DIFFERENT"} (stock ${x.length} runs of entries, ctxc ${y.length}; common prefix ${n} ${prefixEqual ? "equal" : "differs"})`;
   }
   return { same, detail };
 }
