@@ -117,6 +117,36 @@ describe("preload: SessionManager.open from ctxc's worker read", () => {
   });
 });
 
+describe("preload: OpenClaw's repair pass", () => {
+  it("is skipped when ctxc's worker finds nothing it would change, and the read is reused by prewarm + open", async () => {
+    const path = file(text);
+    let calls = 0;
+    const repair = runtime.wrapRepair(async (_params: { sessionFile: string }) => {
+      calls++;
+      return { repaired: true };
+    });
+    const before = runtime.counters.repairsSkipped;
+    expect(await repair({ sessionFile: path })).toEqual({ repaired: false, droppedLines: 0 });
+    expect(calls).toBe(0);
+    expect(runtime.counters.repairsSkipped).toBe(before + 1);
+    await prewarm(path);
+    expect(state(Wrapped.open(path) as unknown as SessionManager)).toEqual(state(SessionManager.open(copy(path))));
+  });
+
+  it("runs OpenClaw's own pass (and its write) when there is something to repair", async () => {
+    const lines = text.split("\n");
+    const path = file([lines[0], '{"type":"message","id":"zz","parentId":null,"timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"  "}}', ...lines.slice(1)].join("\n"));
+    const seen: string[] = [];
+    const repair = runtime.wrapRepair(async (params: { sessionFile: string }) => {
+      seen.push(params.sessionFile);
+      return { repaired: true };
+    });
+    expect(await repair({ sessionFile: path })).toEqual({ repaired: true });
+    expect(seen).toEqual([path]);
+    expect(logLines().some((l) => l.includes("repair pass runs: a blank user message"))).toBe(true);
+  });
+});
+
 describe("preload: bootstrap files", () => {
   it("reads in ctxc's worker, runs OpenClaw's agent:bootstrap hook, then drops HEARTBEAT.md and sanitises paths", async () => {
     const ws = join(dir, "ws");

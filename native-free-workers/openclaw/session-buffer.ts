@@ -30,6 +30,7 @@ import {
   type SessionStatus,
 } from "../../src/openclaw/session-buffer-layout.js";
 import { LineReader } from "../transcript/line-reader.js";
+import { RepairCheck } from "./repair-check.js";
 
 export interface SessionBufferOptions {
   /** Lines longer than this are skipped (pi would parse them). Default 256 MiB. */
@@ -70,7 +71,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     fd = openSync(absolute, "r");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") return encode(absolute, "missing", 0, 0, null, [], Buffer.alloc(0), -1, 0, diagnostics);
+    if (e.code === "ENOENT") return encode(absolute, "missing", 0, 0, null, [], Buffer.alloc(0), -1, 0, diagnostics, "missing file (OpenClaw decides)");
     throw Errors.fromTranscriptIo(absolute, e);
   }
   try {
@@ -80,18 +81,24 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     let used = 0;
     const records: Rec[] = [];
     let lines = 0;
+    const repair = new RepairCheck();
     const ingest = (bytes: Buffer, lineNo: number) => {
       lines++;
-      if (lineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3); // pi's trim() drops a BOM
+      if (lineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        bytes = bytes.subarray(3); // pi's trim() drops a BOM
+        repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
+      }
       const text = bytes.toString("utf8");
       if (text.trim() === "") return;
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch {
+        repair.malformed();
         diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
         return;
       }
+      repair.entry(value);
       if (!isObject(value)) {
         diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });
         return;
@@ -124,6 +131,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
         onLine: (bytes, _offset, lineNo) => ingest(bytes, lineNo),
         onOversize: (_offset, lineNo, length) => {
           lines++;
+          repair.unknown("a line too long to check");
           diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
         },
       },
@@ -135,6 +143,8 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
       const tail = Buffer.allocUnsafe(result.torn.length);
       const n = readSync(fd, tail, 0, tail.length, result.torn.offset);
       ingest(tail.subarray(0, n), result.torn.lineNo);
+    } else if (result.torn) {
+      repair.unknown("a last line too long to check");
     }
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     const bytesRead = result.bytesRead;
@@ -144,7 +154,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     if (records.length === 0) status = "empty";
     else if (first?.type !== "session" || typeof first.id !== "string") status = "invalid-header";
     if (status !== "loaded") {
-      return encode(absolute, status, bytesRead, lines, file, [], Buffer.alloc(0), -1, 0, diagnostics);
+      return encode(absolute, status, bytesRead, lines, file, [], Buffer.alloc(0), -1, 0, diagnostics, repair.verdict());
     }
 
     // pi: version = (first session-type entry).version ?? 1, migrate when < 3 (same JS comparisons).
@@ -176,7 +186,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
       }
       for (const r of records) if (r.type !== EntryTypeCode.session && r.parentId) r.parent = byId.get(r.parentId) ?? -1;
     }
-    return encode(absolute, "loaded", bytesRead, lines, file, records, staging.subarray(0, used), leaf, flags, diagnostics);
+    return encode(absolute, "loaded", bytesRead, lines, file, records, staging.subarray(0, used), leaf, flags, diagnostics, repair.verdict());
   } finally {
     closeSync(fd);
   }
@@ -193,8 +203,9 @@ function encode(
   leaf: number,
   flags: number,
   diagnostics: SessionMeta["diagnostics"],
+  repair: string | null,
 ): ArrayBuffer {
-  const meta: SessionMeta = { path, status, bytes, lines, file, diagnostics };
+  const meta: SessionMeta = { path, status, bytes, lines, file, diagnostics, repair };
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   let idText = "";
   const idStarts = new Uint32Array(records.length);

@@ -45,7 +45,7 @@ export function wrapperSource(kind: "pi" | "transcript" | "bootstrap", realUrl: 
     case "pi":
       return `export * from ${real};\nimport * as real from ${real};\nimport { wrapSessionManager } from ${runtime};\nexport const SessionManager = wrapSessionManager(real.SessionManager);\n`;
     case "transcript":
-      return `export * from ${real};\nimport * as real from ${real};\nimport { wrapPrewarm } from ${runtime};\nexport const b = wrapPrewarm(real.b);\n`;
+      return `export * from ${real};\nimport * as real from ${real};\nimport { wrapPrewarm, wrapRepair } from ${runtime};\nexport const b = wrapPrewarm(real.b);\nexport const B = wrapRepair(real.B);\n`;
     case "bootstrap": {
       const hooks = JSON.stringify(new URL(d.bootstrapDeps.internalHooks, realUrl).href);
       const keys = JSON.stringify(new URL(d.bootstrapDeps.sessionKey, realUrl).href);

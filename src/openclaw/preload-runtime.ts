@@ -23,12 +23,14 @@ import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
   sessionsServed: number;
+  /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
+  repairsSkipped: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = { sessionsServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "fallback" | "summary", message: string): void {
@@ -77,14 +79,56 @@ export function prepareSession(file: string): Promise<void> {
   });
 }
 
+/** True when the file on disk is still exactly what the worker read for `session`. */
+function unchangedSince(session: OpenClawSession, path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  const f = session.meta.file;
+  return !!st && !!f && st.size === f.size && st.mtimeMs === f.mtimeMs && st.ino === f.ino && st.dev === f.dev && st.size === session.meta.bytes;
+}
+
 /**
  * OpenClaw's `prewarmSessionFile(file)` (reads the first 4 KB to warm the cache) plus ctxc's worker read
  * of the whole file, in parallel; resolves when both are done, so the synchronous open that follows
- * finds ctxc's result ready.
+ * finds ctxc's result ready. When the repair wrapper already had the worker read the file and nothing
+ * changed since, that read is used instead of a second one.
  */
 export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
   return async function prewarmSessionFile(file: string): Promise<void> {
-    await Promise.all([original(file), typeof file === "string" ? prepareSession(file) : undefined]);
+    if (typeof file !== "string") return original(file);
+    const ready = settled.get(resolve(file));
+    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, resolve(file));
+    await Promise.all([original(file), reuse ? undefined : prepareSession(file)]);
+  };
+}
+
+/** The result OpenClaw's repair pass returns when it changes nothing (2026.5.12). */
+const NOTHING_TO_REPAIR = { repaired: false, droppedLines: 0 } as const;
+
+/**
+ * OpenClaw's `repairSessionFileIfNeeded(params)` reads and parses the whole transcript on the main
+ * thread before every run, and rewrites it when it finds something to fix. The wrapper has ctxc's worker
+ * read the file (the read the following prewarm + open reuse) and check it with the same rules; when the
+ * pass would change nothing, it returns what the pass returns then, without the main-thread parse. When
+ * it would change something, or ctxc cannot tell, or anything fails, OpenClaw's own pass runs — so every
+ * repair and its write stay OpenClaw's.
+ */
+export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (params: P) => Promise<R>): (params: P) => Promise<R> {
+  return async function repairSessionFileIfNeeded(params: P): Promise<R> {
+    try {
+      const file = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
+      if (file) {
+        await prepareSession(file);
+        const got = settled.get(resolve(file));
+        if (got && !(got instanceof Error) && got.status === "loaded" && got.meta.repair === null && unchangedSince(got, resolve(file))) {
+          counters.repairsSkipped++;
+          return { ...NOTHING_TO_REPAIR } as R;
+        }
+        preloadLog("fallback", `repair pass runs: ${got instanceof Error ? got.message : (got?.meta.repair ?? got?.status ?? "no read")} (${file})`);
+      }
+    } catch (err) {
+      fallback("repairSessionFileIfNeeded", err);
+    }
+    return original(params);
   };
 }
 

@@ -100,7 +100,7 @@ function install(): void {
   preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, pid ${process.pid}`);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
   });
 }
 

@@ -141,4 +141,9 @@ export interface SessionMeta {
   file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
   /** What differs from a clean read: skipped lines, cycles, …  (never fatal). */
   diagnostics: { code: string; line: number; message: string }[];
+  /**
+   * Null when OpenClaw 2026.5.12's repair pass (`repairSessionFileIfNeeded`) would leave these bytes as
+   * they are; otherwise why it would change them, or why ctxc cannot tell (native-free-workers/openclaw/repair-check.ts).
+   */
+  repair: string | null;
 }
