@@ -82,7 +82,7 @@ export interface CompilerStats {
 
 export interface Compiler {
   /** Compiles one transcript (+ workspace) into a context. */
-  build(options: BuildOptions & { agentId?: string }): Promise<CompiledContext>;
+  build(options: BuildOptions): Promise<CompiledContext>;
   /**
    * Drops the state the workers keep for a transcript (in memory; a `cacheDir` index is kept and
    * re-verified on use). Call it when a session ends (reset, archive); the next build of that path is
@@ -222,7 +222,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     stats.stages.decode += decodeMs;
   }
 
-  async function build(options: BuildOptions & { agentId?: string }): Promise<CompiledContext> {
+  async function build(options: BuildOptions): Promise<CompiledContext> {
     if (closed) throw Errors.compilerClosed();
     const task = normalizeBuildOptions(options, defaultTokenizer);
     task.maxLineBytes = Math.min(task.maxLineBytes, maxLineBytesForHeap);

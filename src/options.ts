@@ -44,6 +44,11 @@ export interface BuildOptions {
   lineTooLong?: "skip" | "fail";
   /** At most this many diagnostics are listed (all are counted). Default 1,000. */
   maxDiagnostics?: number;
+  /**
+   * Fairness key: builds of one agent share a queue, and agents take turns on a worker between slices.
+   * Default: the transcript path (each session its own queue).
+   */
+  agentId?: string;
   /** Cancels the build (queued or running); it then rejects with code ABORTED. */
   signal?: AbortSignal;
   /** Rejects with code TIMEOUT when the build takes longer. */
