@@ -43,7 +43,9 @@ function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioCo
   const quick = suite === "quick";
   const cores = availableParallelism();
   const defaultThreads = Math.max(1, cores - 1);
-  const rounds = quick ? R(2, 2, 3) : R(5, 5, 10);
+  // Warm rounds take ~30 ms each: enough of them that the loop-delay timer collects hundreds of samples
+  // (with a few dozen, p99 is just the single worst sample).
+  const rounds = quick ? R(2, 2, 20) : R(5, 5, 100);
   const main = quick ? { baseline: 2, cold: 2, warm: 6 } : { baseline: 5, cold: 5, warm: 30 };
   const scenarios: ScenarioConfig[] = [10, 28].map((mb) => ({
     name: `${mb} MB × 5 agents, budget 120k`,

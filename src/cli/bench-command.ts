@@ -16,7 +16,7 @@ export function runBenchCommand(full: boolean): Promise<number> {
     return Promise.reject(Errors.invalidOption("bench", `the benchmark suite is not built (${RUNNER} is missing); run it from a source checkout after \`npm run build\``));
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, full ? "--full" : "--quick"], { stdio: "inherit" });
+    const child = spawn(process.execPath, ["--expose-gc", RUNNER, full ? "--full" : "--quick"], { stdio: "inherit" });
     child.once("error", reject);
     child.once("exit", (code) => resolve(code ?? 1));
   });
