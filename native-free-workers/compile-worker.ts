@@ -2,9 +2,9 @@
  * The piscina worker entry. Each worker runs in its own single-thread pool (a "lane", see
  * src/lane.ts), so the main thread knows which worker holds which session's state.
  *
- * A build runs in slices: `start` creates the build's generator and runs it for at most `sliceMs`;
- * if it is not done, it stays here and the main thread sends `resume` when this agent's turn comes
- * round again. That is how one agent's 100 MB cold build cannot hold another agent's small warm build
+ * A build runs in slices: `start` creates the build's generator and runs it; once it has run `sliceMs`
+ * and the lane signals (shared memory) that another agent is waiting, it pauses, stays here, and the
+ * main thread sends `resume` when this agent's turn comes round again. That is how one agent's 100 MB cold build cannot hold another agent's small warm build
  * for more than one slice: the scheduler interleaves them on the same worker.
  *
  * Results: the context ArrayBuffer (returned through `move()`, so piscina transfers it: nothing is
@@ -20,8 +20,8 @@ import { compileSteps } from "./compile.js";
 import { SessionCache } from "./session/session-cache.js";
 
 export type WorkerRequest =
-  | { op: "start"; jobId: number; task: CompileTask; sliceMs: number; maxCacheBytes: number }
-  | { op: "resume"; jobId: number; sliceMs: number }
+  | { op: "start"; jobId: number; task: CompileTask; sliceMs: number; maxCacheBytes: number; yieldFlag: SharedArrayBuffer }
+  | { op: "resume"; jobId: number; sliceMs: number; yieldFlag: SharedArrayBuffer }
   | { op: "cancel"; jobId: number }
   | { op: "forget"; path: string };
 
@@ -30,9 +30,15 @@ export type WorkerReply = ArrayBuffer | WireError | { paused: true } | { lost: t
 const sessions = new SessionCache(256 * 1024 * 1024);
 const jobs = new Map<number, AsyncGenerator<void, ArrayBuffer>>();
 
-async function runSlice(jobId: number, sliceMs: number): Promise<WorkerReply> {
+/**
+ * Runs a build until it is done, or until its slice is used up AND the lane has asked for the worker
+ * back (`yieldFlag[0] !== 0`: another agent is waiting, or this build was cancelled). Without
+ * contention a build runs to the end in one go: no round trips through the main thread.
+ */
+async function runSlice(jobId: number, sliceMs: number, yieldFlag: SharedArrayBuffer): Promise<WorkerReply> {
   const job = jobs.get(jobId);
   if (!job) return { lost: true };
+  const wanted = new Int32Array(yieldFlag);
   const deadline = performance.now() + sliceMs;
   try {
     for (;;) {
@@ -41,7 +47,7 @@ async function runSlice(jobId: number, sliceMs: number): Promise<WorkerReply> {
         jobs.delete(jobId);
         return move(step.value) as ArrayBuffer;
       }
-      if (performance.now() >= deadline) return { paused: true };
+      if (performance.now() >= deadline && Atomics.load(wanted, 0) !== 0) return { paused: true };
     }
   } catch (err) {
     jobs.delete(jobId);
@@ -54,9 +60,9 @@ export default async function handle(request: WorkerRequest): Promise<WorkerRepl
     case "start":
       sessions.maxBytes = request.maxCacheBytes;
       jobs.set(request.jobId, compileSteps(request.task, sessions, request.jobId));
-      return runSlice(request.jobId, request.sliceMs);
+      return runSlice(request.jobId, request.sliceMs, request.yieldFlag);
     case "resume":
-      return runSlice(request.jobId, request.sliceMs);
+      return runSlice(request.jobId, request.sliceMs, request.yieldFlag);
     case "cancel": {
       const job = jobs.get(request.jobId);
       jobs.delete(request.jobId);

@@ -41,6 +41,12 @@ export class Lane {
   /** agent → its jobs, oldest first. Map order is the round-robin order: served agents move to the back. */
   private readonly queues = new Map<string, Job[]>();
   private running: Job | null = null;
+  /**
+   * Shared with the worker: non-zero asks the running build to pause at its next slice boundary
+   * (another agent waits, or the running build was cancelled). Zero lets it run to the end without a
+   * round trip per slice.
+   */
+  private readonly yieldFlag = new SharedArrayBuffer(4);
   /** Control requests (forget a session) run between slices, before the next build slice. */
   private controls: { request: WorkerRequest; done: () => void }[] = [];
   private controlRunning = false;
@@ -79,14 +85,30 @@ export class Lane {
     const queue = this.queues.get(job.agent);
     if (queue) queue.push(job);
     else this.queues.set(job.agent, [job]);
+    this.updateYieldFlag();
     this.pump();
+  }
+
+  /** Asks the running build to yield when anyone but its own agent waits, or when it was cancelled. */
+  private updateYieldFlag(): void {
+    const running = this.running;
+    let others = this.controls.length > 0 || (running?.cancelled ?? false);
+    for (const [agent, queue] of this.queues) {
+      if (others) break;
+      if (agent !== running?.agent && queue.length > 0) others = true;
+    }
+    Atomics.store(new Int32Array(this.yieldFlag), 0, others ? 1 : 0);
   }
 
   /** Drops a job that was settled from outside; tells the worker to free it if it holds it. */
   cancel(job: Job): void {
     job.cancelled = true;
-    if (this.running === job) return; // dropped when its slice returns
+    if (this.running === job) {
+      this.updateYieldFlag(); // stop it at the next slice boundary; dropped when its slice returns
+      return;
+    }
     this.remove(job);
+    this.updateYieldFlag();
     if (job.started) void this.send({ op: "cancel", jobId: job.id }).catch(() => {});
     this.pump();
   }
@@ -118,6 +140,7 @@ export class Lane {
     this.sessions.delete(path);
     return new Promise((done) => {
       this.controls.push({ request: { op: "forget", path }, done });
+      this.updateYieldFlag();
       this.pump();
     });
   }
@@ -142,6 +165,7 @@ export class Lane {
       return;
     }
     this.running = job;
+    this.updateYieldFlag();
     void this.runSlice(job).finally(() => {
       this.running = null;
       this.pump();
@@ -154,8 +178,8 @@ export class Lane {
     try {
       reply = await this.send(
         job.started
-          ? { op: "resume", jobId: job.id, sliceMs }
-          : { op: "start", jobId: job.id, task: job.task, sliceMs, maxCacheBytes },
+          ? { op: "resume", jobId: job.id, sliceMs, yieldFlag: this.yieldFlag }
+          : { op: "start", jobId: job.id, task: job.task, sliceMs, maxCacheBytes, yieldFlag: this.yieldFlag },
       );
     } catch (err) {
       // The worker died (crash, exit, out of memory). piscina starts a new one for the next task; every

@@ -97,6 +97,9 @@ function versionOf(ctx: CompiledContext, candidates: Buffer[]): number {
 }
 
 let n = 0;
+const CONTENDER = join(dir, "contender.jsonl");
+writeFileSync(CONTENDER, generateTranscript({ seed: 72, entries: 20 }).text);
+
 describe("the file changes while a build is paused between slices", () => {
   for (const kind of MUTATIONS) {
     it(`${kind}: TRANSCRIPT_CHANGED or a build of one consistent version; the next build is right`, async () => {
@@ -109,9 +112,17 @@ describe("the file changes while a build is paused between slices", () => {
           (ctx) => ctx,
           (err: unknown) => err,
         );
+        // Another agent's small builds keep asking for the worker, so the big build is paused between
+        // slices (a build without contention runs to the end in one go) while the file changes.
+        let settled = false;
+        void building.finally(() => (settled = true));
+        const contention = (async () => {
+          while (!settled) await compiler.build({ transcript: CONTENDER, agentId: "contender" });
+        })();
         await new Promise((resolve) => setTimeout(resolve, delay));
         const after = mutate(path, kind, n);
         const result = await building;
+        await contention;
         let outcome: string;
         if (result instanceof CtxcError) {
           expect(result.code).toBe("TRANSCRIPT_CHANGED");
