@@ -25,8 +25,9 @@ export interface CompilerOptions {
   /** Builds allowed to wait across all lanes; one more rejects with QUEUE_FULL. Default 1,000. */
   maxQueue?: number;
   /**
-   * Longest stretch (ms) a build runs before the worker may serve another agent. Smaller: fairer,
-   * slightly more overhead. A single message's tokenization is not split. Default 50.
+   * Longest stretch (ms) a build runs before the worker serves another agent that is waiting. Without
+   * another agent waiting, a build is not interrupted. Smaller: fairer under contention, slightly more
+   * overhead. A single message's tokenization is not split. Default 50.
    */
   sliceMs?: number;
   /** Approximate bytes of session state each worker keeps (LRU beyond). Default 256 MiB. */
