@@ -120,7 +120,8 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     }
     if (state) {
       yield* acquire(state, jobId);
-      rebuilt = state.verify(fd, stats) ?? state.indexedWith(task.maxLineBytes);
+      // A state just loaded from disk was verified against this fd by loadState.
+      rebuilt = (source === "disk" ? null : state.verify(fd, stats)) ?? state.indexedWith(task.maxLineBytes);
       if (rebuilt) {
         state.owner = null;
         sessions.delete(task.transcript);

@@ -9,6 +9,7 @@
 import { readSync } from "node:fs";
 import { Errors } from "../../src/errors.js";
 import type { ReadFn } from "../transcript/line-reader.js";
+import { readAt } from "../transcript/read-at.js";
 
 /**
  * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,
@@ -41,18 +42,10 @@ export class RangeReader {
     const forward = this.window.length > 0 && start >= windowEnd;
     const from = forward ? start : Math.max(0, Math.min(start, end - this.windowBytes));
     const to = forward ? Math.max(end, start + this.windowBytes) : end;
-    const buffer = Buffer.allocUnsafe(to - from);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const n = this.readFn(this.fd, buffer, filled, buffer.length - filled, from + filled);
-      if (n === 0) {
-        // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
-        if (from + filled >= end) break;
-        throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
-      }
-      filled += n; // short reads just loop
-    }
-    this.window = buffer.subarray(0, filled);
+    const buffer = readAt(this.fd, from, to, this.readFn);
+    // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
+    if (from + buffer.length < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    this.window = buffer;
     this.windowBytes = Math.min(this.windowBytes * 2, MAX_WINDOW_BYTES);
     this.windowStart = from;
     return buffer.subarray(start - from, end - from);

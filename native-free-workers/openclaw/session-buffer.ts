@@ -10,7 +10,7 @@
  * Sync on purpose: it runs either in a worker (openSessionAsync) or inline for the synchronous
  * `openSession`, which must stand in for the synchronous `SessionManager.open`.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { Errors } from "../../src/errors.js";
 import {
@@ -30,6 +30,7 @@ import {
   type SessionStatus,
 } from "../../src/openclaw/session-buffer-layout.js";
 import { LineReader } from "../transcript/line-reader.js";
+import { readAt } from "../transcript/read-at.js";
 import { RepairCheck } from "./repair-check.js";
 
 export interface SessionBufferOptions {
@@ -140,9 +141,8 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     const result = reader.result();
     if (result.torn && result.torn.length <= (options.maxLineBytes ?? 256 * 1024 * 1024)) {
       // pi reads the whole file: a last line without "\n" is still parsed when it is valid JSON.
-      const tail = Buffer.allocUnsafe(result.torn.length);
-      const n = readSync(fd, tail, 0, tail.length, result.torn.offset);
-      ingest(tail.subarray(0, n), result.torn.lineNo);
+      // readAt loops over short reads: a single read() may return only part of the tail.
+      ingest(readAt(fd, result.torn.offset, result.torn.offset + result.torn.length), result.torn.lineNo);
     } else if (result.torn) {
       repair.unknown("a last line too long to check");
     }

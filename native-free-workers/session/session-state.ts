@@ -9,9 +9,10 @@
  * before the old end (rewritten in place?). Any mismatch discards the state and the build starts
  * over, and says why.
  */
-import { readSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { DiagnosticLog } from "../transcript/diagnostics.js";
 import type { BranchMemo } from "../transcript/active-branch.js";
+import { readAt } from "../transcript/read-at.js";
 import { TranscriptIndex } from "../transcript/transcript-index.js";
 
 /** Why a build could not continue from the previous state. */
@@ -30,17 +31,6 @@ export type RebuildReason =
   | "options";
 
 const CHECK_BYTES = 4096;
-
-function readAt(fd: number, start: number, end: number): Buffer {
-  const buffer = Buffer.alloc(end - start);
-  let filled = 0;
-  while (filled < buffer.length) {
-    const n = readSync(fd, buffer, filled, buffer.length - filled, start + filled);
-    if (n === 0) break;
-    filled += n;
-  }
-  return buffer.subarray(0, filled);
-}
 
 export class SessionState {
   readonly index: TranscriptIndex;
