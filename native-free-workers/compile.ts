@@ -151,11 +151,13 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       { chunkBytes: task.chunkBytes, maxLineBytes: task.maxLineBytes, until: stats.size },
       {
         onLine: (bytes, offset, lineNo) => {
+          session.observeLine(offset, bytes.length, bytes);
           session.index.ingestLine(bytes, offset, lineNo);
           session.end = offset + bytes.length + 1;
           session.nextLineNo = lineNo + 1;
         },
         onOversize: (offset, lineNo, length) => {
+          session.observeLine(offset, length, null);
           if (task.lineTooLong === "fail") throw Errors.lineTooLong(task.transcript, lineNo, offset, length, task.maxLineBytes);
           session.parseDiagnostics.add(
             "LINE_TOO_LONG",

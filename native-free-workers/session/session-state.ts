@@ -54,6 +54,8 @@ export class SessionState {
   private dev: number;
   private ino: number;
   private head: Buffer = Buffer.alloc(0);
+  /** The head stopped growing (a line in it was skipped unread). */
+  private headClosed = false;
   private tail: Buffer = Buffer.alloc(0);
 
   constructor(
@@ -89,9 +91,31 @@ export class SessionState {
     return null;
   }
 
-  /** Records the bytes that later builds check; call whenever `end` moved. */
+  /**
+   * Records the first bytes of the file from the lines as they were read (not read again later: a file
+   * rewritten while a build runs would otherwise hand the check the new bytes, and the check would pass
+   * a build that mixed old and new). Call for every consumed line, in order, before moving `end`.
+   * `length` is the line's length without its `\n`; `bytes` may be null for a line that was skipped
+   * unread (too long), which ends the head there.
+   */
+  observeLine(offset: number, length: number, bytes: Buffer | null): void {
+    if (this.headClosed || offset !== this.head.length || offset >= CHECK_BYTES) {
+      this.headClosed ||= offset < CHECK_BYTES;
+      return;
+    }
+    if (!bytes) {
+      this.headClosed = true;
+      return;
+    }
+    const take = Math.min(length + 1, CHECK_BYTES - offset);
+    const line = Buffer.allocUnsafe(take);
+    bytes.copy(line, 0, 0, Math.min(take, bytes.length));
+    if (take > bytes.length) line[bytes.length] = 10; // the line's "\n"
+    this.head = Buffer.concat([this.head, line]);
+  }
+
+  /** Records the bytes before `end` that later builds check; call whenever `end` moved. */
   snapshot(fd: number): void {
-    if (this.head.length < Math.min(CHECK_BYTES, this.end)) this.head = readAt(fd, 0, Math.min(CHECK_BYTES, this.end));
     this.tail = readAt(fd, Math.max(0, this.end - CHECK_BYTES), this.end);
   }
 
