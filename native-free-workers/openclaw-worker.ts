@@ -2,7 +2,8 @@
  * The piscina worker entry of `ctxc/openclaw`: the two OpenClaw stages that read files on the gateway's
  * main thread, moved here.
  *
- * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it.
+ * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
+ *   a transcript read before and only appended to since is continued, not re-parsed.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -18,7 +19,7 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
 
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions }
@@ -33,6 +34,12 @@ export interface BootstrapReply {
 
 export type OpenClawWorkerReply = ArrayBuffer | BootstrapReply | WireError;
 
+/**
+ * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
+ * appended lines when the same worker serves it again (always, with the default single thread).
+ */
+const sessionCache = new SessionReadCache();
+
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();
 
@@ -40,7 +47,7 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
   try {
     switch (request.op) {
       case "session":
-        return move(encodeSessionBuffer(request.path, request.options)) as ArrayBuffer;
+        return move(encodeSessionBuffer(request.path, request.options, sessionCache)) as ArrayBuffer;
       case "bootstrap": {
         let reads = 0;
         const counting = {

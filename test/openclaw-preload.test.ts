@@ -6,6 +6,7 @@
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../bench/fixtures/transcript-generator.js";
@@ -194,5 +195,48 @@ describe("preload: version guard", () => {
     writeFileSync(join(root, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.5.12" }));
     expect(register.planPreload(root)).toMatch(/lacks dist\/selection-61FIEezO\.js/);
     expect(register.planPreload(register.findOpenClawRoot(join(dir, "nowhere.mjs")))).toMatch(/no openclaw package/);
+  });
+});
+
+describe("preload: module hooks", () => {
+  const hooks = () => import("../src/openclaw/preload-hooks.js");
+  const realDir = join(dir, "fake-openclaw", "dist");
+  mkdirSync(realDir, { recursive: true });
+  const parentUrl = pathToFileURL(join(realDir, "selection-61FIEezO.js")).href;
+  const realPi = join(realDir, "fake-pi.mjs");
+  // A stand-in for pi's module: the wrapper must re-export everything and shadow only SessionManager.
+  writeFileSync(realPi, "export class SessionManager { static open() { return 'pi-open'; } }\nexport const CURRENT_SESSION_VERSION = 3;\n");
+  const data = {
+    parentUrl,
+    runtimeUrl: new URL("../dist/src/openclaw/preload-runtime.js", import.meta.url).href,
+    targets: { "@earendil-works/pi-coding-agent": "pi" as const },
+    bootstrapDeps: { internalHooks: "./internal-hooks-C8Y435Ix.js", sessionKey: "./session-key-DFEyR49L.js" },
+  };
+  const next = (specifier: string) => ({ url: specifier === "@earendil-works/pi-coding-agent" ? pathToFileURL(realPi).href : `file:///elsewhere/${specifier}` });
+
+  it("in-thread (registerHooks): only the chunk's own imports go to a data: wrapper, which loads and re-exports", async () => {
+    const { createPreloadHooks } = await hooks();
+    const { resolve } = createPreloadHooks(data, true);
+    // Another importer, or another specifier from the chunk: untouched.
+    expect(resolve("@earendil-works/pi-coding-agent", { parentURL: "file:///other.js" }, next)).toEqual(next("@earendil-works/pi-coding-agent"));
+    expect(resolve("./x.js", { parentURL: parentUrl }, next)).toEqual(next("./x.js"));
+    const r = resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, next) as { url: string; format: string };
+    expect(r.url.startsWith("data:text/javascript,")).toBe(true);
+    expect(r.format).toBe("module");
+    const mod = (await import(r.url)) as { SessionManager: { open: (p: string) => unknown }; CURRENT_SESSION_VERSION: number };
+    expect(mod.CURRENT_SESSION_VERSION).toBe(3);
+    // The shadowed class is the Proxy from preload-runtime: with nothing prepared, open falls back to pi's.
+    expect(mod.SessionManager.open(join(dir, "none.jsonl"))).toBe("pi-open");
+    expect(logLines().at(-1)).toMatch(/fallback: SessionManager.open: no ctxc read prepared/);
+  });
+
+  it("off-thread (module.register): async next, a ctxc-openclaw: URL and a load hook that serves the same source", async () => {
+    const { createPreloadHooks, wrapperSource } = await hooks();
+    const { resolve, load } = createPreloadHooks(data);
+    const r = (await resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, async (s) => next(s))) as { url: string };
+    expect(r.url).toMatch(/^ctxc-openclaw:pi\?real=/);
+    const loaded = (await load(r.url, {}, async () => ({ source: "never" }))) as { source: string };
+    expect(loaded.source).toBe(wrapperSource("pi", pathToFileURL(realPi).href, data));
+    expect(await load("file:///a.js", {}, async () => ({ source: "next" }))).toEqual({ source: "next" });
   });
 });

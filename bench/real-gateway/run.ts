@@ -3,7 +3,8 @@
  * bench/real-gateway/setup) against loopback fakes of Telegram and an OpenAI-compatible model, under
  * concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
  *
- *   node dist/bench/real-gateway/run.js [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE]
+ *   node dist/bench/real-gateway/run.js [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
+ *                                       [--node-options "--cpu-prof --cpu-prof-dir=DIR"]   (gateway NODE_OPTIONS, for diagnosis)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -37,6 +38,8 @@ export interface RunOptions {
   /** Pause between a reply and the user's next message (ms). */
   thinkMs: number;
   keepDirs: boolean;
+  /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
+  gatewayNodeOptions?: string;
   log: (s: string) => void;
 }
 
@@ -94,7 +97,7 @@ export function plansFor(smoke: boolean): AgentPlan[] {
 }
 
 /** Environment for the gateway: isolated home, and off-path subsystems that would reach the network disabled. */
-function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string): NodeJS.ProcessEnv {
+function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string, nodeOptions?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: `${dirname(NODE22)}:${process.env.PATH ?? ""}`,
     HOME: root,
@@ -114,7 +117,23 @@ function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mo
     TZ: "UTC",
   };
   if (mode === "ctxc") env.CTXC_OPENCLAW_LOG = ctxcLogFile;
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   return env;
+}
+
+/** Runs `openclaw plugins registry --refresh` in the isolated home (same env as the gateway, stock). */
+async function refreshPluginRegistry(root: string, stateDir: string, configPath: string): Promise<number> {
+  const t0 = Date.now();
+  const child = spawn(NODE22, [OPENCLAW, "plugins", "registry", "--refresh"], { cwd: root, env: gatewayEnv(root, stateDir, configPath, "stock", ""), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
+  child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
+  const code = await new Promise<number | null>((r) => {
+    const t = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.once("exit", (c) => { clearTimeout(t); r(c); });
+  });
+  if (code !== 0) throw new Error(`openclaw plugins registry --refresh exited with ${code}:\n${out}`);
+  return Date.now() - t0;
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, child: ChildProcess): Promise<boolean> {
@@ -175,9 +194,14 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   const seedHash = new Map<string, string>();
   for (const p of plans) seedHash.set(p.id, await sha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
   const ctxcLogFile = join(root, "ctxc.log");
+  // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
+  // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
+  // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
+  const registryMs = await refreshPluginRegistry(root, home.stateDir, home.configPath);
+  log(`persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), OPENCLAW, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
-  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile, opts.gatewayNodeOptions), stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
   const keep = (d: Buffer) => {
     consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
@@ -296,6 +320,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null } {
     else if (a === "--think-ms") o.thinkMs = Number(argv[++i]);
     else if (a === "--keep") o.keepDirs = true;
     else if (a === "--out") o.out = argv[++i]!;
+    else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;

@@ -1,9 +1,17 @@
 /**
- * Module customization hooks (Node >= 22 `module.register`, run on Node's loader thread) for the ctxc
- * preload. They change nothing but where three imports of ONE OpenClaw 2026.5.12 chunk
- * (`selection-61FIEezO.js`, home of `runEmbeddedAttempt`) point: each goes to a generated module that
- * re-exports the real one and replaces only the exports ctxc serves (preload-runtime.ts). Every other
- * importer — the rest of OpenClaw, pi itself, plugins — keeps the untouched modules.
+ * Module customization hooks for the ctxc preload. They change nothing but where three imports of ONE
+ * OpenClaw 2026.5.12 chunk (`selection-61FIEezO.js`, home of `runEmbeddedAttempt`) point: each goes to a
+ * generated module that re-exports the real one and replaces only the exports ctxc serves
+ * (preload-runtime.ts). Every other importer — the rest of OpenClaw, pi itself, plugins — keeps the
+ * untouched modules.
+ *
+ * Two ways to install the same hooks (register.ts picks):
+ * - `module.registerHooks` (Node >= 22.15): synchronous, on the main thread. Preferred: OpenClaw
+ *   `require()`s and imports thousands of plugin modules, and with off-thread hooks every one of those
+ *   resolutions is a blocking round trip to the loader thread — measured ~4.6 s of the gateway's main
+ *   thread in a 45 s run, more than ctxc saves on transcripts in that time.
+ * - `module.register` (Node 22.0–22.14): the same functions, run on Node's loader thread, where `next`
+ *   returns promises. `then()` below lets one implementation serve both.
  */
 
 /** Passed by register.ts through `module.register(…, {data})`. */
@@ -19,21 +27,16 @@ export interface PreloadHookData {
 }
 
 const SCHEME = "ctxc-openclaw:";
-let data: PreloadHookData | undefined;
-
-export function initialize(d: PreloadHookData): void {
-  data = d;
-}
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
-type NextResolve = (specifier: string, context?: unknown) => Promise<Resolved>;
-type NextLoad = (url: string, context?: unknown) => Promise<{ format?: string | null; source?: unknown; shortCircuit?: boolean }>;
+type Loaded = { format?: string | null; source?: unknown; shortCircuit?: boolean };
+type MaybePromise<T> = T | Promise<T>;
+type NextResolve = (specifier: string, context?: unknown) => MaybePromise<Resolved>;
+type NextLoad = (url: string, context?: unknown) => MaybePromise<Loaded>;
 
-export async function resolve(specifier: string, context: { parentURL?: string }, next: NextResolve): Promise<Resolved> {
-  const kind = data && context.parentURL === data.parentUrl ? data.targets[specifier] : undefined;
-  if (!kind) return next(specifier, context);
-  const real = await next(specifier, context);
-  return { url: `${SCHEME}${kind}?real=${encodeURIComponent(real.url)}`, format: "module", shortCircuit: true };
+/** Applies `f` to a value that is a promise under `module.register` and plain under `module.registerHooks`. */
+function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
+  return v instanceof Promise ? v.then(f) : f(v);
 }
 
 /** Source of the generated wrapper module: the real module's exports, with ctxc's replacements shadowing a few. */
@@ -61,9 +64,47 @@ export function wrapperSource(kind: "pi" | "transcript" | "bootstrap", realUrl: 
   }
 }
 
-export async function load(url: string, context: unknown, next: NextLoad): Promise<{ format?: string | null; source?: unknown; shortCircuit?: boolean }> {
-  if (!data || !url.startsWith(SCHEME)) return next(url, context);
-  const u = new URL(url);
-  const kind = u.pathname as "pi" | "transcript" | "bootstrap";
-  return { format: "module", source: wrapperSource(kind, u.searchParams.get("real")!, data), shortCircuit: true };
+/**
+ * The resolve/load pair for `data`. `inline: true` (for `module.registerHooks`) resolves the redirected
+ * imports straight to `data:` URLs holding the wrapper source, so no load hook is installed at all —
+ * Node 22.16 changes how it loads CommonJS imported from ESM once any synchronous load hook exists,
+ * which breaks some of OpenClaw's dependencies.
+ */
+export function createPreloadHooks(d: PreloadHookData, inline = false): {
+  resolve: (specifier: string, context: { parentURL?: string }, next: NextResolve) => MaybePromise<Resolved>;
+  load: (url: string, context: unknown, next: NextLoad) => MaybePromise<Loaded>;
+} {
+  return {
+    resolve(specifier, context, next) {
+      // The common case — any import anywhere in the process — costs one string compare.
+      const kind = context.parentURL === d.parentUrl ? d.targets[specifier] : undefined;
+      if (!kind) return next(specifier, context);
+      return then(next(specifier, context), (real) => ({
+        url: inline ? `data:text/javascript,${encodeURIComponent(wrapperSource(kind, real.url, d))}` : `${SCHEME}${kind}?real=${encodeURIComponent(real.url)}`,
+        format: "module",
+        shortCircuit: true,
+      }));
+    },
+    load(url, context, next) {
+      if (!url.startsWith(SCHEME)) return next(url, context);
+      const u = new URL(url);
+      const kind = u.pathname as "pi" | "transcript" | "bootstrap";
+      return { format: "module", source: wrapperSource(kind, u.searchParams.get("real")!, d), shortCircuit: true };
+    },
+  };
+}
+
+// Entry points for `module.register(url, {data})` (loader thread).
+let registered: ReturnType<typeof createPreloadHooks> | undefined;
+
+export function initialize(d: PreloadHookData): void {
+  registered = createPreloadHooks(d);
+}
+
+export function resolve(specifier: string, context: { parentURL?: string }, next: NextResolve): MaybePromise<Resolved> {
+  return registered ? registered.resolve(specifier, context, next) : next(specifier, context);
+}
+
+export function load(url: string, context: unknown, next: NextLoad): MaybePromise<Loaded> {
+  return registered ? registered.load(url, context, next) : next(url, context);
 }

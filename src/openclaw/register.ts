@@ -4,7 +4,7 @@
  *
  *     node --import <ctxc>/dist/src/openclaw/register.js <openclaw>/openclaw.mjs gateway run …
  *
- * It installs module customization hooks (preload-hooks.ts) that redirect three imports of OpenClaw's
+ * It installs module customization hooks (preload-hooks.ts; in-thread `module.registerHooks` where Node has it) that redirect three imports of OpenClaw's
  * `runEmbeddedAttempt` chunk to wrappers (preload-runtime.ts). The chunk names carry build hashes, so
  * the hooks are installed only for OpenClaw exactly 2026.5.12 with those chunks present; anything else
  * leaves the gateway stock and says so in the log (CTXC_OPENCLAW_LOG, else stderr). docs/real-gateway.md.
@@ -14,7 +14,7 @@ import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import type { PreloadHookData } from "./preload-hooks.js";
+import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 
 /** The only OpenClaw build the hooks know. */
@@ -86,18 +86,29 @@ function install(): void {
     preloadLog("inactive", `${plan}; hooks not installed, OpenClaw runs stock`);
     return;
   }
-  const register = (nodeModule as { register?: (specifier: string, options?: { data?: unknown }) => void }).register;
-  if (typeof register !== "function") {
-    preloadLog("inactive", `node ${process.version} has no module.register; OpenClaw runs stock`);
-    return;
-  }
+  // In-thread synchronous hooks where Node has them (>= 22.15): no loader-thread round trip for each of
+  // OpenClaw's thousands of module resolutions (see preload-hooks.ts). Otherwise the off-thread API.
+  const api = nodeModule as {
+    registerHooks?: (hooks: Pick<ReturnType<typeof createPreloadHooks>, "resolve">) => unknown;
+    register?: (specifier: string, options?: { data?: unknown }) => void;
+  };
+  let mechanism: string;
   try {
-    register(new URL("./preload-hooks.js", import.meta.url).href, { data: plan });
+    if (typeof api.registerHooks === "function") {
+      api.registerHooks({ resolve: createPreloadHooks(plan, true).resolve });
+      mechanism = "module.registerHooks";
+    } else if (typeof api.register === "function") {
+      api.register(new URL("./preload-hooks.js", import.meta.url).href, { data: plan });
+      mechanism = "module.register";
+    } else {
+      preloadLog("inactive", `node ${process.version} has neither module.registerHooks nor module.register; OpenClaw runs stock`);
+      return;
+    }
   } catch (err) {
-    preloadLog("inactive", `module.register failed (${(err as Error).message}); OpenClaw runs stock`);
+    preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
-  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, pid ${process.pid}`);
+  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, ${mechanism}, pid ${process.pid}`);
   process.once("exit", () => {
     const c = counters;
     preloadLog("summary", `sessionsServed=${c.sessionsServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);

@@ -146,4 +146,9 @@ export interface SessionMeta {
    * they are; otherwise why it would change them, or why ctxc cannot tell (native-free-workers/openclaw/repair-check.ts).
    */
   repair: string | null;
+  /**
+   * Where this read started parsing: 0 for the whole file; the end of the previous read when the
+   * worker continued from what it kept of an earlier read of the same, only-appended file.
+   */
+  readFrom: number;
 }
