@@ -1,8 +1,10 @@
 /**
  * Renders bench/results/real-gateway.json as the "Real gateway" section of bench/RESULTS.md: stage
- * p50/p99 and reply latencies, stock vs ctxc, and a text bar chart. `renderRealGatewaySection(doc)` is
+ * p50/p99 and reply latencies, stock vs ctxc, and a text bar chart; plus, when
+ * bench/results/real-gateway-profile.json exists (`run.js --profile --out …`), where the main thread went. `renderRealGatewaySection(doc)` is
  * for the RESULTS.md generator; run as a script it writes bench/results/real-gateway.md.
  */
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO, type ModeResult } from "./run.js";
@@ -16,7 +18,26 @@ interface Doc {
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : "–");
 
-export function renderRealGatewaySection(doc: Doc): string {
+/** The main-thread attribution table of a `--profile` run (profile-summary.ts). */
+export function renderProfileTable(doc: Doc): string {
+  const modes = doc.modes.filter((m) => m.mainThreadProfile);
+  if (modes.length === 0) return "";
+  const L: string[] = [];
+  L.push(`### Where the gateway's main thread goes (V8 CPU profile, separate \`--profile\` run, ${doc.date.slice(0, 10)}, ${doc.durationS} s per mode)`, "");
+  L.push("Each sample charged to the first matching owner on its stack (bench/real-gateway/profile-summary.ts); ms of main-thread time during the load phase, and share of it.", "");
+  L.push(`| | ${modes.map((m) => `${m.mode} ms | ${m.mode} %`).join(" | ")} |`, `|---|${modes.map(() => "---:|---:").join("|")}|`);
+  const cats = [...new Set(modes.flatMap((m) => Object.keys(m.mainThreadProfile!.load.ms)))].sort(
+    (a, b) => (modes[0]!.mainThreadProfile!.load.ms[b] ?? 0) - (modes[0]!.mainThreadProfile!.load.ms[a] ?? 0),
+  );
+  for (const c of cats) {
+    L.push(`| ${c} | ${modes.map((m) => { const p = m.mainThreadProfile!.load; const v = p.ms[c] ?? 0; return `${fmt(v)} | ${((v / Math.max(1, p.windowMs)) * 100).toFixed(1)}`; }).join(" | ")} |`);
+  }
+  L.push(`| **load window** | ${modes.map((m) => `${fmt(m.mainThreadProfile!.load.windowMs)} | busy ${(m.mainThreadProfile!.load.busyShare * 100).toFixed(1)}`).join(" | ")} |`);
+  L.push(`| replies in that run | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent} | `).join(" | ")} |`, "");
+  return L.join("\n");
+}
+
+export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
   const modes = doc.modes;
   const L: string[] = [];
   L.push("## Real gateway (OpenClaw 2026.5.12, Node 22.16, 5 bots on loopback)", "");
@@ -48,12 +69,15 @@ export function renderRealGatewaySection(doc: Doc): string {
   L.push("```", "");
   if (doc.transcriptCheck) L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
+  if (profiled) L.push(renderProfileTable(profiled));
   return L.join("\n");
 }
 
 async function main(): Promise<void> {
   const doc = JSON.parse(await readFile(join(REPO, "bench", "results", "real-gateway.json"), "utf8")) as Doc;
-  const md = renderRealGatewaySection(doc);
+  const profilePath = join(REPO, "bench", "results", "real-gateway-profile.json");
+  const profiled = existsSync(profilePath) ? (JSON.parse(await readFile(profilePath, "utf8")) as Doc) : undefined;
+  const md = renderRealGatewaySection(doc, profiled);
   await writeFile(join(REPO, "bench", "results", "real-gateway.md"), md);
   process.stdout.write(md);
 }

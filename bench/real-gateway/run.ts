@@ -4,12 +4,13 @@
  * concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
  *
  *   node dist/bench/real-gateway/run.js [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
- *                                       [--node-options "--cpu-prof --cpu-prof-dir=DIR"]   (gateway NODE_OPTIONS, for diagnosis)
+ *                                       [--profile]   (gateway under --cpu-prof; main-thread time by category)
+ *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
@@ -18,6 +19,7 @@ import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
+import { summarizeProfile, type ProfileSummary } from "./profile-summary.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
@@ -40,6 +42,8 @@ export interface RunOptions {
   keepDirs: boolean;
   /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
   gatewayNodeOptions?: string;
+  /** Run the gateway under V8's CPU profiler and summarise where its main thread spent the time. */
+  profile?: boolean;
   log: (s: string) => void;
 }
 
@@ -71,6 +75,8 @@ export interface ModeResult {
   /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
   seedPrefixIntact: Record<string, boolean>;
   ctxcLog: string[];
+  /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
+  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary };
 }
 
 function summary(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -119,6 +125,14 @@ function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mo
   if (mode === "ctxc") env.CTXC_OPENCLAW_LOG = ctxcLogFile;
   if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   return env;
+}
+
+/** The main thread's profile (thread id 0 in V8's file name `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile`), summarised. */
+async function mainThreadProfile(dir: string, startupMs: number, loadEndMs: number): Promise<ModeResult["mainThreadProfile"]> {
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : [];
+  if (files.length !== 1 || !Number.isFinite(startupMs)) return undefined;
+  const path = join(dir, files[0]!);
+  return { startup: summarizeProfile(path, 0, startupMs), load: summarizeProfile(path, startupMs, Number.isFinite(loadEndMs) ? loadEndMs : Infinity) };
 }
 
 /** Runs `openclaw plugins registry --refresh` in the isolated home (same env as the gateway, stock). */
@@ -194,6 +208,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   const seedHash = new Map<string, string>();
   for (const p of plans) seedHash.set(p.id, await sha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
   const ctxcLogFile = join(root, "ctxc.log");
+  const profDir = join(root, "cpu-prof");
+  const nodeOptions = [opts.gatewayNodeOptions, opts.profile ? `--cpu-prof --cpu-prof-dir=${profDir}` : undefined].filter(Boolean).join(" ") || undefined;
   // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
   // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
   // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
@@ -201,7 +217,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   log(`persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), OPENCLAW, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
-  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile, opts.gatewayNodeOptions), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions), stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
   const keep = (d: Buffer) => {
     consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
@@ -215,6 +231,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, seedPrefixIntact: {}, ctxcLog: [],
   };
   const latencies: number[] = [];
+  let loadEndMs = NaN;
   try {
     const up = await waitFor(() => tg.pollingBots() === plans.length, opts.smoke ? 90_000 : 180_000, child);
     if (!up) throw new Error(`gateway did not start polling all bots (polling=${tg.pollingBots()}, exit=${child.exitCode}); console tail:\n${consoleTail.slice(-3000)}`);
@@ -244,6 +261,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
         await new Promise((r2) => setTimeout(r2, opts.thinkMs));
       } while (Date.now() < deadline);
     }));
+    loadEndMs = Date.now() - started;
     result.ok = result.repliesReceived === result.messagesSent && result.messagesSent > 0;
     if (!result.ok) result.error = `replies ${result.repliesReceived}/${result.messagesSent}`;
   } catch (err) {
@@ -281,6 +299,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.appendedEntries[p.id] = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : ["<missing>"];
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
   }
+  if (opts.profile) result.mainThreadProfile = await mainThreadProfile(profDir, result.startupMs, loadEndMs);
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
   if (opts.keepDirs) log(`kept ${root}`);
@@ -321,6 +340,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null } {
     else if (a === "--keep") o.keepDirs = true;
     else if (a === "--out") o.out = argv[++i]!;
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
+    else if (a === "--profile") o.profile = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -354,6 +374,7 @@ async function main(): Promise<void> {
   for (const m of r.modes) {
     console.log(`${m.mode}: ok=${m.ok} replies ${m.repliesReceived}/${m.messagesSent} latency p50=${m.replyLatencyMs.p50} p99=${m.replyLatencyMs.p99} ms; starvation=${m.starvationLines} liveness=${m.livenessWarnings}`);
     for (const [k, v] of Object.entries(m.prepStages)) console.log(`  prep ${k}: n=${v.n} p50=${v.p50} p99=${v.p99}`);
+    if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
   }
   if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
   if (r.modes.some((m) => !m.ok)) process.exitCode = 1;

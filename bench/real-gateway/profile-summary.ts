@@ -1,0 +1,105 @@
+/**
+ * Where the gateway's main thread spends its time, from a V8 CPU profile (`--profile` starts the
+ * gateway with `--cpu-prof`). OpenClaw's own diagnostics say *that* the loop is late; this says *what*
+ * kept it busy, without touching OpenClaw's code.
+ *
+ * Each sample is charged to the first category (in the order below) whose function appears anywhere on
+ * its stack, so nested work is counted once, under the most specific owner. Function names are
+ * OpenClaw 2026.5.12's and pi 0.74's (their bundles keep them), and ctxc's own.
+ */
+import { readFileSync } from "node:fs";
+
+/** Category → function names that open it. Order matters: first match on the stack wins. */
+export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> = [
+  [
+    "transcript: ctxc (decode + SessionManager from the worker's read)",
+    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync"]),
+  ],
+  [
+    "transcript: OpenClaw/pi reads (repair pass, SessionManager.open, leaf scans, mirror checks)",
+    new Set([
+      "repairSessionFileIfNeeded",
+      "prewarmSessionFile",
+      "hasCompletedBootstrapTurn",
+      "loadEntriesFromFile",
+      "setSessionFile",
+      "readTranscriptLeafInfo",
+      "transcriptHasIdempotencyKey",
+      "findLatestEquivalentAssistantMessageId",
+      "streamSessionTranscriptLines",
+      "streamSessionTranscriptLinesReverse",
+      "readLatestAssistantTextFromSessionTranscript",
+      "readTailAssistantTextFromSessionTranscript",
+    ]),
+  ],
+  [
+    "bootstrap files",
+    new Set(["resolveBootstrapFilesForRun", "resolveBootstrapFilesForRunCtxc", "buildBootstrapContextForFiles", "buildBootstrapContextForFilesCtxc", "loadWorkspaceBootstrapFiles"]),
+  ],
+  [
+    "plugin index / manifest scans (filesystem walks)",
+    new Set(["loadInstalledPluginIndex", "loadPluginManifestRegistry", "discoverOpenClawPlugins", "loadPluginMetadataSnapshot", "loadPluginRegistrySnapshotWithMetadata"]),
+  ],
+  ["plugin loading", new Set(["loadOpenClawPlugins", "ensureStandaloneRuntimePluginRegistryLoaded"])],
+  ["module loading (incl. loader hooks)", new Set(["makeSyncRequest", "makeAsyncRequest", "compileSourceTextModule", "ModuleWrap", "compileFunctionForCJSLoader"])],
+  ["logging", new Set(["appendLogLine", "formatConsoleLine"])],
+  ["garbage collector", new Set(["(garbage collector)"])],
+  ["idle", new Set(["(idle)"])],
+];
+
+export interface ProfileSummary {
+  /** Window covered, ms (samples inside [fromMs, toMs] of the profile). */
+  windowMs: number;
+  /** Category → ms of main-thread time in the window; "other" is the rest. */
+  ms: Record<string, number>;
+  /** Busy share of the window (everything but idle). */
+  busyShare: number;
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Summarises one `.cpuprofile` over [fromMs, toMs] after its start (defaults: all of it). */
+export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): ProfileSummary {
+  const p = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;
+  const name = new Map<number, string>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) {
+    name.set(n.id, n.callFrame.functionName);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  // Category of each node: its own if it opens one, else its parent's (computed once per node).
+  const category = new Map<number, string>();
+  const rank = new Map<string, number>(CATEGORIES.map(([c], i) => [c, i]));
+  const own = (id: number): string | undefined => CATEGORIES.find(([, fns]) => fns.has(name.get(id)!))?.[0];
+  const categoryOf = (id: number): string => {
+    const known = category.get(id);
+    if (known !== undefined) return known;
+    const chain: number[] = [];
+    let best = "other";
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      chain.push(cur);
+      const c = own(cur);
+      if (c !== undefined && (best === "other" || rank.get(c)! < rank.get(best)!)) best = c;
+    }
+    category.set(id, best);
+    return best;
+  };
+  const ms: Record<string, number> = {};
+  let t = 0;
+  let windowMs = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i]! / 1000;
+    if (t < fromMs || t > toMs) continue;
+    // A sample's time is the gap to the next one.
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    windowMs += dt;
+    const c = categoryOf(p.samples[i]!);
+    ms[c] = (ms[c] ?? 0) + dt;
+  }
+  for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k]!);
+  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0 };
+}
