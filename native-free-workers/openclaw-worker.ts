@@ -4,6 +4,7 @@
  *
  * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
  *   a transcript read before and only appended to since is continued, not re-parsed.
+ * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -19,10 +20,12 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, sessionBufferMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import type { SessionMeta } from "../src/openclaw/session-buffer-layout.js";
 
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions }
+  | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
 export interface BootstrapReply {
@@ -32,7 +35,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -48,6 +51,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
     switch (request.op) {
       case "session":
         return move(encodeSessionBuffer(request.path, request.options, sessionCache)) as ArrayBuffer;
+      case "sessionMeta":
+        // The same (continued) read; only the small meta goes back, the entries stay here.
+        return sessionBufferMeta(encodeSessionBuffer(request.path, request.options, sessionCache));
       case "bootstrap": {
         let reads = 0;
         const counting = {

@@ -230,6 +230,26 @@ describe("preload: module hooks", () => {
     expect(logLines().at(-1)).toMatch(/fallback: SessionManager.open: no ctxc read prepared/);
   });
 
+  it("in-thread: every import that resolves to the transcript chunk gets the one rewritten module, whose own imports resolve as the chunk's", async () => {
+    const { createPreloadHooks } = await hooks();
+    const chunkUrl = pathToFileURL(join(realDir, "transcript-D34ZH8ZQ.js")).href;
+    const { resolve } = createPreloadHooks({ ...data, leafScan: { chunkUrl, source: "export const x = 1;\n" } }, true);
+    const toChunk = () => ({ url: chunkUrl });
+    const a = resolve("./transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/a.js" }, toChunk) as { url: string };
+    const b = resolve("../transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/ext/b.js" }, toChunk) as { url: string };
+    expect(a.url).toBe(b.url);
+    expect(decodeURIComponent(a.url.slice("data:text/javascript,".length))).toBe("export const x = 1;\n");
+    // Anything else resolves as before.
+    expect(resolve("./other.js", { parentURL: "file:///oc/dist/a.js" }, next)).toEqual(next("./other.js"));
+    // From inside the rewritten module, specifiers resolve relative to the real chunk.
+    let seenParent: string | undefined;
+    resolve("./redact-R2-EdHUS.js", { parentURL: a.url }, (s: string, c?: unknown) => {
+      seenParent = (c as { parentURL: string }).parentURL;
+      return { url: s };
+    });
+    expect(seenParent).toBe(chunkUrl);
+  });
+
   it("off-thread (module.register): async next, a ctxc-openclaw: URL and a load hook that serves the same source", async () => {
     const { createPreloadHooks, wrapperSource } = await hooks();
     const { resolve, load } = createPreloadHooks(data);

@@ -31,6 +31,7 @@ import {
 } from "../../src/openclaw/session-buffer-layout.js";
 import { LineReader } from "../transcript/line-reader.js";
 import { readAt } from "../transcript/read-at.js";
+import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { RepairCheck } from "./repair-check.js";
 
 export interface SessionBufferOptions {
@@ -85,6 +86,7 @@ export interface SessionReadState {
   header: Record<string, unknown> | undefined;
   diagnostics: SessionMeta["diagnostics"];
   repair: RepairCheck;
+  leafInfo: LeafInfoScan;
   /** The file's first bytes as read (up to CHECK_BYTES), and whether a skipped line stopped it short. */
   head: Buffer;
   headClosed: boolean;
@@ -137,7 +139,7 @@ function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: 
   return {
     dev: st.dev, ino: st.ino, maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
-    repair: new RepairCheck(), head: Buffer.alloc(0), headClosed: false, tail: Buffer.alloc(0), lastUsed: 0,
+    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), head: Buffer.alloc(0), headClosed: false, tail: Buffer.alloc(0), lastUsed: 0,
   };
 }
 
@@ -154,7 +156,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     fd = openSync(absolute, "r");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") return encode(absolute, "missing", 0, 0, null, [], Buffer.alloc(0), -1, 0, [], "missing file (OpenClaw decides)", 0);
+    if (e.code === "ENOENT") return encode(absolute, "missing", 0, 0, null, [], Buffer.alloc(0), -1, 0, [], "missing file (OpenClaw decides)", 0, null);
     throw Errors.fromTranscriptIo(absolute, e);
   }
   try {
@@ -167,8 +169,10 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     const tail = new TailWindow(s.tail);
     const ingest = (bytes: Buffer, lineNo: number) => {
       s.lines++;
+      let bom = false;
       if (lineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
         bytes = bytes.subarray(3); // pi's trim() drops a BOM
+        bom = true;
         s.repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
       }
       const text = bytes.toString("utf8");
@@ -182,6 +186,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
         return;
       }
       s.repair.entry(value);
+      if (!bom) s.leafInfo.line(value); // with its BOM the line is not JSON to OpenClaw's scan
       if (!isObject(value)) {
         s.diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });
         return;
@@ -234,6 +239,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
           observe(null, offset);
           s.lines++;
           s.repair.unknown("a line too long to check");
+          s.leafInfo.unknown("a line too long to read");
           s.diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
         },
       },
@@ -249,6 +255,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
       ingest(readAt(fd, result.torn.offset, result.torn.offset + result.torn.length), result.torn.lineNo);
     } else if (result.torn) {
       s.repair.unknown("a last line too long to check");
+      s.leafInfo.unknown("a last line too long to read");
     }
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     const bytesRead = result.bytesRead + readFrom;
@@ -259,7 +266,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     else if (first?.type !== "session" || typeof first.id !== "string") status = "invalid-header";
     if (status !== "loaded") {
       if (keep) cache.put(absolute, s);
-      return encode(absolute, status, bytesRead, s.lines, file, [], Buffer.alloc(0), -1, 0, s.diagnostics, s.repair.verdict(), readFrom);
+      return encode(absolute, status, bytesRead, s.lines, file, [], Buffer.alloc(0), -1, 0, s.diagnostics, s.repair.verdict(), readFrom, s.leafInfo.result());
     }
 
     const version = (first!.version ?? 1) as number;
@@ -292,13 +299,21 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     }
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
-    return encode(absolute, "loaded", bytesRead, s.lines, file, records, s.staging.subarray(0, s.used), leaf, flags, s.diagnostics, s.repair.verdict(), readFrom);
+    return encode(absolute, "loaded", bytesRead, s.lines, file, records, s.staging.subarray(0, s.used), leaf, flags, s.diagnostics, s.repair.verdict(), readFrom, s.leafInfo.result());
   } finally {
     closeSync(fd);
   }
 }
 
 const NEWLINE = Buffer.from("\n");
+
+/** The meta section of a session buffer (what a caller needs when it does not need the entries). */
+export function sessionBufferMeta(buffer: ArrayBuffer): SessionMeta {
+  const view = new DataView(buffer);
+  const at = view.getUint32(SessionHeader.sectionTable + SessionSection.META * 8, true);
+  const length = view.getUint32(SessionHeader.sectionTable + SessionSection.META * 8 + 4, true);
+  return JSON.parse(Buffer.from(buffer, at, length).toString("utf8")) as SessionMeta;
+}
 
 /** The last CHECK_BYTES of what was pushed, kept in a 4× buffer that is compacted only when full. */
 class TailWindow {
@@ -342,8 +357,9 @@ function encode(
   diagnostics: SessionMeta["diagnostics"],
   repair: string | null,
   readFrom: number,
+  leafInfo: TranscriptLeafInfo | null,
 ): ArrayBuffer {
-  const meta: SessionMeta = { path, status, bytes, lines, file, diagnostics, repair, readFrom };
+  const meta: SessionMeta = { path, status, bytes, lines, file, diagnostics, repair, readFrom, leafInfo };
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   let idText = "";
   const idStarts = new Uint32Array(records.length);

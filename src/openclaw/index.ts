@@ -16,7 +16,7 @@ export type {
   OpenClawBootstrapConfig,
   ResolveBootstrapFilesForRunParams,
 } from "./bootstrap.js";
-export { openSession, openSessionAsync, decodeSession, OpenClawSession } from "./session.js";
+export { openSession, openSessionAsync, readSessionMetaAsync, decodeSession, OpenClawSession } from "./session.js";
 export type { OpenSessionOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
 export type { SessionMeta, SessionStatus } from "./session-buffer-layout.js";
 export { createCtxcContextEngine, registerCtxcContextEngine } from "./context-engine.js";

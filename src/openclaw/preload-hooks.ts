@@ -24,6 +24,32 @@ export interface PreloadHookData {
   targets: Record<string, "pi" | "transcript" | "bootstrap">;
   /** OpenClaw chunks the bootstrap wrapper imports (specifiers relative to the bootstrap chunk). */
   bootstrapDeps: { internalHooks: string; sessionKey: string };
+  /**
+   * OpenClaw's transcript chunk (home of the internal `readTranscriptLeafInfo`), rewritten by
+   * {@link rewriteTranscriptChunk}: every import of `chunkUrl`, from anywhere, gets this one rewritten
+   * module instead (one instance, so OpenClaw's per-file append queues stay shared). In-thread hooks only.
+   */
+  leafScan?: { chunkUrl: string; source: string };
+}
+
+/** The one function header the transcript chunk rewrite replaces. */
+export const LEAF_SCAN_HEADER = "async function readTranscriptLeafInfo(transcriptPath) {";
+
+/**
+ * OpenClaw's transcript chunk with `readTranscriptLeafInfo` answered by ctxc (preload-runtime.ts
+ * `transcriptLeafInfo`, which falls back to the original, kept under another name), or null when the
+ * source does not hold exactly one such function (then nothing is rewritten). `exportScans` adds both
+ * functions as exports, for the differential test.
+ */
+export function rewriteTranscriptChunk(source: string, runtimeUrl: string, exportScans = false): string | null {
+  const at = source.indexOf(LEAF_SCAN_HEADER);
+  if (at === -1 || source.indexOf(LEAF_SCAN_HEADER, at + 1) !== -1) return null;
+  const head = `import { transcriptLeafInfo as __ctxcTranscriptLeafInfo } from ${JSON.stringify(runtimeUrl)};\n`;
+  const replaced =
+    `async function readTranscriptLeafInfo(transcriptPath) {\n\treturn __ctxcTranscriptLeafInfo(transcriptPath, readTranscriptLeafInfo$openclaw);\n}\n` +
+    `async function readTranscriptLeafInfo$openclaw(transcriptPath) {`;
+  const tail = exportScans ? `\nexport { readTranscriptLeafInfo as __ctxcLeafInfo, readTranscriptLeafInfo$openclaw as __openclawLeafInfo };\n` : "";
+  return head + source.slice(0, at) + replaced + source.slice(at + LEAF_SCAN_HEADER.length) + tail;
 }
 
 const SCHEME = "ctxc-openclaw:";
@@ -74,11 +100,17 @@ export function createPreloadHooks(d: PreloadHookData, inline = false): {
   resolve: (specifier: string, context: { parentURL?: string }, next: NextResolve) => MaybePromise<Resolved>;
   load: (url: string, context: unknown, next: NextLoad) => MaybePromise<Loaded>;
 } {
+  const leafUrl = inline && d.leafScan ? `data:text/javascript,${encodeURIComponent(d.leafScan.source)}` : undefined;
   return {
     resolve(specifier, context, next) {
-      // The common case — any import anywhere in the process — costs one string compare.
+      // Imports made BY the rewritten transcript chunk resolve as if made by the real one.
+      if (leafUrl !== undefined && context.parentURL === leafUrl) return next(specifier, { ...context, parentURL: d.leafScan!.chunkUrl });
+      // The common case — any import anywhere in the process — costs a string compare or two.
       const kind = context.parentURL === d.parentUrl ? d.targets[specifier] : undefined;
-      if (!kind) return next(specifier, context);
+      if (!kind) {
+        if (leafUrl === undefined) return next(specifier, context);
+        return then(next(specifier, context), (r) => (r.url === d.leafScan!.chunkUrl ? { url: leafUrl, format: "module", shortCircuit: true } : r));
+      }
       return then(next(specifier, context), (real) => ({
         url: inline ? `data:text/javascript,${encodeURIComponent(wrapperSource(kind, real.url, d))}` : `${SCHEME}${kind}?real=${encodeURIComponent(real.url)}`,
         format: "module",

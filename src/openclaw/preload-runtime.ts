@@ -17,12 +17,14 @@ import {
   type ResolveBootstrapFilesForRunParams,
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
-import { openSessionAsync, type OpenClawSession } from "./session.js";
+import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
   sessionsServed: number;
+  /** OpenClaw transcript leaf scans (before each transcript append) answered by ctxc's worker. */
+  leafInfoServed: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
   bootstrapServed: number;
@@ -30,7 +32,7 @@ export interface PreloadCounters {
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = { sessionsServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "fallback" | "summary", message: string): void {
@@ -240,6 +242,33 @@ export function wrapSessionManager<T extends object>(SM: T): T {
       return key === "open" ? open : Reflect.get(target, key, receiver);
     },
   });
+}
+
+/** OpenClaw's `readTranscriptLeafInfo` result (transcript-*.js, 2026.5.12). */
+type LeafInfo = { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number };
+
+/**
+ * Stands in for OpenClaw's internal `readTranscriptLeafInfo(transcriptPath)` (the chunk is rewritten to
+ * call this; preload-hooks.ts): the answer comes from ctxc's worker, whose read of the transcript
+ * continues from the previous turn, instead of a main-thread read of the whole file that `JSON.parse`s
+ * every line twice while OpenClaw holds the session write lock. OpenClaw then builds and appends the
+ * entry itself. When ctxc cannot tell (a missing file, a line it skipped unread) or fails, `original`
+ * (OpenClaw's scan) runs.
+ */
+export async function transcriptLeafInfo(transcriptPath: string, original: (p: string) => Promise<LeafInfo>): Promise<LeafInfo> {
+  try {
+    if (typeof transcriptPath === "string") {
+      const meta = await readSessionMetaAsync(transcriptPath);
+      if (meta.leafInfo) {
+        counters.leafInfoServed++;
+        return meta.leafInfo;
+      }
+      if (meta.status !== "missing") preloadLog("fallback", `transcript leaf scan runs: ctxc cannot tell (${transcriptPath})`);
+    }
+  } catch (err) {
+    fallback("readTranscriptLeafInfo", err);
+  }
+  return original(transcriptPath);
 }
 
 // -----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
+import { createPreloadHooks, rewriteTranscriptChunk, type PreloadHookData } from "./preload-hooks.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 
 /** The only OpenClaw build the hooks know. */
@@ -29,6 +29,8 @@ export const OPENCLAW_2026_5_12 = {
   },
   files: ["dist/compaction-successor-transcript-DUIN9Udw.js", "dist/bootstrap-files-BUEAiWga.js", "dist/internal-hooks-C8Y435Ix.js", "dist/session-key-DFEyR49L.js"],
   bootstrapDeps: { internalHooks: "./internal-hooks-C8Y435Ix.js", sessionKey: "./session-key-DFEyR49L.js" },
+  /** Home of the internal `readTranscriptLeafInfo` (rewritten, see preload-hooks.ts). */
+  transcriptChunk: "dist/transcript-D34ZH8ZQ.js",
 } as const;
 
 /** The OpenClaw package root above `entry` (the script node runs, e.g. openclaw.mjs or a bin symlink), or null. */
@@ -69,12 +71,18 @@ export function planPreload(root: string | null): PreloadHookData | string {
   for (const f of [spec.parent, ...spec.files]) {
     if (!existsSync(join(root, f))) return `openclaw ${String(version)} at ${root} lacks ${f} (not the published build)`;
   }
-  return {
+  const runtimeUrl = new URL("./preload-runtime.js", import.meta.url).href;
+  const plan: PreloadHookData = {
     parentUrl: pathToFileURL(join(root, spec.parent)).href,
-    runtimeUrl: new URL("./preload-runtime.js", import.meta.url).href,
+    runtimeUrl,
     targets: { ...spec.targets },
     bootstrapDeps: { ...spec.bootstrapDeps },
   };
+  // The leaf-scan rewrite is an extra: without its chunk (or its one function) the rest still applies.
+  const chunk = join(root, spec.transcriptChunk);
+  const source = existsSync(chunk) ? rewriteTranscriptChunk(readFileSync(chunk, "utf8"), runtimeUrl) : null;
+  if (source !== null) plan.leafScan = { chunkUrl: pathToFileURL(chunk).href, source };
+  return plan;
 }
 
 function install(): void {
@@ -108,10 +116,11 @@ function install(): void {
     preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
-  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, ${mechanism}, pid ${process.pid}`);
+  const leafScan = plan.leafScan && mechanism === "module.registerHooks" ? "transcript leaf scan served" : "transcript leaf scan stock";
+  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, ${mechanism}, ${leafScan}, pid ${process.pid}`);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
   });
 }
 

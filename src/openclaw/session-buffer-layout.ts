@@ -151,4 +151,10 @@ export interface SessionMeta {
    * worker continued from what it kept of an earlier read of the same, only-appended file.
    */
   readFrom: number;
+  /**
+   * What OpenClaw 2026.5.12's internal `readTranscriptLeafInfo` would return for these bytes
+   * (native-free-workers/openclaw/leaf-info.ts); null when ctxc cannot tell (a line it skipped unread)
+   * or the file is missing.
+   */
+  leafInfo: { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number } | null;
 }

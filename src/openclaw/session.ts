@@ -400,6 +400,15 @@ export async function openSessionAsync(path: string, options: OpenSessionOptions
   return checkFresh(new OpenClawSession(buffer, options), options);
 }
 
+/**
+ * What {@link openSessionAsync}'s `meta` would say — status, size, diagnostics, the repair verdict,
+ * OpenClaw's transcript leaf info — from the same worker read, without sending the entries back.
+ */
+export async function readSessionMetaAsync(path: string, options: Pick<OpenSessionOptions, "maxLineBytes" | "chunkBytes"> = {}): Promise<SessionMeta> {
+  const { maxLineBytes, chunkBytes } = options;
+  return (await runInOpenClawPool({ op: "sessionMeta", path: resolve(path), options: { maxLineBytes, chunkBytes } })) as SessionMeta;
+}
+
 /** Wraps a session buffer produced elsewhere (e.g. received from another thread). */
 export function decodeSession(buffer: ArrayBuffer, options: Pick<OpenSessionOptions, "sessionDir" | "cwdOverride"> = {}): OpenClawSession {
   return new OpenClawSession(buffer, options);
