@@ -48,11 +48,15 @@ describe("real gateway smoke (OpenClaw 2026.5.12 on Node 22.16)", () => {
     expect(m.ctxcLog.filter((l) => l.includes(" fallback: ") || l.includes(" inactive: "))).toEqual([]);
     const summary = m.ctxcLog.find((l) => l.includes(" summary: "));
     expect(summary).toMatch(/sessionsServed=[1-9]/);
+    expect(summary).toMatch(/leafInfoServed=[1-9]/);
     expect(summary).toMatch(/bootstrapServed=[1-9]/);
     expect(summary).toMatch(/fallbacks=0/);
     // Writes stayed OpenClaw's: the same kinds of entries as stock, seeded bytes untouched.
     expect(m.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
     expect(m.seedPrefixIntact.main).toBe(true);
+    // Entries appended with ctxc's leaf answer link to entries that exist.
+    expect(m.appendedLinks.main!.entries).toBeGreaterThan(0);
+    expect(m.appendedLinks.main!.dangling).toBe(0);
     expect(m.telegramUnexpected).toEqual({});
   });
 });

@@ -72,6 +72,8 @@ export interface ModeResult {
   modelRequests: { n: number; bytesP50: number; messagesP50: number };
   /** Kinds (`type`, `message:<role>`, `custom:<customType>`) of the entries OpenClaw added (ids not in the seed), per agent, in file order. */
   appendedEntries: Record<string, string[]>;
+  /** Per agent: how the added entries link to earlier ones (AppendedLinks). */
+  appendedLinks: Record<string, AppendedLinks>;
   /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
   seedPrefixIntact: Record<string, boolean>;
   ctxcLog: string[];
@@ -161,33 +163,55 @@ async function waitFor(cond: () => boolean, timeoutMs: number, child: ChildProce
 }
 
 /** Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`. */
-function kindOf(line: string): { id: string | null; kind: string } {
+function kindOf(line: string): { id: string | null; parentId: string | null; kind: string } {
   try {
-    const e = JSON.parse(line) as { type?: string; id?: string; message?: { role?: string }; customType?: string };
+    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string }; customType?: string };
     const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
-    return { id: typeof e.id === "string" ? e.id : null, kind };
+    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind };
   } catch {
-    return { id: null, kind: "<unparseable>" };
+    return { id: null, parentId: null, kind: "<unparseable>" };
   }
+}
+
+/**
+ * How the entries OpenClaw added link into the tree: `dangling` counts parentIds naming no earlier entry
+ * (a wrong leaf answer would show here), `parentIsPrevious` those that continue the line just before.
+ */
+export interface AppendedLinks {
+  entries: number;
+  dangling: number;
+  parentIsPrevious: number;
 }
 
 /**
  * Kinds of the entries in `path` whose id is not among the seed's ids, in file order: what OpenClaw
  * added, even when it rewrote the file (repair pass) instead of only appending.
  */
-async function entryKinds(path: string, seedPath: string): Promise<string[]> {
+async function entryKinds(path: string, seedPath: string): Promise<{ kinds: string[]; links: AppendedLinks }> {
   const seedIds = new Set<string>();
   for (const line of (await readFile(seedPath, "utf8")).split("\n")) {
     const k = line.trim() ? kindOf(line) : null;
     if (k?.id) seedIds.add(k.id);
   }
-  const out: string[] = [];
+  const kinds: string[] = [];
+  const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0 };
+  const ids = new Set<string>();
+  let previous: string | null = null;
   for (const line of (await readFile(path, "utf8")).split("\n")) {
     if (!line.trim()) continue;
     const k = kindOf(line);
-    if (k.kind !== "session" && (k.id === null || !seedIds.has(k.id))) out.push(k.kind);
+    if (k.kind !== "session" && (k.id === null || !seedIds.has(k.id))) {
+      kinds.push(k.kind);
+      links.entries++;
+      if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
+      if (k.parentId !== null && k.parentId === previous) links.parentIsPrevious++;
+    }
+    if (k.id !== null) {
+      ids.add(k.id);
+      previous = k.id;
+    }
   }
-  return out;
+  return { kinds, links };
 }
 
 async function sha(path: string, bytes: number): Promise<string> {
@@ -228,7 +252,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     mode, ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
     longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
     starvationSamples: [], livenessSamples: [], logErrorsSample: [], telegramCalls: {}, telegramUnexpected: {}, modelUnexpected: {},
-    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, seedPrefixIntact: {}, ctxcLog: [],
+    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, ctxcLog: [],
   };
   const latencies: number[] = [];
   let loadEndMs = NaN;
@@ -296,7 +320,9 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   for (const p of plans) {
     const f = home.transcripts.get(p.id)!;
     const seedBytes = seeds.get(p.id)!.bytes;
-    result.appendedEntries[p.id] = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : ["<missing>"];
+    const added = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : { kinds: ["<missing>"], links: { entries: 0, dangling: 0, parentIsPrevious: 0 } };
+    result.appendedEntries[p.id] = added.kinds;
+    result.appendedLinks[p.id] = added.links;
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
   }
   if (opts.profile) result.mainThreadProfile = await mainThreadProfile(profDir, result.startupMs, loadEndMs);
@@ -376,6 +402,7 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(m.prepStages)) console.log(`  prep ${k}: n=${v.n} p50=${v.p50} p99=${v.p99}`);
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
   }
+  for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious})`).join("; ")}`);
   if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
   if (r.modes.some((m) => !m.ok)) process.exitCode = 1;
 }
