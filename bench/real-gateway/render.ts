@@ -67,6 +67,10 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
   L.push("```");
   for (const [k, v] of bars) L.push(`${k.padEnd(36)} ${"█".repeat(Math.round(((Number.isFinite(v) ? v : 0) / max) * 50)).padEnd(50)} ${fmt(v)} ms`);
   L.push("```", "");
+  if (modes.every((m) => m.appendedLinks)) {
+    const links = (m: ModeResult) => Object.values(m.appendedLinks).reduce((a, v) => ({ entries: a.entries + v.entries, dangling: a.dangling + v.dangling }), { entries: 0, dangling: 0 });
+    L.push(`Entries OpenClaw appended whose parentId names no earlier entry: ${modes.map((m) => `${m.mode} ${links(m).dangling} of ${links(m).entries}`).join(", ")}.`, "");
+  }
   if (doc.transcriptCheck) L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));
