@@ -15,7 +15,11 @@ import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import { createPreloadHooks, rewriteTranscriptChunk, type PreloadHookData } from "./preload-hooks.js";
+import { configureOpenClawPool } from "./pool.js";
 import { counters, preloadLog } from "./preload-runtime.js";
+
+/** How long the preload's worker (and its transcript reads) stays alive without work. */
+export const PRELOAD_POOL_IDLE_MS = 15 * 60_000;
 
 /** The only OpenClaw build the hooks know. */
 export const SUPPORTED_OPENCLAW_VERSION = "2026.5.12";
@@ -100,6 +104,11 @@ function install(): void {
     registerHooks?: (hooks: Pick<ReturnType<typeof createPreloadHooks>, "resolve">) => unknown;
     register?: (specifier: string, options?: { data?: unknown }) => void;
   };
+  // A gateway is long-lived and a user's next turn often comes minutes later: keep the worker (and with
+  // it the transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
+  // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
+  const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
+  void configureOpenClawPool({ idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS });
   let mechanism: string;
   try {
     if (typeof api.registerHooks === "function") {
