@@ -5,7 +5,8 @@
  * for the RESULTS.md generator; run as a script it writes bench/results/real-gateway.md.
  */
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { groupedBarChart } from "../report/svg.js";
 import { join } from "node:path";
 import { REPO, type ModeResult } from "./run.js";
 
@@ -17,6 +18,26 @@ interface Doc {
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : "–");
+
+/** The stock-vs-ctxc bar chart (bench/charts/real-gateway.svg) of the headline percentiles. */
+export function renderRealGatewayChart(doc: Doc): string {
+  const modes = doc.modes;
+  const groups: { label: string; values: number[] }[] = [];
+  const add = (label: string, get: (m: ModeResult) => { p50: number; p99: number } | undefined) => {
+    groups.push({ label: `${label} p50`, values: modes.map((m) => get(m)?.p50 ?? NaN) }, { label: `${label} p99`, values: modes.map((m) => get(m)?.p99 ?? NaN) });
+  };
+  add("message → reply", (m) => m.replyLatencyMs);
+  add("prep session-resource-loader", (m) => m.prepStages["session-resource-loader"]);
+  add("prep bootstrap-context", (m) => m.prepStages["bootstrap-context"]);
+  add("prep (total)", (m) => m.prepStages["(total)"]);
+  const colors: Record<string, string> = { stock: "#c0392b", ctxc: "#2471a3" };
+  return groupedBarChart({
+    title: `OpenClaw 2026.5.12, 5 agents, ${doc.durationS} s closed-loop load: stock vs ctxc`,
+    unit: "ms",
+    groups,
+    series: modes.map((m) => ({ name: m.mode, color: colors[m.mode] ?? "#777" })),
+  });
+}
 
 /** The main-thread attribution table of a `--profile` run (profile-summary.ts). */
 export function renderProfileTable(doc: Doc): string {
@@ -64,6 +85,7 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
     if (srl) bars.push([`${m.mode} session-resource-loader p50`, srl.p50], [`${m.mode} session-resource-loader p99`, srl.p99]);
   }
   const max = Math.max(1, ...bars.map(([, v]) => (Number.isFinite(v) ? v : 0)));
+  L.push("![Stage and reply percentiles, stock vs ctxc](charts/real-gateway.svg)", "");
   L.push("```");
   for (const [k, v] of bars) L.push(`${k.padEnd(36)} ${"█".repeat(Math.round(((Number.isFinite(v) ? v : 0) / max) * 50)).padEnd(50)} ${fmt(v)} ms`);
   L.push("```", "");
@@ -82,6 +104,8 @@ async function main(): Promise<void> {
   const profilePath = join(REPO, "bench", "results", "real-gateway-profile.json");
   const profiled = existsSync(profilePath) ? (JSON.parse(await readFile(profilePath, "utf8")) as Doc) : undefined;
   const md = renderRealGatewaySection(doc, profiled);
+  await mkdir(join(REPO, "bench", "charts"), { recursive: true });
+  await writeFile(join(REPO, "bench", "charts", "real-gateway.svg"), renderRealGatewayChart(doc));
   await writeFile(join(REPO, "bench", "results", "real-gateway.md"), md);
   process.stdout.write(md);
 }

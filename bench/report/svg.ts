@@ -52,3 +52,41 @@ export function lineChart(opts: { title: string; xLabel: string; yLabel: string;
   out.push("</svg>");
   return out.join("\n") + "\n";
 }
+
+/** Grouped horizontal bars (log-scale x), one group per metric, one bar per series (e.g. stock vs ctxc). */
+export function groupedBarChart(opts: { title: string; unit: string; groups: { label: string; values: number[] }[]; series: { name: string; color: string }[] }): string {
+  const W = 760, L = 260, Rm = 90, T = 44, bar = 14, gap = 12;
+  const pw = W - L - Rm;
+  const H = T + opts.groups.length * (opts.series.length * bar + gap) + 40;
+  const all = opts.groups.flatMap((g) => g.values).filter((v) => Number.isFinite(v) && v > 0);
+  const vMin = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all, 10))));
+  const vMax = 10 ** Math.ceil(Math.log10(Math.max(...all, vMin * 10)));
+  const lx = (v: number) => L + ((Math.log10(Math.max(v, vMin)) - Math.log10(vMin)) / (Math.log10(vMax) - Math.log10(vMin))) * pw;
+  const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${esc(opts.title)}</text>`,
+  ];
+  for (let e = Math.log10(vMin); e <= Math.log10(vMax); e++) {
+    const x = lx(10 ** e);
+    out.push(`<line x1="${x}" x2="${x}" y1="${T - 6}" y2="${H - 34}" stroke="#ddd"/>`, `<text x="${x}" y="${H - 20}" text-anchor="middle">${fmt(10 ** e)}</text>`);
+  }
+  let y = T;
+  for (const g of opts.groups) {
+    out.push(`<text x="${L - 8}" y="${y + (opts.series.length * bar) / 2 + 4}" text-anchor="end">${esc(g.label)}</text>`);
+    g.values.forEach((v, i) => {
+      const s = opts.series[i]!;
+      const w = Number.isFinite(v) ? Math.max(1, lx(v) - L) : 0;
+      out.push(`<rect x="${L}" y="${y}" width="${w.toFixed(1)}" height="${bar - 2}" fill="${s.color}"/>`);
+      if (Number.isFinite(v)) out.push(`<text x="${(L + w + 4).toFixed(1)}" y="${y + bar - 4}">${fmt(v)}</text>`);
+      y += bar;
+    });
+    y += gap;
+  }
+  opts.series.forEach((s, i) => {
+    out.push(`<rect x="${W - Rm + 10}" y="${T + i * 20}" width="14" height="10" fill="${s.color}"/>`, `<text x="${W - Rm + 30}" y="${T + i * 20 + 9}">${esc(s.name)}</text>`);
+  });
+  out.push(`<text x="${L + pw / 2}" y="${H - 4}" text-anchor="middle">${esc(opts.unit)} (log scale)</text>`, "</svg>");
+  return out.join("\n") + "\n";
+}
