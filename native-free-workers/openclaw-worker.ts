@@ -20,7 +20,7 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, sessionBufferMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
 import type { SessionMeta } from "../src/openclaw/session-buffer-layout.js";
 
 export type OpenClawWorkerRequest =
@@ -52,8 +52,8 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
       case "session":
         return move(encodeSessionBuffer(request.path, request.options, sessionCache)) as ArrayBuffer;
       case "sessionMeta":
-        // The same (continued) read; only the small meta goes back, the entries stay here.
-        return sessionBufferMeta(encodeSessionBuffer(request.path, request.options, sessionCache));
+        // The same (continued) read, without assembling the buffer: only the small meta goes back.
+        return readSessionMeta(request.path, request.options, sessionCache);
       case "bootstrap": {
         let reads = 0;
         const counting = {

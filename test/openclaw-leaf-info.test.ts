@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../bench/fixtures/transcript-generator.js";
-import { encodeSessionBuffer, sessionBufferMeta } from "../native-free-workers/openclaw/session-buffer.js";
+import { readSessionMeta } from "../native-free-workers/openclaw/session-buffer.js";
 import { rewriteTranscriptChunk } from "../src/openclaw/preload-hooks.js";
 import { closeOpenClawPool, readSessionMetaAsync } from "../src/openclaw/index.js";
 import { OPENCLAW_REFERENCE_DIR } from "./reference/openclaw-reference.js";
@@ -127,7 +127,7 @@ describe("OpenClaw's transcript leaf scan, answered by ctxc", () => {
 
   it("a line ctxc skips unread makes its answer unknown (OpenClaw's scan runs instead)", () => {
     const p = file([H, e({ type: "custom", id: "a", parentId: null, data: "x".repeat(5000) }), e({ type: "custom", id: "b", parentId: "a" })].join("\n") + "\n");
-    expect(sessionBufferMeta(encodeSessionBuffer(p, { maxLineBytes: 1000 })).leafInfo).toBeNull();
-    expect(sessionBufferMeta(encodeSessionBuffer(p)).leafInfo).toEqual({ leafId: "b", hasParentLinkedEntries: true, nonSessionEntryCount: 2 });
+    expect(readSessionMeta(p, { maxLineBytes: 1000 }).leafInfo).toBeNull();
+    expect(readSessionMeta(p).leafInfo).toEqual({ leafId: "b", hasParentLinkedEntries: true, nonSessionEntryCount: 2 });
   });
 });

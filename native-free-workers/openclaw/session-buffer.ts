@@ -29,6 +29,7 @@ import {
   type SessionMeta,
   type SessionStatus,
 } from "../../src/openclaw/session-buffer-layout.js";
+import { AppendCheck, CHECK_BYTES } from "../session/append-check.js";
 import { LineReader } from "../transcript/line-reader.js";
 import { readAt } from "../transcript/read-at.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
@@ -68,13 +69,12 @@ export function syntheticV1Id(record: number): string {
  * What a worker keeps about one transcript between session reads, so that the next read of the same
  * file parses only the lines appended since (OpenClaw opens the session on every turn). The entry
  * bytes and records are kept as they were ingested; the buffer is re-assembled from them (a copy, no
- * parse). Trusted only after the same checks as the compiler's SessionState: same inode, not shorter,
- * and the first and last check bytes before the old end unchanged — both taken from the lines as they
- * were read, never re-read later (a rewrite landing mid-read must not pass for the old bytes).
+ * parse). Trusted only after the compiler's append check (session/append-check.ts), whose head and
+ * tail bytes here both come from the lines as they were read, never re-read later (a rewrite landing
+ * mid-read must not pass for the old bytes).
  */
 export interface SessionReadState {
-  dev: number;
-  ino: number;
+  check: AppendCheck;
   maxLineBytes: number;
   /** Offset just past the last complete line ingested. */
   end: number;
@@ -87,15 +87,8 @@ export interface SessionReadState {
   diagnostics: SessionMeta["diagnostics"];
   repair: RepairCheck;
   leafInfo: LeafInfoScan;
-  /** The file's first bytes as read (up to CHECK_BYTES), and whether a skipped line stopped it short. */
-  head: Buffer;
-  headClosed: boolean;
-  /** The bytes just before `end`, as read. */
-  tail: Buffer;
   lastUsed: number;
 }
-
-const CHECK_BYTES = 4096;
 
 /** Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes. */
 export class SessionReadCache {
@@ -127,20 +120,23 @@ export class SessionReadCache {
 
 /** Why `state` cannot continue on the open file (null: it can). */
 function verifyState(state: SessionReadState, fd: number, st: { dev: number; ino: number; size: number }, maxLineBytes: number): string | null {
-  if (st.dev !== state.dev || st.ino !== state.ino) return "replaced";
-  if (st.size < state.end) return "truncated";
-  if (maxLineBytes !== state.maxLineBytes) return "options";
-  if (!readAt(fd, 0, state.head.length).equals(state.head)) return "rewritten";
-  if (!readAt(fd, state.end - state.tail.length, state.end).equals(state.tail)) return "rewritten";
-  return null;
+  return state.check.verify(fd, st, state.end) ?? (maxLineBytes !== state.maxLineBytes ? "options" : null);
 }
 
 function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: number): SessionReadState {
   return {
-    dev: st.dev, ino: st.ino, maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
+    check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
-    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), head: Buffer.alloc(0), headClosed: false, tail: Buffer.alloc(0), lastUsed: 0,
+    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0,
   };
+}
+
+/** One read of a transcript: its meta, and for a loaded session the entries that go into the buffer. */
+interface SessionRead {
+  meta: SessionMeta;
+  records: Rec[];
+  entryBytes: Buffer;
+  flags: number;
 }
 
 /**
@@ -149,6 +145,16 @@ function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: 
  * the appended lines; `meta.readFrom` says where this read started parsing (0: the whole file).
  */
 export function encodeSessionBuffer(path: string, options: SessionBufferOptions = {}, cache?: SessionReadCache): ArrayBuffer {
+  const read = readSession(path, options, cache);
+  return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags);
+}
+
+/** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */
+export function readSessionMeta(path: string, options: SessionBufferOptions = {}, cache?: SessionReadCache): SessionMeta {
+  return readSession(path, options, cache).meta;
+}
+
+function readSession(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined): SessionRead {
   const absolute = resolve(path);
   const maxLineBytes = options.maxLineBytes ?? 256 * 1024 * 1024;
   let fd: number;
@@ -156,7 +162,10 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     fd = openSync(absolute, "r");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") return encode(absolute, "missing", 0, 0, null, [], Buffer.alloc(0), -1, 0, [], "missing file (OpenClaw decides)", 0, null);
+    if (e.code === "ENOENT") {
+      const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null };
+      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
+    }
     throw Errors.fromTranscriptIo(absolute, e);
   }
   try {
@@ -166,7 +175,7 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     if (state && verifyState(state, fd, st, maxLineBytes) !== null) state = undefined;
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
-    const tail = new TailWindow(s.tail);
+    const tail = new TailWindow(s.check.tailBytes);
     const ingest = (bytes: Buffer, lineNo: number) => {
       s.lines++;
       let bom = false;
@@ -214,13 +223,10 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
       s.used += bytes.length;
     };
     // Check bytes from the raw lines as read (with their `\n`; `raw` is only valid during the call, so
-    // both windows copy): the head grows until CHECK_BYTES or the first skipped line; the tail is the
-    // last CHECK_BYTES before the end of the last complete line (after the last skipped one).
-    const observe = (raw: Buffer | null, offset: number) => {
-      if (!s.headClosed && s.head.length < CHECK_BYTES && offset === s.head.length) {
-        if (raw) s.head = Buffer.concat([s.head, raw, NEWLINE]).subarray(0, CHECK_BYTES);
-        else s.headClosed = true;
-      }
+    // both copy): the head (AppendCheck), and the last CHECK_BYTES before the end of the last complete
+    // line, after the last line skipped unread.
+    const observe = (raw: Buffer | null, offset: number, length: number) => {
+      s.check.observeLine(offset, length, raw);
       if (!raw) return tail.reset();
       tail.push(raw);
       tail.push(NEWLINE);
@@ -232,11 +238,11 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
       { chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes, until: st.size },
       {
         onLine: (bytes, offset, lineNo) => {
-          observe(bytes, offset);
+          observe(bytes, offset, bytes.length);
           ingest(bytes, lineNo);
         },
         onOversize: (offset, lineNo, length) => {
-          observe(null, offset);
+          observe(null, offset, length);
           s.lines++;
           s.repair.unknown("a line too long to check");
           s.leafInfo.unknown("a line too long to read");
@@ -247,73 +253,74 @@ export function encodeSessionBuffer(path: string, options: SessionBufferOptions 
     while (reader.step());
     const result = reader.result();
     // The state (if kept) ends here, on a complete line.
-    s.tail = tail.value();
+    s.check.setTail(tail.value());
     s.end = result.end;
     s.nextLineNo = result.nextLineNo;
     const keep = cache !== undefined && result.torn === null;
     if (result.torn && result.torn.length <= maxLineBytes) {
+      // pi reads the whole file: a last line without "\n" is still parsed when it is valid JSON.
+      // readAt loops over short reads: a single read() may return only part of the tail.
       ingest(readAt(fd, result.torn.offset, result.torn.offset + result.torn.length), result.torn.lineNo);
     } else if (result.torn) {
       s.repair.unknown("a last line too long to check");
       s.leafInfo.unknown("a last line too long to read");
     }
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
-    const bytesRead = result.bytesRead + readFrom;
-
     let status: SessionStatus = "loaded";
     const first = s.header;
     if (s.records.length === 0) status = "empty";
     else if (first?.type !== "session" || typeof first.id !== "string") status = "invalid-header";
+    const meta: SessionMeta = {
+      path: absolute, status, bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
+      repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(),
+    };
     if (status !== "loaded") {
       if (keep) cache.put(absolute, s);
-      return encode(absolute, status, bytesRead, s.lines, file, [], Buffer.alloc(0), -1, 0, s.diagnostics, s.repair.verdict(), readFrom, s.leafInfo.result());
+      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
     }
 
+    // pi: version = (first session-type entry).version ?? 1, migrate when < 3 (same JS comparisons).
     const version = (first!.version ?? 1) as number;
     let flags = 0;
     if (version < CURRENT_VERSION) {
       if (version < 2) flags |= SessionFlag.migrateV1;
       flags |= SessionFlag.migrateV2;
     }
-
-    let leaf = -1;
-    const records = s.records;
-    if (flags & SessionFlag.migrateV1) {
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        if (r.type === EntryTypeCode.session) continue;
-        r.idKind = IdKind.synthetic;
-        r.idKey = syntheticV1Id(i);
-        r.parent = leaf;
-        leaf = i;
-      }
-    } else {
-      const byId = new Map<unknown, number>();
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        if (r.type === EntryTypeCode.session) continue;
-        byId.set(r.id, i);
-        leaf = i;
-      }
-      for (const r of records) if (r.type !== EntryTypeCode.session && r.parentId) r.parent = byId.get(r.parentId) ?? -1;
-    }
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
-    return encode(absolute, "loaded", bytesRead, s.lines, file, records, s.staging.subarray(0, s.used), leaf, flags, s.diagnostics, s.repair.verdict(), readFrom, s.leafInfo.result());
+    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags };
   } finally {
     closeSync(fd);
   }
 }
 
-const NEWLINE = Buffer.from("\n");
-
-/** The meta section of a session buffer (what a caller needs when it does not need the entries). */
-export function sessionBufferMeta(buffer: ArrayBuffer): SessionMeta {
-  const view = new DataView(buffer);
-  const at = view.getUint32(SessionHeader.sectionTable + SessionSection.META * 8, true);
-  const length = view.getUint32(SessionHeader.sectionTable + SessionSection.META * 8 + 4, true);
-  return JSON.parse(Buffer.from(buffer, at, length).toString("utf8")) as SessionMeta;
+/** Sets each record's parent index and returns the leaf (-1: none), as pi's `SessionManager` finds them. */
+function linkRecords(records: Rec[], flags: number): number {
+  let leaf = -1;
+  if (flags & SessionFlag.migrateV1) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.type === EntryTypeCode.session) continue;
+      r.idKind = IdKind.synthetic;
+      r.idKey = syntheticV1Id(i);
+      r.parent = leaf;
+      leaf = i;
+    }
+    return leaf;
+  }
+  // Parents exactly as pi's walk finds them: byId over non-session entries, the last entry per id wins.
+  const byId = new Map<unknown, number>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.type === EntryTypeCode.session) continue;
+    byId.set(r.id, i);
+    leaf = i;
+  }
+  for (const r of records) if (r.type !== EntryTypeCode.session && r.parentId) r.parent = byId.get(r.parentId) ?? -1;
+  return leaf;
 }
+
+const NEWLINE = Buffer.from("\n");
 
 /** The last CHECK_BYTES of what was pushed, kept in a 4× buffer that is compacted only when full. */
 class TailWindow {
@@ -344,22 +351,8 @@ class TailWindow {
   }
 }
 
-function encode(
-  path: string,
-  status: SessionStatus,
-  bytes: number,
-  lines: number,
-  file: SessionMeta["file"],
-  records: Rec[],
-  entryBytes: Buffer,
-  leaf: number,
-  flags: number,
-  diagnostics: SessionMeta["diagnostics"],
-  repair: string | null,
-  readFrom: number,
-  leafInfo: TranscriptLeafInfo | null,
-): ArrayBuffer {
-  const meta: SessionMeta = { path, status, bytes, lines, file, diagnostics, repair, readFrom, leafInfo };
+function encode(meta: SessionMeta, records: Rec[], entryBytes: Buffer, leaf: number, flags: number): ArrayBuffer {
+  const status = meta.status;
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   let idText = "";
   const idStarts = new Uint32Array(records.length);

@@ -1,36 +1,26 @@
 /**
  * What a worker keeps about one transcript between builds, so that the next build reads only the
  * bytes appended since: the entry index, where reading stopped, cached token counts, and enough of
- * the file's identity to tell an append from anything else.
- *
- * An append-only log can change in ways that are not appends: OpenClaw's repair pass and compaction
- * rewrite the file (atomically, by rename), users truncate or delete it. Before trusting the state we
- * check the inode (replaced by rename?), the size (truncated?) and the bytes at the start and just
- * before the old end (rewritten in place?). Any mismatch discards the state and the build starts
- * over, and says why.
+ * the file's identity to tell an append from anything else (append-check.ts: inode, size, the bytes at
+ * the start and before the old end). Any mismatch discards the state and the build starts over, and
+ * says why.
  */
 import type { Stats } from "node:fs";
 import { DiagnosticLog } from "../transcript/diagnostics.js";
+import { AppendCheck, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
 import type { BranchMemo } from "../transcript/active-branch.js";
-import { readAt } from "../transcript/read-at.js";
 import { TranscriptIndex } from "../transcript/transcript-index.js";
 
 /** Why a build could not continue from the previous state. */
 export type RebuildReason =
   /** No state for this transcript (first build, evicted, or the worker was replaced). */
   | "cold"
-  /** The path now names another file (rename, delete + recreate). */
-  | "replaced"
-  /** The file is shorter than what was read before. */
-  | "truncated"
-  /** Bytes that were read before have changed. */
-  | "rewritten"
+  /** Not an append since the last read: replaced, truncated or rewritten (append-check.ts). */
+  | AppendCheckFailure
   /** A different tokenizer than the cached counts were made with (index kept, counts redone). */
   | "tokenizer"
   /** A different `maxLineBytes` than the state was indexed with: lines skipped or kept before may not be now. */
   | "options";
-
-const CHECK_BYTES = 4096;
 
 export class SessionState {
   readonly index: TranscriptIndex;
@@ -51,32 +41,21 @@ export class SessionState {
   maxLineBytes: number | null = null;
   /** Last time a build used this state (LRU). */
   lastUsed = 0;
-  private dev: number;
-  private ino: number;
-  private head: Buffer = Buffer.alloc(0);
-  /** The head stopped growing (a line in it was skipped unread). */
-  private headClosed = false;
-  private tail: Buffer = Buffer.alloc(0);
+  private readonly check: AppendCheck;
 
   constructor(
     readonly path: string,
     stats: Stats,
     maxDiagnostics: number,
   ) {
-    this.dev = stats.dev;
-    this.ino = stats.ino;
+    this.check = new AppendCheck(stats.dev, stats.ino);
     this.parseDiagnostics = new DiagnosticLog(maxDiagnostics);
     this.index = new TranscriptIndex(this.parseDiagnostics);
   }
 
   /** Checks that the open file is the one this state describes, grown by appends at most. */
   verify(fd: number, stats: Stats): RebuildReason | null {
-    if (stats.dev !== this.dev || stats.ino !== this.ino) return "replaced";
-    if (stats.size < this.end) return "truncated";
-    if (this.end === 0) return null;
-    if (!readAt(fd, 0, this.head.length).equals(this.head)) return "rewritten";
-    if (!readAt(fd, this.end - this.tail.length, this.end).equals(this.tail)) return "rewritten";
-    return null;
+    return this.check.verify(fd, stats, this.end);
   }
 
   /**
@@ -91,32 +70,14 @@ export class SessionState {
     return null;
   }
 
-  /**
-   * Records the first bytes of the file from the lines as they were read (not read again later: a file
-   * rewritten while a build runs would otherwise hand the check the new bytes, and the check would pass
-   * a build that mixed old and new). Call for every consumed line, in order, before moving `end`.
-   * `length` is the line's length without its `\n`; `bytes` may be null for a line that was skipped
-   * unread (too long), which ends the head there.
-   */
+  /** The lines as they are consumed, in order, before moving `end` (AppendCheck.observeLine). */
   observeLine(offset: number, length: number, bytes: Buffer | null): void {
-    if (this.headClosed || offset !== this.head.length || offset >= CHECK_BYTES) {
-      this.headClosed ||= offset < CHECK_BYTES;
-      return;
-    }
-    if (!bytes) {
-      this.headClosed = true;
-      return;
-    }
-    const take = Math.min(length + 1, CHECK_BYTES - offset);
-    const line = Buffer.allocUnsafe(take);
-    bytes.copy(line, 0, 0, Math.min(take, bytes.length));
-    if (take > bytes.length) line[bytes.length] = 10; // the line's "\n"
-    this.head = Buffer.concat([this.head, line]);
+    this.check.observeLine(offset, length, bytes);
   }
 
   /** Records the bytes before `end` that later builds check; call whenever `end` moved. */
   snapshot(fd: number): void {
-    this.tail = readAt(fd, Math.max(0, this.end - CHECK_BYTES), this.end);
+    this.check.snapshotTail(fd, this.end);
   }
 
   /** Forgets cached token counts (another tokenizer). */
@@ -126,20 +87,17 @@ export class SessionState {
   }
 
   /** The file identity and check bytes, for the persistent index. */
-  identity(): { dev: number; ino: number; head: string; tail: string } {
-    return { dev: this.dev, ino: this.ino, head: this.head.toString("base64"), tail: this.tail.toString("base64") };
+  identity(): AppendCheckIdentity {
+    return this.check.identity();
   }
 
   /** Restores what {@link identity} saved. */
-  restoreIdentity(saved: { dev: number; ino: number; head: string; tail: string }): void {
-    this.dev = saved.dev;
-    this.ino = saved.ino;
-    this.head = Buffer.from(saved.head, "base64");
-    this.tail = Buffer.from(saved.tail, "base64");
+  restoreIdentity(saved: AppendCheckIdentity): void {
+    this.check.restore(saved);
   }
 
   /** Approximate heap bytes held (for the LRU bound). */
   get approxBytes(): number {
-    return 1024 + this.index.records.length * 240 + this.head.length + this.tail.length;
+    return 1024 + this.index.records.length * 240 + this.check.bytes;
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * How a worker tells that a transcript it read before has only been appended to since, so what it kept
+ * of the earlier read can be continued. Shared by the compiler's SessionState and the OpenClaw session
+ * read (openclaw/session-buffer.ts).
+ *
+ * An append-only log can change in ways that are not appends: OpenClaw's repair pass and compaction
+ * rewrite the file (atomically, by rename), users truncate or delete it. So the check compares the
+ * inode (replaced by rename?), the size (truncated?) and the bytes at the start and just before the old
+ * end (rewritten in place?).
+ */
+import type { Stats } from "node:fs";
+import { readAt } from "../transcript/read-at.js";
+
+/** Bytes compared at the start of the file and before the old end. */
+export const CHECK_BYTES = 4096;
+
+/** Why a kept read cannot be continued. */
+export type AppendCheckFailure =
+  /** The path now names another file (rename, delete + recreate). */
+  | "replaced"
+  /** The file is shorter than what was read before. */
+  | "truncated"
+  /** Bytes that were read before have changed. */
+  | "rewritten";
+
+/** The saved form of an AppendCheck (the persistent index stores it). */
+export interface AppendCheckIdentity {
+  dev: number;
+  ino: number;
+  head: string;
+  tail: string;
+}
+
+export class AppendCheck {
+  private head: Buffer = Buffer.alloc(0);
+  /** The head stopped growing (a line in it was skipped unread). */
+  private headClosed = false;
+  private tail: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private dev: number,
+    private ino: number,
+  ) {}
+
+  /**
+   * Records the first bytes of the file from the lines as they were read (not read again later: a file
+   * rewritten while a build runs would otherwise hand the check the new bytes, and the check would pass
+   * a build that mixed old and new). Call for every consumed line, in order. `length` is the line's
+   * length without its `\n`; `bytes` may be null for a line that was skipped unread (too long), which
+   * ends the head there.
+   */
+  observeLine(offset: number, length: number, bytes: Buffer | null): void {
+    if (this.headClosed || offset !== this.head.length || offset >= CHECK_BYTES) {
+      this.headClosed ||= offset < CHECK_BYTES;
+      return;
+    }
+    if (!bytes) {
+      this.headClosed = true;
+      return;
+    }
+    const take = Math.min(length + 1, CHECK_BYTES - offset);
+    const line = Buffer.allocUnsafe(take);
+    bytes.copy(line, 0, 0, Math.min(take, bytes.length));
+    if (take > bytes.length) line[bytes.length] = 10; // the line's "\n"
+    this.head = Buffer.concat([this.head, line]);
+  }
+
+  /** The bytes just before the end of what was read, as the next check will compare them. */
+  get tailBytes(): Buffer {
+    return this.tail;
+  }
+
+  /** Sets the bytes just before `end` (the caller took them from the lines as read). */
+  setTail(bytes: Buffer): void {
+    this.tail = bytes;
+  }
+
+  /** Reads the bytes just before `end` from the file. */
+  snapshotTail(fd: number, end: number): void {
+    this.tail = readAt(fd, Math.max(0, end - CHECK_BYTES), end);
+  }
+
+  /** Null when the open file is the one read up to `end`, grown by appends at most; else why not. */
+  verify(fd: number, stats: Pick<Stats, "dev" | "ino" | "size">, end: number): AppendCheckFailure | null {
+    if (stats.dev !== this.dev || stats.ino !== this.ino) return "replaced";
+    if (stats.size < end) return "truncated";
+    if (end === 0) return null;
+    if (!readAt(fd, 0, this.head.length).equals(this.head)) return "rewritten";
+    if (!readAt(fd, end - this.tail.length, end).equals(this.tail)) return "rewritten";
+    return null;
+  }
+
+  identity(): AppendCheckIdentity {
+    return { dev: this.dev, ino: this.ino, head: this.head.toString("base64"), tail: this.tail.toString("base64") };
+  }
+
+  restore(saved: AppendCheckIdentity): void {
+    this.dev = saved.dev;
+    this.ino = saved.ino;
+    this.head = Buffer.from(saved.head, "base64");
+    this.tail = Buffer.from(saved.tail, "base64");
+  }
+
+  /** Bytes held (for LRU bounds). */
+  get bytes(): number {
+    return this.head.length + this.tail.length;
+  }
+}
