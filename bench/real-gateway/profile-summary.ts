@@ -71,20 +71,16 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
     name.set(n.id, n.callFrame.functionName);
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
-  // Category of each node: its own if it opens one, else its parent's (computed once per node).
+  // Category of each node: the better ranked of its own (if it opens one) and its parent's; memoised, so
+  // each node is decided once from its already-decided parent.
   const category = new Map<number, string>();
   const rank = new Map<string, number>(CATEGORIES.map(([c], i) => [c, i]));
-  const own = (id: number): string | undefined => CATEGORIES.find(([, fns]) => fns.has(name.get(id)!))?.[0];
   const categoryOf = (id: number): string => {
     const known = category.get(id);
     if (known !== undefined) return known;
-    const chain: number[] = [];
-    let best = "other";
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      chain.push(cur);
-      const c = own(cur);
-      if (c !== undefined && (best === "other" || rank.get(c)! < rank.get(best)!)) best = c;
-    }
+    const up = parent.has(id) ? categoryOf(parent.get(id)!) : "other";
+    const own = CATEGORIES.find(([, fns]) => fns.has(name.get(id)!))?.[0];
+    const best = own !== undefined && (up === "other" || rank.get(own)! < rank.get(up)!) ? own : up;
     category.set(id, best);
     return best;
   };
