@@ -1,0 +1,318 @@
+/**
+ * Reads the keys a cold build needs from one transcript line — the entry's `type`, `id`, `parentId`,
+ * where its `message` value lies and that message's `role` — in one pass over the bytes, without
+ * building the JS values of the line's bodies.
+ *
+ * Why: a cold build used to `JSON.parse` every line of the file, although only the entries that reach
+ * the context (and the few whose values change pi's result) need their bodies. Parsing is most of the
+ * cold cost; this pass is what every line still pays.
+ *
+ * Why a full validation and not only a prefix: a malformed line must still be reported (with its line
+ * and byte offset) even if its body is never used, and a line this scanner accepts must be one
+ * `JSON.parse` accepts, or the diagnostics of a lazy build would differ from a parsing one. So the scan
+ * checks the whole JSON grammar (strings: no raw control bytes, valid escapes; numbers; literals;
+ * nesting). It answers `null` whenever it cannot vouch for the line — not JSON, not an object, or
+ * anything it does not handle — and the caller then parses the line in full, which gives the exact
+ * diagnostic. Key order does not matter: the keys are taken wherever they are (pi writes them first),
+ * and with duplicate keys the last one wins, as in `JSON.parse`.
+ *
+ * Values of `type`, `id`, `parentId` and `role` are decoded exactly as `JSON.parse` would give them
+ * (a plain string is decoded directly; anything else — escapes, numbers, objects — goes through
+ * `JSON.parse` of just that value).
+ */
+
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
+
+/** Bytes that may stand unescaped inside a JSON string, other than `"` and `\` (which end the fast run). */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
+/** JSON's whitespace (JSON.parse accepts only these four; `trim()` accepts more, see {@link scanLineKeys}). */
+const SPACE = new Uint8Array(256);
+SPACE[0x20] = SPACE[0x09] = SPACE[0x0a] = SPACE[0x0d] = 1;
+/** Bytes allowed after a backslash (besides `u`). */
+const ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPE[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+const DIGIT = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) DIGIT[c] = 1;
+
+const TRUE = [0x74, 0x72, 0x75, 0x65];
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
+const NULL = [0x6e, 0x75, 0x6c, 0x6c];
+
+/** Which top-level member a key names (the ones a cold build needs). */
+const Slot = { other: 0, type: 1, id: 2, parentId: 3, message: 4 } as const;
+const TOP_KEYS: [Uint8Array, number][] = [
+  [Buffer.from("type"), Slot.type],
+  [Buffer.from("id"), Slot.id],
+  [Buffer.from("parentId"), Slot.parentId],
+  [Buffer.from("message"), Slot.message],
+];
+const ROLE_KEY = Buffer.from("role");
+
+/** What {@link scanLineKeys} found in a well-formed object line. Ranges are byte offsets into the line. */
+export interface LineKeys {
+  /** The entry's `type` when it is a string, else "" (as the index records it). */
+  type: string;
+  /** `id` as JSON.parse gives it (undefined when absent). */
+  id: unknown;
+  /** `parentId` as JSON.parse gives it (undefined when absent). */
+  parentId: unknown;
+  /** `[start, end)` of the `message` value, or -1/-1 when there is none. */
+  messageStart: number;
+  messageEnd: number;
+  /** True when `message` is a JSON object. */
+  messageIsObject: boolean;
+  /** `message.role` as JSON.parse gives it (undefined when absent or when `message` is not an object). */
+  role: unknown;
+}
+
+/** The answer for a line that is empty or only JSON whitespace (pi skips it). */
+export const BLANK_LINE = "blank" as const;
+
+// The container stack of the scan: 1 = object, 2 = array. Shared (a worker scans one line at a time).
+let stack = new Uint8Array(64);
+
+/** The value of `bytes[start, end)`, exactly as JSON.parse gives it. */
+function decodeValue(b: Uint8Array, start: number, end: number): unknown {
+  if (b[start] === QUOTE) {
+    let plain = true;
+    for (let k = start + 1; k < end - 1; k++) if (b[k] === BACKSLASH) { plain = false; break; }
+    if (plain) return Buffer.from(b.buffer, b.byteOffset + start + 1, end - start - 2).toString("utf8");
+  }
+  return JSON.parse(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString("utf8"));
+}
+
+function sameBytes(b: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+  if (end - start !== key.length) return false;
+  for (let k = 0; k < key.length; k++) if (b[start + k] !== key[k]) return false;
+  return true;
+}
+
+/** The slot a key names: `[start, end)` are the key's bytes between its quotes. */
+function topSlot(b: Uint8Array, start: number, end: number, escaped: boolean): number {
+  if (escaped) {
+    // "\u0074ype" is "type" to JSON.parse: decode the (small) key and compare the text.
+    const text = decodeValue(b, start - 1, end + 1) as string;
+    for (const [key, slot] of TOP_KEYS) if (Buffer.from(text).equals(key)) return slot;
+    return Slot.other;
+  }
+  for (const [key, slot] of TOP_KEYS) if (sameBytes(b, start, end, key)) return slot;
+  return Slot.other;
+}
+
+function isRoleKey(b: Uint8Array, start: number, end: number, escaped: boolean): boolean {
+  if (escaped) return decodeValue(b, start - 1, end + 1) === "role";
+  return sameBytes(b, start, end, ROLE_KEY);
+}
+
+/**
+ * Scans one line (without its `\n`). Returns the keys when the line is one well-formed JSON object,
+ * {@link BLANK_LINE} when it holds only JSON whitespace, and null otherwise: malformed, not an object,
+ * or characters the scan does not vouch for (e.g. a leading BOM or Unicode spaces, which pi's `trim()`
+ * drops). The caller parses a null line in full to find out which, and reports it from there.
+ */
+export function scanLineKeys(b: Uint8Array): LineKeys | typeof BLANK_LINE | null {
+  const n = b.length;
+  let i = 0;
+  while (i < n && SPACE[b[i]!]) i++;
+  if (i === n) return BLANK_LINE;
+  if (b[i] !== OPEN_BRACE) return null;
+
+  const keys: LineKeys = {
+    type: "",
+    id: undefined,
+    parentId: undefined,
+    messageStart: -1,
+    messageEnd: -1,
+    messageIsObject: false,
+    role: undefined,
+  };
+  let depth = 0;
+  // The top-level member being read: its slot and where its value starts.
+  let slot: number = Slot.other;
+  let valueStart = -1;
+  // Inside the current `message` object: the role member's value start (-1: not reading a role).
+  let roleStart = -1;
+  let messageRole: unknown = undefined;
+  let lastKeyStart = 0;
+  let lastKeyEnd = 0;
+  let lastKeyEscaped = false;
+
+  // States: expecting a value; after a value; right after `{`; after `,` in an object; right after `[`.
+  const VALUE = 0, AFTER = 1, OBJECT_FIRST = 2, OBJECT_NEXT = 3, ARRAY_FIRST = 4;
+  let state = VALUE;
+
+  for (;;) {
+    while (i < n && SPACE[b[i]!]) i++;
+    if (i >= n) return null; // the line ended inside the object
+    const c = b[i]!;
+
+    if (state === OBJECT_FIRST || state === OBJECT_NEXT) {
+      if (c === CLOSE_BRACE && state === OBJECT_FIRST) {
+        depth--;
+        i++;
+        state = AFTER;
+      } else if (c === QUOTE) {
+        // A key, then `:`.
+        const keyStart = i + 1;
+        i = skipString(b, i);
+        if (i < 0) return null;
+        lastKeyStart = keyStart;
+        lastKeyEnd = i - 1;
+        lastKeyEscaped = stringHadEscape;
+        while (i < n && SPACE[b[i]!]) i++;
+        if (b[i] !== COLON) return null;
+        i++;
+        if (depth === 1) {
+          slot = topSlot(b, lastKeyStart, lastKeyEnd, lastKeyEscaped);
+          if (slot === Slot.message) messageRole = undefined; // a later `message` replaces an earlier one
+        } else if (depth === 2 && slot === Slot.message && stack[1] === 1) {
+          roleStart = isRoleKey(b, lastKeyStart, lastKeyEnd, lastKeyEscaped) ? -2 : -1; // -2: the next value is the role
+        }
+        state = VALUE;
+        continue;
+      } else {
+        return null;
+      }
+    } else if (state === VALUE || state === ARRAY_FIRST) {
+      if (c === CLOSE_BRACKET && state === ARRAY_FIRST) {
+        depth--;
+        i++;
+        state = AFTER;
+      } else {
+        if (depth === 1) valueStart = i;
+        else if (depth === 2 && roleStart === -2) roleStart = i;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (depth === stack.length) {
+            const grown = new Uint8Array(stack.length * 2);
+            grown.set(stack);
+            stack = grown;
+          }
+          stack[depth++] = c === OPEN_BRACE ? 1 : 2;
+          i++;
+          state = c === OPEN_BRACE ? OBJECT_FIRST : ARRAY_FIRST;
+          continue;
+        }
+        if (depth === 0) return null; // the top level is not an object
+        if (c === QUOTE) {
+          i = skipString(b, i);
+          if (i < 0) return null;
+        } else if (c === 0x2d || DIGIT[c]) {
+          i = skipNumber(b, i);
+          if (i < 0) return null;
+        } else if (c === 0x74) {
+          if (!literal(b, i, TRUE)) return null;
+          i += 4;
+        } else if (c === 0x66) {
+          if (!literal(b, i, FALSE)) return null;
+          i += 5;
+        } else if (c === 0x6e) {
+          if (!literal(b, i, NULL)) return null;
+          i += 4;
+        } else {
+          return null;
+        }
+        state = AFTER;
+      }
+    } else {
+      // AFTER a value: `,` or the end of the container. The container the value was in is stack[depth-1].
+      if (c === COMMA) {
+        i++;
+        state = stack[depth - 1] === 1 ? OBJECT_NEXT : VALUE;
+      } else if (c === CLOSE_BRACE && stack[depth - 1] === 1) {
+        depth--;
+        i++;
+      } else if (c === CLOSE_BRACKET && stack[depth - 1] === 2) {
+        depth--;
+        i++;
+      } else {
+        return null;
+      }
+    }
+    if (depth === 0) break; // the line's object is closed
+
+    // A value just ended at `i` if we are now after it: record the members we track.
+    if (state === AFTER) {
+      if (depth === 1 && valueStart >= 0) {
+        if (slot === Slot.type) keys.type = b[valueStart] === QUOTE ? (decodeValue(b, valueStart, i) as string) : "";
+        else if (slot === Slot.id) keys.id = decodeValue(b, valueStart, i);
+        else if (slot === Slot.parentId) keys.parentId = decodeValue(b, valueStart, i);
+        else if (slot === Slot.message) {
+          keys.messageStart = valueStart;
+          keys.messageEnd = i;
+          keys.messageIsObject = b[valueStart] === OPEN_BRACE;
+          keys.role = keys.messageIsObject ? messageRole : undefined;
+        }
+        valueStart = -1;
+        slot = Slot.other;
+      } else if (depth === 2 && roleStart >= 0) {
+        messageRole = decodeValue(b, roleStart, i);
+        roleStart = -1;
+      }
+    }
+  }
+  // Only whitespace may follow the object.
+  while (i < n && SPACE[b[i]!]) i++;
+  return i === n ? keys : null;
+}
+
+/** Whether the last string {@link skipString} passed held an escape. */
+let stringHadEscape = false;
+
+/**
+ * `i` is at an opening quote; returns the index just past the closing quote, or -1 when the string is
+ * not valid JSON (a raw control byte, a bad escape, no closing quote). Sets {@link stringHadEscape}.
+ */
+function skipString(b: Uint8Array, i: number): number {
+  const n = b.length;
+  stringHadEscape = false;
+  i++;
+  for (;;) {
+    while (i < n && PLAIN[b[i]!]) i++; // the hot loop: one table load per byte
+    if (i >= n) return -1;
+    const d = b[i]!;
+    if (d === QUOTE) return i + 1;
+    if (d !== BACKSLASH) return -1; // a raw control byte
+    stringHadEscape = true;
+    i = skipEscape(b, i);
+    if (i < 0) return -1;
+  }
+}
+
+/** `i` is at a backslash inside a string; returns the index after the escape, or -1 when it is invalid. */
+function skipEscape(b: Uint8Array, i: number): number {
+  const e = b[i + 1];
+  if (e === undefined) return -1;
+  if (e === 0x75) {
+    for (let k = 2; k < 6; k++) if (!HEX[b[i + k] ?? 0]) return -1;
+    return i + 6;
+  }
+  return ESCAPE[e] ? i + 2 : -1;
+}
+
+/** `i` is at `-` or a digit; returns the index after a JSON number, or -1 when it is not one. */
+function skipNumber(b: Uint8Array, i: number): number {
+  if (b[i] === 0x2d) i++;
+  if (b[i] === 0x30) i++;
+  else if (DIGIT[b[i] ?? 0]) while (DIGIT[b[i] ?? 0]) i++;
+  else return -1;
+  if (b[i] === 0x2e) {
+    i++;
+    if (!DIGIT[b[i] ?? 0]) return -1;
+    while (DIGIT[b[i] ?? 0]) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (!DIGIT[b[i] ?? 0]) return -1;
+    while (DIGIT[b[i] ?? 0]) i++;
+  }
+  return i;
+}
+
+function literal(b: Uint8Array, i: number, word: number[]): boolean {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return false;
+  return true;
+}
