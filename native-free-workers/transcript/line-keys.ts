@@ -23,9 +23,6 @@
 
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
 
-/** Bytes that may stand unescaped inside a JSON string, other than `"` and `\` (which end the fast run). */
-const PLAIN = new Uint8Array(256);
-for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 /** JSON's whitespace (JSON.parse accepts only these four; `trim()` accepts more, see {@link scanLineKeys}). */
 const SPACE = new Uint8Array(256);
 SPACE[0x20] = SPACE[0x09] = SPACE[0x0a] = SPACE[0x0d] = 1;
@@ -75,7 +72,7 @@ export const BLANK_LINE = "blank" as const;
 let stack = new Uint8Array(64);
 
 /** The value of `bytes[start, end)`, exactly as JSON.parse gives it. */
-function decodeValue(b: Uint8Array, start: number, end: number): unknown {
+function decodeValue(b: Buffer, start: number, end: number): unknown {
   if (b[start] === QUOTE) {
     let plain = true;
     for (let k = start + 1; k < end - 1; k++) if (b[k] === BACKSLASH) { plain = false; break; }
@@ -84,25 +81,26 @@ function decodeValue(b: Uint8Array, start: number, end: number): unknown {
   return JSON.parse(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString("utf8"));
 }
 
-function sameBytes(b: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+function sameBytes(b: Buffer, start: number, end: number, key: Uint8Array): boolean {
   if (end - start !== key.length) return false;
   for (let k = 0; k < key.length; k++) if (b[start + k] !== key[k]) return false;
   return true;
 }
 
 /** The slot a key names: `[start, end)` are the key's bytes between its quotes. */
-function topSlot(b: Uint8Array, start: number, end: number, escaped: boolean): number {
+function topSlot(b: Buffer, start: number, end: number, escaped: boolean): number {
   if (escaped) {
     // "\u0074ype" is "type" to JSON.parse: decode the (small) key and compare the text.
     const text = decodeValue(b, start - 1, end + 1) as string;
     for (const [key, slot] of TOP_KEYS) if (Buffer.from(text).equals(key)) return slot;
     return Slot.other;
   }
-  for (const [key, slot] of TOP_KEYS) if (sameBytes(b, start, end, key)) return slot;
+  // Keys differ in length: one comparison at most.
+  for (const [key, slot] of TOP_KEYS) if (end - start === key.length) return sameBytes(b, start, end, key) ? slot : Slot.other;
   return Slot.other;
 }
 
-function isRoleKey(b: Uint8Array, start: number, end: number, escaped: boolean): boolean {
+function isRoleKey(b: Buffer, start: number, end: number, escaped: boolean): boolean {
   if (escaped) return decodeValue(b, start - 1, end + 1) === "role";
   return sameBytes(b, start, end, ROLE_KEY);
 }
@@ -113,12 +111,13 @@ function isRoleKey(b: Uint8Array, start: number, end: number, escaped: boolean):
  * or characters the scan does not vouch for (e.g. a leading BOM or Unicode spaces, which pi's `trim()`
  * drops). The caller parses a null line in full to find out which, and reports it from there.
  */
-export function scanLineKeys(b: Uint8Array): LineKeys | typeof BLANK_LINE | null {
+export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   const n = b.length;
   let i = 0;
   while (i < n && SPACE[b[i]!]) i++;
   if (i === n) return BLANK_LINE;
   if (b[i] !== OPEN_BRACE) return null;
+  if (!bytesValid(b)) return null;
 
   const keys: LineKeys = {
     type: "",
@@ -161,7 +160,7 @@ export function scanLineKeys(b: Uint8Array): LineKeys | typeof BLANK_LINE | null
         if (i < 0) return null;
         lastKeyStart = keyStart;
         lastKeyEnd = i - 1;
-        lastKeyEscaped = stringHadEscape;
+        lastKeyEscaped = hasEscape(b, keyStart, lastKeyEnd);
         while (i < n && SPACE[b[i]!]) i++;
         if (b[i] !== COLON) return null;
         i++;
@@ -258,31 +257,58 @@ export function scanLineKeys(b: Uint8Array): LineKeys | typeof BLANK_LINE | null
   return i === n ? keys : null;
 }
 
-/** Whether the last string {@link skipString} passed held an escape. */
-let stringHadEscape = false;
+/**
+ * The part of validation that needs every byte, done once per line in one tight loop: no byte below
+ * 0x20 (raw control bytes are invalid in strings; outside them only tab and CR would be valid, and a line
+ * holding those is left to the full parse), and every backslash starts a valid escape, taken left to
+ * right (so `\\\\"` is an escaped backslash and then a real quote — the pairing {@link skipString}
+ * relies on). Context-free: a backslash outside a string is invalid anyway, and the structural pass
+ * rejects it.
+ *
+ * Why this split: most of a transcript's bytes are inside strings. The structural pass then crosses each
+ * string with one native `indexOf` to its closing quote. Measured (bench/micro/parser.ts and the notes in
+ * bench/RESULTS.md): a 4-bytes-per-step SWAR version of this loop was no faster, because in pi
+ * transcripts about one word in ten holds a backslash (`\n`, `\"` in message text) and needs the byte
+ * path anyway.
+ */
+function bytesValid(b: Buffer): boolean {
+  const n = b.length;
+  for (let k = 0; k < n; k++) {
+    const c = b[k]!;
+    if (c < 0x20) return false;
+    if (c === BACKSLASH) {
+      k = skipEscape(b, k) - 1;
+      if (k < 0) return false;
+    }
+  }
+  return true;
+}
 
 /**
- * `i` is at an opening quote; returns the index just past the closing quote, or -1 when the string is
- * not valid JSON (a raw control byte, a bad escape, no closing quote). Sets {@link stringHadEscape}.
+ * `i` is at an opening quote; returns the index just past the closing quote, or -1 when there is none.
+ * Escapes were validated by {@link bytesValid}: a quote is escaped iff an odd run of backslashes
+ * precedes it.
  */
-function skipString(b: Uint8Array, i: number): number {
-  const n = b.length;
-  stringHadEscape = false;
-  i++;
+function skipString(b: Buffer, i: number): number {
+  let from = i + 1;
   for (;;) {
-    while (i < n && PLAIN[b[i]!]) i++; // the hot loop: one table load per byte
-    if (i >= n) return -1;
-    const d = b[i]!;
-    if (d === QUOTE) return i + 1;
-    if (d !== BACKSLASH) return -1; // a raw control byte
-    stringHadEscape = true;
-    i = skipEscape(b, i);
-    if (i < 0) return -1;
+    const q = b.indexOf(QUOTE, from);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (b[k] === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q + 1;
+    from = q + 1;
   }
 }
 
+/** Whether `b[start, end)` holds a backslash (a key spelled with escapes). */
+function hasEscape(b: Buffer, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return true;
+  return false;
+}
+
 /** `i` is at a backslash inside a string; returns the index after the escape, or -1 when it is invalid. */
-function skipEscape(b: Uint8Array, i: number): number {
+function skipEscape(b: Buffer, i: number): number {
   const e = b[i + 1];
   if (e === undefined) return -1;
   if (e === 0x75) {
@@ -293,7 +319,7 @@ function skipEscape(b: Uint8Array, i: number): number {
 }
 
 /** `i` is at `-` or a digit; returns the index after a JSON number, or -1 when it is not one. */
-function skipNumber(b: Uint8Array, i: number): number {
+function skipNumber(b: Buffer, i: number): number {
   if (b[i] === 0x2d) i++;
   if (b[i] === 0x30) i++;
   else if (DIGIT[b[i] ?? 0]) while (DIGIT[b[i] ?? 0]) i++;
@@ -312,7 +338,7 @@ function skipNumber(b: Uint8Array, i: number): number {
   return i;
 }
 
-function literal(b: Uint8Array, i: number, word: number[]): boolean {
+function literal(b: Buffer, i: number, word: number[]): boolean {
   for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return false;
   return true;
 }

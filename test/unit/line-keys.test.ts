@@ -30,8 +30,10 @@ function agree(bytes: Buffer): void {
   const got = scanLineKeys(bytes);
   const want = oracle(bytes);
   if (got === null) {
-    // Not vouched for: fine only when JSON.parse does not give an object either.
-    expect(want === null || want === BLANK_LINE, `scanner refused a line JSON.parse reads: ${bytes.toString()}`).toBe(true);
+    // Not vouched for: fine only when JSON.parse does not give an object either — or when the line holds
+    // a raw tab or CR, which the scanner leaves to the full parse by design (pi never writes them).
+    const leftToParse = bytes.includes(0x09) || bytes.includes(0x0d);
+    expect(want === null || want === BLANK_LINE || leftToParse, `scanner refused a line JSON.parse reads: ${bytes.toString()}`).toBe(true);
     return;
   }
   if (got === BLANK_LINE) {
