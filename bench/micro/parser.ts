@@ -9,9 +9,9 @@
  * shipped; the report says so instead of measuring it.
  */
 import { closeSync, openSync, statSync } from "node:fs";
-import { findTopLevelValue } from "../../native-free-workers/transcript/json-value-range.js";
-import { scanLineKeys } from "../../native-free-workers/transcript/line-keys.js";
-import { readLines } from "../../native-free-workers/transcript/line-reader.js";
+import { findTopLevelValue } from "../../native-free-workers/pi/json-value-range.js";
+import { scanLineKeys } from "../../native-free-workers/pi/line-keys.js";
+import { readLines } from "../../native-free-workers/io/line-reader.js";
 import { runTasks, type MicroResult } from "../lib/tinybench-util.js";
 
 export const SIMDJSON_NOTE =

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { EntryRecord } from "../transcript/entry-record.js";
+import { EntryRecord } from "../pi/entry-record.js";
 import { SessionState } from "./session-state.js";
 
 const FORMAT = "ctxc-session-index";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BLANK_LINE, scanLineKeys, type LineKeys } from "../../native-free-workers/transcript/line-keys.js";
+import { BLANK_LINE, scanLineKeys, type LineKeys } from "../../native-free-workers/pi/line-keys.js";
 
 /** What JSON.parse says about a line, in the scanner's terms (null: the full parse must handle it). */
 function oracle(bytes: Buffer): Omit<LineKeys, "messageStart" | "messageEnd"> & { message: unknown } | typeof BLANK_LINE | null {
