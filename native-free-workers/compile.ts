@@ -21,7 +21,8 @@ import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
 import { saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
-import type { TranscriptSource } from "./sources/source.js";
+import type { RecordReader, TranscriptSource } from "./sources/source.js";
+import type { EntryRecord } from "./pi/entry-record.js";
 import { PiJsonlSource } from "./sources/pi-jsonl/pi-jsonl-source.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter, type TokenCounter } from "./tokenize/token-counter.js";
@@ -99,7 +100,10 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const readTo = yield* readAppended(build, session);
     lap(build, "readParse");
 
-    const resolved = resolveActiveBranch(session.index, build.diagnostics, session.branchMemo);
+    // Records indexed from their keys only are read back here, and only those the build looks at.
+    const records = source.recordReader();
+    const complete = (r: EntryRecord) => session.index.complete(r, records);
+    const resolved = resolveActiveBranch(session.index, build.diagnostics, session.branchMemo, complete);
     session.branchMemo = resolved.memo;
     lap(build, "resolve");
 
@@ -110,7 +114,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const systemTokens = countSystemTokens(system.text, counter);
     lap(build, "bootstrap");
 
-    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter);
+    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, records, complete);
     source.checkUnchanged(session, readTo); // the ranges read back must be the bytes that were indexed
     lap(build, "assemble");
 
@@ -230,9 +234,15 @@ interface Fitted {
 }
 
 /** Stage 5: fits the budget, newest first, counting only what is not counted yet; then reads back the kept messages. */
-async function* fitMessages(build: Build, branch: ActiveBranch, systemTokens: number, counter: TokenCounter): AsyncGenerator<void, Fitted> {
-  const { task, source } = build;
-  const records = source.recordReader();
+async function* fitMessages(
+  build: Build,
+  branch: ActiveBranch,
+  systemTokens: number,
+  counter: TokenCounter,
+  records: RecordReader,
+  complete: (r: EntryRecord) => void,
+): AsyncGenerator<void, Fitted> {
+  const { task } = build;
   const materialized: (MaterializedMessage | undefined)[] = new Array(branch.items.length);
   let messagesTokenized = 0;
   let tokensCounted = 0;
@@ -241,6 +251,7 @@ async function* fitMessages(build: Build, branch: ActiveBranch, systemTokens: nu
     const record = branch.items[i]!.record;
     fresh = record.tokens < 0;
     if (!fresh) return record.tokens;
+    complete(record);
     const m = (materialized[i] = materialize(branch.items[i]!, records));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
     messagesTokenized++;
@@ -248,7 +259,14 @@ async function* fitMessages(build: Build, branch: ActiveBranch, systemTokens: nu
     tokensCounted += record.tokens;
     return record.tokens;
   };
-  const fit = yield* fitBudget(branch.items, systemTokens, task.budget, measure, () => fresh);
+  // A dropped message is reported with pi's estimate, which needs its body: read only for the dropped
+  // messages of the context's stretch of the branch, never for the rest of the file.
+  const estimate = (i: number): number => {
+    const record = branch.items[i]!.record;
+    complete(record);
+    return record.estimate;
+  };
+  const fit = yield* fitBudget(branch.items, systemTokens, task.budget, measure, () => fresh, estimate);
   if (fit.overBudget) {
     build.diagnostics.add("BUDGET_TOO_SMALL", 0, 0, `budget ${task.budget} is smaller than the system prompt and compaction summary; all other messages dropped`);
   }
@@ -257,6 +275,7 @@ async function* fitMessages(build: Build, branch: ActiveBranch, systemTokens: nu
   for (let k = fit.kept.length - 1; k >= 0; k--) {
     // newest first, like the budget walk, so read-back windows are reused
     const i = fit.kept[k]!;
+    complete(branch.items[i]!.record); // counted by an earlier build, but its flags may not be known yet
     const m = materialized[i] ?? materialize(branch.items[i]!, records);
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;

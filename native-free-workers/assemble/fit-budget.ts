@@ -8,7 +8,7 @@
  *
  * Messages are measured lazily, newest first, and measuring stops at the first unit that does not
  * fit: a cold build with a budget tokenizes what ends up in the context, not the whole transcript.
- * Dropped messages are reported with the cheap estimate the index made while parsing.
+ * Dropped messages are reported with pi's cheap estimate, asked for (`estimate`) only for those.
  */
 import { MessageKind, RoleCode } from "../protocol/buffer-layout.js";
 import type { ContextItem } from "../pi/active-branch.js";
@@ -46,6 +46,8 @@ export function* fitBudget(
   measure: (i: number) => number,
   /** True when the last `measure` call tokenized (rather than returning a cached count). */
   measuredFresh: () => boolean = () => true,
+  /** pi's cheap estimate of item `i`, for reporting what was dropped (called only for dropped items). */
+  estimate: (i: number) => number = (i) => items[i]!.record.estimate,
 ): Generator<void, FitResult> {
   if (budget === null) {
     for (let i = items.length - 1; i >= 0; i--) {
@@ -77,7 +79,7 @@ export function* fitBudget(
   for (let i = 0; i < pinned; i++) kept.push(i);
   const keptFrom = firstKeptUnit < all.length ? all[firstKeptUnit]![0] : items.length;
   let droppedEstimate = 0;
-  for (let i = pinned; i < keptFrom; i++) droppedEstimate += items[i]!.record.estimate;
+  for (let i = pinned; i < keptFrom; i++) droppedEstimate += estimate(i);
   for (let i = keptFrom; i < items.length; i++) kept.push(i);
   return { kept, dropped: keptFrom - pinned, droppedEstimate, overBudget };
 }

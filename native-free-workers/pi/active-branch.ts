@@ -8,7 +8,7 @@
  * switch, a new compaction, a duplicate id that may re-point an old parentId, a cycle or dangling
  * parent in the new part) falls back to the full walk.
  */
-import { type Diagnostic, type MessageKindCode } from "../protocol/buffer-layout.js";
+import { RoleCode, type Diagnostic, type MessageKindCode } from "../protocol/buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { walkBranch } from "./branch-walk.js";
 import { Emits, type EntryRecord } from "./entry-record.js";
@@ -40,23 +40,28 @@ export interface BranchMemo {
 }
 
 /**
- * How pi's rules read an index record: the settings and firstKeptEntryId were kept in `extra` at ingest,
- * and whether an entry emits was decided there too (a `message` entry without an object message does not:
- * INVALID_ENTRY).
+ * How pi's rules read an index record: the settings and firstKeptEntryId are in `extra`, and whether an
+ * entry emits was decided at ingest (a `message` entry without an object message does not: INVALID_ENTRY)
+ * — for a keys-only record (RecordFlag.keysOnly) only once `complete` has read its body back, which
+ * happens here for just the records pi's rules look at.
  */
-const RECORD_VIEW: PathEntryView<EntryRecord> = {
-  type: (r) => r.type,
-  id: (r) => r.id,
-  thinkingLevel: (r) => r.extra,
-  modelChange: (r) => r.extra as Model,
-  assistantModel: (r) => (r.emits === Emits.message && r.extra !== undefined ? (r.extra as Model) : undefined),
-  firstKeptEntryId: (r) => r.extra,
-  hasMessage: (r) => r.emits === Emits.message,
-  hasSummary: (r) => r.emits === Emits.branchSummary,
-};
+function recordView(complete: (r: EntryRecord) => void): PathEntryView<EntryRecord> {
+  const body = (r: EntryRecord): EntryRecord => (complete(r), r);
+  return {
+    type: (r) => r.type,
+    id: (r) => r.id,
+    thinkingLevel: (r) => body(r).extra,
+    modelChange: (r) => body(r).extra as Model,
+    // Only an assistant message sets the model; its role is known from the keys.
+    assistantModel: (r) => (r.emits === Emits.message && r.role === RoleCode.assistant ? (body(r).extra as Model) : undefined),
+    firstKeptEntryId: (r) => body(r).extra,
+    hasMessage: (r) => r.emits === Emits.message,
+    hasSummary: (r) => body(r).emits === Emits.branchSummary,
+  };
+}
 
-function emit(entry: EntryRecord, items: ContextItem[]): void {
-  const kind = emittedKind(entry, RECORD_VIEW);
+function emit(entry: EntryRecord, items: ContextItem[], view: PathEntryView<EntryRecord>): void {
+  const kind = emittedKind(entry, view);
   if (kind !== null) items.push({ record: entry, kind });
 }
 
@@ -81,7 +86,17 @@ function newEntriesSince(index: TranscriptIndex, memo: BranchMemo, leaf: EntryRe
   return added.reverse();
 }
 
-export function resolveActiveBranch(index: TranscriptIndex, diagnostics: DiagnosticLog, memo?: BranchMemo): { branch: ActiveBranch; memo: BranchMemo | undefined } {
+/**
+ * @param complete reads a keys-only record's body back (TranscriptIndex.complete on the open transcript);
+ *   called only for the records whose values decide the result
+ */
+export function resolveActiveBranch(
+  index: TranscriptIndex,
+  diagnostics: DiagnosticLog,
+  memo: BranchMemo | undefined,
+  complete: (r: EntryRecord) => void,
+): { branch: ActiveBranch; memo: BranchMemo | undefined } {
+  const view = recordView(complete);
   const leaf = index.leaf;
   if (!leaf) return { branch: { items: [], thinkingLevel: "off", model: null, leafId: null }, memo: undefined };
 
@@ -90,18 +105,18 @@ export function resolveActiveBranch(index: TranscriptIndex, diagnostics: Diagnos
     if (added) {
       const branch = memo.branch; // extended in place: a session's builds never overlap
       for (const entry of added) {
-        applySettings(entry, RECORD_VIEW, branch);
-        emit(entry, branch.items);
+        applySettings(entry, view, branch);
+        emit(entry, branch.items, view);
       }
       branch.leafId = leaf.id ?? null;
       for (const d of memo.diagnostics) diagnostics.add(d.code, d.line, d.offset, d.message);
       return { branch, memo: { branch, leaf, records: index.records.length, diagnostics: memo.diagnostics } };
     }
   }
-  return fullWalk(index, diagnostics, leaf);
+  return fullWalk(index, diagnostics, leaf, view);
 }
 
-function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: EntryRecord): { branch: ActiveBranch; memo: BranchMemo } {
+function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: EntryRecord, view: PathEntryView<EntryRecord>): { branch: ActiveBranch; memo: BranchMemo } {
   const found: Diagnostic[] = [];
   const report = (code: Diagnostic["code"], entry: EntryRecord, message: string) => {
     found.push({ code, line: entry.line, offset: entry.offset, message });
@@ -120,7 +135,7 @@ function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: Entr
   }
 
   const items: ContextItem[] = [];
-  const context = buildSessionContextFromPath(walk.path, RECORD_VIEW, (record, kind) => items.push({ record, kind }));
+  const context = buildSessionContextFromPath(walk.path, view, (record, kind) => items.push({ record, kind }));
   const branch: ActiveBranch = { items, thinkingLevel: context.thinkingLevel, model: context.model, leafId: leaf.id ?? null };
   if (context.compaction && !context.firstKeptFound) {
     report(

@@ -26,6 +26,12 @@ export const RecordFlag = {
   hasToolCalls: 1 << 1,
   /** A v2 transcript's `hookMessage` role, which pi migrates to `custom`. */
   hookMessage: 1 << 2,
+  /**
+   * Indexed from the line's keys only (pi/line-keys.ts): what the body decides — `extra`, `estimate`,
+   * `hasToolCalls`, whether a branch summary emits — is not known until TranscriptIndex.complete reads
+   * the line back. Kept in the persistent index like any flag.
+   */
+  keysOnly: 1 << 3,
 } as const;
 
 export class EntryRecord {

@@ -16,6 +16,8 @@
  * diagnostic. Key order does not matter: the keys are taken wherever they are (pi writes them first),
  * and with duplicate keys the last one wins, as in `JSON.parse`.
  *
+ * A line that spells one of those top-level keys with escapes is left to the full parse too.
+ *
  * Values of `type`, `id`, `parentId` and `role` are decoded exactly as `JSON.parse` would give them
  * (a plain string is decoded directly; anything else — escapes, numbers, objects — goes through
  * `JSON.parse` of just that value).
@@ -39,7 +41,7 @@ const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
 
 /** Which top-level member a key names (the ones a cold build needs). */
-const Slot = { other: 0, type: 1, id: 2, parentId: 3, message: 4 } as const;
+const Slot = { other: 0, type: 1, id: 2, parentId: 3, message: 4, escaped: 5 } as const;
 const TOP_KEYS: [Uint8Array, number][] = [
   [Buffer.from("type"), Slot.type],
   [Buffer.from("id"), Slot.id],
@@ -90,9 +92,10 @@ function sameBytes(b: Buffer, start: number, end: number, key: Uint8Array): bool
 /** The slot a key names: `[start, end)` are the key's bytes between its quotes. */
 function topSlot(b: Buffer, start: number, end: number, escaped: boolean): number {
   if (escaped) {
-    // "\u0074ype" is "type" to JSON.parse: decode the (small) key and compare the text.
+    // "\u0074ype" is "type" to JSON.parse: decode the (small) key and compare the text. Such a line is
+    // left to the full parse (the index re-serializes a message whose key it cannot find by bytes).
     const text = decodeValue(b, start - 1, end + 1) as string;
-    for (const [key, slot] of TOP_KEYS) if (Buffer.from(text).equals(key)) return slot;
+    for (const [key] of TOP_KEYS) if (Buffer.from(text).equals(key)) return Slot.escaped;
     return Slot.other;
   }
   // Keys differ in length: one comparison at most.
@@ -166,6 +169,7 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
         i++;
         if (depth === 1) {
           slot = topSlot(b, lastKeyStart, lastKeyEnd, lastKeyEscaped);
+          if (slot === Slot.escaped) return null;
           if (slot === Slot.message) messageRole = undefined; // a later `message` replaces an earlier one
         } else if (depth === 2 && slot === Slot.message && stack[1] === 1) {
           roleStart = isRoleKey(b, lastKeyStart, lastKeyEnd, lastKeyEscaped) ? -2 : -1; // -2: the next value is the role

@@ -55,6 +55,39 @@ export function applySettings<T>(node: T, view: PathEntryView<T>, settings: Sett
   }
 }
 
+/**
+ * The settings in force at the end of `path`: the same as applying every node's settings root first,
+ * but read from the leaf back and stopping once both are found, so only the deciding nodes are looked
+ * at (a compiler record's values are read back from the file on demand).
+ */
+export function lastSettings<T>(path: readonly T[], view: PathEntryView<T>): Settings {
+  const settings: Settings = { thinkingLevel: "off", model: null };
+  let level = false;
+  let model = false;
+  for (let i = path.length - 1; i >= 0 && !(level && model); i--) {
+    const node = path[i]!;
+    switch (view.type(node)) {
+      case "thinking_level_change":
+        if (!level) settings.thinkingLevel = view.thinkingLevel(node);
+        level = true;
+        break;
+      case "model_change":
+        if (!model) settings.model = view.modelChange(node);
+        model = true;
+        break;
+      case "message":
+        if (!model) {
+          const found = view.assistantModel(node);
+          if (found !== undefined) {
+            settings.model = found;
+            model = true;
+          }
+        }
+    }
+  }
+  return settings;
+}
+
 /** What a node on the path contributes to the context (not a compaction's summary), or null. */
 export function emittedKind<T>(node: T, view: PathEntryView<T>): MessageKindCode | null {
   switch (view.type(node)) {
@@ -85,12 +118,9 @@ export function buildSessionContextFromPath<T>(
   view: PathEntryView<T>,
   emit: (node: T, kind: MessageKindCode) => void,
 ): SessionContextResult<T> {
-  const settings: Settings = { thinkingLevel: "off", model: null };
+  const settings = lastSettings(path, view);
   let compaction: T | null = null;
-  for (const node of path) {
-    applySettings(node, view, settings);
-    if (view.type(node) === "compaction") compaction = node;
-  }
+  for (let i = path.length - 1; i >= 0 && compaction === null; i--) if (view.type(path[i]!) === "compaction") compaction = path[i]!;
   const append = (node: T) => {
     const kind = emittedKind(node, view);
     if (kind !== null) emit(node, kind);

@@ -6,6 +6,15 @@
  * (every JSON object line is an entry, the header included; ids are Map keys whatever their type; a
  * later duplicate id wins). What pi does badly with damaged files (crash on `null` lines, loop on
  * cycles) becomes a diagnostic here.
+ *
+ * Keys first, bodies on demand: after the header, a line of a current-format (v3) file is indexed from
+ * its keys only (pi/line-keys.ts: `type`, `id`, `parentId`, where the message lies and its role — the
+ * line validated, never `JSON.parse`d). What only the body tells (a setting's value, a compaction's
+ * firstKeptEntryId, whether a branch summary is empty, tool calls, the token estimate) is read back by
+ * {@link TranscriptIndex.complete} when a build needs it: for the entries that reach the context and the
+ * few whose values change pi's result. A line the key scan does not vouch for is parsed in full here, so
+ * every diagnostic (malformed, not an object, invalid message, unknown type, duplicate id) is the one a
+ * full parse gives, at the same line and offset.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
@@ -13,6 +22,7 @@ import { estimateMessageTokens } from "../tokenize/message-tokens.js";
 import { Emits, EntryRecord, RecordFlag } from "./entry-record.js";
 import { isKnownEntryType } from "./entry-types.js";
 import { findTopLevelValue } from "./json-value-range.js";
+import { BLANK_LINE, scanLineKeys, type LineKeys } from "./line-keys.js";
 import { isHookMessage, migrationsFor, NO_MIGRATIONS, V1Chain, v1FirstKeptEntryId, type Migrations } from "./migrate.js";
 import { isObject, parseLine } from "./parse-line.js";
 
@@ -52,6 +62,13 @@ export class TranscriptIndex {
 
   ingestLine(raw: Buffer, rawOffset: number, lineNo: number): void {
     this.lines++;
+    // The header (first entry) and migrated (v1/v2) files are read in full: migration rewrites ids,
+    // parents and roles from the bodies. So is any line the key scan does not vouch for.
+    if (this.records.length > 0 && !this.migrations.v1 && !this.migrations.v2) {
+      const keys = scanLineKeys(raw);
+      if (keys === BLANK_LINE) return; // pi skips blank lines silently
+      if (keys !== null) return this.addFromKeys(keys, raw.length, rawOffset, lineNo);
+    }
     const line = parseLine(raw, lineNo, rawOffset);
     const { offset } = line;
     // pi's content.trim() drops a leading BOM, so a BOM'd file is still well-formed.
@@ -82,10 +99,72 @@ export class TranscriptIndex {
 
     if (index === 0) this.readHeader(entry, lineNo, offset);
     if (this.migrations.v1 && record.type !== "session") ({ id: record.id, parentId: record.parentId } = this.v1Chain.next(index));
+    if (record.type === "message" && !isObject(entry.message)) this.invalidMessage(record);
+    else this.readBody(record, entry, bytes, index);
+    this.register(record, index);
+  }
 
+  /** An entry indexed from its keys: what the body decides is left for {@link complete}. */
+  private addFromKeys(keys: LineKeys, length: number, offset: number, lineNo: number): void {
+    const record = new EntryRecord();
+    record.line = lineNo;
+    record.offset = offset;
+    record.length = length;
+    record.type = keys.type;
+    record.id = keys.id;
+    record.parentId = keys.parentId;
     switch (record.type) {
       case "message":
-        this.readMessage(record, entry, bytes, lineNo);
+        if (!keys.messageIsObject) {
+          this.invalidMessage(record);
+          break;
+        }
+        record.emits = Emits.message;
+        record.role = roleCode(keys.role);
+        record.valueStart = keys.messageStart;
+        record.valueEnd = keys.messageEnd;
+        record.flags |= RecordFlag.keysOnly;
+        break;
+      case "custom_message":
+        record.emits = Emits.customMessage;
+        record.role = RoleCode.custom;
+        record.flags |= RecordFlag.keysOnly;
+        break;
+      case "compaction":
+        record.emits = Emits.compaction;
+        record.role = RoleCode.compactionSummary;
+        record.flags |= RecordFlag.keysOnly;
+        break;
+      case "branch_summary": // whether it emits depends on its summary
+      case "thinking_level_change":
+      case "model_change":
+        record.flags |= RecordFlag.keysOnly;
+        break;
+    }
+    this.register(record, this.records.length);
+  }
+
+  /**
+   * Reads a keys-only record's line back (`reader`: the open transcript) and fills in what its body
+   * decides, exactly as a full parse at ingest would have. No-op for a complete record.
+   */
+  complete(record: EntryRecord, reader: { read(start: number, end: number): Buffer }): void {
+    if (!(record.flags & RecordFlag.keysOnly)) return;
+    const bytes = reader.read(record.offset, record.offset + record.length);
+    const entry = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+    record.flags &= ~RecordFlag.keysOnly;
+    this.readBody(record, entry, bytes, -1); // -1: only v1 files need the position, and they are read in full
+  }
+
+  private invalidMessage(record: EntryRecord): void {
+    this.diagnostics.add("INVALID_ENTRY", record.line, record.offset, "message entry without a message object; not in the context");
+  }
+
+  /** What an entry's body decides (a `message` entry's message is an object here). */
+  private readBody(record: EntryRecord, entry: Record<string, unknown>, bytes: Buffer, index: number): void {
+    switch (record.type) {
+      case "message":
+        this.readMessage(record, entry.message as Record<string, unknown>, bytes);
         break;
       case "custom_message":
         record.emits = Emits.customMessage;
@@ -111,20 +190,22 @@ export class TranscriptIndex {
       case "model_change":
         record.extra = { provider: entry.provider, modelId: entry.modelId };
         break;
-      default:
-        if (!isKnownEntryType(record.type)) {
-          const what = record.type === "" ? "an entry without a type" : `unknown entry type "${record.type}"`;
-          this.diagnostics.add("UNKNOWN_ENTRY_TYPE", lineNo, offset, `${what}; kept in the tree, not in the context`);
-        }
     }
+  }
 
+  /** Reports an unknown type and a taken id, then adds the record (a later duplicate id wins, as in pi). */
+  private register(record: EntryRecord, index: number): void {
+    if (!isKnownEntryType(record.type)) {
+      const what = record.type === "" ? "an entry without a type" : `unknown entry type "${record.type}"`;
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", record.line, record.offset, `${what}; kept in the tree, not in the context`);
+    }
     if (record.id !== undefined && this.byId.has(record.id)) {
       this.lastDuplicateAt = index;
       const first = this.records[this.byId.get(record.id)!]!;
       this.diagnostics.add(
         "DUPLICATE_ID",
-        lineNo,
-        offset,
+        record.line,
+        record.offset,
         `id ${JSON.stringify(record.id)} was already used on line ${first.line}; this later entry wins (as in pi)`,
       );
     }
@@ -148,12 +229,7 @@ export class TranscriptIndex {
     }
   }
 
-  private readMessage(record: EntryRecord, entry: Record<string, unknown>, bytes: Buffer, lineNo: number): void {
-    const message = entry.message;
-    if (!isObject(message)) {
-      this.diagnostics.add("INVALID_ENTRY", lineNo, record.offset, "message entry without a message object; not in the context");
-      return;
-    }
+  private readMessage(record: EntryRecord, message: Record<string, unknown>, bytes: Buffer): void {
     record.emits = Emits.message;
     record.role = roleCode(message.role);
     if (message.role === "assistant") {

@@ -72,7 +72,9 @@ describe("scanLineKeys", () => {
       parentId: null,
       role: "user",
     });
-    expect(scan('{"id":"a","id":"b","\\u0074ype":"la\\u0062el"}')).toMatchObject({ id: "b", type: "label" });
+    expect(scan('{"id":"a","id":"b","type":"la\\u0062el"}')).toMatchObject({ id: "b", type: "label" });
+    expect(scan('{"\\u0074ype":"label"}')).toBeNull(); // an escaped tracked key: the full parse reads it
+    expect(scan('{"\\u0074ipe":"label"}')).toMatchObject({ type: "" });
     expect(scan('{"message":{"role":"user"},"message":{"content":1}}')).toMatchObject({ role: undefined, messageIsObject: true });
     expect(scan('{"message":[{"role":"user"}]}')).toMatchObject({ role: undefined, messageIsObject: false });
     expect(scan('{"type":3}')).toMatchObject({ type: "" });
