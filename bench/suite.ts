@@ -12,6 +12,7 @@ import { startServices } from "./gateway/services-client.js";
 import { describeMachine, type MachineInfo } from "./lib/machine.js";
 import { DATA_DIR, RESULTS_DIR } from "./lib/paths.js";
 import { runMicro, type MicroSuite } from "./micro/index.js";
+import { runColdBuilds, type ColdMeasure } from "./cold.js";
 
 export type SuiteName = "quick" | "full";
 
@@ -22,6 +23,8 @@ export interface BenchResults {
   durationS: number;
   machine: MachineInfo;
   micro: MicroSuite | null;
+  /** Cold builds against their floor (byte pass + tokenizing what enters the context), by size. */
+  cold?: ColdMeasure[];
   /** The headline scenario: 5 agents at 10 and 28 MB, budget 120,000, plus the no-budget variant. */
   scenarios: ScenarioResult[];
   scaling: { size: ScenarioResult[]; agents: ScenarioResult[]; threads: ScenarioResult[] };
@@ -114,6 +117,7 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchResults> {
     scaling: { size: [], agents: [], threads: [] },
   };
   if (opts.micro !== false) results.micro = await runMicro({ quick: opts.suite === "quick", log });
+  if (!opts.scenarios) results.cold = await runColdBuilds({ quick: opts.suite === "quick", log });
   await mkdir(DATA_DIR, { recursive: true });
   const warmup = join(DATA_DIR, "warmup.jsonl");
   // "heavy" Unicode routes some texts to tiktoken, so the warm-up also loads its WASM (the hybrid loads it lazily).

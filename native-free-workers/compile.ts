@@ -22,7 +22,7 @@ import type { SessionCache } from "./session/session-cache.js";
 import { saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import type { RecordReader, TranscriptSource } from "./sources/source.js";
-import type { EntryRecord } from "./pi/entry-record.js";
+import { Emits, type EntryRecord } from "./pi/entry-record.js";
 import { PiJsonlSource } from "./sources/pi-jsonl/pi-jsonl-source.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter, type TokenCounter } from "./tokenize/token-counter.js";
@@ -243,6 +243,8 @@ async function* fitMessages(
   complete: (r: EntryRecord) => void,
 ): AsyncGenerator<void, Fitted> {
   const { task } = build;
+  const index = build.state!.index;
+  const completeMessage = (record: EntryRecord, message: Record<string, unknown>) => index.completeMessage(record, message);
   const materialized: (MaterializedMessage | undefined)[] = new Array(branch.items.length);
   let messagesTokenized = 0;
   let tokensCounted = 0;
@@ -251,8 +253,8 @@ async function* fitMessages(
     const record = branch.items[i]!.record;
     fresh = record.tokens < 0;
     if (!fresh) return record.tokens;
-    complete(record);
-    const m = (materialized[i] = materialize(branch.items[i]!, records));
+    if (record.emits !== Emits.message) complete(record); // a message is completed from its parsed value below
+    const m = (materialized[i] = materialize(branch.items[i]!, records, completeMessage));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
     messagesTokenized++;
     storeProgress(task.progress, "tokenize", branch.items.length - i, branch.items.length);
@@ -275,8 +277,7 @@ async function* fitMessages(
   for (let k = fit.kept.length - 1; k >= 0; k--) {
     // newest first, like the budget walk, so read-back windows are reused
     const i = fit.kept[k]!;
-    complete(branch.items[i]!.record); // counted by an earlier build, but its flags may not be known yet
-    const m = materialized[i] ?? materialize(branch.items[i]!, records);
+    const m = materialized[i] ?? materialize(branch.items[i]!, records, completeMessage);
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;
   }

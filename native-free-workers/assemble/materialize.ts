@@ -23,15 +23,27 @@ export interface MaterializedMessage {
   parsed: unknown;
 }
 
-export function materialize(item: ContextItem, reader: RecordReader): MaterializedMessage {
+/**
+ * @param completeMessage for a record indexed from its keys only (RecordFlag.keysOnly): fills in what
+ *   the message decides (TranscriptIndex.completeMessage), from the message parsed here — parsed once,
+ *   for that and for counting, instead of reading the whole line back first.
+ */
+export function materialize(
+  item: ContextItem,
+  reader: RecordReader,
+  completeMessage?: (record: ContextItem["record"], message: Record<string, unknown>) => void,
+): MaterializedMessage {
   const record = item.record;
-  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
 
   if (item.kind === MessageKind.entry && !(record.flags & RecordFlag.reserialize)) {
     // The hot path (every message of every build): one object of one shape, no spreads.
     const bytes = reader.read(record.offset + record.valueStart, record.offset + record.valueEnd);
-    return { kind: item.kind, role: record.role, flags, sourceLine: record.line, bytes, tokens: 0, parsed: null };
+    const m: MaterializedMessage = { kind: item.kind, role: record.role, flags: 0, sourceLine: record.line, bytes, tokens: 0, parsed: null };
+    if (record.flags & RecordFlag.keysOnly && completeMessage) completeMessage(record, parsedMessage(m) as Record<string, unknown>);
+    if (record.flags & RecordFlag.hasToolCalls) m.flags = MessageFlag.hasToolCalls;
+    return m;
   }
+  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
   const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, tokens: 0 };
 
   const line = reader.read(record.offset, record.offset + record.length);

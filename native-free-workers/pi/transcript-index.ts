@@ -156,6 +156,13 @@ export class TranscriptIndex {
     this.readBody(record, entry, bytes, -1); // -1: only v1 files need the position, and they are read in full
   }
 
+  /** {@link complete} for a keys-only `message` record whose message the caller has parsed already. */
+  completeMessage(record: EntryRecord, message: Record<string, unknown>): void {
+    if (!(record.flags & RecordFlag.keysOnly)) return;
+    record.flags &= ~RecordFlag.keysOnly;
+    this.readMessage(record, message, null); // the value's range is known from the keys
+  }
+
   private invalidMessage(record: EntryRecord): void {
     this.diagnostics.add("INVALID_ENTRY", record.line, record.offset, "message entry without a message object; not in the context");
   }
@@ -229,7 +236,7 @@ export class TranscriptIndex {
     }
   }
 
-  private readMessage(record: EntryRecord, message: Record<string, unknown>, bytes: Buffer): void {
+  private readMessage(record: EntryRecord, message: Record<string, unknown>, bytes: Buffer | null): void {
     record.emits = Emits.message;
     record.role = roleCode(message.role);
     if (message.role === "assistant") {
@@ -241,8 +248,10 @@ export class TranscriptIndex {
       record.flags |= RecordFlag.hookMessage | RecordFlag.reserialize;
       record.role = RoleCode.custom;
     }
-    const range = findTopLevelValue(bytes, MESSAGE_KEY);
-    if (range) {
+    const range = bytes && findTopLevelValue(bytes, MESSAGE_KEY);
+    if (bytes === null) {
+      // completeMessage: the range came from the keys
+    } else if (range) {
       record.valueStart = range[0];
       record.valueEnd = range[1];
     } else {
