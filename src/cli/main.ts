@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   let compiler: ReturnType<typeof createCompiler> | undefined;
   try {
     // Inside the try: a bad --threads or --cache is reported like any other option error (exit 2).
-    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
+    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir, cacheDirRequired: command.cacheRequired });
     const bar = progressBar();
     const ctx = await compiler.build({ ...command.build, onProgress: bar?.update });
     bar?.done();
