@@ -68,32 +68,18 @@ export function checkPrivateDir(dir: string, create = true): PrivateDirVerdict {
   const path = resolve(dir);
   const refuse = (reason: string): PrivateDirVerdict => ({ ok: false, path, reason });
   const uid = currentUid();
-  let stats: Stats;
-  try {
-    stats = lstatSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" || !create) return refuse(`cannot be examined (${code ?? (err as Error).message})`);
-    try {
-      // recursive: missing parents are created 0700 too. Created by us, so no other user's entry is
-      // followed: mkdir fails with EEXIST rather than following a symlink someone placed meanwhile.
-      mkdirSync(path, { recursive: true, mode: 0o700 });
-      stats = lstatSync(path);
-    } catch (err) {
-      return refuse(`cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  }
-  const leaf = leafProblem(stats, uid);
-  if (leaf) return refuse(leaf);
+  // 1. The parents first, before anything is created under them: from the root down to the deepest one
+  // that exists (symlinks resolved). Missing ones are created below, by us, 0700.
+  let existing = dirname(path);
+  while (!exists(existing) && dirname(existing) !== existing) existing = dirname(existing);
   let parent: string;
   try {
-    parent = realpathSync(dirname(path));
+    parent = realpathSync(existing);
   } catch (err) {
     return refuse(`its parent cannot be resolved (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  // Every directory from the root down to the (resolved) parent.
   const parts = parent.split(sep).filter((p) => p !== "");
-  for (let i = parts.length; i >= 0; i--) {
+  for (let i = 0; i <= parts.length; i++) {
     const ancestor = sep + parts.slice(0, i).join(sep);
     let s: Stats;
     try {
@@ -104,7 +90,34 @@ export function checkPrivateDir(dir: string, create = true): PrivateDirVerdict {
     const problem = ancestorProblem(ancestor, s, uid);
     if (problem) return refuse(problem);
   }
+  // 2. The directory itself.
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" || !create) return refuse(`cannot be examined (${code ?? (err as Error).message})`);
+    try {
+      // recursive: missing parents are created 0700 too. mkdir never follows a symlink at the last
+      // component (EEXIST), and no other user can place one: the parents were just found closed to them.
+      mkdirSync(path, { recursive: true, mode: 0o700 });
+      stats = lstatSync(path);
+    } catch (err) {
+      return refuse(`cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  const leaf = leafProblem(stats, uid);
+  if (leaf) return refuse(leaf);
   return { ok: true, path, dev: stats.dev, ino: stats.ino };
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
