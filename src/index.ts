@@ -12,3 +12,5 @@ export { CtxcError } from "./errors.js";
 export type { CtxcErrorCode } from "./errors.js";
 export type { ContextMeta, Diagnostic, DiagnosticCode } from "./buffer-layout.js";
 export { LAYOUT_VERSION } from "./buffer-layout.js";
+export { checkPrivateDir } from "../native-free-workers/session/private-dir.js";
+export type { PrivateDirVerdict } from "../native-free-workers/session/private-dir.js";

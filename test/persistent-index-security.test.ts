@@ -22,6 +22,8 @@ import { assistant, chain, header, jsonl, msg, toolCall, toolResult, user } from
 import { tempDir } from "./support/tmp.js";
 
 const dir = tempDir("index-security");
+/** Cases that hand a file or directory to another user (chown) need root; elsewhere they are skipped. */
+const AS_ROOT = process.getuid?.() === 0;
 
 /** Builds without any index, for the expected context (one compiler for the whole file). */
 const plain = createCompiler({ threads: 1 });
@@ -112,13 +114,13 @@ describe("a cacheDir that is not private is refused and reported", () => {
     }
   });
 
-  it("owned by another user", async () => {
+  it.skipIf(!AS_ROOT)("owned by another user", async () => {
     const d = privateDir("foreign");
     chownSync(d, 65534, 65534);
     await expectRefused(d, /owned by uid 65534, not by the current user/);
   });
 
-  it("under a parent others can write (not sticky), or owned by another user; a sticky one like /tmp is fine", async () => {
+  it.skipIf(!AS_ROOT)("under a parent others can write (not sticky), or owned by another user; a sticky one like /tmp is fine", async () => {
     const open = privateDir("open-parent");
     chmodSync(open, 0o777);
     await expectRefused(join(open, "cache"), /parent .*open-parent is writable by group or others and not sticky/);
@@ -297,7 +299,7 @@ describe("an index holds structure, not the conversation", () => {
     expect((await import("node:fs")).statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it("an index file that is a symlink or another user's is not read", async () => {
+  it.skipIf(!AS_ROOT)("an index file that is a symlink or another user's is not read", async () => {
     for (const plant of ["symlink", "foreign"] as const) {
       const cacheDir = join(privateDir(`planted-${plant}`), "cache");
       const path = transcriptFile(SIMPLE);

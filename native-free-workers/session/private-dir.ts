@@ -62,7 +62,12 @@ function ancestorProblem(path: string, stats: Stats, uid: number | undefined): s
 
 /**
  * Checks that `dir` is a private directory (rules above), creating it 0700 when it does not exist and
- * `create` is true. Never throws: a directory that cannot be checked or created is refused with the reason.
+ * `create` is true. Never throws: a directory that cannot be checked or created is refused with the reason,
+ * which reads after the path ("… is a symbolic link", "… is writable by group or others (mode 0777)").
+ *
+ * Public (`ctxc`, `ctxc/openclaw`): createCompiler applies it to `cacheDir`; a caller keeping its own
+ * cache (the OpenClaw preload, under OpenClaw's state dir) gets the same rules. Check once, then keep
+ * using `path`: the rules cannot be undone by another user afterwards (see above).
  */
 export function checkPrivateDir(dir: string, create = true): PrivateDirVerdict {
   const path = resolve(dir);
