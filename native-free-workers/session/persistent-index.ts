@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import type { CompileTask } from "../../src/compile-task.js";
+import type { CompileTask } from "../protocol/compile-task.js";
 import { EntryRecord } from "../transcript/entry-record.js";
 import { readAt } from "../transcript/read-at.js";
 import { sessionHeader } from "../transcript/transcript-index.js";

@@ -68,7 +68,7 @@ function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
 /**
  * Source of the generated wrapper module: the real module's exports, with ctxc's replacements shadowing a few.
  * Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path holds — and no
- * transcript path or byte ever does (SECURITY.md; test/preload-hooks-hostile-paths.test.ts).
+ * transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
  */
 export function wrapperSource(kind: "pi" | "transcript" | "bootstrap", realUrl: string, d: PreloadHookData): string {
   const real = JSON.stringify(realUrl);

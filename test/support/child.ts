@@ -1,6 +1,6 @@
 /**
  * Running ctxc's built code in a child process: under a given umask (a process-wide setting that vitest
- * workers cannot change), or as the unprivileged user `nobody` (setpriv, as test/os-errors.test.ts does)
+ * workers cannot change), or as the unprivileged user `nobody` (setpriv, as test/reliability/os-errors.test.ts does)
  * for checks that mean nothing as root, which bypasses file permissions.
  */
 import { execFile, execFileSync } from "node:child_process";
