@@ -19,7 +19,7 @@ import { materialize, parsedMessage, type MaterializedMessage } from "./assemble
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
-import { saveState, type IndexSource } from "./session/persistent-index.js";
+import { indexDirFor, saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import type { RecordReader, TranscriptSource } from "./sources/source.js";
 import { Emits, type EntryRecord } from "./pi/entry-record.js";
@@ -58,6 +58,8 @@ interface Build {
   readonly diagnostics: DiagnosticLog;
   /** The session state this build reads into, once there is one. */
   state: SessionState | undefined;
+  /** The persistent index directory this build may use (null: none, or refused — see startSession). */
+  indexDir: string | null;
   /** Reading started: from here on a failure may be the file changing under the build. */
   reading: boolean;
   /** Milliseconds per stage. */
@@ -91,7 +93,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
   const source = openSource(task, sessions);
   const build: Build = {
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
-    state: undefined, reading: false, timings: {}, mark: performance.now(),
+    state: undefined, indexDir: null, reading: false, timings: {}, mark: performance.now(),
   };
   try {
     const { rebuilt, index } = yield* startSession(build);
@@ -143,17 +145,24 @@ async function* startSession(build: Build): AsyncGenerator<void, { rebuilt: Rebu
   let rebuilt: RebuildReason | null = null;
   let index: IndexSource = "memory";
   let state = sessions.get(task.transcript);
-  if (!state && task.cacheDir) {
-    const loaded = source.loadSaved(task.cacheDir, task.maxDiagnostics);
+  const cache = indexDirFor(task);
+  build.indexDir = cache && "dir" in cache ? cache.dir : null;
+  if (cache && "refused" in cache) {
+    if (task.cacheDirRequired) throw Errors.cacheDirRefused(task.cacheDir!, cache.refused);
+    diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index not used: cacheDir ${task.cacheDir} ${cache.refused}`);
+    if (!state) index = "refused";
+  }
+  if (!state && build.indexDir) {
+    const loaded = source.loadSaved(build.indexDir, task.maxDiagnostics);
     index = loaded.source;
     if (loaded.state) {
       state = loaded.state;
       state.savedEnd = state.end;
       sessions.set(state);
     } else if (index !== "none") {
-      diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index for this transcript was ${index === "disk-stale" ? "stale (the transcript changed)" : "unreadable"}; rebuilt from scratch`);
+      diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index for this transcript was ${index === "disk-stale" ? "stale (the transcript changed)" : (loaded.reason ?? "unreadable")}; rebuilt from scratch`);
     }
-  } else if (!state) {
+  } else if (!state && index !== "refused") {
     index = "none";
   }
   build.state = state;
@@ -286,13 +295,13 @@ async function* fitMessages(
 
 /** Stage 6a: saves the persistent index when enough was appended since the last save (or it was never saved). */
 function saveIndexIfDue(build: Build, session: SessionState, rebuilt: RebuildReason | null): void {
-  const { cacheDir } = build.task;
-  if (!cacheDir || !(session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) return;
+  const { indexDir } = build;
+  if (!indexDir || !(session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) return;
   try {
-    saveState(cacheDir, session);
+    saveState(indexDir, session);
     session.savedEnd = session.end;
   } catch (err) {
-    build.diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${cacheDir}: ${(err as Error).message}`);
+    build.diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${indexDir}: ${(err as Error).message}`);
   }
 }
 

@@ -41,8 +41,21 @@ export function parseLine(bytes: Buffer, lineNo: number, offset: number): Parsed
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { kind: "malformed", bom, bytes, offset, error: (err as Error).message };
+    return { kind: "malformed", bom, bytes, offset, error: jsonErrorWithoutContent((err as Error).message) };
   }
   if (!isObject(value)) return { kind: "non-object", bom, bytes, offset, value, what: describeValue(value) };
   return { kind: "entry", bom, bytes, offset, value };
+}
+
+/**
+ * V8's JSON.parse message without the bytes it quotes: "Unexpected token 'h', "hello worl"... is not
+ * valid JSON" carries up to a line's first characters — conversation text — into diagnostics, which
+ * callers log and the persistent index keeps. Diagnostics locate (line, offset, position), never quote;
+ * only V8 messages of a known content-free shape pass as they are.
+ */
+export function jsonErrorWithoutContent(message: string): string {
+  if (message === "Unexpected end of JSON input") return message;
+  if (/^[^"]* in JSON at position \d+( \(line \d+ column \d+\))?$/.test(message) && !message.startsWith("Unexpected token")) return message;
+  const at = /in JSON at position (\d+)/.exec(message);
+  return at ? `Unexpected token in JSON at position ${at[1]}` : "Unexpected token";
 }

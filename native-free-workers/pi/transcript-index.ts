@@ -42,6 +42,11 @@ export interface SessionHeader {
   timestamp: unknown;
 }
 
+/** The header fields ctxc keeps, from a parsed `session` entry (also used to read it back: persistent-index.ts). */
+export function sessionHeader(entry: Record<string, unknown>): SessionHeader {
+  return { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
+}
+
 export class TranscriptIndex {
   readonly records: EntryRecord[] = [];
   /** pi's `byId`: entry id (any JSON value) → index in `records`; the last entry with an id wins. */
@@ -225,7 +230,7 @@ export class TranscriptIndex {
       this.diagnostics.add("MISSING_HEADER", lineNo, offset, "first entry is not a session header");
       return;
     }
-    this.header = { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
+    this.header = sessionHeader(entry);
     this.version = entry.version ?? 1;
     this.migrations = migrationsFor(entry.version);
     if (typeof entry.id !== "string") {

@@ -54,7 +54,7 @@ export interface TranscriptSource {
   /** Records in `state` what a later build verifies (call whenever `state.end` moved). */
   snapshot(state: SessionState): void;
   /** The saved state of this transcript from `cacheDir`, verified against it, or why there is none. */
-  loadSaved(cacheDir: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource };
+  loadSaved(cacheDir: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
   /** Reads the records after `from` (a record start), numbering them from `firstLineNo`. */
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader;
   /** Reads back records' bytes during this build. */
