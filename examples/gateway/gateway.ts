@@ -18,13 +18,13 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "n
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCompiler } from "../../src/index.js";
+import { createCompiler } from "ctxc";
 import {
   buildBootstrapContextForFiles,
   closeOpenClawPool,
   openSessionAsync,
   resolveBootstrapFilesForRun,
-} from "../../src/openclaw/index.js";
+} from "ctxc/openclaw";
 
 /** The package root, whether this runs from dist/examples/gateway or examples/gateway. */
 function packageRoot(): string {
