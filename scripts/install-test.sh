@@ -173,6 +173,20 @@ if [ -f "$openclaw/package.json" ]; then
   check "image layout: NODE_OPTIONS=--import <absolute register.js>, cwd /app → ctxc-openclaw active" \
     expect_output 'ctxc-openclaw active: openclaw 2026\.5\.12, node v24' \
     bash -c "cd '$app' && NODE_OPTIONS='--import $register' '$node24' dist/index.js --version"
+  # The image runs the gateway as the unprivileged user `node` (HOME=/home/node) while root installed ctxc:
+  # the same check as a user that is not root (nobody), where this machine allows it.
+  if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    chmod 755 "$scratch" # mktemp -d made it private
+    mkdir -p "$scratch/image/home/node" && chown nobody:nogroup "$scratch/image/home/node"
+    if "${as_user[@]}" test -x "$node24" -a -r "$openclaw/dist/index.js" -a -r "$register"; then
+      check "image layout as a non-root user (the image's user node) → ctxc-openclaw active" \
+        expect_output 'ctxc-openclaw active: openclaw 2026\.5\.12' \
+        "${as_user[@]}" env HOME="$scratch/image/home/node" bash -c "cd '$app' && NODE_OPTIONS='--import $register' '$node24' dist/index.js --version"
+    else
+      echo "skip  image layout as a non-root user: nobody cannot reach $node24 or $openclaw (the clone is in a private directory)"
+    fi
+  fi
   check "image layout: CTXC_OPENCLAW_PRELOAD=off → no ctxc line at all" \
     bash -c "out=\$(cd '$app' && CTXC_OPENCLAW_PRELOAD=off NODE_OPTIONS='--import $register' '$node24' dist/index.js --version 2>&1); echo \"\$out\"; ! grep -q ctxc-openclaw <<<\"\$out\""
   # Node's own failure, stack trace and all: this is what the guide warns about, not ctxc's output.

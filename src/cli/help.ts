@@ -3,6 +3,7 @@
  * The accepted values and ranges printed here come from the same constants the parser checks against.
  */
 import { LIMITS, FORMATS } from "./limits.js";
+import { DEFAULTS } from "../index.js";
 import { RUN_KINDS, TOKENIZERS } from "../options.js";
 
 const EXIT_CODES = `Exit codes:
@@ -39,12 +40,12 @@ Options:
   --workspace DIR       workspace with AGENTS.md, SOUL.md, … for the system prompt; default: none
   --budget N|none       token budget for system prompt + messages, ${LIMITS.budget.min}–${LIMITS.budget.max};
                         default: none (nothing dropped)
-  --tokenizer NAME      ${TOKENIZERS.join(" | ")} (default ${TOKENIZERS[0]}; estimate = OpenClaw's chars/4)
-  --run-kind KIND       ${RUN_KINDS.join(" | ")} (which bootstrap files; default ${RUN_KINDS[0]})
-  --format FORMAT       ${FORMATS.join(" | ")} (default ${FORMATS[0]}; buffer = the binary context buffer)
+  --tokenizer NAME      ${TOKENIZERS.join(" | ")} (default: ${DEFAULTS.tokenizer}; estimate = OpenClaw's chars/4)
+  --run-kind KIND       ${RUN_KINDS.join(" | ")} (which bootstrap files; default: ${RUN_KINDS[0]})
+  --format FORMAT       ${FORMATS.join(" | ")} (default: ${FORMATS[0]}; buffer = the binary context buffer)
   --out FILE            write the output to FILE instead of stdout
   --cache DIR           keep a persistent session index in DIR: later runs parse only appended bytes
-  --threads N           worker threads, ${LIMITS.threads.min}–${LIMITS.threads.max}; default 1
+  --threads N           worker threads, ${LIMITS.threads.min}–${LIMITS.threads.max}; default: 1
   --allow-empty         build a file with no session header and no entries (an empty context, exit 0)
                         instead of failing with NOT_A_TRANSCRIPT
   -f, --force           write --format buffer to a terminal anyway
