@@ -3,7 +3,7 @@
  * only once a build has run long enough to be worth one (small files finish before it would show).
  * No colour anywhere in the CLI, so NO_COLOR has nothing to turn off; `--quiet` turns the bar off.
  */
-import type { BuildProgress } from "../progress.js";
+import type { BuildProgress } from "../../native-free-workers/protocol/progress.js";
 
 const WIDTH = 30;
 const SHOW_AFTER_MS = 300;
