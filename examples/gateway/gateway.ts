@@ -9,8 +9,10 @@
  *   3. context for the model → compiler.build({transcript, workspaceDir, budget}) (one buffer per turn)
  *   4. dispatch (a fake model call) and append the user + assistant entries, as pi would.
  *
- * Run (from the package root, after `npm run build`):
+ * Run (in a checkout after `npm run build`, or from an installed package with node_modules/ctxc/ before dist):
  *   node dist/examples/gateway/gateway.js [--agents 3] [--turns 2] [--budget 4000] [--json]
+ * It imports `ctxc` and `ctxc/openclaw` by name, as code in your own project would (in the checkout
+ * Node resolves them to the package itself), so it can be copied out as is.
  * It copies the shipped transcript (examples/transcripts/session.jsonl) once per agent into a temp
  * directory and uses examples/workspace/ for every agent; the shipped files are never modified.
  */

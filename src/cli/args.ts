@@ -107,9 +107,10 @@ function checkOptions(command: string, tokens: NonNullable<ReturnType<typeof par
       values[token.name] = true;
       continue;
     }
-    // A separate value that is itself a flag (`--out --quiet`) means the value was forgotten; a lone
-    // dash-number (`--budget -5`) is a value, rejected later with the range it should be in.
-    if (token.value === undefined || (!token.inlineValue && /^--/.test(token.value))) {
+    // A separate value that is itself a flag (`--out --quiet`) means the value was forgotten, and an
+    // empty one (`--cache ""`) would silently mean "none"; a lone dash-number (`--budget -5`) is a
+    // value, rejected later with the range it should be in.
+    if (token.value === undefined || token.value === "" || (!token.inlineValue && /^--/.test(token.value))) {
       throw CliErrors.missingValue(command, token.rawName, known.value);
     }
     if (values[token.name] !== undefined) throw CliErrors.repeated(command, token.rawName);

@@ -11,7 +11,7 @@ import { createCompiler, type CompiledContext } from "../index.js";
 import type { BuildCommand } from "./args.js";
 import { CliErrors } from "./cli-errors.js";
 import { progressBar } from "./progress-bar.js";
-import { describeBuild, plural, render } from "./render.js";
+import { countsByCode, describeBuild, plural, render } from "./render.js";
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -45,13 +45,7 @@ function notATranscript(ctx: CompiledContext): string | null {
   const unusable = (counts.UNKNOWN_ENTRY_TYPE ?? 0) + (counts.INVALID_ENTRY ?? 0) + (counts.BAD_HEADER ?? 0);
   if (transcript.entries - unusable > 0) return null;
   if (transcript.bytes === 0 && transcript.lines === 0) return "empty file";
-  return `no session header and no entries in ${plural(transcript.lines, "line")}${summarize(counts)}`;
-}
-
-/** ", skipped: MALFORMED_LINE ×14" — the diagnostic counts, for one-line messages. */
-function summarize(counts: CompiledContext["meta"]["diagnosticCounts"]): string {
-  const parts = Object.entries(counts).map(([code, n]) => `${code} ×${n}`);
-  return parts.length === 0 ? "" : `; ${parts.join(", ")}`;
+  return `no session header and no entries in ${plural(transcript.lines, "line")}${countsByCode(counts, "; ")}`;
 }
 
 async function write(out: string | null, output: string | Uint8Array): Promise<void> {
@@ -85,7 +79,7 @@ export async function runBuild(cmd: BuildCommand): Promise<void> {
     if (cmd.quiet) return;
     // Notes for a person watching stderr; the output itself carries the same facts for scripts.
     if (ctx.diagnostics.length > 0 && (cmd.format !== "text" || cmd.out !== null)) {
-      process.stderr.write(`ctxc: note: ${plural(ctx.diagnostics.length, "diagnostic")}${summarize(ctx.meta.diagnosticCounts)} (listed in the output)\n`);
+      process.stderr.write(`ctxc: note: ${plural(ctx.diagnostics.length, "diagnostic")}${countsByCode(ctx.meta.diagnosticCounts, "; ")} (listed in the output)\n`);
     }
     if (cmd.out !== null) {
       const b = ctx.meta.build;

@@ -30,6 +30,12 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** `${prefix}MALFORMED_LINE ×14, TORN_TAIL ×1`, or "" when there are none: diagnostic counts in one line. */
+export function countsByCode(counts: ContextMeta["diagnosticCounts"], prefix: string): string {
+  const parts = Object.entries(counts).map(([code, n]) => `${code} ×${n}`);
+  return parts.length === 0 ? "" : `${prefix}${parts.join(", ")}`;
+}
+
 /** A diagnostic as a line; one without a place in the file (line 0) gets no location. */
 export function describeDiagnostic(d: Diagnostic): string {
   return d.line > 0 ? `${d.code} line ${d.line} @${d.offset}: ${d.message}` : `${d.code}: ${d.message}`;
@@ -66,7 +72,7 @@ export function renderText(ctx: CompiledContext, elapsedMs: number): string {
     `messages     ${ctx.messageCount} in context, ${ctx.dropped} dropped${ctx.dropped ? ` (~${t.droppedEstimate} tokens)` : ""}`,
     `build        ${describeBuild(b)}: ${plural(b.bytesParsed, "byte")} parsed, ${plural(b.messagesTokenized, "message")} tokenized (${plural(b.tokensCounted, "token")} counted), ${Math.round(elapsedMs)} ms`,
     `bootstrap    ${meta.bootstrapFiles.length === 0 ? "(no workspace)" : meta.bootstrapFiles.map((f) => `${f.name}${f.missing ? " [missing]" : f.truncated ? " [truncated]" : ""}`).join(", ")}`,
-    `diagnostics  ${ctx.diagnostics.length === 0 ? "none" : ""}`,
+    `diagnostics  ${ctx.diagnostics.length === 0 ? "none" : `${ctx.diagnostics.length}${countsByCode(meta.diagnosticCounts, ": ")}`}`,
     ...ctx.diagnostics.map((d) => `  ${describeDiagnostic(d)}`),
     "",
     ...Array.from({ length: ctx.messageCount }, (_, i) => {

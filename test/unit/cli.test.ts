@@ -164,6 +164,7 @@ describe("ctxc build: outputs", () => {
     expect(r.stdout).toMatch(/^ {2}BUDGET_TOO_SMALL: \S/m);
     expect(r.stdout).not.toMatch(/line 0 @0/);
     const located = await ctxc("build", damaged, "--format", "text");
+    expect(located.stdout).toContain("\ndiagnostics  1: MALFORMED_LINE ×1\n");
     expect(located.stdout).toContain(`  MALFORMED_LINE line 8 @${Buffer.byteLength(text)}: `);
   });
 
@@ -298,6 +299,7 @@ describe("ctxc build: failures", () => {
     [["build", transcript, "--no-such-flag"], /^ctxc: unknown option --no-such-flag for 'ctxc build' \[INVALID_OPTION\]$/],
     [["build", transcript, "--out"], /^ctxc: --out needs a value \(a file path\) \[INVALID_OPTION\]$/],
     [["build", transcript, "--out", "--quiet"], /^ctxc: --out needs a value/],
+    [["build", transcript, "--cache", ""], /^ctxc: --cache needs a value \(a directory\)/],
     [["build", transcript, "--quiet=yes"], /^ctxc: --quiet takes no value/],
     [["build", transcript, "--budget", "5", "--budget", "6"], /^ctxc: --budget given more than once/],
     [["build"], /^ctxc: 'ctxc build' expects one transcript FILE, got 0 arguments \[USAGE\]$/],
