@@ -17,7 +17,7 @@ import { RangeReader } from "./assemble/range-reader.js";
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { ChangeGuard } from "./session/change-guard.js";
 import type { SessionCache } from "./session/session-cache.js";
-import { loadState, saveState, type IndexSource } from "./session/persistent-index.js";
+import { indexDirFor, loadState, saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import { storeProgress } from "./protocol/progress.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
@@ -105,17 +105,24 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     let source: IndexSource = "memory";
     const diagnostics = new DiagnosticLog(task.maxDiagnostics);
     state = sessions.get(task.transcript);
-    if (!state && task.cacheDir) {
-      const loaded = loadState(task.cacheDir, task.transcript, fd, stats, task.maxDiagnostics);
+    const cache = indexDirFor(task);
+    const indexDir = cache && "dir" in cache ? cache.dir : null;
+    if (cache && "refused" in cache) {
+      if (task.cacheDirRequired) throw Errors.cacheDirRefused(task.cacheDir!, cache.refused);
+      diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index not used: cacheDir ${task.cacheDir} ${cache.refused}`);
+      if (!state) source = "refused";
+    }
+    if (!state && indexDir) {
+      const loaded = loadState(indexDir, task.transcript, fd, stats, task.maxDiagnostics);
       source = loaded.source;
       if (loaded.state) {
         state = loaded.state;
         state.savedEnd = state.end;
         sessions.set(state);
       } else if (source !== "none") {
-        diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index for this transcript was ${source === "disk-stale" ? "stale (the transcript changed)" : "unreadable"}; rebuilt from scratch`);
+        diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index for this transcript was ${source === "disk-stale" ? "stale (the transcript changed)" : (loaded.reason ?? "unreadable")}; rebuilt from scratch`);
       }
-    } else if (!state) {
+    } else if (!state && source !== "refused") {
       source = "none";
     }
     if (state) {
@@ -247,12 +254,12 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     lap("assemble");
 
     // 6. Save the persistent index when it is worth it, then encode.
-    if (task.cacheDir && (session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) {
+    if (indexDir && (session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) {
       try {
-        saveState(task.cacheDir, session);
+        saveState(indexDir, session);
         session.savedEnd = session.end;
       } catch (err) {
-        diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${task.cacheDir}: ${(err as Error).message}`);
+        diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${indexDir}: ${(err as Error).message}`);
       }
     }
     session.owner = null;

@@ -91,9 +91,12 @@ export class SessionState {
     return this.check.identity();
   }
 
-  /** Restores what {@link identity} saved. */
-  restoreIdentity(saved: AppendCheckIdentity): void {
-    this.check.restore(saved);
+  /**
+   * Restores what {@link identity} saved if the open file passes it (read up to `end`, which must be
+   * set first): null when restored, else why not (AppendCheck.restore).
+   */
+  restoreIdentity(saved: AppendCheckIdentity, fd: number, stats: Stats): RebuildReason | null {
+    return this.check.restore(saved, fd, stats, this.end);
   }
 
   /** Approximate heap bytes held (for the LRU bound). */

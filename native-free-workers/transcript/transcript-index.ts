@@ -48,6 +48,24 @@ export interface SessionHeader {
   timestamp: unknown;
 }
 
+/**
+ * V8's JSON.parse message without the bytes it quotes: "Unexpected token 'h', "hello worl"... is not
+ * valid JSON" carries up to a line's first characters — conversation text — into diagnostics, which
+ * callers log and the persistent index keeps. Diagnostics locate (line, offset, position), never quote;
+ * only V8 messages of a known content-free shape pass as they are.
+ */
+export function jsonErrorWithoutContent(message: string): string {
+  if (message === "Unexpected end of JSON input") return message;
+  if (/^[^"]* in JSON at position \d+( \(line \d+ column \d+\))?$/.test(message) && !message.startsWith("Unexpected token")) return message;
+  const at = /in JSON at position (\d+)/.exec(message);
+  return at ? `Unexpected token in JSON at position ${at[1]}` : "Unexpected token";
+}
+
+/** The header fields ctxc keeps, from a parsed `session` entry (also used to read it back: persistent-index.ts). */
+export function sessionHeader(entry: Record<string, unknown>): SessionHeader {
+  return { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
+}
+
 export class TranscriptIndex {
   readonly records: EntryRecord[] = [];
   /** pi's `byId`: entry id (any JSON value) → index in `records`; the last entry with an id wins. */
@@ -78,7 +96,7 @@ export class TranscriptIndex {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      this.diagnostics.add("MALFORMED_LINE", lineNo, offset, `line is not valid JSON (${(err as Error).message}); skipped`);
+      this.diagnostics.add("MALFORMED_LINE", lineNo, offset, `line is not valid JSON (${jsonErrorWithoutContent((err as Error).message)}); skipped`);
       return;
     }
     if (!isObject(value)) {
@@ -156,7 +174,7 @@ export class TranscriptIndex {
       this.diagnostics.add("MISSING_HEADER", lineNo, offset, "first entry is not a session header");
       return;
     }
-    this.header = { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
+    this.header = sessionHeader(entry);
     this.version = typeof entry.version === "number" ? entry.version : 1;
     if (typeof entry.id !== "string") {
       this.diagnostics.add("BAD_HEADER", lineNo, offset, "session header has no string id");

@@ -22,6 +22,8 @@ export interface BuildCommand {
   out: string | null;
   threads: number;
   cacheDir: string | undefined;
+  /** `--cache-required`: compiler option cacheDirRequired (a refused --cache DIR fails the build). */
+  cacheRequired: boolean;
   /** Build a file with no header and no entries instead of failing with NOT_A_TRANSCRIPT. */
   allowEmpty: boolean;
   /** Write binary (`--format buffer`) to a terminal. */
@@ -64,6 +66,7 @@ const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, OptionSpe
     format: { type: "string", value: FORMATS.join(", ") },
     out: { type: "string", value: "a file path" },
     cache: { type: "string", value: "a directory" },
+    "cache-required": { type: "boolean" },
     threads: { type: "string", value: "a number of threads" },
     "allow-empty": { type: "boolean" },
     force: { type: "boolean", short: "f" },
@@ -136,6 +139,7 @@ function buildCommand(values: Values, files: string[]): BuildCommand {
     out: str("out") ?? null,
     threads: str("threads") === undefined ? 1 : integer("--threads", str("threads")!, LIMITS.threads),
     cacheDir: str("cache"),
+    cacheRequired: values["cache-required"] === true,
     allowEmpty: values["allow-empty"] === true,
     force: values.force === true,
     quiet: values.quiet === true,

@@ -4,14 +4,14 @@
  * `--out` that cannot be written, binary headed for a terminal — so a mistake costs no build.
  */
 import { statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createCompiler, type CompiledContext } from "../index.js";
 import type { BuildCommand } from "./args.js";
 import { CliErrors } from "./cli-errors.js";
 import { progressBar } from "./progress-bar.js";
-import { countsByCode, describeBuild, plural, render } from "./render.js";
+import { writeOutputFile } from "./write-out.js";
+import { countsByCode, plural, render } from "./render.js";
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -54,7 +54,7 @@ async function write(out: string | null, output: string | Uint8Array): Promise<v
     return;
   }
   try {
-    await writeFile(out, output);
+    await writeOutputFile(out, output);
   } catch (err) {
     throw CliErrors.outputUnwritable(out, errnoOf(err));
   }
@@ -66,7 +66,7 @@ export async function runBuild(cmd: BuildCommand): Promise<void> {
     throw CliErrors.badValue("build", "--workspace", "an existing directory", cmd.build.workspaceDir);
   }
   if (cmd.out !== null) checkOut(cmd.out);
-  const compiler = createCompiler({ threads: cmd.threads, cacheDir: cmd.cacheDir });
+  const compiler = createCompiler({ threads: cmd.threads, cacheDir: cmd.cacheDir, cacheDirRequired: cmd.cacheRequired });
   try {
     const bar = cmd.quiet ? null : progressBar();
     const started = performance.now();
@@ -76,16 +76,10 @@ export async function runBuild(cmd: BuildCommand): Promise<void> {
     const foreign = cmd.allowEmpty ? null : notATranscript(ctx);
     if (foreign !== null) throw CliErrors.notATranscript(ctx.meta.transcript.path, foreign);
     await write(cmd.out, render(ctx, cmd.format, elapsedMs));
-    if (cmd.quiet) return;
-    // Notes for a person watching stderr; the output itself carries the same facts for scripts.
-    if (ctx.diagnostics.length > 0 && (cmd.format !== "text" || cmd.out !== null)) {
+    // Success is silent, like cp; damaged input gets one line for a person watching stderr (the output
+    // lists every diagnostic for scripts), except where the text summary already shows them.
+    if (!cmd.quiet && ctx.diagnostics.length > 0 && (cmd.format !== "text" || cmd.out !== null)) {
       process.stderr.write(`ctxc: note: ${plural(ctx.diagnostics.length, "diagnostic")}${countsByCode(ctx.meta.diagnosticCounts, "; ")} (listed in the output)\n`);
-    }
-    if (cmd.out !== null) {
-      const b = ctx.meta.build;
-      process.stderr.write(
-        `ctxc: wrote ${cmd.out} (${cmd.format}, ${plural(ctx.messageCount, "message")}, ${plural(ctx.tokens.total, "token")}; ${describeBuild(b)}, ${plural(b.bytesParsed, "byte")} parsed, ${Math.round(elapsedMs)} ms)\n`,
-      );
     }
   } finally {
     await compiler.close();

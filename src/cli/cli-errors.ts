@@ -15,7 +15,7 @@ export const ExitCode = {
   failed: 1,
   /** Bad usage: unknown command or option, a bad option value, binary output to a terminal. */
   usage: 2,
-  /** The result could not be written (`--out` in a missing directory, a directory, no permission). */
+  /** The result could not be written (`--out` in a missing directory, a directory, a symlink, another user's file). */
   output: 3,
   /** The command is not part of this installation (`ctxc bench` outside a source checkout). */
   unavailable: 4,

@@ -9,9 +9,11 @@ import { RUN_KINDS, TOKENIZERS } from "../options.js";
 const EXIT_CODES = `Exit codes:
   0  done
   1  the build failed: transcript missing, unreadable, not a regular file, not a transcript
-     (no session header and no entries), changed while it was read, a worker failed
+     (no session header and no entries), changed while it was read, a worker failed,
+     the --cache DIR refused with --cache-required
   2  bad usage: unknown command or option, a bad option value, binary output to a terminal
-  3  the output could not be written (--out in a missing directory, a directory, no permission)
+  3  the output could not be written (--out in a missing directory, a directory, a symlink,
+     another user's file, no permission)
   4  not part of this installation (ctxc bench outside a source checkout)
 Errors are one line on stderr: "ctxc: <what went wrong> [CODE]".`;
 
@@ -43,8 +45,11 @@ Options:
   --tokenizer NAME      ${TOKENIZERS.join(" | ")} (default: ${DEFAULTS.tokenizer}; estimate = OpenClaw's chars/4)
   --run-kind KIND       ${RUN_KINDS.join(" | ")} (which bootstrap files; default: ${RUN_KINDS[0]})
   --format FORMAT       ${FORMATS.join(" | ")} (default: ${FORMATS[0]}; buffer = the binary context buffer)
-  --out FILE            write the output to FILE instead of stdout
-  --cache DIR           keep a persistent session index in DIR: later runs parse only appended bytes
+  --out FILE            write the output to FILE instead of stdout (a new FILE is created 0600; a
+                        symlink or another user's file is refused; SECURITY.md)
+  --cache DIR           keep a persistent session index in DIR: later runs parse only appended bytes;
+                        DIR must be private to you (created 0700), else it is not used and reported
+  --cache-required      fail (exit 1, CACHE_DIR_REFUSED) when the --cache DIR is refused
   --threads N           worker threads, ${LIMITS.threads.min}–${LIMITS.threads.max}; default: 1
   --allow-empty         build a file with no session header and no entries (an empty context, exit 0)
                         instead of failing with NOT_A_TRANSCRIPT

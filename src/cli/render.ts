@@ -20,6 +20,7 @@ export function describeBuild(b: BuildFacts): string {
   if (b.rebuilt === "cold") {
     if (b.index === "disk-stale") return "cold (the --cache index no longer matched the file)";
     if (b.index === "disk-corrupt") return "cold (the --cache index was unreadable)";
+    if (b.index === "refused") return "cold (the --cache directory was refused as not private; see INDEX_IGNORED)";
     return "cold (no earlier state for this session)";
   }
   return `rebuilt (${REBUILT_BECAUSE[b.rebuilt]})`;
