@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { readAt } from "../transcript/read-at.js";
+import { readAt } from "../io/read-at.js";
 
 /** Bytes compared at the start of the file and before the old end. */
 export const CHECK_BYTES = 4096;

@@ -19,9 +19,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { CompileTask } from "../protocol/compile-task.js";
-import { EntryRecord } from "../transcript/entry-record.js";
-import { readAt } from "../transcript/read-at.js";
-import { sessionHeader } from "../transcript/transcript-index.js";
+import { EntryRecord } from "../pi/entry-record.js";
+import { readAt } from "../io/read-at.js";
+import { sessionHeader } from "../pi/transcript-index.js";
 import { recheckPrivateDir, type DirIdentity } from "./private-dir.js";
 import { SessionState } from "./session-state.js";
 
