@@ -47,6 +47,30 @@ describe("profile summary", () => {
     expect(s.busyShare).toBeCloseTo(0.8);
   });
 
+  it("counts 2026.7.35's transcript work (its own SessionManager, the rewrite after each turn) and splits it by innermost function", () => {
+    const frame = (functionName: string) => ({ functionName, scriptId: "0", url: "", lineNumber: 0, columnNumber: 0 });
+    const names = ["(root)", "runEmbeddedAttempt", "loadEntriesFromFileWithSnapshot", "parseJsonlEntries", "flushSessionManagerFile", "rewriteFile", "writeJsonlEntriesSync", "rememberWrittenSessionEntries", "discoverOpenClawPlugins", "applyPluginAutoEnable"];
+    // 1 root → 2 attempt → 3 load → 4 parse; 2 → 5 flush → 6 rewrite → 7 write, 6 → 8 hash; 1 → 10 auto-enable → 9 discovery
+    const children: Record<number, number[]> = { 1: [2, 10], 2: [3, 5], 3: [4], 5: [6], 6: [7, 8], 10: [9] };
+    const p = {
+      nodes: names.map((n, i) => ({ id: i + 1, callFrame: frame(n), children: children[i + 1] ?? [] })),
+      startTime: 0, endTime: 0,
+      samples: [3, 4, 4, 6, 7, 8, 8, 9, 10, 1],
+      timeDeltas: [0, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000],
+    };
+    const path = join(dir, "p735.cpuprofile");
+    writeFileSync(path, JSON.stringify(p));
+    const s = summarizeProfile(path);
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    const writes = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw writes"))!;
+    expect(s.ms[reads]).toBe(30);
+    expect(s.ms[writes]).toBe(40);
+    expect(s.ms["plugin index / manifest scans (filesystem walks)"]).toBe(20);
+    // The last sample has no following delta, so it adds nothing.
+    expect(s.ms.other ?? 0).toBe(0);
+    expect(s.transcriptByFunction).toEqual({ loadEntriesFromFileWithSnapshot: 10, parseJsonlEntries: 20, rewriteFile: 10, writeJsonlEntriesSync: 10, rememberWrittenSessionEntries: 20 });
+  });
+
   it("keeps only the samples inside the window", () => {
     const path = profile([2, 3, 5, 5, 4], [0, 100_000, 100_000, 100_000, 100_000]);
     const s = summarizeProfile(path, 150, 350);

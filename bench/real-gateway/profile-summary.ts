@@ -5,7 +5,9 @@
  *
  * Each sample is charged to the first category (in the order below) whose function appears anywhere on
  * its stack, so nested work is counted once, under the most specific owner. Function names are
- * OpenClaw 2026.5.12's and pi 0.74's (their bundles keep them), and ctxc's own.
+ * OpenClaw's (2026.5.12 through 2026.7.35: its bundles keep them, while file names change every build),
+ * pi 0.74's, and ctxc's own. Transcript work is also split by function (`transcriptByFunction`), because
+ * each release does it in different functions and the totals alone hide which one grew.
  */
 import { readFileSync } from "node:fs";
 
@@ -18,6 +20,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> =
   [
     "transcript: OpenClaw/pi reads (repair pass, SessionManager.open, leaf scans, mirror checks)",
     new Set([
+      // 2026.5.12 (pi 0.74's SessionManager) and later
       "repairSessionFileIfNeeded",
       "prewarmSessionFile",
       "hasCompletedBootstrapTurn",
@@ -30,7 +33,24 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> =
       "streamSessionTranscriptLinesReverse",
       "readLatestAssistantTextFromSessionTranscript",
       "readTailAssistantTextFromSessionTranscript",
+      // OpenClaw's own SessionManager copy (dist/session-manager-*.js, 2026.5.28 on) and its readers
+      "loadEntriesFromFileWithSnapshot",
+      "parseJsonlEntries",
+      "readSessionFileSnapshot",
+      "revalidateLoadedSessionFile",
+      "tryIncrementalSessionRepair",
+      "repairSessionLines",
+      "readSessionRepairSnapshot",
+      "recoverCorruptSessionEntries",
+      "readTranscriptLeafInfoForward",
+      "findTranscriptMessageByIdempotencyKey",
+      "parseRecentConversationText",
     ]),
+  ],
+  [
+    // 2026.6.11 on: after each turn the whole transcript is re-serialised, rewritten and hashed.
+    "transcript: OpenClaw writes (whole-file rewrite after each turn, serialise + hash)",
+    new Set(["flushSessionManagerFile", "rewriteFile", "writeFullFile", "writeJsonlEntriesSync", "rememberWrittenSessionEntries"]),
   ],
   [
     "bootstrap files",
@@ -38,7 +58,18 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> =
   ],
   [
     "plugin index / manifest scans (filesystem walks)",
-    new Set(["loadInstalledPluginIndex", "loadPluginManifestRegistry", "discoverOpenClawPlugins", "loadPluginMetadataSnapshot", "loadPluginRegistrySnapshotWithMetadata"]),
+    new Set([
+      "loadInstalledPluginIndex",
+      "loadPluginManifestRegistry",
+      "discoverOpenClawPlugins",
+      "loadPluginMetadataSnapshot",
+      "loadPluginRegistrySnapshotWithMetadata",
+      // 2026.7.x: the same discovery reached through metadata snapshots and plugin auto-enable
+      "resolvePluginMetadataSnapshot",
+      "applyPluginAutoEnable",
+      "detectPluginAutoEnableCandidates",
+      "loadPluginManifest",
+    ]),
   ],
   ["plugin loading", new Set(["loadOpenClawPlugins", "ensureStandaloneRuntimePluginRegistryLoaded"])],
   ["module loading (incl. loader hooks)", new Set(["makeSyncRequest", "makeAsyncRequest", "compileSourceTextModule", "ModuleWrap", "compileFunctionForCJSLoader"])],
@@ -54,6 +85,12 @@ export interface ProfileSummary {
   ms: Record<string, number>;
   /** Busy share of the window (everything but idle). */
   busyShare: number;
+  /**
+   * The transcript categories' ms split by function: each sample goes to the innermost transcript
+   * function on its stack (so `rewriteFile` holds what its callees `writeJsonlEntriesSync` and
+   * `rememberWrittenSessionEntries` do not), and the parts add up to the categories' total.
+   */
+  transcriptByFunction: Record<string, number>;
 }
 
 interface CpuProfile {
@@ -84,7 +121,19 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
     category.set(id, best);
     return best;
   };
+  // Innermost transcript function of each node (its own name if listed, else its parent's), memoised.
+  const transcriptNames = new Set(CATEGORIES.filter(([c]) => c.startsWith("transcript")).flatMap(([, fns]) => [...fns]));
+  const transcriptFn = new Map<number, string>();
+  const transcriptFnOf = (id: number): string => {
+    const known = transcriptFn.get(id);
+    if (known !== undefined) return known;
+    const own = name.get(id)!;
+    const fn = transcriptNames.has(own) ? own : parent.has(id) ? transcriptFnOf(parent.get(id)!) : "(none)";
+    transcriptFn.set(id, fn);
+    return fn;
+  };
   const ms: Record<string, number> = {};
+  const byFunction: Record<string, number> = {};
   let t = 0;
   let windowMs = 0;
   for (let i = 0; i < p.samples.length; i++) {
@@ -95,7 +144,12 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
     windowMs += dt;
     const c = categoryOf(p.samples[i]!);
     ms[c] = (ms[c] ?? 0) + dt;
+    if (c.startsWith("transcript")) {
+      const fn = transcriptFnOf(p.samples[i]!);
+      byFunction[fn] = (byFunction[fn] ?? 0) + dt;
+    }
   }
   for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k]!);
-  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0 };
+  for (const k of Object.keys(byFunction)) byFunction[k] = Math.round(byFunction[k]!);
+  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0, transcriptByFunction: byFunction };
 }
