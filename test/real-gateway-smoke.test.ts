@@ -29,7 +29,7 @@ for (const version of releases) {
       it.skip(`needs ${setupCmd}; not set up here, e.g. in CI`, () => {});
       return;
     }
-    it("answers one Telegram message through the real gateway and logs its prep stages", { timeout: 180_000 }, async () => {
+    it("answers one Telegram message through the real gateway and logs its prep stages", { timeout: 300_000 }, async () => {
       const logs: string[] = [];
       const r = await runBench({ openclaw: version, smoke: true, modes: ["stock"], durationS: 0, thinkMs: 200, keepDirs: false, log: (s) => logs.push(s) });
       expect(r.modes).toHaveLength(1);
@@ -57,7 +57,7 @@ for (const version of releases) {
     const supported = typeof plan === "object";
     it.skipIf(!existsSync(CTXC_REGISTER))(
       supported ? "answers through the ctxc preload: session served by ctxc, no fallback" : "answers stock with the preload loaded, which says why it stays off",
-      { timeout: 180_000 },
+      { timeout: 300_000 },
       async () => {
         const logs: string[] = [];
         const r = await runBench({ openclaw: version, smoke: true, modes: ["ctxc"], durationS: 0, thinkMs: 200, keepDirs: false, log: (s) => logs.push(s) });
