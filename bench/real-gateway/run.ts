@@ -244,7 +244,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
   // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
   const registryMs = await refreshPluginRegistry(gw, root, home.stateDir, home.configPath);
-  log(`persisted plugin registry written in ${registryMs} ms`);
+  log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
   const child = spawn(gw.node, args, { cwd: root, env: gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions), stdio: ["ignore", "pipe", "pipe"] });
