@@ -71,6 +71,36 @@ describe("profile summary", () => {
     expect(s.transcriptByFunction).toEqual({ loadEntriesFromFileWithSnapshot: 10, parseJsonlEntries: 20, rewriteFile: 10, writeJsonlEntriesSync: 10, rememberWrittenSessionEntries: 20 });
   });
 
+  it("charges a ctxc handler that carries an OpenClaw function's name to ctxc, by where its code lives", () => {
+    const frame = (functionName: string, url: string) => ({ functionName, scriptId: "0", url, lineNumber: 0, columnNumber: 0 });
+    const oc = "file:///x/node_modules/openclaw/dist/session-manager-buX5IgDX.js";
+    const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/preload-runtime.js";
+    // 1 root → 2 OpenClaw's delegating loadEntriesFromFileWithSnapshot → 3 ctxc's handler of that name → 4 JSON.parse;
+    // 2 → 5 the original, kept under another name (a fallback); 3 → 6 OpenClaw's own parser called by ctxc's handler
+    const p = {
+      nodes: [
+        { id: 1, callFrame: frame("(root)", ""), children: [2] },
+        { id: 2, callFrame: frame("loadEntriesFromFileWithSnapshot", oc), children: [3, 5] },
+        { id: 3, callFrame: frame("loadEntriesFromFileWithSnapshot", ctxc), children: [4, 6] },
+        { id: 4, callFrame: frame("parse", ""), children: [] },
+        { id: 5, callFrame: frame("loadEntriesFromFileWithSnapshot$openclaw", oc), children: [] },
+        { id: 6, callFrame: frame("parseJsonlEntries", oc), children: [] },
+      ],
+      startTime: 0, endTime: 0,
+      samples: [3, 4, 5, 2, 6, 1],
+      timeDeltas: [0, 10_000, 10_000, 10_000, 10_000, 10_000],
+    };
+    const path = join(dir, "pctxc.cpuprofile");
+    writeFileSync(path, JSON.stringify(p));
+    const s = summarizeProfile(path);
+    const ctxcCat = Object.keys(s.ms).find((k) => k.startsWith("transcript: ctxc"))!;
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    expect(s.ms[ctxcCat]).toBe(20);
+    // The work inside OpenClaw's functions stays OpenClaw's, even below a ctxc frame.
+    expect(s.ms[reads]).toBe(30);
+    expect(s.transcriptByFunction).toEqual({ "ctxc loadEntriesFromFileWithSnapshot": 20, loadEntriesFromFileWithSnapshot: 20, parseJsonlEntries: 10 });
+  });
+
   it("keeps only the samples inside the window", () => {
     const path = profile([2, 3, 5, 5, 4], [0, 100_000, 100_000, 100_000, 100_000]);
     const s = summarizeProfile(path, 150, 350);
