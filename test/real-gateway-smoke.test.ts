@@ -46,8 +46,10 @@ for (const version of releases) {
       // The run appended the new turn, every new entry linked to an existing one.
       expect(m.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
       expect(m.appendedLinks.main!.dangling).toBe(0);
-      // 2026.5.12 appends and leaves the seeded bytes alone (later releases rewrite the whole file per turn).
+      // 2026.5.12 appends and leaves the seeded bytes alone; later releases rewrite the whole file after a
+      // turn (2026.7.35 with its own cwd in the header), keeping every seeded entry as it was.
       if (version === DEFAULT_OPENCLAW) expect(m.seedPrefixIntact.main).toBe(true);
+      expect(m.seedEntriesIntact.main).toBe(true);
       // Every Telegram call the gateway made is one the fake models.
       expect(m.telegramUnexpected).toEqual({});
       expect(m.telegramCalls.getUpdates).toBeGreaterThanOrEqual(1);
@@ -67,6 +69,7 @@ for (const version of releases) {
         expect(m.modelRequests.messagesP50).toBeGreaterThan(2);
         expect(m.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
         expect(m.appendedLinks.main!.dangling).toBe(0);
+        expect(m.seedEntriesIntact.main).toBe(true);
         expect(m.telegramUnexpected).toEqual({});
         if (!supported) {
           // One line, naming the same reason the planner gives.

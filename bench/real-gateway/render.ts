@@ -109,6 +109,10 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
     const links = (m: ModeResult) => Object.values(m.appendedLinks).reduce((a, v) => ({ entries: a.entries + v.entries, dangling: a.dangling + v.dangling }), { entries: 0, dangling: 0 });
     L.push(`Entries OpenClaw appended whose parentId names no earlier entry: ${modes.map((m) => `${m.mode} ${links(m).dangling} of ${links(m).entries}`).join(", ")}.`, "");
   }
+  if (modes.every((m) => m.seedEntriesIntact)) {
+    const kept = (m: ModeResult) => Object.values(m.seedEntriesIntact).filter(Boolean).length;
+    L.push(`Transcripts whose seeded entries (every line after the header) are unchanged after the run: ${modes.map((m) => `${m.mode} ${kept(m)} of ${Object.keys(m.seedEntriesIntact).length}`).join(", ")}.`, "");
+  }
   if (doc.transcriptCheck) L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));

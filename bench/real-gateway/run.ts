@@ -81,6 +81,13 @@ export interface ModeResult {
   appendedLinks: Record<string, AppendedLinks>;
   /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
   seedPrefixIntact: Record<string, boolean>;
+  /**
+   * Whether the seeded entries (every line after the session header) are byte-for-byte the start of what
+   * follows the file's header after the run. Later releases rewrite the whole file after each turn and
+   * may rewrite the header (2026.7.35 sets its `cwd` to the agent's workspace), so this is the check
+   * that the rewrite kept every seeded entry as it was.
+   */
+  seedEntriesIntact: Record<string, boolean>;
   ctxcLog: string[];
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
   mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary };
@@ -219,6 +226,14 @@ async function entryKinds(path: string, seedPath: string): Promise<{ kinds: stri
   return { kinds, links };
 }
 
+/** Whether `seedPath`'s lines after its header are, byte for byte, the lines after `path`'s header. */
+async function entriesKept(seedPath: string, path: string): Promise<boolean> {
+  const [seed, now] = [await readFile(seedPath), await readFile(path)];
+  const body = seed.subarray(seed.indexOf(10) + 1);
+  const from = now.indexOf(10) + 1;
+  return from > 0 && now.subarray(from, from + body.length).equals(body);
+}
+
 async function sha(path: string, bytes: number): Promise<string> {
   const buf = await readFile(path);
   return createHash("sha256").update(buf.subarray(0, bytes)).digest("hex");
@@ -258,7 +273,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     mode, ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
     longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
     starvationSamples: [], livenessSamples: [], logErrorsSample: [], telegramCalls: {}, telegramUnexpected: {}, modelUnexpected: {},
-    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, ctxcLog: [],
+    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, seedEntriesIntact: {}, ctxcLog: [],
   };
   const latencies: number[] = [];
   let loadEndMs = NaN;
@@ -330,6 +345,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.appendedEntries[p.id] = added.kinds;
     result.appendedLinks[p.id] = added.links;
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
+    result.seedEntriesIntact[p.id] = existsSync(f) && (await entriesKept(seeds.get(p.id)!.path, f));
   }
   if (opts.profile) result.mainThreadProfile = await mainThreadProfile(profDir, result.startupMs, loadEndMs);
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
