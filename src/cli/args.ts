@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import type { BuildOptions } from "../options.js";
-import { Errors } from "../errors.js";
+import { Errors } from "../../native-free-workers/protocol/errors.js";
 
 export const USAGE = `Usage: ctxc build FILE [options]
        ctxc bench [--full]
@@ -20,8 +20,10 @@ Options:
   --tokenizer NAME        o200k_base (default) | cl100k_base | estimate (OpenClaw's chars/4)
   --run-kind KIND         default | heartbeat | cron | subagent (which bootstrap files); default: default
   --format FORMAT         json (default) | text | buffer (the binary context buffer)
-  --out FILE              write to FILE instead of stdout
-  --cache DIR             keep a persistent session index in DIR (later runs read only appended bytes)
+  --out FILE              write to FILE instead of stdout (a new FILE is created 0600; SECURITY.md)
+  --cache DIR             keep a persistent session index in DIR (later runs read only appended bytes);
+                          DIR must be private to you (created 0700), else it is not used and reported
+  --cache-required        fail (exit 1, CACHE_DIR_REFUSED) when the --cache DIR is refused
   --threads N             worker threads; default 1
   -h, --help              show this help
   -v, --version           show the version
@@ -37,6 +39,8 @@ export interface BuildCommand {
   out: string | null;
   threads: number;
   cacheDir: string | undefined;
+  /** `--cache-required`: compiler option cacheDirRequired. */
+  cacheRequired: boolean;
 }
 
 export type Command = BuildCommand | { command: "bench"; full: boolean } | { command: "help" } | { command: "version" };
@@ -60,6 +64,7 @@ export function parseCommand(argv: string[]): Command {
       out: { type: "string" },
       threads: { type: "string" },
       cache: { type: "string" },
+      "cache-required": { type: "boolean" },
       full: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
@@ -92,5 +97,6 @@ export function parseCommand(argv: string[]): Command {
     out: values.out ?? null,
     threads: values.threads === undefined ? 1 : integer("--threads", values.threads),
     cacheDir: values.cache,
+    cacheRequired: values["cache-required"] === true,
   };
 }

@@ -5,13 +5,13 @@
  * stack trace; `process.exitCode` lets pending output flush.
  */
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { createCompiler } from "../compiler.js";
-import { CtxcError } from "../errors.js";
+import { CtxcError } from "../../native-free-workers/protocol/errors.js";
 import { parseCommand, USAGE } from "./args.js";
 import { runBenchCommand } from "./bench-command.js";
 import { render } from "./render.js";
 import { progressBar } from "./progress-bar.js";
+import { writeOutputFile } from "./write-out.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -48,12 +48,12 @@ async function main(argv: string[]): Promise<number> {
   let compiler: ReturnType<typeof createCompiler> | undefined;
   try {
     // Inside the try: a bad --threads or --cache is reported like any other option error (exit 2).
-    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir });
+    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir, cacheDirRequired: command.cacheRequired });
     const bar = progressBar();
     const ctx = await compiler.build({ ...command.build, onProgress: bar?.update });
     bar?.done();
     const output = render(ctx, command.format);
-    if (command.out) await writeFile(command.out, output);
+    if (command.out) await writeOutputFile(command.out, output);
     else process.stdout.write(output);
     return 0;
   } catch (err) {

@@ -18,7 +18,7 @@ export type {
 } from "./bootstrap.js";
 export { openSession, openSessionAsync, readSessionMetaAsync, decodeSession, OpenClawSession } from "./session.js";
 export type { OpenSessionOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
-export type { SessionMeta, SessionStatus } from "./session-buffer-layout.js";
+export type { SessionMeta, SessionStatus } from "../../native-free-workers/protocol/session-buffer-layout.js";
 export { createCtxcContextEngine, registerCtxcContextEngine } from "./context-engine.js";
 export type {
   CtxcContextEngine,
@@ -32,3 +32,6 @@ export type {
 export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
 export type { OpenClawPoolOptions } from "./pool.js";
 export { shouldExcludeHeartbeat } from "./heartbeat-config.js";
+// For a cache under OpenClaw's state dir (issue 11): the same private-directory rules as `cacheDir`.
+export { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
+export type { PrivateDirVerdict } from "../../native-free-workers/session/private-dir.js";

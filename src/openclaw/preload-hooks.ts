@@ -65,7 +65,11 @@ function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
   return v instanceof Promise ? v.then(f) : f(v);
 }
 
-/** Source of the generated wrapper module: the real module's exports, with ctxc's replacements shadowing a few. */
+/**
+ * Source of the generated wrapper module: the real module's exports, with ctxc's replacements shadowing a few.
+ * Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path holds — and no
+ * transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
+ */
 export function wrapperSource(kind: "pi" | "transcript" | "bootstrap", realUrl: string, d: PreloadHookData): string {
   const real = JSON.stringify(realUrl);
   const runtime = JSON.stringify(d.runtimeUrl);

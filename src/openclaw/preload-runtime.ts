@@ -18,7 +18,7 @@ import {
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
-import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
+import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -39,7 +39,9 @@ export function preloadLog(kind: "active" | "inactive" | "fallback" | "summary",
   const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
   try {
     const file = process.env.CTXC_OPENCLAW_LOG;
-    if (file) appendFileSync(file, line);
+    // 0600 from creation: fallback lines name transcript paths and errors (SECURITY.md). An existing
+    // file keeps the mode its owner gave it.
+    if (file) appendFileSync(file, line, { mode: 0o600 });
     else process.stderr.write(line);
   } catch {
     // nowhere left to report to

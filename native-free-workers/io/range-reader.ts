@@ -1,0 +1,53 @@
+/**
+ * Reads the byte ranges of the entries that reach the context back from the open transcript.
+ *
+ * Builds walk the context newest-first, so ranges arrive in falling file order; reading a window
+ * that ends at the requested range turns thousands of small preads into a few large sequential ones.
+ * The fd stays open for the whole build, so a transcript replaced by rename is still read whole from
+ * the old inode; a transcript truncated under us shows up as a short read and fails the build.
+ */
+import { readSync } from "node:fs";
+import { Errors } from "../protocol/errors.js";
+import type { ReadFn } from "./line-reader.js";
+import { readAt } from "./read-at.js";
+
+/**
+ * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,
+ * so a fixed large window would read far more than it uses; a cold build without one still ends up
+ * reading in large sequential steps.
+ */
+const FIRST_WINDOW_BYTES = 64 * 1024;
+const MAX_WINDOW_BYTES = 4 * 1024 * 1024;
+
+export class RangeReader {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+  private windowBytes = FIRST_WINDOW_BYTES;
+
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+    /** The read call; default `fs.readSync`. Only tests pass another one (short-read injection). */
+    private readonly readFn: ReadFn = readSync,
+  ) {}
+
+  /** Bytes `[start, end)` of the file. The result may share memory with other results. */
+  read(start: number, end: number): Buffer {
+    const windowEnd = this.windowStart + this.window.length;
+    if (start >= this.windowStart && end <= windowEnd) {
+      return this.window.subarray(start - this.windowStart, end - this.windowStart);
+    }
+    // Walking backwards (budget fitting goes newest first): a window that ends here. Walking forwards: a
+    // window that starts here. Either way the next ranges are likely inside it.
+    const forward = this.window.length > 0 && start >= windowEnd;
+    const from = forward ? start : Math.max(0, Math.min(start, end - this.windowBytes));
+    const to = forward ? Math.max(end, start + this.windowBytes) : end;
+    const buffer = readAt(this.fd, from, to, this.readFn);
+    // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
+    if (from + buffer.length < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    this.window = buffer;
+    this.windowBytes = Math.min(this.windowBytes * 2, MAX_WINDOW_BYTES);
+    this.windowStart = from;
+    return buffer.subarray(start - from, end - from);
+  }
+}
