@@ -67,7 +67,7 @@ expect_failure() { # expect_failure STATUS PATTERN COMMAND… — COMMAND exits 
 finish() {
   echo "install test: $passed passed, $failed failed"
   mkdir -p "$root/.tmp"
-  printf '{"passed":%d,"failed":%d}\n' "$passed" "$failed" >"$root/.tmp/install-test.json"
+  printf '{"numPassedTests":%d,"numFailedTests":%d}\n' "$passed" "$failed" >"$root/.tmp/install-test.json"
   [ "$failed" = 0 ]
   exit $?
 }
