@@ -26,8 +26,12 @@ import { recheckPrivateDir, type DirIdentity } from "./private-dir.js";
 import { SessionState } from "./session-state.js";
 
 const FORMAT = "ctxc-session-index";
-/** 2: hashes instead of head/tail bytes, no header, no transcript path (v1 files are ignored and reported). */
-const VERSION = 2;
+/**
+ * 2: hashes instead of head/tail bytes, no header, no transcript path (v1 files are ignored and reported).
+ * 3: records may be keys-only (RecordFlag.keysOnly: bodies read back from the transcript on demand); a
+ * v2 reader would take their not-yet-read values (settings, firstKeptEntryId, estimates) for absent ones.
+ */
+const VERSION = 3;
 
 /** What happened with the persistent index on this build. */
 export type IndexSource =

@@ -323,7 +323,7 @@ describe("an index holds structure, not the conversation", () => {
     }
   });
 
-  it("an index of the old format (v1, with the bytes) is ignored and reported, then replaced by a 0600 v2 file", async () => {
+  it("an index of the old format (v1, with the bytes) is ignored and reported, then replaced by a 0600 file of the current version", async () => {
     const cacheDir = join(privateDir("old-format"), "cache");
     const path = transcriptFile(SIMPLE);
     await once(path, { cacheDir });
@@ -333,8 +333,8 @@ describe("an index holds structure, not the conversation", () => {
     chmodSync(file, 0o644);
     const after = await once(path, { cacheDir });
     expect(after.meta.build.index).toBe("disk-corrupt");
-    expect(ignored(after)[0]!.message).toMatch(/format version 1, not 2/);
-    expect(JSON.parse(readFileSync(file, "utf8")).version).toBe(2);
+    expect(ignored(after)[0]!.message).toMatch(/format version 1, not 3/);
+    expect(JSON.parse(readFileSync(file, "utf8")).version).toBe(3);
     expect((await import("node:fs")).statSync(file).mode & 0o777).toBe(0o600);
   });
 
