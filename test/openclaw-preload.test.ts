@@ -207,7 +207,7 @@ describe("preload: release guard", () => {
     const plan = register.planPreload(OPENCLAW_REFERENCE_DIR);
     if (typeof plan === "string") throw new Error(plan);
     expect(plan.version).toBe("2026.5.12");
-    expect(plan.served).toEqual(["session open (pi 0.74.0–0.75.1 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context"]);
+    expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context"]);
     expect(plan.stock).toEqual([]);
     expect(plan.pi?.parentUrl).toMatch(/\/dist\/selection-[\w-]{8}\.js$/);
     // Three chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one.

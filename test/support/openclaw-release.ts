@@ -22,6 +22,8 @@ export interface Intercepted {
   ctxc: Fn;
   openclaw: Fn;
   helpers: Record<string, unknown>;
+  /** The preload runtime instance the chunk calls (prepareSession, counters). */
+  runtime: typeof import("../../src/openclaw/preload-runtime.js");
   /** The chunk's exports (its export aliases), e.g. to reach other functions of the same module instance. */
   module: Record<string, unknown>;
 }
@@ -49,7 +51,7 @@ export async function importIntercepted(root: string, name: string): Promise<Int
   written.push(file);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const helpers = Object.fromEntries(Object.entries(mod).filter(([k]) => k.startsWith("__helper_")).map(([k, v]) => [k.slice("__helper_".length), v]));
-  return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod };
+  return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod, runtime: mod.__ctxcRuntime as Intercepted["runtime"] };
 }
 
 /** Removes the rewritten chunks written next to the real ones. */

@@ -10,8 +10,12 @@ import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type 
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
 import { KNOWN_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
 
-/** pi's SessionManager class text (constructor to `static create`) the 2026.5.12 wrapper was checked against. */
-export const KNOWN_PI_SESSION_MANAGER: Readonly<Record<string, string>> = { a8860d75a694: "pi 0.74.0–0.75.1" };
+/**
+ * Shapes of pi's SessionManager class text (class start to `static create`) the 2026.5.12 wrapper
+ * (preload-runtime.ts `sessionManagerFromCtxc`, which sets the fields pi's `setSessionFile` sets) was
+ * checked against: pi 0.74.0 and 0.75.1 have the same; 0.75.4+ normalise paths in the constructor.
+ */
+export const KNOWN_PI_SESSION_MANAGER: ReadonlySet<string> = new Set(["a8860d75a694"]);
 
 /** What the preload installs for one OpenClaw release (passed to the hooks, also through `module.register`'s data). */
 export interface ReleasePlan {
@@ -60,7 +64,8 @@ function piSessionManagerShape(importer: string): string {
     const at = source.indexOf("export class SessionManager {");
     const end = source.indexOf("\n    static create(", at);
     if (at === -1 || end === -1) return "no SessionManager class";
-    return shapeOf(source.slice(at, end));
+    const version = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version?: string }).version;
+    return `${shapeOf(source.slice(at, end))} ${version}`;
   } catch (err) {
     return `pi not found (${(err as Error).message.split("\n")[0]})`;
   }
@@ -127,12 +132,12 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   }
   let pi: ReleasePlan["pi"];
   if (found.piSessionManagerImporter && prewarm) {
-    const shape = piSessionManagerShape(found.piSessionManagerImporter);
-    if (KNOWN_PI_SESSION_MANAGER[shape]) {
+    const [shape, version] = piSessionManagerShape(found.piSessionManagerImporter).split(" ");
+    if (KNOWN_PI_SESSION_MANAGER.has(shape!)) {
       pi = { parentUrl: pathToFileURL(found.piSessionManagerImporter).href };
-      served.unshift(`session open (${KNOWN_PI_SESSION_MANAGER[shape]} SessionManager.open)`);
+      served.unshift(`session open (pi ${version} SessionManager.open)`);
     } else {
-      stock.push(`session open (pi SessionManager ${shape} unchecked)`);
+      stock.push(`session open (pi ${version ?? ""} SessionManager shape ${shape} unchecked)`);
     }
   } else if (!served.some((s) => s.startsWith("session open"))) {
     stock.push("session open (no checked loadEntriesFromFile, loadEntriesFromFileWithSnapshot or pi import)");

@@ -51,7 +51,8 @@ export function cannotRewrite(source: string, interceptions: readonly ChunkInter
 /**
  * The chunk at `chunkUrl` (file: URL) with `interceptions` applied (see the file comment). `exportScans`
  * also exports each delegate as `__ctxc_NAME`, each original as `__openclaw_NAME` and each helper as
- * `__helper_NAME` (the differential tests call both functions and inspect OpenClaw's caches).
+ * `__helper_NAME`, and the runtime module instance the chunk uses as `__ctxcRuntime` (the differential
+ * tests call both functions, prepare ctxc's reads and inspect OpenClaw's caches).
  */
 export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: string, interceptions: readonly ChunkInterception[], exportScans = false): string {
   const file = fileURLToPath(chunkUrl);
@@ -78,7 +79,7 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
     ? `\nexport { ${[
         ...interceptions.map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
         ...helpers.map((h) => `${h} as __helper_${h}`),
-      ].join(", ")} };\n`
+      ].join(", ")} };\nexport * as __ctxcRuntime from ${JSON.stringify(runtimeUrl)};\n`
     : "";
   return head + out + tail;
 }
