@@ -178,6 +178,36 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
   });
 });
 
+describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files through the delegate vs the release's own`, () => {
+  const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
+  it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: same files, context and warnings, with OpenClaw's hook step", async (ctx) => {
+    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
+    const context = await importIntercepted(root!, "buildBootstrapContextForFiles");
+    if (typeof files === "string") return ctx.skip(files);
+    if (typeof context === "string") return ctx.skip(context);
+    const ws = join(dir, "ws");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(ws, { recursive: true });
+    for (const name of NAMES) writeFileSync(join(ws, name), `# ${name}\n\n${"body ".repeat(name.length * 300)}\n`);
+    const served = files.runtime.counters.bootstrapServed;
+    let runs = 0;
+    for (const runKind of [undefined, "default", "heartbeat", "cron"])
+      for (const contextMode of [undefined, "full", "lightweight"])
+        for (const sessionKey of [undefined, "agent:main:main", "agent:main:cron:nightly", "agent:main:subagent:abc"])
+          for (const config of [undefined, { agents: { defaults: { bootstrapMaxChars: 900, bootstrapTotalMaxChars: 3000, heartbeat: { every: "0" } } } }]) {
+            const warnings: [string[], string[]] = [[], []];
+            const params = (k: 0 | 1) => ({ workspaceDir: ws, runKind, contextMode, sessionKey, config, warn: (m: string) => warnings[k].push(m) });
+            const ours = await files.ctxc(params(0));
+            const theirs = await files.openclaw(params(1));
+            expect(ours).toEqual(theirs);
+            expect(context.ctxc(ours, params(0))).toEqual(context.openclaw(theirs, params(1)));
+            expect(warnings[0]).toEqual(warnings[1]);
+            runs++;
+          }
+    expect(files.runtime.counters.bootstrapServed).toBe(served + runs);
+  });
+});
+
 describe.skipIf(!!root)("OpenClaw release matrix", () => {
   it.skip("CTXC_OPENCLAW_ROOT is unset: these run per release under the matrix runner (scripts/install-releases.sh)", () => {});
 });
