@@ -14,8 +14,9 @@
  * reported as INTERNAL.
  */
 import { move } from "piscina";
-import type { CompileTask } from "../src/compile-task.js";
-import { CtxcError, Errors, type WireError } from "../src/errors.js";
+import type { CompileTask } from "./protocol/compile-task.js";
+import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
+import { CACHE_DEFAULTS } from "./protocol/defaults.js";
 import { compileSteps } from "./compile.js";
 import { SessionCache } from "./session/session-cache.js";
 
@@ -27,7 +28,7 @@ export type WorkerRequest =
 
 export type WorkerReply = ArrayBuffer | WireError | { paused: true } | { lost: true } | { ok: true };
 
-const sessions = new SessionCache(256 * 1024 * 1024);
+const sessions = new SessionCache(CACHE_DEFAULTS.maxCacheBytes);
 const jobs = new Map<number, AsyncGenerator<void, ArrayBuffer>>();
 
 /**

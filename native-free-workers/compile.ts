@@ -7,9 +7,9 @@
  * the budget while counting tokens newest-first (reusing cached counts), encode the one buffer.
  */
 import { closeSync, constants, fstatSync, openSync, type Stats } from "node:fs";
-import { HeaderFlag, type ContextMeta } from "../src/buffer-layout.js";
-import type { CompileTask } from "../src/compile-task.js";
-import { CtxcError, Errors } from "../src/errors.js";
+import { HeaderFlag, type ContextMeta } from "./protocol/buffer-layout.js";
+import type { CompileTask } from "./protocol/compile-task.js";
+import { CtxcError, Errors } from "./protocol/errors.js";
 import { encodeContext } from "./assemble/encode-context.js";
 import { fitBudget } from "./assemble/fit-budget.js";
 import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
@@ -19,7 +19,7 @@ import { ChangeGuard } from "./session/change-guard.js";
 import type { SessionCache } from "./session/session-cache.js";
 import { loadState, saveState, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
-import { storeProgress } from "../src/progress.js";
+import { storeProgress } from "./protocol/progress.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter } from "./tokenize/token-counter.js";
 import { resolveActiveBranch } from "./transcript/active-branch.js";

@@ -12,7 +12,7 @@
  * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
  */
 import { move } from "piscina";
-import { CtxcError, Errors, type WireError } from "../src/errors.js";
+import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import {
   resolveBootstrapFilesDetailed,
   type BootstrapDiagnostic,
@@ -21,7 +21,7 @@ import {
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
 import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
-import type { SessionMeta } from "../src/openclaw/session-buffer-layout.js";
+import type { SessionMeta } from "./protocol/session-buffer-layout.js";
 
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions }

@@ -7,14 +7,16 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
-import { Header } from "./buffer-layout.js";
-import type { CompileTask } from "./compile-task.js";
+import { Header } from "../native-free-workers/protocol/buffer-layout.js";
+import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
 import { decodeContext, type CompiledContext } from "./decode-context.js";
-import { CtxcError, Errors } from "./errors.js";
+import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
 import { assertWorkerBuilt } from "./worker-file.js";
-import { createProgressCells, loadProgress } from "./progress.js";
+import { CACHE_DEFAULTS } from "../native-free-workers/protocol/defaults.js";
+import { positiveInteger } from "../native-free-workers/protocol/validate.js";
+import { createProgressCells, loadProgress } from "../native-free-workers/protocol/progress.js";
 
 /** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
@@ -100,12 +102,6 @@ function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-function positiveOption(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw Errors.invalidOption(name, `expected a positive integer, got ${value}`);
-  return value;
-}
-
 /** One build in flight, possibly awaited by several callers (single flight). */
 interface Flight {
   job: Job;
@@ -116,10 +112,10 @@ interface Flight {
 
 export function createCompiler(options: CompilerOptions = {}): Compiler {
   assertWorkerBuilt();
-  const threads = positiveOption("threads", options.threads, defaultThreads());
-  const maxQueue = positiveOption("maxQueue", options.maxQueue, 1_000);
-  const sliceMs = positiveOption("sliceMs", options.sliceMs, 50);
-  const maxCacheBytes = positiveOption("maxCacheBytes", options.maxCacheBytes, 256 * 1024 * 1024);
+  const threads = positiveInteger("threads", options.threads, defaultThreads());
+  const maxQueue = positiveInteger("maxQueue", options.maxQueue, 1_000);
+  const sliceMs = positiveInteger("sliceMs", options.sliceMs, 50);
+  const maxCacheBytes = positiveInteger("maxCacheBytes", options.maxCacheBytes, CACHE_DEFAULTS.maxCacheBytes);
   const cacheDir = options.cacheDir === undefined ? null : resolve(options.cacheDir);
   const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
   // Decoding and parsing a line needs several times its size in heap; with a heap limit, a line that
@@ -228,7 +224,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     const task = normalizeBuildOptions(options, defaultTokenizer);
     task.maxLineBytes = Math.min(task.maxLineBytes, maxLineBytesForHeap);
     task.cacheDir = cacheDir;
-    if (options.timeoutMs !== undefined) positiveOption("timeoutMs", options.timeoutMs, 0);
+    if (options.timeoutMs !== undefined) positiveInteger("timeoutMs", options.timeoutMs, 0);
     if (options.signal?.aborted) throw Errors.aborted(options.signal.reason);
     let progressTimer: NodeJS.Timeout | undefined;
     if (options.onProgress) {

@@ -20,8 +20,8 @@ import {
   SYNTHETIC_KEYS,
   Section,
   roleName,
-} from "./buffer-layout.js";
-import { Errors } from "./errors.js";
+} from "../native-free-workers/protocol/buffer-layout.js";
+import { Errors } from "../native-free-workers/protocol/errors.js";
 
 /** A message of the context: pi's AgentMessage (user, assistant, toolResult, custom, summaries, …). */
 export interface AgentMessage {

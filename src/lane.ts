@@ -9,8 +9,8 @@
  */
 import { Piscina } from "piscina";
 import type { ResourceLimits } from "node:worker_threads";
-import type { CompileTask } from "./compile-task.js";
-import { CtxcError, Errors, isWireError } from "./errors.js";
+import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
+import { CtxcError, Errors, isWireError } from "../native-free-workers/protocol/errors.js";
 import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 import { WORKER_FILE } from "./worker-file.js";
 

@@ -2,18 +2,16 @@
  * Public options and their defaults, validated in one place for the API and the CLI alike.
  */
 import { resolve } from "node:path";
-import type { CompileTask } from "./compile-task.js";
-import { Errors } from "./errors.js";
-import type { BuildProgress } from "./progress.js";
-import type { TokenizerName } from "../native-free-workers/tokenize/token-counter.js";
+import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
+import { DEFAULTS } from "../native-free-workers/protocol/defaults.js";
+import { Errors } from "../native-free-workers/protocol/errors.js";
+import type { BuildProgress } from "../native-free-workers/protocol/progress.js";
+import { isRunKind, RUN_KINDS, type RunKind } from "../native-free-workers/protocol/run-kinds.js";
+import { TOKENIZERS, validateTokenizer, type TokenizerName } from "../native-free-workers/protocol/tokenizers.js";
+import { positiveInteger } from "../native-free-workers/protocol/validate.js";
 
-export type { TokenizerName };
-
-/** Which OpenClaw run the bootstrap files are for (it decides which workspace files are read). */
-export type RunKind = CompileTask["bootstrap"]["runKind"];
-
-export const TOKENIZERS: readonly TokenizerName[] = ["o200k_base", "cl100k_base", "estimate"];
-export const RUN_KINDS: readonly RunKind[] = ["default", "heartbeat", "cron", "subagent"];
+export type { RunKind, TokenizerName };
+export { DEFAULTS, RUN_KINDS, TOKENIZERS, validateTokenizer };
 
 /** Options of one build. */
 export interface BuildOptions {
@@ -57,34 +55,9 @@ export interface BuildOptions {
   onProgress?: (progress: BuildProgress) => void;
 }
 
-export const DEFAULTS = {
-  tokenizer: "o200k_base" as TokenizerName,
-  bootstrapMaxChars: 12_000,
-  bootstrapTotalMaxChars: 60_000,
-  bootstrapMinCharsLeft: 64,
-  maxLineBytes: 256 * 1024 * 1024,
-  chunkBytes: 64 * 1024,
-  maxDiagnostics: 1_000,
-} as const;
-
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw Errors.invalidOption(name, `expected a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 function lineTooLongOption(value: unknown): "skip" | "fail" {
   if (value === undefined || value === "skip" || value === "fail") return value ?? "skip";
   throw Errors.invalidOption("lineTooLong", `expected "skip" or "fail", got ${JSON.stringify(value)}`);
-}
-
-export function validateTokenizer(value: unknown): TokenizerName {
-  if (!TOKENIZERS.includes(value as TokenizerName)) {
-    throw Errors.invalidOption("tokenizer", `expected one of ${TOKENIZERS.join(", ")}, got ${JSON.stringify(value)}`);
-  }
-  return value as TokenizerName;
 }
 
 /** Validates build options and turns them into the plain task a worker runs. */
@@ -101,7 +74,7 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
     throw Errors.invalidOption("budget", `expected a non-negative integer or null, got ${JSON.stringify(budget)}`);
   }
   const runKind = options.runKind ?? "default";
-  if (!RUN_KINDS.includes(runKind)) {
+  if (!isRunKind(runKind)) {
     throw Errors.invalidOption("runKind", `expected one of ${RUN_KINDS.join(", ")}, got ${JSON.stringify(runKind)}`);
   }
   return {

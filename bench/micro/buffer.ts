@@ -6,7 +6,7 @@
  */
 import { encodeContext } from "../../native-free-workers/assemble/encode-context.js";
 import type { MaterializedMessage } from "../../native-free-workers/assemble/materialize.js";
-import { roleCode } from "../../src/buffer-layout.js";
+import { roleCode } from "../../native-free-workers/protocol/buffer-layout.js";
 import { decodeContext, type CompiledContext } from "../../src/index.js";
 import { runTasks, type MicroResult } from "../lib/tinybench-util.js";
 

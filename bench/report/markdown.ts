@@ -190,7 +190,7 @@ export function renderMarkdown(r: BenchResults, charts: { loopDelay: string | nu
     out.push("### Pool start-up", "", microTable("what", mi.pool), "");
   }
   out.push("## Notes", "");
-  out.push("- Timed assertions live here, not in unit tests; `test/bench-smoke.test.ts` only checks that the scenario machinery runs and the result has the expected shape.");
+  out.push("- Timed assertions live here, not in unit tests; `test/unit/bench-smoke.test.ts` only checks that the scenario machinery runs and the result has the expected shape.");
   out.push("- `monitorEventLoopDelay` is disabled between measured rounds and re-enabled for the next; its first sample after re-enabling can include that pause, so its max can exceed the interval timer's. The interval timer is the primary measure.");
   out.push("- Generated transcripts are cached in `.tmp/bench-data/` (git-ignored).");
   out.push("- The dispatch body carries the agent, update id, message count and token total, not the messages: the benchmark isolates context building; serializing a provider request costs both modes alike.");

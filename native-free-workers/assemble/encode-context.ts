@@ -1,5 +1,5 @@
 /**
- * Writes the one context buffer (layout: src/buffer-layout.ts, docs/buffer-format.md).
+ * Writes the one context buffer (layout: native-free-workers/protocol/buffer-layout.ts, docs/buffer-format.md).
  * The buffer is allocated once at its final size and handed to the main thread by transfer, so the
  * context crosses threads as one memcpy-free move instead of a structured clone of an object graph.
  */
@@ -14,7 +14,7 @@ import {
   MAGIC,
   SECTION_COUNT,
   Section,
-} from "../../src/buffer-layout.js";
+} from "../protocol/buffer-layout.js";
 import type { MaterializedMessage } from "./materialize.js";
 
 export interface EncodeInput {

@@ -10,7 +10,7 @@
  * fit: a cold build with a budget tokenizes what ends up in the context, not the whole transcript.
  * Dropped messages are reported with the cheap estimate the index made while parsing.
  */
-import { MessageKind, RoleCode } from "../../src/buffer-layout.js";
+import { MessageKind, RoleCode } from "../protocol/buffer-layout.js";
 import type { ContextItem } from "../transcript/active-branch.js";
 
 export interface FitResult {

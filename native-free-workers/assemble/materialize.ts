@@ -4,7 +4,7 @@
  * built the way pi's createCompactionSummaryMessage / createBranchSummaryMessage / createCustomMessage
  * build them (timestamps through `new Date(iso).getTime()`).
  */
-import { MessageFlag, MessageKind, roleCode } from "../../src/buffer-layout.js";
+import { MessageFlag, MessageKind, roleCode } from "../protocol/buffer-layout.js";
 import type { ContextItem } from "../transcript/active-branch.js";
 import { RecordFlag } from "../transcript/entry-record.js";
 import type { RangeReader } from "./range-reader.js";

@@ -7,7 +7,7 @@
  * the old inode; a transcript truncated under us shows up as a short read and fails the build.
  */
 import { readSync } from "node:fs";
-import { Errors } from "../../src/errors.js";
+import { Errors } from "../protocol/errors.js";
 import type { ReadFn } from "../transcript/line-reader.js";
 import { readAt } from "../transcript/read-at.js";
 

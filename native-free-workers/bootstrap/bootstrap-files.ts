@@ -5,7 +5,7 @@
  * `resolveBootstrapFilesForRun` → `buildBootstrapContextForFiles` → system-prompt
  * "Project Context" rendering. Pure JS (node:fs / node:path / node:os only), safe to
  * run inside worker threads. Verified against the real functions by
- * `test/bootstrap-files.test.ts`.
+ * `test/differential/bootstrap-files.test.ts`.
  *
  * Pipeline:
  *   resolveBootstrapFiles(opts)   → BootstrapFile[]   (what is on disk, filtered for the run)
@@ -16,6 +16,8 @@ import { constants as fsConstants } from "node:fs";
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULTS } from "../protocol/defaults.js";
+import type { RunKind } from "../protocol/run-kinds.js";
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -50,9 +52,9 @@ export const MAX_BOOTSTRAP_FILE_BYTES = 2 * 1024 * 1024;
 
 /** Default caps, identical to OpenClaw's defaults. */
 export const DEFAULT_BOOTSTRAP_CAPS: Readonly<BootstrapCaps> = Object.freeze({
-  maxCharsPerFile: 12_000,
-  maxCharsTotal: 60_000,
-  minCharsLeft: 64,
+  maxCharsPerFile: DEFAULTS.bootstrapMaxChars,
+  maxCharsTotal: DEFAULTS.bootstrapTotalMaxChars,
+  minCharsLeft: DEFAULTS.bootstrapMinCharsLeft,
 });
 
 /** The heartbeat prompt block OpenClaw strips from context-file content when rendering. */
@@ -100,7 +102,7 @@ export interface BootstrapCaps {
  *   (OpenClaw's `heartbeat.lightContext: true`), in which case only HEARTBEAT.md is kept.
  * - With `contextMode: "lightweight"` every run kind other than `"heartbeat"` gets no files at all.
  */
-export type RunKind = "default" | "heartbeat" | "cron" | "subagent";
+export type { RunKind };
 
 /** OpenClaw's bootstrap context mode (`BootstrapContextMode`). `"full"` (default) injects every file. */
 export type ContextMode = "full" | "lightweight";

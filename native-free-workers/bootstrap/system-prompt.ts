@@ -3,7 +3,7 @@
  * files with OpenClaw 2026.5's rules (bootstrap-files.ts), plus what the build reports about them.
  * Unchanged files are not read again: the worker keeps their content keyed by identity.
  */
-import type { CompileTask } from "../../src/compile-task.js";
+import type { CompileTask } from "../protocol/compile-task.js";
 import type { TokenCounter } from "../tokenize/token-counter.js";
 import type { DiagnosticLog } from "../transcript/diagnostics.js";
 import {

@@ -4,7 +4,7 @@
  * JSON.parse of the whole file on the gateway's main thread before every run — when it would do nothing,
  * and let it run (and write) whenever it would.
  *
- * The rules, learned from OpenClaw's code (test/openclaw-repair-check.test.ts compares this with the real
+ * The rules, learned from OpenClaw's code (test/openclaw/repair-check.test.ts compares this with the real
  * function on copies of generated and damaged transcripts). The pass rewrites the file when any of:
  * - a non-blank line (the last one too, with or without its newline) is not valid JSON;
  * - a `message` entry has no object `message`, or its `role` is not a non-empty string;

@@ -1,5 +1,5 @@
 /**
- * Encodes a session transcript into the session buffer (src/openclaw/session-buffer-layout.ts) with
+ * Encodes a session transcript into the session buffer (native-free-workers/protocol/session-buffer-layout.ts) with
  * pi's `SessionManager.open` semantics, without ever writing the file.
  *
  * Why not TranscriptIndex: that index follows `parseSessionEntries` + `buildSessionContext(entries)`
@@ -12,7 +12,8 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { resolve } from "node:path";
-import { Errors } from "../../src/errors.js";
+import { CACHE_DEFAULTS, DEFAULTS } from "../protocol/defaults.js";
+import { Errors } from "../protocol/errors.js";
 import {
   EntryTypeCode,
   IdKind,
@@ -28,7 +29,7 @@ import {
   entryTypeCode,
   type SessionMeta,
   type SessionStatus,
-} from "../../src/openclaw/session-buffer-layout.js";
+} from "../protocol/session-buffer-layout.js";
 import { AppendCheck, CHECK_BYTES } from "../session/append-check.js";
 import { LineReader } from "../transcript/line-reader.js";
 import { readAt } from "../transcript/read-at.js";
@@ -93,7 +94,7 @@ export interface SessionReadState {
 /** Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes. */
 export class SessionReadCache {
   private readonly states = new Map<string, SessionReadState>();
-  constructor(public maxBytes = 256 * 1024 * 1024) {}
+  constructor(public maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes) {}
   take(path: string): SessionReadState | undefined {
     const s = this.states.get(path);
     this.states.delete(path); // the read owns it until put back (a failed read must not leave half a state)
@@ -156,7 +157,7 @@ export function readSessionMeta(path: string, options: SessionBufferOptions = {}
 
 function readSession(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined): SessionRead {
   const absolute = resolve(path);
-  const maxLineBytes = options.maxLineBytes ?? 256 * 1024 * 1024;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
   let fd: number;
   try {
     fd = openSync(absolute, "r");
@@ -235,7 +236,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
       fd,
       s.end,
       s.nextLineNo,
-      { chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes, until: st.size },
+      { chunkBytes: options.chunkBytes ?? DEFAULTS.chunkBytes, maxLineBytes, until: st.size },
       {
         onLine: (bytes, offset, lineNo) => {
           observe(bytes, offset, bytes.length);

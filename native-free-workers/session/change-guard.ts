@@ -12,7 +12,7 @@
  * that keeps both the size and those bytes is not detected, the same limit warm builds have.
  */
 import { fstatSync, type Stats } from "node:fs";
-import { Errors } from "../../src/errors.js";
+import { Errors } from "../protocol/errors.js";
 import type { SessionState } from "./session-state.js";
 
 export class ChangeGuard {

@@ -33,8 +33,10 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Tiktoken } from "tiktoken";
+import { Errors } from "../protocol/errors.js";
+import { validateTokenizer, type ExactTokenizerName, type TokenizerName } from "../protocol/tokenizers.js";
 
-export type TokenizerName = "o200k_base" | "cl100k_base" | "estimate";
+export type { TokenizerName };
 
 export interface TokenCounter {
   readonly name: TokenizerName;
@@ -47,7 +49,16 @@ export type TokenizerBackend = "auto" | "tiktoken" | "gpt-tokenizer";
 /** What a counter actually runs. */
 export type ResolvedBackend = "tiktoken" | "gpt-tokenizer" | "hybrid" | "estimate";
 
-type ExactEncoding = Exclude<TokenizerName, "estimate">;
+type ExactEncoding = ExactTokenizerName;
+
+/**
+ * gpt-tokenizer's module per exact encoding. Keyed by the registry's names (protocol/tokenizers.ts), so a
+ * name added there does not compile until it has a backend here.
+ */
+const GPT_MODULES: Readonly<Record<ExactEncoding, string>> = {
+  o200k_base: "gpt-tokenizer/encoding/o200k_base",
+  cl100k_base: "gpt-tokenizer/encoding/cl100k_base",
+};
 
 /** Minimal surface of a gpt-tokenizer encoding module that we use. */
 interface GptEncodingModule {
@@ -98,9 +109,8 @@ function tiktokenEncoder(name: ExactEncoding): Tiktoken {
 function gptEncoder(name: ExactEncoding): GptEncodingModule {
   let enc = gptCache.get(name);
   if (!enc) {
-    enc = (name === "o200k_base"
-      ? localRequire("gpt-tokenizer/encoding/o200k_base")
-      : localRequire("gpt-tokenizer/encoding/cl100k_base")) as GptEncodingModule;
+    if (!Object.hasOwn(GPT_MODULES, name)) throw Errors.invalidOption("tokenizer", `no exact encoder for ${JSON.stringify(name)}`);
+    enc = localRequire(GPT_MODULES[name]) as GptEncodingModule;
     gptCache.set(name, enc);
   }
   return enc;
@@ -182,9 +192,7 @@ const counterCache = new Map<string, TokenCounter>();
  * The backend is ignored for "estimate".
  */
 export function createTokenCounter(name: TokenizerName, backend: TokenizerBackend = "auto"): TokenCounter {
-  if (name !== "o200k_base" && name !== "cl100k_base" && name !== "estimate") {
-    throw new TypeError(`unknown tokenizer: ${String(name)}`);
-  }
+  validateTokenizer(name); // an unknown name is INVALID_OPTION, never a silent fallback
   const resolved = resolveBackend(name, backend);
   const key = `${name}:${resolved}`;
   const cached = counterCache.get(key);

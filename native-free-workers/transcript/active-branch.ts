@@ -9,7 +9,7 @@
  * switch, a new compaction, a duplicate id that may re-point an old parentId, a cycle or dangling
  * parent in the new part) falls back to the full walk.
  */
-import { MessageKind, type Diagnostic, type MessageKindCode } from "../../src/buffer-layout.js";
+import { MessageKind, type Diagnostic, type MessageKindCode } from "../protocol/buffer-layout.js";
 import type { DiagnosticLog } from "./diagnostics.js";
 import { Emits, type EntryRecord } from "./entry-record.js";
 import type { TranscriptIndex } from "./transcript-index.js";

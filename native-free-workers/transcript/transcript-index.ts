@@ -7,7 +7,7 @@
  * later duplicate id wins). What pi does badly with damaged files (crash on `null` lines, loop on
  * cycles) becomes a diagnostic here.
  */
-import { roleCode, RoleCode } from "../../src/buffer-layout.js";
+import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
 import type { DiagnosticLog } from "./diagnostics.js";
 import { Emits, EntryRecord, RecordFlag } from "./entry-record.js";

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import type { BuildOptions } from "../options.js";
-import { Errors } from "../errors.js";
+import { Errors } from "../../native-free-workers/protocol/errors.js";
 
 export const USAGE = `Usage: ctxc build FILE [options]
        ctxc bench [--full]

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Errors } from "../errors.js";
+import { Errors } from "../../native-free-workers/protocol/errors.js";
 
 /** dist/src/cli/bench-command.js → dist/bench/run.js */
 const RUNNER = fileURLToPath(new URL("../../bench/run.js", import.meta.url));

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createCompiler } from "../compiler.js";
-import { CtxcError } from "../errors.js";
+import { CtxcError } from "../../native-free-workers/protocol/errors.js";
 import { parseCommand, USAGE } from "./args.js";
 import { runBenchCommand } from "./bench-command.js";
 import { render } from "./render.js";

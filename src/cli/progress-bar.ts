@@ -2,7 +2,7 @@
  * A one-line progress bar on stderr, only when stderr is a terminal (never in pipes, logs or CI), and
  * only once a build has run long enough to be worth one (small files finish before it would show).
  */
-import type { BuildProgress } from "../progress.js";
+import type { BuildProgress } from "../../native-free-workers/protocol/progress.js";
 
 const WIDTH = 30;
 const SHOW_AFTER_MS = 300;

@@ -19,7 +19,7 @@ import {
   type ProjectContextSections,
 } from "../../native-free-workers/bootstrap/bootstrap-files.js";
 import type { BootstrapReply } from "../../native-free-workers/openclaw-worker.js";
-import { Errors } from "../errors.js";
+import { Errors } from "../../native-free-workers/protocol/errors.js";
 import { shouldExcludeHeartbeat, type HeartbeatConfig } from "./heartbeat-config.js";
 import { runInOpenClawPool } from "./pool.js";
 

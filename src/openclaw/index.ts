@@ -18,7 +18,7 @@ export type {
 } from "./bootstrap.js";
 export { openSession, openSessionAsync, readSessionMetaAsync, decodeSession, OpenClawSession } from "./session.js";
 export type { OpenSessionOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
-export type { SessionMeta, SessionStatus } from "./session-buffer-layout.js";
+export type { SessionMeta, SessionStatus } from "../../native-free-workers/protocol/session-buffer-layout.js";
 export { createCtxcContextEngine, registerCtxcContextEngine } from "./context-engine.js";
 export type {
   CtxcContextEngine,

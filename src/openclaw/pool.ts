@@ -10,7 +10,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Piscina } from "piscina";
-import { Errors, isWireError } from "../errors.js";
+import { Errors, isWireError } from "../../native-free-workers/protocol/errors.js";
+import { positiveInteger } from "../../native-free-workers/protocol/validate.js";
 import { WORKER_FILE } from "../worker-file.js";
 import type { OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
 
@@ -30,11 +31,7 @@ let pool: Piscina | undefined;
 
 /** Sets the pool's options; takes effect for the next pool (closes the current one if any). */
 export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<void> {
-  for (const [name, value] of Object.entries(next)) {
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) <= 0)) {
-      throw Errors.invalidOption(name, `expected a positive integer, got ${String(value)}`);
-    }
-  }
+  for (const [name, value] of Object.entries(next)) positiveInteger(name, value, 0);
   options = { ...options, ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) };
   await closeOpenClawPool();
 }

@@ -19,7 +19,7 @@ import {
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
-import { SessionFlag, SessionHeader } from "./session-buffer-layout.js";
+import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { Errors } from "../errors.js";
+import { Errors } from "../../native-free-workers/protocol/errors.js";
 import { encodeSessionBuffer, syntheticV1Id, type SessionBufferOptions } from "../../native-free-workers/openclaw/session-buffer.js";
 import { runInOpenClawPool } from "./pool.js";
 import {
@@ -24,7 +24,7 @@ import {
   SessionSection,
   type SessionMeta,
   type SessionStatus,
-} from "./session-buffer-layout.js";
+} from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** A transcript entry as pi's `SessionManager` returns it (`type`, `id`, `parentId`, `timestamp`, …). */
 export type SessionEntry = Record<string, unknown> & { type: string; id: string; parentId: string | null; timestamp: string };

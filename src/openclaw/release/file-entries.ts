@@ -12,7 +12,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import type { OpenClawSession } from "../session.js";
-import { EntryTypeCode, SESSION_RECORD_BYTES, SessionFlag, SessionHeader, SessionRecord, SessionSection } from "../session-buffer-layout.js";
+import { EntryTypeCode, SESSION_RECORD_BYTES, SessionFlag, SessionHeader, SessionRecord, SessionSection } from "../../../native-free-workers/protocol/session-buffer-layout.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 

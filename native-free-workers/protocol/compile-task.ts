@@ -1,0 +1,34 @@
+/**
+ * The plain-data job the main thread sends to a worker: what to compile and how. Built from the public
+ * {@link BuildOptions} by `normalizeBuildOptions`; kept free of functions so it crosses threads as is.
+ */
+import type { RunKind } from "./run-kinds.js";
+import type { TokenizerName } from "./tokenizers.js";
+
+export interface CompileTask {
+  /** Absolute path of the transcript. */
+  transcript: string;
+  /** Absolute path of the workspace whose bootstrap files form the system prompt, or null for none. */
+  workspaceDir: string | null;
+  /** Token budget for system prompt + messages, or null for no limit. */
+  budget: number | null;
+  tokenizer: TokenizerName;
+  bootstrap: {
+    maxCharsPerFile: number;
+    maxCharsTotal: number;
+    minCharsLeft: number;
+    runKind: RunKind;
+  };
+  /** Directory of the persistent session index (compiler option `cacheDir`), or null. */
+  cacheDir: string | null;
+  maxLineBytes: number;
+  /** What a line above `maxLineBytes` does: skipped with a diagnostic, or fails the build. */
+  lineTooLong: "skip" | "fail";
+  /**
+   * Optional progress cells the worker updates as it goes (Int32: phase, done, total; see
+   * protocol/progress.ts). Shared memory, so reporting costs the worker a few stores, no messages.
+   */
+  progress?: SharedArrayBuffer;
+  chunkBytes: number;
+  maxDiagnostics: number;
+}

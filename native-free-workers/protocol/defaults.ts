@@ -1,0 +1,31 @@
+/**
+ * Defaults and limits shared by the main thread and the workers, defined once. The public
+ * {@link DEFAULTS} object is re-exported by `ctxc`; the rest are internal bounds both sides must agree on.
+ */
+import type { TokenizerName } from "./tokenizers.js";
+
+const MiB = 1024 * 1024;
+
+/** Defaults of the build options (the values a build uses when an option is omitted). */
+export const DEFAULTS = {
+  tokenizer: "o200k_base" as TokenizerName,
+  /** OpenClaw's bootstrapMaxChars. */
+  bootstrapMaxChars: 12_000,
+  /** OpenClaw's bootstrapTotalMaxChars. */
+  bootstrapTotalMaxChars: 60_000,
+  /** OpenClaw's minimum room left for one more (truncated) bootstrap file. */
+  bootstrapMinCharsLeft: 64,
+  /** Lines above this are skipped (LINE_TOO_LONG) without being buffered. */
+  maxLineBytes: 256 * MiB,
+  /** Bytes per read() of the transcript. */
+  chunkBytes: 64 * 1024,
+  maxDiagnostics: 1_000,
+} as const;
+
+/** Per-worker bounds on kept session state (the compiler's `maxCacheBytes`, the OpenClaw session reads). */
+export const CACHE_DEFAULTS = {
+  /** Session state a compile worker keeps (compiler option `maxCacheBytes`). */
+  maxCacheBytes: 256 * MiB,
+  /** Entry bytes an OpenClaw worker keeps of earlier session reads. */
+  sessionReadCacheBytes: 256 * MiB,
+} as const;

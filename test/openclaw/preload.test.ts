@@ -1,0 +1,288 @@
+/**
+ * The non-hook parts of the OpenClaw preload (src/openclaw/preload-runtime.ts, register.ts) against
+ * pi's real SessionManager (devDependency, same 0.74.0 OpenClaw 2026.5.12 uses): the manager built from
+ * ctxc's worker read has pi's state and writes through pi; every case ctxc must not serve falls back
+ * to pi's own open and is logged; the version guard keeps other OpenClaw versions stock.
+ */
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { SessionManager } from "@earendil-works/pi-coding-agent";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { OPENCLAW_REFERENCE_DIR } from "../reference/openclaw-reference.js";
+import { tempDir } from "../support/tmp.js";
+
+const dir = tempDir("oc-preload");
+const logFile = join(dir, "preload.log");
+process.env.CTXC_OPENCLAW_PRELOAD = "off";
+process.env.CTXC_OPENCLAW_LOG = logFile;
+const runtime = await import("../../src/openclaw/preload-runtime.js");
+const register = await import("../../src/openclaw/register.js");
+afterAll(() => closeOpenClawPool());
+
+let n = 0;
+function file(text: string): string {
+  const p = join(dir, `s${++n}.jsonl`);
+  writeFileSync(p, text);
+  return p;
+}
+function copy(p: string): string {
+  const c = join(dir, `c${++n}.jsonl`);
+  copyFileSync(p, c);
+  return c;
+}
+const logLines = () => readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+
+/** Everything OpenClaw's run path reads from the manager, as plain data. */
+function state(sm: SessionManager) {
+  return {
+    id: sm.getSessionId(),
+    cwd: sm.getCwd(),
+    dir: sm.getSessionDir(),
+    persisted: sm.isPersisted(),
+    header: sm.getHeader(),
+    entries: sm.getEntries(),
+    leaf: sm.getLeafId(),
+    branch: sm.getBranch(),
+    context: sm.buildSessionContext(),
+  };
+}
+
+const text = generateTranscript({ seed: 7, targetBytes: 150_000, compactions: 2, branchProbability: 0.1 }).text;
+const Wrapped = runtime.wrapSessionManager(SessionManager);
+const prewarm = runtime.wrapPrewarm(async () => {});
+
+beforeAll(() => writeFileSync(logFile, ""));
+
+describe("preload: SessionManager.open from ctxc's worker read", () => {
+  it("builds a pi SessionManager with the state pi's open gives, and pi's appends land in the file", async () => {
+    const a = file(text);
+    const b = copy(a);
+    const served = runtime.counters.sessionsServed;
+    await prewarm(a);
+    const ours = Wrapped.open(a);
+    expect(runtime.counters.sessionsServed).toBe(served + 1);
+    expect(ours).toBeInstanceOf(SessionManager);
+    const theirs = SessionManager.open(b);
+    expect({ ...state(ours), dir: null }).toEqual({ ...state(theirs), dir: null });
+    expect(ours.getSessionFile()).toBe(a);
+    // A write after the open goes through pi's _persist to the same file, right after the seeded bytes.
+    const leaf = ours.getLeafId();
+    ours.appendMessage({ role: "user", content: "hello", timestamp: 1 } as never);
+    const after = readFileSync(a, "utf8");
+    expect(after.startsWith(text)).toBe(true);
+    const added = after.slice(text.length).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ type: "message", parentId: leaf, message: { role: "user", content: "hello" } });
+    // pi re-reading the written file sees the new entry as leaf.
+    expect(SessionManager.open(copy(a)).getLeafId()).toBe(added[0]!.id);
+  });
+
+  it("falls back to pi's open (and logs why) when the file changed after the worker read it", async () => {
+    const a = file(text);
+    await prewarm(a);
+    const extra = JSON.stringify({ type: "custom", customType: "x", data: {}, id: "zz999999", parentId: null, timestamp: new Date(0).toISOString() });
+    appendFileSync(a, extra + "\n");
+    const before = runtime.counters.fallbacks;
+    const sm = Wrapped.open(a);
+    expect(runtime.counters.fallbacks).toBe(before + 1);
+    expect(sm.getLeafId()).toBe("zz999999");
+    expect(logLines().at(-1)).toMatch(/fallback: SessionManager\.open: file changed since the worker read it/);
+  });
+
+  it("leaves v2 files (pi migrates and rewrites them) and files without a header to pi", async () => {
+    const v2 = file(generateTranscript({ seed: 3, entries: 40, headerVersion: 2 }).text);
+    await prewarm(v2);
+    Wrapped.open(v2);
+    expect(logLines().at(-1)).toMatch(/v1\/v2 migration/);
+    const bad = file('{"type":"message","id":"a","parentId":null}\n');
+    await prewarm(bad);
+    const sm = Wrapped.open(bad);
+    expect(logLines().at(-1)).toMatch(/status invalid-header/);
+    // pi's own behaviour on that file happened (fresh session, header written).
+    expect(sm.getEntries()).toEqual([]);
+    expect(JSON.parse(readFileSync(bad, "utf8").split("\n")[0]!)).toMatchObject({ type: "session", id: sm.getSessionId() });
+  });
+
+  it("without a prewarm, open is pi's own", () => {
+    const a = file(text);
+    const sm = Wrapped.open(a);
+    expect(logLines().at(-1)).toMatch(/no ctxc read prepared/);
+    expect(state(sm)).toEqual(state(SessionManager.open(copy(a))));
+  });
+
+  it("the proxy keeps pi's class identity", () => {
+    expect(SessionManager.inMemory() instanceof Wrapped).toBe(true);
+    expect(Wrapped.inMemory).toBe(SessionManager.inMemory);
+  });
+});
+
+describe("preload: OpenClaw's repair pass", () => {
+  it("is skipped when ctxc's worker finds nothing it would change, and the read is reused by prewarm + open", async () => {
+    const path = file(text);
+    let calls = 0;
+    const repair = runtime.wrapRepair(async (_params: { sessionFile: string }) => {
+      calls++;
+      return { repaired: true };
+    });
+    const before = runtime.counters.repairsSkipped;
+    expect(await repair({ sessionFile: path })).toEqual({ repaired: false, droppedLines: 0 });
+    expect(calls).toBe(0);
+    expect(runtime.counters.repairsSkipped).toBe(before + 1);
+    await prewarm(path);
+    expect(state(Wrapped.open(path) as unknown as SessionManager)).toEqual(state(SessionManager.open(copy(path))));
+  });
+
+  it("runs OpenClaw's own pass (and its write) when there is something to repair", async () => {
+    const lines = text.split("\n");
+    const path = file([lines[0], '{"type":"message","id":"zz","parentId":null,"timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"  "}}', ...lines.slice(1)].join("\n"));
+    const seen: string[] = [];
+    const repair = runtime.wrapRepair(async (params: { sessionFile: string }) => {
+      seen.push(params.sessionFile);
+      return { repaired: true };
+    });
+    expect(await repair({ sessionFile: path })).toEqual({ repaired: true });
+    expect(seen).toEqual([path]);
+    expect(logLines().some((l) => l.includes("repair pass runs: a blank user message"))).toBe(true);
+  });
+});
+
+describe("preload: bootstrap files", () => {
+  it("reads in ctxc's worker, runs OpenClaw's agent:bootstrap hook, then drops HEARTBEAT.md and sanitises paths", async () => {
+    const ws = join(dir, "ws");
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, "AGENTS.md"), "agents rules");
+    writeFileSync(join(ws, "HEARTBEAT.md"), "beat");
+    const seen: unknown[] = [];
+    const resolveFiles = runtime.wrapResolveBootstrapFiles(async () => { throw new Error("original must not run"); }, {
+      createInternalHookEvent: (type, action, sessionKey, context) => ({ type, action, sessionKey, context }),
+      triggerInternalHook: async (event) => {
+        const e = event as { context: { bootstrapFiles: { name: string; path: string }[] } };
+        seen.push(e.context.bootstrapFiles.map((f) => f.name));
+        e.context.bootstrapFiles = [...e.context.bootstrapFiles, { name: "EXTRA.md", path: "EXTRA.md", content: "x", missing: false } as never, { name: "AGENTS.md", path: join(ws, "AGENTS.md"), missing: false } as never];
+      },
+      resolveAgentIdFromSessionKey: () => "main",
+    });
+    // Heartbeat guidance off for the default agent: OpenClaw drops HEARTBEAT.md, after the hook.
+    const files = await resolveFiles({ workspaceDir: ws, sessionKey: "agent:main:main", config: { agents: { list: [{ id: "main", heartbeat: { includeSystemPromptSection: false } }] } } as never });
+    expect(seen[0]).toContain("HEARTBEAT.md");
+    expect(files.map((f) => f.name)).not.toContain("HEARTBEAT.md");
+    expect(files.find((f) => f.name === "AGENTS.md")).toMatchObject({ content: "agents rules", missing: false });
+    expect(files.find((f) => f.name === "EXTRA.md")!.path).toBe(join(ws, "EXTRA.md"));
+    expect(files.filter((f) => f.name === "AGENTS.md")).toHaveLength(1);
+  });
+
+  it("falls back to OpenClaw's function when ctxc rejects the call", async () => {
+    const resolveFiles = runtime.wrapResolveBootstrapFiles(async () => [{ name: "ORIG", path: "/x", missing: true }], {
+      createInternalHookEvent: () => { throw new Error("not reached"); },
+      triggerInternalHook: async () => {},
+      resolveAgentIdFromSessionKey: () => undefined,
+    });
+    expect(await resolveFiles({ workspaceDir: 42 as never })).toEqual([{ name: "ORIG", path: "/x", missing: true }]);
+    expect(logLines().at(-1)).toMatch(/fallback: resolveBootstrapFilesForRun: .*workspaceDir/);
+  });
+});
+
+describe("preload: release guard", () => {
+  it("stays off, saying why, for a package that is not a located OpenClaw, and for a missing package", () => {
+    const root = join(dir, "oc");
+    mkdirSync(join(root, "dist"), { recursive: true });
+    writeFileSync(join(root, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.5.11" }));
+    writeFileSync(join(root, "openclaw.mjs"), "");
+    expect(register.findOpenClawRoot(join(root, "openclaw.mjs"))).toBe(root);
+    // No chunk defines any interception point: the gateway runs stock and the line says what is missing.
+    expect(register.planPreload(root)).toMatch(/^openclaw 2026\.5\.11 at .*: no interception point has a checked shape \(.*no prewarmSessionFile/);
+    // A chunk with the functions' names but other bodies (an unknown build) is refused the same way.
+    writeFileSync(join(root, "dist", "selection-AAAAAAAA.js"), "async function prewarmSessionFile(sessionFile) {\n\treturn 1;\n}\nasync function runEmbeddedAttempt(params) {\n}\n");
+    expect(register.planPreload(root)).toMatch(/prewarmSessionFile shape [0-9a-f]{12} unchecked/);
+    // SQLite transcripts (2026.7.2-beta.1+): named as the reason.
+    writeFileSync(join(root, "dist", "session-manager-BBBBBBBB.js"), "var SessionManager = class SessionManager {\n\tstatic open(target, cwdOverride) {\n\t\tconst entries = loadTranscriptEventsSync(target);\n\t}\n};\n");
+    expect(register.planPreload(root)).toMatch(/keeps transcripts in SQLite, not JSONL files \(SessionManager.open reads transcripts through loadTranscriptEventsSync/);
+    expect(register.planPreload(register.findOpenClawRoot(join(dir, "nowhere.mjs")))).toMatch(/no openclaw package/);
+  });
+
+  it("plans OpenClaw 2026.5.12 (the reference install) by what its functions are", () => {
+    const plan = register.planPreload(OPENCLAW_REFERENCE_DIR);
+    if (typeof plan === "string") throw new Error(plan);
+    expect(plan.version).toBe("2026.5.12");
+    expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context"]);
+    expect(plan.stock).toEqual([]);
+    expect(plan.pi?.parentUrl).toMatch(/\/dist\/selection-[\w-]{8}\.js$/);
+    // Three chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one.
+    expect(Object.keys(plan.chunks)).toHaveLength(3);
+    for (const source of Object.values(plan.chunks)) expect(source).not.toMatch(/import\.meta\.(url|dirname|filename)/);
+  });
+});
+
+describe("preload: module hooks", () => {
+  const hooks = () => import("../../src/openclaw/preload-hooks.js");
+  const realDir = join(dir, "fake-openclaw", "dist");
+  mkdirSync(realDir, { recursive: true });
+  const parentUrl = pathToFileURL(join(realDir, "selection-61FIEezO.js")).href;
+  const realPi = join(realDir, "fake-pi.mjs");
+  // A stand-in for pi's module: the wrapper must re-export everything and shadow only SessionManager.
+  writeFileSync(realPi, "export class SessionManager { static open() { return 'pi-open'; } }\nexport const CURRENT_SESSION_VERSION = 3;\n");
+  const data = {
+    version: "test",
+    runtimeUrl: new URL("../../dist/src/openclaw/preload-runtime.js", import.meta.url).href,
+    chunks: {},
+    pi: { parentUrl },
+    served: [],
+    stock: [],
+    located: { ms: 0, filesRead: 0, fullScan: false },
+  };
+  const next = (specifier: string) => ({ url: specifier === "@earendil-works/pi-coding-agent" ? pathToFileURL(realPi).href : `file:///elsewhere/${specifier}` });
+  const source = (url: string) => Buffer.from(url.slice("data:text/javascript;base64,".length), "base64").toString();
+
+  it("in-thread (registerHooks): only the chunk's own pi import goes to a data: wrapper, which loads and re-exports", async () => {
+    const { createPreloadHooks } = await hooks();
+    const { resolve } = createPreloadHooks(data, true);
+    // Another importer, or another specifier from the chunk: untouched.
+    expect(resolve("@earendil-works/pi-coding-agent", { parentURL: "file:///other.js" }, next)).toEqual(next("@earendil-works/pi-coding-agent"));
+    expect(resolve("./x.js", { parentURL: parentUrl }, next)).toEqual(next("./x.js"));
+    const r = resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, next) as { url: string; format: string };
+    expect(r.url.startsWith("data:text/javascript;base64,")).toBe(true);
+    expect(r.format).toBe("module");
+    const mod = (await import(r.url)) as { SessionManager: { open: (p: string) => unknown }; CURRENT_SESSION_VERSION: number };
+    expect(mod.CURRENT_SESSION_VERSION).toBe(3);
+    // The shadowed class is the Proxy from preload-runtime: with nothing prepared, open falls back to pi's.
+    expect(mod.SessionManager.open(join(dir, "none.jsonl"))).toBe("pi-open");
+    expect(logLines().at(-1)).toMatch(/fallback: SessionManager.open: no ctxc read prepared/);
+  });
+
+  it("in-thread: every import that resolves to a rewritten chunk gets the one served module, whose own imports resolve as the chunk's", async () => {
+    const { createPreloadHooks } = await hooks();
+    const chunkUrl = pathToFileURL(join(realDir, "transcript-D34ZH8ZQ.js")).href;
+    const { resolve } = createPreloadHooks({ ...data, chunks: { [chunkUrl]: "export const x = 1;\n" } }, true);
+    const toChunk = () => ({ url: chunkUrl });
+    const a = resolve("./transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/a.js" }, toChunk) as { url: string };
+    const b = resolve("../transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/ext/b.js" }, toChunk) as { url: string };
+    expect(a.url).toBe(b.url);
+    expect(source(a.url)).toBe("export const x = 1;\n");
+    // Anything else resolves as before.
+    expect(resolve("./other.js", { parentURL: "file:///oc/dist/a.js" }, next)).toEqual(next("./other.js"));
+    // From inside the served module, specifiers resolve relative to the real chunk.
+    let seenParent: string | undefined;
+    resolve("./redact-R2-EdHUS.js", { parentURL: a.url }, (s: string, c?: unknown) => {
+      seenParent = (c as { parentURL: string }).parentURL;
+      return { url: s };
+    });
+    expect(seenParent).toBe(chunkUrl);
+  });
+
+  it("off-thread (module.register): async next, ctxc-openclaw: URLs and a load hook that serves the same sources", async () => {
+    const { createPreloadHooks, piWrapperSource } = await hooks();
+    const chunkUrl = pathToFileURL(join(realDir, "transcript-D34ZH8ZQ.js")).href;
+    const { resolve, load } = createPreloadHooks({ ...data, chunks: { [chunkUrl]: "export const y = 2;\n" } });
+    const r = (await resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, async (s) => next(s))) as { url: string };
+    expect(r.url).toMatch(/^ctxc-openclaw:pi\?real=/);
+    const loaded = (await load(r.url, {}, async () => ({ source: "never" }))) as { source: string };
+    expect(loaded.source).toBe(piWrapperSource(pathToFileURL(realPi).href, data.runtimeUrl));
+    const c = (await resolve("./t.js", { parentURL: "file:///oc/dist/a.js" }, async () => ({ url: chunkUrl }))) as { url: string };
+    expect(c.url).toMatch(/^ctxc-openclaw:chunk\?real=/);
+    expect(((await load(c.url, {}, async () => ({ source: "never" }))) as { source: string }).source).toBe("export const y = 2;\n");
+    expect(await load("file:///a.js", {}, async () => ({ source: "next" }))).toEqual({ source: "next" });
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * The worker's session reads continue from what they kept of an earlier read of the same file
+ * (native-free-workers/openclaw/session-buffer.ts, SessionReadCache): after every kind of change a
+ * transcript sees — appends of any size, torn tails, in-place rewrites, replacement by rename,
+ * truncation, over-long lines — a cached read must decode to exactly what a fresh read of the same
+ * bytes decodes to, and it must have parsed only the appended part when the change was an append.
+ */
+import { appendFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
+import { closeOpenClawPool, decodeSession, openSessionAsync } from "../../src/openclaw/index.js";
+import { tempDir } from "../support/tmp.js";
+
+const dir = tempDir("oc-session-incr");
+let fileNo = 0;
+afterAll(() => closeOpenClawPool());
+
+function newPath(): string {
+  return join(dir, `s${++fileNo}.jsonl`);
+}
+
+/** Everything a caller can observe of a session buffer, except where the read started. */
+function observable(buffer: ArrayBuffer) {
+  const s = decodeSession(buffer);
+  const { readFrom: _readFrom, ...meta } = s.meta;
+  // A session that is not "loaded" gets a fresh header with a random id (as pi starts one): not compared.
+  return { meta, status: s.status, header: s.status === "loaded" ? s.getHeader() : null, entries: s.getEntries(), leaf: s.getLeafId() };
+}
+
+/** Reads `path` through `cache` and fresh; they must agree. Returns where the cached read started. */
+function readBoth(path: string, cache: SessionReadCache, options = {}): number {
+  const cached = encodeSessionBuffer(path, options, cache);
+  const fresh = encodeSessionBuffer(path, options);
+  expect(observable(cached)).toEqual(observable(fresh));
+  return decodeSession(cached).meta.readFrom;
+}
+
+/** Splits `text` into `parts` pieces at random line boundaries (and, when `torn`, mid-line too). */
+function pieces(text: string, parts: number, seed: number, torn: boolean): string[] {
+  let x = seed;
+  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const cuts = new Set<number>();
+  const lineEnds: number[] = [];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineEnds.push(i + 1);
+  while (cuts.size < parts - 1 && cuts.size < lineEnds.length) {
+    cuts.add(torn && rnd() < 0.3 ? Math.floor(rnd() * text.length) : lineEnds[Math.floor(rnd() * lineEnds.length)]!);
+  }
+  const sorted = [0, ...[...cuts].sort((a, b) => a - b), text.length];
+  const out: string[] = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]! > sorted[i - 1]!) out.push(text.slice(sorted[i - 1], sorted[i]));
+  return out;
+}
+
+describe("session reads continue from the kept state", () => {
+  const cases = [
+    { seed: 1, entries: 120, compactions: 2 },
+    { seed: 2, entries: 200, branchProbability: 0.3, unicode: "heavy" as const },
+    { seed: 3, entries: 60, includeAllEntryTypes: true },
+    { seed: 4, entries: 150, compactions: 3, unicode: "mixed" as const },
+  ];
+  for (const c of cases) {
+    it(`append by append, line-aligned and torn (seed ${c.seed})`, () => {
+      const { text } = generateTranscript(c);
+      for (const torn of [false, true]) {
+        const path = newPath();
+        const cache = new SessionReadCache();
+        writeFileSync(path, "");
+        let written = 0;
+        let continued = 0;
+        for (const piece of pieces(text, 25, c.seed * 7 + (torn ? 1 : 0), torn)) {
+          appendFileSync(path, piece);
+          const from = readBoth(path, cache);
+          // A read continues exactly from the last complete line the previous read ended on.
+          if (from > 0) continued++;
+          expect(from).toBeLessThanOrEqual(written);
+          written += Buffer.byteLength(piece);
+        }
+        expect(continued).toBeGreaterThan(10);
+      }
+    });
+  }
+
+  it("an append-only read parses from the old end, not from 0", () => {
+    const { text } = generateTranscript({ seed: 9, entries: 100 });
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, text);
+    expect(readBoth(path, cache)).toBe(0);
+    const size = Buffer.byteLength(text);
+    appendFileSync(path, `${JSON.stringify({ type: "custom", customType: "x", id: "zz1", parentId: null, timestamp: "2026-01-01T00:00:00.000Z" })}\n`);
+    expect(readBoth(path, cache)).toBe(size);
+  });
+
+  it("rewrites, replacement, truncation and option changes start over", () => {
+    const { text } = generateTranscript({ seed: 10, entries: 80 });
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, text);
+    readBoth(path, cache);
+    // Same size, one byte changed near the start (in place): the head check catches it.
+    const headEdit = text.replace('"type":"session"', '"type":"sessioN"');
+    expect(headEdit.length).toBe(text.length);
+    writeFileSync(path, headEdit);
+    expect(readBoth(path, cache)).toBe(0);
+    // A change just before the old end (in place), then an append.
+    writeFileSync(path, text);
+    readBoth(path, cache);
+    const lastLineStart = text.lastIndexOf("\n", text.length - 2) + 1;
+    const tailEdit = text.slice(0, lastLineStart) + text.slice(lastLineStart).replace(/"id":"/, '"id":"Q');
+    writeFileSync(path, tailEdit.slice(0, -1) + "\n" + `{"type":"label","id":"lb1","parentId":null,"targetId":"x","timestamp":"2026-01-01T00:00:00.000Z"}\n`);
+    expect(readBoth(path, cache)).toBe(0);
+    // Replaced by rename (OpenClaw's repair and compaction rewrite this way).
+    readBoth(path, cache);
+    const other = newPath();
+    writeFileSync(other, text + text.slice(text.indexOf("\n") + 1));
+    renameSync(other, path);
+    expect(readBoth(path, cache)).toBe(0);
+    // Truncated.
+    readBoth(path, cache);
+    truncateSync(path, Math.floor(Buffer.byteLength(text) / 2));
+    expect(readBoth(path, cache)).toBe(0);
+    // Another maxLineBytes: lines skipped before may not be now.
+    writeFileSync(path, text);
+    readBoth(path, cache);
+    expect(readBoth(path, cache, { maxLineBytes: 200 })).toBe(0);
+  });
+
+  it("damaged transcripts and over-long lines: the same diagnostics and repair verdict as a fresh read", () => {
+    const kinds = ["junk-tail", "bit-flip", "duplicate-line", "reorder-lines", "truncate"] as const;
+    for (const [i, kind] of kinds.entries()) {
+      const { text } = generateTranscript({ seed: 40 + i, entries: 90, toolResultBytes: { min: 100, max: 3000 } });
+      const bad = damage(text, kind, i);
+      const path = newPath();
+      const cache = new SessionReadCache();
+      writeFileSync(path, "");
+      for (const piece of pieces(bad, 12, i + 1, true)) {
+        appendFileSync(path, piece);
+        readBoth(path, cache, { maxLineBytes: 1500 });
+      }
+    }
+  });
+
+  it("the cache keeps at most maxBytes of entry bytes (least recently used go first)", () => {
+    const cache = new SessionReadCache(150_000);
+    const paths: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = newPath();
+      writeFileSync(p, generateTranscript({ seed: 60 + i, targetBytes: 60_000 }).text);
+      paths.push(p);
+      encodeSessionBuffer(p, {}, cache);
+    }
+    expect(cache.size).toBeLessThan(4);
+    // The most recent one is kept and continues.
+    appendFileSync(paths[3]!, "\n");
+    expect(decodeSession(encodeSessionBuffer(paths[3]!, {}, cache)).meta.readFrom).toBeGreaterThan(0);
+    // The oldest one was evicted and starts over.
+    expect(decodeSession(encodeSessionBuffer(paths[0]!, {}, cache)).meta.readFrom).toBe(0);
+  });
+
+  it("the worker pool continues too (openSessionAsync)", async () => {
+    const { text } = generateTranscript({ seed: 70, entries: 60 });
+    const path = newPath();
+    writeFileSync(path, text);
+    const first = await openSessionAsync(path);
+    expect(first.meta.readFrom).toBe(0);
+    appendFileSync(path, `{"type":"label","id":"lb9","parentId":null,"targetId":"x","timestamp":"2026-01-01T00:00:00.000Z"}\n`);
+    const second = await openSessionAsync(path);
+    expect(second.meta.readFrom).toBe(Buffer.byteLength(text));
+    expect(second.getEntries()).toEqual(decodeSession(encodeSessionBuffer(path)).getEntries());
+  });
+});
