@@ -145,7 +145,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     same("torn after the read", a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
   });
 
-  it("repairSessionFileIfNeeded: the same result and file bytes as OpenClaw's pass, skipped only when it would change nothing", async (ctx) => {
+  // OpenClaw's pass fsyncs each repaired file (replaceFileAtomic): slow on a busy disk, hence the timeout.
+  it("repairSessionFileIfNeeded: the same result and file bytes as OpenClaw's pass, skipped only when it would change nothing", { timeout: 600_000 }, async (ctx) => {
     const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
