@@ -9,7 +9,8 @@
  * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
  */
 import { appendFileSync, statSync } from "node:fs";
-import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
+import { cannotServeEntries, decodeFileEntries, endsWithNewline, entryBytes } from "./release/file-entries.js";
+import { mayHoldKey } from "./release/idempotency.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import {
   buildBootstrapContextForFiles,
@@ -29,6 +30,8 @@ export interface PreloadCounters {
   sessionsCached: number;
   /** OpenClaw transcript leaf scans (before each transcript append) answered by ctxc's worker. */
   leafInfoServed: number;
+  /** OpenClaw idempotency-key scans (before a user turn / mirror is appended) answered "not there" from ctxc's read. */
+  idempotencyServed: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
   bootstrapServed: number;
@@ -36,7 +39,7 @@ export interface PreloadCounters {
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
@@ -381,6 +384,8 @@ function preparedFor(path: string, snapshot?: { size: bigint; ino: bigint; dev: 
   const got = settled.get(path);
   if (got === undefined) return undefined;
   if (got instanceof Error) return got.message;
+  // No file: stock's answer costs nothing (and a new session is OpenClaw's to create).
+  if (got.status === "missing") return undefined;
   const why = cannotServeEntries(got);
   if (why) return why;
   const f = got.meta.file;
@@ -390,6 +395,17 @@ function preparedFor(path: string, snapshot?: { size: bigint; ino: bigint; dev: 
     return same ? got : "file changed since the worker read it";
   }
   return unchangedSince(got, path) ? got : "file changed since the worker read it";
+}
+
+/**
+ * Drops the read of `path` (and its buffer, as large as the file) once the synchronous open that used it
+ * is over — an open may load twice (2026.5.28–6.8: `open` and `setSessionFile`); the next run prewarms
+ * again, and the worker continues from what it kept.
+ */
+function releaseAfterOpen(path: string, session: OpenClawSession): void {
+  setImmediate(() => {
+    if (settled.get(path) === session) settled.delete(path);
+  });
 }
 
 /**
@@ -405,6 +421,7 @@ function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [st
       if (typeof got === "object") {
         const entries = decodeFileEntries(got, helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined);
         counters.sessionsServed++;
+        releaseAfterOpen(path, got);
         return entries;
       }
       if (got !== undefined) fallback("loadEntriesFromFile", `${got} (${path})`);
@@ -451,6 +468,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
           const entries = decodeFileEntries(got, (helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined));
           const out = { entries: h.rememberSessionEntries(path, snapshot, entries, endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
+          releaseAfterOpen(path, got);
           return out;
         }
         if (got !== undefined) fallback("loadEntriesFromFileWithSnapshot", `${got} (${path})`);
@@ -460,6 +478,34 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
     fallback("loadEntriesFromFileWithSnapshot", err);
   }
   return original(filePath);
+}
+
+/**
+ * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+): ctxc's worker continues
+ * its read of the file, and when the raw line bytes cannot hold `key` (release/idempotency.ts) the
+ * answer is stock's "not found" (`undefined`) without OpenClaw's backward parse of every line. When the
+ * key may be there, or ctxc's read is not exactly the file, OpenClaw's scan runs (it then also finds the
+ * entry to return).
+ */
+async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcriptPath, key]: [string, string]): Promise<unknown> {
+  try {
+    if (typeof transcriptPath === "string" && typeof key === "string") {
+      const path = resolve(transcriptPath);
+      await prepareSession(path);
+      const got = preparedFor(path);
+      if (typeof got === "object") {
+        if (!mayHoldKey(entryBytes(got), key)) {
+          counters.idempotencyServed++;
+          return undefined;
+        }
+      } else if (got !== undefined) {
+        fallback("findTranscriptMessageByIdempotencyKey", `${got} (${path})`);
+      }
+    }
+  } catch (err) {
+    fallback("findTranscriptMessageByIdempotencyKey", err);
+  }
+  return original(transcriptPath, key);
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -489,4 +535,5 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
       resolveAgentIdFromSessionKey: h.resolveAgentIdFromSessionKey!() as BootstrapHookDeps["resolveAgentIdFromSessionKey"],
     })(params as ResolveParams),
   buildBootstrapContextForFiles: (original, [files, params]) => (wrapBuildBootstrapContext(original) as AnyFn)(files, params),
+  findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
 };

@@ -179,6 +179,39 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
   });
 });
 
+describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the release's own`, () => {
+  it("findTranscriptMessageByIdempotencyKey: the same answer for absent, present, escaped and padded keys, as the file grows", async (ctx) => {
+    const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    for (const c of corpus()) {
+      const [a] = pair(c.text);
+      const served = rt.counters.idempotencyServed;
+      expect(await x.ctxc(a, "no-such-key"), c.name).toEqual(await x.openclaw(a, "no-such-key"));
+      if (c.clean) expect(rt.counters.idempotencyServed, c.name).toBe(served + 1);
+    }
+    const [a] = pair(generateTranscript({ seed: 13, entries: 120, unicode: "heavy" }).text);
+    const msg = (id: string, rawKey: string) =>
+      `{"type":"message","id":"${id}","parentId":null,"timestamp":"t","message":{"role":"user","content":"hi","idempotencyKey":${rawKey}}}\n`;
+    appendFileSync(a, msg("m1", '"key-1"') + msg("m2", '"key\\u002d2"') + msg("m3", '"  key-3  "') + msg("m4", "42"));
+    for (const key of ["key-1", "key-2", "key-3", "key-4", "42", "key"]) {
+      const served = rt.counters.idempotencyServed;
+      const theirs = await x.openclaw(a, key);
+      expect(await x.ctxc(a, key), key).toEqual(theirs);
+      // Served ("not found" from the bytes) only where the bytes cannot hold the key.
+      if (theirs !== undefined) expect(rt.counters.idempotencyServed, key).toBe(served);
+    }
+    expect((await x.ctxc(a, "key-2")) as { messageId: string }).toMatchObject({ messageId: "m2" });
+    // Growing: a key appended after an earlier lookup is found. (Not "key-5": the file's \u002d could spell its "-".)
+    const before = rt.counters.idempotencyServed;
+    expect(await x.ctxc(a, "fresh5")).toBeUndefined();
+    expect(rt.counters.idempotencyServed).toBe(before + 1);
+    appendFileSync(a, msg("m5", '"fresh5"'));
+    expect(await x.ctxc(a, "fresh5")).toEqual(await x.openclaw(a, "fresh5"));
+    expect((await x.ctxc(a, "fresh5")) as { messageId: string }).toMatchObject({ messageId: "m5" });
+  });
+});
+
 describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files through the delegate vs the release's own`, () => {
   const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
   it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: same files, context and warnings, with OpenClaw's hook step", async (ctx) => {

@@ -45,6 +45,13 @@ export function decodeFileEntries(session: OpenClawSession, normalize?: (entry: 
   return out;
 }
 
+/** The raw bytes of every JSON-object line of the read, concatenated (the ENTRY_BYTES section). */
+export function entryBytes(session: OpenClawSession): Uint8Array {
+  const view = new DataView(session.buffer);
+  const table = SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8;
+  return new Uint8Array(session.buffer, view.getUint32(table, true), view.getUint32(table + 4, true));
+}
+
 /** Whether the file's last byte (of `size`) is a newline — OpenClaw's snapshot cache records it. */
 export function endsWithNewline(path: string, size: number): boolean {
   if (size === 0) return false;

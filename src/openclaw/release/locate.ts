@@ -37,6 +37,7 @@ export interface LocatedFunction {
   /** Absolute path of the chunk. */
   file: string;
   async: boolean;
+  generator: boolean;
   /** Offset of `function` (or `async function`) in the chunk source, and just past the closing `}`. */
   start: number;
   end: number;
@@ -69,20 +70,22 @@ const SQLITE_OPEN = /static open\([^)]*\) \{[^\n]*\n(?:[^\n]*\n){0,8}?[^\n]*(loa
 /** Top-level definitions of `name` in `source` (bundled chunks put them at column 0, closed by a column-0 `}`). */
 export function findFunctions(source: string, name: string, file: string): LocatedFunction[] {
   const out: LocatedFunction[] = [];
-  const needle = `function ${name}(`;
-  for (let at = source.indexOf(needle); at !== -1; at = source.indexOf(needle, at + needle.length)) {
-    const isAsync = source.startsWith("async ", at - 6) && (at === 6 || source[at - 7] === "\n");
-    const start = isAsync ? at - 6 : at;
-    if (start !== 0 && source[start - 1] !== "\n") continue; // nested or a mention, not a top-level definition
-    const close = source.indexOf("\n}\n", at);
-    if (close === -1) continue;
-    const end = close + 2;
-    // The rules it applies are part of the shape: the bodies of its deps in the same chunk, in order.
-    const deps = (SHAPE_DEPS[name] ?? []).map((d) => {
-      const def = findFunctions(source, d, file)[0];
-      return def ? source.slice(def.start, def.end) : `(no ${d})`;
-    });
-    out.push({ name, file, async: isAsync, start, end, shape: shapeOf([source.slice(start, end), ...deps].join("\n")) });
+  // Generators (`async function* NAME(`) are found too: as deps of a shape (they are never rewritten).
+  for (const needle of [`function ${name}(`, `function* ${name}(`]) {
+    for (let at = source.indexOf(needle); at !== -1; at = source.indexOf(needle, at + needle.length)) {
+      const isAsync = source.startsWith("async ", at - 6) && (at === 6 || source[at - 7] === "\n");
+      const start = isAsync ? at - 6 : at;
+      if (start !== 0 && source[start - 1] !== "\n") continue; // nested or a mention, not a top-level definition
+      const close = source.indexOf("\n}\n", at);
+      if (close === -1) continue;
+      const end = close + 2;
+      // The rules it applies are part of the shape: the bodies of its deps in the same chunk, in order.
+      const deps = (SHAPE_DEPS[name] ?? []).map((d) => {
+        const def = findFunctions(source, d, file)[0];
+        return def ? source.slice(def.start, def.end) : `(no ${d})`;
+      });
+      out.push({ name, file, async: isAsync, generator: needle.startsWith("function*"), start, end, shape: shapeOf([source.slice(start, end), ...deps].join("\n")) });
+    }
   }
   return out;
 }

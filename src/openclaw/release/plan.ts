@@ -42,6 +42,7 @@ const LABELS: Record<InterceptionName, string> = {
   loadEntriesFromFileWithSnapshot: "session open (loadEntriesFromFileWithSnapshot)",
   resolveBootstrapFilesForRun: "bootstrap files",
   buildBootstrapContextForFiles: "bootstrap context",
+  findTranscriptMessageByIdempotencyKey: "idempotency-key lookup",
 };
 
 /** The shape of pi's SessionManager class (constructor to `static create`) in the pi that `importer` imports, or why not. */

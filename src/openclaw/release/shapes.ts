@@ -18,7 +18,8 @@ export type InterceptionName =
   | "loadEntriesFromFile"
   | "loadEntriesFromFileWithSnapshot"
   | "resolveBootstrapFilesForRun"
-  | "buildBootstrapContextForFiles";
+  | "buildBootstrapContextForFiles"
+  | "findTranscriptMessageByIdempotencyKey";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -47,6 +48,7 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   ],
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
+  findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
 };
 
 /**
@@ -88,6 +90,10 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   },
   buildBootstrapContextForFiles: {
     "bc43b0c45836": { seenIn: "2026.5.12" },
+  },
+  findTranscriptMessageByIdempotencyKey: {
+    // Backward scan of every line until message.idempotencyKey (trimmed) matches; a new key parses the whole file.
+    "1e8b93b52d66": { seenIn: "2026.5.26–2026.7.35" },
   },
 };
 
