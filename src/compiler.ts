@@ -13,6 +13,7 @@ import { decodeContext, type CompiledContext } from "./decode-context.js";
 import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
+import { checkPrivateDir } from "../native-free-workers/session/private-dir.js";
 import { assertWorkerBuilt } from "./worker-file.js";
 import { CACHE_DEFAULTS } from "../native-free-workers/protocol/defaults.js";
 import { positiveInteger } from "../native-free-workers/protocol/validate.js";
@@ -38,8 +39,19 @@ export interface CompilerOptions {
    * Directory for the persistent session index: a restarted gateway then pays only for the bytes appended
    * since. Written atomically, versioned, verified before use; a stale or corrupt index is ignored and
    * reported (INDEX_IGNORED). Default: none (state lives in worker memory only).
+   *
+   * The directory must be private (SECURITY.md): it is created 0700 if missing; an existing one that is
+   * a symlink, owned by another user, writable by group or others, or under a parent others can write
+   * (not sticky) is refused — no index is read or written there, and every build reports INDEX_IGNORED
+   * with the reason (or fails, with {@link cacheDirRequired}). Index files are created 0600.
    */
   cacheDir?: string;
+  /**
+   * Make the persistent index a requirement: a `cacheDir` that is refused (see above) makes
+   * `createCompiler` throw `CACHE_DIR_REFUSED` — and a build whose cacheDir was swapped since fails with
+   * it — instead of running without the index. Default false. CLI: `--cache-required`.
+   */
+  cacheDirRequired?: boolean;
   /** Per-worker V8 limits; a worker exceeding them fails its build with WORKER_FAILED and is replaced. */
   resourceLimits?: ResourceLimits;
 }
@@ -102,6 +114,12 @@ function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** The compile task's view of a cacheDir check. */
+function privateDirCheck(dir: string): CompileTask["cacheDirCheck"] {
+  const verdict = checkPrivateDir(dir);
+  return verdict.ok ? { identity: { dev: verdict.dev, ino: verdict.ino } } : { refused: verdict.reason };
+}
+
 /** One build in flight, possibly awaited by several callers (single flight). */
 interface Flight {
   job: Job;
@@ -110,6 +128,8 @@ interface Flight {
   waiters: number;
 }
 
+// Over 80 lines on purpose: the body is the compiler's private state (lanes, flights, stats) and the small
+// closures that share it (each under 40 lines); a class would move the same state into fields, not shorten it.
 export function createCompiler(options: CompilerOptions = {}): Compiler {
   assertWorkerBuilt();
   const threads = positiveInteger("threads", options.threads, defaultThreads());
@@ -117,7 +137,12 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const sliceMs = positiveInteger("sliceMs", options.sliceMs, 50);
   const maxCacheBytes = positiveInteger("maxCacheBytes", options.maxCacheBytes, CACHE_DEFAULTS.maxCacheBytes);
   const cacheDir = options.cacheDir === undefined ? null : resolve(options.cacheDir);
+  const cacheDirRequired = options.cacheDirRequired === true;
   const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
+  // After every option is validated (a rejected call creates nothing): checked, and created 0700, once
+  // here; each build re-checks with one lstat (private-dir.ts says why once is enough).
+  const cacheDirCheck = cacheDir === null ? null : privateDirCheck(cacheDir);
+  if (cacheDirCheck && "refused" in cacheDirCheck && cacheDirRequired) throw Errors.cacheDirRefused(cacheDir!, cacheDirCheck.refused);
   // Decoding and parsing a line needs several times its size in heap; with a heap limit, a line that
   // cannot fit is skipped (LINE_TOO_LONG) rather than left to kill the worker with one huge allocation,
   // which V8 may not be able to turn into a clean worker exit.
@@ -224,6 +249,8 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     const task = normalizeBuildOptions(options, defaultTokenizer);
     task.maxLineBytes = Math.min(task.maxLineBytes, maxLineBytesForHeap);
     task.cacheDir = cacheDir;
+    task.cacheDirCheck = cacheDirCheck;
+    task.cacheDirRequired = cacheDirRequired;
     if (options.timeoutMs !== undefined) positiveInteger("timeoutMs", options.timeoutMs, 0);
     if (options.signal?.aborted) throw Errors.aborted(options.signal.reason);
     let progressTimer: NodeJS.Timeout | undefined;

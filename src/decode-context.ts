@@ -17,11 +17,13 @@ import {
   MessageFlag,
   MessageKind,
   type MessageKindCode,
+  SECTION_COUNT,
   SYNTHETIC_KEYS,
   Section,
   roleName,
 } from "../native-free-workers/protocol/buffer-layout.js";
 import { Errors } from "../native-free-workers/protocol/errors.js";
+import { readSectionTable, type SectionBounds } from "../native-free-workers/protocol/section-table.js";
 
 /** A message of the context: pi's AgentMessage (user, assistant, toolResult, custom, summaries, …). */
 export interface AgentMessage {
@@ -77,6 +79,8 @@ export class CompiledContext {
   readonly dropped: number;
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
+  /** The section table, checked against the buffer's bounds once. */
+  private readonly sections: SectionBounds[];
   private readonly indexStart: number;
   private readonly dataStart: number;
   private cache: { systemPrompt?: string; meta?: ContextMeta; diagnostics?: Diagnostic[]; messages?: AgentMessage[]; tokens?: ContextTokens } = {};
@@ -94,6 +98,7 @@ export class CompiledContext {
     if (this.view.getUint32(Header.totalBytes, true) !== buffer.byteLength) throw Errors.invalidBuffer("length mismatch (truncated?)");
     this.messageCount = this.view.getUint32(Header.messageCount, true);
     this.dropped = this.view.getUint32(Header.droppedCount, true);
+    this.sections = readSectionTable(this.view, Header.sectionTable, SECTION_COUNT, HEADER_BYTES);
     this.indexStart = this.sectionOffset(Section.MESSAGE_INDEX);
     this.dataStart = this.sectionOffset(Section.MESSAGE_BYTES);
     if (this.sectionLength(Section.MESSAGE_INDEX) !== this.messageCount * INDEX_RECORD_BYTES) {
@@ -103,10 +108,10 @@ export class CompiledContext {
   }
 
   private sectionOffset(section: number): number {
-    return this.view.getUint32(Header.sectionTable + section * 8, true);
+    return this.sections[section]!.offset;
   }
   private sectionLength(section: number): number {
-    return this.view.getUint32(Header.sectionTable + section * 8 + 4, true);
+    return this.sections[section]!.length;
   }
   private sectionText(section: number): string {
     const start = this.sectionOffset(section);

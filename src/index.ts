@@ -12,3 +12,5 @@ export { CtxcError } from "../native-free-workers/protocol/errors.js";
 export type { CtxcErrorCode } from "../native-free-workers/protocol/errors.js";
 export type { ContextMeta, Diagnostic, DiagnosticCode } from "../native-free-workers/protocol/buffer-layout.js";
 export { LAYOUT_VERSION } from "../native-free-workers/protocol/buffer-layout.js";
+export { checkPrivateDir } from "../native-free-workers/session/private-dir.js";
+export type { PrivateDirVerdict } from "../native-free-workers/session/private-dir.js";

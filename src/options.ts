@@ -89,6 +89,8 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
       runKind,
     },
     cacheDir: null,
+    cacheDirCheck: null,
+    cacheDirRequired: false,
     maxLineBytes: positiveInteger("maxLineBytes", options.maxLineBytes, DEFAULTS.maxLineBytes),
     chunkBytes: DEFAULTS.chunkBytes,
     lineTooLong: lineTooLongOption(options.lineTooLong),

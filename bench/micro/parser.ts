@@ -6,7 +6,7 @@
  * shipped; the report says so instead of measuring it.
  */
 import { closeSync, openSync, statSync } from "node:fs";
-import { readLines } from "../../native-free-workers/transcript/line-reader.js";
+import { readLines } from "../../native-free-workers/io/line-reader.js";
 import { runTasks, type MicroResult } from "../lib/tinybench-util.js";
 
 export const SIMDJSON_NOTE =

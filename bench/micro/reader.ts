@@ -3,7 +3,7 @@
  * does (readFileSync + toString + split("\n")).
  */
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
-import { readLines } from "../../native-free-workers/transcript/line-reader.js";
+import { readLines } from "../../native-free-workers/io/line-reader.js";
 import { runTasks, type MicroResult } from "../lib/tinybench-util.js";
 
 export async function benchReader(path: string, timeMs: number): Promise<MicroResult[]> {

@@ -11,7 +11,7 @@
  * Dropped messages are reported with the cheap estimate the index made while parsing.
  */
 import { MessageKind, RoleCode } from "../protocol/buffer-layout.js";
-import type { ContextItem } from "../transcript/active-branch.js";
+import type { ContextItem } from "../pi/active-branch.js";
 
 export interface FitResult {
   /** Indices into `items` of the messages kept, in order. */

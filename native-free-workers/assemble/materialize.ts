@@ -1,13 +1,13 @@
 /**
  * Turns a context item into the message bytes that go into the buffer, with pi's exact shapes:
- * `message` entries forward their `message` value byte for byte; summaries and custom messages are
- * built the way pi's createCompactionSummaryMessage / createBranchSummaryMessage / createCustomMessage
- * build them (timestamps through `new Date(iso).getTime()`).
+ * `message` entries forward their `message` value byte for byte; summaries and custom messages get pi's
+ * shapes from pi/messages.ts.
  */
 import { MessageFlag, MessageKind, roleCode } from "../protocol/buffer-layout.js";
-import type { ContextItem } from "../transcript/active-branch.js";
-import { RecordFlag } from "../transcript/entry-record.js";
-import type { RangeReader } from "./range-reader.js";
+import type { ContextItem } from "../pi/active-branch.js";
+import { RecordFlag } from "../pi/entry-record.js";
+import { synthesizedMessage } from "../pi/messages.js";
+import type { RecordReader } from "../sources/source.js";
 
 export interface MaterializedMessage {
   kind: number;
@@ -23,30 +23,7 @@ export interface MaterializedMessage {
   parsed: unknown;
 }
 
-function toMillis(timestamp: unknown): number {
-  return new Date(timestamp as string).getTime();
-}
-
-function synthesize(item: ContextItem, entry: Record<string, unknown>): Record<string, unknown> {
-  const timestamp = toMillis(entry.timestamp);
-  switch (item.kind) {
-    case MessageKind.compactionSummary:
-      return { role: "compactionSummary", summary: entry.summary, tokensBefore: entry.tokensBefore, timestamp };
-    case MessageKind.branchSummary:
-      return { role: "branchSummary", summary: entry.summary, fromId: entry.fromId, timestamp };
-    default:
-      return {
-        role: "custom",
-        customType: entry.customType,
-        content: entry.content,
-        display: entry.display,
-        details: entry.details,
-        timestamp,
-      };
-  }
-}
-
-export function materialize(item: ContextItem, reader: RangeReader): MaterializedMessage {
+export function materialize(item: ContextItem, reader: RecordReader): MaterializedMessage {
   const record = item.record;
   const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
 
@@ -64,7 +41,7 @@ export function materialize(item: ContextItem, reader: RangeReader): Materialize
     message = entry.message as Record<string, unknown>;
     if (record.flags & RecordFlag.hookMessage) message.role = "custom";
   } else {
-    message = synthesize(item, entry);
+    message = synthesizedMessage(item.kind, entry);
     if (Number.isNaN(message.timestamp)) base.flags |= MessageFlag.nanTimestamp;
   }
   return { ...base, role: roleCode(message.role), bytes: Buffer.from(JSON.stringify(message)), parsed: message };

@@ -5,7 +5,7 @@
  */
 import type { CompileTask } from "../protocol/compile-task.js";
 import type { TokenCounter } from "../tokenize/token-counter.js";
-import type { DiagnosticLog } from "../transcript/diagnostics.js";
+import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import {
   buildBootstrapContext,
   renderProjectContext,

@@ -3,17 +3,17 @@
  * pi's `SessionManager.open` semantics, without ever writing the file.
  *
  * Why not TranscriptIndex: that index follows `parseSessionEntries` + `buildSessionContext(entries)`
- * (the header is in `byId`, v1 ids are `v1:<n>`), while `SessionManager` keeps session-type entries out
- * of `byId`, takes the leaf from the last non-session entry and migrates v1/v2 files. The line reading
- * (LineReader: raw `\n` split, oversize lines skipped unbuffered) is shared.
+ * (the header is in `byId`, the leaf is the last entry), while `SessionManager` keeps session-type
+ * entries out of `byId` and takes the leaf from the last non-session entry. Everything else is pi's one
+ * copy shared with the compiler: the open (io/open-file.ts), the line split (io/line-reader.ts), the line
+ * rule (pi/parse-line.ts) and the migrations with their synthetic ids (pi/migrate.ts).
  *
  * Sync on purpose: it runs either in a worker (openSessionAsync) or inline for the synchronous
  * `openSession`, which must stand in for the synchronous `SessionManager.open`.
  */
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { resolve } from "node:path";
 import { CACHE_DEFAULTS, DEFAULTS } from "../protocol/defaults.js";
-import { Errors } from "../protocol/errors.js";
 import {
   EntryTypeCode,
   IdKind,
@@ -31,8 +31,12 @@ import {
   type SessionStatus,
 } from "../protocol/session-buffer-layout.js";
 import { AppendCheck, CHECK_BYTES } from "../session/append-check.js";
-import { LineReader } from "../transcript/line-reader.js";
-import { readAt } from "../transcript/read-at.js";
+import { SizeBoundLru } from "../session/lru.js";
+import { readLines, type ReadLinesResult } from "../io/line-reader.js";
+import { openTranscript } from "../io/open-file.js";
+import { readAt } from "../io/read-at.js";
+import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
+import { parseLine } from "../pi/parse-line.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { RepairCheck } from "./repair-check.js";
 
@@ -55,16 +59,8 @@ interface Rec {
   parent: number;
 }
 
-const CURRENT_VERSION = 3;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** pi's `migrateV1ToV2` generates random 8-hex ids; ctxc derives them from the record number (deterministic). */
-export function syntheticV1Id(record: number): string {
-  return record.toString(16).padStart(8, "0");
-}
+/** Kept for the callers that import it from here: the one scheme lives in pi/migrate.ts. */
+export { syntheticV1Id };
 
 /**
  * What a worker keeps about one transcript between session reads, so that the next read of the same
@@ -91,31 +87,28 @@ export interface SessionReadState {
   lastUsed: number;
 }
 
-/** Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes. */
+/** Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes (session/lru.ts). */
 export class SessionReadCache {
-  private readonly states = new Map<string, SessionReadState>();
-  constructor(public maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes) {}
+  private readonly lru: SizeBoundLru<SessionReadState>;
+  constructor(maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes) {
+    this.lru = new SizeBoundLru<SessionReadState>(maxBytes, (s) => s.staging.length);
+  }
+  get maxBytes(): number {
+    return this.lru.maxBytes;
+  }
+  set maxBytes(bytes: number) {
+    this.lru.maxBytes = bytes;
+  }
+  /** The read owns the state until it puts it back (a failed read must not leave half a state). */
   take(path: string): SessionReadState | undefined {
-    const s = this.states.get(path);
-    this.states.delete(path); // the read owns it until put back (a failed read must not leave half a state)
-    return s;
+    return this.lru.take(path);
   }
   put(path: string, state: SessionReadState): void {
-    state.lastUsed = performance.now();
-    this.states.set(path, state);
-    let total = 0;
-    for (const s of this.states.values()) total += s.staging.length;
-    while (total > this.maxBytes && this.states.size > 1) {
-      let oldest: string | undefined;
-      let t = Infinity;
-      for (const [k, v] of this.states) if (k !== path && v.lastUsed < t) [oldest, t] = [k, v.lastUsed];
-      if (oldest === undefined) break;
-      total -= this.states.get(oldest)!.staging.length;
-      this.states.delete(oldest);
-    }
+    this.lru.set(path, state);
+    this.lru.trim(path);
   }
   get size(): number {
-    return this.states.size;
+    return this.lru.size;
   }
 }
 
@@ -158,140 +151,133 @@ export function readSessionMeta(path: string, options: SessionBufferOptions = {}
 function readSession(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined): SessionRead {
   const absolute = resolve(path);
   const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
-  let fd: number;
-  try {
-    fd = openSync(absolute, "r");
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") {
-      const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null };
-      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
-    }
-    throw Errors.fromTranscriptIo(absolute, e);
+  // O_NONBLOCK (io/open-file.ts): a FIFO is refused as not a file instead of blocking until a writer comes.
+  const opened = openTranscript(absolute, { missing: "null" });
+  if (opened === null) {
+    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null };
+    return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
   }
+  const { fd, stats: st } = opened;
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Errors.transcriptNotAFile(absolute, st.isDirectory() ? "directory" : "special file");
     let state = cache?.take(absolute);
     if (state && verifyState(state, fd, st, maxLineBytes) !== null) state = undefined;
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
-    const tail = new TailWindow(s.check.tailBytes);
-    const ingest = (bytes: Buffer, lineNo: number) => {
-      s.lines++;
-      let bom = false;
-      if (lineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-        bytes = bytes.subarray(3); // pi's trim() drops a BOM
-        bom = true;
-        s.repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
-      }
-      const text = bytes.toString("utf8");
-      if (text.trim() === "") return;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        s.repair.malformed();
-        s.diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
-        return;
-      }
-      s.repair.entry(value);
-      if (!bom) s.leafInfo.line(value); // with its BOM the line is not JSON to OpenClaw's scan
-      if (!isObject(value)) {
-        s.diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });
-        return;
-      }
-      if (s.used + bytes.length > s.staging.length) {
-        const grown = Buffer.allocUnsafe(Math.max(s.used + bytes.length, Math.ceil(s.staging.length * 1.5)));
-        s.staging.copy(grown, 0, 0, s.used);
-        s.staging = grown;
-      }
-      bytes.copy(s.staging, s.used);
-      const hasId = Object.hasOwn(value, "id");
-      const id = value.id;
-      s.records.push({
-        offset: s.used,
-        length: bytes.length,
-        line: lineNo,
-        type: entryTypeCode(value.type),
-        idKind: !hasId ? IdKind.absent : typeof id === "string" ? IdKind.string : IdKind.json,
-        idKey: !hasId ? "" : typeof id === "string" ? id : JSON.stringify(id) ?? "",
-        id,
-        parentId: value.parentId,
-        parent: -1,
-      });
-      if (s.records.length === 1) s.header = value;
-      s.used += bytes.length;
-    };
-    // Check bytes from the raw lines as read (with their `\n`; `raw` is only valid during the call, so
-    // both copy): the head (AppendCheck), and the last CHECK_BYTES before the end of the last complete
-    // line, after the last line skipped unread.
-    const observe = (raw: Buffer | null, offset: number, length: number) => {
-      s.check.observeLine(offset, length, raw);
-      if (!raw) return tail.reset();
-      tail.push(raw);
-      tail.push(NEWLINE);
-    };
-    const reader = new LineReader(
-      fd,
-      s.end,
-      s.nextLineNo,
-      { chunkBytes: options.chunkBytes ?? DEFAULTS.chunkBytes, maxLineBytes, until: st.size },
-      {
-        onLine: (bytes, offset, lineNo) => {
-          observe(bytes, offset, bytes.length);
-          ingest(bytes, lineNo);
-        },
-        onOversize: (offset, lineNo, length) => {
-          observe(null, offset, length);
-          s.lines++;
-          s.repair.unknown("a line too long to check");
-          s.leafInfo.unknown("a line too long to read");
-          s.diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
-        },
-      },
-    );
-    while (reader.step());
-    const result = reader.result();
-    // The state (if kept) ends here, on a complete line.
-    s.check.setTail(tail.value());
-    s.end = result.end;
-    s.nextLineNo = result.nextLineNo;
+    const result = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes);
     const keep = cache !== undefined && result.torn === null;
-    if (result.torn && result.torn.length <= maxLineBytes) {
-      // pi reads the whole file: a last line without "\n" is still parsed when it is valid JSON.
-      // readAt loops over short reads: a single read() may return only part of the tail.
-      ingest(readAt(fd, result.torn.offset, result.torn.offset + result.torn.length), result.torn.lineNo);
-    } else if (result.torn) {
-      s.repair.unknown("a last line too long to check");
-      s.leafInfo.unknown("a last line too long to read");
-    }
+    readTornTail(fd, s, result);
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
-    let status: SessionStatus = "loaded";
-    const first = s.header;
-    if (s.records.length === 0) status = "empty";
-    else if (first?.type !== "session" || typeof first.id !== "string") status = "invalid-header";
     const meta: SessionMeta = {
-      path: absolute, status, bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
+      path: absolute, status: sessionStatus(s), bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
       repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(),
     };
-    if (status !== "loaded") {
+    if (meta.status !== "loaded") {
       if (keep) cache.put(absolute, s);
       return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
     }
-
-    // pi: version = (first session-type entry).version ?? 1, migrate when < 3 (same JS comparisons).
-    const version = (first!.version ?? 1) as number;
-    let flags = 0;
-    if (version < CURRENT_VERSION) {
-      if (version < 2) flags |= SessionFlag.migrateV1;
-      flags |= SessionFlag.migrateV2;
-    }
+    // pi: version = (first session-type entry).version ?? 1 (pi/migrate.ts).
+    const migrations = migrationsFor(s.header!.version);
+    const flags = (migrations.v1 ? SessionFlag.migrateV1 : 0) | (migrations.v2 ? SessionFlag.migrateV2 : 0);
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
     return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** What pi's `SessionManager.open` makes of what was read (status "loaded", or why it would start fresh). */
+function sessionStatus(s: SessionReadState): SessionStatus {
+  const first = s.header;
+  if (s.records.length === 0) return "empty";
+  if (first?.type !== "session" || typeof first.id !== "string") return "invalid-header";
+  return "loaded";
+}
+
+/** One line into the state, by pi's line rule (pi/parse-line.ts), with OpenClaw's repair and leaf-scan views of it. */
+function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: number): void {
+  s.lines++;
+  const line = parseLine(raw, lineNo, offset); // pi's trim() drops a BOM
+  if (line.bom) s.repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
+  if (line.kind === "blank") return;
+  if (line.kind === "malformed") {
+    s.repair.malformed();
+    s.diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
+    return;
+  }
+  s.repair.entry(line.value);
+  if (!line.bom) s.leafInfo.line(line.value); // with its BOM the line is not JSON to OpenClaw's scan
+  if (line.kind === "non-object") {
+    s.diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });
+    return;
+  }
+  const { bytes, value } = line;
+  if (s.used + bytes.length > s.staging.length) {
+    const grown = Buffer.allocUnsafe(Math.max(s.used + bytes.length, Math.ceil(s.staging.length * 1.5)));
+    s.staging.copy(grown, 0, 0, s.used);
+    s.staging = grown;
+  }
+  bytes.copy(s.staging, s.used);
+  const hasId = Object.hasOwn(value, "id");
+  const id = value.id;
+  s.records.push({
+    offset: s.used,
+    length: bytes.length,
+    line: lineNo,
+    type: entryTypeCode(value.type),
+    idKind: !hasId ? IdKind.absent : typeof id === "string" ? IdKind.string : IdKind.json,
+    idKey: !hasId ? "" : typeof id === "string" ? id : JSON.stringify(id) ?? "",
+    id,
+    parentId: value.parentId,
+    parent: -1,
+  });
+  if (s.records.length === 1) s.header = value;
+  s.used += bytes.length;
+}
+
+/** Reads the complete lines after `s.end` into `s`; the state then ends on the last complete line. */
+function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes: number): ReadLinesResult {
+  const tail = new TailWindow(s.check.tailBytes);
+  // Check bytes from the raw lines as read (with their `\n`; `raw` is only valid during the call, so
+  // both copy): the head (AppendCheck), and the last CHECK_BYTES before the end of the last complete
+  // line, after the last line skipped unread.
+  const observe = (raw: Buffer | null, offset: number, length: number) => {
+    s.check.observeLine(offset, length, raw);
+    if (!raw) return tail.reset();
+    tail.push(raw);
+    tail.push(NEWLINE);
+  };
+  const result = readLines(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size }, {
+    onLine: (bytes, offset, lineNo) => {
+      observe(bytes, offset, bytes.length);
+      ingestLine(s, bytes, lineNo, offset);
+    },
+    onOversize: (offset, lineNo, length) => {
+      observe(null, offset, length);
+      s.lines++;
+      s.repair.unknown("a line too long to check");
+      s.leafInfo.unknown("a line too long to read");
+      s.diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
+    },
+  });
+  s.check.setTail(tail.value());
+  s.end = result.end;
+  s.nextLineNo = result.nextLineNo;
+  return result;
+}
+
+/**
+ * pi reads the whole file: a last line without "\n" is still parsed when it is valid JSON. It is not kept
+ * in the state (the next read continues before it). readAt loops over short reads.
+ */
+function readTornTail(fd: number, s: SessionReadState, result: ReadLinesResult): void {
+  const torn = result.torn;
+  if (!torn) return;
+  if (torn.length <= s.maxLineBytes) {
+    ingestLine(s, readAt(fd, torn.offset, torn.offset + torn.length), torn.lineNo, torn.offset);
+  } else {
+    s.repair.unknown("a last line too long to check");
+    s.leafInfo.unknown("a last line too long to read");
   }
 }
 

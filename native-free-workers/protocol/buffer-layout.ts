@@ -175,7 +175,10 @@ export type DiagnosticCode =
   | "BOOTSTRAP_UNREADABLE"
   /** The system prompt alone does not fit the budget; every droppable message was dropped. */
   | "BUDGET_TOO_SMALL"
-  /** A persistent session index (cacheDir) was stale or unreadable and was ignored; the build started over. */
+  /**
+   * A persistent session index (cacheDir) was stale, unreadable or of an older format and was ignored (the
+   * build started over); or cacheDir itself was refused as not private (SECURITY.md) and no index is used.
+   */
   | "INDEX_IGNORED"
   /** The persistent session index could not be written (the build itself is fine). */
   | "INDEX_WRITE_FAILED"
@@ -219,7 +222,7 @@ export interface ContextMeta {
     tokensCounted: number;
     cacheBytes: number;
     cachedSessions: number;
-    /** Where the session state came from: "memory", "disk" (cacheDir), "none", "disk-stale", "disk-corrupt". */
+    /** Where the session state came from: "memory", "disk" (cacheDir), "none", "disk-stale", "disk-corrupt", "refused" (cacheDir not private). */
     index: string;
   };
   /** Milliseconds spent per stage in the worker (readParse, resolve, bootstrap, tokenize, assemble, encode). */

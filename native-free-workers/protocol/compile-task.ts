@@ -21,6 +21,14 @@ export interface CompileTask {
   };
   /** Directory of the persistent session index (compiler option `cacheDir`), or null. */
   cacheDir: string | null;
+  /**
+   * How createCompiler found `cacheDir` (native-free-workers/session/private-dir.ts): private, with the
+   * identity each build re-checks with one lstat; or refused, with why (no index is read or written, and
+   * each build reports it). Null without a cacheDir.
+   */
+  cacheDirCheck: { identity: { dev: number; ino: number } } | { refused: string } | null;
+  /** Compiler option `cacheDirRequired`: a refused cacheDir fails the build with CACHE_DIR_REFUSED. */
+  cacheDirRequired: boolean;
   maxLineBytes: number;
   /** What a line above `maxLineBytes` does: skipped with a diagnostic, or fails the build. */
   lineTooLong: "skip" | "fail";

@@ -35,7 +35,13 @@ export type CtxcErrorCode =
   /** An unexpected failure inside a worker (a bug in ctxc: please report it). */
   | "INTERNAL"
   /** `ctxc/openclaw` openSession with `onInvalid: "error"`: the transcript is empty or has no valid session header. */
-  | "INVALID_SESSION";
+  | "INVALID_SESSION"
+  /**
+   * `cacheDir` is not private to the current user (a symlink, owned by someone else, writable by group or
+   * others, or under such a parent; SECURITY.md) and the compiler was created with `cacheDirRequired`.
+   * Without that option the index is not used and each build reports INDEX_IGNORED instead.
+   */
+  | "CACHE_DIR_REFUSED";
 
 /** An error as it travels from a worker to the main thread. */
 export interface WireError {
@@ -101,6 +107,8 @@ export const Errors = {
     new CtxcError("WORKER_FAILED", `worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   invalidSession: (path: string, why: string) =>
     new CtxcError("INVALID_SESSION", `not a usable session transcript (${why}): ${path}`, { path }),
+  cacheDirRefused: (path: string, why: string) =>
+    new CtxcError("CACHE_DIR_REFUSED", `cacheDir ${path} ${why}; refused (the index is required)`, { path }),
   internal: (cause: unknown) =>
     new CtxcError("INTERNAL", `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
 

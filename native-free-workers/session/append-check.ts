@@ -8,8 +8,9 @@
  * inode (replaced by rename?), the size (truncated?) and the bytes at the start and just before the old
  * end (rewritten in place?).
  */
+import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { readAt } from "../transcript/read-at.js";
+import { readAt } from "../io/read-at.js";
 
 /** Bytes compared at the start of the file and before the old end. */
 export const CHECK_BYTES = 4096;
@@ -23,12 +24,27 @@ export type AppendCheckFailure =
   /** Bytes that were read before have changed. */
   | "rewritten";
 
-/** The saved form of an AppendCheck (the persistent index stores it). */
+/**
+ * The saved form of an AppendCheck (the persistent index stores it). The windows are kept as their
+ * length and SHA-256, not their bytes — they are the start and the end of a private conversation. The
+ * check stays exactly as strong: {@link AppendCheck.restore} reads the same windows back from the file
+ * and compares their hashes, then holds those bytes as if it had read them itself.
+ */
 export interface AppendCheckIdentity {
   dev: number;
   ino: number;
-  head: string;
-  tail: string;
+  headLength: number;
+  headSha256: string;
+  tailLength: number;
+  tailSha256: string;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function isLength(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= CHECK_BYTES;
 }
 
 export class AppendCheck {
@@ -91,14 +107,37 @@ export class AppendCheck {
   }
 
   identity(): AppendCheckIdentity {
-    return { dev: this.dev, ino: this.ino, head: this.head.toString("base64"), tail: this.tail.toString("base64") };
+    return {
+      dev: this.dev,
+      ino: this.ino,
+      headLength: this.head.length,
+      headSha256: sha256(this.head),
+      tailLength: this.tail.length,
+      tailSha256: sha256(this.tail),
+    };
   }
 
-  restore(saved: AppendCheckIdentity): void {
+  /**
+   * Takes over a saved identity if the open file passes it — the same comparisons as {@link verify}
+   * (inode, size, the bytes at the start and before `end`), with the saved windows' hashes standing in
+   * for their bytes — and keeps the bytes just read as the windows. Null when restored; else why not
+   * (the check is left as it was). Throws on a malformed saved identity.
+   */
+  restore(saved: AppendCheckIdentity, fd: number, stats: Pick<Stats, "dev" | "ino" | "size">, end: number): AppendCheckFailure | null {
+    if (!isLength(saved.headLength) || !isLength(saved.tailLength) || typeof saved.headSha256 !== "string" || typeof saved.tailSha256 !== "string") {
+      throw new Error("malformed append-check identity");
+    }
+    if (stats.dev !== saved.dev || stats.ino !== saved.ino) return "replaced";
+    if (stats.size < end) return "truncated";
+    const head = readAt(fd, 0, saved.headLength);
+    const tail = readAt(fd, Math.max(0, end - saved.tailLength), end);
+    if (head.length !== saved.headLength || sha256(head) !== saved.headSha256) return "rewritten";
+    if (tail.length !== saved.tailLength || sha256(tail) !== saved.tailSha256) return "rewritten";
     this.dev = saved.dev;
     this.ino = saved.ino;
-    this.head = Buffer.from(saved.head, "base64");
-    this.tail = Buffer.from(saved.tail, "base64");
+    this.head = head;
+    this.tail = tail;
+    return null;
   }
 
   /** Bytes held (for LRU bounds). */

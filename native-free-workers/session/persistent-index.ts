@@ -2,20 +2,32 @@
  * The optional on-disk copy of a session's state (`cacheDir` / `--cache DIR`), so a restarted gateway
  * pays only for the bytes appended since its last build instead of a cold build of every transcript.
  *
- * Trust nothing on disk: the file is versioned, names the transcript it describes, and is only used
- * after the same checks as in-memory state (inode, size, bytes at the start and before the old end).
- * Anything unreadable, of another version, or stale is ignored and reported, never half-used.
- * Writes go to a temporary file renamed into place, so a crash mid-write leaves the old index or none.
- * The index lives in its own directory; ctxc never writes next to, or into, a transcript.
+ * Trust nothing on disk: the file is versioned, names (by hash) the transcript it describes, and is only
+ * used after the same checks as in-memory state (inode, size, the bytes at the start and before the old
+ * end — compared by hash here). Anything unreadable, of another version, or stale is ignored and
+ * reported, never half-used. Writes go to a temporary file renamed into place, so a crash mid-write
+ * leaves the old index or none. The index lives in its own directory; ctxc never writes next to, or
+ * into, a transcript.
+ *
+ * Private by construction (SECURITY.md): the directory must pass private-dir.ts (ours, not a symlink,
+ * closed to group/others — checked by createCompiler, re-checked per build with one lstat); files are
+ * created 0600 with O_EXCL|O_NOFOLLOW; and a file holds structure only — byte ranges, entry ids and
+ * types, token counts, hashes of the check windows — never message text, the header's cwd, or the
+ * transcript's path. What is kept, and why each piece is needed to resume, is listed in SECURITY.md.
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { EntryRecord } from "../transcript/entry-record.js";
+import type { CompileTask } from "../protocol/compile-task.js";
+import { EntryRecord } from "../pi/entry-record.js";
+import { readAt } from "../io/read-at.js";
+import { sessionHeader } from "../pi/transcript-index.js";
+import { recheckPrivateDir, type DirIdentity } from "./private-dir.js";
 import { SessionState } from "./session-state.js";
 
 const FORMAT = "ctxc-session-index";
-const VERSION = 1;
+/** 2: hashes instead of head/tail bytes, no header, no transcript path (v1 files are ignored and reported). */
+const VERSION = 2;
 
 /** What happened with the persistent index on this build. */
 export type IndexSource =
@@ -28,7 +40,9 @@ export type IndexSource =
   /** An index file existed but did not match the transcript any more (it changed): ignored. */
   | "disk-stale"
   /** An index file existed but was unreadable or of another format/version: ignored. */
-  | "disk-corrupt";
+  | "disk-corrupt"
+  /** cacheDir was refused (not private to this user, see private-dir.ts): no index read or written. */
+  | "refused";
 
 /** Record fields saved column by column (compact JSON, one array per field). */
 const COLUMNS = ["line", "offset", "length", "type", "id", "parentId", "emits", "role", "flags", "valueStart", "valueEnd", "estimate", "extra", "tokens"] as const;
@@ -52,32 +66,106 @@ function restoreUndefined(value: unknown): unknown {
   return value;
 }
 
+function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
 export function indexFile(cacheDir: string, transcript: string): string {
-  return join(cacheDir, `${createHash("sha256").update(transcript).digest("hex").slice(0, 32)}.ctxc-index.json`);
+  return join(cacheDir, `${sha256(transcript).slice(0, 32)}.ctxc-index.json`);
+}
+
+/** Directory identities re-established in this worker after the checked directory was deleted and re-created. */
+const recreated = new Map<string, DirIdentity>();
+
+/**
+ * The index directory this build may use: `{dir}`, `{refused}` with why not, or null without a cacheDir.
+ * createCompiler checked the directory once (private-dir.ts says why once is enough); here one lstat
+ * confirms it is still that directory.
+ */
+export function indexDirFor(task: Pick<CompileTask, "cacheDir" | "cacheDirCheck">): { dir: string } | { refused: string } | null {
+  const dir = task.cacheDir;
+  const check = task.cacheDirCheck;
+  if (dir === null || check === null) return null;
+  if ("refused" in check) return { refused: check.refused };
+  const again = recheckPrivateDir(dir, recreated.get(dir) ?? check.identity);
+  if (!again.ok) return { refused: again.reason };
+  if (again.identity !== check.identity) recreated.set(dir, again.identity);
+  return { dir };
+}
+
+/**
+ * Writes `text` to a new file `path` that nobody else can have prepared: O_EXCL fails on anything
+ * already there (a planted file or symlink), O_NOFOLLOW refuses a symlink even where O_EXCL would not
+ * be honoured, and mode 0600 applies from creation (a umask only removes bits).
+ */
+function writeNewPrivateFile(path: string, text: string): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads an index file only if it is a regular file of ours (not a symlink, FIFO or someone else's file). */
+function readOwnFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stats.isFile() || (uid !== undefined && stats.uid !== uid)) throw new Error("not a regular file of the current user");
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function saveState(cacheDir: string, state: SessionState): void {
   const records = state.index.records;
   const columns: Record<string, unknown[]> = {};
   for (const column of COLUMNS) columns[column] = records.map((r) => r[column]);
+  // The header is not saved (its cwd says where the user works): loadState reads it back from the
+  // transcript, whose first line the head hash has just verified.
+  const { header, ...fields } = state.index.snapshotFields();
   const data = {
     format: FORMAT,
     version: VERSION,
-    transcript: state.path,
+    transcript: sha256(state.path),
     end: state.end,
     nextLineNo: state.nextLineNo,
     tokenizer: state.tokenizer,
     identity: state.identity(),
-    fields: state.index.snapshotFields(),
+    fields: { ...fields, hasHeader: header !== null },
     diagnostics: { list: state.parseDiagnostics.list, counts: state.parseDiagnostics.counts },
     count: records.length,
     columns,
   };
-  mkdirSync(cacheDir, { recursive: true });
   const target = indexFile(cacheDir, state.path);
-  const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, JSON.stringify(data, keepUndefined));
-  renameSync(temp, target);
+  const temp = `${target}.${randomBytes(8).toString("hex")}.tmp`;
+  try {
+    writeNewPrivateFile(temp, JSON.stringify(data, keepUndefined));
+    renameSync(temp, target); // replaces the name, never writes through it (a symlink there is replaced, not followed)
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not created, or already renamed
+    }
+    throw err;
+  }
+}
+
+/** The session header read back from the transcript's first entry (undefined when it is not one any more). */
+function readHeader(fd: number, first: EntryRecord | undefined): ReturnType<typeof sessionHeader> | undefined {
+  if (!first) return undefined;
+  try {
+    const entry: unknown = JSON.parse(readAt(fd, first.offset, first.offset + first.length).toString("utf8"));
+    if (typeof entry !== "object" || entry === null || (entry as { type?: unknown }).type !== "session") return undefined;
+    return sessionHeader(entry as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -90,22 +178,29 @@ export function loadState(
   fd: number,
   stats: Stats,
   maxDiagnostics: number,
-): { state: SessionState | null; source: IndexSource } {
+): { state: SessionState | null; source: IndexSource; reason?: string } {
   let raw: string;
   try {
-    raw = readFileSync(indexFile(cacheDir, transcript), "utf8");
-  } catch {
-    return { state: null, source: "none" };
+    raw = readOwnFile(indexFile(cacheDir, transcript));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { state: null, source: "none" };
+    return { state: null, source: "disk-corrupt", reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
   let state: SessionState;
   try {
     const data = restoreUndefined(JSON.parse(raw)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (data?.format !== FORMAT || data.version !== VERSION || data.transcript !== transcript) throw new Error("format");
+    if (data?.format === FORMAT && data.version !== VERSION) {
+      return { state: null, source: "disk-corrupt", reason: `of format version ${String(data.version)}, not ${VERSION}` };
+    }
+    if (data?.format !== FORMAT || data.transcript !== sha256(transcript)) throw new Error("format");
     const count: number = data.count;
     for (const column of COLUMNS) if (!Array.isArray(data.columns[column]) || data.columns[column].length !== count) throw new Error("columns");
     state = new SessionState(transcript, stats, maxDiagnostics);
-    state.restoreIdentity(data.identity);
     state.end = data.end;
+    if (!Number.isInteger(state.end) || state.end < 0) throw new Error("end");
+    // Verified against the open file here: the check windows are read back and compared with their hashes.
+    const failure = state.restoreIdentity(data.identity, fd, stats);
+    if (failure) return { state: null, source: "disk-stale" };
     state.nextLineNo = data.nextLineNo;
     state.tokenizer = data.tokenizer;
     for (const d of data.diagnostics.list) state.parseDiagnostics.list.push(d);
@@ -116,11 +211,11 @@ export function loadState(
       for (const column of COLUMNS) (record as unknown as Record<string, unknown>)[column] = data.columns[column][i];
       records[i] = record;
     }
-    state.index.restore(data.fields, records);
-    if (!Number.isInteger(state.end) || state.end < 0) throw new Error("end");
+    const header = data.fields.hasHeader === true ? readHeader(fd, records[0]) : null;
+    if (header === undefined) return { state: null, source: "disk-stale" }; // the header line no longer parses
+    state.index.restore({ header, version: data.fields.version, lines: data.fields.lines, v1PreviousId: data.fields.v1PreviousId }, records);
   } catch {
-    return { state: null, source: "disk-corrupt" };
+    return { state: null, source: "disk-corrupt", reason: "unreadable" };
   }
-  if (state.verify(fd, stats) !== null) return { state: null, source: "disk-stale" };
   return { state, source: "disk" };
 }

@@ -1,50 +1,51 @@
 /**
- * The sessions a worker keeps warm, bounded by approximate memory: least recently used first out.
- * An evicted session only costs its next build a cold start.
+ * The sessions a worker keeps warm, bounded by approximate memory: least recently used first out
+ * (session/lru.ts). A session a build is reading into is never evicted. An evicted session only costs its
+ * next build a cold start.
  */
+import { SizeBoundLru } from "./lru.js";
 import type { SessionState } from "./session-state.js";
 
 export class SessionCache {
-  private readonly sessions = new Map<string, SessionState>();
-  evictions = 0;
+  private readonly lru: SizeBoundLru<SessionState>;
 
-  constructor(public maxBytes: number) {}
+  constructor(maxBytes: number) {
+    this.lru = new SizeBoundLru<SessionState>(maxBytes, (s) => s.approxBytes, (s) => s.owner === null);
+  }
+
+  get maxBytes(): number {
+    return this.lru.maxBytes;
+  }
+  set maxBytes(bytes: number) {
+    this.lru.maxBytes = bytes;
+  }
+
+  get evictions(): number {
+    return this.lru.evictions;
+  }
 
   get(path: string): SessionState | undefined {
-    const state = this.sessions.get(path);
-    if (state) state.lastUsed = performance.now();
-    return state;
+    return this.lru.get(path);
   }
 
   set(state: SessionState): void {
-    state.lastUsed = performance.now();
-    this.sessions.set(state.path, state);
+    this.lru.set(state.path, state);
   }
 
   delete(path: string): void {
-    this.sessions.delete(path);
+    this.lru.delete(path);
   }
 
   get bytes(): number {
-    let total = 0;
-    for (const s of this.sessions.values()) total += s.approxBytes;
-    return total;
+    return this.lru.bytes;
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.lru.size;
   }
 
   /** Evicts idle sessions, oldest use first, until the cache fits `maxBytes`. */
   trim(): void {
-    let total = this.bytes;
-    if (total <= this.maxBytes) return;
-    const idle = [...this.sessions.values()].filter((s) => s.owner === null).sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const state of idle) {
-      if (total <= this.maxBytes) break;
-      total -= state.approxBytes;
-      this.sessions.delete(state.path);
-      this.evictions++;
-    }
+    this.lru.trim();
   }
 }

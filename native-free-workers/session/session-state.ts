@@ -6,10 +6,10 @@
  * says why.
  */
 import type { Stats } from "node:fs";
-import { DiagnosticLog } from "../transcript/diagnostics.js";
+import { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { AppendCheck, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
-import type { BranchMemo } from "../transcript/active-branch.js";
-import { TranscriptIndex } from "../transcript/transcript-index.js";
+import type { BranchMemo } from "../pi/active-branch.js";
+import { TranscriptIndex } from "../pi/transcript-index.js";
 
 /** Why a build could not continue from the previous state. */
 export type RebuildReason =
@@ -43,14 +43,19 @@ export class SessionState {
   lastUsed = 0;
   private readonly check: AppendCheck;
 
+  /**
+   * `createIndex` comes from the transcript's source (sources/source.ts); the default is pi JSONL's, the
+   * format the persistent index saves.
+   */
   constructor(
     readonly path: string,
     stats: Stats,
     maxDiagnostics: number,
+    createIndex: (diagnostics: DiagnosticLog) => TranscriptIndex = (diagnostics) => new TranscriptIndex(diagnostics),
   ) {
     this.check = new AppendCheck(stats.dev, stats.ino);
     this.parseDiagnostics = new DiagnosticLog(maxDiagnostics);
-    this.index = new TranscriptIndex(this.parseDiagnostics);
+    this.index = createIndex(this.parseDiagnostics);
   }
 
   /** Checks that the open file is the one this state describes, grown by appends at most. */
@@ -91,9 +96,12 @@ export class SessionState {
     return this.check.identity();
   }
 
-  /** Restores what {@link identity} saved. */
-  restoreIdentity(saved: AppendCheckIdentity): void {
-    this.check.restore(saved);
+  /**
+   * Restores what {@link identity} saved if the open file passes it (read up to `end`, which must be
+   * set first): null when restored, else why not (AppendCheck.restore).
+   */
+  restoreIdentity(saved: AppendCheckIdentity, fd: number, stats: Stats): RebuildReason | null {
+    return this.check.restore(saved, fd, stats, this.end);
   }
 
   /** Approximate heap bytes held (for the LRU bound). */

@@ -32,3 +32,6 @@ export type {
 export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
 export type { OpenClawPoolOptions } from "./pool.js";
 export { shouldExcludeHeartbeat } from "./heartbeat-config.js";
+// For a cache under OpenClaw's state dir (issue 11): the same private-directory rules as `cacheDir`.
+export { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
+export type { PrivateDirVerdict } from "../../native-free-workers/session/private-dir.js";

@@ -38,7 +38,11 @@ function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
   return v instanceof Promise ? v.then(f) : f(v);
 }
 
-/** Source of the module that stands in for pi at the 2026.5.12 run path: pi's exports, `SessionManager` wrapped. */
+/**
+ * Source of the module that stands in for pi at the 2026.5.12 run path: pi's exports, `SessionManager`
+ * wrapped. Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path
+ * holds — and no transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
+ */
 export function piWrapperSource(realUrl: string, runtimeUrl: string): string {
   const real = JSON.stringify(realUrl);
   // A local export shadows the same name from `export *`, so only SessionManager changes.

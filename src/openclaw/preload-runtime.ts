@@ -46,7 +46,9 @@ export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | 
   const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
   try {
     const file = process.env.CTXC_OPENCLAW_LOG;
-    if (file) appendFileSync(file, line);
+    // 0600 from creation: fallback lines name transcript paths and errors (SECURITY.md). An existing
+    // file keeps the mode its owner gave it.
+    if (file) appendFileSync(file, line, { mode: 0o600 });
     else process.stderr.write(line);
   } catch {
     // nowhere left to report to

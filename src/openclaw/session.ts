@@ -10,16 +10,24 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
-import { encodeSessionBuffer, syntheticV1Id, type SessionBufferOptions } from "../../native-free-workers/openclaw/session-buffer.js";
+import { encodeSessionBuffer, type SessionBufferOptions } from "../../native-free-workers/openclaw/session-buffer.js";
+import { walkBranch } from "../../native-free-workers/pi/branch-walk.js";
+import { synthesizedMessage } from "../../native-free-workers/pi/messages.js";
+import { isHookMessage, syntheticV1Id, v1FirstKeptEntryId } from "../../native-free-workers/pi/migrate.js";
+import { buildSessionContextFromPath, type PathEntryView } from "../../native-free-workers/pi/session-context.js";
+import { MessageKind, type MessageKindCode } from "../../native-free-workers/protocol/buffer-layout.js";
+import { readSectionTable, type SectionBounds } from "../../native-free-workers/protocol/section-table.js";
 import { runInOpenClawPool } from "./pool.js";
 import {
   EntryTypeCode,
   IdKind,
+  SESSION_HEADER_BYTES,
   SESSION_LAYOUT_VERSION,
   SESSION_MAGIC,
   SESSION_RECORD_BYTES,
   SessionFlag,
   SessionHeader,
+  SESSION_SECTION_COUNT,
   SessionRecord,
   SessionSection,
   type SessionMeta,
@@ -53,8 +61,26 @@ export interface OpenSessionOptions extends SessionBufferOptions {
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
-function timestampMs(ts: unknown): number {
-  return new Date(ts as string).getTime();
+type Entry = Record<string, unknown>;
+
+/** How pi's `buildSessionContext` rules (pi/session-context.ts) read a decoded entry: as pi reads it. */
+const ENTRY_VIEW: PathEntryView<Entry> = {
+  type: (e) => e.type as string,
+  id: (e) => e.id,
+  thinkingLevel: (e) => e.thinkingLevel,
+  modelChange: (e) => ({ provider: e.provider, modelId: e.modelId }),
+  assistantModel: (e) => {
+    const m = e.message as Entry | undefined | null;
+    return m?.role === "assistant" ? { provider: m.provider, modelId: m.model } : undefined;
+  },
+  firstKeptEntryId: (e) => e.firstKeptEntryId,
+  hasMessage: (e) => e.message !== undefined,
+  hasSummary: (e) => Boolean(e.summary),
+};
+
+/** pi's message for what an entry on the path contributes. */
+function messageOf(entry: Entry, kind: MessageKindCode): Entry {
+  return kind === MessageKind.entry ? (entry.message as Entry) : synthesizedMessage(kind, entry);
 }
 
 /**
@@ -69,6 +95,8 @@ export class OpenClawSession {
   private readonly count: number;
   private readonly flags: number;
   private readonly leafIndex: number;
+  /** The section table, checked against the buffer's bounds once. */
+  private readonly sections: SectionBounds[];
   private readonly recordsAt: number;
   private readonly entriesAt: number;
   private readonly idText: string;
@@ -81,7 +109,7 @@ export class OpenClawSession {
   private readonly cwd: string;
 
   constructor(buffer: ArrayBuffer, options: Pick<OpenSessionOptions, "sessionDir" | "cwdOverride"> = {}) {
-    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < SessionHeader.sectionTable) {
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < SESSION_HEADER_BYTES) {
       throw Errors.invalidBuffer("too small for a session buffer");
     }
     this.buffer = buffer;
@@ -94,6 +122,11 @@ export class OpenClawSession {
     this.flags = this.view.getUint16(SessionHeader.flags, true);
     this.count = this.view.getUint32(SessionHeader.recordCount, true);
     this.leafIndex = this.view.getInt32(SessionHeader.leafIndex, true);
+    this.sections = readSectionTable(this.view, SessionHeader.sectionTable, SESSION_SECTION_COUNT, SESSION_HEADER_BYTES);
+    if (this.sections[SessionSection.RECORDS]!.length !== this.count * SESSION_RECORD_BYTES) {
+      throw Errors.invalidBuffer("session record section size does not match the record count");
+    }
+    if (this.leafIndex < -1 || this.leafIndex >= this.count) throw Errors.invalidBuffer(`leaf record ${this.leafIndex} of ${this.count}`);
     this.recordsAt = this.sectionOffset(SessionSection.RECORDS);
     this.entriesAt = this.sectionOffset(SessionSection.ENTRY_BYTES);
     this.idText = decoder.decode(this.section(SessionSection.ID_TEXT));
@@ -112,11 +145,11 @@ export class OpenClawSession {
   }
 
   private sectionOffset(section: number): number {
-    return this.view.getUint32(SessionHeader.sectionTable + section * 8, true);
+    return this.sections[section]!.offset;
   }
   private section(section: number): Uint8Array {
-    const at = this.sectionOffset(section);
-    return this.bytes.subarray(at, at + this.view.getUint32(SessionHeader.sectionTable + section * 8 + 4, true));
+    const { offset, length } = this.sections[section]!;
+    return this.bytes.subarray(offset, offset + length);
   }
   private rec(i: number, field: number): number {
     return this.view.getUint32(this.recordsAt + i * SESSION_RECORD_BYTES + field, true);
@@ -171,16 +204,13 @@ export class OpenClawSession {
       const p = this.parent(i);
       entry.parentId = p < 0 ? null : syntheticV1Id(p);
       if (entry.type === "compaction" && typeof entry.firstKeptEntryIndex === "number") {
-        const t = entry.firstKeptEntryIndex;
-        if (Number.isInteger(t) && t >= 0 && t < this.count && this.type(t) !== EntryTypeCode.session) {
-          // Entries before this one already carry their new id in pi's loop; later ones still have their own.
-          entry.firstKeptEntryId = t <= i ? syntheticV1Id(t) : this.rawId(t);
-        }
+        const isEntry = (t: number) => Number.isInteger(t) && t >= 0 && t < this.count && this.type(t) !== EntryTypeCode.session;
+        const migrated = v1FirstKeptEntryId(entry, i, isEntry, (t) => this.rawId(t));
+        if (migrated) entry.firstKeptEntryId = migrated.id;
         delete entry.firstKeptEntryIndex;
       }
     }
-    const message = entry.message as Record<string, unknown> | undefined;
-    if (entry.type === "message" && message && message.role === "hookMessage") message.role = "custom";
+    if (entry.type === "message" && isHookMessage(entry.message)) (entry.message as Entry).role = "custom";
   }
 
   private rawId(i: number): unknown {
@@ -200,13 +230,10 @@ export class OpenClawSession {
 
   /** Record numbers from `start` to the root (root first), as pi's walk; a parent cycle ends the walk. */
   private pathFrom(start: number): number[] {
-    const path: number[] = [];
-    const seen = new Set<number>();
-    for (let i = start; i >= 0 && !seen.has(i); i = this.parent(i)) {
-      seen.add(i);
-      path.push(i);
-    }
-    return path.reverse();
+    return walkBranch(start, (i) => {
+      const parent = this.parent(i);
+      return parent < 0 ? null : parent;
+    }).path;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -331,47 +358,8 @@ export class OpenClawSession {
     }
     if (leaf === undefined) return { messages: [], thinkingLevel: "off", model: null };
     const path = this.pathFrom(leaf).map((i) => this.entryAt(i));
-    let thinkingLevel: unknown = "off";
-    let model: SessionContext["model"] = null;
-    let compaction: Record<string, unknown> | null = null;
-    for (const entry of path) {
-      if (entry.type === "thinking_level_change") thinkingLevel = entry.thinkingLevel;
-      else if (entry.type === "model_change") model = { provider: entry.provider, modelId: entry.modelId };
-      else if (entry.type === "message" && (entry.message as Record<string, unknown> | undefined)?.role === "assistant") {
-        const m = entry.message as Record<string, unknown>;
-        model = { provider: m.provider, modelId: m.model };
-      } else if (entry.type === "compaction") compaction = entry;
-    }
-    const messages: Record<string, unknown>[] = [];
-    const append = (entry: Record<string, unknown>) => {
-      if (entry.type === "message") {
-        if (entry.message !== undefined) messages.push(entry.message as Record<string, unknown>);
-      } else if (entry.type === "custom_message") {
-        messages.push({
-          role: "custom",
-          customType: entry.customType,
-          content: entry.content,
-          display: entry.display,
-          details: entry.details,
-          timestamp: timestampMs(entry.timestamp),
-        });
-      } else if (entry.type === "branch_summary" && entry.summary) {
-        messages.push({ role: "branchSummary", summary: entry.summary, fromId: entry.fromId, timestamp: timestampMs(entry.timestamp) });
-      }
-    };
-    if (compaction) {
-      const c = compaction;
-      messages.push({ role: "compactionSummary", summary: c.summary, tokensBefore: c.tokensBefore, timestamp: timestampMs(c.timestamp) });
-      const at = path.findIndex((e) => e.type === "compaction" && e.id === c.id);
-      let kept = false;
-      for (let i = 0; i < at; i++) {
-        if (path[i]!.id === c.firstKeptEntryId) kept = true;
-        if (kept) append(path[i]!);
-      }
-      for (let i = at + 1; i < path.length; i++) append(path[i]!);
-    } else {
-      for (const entry of path) append(entry);
-    }
+    const messages: Entry[] = [];
+    const { thinkingLevel, model } = buildSessionContextFromPath(path, ENTRY_VIEW, (entry, kind) => messages.push(messageOf(entry, kind)));
     return { messages, thinkingLevel, model };
   }
 }

@@ -3,8 +3,11 @@
  * branched + compacted transcripts (v3 and v2 headers), every read method the run path calls, plus
  * the read-only guarantee (pi rewrites v2 files and wipes files with a bad header; ctxc never writes).
  */
+import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool, openSession, openSessionAsync, decodeSession } from "../../src/openclaw/index.js";
@@ -12,6 +15,7 @@ import { CtxcError } from "../../native-free-workers/protocol/errors.js";
 import { findActivePathCycle, piSession } from "../reference/pi-reference.js";
 import { tempDir } from "../support/tmp.js";
 
+const run = promisify(execFile);
 const dir = tempDir("oc-session");
 let fileNo = 0;
 afterAll(() => closeOpenClawPool());
@@ -237,6 +241,36 @@ describe("files pi would overwrite", () => {
     }
     expect(err).toBeInstanceOf(CtxcError);
     expect((err as CtxcError).code).toBe("TRANSCRIPT_NOT_A_FILE");
+  });
+
+  // A named pipe with no writer: a plain open() blocks until a writer comes (forever). openSession is
+  // synchronous, so it runs in a child process that is killed on a hang, instead of hanging this worker.
+  const mkfifo = (() => {
+    try {
+      execFileSync("mkfifo", ["--version"], { stdio: "ignore" });
+      return null;
+    } catch (err) {
+      return `mkfifo is not available: ${(err as Error).message}`;
+    }
+  })();
+  if (mkfifo) console.warn(`FIFO test skipped: ${mkfifo}`);
+
+  it.skipIf(mkfifo !== null)("a FIFO is a coded error (TRANSCRIPT_NOT_A_FILE) within a second, sync and in the worker", async () => {
+    const fifo = join(dir, "pipe.jsonl");
+    execFileSync("mkfifo", [fifo]);
+    const index = fileURLToPath(new URL("../../dist/src/openclaw/index.js", import.meta.url));
+    const script = `
+      const { openSession, openSessionAsync, closeOpenClawPool } = await import(${JSON.stringify(index)});
+      const started = performance.now();
+      let sync;
+      try { openSession(${JSON.stringify(fifo)}); sync = "no error"; } catch (e) { sync = e.code; }
+      const ms = performance.now() - started;
+      const worker = await openSessionAsync(${JSON.stringify(fifo)}).then(() => "no error", (e) => e.code);
+      await closeOpenClawPool();
+      console.log(JSON.stringify({ sync, worker, withinASecond: ms < 1000 }));
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ sync: "TRANSCRIPT_NOT_A_FILE", worker: "TRANSCRIPT_NOT_A_FILE", withinASecond: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findTopLevelValue } from "../../native-free-workers/transcript/json-value-range.js";
+import { findTopLevelValue } from "../../native-free-workers/pi/json-value-range.js";
 
 const KEY = Buffer.from("message");
 

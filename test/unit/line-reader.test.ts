@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readLines } from "../../native-free-workers/transcript/line-reader.js";
+import { readLines } from "../../native-free-workers/io/line-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ctxc-lines-"));
 let n = 0;

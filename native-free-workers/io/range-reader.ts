@@ -8,8 +8,8 @@
  */
 import { readSync } from "node:fs";
 import { Errors } from "../protocol/errors.js";
-import type { ReadFn } from "../transcript/line-reader.js";
-import { readAt } from "../transcript/read-at.js";
+import type { ReadFn } from "./line-reader.js";
+import { readAt } from "./read-at.js";
 
 /**
  * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,

@@ -3,7 +3,7 @@
  * A garbage file can produce one diagnostic per line; listing millions would make the context buffer
  * larger than the transcript, so past the cap we only count.
  */
-import type { Diagnostic, DiagnosticCode } from "../protocol/buffer-layout.js";
+import type { Diagnostic, DiagnosticCode } from "./buffer-layout.js";
 
 export class DiagnosticLog {
   readonly list: Diagnostic[] = [];

@@ -8,31 +8,15 @@
  * cycles) becomes a diagnostic here.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
+import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
-import type { DiagnosticLog } from "./diagnostics.js";
 import { Emits, EntryRecord, RecordFlag } from "./entry-record.js";
+import { isKnownEntryType } from "./entry-types.js";
 import { findTopLevelValue } from "./json-value-range.js";
+import { isHookMessage, migrationsFor, NO_MIGRATIONS, V1Chain, v1FirstKeptEntryId, type Migrations } from "./migrate.js";
+import { isObject, parseLine } from "./parse-line.js";
 
 const MESSAGE_KEY = Buffer.from("message");
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-
-/** Entry types of pi session format v3. Others are kept in the tree but reported. */
-const KNOWN_TYPES = new Set([
-  "session",
-  "message",
-  "thinking_level_change",
-  "model_change",
-  "compaction",
-  "branch_summary",
-  "custom",
-  "custom_message",
-  "label",
-  "session_info",
-]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function hasToolCalls(message: Record<string, unknown>): boolean {
   const content = message.content;
@@ -48,6 +32,11 @@ export interface SessionHeader {
   timestamp: unknown;
 }
 
+/** The header fields ctxc keeps, from a parsed `session` entry (also used to read it back: persistent-index.ts). */
+export function sessionHeader(entry: Record<string, unknown>): SessionHeader {
+  return { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
+}
+
 export class TranscriptIndex {
   readonly records: EntryRecord[] = [];
   /** pi's `byId`: entry id (any JSON value) → index in `records`; the last entry with an id wins. */
@@ -55,38 +44,35 @@ export class TranscriptIndex {
   header: SessionHeader | null = null;
   /** Index in `records` of the latest entry whose id was already taken (-1: none). */
   lastDuplicateAt = -1;
-  /** Transcript format version from the header (pi assumes 1 when absent). */
-  version = 3;
+  /** Transcript format version from the header (pi assumes 1 when absent), as pi reads it. */
+  version: unknown = 3;
+  /** What pi's migration does to this file (decided by the header's version). */
+  private migrations: Migrations = NO_MIGRATIONS;
   /** Lines seen (complete lines, blank and bad ones included). */
   lines = 0;
   /** v1 transcripts have no ids: pi's migration chains entries in file order. */
-  private v1PreviousId: unknown = null;
+  private v1Chain = new V1Chain();
 
   constructor(private readonly diagnostics: DiagnosticLog) {}
 
-  ingestLine(bytes: Buffer, offset: number, lineNo: number): void {
+  ingestLine(raw: Buffer, rawOffset: number, lineNo: number): void {
     this.lines++;
-    if (lineNo === 1 && bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2]) {
-      // pi's content.trim() drops a leading BOM, so a BOM'd file is still well-formed.
-      this.diagnostics.add("BOM", lineNo, offset, "UTF-8 byte-order mark at the start of the file ignored");
-      bytes = bytes.subarray(3);
-      offset += 3;
+    const line = parseLine(raw, lineNo, rawOffset);
+    const { offset } = line;
+    // pi's content.trim() drops a leading BOM, so a BOM'd file is still well-formed.
+    if (line.bom) this.diagnostics.add("BOM", lineNo, rawOffset, "UTF-8 byte-order mark at the start of the file ignored");
+    switch (line.kind) {
+      case "blank":
+        return; // pi skips blank lines silently
+      case "malformed":
+        this.diagnostics.add("MALFORMED_LINE", lineNo, offset, `line is not valid JSON (${line.error}); skipped`);
+        return;
+      case "non-object":
+        this.diagnostics.add("NON_OBJECT_LINE", lineNo, offset, `line is ${line.what}, not an entry object; skipped`);
+        return;
+      case "entry":
+        this.addEntry(line.value, line.bytes, offset, lineNo);
     }
-    const text = bytes.toString("utf8");
-    if (text.trim() === "") return; // pi skips blank lines silently
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      this.diagnostics.add("MALFORMED_LINE", lineNo, offset, `line is not valid JSON (${(err as Error).message}); skipped`);
-      return;
-    }
-    if (!isObject(value)) {
-      const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-      this.diagnostics.add("NON_OBJECT_LINE", lineNo, offset, `line is ${what}, not an entry object; skipped`);
-      return;
-    }
-    this.addEntry(value, bytes, offset, lineNo);
   }
 
   private addEntry(entry: Record<string, unknown>, bytes: Buffer, offset: number, lineNo: number): void {
@@ -100,7 +86,7 @@ export class TranscriptIndex {
     const index = this.records.length;
 
     if (index === 0) this.readHeader(entry, lineNo, offset);
-    if (this.version < 2 && record.type !== "session") this.chainV1(record, index);
+    if (this.migrations.v1 && record.type !== "session") ({ id: record.id, parentId: record.parentId } = this.v1Chain.next(index));
 
     switch (record.type) {
       case "message":
@@ -121,7 +107,7 @@ export class TranscriptIndex {
       case "compaction":
         record.emits = Emits.compaction;
         record.role = RoleCode.compactionSummary;
-        record.extra = this.version < 2 ? this.v1FirstKept(entry) : entry.firstKeptEntryId;
+        record.extra = this.migrations.v1 ? this.v1FirstKept(entry, index) : entry.firstKeptEntryId;
         record.estimate = estimateMessageTokens({ role: "compactionSummary", summary: entry.summary });
         break;
       case "thinking_level_change":
@@ -131,7 +117,7 @@ export class TranscriptIndex {
         record.extra = { provider: entry.provider, modelId: entry.modelId };
         break;
       default:
-        if (!KNOWN_TYPES.has(record.type)) {
+        if (!isKnownEntryType(record.type)) {
           const what = record.type === "" ? "an entry without a type" : `unknown entry type "${record.type}"`;
           this.diagnostics.add("UNKNOWN_ENTRY_TYPE", lineNo, offset, `${what}; kept in the tree, not in the context`);
         }
@@ -156,12 +142,13 @@ export class TranscriptIndex {
       this.diagnostics.add("MISSING_HEADER", lineNo, offset, "first entry is not a session header");
       return;
     }
-    this.header = { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
-    this.version = typeof entry.version === "number" ? entry.version : 1;
+    this.header = sessionHeader(entry);
+    this.version = entry.version ?? 1;
+    this.migrations = migrationsFor(entry.version);
     if (typeof entry.id !== "string") {
       this.diagnostics.add("BAD_HEADER", lineNo, offset, "session header has no string id");
     }
-    if (this.version > 3) {
+    if ((this.version as number) > 3) {
       this.diagnostics.add("BAD_HEADER", lineNo, offset, `session version ${this.version} is newer than 3; read as v3`);
     }
   }
@@ -178,7 +165,7 @@ export class TranscriptIndex {
       record.extra = { provider: message.provider, modelId: message.model };
       if (hasToolCalls(message)) record.flags |= RecordFlag.hasToolCalls;
     }
-    if (this.version < 3 && message.role === "hookMessage") {
+    if (this.migrations.v2 && isHookMessage(message)) {
       // pi migrates v2 transcripts on open: hookMessage became custom.
       record.flags |= RecordFlag.hookMessage | RecordFlag.reserialize;
       record.role = RoleCode.custom;
@@ -193,31 +180,28 @@ export class TranscriptIndex {
     record.estimate = estimateMessageTokens(message);
   }
 
-  /** pi's v1→v2 migration gives each entry a fresh id and the previous entry as parent. */
-  private chainV1(record: EntryRecord, index: number): void {
-    record.id = `v1:${index}`;
-    record.parentId = this.v1PreviousId;
-    this.v1PreviousId = record.id;
-  }
-
-  /** v1 compactions point at the first kept entry by its index among all entries (header included). */
-  private v1FirstKept(entry: Record<string, unknown>): unknown {
-    const i = entry.firstKeptEntryIndex;
-    if (typeof i === "number" && i > 0) return `v1:${i}`;
-    return entry.firstKeptEntryId;
+  /**
+   * v1 compactions point at the first kept entry by its index among all entries (header included). A later
+   * entry is not read yet; it could never be before the compaction on its branch, so it is never found.
+   */
+  private v1FirstKept(entry: Record<string, unknown>, at: number): unknown {
+    const isEntry = (t: number) => t > at || (this.records[t] !== undefined && this.records[t]!.type !== "session");
+    const migrated = v1FirstKeptEntryId(entry, at, isEntry, () => undefined);
+    return migrated ? migrated.id : entry.firstKeptEntryId;
   }
 
   /** Plain data for the persistent index (session/persistent-index.ts); records are saved separately. */
-  snapshotFields(): { header: SessionHeader | null; version: number; lines: number; v1PreviousId: unknown } {
-    return { header: this.header, version: this.version, lines: this.lines, v1PreviousId: this.v1PreviousId };
+  snapshotFields(): { header: SessionHeader | null; version: unknown; lines: number; v1PreviousId: unknown } {
+    return { header: this.header, version: this.version, lines: this.lines, v1PreviousId: this.v1Chain.last };
   }
 
   /** Restores a saved index: fields, then the records in file order (rebuilding `byId` as ingest does). */
   restore(fields: ReturnType<TranscriptIndex["snapshotFields"]>, records: EntryRecord[]): void {
     this.header = fields.header;
     this.version = fields.version;
+    this.migrations = records.length > 0 && records[0]!.type === "session" ? migrationsFor(fields.version) : NO_MIGRATIONS;
     this.lines = fields.lines;
-    this.v1PreviousId = fields.v1PreviousId;
+    this.v1Chain = new V1Chain(fields.v1PreviousId as string | null);
     for (const record of records) {
       this.byId.set(record.id, this.records.length);
       this.records.push(record);

@@ -1,7 +1,6 @@
 /**
- * Resolves the active branch and what it contributes to the context, with pi's semantics and without
- * pi's costs: pi builds the path with `Array.unshift` (O(n²) in path length) and loops forever on a
- * parentId cycle. Here the walk pushes and reverses once (O(n)), and a visited mark stops cycles.
+ * The compiler's active branch: pi's walk and `buildSessionContext` rules (pi/branch-walk.ts,
+ * pi/session-context.ts) over the index records, which hold structure and byte ranges, not content.
  *
  * Between turns the branch usually just grows: the new leaf's parent chain reaches the previous leaf
  * after a few entries. Then the previous result is extended with those entries instead of walking the
@@ -9,11 +8,12 @@
  * switch, a new compaction, a duplicate id that may re-point an old parentId, a cycle or dangling
  * parent in the new part) falls back to the full walk.
  */
-import { MessageKind, type Diagnostic, type MessageKindCode } from "../protocol/buffer-layout.js";
-import type { DiagnosticLog } from "./diagnostics.js";
+import { type Diagnostic, type MessageKindCode } from "../protocol/buffer-layout.js";
+import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
+import { walkBranch } from "./branch-walk.js";
 import { Emits, type EntryRecord } from "./entry-record.js";
+import { applySettings, buildSessionContextFromPath, emittedKind, type Model, type PathEntryView } from "./session-context.js";
 import type { TranscriptIndex } from "./transcript-index.js";
-
 /** One message of the context, before its bytes are read. */
 export interface ContextItem {
   record: EntryRecord;
@@ -39,24 +39,25 @@ export interface BranchMemo {
   diagnostics: Diagnostic[];
 }
 
-const KIND_OF: Record<number, MessageKindCode> = {
-  [Emits.message]: MessageKind.entry,
-  [Emits.customMessage]: MessageKind.customMessage,
-  [Emits.branchSummary]: MessageKind.branchSummary,
+/**
+ * How pi's rules read an index record: the settings and firstKeptEntryId were kept in `extra` at ingest,
+ * and whether an entry emits was decided there too (a `message` entry without an object message does not:
+ * INVALID_ENTRY).
+ */
+const RECORD_VIEW: PathEntryView<EntryRecord> = {
+  type: (r) => r.type,
+  id: (r) => r.id,
+  thinkingLevel: (r) => r.extra,
+  modelChange: (r) => r.extra as Model,
+  assistantModel: (r) => (r.emits === Emits.message && r.extra !== undefined ? (r.extra as Model) : undefined),
+  firstKeptEntryId: (r) => r.extra,
+  hasMessage: (r) => r.emits === Emits.message,
+  hasSummary: (r) => r.emits === Emits.branchSummary,
 };
 
-type Model = ActiveBranch["model"];
-
-/** Applies pi's per-entry settings rules (last one on the path wins). */
-function applySettings(entry: EntryRecord, branch: { thinkingLevel: unknown; model: Model }): void {
-  if (entry.type === "thinking_level_change") branch.thinkingLevel = entry.extra;
-  else if (entry.type === "model_change") branch.model = entry.extra as Model;
-  else if (entry.emits === Emits.message && entry.extra !== undefined) branch.model = entry.extra as Model;
-}
-
 function emit(entry: EntryRecord, items: ContextItem[]): void {
-  const kind = KIND_OF[entry.emits];
-  if (kind !== undefined) items.push({ record: entry, kind });
+  const kind = emittedKind(entry, RECORD_VIEW);
+  if (kind !== null) items.push({ record: entry, kind });
 }
 
 /**
@@ -89,7 +90,7 @@ export function resolveActiveBranch(index: TranscriptIndex, diagnostics: Diagnos
     if (added) {
       const branch = memo.branch; // extended in place: a session's builds never overlap
       for (const entry of added) {
-        applySettings(entry, branch);
+        applySettings(entry, RECORD_VIEW, branch);
         emit(entry, branch.items);
       }
       branch.leafId = leaf.id ?? null;
@@ -107,53 +108,26 @@ function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: Entr
     diagnostics.add(code, entry.line, entry.offset, message);
   };
 
-  const path: EntryRecord[] = [];
-  const onPath = new Set<EntryRecord>();
-  let current: EntryRecord | undefined = leaf;
-  while (current) {
-    if (onPath.has(current)) {
-      report("CYCLE", current, `parentId chain loops back to this entry; the branch is cut here (pi would loop forever)`);
-      break;
-    }
-    onPath.add(current);
-    path.push(current);
-    const parentId: unknown = current.parentId;
-    if (!parentId) break;
-    const parentIndex = index.byId.get(parentId);
-    if (parentIndex === undefined) {
-      report("DANGLING_PARENT", current, `parentId ${JSON.stringify(parentId)} names no entry; the active branch starts here`);
-      break;
-    }
-    current = index.records[parentIndex];
-  }
-  path.reverse();
-
-  const branch: ActiveBranch = { items: [], thinkingLevel: "off", model: null, leafId: leaf.id ?? null };
-  let compactionAt = -1;
-  for (let i = 0; i < path.length; i++) {
-    applySettings(path[i]!, branch);
-    if (path[i]!.emits === Emits.compaction) compactionAt = i;
+  const walk = walkBranch(leaf, (r) => {
+    if (!r.parentId) return null;
+    const parentIndex = index.byId.get(r.parentId);
+    return parentIndex === undefined ? undefined : index.records[parentIndex]!;
+  });
+  if (walk.stop === "cycle") {
+    report("CYCLE", walk.at!, `parentId chain loops back to this entry; the branch is cut here (pi would loop forever)`);
+  } else if (walk.stop === "dangling") {
+    report("DANGLING_PARENT", walk.at!, `parentId ${JSON.stringify(walk.at!.parentId)} names no entry; the active branch starts here`);
   }
 
-  if (compactionAt >= 0) {
-    const compaction = path[compactionAt]!;
-    branch.items.push({ record: compaction, kind: MessageKind.compactionSummary });
-    const firstKept = compaction.extra;
-    let kept = false;
-    for (let i = 0; i < compactionAt; i++) {
-      if (!kept && path[i]!.id === firstKept) kept = true;
-      if (kept) emit(path[i]!, branch.items);
-    }
-    if (!kept) {
-      report(
-        "FIRST_KEPT_NOT_FOUND",
-        compaction,
-        `compaction's firstKeptEntryId ${JSON.stringify(firstKept)} is not on the branch before it; only its summary and later entries are in the context`,
-      );
-    }
-    for (let i = compactionAt + 1; i < path.length; i++) emit(path[i]!, branch.items);
-  } else {
-    for (const entry of path) emit(entry, branch.items);
+  const items: ContextItem[] = [];
+  const context = buildSessionContextFromPath(walk.path, RECORD_VIEW, (record, kind) => items.push({ record, kind }));
+  const branch: ActiveBranch = { items, thinkingLevel: context.thinkingLevel, model: context.model, leafId: leaf.id ?? null };
+  if (context.compaction && !context.firstKeptFound) {
+    report(
+      "FIRST_KEPT_NOT_FOUND",
+      context.compaction,
+      `compaction's firstKeptEntryId ${JSON.stringify(context.compaction.extra)} is not on the branch before it; only its summary and later entries are in the context`,
+    );
   }
   return { branch, memo: { branch, leaf, records: index.records.length, diagnostics: found } };
 }

@@ -1,0 +1,70 @@
+/**
+ * pi's JSONL session files as a {@link TranscriptSource}: the first (and so far only) implementation.
+ * Positions are byte offsets; a record is a line. The file is opened once per build (io/open-file.ts:
+ * read-only, O_NONBLOCK, regular files only) and the fd is held until `close()`, so a transcript replaced
+ * by rename mid-build is still read whole from the old inode.
+ */
+import { closeSync } from "node:fs";
+import { LineReader, type LineSink } from "../../io/line-reader.js";
+import { openTranscript, type OpenedFile } from "../../io/open-file.js";
+import { RangeReader } from "../../io/range-reader.js";
+import type { DiagnosticLog } from "../../protocol/diagnostic-log.js";
+import { TranscriptIndex } from "../../pi/transcript-index.js";
+import { ChangeGuard } from "../../session/change-guard.js";
+import { loadState } from "../../session/persistent-index.js";
+import type { SessionState } from "../../session/session-state.js";
+import type { AppendedReader, ReadAppendedOptions, RecordReader, TranscriptSource } from "../source.js";
+
+export class PiJsonlSource implements TranscriptSource {
+  private guard: ChangeGuard | undefined;
+  private readonly fd: number;
+  readonly stats: OpenedFile["stats"];
+
+  private constructor(
+    readonly path: string,
+    opened: OpenedFile,
+  ) {
+    this.fd = opened.fd;
+    this.stats = opened.stats;
+  }
+
+  /** Opens `path` (absolute); throws the coded error when it cannot be read as a transcript. */
+  static open(path: string): PiJsonlSource {
+    return new PiJsonlSource(path, openTranscript(path));
+  }
+
+  createIndex(diagnostics: DiagnosticLog): TranscriptIndex {
+    return new TranscriptIndex(diagnostics);
+  }
+
+  verify(state: SessionState) {
+    return state.verify(this.fd, this.stats);
+  }
+
+  snapshot(state: SessionState): void {
+    state.snapshot(this.fd);
+  }
+
+  loadSaved(cacheDir: string, maxDiagnostics: number) {
+    return loadState(cacheDir, this.path, this.fd, this.stats, maxDiagnostics);
+  }
+
+  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader {
+    const { chunkBytes, maxRecordBytes } = options;
+    // `until`: a writer appending while we read cannot keep this build reading forever.
+    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until: this.stats.size }, sink);
+  }
+
+  recordReader(): RecordReader {
+    return new RangeReader(this.fd, this.path);
+  }
+
+  checkUnchanged(state: SessionState, readTo: number): void {
+    this.guard ??= new ChangeGuard(this.fd, this.path, this.stats);
+    this.guard.check(state, readTo);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What a build needs from a transcript store, so compile.ts, the session state and assembly do not
+ * hard-wire one file format. pi's JSONL files are the first implementation (sources/pi-jsonl/); a store
+ * such as SQLite implements the same five things:
+ *
+ * - open: a consistent handle on the transcript as it is now (identity and size);
+ * - read what was appended: records after a position, step by step so a build can pause between steps;
+ * - verify: that what an earlier read kept is still a prefix of the transcript (only appended to since),
+ *   and record what a later build checks;
+ * - read back: the bytes of a record that reaches the context (indexes keep ranges, not content);
+ * - an index of the format's entries, built from the records as they are read.
+ *
+ * Positions are byte offsets for JSONL; another store may use any monotonic position that fits a number.
+ */
+import type { Stats } from "node:fs";
+import type { LineSink, ReadLinesResult } from "../io/line-reader.js";
+import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
+import type { TranscriptIndex } from "../pi/transcript-index.js";
+import type { IndexSource } from "../session/persistent-index.js";
+import type { RebuildReason, SessionState } from "../session/session-state.js";
+
+/** Reads the appended records one step (one chunk) at a time. */
+export interface AppendedReader {
+  /** Reads one step. Returns false once there is nothing more to read. */
+  step(): boolean;
+  /** Position up to which the source has been read (a torn tail included). */
+  readonly readTo: number;
+  /** Where reading stands: the consumed prefix, and a torn last record once finished. */
+  result(): ReadLinesResult;
+}
+
+/** Reads back a record's bytes `[start, end)`. */
+export interface RecordReader {
+  read(start: number, end: number): Buffer;
+}
+
+export interface ReadAppendedOptions {
+  /** Records larger than this are skipped (reported to `sink.onOversize`), never buffered. */
+  maxRecordBytes: number;
+  /** Bytes per read step. */
+  chunkBytes: number;
+}
+
+/** One open transcript. Close it when the build ends, whatever happened. */
+export interface TranscriptSource {
+  /** Absolute path (the session's key). */
+  readonly path: string;
+  /** Identity and size at open. */
+  readonly stats: Stats;
+  /** A new, empty index for this format's entries, reporting into `diagnostics`. */
+  createIndex(diagnostics: DiagnosticLog): TranscriptIndex;
+  /** Why `state` cannot continue on this transcript (null: it can, it was only appended to). */
+  verify(state: SessionState): RebuildReason | null;
+  /** Records in `state` what a later build verifies (call whenever `state.end` moved). */
+  snapshot(state: SessionState): void;
+  /** The saved state of this transcript from `cacheDir`, verified against it, or why there is none. */
+  loadSaved(cacheDir: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
+  /** Reads the records after `from` (a record start), numbering them from `firstLineNo`. */
+  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader;
+  /** Reads back records' bytes during this build. */
+  recordReader(): RecordReader;
+  /** Throws TRANSCRIPT_CHANGED when the transcript is no longer what `state` read up to `readTo`. */
+  checkUnchanged(state: SessionState, readTo: number): void;
+  close(): void;
+}
