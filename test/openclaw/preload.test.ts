@@ -208,7 +208,7 @@ describe("preload: release guard", () => {
     if (typeof plan === "string") throw new Error(plan);
     expect(plan.version).toBe("2026.5.12");
     expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context"]);
-    expect(plan.stock).toEqual(["idempotency-key lookup (no findTranscriptMessageByIdempotencyKey)"]); // not in this release
+    expect(plan.stock).toEqual([]); // (no idempotency-key lookup in this release: nothing to list)
     expect(plan.pi?.parentUrl).toMatch(/\/dist\/selection-[\w-]{8}\.js$/);
     // Three chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one.
     expect(Object.keys(plan.chunks)).toHaveLength(3);

@@ -87,8 +87,10 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
       if (defs.length > 0) stock.push(`${LABELS[name]} (prewarmSessionFile unchecked, so no ctxc read is prepared)`);
       continue;
     }
+    // Not in this release (e.g. the idempotency lookup before 2026.5.26): nothing to serve, nothing to say —
+    // except prewarm, without which nothing else is served (the refusal below names it).
     if (defs.length === 0) {
-      if (name !== "loadEntriesFromFile" && name !== "loadEntriesFromFileWithSnapshot") stock.push(`${LABELS[name]} (no ${name})`);
+      if (name === "prewarmSessionFile") stock.push(`${LABELS[name]} (no ${name})`);
       continue;
     }
     const take: ChunkInterception[] = [];
