@@ -25,6 +25,8 @@ export interface BenchResults {
   micro: MicroSuite | null;
   /** Cold builds against their floor (byte pass + tokenizing what enters the context), by size. */
   cold?: ColdMeasure[];
+  /** Set when the cold measures were re-run apart from the rest of the suite (and why). */
+  coldNote?: string;
   /** The headline scenario: 5 agents at 10 and 28 MB, budget 120,000, plus the no-budget variant. */
   scenarios: ScenarioResult[];
   scaling: { size: ScenarioResult[]; agents: ScenarioResult[]; threads: ScenarioResult[] };
