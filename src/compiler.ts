@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { Header } from "../native-free-workers/protocol/buffer-layout.js";
-import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
+import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/compile-task.js";
 import { decodeContext, type CompiledContext } from "./decode-context.js";
 import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
@@ -174,7 +174,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
 
   function startFlight(key: string, task: CompileTask, agent: string): Flight {
     if (lanes.reduce((n, l) => n + l.queued, 0) >= maxQueue) throw Errors.queueFull(maxQueue);
-    const lane = laneFor(task.transcript);
+    const lane = laneFor(sessionKeyOf(task));
     let job!: Job;
     const promise = new Promise<ArrayBuffer>((resolve, reject) => {
       job = { id: nextJobId++, agent, task, started: false, cancelled: false, slices: 0, resolve, reject };
@@ -265,7 +265,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     const key = JSON.stringify({ ...task, progress: undefined });
     let flight = flights.get(key);
     const shared = flight !== undefined;
-    flight ??= startFlight(key, task, options.agentId ?? task.transcript);
+    flight ??= startFlight(key, task, options.agentId ?? sessionKeyOf(task));
     let buffer: ArrayBuffer;
     try {
       buffer = await await_(flight, options.signal, options.timeoutMs);
