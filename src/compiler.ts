@@ -138,10 +138,11 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const maxCacheBytes = positiveInteger("maxCacheBytes", options.maxCacheBytes, CACHE_DEFAULTS.maxCacheBytes);
   const cacheDir = options.cacheDir === undefined ? null : resolve(options.cacheDir);
   const cacheDirRequired = options.cacheDirRequired === true;
-  // Checked (and created 0700) once here; each build re-checks with one lstat (private-dir.ts says why).
+  const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
+  // After every option is validated (a rejected call creates nothing): checked, and created 0700, once
+  // here; each build re-checks with one lstat (private-dir.ts says why once is enough).
   const cacheDirCheck = cacheDir === null ? null : privateDirCheck(cacheDir);
   if (cacheDirCheck && "refused" in cacheDirCheck && cacheDirRequired) throw Errors.cacheDirRefused(cacheDir!, cacheDirCheck.refused);
-  const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
   // Decoding and parsing a line needs several times its size in heap; with a heap limit, a line that
   // cannot fit is skipped (LINE_TOO_LONG) rather than left to kill the worker with one huge allocation,
   // which V8 may not be able to turn into a clean worker exit.

@@ -1,16 +1,21 @@
 /**
- * Renders bench/results/real-gateway.json as the "Real gateway" section of bench/RESULTS.md: stage
- * p50/p99 and reply latencies, stock vs ctxc, and a text bar chart; plus, when
- * bench/results/real-gateway-profile.json exists (`run.js --profile --out …`), where the main thread went. `renderRealGatewaySection(doc)` is
- * for the RESULTS.md generator; run as a script it writes bench/results/real-gateway.md.
+ * Renders the real-gateway results as the "Real gateway" sections of bench/RESULTS.md: stage p50/p99
+ * and reply latencies, stock vs ctxc, and a text bar chart, and where the main thread went when the run
+ * was profiled. One section per release: bench/results/real-gateway-<version>.json (`run.js --openclaw
+ * VERSION`), then the older 2026.5.12 runs (bench/results/real-gateway.json, with
+ * bench/results/real-gateway-profile.json). `renderRealGatewaySection(doc)` is for the RESULTS.md
+ * generator; run as a script it writes bench/results/real-gateway.md.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { groupedBarChart } from "../report/svg.js";
 import { join } from "node:path";
 import { REPO, type ModeResult } from "./run.js";
 
 interface Doc {
+  /** Absent in runs made before `--openclaw` existed (all 2026.5.12 on Node 22.16). */
+  openclaw?: string;
+  node?: string | null;
   date: string;
   durationS: number;
   modes: ModeResult[];
@@ -32,7 +37,7 @@ export function renderRealGatewayChart(doc: Doc): string {
   add("prep (total)", (m) => m.prepStages["(total)"]);
   const colors: Record<string, string> = { stock: "#c0392b", ctxc: "#2471a3" };
   return groupedBarChart({
-    title: `OpenClaw 2026.5.12, 5 agents, ${doc.durationS} s closed-loop load: stock vs ctxc`,
+    title: `OpenClaw ${doc.openclaw ?? "2026.5.12"}, 5 agents, ${doc.durationS} s closed-loop load: stock vs ctxc`,
     unit: "ms",
     groups,
     series: modes.map((m) => ({ name: m.mode, color: colors[m.mode] ?? "#777" })),
@@ -44,24 +49,35 @@ export function renderProfileTable(doc: Doc): string {
   const modes = doc.modes.filter((m) => m.mainThreadProfile);
   if (modes.length === 0) return "";
   const L: string[] = [];
-  L.push(`### Where the gateway's main thread goes (V8 CPU profile, separate \`--profile\` run, ${doc.date.slice(0, 10)}, ${doc.durationS} s per mode)`, "");
-  L.push("Each sample charged to the first matching owner on its stack (bench/real-gateway/profile-summary.ts); ms of main-thread time during the load phase, and share of it.", "");
-  L.push(`| | ${modes.map((m) => `${m.mode} ms | ${m.mode} %`).join(" | ")} |`, `|---|${modes.map(() => "---:|---:").join("|")}|`);
+  L.push(`### Where the gateway's main thread goes (OpenClaw ${doc.openclaw ?? "2026.5.12"}, V8 CPU profile, \`--profile\` run, ${doc.date.slice(0, 10)}, ${doc.durationS} s per mode)`, "");
+  L.push("Each sample charged to the first matching owner on its stack (bench/real-gateway/profile-summary.ts); ms of main-thread time during the load phase, share of it, and ms per turn (per prep OpenClaw logged in that run).", "");
+  const turns = (m: ModeResult) => Math.max(1, m.prepStages["(total)"]?.n ?? 0);
+  L.push(`| | ${modes.map((m) => `${m.mode} ms | ${m.mode} % | ${m.mode} ms/turn`).join(" | ")} |`, `|---|${modes.map(() => "---:|---:|---:").join("|")}|`);
   const cats = [...new Set(modes.flatMap((m) => Object.keys(m.mainThreadProfile!.load.ms)))].sort(
     (a, b) => (modes[0]!.mainThreadProfile!.load.ms[b] ?? 0) - (modes[0]!.mainThreadProfile!.load.ms[a] ?? 0),
   );
   for (const c of cats) {
-    L.push(`| ${c} | ${modes.map((m) => { const p = m.mainThreadProfile!.load; const v = p.ms[c] ?? 0; return `${fmt(v)} | ${((v / Math.max(1, p.windowMs)) * 100).toFixed(1)}`; }).join(" | ")} |`);
+    L.push(`| ${c} | ${modes.map((m) => { const p = m.mainThreadProfile!.load; const v = p.ms[c] ?? 0; return `${fmt(v)} | ${((v / Math.max(1, p.windowMs)) * 100).toFixed(1)} | ${fmt(v / turns(m))}`; }).join(" | ")} |`);
   }
-  L.push(`| **load window** | ${modes.map((m) => `${fmt(m.mainThreadProfile!.load.windowMs)} | busy ${(m.mainThreadProfile!.load.busyShare * 100).toFixed(1)}`).join(" | ")} |`);
-  L.push(`| replies in that run | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent} | `).join(" | ")} |`, "");
+  L.push(`| **load window** | ${modes.map((m) => `${fmt(m.mainThreadProfile!.load.windowMs)} | busy ${(m.mainThreadProfile!.load.busyShare * 100).toFixed(1)} | ${turns(m)} turns`).join(" | ")} |`);
+  L.push(`| replies in that run | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent} | | `).join(" | ")} |`, "");
+  // Transcript work by function (innermost listed function on the stack; profiles from before this split have none).
+  const fns = [...new Set(modes.flatMap((m) => Object.keys(m.mainThreadProfile!.load.transcriptByFunction ?? {})))];
+  if (fns.length > 0) {
+    const ms = (m: ModeResult, f: string) => m.mainThreadProfile!.load.transcriptByFunction?.[f] ?? 0;
+    fns.sort((a, b) => ms(modes[0]!, b) - ms(modes[0]!, a));
+    L.push("Transcript work by function (each sample to the innermost transcript function on its stack):", "");
+    L.push(`| function | ${modes.map((m) => `${m.mode} ms | ${m.mode} ms/turn`).join(" | ")} |`, `|---|${modes.map(() => "---:|---:").join("|")}|`);
+    for (const f of fns) L.push(`| \`${f}\` | ${modes.map((m) => `${fmt(ms(m, f))} | ${fmt(ms(m, f) / turns(m))}`).join(" | ")} |`);
+    L.push("");
+  }
   return L.join("\n");
 }
 
-export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
+export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = false): string {
   const modes = doc.modes;
   const L: string[] = [];
-  L.push("## Real gateway (OpenClaw 2026.5.12, Node 22.16, 5 bots on loopback)", "");
+  L.push(`## Real gateway (OpenClaw ${doc.openclaw ?? "2026.5.12"}, Node ${doc.node ?? "22.16.0"}, 5 bots on loopback)`, "");
   L.push(`${doc.date.slice(0, 10)}; ${doc.durationS} s of closed-loop load per mode; 5 agents (transcripts 28/10/10/28/10 MB, bootstrap ≈ 58k chars each). Source: bench/real-gateway (docs/real-gateway.md).`, "");
   L.push(`| metric | ${modes.map((m) => `${m.mode} p50 | ${m.mode} p99`).join(" | ")} |`);
   L.push(`|---|${modes.map(() => "---:|---:").join("|")}|`);
@@ -85,7 +101,7 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
     if (srl) bars.push([`${m.mode} session-resource-loader p50`, srl.p50], [`${m.mode} session-resource-loader p99`, srl.p99]);
   }
   const max = Math.max(1, ...bars.map(([, v]) => (Number.isFinite(v) ? v : 0)));
-  L.push("![Stage and reply percentiles, stock vs ctxc](charts/real-gateway.svg)", "");
+  L.push(`![Stage and reply percentiles, stock vs ctxc](charts/${chartName(doc, legacy)})`, "");
   L.push("```");
   for (const [k, v] of bars) L.push(`${k.padEnd(36)} ${"█".repeat(Math.round(((Number.isFinite(v) ? v : 0) / max) * 50)).padEnd(50)} ${fmt(v)} ms`);
   L.push("```", "");
@@ -93,20 +109,35 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc): string {
     const links = (m: ModeResult) => Object.values(m.appendedLinks).reduce((a, v) => ({ entries: a.entries + v.entries, dangling: a.dangling + v.dangling }), { entries: 0, dangling: 0 });
     L.push(`Entries OpenClaw appended whose parentId names no earlier entry: ${modes.map((m) => `${m.mode} ${links(m).dangling} of ${links(m).entries}`).join(", ")}.`, "");
   }
+  if (modes.every((m) => m.seedEntriesIntact)) {
+    const kept = (m: ModeResult) => Object.values(m.seedEntriesIntact).filter(Boolean).length;
+    L.push(`Transcripts whose seeded entries (every line after the header) are unchanged after the run: ${modes.map((m) => `${m.mode} ${kept(m)} of ${Object.keys(m.seedEntriesIntact).length}`).join(", ")}.`, "");
+  }
   if (doc.transcriptCheck) L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));
   return L.join("\n");
 }
 
+/** Chart file of a run: per release; the older runs of bench/results/real-gateway.json keep the original name. */
+const chartName = (doc: Doc, legacy = false) => (legacy || !doc.openclaw ? "real-gateway.svg" : `real-gateway-${doc.openclaw}.svg`);
+
 async function main(): Promise<void> {
-  const doc = JSON.parse(await readFile(join(REPO, "bench", "results", "real-gateway.json"), "utf8")) as Doc;
-  const profilePath = join(REPO, "bench", "results", "real-gateway-profile.json");
-  const profiled = existsSync(profilePath) ? (JSON.parse(await readFile(profilePath, "utf8")) as Doc) : undefined;
-  const md = renderRealGatewaySection(doc, profiled);
+  const results = join(REPO, "bench", "results");
+  const read = async (f: string) => JSON.parse(await readFile(join(results, f), "utf8")) as Doc;
+  // Per-release runs (a profiled run carries its own main-thread table), newest release first.
+  const key = (f: string) => f.slice("real-gateway-".length, -".json".length).split(".").map(Number);
+  const perRelease = readdirSync(results).filter((f) => /^real-gateway-\d+\.\d+\.\d+\.json$/.test(f))
+    .sort((a, b) => { const x = key(a), y = key(b); return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!; });
+  const docs: Array<[Doc, Doc | undefined, boolean]> = [];
+  for (const f of perRelease) { const d = await read(f); docs.push([d, d, false]); }
+  if (existsSync(join(results, "real-gateway.json"))) {
+    docs.push([await read("real-gateway.json"), existsSync(join(results, "real-gateway-profile.json")) ? await read("real-gateway-profile.json") : undefined, true]);
+  }
   await mkdir(join(REPO, "bench", "charts"), { recursive: true });
-  await writeFile(join(REPO, "bench", "charts", "real-gateway.svg"), renderRealGatewayChart(doc));
-  await writeFile(join(REPO, "bench", "results", "real-gateway.md"), md);
+  for (const [doc, , legacy] of docs) await writeFile(join(REPO, "bench", "charts", chartName(doc, legacy)), renderRealGatewayChart(doc));
+  const md = docs.map(([doc, profiled, legacy]) => renderRealGatewaySection(doc, profiled, legacy)).join("\n");
+  await writeFile(join(results, "real-gateway.md"), md);
   process.stdout.write(md);
 }
 

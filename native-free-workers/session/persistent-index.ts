@@ -127,7 +127,7 @@ export function saveState(cacheDir: string, state: SessionState): void {
   for (const column of COLUMNS) columns[column] = records.map((r) => r[column]);
   // The header is not saved (its cwd says where the user works): loadState reads it back from the
   // transcript, whose first line the head hash has just verified.
-  const { header: _header, ...fields } = state.index.snapshotFields();
+  const { header, ...fields } = state.index.snapshotFields();
   const data = {
     format: FORMAT,
     version: VERSION,
@@ -136,7 +136,7 @@ export function saveState(cacheDir: string, state: SessionState): void {
     nextLineNo: state.nextLineNo,
     tokenizer: state.tokenizer,
     identity: state.identity(),
-    fields: { ...fields, hasHeader: _header !== null },
+    fields: { ...fields, hasHeader: header !== null },
     diagnostics: { list: state.parseDiagnostics.list, counts: state.parseDiagnostics.counts },
     count: records.length,
     columns,

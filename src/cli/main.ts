@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 /**
  * The `ctxc` command. It is a thin shell over the library: parse arguments, run one build through the
- * same compiler the API exposes, print. Errors become a one-line message and an exit code, never a
- * stack trace; `process.exitCode` lets pending output flush.
+ * same compiler the API exposes, print. Every failure becomes one line with a code and a documented exit
+ * status (cli-errors.ts), never a stack trace; `process.exitCode` lets pending output flush.
  */
 import { readFileSync } from "node:fs";
-import { createCompiler } from "../compiler.js";
-import { CtxcError } from "../../native-free-workers/protocol/errors.js";
-import { parseCommand, USAGE } from "./args.js";
+import { parseCommand } from "./args.js";
 import { runBenchCommand } from "./bench-command.js";
-import { render } from "./render.js";
-import { progressBar } from "./progress-bar.js";
-import { writeOutputFile } from "./write-out.js";
+import { runBuild } from "./build-command.js";
+import { ExitCode, exitCodeOf, formatError } from "./cli-errors.js";
+import { HELP_PAGES } from "./help.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -19,60 +17,36 @@ function packageVersion(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let command;
-  try {
-    command = parseCommand(argv);
-  } catch (err) {
-    process.stderr.write(`ctxc: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (command.command === "help") {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (command.command === "version") {
-    process.stdout.write(`${packageVersion()}\n`);
-    return 0;
-  }
-  if (command.command === "bench") {
-    try {
-      return await runBenchCommand(command.full);
-    } catch (err) {
-      if (err instanceof CtxcError) {
-        process.stderr.write(`ctxc: ${err.message} [${err.code}]\n`);
-        return 1;
-      }
-      throw err;
-    }
-  }
-  let compiler: ReturnType<typeof createCompiler> | undefined;
-  try {
-    // Inside the try: a bad --threads or --cache is reported like any other option error (exit 2).
-    compiler = createCompiler({ threads: command.threads, cacheDir: command.cacheDir, cacheDirRequired: command.cacheRequired });
-    const bar = progressBar();
-    const ctx = await compiler.build({ ...command.build, onProgress: bar?.update });
-    bar?.done();
-    const output = render(ctx, command.format);
-    if (command.out) await writeOutputFile(command.out, output);
-    else process.stdout.write(output);
-    return 0;
-  } catch (err) {
-    if (err instanceof CtxcError) {
-      process.stderr.write(`ctxc: ${err.message} [${err.code}]\n`);
-      return err.code === "INVALID_OPTION" ? 2 : 1;
-    }
-    throw err;
-  } finally {
-    await compiler?.close();
+  const command = parseCommand(argv);
+  switch (command.command) {
+    case "help":
+      process.stdout.write(`${HELP_PAGES[command.page]}\n`);
+      return ExitCode.ok;
+    case "version":
+      process.stdout.write(`${packageVersion()}\n`);
+      return ExitCode.ok;
+    case "bench":
+      return runBenchCommand(command.full);
+    case "build":
+      await runBuild(command);
+      return ExitCode.ok;
   }
 }
+
+// A reader that goes away (`ctxc build … | head`) is not an error of ours: stop writing, keep the status.
+// Any other stdout failure would otherwise surface as an uncaught 'error' event with a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") return;
+  process.stderr.write(`ctxc: cannot write to stdout: ${err.code ?? err.message} [OUTPUT_UNWRITABLE]\n`);
+  process.exitCode = ExitCode.output;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`ctxc: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 70;
+    process.stderr.write(formatError(err));
+    process.exitCode = exitCodeOf(err);
   },
 );

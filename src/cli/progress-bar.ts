@@ -1,6 +1,7 @@
 /**
  * A one-line progress bar on stderr, only when stderr is a terminal (never in pipes, logs or CI), and
  * only once a build has run long enough to be worth one (small files finish before it would show).
+ * No colour anywhere in the CLI, so NO_COLOR has nothing to turn off; `--quiet` turns the bar off.
  */
 import type { BuildProgress } from "../../native-free-workers/protocol/progress.js";
 
@@ -8,7 +9,8 @@ const WIDTH = 30;
 const SHOW_AFTER_MS = 300;
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: BuildProgress): void; done(): void } | null {
-  if (!stream.isTTY) return null;
+  // TERM=dumb: a terminal that cannot move the cursor back (\r, ESC[K) would show every frame.
+  if (!stream.isTTY || process.env.TERM === "dumb") return null;
   const started = Date.now();
   let shown = false;
   return {

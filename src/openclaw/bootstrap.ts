@@ -20,6 +20,7 @@ import {
 } from "../../native-free-workers/bootstrap/bootstrap-files.js";
 import type { BootstrapReply } from "../../native-free-workers/openclaw-worker.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
+import type { RunKind } from "../../native-free-workers/protocol/run-kinds.js";
 import { shouldExcludeHeartbeat, type HeartbeatConfig } from "./heartbeat-config.js";
 import { runInOpenClawPool } from "./pool.js";
 
@@ -40,7 +41,8 @@ export interface ResolveBootstrapFilesForRunParams {
   warn?: (message: string) => void;
   /** `"lightweight"`: heartbeat runs keep only HEARTBEAT.md, other runs get no files. */
   contextMode?: "full" | "lightweight";
-  runKind?: "default" | "heartbeat" | "cron";
+  /** OpenClaw's `BootstrapContextRunKind`: ctxc's run kinds without its `subagent` addition. */
+  runKind?: Exclude<RunKind, "subagent">;
   /** ctxc addition: receives read problems that OpenClaw silently turns into `missing: true`. */
   onDiagnostic?: (diagnostic: BootstrapDiagnostic) => void;
   /** ctxc addition: how many file bodies the worker read for this call (the rest came from its cache). */

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { indexFile } from "../../native-free-workers/session/persistent-index.js";
 import { createCompiler, CtxcError, type CompiledContext, type CompilerOptions } from "../../src/index.js";
-import { DIST_CLI, runNode } from "../support/child.js";
+import { DIST_CLI, DIST_INDEX, nobodyUnavailable, runNode } from "../support/child.js";
 import { assistant, chain, header, jsonl, msg, toolCall, toolResult, user } from "../support/transcript-builder.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -175,6 +175,45 @@ describe("a cacheDir that is not private is refused and reported", () => {
     } finally {
       await strict.close();
     }
+  });
+
+  const nobody = nobodyUnavailable();
+  if (nobody) console.warn(`persistent-index-security: the as-nobody case is skipped: ${nobody}`);
+
+  it.skipIf(nobody !== null)("as a non-root user (nobody): a root-owned cacheDir is refused; one of its own is used, its index 0600 and its own", async () => {
+    const home = join(dir, "nobody-home");
+    mkdirSync(home, { mode: 0o700 });
+    chownSync(home, 65534, 65534);
+    chmodSync(dir, 0o755); // reachable by nobody
+    const path = transcriptFile(SIMPLE);
+    chmodSync(path, 0o644);
+    const rootOwned = privateDir("root-owned");
+    chmodSync(rootOwned, 0o755);
+    const script = `
+      const { createCompiler } = await import(${JSON.stringify(DIST_INDEX)});
+      const out = {};
+      for (const [name, cacheDir] of [["root", ${JSON.stringify(rootOwned)}], ["own", ${JSON.stringify(join(home, "cache"))}]]) {
+        const c = createCompiler({ threads: 1, cacheDir });
+        const ctx = await c.build({ transcript: ${JSON.stringify(path)} });
+        out[name] = { index: ctx.meta.build.index, ignored: ctx.diagnostics.filter((d) => d.code === "INDEX_IGNORED").map((d) => d.message), messages: ctx.messageCount };
+        await c.close();
+      }
+      console.log(JSON.stringify(out));`;
+    const r = await runNode(["--input-type=module", "-e", script], { asNobody: true });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.root.index).toBe("refused");
+    expect(out.root.ignored[0]).toMatch(/is owned by uid 0, not by the current user \(uid 65534\)/);
+    expect(out.root.messages).toBe(2);
+    expect(readdirSync(rootOwned)).toEqual([]);
+    expect(out.own).toEqual({ index: "none", ignored: [], messages: 2 });
+    const cache = join(home, "cache");
+    const { statSync } = await import("node:fs");
+    expect(statSync(cache).mode & 0o7777).toBe(0o700);
+    expect(statSync(cache).uid).toBe(65534);
+    const file = indexFile(cache, path);
+    expect(statSync(file).mode & 0o7777).toBe(0o600);
+    expect(statSync(file).uid).toBe(65534);
   });
 
   it("CLI: reported in the diagnostics and still built; --cache-required exits 1 with CACHE_DIR_REFUSED", async () => {

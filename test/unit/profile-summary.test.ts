@@ -1,6 +1,7 @@
 /**
  * bench/real-gateway/profile-summary.ts: main-thread samples are charged once, to the first category
- * (in CATEGORIES order) found anywhere on their stack, inside the requested time window.
+ * (in CATEGORIES order) found anywhere on their stack, inside the requested time window; transcript
+ * samples to the innermost transcript function, ctxc's or OpenClaw's by where its code lives.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,26 +11,22 @@ import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("profile-summary");
 
+/** Node i + 1 of a call tree: function name, its children's ids, and the script URL. */
+type TreeNode = [name: string, children: number[], url?: string];
+let written = 0;
+
+/** Writes a `.cpuprofile` of `tree` (ids are positions + 1) with these samples and time deltas (µs). */
+function writeProfile(tree: TreeNode[], samples: number[], deltasUs: number[]): string {
+  const nodes = tree.map(([functionName, children, url = ""], i) => ({ id: i + 1, callFrame: { functionName, scriptId: "0", url, lineNumber: 0, columnNumber: 0 }, children }));
+  const path = join(dir, `p${++written}.cpuprofile`);
+  writeFileSync(path, JSON.stringify({ nodes, startTime: 0, endTime: deltasUs.reduce((a, b) => a + b, 0), samples, timeDeltas: deltasUs }));
+  return path;
+}
+
 /** A profile: (root) → runEmbeddedAttempt → repairSessionFileIfNeeded → loadPluginMetadataSnapshot, plus idle and GC. */
 function profile(samples: number[], deltasUs: number[]): string {
-  const frame = (functionName: string) => ({ functionName, scriptId: "0", url: "", lineNumber: 0, columnNumber: 0 });
-  const p = {
-    nodes: [
-      { id: 1, callFrame: frame("(root)"), children: [2, 5, 6] },
-      { id: 2, callFrame: frame("runEmbeddedAttempt"), children: [3] },
-      { id: 3, callFrame: frame("repairSessionFileIfNeeded"), children: [4] },
-      { id: 4, callFrame: frame("loadPluginMetadataSnapshot"), children: [] },
-      { id: 5, callFrame: frame("(idle)"), children: [] },
-      { id: 6, callFrame: frame("(garbage collector)"), children: [] },
-    ],
-    startTime: 0,
-    endTime: deltasUs.reduce((a, b) => a + b, 0),
-    samples,
-    timeDeltas: deltasUs,
-  };
-  const path = join(dir, `p${samples.length}-${deltasUs[0]}.cpuprofile`);
-  writeFileSync(path, JSON.stringify(p));
-  return path;
+  const tree: TreeNode[] = [["(root)", [2, 5, 6]], ["runEmbeddedAttempt", [3]], ["repairSessionFileIfNeeded", [4]], ["loadPluginMetadataSnapshot", []], ["(idle)", []], ["(garbage collector)", []]];
+  return writeProfile(tree, samples, deltasUs);
 }
 
 describe("profile summary", () => {
@@ -45,6 +42,44 @@ describe("profile summary", () => {
     expect(s.ms["garbage collector"]).toBe(10);
     expect(s.windowMs).toBe(50);
     expect(s.busyShare).toBeCloseTo(0.8);
+  });
+
+  it("counts 2026.7.35's transcript work (its own SessionManager, the rewrite after each turn) and splits it by innermost function", () => {
+    const names = ["(root)", "runEmbeddedAttempt", "loadEntriesFromFileWithSnapshot", "parseJsonlEntries", "flushSessionManagerFile", "rewriteFile", "writeJsonlEntriesSync", "rememberWrittenSessionEntries", "discoverOpenClawPlugins", "applyPluginAutoEnable"];
+    // 1 root → 2 attempt → 3 load → 4 parse; 2 → 5 flush → 6 rewrite → 7 write, 6 → 8 hash; 1 → 10 auto-enable → 9 discovery
+    const children: Record<number, number[]> = { 1: [2, 10], 2: [3, 5], 3: [4], 5: [6], 6: [7, 8], 10: [9] };
+    const tree = names.map((n, i): TreeNode => [n, children[i + 1] ?? []]);
+    const s = summarizeProfile(writeProfile(tree, [3, 4, 4, 6, 7, 8, 8, 9, 10, 1], [0, ...Array<number>(9).fill(10_000)]));
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    const writes = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw writes"))!;
+    expect(s.ms[reads]).toBe(30);
+    expect(s.ms[writes]).toBe(40);
+    expect(s.ms["plugin index / manifest scans (filesystem walks)"]).toBe(20);
+    // The last sample has no following delta, so it adds nothing.
+    expect(s.ms.other ?? 0).toBe(0);
+    expect(s.transcriptByFunction).toEqual({ loadEntriesFromFileWithSnapshot: 10, parseJsonlEntries: 20, rewriteFile: 10, writeJsonlEntriesSync: 10, rememberWrittenSessionEntries: 20 });
+  });
+
+  it("charges a ctxc handler that carries an OpenClaw function's name to ctxc, by where its code lives", () => {
+    const oc = "file:///x/node_modules/openclaw/dist/session-manager-buX5IgDX.js";
+    const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/preload-runtime.js";
+    // 1 root → 2 OpenClaw's delegating loadEntriesFromFileWithSnapshot → 3 ctxc's handler of that name → 4 JSON.parse;
+    // 2 → 5 the original, kept under another name (a fallback); 3 → 6 OpenClaw's own parser called by ctxc's handler
+    const tree: TreeNode[] = [
+      ["(root)", [2]],
+      ["loadEntriesFromFileWithSnapshot", [3, 5], oc],
+      ["loadEntriesFromFileWithSnapshot", [4, 6], ctxc],
+      ["parse", []],
+      ["loadEntriesFromFileWithSnapshot$openclaw", [], oc],
+      ["parseJsonlEntries", [], oc],
+    ];
+    const s = summarizeProfile(writeProfile(tree, [3, 4, 5, 2, 6, 1], [0, ...Array<number>(5).fill(10_000)]));
+    const ctxcCat = Object.keys(s.ms).find((k) => k.startsWith("transcript: ctxc"))!;
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    expect(s.ms[ctxcCat]).toBe(20);
+    // The work inside OpenClaw's functions stays OpenClaw's, even below a ctxc frame.
+    expect(s.ms[reads]).toBe(30);
+    expect(s.transcriptByFunction).toEqual({ "ctxc loadEntriesFromFileWithSnapshot": 20, loadEntriesFromFileWithSnapshot: 20, parseJsonlEntries: 10 });
   });
 
   it("keeps only the samples inside the window", () => {

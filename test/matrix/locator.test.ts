@@ -1,0 +1,61 @@
+/**
+ * Locator check over the unpacked dist/ of every stable and extended-stable OpenClaw release
+ * (scripts/install-releases.sh → .cache/openclaw-dist/<version>/package/): `planPreload(root)` must return
+ * a plan for every release that keeps transcripts in JSONL files and, for the releases that moved them
+ * into SQLite, a one-line reason that names SQLite — the gateway then runs stock and the log says why.
+ *
+ * Run by scripts/matrix.sh with CTXC_OPENCLAW_DIST set to the folder of unpacked releases; skipped
+ * without it (the main suite, or a machine where the installer has not run).
+ *
+ * Gate: until the release locator (issue #11) lands, the preload claims only the releases in CLAIMED;
+ * the others are listed as skipped. CTXC_LOCATOR_ALL=1 checks every release against the contract
+ * (the locator's branch sets it, or deletes the gate, when it claims them all).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const distRoot = process.env.CTXC_OPENCLAW_DIST;
+const CLAIMED = new Set(["2026.5.12"]);
+const checkAll = process.env.CTXC_LOCATOR_ALL === "1";
+
+/** The first stable release whose transcripts live in SQLite (upstream PR #98236; 2026.7.2-beta.1 was the first beta). */
+const FIRST_SQLITE = [2026, 8, 1];
+const isSqliteEra = (version: string): boolean => {
+  const v = version.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if (v[i] !== FIRST_SQLITE[i]) return v[i]! > FIRST_SQLITE[i]!;
+  return true;
+};
+
+process.env.CTXC_OPENCLAW_PRELOAD = "off"; // import the helpers without installing hooks in the test process
+const { planPreload } = await import("../../src/openclaw/register.js");
+
+describe("release locator over every published dist/", () => {
+  if (!distRoot) {
+    it.skip("needs CTXC_OPENCLAW_DIST (scripts/matrix.sh sets it after scripts/install-releases.sh)", () => {});
+    return;
+  }
+  const releases = existsSync(distRoot) ? readdirSync(distRoot).filter((v) => existsSync(join(distRoot, v, "package", "package.json"))) : [];
+
+  it("finds unpacked releases of both eras", () => {
+    expect(releases.filter((v) => !isSqliteEra(v)).length).toBeGreaterThan(0);
+    expect(releases.filter(isSqliteEra).length).toBeGreaterThan(0);
+  });
+
+  for (const version of releases) {
+    const root = join(distRoot, version, "package");
+    const era = isSqliteEra(version) ? "SQLite" : "JSONL";
+    it.skipIf(!checkAll && !CLAIMED.has(version))(`${version} (${era} transcripts)`, () => {
+      // The folder really is that release (the locator reads its package.json).
+      expect(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version).toBe(version);
+      const plan = planPreload(root);
+      if (era === "JSONL") {
+        expect(plan, `expected a plan for ${version}`).toBeTypeOf("object");
+      } else {
+        expect(plan).toBeTypeOf("string");
+        expect(plan as string).toMatch(/sqlite/i);
+        expect(plan as string).not.toMatch(/\n/);
+      }
+    });
+  }
+});
