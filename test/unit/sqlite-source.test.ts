@@ -11,6 +11,7 @@ import zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CtxcError } from "../../src/index.js";
+import { ctxc, expectNoStack } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 type Db = { exec(sql: string): void; prepare(sql: string): { run(...p: unknown[]): unknown }; close(): void };
@@ -60,6 +61,15 @@ describe.skipIf(sqlite !== undefined)("without node:sqlite", () => {
     expect(err.code).toBe("SQLITE_UNAVAILABLE");
     expect(err.message).toContain(">= 22.13");
     expect(err.message).toContain(process.versions.node);
+  });
+
+  it("ctxc build --session says so in one coded line, exit 1", async () => {
+    const path = join(dir, "any-cli.sqlite");
+    writeFileSync(path, "");
+    const r = await ctxc("build", path, "--session", "agent:main:main", "--quiet");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^ctxc: reading a SQLite session store \(node:sqlite\) needs Node >= 22\.13; this is Node [\d.]+ \[SQLITE_UNAVAILABLE\]\n$/);
   });
 });
 
@@ -139,5 +149,37 @@ describe.skipIf(sqlite === undefined)("SQLite store source", () => {
     const unknown = (await compiler.build({ transcript: store, session: "no-such-session" }).catch((e: unknown) => e)) as CtxcError;
     expect(unknown.code).toBe("SESSION_NOT_FOUND");
     expect(unknown.message).toContain("no-such-session");
+  });
+
+  it("ctxc build STORE --session: the same JSON as the API; coded one-line errors with exit 1", async () => {
+    const store = makeStore("cli", id, lines);
+    const api = await compiler.build({ transcript: store, session: "agent:main:cli" });
+    const r = await ctxc("build", store, "--session", "agent:main:cli", "--format", "json", "--quiet");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { messages: unknown[]; meta: { transcript: { sessionId: string } } };
+    expect(out.messages).toStrictEqual(JSON.parse(JSON.stringify([...api.messages])));
+    expect(out.meta.transcript.sessionId).toBe(id);
+
+    const newer = join(dir, "cli-newer.sqlite");
+    copyFileSync(store, newer);
+    const w = new sqlite!.DatabaseSync(newer);
+    w.exec("PRAGMA user_version = 99");
+    w.close();
+    const other = join(dir, "cli-other.sqlite");
+    const o = new sqlite!.DatabaseSync(other);
+    o.exec("CREATE TABLE notes (a TEXT)");
+    o.close();
+    for (const [args, code] of [
+      [[store, "--session", "nope"], "SESSION_NOT_FOUND"],
+      [[newer, "--session", id], "STORE_SCHEMA_TOO_NEW"],
+      [[other, "--session", id], "STORE_TABLE_MISSING"],
+    ] as const) {
+      const e = await ctxc("build", ...args, "--quiet");
+      expect(e.code, code).toBe(1);
+      expect(e.stdout).toBe("");
+      expect(e.stderr).toMatch(new RegExp(`^ctxc: .+ \\[${code}\\]\\n$`));
+      expectNoStack(e.stderr);
+    }
   });
 });
