@@ -101,9 +101,10 @@ export interface Compiler {
   /**
    * Drops the state the workers keep for a transcript (in memory; a `cacheDir` index is kept and
    * re-verified on use). Call it when a session ends (reset, archive); the next build of that path is
-   * cold. Builds already queued are not affected.
+   * cold. Builds already queued are not affected. For a SQLite session store, name the `session` too
+   * (as given to `build`).
    */
-  forget(transcript: string): Promise<void>;
+  forget(transcript: string, session?: string): Promise<void>;
   /** Queue, build and cache counters. */
   stats(): CompilerStats;
   /** Rejects queued builds with COMPILER_CLOSED, then stops the workers. */
@@ -292,11 +293,11 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
         throw err instanceof CtxcError ? err : Errors.internal(err);
       }
     },
-    async forget(transcript) {
-      const path = resolve(transcript);
-      const lane = laneOf.get(path);
-      laneOf.delete(path);
-      await lane?.forget(path);
+    async forget(transcript, session) {
+      const key = sessionKeyOf({ transcript: resolve(transcript), session: session ?? null });
+      const lane = laneOf.get(key);
+      laneOf.delete(key);
+      await lane?.forget(key);
     },
     stats() {
       return {

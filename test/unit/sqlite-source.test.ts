@@ -116,6 +116,8 @@ describe.skipIf(sqlite === undefined)("SQLite store source", () => {
       writer.prepare("UPDATE transcript_rewrite_watermarks SET generation = 'g2' WHERE session_id = ?").run(id);
       expect((await compiler.build({ transcript: store, session: id })).meta.build.rebuilt).toBe("rewritten");
       expect((await compiler.build({ transcript: store, session: id })).meta.build.rebuilt).toBeNull();
+      await compiler.forget(store, id);
+      expect((await compiler.build({ transcript: store, session: id })).meta.build.rebuilt).toBe("cold");
     } finally {
       writer.close();
     }
@@ -170,6 +172,9 @@ describe.skipIf(sqlite === undefined)("SQLite store source", () => {
     const o = new sqlite!.DatabaseSync(other);
     o.exec("CREATE TABLE notes (a TEXT)");
     o.close();
+    const noSession = await ctxc("build", store, "--quiet");
+    expect(noSession.code).toBe(1);
+    expect(noSession.stderr).toMatch(/a SQLite database: give --session SESSION .* \[NOT_A_TRANSCRIPT\]\n$/);
     for (const [args, code] of [
       [[store, "--session", "nope"], "SESSION_NOT_FOUND"],
       [[newer, "--session", id], "STORE_SCHEMA_TOO_NEW"],
