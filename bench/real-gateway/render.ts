@@ -77,7 +77,7 @@ export function renderProfileTable(doc: Doc): string {
 export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = false): string {
   const modes = doc.modes;
   const L: string[] = [];
-  L.push(`## Real gateway (OpenClaw ${doc.openclaw ?? "2026.5.12"}, Node ${doc.node ?? "22.16.0"}, 5 bots on loopback)`, "");
+  L.push(`## Real gateway (OpenClaw ${doc.openclaw ?? "2026.5.12"}, Node ${doc.node ?? "22.16.0"}, 5 bots on loopback${legacy ? "; earlier runs" : ""})`, "");
   L.push(`${doc.date.slice(0, 10)}; ${doc.durationS} s of closed-loop load per mode; 5 agents (transcripts 28/10/10/28/10 MB, bootstrap ≈ 58k chars each). Source: bench/real-gateway (docs/real-gateway.md).`, "");
   L.push(`| metric | ${modes.map((m) => `${m.mode} p50 | ${m.mode} p99`).join(" | ")} |`);
   L.push(`|---|${modes.map(() => "---:|---:").join("|")}|`);

@@ -1,58 +1,31 @@
 /**
- * Module customization hooks for the ctxc preload. They change nothing but where three imports of ONE
- * OpenClaw 2026.5.12 chunk (`selection-61FIEezO.js`, home of `runEmbeddedAttempt`) point: each goes to a
- * generated module that re-exports the real one and replaces only the exports ctxc serves
- * (preload-runtime.ts). Every other importer — the rest of OpenClaw, pi itself, plugins — keeps the
- * untouched modules.
+ * Module customization hooks for the ctxc preload. They change nothing but where some imports point
+ * (the plan comes from release/plan.ts):
+ * - every import that resolves to a chunk the plan rewrites (release/rewrite.ts) gets the one rewritten
+ *   module instead, from anywhere — one instance per chunk, so OpenClaw's module state (append queues,
+ *   caches) stays shared — and the rewritten module's own imports resolve as the real chunk's;
+ * - 2026.5.12: the `@earendil-works/pi-coding-agent` import of the chunk holding `runEmbeddedAttempt`
+ *   goes to a generated module that re-exports pi and replaces only `SessionManager`
+ *   (preload-runtime.ts `wrapSessionManager`). Every other importer keeps the untouched pi.
  *
  * Two ways to install the same hooks (register.ts picks):
  * - `module.registerHooks` (Node >= 22.15): synchronous, on the main thread. Preferred: OpenClaw
  *   `require()`s and imports thousands of plugin modules, and with off-thread hooks every one of those
  *   resolutions is a blocking round trip to the loader thread — measured ~4.6 s of the gateway's main
- *   thread in a 45 s run, more than ctxc saves on transcripts in that time.
+ *   thread in a 45 s run, more than ctxc saves on transcripts in that time. Only a resolve hook: modules
+ *   are served as `data:` URLs, because Node 22.16 changes how it loads CommonJS imported from ESM once
+ *   any synchronous load hook exists, which breaks some of OpenClaw's dependencies.
  * - `module.register` (Node 22.0–22.14): the same functions, run on Node's loader thread, where `next`
- *   returns promises. `then()` below lets one implementation serve both.
+ *   returns promises (`then()` below lets one implementation serve both); modules are served by the
+ *   load hook under a `ctxc-openclaw:` URL.
  */
+import type { ReleasePlan } from "./release/plan.js";
 
-/** Passed by register.ts through `module.register(…, {data})`. */
-export interface PreloadHookData {
-  /** file: URL of the OpenClaw chunk whose imports are redirected. */
-  parentUrl: string;
-  /** file: URL of the built preload-runtime.js. */
-  runtimeUrl: string;
-  /** Import specifiers (as written in the chunk) → which wrapper to generate. */
-  targets: Record<string, "pi" | "transcript" | "bootstrap">;
-  /** OpenClaw chunks the bootstrap wrapper imports (specifiers relative to the bootstrap chunk). */
-  bootstrapDeps: { internalHooks: string; sessionKey: string };
-  /**
-   * OpenClaw's transcript chunk (home of the internal `readTranscriptLeafInfo`), rewritten by
-   * {@link rewriteTranscriptChunk}: every import of `chunkUrl`, from anywhere, gets this one rewritten
-   * module instead (one instance, so OpenClaw's per-file append queues stay shared). In-thread hooks only.
-   */
-  leafScan?: { chunkUrl: string; source: string };
-}
-
-/** The one function header the transcript chunk rewrite replaces. */
-export const LEAF_SCAN_HEADER = "async function readTranscriptLeafInfo(transcriptPath) {";
-
-/**
- * OpenClaw's transcript chunk with `readTranscriptLeafInfo` answered by ctxc (preload-runtime.ts
- * `transcriptLeafInfo`, which falls back to the original, kept under another name), or null when the
- * source does not hold exactly one such function (then nothing is rewritten). `exportScans` adds both
- * functions as exports, for the differential test.
- */
-export function rewriteTranscriptChunk(source: string, runtimeUrl: string, exportScans = false): string | null {
-  const at = source.indexOf(LEAF_SCAN_HEADER);
-  if (at === -1 || source.indexOf(LEAF_SCAN_HEADER, at + 1) !== -1) return null;
-  const head = `import { transcriptLeafInfo as __ctxcTranscriptLeafInfo } from ${JSON.stringify(runtimeUrl)};\n`;
-  const replaced =
-    `async function readTranscriptLeafInfo(transcriptPath) {\n\treturn __ctxcTranscriptLeafInfo(transcriptPath, readTranscriptLeafInfo$openclaw);\n}\n` +
-    `async function readTranscriptLeafInfo$openclaw(transcriptPath) {`;
-  const tail = exportScans ? `\nexport { readTranscriptLeafInfo as __ctxcLeafInfo, readTranscriptLeafInfo$openclaw as __openclawLeafInfo };\n` : "";
-  return head + source.slice(0, at) + replaced + source.slice(at + LEAF_SCAN_HEADER.length) + tail;
-}
+/** Passed by register.ts (through `module.register(…, {data})` off-thread). */
+export type PreloadHookData = ReleasePlan;
 
 const SCHEME = "ctxc-openclaw:";
+const PI = "@earendil-works/pi-coding-agent";
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
 type Loaded = { format?: string | null; source?: unknown; shortCircuit?: boolean };
@@ -66,66 +39,65 @@ function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
 }
 
 /**
- * Source of the generated wrapper module: the real module's exports, with ctxc's replacements shadowing a few.
- * Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path holds — and no
- * transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
+ * Source of the module that stands in for pi at the 2026.5.12 run path: pi's exports, `SessionManager`
+ * wrapped. Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path
+ * holds — and no transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
  */
-export function wrapperSource(kind: "pi" | "transcript" | "bootstrap", realUrl: string, d: PreloadHookData): string {
+export function piWrapperSource(realUrl: string, runtimeUrl: string): string {
   const real = JSON.stringify(realUrl);
-  const runtime = JSON.stringify(d.runtimeUrl);
-  // A local export shadows the same name from `export *`, so only these names change.
-  switch (kind) {
-    case "pi":
-      return `export * from ${real};\nimport * as real from ${real};\nimport { wrapSessionManager } from ${runtime};\nexport const SessionManager = wrapSessionManager(real.SessionManager);\n`;
-    case "transcript":
-      return `export * from ${real};\nimport * as real from ${real};\nimport { wrapPrewarm, wrapRepair } from ${runtime};\nexport const b = wrapPrewarm(real.b);\nexport const B = wrapRepair(real.B);\n`;
-    case "bootstrap": {
-      const hooks = JSON.stringify(new URL(d.bootstrapDeps.internalHooks, realUrl).href);
-      const keys = JSON.stringify(new URL(d.bootstrapDeps.sessionKey, realUrl).href);
-      return (
-        `export * from ${real};\nimport * as real from ${real};\n` +
-        `import { m as triggerInternalHook, n as createInternalHookEvent } from ${hooks};\n` +
-        `import { u as resolveAgentIdFromSessionKey } from ${keys};\n` +
-        `import { wrapResolveBootstrapFiles, wrapBuildBootstrapContext } from ${runtime};\n` +
-        `export const o = wrapResolveBootstrapFiles(real.o, { createInternalHookEvent, triggerInternalHook, resolveAgentIdFromSessionKey });\n` +
-        `export const n = wrapBuildBootstrapContext(real.n);\n`
-      );
-    }
-  }
+  // A local export shadows the same name from `export *`, so only SessionManager changes.
+  return `export * from ${real};\nimport * as real from ${real};\nimport { wrapSessionManager } from ${JSON.stringify(runtimeUrl)};\nexport const SessionManager = wrapSessionManager(real.SessionManager);\n`;
+}
+
+/** A data: URL holding `source` as an ES module. */
+export function dataUrl(source: string): string {
+  return `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`;
 }
 
 /**
- * The resolve/load pair for `data`. `inline: true` (for `module.registerHooks`) resolves the redirected
- * imports straight to `data:` URLs holding the wrapper source, so no load hook is installed at all —
- * Node 22.16 changes how it loads CommonJS imported from ESM once any synchronous load hook exists,
- * which breaks some of OpenClaw's dependencies.
+ * The resolve/load pair for `d`. `inline: true` (for `module.registerHooks`) serves modules as data:
+ * URLs and needs no load hook; otherwise they get `ctxc-openclaw:` URLs the load hook answers.
  */
 export function createPreloadHooks(d: PreloadHookData, inline = false): {
   resolve: (specifier: string, context: { parentURL?: string }, next: NextResolve) => MaybePromise<Resolved>;
   load: (url: string, context: unknown, next: NextLoad) => MaybePromise<Loaded>;
 } {
-  const leafUrl = inline && d.leafScan ? `data:text/javascript,${encodeURIComponent(d.leafScan.source)}` : undefined;
+  /** Served URL → source, and real chunk URL ↔ served URL. */
+  const sources = new Map<string, string>();
+  const servedFor = new Map<string, string>();
+  const realFor = new Map<string, string>();
+  for (const [real, source] of Object.entries(d.chunks)) {
+    const url = inline ? dataUrl(source) : `${SCHEME}chunk?real=${encodeURIComponent(real)}`;
+    servedFor.set(real, url);
+    realFor.set(url, real);
+    sources.set(url, source);
+  }
+  const piUrl = (real: string) => {
+    const source = piWrapperSource(real, d.runtimeUrl);
+    if (inline) return dataUrl(source);
+    const url = `${SCHEME}pi?real=${encodeURIComponent(real)}`;
+    sources.set(url, source);
+    return url;
+  };
   return {
     resolve(specifier, context, next) {
-      // Imports made BY the rewritten transcript chunk resolve as if made by the real one.
-      if (leafUrl !== undefined && context.parentURL === leafUrl) return next(specifier, { ...context, parentURL: d.leafScan!.chunkUrl });
-      // The common case — any import anywhere in the process — costs a string compare or two.
-      const kind = context.parentURL === d.parentUrl ? d.targets[specifier] : undefined;
-      if (!kind) {
-        if (leafUrl === undefined) return next(specifier, context);
-        return then(next(specifier, context), (r) => (r.url === d.leafScan!.chunkUrl ? { url: leafUrl, format: "module", shortCircuit: true } : r));
+      // Imports made BY a served chunk resolve as if made by the real one.
+      const parent = context.parentURL === undefined ? undefined : (realFor.get(context.parentURL) ?? context.parentURL);
+      const ctx = parent === context.parentURL ? context : { ...context, parentURL: parent };
+      if (d.pi && specifier === PI && parent === d.pi.parentUrl) {
+        return then(next(specifier, ctx), (real) => ({ url: piUrl(real.url), format: "module", shortCircuit: true }));
       }
-      return then(next(specifier, context), (real) => ({
-        url: inline ? `data:text/javascript,${encodeURIComponent(wrapperSource(kind, real.url, d))}` : `${SCHEME}${kind}?real=${encodeURIComponent(real.url)}`,
-        format: "module",
-        shortCircuit: true,
-      }));
+      // The common case — any import anywhere in the process — costs one map lookup.
+      return then(next(specifier, ctx), (r) => {
+        const served = servedFor.get(r.url);
+        return served === undefined ? r : { url: served, format: "module", shortCircuit: true };
+      });
     },
     load(url, context, next) {
       if (!url.startsWith(SCHEME)) return next(url, context);
-      const u = new URL(url);
-      const kind = u.pathname as "pi" | "transcript" | "bootstrap";
-      return { format: "module", source: wrapperSource(kind, u.searchParams.get("real")!, d), shortCircuit: true };
+      const source = sources.get(url);
+      if (source === undefined) return next(url, context);
+      return { format: "module", source, shortCircuit: true };
     },
   };
 }

@@ -1,14 +1,16 @@
 /**
- * The replacements the ctxc preload (register.ts) puts in front of OpenClaw 2026.5.12's run path. The
- * loader hooks (preload-hooks.ts) only redirect imports; everything that decides what runs lives here,
- * as plain functions that take the originals and return wrapped versions — so it runs on Node 20 too
- * and is unit-tested without hooks.
+ * The replacements the ctxc preload (register.ts) puts in front of OpenClaw's run path. The loader
+ * hooks (preload-hooks.ts) only redirect imports and serve rewritten chunks whose intercepted functions
+ * call {@link handlers} here; everything that decides what runs lives here, as plain functions that
+ * take the originals — so it runs on Node 20 too and is unit-tested without hooks.
  *
  * Rule for every wrapper: ctxc only READS. Whatever OpenClaw or pi would write (appends, migrations,
  * fresh headers, repairs) stays on their own path; when ctxc cannot serve a call exactly, or fails, the
  * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
  */
 import { appendFileSync, statSync } from "node:fs";
+import { cannotServeEntries, decodeFileEntries, endsWithNewline, entryBytes } from "./release/file-entries.js";
+import { mayHoldKey } from "./release/idempotency.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import {
   buildBootstrapContextForFiles,
@@ -22,9 +24,14 @@ import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/s
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
+  /** Session opens (pi's `SessionManager.open`, OpenClaw's `loadEntriesFromFile*`) answered from ctxc's worker read. */
   sessionsServed: number;
+  /** 2026.6.9+: opens OpenClaw answered from its own entry cache (file unchanged since it last parsed or wrote it). */
+  sessionsCached: number;
   /** OpenClaw transcript leaf scans (before each transcript append) answered by ctxc's worker. */
   leafInfoServed: number;
+  /** OpenClaw idempotency-key scans (before a user turn / mirror is appended) answered "not there" from ctxc's read. */
+  idempotencyServed: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
   bootstrapServed: number;
@@ -32,10 +39,10 @@ export interface PreloadCounters {
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
-export function preloadLog(kind: "active" | "inactive" | "fallback" | "summary", message: string): void {
+export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
   const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
   try {
     const file = process.env.CTXC_OPENCLAW_LOG;
@@ -97,12 +104,14 @@ function unchangedSince(session: OpenClawSession, path: string): boolean {
  * changed since, that read is used instead of a second one.
  */
 export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
-  return async function prewarmSessionFile(file: string): Promise<void> {
-    if (typeof file !== "string") return original(file);
-    const ready = settled.get(resolve(file));
-    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, resolve(file));
-    await Promise.all([original(file), reuse ? undefined : prepareSession(file)]);
-  };
+  return (file: string) => prewarmSessionFile(original, [file]);
+}
+
+async function prewarmSessionFile(original: (file: string) => Promise<void>, [file]: [string]): Promise<void> {
+  if (typeof file !== "string") return original(file);
+  const ready = settled.get(resolve(file));
+  const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, resolve(file));
+  await Promise.all([original(file), reuse ? undefined : prepareSession(file)]);
 }
 
 /** The result OpenClaw's repair pass returns when it changes nothing (2026.5.12). */
@@ -117,23 +126,25 @@ const NOTHING_TO_REPAIR = { repaired: false, droppedLines: 0 } as const;
  * repair and its write stay OpenClaw's.
  */
 export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (params: P) => Promise<R>): (params: P) => Promise<R> {
-  return async function repairSessionFileIfNeeded(params: P): Promise<R> {
-    try {
-      const file = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
-      if (file) {
-        await prepareSession(file);
-        const got = settled.get(resolve(file));
-        if (got && !(got instanceof Error) && got.status === "loaded" && got.meta.repair === null && unchangedSince(got, resolve(file))) {
-          counters.repairsSkipped++;
-          return { ...NOTHING_TO_REPAIR } as R;
-        }
-        preloadLog("fallback", `repair pass runs: ${got instanceof Error ? got.message : (got?.meta.repair ?? got?.status ?? "no read")} (${file})`);
+  return (params: P) => repairSessionFileIfNeeded(original, [params]);
+}
+
+async function repairSessionFileIfNeeded<P extends { sessionFile?: unknown }, R>(original: (params: P) => Promise<R>, [params]: [P]): Promise<R> {
+  try {
+    const file = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
+    if (file) {
+      await prepareSession(file);
+      const got = settled.get(resolve(file));
+      if (got && !(got instanceof Error) && got.status === "loaded" && got.meta.repair === null && unchangedSince(got, resolve(file))) {
+        counters.repairsSkipped++;
+        return { ...NOTHING_TO_REPAIR } as R;
       }
-    } catch (err) {
-      fallback("repairSessionFileIfNeeded", err);
+      preloadLog("fallback", `repair pass runs: ${got instanceof Error ? got.message : (got?.meta.repair ?? got?.status ?? "no read")} (${file})`);
     }
-    return original(params);
-  };
+  } catch (err) {
+    fallback("repairSessionFileIfNeeded", err);
+  }
+  return original(params);
 }
 
 /** pi's SessionManager class, as far as the preload needs it. */
@@ -361,3 +372,170 @@ export function wrapBuildBootstrapContext<F extends (files: never, params: never
   };
   return wrapped as unknown as F;
 }
+
+// -----------------------------------------------------------------------------------------------
+// OpenClaw's own copy of pi's session load (2026.5.28+): loadEntriesFromFile[WithSnapshot]
+// -----------------------------------------------------------------------------------------------
+
+/**
+ * The prepared read of `path` when it can stand for OpenClaw's parse of the file as it is now, or why
+ * not; undefined when no read was prepared (a caller off the run path: OpenClaw's own load, no log).
+ */
+function preparedFor(path: string, snapshot?: { size: bigint; ino: bigint; dev: bigint; mtimeNs: bigint }): OpenClawSession | string | undefined {
+  if (prepared.has(path)) return "ctxc read still running";
+  const got = settled.get(path);
+  if (got === undefined) return undefined;
+  if (got instanceof Error) return got.message;
+  // No file: stock's answer costs nothing (and a new session is OpenClaw's to create).
+  if (got.status === "missing") return undefined;
+  const why = cannotServeEntries(got);
+  if (why) return why;
+  const f = got.meta.file;
+  if (snapshot) {
+    // OpenClaw's own snapshot (bigint stat) of the file must be the one the worker read.
+    const same = !!f && Number(snapshot.size) === f.size && f.size === got.meta.bytes && Number(snapshot.ino) === f.ino && Number(snapshot.dev) === f.dev && Math.abs(Number(snapshot.mtimeNs) / 1e6 - f.mtimeMs) < 0.001;
+    return same ? got : "file changed since the worker read it";
+  }
+  return unchangedSince(got, path) ? got : "file changed since the worker read it";
+}
+
+/**
+ * Drops the read of `path` (and its buffer, as large as the file) once the synchronous open that used it
+ * is over — an open may load twice (2026.5.28–6.8: `open` and `setSessionFile`); the next run prewarms
+ * again, and the worker continues from what it kept.
+ */
+function releaseAfterOpen(path: string, session: OpenClawSession): void {
+  setImmediate(() => {
+    if (settled.get(path) === session) settled.delete(path);
+  });
+}
+
+/**
+ * OpenClaw's `loadEntriesFromFile(filePath)` (2026.5.28+; the vendored SessionManager's open calls it):
+ * the entries from ctxc's worker read, decoded fresh (release/file-entries.ts), through the chunk's own
+ * normaliser where it has one; OpenClaw's read when there is no usable read.
+ */
+function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [string], helpers: Helpers): unknown[] {
+  try {
+    if (typeof filePath === "string") {
+      const path = resolve(filePath);
+      const got = preparedFor(path);
+      if (typeof got === "object") {
+        const entries = decodeFileEntries(got, helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined);
+        counters.sessionsServed++;
+        releaseAfterOpen(path, got);
+        return entries;
+      }
+      if (got !== undefined) fallback("loadEntriesFromFile", `${got} (${path})`);
+    }
+  } catch (err) {
+    fallback("loadEntriesFromFile", err);
+  }
+  return original(filePath);
+}
+
+/** The bindings of OpenClaw's session-manager chunk the snapshot handler uses (see shapes.ts `helpers`). */
+interface SnapshotHelpers {
+  readSessionFileSnapshot: (p: string) => { size: bigint; ino: bigint; dev: bigint; mtimeNs: bigint };
+  isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
+  sessionEntriesCache: Map<string, { snapshot: unknown }>;
+  rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
+}
+
+/**
+ * OpenClaw's `loadEntriesFromFileWithSnapshot(filePath)` (2026.6.9+, behind SessionManager.open). Stock,
+ * on a miss of its entry cache, reads and parses the whole file, then `rememberSessionEntries` freezes
+ * the entries into the cache and returns copies. Here the parse is ctxc's worker read (checked against
+ * OpenClaw's own snapshot of the file), handed to the same `rememberSessionEntries` — so the cache, the
+ * returned entries and the snapshot are what stock leaves. A cache hit (file unchanged since OpenClaw
+ * last parsed or wrote it) is left to OpenClaw: it costs no parse.
+ */
+function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [filePath]: [string], helpers: Helpers): unknown {
+  try {
+    if (typeof filePath === "string") {
+      const path = resolve(filePath);
+      const h = Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as unknown as SnapshotHelpers;
+      let snapshot: ReturnType<SnapshotHelpers["readSessionFileSnapshot"]> | undefined;
+      try {
+        snapshot = h.readSessionFileSnapshot(path);
+      } catch {
+        snapshot = undefined; // missing file: OpenClaw's answer (no entries, cache dropped)
+      }
+      const cached = snapshot && h.sessionEntriesCache.get(path);
+      if (snapshot && cached && h.isSameSessionFileSnapshot(cached.snapshot, snapshot)) {
+        counters.sessionsCached++;
+      } else if (snapshot) {
+        const got = preparedFor(path, snapshot);
+        if (typeof got === "object") {
+          const entries = decodeFileEntries(got, (helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined));
+          const out = { entries: h.rememberSessionEntries(path, snapshot, entries, endsWithNewline(path, got.meta.bytes)), snapshot };
+          counters.sessionsServed++;
+          releaseAfterOpen(path, got);
+          return out;
+        }
+        if (got !== undefined) fallback("loadEntriesFromFileWithSnapshot", `${got} (${path})`);
+      }
+    }
+  } catch (err) {
+    fallback("loadEntriesFromFileWithSnapshot", err);
+  }
+  return original(filePath);
+}
+
+/**
+ * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+): ctxc's worker continues
+ * its read of the file, and when the raw line bytes cannot hold `key` (release/idempotency.ts) the
+ * answer is stock's "not found" (`undefined`) without OpenClaw's backward parse of every line. When the
+ * key may be there, or ctxc's read is not exactly the file, OpenClaw's scan runs (it then also finds the
+ * entry to return).
+ */
+async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcriptPath, key]: [string, string]): Promise<unknown> {
+  try {
+    if (typeof transcriptPath === "string" && typeof key === "string") {
+      const path = resolve(transcriptPath);
+      await prepareSession(path);
+      const got = preparedFor(path);
+      if (typeof got === "object") {
+        if (!mayHoldKey(entryBytes(got), key)) {
+          counters.idempotencyServed++;
+          return undefined;
+        }
+      } else if (got !== undefined) {
+        fallback("findTranscriptMessageByIdempotencyKey", `${got} (${path})`);
+      }
+    }
+  } catch (err) {
+    fallback("findTranscriptMessageByIdempotencyKey", err);
+  }
+  return original(transcriptPath, key);
+}
+
+// -----------------------------------------------------------------------------------------------
+// The handlers the rewritten chunks call (release/rewrite.ts)
+// -----------------------------------------------------------------------------------------------
+
+/** Getters of the chunk's own bindings a handler uses, by name (getters: some are declared after the function). */
+type Helpers = Record<string, () => unknown>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+/**
+ * One handler per intercepted OpenClaw function (release/shapes.ts `InterceptionName`): called as
+ * `handler(original, args, helpers)` by the delegate the chunk rewrite puts under the function's name.
+ * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
+ */
+export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers) => unknown> = {
+  prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
+  repairSessionFileIfNeeded: (original, args) => repairSessionFileIfNeeded(original, args as [{ sessionFile?: unknown }]),
+  readTranscriptLeafInfo: (original, [path]) => transcriptLeafInfo(path as string, original),
+  loadEntriesFromFile: (original, args, helpers) => loadEntriesFromFile(original, args as [string], helpers),
+  loadEntriesFromFileWithSnapshot: (original, args, helpers) => loadEntriesFromFileWithSnapshot(original, args as [string], helpers),
+  resolveBootstrapFilesForRun: (original, [params], h) =>
+    wrapResolveBootstrapFiles(original, {
+      createInternalHookEvent: h.createInternalHookEvent!() as BootstrapHookDeps["createInternalHookEvent"],
+      triggerInternalHook: h.triggerInternalHook!() as BootstrapHookDeps["triggerInternalHook"],
+      resolveAgentIdFromSessionKey: h.resolveAgentIdFromSessionKey!() as BootstrapHookDeps["resolveAgentIdFromSessionKey"],
+    })(params as ResolveParams),
+  buildBootstrapContextForFiles: (original, [files, params]) => (wrapBuildBootstrapContext(original) as AnyFn)(files, params),
+  findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
+};

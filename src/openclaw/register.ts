@@ -1,41 +1,28 @@
 /**
- * Opt-in preload that moves OpenClaw 2026.5.12's transcript load and bootstrap-file reads into ctxc's
- * worker threads while OpenClaw keeps every write:
+ * Opt-in preload that moves the transcript reads (and, on 2026.5.12, the bootstrap-file reads) of any
+ * OpenClaw release that keeps transcripts in JSONL files into ctxc's worker threads while OpenClaw keeps
+ * every write:
  *
  *     node --import <ctxc>/dist/src/openclaw/register.js <openclaw>/openclaw.mjs gateway run …
  *
- * It installs module customization hooks (preload-hooks.ts; in-thread `module.registerHooks` where Node has it) that redirect three imports of OpenClaw's
- * `runEmbeddedAttempt` chunk to wrappers (preload-runtime.ts). The chunk names carry build hashes, so
- * the hooks are installed only for OpenClaw exactly 2026.5.12 with those chunks present; anything else
- * leaves the gateway stock and says so in the log (CTXC_OPENCLAW_LOG, else stderr). docs/real-gateway.md.
+ * At start it locates the interception points in OpenClaw's dist/ by what they are (release/locate.ts:
+ * function names and checked body shapes, never chunk file names), then installs module customization
+ * hooks (preload-hooks.ts; in-thread `module.registerHooks` where Node has it) that serve the chunks
+ * holding them rewritten, each function asking ctxc first (preload-runtime.ts `handlers`). A release
+ * with nothing checked, or with SQLite transcripts, runs stock and the log says why in one line
+ * (CTXC_OPENCLAW_LOG, else stderr). docs/openclaw.md, docs/real-gateway.md.
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
-import { pathToFileURL } from "node:url";
-import { createPreloadHooks, rewriteTranscriptChunk, type PreloadHookData } from "./preload-hooks.js";
+import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
+import { planForRoot } from "./release/plan.js";
 import { configureOpenClawPool } from "./pool.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 
 /** How long the preload's worker (and its transcript reads) stays alive without work. */
 export const PRELOAD_POOL_IDLE_MS = 15 * 60_000;
-
-/** The only OpenClaw build the hooks know. */
-export const SUPPORTED_OPENCLAW_VERSION = "2026.5.12";
-/** The chunk holding `runEmbeddedAttempt` in 2026.5.12, and the specifiers it imports that ctxc wraps. */
-export const OPENCLAW_2026_5_12 = {
-  parent: "dist/selection-61FIEezO.js",
-  targets: {
-    "@earendil-works/pi-coding-agent": "pi",
-    "./compaction-successor-transcript-DUIN9Udw.js": "transcript",
-    "./bootstrap-files-BUEAiWga.js": "bootstrap",
-  },
-  files: ["dist/compaction-successor-transcript-DUIN9Udw.js", "dist/bootstrap-files-BUEAiWga.js", "dist/internal-hooks-C8Y435Ix.js", "dist/session-key-DFEyR49L.js"],
-  bootstrapDeps: { internalHooks: "./internal-hooks-C8Y435Ix.js", sessionKey: "./session-key-DFEyR49L.js" },
-  /** Home of the internal `readTranscriptLeafInfo` (rewritten, see preload-hooks.ts). */
-  transcriptChunk: "dist/transcript-D34ZH8ZQ.js",
-} as const;
 
 /** The OpenClaw package root above `entry` (the script node runs, e.g. openclaw.mjs or a bin symlink), or null. */
 export function findOpenClawRoot(entry: string | undefined): string | null {
@@ -61,7 +48,10 @@ export function findOpenClawRoot(entry: string | undefined): string | null {
   }
 }
 
-/** Hook data for the OpenClaw at `root`, or why the preload stays off. */
+/**
+ * What the preload serves for the OpenClaw at `root` — found by what the functions are, checked once
+ * at start (release/locate.ts, release/plan.ts) — or, in one line, why the gateway runs stock.
+ */
 export function planPreload(root: string | null): PreloadHookData | string {
   if (!root) return "no openclaw package found above the entry script";
   let version: unknown;
@@ -70,23 +60,12 @@ export function planPreload(root: string | null): PreloadHookData | string {
   } catch (err) {
     return `cannot read ${join(root, "package.json")}: ${(err as Error).message}`;
   }
-  if (version !== SUPPORTED_OPENCLAW_VERSION) return `openclaw ${String(version)} at ${root} (supported: ${SUPPORTED_OPENCLAW_VERSION})`;
-  const spec = OPENCLAW_2026_5_12;
-  for (const f of [spec.parent, ...spec.files]) {
-    if (!existsSync(join(root, f))) return `openclaw ${String(version)} at ${root} lacks ${f} (not the published build)`;
+  if (typeof version !== "string") return `${join(root, "package.json")} has no version`;
+  try {
+    return planForRoot(root, version, new URL("./preload-runtime.js", import.meta.url).href);
+  } catch (err) {
+    return `openclaw ${version} at ${root}: locating the interception points failed (${(err as Error).message})`;
   }
-  const runtimeUrl = new URL("./preload-runtime.js", import.meta.url).href;
-  const plan: PreloadHookData = {
-    parentUrl: pathToFileURL(join(root, spec.parent)).href,
-    runtimeUrl,
-    targets: { ...spec.targets },
-    bootstrapDeps: { ...spec.bootstrapDeps },
-  };
-  // The leaf-scan rewrite is an extra: without its chunk (or its one function) the rest still applies.
-  const chunk = join(root, spec.transcriptChunk);
-  const source = existsSync(chunk) ? rewriteTranscriptChunk(readFileSync(chunk, "utf8"), runtimeUrl) : null;
-  if (source !== null) plan.leafScan = { chunkUrl: pathToFileURL(chunk).href, source };
-  return plan;
 }
 
 function install(): void {
@@ -125,11 +104,12 @@ function install(): void {
     preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
-  const leafScan = plan.leafScan && mechanism === "module.registerHooks" ? "transcript leaf scan served" : "transcript leaf scan stock";
-  preloadLog("active", `openclaw ${SUPPORTED_OPENCLAW_VERSION}, node ${process.version}, ${mechanism}, ${leafScan}, pid ${process.pid}`);
+  const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
+  preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, pid ${process.pid}`);
+  if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
   });
 }
 

@@ -5,41 +5,31 @@
  * it, plus exports for the test — on generated, damaged and hand-made transcripts, and checks the
  * rewritten function serves ctxc's answer and falls back to OpenClaw's scan when ctxc cannot tell.
  */
-import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { readSessionMeta } from "../../native-free-workers/openclaw/session-buffer.js";
-import { rewriteTranscriptChunk } from "../../src/openclaw/preload-hooks.js";
 import { closeOpenClawPool, readSessionMetaAsync } from "../../src/openclaw/index.js";
 import { OPENCLAW_REFERENCE_DIR } from "../reference/openclaw-reference.js";
+import { importIntercepted, removeIntercepted } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
 
 type LeafInfo = { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number };
 type Scan = (p: string) => Promise<LeafInfo>;
 let openclawScan: Scan;
 let rewrittenScan: Scan;
-let rewrittenFile = "";
 const dir = tempDir("leaf-info");
 let n = 0;
 
 beforeAll(async () => {
-  const dist = join(OPENCLAW_REFERENCE_DIR, "dist");
-  const chunk = readdirSync(dist).find((f) => /^transcript-[\w-]{8}\.js$/.test(f) && readFileSync(join(dist, f), "utf8").includes("readTranscriptLeafInfo"));
-  if (!chunk) throw new Error(`OpenClaw's transcript chunk not found in ${dist} (run test/reference/install-reference.sh)`);
-  const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "preload-runtime.js")).href;
-  const source = rewriteTranscriptChunk(readFileSync(join(dist, chunk), "utf8"), runtimeUrl, true);
-  if (source === null) throw new Error("the rewrite found no single readTranscriptLeafInfo");
-  // Next to the real chunk, so its relative imports resolve as they do for the original.
-  rewrittenFile = join(dist, `${chunk.replace(/\.js$/, "")}.ctxc-test-${process.pid}.js`);
-  writeFileSync(rewrittenFile, source);
-  const mod = (await import(pathToFileURL(rewrittenFile).href)) as { __openclawLeafInfo: Scan; __ctxcLeafInfo: Scan };
-  openclawScan = mod.__openclawLeafInfo;
-  rewrittenScan = mod.__ctxcLeafInfo;
+  const got = await importIntercepted(OPENCLAW_REFERENCE_DIR, "readTranscriptLeafInfo");
+  if (typeof got === "string") throw new Error(`OpenClaw 2026.5.12's leaf scan is not served: ${got} (run test/reference/install-reference.sh)`);
+  openclawScan = got.openclaw;
+  rewrittenScan = got.ctxc;
 });
 afterAll(async () => {
-  if (rewrittenFile) rmSync(rewrittenFile, { force: true });
+  removeIntercepted();
   await closeOpenClawPool();
 });
 

@@ -11,6 +11,7 @@ import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { OPENCLAW_REFERENCE_DIR } from "../reference/openclaw-reference.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("oc-preload");
@@ -184,17 +185,34 @@ describe("preload: bootstrap files", () => {
   });
 });
 
-describe("preload: version guard", () => {
-  it("stays off for any OpenClaw but 2026.5.12 and for a missing package", () => {
+describe("preload: release guard", () => {
+  it("stays off, saying why, for a package that is not a located OpenClaw, and for a missing package", () => {
     const root = join(dir, "oc");
     mkdirSync(join(root, "dist"), { recursive: true });
     writeFileSync(join(root, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.5.11" }));
     writeFileSync(join(root, "openclaw.mjs"), "");
     expect(register.findOpenClawRoot(join(root, "openclaw.mjs"))).toBe(root);
-    expect(register.planPreload(root)).toMatch(/openclaw 2026\.5\.11 .* \(supported: 2026\.5\.12\)/);
-    writeFileSync(join(root, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.5.12" }));
-    expect(register.planPreload(root)).toMatch(/lacks dist\/selection-61FIEezO\.js/);
+    // No chunk defines any interception point: the gateway runs stock and the line says what is missing.
+    expect(register.planPreload(root)).toMatch(/^openclaw 2026\.5\.11 at .*: no interception point has a checked shape \(.*no prewarmSessionFile/);
+    // A chunk with the functions' names but other bodies (an unknown build) is refused the same way.
+    writeFileSync(join(root, "dist", "selection-AAAAAAAA.js"), "async function prewarmSessionFile(sessionFile) {\n\treturn 1;\n}\nasync function runEmbeddedAttempt(params) {\n}\n");
+    expect(register.planPreload(root)).toMatch(/prewarmSessionFile shape [0-9a-f]{12} unchecked/);
+    // SQLite transcripts (2026.7.2-beta.1+): named as the reason.
+    writeFileSync(join(root, "dist", "session-manager-BBBBBBBB.js"), "var SessionManager = class SessionManager {\n\tstatic open(target, cwdOverride) {\n\t\tconst entries = loadTranscriptEventsSync(target);\n\t}\n};\n");
+    expect(register.planPreload(root)).toMatch(/keeps transcripts in SQLite, not JSONL files \(SessionManager.open reads transcripts through loadTranscriptEventsSync/);
     expect(register.planPreload(register.findOpenClawRoot(join(dir, "nowhere.mjs")))).toMatch(/no openclaw package/);
+  });
+
+  it("plans OpenClaw 2026.5.12 (the reference install) by what its functions are", () => {
+    const plan = register.planPreload(OPENCLAW_REFERENCE_DIR);
+    if (typeof plan === "string") throw new Error(plan);
+    expect(plan.version).toBe("2026.5.12");
+    expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context"]);
+    expect(plan.stock).toEqual([]); // (no idempotency-key lookup in this release: nothing to list)
+    expect(plan.pi?.parentUrl).toMatch(/\/dist\/selection-[\w-]{8}\.js$/);
+    // Three chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one.
+    expect(Object.keys(plan.chunks)).toHaveLength(3);
+    for (const source of Object.values(plan.chunks)) expect(source).not.toMatch(/import\.meta\.(url|dirname|filename)/);
   });
 });
 
@@ -207,21 +225,25 @@ describe("preload: module hooks", () => {
   // A stand-in for pi's module: the wrapper must re-export everything and shadow only SessionManager.
   writeFileSync(realPi, "export class SessionManager { static open() { return 'pi-open'; } }\nexport const CURRENT_SESSION_VERSION = 3;\n");
   const data = {
-    parentUrl,
+    version: "test",
     runtimeUrl: new URL("../../dist/src/openclaw/preload-runtime.js", import.meta.url).href,
-    targets: { "@earendil-works/pi-coding-agent": "pi" as const },
-    bootstrapDeps: { internalHooks: "./internal-hooks-C8Y435Ix.js", sessionKey: "./session-key-DFEyR49L.js" },
+    chunks: {},
+    pi: { parentUrl },
+    served: [],
+    stock: [],
+    located: { ms: 0, filesRead: 0, fullScan: false },
   };
   const next = (specifier: string) => ({ url: specifier === "@earendil-works/pi-coding-agent" ? pathToFileURL(realPi).href : `file:///elsewhere/${specifier}` });
+  const source = (url: string) => Buffer.from(url.slice("data:text/javascript;base64,".length), "base64").toString();
 
-  it("in-thread (registerHooks): only the chunk's own imports go to a data: wrapper, which loads and re-exports", async () => {
+  it("in-thread (registerHooks): only the chunk's own pi import goes to a data: wrapper, which loads and re-exports", async () => {
     const { createPreloadHooks } = await hooks();
     const { resolve } = createPreloadHooks(data, true);
     // Another importer, or another specifier from the chunk: untouched.
     expect(resolve("@earendil-works/pi-coding-agent", { parentURL: "file:///other.js" }, next)).toEqual(next("@earendil-works/pi-coding-agent"));
     expect(resolve("./x.js", { parentURL: parentUrl }, next)).toEqual(next("./x.js"));
     const r = resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, next) as { url: string; format: string };
-    expect(r.url.startsWith("data:text/javascript,")).toBe(true);
+    expect(r.url.startsWith("data:text/javascript;base64,")).toBe(true);
     expect(r.format).toBe("module");
     const mod = (await import(r.url)) as { SessionManager: { open: (p: string) => unknown }; CURRENT_SESSION_VERSION: number };
     expect(mod.CURRENT_SESSION_VERSION).toBe(3);
@@ -230,18 +252,18 @@ describe("preload: module hooks", () => {
     expect(logLines().at(-1)).toMatch(/fallback: SessionManager.open: no ctxc read prepared/);
   });
 
-  it("in-thread: every import that resolves to the transcript chunk gets the one rewritten module, whose own imports resolve as the chunk's", async () => {
+  it("in-thread: every import that resolves to a rewritten chunk gets the one served module, whose own imports resolve as the chunk's", async () => {
     const { createPreloadHooks } = await hooks();
     const chunkUrl = pathToFileURL(join(realDir, "transcript-D34ZH8ZQ.js")).href;
-    const { resolve } = createPreloadHooks({ ...data, leafScan: { chunkUrl, source: "export const x = 1;\n" } }, true);
+    const { resolve } = createPreloadHooks({ ...data, chunks: { [chunkUrl]: "export const x = 1;\n" } }, true);
     const toChunk = () => ({ url: chunkUrl });
     const a = resolve("./transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/a.js" }, toChunk) as { url: string };
     const b = resolve("../transcript-D34ZH8ZQ.js", { parentURL: "file:///oc/dist/ext/b.js" }, toChunk) as { url: string };
     expect(a.url).toBe(b.url);
-    expect(decodeURIComponent(a.url.slice("data:text/javascript,".length))).toBe("export const x = 1;\n");
+    expect(source(a.url)).toBe("export const x = 1;\n");
     // Anything else resolves as before.
     expect(resolve("./other.js", { parentURL: "file:///oc/dist/a.js" }, next)).toEqual(next("./other.js"));
-    // From inside the rewritten module, specifiers resolve relative to the real chunk.
+    // From inside the served module, specifiers resolve relative to the real chunk.
     let seenParent: string | undefined;
     resolve("./redact-R2-EdHUS.js", { parentURL: a.url }, (s: string, c?: unknown) => {
       seenParent = (c as { parentURL: string }).parentURL;
@@ -250,13 +272,17 @@ describe("preload: module hooks", () => {
     expect(seenParent).toBe(chunkUrl);
   });
 
-  it("off-thread (module.register): async next, a ctxc-openclaw: URL and a load hook that serves the same source", async () => {
-    const { createPreloadHooks, wrapperSource } = await hooks();
-    const { resolve, load } = createPreloadHooks(data);
+  it("off-thread (module.register): async next, ctxc-openclaw: URLs and a load hook that serves the same sources", async () => {
+    const { createPreloadHooks, piWrapperSource } = await hooks();
+    const chunkUrl = pathToFileURL(join(realDir, "transcript-D34ZH8ZQ.js")).href;
+    const { resolve, load } = createPreloadHooks({ ...data, chunks: { [chunkUrl]: "export const y = 2;\n" } });
     const r = (await resolve("@earendil-works/pi-coding-agent", { parentURL: parentUrl }, async (s) => next(s))) as { url: string };
     expect(r.url).toMatch(/^ctxc-openclaw:pi\?real=/);
     const loaded = (await load(r.url, {}, async () => ({ source: "never" }))) as { source: string };
-    expect(loaded.source).toBe(wrapperSource("pi", pathToFileURL(realPi).href, data));
+    expect(loaded.source).toBe(piWrapperSource(pathToFileURL(realPi).href, data.runtimeUrl));
+    const c = (await resolve("./t.js", { parentURL: "file:///oc/dist/a.js" }, async () => ({ url: chunkUrl }))) as { url: string };
+    expect(c.url).toMatch(/^ctxc-openclaw:chunk\?real=/);
+    expect(((await load(c.url, {}, async () => ({ source: "never" }))) as { source: string }).source).toBe("export const y = 2;\n");
     expect(await load("file:///a.js", {}, async () => ({ source: "next" }))).toEqual({ source: "next" });
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * Whether a transcript can hold a message with a given idempotency key — answered from the raw line
+ * bytes of ctxc's worker read, without parsing a line.
+ *
+ * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (run under the session write lock before
+ * a user turn or delivery mirror is appended) streams the whole file backwards and `JSON.parse`s every
+ * line until one's `message.idempotencyKey`, trimmed, equals `key` — so for a new message (the usual
+ * case) it parses the entire transcript on the main thread. A line can only match if its bytes spell
+ * `key` inside a JSON string: literally, or with a `\uXXXX` escape for one of its characters (or a
+ * short escape, for a key holding `"`, `\`, `/` or a control character). When the bytes contain none of
+ * these, no line matches, and "not found" is exactly stock's answer. Anything else: OpenClaw's scan.
+ */
+
+/** False only when no JSON string in `bytes` can decode to something containing `key`. */
+export function mayHoldKey(bytes: Uint8Array, key: string): boolean {
+  if (key.length === 0) return true;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.includes(key, 0, "utf8")) return true;
+  const units = new Set<number>();
+  for (let i = 0; i < key.length; i++) {
+    const u = key.charCodeAt(i);
+    // Short escapes (\" \\ \/ \b \f \n \r \t) would need their own search: not worth it, be conservative.
+    if (u < 0x20 || u === 0x22 || u === 0x5c || u === 0x2f) return true;
+    units.add(u);
+  }
+  // Every `\u` in the bytes (a `\\u` is an escaped backslash, counting it anyway only errs towards "maybe").
+  for (let at = buf.indexOf("\\u"); at !== -1 && at + 6 <= buf.length; at = buf.indexOf("\\u", at + 2)) {
+    const unit = Number.parseInt(buf.toString("latin1", at + 2, at + 6), 16);
+    if (units.has(unit)) return true;
+  }
+  return false;
+}

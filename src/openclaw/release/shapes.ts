@@ -1,0 +1,113 @@
+/**
+ * The OpenClaw functions the preload intercepts, and the shapes (bodies) of them it has checked.
+ *
+ * Why shapes and not versions or file names: the bundler keeps function names but renames chunk files
+ * and export aliases with every build, and a function's body only changes when OpenClaw changes what it
+ * does. A shape is the sha-256 of the function's source text with the bundler's `$N` de-duplication
+ * suffixes removed (`fs$1` → `fs`), so the same code in another build has the same shape. A body ctxc
+ * has not been checked against (test/matrix/) is an unknown shape: that interception stays stock and
+ * the log says so.
+ */
+import { createHash } from "node:crypto";
+
+/** What ctxc does in place of one OpenClaw function (the handler of that name in preload-runtime.ts). */
+export type InterceptionName =
+  | "prewarmSessionFile"
+  | "repairSessionFileIfNeeded"
+  | "readTranscriptLeafInfo"
+  | "loadEntriesFromFile"
+  | "loadEntriesFromFileWithSnapshot"
+  | "resolveBootstrapFilesForRun"
+  | "buildBootstrapContextForFiles"
+  | "findTranscriptMessageByIdempotencyKey";
+
+/** One checked body of an intercepted function. */
+export interface KnownShape {
+  /** Releases in which this body was first checked (for the log and docs). */
+  seenIn: string;
+  /**
+   * Names of bindings of the same chunk the generated delegate hands to ctxc's handler (helpers the
+   * handler calls so the result is built by OpenClaw's own code: its entry normaliser, its snapshot
+   * cache, its hook functions). Each must be a top-level binding of the chunk.
+   */
+  helpers?: readonly string[];
+}
+
+/**
+ * Functions of the same chunk whose bodies are part of a function's shape: the rules it applies. A
+ * repair pass with the same top-level body but a new rule in `repairUserEntryWithBlankTextContent`
+ * is a different pass.
+ */
+export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
+  repairSessionFileIfNeeded: [
+    "isStructurallyInvalidMessageEntry",
+    "isAssistantEntryWithEmptyContent",
+    "rewriteAssistantEntryWithEmptyContent",
+    "repairUserEntryWithBlankTextContent",
+    "insertMissingCodeModeToolResults",
+  ],
+  readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
+  parseJsonlEntries: ["normalizeLoadedFileEntry"],
+  findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
+};
+
+/**
+ * Checked shapes per function. How each was checked: test/matrix/*.test.ts runs the release's own
+ * function and ctxc's handler on the same generated transcripts (see docs/openclaw.md, "Releases").
+ */
+export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<string, KnownShape>>>> = {
+  prewarmSessionFile: {
+    // `await sessionManagerCache.prewarmSessionFile(sessionFile)` — every JSONL-era release.
+    "fcd5c28eb5ec": { seenIn: "2026.5.12–2026.7.35" },
+  },
+  repairSessionFileIfNeeded: {
+    // Whole-file read + parse, `{repaired: false, droppedLines: 0}` when nothing changes. 2026.6.5 adds a
+    // rule (corrupted image blocks) and 2026.6.9 its own incremental cache, neither of which ctxc's check
+    // implements: those shapes are not listed, so the pass stays stock there.
+    "9ccb1d7034fc": { seenIn: "2026.5.12" },
+    "3330e2d802d5": { seenIn: "2026.5.18–2026.5.28" },
+    "2d60a9e7b28f": { seenIn: "2026.6.1" },
+  },
+  readTranscriptLeafInfo: {
+    // The forward scan of 2026.5.12–2026.6.8. 2026.6.9+ scans backwards with leaf-control entries and
+    // returns `appendMode`, which ctxc's worker does not compute: stock there.
+    "f1716190f140": { seenIn: "2026.5.12–2026.6.8" },
+  },
+  loadEntriesFromFile: {
+    "b1d5b6fc0220": { seenIn: "2026.5.28" },
+    "73b35d972bea": { seenIn: "2026.6.1–2026.6.8" },
+    "09e5a2f7acfc": { seenIn: "2026.6.9–2026.7.35" },
+  },
+  loadEntriesFromFileWithSnapshot: {
+    "90a1497701f5": {
+      seenIn: "2026.6.9–2026.7.35",
+      helpers: ["readSessionFileSnapshot", "isSameSessionFileSnapshot", "sessionEntriesCache", "rememberSessionEntries"],
+    },
+  },
+  resolveBootstrapFilesForRun: {
+    // Later releases changed the session filter and the hook step; ctxc's rules are 2026.5.12's.
+    "59b7cc1c91a3": { seenIn: "2026.5.12", helpers: ["createInternalHookEvent", "triggerInternalHook", "resolveAgentIdFromSessionKey"] },
+  },
+  buildBootstrapContextForFiles: {
+    "bc43b0c45836": { seenIn: "2026.5.12" },
+  },
+  findTranscriptMessageByIdempotencyKey: {
+    // Backward scan of every line until message.idempotencyKey (trimmed) matches; a new key parses the whole file.
+    "1e8b93b52d66": { seenIn: "2026.5.26–2026.7.35" },
+  },
+};
+
+/**
+ * How `parseJsonlEntries` (the per-line parse behind the load functions) turns a parsed line into an
+ * entry: as is, or through the chunk's own `normalizeLoadedFileEntry` (2026.7.1+). ctxc decodes each
+ * line itself (the same `JSON.parse` of the same bytes) and applies the chunk's normaliser.
+ */
+export const KNOWN_PARSE_SHAPES: Readonly<Record<string, { seenIn: string; normalizer?: string }>> = {
+  "91e31a3c1657": { seenIn: "2026.6.1–2026.6.35" },
+  "ceaea5f755d1": { seenIn: "2026.7.1–2026.7.35", normalizer: "normalizeLoadedFileEntry" },
+};
+
+/** The shape of a function's source text, followed by its deps' (see the file comment). */
+export function shapeOf(source: string): string {
+  return createHash("sha256").update(source.replace(/\$\d+\b/g, "")).digest("hex").slice(0, 12);
+}

@@ -1,0 +1,248 @@
+/**
+ * Differential tests of every interception the preload serves for ONE OpenClaw release — the one at
+ * `CTXC_OPENCLAW_ROOT` (the matrix runner sets it, with the Node that release requires) — against that
+ * release's own functions: the chunk is located and rewritten exactly as the preload serves it
+ * (test/support/openclaw-release.ts), and ctxc's delegate and OpenClaw's original body run on copies of
+ * the same generated transcripts (branched, compacted, every entry type, heavy unicode, v2 headers,
+ * every kind of damage, torn tails, files growing between calls). Without the variable (the normal
+ * Node-20 suite) everything here is skipped.
+ */
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { importIntercepted, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = releaseRoot();
+const version = root ? releaseVersion(root) : "";
+const dir = tempDir("matrix-interceptions");
+// Fallbacks are expected here (damaged files): log them to a file, not the test output.
+process.env.CTXC_OPENCLAW_LOG = join(dir, "preload.log");
+let n = 0;
+
+afterAll(async () => {
+  removeIntercepted();
+  await closeOpenClawPool();
+});
+
+/** Two copies of `text`: one for ctxc's delegate, one for OpenClaw's original (caches are keyed by path). */
+function pair(text: string | Buffer): [string, string] {
+  const a = join(dir, `t${++n}a.jsonl`);
+  const b = join(dir, `t${n}b.jsonl`);
+  writeFileSync(a, text);
+  copyFileSync(a, b);
+  return [a, b];
+}
+
+const line = (o: Record<string, unknown>) => JSON.stringify(o);
+const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
+
+/** Transcripts ctxc must answer exactly (clean), and ones where it must step aside (the original runs). */
+function corpus(): { name: string; text: string | Buffer; clean: boolean }[] {
+  const out: { name: string; text: string | Buffer; clean: boolean }[] = [];
+  for (const seed of [1, 2, 3]) {
+    out.push({ name: `generated ${seed}`, clean: true, text: generateTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text });
+  }
+  // Nothing for OpenClaw's repair pass to change (the ones above have errored assistant turns it rewrites).
+  out.push({ name: "generated, nothing to repair", clean: true, text: generateTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
+  out.push({ name: "v2 header (migrated by OpenClaw)", clean: false, text: generateTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text });
+  out.push({ name: "header only", clean: true, text: HEADER + "\n" });
+  out.push({ name: "no final newline", clean: true, text: HEADER + "\n" + line({ type: "custom", id: "a", parentId: null, customType: "x" }) });
+  out.push({ name: "blank lines", clean: true, text: `\n${HEADER}\n\n  \n${line({ type: "custom", id: "a", parentId: null, customType: "x" })}\n\n` });
+  out.push({ name: "empty", clean: false, text: "" });
+  // Shapes 2026.7.1+ normalises on load (string content of assistant / tool results, object tool-result content).
+  out.push({
+    name: "legacy content shapes",
+    clean: true,
+    text: [
+      HEADER,
+      line({ type: "message", id: "u", parentId: null, timestamp: "t", message: { role: "user", content: "q" } }),
+      line({ type: "message", id: "a", parentId: "u", timestamp: "t", message: { role: "assistant", content: "plain answer" } }),
+      line({ type: "message", id: "r", parentId: "a", timestamp: "t", message: { role: "toolResult", toolCallId: "c", content: "out" } }),
+      line({ type: "message", id: "o", parentId: "r", timestamp: "t", message: { role: "toolResult", toolCallId: "d", content: { type: "text", text: "obj" } } }),
+    ].join("\n") + "\n",
+  });
+  const base = generateTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+  DAMAGE_KINDS.forEach((kind, i) => out.push({ name: `damaged: ${kind}`, clean: false, text: damage(base, kind, 50 + i) }));
+  return out;
+}
+
+type Entries = Record<string, unknown>[];
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctxc's interceptions vs the release's own functions`, () => {
+  it("loadEntriesFromFile: the same entries as OpenClaw's parse, fresh objects each call; damaged files left to OpenClaw", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFile");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    for (const c of corpus()) {
+      const [a, b] = pair(c.text);
+      await rt.prepareSession(a);
+      const served = rt.counters.sessionsServed;
+      const ours = x.ctxc(a) as Entries;
+      expect(ours, c.name).toEqual(x.openclaw(b));
+      // Served exactly when the file is one ctxc reads as OpenClaw does (a damaged one may still be, e.g. a
+      // duplicate line: then the equality above is the proof).
+      if (c.clean) expect(rt.counters.sessionsServed, c.name).toBe(served + 1);
+      if (rt.counters.sessionsServed > served && ours.length > 1) {
+        // Nothing OpenClaw mutates leaks into the next call.
+        (ours[1] as Record<string, unknown>).mutated = true;
+        expect((x.ctxc(a) as Entries)[1]!.mutated, c.name).toBeUndefined();
+      }
+    }
+  });
+
+  it("loadEntriesFromFileWithSnapshot: same entries, snapshot and entry cache as OpenClaw's, also as the file grows", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const cache = x.helpers.sessionEntriesCache as Map<string, { entries: Entries; endsWithNewline: boolean; snapshot: { size: bigint } }>;
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const same = (name: string, a: string, b: string, ours: Loaded, theirs: Loaded) => {
+      expect(ours.entries, name).toEqual(theirs.entries);
+      expect(ours.entries.map((e) => Object.isFrozen(e)), name).toEqual(theirs.entries.map((e) => Object.isFrozen(e)));
+      expect(ours.snapshot?.size, name).toBe(theirs.snapshot?.size);
+      const [ca, cb] = [cache.get(resolve(a)), cache.get(resolve(b))];
+      expect(ca === undefined, name).toBe(cb === undefined);
+      if (ca && cb) {
+        expect(ca.entries, name).toEqual(cb.entries);
+        expect(ca.endsWithNewline, name).toBe(cb.endsWithNewline);
+        expect(ca.snapshot.size, name).toBe(cb.snapshot.size);
+      }
+    };
+    for (const c of corpus()) {
+      const [a, b] = pair(c.text);
+      await rt.prepareSession(a);
+      const served = rt.counters.sessionsServed;
+      same(c.name, a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+      if (c.clean) expect(rt.counters.sessionsServed, c.name).toBe(served + 1);
+      // Unchanged file: OpenClaw's own cache answers (ctxc steps aside), on both sides the same.
+      const cached = rt.counters.sessionsCached;
+      same(`${c.name} again`, a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+      if (c.clean) expect(rt.counters.sessionsCached, c.name).toBe(cached + 1);
+    }
+    // Growing between calls: each turn appends; the worker continues its read, OpenClaw re-parses.
+    const [a, b] = pair(generateTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1 }).text);
+    let parent = (JSON.parse(readFileSync(a, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
+    for (let i = 0; i < 4; i++) {
+      const more = [0, 1].map((k) => {
+        const id = `grow-${i}-${k}`;
+        const l = line({ type: "message", id, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: k ? "assistant" : "user", content: k ? [{ type: "text", text: `r${i}` }] : `q${i}` } });
+        parent = id;
+        return l + "\n";
+      });
+      appendFileSync(a, more.join(""));
+      appendFileSync(b, more.join(""));
+      await rt.prepareSession(a);
+      const served = rt.counters.sessionsServed;
+      same(`grown ${i}`, a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+      expect(rt.counters.sessionsServed).toBe(served + 1);
+    }
+    // A torn tail appended after the worker read: the snapshot no longer matches, OpenClaw reads.
+    appendFileSync(a, '{"type":"message","id":"torn"');
+    appendFileSync(b, '{"type":"message","id":"torn"');
+    same("torn after the read", a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+  });
+
+  // OpenClaw's pass fsyncs each repaired file (replaceFileAtomic): slow on a busy disk, hence the timeout.
+  it("repairSessionFileIfNeeded: the same result and file bytes as OpenClaw's pass, skipped only when it would change nothing", { timeout: 600_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const strip = (r: Record<string, unknown>) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)" });
+    for (const c of corpus()) {
+      const [a, b] = pair(c.text);
+      const skipped = rt.counters.repairsSkipped;
+      const ours = (await x.ctxc({ sessionFile: a })) as Record<string, unknown>;
+      const theirs = (await x.openclaw({ sessionFile: b })) as Record<string, unknown>;
+      expect(strip(ours), c.name).toEqual(strip(theirs));
+      expect(readFileSync(a), c.name).toEqual(readFileSync(b));
+      if (c.name === "generated, nothing to repair") expect(rt.counters.repairsSkipped, c.name).toBe(skipped + 1);
+    }
+  });
+
+  it("readTranscriptLeafInfo: the same leaf, link flag and entry count as OpenClaw's scan, also as the file grows", async (ctx) => {
+    const x = await importIntercepted(root!, "readTranscriptLeafInfo");
+    if (typeof x === "string") return ctx.skip(x);
+    for (const c of corpus()) {
+      const [a] = pair(c.text);
+      expect(await x.ctxc(a), c.name).toEqual(await x.openclaw(a));
+    }
+    const [a] = pair(generateTranscript({ seed: 11, entries: 60 }).text);
+    for (let i = 0; i < 3; i++) {
+      appendFileSync(a, line({ type: "custom", id: `g${i}`, parentId: i ? `g${i - 1}` : null, customType: "x" }) + "\n");
+      const served = x.runtime.counters.leafInfoServed;
+      expect(await x.ctxc(a)).toEqual(await x.openclaw(a));
+      expect(x.runtime.counters.leafInfoServed).toBe(served + 1);
+    }
+  });
+});
+
+describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the release's own`, () => {
+  it("findTranscriptMessageByIdempotencyKey: the same answer for absent, present, escaped and padded keys, as the file grows", async (ctx) => {
+    const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    for (const c of corpus()) {
+      const [a] = pair(c.text);
+      const served = rt.counters.idempotencyServed;
+      expect(await x.ctxc(a, "no-such-key"), c.name).toEqual(await x.openclaw(a, "no-such-key"));
+      if (c.clean) expect(rt.counters.idempotencyServed, c.name).toBe(served + 1);
+    }
+    const [a] = pair(generateTranscript({ seed: 13, entries: 120, unicode: "heavy" }).text);
+    const msg = (id: string, rawKey: string) =>
+      `{"type":"message","id":"${id}","parentId":null,"timestamp":"t","message":{"role":"user","content":"hi","idempotencyKey":${rawKey}}}\n`;
+    appendFileSync(a, msg("m1", '"key-1"') + msg("m2", '"key\\u002d2"') + msg("m3", '"  key-3  "') + msg("m4", "42"));
+    for (const key of ["key-1", "key-2", "key-3", "key-4", "42", "key"]) {
+      const served = rt.counters.idempotencyServed;
+      const theirs = await x.openclaw(a, key);
+      expect(await x.ctxc(a, key), key).toEqual(theirs);
+      // Served ("not found" from the bytes) only where the bytes cannot hold the key.
+      if (theirs !== undefined) expect(rt.counters.idempotencyServed, key).toBe(served);
+    }
+    expect((await x.ctxc(a, "key-2")) as { messageId: string }).toMatchObject({ messageId: "m2" });
+    // Growing: a key appended after an earlier lookup is found. (Not "key-5": the file's \u002d could spell its "-".)
+    const before = rt.counters.idempotencyServed;
+    expect(await x.ctxc(a, "fresh5")).toBeUndefined();
+    expect(rt.counters.idempotencyServed).toBe(before + 1);
+    appendFileSync(a, msg("m5", '"fresh5"'));
+    expect(await x.ctxc(a, "fresh5")).toEqual(await x.openclaw(a, "fresh5"));
+    expect((await x.ctxc(a, "fresh5")) as { messageId: string }).toMatchObject({ messageId: "m5" });
+  });
+});
+
+describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files through the delegate vs the release's own`, () => {
+  const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
+  it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: same files, context and warnings, with OpenClaw's hook step", async (ctx) => {
+    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
+    const context = await importIntercepted(root!, "buildBootstrapContextForFiles");
+    if (typeof files === "string") return ctx.skip(files);
+    if (typeof context === "string") return ctx.skip(context);
+    const ws = join(dir, "ws");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(ws, { recursive: true });
+    for (const name of NAMES) writeFileSync(join(ws, name), `# ${name}\n\n${"body ".repeat(name.length * 300)}\n`);
+    const served = files.runtime.counters.bootstrapServed;
+    let runs = 0;
+    for (const runKind of [undefined, "default", "heartbeat", "cron"])
+      for (const contextMode of [undefined, "full", "lightweight"])
+        for (const sessionKey of [undefined, "agent:main:main", "agent:main:cron:nightly", "agent:main:subagent:abc"])
+          for (const config of [undefined, { agents: { defaults: { bootstrapMaxChars: 900, bootstrapTotalMaxChars: 3000, heartbeat: { every: "0" } } } }]) {
+            const warnings: [string[], string[]] = [[], []];
+            const params = (k: 0 | 1) => ({ workspaceDir: ws, runKind, contextMode, sessionKey, config, warn: (m: string) => warnings[k].push(m) });
+            const ours = await files.ctxc(params(0));
+            const theirs = await files.openclaw(params(1));
+            expect(ours).toEqual(theirs);
+            expect(context.ctxc(ours, params(0))).toEqual(context.openclaw(theirs, params(1)));
+            expect(warnings[0]).toEqual(warnings[1]);
+            runs++;
+          }
+    expect(files.runtime.counters.bootstrapServed).toBe(served + runs);
+  });
+});
+
+describe.skipIf(!!root)("OpenClaw release matrix", () => {
+  it.skip("CTXC_OPENCLAW_ROOT is unset: these run per release under the matrix runner (scripts/install-releases.sh)", () => {});
+});
+

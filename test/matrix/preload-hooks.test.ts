@@ -1,0 +1,87 @@
+/**
+ * The preload end to end on ONE OpenClaw release (`CTXC_OPENCLAW_ROOT`, run with that release's Node by
+ * the matrix runner): a child process started with `--import dist/src/openclaw/register.js`, whose entry
+ * script sits inside the OpenClaw package (so the preload finds it as it finds `openclaw.mjs`), imports
+ * OpenClaw's real chunks through the installed hooks — the served (rewritten, data: URL) modules with
+ * their real import graphs — and runs the run path's session steps: `prewarmSessionFile(a)` then
+ * `SessionManager.open(a)` (served by ctxc), and `SessionManager.open(b)` on a copy (never prepared, so
+ * OpenClaw's own read). Everything the run path reads from the two managers must be equal, and the log
+ * must show the `active` line and a summary with sessions served and no fallback.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = releaseRoot();
+const dist = join(import.meta.dirname, "..", "..", "dist");
+
+/** The child: locates the chunks by function (as the preload does), imports them by their real URLs. */
+const CHILD = `
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [locateUrl, runtimeUrl, a, b] = process.argv.slice(2);
+const { locateRelease } = await import(locateUrl);
+const found = locateRelease(import.meta.dirname, "e2e");
+const exported = async (file, name) => {
+  const src = readFileSync(file, "utf8");
+  const alias = new RegExp("\\\\b" + name + " as ([\\\\w$]+)").exec(src.slice(src.lastIndexOf("export {")))?.[1];
+  return (await import(pathToFileURL(file).href))[alias];
+};
+const load = found.functions.get("loadEntriesFromFileWithSnapshot")?.[0] ?? found.functions.get("loadEntriesFromFile")?.[0];
+const { writeFileSync } = await import("node:fs");
+if (!load) { writeFileSync(a + ".out.json", JSON.stringify({ skip: "SessionManager comes from pi in this release" })); process.exit(0); }
+const SessionManager = await exported(load.file, "SessionManager");
+const prewarm = await exported(found.functions.get("prewarmSessionFile")[0].file, "prewarmSessionFile");
+const state = (sm) => ({ header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext(), cwd: sm.getCwd() });
+const out = { turns: [] };
+for (let turn = 0; turn < 2; turn++) {
+  await prewarm(a);
+  const ours = SessionManager.open(a);
+  const theirs = SessionManager.open(b);
+  out.turns.push({ ours: state(ours), theirs: state(theirs) });
+  // The next turn's file has grown (the same bytes appended to both copies).
+  const { appendFileSync } = await import("node:fs");
+  const more = JSON.stringify({ type: "custom", id: "grow" + turn, parentId: ours.getLeafId(), timestamp: "2026-01-05T09:00:00.000Z", customType: "x" }) + "\\n";
+  appendFileSync(a, more);
+  appendFileSync(b, more);
+}
+out.counters = (await import(runtimeUrl)).counters;
+writeFileSync(a + ".out.json", JSON.stringify(out));
+`;
+
+describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preload through real module hooks`, () => {
+  it("serves the rewritten chunks to OpenClaw's own imports; the session the run path opens equals OpenClaw's", { timeout: 120_000 }, () => {
+    const dir = tempDir("matrix-hooks");
+    const a = join(dir, "a.jsonl");
+    const b = join(dir, "b.jsonl");
+    writeFileSync(a, generateTranscript({ seed: 21, entries: 300, branchProbability: 0.1, compactions: 2, unicode: "heavy" }).text);
+    copyFileSync(a, b);
+    const log = join(dir, "preload.log");
+    const child = join(root!, `ctxc-e2e-${process.pid}.mjs`);
+    writeFileSync(child, CHILD);
+    try {
+      execFileSync(
+        process.execPath,
+        ["--import", pathToFileURL(join(dist, "src", "openclaw", "register.js")).href, child, pathToFileURL(join(dist, "src", "openclaw", "release", "locate.js")).href, pathToFileURL(join(dist, "src", "openclaw", "preload-runtime.js")).href, a, b],
+        { env: { ...process.env, CTXC_OPENCLAW_LOG: log, CTXC_OPENCLAW_PRELOAD: "" }, encoding: "utf8", timeout: 110_000 },
+      );
+    } finally {
+      rmSync(child, { force: true });
+    }
+    const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
+    expect(lines.some((l) => l.includes(`ctxc-openclaw active: openclaw ${releaseVersion(root!)}, node ${process.version}, module.registerHooks, serves `))).toBe(true);
+    const out = JSON.parse(readFileSync(`${a}.out.json`, "utf8")) as { skip?: string; turns: { ours: unknown; theirs: unknown }[]; counters: Record<string, number> };
+    if (out.skip) return;
+    expect(out.turns).toHaveLength(2);
+    for (const t of out.turns) expect(t.ours).toEqual(t.theirs);
+    expect(out.counters.sessionsServed).toBeGreaterThanOrEqual(2);
+    expect(out.counters.fallbacks).toBe(0);
+    const summary = lines.find((l) => l.includes("ctxc-openclaw summary: sessionsServed="));
+    expect(summary).toMatch(/fallbacks=0$/);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * `mayHoldKey` (src/openclaw/release/idempotency.ts) lets the preload answer OpenClaw's idempotency-key
+ * lookup with "not found" from raw line bytes. It must never say "no" where parsing the lines finds the
+ * key: checked against a brute-force parse (OpenClaw's rule: message.idempotencyKey, a string, trimmed,
+ * equals the key) over lines that spell keys literally, with \u escapes, padded, as other types, and in
+ * generated transcripts with heavy unicode (whose JSON carries many \u escapes).
+ */
+import { describe, expect, it } from "vitest";
+import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
+import { mayHoldKey } from "../../src/openclaw/release/idempotency.js";
+
+/** OpenClaw's answer, by parsing every line. */
+function parsedHas(text: string, key: string): boolean {
+  return text.split("\n").some((line) => {
+    try {
+      const v = (JSON.parse(line) as { message?: { idempotencyKey?: unknown } }).message?.idempotencyKey;
+      return typeof v === "string" && v.trim() === key;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const escapeAll = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+const escapeOne = (s: string, i: number, upper: boolean) => {
+  const hex = s.charCodeAt(i).toString(16).padStart(4, "0");
+  return s.slice(0, i) + `\\u${upper ? hex.toUpperCase() : hex}` + s.slice(i + 1);
+};
+
+describe("mayHoldKey: never 'no' where a parse finds the key", () => {
+  it("keys spelled literally, escaped, padded, or not as strings", () => {
+    const base = generateTranscript({ seed: 3, entries: 80, unicode: "heavy" }).text;
+    const rng = new Prng(7);
+    let saidNo = 0;
+    for (let round = 0; round < 300; round++) {
+      const key = `k-${rng.int(0, 1e6).toString(36)}-é😀`.slice(0, rng.int(3, 12));
+      const spellings = [JSON.stringify(key), `"${escapeAll(key)}"`, `"${escapeOne(key, rng.int(0, key.length - 1), rng.next() < 0.5)}"`, JSON.stringify(`  ${key}\t`), "42", "null", JSON.stringify(key + "x"), JSON.stringify("x" + key)];
+      const spelled = spellings[rng.int(0, spellings.length - 1)]!;
+      const text = base + `{"type":"message","id":"z","parentId":null,"message":{"role":"user","content":"c","idempotencyKey":${spelled}}}\n`;
+      const bytes = Buffer.from(text);
+      for (const probe of [key, `${key}?`, "absent-key"]) {
+        const maybe = mayHoldKey(bytes, probe);
+        if (parsedHas(text, probe)) expect(maybe, `${probe} in ${spelled}`).toBe(true);
+        if (!maybe) saidNo++;
+      }
+    }
+    // And it does say "no" (the shortcut fires) for keys the file cannot hold.
+    expect(saidNo).toBeGreaterThan(300);
+  });
+
+  it("a key with a character JSON may short-escape is always a 'maybe'", () => {
+    expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), "a/b")).toBe(true);
+    expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), 'a"b')).toBe(true);
+    expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), "")).toBe(true);
+    expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), "zz")).toBe(false);
+  });
+});
