@@ -157,7 +157,7 @@ async function runOpenclawCommand(gw: GatewayInstall, root: string, stateDir: st
   child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
   child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
   const code = await new Promise<number | null>((r) => {
-    const t = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    const t = setTimeout(() => child.kill("SIGKILL"), 1_200_000); // doctor --fix imports multi-MB transcripts
     child.once("exit", (c) => { clearTimeout(t); r(c); });
   });
   if (code !== 0) throw new Error(`openclaw ${args.join(" ")} exited with ${code}:\n${out}`);
