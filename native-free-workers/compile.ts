@@ -9,7 +9,7 @@
  * through a {@link TranscriptSource} (sources/source.ts), so another store plugs in without touching this.
  */
 import { HeaderFlag, type ContextMeta } from "./protocol/buffer-layout.js";
-import type { CompileTask } from "./protocol/compile-task.js";
+import { sessionKeyOf, type CompileTask } from "./protocol/compile-task.js";
 import { DiagnosticLog } from "./protocol/diagnostic-log.js";
 import { CtxcError, Errors } from "./protocol/errors.js";
 import { storeProgress } from "./protocol/progress.js";
@@ -24,6 +24,7 @@ import { SessionState, type RebuildReason } from "./session/session-state.js";
 import type { RecordReader, TranscriptSource } from "./sources/source.js";
 import { Emits, type EntryRecord } from "./pi/entry-record.js";
 import { PiJsonlSource } from "./sources/pi-jsonl/pi-jsonl-source.js";
+import { SqliteSource } from "./sources/sqlite/sqlite-source.js";
 import { countMessageTokens } from "./tokenize/message-tokens.js";
 import { createTokenCounter, type TokenCounter } from "./tokenize/token-counter.js";
 
@@ -80,11 +81,12 @@ async function* acquire(state: SessionState, jobId: number): AsyncGenerator<void
   state.owner = jobId;
 }
 
+/** The transcript's source: an OpenClaw agent database when the task names a session, else a JSONL file. */
 function openSource(task: CompileTask, sessions: SessionCache): TranscriptSource {
   try {
-    return PiJsonlSource.open(task.transcript);
+    return task.session !== null ? SqliteSource.open(task.transcript, task.session) : PiJsonlSource.open(task.transcript);
   } catch (err) {
-    sessions.delete(task.transcript); // gone or no longer a file: whatever comes back there is new
+    sessions.delete(sessionKeyOf(task)); // gone or no longer a file: whatever comes back there is new
     throw err;
   }
 }
@@ -103,7 +105,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     lap(build, "readParse");
 
     // Records indexed from their keys only are read back here, and only those the build looks at.
-    const records = source.recordReader();
+    const records = source.recordReader(session);
     const complete = (r: EntryRecord) => session.index.complete(r, records);
     const resolved = resolveActiveBranch(session.index, build.diagnostics, session.branchMemo, complete);
     session.branchMemo = resolved.memo;
@@ -144,9 +146,10 @@ async function* startSession(build: Build): AsyncGenerator<void, { rebuilt: Rebu
   const { task, sessions, source, diagnostics } = build;
   let rebuilt: RebuildReason | null = null;
   let index: IndexSource = "memory";
-  let state = sessions.get(task.transcript);
+  const key = sessionKeyOf(task);
+  let state = sessions.get(key);
   const cache = indexDirFor(task);
-  build.indexDir = cache && "dir" in cache ? cache.dir : null;
+  build.indexDir = cache && "dir" in cache && source.persistentIndex ? cache.dir : null;
   if (cache && "refused" in cache) {
     if (task.cacheDirRequired) throw Errors.cacheDirRefused(task.cacheDir!, cache.refused);
     diagnostics.add("INDEX_IGNORED", 0, 0, `persistent index not used: cacheDir ${task.cacheDir} ${cache.refused}`);
@@ -172,14 +175,14 @@ async function* startSession(build: Build): AsyncGenerator<void, { rebuilt: Rebu
     rebuilt = (index === "disk" ? null : source.verify(state)) ?? state.indexedWith(task.maxLineBytes);
     if (rebuilt) {
       state.owner = null;
-      sessions.delete(task.transcript);
+      sessions.delete(key);
       state = build.state = undefined;
     }
   } else {
     rebuilt = "cold";
   }
   if (!state) {
-    state = build.state = new SessionState(task.transcript, source.stats, task.maxDiagnostics, (log) => source.createIndex(log));
+    state = build.state = new SessionState(key, source.stats, task.maxDiagnostics, (log) => source.createIndex(log));
     state.maxLineBytes = task.maxLineBytes;
     state.owner = build.jobId;
     sessions.set(state);
@@ -212,7 +215,7 @@ async function* readAppended(build: Build, session: SessionState): AsyncGenerato
       session.end = offset + length + 1;
       session.nextLineNo = lineNo + 1;
     },
-  });
+  }, session);
   build.reading = true;
   const size = source.stats.size;
   try {
@@ -362,8 +365,8 @@ function settleFailure(build: Build, err: unknown): unknown {
     }
   }
   // The state may hold lines of two versions of the file: never continue from it.
-  if (err instanceof CtxcError && err.code === "TRANSCRIPT_CHANGED" && state && sessions.get(task.transcript) === state) {
-    sessions.delete(task.transcript);
+  if (err instanceof CtxcError && err.code === "TRANSCRIPT_CHANGED" && state && sessions.get(sessionKeyOf(task)) === state) {
+    sessions.delete(sessionKeyOf(task));
   }
   return err;
 }

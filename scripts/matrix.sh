@@ -3,6 +3,7 @@
 # unless CTXC_MATRIX_NO_BUILD=1, as .ci/run sets after its own build).
 #  - For each release of REPRESENTATIVE_RELEASES: `vitest run test/matrix` on the Node that release asks
 #    for, with CTXC_OPENCLAW_ROOT = its installed package (differential tests against its own functions).
+#  - Once on the newest Node: test/unit/sqlite-source.test.ts (node:sqlite).
 #  - Once: test/matrix/locator.test.ts with CTXC_OPENCLAW_DIST = the unpacked dist/ of every release.
 # Each run writes a vitest JSON report to .tmp/matrix/<name>.json (a run that wrote none gets a report
 # counting one failure, so a crash cannot pass). Last line: "matrix: N passed, N failed, N skipped".
@@ -40,6 +41,11 @@ for v in "${REPRESENTATIVE_RELEASES[@]}"; do
   node="$("$CTXC_ROOT/scripts/fetch-node.sh" "$(node_version_for "$root/package.json")")" || { status=1; continue; }
   run "openclaw-$v" "$node" CTXC_OPENCLAW_ROOT="$root" -- test/matrix
 done
+
+# The SQLite source's own tests (hand-made stores) need node:sqlite, which the main suite's Node may lack
+# (there they only check SQLITE_UNAVAILABLE): once more on the newest Node.
+node="$("$CTXC_ROOT/scripts/fetch-node.sh" "${NODE_CANDIDATES[-1]}")" || exit 1
+run sqlite-source "$node" -- test/unit/sqlite-source.test.ts
 
 # The locator runs where the preload runs: the newest Node any release here asks for.
 node="$("$CTXC_ROOT/scripts/fetch-node.sh" "${NODE_CANDIDATES[-1]}")" || exit 1

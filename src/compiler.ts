@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { Header } from "../native-free-workers/protocol/buffer-layout.js";
-import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
+import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/compile-task.js";
 import { decodeContext, type CompiledContext } from "./decode-context.js";
 import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
@@ -101,9 +101,10 @@ export interface Compiler {
   /**
    * Drops the state the workers keep for a transcript (in memory; a `cacheDir` index is kept and
    * re-verified on use). Call it when a session ends (reset, archive); the next build of that path is
-   * cold. Builds already queued are not affected.
+   * cold. Builds already queued are not affected. For a SQLite session store, name the `session` too
+   * (as given to `build`).
    */
-  forget(transcript: string): Promise<void>;
+  forget(transcript: string, session?: string): Promise<void>;
   /** Queue, build and cache counters. */
   stats(): CompilerStats;
   /** Rejects queued builds with COMPILER_CLOSED, then stops the workers. */
@@ -175,7 +176,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
 
   function startFlight(key: string, task: CompileTask, agent: string): Flight {
     if (lanes.reduce((n, l) => n + l.queued, 0) >= maxQueue) throw Errors.queueFull(maxQueue);
-    const lane = laneFor(task.transcript);
+    const lane = laneFor(sessionKeyOf(task));
     let job!: Job;
     const promise = new Promise<ArrayBuffer>((resolve, reject) => {
       job = { id: nextJobId++, agent, task, started: false, cancelled: false, slices: 0, resolve, reject };
@@ -266,7 +267,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
     const key = JSON.stringify({ ...task, progress: undefined });
     let flight = flights.get(key);
     const shared = flight !== undefined;
-    flight ??= startFlight(key, task, options.agentId ?? task.transcript);
+    flight ??= startFlight(key, task, options.agentId ?? sessionKeyOf(task));
     let buffer: ArrayBuffer;
     try {
       buffer = await await_(flight, options.signal, options.timeoutMs);
@@ -292,11 +293,11 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
         throw err instanceof CtxcError ? err : Errors.internal(err);
       }
     },
-    async forget(transcript) {
-      const path = resolve(transcript);
-      const lane = laneOf.get(path);
-      laneOf.delete(path);
-      await lane?.forget(path);
+    async forget(transcript, session) {
+      const key = sessionKeyOf({ transcript: resolve(transcript), session: session ?? null });
+      const lane = laneOf.get(key);
+      laneOf.delete(key);
+      await lane?.forget(key);
     },
     stats() {
       return {

@@ -15,8 +15,17 @@ export { DEFAULTS, RUN_KINDS, TOKENIZERS, validateTokenizer };
 
 /** Options of one build. */
 export interface BuildOptions {
-  /** Path of the session transcript (pi session format JSONL). */
+  /**
+   * Path of the session transcript (pi session format JSONL), or of an OpenClaw 2026.8+ agent database
+   * (`agents/<id>/agent/openclaw-agent.sqlite`) together with `session`.
+   */
   transcript: string;
+  /**
+   * With a SQLite session store as `transcript`: the session to compile, by session id or session key
+   * (`agent:main:main`). Read with Node's built-in `node:sqlite` (Node >= 22.13; SQLITE_UNAVAILABLE on
+   * an older Node), read-only, incrementally by row order. Omitted: `transcript` is a JSONL file.
+   */
+  session?: string;
   /** Workspace directory whose bootstrap files (AGENTS.md, SOUL.md, …) form the system prompt. */
   workspaceDir?: string;
   /**
@@ -69,6 +78,9 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
   if (options.workspaceDir !== undefined && typeof options.workspaceDir !== "string") {
     throw Errors.invalidOption("workspaceDir", "expected a directory path");
   }
+  if (options.session !== undefined && (typeof options.session !== "string" || options.session === "")) {
+    throw Errors.invalidOption("session", "expected a session id or session key");
+  }
   const budget = options.budget === undefined || options.budget === null ? null : options.budget;
   if (budget !== null && (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0)) {
     throw Errors.invalidOption("budget", `expected a non-negative integer or null, got ${JSON.stringify(budget)}`);
@@ -79,6 +91,7 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
   }
   return {
     transcript: resolve(options.transcript),
+    session: options.session ?? null,
     workspaceDir: options.workspaceDir === undefined ? null : resolve(options.workspaceDir),
     budget,
     tokenizer: validateTokenizer(options.tokenizer ?? defaultTokenizer),

@@ -49,3 +49,9 @@ export function gatewayInstall(repo: string, version: string = DEFAULT_OPENCLAW)
   const entry = join(root, "openclaw.mjs");
   return { openclaw: version, nodeVersion, node, entry, root, installed: existsSync(node) && existsSync(entry) };
 }
+
+/** Whether `version` keeps sessions and transcripts in SQLite (`openclaw-agent.sqlite`): 2026.8 and later. */
+export function storesTranscriptsInSqlite(version: string): boolean {
+  const [y, m] = version.split(".").map(Number) as [number, number];
+  return y > 2026 || (y === 2026 && m >= 8);
+}

@@ -18,7 +18,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
-import { DEFAULT_OPENCLAW, gatewayInstall, type GatewayInstall } from "./install-paths.js";
+import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
 import { summarizeProfile, type ProfileSummary } from "./profile-summary.js";
@@ -149,18 +149,18 @@ async function mainThreadProfile(dir: string, startupMs: number, loadEndMs: numb
   return { startup: summarizeProfile(path, 0, startupMs), load: summarizeProfile(path, startupMs, Number.isFinite(loadEndMs) ? loadEndMs : Infinity) };
 }
 
-/** Runs `openclaw plugins registry --refresh` in the isolated home (same env as the gateway, stock). */
-async function refreshPluginRegistry(gw: GatewayInstall, root: string, stateDir: string, configPath: string): Promise<number> {
+/** Runs the release's CLI with `args` in the isolated home (same env as the gateway, stock); returns its ms. */
+async function runOpenclawCommand(gw: GatewayInstall, root: string, stateDir: string, configPath: string, args: string[]): Promise<number> {
   const t0 = Date.now();
-  const child = spawn(gw.node, [gw.entry, "plugins", "registry", "--refresh"], { cwd: root, env: gatewayEnv(gw, root, stateDir, configPath, "stock", ""), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(gw.node, [gw.entry, ...args], { cwd: root, env: gatewayEnv(gw, root, stateDir, configPath, "stock", ""), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
   child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString("utf8")).slice(-4000)));
   const code = await new Promise<number | null>((r) => {
-    const t = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const t = setTimeout(() => child.kill("SIGKILL"), 1_200_000); // doctor --fix imports multi-MB transcripts
     child.once("exit", (c) => { clearTimeout(t); r(c); });
   });
-  if (code !== 0) throw new Error(`openclaw plugins registry --refresh exited with ${code}:\n${out}`);
+  if (code !== 0) throw new Error(`openclaw ${args.join(" ")} exited with ${code}:\n${out}`);
   return Date.now() - t0;
 }
 
@@ -258,7 +258,19 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
   // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
   // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
-  const registryMs = await refreshPluginRegistry(gw, root, home.stateDir, home.configPath);
+  // 2026.8+ keeps transcripts in SQLite and refuses to start on a legacy store; its gateway also rewrites
+  // a legacy config (agents.list → agents.entries) and then drains for a restart. So seed the way an
+  // upgrading user is told to: `doctor --fix` (config), then the session import if doctor left the
+  // JSONL + sessions.json in place (docs/sqlite-store.md). The JSONL files move to an archive.
+  const sqlite = storesTranscriptsInSqlite(gw.openclaw);
+  if (sqlite) {
+    const fixMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--fix", "--non-interactive"]);
+    const db = join(home.stateDir, "agents", plans[0]!.id, "agent", "openclaw-agent.sqlite");
+    const legacyLeft = plans.some((p) => existsSync(home.transcripts.get(p.id)!));
+    const importMs = legacyLeft ? await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--session-sqlite", "import", "--non-interactive"]) : 0;
+    log(`doctor --fix in ${fixMs} ms; ${legacyLeft ? `legacy sessions imported (doctor --session-sqlite import) in ${importMs} ms` : "sessions imported by doctor --fix"}; store ${existsSync(db) ? "present" : "MISSING"}`);
+  }
+  const registryMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["plugins", "registry", "--refresh"]);
   log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
@@ -338,7 +350,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   result.starvationSamples = diag.starvation.slice(0, 5);
   result.livenessSamples = diag.liveness.slice(0, 5);
   result.logErrorsSample = diag.errors.slice(0, 20);
-  for (const p of plans) {
+  // The JSONL write check reads the transcript files; a SQLite-era store has none (not checked there).
+  for (const p of sqlite ? [] : plans) {
     const f = home.transcripts.get(p.id)!;
     const seedBytes = seeds.get(p.id)!.bytes;
     const added = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : { kinds: ["<missing>"], links: { entries: 0, dangling: 0, parentIsPrevious: 0 } };

@@ -6,8 +6,13 @@ import type { RunKind } from "./run-kinds.js";
 import type { TokenizerName } from "./tokenizers.js";
 
 export interface CompileTask {
-  /** Absolute path of the transcript. */
+  /** Absolute path of the transcript: a pi JSONL file, or an OpenClaw agent database when `session` is set. */
   transcript: string;
+  /**
+   * The session to compile from a SQLite session store (OpenClaw 2026.8+, `openclaw-agent.sqlite`): a
+   * session id or a session key. Null: `transcript` is a JSONL file.
+   */
+  session: string | null;
   /** Absolute path of the workspace whose bootstrap files form the system prompt, or null for none. */
   workspaceDir: string | null;
   /** Token budget for system prompt + messages, or null for no limit. */
@@ -39,4 +44,12 @@ export interface CompileTask {
   progress?: SharedArrayBuffer;
   chunkBytes: number;
   maxDiagnostics: number;
+}
+
+/**
+ * The key a worker keeps a session's state under: the transcript path, plus the session for a store
+ * that holds many (a NUL cannot occur in a path, so keys of the two kinds never collide).
+ */
+export function sessionKeyOf(task: Pick<CompileTask, "transcript" | "session">): string {
+  return task.session === null ? task.transcript : `${task.transcript}\0${task.session}`;
 }

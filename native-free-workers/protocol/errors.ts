@@ -41,7 +41,19 @@ export type CtxcErrorCode =
    * others, or under such a parent; SECURITY.md) and the compiler was created with `cacheDirRequired`.
    * Without that option the index is not used and each build reports INDEX_IGNORED instead.
    */
-  | "CACHE_DIR_REFUSED";
+  | "CACHE_DIR_REFUSED"
+  /**
+   * A SQLite session store (OpenClaw 2026.8+) was given, and this Node cannot read it: `node:sqlite`
+   * needs Node >= 22.13 (unflagged), zstd-compressed rows need `zlib.zstdDecompressSync` (>= 22.15).
+   * ctxc loads no native addon for it, so the remedy is a newer Node (the message says which).
+   */
+  | "SQLITE_UNAVAILABLE"
+  /** The session store's schema is newer than this ctxc knows (`PRAGMA user_version` above the supported one). */
+  | "STORE_SCHEMA_TOO_NEW"
+  /** The file is a SQLite database but not an OpenClaw agent database: a table or column ctxc reads is missing. */
+  | "STORE_TABLE_MISSING"
+  /** The session store has no transcript for the given session (neither a session id nor a session key). */
+  | "SESSION_NOT_FOUND";
 
 /** An error as it travels from a worker to the main thread. */
 export interface WireError {
@@ -109,6 +121,17 @@ export const Errors = {
     new CtxcError("INVALID_SESSION", `not a usable session transcript (${why}): ${path}`, { path }),
   cacheDirRefused: (path: string, why: string) =>
     new CtxcError("CACHE_DIR_REFUSED", `cacheDir ${path} ${why}; refused (the index is required)`, { path }),
+  sqliteUnavailable: (what: string, needs: string) =>
+    new CtxcError("SQLITE_UNAVAILABLE", `${what} needs Node ${needs}; this is Node ${process.versions.node}`),
+  storeSchemaTooNew: (path: string, version: number, supported: number) =>
+    new CtxcError("STORE_SCHEMA_TOO_NEW", `session store schema version ${version} is newer than the newest ctxc reads (${supported}): ${path}`, { path }),
+  storeTableMissing: (path: string, what: string) =>
+    new CtxcError("STORE_TABLE_MISSING", `not an OpenClaw agent database (${what} is missing): ${path}`, { path }),
+  sessionNotFound: (path: string, session: string) =>
+    new CtxcError("SESSION_NOT_FOUND", `no transcript for session ${JSON.stringify(session)} in ${path}`, { path }),
+  /** A SQLite failure opening or reading a store (not a database, corrupt, locked, I/O). */
+  storeUnreadable: (path: string, cause: unknown) =>
+    new CtxcError("TRANSCRIPT_UNREADABLE", `cannot read session store ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { path, cause }),
   internal: (cause: unknown) =>
     new CtxcError("INTERNAL", `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
 

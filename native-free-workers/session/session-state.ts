@@ -41,6 +41,12 @@ export class SessionState {
   maxLineBytes: number | null = null;
   /** Last time a build used this state (LRU). */
   lastUsed = 0;
+  /**
+   * What a source other than a JSONL file keeps between builds to verify the store and read records
+   * back (sources/sqlite/: row positions and the store's identity). Owned by that source; undefined
+   * for JSONL, whose identity is the append check below.
+   */
+  sourceState: unknown = undefined;
   private readonly check: AppendCheck;
 
   /**

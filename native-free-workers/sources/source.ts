@@ -10,7 +10,8 @@
  * - read back: the bytes of a record that reaches the context (indexes keep ranges, not content);
  * - an index of the format's entries, built from the records as they are read.
  *
- * Positions are byte offsets for JSONL; another store may use any monotonic position that fits a number.
+ * Positions are byte offsets for JSONL; another store may use any monotonic position that fits a number
+ * (SQLite: offsets in the virtual JSONL of its rows, sources/sqlite/).
  */
 import type { Stats } from "node:fs";
 import type { LineSink, ReadLinesResult } from "../io/line-reader.js";
@@ -47,6 +48,8 @@ export interface TranscriptSource {
   readonly path: string;
   /** Identity and size at open. */
   readonly stats: Stats;
+  /** Whether the persistent index (session/persistent-index.ts, keyed on JSONL bytes) applies to this source. */
+  readonly persistentIndex: boolean;
   /** A new, empty index for this format's entries, reporting into `diagnostics`. */
   createIndex(diagnostics: DiagnosticLog): TranscriptIndex;
   /** Why `state` cannot continue on this transcript (null: it can, it was only appended to). */
@@ -55,10 +58,13 @@ export interface TranscriptSource {
   snapshot(state: SessionState): void;
   /** The saved state of this transcript from `cacheDir`, verified against it, or why there is none. */
   loadSaved(cacheDir: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
-  /** Reads the records after `from` (a record start), numbering them from `firstLineNo`. */
-  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader;
-  /** Reads back records' bytes during this build. */
-  recordReader(): RecordReader;
+  /**
+   * Reads the records after `from` (a record start), numbering them from `firstLineNo`, into `state`
+   * (a source that keeps its own per-record positions keeps them on `state.sourceState`).
+   */
+  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader;
+  /** Reads back records' bytes of `state` during this build. */
+  recordReader(state: SessionState): RecordReader;
   /** Throws TRANSCRIPT_CHANGED when the transcript is no longer what `state` read up to `readTo`. */
   checkUnchanged(state: SessionState, readTo: number): void;
   close(): void;

@@ -60,6 +60,7 @@ const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, OptionSpe
   build: {
     help,
     workspace: { type: "string", value: "a directory" },
+    session: { type: "string", value: "a session id or session key" },
     budget: { type: "string", value: "a token count or none" },
     tokenizer: { type: "string", value: TOKENIZERS.join(", ") },
     "run-kind": { type: "string", value: RUN_KINDS.join(", ") },
@@ -130,6 +131,7 @@ function buildCommand(values: Values, files: string[]): BuildCommand {
     command: "build",
     build: {
       transcript: files[0]!,
+      session: str("session"),
       workspaceDir: str("workspace"),
       budget: budget === undefined || budget === "none" ? null : integer("--budget", budget, LIMITS.budget, ', or "none"'),
       tokenizer: oneOf("--tokenizer", str("tokenizer"), TOKENIZERS),

@@ -3,7 +3,7 @@
  * be checked before the (possibly long) build is checked first — a workspace that is not there, an
  * `--out` that cannot be written, binary headed for a terminal — so a mistake costs no build.
  */
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createCompiler, type CompiledContext } from "../index.js";
@@ -48,6 +48,22 @@ function notATranscript(ctx: CompiledContext): string | null {
   return `no session header and no entries in ${plural(transcript.lines, "line")}${countsByCode(counts, "; ")}`;
 }
 
+/** Whether `path` starts with SQLite's file header (an OpenClaw 2026.8+ agent database given without --session). */
+function isSqliteFile(path: string): boolean {
+  const magic = Buffer.from("SQLite format 3\0");
+  const head = Buffer.alloc(magic.length);
+  try {
+    const fd = openSync(path, "r");
+    try {
+      return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(magic);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 async function write(out: string | null, output: string | Uint8Array): Promise<void> {
   if (out === null) {
     process.stdout.write(output);
@@ -74,7 +90,10 @@ export async function runBuild(cmd: BuildCommand): Promise<void> {
     const elapsedMs = performance.now() - started;
     bar?.done();
     const foreign = cmd.allowEmpty ? null : notATranscript(ctx);
-    if (foreign !== null) throw CliErrors.notATranscript(ctx.meta.transcript.path, foreign);
+    if (foreign !== null) {
+      const why = cmd.build.session === undefined && isSqliteFile(ctx.meta.transcript.path) ? "a SQLite database: give --session SESSION to compile one of its sessions" : foreign;
+      throw CliErrors.notATranscript(ctx.meta.transcript.path, why);
+    }
     await write(cmd.out, render(ctx, cmd.format, elapsedMs));
     // Success is silent, like cp; damaged input gets one line for a person watching stderr (the output
     // lists every diagnostic for scripts), except where the text summary already shows them.

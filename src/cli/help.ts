@@ -10,7 +10,9 @@ const EXIT_CODES = `Exit codes:
   0  done
   1  the build failed: transcript missing, unreadable, not a regular file, not a transcript
      (no session header and no entries), changed while it was read, a worker failed,
-     the --cache DIR refused with --cache-required
+     the --cache DIR refused with --cache-required; with --session: no such session
+     [SESSION_NOT_FOUND], not an OpenClaw agent database [STORE_TABLE_MISSING], a newer
+     store schema [STORE_SCHEMA_TOO_NEW], a Node without node:sqlite [SQLITE_UNAVAILABLE]
   2  bad usage: unknown command or option, a bad option value, binary output to a terminal
   3  the output could not be written (--out in a missing directory, a directory, a symlink,
      another user's file, no permission)
@@ -23,6 +25,7 @@ Compiles pi/OpenClaw session transcripts (JSONL) into the context a model sees, 
 
 Commands:
   build FILE [options]   compile FILE and a workspace's bootstrap files into one context
+                         (FILE: a JSONL transcript, or openclaw-agent.sqlite with --session)
   bench [--full]         run the benchmark suite (from a source checkout of ctxc)
   help [COMMAND]         show this overview, or the options of COMMAND
 
@@ -35,10 +38,15 @@ ${EXIT_CODES}
 Run 'ctxc help build' for the build options.`;
 
 const BUILD = `Usage: ctxc build FILE [options]
+       ctxc build PATH/openclaw-agent.sqlite --session SESSION [options]
 
 Compiles the session transcript FILE (pi/OpenClaw JSONL) and a workspace's bootstrap files into one context.
+OpenClaw 2026.8+ keeps transcripts in SQLite (agents/<id>/agent/openclaw-agent.sqlite): give that
+database and --session; it is only read (never written, also while the gateway runs).
 
 Options:
+  --session SESSION     with an OpenClaw agent database as FILE: the session id or key
+                        (e.g. agent:main:main) to compile; needs Node >= 22.13 (node:sqlite)
   --workspace DIR       workspace with AGENTS.md, SOUL.md, … for the system prompt; default: none
   --budget N|none       token budget for system prompt + messages, ${LIMITS.budget.min}–${LIMITS.budget.max};
                         default: none (nothing dropped)

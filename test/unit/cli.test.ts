@@ -2,7 +2,7 @@
  * The `ctxc` command as a user runs it (`node dist/src/cli/main.js`): outputs, what the build did,
  * help, exit codes, and one-line coded errors that name the flag and what it accepts — never a stack.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,32 +10,11 @@ import { describe, expect, it } from "vitest";
 import { decodeContext } from "../../src/index.js";
 import { piContext } from "../reference/pi-reference.js";
 import { tempDir } from "../support/tmp.js";
+import { ctxc, expectNoStack, MAIN, type Run } from "../support/cli.js";
 import { assistant, chain, header, jsonl, msg, toolCall, toolResult, user } from "../support/transcript-builder.js";
 
-const MAIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dir = tempDir("cli");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  raw: Buffer;
-}
-
-function ctxc(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-      resolve({ code: typeof code === "number" ? code : -1, stdout: stdout.toString("utf8"), stderr: stderr.toString("utf8"), raw: stdout });
-    });
-  });
-}
-
-function expectNoStack(stderr: string): void {
-  expect(stderr).not.toMatch(/\n\s+at /);
-  expect(stderr).not.toMatch(/node:internal|\.js:\d+:\d+/);
-}
 
 /** A usage error: exit 2, nothing on stdout, the message line, then the pointer to the right --help. */
 function expectUsageError(r: Run, message: RegExp, help = "ctxc build --help"): void {

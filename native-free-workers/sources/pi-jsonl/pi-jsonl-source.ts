@@ -19,6 +19,7 @@ export class PiJsonlSource implements TranscriptSource {
   private guard: ChangeGuard | undefined;
   private readonly fd: number;
   readonly stats: OpenedFile["stats"];
+  readonly persistentIndex = true;
 
   private constructor(
     readonly path: string,
