@@ -33,6 +33,7 @@ import {
   type RunKind,
 } from "../../native-free-workers/bootstrap/bootstrap-files.js";
 import { loadOpenClawBootstrap, type OpenClawBootstrap } from "../reference/openclaw-reference.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 let oc: OpenClawBootstrap;
 let tmpRoot: string;
@@ -41,7 +42,7 @@ let wsCounter = 0;
 beforeAll(async () => {
   oc = await loadOpenClawBootstrap();
   tmpRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "ctxc-bootstrap-")));
-}, 30_000);
+}, HANG_MS);
 
 afterAll(() => {
   if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import {
 import type { ResolveBootstrapFilesForRunParams } from "../../src/openclaw/index.js";
 import { loadOpenClawBootstrap, type OpenClawBootstrap } from "../reference/openclaw-reference.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 let oc: OpenClawBootstrap;
 const root = fs.realpathSync(tempDir("oc-bootstrap"));
@@ -25,7 +26,7 @@ let wsNo = 0;
 
 beforeAll(async () => {
   oc = await loadOpenClawBootstrap();
-}, 60_000);
+}, HANG_MS);
 afterAll(() => closeOpenClawPool());
 
 const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];

@@ -14,6 +14,7 @@ import { closeOpenClawPool, openSession, openSessionAsync, decodeSession } from 
 import { CtxcError } from "../../native-free-workers/protocol/errors.js";
 import { findActivePathCycle, piSession } from "../reference/pi-reference.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const run = promisify(execFile);
 const dir = tempDir("oc-session");
@@ -269,7 +270,7 @@ describe("files pi would overwrite", () => {
       await closeOpenClawPool();
       console.log(JSON.stringify({ sync, worker, withinASecond: ms < 1000 }));
     `;
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: 30_000 });
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: HANG_MS });
     expect(JSON.parse(stdout)).toEqual({ sync: "TRANSCRIPT_NOT_A_FILE", worker: "TRANSCRIPT_NOT_A_FILE", withinASecond: true });
   });
 });

@@ -13,6 +13,7 @@ import { generateTranscript } from "../../bench/fixtures/transcript-generator.js
 import { createCompiler, CtxcError, type CompiledContext } from "../../src/index.js";
 import { expectMatchesReference, referenceFor, Tally, type Reference } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const dir = tempDir("file-changes");
 const tally = new Tally("file-changes");
@@ -107,7 +108,7 @@ describe("the file changes while a build is paused between slices", () => {
         const t = tally.add(kind);
         const path = join(dir, `t${n++}.jsonl`);
         writeFileSync(path, V1);
-        const building = compiler.build({ transcript: path, timeoutMs: 30_000 }).then(
+        const building = compiler.build({ transcript: path, timeoutMs: HANG_MS }).then(
           (ctx) => ctx,
           (err: unknown) => err,
         );

@@ -16,6 +16,7 @@ import { DAMAGE_KINDS, damage, generateTranscript, type GenerateOptions } from "
 import { createCompiler } from "../../src/index.js";
 import { expectMatchesReference, referenceFor, Tally } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const dir = tempDir("fuzz");
 const compiler = createCompiler({ threads: 2 });
@@ -49,7 +50,7 @@ async function check(group: string, bytes: Buffer, faults = 1): Promise<void> {
   writeFileSync(path, bytes);
   try {
     // timeoutMs turns a hang into a failure (TIMEOUT) instead of a stuck test.
-    const ctx = await compiler.build({ transcript: path, maxDiagnostics: 100_000, tokenizer: "estimate", timeoutMs: 30_000 });
+    const ctx = await compiler.build({ transcript: path, maxDiagnostics: 100_000, tokenizer: "estimate", timeoutMs: HANG_MS });
     t.survived(expectMatchesReference(ctx, referenceFor(bytes)));
   } finally {
     rmSync(path, { force: true });

@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createCompiler, CtxcError, type CtxcErrorCode } from "../../src/index.js";
 import { Tally } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const run = promisify(execFile);
 const dir = tempDir("os-errors");
@@ -36,7 +37,7 @@ writeFileSync(GOOD, '{"type":"session","version":3,"id":"s","timestamp":"t","cwd
 async function cli(args: string[], prefix: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const [cmd, ...rest] = [...prefix, process.execPath, CLI, ...args];
   try {
-    const { stdout, stderr } = await run(cmd!, rest, { timeout: 20_000 });
+    const { stdout, stderr } = await run(cmd!, rest, { timeout: HANG_MS });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string; killed?: boolean };
@@ -48,7 +49,7 @@ async function cli(args: string[], prefix: string[] = []): Promise<{ code: numbe
 /** The API rejects with `code`, the pool keeps serving, and the CLI prints one readable line. */
 async function expectOsError(name: string, path: string, code: CtxcErrorCode, errno?: string): Promise<void> {
   const t = tally.add(name);
-  const err = await compiler.build({ transcript: path, timeoutMs: 20_000 }).catch((e: unknown) => e);
+  const err = await compiler.build({ transcript: path, timeoutMs: HANG_MS }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(CtxcError);
   expect((err as CtxcError).code).toBe(code);
   expect((err as CtxcError).message).toContain(path);
@@ -114,7 +115,7 @@ describe("OS errors: coded errors from the API, one readable line and exit code 
     }
     const reach = `const fs = await import("node:fs"); fs.accessSync(${JSON.stringify(CLI)}, fs.constants.R_OK); fs.accessSync(${JSON.stringify(GOOD)}, fs.constants.R_OK); await import(${JSON.stringify(INDEX)});`;
     try {
-      execFileSync("setpriv", [...asNobody, "--input-type=module", "-e", reach], { stdio: "pipe", timeout: 20_000 });
+      execFileSync("setpriv", [...asNobody, "--input-type=module", "-e", reach], { stdio: "pipe", timeout: HANG_MS });
     } catch {
       return `the user nobody cannot reach the built code (${CLI}) or its dependencies: is the clone inside a private (0700) directory?`;
     }
@@ -140,7 +141,7 @@ describe("OS errors: coded errors from the API, one readable line and exit code 
       console.log(JSON.stringify({ name: err.name, code: err.code, errno: err.errno, next: ok.messageCount }));
       await c.close();
     `;
-    const { stdout } = await run(asNobody[0]!, [...asNobody.slice(1), process.execPath, "--input-type=module", "-e", script], { timeout: 20_000 });
+    const { stdout } = await run(asNobody[0]!, [...asNobody.slice(1), process.execPath, "--input-type=module", "-e", script], { timeout: HANG_MS });
     expect(JSON.parse(stdout)).toEqual({ name: "CtxcError", code: "TRANSCRIPT_UNREADABLE", errno: "EACCES", next: 1 });
     t.survived("TRANSCRIPT_UNREADABLE");
   });

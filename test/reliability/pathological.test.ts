@@ -15,6 +15,7 @@ import { generateTranscript } from "../../bench/fixtures/transcript-generator.js
 import { createCompiler, type CompiledContext } from "../../src/index.js";
 import { expectMatchesReference, referenceFor, Tally } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const run = promisify(execFile);
 const dir = tempDir("pathological");
@@ -39,7 +40,7 @@ let n = 0;
 async function buildBytes(bytes: Buffer, options: { maxLineBytes?: number } = {}): Promise<{ ctx: CompiledContext; path: string }> {
   const path = join(dir, `p${n++}.jsonl`);
   writeFileSync(path, bytes);
-  const ctx = await compiler.build({ transcript: path, maxDiagnostics: 100_000, timeoutMs: 50_000, ...options });
+  const ctx = await compiler.build({ transcript: path, maxDiagnostics: 100_000, timeoutMs: HANG_MS, ...options });
   return { ctx, path };
 }
 

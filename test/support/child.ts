@@ -6,6 +6,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { HANG_MS } from "./hang-guard.js";
 
 const run = promisify(execFile);
 
@@ -29,7 +30,7 @@ export async function runNode(args: string[], opts: { umask?: number; asNobody?:
   if (opts.umask !== undefined) command = ["sh", "-c", `umask ${opts.umask.toString(8).padStart(3, "0")} && exec "$0" "$@"`, ...command];
   if (opts.asNobody) command = [...AS_NOBODY, ...command];
   try {
-    const { stdout, stderr } = await run(command[0]!, command.slice(1), { timeout: 30_000, env: { ...process.env, ...opts.env } });
+    const { stdout, stderr } = await run(command[0]!, command.slice(1), { timeout: HANG_MS, env: { ...process.env, ...opts.env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -47,7 +48,7 @@ export function nobodyUnavailable(): string | null {
   try {
     execFileSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, "--input-type=module", "-e", `await import(${JSON.stringify(DIST_INDEX)});`], {
       stdio: "pipe",
-      timeout: 30_000,
+      timeout: HANG_MS,
     });
     return null;
   } catch (err) {

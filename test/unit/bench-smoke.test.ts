@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runSuite } from "../../bench/suite.js";
 import { renderCharts, renderMarkdown } from "../../bench/report/markdown.js";
 import { MODES } from "../../bench/gateway/scenario.js";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const summaryShape = { count: expect.any(Number), p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number), mean: expect.any(Number) };
 
@@ -60,5 +61,5 @@ describe("benchmark scenario (smoke)", () => {
     const md = renderMarkdown(results, charts);
     expect(md).toContain("smoke 1 MB × 2 agents");
     expect(md).toContain(results.machine.cpuModel);
-  }, 60_000);
+  }, HANG_MS);
 });

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { HANG_MS } from "../support/hang-guard.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const shippedLines = readFileSync(join(root, "examples/transcripts/session.jsonl"), "utf8").trimEnd().split("\n").length;
@@ -16,7 +17,7 @@ describe("examples/gateway", () => {
     const out = execFileSync(process.execPath, ["dist/examples/gateway/gateway.js", "--agents", "4", "--turns", "3", "--json"], {
       cwd: root,
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: HANG_MS,
     });
     const events = out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const dispatches = events.filter((e) => e.event === "dispatch");
