@@ -114,7 +114,8 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
   const parent = new Map<number, number>();
   const ctxcFrame = new Set<number>();
   for (const n of p.nodes) {
-    name.set(n.id, n.callFrame.functionName);
+    // The preload keeps a served function's original body as NAME$openclaw: that is OpenClaw's NAME.
+    name.set(n.id, n.callFrame.functionName.replace(/\$openclaw$/, ""));
     if (CTXC_CODE.test(n.callFrame.url ?? "")) ctxcFrame.add(n.id);
     for (const c of n.children ?? []) parent.set(c, n.id);
   }

@@ -64,11 +64,11 @@ describe("profile summary", () => {
     const oc = "file:///x/node_modules/openclaw/dist/session-manager-buX5IgDX.js";
     const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/preload-runtime.js";
     // 1 root → 2 OpenClaw's delegating loadEntriesFromFileWithSnapshot → 3 ctxc's handler of that name → 4 JSON.parse;
-    // 2 → 5 the original, kept under another name (a fallback); 3 → 6 OpenClaw's own parser called by ctxc's handler
+    // 3 → 5 the original, kept as NAME$openclaw, which ctxc's handler falls back to; 3 → 6 OpenClaw's own parser
     const tree: TreeNode[] = [
       ["(root)", [2]],
-      ["loadEntriesFromFileWithSnapshot", [3, 5], oc],
-      ["loadEntriesFromFileWithSnapshot", [4, 6], ctxc],
+      ["loadEntriesFromFileWithSnapshot", [3], oc],
+      ["loadEntriesFromFileWithSnapshot", [4, 5, 6], ctxc],
       ["parse", []],
       ["loadEntriesFromFileWithSnapshot$openclaw", [], oc],
       ["parseJsonlEntries", [], oc],
