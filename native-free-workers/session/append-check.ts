@@ -39,8 +39,9 @@ export interface AppendCheckIdentity {
   tailSha256: string;
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
+/** Hex SHA-256 (the check windows here; the transcript path's name in persistent-index.ts). */
+export function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 function isLength(n: unknown): n is number {

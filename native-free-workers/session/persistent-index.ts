@@ -15,13 +15,14 @@
  * types, token counts, hashes of the check windows — never message text, the header's cwd, or the
  * transcript's path. What is kept, and why each piece is needed to resume, is listed in SECURITY.md.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { CompileTask } from "../protocol/compile-task.js";
 import { EntryRecord } from "../pi/entry-record.js";
 import { readAt } from "../io/read-at.js";
 import { sessionHeader } from "../pi/transcript-index.js";
+import { sha256 } from "./append-check.js";
 import { recheckPrivateDir, type DirIdentity } from "./private-dir.js";
 import { SessionState } from "./session-state.js";
 
@@ -68,10 +69,6 @@ function restoreUndefined(value: unknown): unknown {
     for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = restoreUndefined((value as Record<string, unknown>)[key]);
   }
   return value;
-}
-
-function sha256(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 export function indexFile(cacheDir: string, transcript: string): string {
