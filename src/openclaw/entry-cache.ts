@@ -1,0 +1,88 @@
+/**
+ * The decoded entries of each transcript the preload served, kept between turns on the main thread so a
+ * turn decodes only what was appended (issue #11 item 3), and so a whole-file rewrite that only adds lines
+ * can be proved to be an append (the rewrite handler).
+ *
+ * Contract (every reader and writer of this cache relies on it):
+ * - `entries` are every JSON line of the file in file order (the header first), each the value OpenClaw's
+ *   own parse returns for that line (through the release's normaliser where it has one), deep-frozen —
+ *   as OpenClaw 2026.6.9+ freezes the entries of its own cache. They are shared: never mutate them; hand
+ *   out copies of the array, never the array.
+ * - `identity` is the file they were decoded from; `size` is the number of bytes they cover (the whole file).
+ * - `serializedExactly` is true only when the file's bytes are exactly
+ *   `entries.map((e) => JSON.stringify(e) + "\n").join("")` (no blank or non-canonical line, ends with a
+ *   newline): then a writer that keeps these entries as a prefix may append instead of rewriting.
+ *
+ * The cache is bounded by the file bytes it covers (least recently used dropped first).
+ */
+
+/** The file a cached decode stands for (numbers as `fs.statSync` gives them). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** One transcript's decoded entries (see the module comment for the contract). */
+export interface CachedFile {
+  identity: FileIdentity;
+  entries: readonly unknown[];
+  serializedExactly: boolean;
+}
+
+/** Default bound: the file bytes the cache may cover (decoded entries take a few times that in heap). */
+export const DEFAULT_ENTRY_CACHE_BYTES = 256 * 1024 * 1024;
+
+const files = new Map<string, CachedFile>();
+let limitBytes = DEFAULT_ENTRY_CACHE_BYTES;
+
+/** The cached decode of `path` (absolute), marked most recently used; undefined when none. */
+export function getCachedEntries(path: string): CachedFile | undefined {
+  const hit = files.get(path);
+  if (hit) {
+    files.delete(path);
+    files.set(path, hit);
+  }
+  return hit;
+}
+
+/** Replaces the cached decode of `path` (absolute); drops least recently used files beyond the bound. */
+export function setCachedEntries(path: string, file: CachedFile): void {
+  files.delete(path);
+  if (file.identity.size > limitBytes) return;
+  files.set(path, file);
+  trim();
+}
+
+function trim(): void {
+  let total = 0;
+  for (const f of files.values()) total += f.identity.size;
+  for (const [key, f] of files) {
+    if (total <= limitBytes) break;
+    files.delete(key);
+    total -= f.identity.size;
+  }
+}
+
+/** Forgets `path` (a write ctxc did not follow, a file that changed in a way the cache cannot extend). */
+export function dropCachedEntries(path: string): void {
+  files.delete(path);
+}
+
+/** Sets the bound in file bytes (0 turns the cache off); for the preload's settings and tests. */
+export function setEntryCacheLimit(bytes: number): void {
+  limitBytes = Math.max(0, bytes);
+  trim();
+}
+
+/**
+ * Deep-freezes a freshly parsed JSON value in place (as OpenClaw 2026.6.9+ `freezeJsonLikeValue`), returning
+ * it. A value already frozen is taken as frozen all the way down (true of everything this module freezes).
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else for (const item of Object.values(value)) deepFreeze(item);
+  return Object.freeze(value);
+}
