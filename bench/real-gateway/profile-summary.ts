@@ -105,8 +105,22 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
       "readSessionMessagesMatchingIdAsync",
       "visitSessionMessagesAsync",
       "readSessionMessageCountAsync",
+      // SessionManager's view of the transcript: hydration (read off-thread, adopted on the main thread),
+      // the synchronous load, reloads after an append, and restores from cold storage
+      "setSessionTarget",
+      "setSessionTargetAsync",
+      "hydrateSessionTarget",
+      "prepareSessionTranscriptHydration",
+      "adoptPreparedTranscriptReload",
+      "setLoadedSessionTarget",
+      "loadTranscriptReadSnapshotSync",
+      "reloadPersistedTranscript",
+      "reloadPersistedTranscriptAsync",
+      "reloadPersistedTranscriptAfterAppend",
+      "readRestoredSessionTranscript",
+      "readHotSessionTranscriptSnapshot",
     ]),
-    /^(session-transcript-(read|hydration)|session-accessor\.(sqlite-(model-context|active-events|active-context)|transcript-read-target)|transcript-tree-)/,
+    /^(session-transcript-(read|hydration)|session-accessor\.(sqlite-(model-context|active-events|active-context)|transcript-read-target)|transcript-tree-|session-cold-storage-read-)/,
   ],
   [
     "transcript: OpenClaw 2026.8+ writes to SQLite (appends, suffix replaces, rewrites)",
@@ -137,7 +151,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
     // patched and projected, canonical-key admission, lifecycle commits, maintenance and reclamation.
     "session store: OpenClaw 2026.8+ SQLite session rows, projections, maintenance (by module)",
     new Set<string>(),
-    /^(session-accessor[.-]|session-row-|session-canonical-|session-entry-|session-store-|session-maintenance|session-reclamation)/,
+    /^(session-accessor[.-]|session-row-|session-canonical-|session-entry-|session-store-|session-maintenance|session-reclamation|session-cold-storage|openclaw-agent-db)/,
   ],
   [
     "bootstrap files",
@@ -161,9 +175,10 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
   ["plugin loading", new Set(["loadOpenClawPlugins", "ensureStandaloneRuntimePluginRegistryLoaded"])],
   ["module loading (incl. loader hooks)", new Set(["makeSyncRequest", "makeAsyncRequest", "compileSourceTextModule", "ModuleWrap", "compileFunctionForCJSLoader"])],
   ["logging", new Set(["appendLogLine", "formatConsoleLine"])],
-  // SQLite work of OpenClaw's other stores (state, plugin and delivery-queue databases, shared
-  // transaction/worker helpers) when no session-store frame is above it.
-  ["other SQLite stores (OpenClaw 2026.8+; by module)", new Set<string>(), /^(sqlite-|node-sqlite-)/],
+  // SQLite work of OpenClaw's other stores (state, auth-profile and delivery-queue databases, the
+  // periodic integrity check, the shared transaction/worker/query-builder helpers) when no
+  // session-store frame is above it.
+  ["other SQLite stores (OpenClaw 2026.8+; by module)", new Set<string>(), /^(sqlite-|node-sqlite-|kysely-sync|openclaw-database-verify|openclaw-state-db)/],
   ["garbage collector", new Set(["(garbage collector)"])],
   ["idle", new Set(["(idle)"])],
 ];
@@ -199,7 +214,7 @@ export interface ProfileSummary {
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url?: string }; children?: number[] }[];
+  nodes: { id: number; callFrame: { functionName: string; url?: string; lineNumber?: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -217,7 +232,9 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
   const parent = new Map<number, number>();
   const ctxcFrame = new Set<number>();
   const moduleOf = new Map<number, string>();
+  const lineOf = new Map<number, number>();
   for (const n of p.nodes) {
+    lineOf.set(n.id, (n.callFrame.lineNumber ?? -1) + 1);
     // The preload keeps a served function's original body as NAME$openclaw: that is OpenClaw's NAME.
     name.set(n.id, n.callFrame.functionName.replace(/\$openclaw$/, ""));
     const url = n.callFrame.url ?? "";
@@ -269,12 +286,14 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
   };
   // A sample owned only by module (no listed function on its stack) is named after the outermost frame in
   // that category's modules: the entry into the session store (`loadSessionEntryReadOnly`,
-  // `writeSessionEntry`), not the shared helper at the bottom of every such stack.
+  // `patchSessionEntryCore`), not the shared helper at the bottom of every such stack.
   const entryKey = (id: number, c: string): string => {
     let entry = -1;
     for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) if (moduleCategory(x) === c) entry = x;
     const mod = moduleOf.get(entry)!.replace(/-[A-Za-z0-9_-]{8}\.m?js$/, "");
-    return `${name.get(entry) || "(anonymous)"} (${mod})`;
+    // An anonymous entry is mostly an async function's continuation (its caller's stack is gone after an
+    // await): its line in that build's module tells which one.
+    return name.get(entry) ? `${name.get(entry)} (${mod})` : `(anonymous) (${mod}:${lineOf.get(entry)})`;
   };
   const ms: Record<string, number> = {};
   const byFunction: Record<string, number> = {};
