@@ -23,8 +23,8 @@ interface Doc {
   transcriptCheck: { same: boolean; detail: Record<string, string> } | null;
 }
 
-/** Rows of the by-function table before the rest is summed into one. */
-const BY_FUNCTION_ROWS = 15;
+/** Rows of the by-function table before the rest is summed into one (JSONL releases list about 20). */
+const BY_FUNCTION_ROWS = 24;
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : "–");
 
@@ -69,7 +69,9 @@ export function renderProfileTable(doc: Doc): string {
   const fns = [...new Set(modes.flatMap((m) => Object.keys(m.mainThreadProfile!.load.transcriptByFunction ?? {})))];
   if (fns.length > 0) {
     const ms = (m: ModeResult, f: string) => m.mainThreadProfile!.load.transcriptByFunction?.[f] ?? 0;
-    fns.sort((a, b) => ms(modes[0]!, b) - ms(modes[0]!, a));
+    // Largest in any mode first, so a function only one mode runs (ctxc's own) is not cut off below.
+    const top = (f: string) => Math.max(...modes.map((m) => ms(m, f)));
+    fns.sort((a, b) => top(b) - top(a));
     L.push("Transcript and session-store work by function (each sample to the innermost listed function on its stack; work owned only by an OpenClaw session-store module to its entry into the store, as `NAME (module)`):", "");
     L.push(`| function | ${modes.map((m) => `${m.mode} ms | ${m.mode} ms/turn`).join(" | ")} |`, `|---|${modes.map(() => "---:|---:").join("|")}|`);
     // 2026.8+'s store spreads its work over dozens of entry points: the largest rows, then the rest summed.
@@ -110,7 +112,9 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   L.push(`| replies / messages | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent}`).join(" | ")} |`);
   L.push(`| "likely event-loop starvation" lines | ${modes.map((m) => m.starvationLines).join(" | ")} |`);
   L.push(`| liveness warnings | ${modes.map((m) => m.livenessWarnings).join(" | ")} |`);
-  L.push(`| startup until all bots poll (ms) | ${modes.map((m) => fmt(m.startupMs)).join(" | ")} |`, "");
+  L.push(`| startup until all bots poll (ms) | ${modes.map((m) => fmt(m.startupMs)).join(" | ")} |`);
+  if (modes.some((m) => m.loadAverage)) L.push(`| machine load average (1 min) at load start / end | ${modes.map((m) => (m.loadAverage ? `${m.loadAverage.start.toFixed(1)} / ${m.loadAverage.end.toFixed(1)}` : "–")).join(" | ")} |`);
+  L.push("");
   const bars: Array<[string, number]> = [];
   for (const m of modes) {
     bars.push([`${m.mode} reply p50`, m.replyLatencyMs.p50], [`${m.mode} reply p99`, m.replyLatencyMs.p99]);

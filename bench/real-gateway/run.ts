@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FakeModel } from "./fake-model.js";
@@ -97,6 +97,8 @@ export interface ModeResult {
    * doctor's import lines, which share the log, left out).
    */
   sqlite?: { doctorFixMs: number; importMs: number; slowSessionWrites: SlowSessionWrite[] };
+  /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
+  loadAverage?: { start: number; end: number };
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
   mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow };
 }
@@ -322,6 +324,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     if (!up) throw new Error(`gateway did not start polling all bots (polling=${tg.pollingBots()}, exit=${child.exitCode}); console tail:\n${consoleTail.slice(-3000)}`);
     result.startupMs = Date.now() - started;
     log(`all ${plans.length} bots polling after ${result.startupMs} ms`);
+    const loadStart = loadavg()[0]!;
     const deadline = Date.now() + (opts.smoke ? 0 : opts.durationS * 1000);
     const replyTimeoutMs = opts.smoke ? 90_000 : 120_000;
     await Promise.all(plans.map(async (p, i) => {
@@ -347,6 +350,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
       } while (Date.now() < deadline);
     }));
     loadEndMs = Date.now() - started;
+    result.loadAverage = { start: loadStart, end: loadavg()[0]! };
     result.ok = result.repliesReceived === result.messagesSent && result.messagesSent > 0;
     if (!result.ok) result.error = `replies ${result.repliesReceived}/${result.messagesSent}`;
   } catch (err) {
