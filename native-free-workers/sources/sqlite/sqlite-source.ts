@@ -36,6 +36,13 @@ export interface SqliteRows {
   lastHash: string;
 }
 
+/**
+ * Heap bytes of {@link SqliteRows}: its fixed part (ids, hash) and, per row, one element in each of
+ * `starts` and `seqs` (8 bytes each: V8 keeps these arrays as packed doubles or tagged values).
+ */
+export const ROWS_FIXED_BYTES = 256;
+export const BYTES_PER_ROW = 16;
+
 function hashOf(bytes: Buffer | null, length: number): string {
   return bytes ? createHash("sha256").update(bytes).digest("hex") : `oversize:${length}`;
 }
@@ -118,10 +125,12 @@ export class SqliteSource implements TranscriptSource {
       pos += row.length + 1;
       lineNo++;
     };
-    // Hashed once per step, not per row: only the last row read is checked by the next build.
+    // Hashed once per step, not per row: only the last row read is checked by the next build. The
+    // state's size for the LRU is brought up to date at the same point.
     const sealStep = () => {
       if (last) rows.lastHash = hashOf(last.bytes, last.length);
       last = null;
+      state.sourceStateBytes = ROWS_FIXED_BYTES + rows.seqs.length * BYTES_PER_ROW;
     };
     return {
       step: () => {
