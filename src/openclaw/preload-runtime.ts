@@ -23,6 +23,9 @@ import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
+/** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
+export * as entryCache from "./entry-cache.js";
+
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
   /** Session opens (pi's `SessionManager.open`, OpenClaw's `loadEntriesFromFile*`) answered from ctxc's worker read. */
@@ -39,6 +42,8 @@ export interface PreloadCounters {
   bootstrapContextServed: number;
   /** 2026.6.9+ `SessionManager.rewriteFile` calls served as an append of only the new lines (release/append-rewrite.ts). */
   rewritesAppended: number;
+  /** Bytes those appends wrote (0 when the file already held every entry: stock rewrote the same bytes). */
+  rewriteAppendedBytes: number;
   /** Rewrites that ran stock's whole-file write (ctxc's entry cache could not prove an append equivalent; each logged). */
   rewritesStock: number;
   fallbacks: number;
@@ -53,6 +58,7 @@ export const counters: PreloadCounters = {
   bootstrapServed: 0,
   bootstrapContextServed: 0,
   rewritesAppended: 0,
+  rewriteAppendedBytes: 0,
   rewritesStock: 0,
   fallbacks: 0,
 };
@@ -541,6 +547,7 @@ function rewriteSessionFile(original: AnyFn, [options]: [RewriteOptions | undefi
   const outcome = rewriteFile(sm, original, options, helperValues<RewriteHelpers>(helpers));
   if (outcome.appended) {
     counters.rewritesAppended++;
+    counters.rewriteAppendedBytes += outcome.bytes;
   } else if (outcome.why !== undefined) {
     counters.rewritesStock++;
     if (outcome.why !== "no cached decode of the file") preloadLog("fallback", `rewrite runs stock: ${outcome.why} (${sm.sessionFile})`);

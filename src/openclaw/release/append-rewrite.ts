@@ -46,7 +46,7 @@ export interface RewriteHelpers {
   publishRememberedSessionFileSnapshot: (path: string, snapshot: SessionFileSnapshot | undefined) => void;
   invalidateSessionFileRepairCache: (path: string) => void;
   readSessionFileSnapshot: (path: string) => SessionFileSnapshot;
-  sessionEntriesCache: Map<string, { entries: unknown[] }>;
+  sessionEntriesCache: Map<string, { entries: unknown[]; snapshot: SessionFileSnapshot }>;
   MAX_CACHED_SESSION_BYTES: bigint;
   normalizeLoadedFileEntry?: (entry: unknown) => unknown;
 }
@@ -80,6 +80,23 @@ function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
+/** Whether OpenClaw's bigint snapshot is the file `identity` describes (mtime to the microsecond, as the session open compares). */
+function identityIsSnapshot(identity: FileIdentity, snapshot: SessionFileSnapshot): boolean {
+  return Number(snapshot.size) === identity.size && Number(snapshot.dev) === identity.dev && Number(snapshot.ino) === identity.ino && Math.abs(Number(snapshot.mtimeNs) / 1e6 - identity.mtimeMs) < 0.001;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Whether 2026.7.1+'s `normalizeLoadedFileEntry` (its shape is part of the rewrite's) changes the parse
+ * of `entry`'s line: string content of an assistant or tool-result message, or object tool-result content.
+ */
+function normalizerChanges(entry: unknown): boolean {
+  if (!isRecord(entry) || entry.type !== "message" || !isRecord(entry.message)) return false;
+  const { role, content } = entry.message;
+  return ((role === "assistant" || role === "toolResult") && typeof content === "string") || (role === "toolResult" && isRecord(content));
+}
+
 /** Why ctxc's cache of `path` cannot stand for the file now, or null. */
 function cacheMismatch(cached: CachedFile | undefined, now: FileIdentity | undefined): string | null {
   if (!cached) return "no cached decode of the file";
@@ -109,11 +126,27 @@ export function appendedLines(entries: readonly unknown[], cached: readonly unkn
 }
 
 /** Stock's steps after the content is written (rewriteFile's body after `writeFullFile`). */
-function rememberStockWrite(sm: RewritingManager, options: RewriteOptions | undefined, content: string, h: RewriteHelpers): void {
+function rememberStockWrite(sm: RewritingManager, options: RewriteOptions | undefined, content: string, h: RewriteHelpers): boolean {
   const file = sm.sessionFile!;
   const remembered = h.rememberWrittenSessionEntries(file, content);
   sm.sessionFileSnapshot = remembered.snapshot;
   if (remembered.verifiedWrite && options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, remembered.snapshot);
+  return remembered.verifiedWrite;
+}
+
+/**
+ * After stock's write of `written` was verified and re-parsed into OpenClaw's cache, that parse is
+ * ctxc's cache of the file too, at no cost: the file is `written` serialised (stock compared it), and
+ * each entry OpenClaw keeps is `JSON.parse` of one such line, which `JSON.stringify` spells back
+ * exactly (its output round-trips: shortest number forms, canonical escapes, key order kept) — unless
+ * the release's normaliser changed it on load. Nothing is kept when that cannot be told.
+ */
+function refillFromStock(path: string, written: readonly unknown[], h: RewriteHelpers): void {
+  const theirs = h.sessionEntriesCache.get(path);
+  const now = identityOf(path);
+  if (!theirs || !now || !identityIsSnapshot(now, theirs.snapshot) || theirs.entries.length !== written.length) return;
+  if (h.normalizeLoadedFileEntry && written.some(normalizerChanges)) return;
+  setCachedEntries(path, { identity: now, entries: theirs.entries, serializedExactly: true });
 }
 
 /** Decodes appended lines as the chunk's `parseJsonlEntries` does, deep-frozen (as OpenClaw's cache keeps them). */
@@ -155,7 +188,7 @@ export function rewriteFile(sm: RewritingManager, original: (options?: RewriteOp
   }
   if (typeof lines === "string") {
     dropCachedEntries(path);
-    rememberStockWrite(sm, options, h.writeJsonlEntriesSync(file, entries), h);
+    if (rememberStockWrite(sm, options, h.writeJsonlEntriesSync(file, entries), h)) refillFromStock(path, entries, h);
     return { appended: false, why: lines };
   }
   const text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
@@ -225,8 +258,7 @@ export function followAppend(original: (...args: unknown[]) => unknown, args: un
     const bytes = typeof serialized === "string" ? Buffer.byteLength(serialized) : -1;
     const grewByLine =
       !!before && !!after && typeof serialized === "string" && !serialized.startsWith("\n") && serialized.indexOf("\n") === serialized.length - 1 &&
-      Number(before.size) === cached.identity.size && Number(before.dev) === cached.identity.dev && Number(before.ino) === cached.identity.ino &&
-      Math.abs(Number(before.mtimeNs) / 1e6 - cached.identity.mtimeMs) < 0.001 &&
+      identityIsSnapshot(cached.identity, before) &&
       after.dev === cached.identity.dev && after.ino === cached.identity.ino && after.size === cached.identity.size + bytes;
     if (!grewByLine) {
       dropCachedEntries(path);

@@ -55,7 +55,7 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   writeJsonlEntriesSync: ["serializeJsonlEntries", "serializeJsonlLines", "serializeJsonlLine"],
   // The append handler does what these do (writeFullFile's content, rememberWrittenSessionEntries' cache
   // and snapshot, parseJsonlEntries' re-parse) without the whole-file write, read and parse.
-  "SessionManager.rewriteFile": ["SessionManager.writeFullFile", "rememberWrittenSessionEntries", "parseJsonlEntries"],
+  "SessionManager.rewriteFile": ["SessionManager.writeFullFile", "rememberWrittenSessionEntries", "parseJsonlEntries", "normalizeLoadedFileEntry"],
   // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
 };
@@ -121,8 +121,8 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // Serialise every entry, writeFileSync, then re-read, compare and re-parse (rememberWrittenSessionEntries).
     // Served as an append when only appended entries differ (release/append-rewrite.ts).
     // The same rewriteFile, writeFullFile and rememberWrittenSessionEntries; 2026.7.1 adds the normaliser to the re-parse.
-    "dca5736c5c58": { seenIn: "2026.6.9–2026.6.35", helpers: REWRITE_HELPERS },
-    "738dc15028f8": { seenIn: "2026.7.1–2026.7.35", helpers: REWRITE_HELPERS },
+    "720510d816ef": { seenIn: "2026.6.9–2026.6.35", helpers: REWRITE_HELPERS },
+    "2c4345959bc6": { seenIn: "2026.7.1–2026.7.35", helpers: REWRITE_HELPERS },
   },
   rememberAppendedSessionEntry: {
     // Followed (not replaced): ctxc's entry cache takes the appended line when the file grew by exactly it.
