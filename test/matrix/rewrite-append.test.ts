@@ -24,6 +24,8 @@ import { tempDir } from "../support/tmp.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
+/** Whether the release's parse normalises legacy entry shapes (2026.7.1+, shapes.ts KNOWN_PARSE_SHAPES). */
+const normalises = !!version && version >= "2026.7.";
 const dir = tempDir("matrix-rewrite-append");
 process.env.CTXC_OPENCLAW_LOG = process.env.DEBUG_LOG ?? join(dir, "preload.log");
 
@@ -356,6 +358,21 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
       appendFileSync(p.a, foreign);
       appendFileSync(p.b, foreign);
       await expectStock(p, "rewriteFile after a foreign append", (_s, _p, sm) => sm.rewriteFile());
+
+      // A legacy-shaped entry (assistant text as a string): 2026.7.1+ normalises it on load, so the file's
+      // line is not the serialisation of the entry OpenClaw keeps — no append and no refill there; earlier
+      // releases keep it as written (an append).
+      p = await openPair(generated(17));
+      fillEntryCache(p.a);
+      await both(p, "appendMessage(assistant, string content)", (_s, _p, sm) => sm.appendMessage({ role: "assistant", content: "plain text", api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 3 }));
+      if (normalises) {
+        await expectStock(p, "rewriteFile over a normalised entry", (_s, _p, sm) => sm.rewriteFile());
+        await expectStock(p, "rewriteFile again (no refill from a normalised parse)", (_s, _p, sm) => sm.rewriteFile());
+      } else {
+        const appended = c.rewritesAppended;
+        await rewrite(p);
+        expect(c.rewritesAppended).toBe(appended + 1);
+      }
 
       // An entry the manager mutated after it was appended: serialisation differs from the file's line.
       p = await openPair(generated(16));
