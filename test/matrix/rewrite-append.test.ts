@@ -10,15 +10,21 @@
  * line, entries removed, the file changed behind ctxc's back) must take stock's path.
  */
 import crypto from "node:crypto";
-import { appendFileSync, copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import {
+  fillEntryCache as fill,
+  loadSessionManagerPair,
+  ownedContext,
+  type Manager,
+  type SessionManagerPair,
+  type Side,
+  type Snapshot,
+} from "../../bench/lib/openclaw-session-manager.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
-import { locateRelease } from "../../src/openclaw/release/locate.js";
-import { planRelease } from "../../src/openclaw/release/plan.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -30,56 +36,26 @@ const dir = tempDir("matrix-rewrite-append");
 process.env.CTXC_OPENCLAW_LOG = process.env.DEBUG_LOG ?? join(dir, "preload.log");
 
 type Entry = Record<string, unknown>;
-type Snapshot = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
-type CacheEntry = { snapshot: Snapshot; entries: Entry[]; endsWithNewline: boolean };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Manager = any;
-/** One module instance of the session-manager chunk, with the bindings the test inspects. */
-interface Side {
-  SM: { open(path: string): Manager };
-  cache: Map<string, CacheEntry>;
-  repair: Map<string, unknown>;
-}
 
-const written: string[] = [];
+let pair: SessionManagerPair;
 let stock: Side;
 let served: Side;
-let runtime: typeof import("../../src/openclaw/preload-runtime.js");
-let withOwnedWrites: (context: unknown, run: () => unknown) => Promise<unknown>;
+let runtime: SessionManagerPair["runtime"];
 let why = "";
-
-/** A copy of `source` next to `real` with test exports appended, imported (its relative imports are the real chunk's). */
-async function importCopy(real: string, source: string, tag: string): Promise<Record<string, unknown>> {
-  const file = real.replace(/\.m?js$/, `.ctxc-test-${process.pid}-${tag}.js`);
-  writeFileSync(file, `${source}\nexport { SessionManager as __t_SM, sessionEntriesCache as __t_cache, sessionRepairCache as __t_repair };\n`);
-  written.push(file);
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
-
-const side = (mod: Record<string, unknown>): Side => ({ SM: mod.__t_SM as Side["SM"], cache: mod.__t_cache as Side["cache"], repair: mod.__t_repair as Side["repair"] });
 
 beforeAll(async () => {
   if (!root) return;
-  const found = locateRelease(root, version);
-  const plan = planRelease(found, RUNTIME_URL, true);
-  const real = found.functions.get("rememberWrittenSessionEntries")?.[0]?.file;
-  const servedSource = typeof plan === "string" || !real ? undefined : plan.chunks[pathToFileURL(real).href];
-  if (typeof plan === "string" || !real || !servedSource?.includes("rewriteFile$openclaw")) {
-    why = typeof plan === "string" ? plan : `rewrite not served: ${plan.stock.find((s) => s.includes("rewriteFile")) ?? "no rewriteFile"}`;
+  const got = await loadSessionManagerPair(root, version, RUNTIME_URL);
+  if (typeof got === "string") {
+    why = got;
     return;
   }
-  const servedMod = await importCopy(real, servedSource, "served");
-  stock = side(await importCopy(real, readFileSync(real, "utf8"), "stock"));
-  served = side(servedMod);
-  runtime = servedMod.__ctxcRuntime as typeof runtime;
-  // The write-context chunk both copies import (one instance: the real file).
-  const writeChunk = found.functions.get("writeJsonlEntriesSync")![0]!.file;
-  const alias = /\bwithOwnedSessionTranscriptWrites as (\w+)\b/.exec(readFileSync(writeChunk, "utf8"))![1]!;
-  withOwnedWrites = (await import(pathToFileURL(writeChunk).href))[alias] as typeof withOwnedWrites;
+  pair = got;
+  ({ stock, served, runtime } = got);
 });
 
 afterAll(async () => {
-  for (const f of written.splice(0)) rmSync(f, { force: true });
+  pair?.dispose();
   vi.useRealTimers();
   await closeOpenClawPool();
 });
@@ -115,21 +91,7 @@ function prng(seed: number): () => number {
   };
 }
 
-// ------------------------------------------------------------------------------------------------
-// The entry cache, filled as its contract says (the session open will do this): OpenClaw's own cached
-// entries after an open, which the manager shares, and whether the file is exactly their serialisation.
-// ------------------------------------------------------------------------------------------------
-function fillEntryCache(path: string): boolean {
-  const abs = resolve(path);
-  const cached = served.cache.get(abs);
-  if (!cached) return false;
-  const text = readFileSync(abs, "utf8");
-  const st = statSync(abs);
-  const entries = cached.entries.map((e) => runtime.entryCache.deepFreeze(e));
-  const serializedExactly = text === entries.map((e) => `${JSON.stringify(e)}\n`).join("");
-  runtime.entryCache.setCachedEntries(abs, { identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, entries, serializedExactly });
-  return serializedExactly;
-}
+const fillEntryCache = (path: string) => fill(pair, path);
 
 // ------------------------------------------------------------------------------------------------
 // One run: the same operations on a stock and a served manager, compared after each.
@@ -178,8 +140,7 @@ async function both(p: Pair & { saResult?: unknown; sbResult?: unknown }, name: 
   const run = async (s: Side, path: string, sm: Manager, published: Snapshot[]) => {
     deterministic(step);
     s.repair.set(resolve(path), { marker: step });
-    const context = { sessionFile: path, publishSessionFileSnapshot: (snap: Snapshot) => void published.push(snap), canAdvanceSessionEntryCache: () => true, withSessionWriteLock: (f: () => unknown) => f() };
-    return withOwnedWrites(context, async () => {
+    return pair.withOwnedWrites(ownedContext(path, published), async () => {
       try {
         return { value: op(s, path, sm) };
       } catch (err) {
