@@ -14,7 +14,7 @@ import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } f
 import { syncBuiltinESMExports } from "node:module";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import {
   fillEntryCache as fill,
   loadSessionManagerPair,
@@ -78,17 +78,6 @@ function removeDeterminism(): void {
   crypto.randomUUID = realRandomUUID;
   syncBuiltinESMExports();
   vi.useRealTimers();
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const fillEntryCache = (path: string) => fill(pair, path);
@@ -241,7 +230,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
       for (const seed of [1, 2, 3, 4, 5, 6]) {
         const p = await openPair(generated(seed));
         expect(fillEntryCache(p.a), `seed ${seed}: generated file is canonical`).toBe(true);
-        const rand = prng(seed);
+        const gen = new Prng(seed);
+        const rand = () => gen.next();
         let appended = c.rewritesAppended;
         const bytes = c.rewriteAppendedBytes;
         for (let i = 0; i < 40; i++) {
