@@ -584,5 +584,5 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
   findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
   "SessionManager.rewriteFile": (original, args, helpers, sm) => rewriteSessionFile(original, args as [RewriteOptions | undefined], helpers, sm as RewritingManager),
   rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, helperValues(helpers)),
-  rememberWrittenSessionEntries: (original, args) => followWrite(original, args),
+  rememberWrittenSessionEntries: (original, args, helpers) => followWrite(original, args, helperValues(helpers)),
 };

@@ -277,6 +277,27 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         sm.rewriteFile();
       });
 
+      // After stock's rewrite ctxc's cache is refilled from OpenClaw's verified re-parse: the next flush appends.
+      let appended = c.rewritesAppended;
+      await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: "after the header", timestamp: 4 }));
+      await rewrite(p);
+      expect(c.rewritesAppended, "append after a refill from stock's rewrite").toBe(appended + 1);
+
+      // The header rewritten out of band, as prepareSessionManagerForRun does (whole file, then
+      // syncSnapshotAfterHeaderRewrite): the follower refills ctxc's cache, so the next flush appends.
+      p = await openPair(generated(18));
+      fillEntryCache(p.a);
+      await both(p, "header rewrite + syncSnapshotAfterHeaderRewrite", (_s, path, sm) => {
+        (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = "/workspace/moved";
+        const content = `${(sm.getSerializedFileLinesForRewrite() as string[]).join("\n")}\n`;
+        writeFileSync(path, content, { mode: 0o600 });
+        sm.syncSnapshotAfterHeaderRewrite(content);
+      });
+      appended = c.rewritesAppended;
+      await both(p, "appendMessage(assistant)", (_s, _p, sm) => sm.appendMessage({ role: "assistant", content: [{ type: "text", text: "moved" }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 5 }));
+      await rewrite(p);
+      expect(c.rewritesAppended, "append after a followed whole-file write").toBe(appended + 1);
+
       // A line that is valid JSON but not JSON.stringify's spelling of its value.
       const text = generated(12);
       const lines = text.trimEnd().split("\n");

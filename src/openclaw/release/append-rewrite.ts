@@ -128,7 +128,13 @@ export function appendedLines(entries: readonly unknown[], cached: readonly unkn
 /** Stock's steps after the content is written (rewriteFile's body after `writeFullFile`). */
 function rememberStockWrite(sm: RewritingManager, options: RewriteOptions | undefined, content: string, h: RewriteHelpers): boolean {
   const file = sm.sessionFile!;
-  const remembered = h.rememberWrittenSessionEntries(file, content);
+  inStockRewrite = true;
+  let remembered: ReturnType<RewriteHelpers["rememberWrittenSessionEntries"]>;
+  try {
+    remembered = h.rememberWrittenSessionEntries(file, content);
+  } finally {
+    inStockRewrite = false;
+  }
   sm.sessionFileSnapshot = remembered.snapshot;
   if (remembered.verifiedWrite && options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, remembered.snapshot);
   return remembered.verifiedWrite;
@@ -146,7 +152,8 @@ function refillFromStock(path: string, written: readonly unknown[], h: RewriteHe
   const now = identityOf(path);
   if (!theirs || !now || !identityIsSnapshot(now, theirs.snapshot) || theirs.entries.length !== written.length) return;
   if (h.normalizeLoadedFileEntry && written.some(normalizerChanges)) return;
-  setCachedEntries(path, { identity: now, entries: theirs.entries, serializedExactly: true });
+  // A copy of the list: OpenClaw pushes its later appends onto its own.
+  setCachedEntries(path, { identity: now, entries: theirs.entries.slice(), serializedExactly: true });
 }
 
 /** Decodes appended lines as the chunk's `parseJsonlEntries` does, deep-frozen (as OpenClaw's cache keeps them). */
@@ -277,8 +284,43 @@ export function followAppend(original: (...args: unknown[]) => unknown, args: un
   return result;
 }
 
-/** Follows a whole-file write OpenClaw made itself (`rememberWrittenSessionEntries`): ctxc's cache of the file is dropped. */
-export function followWrite(original: (...args: unknown[]) => unknown, args: unknown[]): unknown {
-  if (typeof args[0] === "string") dropCachedEntries(resolve(args[0]));
-  return original(...args);
+/** Set while the rewrite handler runs stock's steps itself (it refills ctxc's cache more cheaply, from the written entries). */
+let inStockRewrite = false;
+
+/** Whether `content` is exactly `entries` serialised, one `JSON.stringify` line each (checked line by line, no copy). */
+function isSerialisationOf(content: string, entries: readonly unknown[]): boolean {
+  let at = 0;
+  for (const entry of entries) {
+    const line = JSON.stringify(entry);
+    if (typeof line !== "string" || !content.startsWith(line, at) || content.charCodeAt(at + line.length) !== 10) return false;
+    at += line.length + 1;
+  }
+  return at === content.length;
+}
+
+/**
+ * Follows a whole-file write OpenClaw made itself (`rememberWrittenSessionEntries(path, content)` after
+ * `persistRecord`'s first flush, or after 2026.7.35's header rewrite in `prepareSessionManagerForRun`):
+ * ctxc's cache of the file is dropped, then, when OpenClaw verified the write and re-parsed it into its
+ * cache, refilled from that parse if the written content is exactly its serialisation (checked: one
+ * `JSON.stringify` per entry, on these rare writes only). Without the refill ctxc's cache would stay
+ * empty for as long as OpenClaw's own cache answers the opens, and every later rewrite would run stock.
+ */
+export function followWrite(original: (...args: unknown[]) => unknown, args: unknown[], h: Pick<RewriteHelpers, "sessionEntriesCache">): unknown {
+  const [filePath, content] = args;
+  if (typeof filePath !== "string") return original(...args);
+  const path = resolve(filePath);
+  dropCachedEntries(path);
+  const result = original(...args) as { verifiedWrite?: boolean } | undefined;
+  if (inStockRewrite || !result?.verifiedWrite || typeof content !== "string") return result;
+  try {
+    const theirs = h.sessionEntriesCache.get(path);
+    const now = identityOf(path);
+    if (theirs && now && identityIsSnapshot(now, theirs.snapshot) && isSerialisationOf(content, theirs.entries)) {
+      setCachedEntries(path, { identity: now, entries: theirs.entries.slice(), serializedExactly: true });
+    }
+  } catch {
+    dropCachedEntries(path);
+  }
+  return result;
 }

@@ -130,8 +130,9 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     "3e3b15e1ce96": { seenIn: "2026.7.1–2026.7.35", helpers: ["sessionEntriesCache"] },
   },
   rememberWrittenSessionEntries: {
-    // Followed: a whole-file write ctxc did not make drops ctxc's entry cache of the file.
-    "3f20c8c374f2": { seenIn: "2026.6.9–2026.7.35" },
+    // Followed: a whole-file write ctxc did not make drops ctxc's entry cache of the file (refilled from
+    // OpenClaw's verified re-parse when the content is exactly its serialisation).
+    "3f20c8c374f2": { seenIn: "2026.6.9–2026.7.35", helpers: ["sessionEntriesCache"] },
   },
 };
 
