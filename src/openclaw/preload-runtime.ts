@@ -42,7 +42,7 @@ export interface PreloadCounters {
 export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
-export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
+export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "fallback" | "summary", message: string): void {
   const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
   try {
     const file = process.env.CTXC_OPENCLAW_LOG;

@@ -1,0 +1,50 @@
+/**
+ * Where the preload keeps ctxc's persistent index of the session reads: `<OpenClaw state dir>/ctxc/index`
+ * by default, beside the gateway's own state, so a restarted gateway finds it again; moved with
+ * `CTXC_OPENCLAW_INDEX_DIR=PATH`, turned off with `CTXC_OPENCLAW_INDEX=off` (docs/openclaw.md A6).
+ *
+ * The state dir is resolved as OpenClaw resolves it — the same in every JSONL-era release checked
+ * (2026.5.12 and 2026.7.35 `config-utils-*.js` `resolveStateDir`, identical): `OPENCLAW_STATE_DIR`
+ * (trimmed, `~` expanded against OpenClaw's home), else `<home>/.openclaw` when it exists (or with
+ * `OPENCLAW_TEST_FAST=1`), else the legacy `<home>/.clawdbot` when that exists, else `<home>/.openclaw`;
+ * home is `OPENCLAW_HOME` (its `~` expanded), else `HOME`, `USERPROFILE`, the OS home, else the cwd.
+ * Following OpenClaw exactly matters beyond finding the place: creating `~/.openclaw` where OpenClaw
+ * still uses `~/.clawdbot` would move OpenClaw's own state dir at its next start.
+ */
+import { existsSync } from "node:fs";
+import { homedir as osHomedir } from "node:os";
+import { join, resolve } from "node:path";
+
+type Env = Record<string, string | undefined>;
+
+/** OpenClaw's `normalizeHomeValue`: a shell placeholder ("undefined", "null") or blank counts as unset. */
+function homeValue(value: unknown): string | undefined {
+  const trimmed = typeof value === "string" ? value.trim() : "";
+  return !trimmed || trimmed === "undefined" || trimmed === "null" ? undefined : trimmed;
+}
+
+/** OpenClaw's `resolveRequiredHomeDir`. */
+function openClawHome(env: Env, homedir: () => string): string {
+  const osHome = homeValue(env.HOME) ?? homeValue(env.USERPROFILE) ?? homeValue(homedir());
+  const explicit = homeValue(env.OPENCLAW_HOME);
+  const raw = explicit ? explicit.replace(/^~(?=$|[\\/])/, osHome ?? "") : osHome;
+  return raw ? resolve(raw) : resolve(process.cwd());
+}
+
+/** OpenClaw's state directory, resolved as OpenClaw's `resolveStateDir(env)` does (see above). */
+export function openClawStateDir(env: Env = process.env, homedir: () => string = osHomedir): string {
+  const override = env.OPENCLAW_STATE_DIR?.trim();
+  if (override) return override.startsWith("~") ? resolve(override.replace(/^~(?=$|[\\/])/, openClawHome(env, homedir))) : resolve(override);
+  const home = openClawHome(env, homedir);
+  const current = join(home, ".openclaw");
+  if (env.OPENCLAW_TEST_FAST === "1" || existsSync(current)) return current;
+  const legacy = join(home, ".clawdbot");
+  return existsSync(legacy) ? legacy : current;
+}
+
+/** The preload's index directory from its settings, or why there is none. */
+export function preloadIndexDir(env: Env = process.env): { dir: string } | { off: string } {
+  if (env.CTXC_OPENCLAW_INDEX?.trim() === "off") return { off: "CTXC_OPENCLAW_INDEX=off" };
+  const moved = env.CTXC_OPENCLAW_INDEX_DIR?.trim();
+  return { dir: moved ? resolve(moved) : join(openClawStateDir(env), "ctxc", "index") };
+}
