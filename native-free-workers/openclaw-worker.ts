@@ -12,7 +12,7 @@
  * A separate entry from compile-worker.ts because these loads need no session affinity or slicing:
  * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
  */
-import { move, workerData } from "piscina";
+import { move, Piscina } from "piscina";
 import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import {
   resolveBootstrapFilesDetailed,
@@ -51,7 +51,10 @@ export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | BootstrapReply | W
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
  * appended lines when the same worker serves it again (always, with the default single thread).
  */
-const sessionCache = new SessionReadCache(undefined, (workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null);
+// `Piscina.workerData`, not the `workerData` export: that one is captured when piscina is first loaded in
+// the thread, and under the preload (`--import`, inherited by worker threads) that is before piscina's
+// worker has received it (it is then null).
+const sessionCache = new SessionReadCache(undefined, (Piscina.workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null);
 
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();

@@ -4,12 +4,13 @@
  * `CTXC_OPENCLAW_INDEX_DIR=PATH`, turned off with `CTXC_OPENCLAW_INDEX=off` (docs/openclaw.md A6).
  *
  * The state dir is resolved as OpenClaw resolves it — the same in every JSONL-era release checked
- * (2026.5.12 and 2026.7.35 `config-utils-*.js` `resolveStateDir`, identical): `OPENCLAW_STATE_DIR`
- * (trimmed, `~` expanded against OpenClaw's home), else `<home>/.openclaw` when it exists (or with
+ * (2026.5.12 and 2026.7.35: `resolveStateDir` of `dist/paths-*.js` over `dist/home-dir-*.js`, identical;
+ * test/matrix/state-dir.test.ts compares with the release's own function): `OPENCLAW_STATE_DIR`
+ * (trimmed, a leading `~` expanded to OpenClaw's home), else `<home>/.openclaw` when it exists (or with
  * `OPENCLAW_TEST_FAST=1`), else the legacy `<home>/.clawdbot` when that exists, else `<home>/.openclaw`;
- * home is `OPENCLAW_HOME` (its `~` expanded), else `HOME`, `USERPROFILE`, the OS home, else the cwd.
- * Following OpenClaw exactly matters beyond finding the place: creating `~/.openclaw` where OpenClaw
- * still uses `~/.clawdbot` would move OpenClaw's own state dir at its next start.
+ * home is `OPENCLAW_HOME` (a leading `~` expanded to the OS home), else `HOME`, `USERPROFILE`, the OS
+ * home, else the cwd. Following OpenClaw exactly matters beyond finding the place: creating
+ * `~/.openclaw` where OpenClaw still uses `~/.clawdbot` would move OpenClaw's own state dir at its next start.
  */
 import { existsSync } from "node:fs";
 import { homedir as osHomedir } from "node:os";
@@ -17,28 +18,40 @@ import { join, resolve } from "node:path";
 
 type Env = Record<string, string | undefined>;
 
-/** OpenClaw's `normalizeHomeValue`: a shell placeholder ("undefined", "null") or blank counts as unset. */
-function homeValue(value: unknown): string | undefined {
-  const trimmed = typeof value === "string" ? value.trim() : "";
+/** OpenClaw's home-dir `normalize`: a shell placeholder ("undefined", "null") or blank counts as unset. */
+function homeValue(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
   return !trimmed || trimmed === "undefined" || trimmed === "null" ? undefined : trimmed;
 }
 
-/** OpenClaw's `resolveRequiredHomeDir`. */
+function osHomeValue(homedir: () => string): string | undefined {
+  try {
+    return homeValue(homedir());
+  } catch {
+    return undefined;
+  }
+}
+
+const LEADING_TILDE = /^~(?=$|[\\/])/;
+
+/** OpenClaw's `resolveRequiredHomeDir` (home-dir-*.js). */
 function openClawHome(env: Env, homedir: () => string): string {
-  const osHome = homeValue(env.HOME) ?? homeValue(env.USERPROFILE) ?? homeValue(homedir());
+  const osHome = homeValue(env.HOME) ?? homeValue(env.USERPROFILE) ?? osHomeValue(homedir);
   const explicit = homeValue(env.OPENCLAW_HOME);
-  const raw = explicit ? explicit.replace(/^~(?=$|[\\/])/, osHome ?? "") : osHome;
+  let raw: string | undefined = explicit ?? osHome;
+  if (explicit && (explicit === "~" || explicit.startsWith("~/") || explicit.startsWith("~\\"))) raw = osHome ? explicit.replace(LEADING_TILDE, osHome) : undefined;
   return raw ? resolve(raw) : resolve(process.cwd());
 }
 
 /** OpenClaw's state directory, resolved as OpenClaw's `resolveStateDir(env)` does (see above). */
-export function openClawStateDir(env: Env = process.env, homedir: () => string = osHomedir): string {
+export function openClawStateDir(env: Env = process.env, homedir: () => string = () => openClawHome(env, osHomedir)): string {
+  // As OpenClaw's: the OS-home fallback is itself OpenClaw's home resolution (its `envHomedir(env)`).
+  const home = () => openClawHome(env, homedir);
   const override = env.OPENCLAW_STATE_DIR?.trim();
-  if (override) return override.startsWith("~") ? resolve(override.replace(/^~(?=$|[\\/])/, openClawHome(env, homedir))) : resolve(override);
-  const home = openClawHome(env, homedir);
-  const current = join(home, ".openclaw");
+  if (override) return resolve(override.startsWith("~") ? override.replace(LEADING_TILDE, home()) : override);
+  const current = join(home(), ".openclaw");
   if (env.OPENCLAW_TEST_FAST === "1" || existsSync(current)) return current;
-  const legacy = join(home, ".clawdbot");
+  const legacy = join(home(), ".clawdbot");
   return existsSync(legacy) ? legacy : current;
 }
 
