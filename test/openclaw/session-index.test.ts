@@ -8,7 +8,7 @@
  * the saved state is ignored, the read starts over, and the next save replaces the file. The preload
  * end to end (a child process with `--import`) is test/openclaw/preload-restart.test.ts.
  */
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -175,6 +175,16 @@ describe("after a restart, a session read continues from the persistent index", 
       expect(statSync(fileB).mode & 0o777).toBe(0o600);
       expect(readAfterRestart(b, index).index, name).toBe("disk");
     }
+    // A symlink in its place (to a file of ours that would pass every other check): not followed, not
+    // read, and the save replaces the link itself, leaving its target alone.
+    const target = join(dir, "planted-target.json");
+    copyFileSync(fileB, target);
+    const targetBytes = readFileSync(target, "utf8");
+    renameSync(fileB, `${fileB}.moved`);
+    symlinkSync(target, fileB);
+    expect(readAfterRestart(b, index).index).toBe("disk-corrupt");
+    expect(lstatSync(fileB).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target, "utf8")).toBe(targetBytes);
   });
 
   it("an index directory that is no longer private is not used: reported as refused, nothing written, the same result", () => {
