@@ -140,7 +140,10 @@ function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: 
 
 /**
  * The state to continue from and where it came from: this worker's memory, else the persistent index
- * (verified against the open file there), else none.
+ * (verified against the open file there), else none. A kept state that no longer fits the file means the
+ * file changed other than by appends since this worker read it (a rewrite, a replacement): an older
+ * saved state fits only if the change lies wholly after its end, which is not worth loading the index
+ * on every rewrite; the read starts over, and saves the new state.
  */
 function stateToContinue(
   cache: SessionReadCache | undefined,
@@ -150,7 +153,7 @@ function stateToContinue(
   maxLineBytes: number,
 ): { state: SessionReadState | undefined; index: SessionMeta["index"] } {
   const kept = cache?.take(path);
-  if (kept && verifyState(kept, fd, st, maxLineBytes) === null) return { state: kept, index: "memory" };
+  if (kept) return verifyState(kept, fd, st, maxLineBytes) === null ? { state: kept, index: "memory" } : { state: undefined, index: "none" };
   if (!cache?.index) return { state: undefined, index: "none" };
   const loaded = loadReadState(cache.index, path, fd, st, maxLineBytes);
   return { state: loaded.state ?? undefined, index: loaded.source };
