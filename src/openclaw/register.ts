@@ -121,9 +121,9 @@ function install(): void {
   });
 }
 
-/** The index setting for the `active` line, and the one line saying why a directory was refused. */
+/** The index setting for the `active` line, and the one line saying why a directory was refused or is missing. */
 function describeIndex(setting: ReturnType<typeof preloadIndexDir>): { summary: string; refused: string | null } {
-  if ("off" in setting) return { summary: `index off (${setting.off})`, refused: null };
+  if ("off" in setting) return setting.log ? { summary: "index off", refused: setting.off } : { summary: `index off (${setting.off})`, refused: null };
   const used = openClawPoolIndex();
   if (used?.refused) {
     return { summary: "index refused", refused: `${used.dir} ${used.refused}; refused, the session reads run without the persistent index (every first read after a restart parses the whole transcript)` };

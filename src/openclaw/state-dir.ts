@@ -55,9 +55,18 @@ export function openClawStateDir(env: Env = process.env, homedir: () => string =
   return existsSync(legacy) ? legacy : current;
 }
 
-/** The preload's index directory from its settings, or why there is none. */
-export function preloadIndexDir(env: Env = process.env): { dir: string } | { off: string } {
-  if (env.CTXC_OPENCLAW_INDEX?.trim() === "off") return { off: "CTXC_OPENCLAW_INDEX=off" };
+/**
+ * The preload's index directory from its settings, or why there is none (`log`: worth the one `index:`
+ * line). The default is only used inside a state dir that exists: the preload never creates OpenClaw's
+ * own directory (a `--version` run would leave one behind; OpenClaw creates it with its first real run).
+ */
+export function preloadIndexDir(env: Env = process.env): { dir: string } | { off: string; log: boolean } {
+  if (env.CTXC_OPENCLAW_INDEX?.trim() === "off") return { off: "CTXC_OPENCLAW_INDEX=off", log: false };
   const moved = env.CTXC_OPENCLAW_INDEX_DIR?.trim();
-  return { dir: moved ? resolve(moved) : join(openClawStateDir(env), "ctxc", "index") };
+  if (moved) return { dir: resolve(moved) };
+  const state = openClawStateDir(env);
+  if (!existsSync(state)) {
+    return { off: `OpenClaw's state dir ${state} does not exist (yet); the session reads run without the persistent index (ctxc does not create OpenClaw's directory)`, log: true };
+  }
+  return { dir: join(state, "ctxc", "index") };
 }

@@ -69,10 +69,17 @@ describe("the preload's index dir follows OpenClaw's state dir", () => {
     });
   }
 
-  it("CTXC_OPENCLAW_INDEX=off turns it off; CTXC_OPENCLAW_INDEX_DIR moves it; else <state dir>/ctxc/index", () => {
-    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: "/srv/oc", CTXC_OPENCLAW_INDEX: "off" })).toEqual({ off: "CTXC_OPENCLAW_INDEX=off" });
-    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: "/srv/oc", CTXC_OPENCLAW_INDEX_DIR: " /var/cache/ctxc " })).toEqual({ dir: "/var/cache/ctxc" });
-    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: "/srv/oc" })).toEqual({ dir: "/srv/oc/ctxc/index" });
-    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: "/srv/oc", CTXC_OPENCLAW_INDEX: "on" })).toEqual({ dir: "/srv/oc/ctxc/index" });
+  it("CTXC_OPENCLAW_INDEX=off turns it off; CTXC_OPENCLAW_INDEX_DIR moves it; else <state dir>/ctxc/index, in a state dir that exists", () => {
+    const state = join(dir, "state");
+    mkdirSync(state);
+    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: state, CTXC_OPENCLAW_INDEX: "off" })).toEqual({ off: "CTXC_OPENCLAW_INDEX=off", log: false });
+    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: state, CTXC_OPENCLAW_INDEX_DIR: " /var/cache/ctxc " })).toEqual({ dir: "/var/cache/ctxc" });
+    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: state })).toEqual({ dir: join(state, "ctxc", "index") });
+    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: state, CTXC_OPENCLAW_INDEX: "on" })).toEqual({ dir: join(state, "ctxc", "index") });
+    const missing = preloadIndexDir({ OPENCLAW_STATE_DIR: join(dir, "no-state") });
+    expect(missing).toMatchObject({ log: true });
+    expect("off" in missing && missing.off).toMatch(/state dir .*no-state does not exist \(yet\)/);
+    // The moved directory is used (and created) wherever it is.
+    expect(preloadIndexDir({ OPENCLAW_STATE_DIR: join(dir, "no-state"), CTXC_OPENCLAW_INDEX_DIR: join(dir, "x") })).toEqual({ dir: join(dir, "x") });
   });
 });

@@ -13,6 +13,7 @@
  * - `CTXC_OPENCLAW_INDEX=off`: no index, nothing created; `CTXC_OPENCLAW_INDEX_DIR`: moved there.
  * - A state dir others can write, another user's, or where the directory cannot be created: one
  *   `ctxc-openclaw index:` line says why, the reads run without the index, and the results are the same.
+ *   A state dir that does not exist yet is not created (it is OpenClaw's): the same, with its own line.
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
@@ -98,6 +99,7 @@ const cut = (text: string, at: number) => text.indexOf("\n", Math.floor(text.len
 describe("the preload keeps the session reads' index under OpenClaw's state dir", () => {
   it("after a restart the first read parses only what was appended meanwhile; grown, rewritten, replaced, truncated and damaged files read exactly as cold", { timeout: 300_000 }, () => {
     const state = join(dir, "state-default");
+    mkdirSync(state, { mode: 0o700 }); // OpenClaw's: the preload creates only ctxc/index inside it
     const big = generateTranscript({ seed: 81, entries: 400, branchProbability: 0.15, compactions: 2, unicode: "mixed", toolResultBytes: { min: 200, max: 3000 } }).text;
     const damaged = damage(generateTranscript({ seed: 82, entries: 200 }).text, "non-object-lines", 3);
     const grow = transcript(big.slice(0, cut(big, 0.6)));
@@ -151,7 +153,7 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
   it("~/.openclaw without OPENCLAW_STATE_DIR; CTXC_OPENCLAW_INDEX_DIR moves it; CTXC_OPENCLAW_INDEX=off turns it off", { timeout: 300_000 }, () => {
     const text = generateTranscript({ seed: 83, entries: 200 }).text;
     const home = join(dir, "home");
-    mkdirSync(home);
+    mkdirSync(join(home, ".openclaw"), { recursive: true });
     const path = transcript(text.slice(0, cut(text, 0.5)));
     const before = statSync(path).size;
     const run = (env: Record<string, string>) => gateway({ HOME: home, ...env }, [path]).reads[0]!;
@@ -177,23 +179,25 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
     expect(withoutOrigin(warm)).toEqual(cold(path));
   });
 
-  it("a state dir others can write, another user's, or one that cannot be created: one line says why, no index, the same results", { timeout: 300_000 }, () => {
+  it("a state dir others can write, another user's, one where the index cannot be created, or none yet: one line says why, no index, the same results", { timeout: 300_000 }, () => {
     const text = generateTranscript({ seed: 84, entries: 150, compactions: 1 }).text;
     const path = transcript(text);
     const open = join(dir, "state-open");
     mkdirSync(open, { mode: 0o777 });
     chmodSync(open, 0o777); // mkdirSync's mode is reduced by the umask
-    const file = join(dir, "a-file");
-    writeFileSync(file, "");
+    const blocked = join(dir, "state-blocked");
+    mkdirSync(blocked, { mode: 0o700 });
+    writeFileSync(join(blocked, "ctxc"), ""); // a file where the index's parent directory would go
     const cases: [string, string, RegExp][] = [
-      ["writable by others", open, /its parent .*state-open is writable by group or others and not sticky \(mode 0777\)/],
-      ["cannot be created", join(file, "state"), /cannot be (created|examined) \(ENOTDIR\)|its parent .* cannot be/],
+      ["writable by others", open, /index: .*state-open\/ctxc\/index its parent .*state-open is writable by group or others and not sticky \(mode 0777\); refused, the session reads run without the persistent index/],
+      ["cannot be created", blocked, /index: .*state-blocked\/ctxc\/index cannot be (created|examined) \(ENOTDIR\); refused, the session reads run without the persistent index/],
+      ["missing (OpenClaw's to create)", join(dir, "state-missing"), /index: OpenClaw's state dir .*state-missing does not exist \(yet\); the session reads run without the persistent index/],
     ];
     if (AS_ROOT) {
       const foreign = join(dir, "state-foreign");
       mkdirSync(foreign, { mode: 0o755 });
       chownSync(foreign, 65534, 65534);
-      cases.push(["another user's", foreign, /its parent .*state-foreign is owned by uid 65534 \(neither root nor the current user\)/]);
+      cases.push(["another user's", foreign, /index: .*state-foreign\/ctxc\/index its parent .*state-foreign is owned by uid 65534 \(neither root nor the current user\); refused/]);
     }
     for (const [name, state, reason] of cases) {
       const listing = existsSync(state) && statSync(state).isDirectory() ? readdirSync(state) : null;
@@ -202,9 +206,9 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
         const lines = got.log.filter((l) => l.includes("ctxc-openclaw index:"));
         expect(lines, name).toHaveLength(1);
         expect(lines[0], name).toMatch(reason);
-        expect(lines[0], name).toMatch(/refused, the session reads run without the persistent index/);
-        expect(got.log.find((l) => l.includes("ctxc-openclaw active:")), name).toContain("index refused");
-        expect(got.reads[0]!.meta.index, name).toBe("refused");
+        const missing = name.startsWith("missing");
+        expect(got.log.find((l) => l.includes("ctxc-openclaw active:")), name).toContain(missing ? "index off" : "index refused");
+        expect(got.reads[0]!.meta.index, name).toBe(missing ? "none" : "refused");
         expect(got.reads[0]!.meta.readFrom, name).toBe(0);
         expect(withoutOrigin(got.reads[0]!), name).toEqual(cold(path));
       }
