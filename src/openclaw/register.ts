@@ -84,17 +84,6 @@ function install(): void {
     registerHooks?: (hooks: Pick<ReturnType<typeof createPreloadHooks>, "resolve">) => unknown;
     register?: (specifier: string, options?: { data?: unknown }) => void;
   };
-  // A gateway is long-lived and a user's next turn often comes minutes later: keep the worker (and with
-  // it the transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
-  // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
-  const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
-  const indexSetting = preloadIndexDir();
-  void configureOpenClawPool({
-    idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
-    // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
-    indexDir: "dir" in indexSetting ? indexSetting.dir : null,
-  });
-  const index = describeIndex(indexSetting);
   let mechanism: string;
   try {
     if (typeof api.registerHooks === "function") {
@@ -111,10 +100,22 @@ function install(): void {
     preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
+  // Only once the hooks are in: a run that stays stock creates no index directory. A gateway is
+  // long-lived and a user's next turn often comes minutes later: keep the worker (and with it the
+  // transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
+  // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
+  const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
+  const indexSetting = preloadIndexDir();
+  void configureOpenClawPool({
+    idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
+    // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
+    indexDir: "dir" in indexSetting ? indexSetting.dir : null,
+  });
+  const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
   preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, pid ${process.pid}`);
-  if (index.refused) preloadLog("index", index.refused);
   if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
+  if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
     preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
