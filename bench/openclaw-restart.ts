@@ -60,11 +60,17 @@ const indexBytes = statSync(sessionIndexFile(index.dir, path)).size;
 // While it was down: one more turn.
 appendFileSync(path, text.subarray(cut));
 
-/** The worker's first read after the restart, timed alone in this thread. */
-function workerRead(withIndex: boolean): { ms: number; parsed: number; index: string } {
+/**
+ * The worker's first read after the restart, timed alone in this thread: wall time, and CPU time (the
+ * process's, while only this thread works: less disturbed than wall time on a shared machine).
+ */
+function workerRead(withIndex: boolean): { ms: number; cpuMs: number; parsed: number; index: string } {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   const meta = decodeSession(encodeSessionBuffer(path, {}, new SessionReadCache(undefined, withIndex ? index : null))).meta;
-  return { ms: ms(t), parsed: meta.bytes - meta.readFrom, index: meta.index };
+  const wall = ms(t);
+  const used = process.cpuUsage(cpu);
+  return { ms: wall, cpuMs: (used.user + used.system) / 1000, parsed: meta.bytes - meta.readFrom, index: meta.index };
 }
 
 /** The first open through a new pool (a restarted gateway), and the main thread's share of it. */
@@ -83,17 +89,23 @@ async function firstOpen(withIndex: boolean): Promise<{ openMs: number; loopActi
 }
 
 const result: Record<string, unknown> = { mb, bytes: statSync(path).size, entries: source.entries, appendedBytes: text.length - cut, runs, indexBytes };
-for (const withIndex of [true, false]) {
-  const worker = [];
-  const open = [];
-  for (let i = 0; i < runs; i++) {
-    worker.push(workerRead(withIndex));
-    open.push(await firstOpen(withIndex));
+const measured = new Map<boolean, { worker: ReturnType<typeof workerRead>[]; open: Awaited<ReturnType<typeof firstOpen>>[] }>([
+  [true, { worker: [], open: [] }],
+  [false, { worker: [], open: [] }],
+]);
+// Interleaved, so a change in the machine's load meanwhile hits both alike.
+for (let i = 0; i < runs; i++) {
+  for (const withIndex of [true, false]) {
+    measured.get(withIndex)!.worker.push(workerRead(withIndex));
+    measured.get(withIndex)!.open.push(await firstOpen(withIndex));
   }
+}
+for (const [withIndex, { worker, open }] of measured) {
   result[withIndex ? "withIndex" : "withoutIndex"] = {
     index: worker[0]!.index,
     bytesParsed: worker[0]!.parsed,
     workerMs: round(median(worker.map((w) => w.ms)), 1),
+    workerCpuMs: round(median(worker.map((w) => w.cpuMs)), 1),
     firstOpenMs: round(median(open.map((o) => o.openMs)), 1),
     mainLoopActiveMs: round(median(open.map((o) => o.loopActiveMs)), 1),
     mainDecodeMs: round(median(open.map((o) => o.decodeMs)), 1),
