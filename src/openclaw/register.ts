@@ -105,7 +105,13 @@ function install(): void {
   // transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
   // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
   const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
-  const indexSetting = preloadIndexDir();
+  let indexSetting: ReturnType<typeof preloadIndexDir>;
+  try {
+    indexSetting = preloadIndexDir();
+  } catch (err) {
+    // No home and no cwd: OpenClaw cannot resolve its state dir either. Run without the index, say why.
+    indexSetting = { off: `OpenClaw's state dir cannot be resolved (${(err as Error).message}); the session reads run without the persistent index`, log: true };
+  }
   void configureOpenClawPool({
     idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).

@@ -4,12 +4,15 @@
  * `CTXC_OPENCLAW_INDEX_DIR=PATH`, turned off with `CTXC_OPENCLAW_INDEX=off` (docs/openclaw.md A6).
  *
  * The state dir is resolved as OpenClaw resolves it — the same in every JSONL-era release checked
- * (2026.5.12 and 2026.7.35: `resolveStateDir` of `dist/paths-*.js` over `dist/home-dir-*.js`, identical;
- * test/matrix/state-dir.test.ts compares with the release's own function): `OPENCLAW_STATE_DIR`
+ * (`resolveStateDir` of `dist/paths-*.js` over `dist/home-dir-*.js`; test/matrix/state-dir.test.ts
+ * compares with the release's own function, and checks the text across every JSONL-era dist/: three
+ * versions, differing only where noted below): `OPENCLAW_STATE_DIR`
  * (trimmed, a leading `~` expanded to OpenClaw's home), else `<home>/.openclaw` when it exists (or with
  * `OPENCLAW_TEST_FAST=1`), else the legacy `<home>/.clawdbot` when that exists, else `<home>/.openclaw`;
- * home is `OPENCLAW_HOME` (a leading `~` expanded to the OS home), else `HOME`, `USERPROFILE`, the OS
- * home, else the cwd. Following OpenClaw exactly matters beyond finding the place: creating
+ * home is `OPENCLAW_HOME` (a leading `~` expanded to the OS home), else `HOME`, `USERPROFILE`, (since
+ * 2026.5.26, on Termux) `$PREFIX/../home`, the OS home, else the cwd — the 2026.5.12–5.22 releases lack
+ * the Termux step, which only matters on Android with HOME unset. With no home and no cwd (deleted)
+ * every version throws (2026.7.1+ with its own message): so does this; the preload catches it. Following OpenClaw exactly matters beyond finding the place: creating
  * `~/.openclaw` where OpenClaw still uses `~/.clawdbot` would move OpenClaw's own state dir at its next start.
  */
 import { existsSync } from "node:fs";
@@ -34,9 +37,17 @@ function osHomeValue(homedir: () => string): string | undefined {
 
 const LEADING_TILDE = /^~(?=$|[\\/])/;
 
+/** OpenClaw's `resolveTermuxHome` (2026.5.26+): on Android's Termux without HOME, `$PREFIX/../home`. */
+function termuxHome(env: Env): string | undefined {
+  const prefix = homeValue(env.PREFIX);
+  if (!prefix || !homeValue(env.ANDROID_DATA)) return undefined;
+  if (!/(?:^|\/)com\.termux\/files\/usr\/?$/u.test(prefix.replace(/\\/gu, "/"))) return undefined;
+  return resolve(prefix, "..", "home");
+}
+
 /** OpenClaw's `resolveRequiredHomeDir` (home-dir-*.js). */
 function openClawHome(env: Env, homedir: () => string): string {
-  const osHome = homeValue(env.HOME) ?? homeValue(env.USERPROFILE) ?? osHomeValue(homedir);
+  const osHome = homeValue(env.HOME) ?? homeValue(env.USERPROFILE) ?? termuxHome(env) ?? osHomeValue(homedir);
   const explicit = homeValue(env.OPENCLAW_HOME);
   let raw: string | undefined = explicit ?? osHome;
   if (explicit && (explicit === "~" || explicit.startsWith("~/") || explicit.startsWith("~\\"))) raw = osHome ? explicit.replace(LEADING_TILDE, osHome) : undefined;
