@@ -17,7 +17,7 @@
  *
  * Prints one JSON object. Speed claims live here, not in tests.
  */
-import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
@@ -49,6 +49,7 @@ writeFileSync(path, text.subarray(0, cut));
 const coldWithSave: number[] = [];
 const coldWithout: number[] = [];
 for (let i = 0; i < runs; i++) {
+  rmSync(sessionIndexFile(index.dir, path), { force: true }); // a cold read that writes the index, not a restore
   let t = performance.now();
   encodeSessionBuffer(path, {}, new SessionReadCache(undefined, index));
   coldWithSave.push(ms(t));
