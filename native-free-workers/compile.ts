@@ -11,6 +11,7 @@
 import { HeaderFlag, type ContextMeta } from "./protocol/buffer-layout.js";
 import { sessionKeyOf, type CompileTask } from "./protocol/compile-task.js";
 import { DiagnosticLog } from "./protocol/diagnostic-log.js";
+import { CACHE_DEFAULTS } from "./protocol/defaults.js";
 import { CtxcError, Errors } from "./protocol/errors.js";
 import { storeProgress } from "./protocol/progress.js";
 import { encodeContext } from "./assemble/encode-context.js";
@@ -46,8 +47,8 @@ export interface BuildReport {
   index: IndexSource;
 }
 
-/** Save the persistent index again once this many bytes were appended since the last save. */
-const RESAVE_BYTES = 256 * 1024;
+/** Save the persistent index again once this many bytes were appended since the last save (shared with the OpenClaw session read). */
+const RESAVE_BYTES = CACHE_DEFAULTS.indexResaveBytes;
 
 /** What the stages of one build share. */
 interface Build {

@@ -3,7 +3,8 @@
  * main thread, moved here.
  *
  * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
- *   a transcript read before and only appended to since is continued, not re-parsed.
+ *   a transcript read before and only appended to since is continued, not re-parsed — also after a
+ *   restart, from the persistent index when the pool was given one (openclaw/session-index.ts).
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
@@ -11,7 +12,7 @@
  * A separate entry from compile-worker.ts because these loads need no session affinity or slicing:
  * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
  */
-import { move } from "piscina";
+import { move, Piscina } from "piscina";
 import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import {
   resolveBootstrapFilesDetailed,
@@ -22,6 +23,15 @@ import {
 } from "./bootstrap/bootstrap-files.js";
 import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
 import type { SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { SessionIndexDir } from "./openclaw/session-index.js";
+
+/**
+ * What the pool (src/openclaw/pool.ts) starts each worker with: the persistent index directory of the
+ * session reads, as the main thread checked it (private-dir.ts), or null for none.
+ */
+export interface OpenClawWorkerData {
+  sessionIndex: SessionIndexDir | null;
+}
 
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions }
@@ -41,7 +51,10 @@ export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | BootstrapReply | W
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
  * appended lines when the same worker serves it again (always, with the default single thread).
  */
-const sessionCache = new SessionReadCache();
+// `Piscina.workerData`, not the `workerData` export: that one is captured when piscina is first loaded in
+// the thread, and under the preload (`--import`, inherited by worker threads) that is before piscina's
+// worker has received it (it is then null).
+const sessionCache = new SessionReadCache(undefined, (Piscina.workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null);
 
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();

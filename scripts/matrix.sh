@@ -4,7 +4,8 @@
 #  - For each release of REPRESENTATIVE_RELEASES: `vitest run test/matrix` on the Node that release asks
 #    for, with CTXC_OPENCLAW_ROOT = its installed package (differential tests against its own functions).
 #  - Once on the newest Node: test/unit/sqlite-source.test.ts (node:sqlite).
-#  - Once: test/matrix/locator.test.ts with CTXC_OPENCLAW_DIST = the unpacked dist/ of every release.
+#  - Once: test/matrix/locator.test.ts and state-dir.test.ts with CTXC_OPENCLAW_DIST = the unpacked dist/ of
+#    every release (the interception points; the state-dir code the preload's index follows).
 # Each run writes a vitest JSON report to .tmp/matrix/<name>.json (a run that wrote none gets a report
 # counting one failure, so a crash cannot pass). Last line: "matrix: N passed, N failed, N skipped".
 # Exit status non-zero when any run failed.
@@ -49,7 +50,7 @@ run sqlite-source "$node" -- test/unit/sqlite-source.test.ts
 
 # The locator runs where the preload runs: the newest Node any release here asks for.
 node="$("$CTXC_ROOT/scripts/fetch-node.sh" "${NODE_CANDIDATES[-1]}")" || exit 1
-run locator "$node" CTXC_OPENCLAW_DIST="$CACHE/openclaw-dist" -- test/matrix/locator.test.ts
+run locator "$node" CTXC_OPENCLAW_DIST="$CACHE/openclaw-dist" -- test/matrix/locator.test.ts test/matrix/state-dir.test.ts
 
 node "$CTXC_ROOT/scripts/lib/sum-reports.mjs" matrix "$out"/*.json
 exit $status

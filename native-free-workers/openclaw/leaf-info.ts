@@ -22,6 +22,13 @@ export interface TranscriptLeafInfo {
   nonSessionEntryCount: number;
 }
 
+/** What a LeafInfoScan has gathered (the session read's persistent index): an entry id, a count, a fixed-text reason. */
+export interface LeafInfoSaved {
+  leafId: string | null;
+  count: number;
+  unknownWhy: string | null;
+}
+
 export class LeafInfoScan {
   private leafId: string | undefined = undefined;
   private count = 0;
@@ -41,6 +48,23 @@ export class LeafInfoScan {
   /** A line OpenClaw would read but ctxc did not. */
   unknown(why: string): void {
     this.unknownWhy ??= why;
+  }
+
+  saved(): LeafInfoSaved {
+    return { leafId: this.leafId ?? null, count: this.count, unknownWhy: this.unknownWhy };
+  }
+
+  /** The scan {@link saved} described; throws on anything malformed (the index is then ignored). */
+  static restore(saved: LeafInfoSaved): LeafInfoScan {
+    const { leafId, count, unknownWhy } = saved;
+    if ((leafId !== null && typeof leafId !== "string") || !Number.isInteger(count) || (unknownWhy !== null && typeof unknownWhy !== "string")) {
+      throw new Error("malformed leaf info");
+    }
+    const scan = new LeafInfoScan();
+    scan.leafId = leafId ?? undefined;
+    scan.count = count;
+    scan.unknownWhy = unknownWhy;
+    return scan;
   }
 
   /** OpenClaw's answer, or null when ctxc cannot tell it. */

@@ -24,6 +24,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
+/**
+ * What a RepairCheck has gathered, for the session read's persistent index (openclaw/session-index.ts):
+ * counts, fixed-text reasons and tool-call ids — no message text.
+ */
+export interface RepairCheckSaved {
+  reason: string | null;
+  entries: number;
+  headerOk: boolean;
+  toolResultIds: string[];
+  codexCallIds: string[];
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+
 export class RepairCheck {
   private reason: string | null = null;
   private entries = 0;
@@ -91,6 +105,25 @@ export class RepairCheck {
       const id = typeof message.toolCallId === "string" && message.toolCallId ? message.toolCallId : message.toolUseId;
       if (typeof id === "string" && id) this.toolResultIds.add(id);
     }
+  }
+
+  saved(): RepairCheckSaved {
+    return { reason: this.reason, entries: this.entries, headerOk: this.headerOk, toolResultIds: [...this.toolResultIds], codexCallIds: [...this.codexCallIds] };
+  }
+
+  /** The check {@link saved} described; throws on anything malformed (the index is then ignored). */
+  static restore(saved: RepairCheckSaved): RepairCheck {
+    const { reason, entries, headerOk, toolResultIds, codexCallIds } = saved;
+    if ((reason !== null && typeof reason !== "string") || !Number.isInteger(entries) || typeof headerOk !== "boolean" || !isStrings(toolResultIds) || !isStrings(codexCallIds)) {
+      throw new Error("malformed repair check");
+    }
+    const check = new RepairCheck();
+    check.reason = reason;
+    check.entries = entries;
+    check.headerOk = headerOk;
+    for (const id of toolResultIds) check.toolResultIds.add(id);
+    check.codexCallIds.push(...codexCallIds);
+    return check;
   }
 
   /** Null when OpenClaw's repair pass would leave the file as it is; otherwise why it would not (or why we cannot tell). */

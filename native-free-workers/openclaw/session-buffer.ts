@@ -11,7 +11,7 @@
  * Sync on purpose: it runs either in a worker (openSessionAsync) or inline for the synchronous
  * `openSession`, which must stand in for the synchronous `SessionManager.open`.
  */
-import { closeSync } from "node:fs";
+import { closeSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { CACHE_DEFAULTS, DEFAULTS } from "../protocol/defaults.js";
 import {
@@ -39,6 +39,7 @@ import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { RepairCheck } from "./repair-check.js";
+import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
 
 export interface SessionBufferOptions {
   /** Lines longer than this are skipped (pi would parse them). Default 256 MiB. */
@@ -47,8 +48,11 @@ export interface SessionBufferOptions {
   chunkBytes?: number;
 }
 
-interface Rec {
+/** One entry line as the read keeps it (exported for the persistent index, openclaw/session-index.ts). */
+export interface Rec {
   offset: number; // in staging
+  /** Where its bytes start in the file (after a BOM), so a restored state can read them back. */
+  at: number;
   length: number;
   line: number;
   type: number;
@@ -85,13 +89,21 @@ export interface SessionReadState {
   repair: RepairCheck;
   leafInfo: LeafInfoScan;
   lastUsed: number;
+  /** `end` when this state was last saved to the persistent index (-1: never). */
+  savedEnd: number;
 }
 
-/** Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes (session/lru.ts). */
+/**
+ * Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes (session/lru.ts);
+ * with an `index` directory, also kept on disk (openclaw/session-index.ts) so that a restarted gateway's
+ * first read of a transcript continues from there instead of parsing the whole file.
+ */
 export class SessionReadCache {
   private readonly lru: SizeBoundLru<SessionReadState>;
-  constructor(maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes) {
+  readonly index: SessionIndexDir | null;
+  constructor(maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes, index: SessionIndexDir | null = null) {
     this.lru = new SizeBoundLru<SessionReadState>(maxBytes, (s) => s.staging.length);
+    this.index = index;
   }
   get maxBytes(): number {
     return this.lru.maxBytes;
@@ -106,6 +118,7 @@ export class SessionReadCache {
   put(path: string, state: SessionReadState): void {
     this.lru.set(path, state);
     this.lru.trim(path);
+    if (this.index) saveReadStateIfDue(this.index, path, state);
   }
   get size(): number {
     return this.lru.size;
@@ -121,8 +134,29 @@ function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: 
   return {
     check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
-    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0,
+    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0, savedEnd: -1,
   };
+}
+
+/**
+ * The state to continue from and where it came from: this worker's memory, else the persistent index
+ * (verified against the open file there), else none. A kept state that no longer fits the file means the
+ * file changed other than by appends since this worker read it (a rewrite, a replacement): an older
+ * saved state fits only if the change lies wholly after its end, which is not worth loading the index
+ * on every rewrite; the read starts over, and saves the new state.
+ */
+function stateToContinue(
+  cache: SessionReadCache | undefined,
+  path: string,
+  fd: number,
+  st: Stats,
+  maxLineBytes: number,
+): { state: SessionReadState | undefined; index: SessionMeta["index"] } {
+  const kept = cache?.take(path);
+  if (kept) return verifyState(kept, fd, st, maxLineBytes) === null ? { state: kept, index: "memory" } : { state: undefined, index: "none" };
+  if (!cache?.index) return { state: undefined, index: "none" };
+  const loaded = loadReadState(cache.index, path, fd, st, maxLineBytes);
+  return { state: loaded.state ?? undefined, index: loaded.source };
 }
 
 /** One read of a transcript: its meta, and for a loaded session the entries that go into the buffer. */
@@ -154,13 +188,12 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
   // O_NONBLOCK (io/open-file.ts): a FIFO is refused as not a file instead of blocking until a writer comes.
   const opened = openTranscript(absolute, { missing: "null" });
   if (opened === null) {
-    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null };
+    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null, index: "none" };
     return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
   }
   const { fd, stats: st } = opened;
   try {
-    let state = cache?.take(absolute);
-    if (state && verifyState(state, fd, st, maxLineBytes) !== null) state = undefined;
+    const { state, index } = stateToContinue(cache, absolute, fd, st, maxLineBytes);
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
     const result = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes);
@@ -169,7 +202,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
-      repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(),
+      repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(), index,
     };
     if (meta.status !== "loaded") {
       if (keep) cache.put(absolute, s);
@@ -222,6 +255,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
   const id = value.id;
   s.records.push({
     offset: s.used,
+    at: line.offset,
     length: bytes.length,
     line: lineNo,
     type: entryTypeCode(value.type),

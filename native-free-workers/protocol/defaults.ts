@@ -28,4 +28,10 @@ export const CACHE_DEFAULTS = {
   maxCacheBytes: 256 * MiB,
   /** Entry bytes an OpenClaw worker keeps of earlier session reads. */
   sessionReadCacheBytes: 256 * MiB,
+  /**
+   * A persistent index (the compiler's `cacheDir`, the OpenClaw session read's) is saved again once this
+   * many bytes were read since its last save: a restart re-reads at most this much more than what was
+   * appended while it was down, and a turn does not pay for a save each time.
+   */
+  indexResaveBytes: 256 * 1024,
 } as const;

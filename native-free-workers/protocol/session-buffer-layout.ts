@@ -157,4 +157,12 @@ export interface SessionMeta {
    * or the file is missing.
    */
   leafInfo: { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number } | null;
+  /**
+   * Where the state this read continued from came from: `"memory"` (this worker read the file before),
+   * `"disk"` (the persistent index, verified against the file: the read parsed from `readFrom`), `"none"`
+   * (no state: parsed from 0); or why the index was not used — `"disk-stale"` (the file changed since
+   * the index was saved: not an append), `"disk-corrupt"` (unreadable, another format), `"refused"` (the
+   * index directory is no longer private, native-free-workers/session/private-dir.ts).
+   */
+  index: "memory" | "disk" | "none" | "disk-stale" | "disk-corrupt" | "refused";
 }

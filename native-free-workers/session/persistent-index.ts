@@ -58,10 +58,11 @@ const COLUMNS = ["line", "offset", "length", "type", "id", "parentId", "emits", 
  * undefined, not null), so it is saved as a marker object and restored exactly.
  */
 const UNDEFINED = { $ctxcUndefined: 1 };
-function keepUndefined(_key: string, value: unknown): unknown {
+/** JSON.stringify replacer keeping `undefined` (see above); {@link restoreUndefined} undoes it after JSON.parse. */
+export function keepUndefined(_key: string, value: unknown): unknown {
   return value === undefined ? UNDEFINED : value;
 }
-function restoreUndefined(value: unknown): unknown {
+export function restoreUndefined(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
   if ((value as { $ctxcUndefined?: number }).$ctxcUndefined === 1) return undefined;
   if (Array.isArray(value)) {
@@ -110,8 +111,28 @@ function writeNewPrivateFile(path: string, text: string): void {
   }
 }
 
+/**
+ * Replaces `target` with a new private file holding `text`: written to a fresh temporary name beside it
+ * ({@link writeNewPrivateFile}), then renamed over it, so a reader sees the old file or the new one,
+ * never half of one. Also the OpenClaw session read's index (openclaw/session-index.ts).
+ */
+export function replacePrivateFile(target: string, text: string): void {
+  const temp = `${target}.${randomBytes(8).toString("hex")}.tmp`;
+  try {
+    writeNewPrivateFile(temp, text);
+    renameSync(temp, target); // replaces the name, never writes through it (a symlink there is replaced, not followed)
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not created, or already renamed
+    }
+    throw err;
+  }
+}
+
 /** Reads an index file only if it is a regular file of ours (not a symlink, FIFO or someone else's file). */
-function readOwnFile(path: string): string {
+export function readOwnFile(path: string): string {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const stats = fstatSync(fd);
@@ -162,19 +183,7 @@ export function saveState(cacheDir: string, state: SessionState, source: SavedId
     count: records.length,
     columns,
   };
-  const target = indexFile(cacheDir, state.path);
-  const temp = `${target}.${randomBytes(8).toString("hex")}.tmp`;
-  try {
-    writeNewPrivateFile(temp, JSON.stringify(data, keepUndefined));
-    renameSync(temp, target); // replaces the name, never writes through it (a symlink there is replaced, not followed)
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // not created, or already renamed
-    }
-    throw err;
-  }
+  replacePrivateFile(indexFile(cacheDir, state.path), JSON.stringify(data, keepUndefined));
 }
 
 /** The session header read back from the transcript's first entry (undefined when it is not one any more). */

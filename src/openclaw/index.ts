@@ -29,7 +29,7 @@ export type {
   EngineMessage,
   OpenClawPluginApiLike,
 } from "./context-engine.js";
-export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
+export { configureOpenClawPool, closeOpenClawPool, openClawPoolIndex } from "./pool.js";
 export type { OpenClawPoolOptions } from "./pool.js";
 export { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 // For a cache under OpenClaw's state dir (issue 11): the same private-directory rules as `cacheDir`.

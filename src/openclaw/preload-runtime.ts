@@ -64,7 +64,7 @@ export const counters: PreloadCounters = {
 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
-export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
+export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "fallback" | "summary", message: string): void {
   const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
   try {
     const file = process.env.CTXC_OPENCLAW_LOG;

@@ -18,8 +18,9 @@ import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
-import { configureOpenClawPool } from "./pool.js";
+import { configureOpenClawPool, openClawPoolIndex } from "./pool.js";
 import { counters, preloadLog } from "./preload-runtime.js";
+import { preloadIndexDir } from "./state-dir.js";
 
 /** How long the preload's worker (and its transcript reads) stays alive without work. */
 export const PRELOAD_POOL_IDLE_MS = 15 * 60_000;
@@ -83,11 +84,6 @@ function install(): void {
     registerHooks?: (hooks: Pick<ReturnType<typeof createPreloadHooks>, "resolve">) => unknown;
     register?: (specifier: string, options?: { data?: unknown }) => void;
   };
-  // A gateway is long-lived and a user's next turn often comes minutes later: keep the worker (and with
-  // it the transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
-  // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
-  const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
-  void configureOpenClawPool({ idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS });
   let mechanism: string;
   try {
     if (typeof api.registerHooks === "function") {
@@ -104,13 +100,42 @@ function install(): void {
     preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
+  // Only once the hooks are in: a run that stays stock creates no index directory. A gateway is
+  // long-lived and a user's next turn often comes minutes later: keep the worker (and with it the
+  // transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes
+  // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
+  const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
+  let indexSetting: ReturnType<typeof preloadIndexDir>;
+  try {
+    indexSetting = preloadIndexDir();
+  } catch (err) {
+    // No home and no cwd: OpenClaw cannot resolve its state dir either. Run without the index, say why.
+    indexSetting = { off: `OpenClaw's state dir cannot be resolved (${(err as Error).message}); the session reads run without the persistent index`, log: true };
+  }
+  void configureOpenClawPool({
+    idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
+    // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
+    indexDir: "dir" in indexSetting ? indexSetting.dir : null,
+  });
+  const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
-  preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, pid ${process.pid}`);
+  preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, pid ${process.pid}`);
   if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
+  if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
     preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} fallbacks=${c.fallbacks}`);
   });
+}
+
+/** The index setting for the `active` line, and the one line saying why a directory was refused or is missing. */
+function describeIndex(setting: ReturnType<typeof preloadIndexDir>): { summary: string; refused: string | null } {
+  if ("off" in setting) return setting.log ? { summary: "index off", refused: setting.off } : { summary: `index off (${setting.off})`, refused: null };
+  const used = openClawPoolIndex();
+  if (used?.refused) {
+    return { summary: "index refused", refused: `${used.dir} ${used.refused}; refused, the session reads run without the persistent index (every first read after a restart parses the whole transcript)` };
+  }
+  return { summary: `index ${setting.dir}`, refused: null };
 }
 
 // Installing on import is the point of a `--import` preload; the test imports the helpers above with

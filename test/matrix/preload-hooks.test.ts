@@ -6,10 +6,12 @@
  * their real import graphs — and runs the run path's session steps: `prewarmSessionFile(a)` then
  * `SessionManager.open(a)` (served by ctxc), and `SessionManager.open(b)` on a copy (never prepared, so
  * OpenClaw's own read). Everything the run path reads from the two managers must be equal, and the log
- * must show the `active` line and a summary with sessions served and no fallback.
+ * must show the `active` line and a summary with sessions served and no fallback. Then the gateway
+ * restarts (a second child, the same index directory): its first read continues from the persistent
+ * index (issue 11 item 4), and the sessions OpenClaw's SessionManager builds from it still equal OpenClaw's.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -38,7 +40,10 @@ if (!load) { writeFileSync(a + ".out.json", JSON.stringify({ skip: "SessionManag
 const SessionManager = await exported(load.file, "SessionManager");
 const prewarm = await exported(found.functions.get("prewarmSessionFile")[0].file, "prewarmSessionFile");
 const state = (sm) => ({ header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext(), cwd: sm.getCwd() });
-const out = { turns: [] };
+// Where the first read of this run came from (the preload's own pool: the same module instance).
+const { readSessionMetaAsync } = await import(new URL("./index.js", runtimeUrl).href);
+const firstMeta = await readSessionMetaAsync(a);
+const out = { turns: [], first: { index: firstMeta.index, readFrom: firstMeta.readFrom } };
 for (let turn = 0; turn < 2; turn++) {
   await prewarm(a);
   const ours = SessionManager.open(a);
@@ -46,7 +51,7 @@ for (let turn = 0; turn < 2; turn++) {
   out.turns.push({ ours: state(ours), theirs: state(theirs) });
   // The next turn's file has grown (the same bytes appended to both copies).
   const { appendFileSync } = await import("node:fs");
-  const more = JSON.stringify({ type: "custom", id: "grow" + turn, parentId: ours.getLeafId(), timestamp: "2026-01-05T09:00:00.000Z", customType: "x" }) + "\\n";
+  const more = JSON.stringify({ type: "custom", id: "grow" + process.pid + "-" + turn, parentId: ours.getLeafId(), timestamp: "2026-01-05T09:00:00.000Z", customType: "x" }) + "\\n";
   appendFileSync(a, more);
   appendFileSync(b, more);
 }
@@ -63,13 +68,23 @@ describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preloa
     copyFileSync(a, b);
     const log = join(dir, "preload.log");
     const child = join(root!, `ctxc-e2e-${process.pid}.mjs`);
-    writeFileSync(child, CHILD);
-    try {
+    const gateway = () =>
       execFileSync(
         process.execPath,
         ["--import", pathToFileURL(join(dist, "src", "openclaw", "register.js")).href, child, pathToFileURL(join(dist, "src", "openclaw", "release", "locate.js")).href, pathToFileURL(join(dist, "src", "openclaw", "preload-runtime.js")).href, a, b],
-        { env: { ...process.env, CTXC_OPENCLAW_LOG: log, CTXC_OPENCLAW_PRELOAD: "" }, encoding: "utf8", timeout: 110_000 },
+        { env: { ...process.env, CTXC_OPENCLAW_LOG: log, CTXC_OPENCLAW_PRELOAD: "", CTXC_OPENCLAW_INDEX_DIR: join(dir, "index") }, encoding: "utf8", timeout: 110_000 },
       );
+    const sizeBefore = statSync(a).size;
+    writeFileSync(child, CHILD);
+    let restarted: { first: { index: string; readFrom: number }; turns: { ours: unknown; theirs: unknown }[]; counters: Record<string, number> } | undefined;
+    try {
+      gateway();
+      if (existsSync(`${a}.out.json`) && !JSON.parse(readFileSync(`${a}.out.json`, "utf8")).skip) {
+        const firstRun = readFileSync(`${a}.out.json`, "utf8");
+        gateway();
+        restarted = JSON.parse(readFileSync(`${a}.out.json`, "utf8"));
+        writeFileSync(`${a}.out.json`, firstRun);
+      }
     } finally {
       rmSync(child, { force: true });
     }
@@ -83,7 +98,7 @@ describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preloa
       return;
     }
     expect(lines.some((l) => l.includes(`ctxc-openclaw active: openclaw ${releaseVersion(root!)}, node ${process.version}, module.registerHooks, serves `))).toBe(true);
-    const out = JSON.parse(readFileSync(`${a}.out.json`, "utf8")) as { skip?: string; turns: { ours: unknown; theirs: unknown }[]; counters: Record<string, number> };
+    const out = JSON.parse(readFileSync(`${a}.out.json`, "utf8")) as { skip?: string; first: unknown; turns: { ours: unknown; theirs: unknown }[]; counters: Record<string, number> };
     if (out.skip) return;
     expect(out.turns).toHaveLength(2);
     for (const t of out.turns) expect(t.ours).toEqual(t.theirs);
@@ -91,5 +106,11 @@ describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preloa
     expect(out.counters.fallbacks).toBe(0);
     const summary = lines.find((l) => l.includes("ctxc-openclaw summary: sessionsServed="));
     expect(summary).toMatch(/fallbacks=0$/);
+    expect(out.first).toEqual({ index: "none", readFrom: 0 });
+    // The restart: the first read parsed only what the first run appended after its first read.
+    expect(restarted!.first).toEqual({ index: "disk", readFrom: sizeBefore });
+    for (const t of restarted!.turns) expect(t.ours).toEqual(t.theirs);
+    expect(restarted!.counters.sessionsServed).toBeGreaterThanOrEqual(2);
+    expect(restarted!.counters.fallbacks).toBe(0);
   });
 });

@@ -21,10 +21,10 @@ function newPath(): string {
   return join(dir, `s${++fileNo}.jsonl`);
 }
 
-/** Everything a caller can observe of a session buffer, except where the read started. */
+/** Everything a caller can observe of a session buffer, except where the read started (and where its state came from). */
 function observable(buffer: ArrayBuffer) {
   const s = decodeSession(buffer);
-  const { readFrom: _readFrom, ...meta } = s.meta;
+  const { readFrom: _readFrom, index: _index, ...meta } = s.meta;
   // A session that is not "loaded" gets a fresh header with a random id (as pi starts one): not compared.
   return { meta, status: s.status, header: s.status === "loaded" ? s.getHeader() : null, entries: s.getEntries(), leaf: s.getLeafId() };
 }

@@ -6,7 +6,8 @@
  *   about a place in the transcript), and `cacheDirRequired` / `--cache-required` make it a coded error;
  * - an index holds none of the transcript's text: no message, thinking, tool or summary text, no header
  *   cwd, no transcript path, no quoted line — only structure and hashes — yet a restarted compiler still
- *   resumes from it, with the same context, cwd and session id as a fresh build;
+ *   resumes from it, with the same context, cwd and session id as a fresh build; the same holds for the
+ *   OpenClaw session read's index (the preload's, issue 11);
  * - the append check read back from the hashes still catches a change in the head window, the tail
  *   window, a truncation and a replacement; an index of the old format (v1: bytes) is ignored, reported.
  * The ownership cases use uid 65534 (chown as root); what another user can actually read is in
@@ -16,6 +17,10 @@ import { appendFileSync, chmodSync, chownSync, mkdirSync, readdirSync, readFileS
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { indexFile } from "../../native-free-workers/session/persistent-index.js";
+import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
+import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
+import { decodeSession } from "../../src/openclaw/index.js";
 import { createCompiler, CtxcError, type CompiledContext, type CompilerOptions } from "../../src/index.js";
 import { DIST_CLI, DIST_INDEX, nobodyUnavailable, runNode } from "../support/child.js";
 import { assistant, chain, header, jsonl, msg, toolCall, toolResult, user } from "../support/transcript-builder.js";
@@ -290,6 +295,34 @@ describe("an index holds structure, not the conversation", () => {
     expect(restarted.meta.transcript).toEqual(fresh.meta.transcript);
     expect(restarted.meta.transcript.cwd).toBe(SECRETS.cwd);
     expect(restarted.meta.transcript.sessionId).toBe("sess-secret-header");
+  });
+
+  it("the OpenClaw session read's index (the preload's, under the state dir) holds none of it either — and a restart still resumes with the same session", () => {
+    const index = checkPrivateDir(join(privateDir("session-read"), "index"));
+    if (!index.ok) throw new Error(index.reason);
+    const setting = { dir: index.path, check: { identity: { dev: index.dev, ino: index.ino } } };
+    const path = transcriptFile(text);
+    const first = decodeSession(encodeSessionBuffer(path, {}, new SessionReadCache(undefined, setting)));
+    expect(first.meta.diagnostics.map((d) => d.code)).toContain("MALFORMED_LINE");
+    const bytes = readFileSync(sessionIndexFile(index.path, path));
+    const haystack = [bytes.toString("utf8"), bytes.toString("latin1")].join("\n");
+    for (const [where, secret] of Object.entries(SECRETS)) {
+      expect(haystack.includes(secret), `${where} text in the session index`).toBe(false);
+      const word = /[A-Z][a-z]+\d+[A-Z]/.exec(secret)![0];
+      expect(haystack.includes(word), `${where} text (its first word) in the session index`).toBe(false);
+    }
+    expect(haystack.includes(path)).toBe(false);
+
+    appendFileSync(path, jsonl([msg(user("one more"), { id: "e9", parentId: "e8" })]));
+    const restarted = decodeSession(encodeSessionBuffer(path, {}, new SessionReadCache(undefined, setting)));
+    expect(restarted.meta.index).toBe("disk");
+    expect(restarted.meta.readFrom).toBe(Buffer.byteLength(text));
+    const fresh = decodeSession(encodeSessionBuffer(path));
+    expect(restarted.getCwd()).toBe(SECRETS.cwd);
+    expect(restarted.getSessionId()).toBe("sess-secret-header");
+    expect(restarted.getEntries()).toEqual(fresh.getEntries());
+    expect(restarted.buildSessionContext()).toEqual(fresh.buildSessionContext());
+    expect(restarted.meta.diagnostics).toEqual(fresh.meta.diagnostics);
   });
 
   it("the append check from hashes catches a change in the head window, the tail window, a truncation, a replacement", async () => {
