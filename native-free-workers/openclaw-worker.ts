@@ -3,7 +3,8 @@
  * main thread, moved here.
  *
  * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
- *   a transcript read before and only appended to since is continued, not re-parsed.
+ *   a transcript read before and only appended to since is continued, not re-parsed, and a caller that
+ *   says which records of this worker's read it already has gets only the ones appended since.
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
@@ -21,10 +22,10 @@ import {
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
 import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
-import type { SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 
 export type OpenClawWorkerRequest =
-  | { op: "session"; path: string; options?: SessionBufferOptions }
+  | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
@@ -50,7 +51,8 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
   try {
     switch (request.op) {
       case "session":
-        return move(encodeSessionBuffer(request.path, request.options, sessionCache)) as ArrayBuffer;
+        // With continueFrom: only what the caller does not have yet (meta.base), when its records are this worker's.
+        return move(encodeSessionBuffer(request.path, request.options, sessionCache, request.continueFrom, request.whole)) as ArrayBuffer;
       case "sessionMeta":
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);

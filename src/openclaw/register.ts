@@ -19,6 +19,7 @@ import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
 import { configureOpenClawPool } from "./pool.js";
+import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 
 /** How long the preload's worker (and its transcript reads) stays alive without work. */
@@ -88,6 +89,8 @@ function install(): void {
   // instead of the library's 30 s. CTXC_OPENCLAW_IDLE_MS overrides.
   const idleMs = Number(process.env.CTXC_OPENCLAW_IDLE_MS ?? PRELOAD_POOL_IDLE_MS);
   void configureOpenClawPool({ idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS });
+  // The decoded entries kept between turns on this thread (entry-cache.ts): bounded in transcript bytes.
+  setEntryCacheLimit(entryCacheLimitFromEnv(process.env.CTXC_OPENCLAW_ENTRY_CACHE_MB));
   let mechanism: string;
   try {
     if (typeof api.registerHooks === "function") {
@@ -109,7 +112,7 @@ function install(): void {
   if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
   });
 }
 
