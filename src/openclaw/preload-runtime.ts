@@ -21,6 +21,8 @@ import {
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { entryCacheLimit } from "./entry-cache.js";
+/** The entry cache this runtime instance fills (tests reach it through the instance the served chunks import). */
+export * as entryCache from "./entry-cache.js";
 import { continuationFor, keptEntriesFor } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
