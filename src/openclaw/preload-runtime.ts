@@ -456,6 +456,8 @@ interface SnapshotHelpers {
   isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
   sessionEntriesCache: Map<string, { snapshot: unknown }>;
   rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
+  copyFileEntries: (entries: unknown[]) => unknown[];
+  MAX_CACHED_SESSION_BYTES: bigint;
 }
 
 /**
@@ -498,7 +500,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
           // A copy of the cache's array: OpenClaw's cache and SessionManager get their own arrays of the shared entries.
           const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries.slice();
           if (typeof kept !== "string" && got.meta.base > 0) counters.sessionsContinued++;
-          const out = { entries: h.rememberSessionEntries(path, snapshot, entries, endsWithNewline(path, got.meta.bytes)), snapshot };
+          const out = { entries: remember(h, path, snapshot, entries, typeof kept !== "string", () => endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
           releaseAfterOpen(path, got);
           return out;
@@ -510,6 +512,22 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
     fallback("loadEntriesFromFileWithSnapshot", err);
   }
   return original(filePath);
+}
+
+/**
+ * OpenClaw's `rememberSessionEntries(path, snapshot, entries, endsWithNewline)`, which leaves its cache and
+ * returns the entries as stock's parse path does — except for a file over its cache bound whose entries are
+ * all deep-frozen and whose header it caches (`frozen`): there its body (part of the handler's shape,
+ * shapes.ts SHAPE_DEPS) drops the path from its cache and returns `copyFileEntries(entries.map(freezeFileEntry))`,
+ * and freezing a frozen entry changes nothing, but its freeze walks every value of every entry (~0.4 s per
+ * turn at 100 MB). Here that is `copyFileEntries(entries)` without the walk: the same result.
+ */
+function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, entries: unknown[], frozen: boolean, endsWithNewline: () => boolean): unknown[] {
+  if (frozen && snapshot.size > h.MAX_CACHED_SESSION_BYTES) {
+    h.sessionEntriesCache.delete(path);
+    return h.copyFileEntries(entries);
+  }
+  return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
 }
 
 /**

@@ -235,6 +235,38 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     expect(last.entries.at(-2)!.id).toBe(parent);
   });
 
+  it("loadEntriesFromFileWithSnapshot: a file over OpenClaw's cache bound (32 MiB) — not cached by either, the same frozen entries", { timeout: 300_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const cache = x.helpers.sessionEntriesCache as Map<string, unknown>;
+    const bound = Number(x.helpers.MAX_CACHED_SESSION_BYTES as bigint);
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const [a, b] = pair(generateTranscript({ seed: 13, targetBytes: bound + 512 * 1024, compactions: 40, unicode: "mixed" }).text);
+    let parent = (JSON.parse(readFileSync(a, "utf8").trimEnd().split("\n").at(-1)!) as { id: string }).id;
+    for (let turn = 0; turn < 3; turn++) {
+      if (turn > 0) {
+        const l = line({ type: "message", id: `big${turn}`, parentId: parent, timestamp: "2026-01-06T00:00:00.000Z", message: { role: "user", content: `q${turn}` } }) + "\n";
+        parent = `big${turn}`;
+        appendFileSync(a, l);
+        appendFileSync(b, l);
+      }
+      await rt.prepareSession(a);
+      const [served, continued] = [rt.counters.sessionsServed, rt.counters.sessionsContinued];
+      const ours = x.ctxc(a) as Loaded;
+      const theirs = x.openclaw(b) as Loaded;
+      expect(rt.counters.sessionsServed).toBe(served + 1);
+      expect(rt.counters.sessionsContinued).toBe(continued + (turn > 0 ? 1 : 0));
+      expect(ours.snapshot!.size).toBeGreaterThan(BigInt(bound));
+      expect(ours.entries.length).toBe(theirs.entries.length);
+      expect(ours.entries).toEqual(theirs.entries);
+      expect(ours.entries.every((e, i) => Object.isFrozen(e) === Object.isFrozen(theirs.entries[i]))).toBe(true);
+      expect([cache.has(resolve(a)), cache.has(resolve(b))]).toEqual([false, false]);
+      // Stock hands out a mutable clone of the header there too.
+      ours.entries[0]!.cwd = "/changed";
+    }
+  });
+
   // OpenClaw's pass fsyncs each repaired file (replaceFileAtomic): slow on a busy disk, hence the timeout.
   it("repairSessionFileIfNeeded: the same result and file bytes as OpenClaw's pass, skipped only when it would change nothing", { timeout: 600_000 }, async (ctx) => {
     const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
