@@ -182,6 +182,14 @@ interface PiSessionManagerLike {
  * initialised and nothing is written), then given exactly the state `setSessionFile` leaves for a v3
  * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
  * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
+ *
+ * Every entry is decoded fresh for each open — the entry cache (kept-entries.ts) is not used here, on
+ * purpose. pi hands the loaded objects out mutable (`buildSessionContext()` returns the entries' own
+ * `message` objects as the agent's messages; extensions get the SessionManager, hooks the messages), and
+ * stock re-parses every turn, so an in-place change by OpenClaw or a plugin never outlives its turn. pi
+ * 0.74 itself never changes a loaded entry and the in-place writes found on OpenClaw 2026.5.12's run path
+ * act on new objects, but no reading can show that no plugin does: shared entries could carry a change
+ * into the next turn, frozen ones would make it throw. (docs/openclaw.md §5.)
  */
 export function sessionManagerFromCtxc(
   SM: PiSessionManagerClass,
