@@ -21,10 +21,11 @@ import {
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { entryCacheLimit } from "./entry-cache.js";
-/** The entry cache this runtime instance fills (tests reach it through the instance the served chunks import). */
-export * as entryCache from "./entry-cache.js";
 import { continuationFor, keptEntriesFor } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
+
+/** The entry cache this runtime instance fills (tests reach it through the instance the served chunks import). */
+export * as entryCache from "./entry-cache.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
