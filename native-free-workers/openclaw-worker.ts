@@ -4,7 +4,8 @@
  *
  * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
  *   a transcript read before and only appended to since is continued, not re-parsed — also after a
- *   restart, from the persistent index when the pool was given one (openclaw/session-index.ts).
+ *   restart, from the persistent index when the pool was given one (openclaw/session-index.ts) — and a
+ *   caller that says which records of this worker's read it already has gets only the ones appended since.
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
@@ -22,7 +23,7 @@ import {
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
 import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
-import type { SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
 /**
@@ -34,7 +35,7 @@ export interface OpenClawWorkerData {
 }
 
 export type OpenClawWorkerRequest =
-  | { op: "session"; path: string; options?: SessionBufferOptions }
+  | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
@@ -63,7 +64,8 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
   try {
     switch (request.op) {
       case "session":
-        return move(encodeSessionBuffer(request.path, request.options, sessionCache)) as ArrayBuffer;
+        // With continueFrom: only what the caller does not have yet (meta.base), when its records are this worker's.
+        return move(encodeSessionBuffer(request.path, request.options, sessionCache, request.continueFrom, request.whole)) as ArrayBuffer;
       case "sessionMeta":
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);

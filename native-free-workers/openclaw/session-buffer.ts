@@ -11,6 +11,7 @@
  * Sync on purpose: it runs either in a worker (openSessionAsync) or inline for the synchronous
  * `openSession`, which must stand in for the synchronous `SessionManager.open`.
  */
+import { randomUUID } from "node:crypto";
 import { closeSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { CACHE_DEFAULTS, DEFAULTS } from "../protocol/defaults.js";
@@ -27,6 +28,7 @@ import {
   SessionRecord,
   SessionSection,
   entryTypeCode,
+  type SessionContinuation,
   type SessionMeta,
   type SessionStatus,
 } from "../protocol/session-buffer-layout.js";
@@ -51,8 +53,8 @@ export interface SessionBufferOptions {
 /** One entry line as the read keeps it (exported for the persistent index, openclaw/session-index.ts). */
 export interface Rec {
   offset: number; // in staging
-  /** Where its bytes start in the file (after a BOM), so a restored state can read them back. */
-  at: number;
+  /** Where the line's bytes start in the file. */
+  fileOffset: number;
   length: number;
   line: number;
   type: number;
@@ -75,10 +77,15 @@ export { syntheticV1Id };
  * mid-read must not pass for the old bytes).
  */
 export interface SessionReadState {
+  /** Names this state (SessionMeta.generation): a new state, a new name, so a caller's records of an older one never pass for these. */
+  generation: string;
   check: AppendCheck;
   maxLineBytes: number;
   /** Offset just past the last complete line ingested. */
   end: number;
+  /** The file's mtime and ctime when it was `end` bytes long (the last read that kept this state). */
+  mtimeMs: number;
+  ctimeMs: number;
   nextLineNo: number;
   lines: number;
   staging: Buffer;
@@ -125,14 +132,23 @@ export class SessionReadCache {
   }
 }
 
-/** Why `state` cannot continue on the open file (null: it can). */
-function verifyState(state: SessionReadState, fd: number, st: { dev: number; ino: number; size: number }, maxLineBytes: number): string | null {
+/**
+ * Why `state` cannot continue on the open file (null: it can). Beyond the append check: a file of the
+ * same size whose mtime or ctime moved was written without growing — rewritten in place, perhaps in
+ * the middle where the check's head and tail bytes do not look (OpenClaw's own snapshot cache treats
+ * any such change as a new file too). A file that grew was appended to (its times move anyway).
+ */
+function verifyState(state: SessionReadState, fd: number, st: FileStat, maxLineBytes: number): string | null {
+  if (st.size === state.end && (st.mtimeMs !== state.mtimeMs || st.ctimeMs !== state.ctimeMs)) return "rewritten";
   return state.check.verify(fd, st, state.end) ?? (maxLineBytes !== state.maxLineBytes ? "options" : null);
 }
 
-function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: number): SessionReadState {
+/** The fstat fields a read state is checked against. */
+type FileStat = { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
+
+function newState(st: FileStat, maxLineBytes: number): SessionReadState {
   return {
-    check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
+    generation: randomUUID(), check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
     repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0, savedEnd: -1,
   };
@@ -171,24 +187,66 @@ interface SessionRead {
  * Reads `path` and returns the session buffer (transferable). Throws CtxcError for I/O failures other
  * than absence. With a `cache` (the worker's), a file read before and only appended to since costs
  * the appended lines; `meta.readFrom` says where this read started parsing (0: the whole file).
+ *
+ * With `continueFrom` (what the caller kept of an earlier read of this worker), the buffer holds only
+ * the records the caller does not have — when its records are still records of this worker's state for
+ * the file (same generation, so the append check has held since, and they end where the caller says):
+ * `meta.base` says how many it found still valid, 0 when none and the buffer holds every record. `whole`:
+ * every record all the same (a caller that needs all the bytes, e.g. to scan them), `meta.base` still
+ * saying which of them the caller has.
  */
-export function encodeSessionBuffer(path: string, options: SessionBufferOptions = {}, cache?: SessionReadCache): ArrayBuffer {
-  const read = readSession(path, options, cache);
-  return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags);
+export function encodeSessionBuffer(
+  path: string,
+  options: SessionBufferOptions = {},
+  cache?: SessionReadCache,
+  continueFrom?: SessionContinuation,
+  whole = false,
+): ArrayBuffer {
+  const read = readSession(path, options, cache, continueFrom);
+  return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags, whole ? 0 : read.meta.base);
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */
 export function readSessionMeta(path: string, options: SessionBufferOptions = {}, cache?: SessionReadCache): SessionMeta {
-  return readSession(path, options, cache).meta;
+  return readSession(path, options, cache, undefined).meta;
 }
 
-function readSession(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined): SessionRead {
+/**
+ * How many records of `s` the caller of `continueFrom` has, or 0 when they are not records of this state
+ * ending at its byte offset: same generation, and the offset falls between the last record it has and
+ * the first it has not (the records of one generation only ever grow, in file order).
+ */
+function continuedBase(s: SessionReadState, c: SessionContinuation | undefined, bytes: number): number {
+  if (!c || c.generation !== s.generation) return 0;
+  const n = c.records;
+  if (!Number.isInteger(n) || n <= 0 || n > s.records.length || !Number.isInteger(c.bytes) || c.bytes > bytes) return 0;
+  const last = s.records[n - 1]!;
+  if (last.fileOffset + last.length + 1 > c.bytes) return 0;
+  if (n < s.records.length && s.records[n]!.fileOffset < c.bytes) return 0;
+  return n;
+}
+
+/** SessionMeta.contiguous: the records from `base` are the lines from `from` to `bytes`, back to back, each with its "\n". */
+function contiguousFrom(records: Rec[], base: number, from: number, bytes: number): boolean {
+  let at = from;
+  for (let i = base; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.fileOffset !== at) return false;
+    at += r.length + 1;
+  }
+  return at === bytes;
+}
+
+function readSession(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, continueFrom: SessionContinuation | undefined): SessionRead {
   const absolute = resolve(path);
   const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
   // O_NONBLOCK (io/open-file.ts): a FIFO is refused as not a file instead of blocking until a writer comes.
   const opened = openTranscript(absolute, { missing: "null" });
   if (opened === null) {
-    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null, index: "none" };
+    const meta: SessionMeta = {
+      path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null, index: "none",
+      generation: null, base: 0, contiguous: true,
+    };
     return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
   }
   const { fd, stats: st } = opened;
@@ -197,14 +255,20 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
     const result = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes);
+    s.mtimeMs = st.mtimeMs;
+    s.ctimeMs = st.ctimeMs;
     const keep = cache !== undefined && result.torn === null;
     readTornTail(fd, s, result);
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    const bytes = result.bytesRead + readFrom;
+    const base = continuedBase(s, continueFrom, bytes);
     const meta: SessionMeta = {
-      path: absolute, status: sessionStatus(s), bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
+      path: absolute, status: sessionStatus(s), bytes, lines: s.lines, file, diagnostics: s.diagnostics,
       repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(), index,
+      generation: s.generation, base, contiguous: contiguousFrom(s.records, base, base > 0 ? continueFrom!.bytes : 0, bytes),
     };
     if (meta.status !== "loaded") {
+      meta.base = 0;
       if (keep) cache.put(absolute, s);
       return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
     }
@@ -255,7 +319,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
   const id = value.id;
   s.records.push({
     offset: s.used,
-    at: line.offset,
+    fileOffset: line.offset,
     length: bytes.length,
     line: lineNo,
     type: entryTypeCode(value.type),
@@ -372,8 +436,16 @@ class TailWindow {
   }
 }
 
-function encode(meta: SessionMeta, records: Rec[], entryBytes: Buffer, leaf: number, flags: number): ArrayBuffer {
+/**
+ * Assembles the buffer from the read's records, all of them (`first` 0) or (a continued read) those from
+ * `first` on: only what the caller does not have is copied and transferred.
+ */
+function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, allLeaf: number, flags: number, first: number): ArrayBuffer {
   const status = meta.status;
+  const records = first === 0 ? allRecords : allRecords.slice(first);
+  const bytesFrom = first === 0 ? 0 : records.length > 0 ? records[0]!.offset : allEntryBytes.length;
+  const entryBytes = first === 0 ? allEntryBytes : allEntryBytes.subarray(bytesFrom);
+  const leaf = allLeaf >= first ? allLeaf - first : -1;
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   let idText = "";
   const idStarts = new Uint32Array(records.length);
@@ -393,6 +465,7 @@ function encode(meta: SessionMeta, records: Rec[], entryBytes: Buffer, leaf: num
   view.setUint32(SessionHeader.totalBytes, total, true);
   view.setUint32(SessionHeader.recordCount, records.length, true);
   view.setInt32(SessionHeader.leafIndex, leaf, true);
+  view.setUint32(SessionHeader.firstRecord, first, true);
   let at = SESSION_HEADER_BYTES;
   const offsets: number[] = [];
   for (let s = 0; s < SESSION_SECTION_COUNT; s++) {
@@ -406,9 +479,9 @@ function encode(meta: SessionMeta, records: Rec[], entryBytes: Buffer, leaf: num
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const o = base + i * SESSION_RECORD_BYTES;
-    view.setUint32(o + SessionRecord.offset, r.offset, true);
+    view.setUint32(o + SessionRecord.offset, r.offset - bytesFrom, true);
     view.setUint32(o + SessionRecord.length, r.length, true);
-    view.setInt32(o + SessionRecord.parent, r.parent, true);
+    view.setInt32(o + SessionRecord.parent, r.parent >= first ? r.parent - first : -1, true);
     view.setUint32(o + SessionRecord.idStart, idStarts[i]!, true);
     view.setUint32(o + SessionRecord.idLength, r.idKey.length, true);
     view.setUint32(o + SessionRecord.line, r.line, true);

@@ -23,6 +23,7 @@
  * check's tool-call ids and fixed-text reason; the leaf id; hashes. Never message text, the header
  * (its cwd: read back from the transcript's first line), or the transcript's path (only its hash).
  */
+import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DEFAULTS } from "../protocol/defaults.js";
@@ -46,7 +47,7 @@ export interface SessionIndexDir {
 }
 
 /** Per-record fields saved column by column; `offset` (in the staging buffer) and `parent` are recomputed. */
-const COLUMNS = ["at", "length", "line", "type", "idKind", "idKey", "parentId"] as const;
+const COLUMNS = ["fileOffset", "length", "line", "type", "idKind", "idKey", "parentId"] as const;
 
 type Source = SessionMeta["index"];
 
@@ -154,8 +155,9 @@ export function loadReadState(
     const first = records[0];
     // The header is not saved (its cwd says where the user works): it is the first entry's bytes, just verified.
     const header = first ? (JSON.parse(staging.subarray(0, first.length).toString("utf8")) as Record<string, unknown>) : undefined;
+    // A new generation: a caller's kept records belong to another process's reads (src/openclaw/kept-entries.ts).
     const state: SessionReadState = {
-      check, maxLineBytes, end, nextLineNo, lines, staging, used, records, header, diagnostics: data.diagnostics,
+      generation: randomUUID(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, check, maxLineBytes, end, nextLineNo, lines, staging, used, records, header, diagnostics: data.diagnostics,
       repair: RepairCheck.restore(data.repair), leafInfo: LeafInfoScan.restore(data.leafInfo), lastUsed: 0, savedEnd: end,
     };
     return { state, source: "disk" };
@@ -175,7 +177,7 @@ function restoreRecords(columns: Record<(typeof COLUMNS)[number], unknown[]>, co
   let after = 0;
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    const at = columns.at[i];
+    const at = columns.fileOffset[i];
     const length = columns.length[i];
     const line = columns.line[i];
     const type = columns.type[i];
@@ -189,7 +191,7 @@ function restoreRecords(columns: Record<(typeof COLUMNS)[number], unknown[]>, co
     else if (idKind === IdKind.string) id = idKey;
     else if (idKind === IdKind.json) id = JSON.parse(idKey);
     else throw new Error("record id kind");
-    records[i] = { offset, at, length, line, type, idKind, idKey, id, parentId, parent: -1 };
+    records[i] = { offset, fileOffset: at, length, line, type, idKind, idKey, id, parentId, parent: -1 };
     after = at + length;
     offset += length;
   }
@@ -204,6 +206,6 @@ function restoreRecords(columns: Record<(typeof COLUMNS)[number], unknown[]>, co
 function readEntryBytes(fd: number, records: Rec[], end: number): Buffer | null {
   const bytes = readAt(fd, 0, end);
   if (bytes.length !== end) return null;
-  for (const r of records) if (r.offset !== r.at) bytes.copy(bytes, r.offset, r.at, r.at + r.length);
+  for (const r of records) if (r.offset !== r.fileOffset) bytes.copy(bytes, r.offset, r.fileOffset, r.fileOffset + r.length);
   return bytes;
 }

@@ -16,7 +16,7 @@
 /** "CXSS" read as a little-endian u32. */
 export const SESSION_MAGIC = 0x53535843;
 /** Bumped whenever the meaning of any byte changes. Decoders refuse other versions. */
-export const SESSION_LAYOUT_VERSION = 1;
+export const SESSION_LAYOUT_VERSION = 2;
 
 /** Byte offsets of the fixed header. */
 export const SessionHeader = {
@@ -28,12 +28,16 @@ export const SessionHeader = {
   flags: 6,
   /** u32 size of the whole buffer */
   totalBytes: 8,
-  /** u32 number of records (every JSON-object line, session-type entries included: pi's `fileEntries`) */
+  /** u32 number of records in this buffer (every JSON-object line, session-type entries included: pi's `fileEntries`) */
   recordCount: 12,
-  /** i32 record number of the leaf (last non-session entry), -1 when there is none */
+  /** i32 record number (in this buffer) of the leaf (last non-session entry), -1 when there is none or it is before {@link SessionHeader.firstRecord} */
   leafIndex: 16,
-  /** u32 reserved (0) */
-  reserved: 20,
+  /**
+   * u32 record number in the file of this buffer's first record: 0 for a whole read; N for a continued
+   * read (N = {@link SessionMeta.base}), which holds only the records from N on (the caller has the first N).
+   * Record numbers in a continued buffer (leaf, parents) count from N; a parent before N reads -1.
+   */
+  firstRecord: 20,
   /** the section table: {@link SESSION_SECTION_COUNT} × (u32 offset, u32 length) */
   sectionTable: 24,
 } as const;
@@ -165,4 +169,35 @@ export interface SessionMeta {
    * index directory is no longer private, native-free-workers/session/private-dir.ts).
    */
   index: "memory" | "disk" | "none" | "disk-stale" | "disk-corrupt" | "refused";
+  /**
+   * The worker read state this read belongs to (null: none kept, e.g. a missing file). Every read of the
+   * same generation continues the same parse of the same, only-appended file (checked by the append
+   * check each time), so record N of one read is record N of every later read of that generation.
+   */
+  generation: string | null;
+  /**
+   * Records the caller already has ({@link SessionContinuation.records}), checked by the worker to be
+   * records of this generation ending at {@link SessionContinuation.bytes}: the buffer then holds only the
+   * records from `base` on (its header's `firstRecord`), unless the caller asked for every record. 0: the
+   * caller has none of them.
+   */
+  base: number;
+  /**
+   * True when the records from `base` on are the file's lines from the caller's byte offset (0 for a whole
+   * read) to `bytes`, one after the other, each ending with "\n": no blank, skipped or BOM-prefixed line and
+   * no torn tail among them — so those bytes are exactly the records' bytes, each followed by "\n".
+   */
+  contiguous: boolean;
+}
+
+/**
+ * What a caller already has of a transcript, sent with a session read so the worker returns only what
+ * was appended since: the records of one read {@link SessionMeta.generation}, and the bytes they cover.
+ */
+export interface SessionContinuation {
+  generation: string;
+  /** Number of records the caller has (records 0 … records−1 of that generation). */
+  records: number;
+  /** The file bytes those records cover (the `bytes` of the read they came from). */
+  bytes: number;
 }

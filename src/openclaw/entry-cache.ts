@@ -13,7 +13,15 @@
  *   `entries.map((e) => JSON.stringify(e) + "\n").join("")` (no blank or non-canonical line, ends with a
  *   newline): then a writer that keeps these entries as a prefix may append instead of rewriting.
  *
- * The cache is bounded by the file bytes it covers (least recently used dropped first).
+ * - `generation` (optional): the worker read (SessionMeta.generation) whose records 0 … entries.length−1
+ *   these entries are. The session open sends it with the next read, and the worker then returns only the
+ *   records appended since (after its own append check: same file, only appended to). Absent: the worker
+ *   reads the whole file again. A writer that extends `entries` by exactly the lines it appended may keep
+ *   it: the worker also checks that `identity.size` falls between its record `entries.length − 1` and the
+ *   next, i.e. that the file's lines there are as many as the entries.
+ *
+ * The cache is bounded by the file bytes it covers (least recently used dropped first;
+ * `CTXC_OPENCLAW_ENTRY_CACHE_MB`, 0 = off).
  *
  * Who writes it: the session open fills it; the rewrite handler (release/append-rewrite.ts, 2026.6.9+)
  * extends it by the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it
@@ -34,6 +42,8 @@ export interface CachedFile {
   identity: FileIdentity;
   entries: readonly unknown[];
   serializedExactly: boolean;
+  /** The worker read these entries continue (see the module comment); undefined: none. */
+  generation?: string;
 }
 
 /** Default bound: the file bytes the cache may cover (decoded entries take a few times that in heap). */
@@ -79,6 +89,20 @@ export function dropCachedEntries(path: string): void {
 export function setEntryCacheLimit(bytes: number): void {
   limitBytes = Math.max(0, bytes);
   trim();
+}
+
+/** The bound in file bytes (0: the cache is off). */
+export function entryCacheLimit(): number {
+  return limitBytes;
+}
+
+/**
+ * The bound from `CTXC_OPENCLAW_ENTRY_CACHE_MB` (MiB of transcript bytes; 0 = off); unset or not a
+ * non-negative number: {@link DEFAULT_ENTRY_CACHE_BYTES}.
+ */
+export function entryCacheLimitFromEnv(value: string | undefined): number {
+  const mb = value === undefined || value.trim() === "" ? NaN : Number(value);
+  return Number.isFinite(mb) && mb >= 0 ? Math.floor(mb * 1024 * 1024) : DEFAULT_ENTRY_CACHE_BYTES;
 }
 
 /**

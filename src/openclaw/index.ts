@@ -17,8 +17,8 @@ export type {
   ResolveBootstrapFilesForRunParams,
 } from "./bootstrap.js";
 export { openSession, openSessionAsync, readSessionMetaAsync, decodeSession, OpenClawSession } from "./session.js";
-export type { OpenSessionOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
-export type { SessionMeta, SessionStatus } from "../../native-free-workers/protocol/session-buffer-layout.js";
+export type { OpenSessionOptions, OpenSessionAsyncOptions, SessionEntry, SessionHeaderEntry, SessionContext } from "./session.js";
+export type { SessionContinuation, SessionMeta, SessionStatus } from "../../native-free-workers/protocol/session-buffer-layout.js";
 export { createCtxcContextEngine, registerCtxcContextEngine } from "./context-engine.js";
 export type {
   CtxcContextEngine,

@@ -21,6 +21,8 @@ import {
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
+import { entryCacheLimit } from "./entry-cache.js";
+import { continuationFor, keptEntriesFor } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
@@ -32,6 +34,8 @@ export interface PreloadCounters {
   sessionsServed: number;
   /** 2026.6.9+: opens OpenClaw answered from its own entry cache (file unchanged since it last parsed or wrote it). */
   sessionsCached: number;
+  /** Of sessionsServed: opens that decoded only the records appended since the previous turn (kept-entries.ts). */
+  sessionsContinued: number;
   /** OpenClaw transcript leaf scans (before each transcript append) answered by ctxc's worker. */
   leafInfoServed: number;
   /** OpenClaw idempotency-key scans (before a user turn / mirror is appended) answered "not there" from ctxc's read. */
@@ -52,6 +56,7 @@ export interface PreloadCounters {
 export const counters: PreloadCounters = {
   sessionsServed: 0,
   sessionsCached: 0,
+  sessionsContinued: 0,
   idempotencyServed: 0,
   leafInfoServed: 0,
   repairsSkipped: 0,
@@ -95,11 +100,15 @@ function fallback(where: string, why: unknown): void {
 const prepared = new Map<string, Promise<OpenClawSession | Error>>();
 const settled = new Map<string, OpenClawSession | Error>();
 
-/** Starts ctxc's worker read of `file`; the result is kept for the next `SessionManager.open(file)`. */
-export function prepareSession(file: string): Promise<void> {
+/**
+ * Starts ctxc's worker read of `file`; the result is kept for the next `SessionManager.open(file)`. When
+ * the entry cache holds the file's entries from an earlier read, the worker sends only the records
+ * appended since (kept-entries.ts) — unless `whole` (a caller that scans every line's bytes).
+ */
+export function prepareSession(file: string, { whole = false }: { whole?: boolean } = {}): Promise<void> {
   const path = resolve(file);
   settled.delete(path);
-  const p = openSessionAsync(path).then(
+  const p = openSessionAsync(path, { continueFrom: continuationFor(path), whole }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
@@ -194,6 +203,14 @@ interface PiSessionManagerLike {
  * initialised and nothing is written), then given exactly the state `setSessionFile` leaves for a v3
  * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
  * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
+ *
+ * Every entry is decoded fresh for each open — the entry cache (kept-entries.ts) is not used here, on
+ * purpose. pi hands the loaded objects out mutable (`buildSessionContext()` returns the entries' own
+ * `message` objects as the agent's messages; extensions get the SessionManager, hooks the messages), and
+ * stock re-parses every turn, so an in-place change by OpenClaw or a plugin never outlives its turn. pi
+ * 0.74 itself never changes a loaded entry and the in-place writes found on OpenClaw 2026.5.12's run path
+ * act on new objects, but no reading can show that no plugin does: shared entries could carry a change
+ * into the next turn, frozen ones would make it throw. (docs/openclaw.md §5.)
  */
 export function sessionManagerFromCtxc(
   SM: PiSessionManagerClass,
@@ -205,6 +222,8 @@ export function sessionManagerFromCtxc(
   const meta = session.meta;
   // Missing/empty/invalid header: pi starts a new session and may (over)write the file — pi's job.
   if (session.status !== "loaded") return `status ${session.status}`;
+  // Only the appended records (the entry cache, filled on 2026.6.9+ only, had the rest): pi needs them all.
+  if (session.firstRecord > 0) return "continued read (pi needs every entry)";
   const view = new DataView(session.buffer);
   const flags = view.getUint16(SessionHeader.flags, true);
   // v1/v2 files: pi migrates AND rewrites the file — pi's job.
@@ -442,7 +461,11 @@ function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [st
     if (typeof filePath === "string") {
       const path = resolve(filePath);
       const got = preparedFor(path);
-      if (typeof got === "object") {
+      if (typeof got === "object" && got.firstRecord > 0) {
+        // Fresh objects of every entry are asked for, and the read holds only the appended ones (the rest
+        // are the snapshot load's, frozen): OpenClaw's read (2026.6.9+ calls this only off the run path).
+        fallback("loadEntriesFromFile", `continued read (${path})`);
+      } else if (typeof got === "object") {
         const entries = decodeFileEntries(got, helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined);
         counters.sessionsServed++;
         releaseAfterOpen(path, got);
@@ -462,6 +485,8 @@ interface SnapshotHelpers {
   isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
   sessionEntriesCache: Map<string, { snapshot: unknown }>;
   rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
+  copyFileEntries: (entries: unknown[]) => unknown[];
+  MAX_CACHED_SESSION_BYTES: bigint;
 }
 
 /**
@@ -471,6 +496,12 @@ interface SnapshotHelpers {
  * OpenClaw's own snapshot of the file), handed to the same `rememberSessionEntries` — so the cache, the
  * returned entries and the snapshot are what stock leaves. A cache hit (file unchanged since OpenClaw
  * last parsed or wrote it) is left to OpenClaw: it costs no parse.
+ *
+ * The entries are ctxc's entry cache (kept-entries.ts): those of the previous turn, shared and frozen,
+ * plus the appended records decoded and frozen now — sharing frozen entries is what stock does between
+ * its own cache and every SessionManager it opens (`copyFileEntries` copies the array and clones only
+ * the header). A header stock does not cache (not version 3) gets freshly decoded, unfrozen entries, as
+ * stock returns then.
  */
 function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [filePath]: [string], helpers: Helpers): unknown {
   try {
@@ -489,8 +520,16 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
       } else if (snapshot) {
         const got = preparedFor(path, snapshot);
         if (typeof got === "object") {
-          const entries = decodeFileEntries(got, (helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined));
-          const out = { entries: h.rememberSessionEntries(path, snapshot, entries, endsWithNewline(path, got.meta.bytes)), snapshot };
+          const normalize = helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined;
+          const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize) : "entry cache off";
+          if (typeof kept === "string" && got.firstRecord > 0) {
+            fallback("loadEntriesFromFileWithSnapshot", `${kept} (${path})`);
+            return original(filePath);
+          }
+          // A copy of the cache's array: OpenClaw's cache and SessionManager get their own arrays of the shared entries.
+          const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries.slice();
+          if (typeof kept !== "string" && got.meta.base > 0) counters.sessionsContinued++;
+          const out = { entries: remember(h, path, snapshot, entries, typeof kept !== "string", () => endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
           releaseAfterOpen(path, got);
           return out;
@@ -505,6 +544,22 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
 }
 
 /**
+ * OpenClaw's `rememberSessionEntries(path, snapshot, entries, endsWithNewline)`, which leaves its cache and
+ * returns the entries as stock's parse path does — except for a file over its cache bound whose entries are
+ * all deep-frozen and whose header it caches (`frozen`): there its body (part of the handler's shape,
+ * shapes.ts SHAPE_DEPS) drops the path from its cache and returns `copyFileEntries(entries.map(freezeFileEntry))`,
+ * and freezing a frozen entry changes nothing, but its freeze walks every value of every entry (~0.4 s per
+ * turn at 100 MB). Here that is `copyFileEntries(entries)` without the walk: the same result.
+ */
+function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, entries: unknown[], frozen: boolean, endsWithNewline: () => boolean): unknown[] {
+  if (frozen && snapshot.size > h.MAX_CACHED_SESSION_BYTES) {
+    h.sessionEntriesCache.delete(path);
+    return h.copyFileEntries(entries);
+  }
+  return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+}
+
+/**
  * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+): ctxc's worker continues
  * its read of the file, and when the raw line bytes cannot hold `key` (release/idempotency.ts) the
  * answer is stock's "not found" (`undefined`) without OpenClaw's backward parse of every line. When the
@@ -515,7 +570,8 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
   try {
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
-      await prepareSession(path);
+      // Every line's bytes are scanned: a whole read (it still tells the session open which records it has).
+      await prepareSession(path, { whole: true });
       const got = preparedFor(path);
       if (typeof got === "object") {
         if (!mayHoldKey(entryBytes(got), key)) {

@@ -19,6 +19,7 @@ import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
 import { configureOpenClawPool, openClawPoolIndex } from "./pool.js";
+import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 import { preloadIndexDir } from "./state-dir.js";
 
@@ -84,6 +85,8 @@ function install(): void {
     registerHooks?: (hooks: Pick<ReturnType<typeof createPreloadHooks>, "resolve">) => unknown;
     register?: (specifier: string, options?: { data?: unknown }) => void;
   };
+  // The decoded entries kept between turns on this thread (entry-cache.ts): bounded in transcript bytes.
+  setEntryCacheLimit(entryCacheLimitFromEnv(process.env.CTXC_OPENCLAW_ENTRY_CACHE_MB));
   let mechanism: string;
   try {
     if (typeof api.registerHooks === "function") {
@@ -124,7 +127,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} fallbacks=${c.fallbacks}`);
   });
 }
 

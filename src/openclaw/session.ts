@@ -30,6 +30,7 @@ import {
   SESSION_SECTION_COUNT,
   SessionRecord,
   SessionSection,
+  type SessionContinuation,
   type SessionMeta,
   type SessionStatus,
 } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -57,6 +58,18 @@ export interface OpenSessionOptions extends SessionBufferOptions {
    * `"error"`: throw a CtxcError `INVALID_SESSION` (a missing file: `TRANSCRIPT_NOT_FOUND`).
    */
   onInvalid?: "fresh" | "error";
+}
+
+/** Options of {@link openSessionAsync}: those of {@link openSession}, plus what the caller already has. */
+export interface OpenSessionAsyncOptions extends OpenSessionOptions {
+  /**
+   * The records the caller kept of an earlier read (its `meta.generation`, record count and `meta.bytes`):
+   * when the worker still continues that read, the session holds only the records appended since
+   * (`firstRecord` > 0; see {@link OpenClawSession.firstRecord}). Otherwise a whole read, as without it.
+   */
+  continueFrom?: SessionContinuation;
+  /** Every record even when `continueFrom` holds (`meta.base` still says how many the caller has). */
+  whole?: boolean;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -94,6 +107,12 @@ export class OpenClawSession {
   private readonly bytes: Uint8Array;
   private readonly count: number;
   private readonly flags: number;
+  /**
+   * Record number in the file of this session's first record: 0 for a whole read. A continued read
+   * (openSessionAsync's `continueFrom`) holds only the records from here on, so its pi methods see only
+   * those: it is for callers that put it after the records they kept (the preload's entry cache).
+   */
+  readonly firstRecord: number;
   private readonly leafIndex: number;
   /** The section table, checked against the buffer's bounds once. */
   private readonly sections: SectionBounds[];
@@ -121,6 +140,7 @@ export class OpenClawSession {
     if (this.view.getUint32(SessionHeader.totalBytes, true) !== buffer.byteLength) throw Errors.invalidBuffer("session buffer length mismatch");
     this.flags = this.view.getUint16(SessionHeader.flags, true);
     this.count = this.view.getUint32(SessionHeader.recordCount, true);
+    this.firstRecord = this.view.getUint32(SessionHeader.firstRecord, true);
     this.leafIndex = this.view.getInt32(SessionHeader.leafIndex, true);
     this.sections = readSectionTable(this.view, SessionHeader.sectionTable, SESSION_SECTION_COUNT, SESSION_HEADER_BYTES);
     if (this.sections[SessionSection.RECORDS]!.length !== this.count * SESSION_RECORD_BYTES) {
@@ -138,7 +158,7 @@ export class OpenClawSession {
       this.freshHeader = { type: "session", version: 3, id: randomUUID(), timestamp: new Date().toISOString(), cwd: options.cwdOverride ?? process.cwd(), parentSession: undefined };
       header = this.freshHeader;
     } else {
-      header = this.count > 0 ? this.entryAt(0) : undefined;
+      header = this.count > 0 && this.firstRecord === 0 ? this.entryAt(0) : undefined;
     }
     const headerCwd = header?.cwd;
     this.cwd = options.cwdOverride ?? (headerCwd === undefined || headerCwd === null ? process.cwd() : (headerCwd as string));
@@ -248,6 +268,10 @@ export class OpenClawSession {
   /** `"loaded"`, or why this is a fresh in-memory session (pi would have written the file). */
   get status(): SessionStatus {
     return this.meta.status;
+  }
+  /** Number of records in this session's buffer (every JSON-object line read; from `firstRecord` on). */
+  get recordCount(): number {
+    return this.count;
   }
   /** Number of non-header entries (what `getEntries().length` would be), without decoding. */
   get entryCount(): number {
@@ -382,9 +406,9 @@ export function openSession(path: string, options: OpenSessionOptions = {}): Ope
 }
 
 /** {@link openSession} with the read and indexing done in a worker; the buffer is transferred, not copied. */
-export async function openSessionAsync(path: string, options: OpenSessionOptions = {}): Promise<OpenClawSession> {
-  const { maxLineBytes, chunkBytes } = options;
-  const buffer = (await runInOpenClawPool({ op: "session", path: resolve(path), options: { maxLineBytes, chunkBytes } })) as ArrayBuffer;
+export async function openSessionAsync(path: string, options: OpenSessionAsyncOptions = {}): Promise<OpenClawSession> {
+  const { maxLineBytes, chunkBytes, continueFrom, whole } = options;
+  const buffer = (await runInOpenClawPool({ op: "session", path: resolve(path), options: { maxLineBytes, chunkBytes }, continueFrom, whole })) as ArrayBuffer;
   return checkFresh(new OpenClawSession(buffer, options), options);
 }
 

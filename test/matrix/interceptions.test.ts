@@ -7,7 +7,7 @@
  * every kind of damage, torn tails, files growing between calls). Without the variable (the normal
  * Node-20 suite) everything here is skipped.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -143,6 +143,128 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     appendFileSync(a, '{"type":"message","id":"torn"');
     appendFileSync(b, '{"type":"message","id":"torn"');
     same("torn after the read", a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+  });
+
+  it("loadEntriesFromFileWithSnapshot: a file changing between opens — appended, torn then completed, rewritten in the middle, replaced, truncated — served as a fresh parse, only the appended lines decoded", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const entryCache = rt.entryCache;
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const { text } = generateTranscript({ seed: 12, entries: 140, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
+    const [a, b] = pair(text);
+    let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
+    let k = 0;
+    const turn = () => {
+      const id = `g${++k}`;
+      const l = line({ type: "message", id, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: k % 2 ? "user" : "assistant", content: k % 2 ? `q${k} ü` : [{ type: "text", text: `a${k} 😀` }] } });
+      parent = id;
+      return l + "\n";
+    };
+    /** Both files get the same change (`a` through ctxc, `b` stock). */
+    const both = (change: (path: string) => void) => [a, b].forEach(change);
+    /** One open, as the run path does it: prewarm (ctxc's worker read), then the synchronous load. */
+    const open = async (name: string, expectContinued: boolean) => {
+      await rt.prepareSession(a);
+      const [served, continued] = [rt.counters.sessionsServed, rt.counters.sessionsContinued];
+      const ours = x.ctxc(a) as Loaded;
+      // A fresh parse by OpenClaw (a new path: its own cache cannot answer), and stock on the same history.
+      const fresh = join(dir, `fresh${++n}.jsonl`);
+      copyFileSync(a, fresh);
+      const theirs = x.openclaw(fresh) as Loaded;
+      expect(ours.entries, name).toEqual(theirs.entries);
+      expect(ours.entries.map((e) => Object.isFrozen(e)), name).toEqual(theirs.entries.map((e) => Object.isFrozen(e)));
+      expect(ours.snapshot?.size, name).toBe(theirs.snapshot?.size);
+      expect((x.openclaw(b) as Loaded).entries, name).toEqual(theirs.entries);
+      expect(rt.counters.sessionsServed, name).toBe(served + 1);
+      expect(rt.counters.sessionsContinued - continued, name).toBe(expectContinued ? 1 : 0);
+      // The entry cache holds exactly these entries, and says whether they serialise to the file's bytes.
+      const kept = entryCache.getCachedEntries(resolve(a))!;
+      expect(kept.entries, name).toEqual(theirs.entries);
+      const bytes = readFileSync(a, "utf8");
+      expect(kept.serializedExactly, name).toBe(bytes === kept.entries.map((e) => JSON.stringify(e) + "\n").join(""));
+      // What OpenClaw may change in what it got (its header copy, the array) stays out of the next open.
+      ours.entries[0]!.cwd = "/changed";
+      ours.entries.push({ type: "custom", id: "leak" });
+      return ours;
+    };
+    await open("first open", false);
+    for (let i = 0; i < 3; i++) {
+      const more = turn() + turn();
+      both((p) => appendFileSync(p, more));
+      await open(`appended ${i}`, true);
+    }
+    // Torn tail (a valid JSON line without its newline: OpenClaw parses it), then completed.
+    const torn = turn().trimEnd();
+    both((p) => appendFileSync(p, torn));
+    await open("torn tail", true);
+    const rest = "\n" + turn();
+    both((p) => appendFileSync(p, rest));
+    await open("torn tail completed (the torn read was not kept: whole read)", false);
+    const next = turn();
+    both((p) => appendFileSync(p, next));
+    await open("appended after the completed tail", true);
+    // Rewritten in the middle, same size (a later mtime, as a rewrite on a later clock tick has).
+    const mid = (p: string) => {
+      const now = readFileSync(p, "utf8");
+      const at = now.indexOf('"id":"', now.length >> 1) + 6;
+      writeFileSync(p, now.slice(0, at) + (now[at] === "Z" ? "Y" : "Z") + now.slice(at + 1));
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(p, later, later);
+    };
+    both(mid);
+    await open("rewritten in the middle, same size", false);
+    const after = turn();
+    both((p) => appendFileSync(p, after));
+    await open("appended after the rewrite", true);
+    // Replaced by rename (OpenClaw's repair and compaction write this way), with a line more.
+    const replaced = readFileSync(a, "utf8") + turn();
+    both((p) => {
+      writeFileSync(p + ".new", replaced);
+      renameSync(p + ".new", p);
+    });
+    await open("replaced by rename", false);
+    // Truncated to the first half of its lines, then appended to.
+    const lines = readFileSync(a, "utf8").split("\n");
+    const half = lines.slice(0, lines.length >> 1).join("\n") + "\n";
+    both((p) => writeFileSync(p, half));
+    await open("truncated", false);
+    const end = turn();
+    both((p) => appendFileSync(p, end));
+    const last = await open("appended after the truncation", true);
+    expect(last.entries.at(-2)!.id).toBe(parent);
+  });
+
+  it("loadEntriesFromFileWithSnapshot: a file over OpenClaw's cache bound (32 MiB) — not cached by either, the same frozen entries", { timeout: 300_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const cache = x.helpers.sessionEntriesCache as Map<string, unknown>;
+    const bound = Number(x.helpers.MAX_CACHED_SESSION_BYTES as bigint);
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const [a, b] = pair(generateTranscript({ seed: 13, targetBytes: bound + 512 * 1024, compactions: 40, unicode: "mixed" }).text);
+    let parent = (JSON.parse(readFileSync(a, "utf8").trimEnd().split("\n").at(-1)!) as { id: string }).id;
+    for (let turn = 0; turn < 3; turn++) {
+      if (turn > 0) {
+        const l = line({ type: "message", id: `big${turn}`, parentId: parent, timestamp: "2026-01-06T00:00:00.000Z", message: { role: "user", content: `q${turn}` } }) + "\n";
+        parent = `big${turn}`;
+        appendFileSync(a, l);
+        appendFileSync(b, l);
+      }
+      await rt.prepareSession(a);
+      const [served, continued] = [rt.counters.sessionsServed, rt.counters.sessionsContinued];
+      const ours = x.ctxc(a) as Loaded;
+      const theirs = x.openclaw(b) as Loaded;
+      expect(rt.counters.sessionsServed).toBe(served + 1);
+      expect(rt.counters.sessionsContinued).toBe(continued + (turn > 0 ? 1 : 0));
+      expect(ours.snapshot!.size).toBeGreaterThan(BigInt(bound));
+      expect(ours.entries.length).toBe(theirs.entries.length);
+      expect(ours.entries).toEqual(theirs.entries);
+      expect(ours.entries.every((e, i) => Object.isFrozen(e) === Object.isFrozen(theirs.entries[i]))).toBe(true);
+      expect([cache.has(resolve(a)), cache.has(resolve(b))]).toEqual([false, false]);
+      // Stock hands out a mutable clone of the header there too.
+      ours.entries[0]!.cwd = "/changed";
+    }
   });
 
   // OpenClaw's pass fsyncs each repaired file (replaceFileAtomic): slow on a busy disk, hence the timeout.

@@ -257,6 +257,47 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
     }
   });
 
+  it("with the session open filling ctxc's cache: the appends and the rewrite keep its read, and the next open decodes only what was appended", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      const a = join(dir, `o${++n}a.jsonl`);
+      const b = join(dir, `o${n}b.jsonl`);
+      writeFileSync(a, generated(7));
+      copyFileSync(a, b);
+      const p: Pair & { saResult?: Manager; sbResult?: Manager } = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
+      // A turn's open as the run path makes it: prewarm (ctxc's worker read), then SessionManager.open.
+      const openTurn = async (name: "open" | "reopen") => {
+        await runtime.prepareSession(a);
+        const before = c.sessionsServed;
+        await both(p, name, (side, path) => side.SM.open(path));
+        [p.sb, p.sa] = [p.sbResult, p.saResult];
+        expect(c.sessionsServed, name).toBe(before + 1);
+      };
+      await openTurn("open");
+      expect(runtime.entryCache.getCachedEntries(resolve(a))?.generation).toBeTruthy();
+      for (let turn = 0; turn < 3; turn++) {
+        await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: `turn ${turn}`, timestamp: 1767600000000 + turn }));
+        await both(p, "appendMessage(assistant)", (_s, _p, sm) =>
+          sm.appendMessage({ role: "assistant", content: [{ type: "text", text: `reply ${turn}` }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 1767600000001 + turn }),
+        );
+        const appended = c.rewritesAppended;
+        await rewrite(p);
+        expect(c.rewritesAppended, `turn ${turn}: the rewrite was an append`).toBe(appended + 1);
+        // OpenClaw's own cache trimmed meanwhile (other sessions: 8 files, 32 MiB in all): the next open
+        // is ctxc's, continuing the read its cache came from.
+        served.cache.delete(resolve(a));
+        stock.cache.delete(resolve(b));
+        const continued = c.sessionsContinued;
+        await openTurn("reopen");
+        expect(c.sessionsContinued, `turn ${turn + 1}: only the appended records decoded`).toBe(continued + 1);
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
   it("not an append: header changed, a non-canonical line, entries removed, the file changed behind ctxc — stock's path runs", { timeout: 120_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();

@@ -4,7 +4,7 @@
  * ctxc's worker read has pi's state and writes through pi; every case ctxc must not serve falls back
  * to pi's own open and is logged; the version guard keeps other OpenClaw versions stock.
  */
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
@@ -78,6 +78,46 @@ describe("preload: SessionManager.open from ctxc's worker read", () => {
     expect(added[0]).toMatchObject({ type: "message", parentId: leaf, message: { role: "user", content: "hello" } });
     // pi re-reading the written file sees the new entry as leaf.
     expect(SessionManager.open(copy(a)).getLeafId()).toBe(added[0]!.id);
+  });
+
+  it("a file changing between opens — appended, torn then completed, rewritten in the middle, replaced, truncated: each open is pi's fresh open, and nothing a turn changed reaches the next", async () => {
+    const a = file(text);
+    let k = 0;
+    const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k }, id: `grow${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
+    const open = async (name: string) => {
+      await prewarm(a);
+      const served = runtime.counters.sessionsServed;
+      const ours = Wrapped.open(a);
+      expect(runtime.counters.sessionsServed, name).toBe(served + 1);
+      expect({ ...state(ours), dir: null }, name).toEqual({ ...state(SessionManager.open(copy(a))), dir: null });
+      // 2026.5.12 decodes fresh entries for every open (docs/openclaw.md §5): nothing is kept to go stale …
+      expect(runtime.entryCache.getCachedEntries(a), name).toBeUndefined();
+      // … and what this turn changes in place stays in this turn.
+      for (const e of ours.getEntries() as unknown as Record<string, unknown>[]) e.changed = true;
+      const message = ours.buildSessionContext().messages.at(-1) as unknown as Record<string, unknown> | undefined;
+      if (message) message.content = "changed";
+      (ours.getHeader() as unknown as Record<string, unknown>).cwd = "/changed";
+    };
+    await open("first");
+    appendFileSync(a, entry() + entry());
+    await open("appended");
+    appendFileSync(a, entry().trimEnd());
+    await open("torn tail");
+    appendFileSync(a, "\n" + entry());
+    await open("torn tail completed");
+    const now = readFileSync(a, "utf8");
+    const at = now.indexOf('"id":"', now.length >> 1) + 6;
+    writeFileSync(a, now.slice(0, at) + (now[at] === "Z" ? "Y" : "Z") + now.slice(at + 1));
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(a, later, later);
+    await open("rewritten in the middle, same size");
+    writeFileSync(a + ".new", readFileSync(a, "utf8") + entry());
+    renameSync(a + ".new", a);
+    await open("replaced by rename");
+    writeFileSync(a, text);
+    await open("truncated back to the seed");
+    appendFileSync(a, entry());
+    await open("appended after the truncation");
   });
 
   it("falls back to pi's open (and logs why) when the file changed after the worker read it", async () => {

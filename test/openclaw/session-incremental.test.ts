@@ -5,12 +5,13 @@
  * truncation, over-long lines — a cached read must decode to exactly what a fresh read of the same
  * bytes decodes to, and it must have parsed only the appended part when the change was an append.
  */
-import { appendFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
-import { closeOpenClawPool, decodeSession, openSessionAsync } from "../../src/openclaw/index.js";
+import { closeOpenClawPool, decodeSession, openSessionAsync, type SessionContinuation } from "../../src/openclaw/index.js";
+import { decodeRecords } from "../../src/openclaw/release/file-entries.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("oc-session-incr");
@@ -21,10 +22,10 @@ function newPath(): string {
   return join(dir, `s${++fileNo}.jsonl`);
 }
 
-/** Everything a caller can observe of a session buffer, except where the read started (and where its state came from). */
+/** Everything a caller can observe of a session buffer, except where the read started, where its state came from and which read state it was. */
 function observable(buffer: ArrayBuffer) {
   const s = decodeSession(buffer);
-  const { readFrom: _readFrom, index: _index, ...meta } = s.meta;
+  const { readFrom: _readFrom, index: _index, generation: _generation, ...meta } = s.meta;
   // A session that is not "loaded" gets a fresh header with a random id (as pi starts one): not compared.
   return { meta, status: s.status, header: s.status === "loaded" ? s.getHeader() : null, entries: s.getEntries(), leaf: s.getLeafId() };
 }
@@ -169,5 +170,97 @@ describe("session reads continue from the kept state", () => {
     const second = await openSessionAsync(path);
     expect(second.meta.readFrom).toBe(Buffer.byteLength(text));
     expect(second.getEntries()).toEqual(decodeSession(encodeSessionBuffer(path)).getEntries());
+  });
+});
+
+describe("a caller that kept the records of an earlier read gets only the ones appended since", () => {
+  /** Entries of a buffer's records, in order (decoded as the session open decodes them). */
+  const recordsOf = (buffer: ArrayBuffer) => decodeRecords(decodeSession(buffer), 0).entries;
+  /** Whether the file's bytes from `from` are whole JSON-object lines, each with its "\n" (SessionMeta.contiguous). */
+  function linesOnly(path: string, from: number): boolean {
+    const tail = readFileSync(path).subarray(from).toString("utf8");
+    if (from === 0 && tail.startsWith("\uFEFF")) return false;
+    const lines = tail.split("\n");
+    if (lines.pop() !== "") return false;
+    return lines.every((l) => {
+      try {
+        const v = JSON.parse(l) as unknown;
+        return typeof v === "object" && v !== null && !Array.isArray(v);
+      } catch {
+        return false;
+      }
+    });
+  }
+  /** Reads `path` continuing `from`; checks the buffer against a fresh whole read; returns the session. */
+  function read(path: string, cache: SessionReadCache, from?: SessionContinuation, whole = false) {
+    const s = decodeSession(encodeSessionBuffer(path, {}, cache, from, whole));
+    const all = recordsOf(encodeSessionBuffer(path));
+    expect(s.firstRecord).toBe(whole ? 0 : s.meta.base);
+    expect(s.firstRecord + s.recordCount).toBe(all.length);
+    expect(recordsOf(s.buffer)).toEqual(all.slice(s.firstRecord));
+    expect(s.meta.contiguous).toBe(linesOnly(path, s.meta.base > 0 ? from!.bytes : 0));
+    return s;
+  }
+  const keep = (s: ReturnType<typeof read>): SessionContinuation => ({ generation: s.meta.generation!, records: s.firstRecord + s.recordCount, bytes: s.meta.bytes });
+  const entry = (id: string) => `${JSON.stringify({ type: "custom", customType: "x", id, parentId: null, timestamp: "2026-01-01T00:00:00.000Z" })}\n`;
+
+  it("appends: only the new records, checked against the caller's count and bytes; anything else a whole read", () => {
+    const { text } = generateTranscript({ seed: 80, entries: 90, compactions: 1 });
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, text);
+    const first = read(path, cache);
+    expect(first.meta.base).toBe(0);
+    appendFileSync(path, entry("n1") + entry("n2"));
+    const second = read(path, cache, keep(first));
+    expect([second.meta.base, second.recordCount]).toEqual([keep(first).records, 2]);
+    expect(second.meta.contiguous).toBe(true);
+    // The same, every record sent (a caller scanning all bytes) but the base still reported.
+    expect(read(path, cache, keep(first), true).meta.base).toBe(keep(first).records);
+    // Not this worker's read, a count or an offset off the record boundaries: a whole read.
+    expect(read(path, cache, { ...keep(first), generation: "another" }).meta.base).toBe(0);
+    expect(read(path, cache, { ...keep(first), records: keep(first).records - 1 }).meta.base).toBe(0);
+    expect(read(path, cache, { ...keep(first), bytes: keep(first).bytes - 5 }).meta.base).toBe(0);
+    expect(read(path, cache, { ...keep(first), bytes: keep(first).bytes + 5 }).meta.base).toBe(0);
+    // A blank line among the appended ones: still continued, no longer contiguous.
+    const third = read(path, cache, keep(second));
+    appendFileSync(path, "\n" + entry("n3"));
+    const fourth = read(path, cache, keep(third));
+    expect([fourth.meta.base, fourth.recordCount, fourth.meta.contiguous]).toEqual([keep(third).records, 1, false]);
+  });
+
+  it("torn tail then completed, same-size rewrite, replacement by rename, truncation: a new read state, whole reads", () => {
+    const { text } = generateTranscript({ seed: 81, entries: 120 });
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, text);
+    let last = read(path, cache);
+    // Torn tail: the read continues the caller's records and includes the torn line (pi parses it) …
+    appendFileSync(path, entry("t1").trimEnd());
+    const torn = read(path, cache, keep(last));
+    expect([torn.meta.base, torn.meta.contiguous]).toEqual([keep(last).records, false]);
+    // … but a torn read is not kept: once completed, the next read starts over.
+    appendFileSync(path, "\n" + entry("t2"));
+    last = read(path, cache, keep(torn));
+    expect(last.meta.base).toBe(0);
+    expect(last.meta.generation).not.toBe(torn.meta.generation);
+    // Same size, a byte changed in the middle (beyond the append check's head and tail windows): the
+    // times moved without the file growing, so it starts over.
+    const now = readFileSync(path, "utf8");
+    const mid = now.indexOf('"id":"', now.length >> 1) + 6;
+    writeFileSync(path, now.slice(0, mid) + (now[mid] === "Z" ? "Y" : "Z") + now.slice(mid + 1));
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(path, later, later);
+    const rewritten = read(path, cache, keep(last));
+    expect(rewritten.meta.base).toBe(0);
+    // Replaced by rename.
+    const other = newPath();
+    writeFileSync(other, readFileSync(path, "utf8") + entry("r1"));
+    renameSync(other, path);
+    const renamed = read(path, cache, keep(rewritten));
+    expect(renamed.meta.base).toBe(0);
+    // Truncated to a line boundary (the caller's bytes are past the end).
+    truncateSync(path, Buffer.byteLength(text));
+    expect(read(path, cache, keep(renamed)).meta.base).toBe(0);
   });
 });

@@ -163,7 +163,7 @@ describe("after a restart, a session read continues from the persistent index", 
     const plants: [string, string][] = [
       ["another transcript's", readFileSync(fileA, "utf8")],
       ["another version", original.replace(/"version":1/, '"version":7')],
-      ["a bad record", original.replace(/"at":\[\d+/, '"at":[-5')],
+      ["a bad record", original.replace(/"fileOffset":\[\d+/, '"fileOffset":[-5')],
       ["garbage", original.slice(0, 200)],
     ];
     for (const [name, planted] of plants) {

@@ -230,7 +230,8 @@ function rememberAppend(
     return { appended: true, bytes: w.bytes };
   }
   const all = [...w.cached.entries, ...decodeLines(w.lines, h.normalizeLoadedFileEntry)];
-  setCachedEntries(w.path, { identity: after, entries: all, serializedExactly: true });
+  // The generation stays: the file grew by exactly these lines, which the worker checks when it continues.
+  setCachedEntries(w.path, { identity: after, entries: all, serializedExactly: true, generation: w.cached.generation });
   sm.sessionFileSnapshot = snapshot;
   if (snapshot.size > h.MAX_CACHED_SESSION_BYTES) {
     // Stock: too large for OpenClaw's cache, and the write is not reported verified (no publish).
@@ -277,6 +278,7 @@ export function followAppend(original: (...args: unknown[]) => unknown, args: un
       identity: after!,
       entries: [...cached.entries, entry],
       serializedExactly: cached.serializedExactly && JSON.stringify(entry) === serialized.slice(0, -1),
+      generation: cached.generation,
     });
   } catch {
     dropCachedEntries(path);

@@ -8,10 +8,12 @@
  * JSON-object line's exact bytes, so decoding them gives the same objects — as long as the file has no
  * line the two read differently (malformed, non-object, over-long, torn: ctxc reports each as a
  * diagnostic, and then ctxc does not answer) and no migration applies (v1/v2 files are rewritten by
- * OpenClaw). Every call decodes fresh objects: OpenClaw owns and mutates what it gets.
+ * OpenClaw). `decodeFileEntries` decodes fresh objects (OpenClaw 2026.5.28–6.8 owns and mutates what
+ * it gets); `decodeRecords` also decodes the records of a continued read, frozen for the entry cache.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import type { OpenClawSession } from "../session.js";
+import { deepFreeze } from "../entry-cache.js";
 import { EntryTypeCode, SESSION_RECORD_BYTES, SessionFlag, SessionHeader, SessionRecord, SessionSection } from "../../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** Why `session` cannot stand for OpenClaw's parse of its file, or null. */
@@ -22,31 +24,70 @@ export function cannotServeEntries(session: OpenClawSession): string | null {
   const view = new DataView(session.buffer);
   if (view.getUint16(SessionHeader.flags, true) & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs v1/v2 migration (OpenClaw rewrites it)";
   const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
+  // A continued read starts after the records the caller kept: their header was checked when they were read.
+  if (session.firstRecord > 0) return null;
   if (view.getUint32(SessionHeader.recordCount, true) === 0 || view.getUint8(recordsAt + SessionRecord.type) !== EntryTypeCode.session) return "first line is not the session header";
   return null;
 }
 
-/** Every record of `session`, freshly decoded, in file order (the header first), through `normalize` if given. */
+/** Every record of `session` (a whole read), freshly decoded, in file order (the header first), through `normalize` if given. */
 export function decodeFileEntries(session: OpenClawSession, normalize?: (entry: unknown) => unknown): unknown[] {
+  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
+  return decodeRecords(session, 0, normalize).entries;
+}
+
+/** What {@link decodeRecords} returns. */
+export interface DecodedRecords {
+  entries: unknown[];
+  /** With `checkExact`: every entry's `JSON.stringify` is exactly its line's bytes (else false). */
+  exact: boolean;
+}
+
+/**
+ * The records of `session`'s buffer from buffer index `from` on (up to `to`, default all), decoded in
+ * file order, each through `normalize` if given; `freeze`: deep-frozen (entry-cache.ts); `checkExact`:
+ * compare each entry's serialisation with its line (entry-cache.ts `serializedExactly`).
+ */
+export function decodeRecords(
+  session: OpenClawSession,
+  from: number,
+  normalize?: (entry: unknown) => unknown,
+  { freeze = false, checkExact = false, to }: { freeze?: boolean; checkExact?: boolean; to?: number } = {},
+): DecodedRecords {
   const view = new DataView(session.buffer);
   // Buffer's utf8 slice: the same decoding as TextDecoder (replacement characters for bad bytes), but
   // V8's fast path for many small slices — this loop is on the main thread, once per entry.
   const bytes = Buffer.from(session.buffer);
-  const count = view.getUint32(SessionHeader.recordCount, true);
+  const count = Math.min(to ?? Infinity, view.getUint32(SessionHeader.recordCount, true));
   const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
   const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
-  const out: unknown[] = new Array(count);
-  for (let i = 0; i < count; i++) {
+  const out: unknown[] = new Array(Math.max(0, count - from));
+  let exact = checkExact;
+  for (let i = from; i < count; i++) {
     const rec = recordsAt + i * SESSION_RECORD_BYTES;
     const at = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
-    const entry = JSON.parse(bytes.toString("utf8", at, at + view.getUint32(rec + SessionRecord.length, true))) as unknown;
-    out[i] = normalize ? normalize(entry) : entry;
+    const end = at + view.getUint32(rec + SessionRecord.length, true);
+    const text = bytes.toString("utf8", at, end);
+    let entry = JSON.parse(text) as unknown;
+    if (normalize) entry = normalize(entry);
+    if (exact) exact = serializesTo(entry, text, bytes.subarray(at, end));
+    out[i - from] = freeze ? deepFreeze(entry) : entry;
   }
-  return out;
+  return { entries: out, exact };
 }
 
-/** The raw bytes of every JSON-object line of the read, concatenated (the ENTRY_BYTES section). */
+/**
+ * Whether `JSON.stringify(entry)` is exactly the line's bytes. Equal text is equal bytes unless the line
+ * held invalid UTF-8 (decoded to U+FFFD, which encodes differently): only then are the bytes compared.
+ */
+function serializesTo(entry: unknown, text: string, line: Uint8Array): boolean {
+  if (JSON.stringify(entry) !== text) return false;
+  return !text.includes("\uFFFD") || Buffer.from(text, "utf8").equals(line);
+}
+
+/** The raw bytes of every JSON-object line of a whole read, concatenated (the ENTRY_BYTES section). */
 export function entryBytes(session: OpenClawSession): Uint8Array {
+  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
   const view = new DataView(session.buffer);
   const table = SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8;
   return new Uint8Array(session.buffer, view.getUint32(table, true), view.getUint32(table + 4, true));

@@ -51,6 +51,8 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   ],
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
+  // What the snapshot handler leaves to OpenClaw's cache code, and (files over its cache bound) does as it does.
+  loadEntriesFromFileWithSnapshot: ["rememberSessionEntries", "copyFileEntries", "hasCacheableSessionHeader", "hasReadableSessionHeader"],
   findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
   writeJsonlEntriesSync: ["serializeJsonlEntries", "serializeJsonlLines", "serializeJsonlLine"],
   // The append handler does what these do (writeFullFile's content, rememberWrittenSessionEntries' cache
@@ -101,9 +103,10 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     "09e5a2f7acfc": { seenIn: "2026.6.9–2026.7.35" },
   },
   loadEntriesFromFileWithSnapshot: {
-    "90a1497701f5": {
+    // With its deps (SHAPE_DEPS): the cache's bound and rules, which the handler relies on.
+    "f3b8519cbc69": {
       seenIn: "2026.6.9–2026.7.35",
-      helpers: ["readSessionFileSnapshot", "isSameSessionFileSnapshot", "sessionEntriesCache", "rememberSessionEntries"],
+      helpers: ["readSessionFileSnapshot", "isSameSessionFileSnapshot", "sessionEntriesCache", "rememberSessionEntries", "copyFileEntries", "MAX_CACHED_SESSION_BYTES"],
     },
   },
   resolveBootstrapFilesForRun: {

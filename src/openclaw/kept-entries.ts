@@ -1,0 +1,70 @@
+/**
+ * The session open's entries at O(appended) main-thread cost (issue #11 item 3): the entries kept from
+ * the previous turn (entry-cache.ts) plus the records ctxc's worker read appended since, decoded here,
+ * through the release's normaliser, deep-frozen — what OpenClaw 2026.6.9+ keeps in its own entry cache.
+ *
+ * How the two sides agree on "the previous turn": the read that filled the cache carried its worker
+ * state's generation; the next read sends it back with the record count and bytes the cache holds
+ * ({@link continuationFor}). The worker answers with only the newer records when its state is still
+ * that generation — it has passed the append check (same file, size not smaller, head and tail bytes
+ * unchanged) at every read since — and the count and bytes fall on a record boundary of it; else with
+ * every record (`meta.base` 0), and the cache is refilled from scratch.
+ */
+import type { OpenClawSession } from "./session.js";
+import { getCachedEntries, setCachedEntries, entryCacheLimit, type CachedFile } from "./entry-cache.js";
+import { decodeRecords } from "./release/file-entries.js";
+import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
+
+/** What to send with the next worker read of `path` (absolute): the records the cache holds, if any. */
+export function continuationFor(path: string): SessionContinuation | undefined {
+  const kept = entryCacheLimit() > 0 ? getCachedEntries(path) : undefined;
+  if (!kept?.generation) return undefined;
+  return { generation: kept.generation, records: kept.entries.length, bytes: kept.identity.size };
+}
+
+/**
+ * Whether OpenClaw 2026.6.9+ caches (and so freezes) the entries of a file with this header: its
+ * `hasCacheableSessionHeader` (a `session` header with a string id and version 3). For other headers
+ * stock returns the parsed entries unfrozen, so they are not served from the cache.
+ */
+export function isCacheableHeader(header: unknown): boolean {
+  const h = header as { type?: unknown; id?: unknown; version?: unknown } | null | undefined;
+  return !!h && h.type === "session" && typeof h.id === "string" && h.version === 3;
+}
+
+/**
+ * Every entry of the file `session` read (a loaded read ctxc can serve: see release/file-entries.ts
+ * `cannotServeEntries`), deep-frozen, in file order, and the cache updated to them; or why not:
+ * - a continued read whose base is not what the cache holds (it changed since the read was asked for),
+ * - a header OpenClaw does not cache (its entries would be unfrozen: the caller decodes fresh ones).
+ * The returned `entries` array is the cache's: hand out copies.
+ */
+export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown): CachedFile | string {
+  const meta = session.meta;
+  const f = meta.file;
+  if (!f || !meta.generation) return "no file identity";
+  const total = session.firstRecord + session.recordCount;
+  const kept = getCachedEntries(path);
+  const sameRead = !!kept && kept.generation === meta.generation;
+  // The same read served twice (an open that loads twice): the cache already holds its result.
+  if (sameRead && kept.entries.length === total && kept.identity.size === meta.bytes && kept.identity.ino === f.ino && kept.identity.dev === f.dev && kept.identity.mtimeMs === f.mtimeMs) {
+    return kept;
+  }
+  // Records 0 … base−1 are the cache's (the worker checked them); decode the rest. A whole read whose
+  // base the cache no longer holds refills the cache from all its records.
+  const base = meta.base > 0 && sameRead && kept.entries.length === meta.base ? meta.base : 0;
+  if (base === 0 && session.firstRecord > 0) return "the entry cache changed since the read was asked for";
+  const prefix = base > 0 ? kept!.entries : [];
+  // meta.contiguous speaks of the records from meta.base on.
+  const exactSoFar = (base > 0 ? kept!.serializedExactly : true) && meta.contiguous && base === meta.base;
+  if (base === 0 && !isCacheableHeader(decodeRecords(session, 0, undefined, { to: 1 }).entries[0])) return "header OpenClaw does not cache";
+  const fresh = decodeRecords(session, base - session.firstRecord, normalize, { freeze: true, checkExact: exactSoFar });
+  const file: CachedFile = {
+    identity: { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs },
+    entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries),
+    serializedExactly: exactSoFar && fresh.exact,
+    generation: meta.generation,
+  };
+  setCachedEntries(path, file);
+  return file;
+}
