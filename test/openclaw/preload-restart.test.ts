@@ -83,7 +83,7 @@ function cold(path: string): unknown {
 
 /** A read without where it started and where its state came from (a cold read differs only there). */
 function withoutOrigin(read: ChildRead): unknown {
-  const { readFrom: _readFrom, index: _index, ...meta } = read.meta;
+  const { readFrom: _readFrom, index: _index, generation: _generation, ...meta } = read.meta;
   return { ...read, meta };
 }
 

@@ -42,7 +42,7 @@ function indexDir(name: string): SessionIndexDir {
 /** Everything a caller can observe of a session buffer, except where the read started and its state came from. */
 function observable(buffer: ArrayBuffer) {
   const s = decodeSession(buffer);
-  const { readFrom: _readFrom, index: _index, ...meta } = s.meta;
+  const { readFrom: _readFrom, index: _index, generation: _generation, ...meta } = s.meta;
   return { meta, status: s.status, header: s.status === "loaded" ? s.getHeader() : null, entries: s.getEntries(), leaf: s.getLeafId(), branch: s.getBranch(), context: s.status === "loaded" ? s.buildSessionContext() : null };
 }
 
