@@ -154,7 +154,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
   // O_NONBLOCK (io/open-file.ts): a FIFO is refused as not a file instead of blocking until a writer comes.
   const opened = openTranscript(absolute, { missing: "null" });
   if (opened === null) {
-    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null };
+    const meta: SessionMeta = { path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", repairFacts: null, readFrom: 0, leafInfo: null };
     return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
   }
   const { fd, stats: st } = opened;
@@ -169,7 +169,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes: result.bytesRead + readFrom, lines: s.lines, file, diagnostics: s.diagnostics,
-      repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(),
+      repair: s.repair.verdict(), repairFacts: s.repair.facts(), readFrom, leafInfo: s.leafInfo.result(),
     };
     if (meta.status !== "loaded") {
       if (keep) cache.put(absolute, s);
@@ -205,7 +205,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
     s.diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
     return;
   }
-  s.repair.entry(line.value);
+  s.repair.entry(line.value, line.kind === "non-object" ? -1 : s.records.length);
   if (!line.bom) s.leafInfo.line(line.value); // with its BOM the line is not JSON to OpenClaw's scan
   if (line.kind === "non-object") {
     s.diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });

@@ -14,6 +14,8 @@
  */
 
 /** "CXSS" read as a little-endian u32. */
+import type { RepairFacts } from "../openclaw/repair-check.js";
+
 export const SESSION_MAGIC = 0x53535843;
 /** Bumped whenever the meaning of any byte changes. Decoders refuse other versions. */
 export const SESSION_LAYOUT_VERSION = 1;
@@ -146,6 +148,8 @@ export interface SessionMeta {
    * they are; otherwise why it would change them, or why ctxc cannot tell (native-free-workers/openclaw/repair-check.ts).
    */
   repair: string | null;
+  /** What the repair passes of later releases need (2026.5.26–2026.7.35; null when missing): native-free-workers/openclaw/repair-check.ts. */
+  repairFacts: RepairFacts | null;
   /**
    * Where this read started parsing: 0 for the whole file; the end of the previous read when the
    * worker continued from what it kept of an earlier read of the same, only-appended file.

@@ -28,21 +28,35 @@ export function cannotServeEntries(session: OpenClawSession): string | null {
 
 /** Every record of `session`, freshly decoded, in file order (the header first), through `normalize` if given. */
 export function decodeFileEntries(session: OpenClawSession, normalize?: (entry: unknown) => unknown): unknown[] {
+  const count = new DataView(session.buffer).getUint32(SessionHeader.recordCount, true);
+  const decode = recordDecoder(session);
+  const out: unknown[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const entry = decode(i);
+    out[i] = normalize ? normalize(entry) : entry;
+  }
+  return out;
+}
+
+/** The records at `indexes` (session buffer record numbers), freshly decoded. */
+export function decodeRecords(session: OpenClawSession, indexes: readonly number[]): unknown[] {
+  const decode = recordDecoder(session);
+  return indexes.map((i) => decode(i));
+}
+
+/** `JSON.parse` of record `i`'s line bytes. */
+function recordDecoder(session: OpenClawSession): (i: number) => unknown {
   const view = new DataView(session.buffer);
   // Buffer's utf8 slice: the same decoding as TextDecoder (replacement characters for bad bytes), but
   // V8's fast path for many small slices — this loop is on the main thread, once per entry.
   const bytes = Buffer.from(session.buffer);
-  const count = view.getUint32(SessionHeader.recordCount, true);
   const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
   const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
-  const out: unknown[] = new Array(count);
-  for (let i = 0; i < count; i++) {
+  return (i) => {
     const rec = recordsAt + i * SESSION_RECORD_BYTES;
     const at = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
-    const entry = JSON.parse(bytes.toString("utf8", at, at + view.getUint32(rec + SessionRecord.length, true))) as unknown;
-    out[i] = normalize ? normalize(entry) : entry;
-  }
-  return out;
+    return JSON.parse(bytes.toString("utf8", at, at + view.getUint32(rec + SessionRecord.length, true))) as unknown;
+  };
 }
 
 /** The raw bytes of every JSON-object line of the read, concatenated (the ENTRY_BYTES section). */

@@ -110,7 +110,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
         }
         if (normalizer) helpers.push(normalizer);
       }
-      take.push({ fn, handler: name, helpers });
+      take.push({ fn, handler: known.handler ?? name, helpers });
     }
     if (take.length === 0) {
       stock.push(`${LABELS[name]} (${why})`);
