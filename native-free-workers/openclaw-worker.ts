@@ -5,6 +5,7 @@
  * - `session`: reads a transcript into the session buffer (openclaw/session-buffer.ts) and transfers it;
  *   a transcript read before and only appended to since is continued, not re-parsed.
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
+ * - `recentLines`: the same read, answering the lines OpenClaw's recent-conversation read can use.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -20,12 +21,14 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, readRecentLines, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
 import type { SessionMeta } from "./protocol/session-buffer-layout.js";
 
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
+  | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
 export interface BootstrapReply {
@@ -35,7 +38,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RecentLinesReply | string | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -54,6 +57,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
       case "sessionMeta":
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);
+      case "recentLines":
+        // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
+        return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);
       case "bootstrap": {
         let reads = 0;
         const counting = {

@@ -38,6 +38,7 @@ import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
+import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 
 export interface SessionBufferOptions {
@@ -84,6 +85,7 @@ export interface SessionReadState {
   diagnostics: SessionMeta["diagnostics"];
   repair: RepairCheck;
   leafInfo: LeafInfoScan;
+  recent: RecentConversationIndex;
   lastUsed: number;
 }
 
@@ -121,7 +123,7 @@ function newState(st: { dev: number; ino: number; size: number }, maxLineBytes: 
   return {
     check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
-    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0,
+    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), recent: new RecentConversationIndex(), lastUsed: 0,
   };
 }
 
@@ -131,6 +133,8 @@ interface SessionRead {
   records: Rec[];
   entryBytes: Buffer;
   flags: number;
+  /** The read's state (also when it is not kept: a torn tail); undefined for a missing file. */
+  state?: SessionReadState;
 }
 
 /**
@@ -141,6 +145,23 @@ interface SessionRead {
 export function encodeSessionBuffer(path: string, options: SessionBufferOptions = {}, cache?: SessionReadCache): ArrayBuffer {
   const read = readSession(path, options, cache);
   return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags);
+}
+
+/**
+ * The lines OpenClaw's recent-conversation read can use (recent-lines.ts), from the same (continued)
+ * read; a string when ctxc cannot tell (missing file, a line it skipped unread).
+ */
+export function readRecentLines(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, query: RecentLinesQuery): RecentLinesReply | string {
+  const read = readSession(path, options, cache);
+  const s = read.state;
+  if (!s) return `status ${read.meta.status}`;
+  if (s.recent.unknownReason !== null) return s.recent.unknownReason;
+  const { records, exhausted } = s.recent.select(query);
+  const lines = records.map((i) => {
+    const r = s.records[i]!;
+    return s.staging.toString("utf8", r.offset, r.offset + r.length);
+  });
+  return { lines, exhausted, file: read.meta.file };
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */
@@ -173,14 +194,14 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     };
     if (meta.status !== "loaded") {
       if (keep) cache.put(absolute, s);
-      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
+      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0, state: s };
     }
     // pi: version = (first session-type entry).version ?? 1 (pi/migrate.ts).
     const migrations = migrationsFor(s.header!.version);
     const flags = (migrations.v1 ? SessionFlag.migrateV1 : 0) | (migrations.v2 ? SessionFlag.migrateV2 : 0);
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
-    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags };
+    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags, state: s };
   } finally {
     closeSync(fd);
   }
@@ -212,6 +233,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
     return;
   }
   const { bytes, value } = line;
+  s.recent.line(value, s.records.length);
   if (s.used + bytes.length > s.staging.length) {
     const grown = Buffer.allocUnsafe(Math.max(s.used + bytes.length, Math.ceil(s.staging.length * 1.5)));
     s.staging.copy(grown, 0, 0, s.used);
@@ -257,6 +279,7 @@ function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes:
       s.lines++;
       s.repair.unknown("a line too long to check");
       s.leafInfo.unknown("a line too long to read");
+      s.recent.unknown("a line too long to read");
       s.diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
     },
   });
@@ -278,6 +301,7 @@ function readTornTail(fd: number, s: SessionReadState, result: ReadLinesResult):
   } else {
     s.repair.unknown("a last line too long to check");
     s.leafInfo.unknown("a last line too long to read");
+    s.recent.unknown("a last line too long to read");
   }
 }
 

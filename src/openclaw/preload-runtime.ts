@@ -19,6 +19,7 @@ import {
   type ResolveBootstrapFilesForRunParams,
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
+import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
@@ -36,12 +37,14 @@ export interface PreloadCounters {
   idempotencyServed: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
+  /** 2026.6.11+: recent-conversation reads answered from the lines ctxc's worker picked (recent-lines.ts). */
+  recentReadsServed: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, recentReadsServed: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
@@ -513,6 +516,7 @@ const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prepareSessio
 export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
   ...repairHandlers(preloadDeps),
+  ...recentLinesHandlers(preloadDeps),
   readTranscriptLeafInfo: (original, [path]) => transcriptLeafInfo(path as string, original),
   loadEntriesFromFile: (original, args, helpers) => loadEntriesFromFile(original, args as [string], helpers),
   loadEntriesFromFileWithSnapshot: (original, args, helpers) => loadEntriesFromFileWithSnapshot(original, args as [string], helpers),

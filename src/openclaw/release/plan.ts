@@ -43,6 +43,7 @@ const LABELS: Record<InterceptionName, string> = {
   resolveBootstrapFilesForRun: "bootstrap files",
   buildBootstrapContextForFiles: "bootstrap context",
   findTranscriptMessageByIdempotencyKey: "idempotency-key lookup",
+  readRecentUserAssistantTextFromSessionTranscript: "recent-conversation read",
 };
 
 /** The shape of pi's SessionManager class (constructor to `static create`) in the pi that `importer` imports, or why not. */

@@ -19,7 +19,8 @@ export type InterceptionName =
   | "loadEntriesFromFileWithSnapshot"
   | "resolveBootstrapFilesForRun"
   | "buildBootstrapContextForFiles"
-  | "findTranscriptMessageByIdempotencyKey";
+  | "findTranscriptMessageByIdempotencyKey"
+  | "readRecentUserAssistantTextFromSessionTranscript";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -73,6 +74,13 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
   findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
+  readRecentUserAssistantTextFromSessionTranscript: [
+    "parseRecentConversationText",
+    "normalizeRecentTranscriptLimit",
+    "normalizeTranscriptTimestamp",
+    "isBeforeTranscriptTimestamp",
+    "isAtOrAfterTranscriptTimestamp",
+  ],
 };
 
 /** The 2026.6.9+ repair pass's image judge and incremental cache, used to leave that cache as stock does. */
@@ -123,6 +131,12 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   findTranscriptMessageByIdempotencyKey: {
     // Backward scan of every line until message.idempotencyKey (trimmed) matches; a new key parses the whole file.
     "1e8b93b52d66": { seenIn: "2026.5.26–2026.7.35" },
+  },
+  readRecentUserAssistantTextFromSessionTranscript: {
+    // Backward stream of every line through parseRecentConversationText until `limit` entries pass the
+    // time window (src/openclaw/recent-lines.ts). The stream itself is another chunk's, the same in
+    // every JSONL release (31383ed88333).
+    "30f9e0bc05b5": { seenIn: "2026.6.11–2026.7.35", helpers: ["parseRecentConversationText", "normalizeRecentTranscriptLimit"] },
   },
 };
 
