@@ -53,6 +53,21 @@ export class RecentConversationIndex {
     this.timestamps.push(typeof ts === "number" && Number.isFinite(ts) ? ts : Number.NaN);
   }
 
+  /**
+   * A line that is not JSON to pi's rule. Stock's stream trims each line with JS `trim()`, which also
+   * drops a byte-order mark and Unicode spaces JSON does not skip: if that makes it JSON, ctxc reads
+   * the line differently and cannot tell.
+   */
+  malformed(bytes: Buffer): void {
+    if (this.unknownWhy !== null) return;
+    try {
+      JSON.parse(bytes.toString("utf8").trim());
+      this.unknownWhy = "a line only OpenClaw's trim makes JSON (a byte-order mark or Unicode space around it)";
+    } catch {
+      // not JSON to stock either: its loop skips it too
+    }
+  }
+
   /** A line stock reads but ctxc did not (too long). */
   unknown(why: string): void {
     this.unknownWhy ??= why;

@@ -222,6 +222,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
   if (line.bom) s.repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
   if (line.kind === "blank") return;
   if (line.kind === "malformed") {
+    s.recent.malformed(line.bytes);
     s.repair.malformed();
     s.diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
     return;

@@ -159,3 +159,78 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 });
+
+/** Message timestamps in a transcript, sorted (to build windows that cut through it). */
+function messageTimes(text: string): number[] {
+  const out: number[] = [];
+  for (const l of text.split("\n")) {
+    try {
+      const ts = (JSON.parse(l) as { message?: { timestamp?: unknown } }).message?.timestamp;
+      if (typeof ts === "number") out.push(ts);
+    } catch {
+      // not JSON: no time
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+describe.skipIf(!root)(`OpenClaw ${version}: the recent-conversation read vs the release's own`, () => {
+  it("readRecentUserAssistantTextFromSessionTranscript: the same entries for every window and limit, on generated, damaged, torn and growing files", { timeout: 600_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "readRecentUserAssistantTextFromSessionTranscript");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const files: { name: string; text: string | Buffer }[] = [...generalCorpus()];
+    files.push({ name: "generated, heavy unicode", text: generateTranscript({ seed: 3, entries: 300, branchProbability: 0.2, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text });
+    const odd = [
+      user("u1", null, "first"),
+      msg("m1", "u1", { ...MIRROR, timestamp: 5 }),
+      msg("a1", "m1", { role: "assistant", content: [{ type: "text", text: "  visible  " }], timestamp: "not a number" }),
+      line({ type: "message", id: "n", parentId: "a1", message: null }),
+      line({ type: "message", id: "s", parentId: "n", message: "a string" }),
+      "[1,2,3]",
+      "42",
+      "null",
+      "{not json",
+      msg("t1", "s", { role: "toolResult", toolCallId: "c", content: [{ type: "text", text: "tool" }], timestamp: 3 }),
+      user("u2", "t1", [{ type: "image", data: PNG, mimeType: "image/png" }, { type: "text", text: " second " }]),
+      msg("a2", "u2", { role: "assistant", content: [], timestamp: 9e15 }),
+      msg("a3", "a2", { role: "assistant", content: [{ type: "text", text: "neg" }], timestamp: -1 }),
+      "   ",
+      user("u4", "a3", "crlf line") + "\r",
+    ];
+    files.push({ name: "odd messages", text: file(...odd) });
+    // A byte-order mark mid-file: stock's trim makes the line JSON, pi's rule does not (ctxc steps aside).
+    files.push({ name: "odd messages, a byte-order mark mid-file", text: file(...odd, "\uFEFF" + user("u5", "u4", "with a byte-order mark")) });
+    files.push({ name: "torn tail, valid JSON", text: file(user("u1", null, "a")) + user("u2", "u1", "torn but whole") });
+    files.push({ name: "torn tail, cut", text: file(user("u1", null, "a")) + user("u2", "u1", "cut").slice(0, 30) });
+    let served = 0;
+    for (const f of files) {
+      const [a] = pair(f.text);
+      const times = messageTimes(typeof f.text === "string" ? f.text : f.text.toString("utf8"));
+      const mid = times[Math.floor(times.length / 2)] ?? 0;
+      const late = times[Math.floor((times.length * 9) / 10)] ?? 0;
+      const windows: Record<string, unknown>[] = [{}, { limit: 1 }, { limit: 3 }, { limit: 0 }, { limit: 2.7 }, { limit: 500 }, { minTimestampMs: late }, { minTimestampMs: late, limit: 50 }, { beforeTimestampMs: mid }, { beforeTimestampMs: late, minTimestampMs: mid, limit: 7 }, { minTimestampMs: Number.MAX_SAFE_INTEGER }];
+      for (const w of windows) {
+        const before = rt.counters.recentReadsServed;
+        const ours = await x.ctxc(a, w);
+        expect(ours, `${f.name} ${JSON.stringify(w)}`).toEqual(await x.openclaw(a, w));
+        served += rt.counters.recentReadsServed - before;
+      }
+    }
+    expect(served).toBeGreaterThan(files.length * 5);
+    // Growing between calls: the worker continues its read; the answer follows the file.
+    const [g] = pair(generateTranscript({ seed: 31, entries: 200 }).text);
+    let parent = (JSON.parse(readFileSync(g, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
+    for (let i = 0; i < 4; i++) {
+      appendFileSync(g, user(`g${i}`, parent, `grown ${i}`) + "\n" + (i === 2 ? "{torn" : ""));
+      if (i === 2) appendFileSync(g, "\n");
+      parent = `g${i}`;
+      const before = rt.counters.recentReadsServed;
+      for (const w of [{ limit: 2 }, { minTimestampMs: 1 }]) expect(await x.ctxc(g, w), `grown ${i}`).toEqual(await x.openclaw(g, w));
+      expect(rt.counters.recentReadsServed).toBe(before + 2);
+    }
+    // Missing file and no file name: stock's answers.
+    expect(await x.ctxc(`${g}.missing`, {})).toEqual(await x.openclaw(`${g}.missing`, {}));
+    expect(await x.ctxc("  ", {})).toEqual(await x.openclaw("  ", {}));
+  });
+});
