@@ -33,30 +33,15 @@
  *   `gateway-injected`), when no result has its id.
  */
 
+import type { RepairFacts, ToolResultRule } from "../protocol/session-buffer-layout.js";
+
+export type { RepairFacts, ToolResultRule };
+
+/** OpenClaw keeps at most 4,096 ids in its repair cache (2026.6.9+); one more says "too many". */
+const MAX_REPORTED_RESULT_IDS = 4097;
 const TOOL_CALL_TYPES = new Set(["toolCall", "toolUse", "functionCall"]);
 const RESULT_ID_KEYS = ["toolCallId", "toolUseId", "tool_call_id", "tool_use_id", "callId", "call_id"] as const;
 const RESPONSES_APIS = new Set(["openai-responses", "azure-openai-responses", "openai-codex-responses"]);
-/** OpenClaw keeps at most this many ids in its repair cache (2026.6.9+); one more says "too many". */
-export const MAX_REPORTED_RESULT_IDS = 4097;
-
-/** The tool-result check a release applies: which calls need a result, read with which id rule. */
-export type ToolResultRule = "codex/v1" | "codex/v2" | "chatgpt/v2" | "mirror/v2";
-
-/** What the repair passes of 2026.5.12–2026.7.35 need to know about a file, beyond {@link RepairCheck.verdict}. */
-export interface RepairFacts {
-  /**
-   * Why every release's pass would change the file or return early (malformed line, invalid message,
-   * errored empty assistant turn, blank user message, no header, empty file), or why ctxc cannot tell;
-   * null when none of these applies.
-   */
-  common: string | null;
-  /** The tool-result rules under which some call has no result (each such release would insert one). */
-  unresolved: ToolResultRule[];
-  /** Record indexes (session buffer) of message entries with an image block the 2026.6.5+ rule checks. */
-  imageRecords: number[];
-  /** Tool-result ids by the v2 rule, first occurrences in file order; at most {@link MAX_REPORTED_RESULT_IDS}. */
-  toolResultIds: string[];
-}
 
 /** A tool call's id, as OpenClaw's `extractToolCallsFromAssistant` finds them, with its name. */
 function toolCalls(content: unknown): { id: string; name: unknown }[] {
