@@ -19,7 +19,8 @@ import { readFileSync } from "node:fs";
 export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> = [
   [
     "transcript: ctxc (decode + SessionManager from the worker's read)",
-    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync"]),
+    // repair-pass.ts and recent-lines.ts: their handlers' own names (the delegate around them carries OpenClaw's).
+    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync", "repairPass", "readRecent", "recentFromWorker"]),
   ],
   [
     "transcript: OpenClaw/pi reads (repair pass, SessionManager.open, leaf scans, mirror checks)",
@@ -49,6 +50,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>]> =
       "readTranscriptLeafInfoForward",
       "findTranscriptMessageByIdempotencyKey",
       "parseRecentConversationText",
+      "readRecentUserAssistantTextFromSessionTranscript",
     ]),
   ],
   [
