@@ -19,7 +19,7 @@ import { materialize, parsedMessage, type MaterializedMessage } from "./assemble
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
-import { indexDirFor, saveState, type IndexSource } from "./session/persistent-index.js";
+import { indexDirFor, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import type { RecordReader, TranscriptSource } from "./sources/source.js";
 import { Emits, type EntryRecord } from "./pi/entry-record.js";
@@ -156,7 +156,7 @@ async function* startSession(build: Build): AsyncGenerator<void, { rebuilt: Rebu
     if (!state) index = "refused";
   }
   if (!state && build.indexDir) {
-    const loaded = source.loadSaved(build.indexDir, task.maxDiagnostics);
+    const loaded = source.loadSaved(build.indexDir, key, task.maxDiagnostics);
     index = loaded.source;
     if (loaded.state) {
       state = loaded.state;
@@ -301,7 +301,7 @@ function saveIndexIfDue(build: Build, session: SessionState, rebuilt: RebuildRea
   const { indexDir } = build;
   if (!indexDir || !(session.savedEnd < 0 || session.end - session.savedEnd >= RESAVE_BYTES || rebuilt === "tokenizer")) return;
   try {
-    saveState(indexDir, session);
+    build.source.save(indexDir, session);
     session.savedEnd = session.end;
   } catch (err) {
     build.diagnostics.add("INDEX_WRITE_FAILED", 0, 0, `could not write the persistent index in ${indexDir}: ${(err as Error).message}`);

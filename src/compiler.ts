@@ -12,6 +12,7 @@ import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/
 import { decodeContext, type CompiledContext } from "./decode-context.js";
 import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
+import { leastBusyLane } from "./lane-choice.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
 import { checkPrivateDir } from "../native-free-workers/session/private-dir.js";
 import { assertWorkerBuilt } from "./worker-file.js";
@@ -21,7 +22,13 @@ import { createProgressCells, loadProgress } from "../native-free-workers/protoc
 
 /** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
-  /** Worker threads (lanes). Default: available cores − 1, at least 1 (the main thread keeps a core). */
+  /**
+   * Worker threads (lanes). Default: available cores − 1, but at least 2. Why at least 2: a session's
+   * first (cold) build reads its whole transcript, and builds of different sessions on one lane queue
+   * behind each other, so with one lane five agents going cold at once wait for each other's full reads.
+   * The main thread only waits for the buffer (< 1 ms of its time per build), so on a 2-core machine a
+   * second lane uses the core the main thread leaves idle.
+   */
   threads?: number;
   /** Default tokenizer for builds that do not name one. Default `o200k_base`. */
   tokenizer?: TokenizerName;
@@ -111,8 +118,9 @@ export interface Compiler {
   close(): Promise<void>;
 }
 
-function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+/** The lanes a compiler starts when `threads` is not given (see {@link CompilerOptions.threads}). */
+export function defaultThreads(): number {
+  return Math.max(2, availableParallelism() - 1);
 }
 
 /** The compile task's view of a cacheDir check. */
@@ -163,14 +171,18 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   let nextJobId = 1;
   let closed = false;
 
-  /** The lane holding this transcript's state; new transcripts go to the lane with the fewest. */
-  function laneFor(transcript: string): Lane {
-    let lane = laneOf.get(transcript);
+  /**
+   * The lane holding this session's state (its next build must find it there). A session no lane holds
+   * goes where its builds of before `forget()` still wait, if any (so they stay in order), else to the
+   * least busy lane (lane-choice.ts), so sessions going cold at the same moment spread over the pool.
+   */
+  function laneFor(key: string): Lane {
+    let lane = laneOf.get(key);
     if (!lane) {
-      lane = lanes.reduce((best, l) => (l.sessions.size < best.sessions.size ? l : best), lanes[0]!);
-      laneOf.set(transcript, lane);
+      lane = lanes.find((l) => l.hasJobsOf(key)) ?? leastBusyLane(lanes);
+      laneOf.set(key, lane);
     }
-    lane.sessions.add(transcript);
+    lane.sessions.add(key);
     return lane;
   }
 

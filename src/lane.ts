@@ -9,7 +9,7 @@
  */
 import { Piscina } from "piscina";
 import type { ResourceLimits } from "node:worker_threads";
-import type { CompileTask } from "../native-free-workers/protocol/compile-task.js";
+import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/compile-task.js";
 import { CtxcError, Errors, isWireError } from "../native-free-workers/protocol/errors.js";
 import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 import { WORKER_FILE } from "./worker-file.js";
@@ -79,6 +79,12 @@ export class Lane {
     let n = 0;
     for (const q of this.queues.values()) n += q.length;
     return n;
+  }
+
+  /** Whether a build of this session (sessionKeyOf) waits or runs here. */
+  hasJobsOf(sessionKey: string): boolean {
+    for (const queue of this.queues.values()) for (const job of queue) if (sessionKeyOf(job.task) === sessionKey) return true;
+    return false;
   }
 
   enqueue(job: Job): void {

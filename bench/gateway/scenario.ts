@@ -9,7 +9,7 @@
 import { createCompiler, type Compiler } from "../../src/index.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "../lib/data.js";
 import { mainThreadCpuMs } from "../lib/thread-cpu.js";
-import { stat } from "node:fs/promises";
+import { copyFile, stat } from "node:fs/promises";
 import { median, round, summarize, type Summary } from "../lib/stats.js";
 import { baselineBuilder, ctxcBuilder, type AgentState, type ContextBuilder } from "./builders.js";
 import { appendTurn, Gateway } from "./gateway.js";
@@ -88,8 +88,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freshCompiler(threads: number, warmupTranscript: string): Promise<Compiler> {
   const compiler = createCompiler({ threads });
-  // Load the worker modules and tokenizer before measuring: a gateway's compiler is long-lived.
-  await Promise.all(Array.from({ length: threads }, (_, i) => compiler.build({ transcript: warmupTranscript, agentId: `warmup-${i}`, budget: null })));
+  // Load the worker modules and tokenizer in every lane before measuring: a gateway's compiler is
+  // long-lived. One transcript per lane: builds of one transcript share a job and a lane, so warming
+  // up with a single file left every lane but one cold (tokenizer loaded during the measured round).
+  const copies = await Promise.all(Array.from({ length: threads }, async (_, i) => {
+    const copy = warmupTranscript.replace(/\.jsonl$/, `-lane${i}.jsonl`);
+    await copyFile(warmupTranscript, copy);
+    return copy;
+  }));
+  await Promise.all(copies.map((transcript, i) => compiler.build({ transcript, agentId: `warmup-${i}`, budget: null })));
   return compiler;
 }
 

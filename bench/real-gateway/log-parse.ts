@@ -14,8 +14,24 @@ export interface StageSummary {
   stages: Array<{ name: string; durationMs: number; elapsedMs: number }>;
 }
 
+/**
+ * One `slow SQLite session write` warning (2026.8+, logged for writes of ≥ 1 s): the operation, its time
+ * queued behind the per-agent writer and its own execution, and the process and thread it ran on.
+ */
+export interface SlowSessionWrite {
+  pid: number;
+  agentId: string;
+  operation: string;
+  isMainThread: boolean;
+  elapsedMs: number;
+  queueWaitMs: number;
+  writerExecutionMs: number;
+}
+
 export interface GatewayDiagnostics {
   stageSummaries: StageSummary[];
+  /** 2026.8+: every `slow SQLite session write`, in log order (also `doctor`'s, which share the log: filter by pid). */
+  slowSessionWrites: SlowSessionWrite[];
   starvation: string[];
   liveness: string[];
   /** Warnings/errors (first 200), for the report. */
@@ -23,10 +39,11 @@ export interface GatewayDiagnostics {
   lines: number;
 }
 
-const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sessionId=(\S+) phase=(\S+) totalMs=(\d+) stages=([^"\\\s]+)/;
+// 2026.9.x adds `pid=… threadId=… isMainThread=…` between phase and totalMs.
+const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sessionId=(\S+) phase=(\S+)(?: \w+=\S+)*? totalMs=(\d+) stages=([^"\\\s]+)/;
 
 export function parseGatewayLog(text: string): GatewayDiagnostics {
-  const out: GatewayDiagnostics = { stageSummaries: [], starvation: [], liveness: [], errors: [], lines: 0 };
+  const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], errors: [], lines: 0 };
   for (const line of text.split("\n")) {
     if (!line) continue;
     out.lines++;
@@ -39,11 +56,28 @@ export function parseGatewayLog(text: string): GatewayDiagnostics {
       out.stageSummaries.push({ kind: m[1] as "prep" | "startup", runId: m[2]!, sessionId: m[3]!, phase: m[4]!, totalMs: Number(m[5]), stages });
       continue;
     }
+    if (line.includes("slow SQLite session write")) {
+      const w = slowSessionWrite(line);
+      if (w) out.slowSessionWrites.push(w);
+    }
     if (line.includes("likely event-loop starvation")) out.starvation.push(extractMessage(line));
     else if (line.includes("liveness warning")) out.liveness.push(extractMessage(line));
     else if (out.errors.length < 200 && /"logLevelName":"(ERROR|FATAL|WARN)"/.test(line)) out.errors.push(extractMessage(line).slice(0, 400));
   }
   return out;
+}
+
+/** The fields of a `slow SQLite session write` record (its payload is the record's object argument). */
+function slowSessionWrite(line: string): SlowSessionWrite | null {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const w = Object.values(o).find((v): v is Record<string, unknown> => typeof v === "object" && v !== null && "operation" in v && "queueWaitMs" in v);
+    if (!w) return null;
+    const n = (k: string) => (typeof w[k] === "number" ? (w[k] as number) : NaN);
+    return { pid: n("pid"), agentId: String(w.agentId), operation: String(w.operation), isMainThread: w.isMainThread === true, elapsedMs: n("elapsedMs"), queueWaitMs: n("queueWaitMs"), writerExecutionMs: n("writerExecutionMs") };
+  } catch {
+    return null;
+  }
 }
 
 function extractMessage(line: string): string {

@@ -5,22 +5,22 @@
  * under concurrent load on 5 bots, stock and with ctxc preloaded. See bench/real-gateway/README.md.
  *
  *   node dist/bench/real-gateway/run.js [--openclaw VERSION] [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
- *                                       [--profile]   (gateway under --cpu-prof; main-thread time by category)
+ *                                       [--profile]   (gateway main thread under V8's sampling profiler; time by category)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
-import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics } from "./log-parse.js";
+import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { summarizeProfile, type ProfileSummary } from "./profile-summary.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +30,8 @@ export const SETUP_DIR = join(REPO, "bench", "real-gateway", "setup");
 /** The default release's gateway (2026.5.12 on Node 22.16); gatewayInstall() for the others. */
 export const NODE22 = gatewayInstall(REPO).node;
 export const OPENCLAW = gatewayInstall(REPO).entry;
+/** The profiler preload (built) that `--profile` loads into the gateway (cpu-profile-preload.ts). */
+const PROFILE_PRELOAD = join(REPO, "dist", "bench", "real-gateway", "cpu-profile-preload.js");
 /** The ctxc preload (built). Present only once src/openclaw/register.ts exists. */
 export const CTXC_REGISTER = join(REPO, "dist", "src", "openclaw", "register.js");
 
@@ -47,7 +49,7 @@ export interface RunOptions {
   keepDirs: boolean;
   /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
   gatewayNodeOptions?: string;
-  /** Run the gateway under V8's CPU profiler and summarise where its main thread spent the time. */
+  /** Run the gateway's main thread under V8's sampling profiler (cpu-profile-preload.ts) and summarise where it spent the time. */
   profile?: boolean;
   log: (s: string) => void;
 }
@@ -89,8 +91,16 @@ export interface ModeResult {
    */
   seedEntriesIntact: Record<string, boolean>;
   ctxcLog: string[];
+  /**
+   * 2026.8+ (SQLite store): how the legacy seeds were imported (`doctor --fix`, and the explicit session
+   * import if doctor left them), and the gateway's own `slow SQLite session write` warnings (≥ 1 s;
+   * doctor's import lines, which share the log, left out).
+   */
+  sqlite?: { doctorFixMs: number; importMs: number; slowSessionWrites: SlowSessionWrite[] };
+  /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
+  loadAverage?: { start: number; end: number };
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
-  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary };
+  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow };
 }
 
 function summary(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -141,12 +151,28 @@ function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPa
   return env;
 }
 
-/** The main thread's profile (thread id 0 in V8's file name `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile`), summarised. */
-async function mainThreadProfile(dir: string, startupMs: number, loadEndMs: number): Promise<ModeResult["mainThreadProfile"]> {
-  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : [];
-  if (files.length !== 1 || !Number.isFinite(startupMs)) return undefined;
-  const path = join(dir, files[0]!);
-  return { startup: summarizeProfile(path, 0, startupMs), load: summarizeProfile(path, startupMs, Number.isFinite(loadEndMs) ? loadEndMs : Infinity) };
+/**
+ * The main thread's profile written by cpu-profile-preload.ts, summarised over startup and load. The
+ * profile's clock starts when the preload ran (`FILE.start`, epoch ms), a little after the spawn at
+ * `spawnedAt`; the harness's windows (ms after the spawn) are shifted onto it.
+ */
+async function mainThreadProfile(file: string, spawnedAt: number, startupMs: number, loadEndMs: number): Promise<ModeResult["mainThreadProfile"]> {
+  if (!existsSync(file) || !existsSync(`${file}.start`) || !Number.isFinite(startupMs)) return undefined;
+  const shift = Number(await readFile(`${file}.start`, "utf8")) - spawnedAt;
+  const window: ProfileWindow = { loadFromMs: startupMs - shift, loadToMs: Number.isFinite(loadEndMs) ? loadEndMs - shift : null };
+  return { ...summarizeWindows(file, window), window };
+}
+
+/** The load phase on the profile's own clock (ms after its start), kept so a kept profile can be summarised again. */
+export interface ProfileWindow {
+  loadFromMs: number;
+  /** null: the load did not finish (the profile's end is used). */
+  loadToMs: number | null;
+}
+
+/** Startup (profile start → load start) and load summaries of one profile. */
+export function summarizeWindows(file: string, w: ProfileWindow): { startup: ProfileSummary; load: ProfileSummary } {
+  return { startup: summarizeProfile(file, 0, w.loadFromMs), load: summarizeProfile(file, w.loadFromMs, w.loadToMs ?? Infinity) };
 }
 
 /** Runs the release's CLI with `args` in the isolated home (same env as the gateway, stock); returns its ms. */
@@ -253,8 +279,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   const seedHash = new Map<string, string>();
   for (const p of plans) seedHash.set(p.id, await sha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
   const ctxcLogFile = join(root, "ctxc.log");
-  const profDir = join(root, "cpu-prof");
-  const nodeOptions = [opts.gatewayNodeOptions, opts.profile ? `--cpu-prof --cpu-prof-dir=${profDir}` : undefined].filter(Boolean).join(" ") || undefined;
+  const profFile = join(root, "main-thread.cpuprofile");
+  const nodeOptions = [opts.gatewayNodeOptions, opts.profile ? `--import=${pathToFileURL(PROFILE_PRELOAD).href}` : undefined].filter(Boolean).join(" ") || undefined;
   // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
   // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
   // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
@@ -263,18 +289,22 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   // upgrading user is told to: `doctor --fix` (config), then the session import if doctor left the
   // JSONL + sessions.json in place (docs/sqlite-store.md). The JSONL files move to an archive.
   const sqlite = storesTranscriptsInSqlite(gw.openclaw);
+  let seeding: { doctorFixMs: number; importMs: number } | undefined;
   if (sqlite) {
     const fixMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--fix", "--non-interactive"]);
     const db = join(home.stateDir, "agents", plans[0]!.id, "agent", "openclaw-agent.sqlite");
     const legacyLeft = plans.some((p) => existsSync(home.transcripts.get(p.id)!));
     const importMs = legacyLeft ? await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--session-sqlite", "import", "--non-interactive"]) : 0;
+    seeding = { doctorFixMs: fixMs, importMs };
     log(`doctor --fix in ${fixMs} ms; ${legacyLeft ? `legacy sessions imported (doctor --session-sqlite import) in ${importMs} ms` : "sessions imported by doctor --fix"}; store ${existsSync(db) ? "present" : "MISSING"}`);
   }
   const registryMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["plugins", "registry", "--refresh"]);
   log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
-  const child = spawn(gw.node, args, { cwd: root, env: gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions), stdio: ["ignore", "pipe", "pipe"] });
+  const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions);
+  if (opts.profile) env.CTXC_BENCH_CPU_PROFILE = profFile;
+  const child = spawn(gw.node, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
   const keep = (d: Buffer) => {
     consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
@@ -294,6 +324,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     if (!up) throw new Error(`gateway did not start polling all bots (polling=${tg.pollingBots()}, exit=${child.exitCode}); console tail:\n${consoleTail.slice(-3000)}`);
     result.startupMs = Date.now() - started;
     log(`all ${plans.length} bots polling after ${result.startupMs} ms`);
+    const loadStart = loadavg()[0]!;
     const deadline = Date.now() + (opts.smoke ? 0 : opts.durationS * 1000);
     const replyTimeoutMs = opts.smoke ? 90_000 : 120_000;
     await Promise.all(plans.map(async (p, i) => {
@@ -319,6 +350,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
       } while (Date.now() < deadline);
     }));
     loadEndMs = Date.now() - started;
+    result.loadAverage = { start: loadStart, end: loadavg()[0]! };
     result.ok = result.repliesReceived === result.messagesSent && result.messagesSent > 0;
     if (!result.ok) result.error = `replies ${result.repliesReceived}/${result.messagesSent}`;
   } catch (err) {
@@ -345,6 +377,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   const diag: GatewayDiagnostics = await readGatewayLog(home.logFile);
   result.prepStages = stageTable(diag.stageSummaries, "prep");
   result.startupStages = stageTable(diag.stageSummaries, "startup");
+  if (seeding) result.sqlite = { ...seeding, slowSessionWrites: diag.slowSessionWrites.filter((w) => w.pid === child.pid) };
   result.starvationLines = diag.starvation.length;
   result.livenessWarnings = diag.liveness.length;
   result.starvationSamples = diag.starvation.slice(0, 5);
@@ -360,7 +393,10 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
     result.seedEntriesIntact[p.id] = existsSync(f) && (await entriesKept(seeds.get(p.id)!.path, f));
   }
-  if (opts.profile) result.mainThreadProfile = await mainThreadProfile(profDir, result.startupMs, loadEndMs);
+  if (opts.profile) {
+    result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs);
+    if (!result.mainThreadProfile) log(`--profile: no main-thread profile at ${profFile}${existsSync(`${profFile}.error`) ? ` (${await readFile(`${profFile}.error`, "utf8")})` : ""}`);
+  }
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
   if (opts.keepDirs) log(`kept ${root}`);

@@ -85,12 +85,19 @@ export function evaluateTargets(r: BenchResults): Target[] {
     const small = colds[0]!;
     const large = colds[colds.length - 1]!;
     targets.push({
-      target: "memory of a cold build independent of file size (peak heap growth)",
+      target: "memory of a cold build independent of file size (peak heap growth, the session state it leaves included)",
       measured: colds.map((c) => `${c.sizeMB} MB: ${f(c.heapPeakMB, 1)} MB`).join(", "),
-      // "independent" of the bytes: growing by less than 1/10 of the size growth (the index it must hold
-      // grows with the number of entries, ~100-200 B each; content is never held beyond the context)
-      met: Math.max(...heaps) - small.heapPeakMB <= (large.sizeMB - small.sizeMB) / 10,
+      // "independent" of the bytes: growing by less than 1/100 of the size growth (1 MB from 1 to 100 MB)
+      met: Math.max(...heaps) - small.heapPeakMB <= (large.sizeMB - small.sizeMB) / 100,
     });
+    if (colds.every((c) => c.heapRetainedMB !== undefined)) {
+      const transient = colds.map((c) => c.heapPeakMB - c.heapRetainedMB!);
+      targets.push({
+        target: "… of which the build's own (transient) memory: peak minus the session state kept for the next turn",
+        measured: `${colds.map((c, i) => `${c.sizeMB} MB: ${f(transient[i], 1)} MB`).join(", ")}; state kept: ${colds.map((c) => `${f(((c.heapRetainedMB ?? 0) * 1e6) / c.entries, 0)} B/entry`).join(", ")}`,
+        met: Math.max(...transient) - Math.min(...transient) <= (large.sizeMB - small.sizeMB) / 100,
+      });
+    }
   }
   for (const [s, label] of [[ten, "budget 120k"], [nb, "no budget"]] as const) {
     const c = s?.mainThread.ctxcCold?.wallMs.p50;
@@ -107,13 +114,13 @@ function coldTable(colds: ColdMeasure[]): string[] {
   return [
     "### Cold builds against their floor (budget 120k, one agent, one thread)",
     "",
-    "Each round, interleaved: `forget()` + a cold build (wall, as the caller sees it), then alone in the main thread the byte pass (64 KB line reader + the line-key scan of every line) and tokenizing the messages that entered the context. Medians. Heap = peak live-heap growth of the same build code run in the main thread (collected before sampling, every 8th step); the index it must hold grows with the number of entries.",
+    "Each round, interleaved: `forget()` + a cold build (wall, as the caller sees it), then alone in the main thread the byte pass (64 KB line reader + the line-key scan of every line) and tokenizing the messages that entered the context. Medians. Heap = peak live-heap growth of the same build code run in the main thread (collected before sampling, every 8th step); state = what is still held once the build is done (the session's index, for its next turn), which grows with the number of entries.",
     "",
-    `| size | entries | cold build (ms) | byte pass (ms) | tokenize context (ms) | cold / floor | context msgs / tokens | msgs tokenized | ${stageNames.map((n) => `${n} (ms)`).join(" | ")} | heap peak (MB) |`,
-    `|---:|---:|---:|---:|---:|---:|---:|---:|${stageNames.map(() => "---:|").join("")}---:|`,
+    `| size | entries | cold build (ms) | byte pass (ms) | tokenize context (ms) | cold / floor | context msgs / tokens | msgs tokenized | ${stageNames.map((n) => `${n} (ms)`).join(" | ")} | heap peak (MB) | of it, state kept (MB) |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|${stageNames.map(() => "---:|").join("")}---:|---:|`,
     ...colds.map(
       (c) =>
-        `| ${c.sizeMB} MB | ${c.entries.toLocaleString("en-US")} | ${f(c.coldMs, 1)} | ${f(c.keyPassMs, 1)} | ${f(c.tokenizeContextMs, 1)} | ${x(c.ratio)} | ${c.contextMessages} / ${c.contextTokens.toLocaleString("en-US")} | ${c.messagesTokenized} | ${stageNames.map((n) => f(c.stages[n] ?? 0, 1)).join(" | ")} | ${f(c.heapPeakMB, 1)} |`,
+        `| ${c.sizeMB} MB | ${c.entries.toLocaleString("en-US")} | ${f(c.coldMs, 1)} | ${f(c.keyPassMs, 1)} | ${f(c.tokenizeContextMs, 1)} | ${x(c.ratio)} | ${c.contextMessages} / ${c.contextTokens.toLocaleString("en-US")} | ${c.messagesTokenized} | ${stageNames.map((n) => f(c.stages[n] ?? 0, 1)).join(" | ")} | ${f(c.heapPeakMB, 1)} | ${f(c.heapRetainedMB, 1)} |`,
     ),
     "",
   ];
@@ -208,9 +215,9 @@ export function renderMarkdown(r: BenchResults, charts: { loopDelay: string | nu
   out.push(
     "Where a target is missed, this is why (read with the stage times in `bench/results/*.json`):",
     "",
-    "- **Cold update→dispatch at 28 MB** (when missed). A cold build no longer parses the whole file: one byte pass takes each line's keys and validates it (a malformed line is still found and reported), and only the bodies that enter the context or decide pi's result are parsed (see the cold-build table). But every line must still be read and validated once, and the in-budget messages counted exactly; five agents going cold at the same moment queue on the one worker thread a 2-core machine leaves beside the main loop, so the last of them waits for four others (new sessions are spread over lanes, but here there is one lane). The main loop stays free meanwhile (see the loop-delay rows).",
+    "- **Cold update→dispatch at 28 MB** (when missed). A cold build parses only what enters the context, but every line must still be read and validated once (the byte pass) and the in-budget messages counted exactly: roughly 100–160 ms of CPU per 28 MB build on this machine. A new session goes to the least busy lane, and the default is at least 2 lanes, so five agents going cold at once split 3/2 over two workers instead of queueing five deep; the last one still waits for the builds ahead of it on its lane. 10× the baseline's p99 needs all five builds done in a tenth of what pi takes for them on the main thread — about the time of two of our cold builds: with five builds' CPU over two cores (plus the main loop and the fake services on the same cores), that is out of reach until the byte pass itself is several times cheaper. On a shared machine the kernel gives this process one share of the CPU (autogroup scheduling), so two lanes do not get two cores: compare the threads table and the load average above.",
     "- **Cold build vs its floor** (when missed). The floor is the byte pass alone plus tokenizing the context alone; what the build adds is the index (one record per entry), reading the in-context messages back and parsing them (for counting and for pi's values), the thread round trip and the buffer. Where the context is small (compactions), fixed costs weigh more. The machine is shared: compare ratios within one run.",
-    "- **Memory of a cold build** (when missed). Content is never held beyond the chunk, the longest line and the context, but pi's semantics need every entry's id and parent to walk the branch, so the index (one record per entry, ~200 B with pi's id map) grows with the number of entries: a few MB at 100k entries, not the file's size.",
+    "- **Memory of a cold build** (when missed). The build's own memory (the 64 KB chunk, the longest line, the context it assembles) is flat from 1 to 100 MB (the transient row). What grows is the session state it leaves for the next turn: one index record per entry plus pi's id map, ~190–210 B per entry after records share their parent's id and type strings (was ~250 B). It is kept because a later turn may name any earlier entry as its parent (pi branches from anywhere) and a duplicate id anywhere changes pi's result; it is bounded per worker by `maxCacheBytes` (LRU). Making it independent of the entry count needs a compact index (typed-array columns, hashed ids, records read back from the file on demand) — not done yet.",
     "- **Cold build vs raw tokenizer speed, no budget** (when missed). Every message of the context is tokenized; the floor used here is the raw tokenizer on those texts only, while the build also reads every line of the file (off-branch entries included) and parses every in-context message to count it.",
     "- **Warm ≤ 2 % of cold** (when missed). Warm builds are a few milliseconds, flat from 1 MB to 100 MB; what remains is per-build fixed cost (open + verify, stat of workspace files, copying the in-context messages into a new buffer, the thread round trip), so the ratio is at its worst where the cold build is cheapest.",
     "- **Loop delay with warm builds.** Warm rounds are back to back (about 30 ms each), so the gateway's main thread, the ctxc worker and the fake Telegram/model process all want a core at once on a 2-core machine; the timer's tail then shows the OS scheduling the main thread late as much as any work on it. The same warm builds without the HTTP services (`node dist/bench/warm-loop.js`: 5 agents × 10 MB, 100 rounds) measured p99 2.3–5 ms, max 5.5–8 ms here; the main thread's own work per warm build is in the main-thread row.",

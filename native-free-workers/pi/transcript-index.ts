@@ -20,7 +20,7 @@ import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
 import { Emits, EntryRecord, RecordFlag } from "./entry-record.js";
-import { isKnownEntryType } from "./entry-types.js";
+import { isKnownEntryType, sharedEntryType } from "./entry-types.js";
 import { findTopLevelValue } from "./json-value-range.js";
 import { BLANK_LINE, scanLineKeys, type LineKeys } from "./line-keys.js";
 import { isHookMessage, migrationsFor, NO_MIGRATIONS, V1Chain, v1FirstKeptEntryId, type Migrations } from "./migrate.js";
@@ -97,9 +97,9 @@ export class TranscriptIndex {
     record.line = lineNo;
     record.offset = offset;
     record.length = bytes.length;
-    record.type = typeof entry.type === "string" ? entry.type : "";
+    record.type = typeof entry.type === "string" ? sharedEntryType(entry.type) : "";
     record.id = entry.id;
-    record.parentId = entry.parentId;
+    record.parentId = this.sharedId(entry.parentId);
     const index = this.records.length;
 
     if (index === 0) this.readHeader(entry, lineNo, offset);
@@ -115,9 +115,9 @@ export class TranscriptIndex {
     record.line = lineNo;
     record.offset = offset;
     record.length = length;
-    record.type = keys.type;
+    record.type = sharedEntryType(keys.type);
     record.id = keys.id;
-    record.parentId = keys.parentId;
+    record.parentId = this.sharedId(keys.parentId);
     switch (record.type) {
       case "message":
         if (!keys.messageIsObject) {
@@ -203,6 +203,17 @@ export class TranscriptIndex {
         record.extra = { provider: entry.provider, modelId: entry.modelId };
         break;
     }
+  }
+
+  /**
+   * A string parentId as the parent's own `id` string when that entry is indexed already (the same value,
+   * so pi's Map lookups see no difference), else as given. Why: each record held its own copy of its
+   * parent's id, decoded from its line — one string per entry that the parent's record already holds.
+   */
+  private sharedId(parentId: unknown): unknown {
+    if (typeof parentId !== "string") return parentId;
+    const at = this.byId.get(parentId);
+    return at === undefined ? parentId : this.records[at]!.id;
   }
 
   /** Reports an unknown type and a taken id, then adds the record (a later duplicate id wins, as in pi). */

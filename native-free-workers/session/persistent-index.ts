@@ -2,9 +2,10 @@
  * The optional on-disk copy of a session's state (`cacheDir` / `--cache DIR`), so a restarted gateway
  * pays only for the bytes appended since its last build instead of a cold build of every transcript.
  *
- * Trust nothing on disk: the file is versioned, names (by hash) the transcript it describes, and is only
- * used after the same checks as in-memory state (inode, size, the bytes at the start and before the old
- * end — compared by hash here). Anything unreadable, of another version, or stale is ignored and
+ * Trust nothing on disk: the file is versioned, names (by hash) the transcript it describes and the kind
+ * of source it was saved for, and is only used after the same checks as in-memory state (JSONL: inode,
+ * size, the bytes at the start and before the old end — compared by hash here; a SQLite store: its rows,
+ * sources/sqlite/). Anything unreadable, of another version, or stale is ignored and
  * reported, never half-used. Writes go to a temporary file renamed into place, so a crash mid-write
  * leaves the old index or none. The index lives in its own directory; ctxc never writes next to, or
  * into, a transcript.
@@ -20,11 +21,11 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, un
 import { join } from "node:path";
 import type { CompileTask } from "../protocol/compile-task.js";
 import { EntryRecord } from "../pi/entry-record.js";
-import { readAt } from "../io/read-at.js";
-import { sessionHeader } from "../pi/transcript-index.js";
+import { sessionHeader, type TranscriptIndex } from "../pi/transcript-index.js";
+import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { sha256 } from "./append-check.js";
 import { recheckPrivateDir, type DirIdentity } from "./private-dir.js";
-import { SessionState } from "./session-state.js";
+import { SessionState, type RebuildReason } from "./session-state.js";
 
 const FORMAT = "ctxc-session-index";
 /**
@@ -122,7 +123,25 @@ function readOwnFile(path: string): string {
   }
 }
 
-export function saveState(cacheDir: string, state: SessionState): void {
+/**
+ * How one kind of transcript source checks a saved state against the transcript as it is now. The file
+ * records the kind, so a state saved for one kind is never read as another's.
+ */
+export interface SavedIdentity {
+  /** "pi-jsonl", "sqlite". */
+  kind: string;
+  /** What the source needs to verify and continue the state (JSON; structure and hashes, no content). */
+  identity(state: SessionState): unknown;
+  /**
+   * Restores `saved` into `state` (its `end` already set) if the transcript still matches it: null, or
+   * why not. Throws on a malformed value (the file is then reported unreadable).
+   */
+  restore(state: SessionState, saved: unknown): RebuildReason | null;
+  /** The bytes of the record at `[start, end)` (the session header's line), or undefined when unreadable. */
+  readRecord(state: SessionState, start: number, end: number): Buffer | undefined;
+}
+
+export function saveState(cacheDir: string, state: SessionState, source: SavedIdentity): void {
   const records = state.index.records;
   const columns: Record<string, unknown[]> = {};
   for (const column of COLUMNS) columns[column] = records.map((r) => r[column]);
@@ -136,7 +155,8 @@ export function saveState(cacheDir: string, state: SessionState): void {
     end: state.end,
     nextLineNo: state.nextLineNo,
     tokenizer: state.tokenizer,
-    identity: state.identity(),
+    source: source.kind,
+    identity: source.identity(state),
     fields: { ...fields, hasHeader: header !== null },
     diagnostics: { list: state.parseDiagnostics.list, counts: state.parseDiagnostics.counts },
     count: records.length,
@@ -158,10 +178,12 @@ export function saveState(cacheDir: string, state: SessionState): void {
 }
 
 /** The session header read back from the transcript's first entry (undefined when it is not one any more). */
-function readHeader(fd: number, first: EntryRecord | undefined): ReturnType<typeof sessionHeader> | undefined {
+function readHeader(source: SavedIdentity, state: SessionState, first: EntryRecord | undefined): ReturnType<typeof sessionHeader> | undefined {
   if (!first) return undefined;
   try {
-    const entry: unknown = JSON.parse(readAt(fd, first.offset, first.offset + first.length).toString("utf8"));
+    const bytes = source.readRecord(state, first.offset, first.offset + first.length);
+    if (!bytes) return undefined;
+    const entry: unknown = JSON.parse(bytes.toString("utf8"));
     if (typeof entry !== "object" || entry === null || (entry as { type?: unknown }).type !== "session") return undefined;
     return sessionHeader(entry as Record<string, unknown>);
   } catch {
@@ -170,16 +192,19 @@ function readHeader(fd: number, first: EntryRecord | undefined): ReturnType<type
 }
 
 /**
- * Loads and verifies a saved state for `transcript` (open as `fd`). Returns the state, or null and the
- * reason it was not used.
+ * Loads and verifies a saved state for the session `key` (a transcript's path; with a session inside a
+ * store, sessionKeyOf's key) against the open transcript, through `source`. Returns the state, or null
+ * and the reason it was not used.
  */
 export function loadState(
   cacheDir: string,
-  transcript: string,
-  fd: number,
+  key: string,
   stats: Stats,
   maxDiagnostics: number,
+  source: SavedIdentity,
+  createIndex?: (diagnostics: DiagnosticLog) => TranscriptIndex,
 ): { state: SessionState | null; source: IndexSource; reason?: string } {
+  const transcript = key;
   let raw: string;
   try {
     raw = readOwnFile(indexFile(cacheDir, transcript));
@@ -194,13 +219,16 @@ export function loadState(
       return { state: null, source: "disk-corrupt", reason: `of format version ${String(data.version)}, not ${VERSION}` };
     }
     if (data?.format !== FORMAT || data.transcript !== sha256(transcript)) throw new Error("format");
+    // Files from before the source kind was recorded are pi JSONL's.
+    if ((data.source ?? "pi-jsonl") !== source.kind) throw new Error("source");
     const count: number = data.count;
     for (const column of COLUMNS) if (!Array.isArray(data.columns[column]) || data.columns[column].length !== count) throw new Error("columns");
-    state = new SessionState(transcript, stats, maxDiagnostics);
+    state = new SessionState(transcript, stats, maxDiagnostics, createIndex);
     state.end = data.end;
     if (!Number.isInteger(state.end) || state.end < 0) throw new Error("end");
-    // Verified against the open file here: the check windows are read back and compared with their hashes.
-    const failure = state.restoreIdentity(data.identity, fd, stats);
+    // Verified against the open transcript here (JSONL: the check windows read back and compared with
+    // their hashes; SQLite: the same checks as a warm build's).
+    const failure = source.restore(state, data.identity);
     if (failure) return { state: null, source: "disk-stale" };
     state.nextLineNo = data.nextLineNo;
     state.tokenizer = data.tokenizer;
@@ -212,7 +240,7 @@ export function loadState(
       for (const column of COLUMNS) (record as unknown as Record<string, unknown>)[column] = data.columns[column][i];
       records[i] = record;
     }
-    const header = data.fields.hasHeader === true ? readHeader(fd, records[0]) : null;
+    const header = data.fields.hasHeader === true ? readHeader(source, state, records[0]) : null;
     if (header === undefined) return { state: null, source: "disk-stale" }; // the header line no longer parses
     state.index.restore({ header, version: data.fields.version, lines: data.fields.lines, v1PreviousId: data.fields.v1PreviousId }, records);
   } catch {

@@ -47,6 +47,11 @@ export class SessionState {
    * for JSONL, whose identity is the append check below.
    */
   sourceState: unknown = undefined;
+  /**
+   * Heap bytes {@link sourceState} holds, kept current by its source (the SQLite source's two numbers
+   * per row read), so the LRU bound counts them: for a store of many small rows they are a real share.
+   */
+  sourceStateBytes = 0;
   private readonly check: AppendCheck;
 
   /**
@@ -112,6 +117,6 @@ export class SessionState {
 
   /** Approximate heap bytes held (for the LRU bound). */
   get approxBytes(): number {
-    return 1024 + this.index.records.length * 240 + this.check.bytes;
+    return 1024 + this.index.records.length * 240 + this.check.bytes + this.sourceStateBytes;
   }
 }

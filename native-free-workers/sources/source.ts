@@ -48,7 +48,7 @@ export interface TranscriptSource {
   readonly path: string;
   /** Identity and size at open. */
   readonly stats: Stats;
-  /** Whether the persistent index (session/persistent-index.ts, keyed on JSONL bytes) applies to this source. */
+  /** Whether the persistent index (session/persistent-index.ts) applies to this source. */
   readonly persistentIndex: boolean;
   /** A new, empty index for this format's entries, reporting into `diagnostics`. */
   createIndex(diagnostics: DiagnosticLog): TranscriptIndex;
@@ -56,8 +56,10 @@ export interface TranscriptSource {
   verify(state: SessionState): RebuildReason | null;
   /** Records in `state` what a later build verifies (call whenever `state.end` moved). */
   snapshot(state: SessionState): void;
-  /** The saved state of this transcript from `cacheDir`, verified against it, or why there is none. */
-  loadSaved(cacheDir: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
+  /** The saved state of session `key` (sessionKeyOf) from `cacheDir`, verified against this transcript, or why there is none. */
+  loadSaved(cacheDir: string, key: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
+  /** Saves `state` to `cacheDir` (persistent-index.ts: structure and hashes, never content). */
+  save(cacheDir: string, state: SessionState): void;
   /**
    * Reads the records after `from` (a record start), numbering them from `firstLineNo`, into `state`
    * (a source that keeps its own per-record positions keeps them on `state.sourceState`).

@@ -14,6 +14,11 @@
  *   newline): then a writer that keeps these entries as a prefix may append instead of rewriting.
  *
  * The cache is bounded by the file bytes it covers (least recently used dropped first).
+ *
+ * Who writes it: the session open fills it; the rewrite handler (release/append-rewrite.ts, 2026.6.9+)
+ * extends it by the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it
+ * from OpenClaw's verified re-parse after a stock rewrite, and drops it after any other whole-file write
+ * (so a same-size rewrite within one mtime tick cannot pass for the cached file).
  */
 
 /** The file a cached decode stands for (numbers as `fs.statSync` gives them). */

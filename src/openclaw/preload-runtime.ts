@@ -11,6 +11,7 @@
 import { appendFileSync, statSync } from "node:fs";
 import { cannotServeEntries, decodeFileEntries, endsWithNewline, entryBytes } from "./release/file-entries.js";
 import { mayHoldKey } from "./release/idempotency.js";
+import { followAppend, followWrite, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import {
   buildBootstrapContextForFiles,
@@ -24,6 +25,9 @@ import { repairHandlers } from "./repair-pass.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
+
+/** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
+export * as entryCache from "./entry-cache.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -41,10 +45,29 @@ export interface PreloadCounters {
   recentReadsServed: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
+  /** 2026.6.9+ `SessionManager.rewriteFile` calls served as an append of only the new lines (release/append-rewrite.ts). */
+  rewritesAppended: number;
+  /** Bytes those appends wrote (0 when the file already held every entry: stock rewrote the same bytes). */
+  rewriteAppendedBytes: number;
+  /** Rewrites that ran stock's whole-file write (ctxc's entry cache could not prove an append equivalent; each logged). */
+  rewritesStock: number;
   fallbacks: number;
 }
 
-export const counters: PreloadCounters = { sessionsServed: 0, sessionsCached: 0, idempotencyServed: 0, leafInfoServed: 0, repairsSkipped: 0, recentReadsServed: 0, bootstrapServed: 0, bootstrapContextServed: 0, fallbacks: 0 };
+export const counters: PreloadCounters = {
+  sessionsServed: 0,
+  sessionsCached: 0,
+  idempotencyServed: 0,
+  leafInfoServed: 0,
+  repairsSkipped: 0,
+  recentReadsServed: 0,
+  bootstrapServed: 0,
+  bootstrapContextServed: 0,
+  rewritesAppended: 0,
+  rewriteAppendedBytes: 0,
+  rewritesStock: 0,
+  fallbacks: 0,
+};
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "stock" | "fallback" | "summary", message: string): void {
@@ -440,7 +463,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
   try {
     if (typeof filePath === "string") {
       const path = resolve(filePath);
-      const h = Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as unknown as SnapshotHelpers;
+      const h = helperValues<SnapshotHelpers>(helpers);
       let snapshot: ReturnType<SnapshotHelpers["readSessionFileSnapshot"]> | undefined;
       try {
         snapshot = h.readSessionFileSnapshot(path);
@@ -496,6 +519,28 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
   return original(transcriptPath, key);
 }
 
+/** The chunk bindings behind `helpers` getters, read once per call (some are declared after the function). */
+function helperValues<T>(helpers: Helpers): T {
+  return Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as T;
+}
+
+/**
+ * OpenClaw's `SessionManager.rewriteFile` (2026.6.9+, after each turn): an append of only the new lines
+ * when ctxc's entry cache proves that is the file stock writes (release/append-rewrite.ts), else stock's
+ * steps — and the reason logged (a missing cache, the usual case before ctxc decoded the file, is only
+ * counted). OpenClaw's errors (a failing write) propagate as stock's do.
+ */
+function rewriteSessionFile(original: AnyFn, [options]: [RewriteOptions | undefined], helpers: Helpers, sm: RewritingManager): void {
+  const outcome = rewriteFile(sm, original, options, helperValues<RewriteHelpers>(helpers));
+  if (outcome.appended) {
+    counters.rewritesAppended++;
+    counters.rewriteAppendedBytes += outcome.bytes;
+  } else if (outcome.why !== undefined) {
+    counters.rewritesStock++;
+    if (outcome.why !== "no cached decode of the file") preloadLog("fallback", `rewrite runs stock: ${outcome.why} (${sm.sessionFile})`);
+  }
+}
+
 // -----------------------------------------------------------------------------------------------
 // The handlers the rewritten chunks call (release/rewrite.ts)
 // -----------------------------------------------------------------------------------------------
@@ -513,7 +558,7 @@ type AnyFn = (...args: any[]) => any;
 /** What the handler modules of their own files use (preload-deps.ts). */
 const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prepareSession, settledRead, unchangedSince };
 
-export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers) => unknown> = {
+export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
@@ -528,4 +573,7 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
     })(params as ResolveParams),
   buildBootstrapContextForFiles: (original, [files, params]) => (wrapBuildBootstrapContext(original) as AnyFn)(files, params),
   findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
+  "SessionManager.rewriteFile": (original, args, helpers, sm) => rewriteSessionFile(original, args as [RewriteOptions | undefined], helpers, sm as RewritingManager),
+  rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, helperValues(helpers)),
+  rememberWrittenSessionEntries: (original, args, helpers) => followWrite(original, args, helperValues(helpers)),
 };

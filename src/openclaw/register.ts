@@ -109,7 +109,7 @@ function install(): void {
   if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} fallbacks=${c.fallbacks}`);
   });
 }
 

@@ -46,6 +46,13 @@ describe("release locator over every published dist/", () => {
       const plan = planPreload(root);
       if (era === "JSONL") {
         expect(plan, `expected a plan for ${version}`).toBeTypeOf("object");
+        // The rewrite as an append: where rewriteFile re-reads and re-parses what it wrote (2026.6.9+), with
+        // both entry-cache followers; earlier releases have another rewriteFile and stay stock, saying why.
+        const { served, stock } = plan as { served: string[]; stock: string[] };
+        const [minor, patch] = version.split(".").slice(1).map(Number) as [number, number];
+        const rewrite = minor > 6 || (minor === 6 && patch >= 9);
+        expect(served.filter((s) => /rewrite as append|follower/.test(s)).length, version).toBe(rewrite ? 3 : 0);
+        if (!rewrite) expect(stock.some((s) => s.startsWith("rewrite as append (SessionManager.rewriteFile) (")), version).toBe(minor > 5 || patch >= 28);
       } else {
         expect(plan).toBeTypeOf("string");
         expect(plan as string).toMatch(/sqlite/i);

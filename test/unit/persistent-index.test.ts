@@ -58,6 +58,21 @@ describe("persistent session index (cacheDir)", () => {
     expect([...after.messages]).toStrictEqual([...(await once(path)).messages]);
   });
 
+  it("does not read an index saved for another kind of source (a SQLite store's rows) as a JSONL file's", async () => {
+    const { text } = generateTranscript({ seed: 35, entries: 60 });
+    const path = join(dir, "kind.jsonl");
+    const cacheDir = join(dir, "cache-kind");
+    writeFileSync(path, text);
+    await once(path, cacheDir);
+    const file = indexFile(cacheDir, path);
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { source: string };
+    expect(saved.source).toBe("pi-jsonl");
+    writeFileSync(file, JSON.stringify({ ...saved, source: "sqlite" }));
+    const after = await once(path, cacheDir);
+    expect(after.meta.build.index).toBe("disk-corrupt");
+    expect(after.diagnostics.map((d) => d.code)).toContain("INDEX_IGNORED");
+  });
+
   it("ignores and reports a stale index (the transcript was rewritten)", async () => {
     const { text } = generateTranscript({ seed: 33, entries: 80 });
     const path = join(dir, "stale.jsonl");

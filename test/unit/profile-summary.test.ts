@@ -82,6 +82,48 @@ describe("profile summary", () => {
     expect(s.transcriptByFunction).toEqual({ "ctxc loadEntriesFromFileWithSnapshot": 20, loadEntriesFromFileWithSnapshot: 20, parseJsonlEntries: 10 });
   });
 
+  it("counts 2026.8+'s SQLite session store by OpenClaw module, listed transcript functions first, and names module-only work by its entry", () => {
+    const dist = "file:///x/setup/releases/2026.9.6/node_modules/openclaw/dist/";
+    // 1 root → 2 agent turn (unlisted module) → 3 readSessionTranscriptModelContext → 4 withSqliteSessionDatabase (store module)
+    // → 5 runSqliteTransactionSync (shared sqlite helper); 2 → 6 loadSessionEntryReadOnly (store) → 7 anonymous (store) → 5';
+    // 1 → 8 a state-db write (sqlite helper, no session frame); 2 → 9 an unlisted function in an unrelated module
+    const tree: TreeNode[] = [
+      ["(root)", [2, 8]],
+      ["runAgentTurn", [3, 6, 9], `${dist}agent-runner-Ab12Cd34.mjs`],
+      ["readSessionTranscriptModelContext", [4], `${dist}session-accessor.sqlite-model-context-Dxi3aFzy.mjs`],
+      ["withSqliteSessionDatabase", [5], `${dist}session-accessor.sqlite-scope-DHC66DLY.mjs`],
+      ["runSqliteTransactionSync", [], `${dist}sqlite-transaction-DKSXLQhb.mjs`],
+      ["loadSessionEntryReadOnly", [7], `${dist}session-accessor.sqlite-entry-UCl9kr-O.mjs`],
+      ["", [10], `${dist}session-accessor.sqlite-entry-UCl9kr-O.mjs`],
+      ["writeStateRow", [], `${dist}sqlite-state-store-Zz99Yy88.mjs`],
+      ["formatReply", [], `${dist}reply-format-Qq11Ww22.mjs`],
+      ["runSqliteTransactionSync", [], `${dist}sqlite-transaction-DKSXLQhb.mjs`],
+    ];
+    const s = summarizeProfile(writeProfile(tree, [3, 4, 5, 6, 7, 10, 8, 9, 1], [0, ...Array<number>(8).fill(10_000)]));
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw 2026.8+ reads"))!;
+    const store = Object.keys(s.ms).find((k) => k.startsWith("session store: OpenClaw 2026.8+"))!;
+    const otherSqlite = Object.keys(s.ms).find((k) => k.startsWith("other SQLite stores"))!;
+    // The listed read function owns everything below it, store modules included.
+    expect(s.ms[reads]).toBe(30);
+    expect(s.ms[store]).toBe(30);
+    expect(s.ms[otherSqlite]).toBe(10);
+    expect(s.ms.other).toBe(10);
+    expect(s.transcriptByFunction).toEqual({ readSessionTranscriptModelContext: 30, "loadSessionEntryReadOnly (session-accessor.sqlite-entry)": 30 });
+    // The six samples in a row are one 60 ms block of session work; the state-db write ends it.
+    expect(s.longestBlocks?.map((b) => b.ms)).toEqual([60]);
+    expect(s.blocksOver100ms).toEqual({});
+  });
+
+  it("measures uninterrupted blocks of transcript / session-store work and counts those over 100 ms", () => {
+    const tree: TreeNode[] = [["(root)", [2, 3, 4]], ["repairSessionFileIfNeeded", []], ["flushSessionManagerFile", []], ["(idle)", []]];
+    // reads 60 ms + writes 50 ms in a row = one 110 ms block (mostly reads); idle; a 20 ms read block.
+    const samples = [2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 2, 2, 4, 1];
+    const s = summarizeProfile(writeProfile(tree, samples, [0, ...Array<number>(samples.length - 1).fill(10_000)]));
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    expect(s.longestBlocks).toEqual([{ ms: 110, category: reads, fn: "repairSessionFileIfNeeded" }, { ms: 20, category: reads, fn: "repairSessionFileIfNeeded" }]);
+    expect(s.blocksOver100ms).toEqual({ [reads]: 1 });
+  });
+
   it("keeps only the samples inside the window", () => {
     const path = profile([2, 3, 5, 5, 4], [0, 100_000, 100_000, 100_000, 100_000]);
     const s = summarizeProfile(path, 150, 350);

@@ -168,6 +168,67 @@ describe("scheduling", () => {
     }
   });
 
+  // Lane placement is observed through compiler.stats() right after build() returns: placing a job on a
+  // lane and starting it there happen synchronously in build(), before any worker can answer.
+  it("a new session goes to an idle lane, not behind another session's build on a lane holding fewer sessions", async () => {
+    const compiler = createCompiler({ threads: 2 });
+    try {
+      const [a, b, c, d] = ["idle-a.jsonl", "idle-bb.jsonl", "idle-ccc.jsonl", "idle-dddd.jsonl"].map(smallCopy);
+      for (const p of [a, b, c]) await compiler.build({ transcript: p }); // lanes now hold 2 and 1 sessions
+      const running = compiler.build({ transcript: b, budget: 1_000 }); // b's lane (the one holding 1) is busy
+      const fresh = compiler.build({ transcript: d });
+      expect(compiler.stats()).toMatchObject({ running: 2, queued: 0 });
+      expect((await running).meta.build.rebuilt).toBeNull();
+      expect((await fresh).meta.build.rebuilt).toBe("cold");
+      for (const p of [a, b, c, d]) expect((await compiler.build({ transcript: p })).meta.build.rebuilt).toBeNull();
+      expect(compiler.stats().builds).toMatchObject({ cold: 4, warm: 5, failed: 0 });
+    } finally {
+      await compiler.close();
+    }
+  });
+
+  it("sessions going cold at once spread over the lanes; each session's builds stay in order on the lane that keeps its state", async () => {
+    const compiler = createCompiler({ threads: 2 });
+    try {
+      const paths = [1, 2, 3, 4, 5].map((i) => smallCopy(`spread-${"s".repeat(i)}.jsonl`));
+      const done: string[] = [];
+      // Two builds per session (different budgets: not one shared job), all issued at once.
+      const builds = paths.flatMap((p, i) => [null, 50_000].map((budget, k) =>
+        compiler.build({ transcript: p, budget, agentId: `agent-${i}` }).then((ctx) => (done.push(`${i}:${k}`), ctx))));
+      expect(compiler.stats()).toMatchObject({ running: 2, queued: 8 });
+      const results = await Promise.all(builds);
+      for (let i = 0; i < paths.length; i++) {
+        expect(results[2 * i]!.meta.build.rebuilt).toBe("cold");
+        expect(results[2 * i + 1]!.meta.build.rebuilt).toBeNull(); // found its session's state: same worker
+        expect(done.indexOf(`${i}:0`)).toBeLessThan(done.indexOf(`${i}:1`));
+      }
+      // 3 and 2 sessions per worker, none held twice, none lost.
+      expect(Math.max(...results.map((r) => r.meta.build.cachedSessions))).toBe(3);
+      expect(compiler.stats().builds).toMatchObject({ cold: 5, warm: 5, failed: 0 });
+      for (const p of paths) expect((await compiler.build({ transcript: p })).meta.build.rebuilt).toBeNull();
+    } finally {
+      await compiler.close();
+    }
+  });
+
+  it("a build issued after forget() joins the lane where that session's earlier build still waits, so they stay in order", async () => {
+    const compiler = createCompiler({ threads: 2 });
+    try {
+      const [x, y, a] = ["order-x.jsonl", "order-yy.jsonl", "order-aaa.jsonl"].map(smallCopy);
+      for (const p of [x, y, a]) await compiler.build({ transcript: p }); // x and a on one lane, y on the other
+      await compiler.forget(y); // the other lane now holds fewer sessions
+      const first = compiler.build({ transcript: a, budget: 60_000 });
+      const forgotten = compiler.forget(a);
+      const second = compiler.build({ transcript: a, budget: 50_000 });
+      expect(compiler.stats()).toMatchObject({ running: 1, queued: 1 });
+      const order: string[] = [];
+      await Promise.all([first.then(() => order.push("first")), second.then(() => order.push("second")), forgotten]);
+      expect(order).toEqual(["first", "second"]);
+    } finally {
+      await compiler.close();
+    }
+  });
+
   it("forget() drops a session's state: the next build is cold, other sessions stay warm", async () => {
     const compiler = createCompiler({ threads: 1 });
     try {

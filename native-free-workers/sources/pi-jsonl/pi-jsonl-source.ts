@@ -11,7 +11,9 @@ import { RangeReader } from "../../io/range-reader.js";
 import type { DiagnosticLog } from "../../protocol/diagnostic-log.js";
 import { TranscriptIndex } from "../../pi/transcript-index.js";
 import { ChangeGuard } from "../../session/change-guard.js";
-import { loadState } from "../../session/persistent-index.js";
+import { loadState, saveState, type SavedIdentity } from "../../session/persistent-index.js";
+import type { AppendCheckIdentity } from "../../session/append-check.js";
+import { readAt } from "../../io/read-at.js";
 import type { SessionState } from "../../session/session-state.js";
 import type { AppendedReader, ReadAppendedOptions, RecordReader, TranscriptSource } from "../source.js";
 
@@ -46,8 +48,20 @@ export class PiJsonlSource implements TranscriptSource {
     state.snapshot(this.fd);
   }
 
-  loadSaved(cacheDir: string, maxDiagnostics: number) {
-    return loadState(cacheDir, this.path, this.fd, this.stats, maxDiagnostics);
+  /** The persistent index checks a saved state against this file with the append check's windows. */
+  private readonly saved: SavedIdentity = {
+    kind: "pi-jsonl",
+    identity: (state) => state.identity(),
+    restore: (state, saved) => state.restoreIdentity(saved as AppendCheckIdentity, this.fd, this.stats),
+    readRecord: (_state, start, end) => readAt(this.fd, start, end),
+  };
+
+  loadSaved(cacheDir: string, key: string, maxDiagnostics: number) {
+    return loadState(cacheDir, key, this.stats, maxDiagnostics, this.saved);
+  }
+
+  save(cacheDir: string, state: SessionState): void {
+    saveState(cacheDir, state, this.saved);
   }
 
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader {

@@ -6,8 +6,9 @@
  *
  * Positions: a row's offset in that virtual JSONL (each row's bytes plus a `\n`). The session state
  * keeps, per row read, its offset and its `seq` ({@link SqliteRows}), so a warm build asks only for
- * `seq > last` and a record read back is one primary-key lookup. No persistent index: it is keyed on
- * JSONL bytes, and a warm worker already reads only new rows.
+ * `seq > last` and a record read back is one primary-key lookup. The persistent index (`cacheDir`) saves
+ * the same positions beside the entry index, so a restarted worker continues from them after the same
+ * checks a warm build makes ({@link SqliteSource.verify}).
  */
 import { createHash } from "node:crypto";
 import { statSync, type Stats } from "node:fs";
@@ -16,6 +17,8 @@ import type { DiagnosticLog } from "../../protocol/diagnostic-log.js";
 import { Errors } from "../../protocol/errors.js";
 import { TranscriptIndex } from "../../pi/transcript-index.js";
 import type { RebuildReason, SessionState } from "../../session/session-state.js";
+import { sha256 } from "../../session/append-check.js";
+import { loadState, saveState, type SavedIdentity } from "../../session/persistent-index.js";
 import type { AppendedReader, ReadAppendedOptions, RecordReader, TranscriptSource } from "../source.js";
 import { AgentDb, type TranscriptRow } from "./agent-db.js";
 
@@ -36,13 +39,49 @@ export interface SqliteRows {
   lastHash: string;
 }
 
+/**
+ * Heap bytes of {@link SqliteRows}: its fixed part (ids, hash) and, per row, one element in each of
+ * `starts` and `seqs` (8 bytes each: V8 keeps these arrays as packed doubles or tagged values).
+ */
+export const ROWS_FIXED_BYTES = 256;
+export const BYTES_PER_ROW = 16;
+
 function hashOf(bytes: Buffer | null, length: number): string {
   return bytes ? createHash("sha256").update(bytes).digest("hex") : `oversize:${length}`;
 }
 
+/**
+ * {@link SqliteRows} as the persistent index keeps them: the session id only as a hash (the index
+ * names no session), the rest as is.
+ */
+interface SavedRows {
+  dev: number;
+  ino: number;
+  sessionIdHash: string;
+  generation: string | null;
+  starts: number[];
+  seqs: number[];
+  lastHash: string;
+}
+
+/** Whether `xs` is an array of integers, ascending (strictly). */
+function ascendingIntegers(xs: unknown): xs is number[] {
+  return Array.isArray(xs) && xs.every((x, i) => Number.isSafeInteger(x) && (i === 0 || x > xs[i - 1]));
+}
+
+/** `saved` as SavedRows, or a throw (a malformed index file is reported unreadable). */
+function savedRows(saved: unknown): SavedRows {
+  const r = saved as SavedRows;
+  const ok =
+    typeof r === "object" && r !== null && Number.isSafeInteger(r.dev) && Number.isSafeInteger(r.ino) && typeof r.sessionIdHash === "string" &&
+    (r.generation === null || typeof r.generation === "string") && typeof r.lastHash === "string" &&
+    ascendingIntegers(r.starts) && ascendingIntegers(r.seqs) && r.starts.length === r.seqs.length && (r.starts.length === 0 || r.starts[0] === 0);
+  if (!ok) throw new Error("SQLite rows");
+  return r;
+}
+
 export class SqliteSource implements TranscriptSource {
-  /** Not kept: see the module comment. */
-  readonly persistentIndex = false;
+  readonly persistentIndex = true;
 
   private constructor(
     readonly path: string,
@@ -95,8 +134,35 @@ export class SqliteSource implements TranscriptSource {
     // The rows are recorded as they are read (readAppended), each with the state's end.
   }
 
-  loadSaved() {
-    return { state: null, source: "none" as const };
+  /** The persistent index checks a saved state against the store with the checks of a warm build. */
+  private readonly saved: SavedIdentity = {
+    kind: "sqlite",
+    identity: (state): SavedRows => {
+      const { sessionId, ...rows } = this.rowsOf(state);
+      return { ...rows, sessionIdHash: sha256(sessionId) };
+    },
+    restore: (state, saved) => {
+      const { sessionIdHash, ...rows } = savedRows(saved);
+      if (sessionIdHash !== sha256(this.db.sessionId)) return "replaced";
+      state.sourceState = { ...rows, sessionId: this.db.sessionId } satisfies SqliteRows;
+      state.sourceStateBytes = ROWS_FIXED_BYTES + rows.seqs.length * BYTES_PER_ROW;
+      const reason = this.verify(state);
+      if (reason) return reason;
+      // The saved end must be just past the last row read (verify has matched that row's bytes).
+      const n = rows.seqs.length;
+      const last = n === 0 ? null : this.db.row(rows.seqs[n - 1]!);
+      if (state.end !== (last ? rows.starts[n - 1]! + last.length + 1 : 0)) throw new Error("end");
+      return null;
+    },
+    readRecord: (state, start, end) => this.recordReader(state).read(start, end),
+  };
+
+  loadSaved(cacheDir: string, key: string, maxDiagnostics: number) {
+    return loadState(cacheDir, key, this.stats, maxDiagnostics, this.saved, (log) => this.createIndex(log));
+  }
+
+  save(cacheDir: string, state: SessionState): void {
+    saveState(cacheDir, state, this.saved);
   }
 
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader {
@@ -118,10 +184,12 @@ export class SqliteSource implements TranscriptSource {
       pos += row.length + 1;
       lineNo++;
     };
-    // Hashed once per step, not per row: only the last row read is checked by the next build.
+    // Hashed once per step, not per row: only the last row read is checked by the next build. The
+    // state's size for the LRU is brought up to date at the same point.
     const sealStep = () => {
       if (last) rows.lastHash = hashOf(last.bytes, last.length);
       last = null;
+      state.sourceStateBytes = ROWS_FIXED_BYTES + rows.seqs.length * BYTES_PER_ROW;
     };
     return {
       step: () => {

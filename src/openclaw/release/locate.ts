@@ -11,13 +11,14 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KNOWN_PARSE_SHAPES, KNOWN_SHAPES, SHAPE_DEPS, shapeOf, type InterceptionName, type KnownShape } from "./shapes.js";
+import { KNOWN_PARSE_SHAPES, KNOWN_SHAPES, REPRODUCED_SHAPES, SHAPE_DEPS, shapeOf, type InterceptionName, type KnownShape } from "./shapes.js";
 
 /** Name stems (file name before `-<hash>.js`) of the chunks that held these functions so far. */
 export const HINT_STEMS = [
   "selection",
   "session-manager",
   "transcript",
+  "transcript-write-context",
   "session-accessor",
   "bootstrap-files",
   "compaction-successor-transcript",
@@ -27,12 +28,13 @@ export const HINT_STEMS = [
 
 /** Functions searched for, beyond the intercepted ones: the run path (for pi's SessionManager import). */
 const RUN_PATH = "runEmbeddedAttempt";
-const SEARCHED: readonly string[] = [...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), RUN_PATH, "parseJsonlEntries"];
+const SEARCHED: readonly string[] = [...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), ...Object.keys(REPRODUCED_SHAPES), RUN_PATH, "parseJsonlEntries"];
 /** Needed to say anything: the run path and the prewarm that starts ctxc's read. */
 const NEEDED: readonly string[] = [RUN_PATH, "prewarmSessionFile"];
 
-/** One top-level function definition in a chunk. */
+/** One top-level function definition in a chunk, or one method of a top-level class (`Class.method`). */
 export interface LocatedFunction {
+  /** `NAME`, or `Class.method` for a method (then `start` is the offset of the method's name). */
   name: string;
   /** Absolute path of the chunk. */
   file: string;
@@ -67,8 +69,48 @@ const PI_IMPORT = /^import \{[^}]*\bSessionManager\b[^}]*\} from "@earendil-work
 /** How SessionManager.open reads transcripts in SQLite releases (2026.7.2-beta.1+: marker files; 2026.8.1+: events). */
 const SQLITE_OPEN = /static open\([^)]*\) \{[^\n]*\n(?:[^\n]*\n){0,8}?[^\n]*(loadSqliteMarkedSessionFile|loadTranscriptEventsSync|loadTranscriptReadSnapshotSync)\(/;
 
+/** The shape of a definition's text followed by its deps' (the rules it applies) in the same chunk. */
+function shapeWithDeps(source: string, name: string, file: string, text: string): string {
+  const deps = (SHAPE_DEPS[name] ?? []).map((d) => {
+    const def = findFunctions(source, d, file)[0];
+    return def ? source.slice(def.start, def.end) : `(no ${d})`;
+  });
+  return shapeOf([text, ...deps].join("\n"));
+}
+
+/** Whether `source` may define `name` (a cheap test before {@link findFunctions}). */
+export function mayDefine(source: string, name: string): boolean {
+  const dot = name.indexOf(".");
+  return dot === -1 ? source.includes(`function ${name}(`) : source.includes(`class ${name.slice(0, dot)} {`) && source.includes(`\t${name.slice(dot + 1)}(`);
+}
+
+/**
+ * The method `Class.method` of a top-level class (`var Class = class Class {` or `class Class {` at
+ * column 0, its members one tab in, each closed by a one-tab `}`); instance methods only, as bundled.
+ */
+function findMethods(source: string, name: string, file: string): LocatedFunction[] {
+  const [cls, method] = name.split(".") as [string, string];
+  const out: LocatedFunction[] = [];
+  for (const opener of [`\nvar ${cls} = class ${cls} {\n`, `\nclass ${cls} {\n`]) {
+    const at = source.indexOf(opener);
+    if (at === -1) continue;
+    const classEnd = source.indexOf("\n}", at + opener.length);
+    const m = new RegExp(`\\n\\t${method}\\([^)\\n]*\\) \\{\\n`, "g");
+    m.lastIndex = at;
+    const hit = m.exec(source);
+    if (!hit || (classEnd !== -1 && hit.index > classEnd)) continue;
+    const start = hit.index + 2;
+    const close = source.indexOf("\n\t}\n", start);
+    if (close === -1) continue;
+    const end = close + 3;
+    out.push({ name, file, async: false, generator: false, start, end, shape: shapeWithDeps(source, name, file, source.slice(start, end)) });
+  }
+  return out;
+}
+
 /** Top-level definitions of `name` in `source` (bundled chunks put them at column 0, closed by a column-0 `}`). */
 export function findFunctions(source: string, name: string, file: string): LocatedFunction[] {
+  if (name.includes(".")) return findMethods(source, name, file);
   const out: LocatedFunction[] = [];
   // Generators (`async function* NAME(`) are found too: as deps of a shape (they are never rewritten).
   for (const needle of [`function ${name}(`, `function* ${name}(`]) {
@@ -80,11 +122,7 @@ export function findFunctions(source: string, name: string, file: string): Locat
       if (close === -1) continue;
       const end = close + 2;
       // The rules it applies are part of the shape: the bodies of its deps in the same chunk, in order.
-      const deps = (SHAPE_DEPS[name] ?? []).map((d) => {
-        const def = findFunctions(source, d, file)[0];
-        return def ? source.slice(def.start, def.end) : `(no ${d})`;
-      });
-      out.push({ name, file, async: isAsync, generator: needle.startsWith("function*"), start, end, shape: shapeOf([source.slice(start, end), ...deps].join("\n")) });
+      out.push({ name, file, async: isAsync, generator: needle.startsWith("function*"), start, end, shape: shapeWithDeps(source, name, file, source.slice(start, end)) });
     }
   }
   return out;
@@ -115,7 +153,7 @@ export function locateRelease(root: string, version: string): LocatedRelease {
   const search = (file: string, source: string, wanted: readonly string[]) => {
     let hit = false;
     for (const name of wanted) {
-      if (!source.includes(`function ${name}(`)) continue;
+      if (!mayDefine(source, name)) continue;
       const defs = findFunctions(source, name, file);
       if (defs.length === 0) continue;
       hit = true;

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type LocatedRelease } from "./locate.js";
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
-import { KNOWN_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
+import { KNOWN_SHAPES, REPRODUCED_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
 
 /**
  * Shapes of pi's SessionManager class text (class start to `static create`) the 2026.5.12 wrapper
@@ -44,7 +44,27 @@ const LABELS: Record<InterceptionName, string> = {
   buildBootstrapContextForFiles: "bootstrap context",
   findTranscriptMessageByIdempotencyKey: "idempotency-key lookup",
   readRecentUserAssistantTextFromSessionTranscript: "recent-conversation read",
+  "SessionManager.rewriteFile": "rewrite as append (SessionManager.rewriteFile)",
+  rememberAppendedSessionEntry: "append follower (rememberAppendedSessionEntry)",
+  rememberWrittenSessionEntries: "write follower (rememberWrittenSessionEntries)",
 };
+
+/** Interceptions that only keep ctxc's entry cache in step for the rewrite: served with it, never alone. */
+const REWRITE_FOLLOWERS: ReadonlySet<InterceptionName> = new Set(["rememberAppendedSessionEntry", "rememberWrittenSessionEntries"]);
+/** Interceptions whose handler decodes lines as the chunk's `parseJsonlEntries` does (its normaliser is a helper). */
+const PARSES: ReadonlySet<InterceptionName> = new Set(["loadEntriesFromFile", "loadEntriesFromFileWithSnapshot", "SessionManager.rewriteFile", "rememberAppendedSessionEntry"]);
+
+/** Why what `name`'s handler reproduces (shapes.ts REPRODUCED_SHAPES) is not checked in `found`, or null. */
+function unreproduced(found: LocatedRelease, name: InterceptionName): string | null {
+  for (const [fn, { for: user, shapes }] of Object.entries(REPRODUCED_SHAPES)) {
+    if (user !== name) continue;
+    const defs = found.functions.get(fn) ?? [];
+    if (defs.length === 0) return `no ${fn}`;
+    const odd = defs.find((d) => !shapes[d.shape]);
+    if (odd) return `${fn} shape ${odd.shape} unchecked`;
+  }
+  return null;
+}
 
 /** The shape of pi's SessionManager class (constructor to `static create`) in the pi that `importer` imports, or why not. */
 function piSessionManagerShape(importer: string): string {
@@ -94,6 +114,12 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
       if (name === "prewarmSessionFile") stock.push(`${LABELS[name]} (no ${name})`);
       continue;
     }
+    if (REWRITE_FOLLOWERS.has(name) && !served.includes(LABELS["SessionManager.rewriteFile"])) continue;
+    const notReproduced = unreproduced(found, name);
+    if (notReproduced) {
+      stock.push(`${LABELS[name]} (${notReproduced})`);
+      continue;
+    }
     const take: ChunkInterception[] = [];
     let why: string | undefined;
     for (const fn of defs) {
@@ -103,7 +129,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
         continue;
       }
       const helpers = [...(known.helpers ?? [])];
-      if (name === "loadEntriesFromFile" || name === "loadEntriesFromFileWithSnapshot") {
+      if (PARSES.has(name)) {
         const normalizer = parseNormalizer(found, fn.file);
         if (normalizer === undefined) {
           why = `${name}: parseJsonlEntries shape unchecked`;

@@ -11,7 +11,9 @@
  *     async function repairSessionFileIfNeeded$openclaw(params) { …OpenClaw's body… }
  *
  * Renaming in place (rather than wrapping an export) catches every caller: other chunks through the
- * export alias, which names the local binding, and callers inside the chunk.
+ * export alias, which names the local binding, and callers inside the chunk. A class method
+ * (`Class.method`) is renamed the same way inside the class body, and its delegate also hands the
+ * handler the instance: `__ctxcHandlers["Class.method"]((...a) => this.method$openclaw(...a), args, {…}, this)`.
  *
  * The rewritten source is served from a `data:` URL (preload-hooks.ts), so what a module learns from
  * its own URL is replaced by the real chunk's: `import.meta.url`/`dirname`/`filename`, and the
@@ -35,7 +37,8 @@ export interface ChunkInterception {
 /** Why a chunk cannot be served rewritten, or null. */
 export function cannotRewrite(source: string, interceptions: readonly ChunkInterception[]): string | null {
   for (const { fn, helpers } of interceptions) {
-    if (source.includes(`${fn.name}$openclaw`)) return `${fn.name}$openclaw already exists`;
+    const own = fn.name.slice(fn.name.indexOf(".") + 1);
+    if (source.includes(`${own}$openclaw`)) return `${own}$openclaw already exists`;
     for (const h of helpers) {
       // A top-level declaration of the helper: function, const/let/var, or an import binding.
       const declared = new RegExp(`(^|\\n)((async )?function ${h}\\(|(const|let|var) ${h} =|import \\{[^}\\n]*\\b(\\w+ as )?${h}\\b[^}\\n]*\\} from )`).test(source);
@@ -60,9 +63,16 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
   const sorted = [...interceptions].sort((a, b) => b.fn.start - a.fn.start);
   let out = source;
   for (const { fn, handler, helpers } of sorted) {
+    const bag = `{ ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }`;
+    if (fn.name.includes(".")) {
+      const method = fn.name.slice(fn.name.indexOf(".") + 1);
+      if (!out.startsWith(`${method}(`, fn.start)) throw new Error(`${fn.name} is not at ${fn.start} in ${file}`);
+      const delegate = `${method}(...args) {\n\t\treturn __ctxcHandlers[${JSON.stringify(handler)}]((...a) => this.${method}$openclaw(...a), args, ${bag}, this);\n\t}\n\t`;
+      out = out.slice(0, fn.start) + delegate + `${method}$openclaw(` + out.slice(fn.start + method.length + 1);
+      continue;
+    }
     const header = `${fn.async ? "async " : ""}function ${fn.name}(`;
     if (!out.startsWith(header, fn.start)) throw new Error(`${fn.name} is not at ${fn.start} in ${file}`);
-    const bag = `{ ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }`;
     const delegate =
       `${fn.async ? "async " : ""}function ${fn.name}(...args) {\n` +
       `\treturn __ctxcHandlers.${handler}(${fn.name}$openclaw, args, ${bag});\n}\n`;
@@ -77,7 +87,7 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
   const helpers = [...new Set(interceptions.flatMap((i) => i.helpers))];
   const tail = exportScans
     ? `\nexport { ${[
-        ...interceptions.map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
+        ...interceptions.filter(({ fn }) => !fn.name.includes(".")).map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
         ...helpers.map((h) => `${h} as __helper_${h}`),
       ].join(", ")} };\nexport * as __ctxcRuntime from ${JSON.stringify(runtimeUrl)};\n`
     : "";

@@ -20,7 +20,10 @@ export type InterceptionName =
   | "resolveBootstrapFilesForRun"
   | "buildBootstrapContextForFiles"
   | "findTranscriptMessageByIdempotencyKey"
-  | "readRecentUserAssistantTextFromSessionTranscript";
+  | "readRecentUserAssistantTextFromSessionTranscript"
+  | "SessionManager.rewriteFile"
+  | "rememberAppendedSessionEntry"
+  | "rememberWrittenSessionEntries";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -81,10 +84,29 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
     "isBeforeTranscriptTimestamp",
     "isAtOrAfterTranscriptTimestamp",
   ],
+  writeJsonlEntriesSync: ["serializeJsonlEntries", "serializeJsonlLines", "serializeJsonlLine"],
+  // The append handler does what these do (writeFullFile's content, rememberWrittenSessionEntries' cache
+  // and snapshot, parseJsonlEntries' re-parse) without the whole-file write, read and parse.
+  "SessionManager.rewriteFile": ["SessionManager.writeFullFile", "rememberWrittenSessionEntries", "parseJsonlEntries", "normalizeLoadedFileEntry"],
+  // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
+  rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
 };
 
 /** The 2026.6.9+ repair pass's image judge and incremental cache, used to leave that cache as stock does. */
 const REPAIR_CACHE_HELPERS = ["isCorruptedImageContentBlock", "sessionRepairCache", "readSessionRepairSnapshot", "isSameSessionRepairSnapshot", "rememberSessionRepair"] as const;
+
+/** The session-manager chunk's bindings the rewrite handler calls (release/append-rewrite.ts `RewriteHelpers`). */
+const REWRITE_HELPERS = [
+  "writeJsonlEntriesSync",
+  "serializeJsonlLine",
+  "rememberWrittenSessionEntries",
+  "rememberSessionEntries",
+  "publishRememberedSessionFileSnapshot",
+  "invalidateSessionFileRepairCache",
+  "readSessionFileSnapshot",
+  "sessionEntriesCache",
+  "MAX_CACHED_SESSION_BYTES",
+] as const;
 
 /**
  * Checked shapes per function. How each was checked: test/matrix/*.test.ts runs the release's own
@@ -138,6 +160,34 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // every JSONL release (31383ed88333).
     "30f9e0bc05b5": { seenIn: "2026.6.11–2026.7.35", helpers: ["parseRecentConversationText", "normalizeRecentTranscriptLimit"] },
   },
+  "SessionManager.rewriteFile": {
+    // Serialise every entry, writeFileSync, then re-read, compare and re-parse (rememberWrittenSessionEntries).
+    // Served as an append when only appended entries differ (release/append-rewrite.ts).
+    // The same rewriteFile, writeFullFile and rememberWrittenSessionEntries; 2026.7.1 adds the normaliser to the re-parse.
+    "720510d816ef": { seenIn: "2026.6.9–2026.6.35", helpers: REWRITE_HELPERS },
+    "2c4345959bc6": { seenIn: "2026.7.1–2026.7.35", helpers: REWRITE_HELPERS },
+  },
+  rememberAppendedSessionEntry: {
+    // Followed (not replaced): ctxc's entry cache takes the appended line when the file grew by exactly it.
+    "af80c480ee54": { seenIn: "2026.6.9–2026.6.35", helpers: ["sessionEntriesCache"] },
+    "3e3b15e1ce96": { seenIn: "2026.7.1–2026.7.35", helpers: ["sessionEntriesCache"] },
+  },
+  rememberWrittenSessionEntries: {
+    // Followed: a whole-file write ctxc did not make drops ctxc's entry cache of the file (refilled from
+    // OpenClaw's verified re-parse when the content is exactly its serialisation).
+    "3f20c8c374f2": { seenIn: "2026.6.9–2026.7.35", helpers: ["sessionEntriesCache"] },
+  },
+};
+
+/**
+ * Functions ctxc does not intercept but whose behaviour a handler reproduces, so their shape must be a
+ * checked one too (they may live in another chunk): the handler is served only when every definition
+ * found has a listed shape.
+ */
+export const REPRODUCED_SHAPES: Readonly<Record<string, { for: InterceptionName; shapes: Readonly<Record<string, string>> }>> = {
+  // `serializeJsonlEntries` + `writeFileSync(…, "utf-8")`: the bytes the append must equal. 2026.6.33 adds a
+  // TypeError when JSON.stringify returns undefined (the handler then takes stock's path anyway).
+  writeJsonlEntriesSync: { for: "SessionManager.rewriteFile", shapes: { "0edc30228151": "2026.6.9–2026.6.11", "7f4e6b9e6f80": "2026.6.33–2026.7.35" } },
 };
 
 /**

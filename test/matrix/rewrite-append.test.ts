@@ -1,0 +1,366 @@
+/**
+ * Differential test of the rewrite served as an append (src/openclaw/release/append-rewrite.ts) for ONE
+ * OpenClaw release (`CTXC_OPENCLAW_ROOT`, as scripts/matrix.sh sets it): the release's REAL
+ * SessionManager is driven through generated sequences (appends of every kind, branches, compactions,
+ * labels, trailing removals, reopen, flush/rewriteFile) on generated transcripts twice in lockstep — once
+ * from the release's own chunk, untouched (stock), once from the chunk as the preload serves it — with ids
+ * and clocks made identical for both. After every step the two files must be byte-identical, and
+ * OpenClaw's entry cache, the manager's snapshot, the repair-cache invalidation, the published snapshots
+ * and the returned values equal. Cases where an append is NOT equivalent (header changed, a non-canonical
+ * line, entries removed, the file changed behind ctxc's back) must take stock's path.
+ */
+import crypto from "node:crypto";
+import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import {
+  fillEntryCache as fill,
+  loadSessionManagerPair,
+  ownedContext,
+  type Manager,
+  type SessionManagerPair,
+  type Side,
+  type Snapshot,
+} from "../../bench/lib/openclaw-session-manager.js";
+import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = releaseRoot();
+const version = root ? releaseVersion(root) : "";
+/** Whether the release's parse normalises legacy entry shapes (2026.7.1+, shapes.ts KNOWN_PARSE_SHAPES). */
+const normalises = !!version && version >= "2026.7.";
+const dir = tempDir("matrix-rewrite-append");
+process.env.CTXC_OPENCLAW_LOG = process.env.DEBUG_LOG ?? join(dir, "preload.log");
+
+type Entry = Record<string, unknown>;
+
+let pair: SessionManagerPair;
+let stock: Side;
+let served: Side;
+let runtime: SessionManagerPair["runtime"];
+let why = "";
+
+beforeAll(async () => {
+  if (!root) return;
+  const got = await loadSessionManagerPair(root, version, RUNTIME_URL);
+  if (typeof got === "string") {
+    why = got;
+    return;
+  }
+  pair = got;
+  ({ stock, served, runtime } = got);
+});
+
+afterAll(async () => {
+  pair?.dispose();
+  vi.useRealTimers();
+  await closeOpenClawPool();
+});
+
+// ------------------------------------------------------------------------------------------------
+// Lockstep determinism: the same ids and timestamps for the stock and the served step.
+// ------------------------------------------------------------------------------------------------
+const realRandomUUID = crypto.randomUUID;
+let idCounter = 0;
+function deterministic(step: number): void {
+  idCounter = step * 1000;
+  vi.setSystemTime(Date.UTC(2026, 0, 5, 8) + step * 1000);
+}
+function installDeterminism(): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  crypto.randomUUID = () => `${(++idCounter).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000` as ReturnType<typeof realRandomUUID>;
+  syncBuiltinESMExports();
+}
+function removeDeterminism(): void {
+  crypto.randomUUID = realRandomUUID;
+  syncBuiltinESMExports();
+  vi.useRealTimers();
+}
+
+const fillEntryCache = (path: string) => fill(pair, path);
+
+// ------------------------------------------------------------------------------------------------
+// One run: the same operations on a stock and a served manager, compared after each.
+// ------------------------------------------------------------------------------------------------
+interface Pair {
+  a: string; // served
+  b: string; // stock
+  sa: Manager;
+  sb: Manager;
+  publishedA: Snapshot[];
+  publishedB: Snapshot[];
+  step: number;
+}
+
+const snapOf = (p: string): Snapshot => {
+  const s = statSync(p, { bigint: true });
+  return { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
+};
+/** A snapshot as comparable across the two files: its size, and whether it is the file's current stat. */
+const view = (s: Snapshot | undefined, path: string) => {
+  if (!s) return undefined;
+  const now = snapOf(path);
+  return { size: s.size, current: s.dev === now.dev && s.ino === now.ino && s.size === now.size && s.mtimeNs === now.mtimeNs && s.ctimeNs === now.ctimeNs };
+};
+
+let n = 0;
+async function openPair(text: string): Promise<Pair> {
+  const a = join(dir, `r${++n}a.jsonl`);
+  const b = join(dir, `r${n}b.jsonl`);
+  writeFileSync(a, text);
+  copyFileSync(a, b);
+  const p: Pair = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
+  await both(p, "open", (side, path) => side.SM.open(path));
+  p.sb = p.sbResult;
+  p.sa = p.saResult;
+  return p;
+}
+
+/**
+ * Runs `op` on the stock then the served manager under the same ids and clock, inside an owned write
+ * context (as the gateway's run does: appends advance OpenClaw's cache, snapshots are published), then
+ * compares everything stock leaves.
+ */
+async function both(p: Pair & { saResult?: unknown; sbResult?: unknown }, name: string, op: (side: Side, path: string, sm: Manager) => unknown): Promise<void> {
+  const step = ++p.step;
+  const run = async (s: Side, path: string, sm: Manager, published: Snapshot[]) => {
+    deterministic(step);
+    s.repair.set(resolve(path), { marker: step });
+    return pair.withOwnedWrites(ownedContext(path, published), async () => {
+      try {
+        return { value: op(s, path, sm) };
+      } catch (err) {
+        return { error: `${(err as Error).name}: ${(err as Error).message}` };
+      }
+    });
+  };
+  const rb = (await run(stock, p.b, p.sb, p.publishedB)) as { value?: unknown; error?: string };
+  const ra = (await run(served, p.a, p.sa, p.publishedA)) as { value?: unknown; error?: string };
+  p.sbResult = rb.value;
+  p.saResult = ra.value;
+  const at = `${name} (step ${step})`;
+  expect(ra.error, at).toEqual(rb.error);
+  if (name !== "open" && name !== "reopen") expect(ra.value, at).toEqual(rb.value);
+  expect(readFileSync(p.a).equals(readFileSync(p.b)), `${at}: file bytes`).toBe(true);
+  const [ca, cb] = [served.cache.get(resolve(p.a)), stock.cache.get(resolve(p.b))];
+  expect(ca === undefined, `${at}: OpenClaw's cache present`).toBe(cb === undefined);
+  if (ca && cb) {
+    expect(ca.entries, `${at}: cached entries`).toEqual(cb.entries);
+    expect(ca.entries.map((e) => Object.isFrozen(e)), at).toEqual(cb.entries.map((e) => Object.isFrozen(e)));
+    expect(ca.endsWithNewline, at).toBe(cb.endsWithNewline);
+    expect(view(ca.snapshot, p.a), `${at}: cache snapshot`).toEqual(view(cb.snapshot, p.b));
+  }
+  expect(served.repair.has(resolve(p.a)), `${at}: repair cache`).toBe(stock.repair.has(resolve(p.b)));
+  const [ma, mb] = name === "open" || name === "reopen" ? [ra.value as Manager, rb.value as Manager] : [p.sa, p.sb];
+  expect(view(ma.sessionFileSnapshot, p.a), `${at}: manager snapshot`).toEqual(view(mb.sessionFileSnapshot, p.b));
+  expect(ma.getEntries(), `${at}: manager entries`).toEqual(mb.getEntries());
+  expect(ma.getLeafId(), at).toBe(mb.getLeafId());
+  expect(p.publishedA.map((s) => s.size), `${at}: published snapshots`).toEqual(p.publishedB.map((s) => s.size));
+  if (p.publishedA.length > 0) expect(view(p.publishedA.at(-1), p.a)!.current, at).toBe(view(p.publishedB.at(-1), p.b)!.current);
+}
+
+const rewrite = (p: Pair, options?: unknown) => both(p, "rewriteFile", (_s, _p, sm) => sm.rewriteFile(options));
+
+/** A random operation of OpenClaw's SessionManager API (the same for both sides: chosen before). */
+function randomOp(rand: () => number, sm: Manager): [string, (side: Side, path: string, sm: Manager) => unknown] {
+  const ids = (sm.getEntries() as Entry[]).map((e) => e.id as string);
+  const pick = () => ids[Math.floor(rand() * ids.length)];
+  const r = rand();
+  const k = Math.floor(rand() * 1e6);
+  if (r < 0.22) return ["appendMessage(user)", (_s, _p, m) => m.appendMessage({ role: "user", content: `question ${k} ✓ "quoted" \\ done`, timestamp: 1767600000000 + k })];
+  if (r < 0.42)
+    return [
+      "appendMessage(assistant)",
+      (_s, _p, m) =>
+        m.appendMessage({ role: "assistant", content: [{ type: "text", text: `answer ${k} 🚀` }], api: "openai-responses", provider: "p", model: "m", usage: { input: k % 97, output: 3, cacheRead: 0, cacheWrite: 0, totalTokens: 3, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }, stopReason: "stop", timestamp: 1767600000000 + k }),
+    ];
+  if (r < 0.47)
+    return [
+      "appendMessage(toolCall+result)",
+      (_s, _p, m) => {
+        m.appendMessage({ role: "assistant", content: [{ type: "toolCall", id: `c${k}`, name: "read", arguments: { path: `/f${k}` } }], api: "a", provider: "p", model: "m", usage: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }, stopReason: "toolUse", timestamp: 1767600000000 + k });
+        return m.appendMessage({ role: "toolResult", toolCallId: `c${k}`, toolName: "read", content: [{ type: "text", text: `contents ${k}` }], details: { bytes: k }, isError: false, timestamp: 1767600000000 + k });
+      },
+    ];
+  if (r < 0.5) return ["appendThinkingLevelChange", (_s, _p, m) => m.appendThinkingLevelChange(k % 2 ? "high" : "off")];
+  if (r < 0.53) return ["appendModelChange", (_s, _p, m) => m.appendModelChange("p", `m${k % 3}`)];
+  if (r < 0.57) return ["appendCustomEntry", (_s, _p, m) => m.appendCustomEntry("ctxc-test", { k, nested: { list: [1, "two", null] } })];
+  if (r < 0.6) {
+    const target = pick();
+    return ["appendLabelChange", (_s, _p, m) => m.appendLabelChange(target, k % 3 ? `label ${k}` : undefined)];
+  }
+  if (r < 0.63) {
+    const first = pick();
+    return ["appendCompaction", (_s, _p, m) => m.appendCompaction(`summary ${k}`, first, 1000 + k, { readFiles: [] })];
+  }
+  if (r < 0.67) {
+    const from = pick();
+    return ["branch", (_s, _p, m) => m.branch(from)];
+  }
+  if (r < 0.69) {
+    const from = pick();
+    return ["branchWithSummary", (_s, _p, m) => m.branchWithSummary(from, `branch summary ${k}`)];
+  }
+  if (r < 0.72) return ["removeTrailingEntries(custom)", (_s, _p, m) => m.removeTrailingEntries((e: Entry) => e.type === "custom" || e.type === "label")];
+  // A moved leaf is persisted by the next rewrite (getPersistedFileEntries adds a leaf-control entry): a
+  // rewrite with new lines to append.
+  if (r < 0.8) {
+    const from = pick();
+    return ["branch + rewriteFile", (_s, _p, m) => (m.branch(from), m.rewriteFile())];
+  }
+  if (r < 0.84) {
+    const from = pick();
+    return ["branch + rewriteFile(side)", (_s, _p, m) => (m.branch(from), m.rewriteFile({ publishSnapshot: false, leafAppendParentId: from, leafAppendMode: "side" }))];
+  }
+  if (r < 0.86) return ["resetLeaf + rewriteFile", (_s, _p, m) => (m.resetLeaf(), m.rewriteFile())];
+  return ["rewriteFile", (_s, _p, m) => m.rewriteFile()];
+}
+
+const generated = (seed: number) => generateTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: SessionManager.rewriteFile as an append vs the release's own`, () => {
+  it("generated sequences: byte-identical files and equal caches, snapshots and results after every step; appends served", { timeout: 600_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const p = await openPair(generated(seed));
+        expect(fillEntryCache(p.a), `seed ${seed}: generated file is canonical`).toBe(true);
+        const gen = new Prng(seed);
+        const rand = () => gen.next();
+        let appended = c.rewritesAppended;
+        const bytes = c.rewriteAppendedBytes;
+        for (let i = 0; i < 40; i++) {
+          const [name, op] = randomOp(rand, p.sb);
+          await both(p, name, op);
+          if (rand() < 0.12) {
+            // A later turn: a fresh manager (OpenClaw's cache answers the open on both sides).
+            await both(p, "reopen", (s, path) => s.SM.open(path));
+            [p.sb, p.sa] = [(p as { sbResult?: Manager }).sbResult, (p as { saResult?: Manager }).saResult];
+          }
+        }
+        await rewrite(p);
+        expect(c.rewritesAppended, `seed ${seed}: some rewrites were appends`).toBeGreaterThan(appended);
+        expect(c.rewriteAppendedBytes, `seed ${seed}: some appended new lines`).toBeGreaterThan(bytes);
+        appended = c.rewritesAppended;
+        // The append left ctxc's cache standing for the file: the next flush is an append again.
+        await rewrite(p);
+        expect(c.rewritesAppended).toBe(appended + 1);
+        expect(p.publishedB.length, "the owned write context published snapshots").toBeGreaterThan(0);
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("not an append: header changed, a non-canonical line, entries removed, the file changed behind ctxc — stock's path runs", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      const expectStock = async (p: Pair, name: string, op: (side: Side, path: string, sm: Manager) => unknown) => {
+        const [appended, stockRuns] = [c.rewritesAppended, c.rewritesStock];
+        await both(p, name, op);
+        expect(c.rewritesAppended, name).toBe(appended);
+        expect(c.rewritesStock, name).toBeGreaterThan(stockRuns);
+      };
+
+      // The header's cwd rewritten in memory (as 2026.7.35's prepareSessionManagerForRun does), then a flush.
+      let p = await openPair(generated(11));
+      fillEntryCache(p.a);
+      await expectStock(p, "header cwd changed + rewriteFile", (_s, _p, sm) => {
+        (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = "/elsewhere";
+        sm.rewriteFile();
+      });
+
+      // After stock's rewrite ctxc's cache is refilled from OpenClaw's verified re-parse: the next flush appends.
+      let appended = c.rewritesAppended;
+      await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: "after the header", timestamp: 4 }));
+      await rewrite(p);
+      expect(c.rewritesAppended, "append after a refill from stock's rewrite").toBe(appended + 1);
+
+      // The header rewritten out of band, as prepareSessionManagerForRun does (whole file, then
+      // syncSnapshotAfterHeaderRewrite): the follower refills ctxc's cache, so the next flush appends.
+      p = await openPair(generated(18));
+      fillEntryCache(p.a);
+      await both(p, "header rewrite + syncSnapshotAfterHeaderRewrite", (_s, path, sm) => {
+        (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = "/workspace/moved";
+        const content = `${(sm.getSerializedFileLinesForRewrite() as string[]).join("\n")}\n`;
+        writeFileSync(path, content, { mode: 0o600 });
+        sm.syncSnapshotAfterHeaderRewrite(content);
+      });
+      appended = c.rewritesAppended;
+      await both(p, "appendMessage(assistant)", (_s, _p, sm) => sm.appendMessage({ role: "assistant", content: [{ type: "text", text: "moved" }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 5 }));
+      await rewrite(p);
+      expect(c.rewritesAppended, "append after a followed whole-file write").toBe(appended + 1);
+
+      // A line that is valid JSON but not JSON.stringify's spelling of its value.
+      const text = generated(12);
+      const lines = text.trimEnd().split("\n");
+      lines[3] = lines[3]!.replace(/^\{"type":/, '{ "type" :');
+      p = await openPair(lines.join("\n") + "\n");
+      expect(fillEntryCache(p.a)).toBe(false);
+      await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: "q", timestamp: 1 }));
+      await expectStock(p, "rewriteFile over a non-canonical line", (_s, _p, sm) => sm.rewriteFile());
+
+      // Entries removed: a trailing removal (fewer entries), and a middle one (a preserved trailing entry stays).
+      p = await openPair(generated(13));
+      fillEntryCache(p.a);
+      await both(p, "appendCustomEntry", (_s, _p, sm) => sm.appendCustomEntry("x", { n: 1 }));
+      await rewrite(p);
+      await expectStock(p, "removeTrailingEntries", (_s, _p, sm) => sm.removeTrailingEntries((e: Entry) => e.type === "custom"));
+      p = await openPair(generated(14));
+      fillEntryCache(p.a);
+      await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: "dropped", timestamp: 2 }));
+      await both(p, "appendCustomEntry", (_s, _p, sm) => sm.appendCustomEntry("keep", { n: 2 }));
+      await rewrite(p);
+      fillEntryCache(p.a);
+      await expectStock(p, "middle entry removed", (_s, _p, sm) =>
+        sm.removeTrailingEntries((e: Entry) => e.type === "message", { preserveTrailing: (e: Entry) => e.type === "custom" }),
+      );
+
+      // Another writer appended behind the manager's back: ctxc's cache no longer stands for the file.
+      p = await openPair(generated(15));
+      fillEntryCache(p.a);
+      const foreign = `${JSON.stringify({ type: "custom", id: "foreign1", parentId: null, timestamp: "2026-01-05T09:00:00.000Z", customType: "other-writer" })}\n`;
+      appendFileSync(p.a, foreign);
+      appendFileSync(p.b, foreign);
+      await expectStock(p, "rewriteFile after a foreign append", (_s, _p, sm) => sm.rewriteFile());
+
+      // A legacy-shaped entry (assistant text as a string): 2026.7.1+ normalises it on load, so the file's
+      // line is not the serialisation of the entry OpenClaw keeps — no append and no refill there; earlier
+      // releases keep it as written (an append).
+      p = await openPair(generated(17));
+      fillEntryCache(p.a);
+      await both(p, "appendMessage(assistant, string content)", (_s, _p, sm) => sm.appendMessage({ role: "assistant", content: "plain text", api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 3 }));
+      if (normalises) {
+        await expectStock(p, "rewriteFile over a normalised entry", (_s, _p, sm) => sm.rewriteFile());
+        await expectStock(p, "rewriteFile again (no refill from a normalised parse)", (_s, _p, sm) => sm.rewriteFile());
+      } else {
+        const appended = c.rewritesAppended;
+        await rewrite(p);
+        expect(c.rewritesAppended).toBe(appended + 1);
+      }
+
+      // An entry the manager mutated after it was appended: serialisation differs from the file's line.
+      p = await openPair(generated(16));
+      fillEntryCache(p.a);
+      await both(p, "appendCustomEntry", (_s, _p, sm) => sm.appendCustomEntry("mutable", { n: 1 }));
+      await expectStock(p, "rewriteFile after an in-memory edit", (_s, _p, sm) => {
+        const last = (sm.fileEntries as Entry[]).at(-1)!;
+        (last.data as Entry).n = 2;
+        sm.rewriteFile();
+      });
+    } finally {
+      removeDeterminism();
+    }
+  });
+});
+
+describe.skipIf(!!root)("OpenClaw rewrite as append", () => {
+  it.skip("runs per release under scripts/matrix.sh (CTXC_OPENCLAW_ROOT)", () => {});
+});
