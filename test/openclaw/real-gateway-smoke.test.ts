@@ -40,15 +40,16 @@ for (const version of releases) {
       // The fake model saw the seeded transcript as context (far more than the one new user message).
       expect(m.modelRequests.n).toBeGreaterThanOrEqual(1);
       expect(m.modelRequests.messagesP50).toBeGreaterThan(2);
+      // OpenClaw's own per-run diagnostics were parsed from its log (2026.9.x adds pid/thread fields to the lines).
+      expect(Object.keys(m.prepStages)).toEqual(expect.arrayContaining(["bootstrap-context", "session-resource-loader", "agent-session", "(total)"]));
+      expect(Object.keys(m.startupStages)).toContain("attempt-dispatch");
       // 2026.8+ keeps transcripts in SQLite (seeded by doctor --fix, docs/sqlite-store.md): no JSONL to
-      // check, and its log no longer carries the prep-stage summaries; the reply and the fakes still are.
+      // check; the seeding is recorded, the reply and the fakes are checked.
       if (storesTranscriptsInSqlite(version)) {
+        expect(m.sqlite?.doctorFixMs).toBeGreaterThan(0);
         expect(m.telegramUnexpected).toEqual({});
         return;
       }
-      // OpenClaw's own per-run diagnostics were parsed from its log.
-      expect(Object.keys(m.prepStages)).toEqual(expect.arrayContaining(["bootstrap-context", "session-resource-loader", "agent-session", "(total)"]));
-      expect(Object.keys(m.startupStages)).toContain("attempt-dispatch");
       // The run appended the new turn, every new entry linked to an existing one.
       expect(m.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
       expect(m.appendedLinks.main!.dangling).toBe(0);
@@ -80,8 +81,11 @@ for (const version of releases) {
         }
         expect(m.telegramUnexpected).toEqual({});
         if (!supported) {
-          // One line, naming the same reason the planner gives.
-          expect(m.ctxcLog.filter((l) => l.includes(" inactive: "))).toEqual([expect.stringContaining(plan)]);
+          // The reason the planner gives, once per process that loads the preload: 2026.9.6's gateway
+          // also starts child processes with its own execArgv (the `--import` included), and each says so.
+          const inactive = m.ctxcLog.filter((l) => l.includes(" inactive: "));
+          expect(inactive.length).toBeGreaterThanOrEqual(1);
+          for (const line of inactive) expect(line).toContain(plan);
           return;
         }
         expect(m.ctxcLog.some((l) => l.includes(`ctxc-openclaw active: openclaw ${version}`)), m.ctxcLog.join("\n")).toBe(true);
