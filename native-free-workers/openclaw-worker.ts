@@ -7,6 +7,7 @@
  *   restart, from the persistent index when the pool was given one (openclaw/session-index.ts) — and a
  *   caller that says which records of this worker's read it already has gets only the ones appended since.
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
+ * - `recentLines`: the same read, answering the lines OpenClaw's recent-conversation read can use.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -22,7 +23,8 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, readRecentLines, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
 import type { SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
@@ -37,6 +39,7 @@ export interface OpenClawWorkerData {
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
+  | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
 export interface BootstrapReply {
@@ -46,7 +49,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RecentLinesReply | string | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -69,6 +72,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
       case "sessionMeta":
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);
+      case "recentLines":
+        // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
+        return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);
       case "bootstrap": {
         let reads = 0;
         const counting = {

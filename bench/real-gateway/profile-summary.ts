@@ -26,7 +26,8 @@ import { readFileSync } from "node:fs";
 export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, RegExp?]> = [
   [
     "transcript: ctxc (decode + SessionManager from the worker's read)",
-    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync"]),
+    // repair-pass.ts and recent-lines.ts: their handlers' own names (the delegate around them carries OpenClaw's).
+    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync", "repairPass", "readRecent", "recentFromWorker"]),
   ],
   [
     "transcript: OpenClaw/pi reads (repair pass, SessionManager.open, leaf scans, mirror checks)",
@@ -56,6 +57,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
       "readTranscriptLeafInfoForward",
       "findTranscriptMessageByIdempotencyKey",
       "parseRecentConversationText",
+      "readRecentUserAssistantTextFromSessionTranscript",
     ]),
   ],
   [

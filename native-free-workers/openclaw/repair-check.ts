@@ -16,9 +16,51 @@
  *   persisted toolResult (toolCallId or toolUseId) anywhere in the file.
  * It does nothing, and returns early, for an empty file or one whose first entry is not a session header
  * (type "session", non-empty string id): those are reported as "not clean" here so the original runs.
+ *
+ * Later releases changed some rules and added others; {@link RepairCheck.facts} gives what each release's
+ * variant needs (src/openclaw/repair-pass.ts picks by the release's shape):
+ * - a user message whose content is an empty array is rewritten too (every release: the same
+ *   `repairUserEntryWithBlankTextContent`; 2026.5.12's check missed it);
+ * - 2026.5.26+ read a tool result's id as the first non-blank trimmed string of toolCallId, toolUseId,
+ *   tool_call_id, tool_use_id, callId, call_id ("v2"; 5.12–5.22: toolCallId, else toolUseId, untrimmed);
+ * - 2026.6.1+ look for missing results of api `openai-chatgpt-responses` / provider `openai` calls
+ *   instead of the codex pair;
+ * - 2026.6.5+ replace corrupted image blocks: whether a block is corrupted is decided by the release's
+ *   own function (its base64 and image-signature rules live in another chunk and change between
+ *   releases), so the worker only lists the entries that have a block the rule looks at;
+ * - 2026.6.11+ add a result for a `message` tool call of an OpenAI-responses assistant turn whose next
+ *   message entry is a transcript-only delivery mirror (provider `openclaw`, model `delivery-mirror` or
+ *   `gateway-injected`), when no result has its id.
  */
 
+import type { RepairFacts, ToolResultRule } from "../protocol/session-buffer-layout.js";
+
+export type { RepairFacts, ToolResultRule };
+
+/** OpenClaw keeps at most 4,096 ids in its repair cache (2026.6.9+); one more says "too many". */
+const MAX_REPORTED_RESULT_IDS = 4097;
 const TOOL_CALL_TYPES = new Set(["toolCall", "toolUse", "functionCall"]);
+const RESULT_ID_KEYS = ["toolCallId", "toolUseId", "tool_call_id", "tool_use_id", "callId", "call_id"] as const;
+const RESPONSES_APIS = new Set(["openai-responses", "azure-openai-responses", "openai-codex-responses"]);
+
+/** A tool call's id, as OpenClaw's `extractToolCallsFromAssistant` finds them, with its name. */
+function toolCalls(content: unknown): { id: string; name: unknown }[] {
+  if (!Array.isArray(content)) return [];
+  const out: { id: string; name: unknown }[] = [];
+  for (const block of content) {
+    if (!isRecord(block) || typeof block.id !== "string" || !block.id) continue;
+    if (typeof block.type === "string" && TOOL_CALL_TYPES.has(block.type)) out.push({ id: block.id, name: block.name });
+  }
+  return out;
+}
+
+const trimmed = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
+
+/** The 2026.6.5+ image rule looks at this block (type image, string data, an image mime type under one of three keys). */
+function isCheckedImageBlock(block: unknown): boolean {
+  if (!isRecord(block) || Array.isArray(block) || block.type !== "image" || typeof block.data !== "string") return false;
+  return [block.mimeType, block.mediaType, block.media_type].some((m) => typeof m === "string" && /^image\//iu.test(m.trim()));
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
@@ -34,6 +76,11 @@ export interface RepairCheckSaved {
   headerOk: boolean;
   toolResultIds: string[];
   codexCallIds: string[];
+  resultIdsV2: string[];
+  chatgptCallIds: string[];
+  mirrorCallIds: string[];
+  pendingMirror: string[] | null;
+  imageRecords: number[];
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
@@ -44,6 +91,12 @@ export class RepairCheck {
   private headerOk = false;
   private readonly toolResultIds = new Set<string>();
   private readonly codexCallIds: string[] = [];
+  private readonly resultIdsV2 = new Set<string>();
+  private readonly chatgptCallIds: string[] = [];
+  private readonly mirrorCallIds: string[] = [];
+  /** `message` tool calls of the last OpenAI-responses assistant turn, until the next message entry says whether it is a mirror. */
+  private pendingMirror: string[] | null = null;
+  private readonly imageRecords: number[] = [];
 
   /** A line the check cannot judge (e.g. skipped for its length): never report clean. */
   unknown(why: string): void {
@@ -55,8 +108,8 @@ export class RepairCheck {
     this.reason ??= "a line is not valid JSON";
   }
 
-  /** A parsed non-blank line (any JSON value, as OpenClaw keeps non-objects too). */
-  entry(value: unknown): void {
+  /** A parsed non-blank line (any JSON value, as OpenClaw keeps non-objects too); `record`: its index in the session buffer (-1: none). */
+  entry(value: unknown, record = -1): void {
     this.entries++;
     if (this.entries === 1) {
       this.headerOk = isRecord(value) && value.type === "session" && typeof value.id === "string" && value.id.length > 0;
@@ -73,6 +126,7 @@ export class RepairCheck {
       return;
     }
     const content = message.content;
+    this.laterRules(message, role, content, record);
     if (role === "assistant") {
       if (Array.isArray(content) && content.length === 0 && message.stopReason === "error") {
         this.reason = "an errored assistant message with empty content";
@@ -85,15 +139,13 @@ export class RepairCheck {
         message.stopReason !== "aborted" &&
         Array.isArray(content)
       ) {
-        for (const block of content) {
-          if (!isRecord(block) || typeof block.id !== "string" || !block.id) continue;
-          if (typeof block.type === "string" && TOOL_CALL_TYPES.has(block.type)) this.codexCallIds.push(block.id);
-        }
+        for (const call of toolCalls(content)) this.codexCallIds.push(call.id);
       }
     } else if (role === "user") {
       if (typeof content === "string") {
         if (!content.trim()) this.reason = "a blank user message";
       } else if (Array.isArray(content)) {
+        if (content.length === 0) this.reason = "a user message with empty content";
         for (const block of content) {
           if (isRecord(block) && block.type === "text" && typeof block.text === "string" && block.text.trim().length === 0) {
             this.reason = "a user message with a blank text block";
@@ -107,14 +159,66 @@ export class RepairCheck {
     }
   }
 
+  /** The rules of 2026.5.26+ (see the file comment), for a message entry with a non-blank role. */
+  private laterRules(message: Record<string, unknown>, role: string, content: unknown, record: number): void {
+    // The delivery-mirror rule looks at the message entry right after a responses turn.
+    if (this.pendingMirror !== null) {
+      const mirror = role === "assistant" && trimmed(message.provider) === "openclaw" && (trimmed(message.model) === "delivery-mirror" || trimmed(message.model) === "gateway-injected");
+      if (mirror) this.mirrorCallIds.push(...this.pendingMirror);
+      this.pendingMirror = null;
+    }
+    if (Array.isArray(content) && content.some(isCheckedImageBlock)) this.imageRecords.push(record);
+    if (role === "toolResult") {
+      for (const key of RESULT_ID_KEYS) {
+        const id = trimmed(message[key]);
+        if (id) {
+          this.resultIdsV2.add(id);
+          break;
+        }
+      }
+      return;
+    }
+    if (role !== "assistant" || message.stopReason === "error" || message.stopReason === "aborted") return;
+    if (message.api === "openai-chatgpt-responses" && message.provider === "openai") for (const call of toolCalls(content)) this.chatgptCallIds.push(call.id);
+    if (RESPONSES_APIS.has(trimmed(message.api))) {
+      const calls = toolCalls(content).filter((c) => trimmed(c.name).toLowerCase() === "message");
+      if (calls.length > 0) this.pendingMirror = calls.map((c) => c.id);
+    }
+  }
+
+  /** What each release's repair pass needs (see {@link RepairFacts}). */
+  facts(): RepairFacts {
+    const common = this.entries === 0 ? "empty file (OpenClaw decides)" : !this.headerOk ? "no valid session header (OpenClaw decides)" : this.reason;
+    const unresolved: ToolResultRule[] = [];
+    const missing = (ids: string[], have: Set<string>) => ids.some((id) => !have.has(id));
+    if (missing(this.codexCallIds, this.toolResultIds)) unresolved.push("codex/v1");
+    if (missing(this.codexCallIds, this.resultIdsV2)) unresolved.push("codex/v2");
+    if (missing(this.chatgptCallIds, this.resultIdsV2)) unresolved.push("chatgpt/v2");
+    if (missing(this.mirrorCallIds, this.resultIdsV2)) unresolved.push("mirror/v2");
+    const toolResultIds: string[] = [];
+    for (const id of this.resultIdsV2) {
+      if (toolResultIds.push(id) >= MAX_REPORTED_RESULT_IDS) break;
+    }
+    return { common, unresolved, imageRecords: [...this.imageRecords], toolResultIds };
+  }
+
+  /** What the persistent index keeps of the check (openclaw/session-index.ts): ids and record numbers, no text. */
   saved(): RepairCheckSaved {
-    return { reason: this.reason, entries: this.entries, headerOk: this.headerOk, toolResultIds: [...this.toolResultIds], codexCallIds: [...this.codexCallIds] };
+    return {
+      reason: this.reason, entries: this.entries, headerOk: this.headerOk, toolResultIds: [...this.toolResultIds], codexCallIds: [...this.codexCallIds],
+      resultIdsV2: [...this.resultIdsV2], chatgptCallIds: [...this.chatgptCallIds], mirrorCallIds: [...this.mirrorCallIds],
+      pendingMirror: this.pendingMirror === null ? null : [...this.pendingMirror], imageRecords: [...this.imageRecords],
+    };
   }
 
   /** The check {@link saved} described; throws on anything malformed (the index is then ignored). */
   static restore(saved: RepairCheckSaved): RepairCheck {
-    const { reason, entries, headerOk, toolResultIds, codexCallIds } = saved;
-    if ((reason !== null && typeof reason !== "string") || !Number.isInteger(entries) || typeof headerOk !== "boolean" || !isStrings(toolResultIds) || !isStrings(codexCallIds)) {
+    const { reason, entries, headerOk, toolResultIds, codexCallIds, resultIdsV2, chatgptCallIds, mirrorCallIds, pendingMirror, imageRecords } = saved;
+    if (
+      (reason !== null && typeof reason !== "string") || !Number.isInteger(entries) || typeof headerOk !== "boolean" || !isStrings(toolResultIds) || !isStrings(codexCallIds) ||
+      !isStrings(resultIdsV2) || !isStrings(chatgptCallIds) || !isStrings(mirrorCallIds) || (pendingMirror !== null && !isStrings(pendingMirror)) ||
+      !Array.isArray(imageRecords) || !imageRecords.every((r) => Number.isInteger(r) && r >= 0)
+    ) {
       throw new Error("malformed repair check");
     }
     const check = new RepairCheck();
@@ -123,6 +227,11 @@ export class RepairCheck {
     check.headerOk = headerOk;
     for (const id of toolResultIds) check.toolResultIds.add(id);
     check.codexCallIds.push(...codexCallIds);
+    for (const id of resultIdsV2) check.resultIdsV2.add(id);
+    check.chatgptCallIds.push(...chatgptCallIds);
+    check.mirrorCallIds.push(...mirrorCallIds);
+    check.pendingMirror = pendingMirror === null ? null : [...pendingMirror];
+    check.imageRecords.push(...imageRecords);
     return check;
   }
 

@@ -40,6 +40,7 @@ import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
+import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
 
@@ -95,6 +96,7 @@ export interface SessionReadState {
   diagnostics: SessionMeta["diagnostics"];
   repair: RepairCheck;
   leafInfo: LeafInfoScan;
+  recent: RecentConversationIndex;
   lastUsed: number;
   /** `end` when this state was last saved to the persistent index (-1: never). */
   savedEnd: number;
@@ -150,7 +152,7 @@ function newState(st: FileStat, maxLineBytes: number): SessionReadState {
   return {
     generation: randomUUID(), check: new AppendCheck(st.dev, st.ino), maxLineBytes, end: 0, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, nextLineNo: 1, lines: 0,
     staging: Buffer.allocUnsafe(Math.max(1, st.size)), used: 0, records: [], header: undefined, diagnostics: [],
-    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), lastUsed: 0, savedEnd: -1,
+    repair: new RepairCheck(), leafInfo: new LeafInfoScan(), recent: new RecentConversationIndex(), lastUsed: 0, savedEnd: -1,
   };
 }
 
@@ -181,6 +183,8 @@ interface SessionRead {
   records: Rec[];
   entryBytes: Buffer;
   flags: number;
+  /** The read's state (also when it is not kept: a torn tail); undefined for a missing file. */
+  state?: SessionReadState;
 }
 
 /**
@@ -204,6 +208,23 @@ export function encodeSessionBuffer(
 ): ArrayBuffer {
   const read = readSession(path, options, cache, continueFrom);
   return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags, whole ? 0 : read.meta.base);
+}
+
+/**
+ * The lines OpenClaw's recent-conversation read can use (recent-lines.ts), from the same (continued)
+ * read; a string when ctxc cannot tell (missing file, a line it skipped unread).
+ */
+export function readRecentLines(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, query: RecentLinesQuery): RecentLinesReply | string {
+  const read = readSession(path, options, cache, undefined);
+  const s = read.state;
+  if (!s) return `status ${read.meta.status}`;
+  if (s.recent.unknownReason !== null) return s.recent.unknownReason;
+  const { records, exhausted } = s.recent.select(query);
+  const lines = records.map((i) => {
+    const r = s.records[i]!;
+    return s.staging.toString("utf8", r.offset, r.offset + r.length);
+  });
+  return { lines, exhausted, file: read.meta.file };
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */
@@ -244,7 +265,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
   const opened = openTranscript(absolute, { missing: "null" });
   if (opened === null) {
     const meta: SessionMeta = {
-      path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", readFrom: 0, leafInfo: null, index: "none",
+      path: absolute, status: "missing", bytes: 0, lines: 0, file: null, diagnostics: [], repair: "missing file (OpenClaw decides)", repairFacts: null, readFrom: 0, leafInfo: null, index: "none",
       generation: null, base: 0, contiguous: true,
     };
     return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
@@ -264,20 +285,20 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     const base = continuedBase(s, continueFrom, bytes);
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes, lines: s.lines, file, diagnostics: s.diagnostics,
-      repair: s.repair.verdict(), readFrom, leafInfo: s.leafInfo.result(), index,
+      repair: s.repair.verdict(), repairFacts: s.repair.facts(), readFrom, leafInfo: s.leafInfo.result(), index,
       generation: s.generation, base, contiguous: contiguousFrom(s.records, base, base > 0 ? continueFrom!.bytes : 0, bytes),
     };
     if (meta.status !== "loaded") {
       meta.base = 0;
       if (keep) cache.put(absolute, s);
-      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0 };
+      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0, state: s };
     }
     // pi: version = (first session-type entry).version ?? 1 (pi/migrate.ts).
     const migrations = migrationsFor(s.header!.version);
     const flags = (migrations.v1 ? SessionFlag.migrateV1 : 0) | (migrations.v2 ? SessionFlag.migrateV2 : 0);
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
-    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags };
+    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags, state: s };
   } finally {
     closeSync(fd);
   }
@@ -298,17 +319,19 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
   if (line.bom) s.repair.unknown("a byte-order mark (OpenClaw's repair reads it as part of the header line)");
   if (line.kind === "blank") return;
   if (line.kind === "malformed") {
+    s.recent.malformed(line.bytes);
     s.repair.malformed();
     s.diagnostics.push({ code: "MALFORMED_LINE", line: lineNo, message: "not valid JSON; skipped (as pi)" });
     return;
   }
-  s.repair.entry(line.value);
+  s.repair.entry(line.value, line.kind === "non-object" ? -1 : s.records.length);
   if (!line.bom) s.leafInfo.line(line.value); // with its BOM the line is not JSON to OpenClaw's scan
   if (line.kind === "non-object") {
     s.diagnostics.push({ code: "NON_OBJECT_LINE", line: lineNo, message: "not an entry object; skipped" });
     return;
   }
   const { bytes, value } = line;
+  s.recent.line(value, s.records.length);
   if (s.used + bytes.length > s.staging.length) {
     const grown = Buffer.allocUnsafe(Math.max(s.used + bytes.length, Math.ceil(s.staging.length * 1.5)));
     s.staging.copy(grown, 0, 0, s.used);
@@ -355,6 +378,7 @@ function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes:
       s.lines++;
       s.repair.unknown("a line too long to check");
       s.leafInfo.unknown("a line too long to read");
+      s.recent.unknown("a line too long to read");
       s.diagnostics.push({ code: "LINE_TOO_LONG", line: lineNo, message: `line of ${length} bytes skipped` });
     },
   });
@@ -376,6 +400,7 @@ function readTornTail(fd: number, s: SessionReadState, result: ReadLinesResult):
   } else {
     s.repair.unknown("a last line too long to check");
     s.leafInfo.unknown("a last line too long to read");
+    s.recent.unknown("a last line too long to read");
   }
 }
 

@@ -33,6 +33,7 @@ import { AppendCheck, sha256 } from "../session/append-check.js";
 import { indexDirFor, keepUndefined, readOwnFile, replacePrivateFile, restoreUndefined } from "../session/persistent-index.js";
 import type { DirIdentity } from "../session/private-dir.js";
 import { LeafInfoScan } from "./leaf-info.js";
+import { RecentConversationIndex } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 import type { Rec, SessionReadState } from "./session-buffer.js";
 
@@ -109,6 +110,7 @@ function describe(path: string, state: SessionReadState): Record<string, unknown
     diagnostics: state.diagnostics,
     repair: state.repair.saved(),
     leafInfo: state.leafInfo.saved(),
+    recent: state.recent.saved(),
     count: state.records.length,
     columns,
   };
@@ -158,7 +160,7 @@ export function loadReadState(
     // A new generation: a caller's kept records belong to another process's reads (src/openclaw/kept-entries.ts).
     const state: SessionReadState = {
       generation: randomUUID(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, check, maxLineBytes, end, nextLineNo, lines, staging, used, records, header, diagnostics: data.diagnostics,
-      repair: RepairCheck.restore(data.repair), leafInfo: LeafInfoScan.restore(data.leafInfo), lastUsed: 0, savedEnd: end,
+      repair: RepairCheck.restore(data.repair), leafInfo: LeafInfoScan.restore(data.leafInfo), recent: RecentConversationIndex.restore(data.recent), lastUsed: 0, savedEnd: end,
     };
     return { state, source: "disk" };
   } catch {

@@ -133,6 +133,25 @@ export type SessionStatus =
   | "invalid-header";
 
 /** The META section. */
+/** The tool-result check a release applies: which calls need a result, read with which id rule. */
+export type ToolResultRule = "codex/v1" | "codex/v2" | "chatgpt/v2" | "mirror/v2";
+
+/** What the repair passes of 2026.5.12–2026.7.35 need to know about a file (computed by native-free-workers/openclaw/repair-check.ts). */
+export interface RepairFacts {
+  /**
+   * Why every release's pass would change the file or return early (malformed line, invalid message,
+   * errored empty assistant turn, blank user message, no header, empty file), or why ctxc cannot tell;
+   * null when none of these applies.
+   */
+  common: string | null;
+  /** The tool-result rules under which some call has no result (each such release would insert one). */
+  unresolved: ToolResultRule[];
+  /** Record indexes (session buffer) of message entries with an image block the 2026.6.5+ rule checks. */
+  imageRecords: number[];
+  /** Tool-result ids by the v2 rule, first occurrences in file order; at most 4,097 (OpenClaw's repair cache keeps at most 4,096: one more says "too many"), native-free-workers/openclaw/repair-check.ts. */
+  toolResultIds: string[];
+}
+
 export interface SessionMeta {
   /** Absolute path of the transcript. */
   path: string;
@@ -150,6 +169,8 @@ export interface SessionMeta {
    * they are; otherwise why it would change them, or why ctxc cannot tell (native-free-workers/openclaw/repair-check.ts).
    */
   repair: string | null;
+  /** What the repair passes of later releases need (2026.5.26–2026.7.35; null when missing): native-free-workers/openclaw/repair-check.ts. */
+  repairFacts: RepairFacts | null;
   /**
    * Where this read started parsing: 0 for the whole file; the end of the previous read when the
    * worker continued from what it kept of an earlier read of the same, only-appended file.

@@ -20,6 +20,9 @@ import {
   type ResolveBootstrapFilesForRunParams,
 } from "./bootstrap.js";
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
+import { recentLinesHandlers } from "./recent-lines.js";
+import { repairHandlers } from "./repair-pass.js";
+import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { entryCacheLimit } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor } from "./kept-entries.js";
@@ -42,6 +45,8 @@ export interface PreloadCounters {
   idempotencyServed: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
+  /** 2026.6.11+: recent-conversation reads answered from the lines ctxc's worker picked (recent-lines.ts). */
+  recentReadsServed: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
   /** 2026.6.9+ `SessionManager.rewriteFile` calls served as an append of only the new lines (release/append-rewrite.ts). */
@@ -60,6 +65,7 @@ export const counters: PreloadCounters = {
   idempotencyServed: 0,
   leafInfoServed: 0,
   repairsSkipped: 0,
+  recentReadsServed: 0,
   bootstrapServed: 0,
   bootstrapContextServed: 0,
   rewritesAppended: 0,
@@ -82,7 +88,8 @@ export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "fa
   }
 }
 
-function fallback(where: string, why: unknown): void {
+/** Counts and logs a call ctxc meant to serve but handed to OpenClaw because something failed. */
+export function fallback(where: string, why: unknown): void {
   counters.fallbacks++;
   const text = why instanceof Error ? `${why.name}: ${why.message}` : String(why);
   preloadLog("fallback", `${where}: ${text}`);
@@ -121,8 +128,13 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   });
 }
 
+/** The settled worker read of `path` (absolute) that prepareSession started, if any. */
+export function settledRead(path: string): OpenClawSession | Error | undefined {
+  return settled.get(path);
+}
+
 /** True when the file on disk is still exactly what the worker read for `session`. */
-function unchangedSince(session: OpenClawSession, path: string): boolean {
+export function unchangedSince(session: OpenClawSession, path: string): boolean {
   const st = statSync(path, { throwIfNoEntry: false });
   const f = session.meta.file;
   return !!st && !!f && st.size === f.size && st.mtimeMs === f.mtimeMs && st.ino === f.ino && st.dev === f.dev && st.size === session.meta.bytes;
@@ -145,37 +157,12 @@ async function prewarmSessionFile(original: (file: string) => Promise<void>, [fi
   await Promise.all([original(file), reuse ? undefined : prepareSession(file)]);
 }
 
-/** The result OpenClaw's repair pass returns when it changes nothing (2026.5.12). */
-const NOTHING_TO_REPAIR = { repaired: false, droppedLines: 0 } as const;
-
 /**
- * OpenClaw's `repairSessionFileIfNeeded(params)` reads and parses the whole transcript on the main
- * thread before every run, and rewrites it when it finds something to fix. The wrapper has ctxc's worker
- * read the file (the read the following prewarm + open reuse) and check it with the same rules; when the
- * pass would change nothing, it returns what the pass returns then, without the main-thread parse. When
- * it would change something, or ctxc cannot tell, or anything fails, OpenClaw's own pass runs — so every
- * repair and its write stay OpenClaw's.
+ * OpenClaw 2026.5.12's `repairSessionFileIfNeeded(params)` answered "nothing to repair" from ctxc's
+ * worker read when its pass would change nothing (repair-pass.ts, which serves every release's variant).
  */
 export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (params: P) => Promise<R>): (params: P) => Promise<R> {
-  return (params: P) => repairSessionFileIfNeeded(original, [params]);
-}
-
-async function repairSessionFileIfNeeded<P extends { sessionFile?: unknown }, R>(original: (params: P) => Promise<R>, [params]: [P]): Promise<R> {
-  try {
-    const file = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
-    if (file) {
-      await prepareSession(file);
-      const got = settled.get(resolve(file));
-      if (got && !(got instanceof Error) && got.status === "loaded" && got.meta.repair === null && unchangedSince(got, resolve(file))) {
-        counters.repairsSkipped++;
-        return { ...NOTHING_TO_REPAIR } as R;
-      }
-      preloadLog("fallback", `repair pass runs: ${got instanceof Error ? got.message : (got?.meta.repair ?? got?.status ?? "no read")} (${file})`);
-    }
-  } catch (err) {
-    fallback("repairSessionFileIfNeeded", err);
-  }
-  return original(params);
+  return (params: P) => repairHandlers(preloadDeps).repairSessionFileIfNeeded!(original as (p: unknown) => Promise<unknown>, [params], {}) as Promise<R>;
 }
 
 /** pi's SessionManager class, as far as the preload needs it. */
@@ -624,9 +611,13 @@ type AnyFn = (...args: any[]) => any;
  * `handler(original, args, helpers)` by the delegate the chunk rewrite puts under the function's name.
  * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
  */
+/** What the handler modules of their own files use (preload-deps.ts). */
+const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prepareSession, settledRead, unchangedSince };
+
 export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
-  repairSessionFileIfNeeded: (original, args) => repairSessionFileIfNeeded(original, args as [{ sessionFile?: unknown }]),
+  ...repairHandlers(preloadDeps),
+  ...recentLinesHandlers(preloadDeps),
   readTranscriptLeafInfo: (original, [path]) => transcriptLeafInfo(path as string, original),
   loadEntriesFromFile: (original, args, helpers) => loadEntriesFromFile(original, args as [string], helpers),
   loadEntriesFromFileWithSnapshot: (original, args, helpers) => loadEntriesFromFileWithSnapshot(original, args as [string], helpers),

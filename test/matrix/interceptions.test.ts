@@ -11,30 +11,9 @@ import { appendFileSync, copyFileSync, readFileSync, renameSync, utimesSync, wri
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { closeOpenClawPool } from "../../src/openclaw/index.js";
-import { importIntercepted, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
-import { tempDir } from "../support/tmp.js";
+import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
 
-const root = releaseRoot();
-const version = root ? releaseVersion(root) : "";
-const dir = tempDir("matrix-interceptions");
-// Fallbacks are expected here (damaged files): log them to a file, not the test output.
-process.env.CTXC_OPENCLAW_LOG = join(dir, "preload.log");
-let n = 0;
-
-afterAll(async () => {
-  removeIntercepted();
-  await closeOpenClawPool();
-});
-
-/** Two copies of `text`: one for ctxc's delegate, one for OpenClaw's original (caches are keyed by path). */
-function pair(text: string | Buffer): [string, string] {
-  const a = join(dir, `t${++n}a.jsonl`);
-  const b = join(dir, `t${n}b.jsonl`);
-  writeFileSync(a, text);
-  copyFileSync(a, b);
-  return [a, b];
-}
+const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
@@ -272,7 +251,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
-    const strip = (r: Record<string, unknown>) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)" });
+    // Each copy has its own inode and times: whether a snapshot is returned is compared (its value in reads.test.ts).
+    const strip = (r: Record<string, unknown>) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: r.validatedSnapshot === undefined ? undefined : "(snapshot)" });
     for (const c of corpus()) {
       const [a, b] = pair(c.text);
       const skipped = rt.counters.repairsSkipped;

@@ -65,6 +65,7 @@ function variants(): [string, string, Expect][] {
     ["blank user string", ok({ role: "user", content: " \n ", timestamp: 1 }), "repaired"],
     ["user text block blank", ok({ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "  " }], timestamp: 1 }), "repaired"],
     ["user text block non-string", ok({ role: "user", content: [{ type: "text", text: 5 }], timestamp: 1 }), "clean"],
+    ["user content an empty array", ok({ role: "user", content: [], timestamp: 1 }), "repaired"],
     ["codex tool call without result", `${HEADER}\n${codexCall("call_1")}\n`, "repaired"],
     ["codex tool call with result", `${HEADER}\n${codexCall("call_2")}\n${msg({ role: "toolResult", toolCallId: "call_2", toolName: "bash", content: [], isError: false, timestamp: 1 })}\n`, "clean"],
     ["codex tool call with toolUseId result", `${HEADER}\n${codexCall("call_3")}\n${msg({ role: "toolResult", toolUseId: "call_3", content: [], timestamp: 1 })}\n`, "clean"],

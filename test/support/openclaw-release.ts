@@ -7,11 +7,13 @@
  *
  * The rewritten module is a second instance of the chunk: both functions share that instance's state.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
+import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { tempDir } from "./tmp.js";
 
 /** The built preload runtime (workers and the rewritten chunks import the built JS). */
 export const RUNTIME_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "preload-runtime.js")).href;
@@ -57,4 +59,33 @@ export async function importIntercepted(root: string, name: string): Promise<Int
 /** Removes the rewritten chunks written next to the real ones. */
 export function removeIntercepted(): void {
   for (const f of written.splice(0)) rmSync(f, { force: true });
+}
+
+/**
+ * The per-release test file's setup: the release under test, a temp folder whose preload log takes the
+ * expected fallbacks (not the test output), cleanup after all, and `pair(text)` — two copies of a
+ * transcript, one for ctxc's delegate and one for OpenClaw's original (their caches are keyed by path).
+ */
+export function releaseTestSetup(name: string, hooks: { afterAll: (fn: () => Promise<void>) => void }): {
+  root: string | undefined;
+  version: string;
+  dir: string;
+  pair: (text: string | Buffer) => [string, string];
+} {
+  const root = releaseRoot();
+  const dir = tempDir(name);
+  process.env.CTXC_OPENCLAW_LOG = join(dir, "preload.log");
+  hooks.afterAll(async () => {
+    removeIntercepted();
+    await closeOpenClawPool();
+  });
+  let n = 0;
+  const pair = (text: string | Buffer): [string, string] => {
+    const a = join(dir, `t${++n}a.jsonl`);
+    const b = join(dir, `t${n}b.jsonl`);
+    writeFileSync(a, text);
+    copyFileSync(a, b);
+    return [a, b];
+  };
+  return { root, version: root ? releaseVersion(root) : "", dir, pair };
 }

@@ -54,26 +54,48 @@ export function decodeRecords(
   normalize?: (entry: unknown) => unknown,
   { freeze = false, checkExact = false, to }: { freeze?: boolean; checkExact?: boolean; to?: number } = {},
 ): DecodedRecords {
+  const lines = recordLines(session);
+  const count = Math.min(to ?? Infinity, lines.count);
+  const out: unknown[] = new Array(Math.max(0, count - from));
+  let exact = checkExact;
+  for (let i = from; i < count; i++) {
+    const text = lines.text(i);
+    let entry = JSON.parse(text) as unknown;
+    if (normalize) entry = normalize(entry);
+    if (exact) exact = serializesTo(entry, text, lines.bytes(i));
+    out[i - from] = freeze ? deepFreeze(entry) : entry;
+  }
+  return { entries: out, exact };
+}
+
+/**
+ * The records numbered `indexes` in the file (e.g. the worker's repair facts), freshly decoded; the read
+ * must hold them (a continued read holds only the records from its `firstRecord` on).
+ */
+export function decodeRecordsAt(session: OpenClawSession, indexes: readonly number[]): unknown[] {
+  if (indexes.some((i) => i < session.firstRecord)) throw new Error("a continued read holds only the appended records");
+  const lines = recordLines(session);
+  return indexes.map((i) => JSON.parse(lines.text(i - session.firstRecord)) as unknown);
+}
+
+/** Each record's line in the buffer: its UTF-8 text and its bytes. */
+function recordLines(session: OpenClawSession): { count: number; text(i: number): string; bytes(i: number): Uint8Array } {
   const view = new DataView(session.buffer);
   // Buffer's utf8 slice: the same decoding as TextDecoder (replacement characters for bad bytes), but
   // V8's fast path for many small slices — this loop is on the main thread, once per entry.
   const bytes = Buffer.from(session.buffer);
-  const count = Math.min(to ?? Infinity, view.getUint32(SessionHeader.recordCount, true));
   const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
   const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
-  const out: unknown[] = new Array(Math.max(0, count - from));
-  let exact = checkExact;
-  for (let i = from; i < count; i++) {
+  const range = (i: number): [number, number] => {
     const rec = recordsAt + i * SESSION_RECORD_BYTES;
     const at = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
-    const end = at + view.getUint32(rec + SessionRecord.length, true);
-    const text = bytes.toString("utf8", at, end);
-    let entry = JSON.parse(text) as unknown;
-    if (normalize) entry = normalize(entry);
-    if (exact) exact = serializesTo(entry, text, bytes.subarray(at, end));
-    out[i - from] = freeze ? deepFreeze(entry) : entry;
-  }
-  return { entries: out, exact };
+    return [at, at + view.getUint32(rec + SessionRecord.length, true)];
+  };
+  return {
+    count: view.getUint32(SessionHeader.recordCount, true),
+    text: (i) => bytes.toString("utf8", ...range(i)),
+    bytes: (i) => bytes.subarray(...range(i)),
+  };
 }
 
 /**

@@ -43,6 +43,7 @@ const LABELS: Record<InterceptionName, string> = {
   resolveBootstrapFilesForRun: "bootstrap files",
   buildBootstrapContextForFiles: "bootstrap context",
   findTranscriptMessageByIdempotencyKey: "idempotency-key lookup",
+  readRecentUserAssistantTextFromSessionTranscript: "recent-conversation read",
   "SessionManager.rewriteFile": "rewrite as append (SessionManager.rewriteFile)",
   rememberAppendedSessionEntry: "append follower (rememberAppendedSessionEntry)",
   rememberWrittenSessionEntries: "write follower (rememberWrittenSessionEntries)",
@@ -136,7 +137,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
         }
         if (normalizer) helpers.push(normalizer);
       }
-      take.push({ fn, handler: name, helpers });
+      take.push({ fn, handler: known.handler ?? name, helpers });
     }
     if (take.length === 0) {
       stock.push(`${LABELS[name]} (${why})`);

@@ -20,6 +20,7 @@ export type InterceptionName =
   | "resolveBootstrapFilesForRun"
   | "buildBootstrapContextForFiles"
   | "findTranscriptMessageByIdempotencyKey"
+  | "readRecentUserAssistantTextFromSessionTranscript"
   | "SessionManager.rewriteFile"
   | "rememberAppendedSessionEntry"
   | "rememberWrittenSessionEntries";
@@ -34,6 +35,8 @@ export interface KnownShape {
    * cache, its hook functions). Each must be a top-level binding of the chunk.
    */
   helpers?: readonly string[];
+  /** The handler in preload-runtime.ts `handlers` when not the function's name (a release variant of the rules). */
+  handler?: string;
 }
 
 /**
@@ -48,12 +51,41 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
     "rewriteAssistantEntryWithEmptyContent",
     "repairUserEntryWithBlankTextContent",
     "insertMissingCodeModeToolResults",
+    // 2026.6.1+ moved the code-mode call check to the chatgpt pair; 2026.6.5+ add images; 2026.6.9+ the
+    // cache; 2026.6.11+ the delivery-mirror results (src/openclaw/repair-pass.ts).
+    "isCodeModeToolCallRepairCandidate",
+    "collectPersistedToolResultIds",
+    "isSessionHeader",
+    "repairSessionLines",
+    "hasEntryRepairs",
+    "repairEntryWithCorruptedImageBlocks",
+    "isCorruptedImageContentBlock",
+    "isImageMimeType",
+    "containsNonAscii",
+    "tryIncrementalSessionRepair",
+    "readSessionRepairSnapshot",
+    "isSameSessionRepairSnapshot",
+    "rememberSessionRepair",
+    "insertMissingMessageToolDeliveryMirrorResults",
+    "isResponsesMessageToolRepairCandidate",
+    "isTranscriptOnlyDeliveryMirrorEntry",
+    "isOpenAIResponsesReplayApi",
+    "normalizeTrimmedString",
+    "isMessageToolCallName",
+    "findNextSessionMessageEntry",
   ],
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
   // What the snapshot handler leaves to OpenClaw's cache code, and (files over its cache bound) does as it does.
   loadEntriesFromFileWithSnapshot: ["rememberSessionEntries", "copyFileEntries", "hasCacheableSessionHeader", "hasReadableSessionHeader"],
   findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
+  readRecentUserAssistantTextFromSessionTranscript: [
+    "parseRecentConversationText",
+    "normalizeRecentTranscriptLimit",
+    "normalizeTranscriptTimestamp",
+    "isBeforeTranscriptTimestamp",
+    "isAtOrAfterTranscriptTimestamp",
+  ],
   writeJsonlEntriesSync: ["serializeJsonlEntries", "serializeJsonlLines", "serializeJsonlLine"],
   // The append handler does what these do (writeFullFile's content, rememberWrittenSessionEntries' cache
   // and snapshot, parseJsonlEntries' re-parse) without the whole-file write, read and parse.
@@ -61,6 +93,9 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
 };
+
+/** The 2026.6.9+ repair pass's image judge and incremental cache, used to leave that cache as stock does. */
+const REPAIR_CACHE_HELPERS = ["isCorruptedImageContentBlock", "sessionRepairCache", "readSessionRepairSnapshot", "isSameSessionRepairSnapshot", "rememberSessionRepair"] as const;
 
 /** The session-manager chunk's bindings the rewrite handler calls (release/append-rewrite.ts `RewriteHelpers`). */
 const REWRITE_HELPERS = [
@@ -85,12 +120,14 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     "fcd5c28eb5ec": { seenIn: "2026.5.12–2026.7.35" },
   },
   repairSessionFileIfNeeded: {
-    // Whole-file read + parse, `{repaired: false, droppedLines: 0}` when nothing changes. 2026.6.5 adds a
-    // rule (corrupted image blocks) and 2026.6.9 its own incremental cache, neither of which ctxc's check
-    // implements: those shapes are not listed, so the pass stays stock there.
-    "9ccb1d7034fc": { seenIn: "2026.5.12" },
-    "3330e2d802d5": { seenIn: "2026.5.18–2026.5.28" },
-    "2d60a9e7b28f": { seenIn: "2026.6.1" },
+    // Whole-file read + parse, `{repaired: false, droppedLines: 0}` when nothing changes; the rules per
+    // release are in src/openclaw/repair-pass.ts (the handler named here).
+    "0b214780510c": { seenIn: "2026.5.12" },
+    "333da06871fe": { seenIn: "2026.5.18–2026.5.28" },
+    "835a9b5d484c": { seenIn: "2026.6.1", handler: "repairPass601" },
+    "a02f9228f6ae": { seenIn: "2026.6.5–2026.6.8", handler: "repairPass605", helpers: ["isCorruptedImageContentBlock"] },
+    "71271e838649": { seenIn: "2026.6.9–2026.6.10", handler: "repairPass609", helpers: [...REPAIR_CACHE_HELPERS] },
+    "3637dd8ee0e5": { seenIn: "2026.6.11–2026.7.35", handler: "repairPass611", helpers: [...REPAIR_CACHE_HELPERS] },
   },
   readTranscriptLeafInfo: {
     // The forward scan of 2026.5.12–2026.6.8. 2026.6.9+ scans backwards with leaf-control entries and
@@ -119,6 +156,12 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   findTranscriptMessageByIdempotencyKey: {
     // Backward scan of every line until message.idempotencyKey (trimmed) matches; a new key parses the whole file.
     "1e8b93b52d66": { seenIn: "2026.5.26–2026.7.35" },
+  },
+  readRecentUserAssistantTextFromSessionTranscript: {
+    // Backward stream of every line through parseRecentConversationText until `limit` entries pass the
+    // time window (src/openclaw/recent-lines.ts). The stream itself is another chunk's, the same in
+    // every JSONL release (31383ed88333).
+    "30f9e0bc05b5": { seenIn: "2026.6.11–2026.7.35", helpers: ["parseRecentConversationText", "normalizeRecentTranscriptLimit"] },
   },
   "SessionManager.rewriteFile": {
     // Serialise every entry, writeFileSync, then re-read, compare and re-parse (rememberWrittenSessionEntries).

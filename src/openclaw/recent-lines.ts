@@ -1,0 +1,96 @@
+/**
+ * OpenClaw 2026.6.11+'s `readRecentUserAssistantTextFromSessionTranscript(sessionFile, options)` (the
+ * recent conversation a channel adds to the prompt: Telegram asks for it on every inbound message, with
+ * a time window) answered with the lines ctxc's worker says can give an entry, instead of a backward
+ * stream and parse of the whole transcript on the main thread.
+ *
+ * Stock's loop is kept as it is, run over fewer lines: each line still goes through the release's own
+ * `parseRecentConversationText` (a chunk helper), in the same newest-first order, with the same window
+ * checks and the same stop at `limit` (through the release's `normalizeRecentTranscriptLimit`). The lines
+ * left out are the ones that loop would skip anyway (native-free-workers/openclaw/recent-lines.ts).
+ * Lines come in batches, each from the same continued worker read; a file that is not the one the
+ * worker read (changed in between, missing, or with a line ctxc skipped unread) gets stock's loop.
+ */
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { runInOpenClawPool } from "./pool.js";
+import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
+import type { RecentLinesQuery, RecentLinesReply } from "../../native-free-workers/openclaw/recent-lines.js";
+
+/** OpenClaw's recent-conversation entry (what `parseRecentConversationText` returns). */
+type RecentEntry = { timestamp?: number } & Record<string, unknown>;
+
+interface RecentHelpers {
+  parseRecentConversationText: (line: string) => RecentEntry | undefined;
+  normalizeRecentTranscriptLimit: (limit: unknown) => number;
+}
+
+type RecentOptions = { limit?: unknown; beforeTimestampMs?: number; minTimestampMs?: number };
+
+/** Lines asked for first: enough for the default limit of 10 when most lines give an entry. */
+const FIRST_BATCH = 32;
+
+/** The file on disk is still the one the worker read. */
+function sameFile(file: RecentLinesReply["file"], path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return !!st && !!file && st.size === file.size && st.mtimeMs === file.mtimeMs && st.ino === file.ino && st.dev === file.dev;
+}
+
+/** Stock's loop over the worker's lines; a string when ctxc cannot answer (then stock runs). */
+async function recentFromWorker(path: string, options: RecentOptions, h: RecentHelpers): Promise<RecentEntry[] | string> {
+  const limit = h.normalizeRecentTranscriptLimit(options.limit);
+  const { beforeTimestampMs, minTimestampMs } = options;
+  const recent: RecentEntry[] = [];
+  let skip = 0;
+  let file: RecentLinesReply["file"] | undefined;
+  for (let max = FIRST_BATCH; ; max *= 4) {
+    const query: RecentLinesQuery = { skip, max, ...(minTimestampMs !== undefined ? { minTimestampMs } : {}), ...(beforeTimestampMs !== undefined ? { beforeTimestampMs } : {}) };
+    const reply = (await runInOpenClawPool({ op: "recentLines", path, query })) as RecentLinesReply | string;
+    if (typeof reply === "string") return reply;
+    // Every batch from the same bytes, and those still the file's.
+    if (file && (reply.file?.size !== file.size || reply.file.ino !== file.ino || reply.file.mtimeMs !== file.mtimeMs)) return "file changed between batches";
+    file = reply.file;
+    if (!sameFile(file, path)) return "file changed since the worker read it";
+    for (const line of reply.lines) {
+      // Stock's loop body (transcript.ts readRecentUserAssistantTextFromSessionTranscript).
+      try {
+        const entry = h.parseRecentConversationText(line);
+        if (!entry) continue;
+        if (!(beforeTimestampMs === undefined || entry.timestamp === undefined || entry.timestamp < beforeTimestampMs)) continue;
+        if (!(minTimestampMs === undefined || entry.timestamp === undefined || entry.timestamp >= minTimestampMs)) continue;
+        recent.push(entry);
+        if (recent.length >= limit) return recent.toReversed();
+      } catch {
+        continue;
+      }
+    }
+    if (reply.exhausted) return recent.toReversed();
+    skip += reply.lines.length;
+  }
+}
+
+async function readRecent(deps: PreloadDeps, original: (...a: unknown[]) => Promise<unknown>, args: unknown[], helpers: Record<string, () => unknown>): Promise<unknown> {
+  const [sessionFile, options = {}] = args as [unknown, RecentOptions | undefined];
+  try {
+    // Stock's own early answers (no file name) and its errors (options not an object) stay stock's.
+    if (typeof sessionFile === "string" && sessionFile.trim() && typeof options === "object" && options !== null) {
+      const path = resolve(sessionFile);
+      if (statSync(path, { throwIfNoEntry: false })?.isFile()) {
+        const got = await recentFromWorker(path, options, resolveHelpers(helpers) as unknown as RecentHelpers);
+        if (typeof got !== "string") {
+          deps.counters.recentReadsServed++;
+          return got;
+        }
+        deps.preloadLog("fallback", `recent-conversation read runs: ${got} (${path})`);
+      }
+    }
+  } catch (err) {
+    deps.fallback("readRecentUserAssistantTextFromSessionTranscript", err);
+  }
+  return original(...args);
+}
+
+/** The handler (preload-runtime.ts `handlers`). */
+export function recentLinesHandlers(deps: PreloadDeps): Record<string, Handler> {
+  return { readRecentUserAssistantTextFromSessionTranscript: (original, args, helpers) => readRecent(deps, original, args, helpers) };
+}
