@@ -23,7 +23,7 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, readRecentLines, readSessionMeta, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import { encodeSessionBuffer, readMayHoldKey, readRecentLines, readSessionMeta, type MayHoldKeyReply, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
 import type { SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
@@ -40,6 +40,7 @@ export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
+  | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
 export interface BootstrapReply {
@@ -49,7 +50,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RecentLinesReply | string | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RecentLinesReply | MayHoldKeyReply | string | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -75,6 +76,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
       case "recentLines":
         // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
         return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);
+      case "mayHoldKey":
+        // The same read; the scan of every entry line's bytes for the key stays here (one boolean goes back).
+        return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key);
       case "bootstrap": {
         let reads = 0;
         const counting = {

@@ -40,6 +40,7 @@ import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
+import { mayHoldKey } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
@@ -225,6 +226,30 @@ export function readRecentLines(path: string, options: SessionBufferOptions, cac
     return s.staging.toString("utf8", r.offset, r.offset + r.length);
   });
   return { lines, exhausted, file: read.meta.file };
+}
+
+/** What {@link readMayHoldKey} answers when ctxc can tell. */
+export interface MayHoldKeyReply {
+  /** False only when no entry line of the file can hold the key (idempotency.ts). */
+  mayHold: boolean;
+  /** The file as the worker read it (the caller checks it is still the file), and the bytes read. */
+  file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
+  bytes: number;
+}
+
+/**
+ * Whether OpenClaw's idempotency-key lookup can find `key` in the transcript, from the same (continued)
+ * read: the scan of every entry line's bytes runs here, so the gateway thread gets one boolean. A string
+ * when ctxc's read is not what OpenClaw's backward parse reads (any diagnostic, a v1/v2 file, no header).
+ */
+export function readMayHoldKey(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, key: string): MayHoldKeyReply | string {
+  const read = readSession(path, options, cache, undefined);
+  const { meta } = read;
+  if (meta.status !== "loaded") return `status ${meta.status}`;
+  if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
+  if (read.flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs v1/v2 migration (OpenClaw rewrites it)";
+  if (read.records[0]?.type !== EntryTypeCode.session) return "first line is not the session header";
+  return { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes };
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */

@@ -9,8 +9,7 @@
  * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
  */
 import { appendFileSync, statSync } from "node:fs";
-import { cannotServeEntries, decodeFileEntries, endsWithNewline, entryBytes } from "./release/file-entries.js";
-import { mayHoldKey } from "./release/idempotency.js";
+import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
 import { followAppend, followWrite, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import {
@@ -24,6 +23,8 @@ import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
+import { runInOpenClawPool } from "./pool.js";
+import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -135,9 +136,13 @@ export function settledRead(path: string): OpenClawSession | Error | undefined {
 
 /** True when the file on disk is still exactly what the worker read for `session`. */
 export function unchangedSince(session: OpenClawSession, path: string): boolean {
+  return sameFile(session.meta.file, session.meta.bytes, path);
+}
+
+/** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
+function sameFile(f: { size: number; mtimeMs: number; ino: number; dev: number } | null, bytes: number, path: string): boolean {
   const st = statSync(path, { throwIfNoEntry: false });
-  const f = session.meta.file;
-  return !!st && !!f && st.size === f.size && st.mtimeMs === f.mtimeMs && st.ino === f.ino && st.dev === f.dev && st.size === session.meta.bytes;
+  return !!st && !!f && st.size === f.size && st.mtimeMs === f.mtimeMs && st.ino === f.ino && st.dev === f.dev && st.size === bytes;
 }
 
 /**
@@ -548,8 +553,9 @@ function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, 
 
 /**
  * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+): ctxc's worker continues
- * its read of the file, and when the raw line bytes cannot hold `key` (release/idempotency.ts) the
- * answer is stock's "not found" (`undefined`) without OpenClaw's backward parse of every line. When the
+ * its read of the file and scans the raw line bytes there; when they cannot hold `key`
+ * (native-free-workers/openclaw/idempotency.ts) the answer is stock's "not found" (`undefined`) without
+ * OpenClaw's backward parse of every line — and without a main-thread pass over the file's bytes. When the
  * key may be there, or ctxc's read is not exactly the file, OpenClaw's scan runs (it then also finds the
  * entry to return).
  */
@@ -557,16 +563,14 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
   try {
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
-      // Every line's bytes are scanned: a whole read (it still tells the session open which records it has).
-      await prepareSession(path, { whole: true });
-      const got = preparedFor(path);
-      if (typeof got === "object") {
-        if (!mayHoldKey(entryBytes(got), key)) {
-          counters.idempotencyServed++;
-          return undefined;
-        }
-      } else if (got !== undefined) {
-        fallback("findTranscriptMessageByIdempotencyKey", `${got} (${path})`);
+      const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key })) as MayHoldKeyReply | string;
+      if (typeof reply === "string") {
+        if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
+      } else if (!sameFile(reply.file, reply.bytes, path)) {
+        fallback("findTranscriptMessageByIdempotencyKey", `file changed since the worker read it (${path})`);
+      } else if (!reply.mayHold) {
+        counters.idempotencyServed++;
+        return undefined;
       }
     }
   } catch (err) {

@@ -14,6 +14,8 @@ import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/t
 import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
+/** Numbers the fresh copies OpenClaw parses for comparison. */
+let n = 0;
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });

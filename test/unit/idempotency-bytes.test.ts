@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
-import { mayHoldKey } from "../../src/openclaw/release/idempotency.js";
+import { mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
 
 /** OpenClaw's answer, by parsing every line. */
 function parsedHas(text: string, key: string): boolean {

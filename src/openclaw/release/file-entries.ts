@@ -107,14 +107,6 @@ function serializesTo(entry: unknown, text: string, line: Uint8Array): boolean {
   return !text.includes("\uFFFD") || Buffer.from(text, "utf8").equals(line);
 }
 
-/** The raw bytes of every JSON-object line of a whole read, concatenated (the ENTRY_BYTES section). */
-export function entryBytes(session: OpenClawSession): Uint8Array {
-  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
-  const view = new DataView(session.buffer);
-  const table = SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8;
-  return new Uint8Array(session.buffer, view.getUint32(table, true), view.getUint32(table + 4, true));
-}
-
 /** Whether the file's last byte (of `size`) is a newline — OpenClaw's snapshot cache records it. */
 export function endsWithNewline(path: string, size: number): boolean {
   if (size === 0) return false;
