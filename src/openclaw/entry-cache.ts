@@ -28,6 +28,7 @@
  * from OpenClaw's verified re-parse after a stock rewrite, and drops it after any other whole-file write
  * (so a same-size rewrite within one mtime tick cannot pass for the cached file).
  */
+import { statSync } from "node:fs";
 
 /** The file a cached decode stands for (numbers as `fs.statSync` gives them). */
 export interface FileIdentity {
@@ -35,6 +36,30 @@ export interface FileIdentity {
   ino: number;
   size: number;
   mtimeMs: number;
+}
+
+/** `fs.statSync`'s identity of a file, or undefined when it is gone. */
+export function identityOf(path: string): FileIdentity | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+}
+
+/** Whether two identities are the same file state. */
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** The fields of OpenClaw's file snapshot (`readSessionFileSnapshot`, bigint stat) an identity is compared with. */
+export interface BigintFileStat {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+/** Whether OpenClaw's bigint snapshot is the file `identity` describes (mtime to the microsecond, as the session open compares). */
+export function identityIsSnapshot(identity: FileIdentity, snapshot: BigintFileStat): boolean {
+  return Number(snapshot.size) === identity.size && Number(snapshot.dev) === identity.dev && Number(snapshot.ino) === identity.ino && Math.abs(Number(snapshot.mtimeNs) / 1e6 - identity.mtimeMs) < 0.001;
 }
 
 /** One transcript's decoded entries (see the module comment for the contract). */

@@ -11,7 +11,7 @@
  * every record (`meta.base` 0), and the cache is refilled from scratch.
  */
 import type { OpenClawSession } from "./session.js";
-import { getCachedEntries, setCachedEntries, entryCacheLimit, type CachedFile } from "./entry-cache.js";
+import { getCachedEntries, setCachedEntries, entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile } from "./entry-cache.js";
 import { decodeRecords } from "./release/file-entries.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
@@ -67,4 +67,25 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   };
   setCachedEntries(path, file);
   return file;
+}
+
+/**
+ * The kept entries of `path` (absolute) when they are the file as it is now, for an open that has no
+ * usable worker read (2026.7.35: `persistRecord` re-opening the file through `revalidateLoadedSessionFile`
+ * after its own append when OpenClaw's cache — 32 MiB for all files together — no longer holds it; an
+ * open after the prepared read was released or went stale). Stock parses the whole file there; its parse
+ * is exactly these entries (the cache's contract: every line's value through the release's normaliser,
+ * frozen as OpenClaw's cache freezes them) as long as the file is the one they were decoded from or
+ * followed to: `fs.statSync`'s dev, ino, size and mtime equal the cache's identity, and OpenClaw's own
+ * bigint `snapshot` of it agrees. Every write OpenClaw makes in this process is followed by ctxc
+ * (append-rewrite.ts) or drops the cache, so an unchanged identity is an unchanged file — the same
+ * assumption OpenClaw's own cache makes. A header OpenClaw does not cache is left to its parse (stock
+ * returns unfrozen entries then). Undefined: none kept, or not the file now.
+ */
+export function keptEntriesOfFile(path: string, snapshot: BigintFileStat): CachedFile | undefined {
+  if (entryCacheLimit() <= 0) return undefined;
+  const kept = getCachedEntries(path);
+  if (!kept || !isCacheableHeader(kept.entries[0]) || !identityIsSnapshot(kept.identity, snapshot)) return undefined;
+  const now = identityOf(path);
+  return now && sameIdentity(now, kept.identity) ? kept : undefined;
 }

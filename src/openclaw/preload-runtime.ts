@@ -26,7 +26,7 @@ import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./
 import { runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit } from "./entry-cache.js";
-import { continuationFor, keptEntriesFor } from "./kept-entries.js";
+import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
@@ -40,6 +40,11 @@ export interface PreloadCounters {
   sessionsCached: number;
   /** Of sessionsServed: opens that decoded only the records appended since the previous turn (kept-entries.ts). */
   sessionsContinued: number;
+  /**
+   * 2026.6.9+: opens with no usable worker read (e.g. `persistRecord`'s re-open after OpenClaw's cache
+   * dropped the file) answered from ctxc's kept entries, the file unchanged since (kept-entries.ts).
+   */
+  sessionsKept: number;
   /** OpenClaw transcript leaf scans (before each transcript append) answered by ctxc's worker. */
   leafInfoServed: number;
   /** OpenClaw idempotency-key scans (before a user turn / mirror is appended) answered "not there" from ctxc's read. */
@@ -63,6 +68,7 @@ export const counters: PreloadCounters = {
   sessionsServed: 0,
   sessionsCached: 0,
   sessionsContinued: 0,
+  sessionsKept: 0,
   idempotencyServed: 0,
   leafInfoServed: 0,
   repairsSkipped: 0,
@@ -493,7 +499,10 @@ interface SnapshotHelpers {
  * plus the appended records decoded and frozen now — sharing frozen entries is what stock does between
  * its own cache and every SessionManager it opens (`copyFileEntries` copies the array and clones only
  * the header). A header stock does not cache (not version 3) gets freshly decoded, unfrozen entries, as
- * stock returns then.
+ * stock returns then. Without a usable worker read (none prepared, or the file grew since it), the kept
+ * entries alone answer when the file is still exactly what they stand for (kept-entries.ts
+ * `keptEntriesOfFile`) — no read at all; and the manager then holds the cache's own objects, so the
+ * rewrite after the turn proves its append by pointer comparisons (release/append-rewrite.ts).
  */
 function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [filePath]: [string], helpers: Helpers): unknown {
   try {
@@ -525,6 +534,13 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
           counters.sessionsServed++;
           releaseAfterOpen(path, got);
           return out;
+        }
+        // No usable worker read: the entries ctxc keeps answer when they are the file as it is now.
+        const kept = keptEntriesOfFile(path, snapshot);
+        if (kept) {
+          const entries = remember(h, path, snapshot, kept.entries.slice(), true, () => kept.serializedExactly || endsWithNewline(path, kept.identity.size));
+          counters.sessionsKept++;
+          return { entries, snapshot };
         }
         if (got !== undefined) fallback("loadEntriesFromFileWithSnapshot", `${got} (${path})`);
       }

@@ -52,6 +52,22 @@ function corpus(): { name: string; text: string | Buffer; clean: boolean }[] {
 
 type Entries = Record<string, unknown>[];
 
+/**
+ * OpenClaw's parse of a fresh copy of `path` (a new path: its own cache cannot answer), checked to be what
+ * ctxc's open returned (`ours`: entries, which are frozen, snapshot size) and what stock's open of `b` (the
+ * same history) returns; returns OpenClaw's.
+ */
+function expectFreshParse(openclaw: (p: string) => unknown, name: string, ours: { entries: Entries; snapshot?: { size: bigint } }, path: string, b: string): { entries: Entries } {
+  const fresh = join(dir, `fresh${++n}.jsonl`);
+  copyFileSync(path, fresh);
+  const theirs = openclaw(fresh) as { entries: Entries; snapshot?: { size: bigint } };
+  expect(ours.entries, name).toEqual(theirs.entries);
+  expect(ours.entries.map((e) => Object.isFrozen(e)), name).toEqual(theirs.entries.map((e) => Object.isFrozen(e)));
+  expect(ours.snapshot?.size, name).toBe(theirs.snapshot?.size);
+  expect((openclaw(b) as { entries: Entries }).entries, name).toEqual(theirs.entries);
+  return theirs;
+}
+
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctxc's interceptions vs the release's own functions`, () => {
   it("loadEntriesFromFile: the same entries as OpenClaw's parse, fresh objects each call; damaged files left to OpenClaw", async (ctx) => {
     const x = await importIntercepted(root!, "loadEntriesFromFile");
@@ -149,14 +165,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       await rt.prepareSession(a);
       const [served, continued] = [rt.counters.sessionsServed, rt.counters.sessionsContinued];
       const ours = x.ctxc(a) as Loaded;
-      // A fresh parse by OpenClaw (a new path: its own cache cannot answer), and stock on the same history.
-      const fresh = join(dir, `fresh${++n}.jsonl`);
-      copyFileSync(a, fresh);
-      const theirs = x.openclaw(fresh) as Loaded;
-      expect(ours.entries, name).toEqual(theirs.entries);
-      expect(ours.entries.map((e) => Object.isFrozen(e)), name).toEqual(theirs.entries.map((e) => Object.isFrozen(e)));
-      expect(ours.snapshot?.size, name).toBe(theirs.snapshot?.size);
-      expect((x.openclaw(b) as Loaded).entries, name).toEqual(theirs.entries);
+      const theirs = expectFreshParse(x.openclaw, name, ours, a, b);
       expect(rt.counters.sessionsServed, name).toBe(served + 1);
       expect(rt.counters.sessionsContinued - continued, name).toBe(expectContinued ? 1 : 0);
       // The entry cache holds exactly these entries, and says whether they serialise to the file's bytes.
@@ -214,6 +223,72 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     both((p) => appendFileSync(p, end));
     const last = await open("appended after the truncation", true);
     expect(last.entries.at(-2)!.id).toBe(parent);
+  });
+
+  it("loadEntriesFromFileWithSnapshot without a worker read (OpenClaw's cache dropped the file): the kept entries answer while the file is unchanged, OpenClaw's parse once it changed", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const cache = x.helpers.sessionEntriesCache as Map<string, { entries: Entries; endsWithNewline: boolean; snapshot: { size: bigint } }>;
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const { text } = generateTranscript({ seed: 14, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
+    const [a, b] = pair(text);
+    const tick = () => new Promise((r) => setImmediate(r));
+    /** An open with no prepared read (the last one was released), as `persistRecord`'s re-open; OpenClaw's cache of both files evicted. */
+    const open = async (name: string, expectKept: boolean) => {
+      await tick();
+      cache.delete(resolve(a));
+      cache.delete(resolve(b));
+      const [kept, served, fallbacks] = [rt.counters.sessionsKept, rt.counters.sessionsServed, rt.counters.fallbacks];
+      const ours = x.ctxc(a) as Loaded;
+      expectFreshParse(x.openclaw, name, ours, a, b);
+      // OpenClaw's cache left as its own parse of the same file leaves it.
+      const [ca, cb] = [cache.get(resolve(a)), cache.get(resolve(b))];
+      expect(ca?.entries, name).toEqual(cb?.entries);
+      expect(ca?.endsWithNewline, name).toBe(cb?.endsWithNewline);
+      expect(ca?.snapshot.size, name).toBe(cb?.snapshot.size);
+      expect([rt.counters.sessionsKept - kept, rt.counters.sessionsServed - served, rt.counters.fallbacks - fallbacks], name).toEqual([expectKept ? 1 : 0, 0, 0]);
+      const held = rt.entryCache.getCachedEntries(resolve(a));
+      // Kept: the very objects of ctxc's cache (what makes the rewrite's prefix check pointer comparisons).
+      if (expectKept) expect(ours.entries.slice(1).every((e, i) => e === held!.entries[i + 1]), name).toBe(true);
+      ours.entries[0]!.cwd = "/changed";
+      ours.entries.push({ type: "custom", id: "leak" });
+      return held;
+    };
+    await rt.prepareSession(a);
+    x.ctxc(a);
+    expect(rt.entryCache.getCachedEntries(resolve(a))).toBeDefined();
+    await open("unchanged since the served open", true);
+    await open("again (nothing leaked from the last one)", true);
+    const more = line({ type: "custom", id: "k1", parentId: null, customType: "x" }) + "\n";
+    [a, b].forEach((p) => appendFileSync(p, more));
+    // Appended behind ctxc's back (no follower ran): the identity differs, OpenClaw parses.
+    expect(await open("appended, not followed", false)).toBeDefined();
+    // The next served open refills ctxc's cache: from then on kept again.
+    await rt.prepareSession(a);
+    cache.delete(resolve(a));
+    const served = rt.counters.sessionsServed;
+    x.ctxc(a);
+    expect(rt.counters.sessionsServed).toBe(served + 1);
+    await open("after the next served open", true);
+    // Rewritten in place to the same size, a later mtime: not the kept file.
+    [a, b].forEach((p) => {
+      const now = readFileSync(p, "utf8");
+      const at = now.indexOf('"id":"', now.length >> 1) + 6;
+      writeFileSync(p, now.slice(0, at) + (now[at] === "Z" ? "Y" : "Z") + now.slice(at + 1));
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(p, later, later);
+    });
+    await open("rewritten in the middle, same size", false);
+    // A header OpenClaw does not cache (v2): never from the kept entries.
+    const [c] = pair(generateTranscript({ seed: 15, entries: 40, headerVersion: 2 }).text);
+    await rt.prepareSession(c);
+    x.ctxc(c);
+    await tick();
+    const keptBefore = rt.counters.sessionsKept;
+    cache.delete(resolve(c));
+    x.ctxc(c);
+    expect(rt.counters.sessionsKept).toBe(keptBefore);
   });
 
   it("loadEntriesFromFileWithSnapshot: a file over OpenClaw's cache bound (32 MiB) — not cached by either, the same frozen entries", { timeout: 300_000 }, async (ctx) => {

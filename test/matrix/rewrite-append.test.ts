@@ -278,7 +278,15 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
       await openTurn("open");
       expect(runtime.entryCache.getCachedEntries(resolve(a))?.generation).toBeTruthy();
       for (let turn = 0; turn < 3; turn++) {
+        // OpenClaw's cache evicted by other sessions' opens before the first append (the prepared read is
+        // released by then): stock re-opens the file after its append (revalidateLoadedSessionFile) and
+        // parses all of it; ctxc answers that open from its kept entries, which the append follower extended.
+        await new Promise((r) => setImmediate(r));
+        served.cache.delete(resolve(a));
+        stock.cache.delete(resolve(b));
+        const kept = c.sessionsKept;
         await both(p, "appendMessage(user)", (_s, _p, sm) => sm.appendMessage({ role: "user", content: `turn ${turn}`, timestamp: 1767600000000 + turn }));
+        expect(c.sessionsKept, `turn ${turn}: the re-open after the append answered from the kept entries`).toBe(kept + 1);
         await both(p, "appendMessage(assistant)", (_s, _p, sm) =>
           sm.appendMessage({ role: "assistant", content: [{ type: "text", text: `reply ${turn}` }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 1767600000001 + turn }),
         );

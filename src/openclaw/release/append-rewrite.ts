@@ -24,9 +24,9 @@
  * entry cache of the file is dropped. A concurrent reader sees a difference that favours the append: it
  * never sees a truncated file, which stock's truncate-and-write can show.
  */
-import { appendFileSync, statSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { deepFreeze, dropCachedEntries, getCachedEntries, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
+import { deepFreeze, dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
 export interface SessionFileSnapshot {
@@ -69,21 +69,6 @@ export interface RewriteOptions {
 
 /** What one rewrite did: appended `bytes`, or ran stock's steps because of `why` (undefined: nothing to say). */
 export type RewriteOutcome = { appended: true; bytes: number } | { appended: false; why?: string };
-
-/** `fs.statSync`'s identity of a file, or undefined when it is gone. */
-function identityOf(path: string): FileIdentity | undefined {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return st ? { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
-}
-
-function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-/** Whether OpenClaw's bigint snapshot is the file `identity` describes (mtime to the microsecond, as the session open compares). */
-function identityIsSnapshot(identity: FileIdentity, snapshot: SessionFileSnapshot): boolean {
-  return Number(snapshot.size) === identity.size && Number(snapshot.dev) === identity.dev && Number(snapshot.ino) === identity.ino && Math.abs(Number(snapshot.mtimeNs) / 1e6 - identity.mtimeMs) < 0.001;
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
