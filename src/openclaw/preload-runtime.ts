@@ -8,7 +8,7 @@
  * fresh headers, repairs) stays on their own path; when ctxc cannot serve a call exactly, or fails, the
  * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
  */
-import { appendFileSync, statSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
 import { followAppend, followWrite, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
@@ -25,7 +25,7 @@ import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
-import { entryCacheLimit } from "./entry-cache.js";
+import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
@@ -147,8 +147,8 @@ export function unchangedSince(session: OpenClawSession, path: string): boolean 
 
 /** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
 function sameFile(f: { size: number; mtimeMs: number; ino: number; dev: number } | null, bytes: number, path: string): boolean {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return !!st && !!f && st.size === f.size && st.mtimeMs === f.mtimeMs && st.ino === f.ino && st.dev === f.dev && st.size === bytes;
+  const now = identityOf(path);
+  return !!now && !!f && sameIdentity(now, f) && now.size === bytes;
 }
 
 /**
@@ -234,11 +234,7 @@ export function sessionManagerFromCtxc(
   if (records - session.entryCount !== 1) return `${records - session.entryCount} session-type entries`;
   // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
   // another process may append).
-  const st = statSync(path, { throwIfNoEntry: false });
-  const f = meta.file;
-  if (!st || !f || st.size !== f.size || st.mtimeMs !== f.mtimeMs || st.ino !== f.ino || st.dev !== f.dev || st.size !== meta.bytes) {
-    return "file changed since the worker read it";
-  }
+  if (!unchangedSince(session, path)) return "file changed since the worker read it";
   const header = session.getHeader();
   if (!header || typeof header.id !== "string") return "no header";
   const fileEntries: unknown[] = [header, ...session.getEntries()];
@@ -432,7 +428,7 @@ function preparedFor(path: string, snapshot?: { size: bigint; ino: bigint; dev: 
   const f = got.meta.file;
   if (snapshot) {
     // OpenClaw's own snapshot (bigint stat) of the file must be the one the worker read.
-    const same = !!f && Number(snapshot.size) === f.size && f.size === got.meta.bytes && Number(snapshot.ino) === f.ino && Number(snapshot.dev) === f.dev && Math.abs(Number(snapshot.mtimeNs) / 1e6 - f.mtimeMs) < 0.001;
+    const same = !!f && f.size === got.meta.bytes && identityIsSnapshot(f, snapshot);
     return same ? got : "file changed since the worker read it";
   }
   return unchangedSince(got, path) ? got : "file changed since the worker read it";

@@ -12,6 +12,7 @@
  * worker read (changed in between, missing, or with a line ctxc skipped unread) gets stock's loop.
  */
 import { statSync } from "node:fs";
+import { identityOf, sameIdentity } from "./entry-cache.js";
 import { resolve } from "node:path";
 import { runInOpenClawPool } from "./pool.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
@@ -32,8 +33,8 @@ const FIRST_BATCH = 32;
 
 /** The file on disk is still the one the worker read. */
 function sameFile(file: RecentLinesReply["file"], path: string): boolean {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return !!st && !!file && st.size === file.size && st.mtimeMs === file.mtimeMs && st.ino === file.ino && st.dev === file.dev;
+  const now = identityOf(path);
+  return !!now && !!file && sameIdentity(now, file);
 }
 
 /** Stock's loop over the worker's lines; a string when ctxc cannot answer (then stock runs). */

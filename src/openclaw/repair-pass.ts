@@ -19,6 +19,7 @@
  *   the file, stock's own path is O(appended) or a stat: it runs.
  */
 import { resolve } from "node:path";
+import { identityIsSnapshot } from "./entry-cache.js";
 import { decodeRecordsAt, endsWithNewline } from "./release/file-entries.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { OpenClawSession } from "./session.js";
@@ -84,7 +85,7 @@ function wouldChange(session: OpenClawSession, rules: PassRules, h: PassHelpers)
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
 function sameAsSnapshot(session: OpenClawSession, snap: RepairSnapshot): boolean {
   const f = session.meta.file;
-  return !!f && Number(snap.size) === f.size && f.size === session.meta.bytes && Number(snap.ino) === f.ino && Number(snap.dev) === f.dev && Math.abs(Number(snap.mtimeNs) / 1e6 - f.mtimeMs) < 0.001;
+  return !!f && f.size === session.meta.bytes && identityIsSnapshot(f, snap);
 }
 
 async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown }, h: PassHelpers): Promise<unknown> {
