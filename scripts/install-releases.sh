@@ -41,6 +41,22 @@ unpack_dist() { # VERSION → package.json and dist/ of its tarball
   rm -rf "$tmp"
 }
 
+unpack_pi() { # VERSION → the pi SessionManager its dist/ imports (2026.5.12–5.27), where Node would find it from dist/
+  local v="$1" dest="$CACHE/openclaw-dist/$1" pi tmp
+  pi="$(node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).dependencies?.["@earendil-works/pi-coding-agent"] ?? ""))' "$dest/package/package.json")"
+  [ -n "$pi" ] || return 0
+  local to="$dest/node_modules/@earendil-works/pi-coding-agent"
+  [ "$(installed_version "$to/package.json")" = "$pi" ] && return 0
+  tmp="$(mktemp -d "$CACHE/pack.XXXXXX")"
+  if ! (cd "$tmp" && npm pack --silent "@earendil-works/pi-coding-agent@$pi") >"$logs/pack-$v-pi.log" 2>&1; then
+    echo "install-releases: npm pack pi $pi for openclaw $v failed:" >&2; tail -n 30 "$logs/pack-$v-pi.log" >&2; rm -rf "$tmp"; return 1
+  fi
+  # Only what the locator's pi shape reads (release/plan.ts piSessionManagerShape).
+  rm -rf "$to" && mkdir -p "$to"
+  tar xzf "$tmp"/*.tgz -C "$to" --strip-components=1 package/package.json package/dist/core/session-manager.js package/dist/utils/paths.js
+  rm -rf "$tmp"
+}
+
 # The dist list: stable versions only (no "-beta.N", no "-1" rebuild tags), DIST_FIRST..DIST_LAST.
 dist_versions() {
   npm view openclaw versions --json | node -e '
@@ -60,9 +76,9 @@ for p in "${pids[@]}"; do wait "$p" || failed=1; done
 [ "$failed" = 0 ] || { echo "install-releases: a full install failed" >&2; exit 1; }
 
 versions="$(dist_versions)"
-export -f unpack_dist installed_version; export CACHE logs
+export -f unpack_dist unpack_pi installed_version; export CACHE logs
 # 6 at a time: each is one ~tarball download; more only queues on the same link.
-if ! printf '%s\n' $versions | xargs -P 6 -I{} bash -c 'unpack_dist {}'; then
+if ! printf '%s\n' $versions | xargs -P 6 -I{} bash -c 'unpack_dist {} && unpack_pi {}'; then
   echo "install-releases: unpacking a dist/ failed" >&2; exit 1
 fi
 

@@ -1,8 +1,9 @@
 # Shared by scripts/install-releases.sh, scripts/matrix.sh and bench/real-gateway/setup.sh (source it).
 # The OpenClaw releases the compatibility matrix installs in full: the first the preload supported, the
 # last of each monthly line, and the extended-stable ends of the JSONL era (issue #11); 2026.9.6, npm's
-# latest, for the SQLite era (transcripts in openclaw-agent.sqlite, issue #15).
-REPRESENTATIVE_RELEASES=(2026.5.12 2026.5.28 2026.6.11 2026.6.35 2026.7.1 2026.7.35 2026.9.6)
+# latest, for the SQLite era (transcripts in openclaw-agent.sqlite, issue #15). 2026.5.27: the last pi-era
+# release, whose pi (0.75.5) normalises paths in SessionManager.open (test/matrix/pi-session-open.test.ts).
+REPRESENTATIVE_RELEASES=(2026.5.12 2026.5.27 2026.5.28 2026.6.11 2026.6.35 2026.7.1 2026.7.35 2026.9.6)
 # The Nodes a release may get, preferred first: 22.16 is what 2026.5.12 was benchmarked on; 24.22.3 runs
 # every later release (their engines ask for >= 22.19, >= 22.22.3, or >= 24.15/24.16).
 NODE_CANDIDATES=(22.16.0 24.22.3)

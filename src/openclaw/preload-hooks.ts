@@ -4,7 +4,7 @@
  * - every import that resolves to a chunk the plan rewrites (release/rewrite.ts) gets the one rewritten
  *   module instead, from anywhere — one instance per chunk, so OpenClaw's module state (append queues,
  *   caches) stays shared — and the rewritten module's own imports resolve as the real chunk's;
- * - 2026.5.12: the `@earendil-works/pi-coding-agent` import of the chunk holding `runEmbeddedAttempt`
+ * - 2026.5.12–2026.5.27: the `@earendil-works/pi-coding-agent` import of the chunk holding `runEmbeddedAttempt`
  *   goes to a generated module that re-exports pi and replaces only `SessionManager`
  *   (preload-runtime.ts `wrapSessionManager`). Every other importer keeps the untouched pi.
  *
@@ -43,10 +43,12 @@ function then<T, U>(v: MaybePromise<T>, f: (x: T) => U): MaybePromise<U> {
  * wrapped. Only module URLs go in, each as JSON.stringify(url) — one string literal whatever the path
  * holds — and no transcript path or byte ever does (SECURITY.md; test/openclaw/preload-hooks-hostile-paths.test.ts).
  */
-export function piWrapperSource(realUrl: string, runtimeUrl: string): string {
+export function piWrapperSource(realUrl: string, runtimeUrl: string, normalisesPaths = false): string {
   const real = JSON.stringify(realUrl);
+  // pi 0.75.5+ (plan.ts KNOWN_PI_SESSION_MANAGER): the wrapper serves only paths pi's normalisation leaves alone.
+  const options = normalisesPaths ? ", { normalisesPaths: true }" : "";
   // A local export shadows the same name from `export *`, so only SessionManager changes.
-  return `export * from ${real};\nimport * as real from ${real};\nimport { wrapSessionManager } from ${JSON.stringify(runtimeUrl)};\nexport const SessionManager = wrapSessionManager(real.SessionManager);\n`;
+  return `export * from ${real};\nimport * as real from ${real};\nimport { wrapSessionManager } from ${JSON.stringify(runtimeUrl)};\nexport const SessionManager = wrapSessionManager(real.SessionManager${options});\n`;
 }
 
 /** A data: URL holding `source` as an ES module. */
@@ -73,7 +75,7 @@ export function createPreloadHooks(d: PreloadHookData, inline = false): {
     sources.set(url, source);
   }
   const piUrl = (real: string) => {
-    const source = piWrapperSource(real, d.runtimeUrl);
+    const source = piWrapperSource(real, d.runtimeUrl, d.pi?.normalisesPaths);
     if (inline) return dataUrl(source);
     const url = `${SCHEME}pi?real=${encodeURIComponent(real)}`;
     sources.set(url, source);

@@ -12,6 +12,7 @@ import { appendFileSync } from "node:fs";
 import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
 import { followAppend, followWrite, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
+import { piOpenSessionDir, type PiOpenOptions } from "./release/pi-open.js";
 import {
   buildBootstrapContextForFiles,
   resolveBootstrapFilesForRun,
@@ -256,7 +257,7 @@ export function sessionManagerFromCtxc(
  * pi's `SessionManager` class with `open` answered from ctxc's prepared read when there is one. A Proxy,
  * not a subclass, so `instanceof` and every other static keep pi's identity.
  */
-export function wrapSessionManager<T extends object>(SM: T): T {
+export function wrapSessionManager<T extends object>(SM: T, options: PiOpenOptions = {}): T {
   const real = SM as unknown as PiSessionManagerClass;
   const open = function open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike {
     try {
@@ -272,7 +273,9 @@ export function wrapSessionManager<T extends object>(SM: T): T {
         } else if (got instanceof Error) {
           fallback("SessionManager.open", got);
         } else {
-          const sm = sessionManagerFromCtxc(real, got, abs, sessionDir, cwdOverride);
+          // What this pi does with the arguments (release/pi-open.ts): served only where ctxc's instance is pi's.
+          const args = piOpenSessionDir(path, sessionDir, options);
+          const sm = typeof args === "string" ? args : sessionManagerFromCtxc(real, got, abs, args.sessionDir, cwdOverride);
           if (typeof sm !== "string") {
             counters.sessionsServed++;
             return sm;

@@ -53,6 +53,13 @@ describe("release locator over every published dist/", () => {
         const rewrite = minor > 6 || (minor === 6 && patch >= 9);
         expect(served.filter((s) => /rewrite as append|follower/.test(s)).length, version).toBe(rewrite ? 3 : 0);
         if (!rewrite) expect(stock.some((s) => s.startsWith("rewrite as append (SessionManager.rewriteFile) (")), version).toBe(minor > 5 || patch >= 28);
+        // 2026.5.28–6.8: a rewriteFile that never runs per turn, left stock by its shape (shapes.ts STOCK_SHAPES).
+        if (!rewrite && (minor > 5 || patch >= 28)) expect(stock.join("\n"), version).toMatch(/rewriteFile\) \(2026\.[56]\.\d+(–2026\.6\.8)?: no per-turn rewrite/);
+        // 2026.5.12–5.27 open sessions through pi: served for the pi each release pins (unpacked beside its
+        // dist/ by the installer, where Node finds it): 0.74.0–0.75.4 as such, 0.75.5 with its path rules.
+        const pinned = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies?.["@earendil-works/pi-coding-agent"];
+        if (pinned) expect(served, version).toContain(`session open (pi ${pinned} SessionManager.open)`);
+        else expect(served.some((s) => s.startsWith("session open (pi ")), version).toBe(false);
       } else {
         expect(plan).toBeTypeOf("string");
         expect(plan as string).toMatch(/sqlite/i);

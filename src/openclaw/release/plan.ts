@@ -8,14 +8,30 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type LocatedRelease } from "./locate.js";
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
-import { KNOWN_SHAPES, REPRODUCED_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
+import { KNOWN_SHAPES, REPRODUCED_SHAPES, STOCK_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
+
+/** What the pi wrapper (preload-runtime.ts `wrapSessionManager`) must do as one pi SessionManager does. */
+export interface PiSessionManagerVariant {
+  /** pi versions this shape was checked in (for the log and docs). */
+  seenIn: string;
+  /**
+   * pi 0.75.5+: `open` and the constructor pass paths through pi's `resolvePath` / `normalizePath` (`~`
+   * and `file://` URLs expanded) and an empty `sessionDir` means the file's folder: the wrapper serves
+   * only paths those leave as `path.resolve` does, and leaves the rest to pi.
+   */
+  normalisesPaths?: boolean;
+}
 
 /**
- * Shapes of pi's SessionManager class text (class start to `static create`) the 2026.5.12 wrapper
+ * Shapes of pi's SessionManager open (piSessionManagerShape: the class text from its start to `static
+ * create`, `static open`, `loadEntriesFromFile`, and the path helpers it imports) the wrapper
  * (preload-runtime.ts `sessionManagerFromCtxc`, which sets the fields pi's `setSessionFile` sets) was
- * checked against: pi 0.74.0 and 0.75.1 have the same; 0.75.4+ normalise paths in the constructor.
+ * checked against (test/matrix/pi-session-open.test.ts, with each release's own pi).
  */
-export const KNOWN_PI_SESSION_MANAGER: ReadonlySet<string> = new Set(["a8860d75a694"]);
+export const KNOWN_PI_SESSION_MANAGER: Readonly<Record<string, PiSessionManagerVariant>> = {
+  "8ed5d2072b66": { seenIn: "pi 0.74.0–0.75.4" },
+  "c20182421ebd": { seenIn: "pi 0.75.5", normalisesPaths: true },
+};
 
 /** What the preload installs for one OpenClaw release (passed to the hooks, also through `module.register`'s data). */
 export interface ReleasePlan {
@@ -24,8 +40,8 @@ export interface ReleasePlan {
   runtimeUrl: string;
   /** Real chunk file: URL → rewritten source, served as one data: module to every importer. */
   chunks: Record<string, string>;
-  /** 2026.5.12: the chunk importing pi's SessionManager, whose import is redirected to a wrapper. */
-  pi?: { parentUrl: string };
+  /** 2026.5.12–2026.5.27: the chunk importing pi's SessionManager, whose import is redirected to a wrapper. */
+  pi?: { parentUrl: string; normalisesPaths?: boolean };
   /** Interceptions served, e.g. `session open (loadEntriesFromFileWithSnapshot)`. */
   served: string[];
   /** Interceptions left stock, each with why. */
@@ -66,28 +82,48 @@ function unreproduced(found: LocatedRelease, name: InterceptionName): string | n
   return null;
 }
 
-/** The shape of pi's SessionManager class (constructor to `static create`) in the pi that `importer` imports, or why not. */
-function piSessionManagerShape(importer: string): string {
+/** The `@earendil-works/pi-coding-agent` package folder Node resolves a bare import from `importer` to, or undefined. */
+export function piPackageDir(importer: string): string | undefined {
+  // Node's lookup for a bare import: node_modules of each directory up from the importer (pi's
+  // package exports have no `require` condition, so createRequire cannot resolve it).
+  for (let dir = dirname(importer); ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", "@earendil-works", "pi-coding-agent");
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The text of `export function NAME(` … column-0 `}` in `source`, or a marker that it is missing (pi's unbundled ESM). */
+function piFunction(source: string, name: string): string {
+  const at = source.indexOf(`\nexport function ${name}(`);
+  const end = source.indexOf("\n}\n", at);
+  return at === -1 || end === -1 ? `(no ${name})` : source.slice(at, end + 2);
+}
+
+/**
+ * The shape of pi's SessionManager open in the pi that `importer` imports, and pi's version, or why
+ * not: the class text from its start to `static create` (constructor, setSessionFile, _buildIndex, …),
+ * `static open`, the module's `loadEntriesFromFile`, and the bodies of the path helpers the module
+ * imports from `../utils/paths.js` (0.75.5+: normalizePath, resolvePath).
+ */
+export function piSessionManagerShape(importer: string): { shape: string; version: string } | string {
   try {
-    // Node's lookup for a bare import: node_modules of each directory up from the importer (pi's
-    // package exports have no `require` condition, so createRequire cannot resolve it).
-    let dir = dirname(importer);
-    let pkg: string | undefined;
-    for (;;) {
-      const candidate = join(dir, "node_modules", "@earendil-works", "pi-coding-agent");
-      if (existsSync(join(candidate, "package.json"))) {
-        pkg = candidate;
-        break;
-      }
-      if (dirname(dir) === dir) return "pi not found";
-      dir = dirname(dir);
-    }
+    const pkg = piPackageDir(importer);
+    if (!pkg) return "pi not found";
     const source = readFileSync(join(pkg, "dist", "core", "session-manager.js"), "utf8");
     const at = source.indexOf("export class SessionManager {");
     const end = source.indexOf("\n    static create(", at);
-    if (at === -1 || end === -1) return "no SessionManager class";
-    const version = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version?: string }).version;
-    return `${shapeOf(source.slice(at, end))} ${version}`;
+    const open = source.indexOf("\n    static open(", end);
+    const openEnd = source.indexOf("\n    }\n", open);
+    if (at === -1 || end === -1 || open === -1 || openEnd === -1) return "no SessionManager class";
+    const parts = [source.slice(at, end), source.slice(open, openEnd + 6), piFunction(source, "loadEntriesFromFile")];
+    const paths = /^import \{([^}]*)\} from "\.\.\/utils\/paths\.js";$/m.exec(source);
+    if (paths) {
+      const helpers = readFileSync(join(pkg, "dist", "utils", "paths.js"), "utf8");
+      for (const name of paths[1]!.split(",").map((n) => n.trim()).filter(Boolean)) parts.push(piFunction(helpers, name));
+    }
+    const version = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version?: string }).version ?? "";
+    return { shape: shapeOf(parts.join("\n")), version };
   } catch (err) {
     return `pi not found (${(err as Error).message.split("\n")[0]})`;
   }
@@ -115,6 +151,11 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
       continue;
     }
     if (REWRITE_FOLLOWERS.has(name) && !served.includes(LABELS["SessionManager.rewriteFile"])) continue;
+    const left = defs.map((d) => STOCK_SHAPES[name]?.[d.shape]);
+    if (left.every(Boolean)) {
+      stock.push(`${LABELS[name]} (${left[0]})`);
+      continue;
+    }
     const notReproduced = unreproduced(found, name);
     if (notReproduced) {
       stock.push(`${LABELS[name]} (${notReproduced})`);
@@ -160,20 +201,23 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
     }
     chunks[url] = rewriteChunk(source, url, runtimeUrl, list, exportScans);
   }
-  let pi: ReleasePlan["pi"];
+  let piPlan: ReleasePlan["pi"];
   if (found.piSessionManagerImporter && prewarm) {
-    const [shape, version] = piSessionManagerShape(found.piSessionManagerImporter).split(" ");
-    if (KNOWN_PI_SESSION_MANAGER.has(shape!)) {
-      pi = { parentUrl: pathToFileURL(found.piSessionManagerImporter).href };
-      served.unshift(`session open (pi ${version} SessionManager.open)`);
+    const pi = piSessionManagerShape(found.piSessionManagerImporter);
+    const variant = typeof pi === "string" ? undefined : KNOWN_PI_SESSION_MANAGER[pi.shape];
+    if (typeof pi === "string") {
+      stock.push(`session open (${pi})`);
+    } else if (variant) {
+      piPlan = { parentUrl: pathToFileURL(found.piSessionManagerImporter).href, ...(variant.normalisesPaths ? { normalisesPaths: true } : {}) };
+      served.unshift(`session open (pi ${pi.version} SessionManager.open)`);
     } else {
-      stock.push(`session open (pi ${version ?? ""} SessionManager shape ${shape} unchecked)`);
+      stock.push(`session open (pi ${pi.version} SessionManager shape ${pi.shape} unchecked)`);
     }
   } else if (!served.some((s) => s.startsWith("session open"))) {
     stock.push("session open (no checked loadEntriesFromFile, loadEntriesFromFileWithSnapshot or pi import)");
   }
   if (served.every((s) => s === LABELS.prewarmSessionFile)) return `${where}: no interception point has a checked shape (${stock.join("; ")})`;
-  return { version: found.version, runtimeUrl, chunks, pi, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
+  return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
 }
 
 /** Locates and plans in one go (register.ts `planPreload`). */

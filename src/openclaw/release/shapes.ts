@@ -183,6 +183,20 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
 };
 
 /**
+ * Bodies of an intercepted function that were read and are left stock on purpose: the log's `stock:` line
+ * gives this reason instead of "unchecked" (docs/openclaw.md §5).
+ */
+export const STOCK_SHAPES: Readonly<Partial<Record<InterceptionName, Readonly<Record<string, string>>>>> = {
+  // `writeJsonlEntriesSync(file, fileEntries)` alone. `persist` appends each entry as it comes; this runs only
+  // after entries were removed from the end (a sessions-yield abort, a mid-turn precheck error: not an
+  // append), when a plugin blocks a run (one message, then this), and on open for empty or migrated files.
+  "SessionManager.rewriteFile": {
+    "12479ad58806": "2026.5.28: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
+    "0f6a00c758d3": "2026.6.1–2026.6.8: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
+  },
+};
+
+/**
  * Functions ctxc does not intercept but whose behaviour a handler reproduces, so their shape must be a
  * checked one too (they may live in another chunk): the handler is served only when every definition
  * found has a listed shape.

@@ -1,0 +1,214 @@
+/**
+ * The pi-era session open (OpenClaw 2026.5.12–2026.5.27 import `SessionManager` from pi) for ONE release
+ * (`CTXC_OPENCLAW_ROOT`): the release's OWN pi — the package Node resolves from the chunk holding the run
+ * path — wrapped as the preload wraps it (plan.ts picks the variant by the shape of pi's open), against that
+ * pi's own `SessionManager.open` on a copy of the same file. Generated transcripts (branched, compacted,
+ * heavy unicode, v2 headers, every kind of damage, torn tails) and the arguments pi normalises from 0.75.5
+ * (relative paths, `..` segments, `~`, file: URLs, an empty, missing or `~` sessionDir, cwd overrides):
+ * everything the run path reads from the manager must be equal, pi's appends must land the same, and
+ * ctxc serves exactly the opens it can answer as pi does (the others are pi's own, logged). Releases whose
+ * SessionManager is OpenClaw's own (2026.5.28+) skip with the reason.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { locateRelease } from "../../src/openclaw/release/locate.js";
+import { piPackageDir, planRelease } from "../../src/openclaw/release/plan.js";
+import { RUNTIME_URL, releaseTestSetup } from "../support/openclaw-release.js";
+
+const { root, version, dir, pair } = releaseTestSetup("matrix-pi-open", { afterAll });
+
+/** The release's plan and its own pi, or why this release has no pi-era open. */
+async function releasePi() {
+  const found = locateRelease(root!, version);
+  const plan = planRelease(found, RUNTIME_URL);
+  if (typeof plan === "string") return plan;
+  if (!found.piSessionManagerImporter) return "SessionManager is OpenClaw's own in this release (interceptions.test.ts)";
+  if (!plan.pi) return `pi's open not served: ${plan.stock.join("; ")}`;
+  const pkg = piPackageDir(found.piSessionManagerImporter)!;
+  const pi = (await import(pathToFileURL(join(pkg, "dist", "index.js")).href)) as { SessionManager: PiClass };
+  const runtime = (await import(RUNTIME_URL)) as typeof import("../../src/openclaw/preload-runtime.js");
+  const piVersion = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version;
+  return { plan, pi: pi.SessionManager, runtime, piVersion, Wrapped: runtime.wrapSessionManager(pi.SessionManager, plan.pi) as PiClass };
+}
+
+type Manager = {
+  getSessionId(): string;
+  getCwd(): string;
+  getSessionDir(): string;
+  getSessionFile(): string | undefined;
+  isPersisted(): boolean;
+  getHeader(): unknown;
+  getEntries(): unknown[];
+  getLeafId(): string | null;
+  getBranch(): unknown[];
+  buildSessionContext(): unknown;
+  appendMessage(m: unknown): string;
+};
+type PiClass = { open(path: string, sessionDir?: string, cwdOverride?: string): Manager };
+
+/** Everything OpenClaw's run path reads from the manager, as data; side b's names written as side a's. */
+function state(sm: Manager, rename: [string, string][] = [], walk = true) {
+  const s = JSON.stringify({
+    id: sm.getSessionId(),
+    cwd: sm.getCwd(),
+    dir: sm.getSessionDir(),
+    file: sm.getSessionFile(),
+    persisted: sm.isPersisted(),
+    header: sm.getHeader(),
+    entries: sm.getEntries(),
+    leaf: sm.getLeafId(),
+    // pi's own walk up the parents never ends on a parent cycle (damage "cycle"): compared without it there.
+    branch: walk ? sm.getBranch() : null,
+    context: walk ? sm.buildSessionContext() : null,
+  });
+  return JSON.parse(rename.reduce((t, [from, to]) => t.split(from).join(to), s)) as unknown;
+}
+
+/** `f()`'s result, or the error it threw (as its name and message). */
+function attempt<T>(f: () => T): [T | undefined, string | undefined] {
+  try {
+    return [f(), undefined];
+  } catch (err) {
+    return [undefined, `${(err as Error).name}: ${(err as Error).message}`];
+  }
+}
+
+/** The lines `sm.appendMessage` added to `file` (beyond `before` bytes), without the fresh id and time. */
+function appended(sm: Manager, file: string, before: string) {
+  sm.appendMessage({ role: "user", content: [{ type: "text", text: "next turn ✓" }], timestamp: 1 });
+  const after = readFileSync(file, "utf8");
+  expect(after.startsWith(before)).toBe(true);
+  return after
+    .slice(before.length)
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => ({ ...(JSON.parse(l) as Record<string, unknown>), id: "-", timestamp: "-" }));
+}
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi's SessionManager.open served from ctxc's read vs the release's own pi`, () => {
+  it("the same manager as pi's open for generated, damaged and torn transcripts; clean ones served", async (ctx) => {
+    const x = await releasePi();
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime, Wrapped, pi } = x;
+    const prewarm = runtime.wrapPrewarm(async () => {});
+    const corpus: { name: string; text: string; clean: boolean; walk?: boolean }[] = [];
+    for (const seed of [1, 2, 3]) {
+      const text = generateTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text;
+      corpus.push({ name: `generated ${seed}`, text, clean: true });
+    }
+    corpus.push({ name: "v2 header (pi migrates and rewrites)", text: generateTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text, clean: false });
+    const base = generateTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+    DAMAGE_KINDS.forEach((kind, i) => corpus.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i), clean: false, walk: kind !== "cycle" }));
+    corpus.push({ name: "torn tail", text: base + base.split("\n")[3]!.slice(0, 40), clean: false });
+    for (const c of corpus) {
+      const [a, b] = pair(c.text);
+      const served = runtime.counters.sessionsServed;
+      await prewarm(a);
+      // pi's own open throws on some damage (a `null` line reaches _buildIndex): then ctxc's must throw the same.
+      const [ours, oursErr] = attempt(() => Wrapped.open(a));
+      const [theirs, theirsErr] = attempt(() => pi.open(b));
+      expect(oursErr, c.name).toEqual(theirsErr);
+      if (!ours || !theirs) {
+        expect(runtime.counters.sessionsServed, c.name).toBe(served);
+        continue;
+      }
+      // A file pi starts afresh (no usable header) gets a new random session id on each side: never ctxc's.
+      const fresh = !c.text.includes(`"id":"${theirs.getSessionId()}"`);
+      if (fresh) expect(runtime.counters.sessionsServed, c.name).toBe(served);
+      else expect(state(ours, [], c.walk), c.name).toEqual(state(theirs, [[b, a]], c.walk));
+      if (c.clean) expect(runtime.counters.sessionsServed, c.name).toBe(served + 1);
+      // pi's own writes after the open: the same line appended to the same bytes (v2: pi's migrated rewrite).
+      const beforeA = readFileSync(a, "utf8");
+      if (!fresh) expect(appended(ours, a, beforeA), c.name).toEqual(appended(theirs, b, readFileSync(b, "utf8")));
+    }
+  });
+
+  it("every argument form pi accepts: served exactly where ctxc's instance is pi's, pi's own open (logged) elsewhere", async (ctx) => {
+    const x = await releasePi();
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime, Wrapped, pi, plan } = x;
+    const normalises = plan.pi?.normalisesPaths === true;
+    // pi 0.75.5 normalises paths (its constructor, setSessionFile and open); 0.74–0.75.4 take them as given.
+    expect(normalises, x.piVersion).toBe(x.piVersion === "0.75.5");
+    const prewarm = runtime.wrapPrewarm(async () => {});
+    const home = process.env.HOME;
+    process.env.HOME = dir; // `~` is os.homedir(): the temp folder, so `~/…` names the test's files
+    const text = generateTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1, unicode: "heavy" }).text;
+    mkdirSync(join(dir, "sessions"), { recursive: true });
+    type Case = { name: string; path: (f: string) => string; sessionDir?: (side: string) => string; cwd?: string; served: boolean; only?: boolean };
+    const cases: Case[] = [
+      { name: "absolute", path: (f) => f, served: true },
+      { name: "relative to the process cwd", path: (f) => relative(process.cwd(), f), served: true },
+      { name: "with . and .. segments", path: (f) => join(dir, "sessions", "..", ".", f.slice(dir.length + 1)), served: true },
+      { name: "existing sessionDir", path: (f) => f, sessionDir: () => join(dir, "sessions"), served: true },
+      { name: "relative sessionDir", path: (f) => f, sessionDir: () => relative(process.cwd(), join(dir, "sessions")), served: true },
+      { name: "empty sessionDir", path: (f) => f, sessionDir: () => "", served: true },
+      { name: "missing sessionDir (pi creates it)", path: (f) => f, sessionDir: (side) => join(dir, `new-${side}-${++made}`), served: false },
+      { name: "cwd override", path: (f) => f, cwd: "/srv/other", served: true },
+      { name: "relative cwd override", path: (f) => f, cwd: "work/sub", served: true },
+      { name: "~ cwd override", path: (f) => f, cwd: "~", served: true },
+      // Names only pi 0.75.5 resolves to the file (before, `~/…` is a relative path and a file: URL no path).
+      { name: "~/ path", path: (f) => `~/${f.slice(dir.length + 1)}`, served: false, only: true },
+      { name: "file: URL path", path: (f) => pathToFileURL(f).href, served: false, only: true },
+      { name: "~/ sessionDir", path: (f) => f, sessionDir: () => "~/sessions", served: false, only: true },
+    ];
+    let made = 0;
+    try {
+      for (const c of cases) {
+        if (c.only && !normalises) continue;
+        const [a, b] = pair(text);
+        const served = runtime.counters.sessionsServed;
+        const fallbacks = runtime.counters.fallbacks;
+        await prewarm(c.path(a));
+        const dirA = c.sessionDir?.("a");
+        const dirB = c.sessionDir?.("b");
+        const ours = Wrapped.open(c.path(a), dirA, c.cwd);
+        const theirs = pi.open(c.path(b), dirB, c.cwd);
+        const rename: [string, string][] = [[b, a]];
+        if (dirA && dirB && dirA !== dirB) rename.push([dirB, dirA]);
+        expect(state(ours), c.name).toEqual(state(theirs, rename));
+        expect(runtime.counters.sessionsServed - served, c.name).toBe(c.served ? 1 : 0);
+        if (!c.served) expect(runtime.counters.fallbacks, c.name).toBe(fallbacks + 1);
+        // pi's constructor made the missing folder on both sides (ctxc's open was pi's own there).
+        if (dirA && dirB && dirA !== dirB) expect([existsSync(dirA), existsSync(dirB)], c.name).toEqual([true, true]);
+        expect(appended(ours, a, readFileSync(a, "utf8")), c.name).toEqual(appended(theirs, b, readFileSync(b, "utf8")));
+      }
+      const log = readFileSync(process.env.CTXC_OPENCLAW_LOG!, "utf8");
+      expect(log).toMatch(/fallback: SessionManager\.open: sessionDir does not exist/);
+      if (normalises) expect(log).toMatch(/fallback: SessionManager\.open: path with ~ or file: URL/);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
+  it("a file growing between opens (appended, torn then completed): each open equals pi's fresh open", async (ctx) => {
+    const x = await releasePi();
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime, Wrapped, pi } = x;
+    const prewarm = runtime.wrapPrewarm(async () => {});
+    const [a] = pair(generateTranscript({ seed: 11, entries: 100, branchProbability: 0.1 }).text);
+    let k = 0;
+    const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k, s: "ü😀" }, id: `grow${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
+    const open = async (name: string, served: boolean) => {
+      const before = runtime.counters.sessionsServed;
+      await prewarm(a);
+      const ours = Wrapped.open(a);
+      const [, b] = pair(readFileSync(a));
+      expect(state(ours), name).toEqual(state(pi.open(b), [[b, a]]));
+      expect(runtime.counters.sessionsServed - before, name).toBe(served ? 1 : 0);
+    };
+    await open("first", true);
+    appendFileSync(a, entry() + entry());
+    await open("appended", true);
+    const torn = entry();
+    appendFileSync(a, torn.slice(0, 20));
+    await open("torn tail (pi skips the line; ctxc leaves it to pi)", false);
+    appendFileSync(a, torn.slice(20));
+    await open("torn tail completed", true);
+    writeFileSync(a, readFileSync(a, "utf8") + entry());
+    await open("rewritten, longer", true);
+  });
+});
