@@ -14,7 +14,7 @@
  * machine the busy time also counts time the thread was descheduled, the minimum least so. (Per-thread
  * CPU time is no better here: the kernel accounts it in scheduler ticks, too coarse for a few ms.)
  *
- * 2026.5.12 (pi's SessionManager, wrapped by the preload): `--openclaw` its package; the entry cache is
+ * 2026.5.12–5.27 (pi's SessionManager, wrapped by the preload): `--openclaw` its package; the entry cache is
  * not used there (see docs/openclaw.md §5), so "before" and "after" are the same code.
  */
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -62,11 +62,12 @@ async function sessionManagers(): Promise<{ stock: SessionManagerClass; ctxc: Se
     if (!stock || !ctxc) throw new Error("SessionManager not exported by the session-manager chunk");
     return { stock, ctxc, runtime, cleanup: () => rmSync(file, { force: true }) };
   }
-  // 2026.5.12: pi's SessionManager, wrapped as the preload's resolve hook serves it.
+  // 2026.5.12–5.27: pi's SessionManager, wrapped as the preload's resolve hook serves it (with the pi variant's rules).
+  if (!plan.pi) throw new Error(`no SessionManager served in ${root}: ${plan.stock.join("; ")}`);
   const piDir = [join(root, "node_modules"), join(root, "..")].map((d) => join(d, "@earendil-works", "pi-coding-agent", "dist", "index.js")).find((f) => existsSync(f));
   if (!piDir) throw new Error(`no SessionManager chunk served and no pi-coding-agent next to ${root}`);
   const pi = (await import(pathToFileURL(piDir).href)) as { SessionManager: SessionManagerClass };
-  return { stock: pi.SessionManager, ctxc: runtime.wrapSessionManager(pi.SessionManager), runtime, cleanup: () => undefined };
+  return { stock: pi.SessionManager, ctxc: runtime.wrapSessionManager(pi.SessionManager, plan.pi), runtime, cleanup: () => undefined };
 }
 
 const entryLine = (i: number, parentId: string | null) =>
