@@ -23,10 +23,12 @@
  * The cache is bounded by the file bytes it covers (least recently used dropped first;
  * `CTXC_OPENCLAW_ENTRY_CACHE_MB`, 0 = off).
  *
- * Who writes it: the session open fills it; the rewrite handler (release/append-rewrite.ts, 2026.6.9+)
- * extends it by the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it
- * from OpenClaw's verified re-parse after a stock rewrite, and drops it after any other whole-file write
- * (so a same-size rewrite within one mtime tick cannot pass for the cached file).
+ * Who writes it: the session open fills it (or, for a whole read of exactly the file it stands for, only
+ * takes that read's generation); the rewrite handler (release/append-rewrite.ts, 2026.6.9+) extends it by
+ * the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it from OpenClaw's
+ * verified re-parse after a stock rewrite or another whole-file write OpenClaw makes (keeping its own
+ * objects for the unchanged lines), and drops it after any write it cannot follow (so a same-size
+ * rewrite within one timestamp tick cannot pass for the cached file).
  */
 import { statSync } from "node:fs";
 
