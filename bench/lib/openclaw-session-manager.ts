@@ -86,7 +86,7 @@ export function fillEntryCache(pair: SessionManagerPair, path: string): boolean 
   const st = statSync(abs);
   const entries = cached.entries.map((e) => pair.runtime.entryCache.deepFreeze(e));
   const serializedExactly = text === entries.map((e) => `${JSON.stringify(e)}\n`).join("");
-  pair.runtime.entryCache.setCachedEntries(abs, { identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, entries, serializedExactly });
+  pair.runtime.entryCache.setCachedEntries(abs, { identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs }, entries, serializedExactly });
   return serializedExactly;
 }
 

@@ -15,6 +15,8 @@
  * release's own function's answer, on the main thread (src/openclaw/recent-lines.ts).
  */
 
+import type { SessionMeta } from "../protocol/session-buffer-layout.js";
+
 /** A query: the window (as stock's options) and which of the accepted lines, counted from the newest. */
 export interface RecentLinesQuery {
   minTimestampMs?: number;
@@ -30,7 +32,7 @@ export interface RecentLinesReply {
   lines: string[];
   exhausted: boolean;
   /** The file as the worker read it (the caller checks it is still the file). */
-  file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
+  file: SessionMeta["file"];
 }
 
 /** What {@link RecentConversationIndex.saved} returns. */

@@ -233,7 +233,7 @@ export interface MayHoldKeyReply {
   /** False only when no entry line of the file can hold the key (idempotency.ts). */
   mayHold: boolean;
   /** The file as the worker read it (the caller checks it is still the file), and the bytes read. */
-  file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
+  file: SessionMeta["file"];
   bytes: number;
 }
 
@@ -305,7 +305,7 @@ function readSession(path: string, options: SessionBufferOptions, cache: Session
     s.ctimeMs = st.ctimeMs;
     const keep = cache !== undefined && result.torn === null;
     readTornTail(fd, s, result);
-    const file = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    const file = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
     const bytes = result.bytesRead + readFrom;
     const base = continuedBase(s, continueFrom, bytes);
     const meta: SessionMeta = {

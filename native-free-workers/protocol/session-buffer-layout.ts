@@ -160,8 +160,8 @@ export interface SessionMeta {
   bytes: number;
   /** Lines seen. */
   lines: number;
-  /** File identity at the time of the read (null when missing). */
-  file: { size: number; mtimeMs: number; ino: number; dev: number } | null;
+  /** File identity at the time of the read (null when missing); the ctime too, which a writer cannot set back. */
+  file: { size: number; mtimeMs: number; ctimeMs: number; ino: number; dev: number } | null;
   /** What differs from a clean read: skipped lines, cycles, …  (never fatal). */
   diagnostics: { code: string; line: number; message: string }[];
   /**

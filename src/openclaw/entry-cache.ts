@@ -8,7 +8,7 @@
  *   own parse returns for that line (through the release's normaliser where it has one), deep-frozen —
  *   as OpenClaw 2026.6.9+ freezes the entries of its own cache. They are shared: never mutate them; hand
  *   out copies of the array, never the array.
- * - `identity` is the file they were decoded from; `size` is the number of bytes they cover (the whole file).
+ * - `identity` is the file they were decoded from (dev, ino, size, mtime, ctime); `size` is the number of bytes they cover (the whole file).
  * - `serializedExactly` is true only when the file's bytes are exactly
  *   `entries.map((e) => JSON.stringify(e) + "\n").join("")` (no blank or non-canonical line, ends with a
  *   newline): then a writer that keeps these entries as a prefix may append instead of rewriting.
@@ -23,30 +23,37 @@
  * The cache is bounded by the file bytes it covers (least recently used dropped first;
  * `CTXC_OPENCLAW_ENTRY_CACHE_MB`, 0 = off).
  *
- * Who writes it: the session open fills it; the rewrite handler (release/append-rewrite.ts, 2026.6.9+)
- * extends it by the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it
- * from OpenClaw's verified re-parse after a stock rewrite, and drops it after any other whole-file write
- * (so a same-size rewrite within one mtime tick cannot pass for the cached file).
+ * Who writes it: the session open fills it (or, for a whole read of exactly the file it stands for, only
+ * takes that read's generation); the rewrite handler (release/append-rewrite.ts, 2026.6.9+) extends it by
+ * the lines it appends and by the lines OpenClaw's `persistRecord` appends, refills it from OpenClaw's
+ * verified re-parse after a stock rewrite or another whole-file write OpenClaw makes (keeping its own
+ * objects for the unchanged lines), and drops it after any write it cannot follow (so a same-size
+ * rewrite within one timestamp tick cannot pass for the cached file).
  */
 import { statSync } from "node:fs";
 
-/** The file a cached decode stands for (numbers as `fs.statSync` gives them). */
+/**
+ * The file a cached decode stands for (numbers as `fs.statSync` gives them). The ctime is part of it, as
+ * of OpenClaw's own snapshot (`isSameSessionFileSnapshot`): another process can put the mtime back
+ * (`utimes`) after a same-size rewrite, but not the ctime, which the kernel sets on every write.
+ */
 export interface FileIdentity {
   dev: number;
   ino: number;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 /** `fs.statSync`'s identity of a file, or undefined when it is gone. */
 export function identityOf(path: string): FileIdentity | undefined {
   const st = statSync(path, { throwIfNoEntry: false });
-  return st ? { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+  return st ? { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } : undefined;
 }
 
 /** Whether two identities are the same file state. */
 export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 /** The fields of OpenClaw's file snapshot (`readSessionFileSnapshot`, bigint stat) an identity is compared with. */
@@ -55,11 +62,18 @@ export interface BigintFileStat {
   ino: bigint;
   size: bigint;
   mtimeNs: bigint;
+  ctimeNs: bigint;
 }
 
-/** Whether OpenClaw's bigint snapshot is the file `identity` describes (mtime to the microsecond, as the session open compares). */
+/** Whether a bigint nanosecond time is `ms` (a float from `fs.stat`, exact to about the microsecond). */
+const sameTime = (ns: bigint, ms: number): boolean => typeof ns === "bigint" && Math.abs(Number(ns) / 1e6 - ms) < 0.001;
+
+/** Whether OpenClaw's bigint snapshot is the file `identity` describes (mtime and ctime to the microsecond, as the session open compares). */
 export function identityIsSnapshot(identity: FileIdentity, snapshot: BigintFileStat): boolean {
-  return Number(snapshot.size) === identity.size && Number(snapshot.dev) === identity.dev && Number(snapshot.ino) === identity.ino && Math.abs(Number(snapshot.mtimeNs) / 1e6 - identity.mtimeMs) < 0.001;
+  return (
+    Number(snapshot.size) === identity.size && Number(snapshot.dev) === identity.dev && Number(snapshot.ino) === identity.ino &&
+    sameTime(snapshot.mtimeNs, identity.mtimeMs) && sameTime(snapshot.ctimeNs, identity.ctimeMs)
+  );
 }
 
 /** One transcript's decoded entries (see the module comment for the contract). */

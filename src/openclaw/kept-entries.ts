@@ -11,7 +11,7 @@
  * every record (`meta.base` 0), and the cache is refilled from scratch.
  */
 import type { OpenClawSession } from "./session.js";
-import { getCachedEntries, setCachedEntries, entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile } from "./entry-cache.js";
+import { getCachedEntries, setCachedEntries, entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
 import { decodeRecords } from "./release/file-entries.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
@@ -32,6 +32,11 @@ export function isCacheableHeader(header: unknown): boolean {
   return !!h && h.type === "session" && typeof h.id === "string" && h.version === 3;
 }
 
+/** {@link keptEntriesFor}'s answer: the cache's entry for the file, and how many of its entries were kept from before this read (not decoded now). */
+export interface KeptEntries extends CachedFile {
+  reused: number;
+}
+
 /**
  * Every entry of the file `session` read (a loaded read ctxc can serve: see release/file-entries.ts
  * `cannotServeEntries`), deep-frozen, in file order, and the cache updated to them; or why not:
@@ -39,16 +44,28 @@ export function isCacheableHeader(header: unknown): boolean {
  * - a header OpenClaw does not cache (its entries would be unfrozen: the caller decodes fresh ones).
  * The returned `entries` array is the cache's: hand out copies.
  */
-export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown): CachedFile | string {
+export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown): KeptEntries | string {
   const meta = session.meta;
   const f = meta.file;
   if (!f || !meta.generation) return "no file identity";
   const total = session.firstRecord + session.recordCount;
   const kept = getCachedEntries(path);
   const sameRead = !!kept && kept.generation === meta.generation;
+  const identity: FileIdentity = { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
+  const sameFile = !!kept && kept.entries.length === total && sameIdentity(kept.identity, identity);
   // The same read served twice (an open that loads twice): the cache already holds its result.
-  if (sameRead && kept.entries.length === total && kept.identity.size === meta.bytes && kept.identity.ino === f.ino && kept.identity.dev === f.dev && kept.identity.mtimeMs === f.mtimeMs) {
-    return kept;
+  if (sameRead && sameFile) return { ...kept, reused: meta.base };
+  // A whole read of the very file state the kept entries stand for (a write ctxc followed without a read,
+  // release/append-rewrite.ts followWrite, or OpenClaw's cache answered the opens since): by the cache's
+  // contract they are every line's value, and the read's records are those lines, as many — so they
+  // are this read's entries, and its generation is theirs from now on (the next read continues it).
+  // No decode: the cost does not grow with the file. The identity includes the ctime, which no other
+  // writer can set back; a same-size rewrite within one timestamp tick is the one case it misses, as
+  // OpenClaw's own snapshot cache does.
+  if (!sameRead && sameFile && session.firstRecord === 0 && meta.base === 0 && isCacheableHeader(kept.entries[0])) {
+    const adopted: CachedFile = { ...kept, generation: meta.generation };
+    setCachedEntries(path, adopted);
+    return { ...adopted, reused: total };
   }
   // Records 0 … base−1 are the cache's (the worker checked them); decode the rest. A whole read whose
   // base the cache no longer holds refills the cache from all its records.
@@ -60,13 +77,13 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   if (base === 0 && !isCacheableHeader(decodeRecords(session, 0, undefined, { to: 1 }).entries[0])) return "header OpenClaw does not cache";
   const fresh = decodeRecords(session, base - session.firstRecord, normalize, { freeze: true, checkExact: exactSoFar });
   const file: CachedFile = {
-    identity: { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs },
+    identity,
     entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries),
     serializedExactly: exactSoFar && fresh.exact,
     generation: meta.generation,
   };
   setCachedEntries(path, file);
-  return file;
+  return { ...file, reused: base };
 }
 
 /**
@@ -76,7 +93,7 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
  * open after the prepared read was released or went stale). Stock parses the whole file there; its parse
  * is exactly these entries (the cache's contract: every line's value through the release's normaliser,
  * frozen as OpenClaw's cache freezes them) as long as the file is the one they were decoded from or
- * followed to: `fs.statSync`'s dev, ino, size and mtime equal the cache's identity, and OpenClaw's own
+ * followed to: `fs.statSync`'s dev, ino, size, mtime and ctime equal the cache's identity, and OpenClaw's own
  * bigint `snapshot` of it agrees. Every write OpenClaw makes in this process is followed by ctxc
  * (append-rewrite.ts) or drops the cache, so an unchanged identity is an unchanged file — the same
  * assumption OpenClaw's own cache makes. A header OpenClaw does not cache is left to its parse (stock

@@ -26,7 +26,7 @@ import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
-import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity } from "./entry-cache.js";
+import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
@@ -39,7 +39,7 @@ export interface PreloadCounters {
   sessionsServed: number;
   /** 2026.6.9+: opens OpenClaw answered from its own entry cache (file unchanged since it last parsed or wrote it). */
   sessionsCached: number;
-  /** Of sessionsServed: opens that decoded only the records appended since the previous turn (kept-entries.ts). */
+  /** Of sessionsServed: opens that decoded only the records appended since the previous turn, or none when the kept entries were the file the worker read (kept-entries.ts). */
   sessionsContinued: number;
   /**
    * 2026.6.9+: opens with no usable worker read (e.g. `persistRecord`'s re-open after OpenClaw's cache
@@ -147,7 +147,7 @@ export function unchangedSince(session: OpenClawSession, path: string): boolean 
 }
 
 /** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
-function sameFile(f: { size: number; mtimeMs: number; ino: number; dev: number } | null, bytes: number, path: string): boolean {
+function sameFile(f: OpenClawSession["meta"]["file"], bytes: number, path: string): boolean {
   const now = identityOf(path);
   return !!now && !!f && sameIdentity(now, f) && now.size === bytes;
 }
@@ -419,7 +419,7 @@ export function wrapBuildBootstrapContext<F extends (files: never, params: never
  * The prepared read of `path` when it can stand for OpenClaw's parse of the file as it is now, or why
  * not; undefined when no read was prepared (a caller off the run path: OpenClaw's own load, no log).
  */
-function preparedFor(path: string, snapshot?: { size: bigint; ino: bigint; dev: bigint; mtimeNs: bigint }): OpenClawSession | string | undefined {
+function preparedFor(path: string, snapshot?: BigintFileStat): OpenClawSession | string | undefined {
   if (prepared.has(path)) return "ctxc read still running";
   const got = settled.get(path);
   if (got === undefined) return undefined;
@@ -478,7 +478,7 @@ function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [st
 
 /** The bindings of OpenClaw's session-manager chunk the snapshot handler uses (see shapes.ts `helpers`). */
 interface SnapshotHelpers {
-  readSessionFileSnapshot: (p: string) => { size: bigint; ino: bigint; dev: bigint; mtimeNs: bigint };
+  readSessionFileSnapshot: (p: string) => BigintFileStat;
   isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
   sessionEntriesCache: Map<string, { snapshot: unknown }>;
   rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
@@ -528,7 +528,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
           }
           // A copy of the cache's array: OpenClaw's cache and SessionManager get their own arrays of the shared entries.
           const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries.slice();
-          if (typeof kept !== "string" && got.meta.base > 0) counters.sessionsContinued++;
+          if (typeof kept !== "string" && kept.reused > 0) counters.sessionsContinued++;
           const out = { entries: remember(h, path, snapshot, entries, typeof kept !== "string", () => endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
           releaseAfterOpen(path, got);

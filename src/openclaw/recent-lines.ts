@@ -49,7 +49,7 @@ async function recentFromWorker(path: string, options: RecentOptions, h: RecentH
     const reply = (await runInOpenClawPool({ op: "recentLines", path, query })) as RecentLinesReply | string;
     if (typeof reply === "string") return reply;
     // Every batch from the same bytes, and those still the file's.
-    if (file && (reply.file?.size !== file.size || reply.file.ino !== file.ino || reply.file.mtimeMs !== file.mtimeMs)) return "file changed between batches";
+    if (file && (!reply.file || !sameIdentity(reply.file, file))) return "file changed between batches";
     file = reply.file;
     if (!sameFile(file, path)) return "file changed since the worker read it";
     for (const line of reply.lines) {

@@ -10,7 +10,7 @@
  * line, entries removed, the file changed behind ctxc's back) must take stock's path.
  */
 import crypto from "node:crypto";
-import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -162,6 +162,15 @@ async function both(p: Pair & { saResult?: unknown; sbResult?: unknown }, name: 
   if (p.publishedA.length > 0) expect(view(p.publishedA.at(-1), p.a)!.current, at).toBe(view(p.publishedB.at(-1), p.b)!.current);
 }
 
+/** A turn's open as the run path makes it: prewarm (ctxc's worker read), then SessionManager.open on both sides; ctxc served it. */
+async function openServedTurn(p: Pair & { saResult?: Manager; sbResult?: Manager }, name: "open" | "reopen", label: string = name): Promise<void> {
+  await runtime.prepareSession(p.a);
+  const before = runtime.counters.sessionsServed;
+  await both(p, name, (side, path) => side.SM.open(path));
+  [p.sb, p.sa] = [p.sbResult, p.saResult];
+  expect(runtime.counters.sessionsServed, label).toBe(before + 1);
+}
+
 const rewrite = (p: Pair, options?: unknown) => both(p, "rewriteFile", (_s, _p, sm) => sm.rewriteFile(options));
 
 /** A random operation of OpenClaw's SessionManager API (the same for both sides: chosen before). */
@@ -267,14 +276,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
       writeFileSync(a, generated(7));
       copyFileSync(a, b);
       const p: Pair & { saResult?: Manager; sbResult?: Manager } = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
-      // A turn's open as the run path makes it: prewarm (ctxc's worker read), then SessionManager.open.
-      const openTurn = async (name: "open" | "reopen") => {
-        await runtime.prepareSession(a);
-        const before = c.sessionsServed;
-        await both(p, name, (side, path) => side.SM.open(path));
-        [p.sb, p.sa] = [p.sbResult, p.saResult];
-        expect(c.sessionsServed, name).toBe(before + 1);
-      };
+      const openTurn = (name: "open" | "reopen") => openServedTurn(p, name);
       await openTurn("open");
       expect(runtime.entryCache.getCachedEntries(resolve(a))?.generation).toBeTruthy();
       for (let turn = 0; turn < 3; turn++) {
@@ -300,6 +302,114 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         const continued = c.sessionsContinued;
         await openTurn("reopen");
         expect(c.sessionsContinued, `turn ${turn + 1}: only the appended records decoded`).toBe(continued + 1);
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("a whole-file write OpenClaw makes itself (first flush, header rewrite) keeps ctxc's entries: the next open continues or decodes nothing, and equals stock's parse after the file is appended to, rewritten in the middle, truncated or replaced behind ctxc", { timeout: 180_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      type Change = "none" | "appended" | "middle" | "truncated" | "replaced";
+      const WHOLE_SECONDS = 1767603600;
+      /** The same change to both files, as another process would make it. */
+      const change = (kind: Change, path: string) => {
+        const text = readFileSync(path, "utf8");
+        const lines = text.split("\n").slice(0, -1);
+        if (kind === "appended") {
+          const last = JSON.parse(lines.at(-1)!) as Entry;
+          appendFileSync(path, `${JSON.stringify({ type: "custom", customType: "other-process", data: { k: 1 }, id: "feedbeef", parentId: last.id, timestamp: "2026-01-05T09:00:00.000Z" })}\n`);
+        } else if (kind === "middle") {
+          // Same size, same mtime (put back): only the ctime tells (entry-cache.ts FileIdentity).
+          const st = statSync(path);
+          const i = lines.findIndex((l, j) => j > lines.length / 3 && /"text":"[a-z]/.test(l));
+          lines[i] = lines[i]!.replace(/"text":"([a-z])/, (_m, ch: string) => `"text":"${ch === "x" ? "y" : "x"}`);
+          writeFileSync(path, `${lines.join("\n")}\n`);
+          utimesSync(path, WHOLE_SECONDS, WHOLE_SECONDS);
+          expect(statSync(path).size).toBe(st.size);
+          expect(statSync(path).mtimeMs).toBe(st.mtimeMs);
+        } else if (kind === "truncated") {
+          writeFileSync(path, `${lines.slice(0, -2).join("\n")}\n`);
+        } else if (kind === "replaced") {
+          writeFileSync(`${path}.tmp`, text);
+          renameSync(`${path}.tmp`, path);
+        }
+      };
+      const kinds: Change[] = ["none", "appended", "middle", "truncated", "replaced"];
+      for (const [k, kind] of kinds.entries()) {
+        for (const write of ["first flush", "header rewrite"] as const) {
+          const a = join(dir, `w${++n}a.jsonl`);
+          const b = join(dir, `w${n}b.jsonl`);
+          writeFileSync(a, generated(40 + k));
+          copyFileSync(a, b);
+          const p: Pair & { saResult?: Manager; sbResult?: Manager } = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
+          const openTurn = (name: "open" | "reopen") => openServedTurn(p, name, `${kind}, ${write}: ${name} served`);
+          await openTurn("open");
+          const abs = resolve(a);
+          const read = runtime.entryCache.getCachedEntries(abs)!;
+          expect(read.generation, "the open kept its read").toBeTruthy();
+          if (write === "first flush") {
+            // persistRecord before its first flush: writeFullFile + rememberWrittenSessionEntries (the kept file plus the new line).
+            await both(p, "first flush", (_s, _p, sm) => {
+              sm.flushed = false;
+              return sm.appendMessage({ role: "assistant", content: [{ type: "text", text: `flushed ${k}` }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 1767600000000 + k });
+            });
+          } else {
+            // 2026.7.35's prepareSessionManagerForRun: the header's cwd changed, the file rewritten, then the manager synced.
+            await both(p, "header rewrite", (_s, path, sm) => {
+              (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = `/elsewhere/${k}`;
+              const lines = (sm.getSerializedFileLinesForRewrite?.() as string[] | undefined) ?? (sm.fileEntries as Entry[]).map((e) => JSON.stringify(e));
+              const content = `${lines.join("\n")}\n`;
+              writeFileSync(path, content);
+              sm.syncSnapshotAfterHeaderRewrite(content);
+            });
+          }
+          const followed = runtime.entryCache.getCachedEntries(abs)!;
+          const lines = readFileSync(a, "utf8").split("\n").length - 1;
+          expect(followed?.entries.length, `${kind}, ${write}: the follower kept the file's entries`).toBe(lines);
+          expect(followed.serializedExactly).toBe(true);
+          // The entries whose lines did not change are the objects the writing manager holds (pointer-shared).
+          const mine = p.sa.fileEntries as unknown[];
+          expect(followed.entries.at(-2), `${kind}, ${write}: shared with the manager`).toBe(mine.at(-2));
+          expect(followed.entries[1], `${kind}, ${write}: kept object`).toBe(read.entries[1]);
+          // The kept file followed by new lines keeps the worker read; a changed header cannot.
+          expect(followed.generation, `${kind}, ${write}: read kept`).toBe(write === "first flush" ? read.generation : undefined);
+          const appended = c.rewritesAppended;
+          await rewrite(p);
+          expect(c.rewritesAppended, `${kind}, ${write}: the rewrite after the follower is an append`).toBe(appended + 1);
+
+          if (kind === "middle") {
+            // A whole-second mtime (utimes can set it back exactly), and ctxc's entries read again at it.
+            utimesSync(a, WHOLE_SECONDS, WHOLE_SECONDS);
+            utimesSync(b, WHOLE_SECONDS, WHOLE_SECONDS);
+            served.cache.delete(abs);
+            stock.cache.delete(resolve(b));
+            await openTurn("reopen");
+            expect(runtime.entryCache.getCachedEntries(abs)?.identity.mtimeMs).toBe(WHOLE_SECONDS * 1000);
+          }
+          change(kind, a);
+          change(kind, b);
+          served.cache.delete(abs);
+          stock.cache.delete(resolve(b));
+          if (kind === "middle") {
+            // No worker read: the kept entries must not answer for a file rewritten behind ctxc.
+            const kept = c.sessionsKept;
+            await both(p, "reopen", (side, path) => side.SM.open(path));
+            expect(c.sessionsKept, `${kind}, ${write}: not answered from kept entries`).toBe(kept);
+            served.cache.delete(abs);
+            stock.cache.delete(resolve(b));
+          }
+          const continued = c.sessionsContinued;
+          await openTurn("reopen");
+          // Unchanged: the kept entries are the file the worker read (nothing decoded); appended to after the
+          // kept read: only the new records decoded. Otherwise (the header rewrite changed the worker's head
+          // bytes, or the file changed in place) a whole decode — equal to stock's parse either way (both()).
+          const continues = kind === "none" || (kind === "appended" && write === "first flush");
+          expect(c.sessionsContinued - continued, `${kind}, ${write}: continued`).toBe(continues ? 1 : 0);
+        }
       }
     } finally {
       removeDeterminism();
