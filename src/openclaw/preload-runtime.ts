@@ -28,6 +28,7 @@ import { runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
+import { freshEntries } from "./lazy-entries.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
@@ -203,13 +204,19 @@ interface PiSessionManagerLike {
  * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
  * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
  *
- * Every entry is decoded fresh for each open — the entry cache (kept-entries.ts) is not used here, on
- * purpose. pi hands the loaded objects out mutable (`buildSessionContext()` returns the entries' own
- * `message` objects as the agent's messages; extensions get the SessionManager, hooks the messages), and
- * stock re-parses every turn, so an in-place change by OpenClaw or a plugin never outlives its turn. pi
- * 0.74 itself never changes a loaded entry and the in-place writes found on OpenClaw 2026.5.12's run path
- * act on new objects, but no reading can show that no plugin does: shared entries could carry a change
- * into the next turn, frozen ones would make it throw. (docs/openclaw.md §5.)
+ * The entries are fresh objects for each open, as stock's parse gives: pi hands the loaded objects out
+ * mutable (`buildSessionContext()` returns the entries' own `message` objects as the agent's messages;
+ * extensions get the SessionManager, hooks the messages), and stock re-parses every turn, so an in-place
+ * change by OpenClaw or a plugin never outlives its turn. Sharing the entries between turns could carry
+ * such a change into the next turn, freezing them would make it throw. So the entry cache (kept-entries.ts:
+ * the previous turn's entries, deep-frozen, plus the records the worker read appended since) is never
+ * handed out: each open gets lazy-entries.ts copies of it — new objects whose object-valued fields
+ * (`message`, `data`, …) are copied when first read, one level at a time. A turn then costs the appended
+ * lines, one small object per entry, the top level of each message on the active path (pi reads every
+ * one's `role`) and full copies of what the run reads in full (the context's messages, from the latest
+ * compaction's kept tail on), instead of a `JSON.parse` of every line. Without the cache
+ * (`CTXC_OPENCLAW_ENTRY_CACHE_MB=0`, a file over its bound) every entry is decoded fresh, as before.
+ * (docs/openclaw.md §5.)
  */
 export function sessionManagerFromCtxc(
   SM: PiSessionManagerClass,
@@ -221,8 +228,6 @@ export function sessionManagerFromCtxc(
   const meta = session.meta;
   // Missing/empty/invalid header: pi starts a new session and may (over)write the file — pi's job.
   if (session.status !== "loaded") return `status ${session.status}`;
-  // Only the appended records (the entry cache, filled on 2026.6.9+ only, had the rest): pi needs them all.
-  if (session.firstRecord > 0) return "continued read (pi needs every entry)";
   const view = new DataView(session.buffer);
   const flags = view.getUint16(SessionHeader.flags, true);
   // v1/v2 files: pi migrates AND rewrites the file — pi's job.
@@ -231,14 +236,26 @@ export function sessionManagerFromCtxc(
   if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
   const records = view.getUint32(SessionHeader.recordCount, true);
   // pi's fileEntries is every entry in file order; with the header as the only session-type entry that
-  // is [header, ...entries]. A second `session` line mid-file is rare: let pi handle it.
-  if (records - session.entryCount !== 1) return `${records - session.entryCount} session-type entries`;
+  // is [header, ...entries]. A second `session` line mid-file is rare: let pi handle it. (A continued
+  // read holds only the appended records: none of them may be one; the kept ones passed this check.)
+  const sessionLines = records - session.entryCount;
+  if (sessionLines !== (session.firstRecord > 0 ? 0 : 1)) return `${sessionLines + (session.firstRecord > 0 ? 1 : 0)} session-type entries`;
   // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
   // another process may append).
   if (!unchangedSince(session, path)) return "file changed since the worker read it";
-  const header = session.getHeader();
+  const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, session) : "entry cache off";
+  // Only the appended records, and the cache no longer holds what they continue: pi needs them all.
+  if (typeof kept === "string" && session.firstRecord > 0) return `continued read: ${kept}`;
+  let fileEntries: unknown[];
+  if (typeof kept === "string") {
+    const header = session.getHeader();
+    fileEntries = header ? [header, ...session.getEntries()] : [];
+  } else {
+    fileEntries = freshEntries(kept.entries);
+    if (session.meta.base > 0) counters.sessionsContinued++;
+  }
+  const header = fileEntries[0] as Record<string, unknown> | undefined;
   if (!header || typeof header.id !== "string") return "no header";
-  const fileEntries: unknown[] = [header, ...session.getEntries()];
   const headerCwd = header.cwd;
   const cwd = cwdOverride ?? (headerCwd === undefined || headerCwd === null ? process.cwd() : (headerCwd as string));
   const dir = sessionDir ?? resolve(path, "..");
@@ -450,20 +467,28 @@ function releaseAfterOpen(path: string, session: OpenClawSession): void {
 
 /**
  * OpenClaw's `loadEntriesFromFile(filePath)` (2026.5.28+; the vendored SessionManager's open calls it):
- * the entries from ctxc's worker read, decoded fresh (release/file-entries.ts), through the chunk's own
- * normaliser where it has one; OpenClaw's read when there is no usable read.
+ * the entries from ctxc's worker read, through the chunk's own normaliser where it has one; OpenClaw's
+ * read when there is no usable read. OpenClaw owns and may mutate what it gets (2026.5.28–6.8 keep no
+ * frozen copy), so each call gets fresh objects: lazy-entries.ts copies of the entry cache (kept-entries.ts:
+ * the previous call's entries, frozen, plus the appended records decoded now), whose object-valued fields
+ * are copied only when read — or, without the cache, every record decoded fresh (release/file-entries.ts).
  */
 function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [string], helpers: Helpers): unknown[] {
   try {
     if (typeof filePath === "string") {
       const path = resolve(filePath);
       const got = preparedFor(path);
-      if (typeof got === "object" && got.firstRecord > 0) {
-        // Fresh objects of every entry are asked for, and the read holds only the appended ones (the rest
-        // are the snapshot load's, frozen): OpenClaw's read (2026.6.9+ calls this only off the run path).
-        fallback("loadEntriesFromFile", `continued read (${path})`);
-      } else if (typeof got === "object") {
-        const entries = decodeFileEntries(got, helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined);
+      if (typeof got === "object") {
+        const normalize = helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined;
+        const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize) : "entry cache off";
+        if (typeof kept === "string" && got.firstRecord > 0) {
+          // Every entry is asked for, and the read holds only the appended ones while the cache no longer
+          // holds the rest: OpenClaw's read.
+          fallback("loadEntriesFromFile", `continued read: ${kept} (${path})`);
+          return original(filePath);
+        }
+        const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : freshEntries(kept.entries);
+        if (typeof kept !== "string" && got.meta.base > 0) counters.sessionsContinued++;
         counters.sessionsServed++;
         releaseAfterOpen(path, got);
         return entries;

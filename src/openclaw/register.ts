@@ -21,6 +21,7 @@ import { planForRoot } from "./release/plan.js";
 import { configureOpenClawPool, openClawPoolIndex } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { counters, preloadLog } from "./preload-runtime.js";
+import { lazyStats } from "./lazy-entries.js";
 import { preloadIndexDir } from "./state-dir.js";
 
 /** How long the preload's worker (and its transcript reads) stays alive without work. */
@@ -127,7 +128,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} fallbacks=${c.fallbacks}`);
   });
 }
 

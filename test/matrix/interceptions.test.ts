@@ -90,6 +90,39 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     }
   });
 
+  it("loadEntriesFromFile as the file grows: fresh copies of ctxc's kept entries equal OpenClaw's parse, only the appended lines decoded, nothing a call changed reaches the next", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFile");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const text = generateTranscript({ seed: 9, entries: 200, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    const [a, b] = pair(text);
+    let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
+    for (let turn = 0; turn < 5; turn++) {
+      await rt.prepareSession(a);
+      const continued = rt.counters.sessionsContinued;
+      const served = rt.counters.sessionsServed;
+      const ours = x.ctxc(a) as Entries;
+      expect(rt.counters.sessionsServed, `turn ${turn}`).toBe(served + 1);
+      expect(rt.counters.sessionsContinued, `turn ${turn}`).toBe(continued + (turn > 0 ? 1 : 0));
+      const theirs = x.openclaw(b) as Entries;
+      expect(ours, `turn ${turn}`).toStrictEqual(theirs);
+      expect(ours.map((e) => JSON.stringify(e)), `turn ${turn}`).toEqual(theirs.map((e) => JSON.stringify(e)));
+      // What OpenClaw (or a plugin) may do to the entries it owns: none of it may reach the next call.
+      for (const e of ours) {
+        e.added = { turn };
+        delete e.timestamp;
+        const m = e.message as Record<string, unknown> | undefined;
+        if (m && Array.isArray(m.content)) (m.content as unknown[]).push({ type: "text", text: "pushed" });
+        else if (m) m.role = "changed";
+        if (e.type === "custom") e.data = null;
+      }
+      const more = JSON.stringify({ type: "message", id: `grow${turn}`, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: [{ type: "text", text: `turn ${turn} ✓` }], timestamp: 1 } }) + "\n";
+      parent = `grow${turn}`;
+      appendFileSync(a, more);
+      appendFileSync(b, more);
+    }
+  });
+
   it("loadEntriesFromFileWithSnapshot: same entries, snapshot and entry cache as OpenClaw's, also as the file grows", async (ctx) => {
     const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
     if (typeof x === "string") return ctx.skip(x);

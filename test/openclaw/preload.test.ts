@@ -84,25 +84,40 @@ describe("preload: SessionManager.open from ctxc's worker read", () => {
     const a = file(text);
     let k = 0;
     const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k }, id: `grow${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
-    const open = async (name: string) => {
+    const open = async (name: string, continued = false) => {
       await prewarm(a);
       const served = runtime.counters.sessionsServed;
+      const wasContinued = runtime.counters.sessionsContinued;
       const ours = Wrapped.open(a);
       expect(runtime.counters.sessionsServed, name).toBe(served + 1);
+      // Only the appended records decoded: the rest are the kept entries of the previous open.
+      expect(runtime.counters.sessionsContinued, name).toBe(wasContinued + (continued ? 1 : 0));
       expect({ ...state(ours), dir: null }, name).toEqual({ ...state(SessionManager.open(copy(a))), dir: null });
-      // 2026.5.12 decodes fresh entries for every open (docs/openclaw.md §5): nothing is kept to go stale …
-      expect(runtime.entryCache.getCachedEntries(a), name).toBeUndefined();
-      // … and what this turn changes in place stays in this turn.
-      for (const e of ours.getEntries() as unknown as Record<string, unknown>[]) e.changed = true;
+      // Every served entry serialises to its line, byte for byte (pi's appends and stock's rewrites rely on it).
+      const lines = readFileSync(a, "utf8").split("\n").filter((l) => l.trim() !== "");
+      expect([ours.getHeader(), ...ours.getEntries()].map((e) => JSON.stringify(e)), name).toEqual(lines);
+      // The kept entries (frozen, shared between turns) are never handed out: each open gets new objects …
+      const kept = runtime.entryCache.getCachedEntries(a);
+      expect(kept?.entries.length, name).toBe(lines.length);
+      ours.getEntries().forEach((e, i) => expect(e, name).not.toBe(kept!.entries[i + 1]));
+      // … and what this turn changes in place (fields, nested content, added and deleted keys) stays in this turn.
+      for (const e of ours.getEntries() as unknown as Record<string, unknown>[]) {
+        e.changed = true;
+        delete e.timestamp;
+        const m = e.message as Record<string, unknown> | undefined;
+        if (m && Array.isArray(m.content)) (m.content as unknown[]).push({ type: "text", text: "pushed" });
+        else if (m) m.content = "changed";
+        if (e.data && typeof e.data === "object") (e.data as Record<string, unknown>).k = "changed";
+      }
       const message = ours.buildSessionContext().messages.at(-1) as unknown as Record<string, unknown> | undefined;
-      if (message) message.content = "changed";
+      if (message) message.role = "changed";
       (ours.getHeader() as unknown as Record<string, unknown>).cwd = "/changed";
     };
     await open("first");
     appendFileSync(a, entry() + entry());
-    await open("appended");
+    await open("appended", true);
     appendFileSync(a, entry().trimEnd());
-    await open("torn tail");
+    await open("torn tail", true);
     appendFileSync(a, "\n" + entry());
     await open("torn tail completed");
     const now = readFileSync(a, "utf8");
@@ -117,7 +132,7 @@ describe("preload: SessionManager.open from ctxc's worker read", () => {
     writeFileSync(a, text);
     await open("truncated back to the seed");
     appendFileSync(a, entry());
-    await open("appended after the truncation");
+    await open("appended after the truncation", true);
   });
 
   it("falls back to pi's open (and logs why) when the file changed after the worker read it", async () => {

@@ -1,0 +1,165 @@
+/**
+ * Fresh transcript entries that decode on use (issue #11 item 3, OpenClaw 2026.5.12 and 2026.5.28–6.8):
+ * each turn's open gets NEW plain objects — the caller owns and may mutate them, as it owns stock's
+ * `JSON.parse` results — built from the entries kept between turns (entry-cache.ts: deep-frozen, shared),
+ * at the cost of one small object per entry instead of a parse of every line.
+ *
+ * A fresh entry has the kept entry's own properties in the same order. Scalar values are plain data
+ * properties (strings are immutable: sharing them is invisible). Object- and array-valued fields
+ * (`message`, `data`, `details`, …) are own enumerable configurable accessors: the first get makes a
+ * fresh copy of the kept value — lazy in the same way, one level at a time (an array's elements likewise)
+ * — and replaces the accessor with a writable data property holding it; a set before any get just defines
+ * the data property. So `JSON.stringify`, `Object.keys`, spread, `structuredClone`, `in` and deep equality
+ * see what they see on stock's object, a change lives only in this open's object, and the next open copies
+ * again from the frozen kept value.
+ *
+ * Why one level at a time: pi's `buildSessionContext` reads `entry.message.role` of EVERY message on the
+ * active path (root to leaf, before the latest compaction too) to find the model, then hands on only the
+ * messages from the compaction's kept tail on. Copying a whole message on that read would copy nearly
+ * the whole transcript each turn; copying its top level copies a few scalars, and the content, usage,
+ * tool arguments of a message are copied only when something reads them (the model request, for the
+ * context's messages). Entries off the active path are never copied.
+ *
+ * Differences only introspection shows, until the field is first read: `Object.getOwnPropertyDescriptor`
+ * reports an accessor, and an entry frozen or sealed by its holder keeps the accessor (it still returns one
+ * copy, the same each time, instead of becoming a data property; an assignment to it then throws a
+ * TypeError, as a strict-mode assignment to a frozen stock entry does).
+ *
+ * Speed: the objects come from one compiled factory per key layout (an object literal with the accessors
+ * in it: V8 builds those several times faster than `Object.defineProperty` per field). The layouts are
+ * few (pi writes a handful of entry types); the factory source is built from the keys as JSON string
+ * literals, so a key cannot inject code, and layouts that a literal cannot express exactly (`__proto__`
+ * as a key, more than {@link MAX_FACTORY_KEYS} keys) or past {@link MAX_FACTORIES} get an eager deep copy.
+ */
+
+/** Keys per layout compiled into a factory; a larger entry is copied eagerly. */
+export const MAX_FACTORY_KEYS = 64;
+/** Compiled layouts kept; further layouts are copied eagerly (a transcript with unbounded key variety). */
+export const MAX_FACTORIES = 512;
+
+type Plain = Record<string, unknown>;
+type Factory = ((kept: Plain) => Plain) & { lazyFields: number };
+
+/** How many lazy fields were handed out and how many of them were read (copied); for the preload summary and tests. */
+export const lazyStats = { deferred: 0, decoded: 0 };
+
+/** A deep, mutable copy of a JSON value (`JSON.parse` result): plain objects and arrays, same key order. */
+export function cloneJson<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return copyArray(value, cloneJson) as T;
+  const out: Plain = {};
+  // Own keys only (a for-in would also copy what someone made enumerable on Object.prototype).
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Plain)[key]);
+    // `JSON.parse` makes "__proto__" an own data property; an assignment would set the prototype instead.
+    if (key === "__proto__") Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
+}
+
+/**
+ * A fresh copy of the kept JSON value that is itself lazy: a plain object with object fields comes from
+ * its layout's factory (its object fields copied on their first get, level by level), an array is copied
+ * with each element so, a scalar is itself. So reading `entry.message.role` (pi's `buildSessionContext`
+ * does, for every message on the path, to find the model) copies the message's scalars, not its content.
+ */
+export function lazyCopy<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return copyArray(value, lazyCopy) as T;
+  const factory = factoryFor(value as Plain);
+  return (factory ? factory(value as Plain) : cloneJson(value)) as T;
+}
+
+/** A new array of `copy` of each element (a plain loop: these run per element of every copied value). */
+function copyArray(value: readonly unknown[], copy: (v: unknown) => unknown): unknown[] {
+  const n = value.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = copy(value[i]);
+  return out;
+}
+
+/** First get of a lazy field: the copy, as a data property from now on (when the holder still allows it). */
+function decode(holder: Plain, key: string, kept: unknown): unknown {
+  const value = lazyCopy(kept);
+  lazyStats.decoded++;
+  if (Object.getOwnPropertyDescriptor(holder, key)?.configurable) define(holder, key, value);
+  return value;
+}
+
+/** A set of a lazy field (before its first get): a plain data property, as an assignment on stock's object makes. */
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+const factories = new Map<string, Factory | null>();
+/** The factory of each kept object (frozen ones only: their layout never changes). */
+const factoryOf = new WeakMap<object, Factory | null>();
+
+function isLazy(value: unknown): boolean {
+  return typeof value === "object" && value !== null;
+}
+
+/** The compiled factory for `kept`'s layout, or null when it gets an eager copy. */
+function factoryFor(kept: Plain): Factory | null {
+  const known = factoryOf.get(kept);
+  if (known !== undefined) return known;
+  const keys = Object.keys(kept);
+  let layout: string | undefined;
+  let factory: Factory | null = null;
+  if (keys.length <= MAX_FACTORY_KEYS && !keys.includes("__proto__") && keys.some((k) => isLazy(kept[k]))) {
+    layout = JSON.stringify(keys.map((k) => (isLazy(kept[k]) ? [k] : k)));
+    const compiled = factories.get(layout);
+    if (compiled !== undefined) factory = compiled;
+    else if (factories.size < MAX_FACTORIES) {
+      factory = compile(keys, keys.map((k) => isLazy(kept[k])));
+      factories.set(layout, factory);
+    }
+  }
+  if (Object.isFrozen(kept)) factoryOf.set(kept, factory);
+  return factory;
+}
+
+/**
+ * `function (s) { let d0; const o = { "type": s["type"], …, get "message"() { … }, set "message"(v) { … } }; return o; }`
+ * Each accessor keeps its copy in its own variable, so a holder that froze the entry still gets one object.
+ */
+function compile(keys: string[], lazy: boolean[]): Factory {
+  const lets: string[] = [];
+  const props = keys.map((key, i) => {
+    const k = JSON.stringify(key);
+    if (!lazy[i]) return `${k}: s[${k}]`;
+    lets.push(`d${i}`);
+    return `get ${k}() { return d${i} === undefined ? (d${i} = decode(o, ${k}, s[${k}])) : d${i}; }, set ${k}(v) { define(this, ${k}, v); }`;
+  });
+  const body = `return function freshEntry(s) { let ${lets.join(", ")}; const o = { ${props.join(", ")} }; return o; };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys enter only as JSON string literals
+  const factory = new Function("decode", "define", body)(decode, define) as Factory;
+  factory.lazyFields = lets.length;
+  return factory;
+}
+
+/**
+ * A fresh entry standing for the frozen kept entry `kept` (see the module comment). Non-objects (never
+ * kept by the cache, whose values are JSON-object lines) come back as they are.
+ */
+export function freshEntry(kept: unknown): unknown {
+  return lazyCopy(kept);
+}
+
+/** Fresh entries for `kept` (in order), and how many lazy fields they hold. */
+export function freshEntries(kept: readonly unknown[]): unknown[] {
+  const n = kept.length;
+  const out = new Array<unknown>(n);
+  let deferred = 0;
+  for (let i = 0; i < n; i++) {
+    const e = kept[i];
+    const factory = typeof e === "object" && e !== null && !Array.isArray(e) ? factoryFor(e as Plain) : null;
+    if (factory) {
+      out[i] = factory(e as Plain);
+      deferred += factory.lazyFields;
+    } else out[i] = cloneJson(e);
+  }
+  lazyStats.deferred += deferred;
+  return out;
+}
