@@ -24,6 +24,7 @@
  */
 
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
+import { StringStops } from "./string-stops.js";
 
 /** JSON's whitespace (JSON.parse accepts only these four; `trim()` accepts more, see {@link scanLineKeys}). */
 const SPACE = new Uint8Array(256);
@@ -73,6 +74,12 @@ export const BLANK_LINE = "blank" as const;
 // The container stack of the scan: 1 = object, 2 = array. Shared (a worker scans one line at a time).
 let stack = new Uint8Array(64);
 
+// The stops of the line being scanned (see string-stops.ts): `stops[next]` is the first stop not yet
+// passed; null when this line is scanned by the byte loop. Shared like `stack`.
+const stringStops = new StringStops();
+let stops: Int32Array | null = null;
+let next = 0;
+
 /** The value of `bytes[start, end)`, exactly as JSON.parse gives it. */
 function decodeValue(b: Buffer, start: number, end: number): unknown {
   if (b[start] === QUOTE) {
@@ -121,6 +128,12 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   while (i < n && SPACE[b[i]!]) i++;
   if (i === n) return BLANK_LINE;
   if (b[i] !== OPEN_BRACE) return null;
+  if (stringStops.load(b)) {
+    stops = stringStops.stops;
+    next = stringStops.start;
+  } else {
+    stops = null;
+  }
 
   const keys: LineKeys = {
     type: "",
@@ -163,7 +176,8 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
         if (i < 0) return null;
         lastKeyStart = keyStart;
         lastKeyEnd = i - 1;
-        lastKeyEscaped = hasEscape(b, keyStart, lastKeyEnd);
+        // Only keys that can name a tracked member are checked for escapes (most keys are deeper).
+        lastKeyEscaped = depth <= 2 && hasEscape(b, keyStart, lastKeyEnd);
         while (i < n && SPACE[b[i]!]) i++;
         if (b[i] !== COLON) return null;
         i++;
@@ -261,24 +275,37 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   return i === n ? keys : null;
 }
 
-/** Bytes that end the fast run inside a string: the closing quote, a backslash, a raw control byte. */
-const STRING_STOP = new Uint8Array(256);
-for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
-STRING_STOP[QUOTE] = STRING_STOP[BACKSLASH] = 1;
-
 /**
  * `i` is at an opening quote; returns the index just past the closing quote, or -1 when the string is
  * not valid JSON: a raw control byte, an invalid escape, or no closing quote. Validates while it skips,
  * escapes taken left to right (so `\\"` is an escaped backslash and then the real closing quote).
  *
- * Why one byte loop and not a native `indexOf` to the next quote: most of a transcript's bytes are inside
- * strings and must be validated anyway (a raw control byte or a bad escape makes the line malformed), so
- * a separate validation pass over every byte plus an `indexOf` call per string (most strings are short
- * keys, where the call costs more than the bytes) read each byte twice. One table lookup per byte reads it
- * once. Measured on the 28 MB bench transcript (lines in memory, CPU time, old and new alternating in one
- * process on the shared machine): 77–85 ms → 46–53 ms, with the range decode in {@link decodeValue}.
+ * With the line's stops (string-stops.ts) it jumps to the next stop: the kernel has already checked
+ * the escapes (left to right, as here) and left out the bytes of valid ones, so the next stop after the
+ * opening quote is the closing quote, or a raw control byte / invalid escape that makes the line
+ * malformed. Every other byte (UTF-8 included) is taken as it is by JSON.parse too. Without stops (a
+ * line too long, no WASM) one table lookup per byte.
  */
 function skipString(b: Buffer, i: number): number {
+  const s = stops;
+  if (s === null) return skipStringBytes(b, i);
+  // The stops ascend and end with the line's length, so this loop ends. The opening quote is a stop
+  // itself; stops outside strings (JSON whitespace tab/CR) are passed over too.
+  let p = next;
+  while (s[p]! <= i) p++;
+  const k = s[p]!;
+  if (k >= b.length || b[k] !== QUOTE) return -1; // no closing quote, a raw control byte, a bad escape
+  next = p + 1;
+  return k + 1;
+}
+
+/** Bytes that end the fast run inside a string: the closing quote, a backslash, a raw control byte. */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[QUOTE] = STRING_STOP[BACKSLASH] = 1;
+
+/** {@link skipString} by one table lookup per byte (lines without stops). */
+function skipStringBytes(b: Buffer, i: number): number {
   const n = b.length;
   let k = i + 1;
   for (;;) {
