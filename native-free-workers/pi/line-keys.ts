@@ -18,12 +18,19 @@
  *
  * A line that spells one of those top-level keys with escapes is left to the full parse too.
  *
+ * The validation runs in WASM (line-scan.ts: the same grammar, strings 16 bytes at a time), which lists
+ * where the members lie; the walk in JS below is kept for lines too long for it and engines without
+ * WASM SIMD, and both are held to JSON.parse by the same property tests.
+ *
  * Values of `type`, `id`, `parentId` and `role` are decoded exactly as `JSON.parse` would give them
  * (a plain string is decoded directly; anything else — escapes, numbers, objects — goes through
  * `JSON.parse` of just that value).
  */
 
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
+import { RoleCode } from "../protocol/buffer-layout.js";
+import { PI_ENTRY_TYPES } from "./entry-types.js";
+import { KEY_ESCAPED, LineScan, NOT_AN_OBJECT, NOT_SCANNED, RECORD_FIELDS } from "./line-scan.js";
 
 /** JSON's whitespace (JSON.parse accepts only these four; `trim()` accepts more, see {@link scanLineKeys}). */
 const SPACE = new Uint8Array(256);
@@ -67,11 +74,18 @@ export interface LineKeys {
   role: unknown;
 }
 
+/** The keys of an object line without any of the tracked members (the scans fill in what they find). */
+function noKeys(): LineKeys {
+  return { type: "", id: undefined, parentId: undefined, messageStart: -1, messageEnd: -1, messageIsObject: false, role: undefined };
+}
+
 /** The answer for a line that is empty or only JSON whitespace (pi skips it). */
 export const BLANK_LINE = "blank" as const;
 
 // The container stack of the scan: 1 = object, 2 = array. Shared (a worker scans one line at a time).
 let stack = new Uint8Array(64);
+// The WASM validating pass (line-scan.ts), shared the same way.
+const lineScan = new LineScan();
 
 /** The value of `bytes[start, end)`, exactly as JSON.parse gives it. */
 function decodeValue(b: Buffer, start: number, end: number): unknown {
@@ -121,16 +135,11 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   while (i < n && SPACE[b[i]!]) i++;
   if (i === n) return BLANK_LINE;
   if (b[i] !== OPEN_BRACE) return null;
+  const count = lineScan.scan(b);
+  if (count !== NOT_SCANNED) return count === NOT_AN_OBJECT ? null : keysFromRecords(b, count);
 
-  const keys: LineKeys = {
-    type: "",
-    id: undefined,
-    parentId: undefined,
-    messageStart: -1,
-    messageEnd: -1,
-    messageIsObject: false,
-    role: undefined,
-  };
+  // The same walk in JS (a line too long for the kernel, or no WASM SIMD): every byte, one at a time.
+  const keys = noKeys();
   let depth = 0;
   // The top-level member being read: its slot and where its value starts.
   let slot: number = Slot.other;
@@ -239,15 +248,7 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
     // A value just ended at `i` if we are now after it: record the members we track.
     if (state === AFTER) {
       if (depth === 1 && valueStart >= 0) {
-        if (slot === Slot.type) keys.type = b[valueStart] === QUOTE ? (decodeValue(b, valueStart, i) as string) : "";
-        else if (slot === Slot.id) keys.id = decodeValue(b, valueStart, i);
-        else if (slot === Slot.parentId) keys.parentId = decodeValue(b, valueStart, i);
-        else if (slot === Slot.message) {
-          keys.messageStart = valueStart;
-          keys.messageEnd = i;
-          keys.messageIsObject = b[valueStart] === OPEN_BRACE;
-          keys.role = keys.messageIsObject ? messageRole : undefined;
-        }
+        if (slot !== Slot.other) setMember(keys, b, slot, valueStart, i, messageRole);
         valueStart = -1;
         slot = Slot.other;
       } else if (depth === 2 && roleStart >= 0) {
@@ -259,6 +260,79 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   // Only whitespace may follow the object.
   while (i < n && SPACE[b[i]!]) i++;
   return i === n ? keys : null;
+}
+
+/** Strings a value is most often (entry types, roles), by byte length: decoded without a new string. */
+type KnownStrings = Map<number, [Uint8Array, string][]>;
+function knownStrings(values: Iterable<string>): KnownStrings {
+  const known: KnownStrings = new Map();
+  for (const v of values) {
+    const bytes = Buffer.from(v);
+    known.set(bytes.length, [...(known.get(bytes.length) ?? []), [bytes, v]]);
+  }
+  return known;
+}
+const TYPES = knownStrings(PI_ENTRY_TYPES);
+const ROLES = knownStrings(Object.keys(RoleCode).filter((r) => r !== "other"));
+
+/**
+ * {@link decodeValue}, but a plain string equal to one of `known` gives that string: every line has a
+ * type and most a role, and decoding them was a new string (a native call) each, for a handful of values.
+ */
+function decodeKnown(b: Buffer, start: number, end: number, known: KnownStrings): unknown {
+  const candidates = b[start] === QUOTE ? known.get(end - start - 2) : undefined;
+  if (candidates !== undefined) for (const [bytes, text] of candidates) if (sameBytes(b, start + 1, end - 1, bytes)) return text;
+  return decodeValue(b, start, end);
+}
+
+/**
+ * Records the value of a tracked top-level member, `b[start, end)`, in `keys` (both walks). `role` is the
+ * value of the last `role` member inside it (used when it is the `message` and an object).
+ */
+function setMember(keys: LineKeys, b: Buffer, slot: number, start: number, end: number, role: unknown): void {
+  if (slot === Slot.type) keys.type = b[start] === QUOTE ? (decodeKnown(b, start, end, TYPES) as string) : "";
+  else if (slot === Slot.id) keys.id = decodeValue(b, start, end);
+  else if (slot === Slot.parentId) keys.parentId = decodeValue(b, start, end);
+  else if (slot === Slot.message) {
+    keys.messageStart = start;
+    keys.messageEnd = end;
+    keys.messageIsObject = b[start] === OPEN_BRACE;
+    keys.role = keys.messageIsObject ? role : undefined;
+  }
+}
+
+/**
+ * The keys of a line the kernel validated, from its records (line-scan.wat): the members of the line's
+ * object, each preceded by the members of its value when that is an object. The rules are the JS walk's
+ * above: the last duplicate wins, `role` counts only inside a `message` object, an escaped tracked key
+ * leaves the line to the full parse.
+ */
+function keysFromRecords(b: Buffer, count: number): LineKeys | null {
+  const r = lineScan.records;
+  const keys = noKeys();
+  // The last `role` member among the records since the previous top-level member (its value's members).
+  let roleStart = -1;
+  let roleEnd = -1;
+  for (let p = lineScan.start, end = p + count * RECORD_FIELDS; p < end; p += RECORD_FIELDS) {
+    const keyStart = r[p + 1]!;
+    const keyEnd = r[p + 2]!;
+    const valueStart = r[p + 3]!;
+    const valueEnd = r[p + 4]!;
+    const escaped = r[p]! >= KEY_ESCAPED;
+    if ((r[p]! & (KEY_ESCAPED - 1)) === 2) {
+      if (isRoleKey(b, keyStart, keyEnd, escaped)) {
+        roleStart = valueStart;
+        roleEnd = valueEnd;
+      }
+      continue;
+    }
+    const slot = topSlot(b, keyStart, keyEnd, escaped);
+    if (slot === Slot.escaped) return null;
+    if (slot === Slot.message) setMember(keys, b, slot, valueStart, valueEnd, roleStart >= 0 ? decodeKnown(b, roleStart, roleEnd, ROLES) : undefined);
+    else if (slot !== Slot.other) setMember(keys, b, slot, valueStart, valueEnd, undefined);
+    roleStart = -1;
+  }
+  return keys;
 }
 
 /** Bytes that end the fast run inside a string: the closing quote, a backslash, a raw control byte. */

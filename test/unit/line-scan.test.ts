@@ -1,0 +1,165 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BLANK_LINE, scanLineKeys } from "../../native-free-workers/pi/line-keys.js";
+import { KEY_ESCAPED, LineScan, MAX_SCAN_LINE, NOT_AN_OBJECT, NOT_SCANNED, RECORD_FIELDS } from "../../native-free-workers/pi/line-scan.js";
+
+/** JSON.parse's verdict on a line: its value when it is one object, else undefined. */
+function parsedObject(b: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(b).toString("utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The kernel against JSON.parse on one line: it must accept exactly the object lines, and its records
+ * must rebuild the line's object (members in order, the last duplicate winning) and each member's value
+ * that is an object from the records just before it.
+ */
+function kernelAgrees(scan: LineScan, b: Uint8Array): void {
+  const count = scan.scan(b);
+  const want = parsedObject(b);
+  const shown = JSON.stringify(Buffer.from(b).toString("latin1"));
+  if (count === NOT_AN_OBJECT) {
+    expect(want, `kernel refused an object line: ${shown}`).toBeUndefined();
+    return;
+  }
+  expect(count, shown).toBeGreaterThanOrEqual(0);
+  expect(want, `kernel accepted a line JSON.parse rejects: ${shown}`).toBeDefined();
+  const text = (s: number, e: number) => Buffer.from(b.subarray(s, e)).toString("utf8");
+  const top: [string, unknown][] = [];
+  let inner: [string, unknown][] = [];
+  for (let k = 0; k < count; k++) {
+    const [depth, ks, ke, vs, ve] = Array.from(scan.records.subarray(scan.start + k * RECORD_FIELDS, scan.start + (k + 1) * RECORD_FIELDS));
+    const member: [string, unknown] = [JSON.parse(`"${text(ks!, ke!)}"`) as string, JSON.parse(text(vs!, ve!))];
+    expect(depth! >= KEY_ESCAPED, "the escaped-key flag").toBe(text(ks!, ke!).includes("\\"));
+    if ((depth! & (KEY_ESCAPED - 1)) === 2) {
+      inner.push(member);
+      continue;
+    }
+    expect(depth! & (KEY_ESCAPED - 1)).toBe(1);
+    if (isObject(member[1])) expect(Object.fromEntries(inner)).toStrictEqual(member[1]);
+    else expect(inner).toEqual([]);
+    inner = [];
+    top.push(member);
+  }
+  expect(inner).toEqual([]);
+  expect(Object.fromEntries(top)).toStrictEqual(want);
+}
+
+/** scanLineKeys against JSON.parse on one line (what line-keys.test.ts checks, on these lines too). */
+function keysAgree(b: Buffer): void {
+  const got = scanLineKeys(b);
+  const want = parsedObject(b);
+  const shown = JSON.stringify(b.toString("latin1"));
+  if (got === null || got === BLANK_LINE) {
+    // By design, a tracked key spelled with escapes leaves the line to the full parse (pi's own parse).
+    if (got === null && b.includes('"\\u0074ype"')) return;
+    expect(want, `refused a line JSON.parse reads: ${shown}`).toBeUndefined();
+    return;
+  }
+  expect(want, `accepted a line JSON.parse rejects: ${shown}`).toBeDefined();
+  const message = want!.message;
+  expect(got.type).toBe(typeof want!.type === "string" ? want!.type : "");
+  expect(got.id).toStrictEqual(want!.id);
+  expect(got.parentId).toStrictEqual(want!.parentId);
+  expect(got.messageIsObject).toBe(isObject(message));
+  expect(got.role).toStrictEqual(isObject(message) ? message.role : undefined);
+  if (message === undefined) expect(got.messageStart).toBe(-1);
+  else expect(JSON.parse(b.subarray(got.messageStart, got.messageEnd).toString("utf8"))).toStrictEqual(message);
+}
+
+// String contents that make escapes, quotes and control bytes dense, at every offset from the 16-byte blocks.
+const piece = fc.oneof(
+  fc.constantFrom('\\"', "\\\\", "\\/", "\\n", "\\u00e9", "\\uD83D", "\\u12g4", "\\u00", "\\x", "\\", '"', "\t", "\r", "\u0000", "\u001f", " ", "é", "😀"),
+  fc.string({ maxLength: 20 }),
+  fc.integer({ min: 0, max: 40 }).map((n) => "a".repeat(n)),
+);
+const text = fc.array(piece, { maxLength: 30 }).map((ps) => ps.join(""));
+
+// Values: numbers and literals right and wrong, strings of those pieces, nesting, JSON whitespace around.
+const ws = fc.constantFrom("", "", " ", "\t", "\r", "\n", " \t");
+const value = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom("0", "-0", "1.5e+3", "2E-7", "01", "1.", "-", ".5", "1e", "true", "nul", "null", "false", "falsey", "[]", "{}", "[1,]", "{,}", '"a"'),
+    text.map((t) => `"${t}"`),
+    fc.array(fc.tuple(tie("v"), ws), { maxLength: 3 }).map((vs) => `[${vs.map(([v, w]) => w + v + w).join(",")}]`),
+    fc.array(fc.tuple(fc.constantFrom("role", "id", "type", "r\\u006fle", "k", ""), tie("v"), ws), { maxLength: 4 }).map(
+      (ms) => `{${ms.map(([k, v, w]) => `${w}"${k}"${w}:${w}${v}${w}`).join(",")}}`,
+    ),
+  ),
+}));
+const keyName = fc.constantFrom("type", "id", "parentId", "message", "role", "\\u0074ype", "x", "");
+const line = fc
+  .array(fc.tuple(keyName, value.v, ws), { maxLength: 5 })
+  .map((ms) => Buffer.from(`{${ms.map(([k, v, w]) => `${w}"${k}"${w}:${v}${w}`).join(",")}}`, "utf8"));
+
+/** A line with one byte cut, inserted, deleted or replaced. */
+const damaged = fc.tuple(line, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom("cut", "insert", "delete", "replace")).map(([l, at, byte, how]) => {
+  const k = at % Math.max(1, l.length);
+  if (how === "cut") return l.subarray(0, k);
+  if (how === "insert") return Buffer.concat([l.subarray(0, k), Buffer.from([byte]), l.subarray(k)]);
+  if (how === "delete") return Buffer.concat([l.subarray(0, k), l.subarray(k + 1)]);
+  return Buffer.concat([l.subarray(0, k), Buffer.from([byte]), l.subarray(k + 1)]);
+});
+
+describe("line-scan kernel (WASM) against JSON.parse", () => {
+  const scan = new LineScan();
+
+  it("accepts exactly the object lines, and its records rebuild them", () => {
+    fc.assert(fc.property(line, (b) => kernelAgrees(scan, b)), { numRuns: 3000 });
+    fc.assert(fc.property(damaged, (b) => kernelAgrees(scan, b)), { numRuns: 3000 });
+    fc.assert(fc.property(fc.json(), (j) => kernelAgrees(scan, Buffer.from(j))), { numRuns: 1000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => kernelAgrees(scan, b)), { numRuns: 2000 });
+  });
+
+  it("takes invalid UTF-8 in strings as JSON.parse does (replacement characters, no error)", () => {
+    const raw = fc.uint8Array({ minLength: 1, maxLength: 40 }).map((u) => u.filter((c) => c >= 0x80));
+    fc.assert(fc.property(raw, text, (r, t) => kernelAgrees(scan, Buffer.concat([Buffer.from('{"id":"'), r, Buffer.from(t), Buffer.from('"}')]))), { numRuns: 1000 });
+  });
+
+  it("never reads past the line: what an earlier, longer line left in memory does not count", () => {
+    for (const cut of ['{"a":"x\\u0041"}', '{"a":true}', '{"a":false}', '{"a":null}', '{"a":12e5}', '{"a":"' + "y".repeat(40) + '"}']) {
+      kernelAgrees(scan, Buffer.from(cut + " ".repeat(40)));
+      for (let k = 1; k < cut.length; k++) {
+        expect(scan.scan(Buffer.from(cut.slice(0, k))), cut.slice(0, k)).toBe(NOT_AN_OBJECT);
+      }
+    }
+  });
+
+  it("handles deep nesting and long strings", () => {
+    kernelAgrees(scan, Buffer.from('{"a":' + "[".repeat(2000) + "]".repeat(2000) + "}")); // JSON.parse's own stack limit
+    expect(scan.scan(Buffer.from('{"a":' + "[".repeat(100_000) + "]".repeat(100_000) + "}"))).toBe(1);
+    expect(scan.scan(Buffer.from('{"a":' + "[".repeat(100_000) + "]".repeat(99_999) + "}"))).toBe(NOT_AN_OBJECT);
+    expect(scan.scan(Buffer.from('{"a":' + '{"k":['.repeat(50_000) + "1" + "]}".repeat(50_000) + "}"))).toBe(2);
+    expect(scan.scan(Buffer.from('{"a":' + '{"k":['.repeat(50_000) + "1" + "}]".repeat(50_000) + "}"))).toBe(NOT_AN_OBJECT);
+    kernelAgrees(scan, Buffer.from(`{"id":"${"é\\n\\u0041\\\"x".repeat(20_000)}"}`));
+  });
+
+  it("leaves lines longer than its limit to the JS walk", () => {
+    expect(scan.scan(new Uint8Array(MAX_SCAN_LINE + 1))).toBe(NOT_SCANNED);
+  });
+});
+
+describe("scanLineKeys agrees with JSON.parse, kernel and JS walk", () => {
+  it("on adversarial and damaged lines", () => {
+    fc.assert(fc.property(line, keysAgree), { numRuns: 2000 });
+    fc.assert(fc.property(damaged, keysAgree), { numRuns: 2000 });
+  });
+
+  it("on lines too long for the kernel (the JS walk), valid and not", () => {
+    const long = "é\\n\\\"".repeat(Math.ceil(MAX_SCAN_LINE / 5));
+    for (const t of [long, long + "\\x", long + "\u0001", long + '"']) {
+      keysAgree(Buffer.from(`{"type":"message","id":"a","message":{"role":"user","content":"${t}"}}`));
+    }
+    fc.assert(
+      fc.property(line, (b) => keysAgree(Buffer.concat([b.subarray(0, -1), Buffer.from(`${b.length > 2 ? "," : ""}"pad":"${"p".repeat(MAX_SCAN_LINE)}"}`)]))),
+      { numRuns: 30 },
+    );
+  });
+});
