@@ -98,15 +98,18 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
     state: undefined, indexDir: null, reading: false, timings: {}, mark: performance.now(),
   };
+  let reader: RecordReader | null = null;
   try {
     const { rebuilt, index } = yield* startSession(build);
     const session = build.state!;
     const startedAt = session.end;
+    // The index reads rows back through this while indexing (an id whose hash is taken) and resolving
+    // (records indexed from their keys only, and only those the build looks at); unset when the build ends.
+    const records = (reader = source.recordReader(session));
+    session.index.reader = records;
     const readTo = yield* readAppended(build, session);
     lap(build, "readParse");
 
-    // Records indexed from their keys only are read back here, and only those the build looks at.
-    const records = source.recordReader(session);
     const complete = (r: EntryRecord) => session.index.complete(r, records);
     const resolved = resolveActiveBranch(session.index, build.diagnostics, session.branchMemo, complete);
     session.branchMemo = resolved.memo;
@@ -135,6 +138,8 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     throw settleFailure(build, err);
   } finally {
     if (build.state && build.state.owner === jobId) build.state.owner = null;
+    // Its descriptor is closed next; another build waiting on this state sets its own.
+    if (build.state && build.state.index.reader === reader) build.state.index.reader = null;
     source.close();
   }
 }
@@ -332,7 +337,7 @@ function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer 
       path: task.transcript,
       bytes: session.end,
       lines: session.nextLineNo - 1,
-      entries: session.index.records.length,
+      entries: session.index.count,
       sessionId: typeof header?.id === "string" ? header.id : undefined,
       cwd: typeof header?.cwd === "string" ? header.cwd : undefined,
       leafId: a.branch.leafId as string | null,
