@@ -103,10 +103,11 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const { rebuilt, index } = yield* startSession(build);
     const session = build.state!;
     const startedAt = session.end;
-    // The index reads rows back through this while indexing (an id whose hash is taken) and resolving
-    // (records indexed from their keys only, and only those the build looks at); unset when the build ends.
-    const records = (reader = source.recordReader(session));
-    session.index.reader = records;
+    // The index reads single rows back (an id whose hash is taken, a setting's value) through its own
+    // reader, without read-ahead, while indexing and resolving; unset when the build ends. `records`
+    // reads the context's stretch back, newest first, in growing windows.
+    const records = source.recordReader(session);
+    session.index.reader = reader = source.recordReader(session, true);
     const readTo = yield* readAppended(build, session);
     lap(build, "readParse");
 

@@ -1,6 +1,6 @@
 /**
- * The per-session index a build keeps: one {@link EntryRecord} per entry, in file order, and pi's
- * id → entry map. Lines are fed to it in order; it never holds a line after `ingestLine` returns.
+ * The per-session index a build keeps: one row per entry, in file order, and pi's id → entry map
+ * (both in a {@link RecordTable}). Lines are fed to it in order; it never holds a line after `ingestLine` returns.
  *
  * Semantics follow pi's `parseSessionEntries` + `buildSessionContext` exactly for well-formed files
  * (every JSON object line is an entry, the header included; ids are Map keys whatever their type; a
@@ -107,6 +107,11 @@ export class TranscriptIndex {
   /** Entries indexed. */
   get count(): number {
     return this.table.count;
+  }
+
+  /** Heap bytes held (for the LRU bound): the rows, and the bounded caches of ids and bodies' values. */
+  get bytes(): number {
+    return this.table.bytes + RECENT * 48 + (this.extras.size + this.keptExtras.size) * 96;
   }
 
   /** A handle on row `r` (see EntryRecord). */

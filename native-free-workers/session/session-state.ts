@@ -117,6 +117,6 @@ export class SessionState {
 
   /** Approximate heap bytes held (for the LRU bound). */
   get approxBytes(): number {
-    return 1024 + this.index.table.bytes + this.check.bytes + this.sourceStateBytes;
+    return 1024 + this.index.bytes + this.check.bytes + this.sourceStateBytes;
   }
 }
