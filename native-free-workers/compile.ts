@@ -98,15 +98,19 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
     state: undefined, indexDir: null, reading: false, timings: {}, mark: performance.now(),
   };
+  let reader: RecordReader | null = null;
   try {
     const { rebuilt, index } = yield* startSession(build);
     const session = build.state!;
     const startedAt = session.end;
+    // The index reads single rows back (an id whose hash is taken, a setting's value) through its own
+    // reader, without read-ahead, while indexing and resolving; unset when the build ends. `records`
+    // reads the context's stretch back, newest first, in growing windows.
+    const records = source.recordReader(session);
+    session.index.reader = reader = source.recordReader(session, true);
     const readTo = yield* readAppended(build, session);
     lap(build, "readParse");
 
-    // Records indexed from their keys only are read back here, and only those the build looks at.
-    const records = source.recordReader(session);
     const complete = (r: EntryRecord) => session.index.complete(r, records);
     const resolved = resolveActiveBranch(session.index, build.diagnostics, session.branchMemo, complete);
     session.branchMemo = resolved.memo;
@@ -135,6 +139,8 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     throw settleFailure(build, err);
   } finally {
     if (build.state && build.state.owner === jobId) build.state.owner = null;
+    // Its descriptor is closed next; another build waiting on this state sets its own.
+    if (build.state && build.state.index.reader === reader) build.state.index.reader = null;
     source.close();
   }
 }
@@ -332,7 +338,7 @@ function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer 
       path: task.transcript,
       bytes: session.end,
       lines: session.nextLineNo - 1,
-      entries: session.index.records.length,
+      entries: session.index.count,
       sessionId: typeof header?.id === "string" ? header.id : undefined,
       cwd: typeof header?.cwd === "string" ? header.cwd : undefined,
       leafId: a.branch.leafId as string | null,

@@ -22,14 +22,21 @@ const MAX_WINDOW_BYTES = 4 * 1024 * 1024;
 export class RangeReader {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
-  private windowBytes = FIRST_WINDOW_BYTES;
+  private windowBytes: number;
 
   constructor(
     private readonly fd: number,
     private readonly path: string,
     /** The read call; default `fs.readSync`. Only tests pass another one (short-read injection). */
     private readonly readFn: ReadFn = readSync,
-  ) {}
+    /**
+     * The largest window; 0 reads exactly the ranges asked for (scattered single records, where a
+     * window would read bytes no later range uses: the index's reads back, pi/transcript-index.ts).
+     */
+    private readonly maxWindowBytes = MAX_WINDOW_BYTES,
+  ) {
+    this.windowBytes = Math.min(FIRST_WINDOW_BYTES, maxWindowBytes);
+  }
 
   /** Bytes `[start, end)` of the file. The result may share memory with other results. */
   read(start: number, end: number): Buffer {
@@ -46,7 +53,7 @@ export class RangeReader {
     // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
     if (from + buffer.length < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
     this.window = buffer;
-    this.windowBytes = Math.min(this.windowBytes * 2, MAX_WINDOW_BYTES);
+    this.windowBytes = Math.min(this.windowBytes * 2, this.maxWindowBytes);
     this.windowStart = from;
     return buffer.subarray(start - from, end - from);
   }

@@ -31,57 +31,54 @@ export interface ActiveBranch {
 /** What a session keeps of its last resolution, to extend it next time. */
 export interface BranchMemo {
   branch: ActiveBranch;
-  /** The leaf it was resolved from. */
-  leaf: EntryRecord;
-  /** `index.records.length` at the time. */
+  /** The row of the leaf it was resolved from. */
+  leaf: number;
+  /** `index.count` at the time. */
   records: number;
   /** Diagnostics the full walk produced (replayed on every build that extends it). */
   diagnostics: Diagnostic[];
 }
 
 /**
- * How pi's rules read an index record: the settings and firstKeptEntryId are in `extra`, and whether an
- * entry emits was decided at ingest (a `message` entry without an object message does not: INVALID_ENTRY)
- * — for a keys-only record (RecordFlag.keysOnly) only once `complete` has read its body back, which
- * happens here for just the records pi's rules look at.
+ * How pi's rules read an index row: the settings and firstKeptEntryId are read from its body
+ * (TranscriptIndex.extraOf), and whether an entry emits was decided at ingest (a `message` entry without
+ * an object message does not: INVALID_ENTRY) — for a keys-only row (RecordFlag.keysOnly) only once
+ * `complete` has read its body back, which happens here for just the rows pi's rules look at.
  */
-function recordView(complete: (r: EntryRecord) => void): PathEntryView<EntryRecord> {
-  const body = (r: EntryRecord): EntryRecord => (complete(r), r);
+function rowView(index: TranscriptIndex, complete: (r: EntryRecord) => void): PathEntryView<number> {
+  const t = index.table;
   return {
-    type: (r) => r.type,
-    id: (r) => r.id,
-    thinkingLevel: (r) => body(r).extra,
-    modelChange: (r) => body(r).extra as Model,
+    type: (r) => t.typeOf(r),
+    id: (r) => index.idOf(r),
+    isId: (r, value) => index.isId(r, value),
+    thinkingLevel: (r) => index.extraOf(r),
+    modelChange: (r) => index.extraOf(r) as Model,
     // Only an assistant message sets the model; its role is known from the keys.
-    assistantModel: (r) => (r.emits === Emits.message && r.role === RoleCode.assistant ? (body(r).extra as Model) : undefined),
-    firstKeptEntryId: (r) => body(r).extra,
-    hasMessage: (r) => r.emits === Emits.message,
-    hasSummary: (r) => body(r).emits === Emits.branchSummary,
+    assistantModel: (r) => (t.emits[r] === Emits.message && t.role[r] === RoleCode.assistant ? (index.extraOf(r) as Model) : undefined),
+    firstKeptEntryId: (r) => index.extraOf(r),
+    hasMessage: (r) => t.emits[r] === Emits.message,
+    hasSummary: (r) => (complete(index.record(r)), t.emits[r] === Emits.branchSummary),
   };
 }
 
-function emit(entry: EntryRecord, items: ContextItem[], view: PathEntryView<EntryRecord>): void {
-  const kind = emittedKind(entry, view);
-  if (kind !== null) items.push({ record: entry, kind });
+function emit(index: TranscriptIndex, r: number, items: ContextItem[], view: PathEntryView<number>): void {
+  const kind = emittedKind(r, view);
+  if (kind !== null) items.push({ record: index.record(r), kind });
 }
 
 /**
- * Tries to extend `memo` to the current leaf. Returns the new entries root→leaf order, or null when the
+ * Tries to extend `memo` to the current leaf. Returns the new rows root→leaf order, or null when the
  * full walk is needed.
  */
-function newEntriesSince(index: TranscriptIndex, memo: BranchMemo, leaf: EntryRecord): EntryRecord[] | null {
+function newEntriesSince(index: TranscriptIndex, memo: BranchMemo, leaf: number): number[] | null {
   if (index.lastDuplicateAt >= memo.records) return null; // an old parentId may now resolve elsewhere
-  const added: EntryRecord[] = [];
-  let current: EntryRecord | undefined = leaf;
-  const limit = index.records.length - memo.records; // the new part has at most this many entries
+  const added: number[] = [];
+  let current: number | null | undefined = leaf;
+  const limit = index.count - memo.records; // the new part has at most this many entries
   while (current !== memo.leaf) {
-    if (!current || added.length >= limit || current.emits === Emits.compaction) return null;
+    if (current === null || current === undefined || added.length >= limit || index.table.emits[current] === Emits.compaction) return null;
     added.push(current);
-    const parentId: unknown = current.parentId;
-    if (!parentId) return null;
-    const parentIndex = index.byId.get(parentId);
-    if (parentIndex === undefined) return null;
-    current = index.records[parentIndex];
+    current = index.parentOf(current);
   }
   return added.reverse();
 }
@@ -96,53 +93,50 @@ export function resolveActiveBranch(
   memo: BranchMemo | undefined,
   complete: (r: EntryRecord) => void,
 ): { branch: ActiveBranch; memo: BranchMemo | undefined } {
-  const view = recordView(complete);
-  const leaf = index.leaf;
-  if (!leaf) return { branch: { items: [], thinkingLevel: "off", model: null, leafId: null }, memo: undefined };
+  const view = rowView(index, complete);
+  if (index.count === 0) return { branch: { items: [], thinkingLevel: "off", model: null, leafId: null }, memo: undefined };
+  const leaf = index.count - 1;
 
   if (memo) {
     const added = leaf === memo.leaf ? [] : newEntriesSince(index, memo, leaf);
     if (added) {
       const branch = memo.branch; // extended in place: a session's builds never overlap
-      for (const entry of added) {
-        applySettings(entry, view, branch);
-        emit(entry, branch.items, view);
+      for (const r of added) {
+        applySettings(r, view, branch);
+        emit(index, r, branch.items, view);
       }
-      branch.leafId = leaf.id ?? null;
+      if (added.length > 0) branch.leafId = index.idOf(leaf) ?? null;
       for (const d of memo.diagnostics) diagnostics.add(d.code, d.line, d.offset, d.message);
-      return { branch, memo: { branch, leaf, records: index.records.length, diagnostics: memo.diagnostics } };
+      return { branch, memo: { branch, leaf, records: index.count, diagnostics: memo.diagnostics } };
     }
   }
   return fullWalk(index, diagnostics, leaf, view);
 }
 
-function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: EntryRecord, view: PathEntryView<EntryRecord>): { branch: ActiveBranch; memo: BranchMemo } {
+function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: number, view: PathEntryView<number>): { branch: ActiveBranch; memo: BranchMemo } {
+  const t = index.table;
   const found: Diagnostic[] = [];
-  const report = (code: Diagnostic["code"], entry: EntryRecord, message: string) => {
-    found.push({ code, line: entry.line, offset: entry.offset, message });
-    diagnostics.add(code, entry.line, entry.offset, message);
+  const report = (code: Diagnostic["code"], r: number, message: string) => {
+    found.push({ code, line: t.line[r]!, offset: t.offset[r]!, message });
+    diagnostics.add(code, t.line[r]!, t.offset[r]!, message);
   };
 
-  const walk = walkBranch(leaf, (r) => {
-    if (!r.parentId) return null;
-    const parentIndex = index.byId.get(r.parentId);
-    return parentIndex === undefined ? undefined : index.records[parentIndex]!;
-  });
+  const walk = walkBranch(leaf, (r) => index.parentOf(r));
   if (walk.stop === "cycle") {
     report("CYCLE", walk.at!, `parentId chain loops back to this entry; the branch is cut here (pi would loop forever)`);
   } else if (walk.stop === "dangling") {
-    report("DANGLING_PARENT", walk.at!, `parentId ${JSON.stringify(walk.at!.parentId)} names no entry; the active branch starts here`);
+    report("DANGLING_PARENT", walk.at!, `parentId ${JSON.stringify(index.parentIdOf(walk.at!))} names no entry; the active branch starts here`);
   }
 
   const items: ContextItem[] = [];
-  const context = buildSessionContextFromPath(walk.path, view, (record, kind) => items.push({ record, kind }));
-  const branch: ActiveBranch = { items, thinkingLevel: context.thinkingLevel, model: context.model, leafId: leaf.id ?? null };
-  if (context.compaction && !context.firstKeptFound) {
+  const context = buildSessionContextFromPath(walk.path, view, (r, kind) => items.push({ record: index.record(r), kind }));
+  const branch: ActiveBranch = { items, thinkingLevel: context.thinkingLevel, model: context.model, leafId: index.idOf(leaf) ?? null };
+  if (context.compaction !== null && !context.firstKeptFound) {
     report(
       "FIRST_KEPT_NOT_FOUND",
       context.compaction,
-      `compaction's firstKeptEntryId ${JSON.stringify(context.compaction.extra)} is not on the branch before it; only its summary and later entries are in the context`,
+      `compaction's firstKeptEntryId ${JSON.stringify(index.extraOf(context.compaction))} is not on the branch before it; only its summary and later entries are in the context`,
     );
   }
-  return { branch, memo: { branch, leaf, records: index.records.length, diagnostics: found } };
+  return { branch, memo: { branch, leaf, records: index.count, diagnostics: found } };
 }

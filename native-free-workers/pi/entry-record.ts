@@ -1,8 +1,10 @@
 /**
  * What a build remembers about one transcript entry after its line was parsed: structure and byte
- * ranges, never the content. Content is read back from the file only for entries that reach the
+ * ranges, never the content (the row layout is pi/record-table.ts). Content is read back from the file only for entries that reach the
  * context, so memory follows the number of entries, not the size of the transcript.
  */
+
+import type { RecordTable } from "./record-table.js";
 
 /** What an entry contributes to the context when it is on the active branch. */
 export const Emits = {
@@ -27,41 +29,66 @@ export const RecordFlag = {
   /** A v2 transcript's `hookMessage` role, which pi migrates to `custom`. */
   hookMessage: 1 << 2,
   /**
-   * Indexed from the line's keys only (pi/line-keys.ts): what the body decides — `extra`, `estimate`,
+   * Indexed from the line's keys only (pi/line-keys.ts): what the body decides — `estimate`,
    * `hasToolCalls`, whether a branch summary emits — is not known until TranscriptIndex.complete reads
    * the line back. Kept in the persistent index like any flag.
    */
   keysOnly: 1 << 3,
 } as const;
 
+/**
+ * One entry of a {@link RecordTable} (pi/record-table.ts), as the build's stages read it: a handle on row
+ * `at`, whose fields read and write the table's columns. Handles are made only for what a build holds
+ * on to (the active branch's context items, the leaf), never one per entry of the file.
+ */
 export class EntryRecord {
+  constructor(
+    readonly table: RecordTable,
+    /** The row: the entry's position among the file's entries. */
+    readonly at: number,
+  ) {}
   /** 1-based line number in the file. */
-  line = 0;
+  get line(): number {
+    return this.table.line[this.at]!;
+  }
   /** Byte offset of the line's first byte (after a BOM on line 1). */
-  offset = 0;
+  get offset(): number {
+    return this.table.offset[this.at]!;
+  }
   /** Byte length of the line, without its `\n`. */
-  length = 0;
+  get length(): number {
+    return this.table.length[this.at]!;
+  }
   /** The entry's `type`, or "" when it has none. */
-  type = "";
-  /** The entry's `id` exactly as parsed (pi indexes entries by this value, whatever its type). */
-  id: unknown = undefined;
-  /** The entry's `parentId` exactly as parsed. */
-  parentId: unknown = undefined;
-  emits: EmitsCode = Emits.nothing;
+  get type(): string {
+    return this.table.typeOf(this.at);
+  }
+  get emits(): EmitsCode {
+    return this.table.emitsOf(this.at);
+  }
   /** Role code (buffer-layout RoleCode) of the message this entry emits. */
-  role = 0;
-  flags = 0;
+  get role(): number {
+    return this.table.role[this.at]!;
+  }
+  get flags(): number {
+    return this.table.flags[this.at]!;
+  }
   /** For `message` entries: `[start, end)` of the `message` value, relative to `offset`. */
-  valueStart = -1;
-  valueEnd = -1;
+  get valueStart(): number {
+    return this.table.valueStart[this.at]!;
+  }
+  get valueEnd(): number {
+    return this.table.valueEnd[this.at]!;
+  }
   /** Cheap chars/4 estimate of the tokens this entry emits (used to report dropped messages). */
-  estimate = 0;
-  /**
-   * Small per-type data needed to resolve the path without re-reading the line:
-   * thinking_level_change → the level; model_change / assistant message → {provider, modelId};
-   * compaction → firstKeptEntryId.
-   */
-  extra: unknown = undefined;
+  get estimate(): number {
+    return this.table.estimate[this.at]!;
+  }
   /** Token count of the message this entry emits, once counted (-1 until then); kept across builds. */
-  tokens = -1;
+  get tokens(): number {
+    return this.table.tokens[this.at]!;
+  }
+  set tokens(value: number) {
+    this.table.tokens[this.at] = value;
+  }
 }

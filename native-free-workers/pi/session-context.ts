@@ -20,6 +20,8 @@ export type Model = { provider: unknown; modelId: unknown } | null;
 export interface PathEntryView<T> {
   type(node: T): string;
   id(node: T): unknown;
+  /** `id(node) === value`, told without the id when the node can (the compiler's rows keep a hash). */
+  isId(node: T, value: unknown): boolean;
   /** A `thinking_level_change`'s level. */
   thinkingLevel(node: T): unknown;
   /** A `model_change`'s model. */
@@ -132,11 +134,11 @@ export function buildSessionContextFromPath<T>(
   emit(compaction, MessageKind.compactionSummary);
   // pi finds the compaction again by id (the first compaction on the path with that id).
   const compactionId = view.id(compaction);
-  const at = path.findIndex((n) => view.type(n) === "compaction" && view.id(n) === compactionId);
+  const at = path.findIndex((n) => view.type(n) === "compaction" && view.isId(n, compactionId));
   const firstKept = view.firstKeptEntryId(compaction);
   let kept = false;
   for (let i = 0; i < at; i++) {
-    if (!kept && view.id(path[i]!) === firstKept) kept = true;
+    if (!kept && view.isId(path[i]!, firstKept)) kept = true;
     if (kept) append(path[i]!);
   }
   for (let i = at + 1; i < path.length; i++) append(path[i]!);

@@ -1,6 +1,6 @@
 /**
- * The per-session index a build keeps: one {@link EntryRecord} per entry, in file order, and pi's
- * id → entry map. Lines are fed to it in order; it never holds a line after `ingestLine` returns.
+ * The per-session index a build keeps: one row per entry, in file order, and pi's id → entry map
+ * (both in a {@link RecordTable}). Lines are fed to it in order; it never holds a line after `ingestLine` returns.
  *
  * Semantics follow pi's `parseSessionEntries` + `buildSessionContext` exactly for well-formed files
  * (every JSON object line is an entry, the header included; ids are Map keys whatever their type; a
@@ -15,16 +15,23 @@
  * few whose values change pi's result. A line the key scan does not vouch for is parsed in full here, so
  * every diagnostic (malformed, not an object, invalid message, unknown type, duplicate id) is the one a
  * full parse gives, at the same line and offset.
+ *
+ * Compact between builds: rows live in a {@link RecordTable} (typed-array columns, ids as hashes), and
+ * what a row's body or id says is read back from the transcript through {@link TranscriptIndex.reader}
+ * when a build needs it, so the state kept per entry does not hold the entry's strings.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
+import { Errors } from "../protocol/errors.js";
+import type { RecordReader } from "../sources/source.js";
 import { Emits, EntryRecord, RecordFlag } from "./entry-record.js";
-import { isKnownEntryType, sharedEntryType } from "./entry-types.js";
+import { isKnownEntryType } from "./entry-types.js";
 import { findTopLevelValue } from "./json-value-range.js";
 import { BLANK_LINE, scanLineKeys, type LineKeys } from "./line-keys.js";
 import { isHookMessage, migrationsFor, NO_MIGRATIONS, V1Chain, v1FirstKeptEntryId, type Migrations } from "./migrate.js";
 import { isObject, parseLine } from "./parse-line.js";
+import { IdCode, idHash, KEPT_PARENT, NO_PARENT, RecordTable } from "./record-table.js";
 
 const MESSAGE_KEY = Buffer.from("message");
 
@@ -47,12 +54,33 @@ export function sessionHeader(entry: Record<string, unknown>): SessionHeader {
   return { id: entry.id, cwd: entry.cwd, version: entry.version, timestamp: entry.timestamp };
 }
 
+/** Ids of the last rows kept as strings: a new row's parent is nearly always one of them. */
+const RECENT = 64;
+/** Bodies' small values (settings, models, firstKeptEntryId) kept for the rows read last. */
+const EXTRA_CACHE = 256;
+
+/** What pi's rules read from an entry's body besides its message (see {@link TranscriptIndex.extraOf}). */
+function extraFrom(type: string, entry: Record<string, unknown>): unknown {
+  switch (type) {
+    case "thinking_level_change":
+      return entry.thinkingLevel;
+    case "model_change":
+      return { provider: entry.provider, modelId: entry.modelId };
+    case "compaction":
+      return entry.firstKeptEntryId;
+    case "message": {
+      const message = entry.message as Record<string, unknown>;
+      return message.role === "assistant" ? { provider: message.provider, modelId: message.model } : undefined;
+    }
+  }
+  return undefined;
+}
+
 export class TranscriptIndex {
-  readonly records: EntryRecord[] = [];
-  /** pi's `byId`: entry id (any JSON value) → index in `records`; the last entry with an id wins. */
-  readonly byId = new Map<unknown, number>();
+  /** One row per entry, in file order. */
+  readonly table = new RecordTable();
   header: SessionHeader | null = null;
-  /** Index in `records` of the latest entry whose id was already taken (-1: none). */
+  /** Row of the latest entry whose id was already taken (-1: none). */
   lastDuplicateAt = -1;
   /** Transcript format version from the header (pi assumes 1 when absent), as pi reads it. */
   version: unknown = 3;
@@ -62,14 +90,40 @@ export class TranscriptIndex {
   lines = 0;
   /** v1 transcripts have no ids: pi's migration chains entries in file order. */
   private v1Chain = new V1Chain();
+  /**
+   * The open transcript, for reading rows back (ids on an equal hash, bodies): set by the build that
+   * uses this index, null between builds (its file descriptor is closed then).
+   */
+  reader: RecordReader | null = null;
+  private readonly recentRows = new Int32Array(RECENT).fill(-1);
+  private readonly recentIds: unknown[] = new Array<unknown>(RECENT);
+  /** Bounded cache of {@link extraOf} (insertion order: the oldest goes first). */
+  private readonly extras = new Map<number, unknown>();
+  /** v1 compactions' migrated firstKeptEntryId: not in the line, so never read back. */
+  private readonly keptExtras = new Map<number, unknown>();
 
   constructor(private readonly diagnostics: DiagnosticLog) {}
+
+  /** Entries indexed. */
+  get count(): number {
+    return this.table.count;
+  }
+
+  /** Heap bytes held (for the LRU bound): the rows, and the bounded caches of ids and bodies' values. */
+  get bytes(): number {
+    return this.table.bytes + RECENT * 48 + (this.extras.size + this.keptExtras.size) * 96;
+  }
+
+  /** A handle on row `r` (see EntryRecord). */
+  record(r: number): EntryRecord {
+    return new EntryRecord(this.table, r);
+  }
 
   ingestLine(raw: Buffer, rawOffset: number, lineNo: number): void {
     this.lines++;
     // The header (first entry) and migrated (v1/v2) files are read in full: migration rewrites ids,
     // parents and roles from the bodies. So is any line the key scan does not vouch for.
-    if (this.records.length > 0 && !this.migrations.v1 && !this.migrations.v2) {
+    if (this.table.count > 0 && !this.migrations.v1 && !this.migrations.v2) {
       const keys = scanLineKeys(raw);
       if (keys === BLANK_LINE) return; // pi skips blank lines silently
       if (keys !== null) return this.addFromKeys(keys, raw.length, rawOffset, lineNo);
@@ -93,147 +147,245 @@ export class TranscriptIndex {
   }
 
   private addEntry(entry: Record<string, unknown>, bytes: Buffer, offset: number, lineNo: number): void {
-    const record = new EntryRecord();
-    record.line = lineNo;
-    record.offset = offset;
-    record.length = bytes.length;
-    record.type = typeof entry.type === "string" ? sharedEntryType(entry.type) : "";
-    record.id = entry.id;
-    record.parentId = this.sharedId(entry.parentId);
-    const index = this.records.length;
-
-    if (index === 0) this.readHeader(entry, lineNo, offset);
-    if (this.migrations.v1 && record.type !== "session") ({ id: record.id, parentId: record.parentId } = this.v1Chain.next(index));
-    if (record.type === "message" && !isObject(entry.message)) this.invalidMessage(record);
-    else this.readBody(record, entry, bytes, index);
-    this.register(record, index);
+    const type = typeof entry.type === "string" ? entry.type : "";
+    const r = this.table.add(lineNo, offset, bytes.length, type);
+    let id = entry.id;
+    let parentId = entry.parentId;
+    if (r === 0) this.readHeader(entry, lineNo, offset);
+    if (this.migrations.v1 && type !== "session") {
+      ({ id, parentId } = this.v1Chain.next(r));
+      this.table.keptIds.set(r, id); // synthesized: reading the line back would not give it
+    }
+    if (type === "message" && !isObject(entry.message)) this.invalidMessage(r);
+    else this.readBody(r, type, entry, bytes, r);
+    this.register(r, id, parentId);
   }
 
   /** An entry indexed from its keys: what the body decides is left for {@link complete}. */
   private addFromKeys(keys: LineKeys, length: number, offset: number, lineNo: number): void {
-    const record = new EntryRecord();
-    record.line = lineNo;
-    record.offset = offset;
-    record.length = length;
-    record.type = sharedEntryType(keys.type);
-    record.id = keys.id;
-    record.parentId = this.sharedId(keys.parentId);
-    switch (record.type) {
+    const t = this.table;
+    const r = t.add(lineNo, offset, length, keys.type);
+    switch (keys.type) {
       case "message":
         if (!keys.messageIsObject) {
-          this.invalidMessage(record);
+          this.invalidMessage(r);
           break;
         }
-        record.emits = Emits.message;
-        record.role = roleCode(keys.role);
-        record.valueStart = keys.messageStart;
-        record.valueEnd = keys.messageEnd;
-        record.flags |= RecordFlag.keysOnly;
+        t.emits[r] = Emits.message;
+        t.role[r] = roleCode(keys.role);
+        t.valueStart[r] = keys.messageStart;
+        t.valueEnd[r] = keys.messageEnd;
+        t.flags[r] |= RecordFlag.keysOnly;
         break;
       case "custom_message":
-        record.emits = Emits.customMessage;
-        record.role = RoleCode.custom;
-        record.flags |= RecordFlag.keysOnly;
+        t.emits[r] = Emits.customMessage;
+        t.role[r] = RoleCode.custom;
+        t.flags[r] |= RecordFlag.keysOnly;
         break;
       case "compaction":
-        record.emits = Emits.compaction;
-        record.role = RoleCode.compactionSummary;
-        record.flags |= RecordFlag.keysOnly;
+        t.emits[r] = Emits.compaction;
+        t.role[r] = RoleCode.compactionSummary;
+        t.flags[r] |= RecordFlag.keysOnly;
         break;
       case "branch_summary": // whether it emits depends on its summary
       case "thinking_level_change":
       case "model_change":
-        record.flags |= RecordFlag.keysOnly;
+        t.flags[r] |= RecordFlag.keysOnly;
         break;
     }
-    this.register(record, this.records.length);
+    this.register(r, keys.id, keys.parentId);
   }
 
   /**
    * Reads a keys-only record's line back (`reader`: the open transcript) and fills in what its body
    * decides, exactly as a full parse at ingest would have. No-op for a complete record.
    */
-  complete(record: EntryRecord, reader: { read(start: number, end: number): Buffer }): void {
-    if (!(record.flags & RecordFlag.keysOnly)) return;
-    const bytes = reader.read(record.offset, record.offset + record.length);
+  complete(record: EntryRecord, reader: RecordReader | null = this.reader): void {
+    const r = record.at;
+    if (!(this.table.flags[r]! & RecordFlag.keysOnly)) return;
+    const bytes = this.readBack(r, reader);
     const entry = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-    record.flags &= ~RecordFlag.keysOnly;
-    this.readBody(record, entry, bytes, -1); // -1: only v1 files need the position, and they are read in full
+    this.table.flags[r] &= ~RecordFlag.keysOnly;
+    this.readBody(r, this.table.typeOf(r), entry, bytes, -1); // -1: only v1 files need the position, and they are read in full
   }
 
   /** {@link complete} for a keys-only `message` record whose message the caller has parsed already. */
   completeMessage(record: EntryRecord, message: Record<string, unknown>): void {
-    if (!(record.flags & RecordFlag.keysOnly)) return;
-    record.flags &= ~RecordFlag.keysOnly;
-    this.readMessage(record, message, null); // the value's range is known from the keys
-  }
-
-  private invalidMessage(record: EntryRecord): void {
-    this.diagnostics.add("INVALID_ENTRY", record.line, record.offset, "message entry without a message object; not in the context");
-  }
-
-  /** What an entry's body decides (a `message` entry's message is an object here). */
-  private readBody(record: EntryRecord, entry: Record<string, unknown>, bytes: Buffer, index: number): void {
-    switch (record.type) {
-      case "message":
-        this.readMessage(record, entry.message as Record<string, unknown>, bytes);
-        break;
-      case "custom_message":
-        record.emits = Emits.customMessage;
-        record.role = RoleCode.custom;
-        record.estimate = estimateMessageTokens({ role: "custom", content: entry.content });
-        break;
-      case "branch_summary":
-        if (entry.summary) {
-          record.emits = Emits.branchSummary;
-          record.role = RoleCode.branchSummary;
-          record.estimate = estimateMessageTokens({ role: "branchSummary", summary: entry.summary });
-        }
-        break;
-      case "compaction":
-        record.emits = Emits.compaction;
-        record.role = RoleCode.compactionSummary;
-        record.extra = this.migrations.v1 ? this.v1FirstKept(entry, index) : entry.firstKeptEntryId;
-        record.estimate = estimateMessageTokens({ role: "compactionSummary", summary: entry.summary });
-        break;
-      case "thinking_level_change":
-        record.extra = entry.thinkingLevel;
-        break;
-      case "model_change":
-        record.extra = { provider: entry.provider, modelId: entry.modelId };
-        break;
-    }
+    const r = record.at;
+    if (!(this.table.flags[r]! & RecordFlag.keysOnly)) return;
+    this.table.flags[r] &= ~RecordFlag.keysOnly;
+    this.readMessage(r, message, null); // the value's range is known from the keys
   }
 
   /**
-   * A string parentId as the parent's own `id` string when that entry is indexed already (the same value,
-   * so pi's Map lookups see no difference), else as given. Why: each record held its own copy of its
-   * parent's id, decoded from its line — one string per entry that the parent's record already holds.
+   * What pi's rules read from row `r`'s body: a thinking_level_change's level, a model_change's or an
+   * assistant message's `{provider, modelId}`, a compaction's firstKeptEntryId. Not kept per entry (an
+   * object per assistant message was a large share of the state): cached for the rows read last, else
+   * read back from the transcript.
    */
-  private sharedId(parentId: unknown): unknown {
-    if (typeof parentId !== "string") return parentId;
-    const at = this.byId.get(parentId);
-    return at === undefined ? parentId : this.records[at]!.id;
+  extraOf(r: number): unknown {
+    if (this.keptExtras.has(r)) return this.keptExtras.get(r);
+    if (this.extras.has(r)) return this.extras.get(r);
+    const type = this.table.typeOf(r);
+    if (type === "message" && this.table.emits[r] !== Emits.message) return undefined;
+    const entry = JSON.parse(this.readBack(r).toString("utf8")) as Record<string, unknown>;
+    const extra = extraFrom(type, entry);
+    this.cacheExtra(r, extra);
+    return extra;
   }
 
-  /** Reports an unknown type and a taken id, then adds the record (a later duplicate id wins, as in pi). */
-  private register(record: EntryRecord, index: number): void {
-    if (!isKnownEntryType(record.type)) {
-      const what = record.type === "" ? "an entry without a type" : `unknown entry type "${record.type}"`;
-      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", record.line, record.offset, `${what}; kept in the tree, not in the context`);
+  private cacheExtra(r: number, extra: unknown): void {
+    if (this.extras.size >= EXTRA_CACHE) this.extras.delete(this.extras.keys().next().value!);
+    this.extras.set(r, extra);
+  }
+
+  /** Row `r`'s id, as pi's parse gives it (read back from its line unless it is among the kept ones). */
+  idOf(r: number): unknown {
+    const t = this.table;
+    if (t.idKind[r] === IdCode.absent) return undefined;
+    if (t.keptIds.has(r)) return t.keptIds.get(r);
+    const slot = r % RECENT;
+    if (this.recentRows[slot] === r) return this.recentIds[slot];
+    const bytes = this.readBack(r);
+    const keys = scanLineKeys(bytes);
+    return keys !== null && keys !== BLANK_LINE ? keys.id : (JSON.parse(bytes.toString("utf8")) as Record<string, unknown>).id;
+  }
+
+  /** Whether row `r`'s id is `value` (pi's `entry.id === value`), reading the id back only on an equal hash. */
+  isId(r: number, value: unknown): boolean {
+    const t = this.table;
+    switch (t.idKind[r]) {
+      case IdCode.string:
+        return typeof value === "string" && t.idHash[r] === idHash(value) && this.idOf(r) === value;
+      case IdCode.other:
+        return t.keptIds.get(r) === value;
+      default:
+        return value === undefined;
     }
-    if (record.id !== undefined && this.byId.has(record.id)) {
-      this.lastDuplicateAt = index;
-      const first = this.records[this.byId.get(record.id)!]!;
-      this.diagnostics.add(
-        "DUPLICATE_ID",
-        record.line,
-        record.offset,
-        `id ${JSON.stringify(record.id)} was already used on line ${first.line}; this later entry wins (as in pi)`,
-      );
+  }
+
+  /** pi's `byId.get(id)`: the last row with that id, or undefined. */
+  find(id: unknown): number | undefined {
+    if (typeof id !== "string") return this.table.otherIds.get(id);
+    const r = this.findString(id, idHash(id));
+    return r < 0 ? undefined : r;
+  }
+
+  /** The last row whose string id is `id` (`hash` its hash), or -1: equal hashes are confirmed by the id itself. */
+  private findString(id: string, hash: number): number {
+    const t = this.table;
+    for (let r = t.headOf(hash); r >= 0; r = t.sameHash[r]!) if (this.idOf(r) === id) return r;
+    return -1;
+  }
+
+  /**
+   * Row `r`'s parent as pi's walk finds it (`parentId ? byId.get(parentId)`): a row, null for none (a
+   * root), undefined when the parentId names no entry. A parent found at ingest is followed to the row
+   * that took its id since, when one did (pi's map keeps the last).
+   */
+  parentOf(r: number): number | null | undefined {
+    const t = this.table;
+    let p = t.parent[r]!;
+    if (p === NO_PARENT) return null;
+    if (p === KEPT_PARENT) return this.find(t.keptParents.get(r));
+    for (let next = t.replacedBy.get(p); next !== undefined; next = t.replacedBy.get(p)) p = next;
+    return p;
+  }
+
+  /** Row `r`'s parentId as written (for diagnostics). */
+  parentIdOf(r: number): unknown {
+    const t = this.table;
+    const p = t.parent[r]!;
+    if (p === KEPT_PARENT) return t.keptParents.get(r);
+    return p === NO_PARENT ? null : this.idOf(p);
+  }
+
+  private readBack(r: number, reader: RecordReader | null = this.reader): Buffer {
+    if (!reader) throw Errors.internal(new Error("transcript index read back without an open transcript"));
+    const start = this.table.offset[r]!;
+    return reader.read(start, start + this.table.length[r]!);
+  }
+
+  private invalidMessage(r: number): void {
+    this.diagnostics.add("INVALID_ENTRY", this.table.line[r]!, this.table.offset[r]!, "message entry without a message object; not in the context");
+  }
+
+  /** What an entry's body decides (a `message` entry's message is an object here). */
+  private readBody(r: number, type: string, entry: Record<string, unknown>, bytes: Buffer, index: number): void {
+    const t = this.table;
+    switch (type) {
+      case "message":
+        this.readMessage(r, entry.message as Record<string, unknown>, bytes);
+        break;
+      case "custom_message":
+        t.emits[r] = Emits.customMessage;
+        t.role[r] = RoleCode.custom;
+        t.estimate[r] = estimateMessageTokens({ role: "custom", content: entry.content });
+        break;
+      case "branch_summary":
+        if (entry.summary) {
+          t.emits[r] = Emits.branchSummary;
+          t.role[r] = RoleCode.branchSummary;
+          t.estimate[r] = estimateMessageTokens({ role: "branchSummary", summary: entry.summary });
+        }
+        break;
+      case "compaction":
+        t.emits[r] = Emits.compaction;
+        t.role[r] = RoleCode.compactionSummary;
+        if (this.migrations.v1) this.keptExtras.set(r, this.v1FirstKept(entry, index));
+        else this.cacheExtra(r, extraFrom(type, entry));
+        t.estimate[r] = estimateMessageTokens({ role: "compactionSummary", summary: entry.summary });
+        break;
+      case "thinking_level_change":
+      case "model_change":
+        this.cacheExtra(r, extraFrom(type, entry));
+        break;
     }
-    this.byId.set(record.id, index);
-    this.records.push(record);
+  }
+
+  /** Notes the entry's parent (found now when it can be) and its id; reports an unknown type and a taken id. */
+  private register(r: number, id: unknown, parentId: unknown): void {
+    const t = this.table;
+    const type = t.typeOf(r);
+    if (!isKnownEntryType(type)) {
+      const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
+    }
+    // Before the id: a parentId naming the entry itself is then kept and found at walk time, as pi does.
+    const found = typeof parentId === "string" && parentId ? this.findString(parentId, idHash(parentId)) : -1;
+    if (!parentId) t.parent[r] = NO_PARENT;
+    else if (found >= 0) t.parent[r] = found;
+    else {
+      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
+      t.keptParents.set(r, parentId);
+    }
+    if (typeof id === "string") {
+      const hash = idHash(id);
+      const taken = this.findString(id, hash);
+      if (taken >= 0) this.duplicate(r, taken, id);
+      t.indexId(r, hash);
+      this.recentRows[r % RECENT] = r;
+      this.recentIds[r % RECENT] = id;
+    } else if (id !== undefined) {
+      t.idKind[r] = IdCode.other;
+      t.keptIds.set(r, id);
+      const taken = t.otherIds.get(id);
+      if (taken !== undefined) this.duplicate(r, taken, id);
+      t.otherIds.set(id, r);
+    }
+  }
+
+  /** A later entry with a taken id wins, as in pi: parents found at the earlier one now lead to it. */
+  private duplicate(r: number, taken: number, id: unknown): void {
+    const t = this.table;
+    this.lastDuplicateAt = r;
+    t.replacedBy.set(taken, r);
+    this.diagnostics.add(
+      "DUPLICATE_ID",
+      t.line[r]!,
+      t.offset[r]!,
+      `id ${JSON.stringify(id)} was already used on line ${t.line[taken]}; this later entry wins (as in pi)`,
+    );
   }
 
   private readHeader(entry: Record<string, unknown>, lineNo: number, offset: number): void {
@@ -252,28 +404,29 @@ export class TranscriptIndex {
     }
   }
 
-  private readMessage(record: EntryRecord, message: Record<string, unknown>, bytes: Buffer | null): void {
-    record.emits = Emits.message;
-    record.role = roleCode(message.role);
+  private readMessage(r: number, message: Record<string, unknown>, bytes: Buffer | null): void {
+    const t = this.table;
+    t.emits[r] = Emits.message;
+    t.role[r] = roleCode(message.role);
     if (message.role === "assistant") {
-      record.extra = { provider: message.provider, modelId: message.model };
-      if (hasToolCalls(message)) record.flags |= RecordFlag.hasToolCalls;
+      this.cacheExtra(r, { provider: message.provider, modelId: message.model });
+      if (hasToolCalls(message)) t.flags[r] |= RecordFlag.hasToolCalls;
     }
     if (this.migrations.v2 && isHookMessage(message)) {
       // pi migrates v2 transcripts on open: hookMessage became custom.
-      record.flags |= RecordFlag.hookMessage | RecordFlag.reserialize;
-      record.role = RoleCode.custom;
+      t.flags[r] |= RecordFlag.hookMessage | RecordFlag.reserialize;
+      t.role[r] = RoleCode.custom;
     }
     const range = bytes && findTopLevelValue(bytes, MESSAGE_KEY);
     if (bytes === null) {
       // completeMessage: the range came from the keys
     } else if (range) {
-      record.valueStart = range[0];
-      record.valueEnd = range[1];
+      t.valueStart[r] = range[0];
+      t.valueEnd[r] = range[1];
     } else {
-      record.flags |= RecordFlag.reserialize;
+      t.flags[r] |= RecordFlag.reserialize;
     }
-    record.estimate = estimateMessageTokens(message);
+    t.estimate[r] = estimateMessageTokens(message);
   }
 
   /**
@@ -281,31 +434,67 @@ export class TranscriptIndex {
    * entry is not read yet; it could never be before the compaction on its branch, so it is never found.
    */
   private v1FirstKept(entry: Record<string, unknown>, at: number): unknown {
-    const isEntry = (t: number) => t > at || (this.records[t] !== undefined && this.records[t]!.type !== "session");
+    const isEntry = (i: number) => i > at || (i < at && i >= 0 && this.table.typeOf(i) !== "session");
     const migrated = v1FirstKeptEntryId(entry, at, isEntry, () => undefined);
     return migrated ? migrated.id : entry.firstKeptEntryId;
   }
 
-  /** Plain data for the persistent index (session/persistent-index.ts); records are saved separately. */
-  snapshotFields(): { header: SessionHeader | null; version: unknown; lines: number; v1PreviousId: unknown } {
-    return { header: this.header, version: this.version, lines: this.lines, v1PreviousId: this.v1Chain.last };
+  /** Plain data for the persistent index (session/persistent-index.ts), rows and kept values included. */
+  snapshotFields(): SavedIndexFields {
+    const t = this.table;
+    return {
+      header: this.header, version: this.version, lines: this.lines, v1PreviousId: this.v1Chain.last,
+      count: t.count, columns: t.columns(),
+      otherTypes: [...t.otherTypes], keptIds: [...t.keptIds], keptParents: [...t.keptParents],
+      replacedBy: [...t.replacedBy], keptExtras: [...this.keptExtras], lastDuplicateAt: this.lastDuplicateAt,
+    };
   }
 
-  /** Restores a saved index: fields, then the records in file order (rebuilding `byId` as ingest does). */
-  restore(fields: ReturnType<TranscriptIndex["snapshotFields"]>, records: EntryRecord[]): void {
+  /** Restores a saved index (what {@link snapshotFields} gave; `header` read back by the caller). */
+  restore(fields: SavedIndexFields): void {
+    const t = this.table;
     this.header = fields.header;
     this.version = fields.version;
-    this.migrations = records.length > 0 && records[0]!.type === "session" ? migrationsFor(fields.version) : NO_MIGRATIONS;
     this.lines = fields.lines;
     this.v1Chain = new V1Chain(fields.v1PreviousId as string | null);
-    for (const record of records) {
-      this.byId.set(record.id, this.records.length);
-      this.records.push(record);
+    t.restoreColumns(fields.count, fields.columns);
+    const row = (r: unknown): number => {
+      if (!Number.isInteger(r) || (r as number) < 0 || (r as number) >= t.count) throw new Error("row");
+      return r as number;
+    };
+    for (const [r, v] of fields.otherTypes) t.otherTypes.set(row(r), String(v));
+    for (const [r, v] of fields.keptIds) {
+      t.keptIds.set(row(r), v);
+      if (t.idKind[r] === IdCode.other) t.otherIds.set(v, r); // file order: the last row of an id wins
     }
+    for (const [r, v] of fields.keptParents) t.keptParents.set(row(r), v);
+    for (const [r, v] of fields.replacedBy) {
+      if (row(v) <= row(r)) throw new Error("replacedBy"); // a later row only: following them must end
+      t.replacedBy.set(r, v);
+    }
+    for (const [r, v] of fields.keptExtras) this.keptExtras.set(row(r), v);
+    this.lastDuplicateAt = fields.lastDuplicateAt;
+    this.migrations = t.count > 0 && t.typeOf(0) === "session" ? migrationsFor(fields.version) : NO_MIGRATIONS;
   }
 
   /** The leaf pi starts from: the last entry in file order. */
   get leaf(): EntryRecord | undefined {
-    return this.records[this.records.length - 1];
+    return this.table.count > 0 ? this.record(this.table.count - 1) : undefined;
   }
+}
+
+/** What the persistent index saves of an index (JSON-safe but for `undefined`, which it encodes). */
+export interface SavedIndexFields {
+  header: SessionHeader | null;
+  version: unknown;
+  lines: number;
+  v1PreviousId: unknown;
+  count: number;
+  columns: ReturnType<RecordTable["columns"]>;
+  otherTypes: [number, string][];
+  keptIds: [number, unknown][];
+  keptParents: [number, unknown][];
+  replacedBy: [number, number][];
+  keptExtras: [number, unknown][];
+  lastDuplicateAt: number;
 }

@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { CompileTask } from "../protocol/compile-task.js";
-import { EntryRecord } from "../pi/entry-record.js";
+import { NUMERIC_COLUMNS, type NumericColumn } from "../pi/record-table.js";
 import { sessionHeader, type TranscriptIndex } from "../pi/transcript-index.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { sha256 } from "./append-check.js";
@@ -32,8 +32,10 @@ const FORMAT = "ctxc-session-index";
  * 2: hashes instead of head/tail bytes, no header, no transcript path (v1 files are ignored and reported).
  * 3: records may be keys-only (RecordFlag.keysOnly: bodies read back from the transcript on demand); a
  * v2 reader would take their not-yet-read values (settings, firstKeptEntryId, estimates) for absent ones.
+ * 4: rows as numeric columns (pi/record-table.ts): ids as hashes, parents as row numbers, kept values
+ * (odd ids and parents, duplicates) as [row, value] pairs; bodies' values are no longer saved.
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /** What happened with the persistent index on this build. */
 export type IndexSource =
@@ -50,8 +52,6 @@ export type IndexSource =
   /** cacheDir was refused (not private to this user, see private-dir.ts): no index read or written. */
   | "refused";
 
-/** Record fields saved column by column (compact JSON, one array per field). */
-const COLUMNS = ["line", "offset", "length", "type", "id", "parentId", "emits", "role", "flags", "valueStart", "valueEnd", "estimate", "extra", "tokens"] as const;
 
 /**
  * JSON has no `undefined`, but pi's semantics see it (an entry without `thinkingLevel` sets the level to
@@ -163,12 +163,9 @@ export interface SavedIdentity {
 }
 
 export function saveState(cacheDir: string, state: SessionState, source: SavedIdentity): void {
-  const records = state.index.records;
-  const columns: Record<string, unknown[]> = {};
-  for (const column of COLUMNS) columns[column] = records.map((r) => r[column]);
   // The header is not saved (its cwd says where the user works): loadState reads it back from the
   // transcript, whose first line the head hash has just verified.
-  const { header, ...fields } = state.index.snapshotFields();
+  const { header, count, columns, ...fields } = state.index.snapshotFields();
   const data = {
     format: FORMAT,
     version: VERSION,
@@ -180,14 +177,14 @@ export function saveState(cacheDir: string, state: SessionState, source: SavedId
     identity: source.identity(state),
     fields: { ...fields, hasHeader: header !== null },
     diagnostics: { list: state.parseDiagnostics.list, counts: state.parseDiagnostics.counts },
-    count: records.length,
+    count,
     columns,
   };
   replacePrivateFile(indexFile(cacheDir, state.path), JSON.stringify(data, keepUndefined));
 }
 
 /** The session header read back from the transcript's first entry (undefined when it is not one any more). */
-function readHeader(source: SavedIdentity, state: SessionState, first: EntryRecord | undefined): ReturnType<typeof sessionHeader> | undefined {
+function readHeader(source: SavedIdentity, state: SessionState, first: { offset: number; length: number } | undefined): ReturnType<typeof sessionHeader> | undefined {
   if (!first) return undefined;
   try {
     const bytes = source.readRecord(state, first.offset, first.offset + first.length);
@@ -231,7 +228,7 @@ export function loadState(
     // Files from before the source kind was recorded are pi JSONL's.
     if ((data.source ?? "pi-jsonl") !== source.kind) throw new Error("source");
     const count: number = data.count;
-    for (const column of COLUMNS) if (!Array.isArray(data.columns[column]) || data.columns[column].length !== count) throw new Error("columns");
+    for (const column of NUMERIC_COLUMNS) if (!Array.isArray(data.columns?.[column]) || data.columns[column].length !== count) throw new Error("columns");
     state = new SessionState(transcript, stats, maxDiagnostics, createIndex);
     state.end = data.end;
     if (!Number.isInteger(state.end) || state.end < 0) throw new Error("end");
@@ -243,15 +240,13 @@ export function loadState(
     state.tokenizer = data.tokenizer;
     for (const d of data.diagnostics.list) state.parseDiagnostics.list.push(d);
     Object.assign(state.parseDiagnostics.counts, data.diagnostics.counts);
-    const records: EntryRecord[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const record = new EntryRecord();
-      for (const column of COLUMNS) (record as unknown as Record<string, unknown>)[column] = data.columns[column][i];
-      records[i] = record;
-    }
-    const header = data.fields.hasHeader === true ? readHeader(source, state, records[0]) : null;
+    const f = data.fields;
+    for (const list of [f.otherTypes, f.keptIds, f.keptParents, f.replacedBy, f.keptExtras]) if (!Array.isArray(list)) throw new Error("fields");
+    const columns = data.columns as Record<NumericColumn, number[]>;
+    const first = count > 0 ? { offset: columns.offset[0]!, length: columns.length[0]! } : undefined;
+    const header = f.hasHeader === true ? readHeader(source, state, first) : null;
     if (header === undefined) return { state: null, source: "disk-stale" }; // the header line no longer parses
-    state.index.restore({ header, version: data.fields.version, lines: data.fields.lines, v1PreviousId: data.fields.v1PreviousId }, records);
+    state.index.restore({ ...f, header, count, columns });
   } catch {
     return { state: null, source: "disk-corrupt", reason: "unreadable" };
   }

@@ -98,7 +98,7 @@ export class SessionState {
 
   /** Forgets cached token counts (another tokenizer). */
   resetTokens(tokenizer: string): void {
-    for (const record of this.index.records) record.tokens = -1;
+    this.index.table.resetTokens();
     this.tokenizer = tokenizer;
   }
 
@@ -117,6 +117,6 @@ export class SessionState {
 
   /** Approximate heap bytes held (for the LRU bound). */
   get approxBytes(): number {
-    return 1024 + this.index.records.length * 240 + this.check.bytes + this.sourceStateBytes;
+    return 1024 + this.index.bytes + this.check.bytes + this.sourceStateBytes;
   }
 }

@@ -65,8 +65,11 @@ export interface TranscriptSource {
    * (a source that keeps its own per-record positions keeps them on `state.sourceState`).
    */
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader;
-  /** Reads back records' bytes of `state` during this build. */
-  recordReader(state: SessionState): RecordReader;
+  /**
+   * Reads back records' bytes of `state` during this build. `scattered`: the reads are single records
+   * anywhere in the transcript (the index's ids and values), so nothing is read ahead of them.
+   */
+  recordReader(state: SessionState, scattered?: boolean): RecordReader;
   /** Throws TRANSCRIPT_CHANGED when the transcript is no longer what `state` read up to `readTo`. */
   checkUnchanged(state: SessionState, readTo: number): void;
   close(): void;

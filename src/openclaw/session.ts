@@ -80,6 +80,7 @@ type Entry = Record<string, unknown>;
 const ENTRY_VIEW: PathEntryView<Entry> = {
   type: (e) => e.type as string,
   id: (e) => e.id,
+  isId: (e, value) => e.id === value,
   thinkingLevel: (e) => e.thinkingLevel,
   modelChange: (e) => ({ provider: e.provider, modelId: e.modelId }),
   assistantModel: (e) => {

@@ -366,8 +366,8 @@ describe("an index holds structure, not the conversation", () => {
     chmodSync(file, 0o644);
     const after = await once(path, { cacheDir });
     expect(after.meta.build.index).toBe("disk-corrupt");
-    expect(ignored(after)[0]!.message).toMatch(/format version 1, not 3/);
-    expect(JSON.parse(readFileSync(file, "utf8")).version).toBe(3);
+    expect(ignored(after)[0]!.message).toMatch(/format version 1, not 4/);
+    expect(JSON.parse(readFileSync(file, "utf8")).version).toBe(4);
     expect((await import("node:fs")).statSync(file).mode & 0o777).toBe(0o600);
   });
 

@@ -102,11 +102,12 @@ describe("scheduling", () => {
 
   it("a worker that runs out of memory fails only its build; the pool replaces it", async () => {
     const compiler = createCompiler({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 40 } });
-    // 400k entries: the index alone needs more heap than the worker may use.
+    // 400k messages on one branch, no budget: the context's messages alone need more heap than the worker
+    // may use (the index's rows would not: they are typed-array columns, outside the heap).
     const many = join(dir, "many-entries.jsonl");
     const lines = [JSON.stringify({ type: "session", version: 3, id: "s", timestamp: "2026-01-01T00:00:00Z", cwd: "/" })];
     for (let i = 0; i < 400_000; i++) {
-      lines.push(`{"type":"label","id":"e${i}","parentId":${i ? `"e${i - 1}"` : "null"},"timestamp":"2026-01-01T00:00:00Z","targetId":"x","label":"l"}`);
+      lines.push(`{"type":"message","id":"e${i}","parentId":${i ? `"e${i - 1}"` : "null"},"timestamp":"2026-01-01T00:00:00Z","message":{"role":"user","content":"m${i}","timestamp":1}}`);
     }
     writeFileSync(many, `${lines.join("\n")}\n`);
     try {

@@ -70,8 +70,8 @@ export class PiJsonlSource implements TranscriptSource {
     return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until: this.stats.size }, sink);
   }
 
-  recordReader(): RecordReader {
-    return new RangeReader(this.fd, this.path);
+  recordReader(_state?: SessionState, scattered = false): RecordReader {
+    return new RangeReader(this.fd, this.path, undefined, scattered ? 0 : undefined);
   }
 
   checkUnchanged(state: SessionState, readTo: number): void {
