@@ -252,7 +252,7 @@ export function sessionManagerFromCtxc(
     fileEntries = header ? [header, ...session.getEntries()] : [];
   } else {
     fileEntries = freshEntries(kept.entries);
-    if (session.meta.base > 0) counters.sessionsContinued++;
+    if (kept.reused > 0) counters.sessionsContinued++;
   }
   const header = fileEntries[0] as Record<string, unknown> | undefined;
   if (!header || typeof header.id !== "string") return "no header";
@@ -488,7 +488,7 @@ function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [st
           return original(filePath);
         }
         const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : freshEntries(kept.entries);
-        if (typeof kept !== "string" && got.meta.base > 0) counters.sessionsContinued++;
+        if (typeof kept !== "string" && kept.reused > 0) counters.sessionsContinued++;
         counters.sessionsServed++;
         releaseAfterOpen(path, got);
         return entries;
