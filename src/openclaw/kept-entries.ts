@@ -56,7 +56,7 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   // The same read served twice (an open that loads twice): the cache already holds its result.
   if (sameRead && sameFile) return { ...kept, reused: meta.base };
   // A whole read of the very file state the kept entries stand for (a write ctxc followed without a read,
-  // release/append-rewrite.ts followWrite, or OpenClaw's cache answered the opens since): by the cache's
+  // release/write-follower.ts followWrite, or OpenClaw's cache answered the opens since): by the cache's
   // contract they are every line's value, and the read's records are those lines, as many — so they
   // are this read's entries, and its generation is theirs from now on (the next read continues it).
   // No decode: the cost does not grow with the file. The identity includes the ctime, which no other

@@ -10,7 +10,8 @@
  */
 import { appendFileSync } from "node:fs";
 import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
-import { followAppend, followWrite, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
+import { followAppend, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
+import { followWrite, serializedFileLinesForRewrite, writeFullFile, type FollowerHelpers, type WritingManager } from "./release/write-follower.js";
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import { piOpenSessionDir, type PiOpenOptions } from "./release/pi-open.js";
 import {
@@ -63,6 +64,13 @@ export interface PreloadCounters {
   rewriteAppendedBytes: number;
   /** Rewrites that ran stock's whole-file write (ctxc's entry cache could not prove an append equivalent; each logged). */
   rewritesStock: number;
+  /**
+   * 2026.6.9+: OpenClaw's own whole-file writes (first flush, 2026.7.35's header rewrite, stock's rewrite)
+   * whose re-parse ctxc answered from the entries written (release/write-follower.ts).
+   */
+  writesFollowed: number;
+  /** Lines of those writes answered by ctxc's kept objects (not parsed). */
+  writeEntriesShared: number;
   fallbacks: number;
 }
 
@@ -80,6 +88,8 @@ export const counters: PreloadCounters = {
   rewritesAppended: 0,
   rewriteAppendedBytes: 0,
   rewritesStock: 0,
+  writesFollowed: 0,
+  writeEntriesShared: 0,
   fallbacks: 0,
 };
 
@@ -675,5 +685,11 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
   findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
   "SessionManager.rewriteFile": (original, args, helpers, sm) => rewriteSessionFile(original, args as [RewriteOptions | undefined], helpers, sm as RewritingManager),
   rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, helperValues(helpers)),
-  rememberWrittenSessionEntries: (original, args, helpers) => followWrite(original, args, helperValues(helpers)),
+  rememberWrittenSessionEntries: (original, args, helpers) =>
+    followWrite(original, args, helperValues<FollowerHelpers>(helpers), (w) => {
+      counters.writesFollowed++;
+      counters.writeEntriesShared += w.shared;
+    }),
+  "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, helperValues(helpers)),
+  "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, helperValues(helpers)),
 };

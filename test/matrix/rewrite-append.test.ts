@@ -351,6 +351,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
           const abs = resolve(a);
           const read = runtime.entryCache.getCachedEntries(abs)!;
           expect(read.generation, "the open kept its read").toBeTruthy();
+          const [followedBefore, sharedBefore] = [c.writesFollowed, c.writeEntriesShared];
           if (write === "first flush") {
             // persistRecord before its first flush: writeFullFile + rememberWrittenSessionEntries (the kept file plus the new line).
             await both(p, "first flush", (_s, _p, sm) => {
@@ -369,6 +370,11 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
           }
           const followed = runtime.entryCache.getCachedEntries(abs)!;
           const lines = readFileSync(a, "utf8").split("\n").length - 1;
+          // OpenClaw's re-parse answered from the entries written: every unchanged line by ctxc's kept object,
+          // only the line the first flush adds or the changed header parsed. both() compared OpenClaw's cache
+          // with stock's parse.
+          expect(c.writesFollowed - followedBefore, `${kind}, ${write}: write followed without the re-parse`).toBe(1);
+          expect(c.writeEntriesShared - sharedBefore, `${kind}, ${write}: kept lines not parsed`).toBe(lines - 1);
           expect(followed?.entries.length, `${kind}, ${write}: the follower kept the file's entries`).toBe(lines);
           expect(followed.serializedExactly).toBe(true);
           // The entries whose lines did not change are the objects the writing manager holds (pointer-shared).
@@ -514,6 +520,65 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         (last.data as Entry).n = 2;
         sm.rewriteFile();
       });
+    } finally {
+      removeDeterminism();
+    }
+  });
+  it("a whole-file write the follower cannot answer from what was written — the file changed before the sync, content not the recorded lines — or over a damaged transcript: stock's result", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      const headerRewrite = (tamper: (path: string, content: string) => string) => (_s: Side, path: string, sm: Manager) => {
+        (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = "/workspace/again";
+        const content = `${(sm.getSerializedFileLinesForRewrite() as string[]).join("\n")}\n`;
+        writeFileSync(path, content, { mode: 0o600 });
+        return sm.syncSnapshotAfterHeaderRewrite(tamper(path, content));
+      };
+      const cases: [string, (path: string, content: string) => string][] = [
+        // Another writer appended between the write and the sync: stock's re-read does not match, nothing verified.
+        ["appended before the sync", (path, content) => (appendFileSync(path, `${JSON.stringify({ type: "custom", id: "late1", parentId: null, timestamp: "2026-01-05T09:00:00.000Z", customType: "late" })}\n`), content)],
+        // The caller hands content that is not the lines it got (written as such): no record matches, stock's parse.
+        ["content not the recorded lines", (path, content) => {
+          const other = content.replace('"cwd":"/workspace/again"', '"cwd":"/workspace/other"');
+          writeFileSync(path, other);
+          return other;
+        }],
+      ];
+      for (const [label, tamper] of cases) {
+        const p = await openPair(generated(21));
+        served.cache.delete(resolve(p.a));
+        stock.cache.delete(resolve(p.b));
+        await openServedTurn(p, "reopen");
+        const followed = c.writesFollowed;
+        await both(p, label, headerRewrite(tamper));
+        expect(c.writesFollowed, `${label}: not answered from the write`).toBe(followed);
+        // ctxc's kept entries no longer stand for the file: the next open reads it (both() compares with stock).
+        served.cache.delete(resolve(p.a));
+        stock.cache.delete(resolve(p.b));
+        await openServedTurn(p, "reopen", `${label}: reopen served`);
+      }
+
+      // A damaged transcript (a non-canonical line, a blank line): ctxc's kept entries are not the
+      // file's serialisation, so every line of the first flush is parsed — OpenClaw's cache still equals stock's.
+      const lines = generated(22).trimEnd().split("\n");
+      lines[4] = lines[4]!.replace(/^\{"type":/, '{ "type" :');
+      lines.splice(6, 0, "");
+      const p = await openPair(`${lines.join("\n")}\n`);
+      served.cache.delete(resolve(p.a));
+      stock.cache.delete(resolve(p.b));
+      await openServedTurn(p, "reopen");
+      expect(runtime.entryCache.getCachedEntries(resolve(p.a))?.serializedExactly, "damaged: kept, not canonical").toBe(false);
+      const [followed, shared] = [c.writesFollowed, c.writeEntriesShared];
+      await both(p, "first flush over a damaged file", (_s, _p, sm) => {
+        sm.flushed = false;
+        return sm.appendMessage({ role: "assistant", content: [{ type: "text", text: "flushed" }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: 7 });
+      });
+      expect(c.writesFollowed, "damaged: followed").toBe(followed + 1);
+      expect(c.writeEntriesShared, "damaged: nothing taken from kept entries that are not the file's lines").toBe(shared);
+      const appended = c.rewritesAppended;
+      await rewrite(p);
+      expect(c.rewritesAppended, "the flush left a canonical file: the next rewrite appends").toBe(appended + 1);
     } finally {
       removeDeterminism();
     }

@@ -76,7 +76,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * Whether 2026.7.1+'s `normalizeLoadedFileEntry` (its shape is part of the rewrite's) changes the parse
  * of `entry`'s line: string content of an assistant or tool-result message, or object tool-result content.
  */
-function normalizerChanges(entry: unknown): boolean {
+export function normalizerChanges(entry: unknown): boolean {
   if (!isRecord(entry) || entry.type !== "message" || !isRecord(entry.message)) return false;
   const { role, content } = entry.message;
   return ((role === "assistant" || role === "toolResult") && typeof content === "string") || (role === "toolResult" && isRecord(content));
@@ -274,77 +274,5 @@ export function followAppend(original: (...args: unknown[]) => unknown, args: un
 /** Set while the rewrite handler runs stock's steps itself (it refills ctxc's cache more cheaply, from the written entries). */
 let inStockRewrite = false;
 
-/** Whether `content` holds `line` followed by "\n" at `at`. */
-const lineAt = (content: string, line: string | undefined, at: number): line is string => typeof line === "string" && content.startsWith(line, at) && content.charCodeAt(at + line.length) === 10;
-
-/**
- * The entries of `content` — which OpenClaw verified is the file and parsed into `theirs` — when it is
- * exactly their serialisation (one `JSON.stringify` line each, nothing else), else null. Where line i
- * is also the line of ctxc's kept entry i (the cache's line for it when it is `serializedExactly`), that
- * entry stands for it: it is `theirs[i]` deep-equal (a normalised JSON value, deep-frozen, whose parse the
- * normaliser leaves as it is) and it is the object the SessionManager that wrote the file holds, so its
- * next rewrite proves its prefix by pointer comparisons. `prefixKept`: every kept entry is line i of the
- * content, i.e. the file is the kept file followed by new lines (what the worker's continuation needs).
- * One `JSON.stringify` per entry: the follower sees only the path and the content, not the entries that
- * were written, so no cheaper proof is at hand (the writes it follows are rare: a first flush, a header
- * rewrite).
- */
-function followedEntries(content: string, theirs: readonly unknown[], kept: CachedFile | undefined): { entries: unknown[]; prefixKept: boolean; shared: number } | null {
-  const mine = kept?.serializedExactly ? kept.entries : [];
-  const entries: unknown[] = new Array(theirs.length);
-  let prefixKept = mine.length > 0 && mine.length <= theirs.length;
-  let shared = 0;
-  let at = 0;
-  for (let i = 0; i < theirs.length; i++) {
-    let line = i < mine.length ? JSON.stringify(mine[i]) : undefined;
-    if (lineAt(content, line, at)) {
-      entries[i] = mine[i];
-      shared++;
-    } else {
-      if (i < mine.length) prefixKept = false;
-      line = JSON.stringify(theirs[i]);
-      if (!lineAt(content, line, at)) return null;
-      entries[i] = theirs[i];
-    }
-    at += line.length + 1;
-  }
-  return at === content.length ? { entries, prefixKept, shared } : null;
-}
-
-/**
- * Follows a whole-file write OpenClaw made itself (`rememberWrittenSessionEntries(path, content)` after
- * `persistRecord`'s first flush, or after 2026.7.35's header rewrite in `prepareSessionManagerForRun`):
- * ctxc's cache of the file is dropped, then, when OpenClaw verified the write and re-parsed it into its
- * cache, refilled from that parse if the written content is exactly its serialisation
- * ({@link followedEntries}). Entries whose line did not change are ctxc's kept objects, in both caches
- * (OpenClaw's gets the same frozen, deep-equal values its parse made), so the managers that hold them —
- * the writer, and every later open — share them with the caches. When the file is the kept file
- * followed by new lines, the worker read the kept entries continue is kept too: the next open gets only
- * the new records (the worker checks the file was only appended to). Otherwise the next open's whole
- * read finds the kept entries standing for exactly the file it read (kept-entries.ts) and decodes
- * nothing. Without the refill ctxc's cache would stay empty for as long as OpenClaw's own cache answers
- * the opens, and every later rewrite would run stock.
- */
-export function followWrite(original: (...args: unknown[]) => unknown, args: unknown[], h: Pick<RewriteHelpers, "sessionEntriesCache">): unknown {
-  const [filePath, content] = args;
-  if (typeof filePath !== "string") return original(...args);
-  const path = resolve(filePath);
-  const kept = getCachedEntries(path);
-  dropCachedEntries(path);
-  const result = original(...args) as { verifiedWrite?: boolean } | undefined;
-  if (inStockRewrite || !result?.verifiedWrite || typeof content !== "string") return result;
-  try {
-    const theirs = h.sessionEntriesCache.get(path);
-    const now = identityOf(path);
-    if (!theirs || !now || !identityIsSnapshot(now, theirs.snapshot)) return result;
-    const followed = followedEntries(content, theirs.entries, kept);
-    if (!followed) return result;
-    // OpenClaw's cache takes the array (it pushes its later appends onto it), ctxc a copy.
-    if (followed.shared > 0) theirs.entries = followed.entries;
-    const grown = !!kept && followed.prefixKept && now.dev === kept.identity.dev && now.ino === kept.identity.ino && now.size >= kept.identity.size;
-    setCachedEntries(path, { identity: now, entries: followed.entries.slice(), serializedExactly: true, ...(grown && kept.generation ? { generation: kept.generation } : {}) });
-  } catch {
-    dropCachedEntries(path);
-  }
-  return result;
-}
+/** Whether the rewrite handler is running stock's steps itself (the write follower then leaves the refill to it). */
+export const runningStockRewrite = (): boolean => inStockRewrite;

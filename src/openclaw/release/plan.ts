@@ -63,12 +63,25 @@ const LABELS: Record<InterceptionName, string> = {
   "SessionManager.rewriteFile": "rewrite as append (SessionManager.rewriteFile)",
   rememberAppendedSessionEntry: "append follower (rememberAppendedSessionEntry)",
   rememberWrittenSessionEntries: "write follower (rememberWrittenSessionEntries)",
+  "SessionManager.writeFullFile": "whole-file write recorder (SessionManager.writeFullFile)",
+  "SessionManager.getSerializedFileLinesForRewrite": "header-rewrite recorder (SessionManager.getSerializedFileLinesForRewrite)",
 };
 
 /** Interceptions that only keep ctxc's entry cache in step for the rewrite: served with it, never alone. */
-const REWRITE_FOLLOWERS: ReadonlySet<InterceptionName> = new Set(["rememberAppendedSessionEntry", "rememberWrittenSessionEntries"]);
+const REWRITE_FOLLOWERS: ReadonlySet<InterceptionName> = new Set([
+  "rememberAppendedSessionEntry",
+  "rememberWrittenSessionEntries",
+  "SessionManager.writeFullFile",
+  "SessionManager.getSerializedFileLinesForRewrite",
+]);
 /** Interceptions whose handler decodes lines as the chunk's `parseJsonlEntries` does (its normaliser is a helper). */
-const PARSES: ReadonlySet<InterceptionName> = new Set(["loadEntriesFromFile", "loadEntriesFromFileWithSnapshot", "SessionManager.rewriteFile", "rememberAppendedSessionEntry"]);
+const PARSES: ReadonlySet<InterceptionName> = new Set([
+  "loadEntriesFromFile",
+  "loadEntriesFromFileWithSnapshot",
+  "SessionManager.rewriteFile",
+  "rememberAppendedSessionEntry",
+  "rememberWrittenSessionEntries",
+]);
 
 /** Why what `name`'s handler reproduces (shapes.ts REPRODUCED_SHAPES) is not checked in `found`, or null. */
 function unreproduced(found: LocatedRelease, name: InterceptionName): string | null {

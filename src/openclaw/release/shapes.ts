@@ -23,7 +23,9 @@ export type InterceptionName =
   | "readRecentUserAssistantTextFromSessionTranscript"
   | "SessionManager.rewriteFile"
   | "rememberAppendedSessionEntry"
-  | "rememberWrittenSessionEntries";
+  | "rememberWrittenSessionEntries"
+  | "SessionManager.writeFullFile"
+  | "SessionManager.getSerializedFileLinesForRewrite";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -176,9 +178,20 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     "3e3b15e1ce96": { seenIn: "2026.7.1–2026.7.35", helpers: ["sessionEntriesCache"] },
   },
   rememberWrittenSessionEntries: {
-    // Followed: a whole-file write ctxc did not make drops ctxc's entry cache of the file (refilled from
-    // OpenClaw's verified re-parse when the content is exactly its serialisation).
-    "3f20c8c374f2": { seenIn: "2026.6.9–2026.7.35", helpers: ["sessionEntriesCache"] },
+    // Stock's body (invalidate the repair cache, snapshot, re-read, compare, snapshot, remember) with the
+    // re-parse answered from the entries the recorded write serialised (release/write-follower.ts).
+    "3f20c8c374f2": {
+      seenIn: "2026.6.9–2026.7.35",
+      helpers: ["sessionEntriesCache", "readSessionFileSnapshot", "isSameSessionFileSnapshot", "rememberSessionEntries", "invalidateSessionFileRepairCache", "MAX_CACHED_SESSION_BYTES"],
+    },
+  },
+  // The two producers of the whole-file writes the follower answers: their bodies, recording the entries
+  // written (`writeJsonlEntriesSync(file, getPersistedFileEntries(…))`; `getPersistedFileEntries().map(serializeJsonlLine)`).
+  "SessionManager.writeFullFile": {
+    "02abf0fca8f0": { seenIn: "2026.6.9–2026.7.35", helpers: ["writeJsonlEntriesSync"] },
+  },
+  "SessionManager.getSerializedFileLinesForRewrite": {
+    "a142f2fc644a": { seenIn: "2026.6.9–2026.7.35", helpers: ["serializeJsonlLine"] },
   },
 };
 
