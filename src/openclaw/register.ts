@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
-import { configureOpenClawPool, openClawPoolIndex } from "./pool.js";
+import { configureOpenClawPool, defaultThreads, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
@@ -116,14 +116,18 @@ function install(): void {
     // No home and no cwd: OpenClaw cannot resolve its state dir either. Run without the index, say why.
     indexSetting = { off: `OpenClaw's state dir cannot be resolved (${(err as Error).message}); the session reads run without the persistent index`, log: true };
   }
+  // CTXC_OPENCLAW_THREADS: worker threads (each transcript always on the same one, pool.ts); unset or not a
+  // whole number from 1 to 16: pool.ts defaultThreads (2 on a machine with 4+ cores, else 1).
+  const threads = Number(process.env.CTXC_OPENCLAW_THREADS ?? NaN);
   void configureOpenClawPool({
+    threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
     idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
   });
   const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
-  preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, pid ${process.pid}`);
+  preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, ${openClawPoolThreads()} worker thread(s), pid ${process.pid}`);
   if (plan.stock.length > 0) preloadLog("stock", plan.stock.join("; "));
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
