@@ -13,7 +13,7 @@ import { createCompiler } from "../src/index.js";
 import { normalizeBuildOptions } from "../src/options.js";
 import { compileSteps } from "../native-free-workers/compile.js";
 import { readLines } from "../native-free-workers/io/line-reader.js";
-import { scanLineKeys } from "../native-free-workers/pi/line-keys.js";
+import { scanLineKeys, scanReadBuffer } from "../native-free-workers/pi/line-keys.js";
 import { SessionCache } from "../native-free-workers/session/session-cache.js";
 import { countMessageTokens } from "../native-free-workers/tokenize/message-tokens.js";
 import { createTokenCounter } from "../native-free-workers/tokenize/token-counter.js";
@@ -59,7 +59,9 @@ function keyPass(path: string): number {
   let sink = 0;
   const t = performance.now();
   try {
-    readLines(fd, 0, 1, { chunkBytes: 64 * 1024, maxLineBytes: 256 * 1024 * 1024, until: size }, {
+    // Read where the build reads (the scan's buffer in WASM memory, no copy of each line), when there is one.
+    const chunk = scanReadBuffer(64 * 1024) ?? undefined;
+    readLines(fd, 0, 1, { chunkBytes: 64 * 1024, maxLineBytes: 256 * 1024 * 1024, until: size, chunk }, {
       onLine: (bytes) => (sink += scanLineKeys(bytes) ? 1 : 0),
       onOversize: () => {},
     });

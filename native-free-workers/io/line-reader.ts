@@ -28,6 +28,13 @@ export interface LineReaderOptions {
   until: number;
   /** The read call; default `fs.readSync`. Only tests pass another one. */
   read?: ReadFn;
+  /**
+   * The buffer chunks are read into (its length is the chunk size; default a new one of `chunkBytes`).
+   * A reader never needs its bytes once a {@link LineReader.step} is done (the piece of a line that
+   * continues in the next chunk is copied), so readers of one thread may share one — the line-key scan's
+   * buffer in WASM memory, where lines are scanned without a copy (pi/line-keys.ts `scanReadBuffer`).
+   */
+  chunk?: Buffer;
 }
 
 export interface LineSink {
@@ -79,7 +86,7 @@ export class LineReader {
     private readonly options: LineReaderOptions,
     private readonly sink: LineSink,
   ) {
-    this.chunk = Buffer.allocUnsafe(options.chunkBytes);
+    this.chunk = options.chunk ?? Buffer.allocUnsafe(options.chunkBytes);
     this.position = from;
     this.lineStart = from;
     this.lineNo = firstLineNo;

@@ -30,7 +30,7 @@
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
 import { RoleCode } from "../protocol/buffer-layout.js";
 import { PI_ENTRY_TYPES } from "./entry-types.js";
-import { KEY_ESCAPED, LineScan, NOT_AN_OBJECT, NOT_SCANNED, RECORD_FIELDS } from "./line-scan.js";
+import { LineScan, NOT_AN_OBJECT, SCANNED } from "./line-scan.js";
 
 /** JSON's whitespace (JSON.parse accepts only these four; `trim()` accepts more, see {@link scanLineKeys}). */
 const SPACE = new Uint8Array(256);
@@ -84,8 +84,21 @@ export const BLANK_LINE = "blank" as const;
 
 // The container stack of the scan: 1 = object, 2 = array. Shared (a worker scans one line at a time).
 let stack = new Uint8Array(64);
-// The WASM validating pass (line-scan.ts), shared the same way.
-const lineScan = new LineScan();
+// The WASM validating pass (line-scan.ts), shared the same way: it finds the tracked top-level members
+// (TOP_KEYS, in that order) and `role` in the object that is the `message` member's value.
+const lineScan = new LineScan(
+  TOP_KEYS.map(([key]) => key),
+  TOP_KEYS.findIndex(([, slot]) => slot === Slot.message),
+  ROLE_KEY,
+);
+
+/**
+ * A buffer of `size` bytes for a line reader's chunks in the WASM kernel's memory (null where there is
+ * none), so the lines read into it are scanned in place (see LineScan.readBuffer).
+ */
+export function scanReadBuffer(size: number): Buffer | null {
+  return lineScan.readBuffer(size);
+}
 
 /** The value of `bytes[start, end)`, exactly as JSON.parse gives it. */
 function decodeValue(b: Buffer, start: number, end: number): unknown {
@@ -135,10 +148,12 @@ export function scanLineKeys(b: Buffer): LineKeys | typeof BLANK_LINE | null {
   while (i < n && SPACE[b[i]!]) i++;
   if (i === n) return BLANK_LINE;
   if (b[i] !== OPEN_BRACE) return null;
-  const count = lineScan.scan(b);
-  if (count !== NOT_SCANNED) return count === NOT_AN_OBJECT ? null : keysFromRecords(b, count);
+  const verdict = lineScan.scan(b);
+  if (verdict === SCANNED) return keysFromRanges(b);
+  if (verdict === NOT_AN_OBJECT) return null;
 
-  // The same walk in JS (a line too long for the kernel, or no WASM SIMD): every byte, one at a time.
+  // The same walk in JS (a line too long for the kernel, no WASM SIMD, or a tracked level's key spelled
+  // with escapes, which only this walk decodes): every byte, one at a time.
   const keys = noKeys();
   let depth = 0;
   // The top-level member being read: its slot and where its value starts.
@@ -302,35 +317,20 @@ function setMember(keys: LineKeys, b: Buffer, slot: number, start: number, end: 
 }
 
 /**
- * The keys of a line the kernel validated, from its records (line-scan.wat): the members of the line's
- * object, each preceded by the members of its value when that is an object. The rules are the JS walk's
- * above: the last duplicate wins, `role` counts only inside a `message` object, an escaped tracked key
- * leaves the line to the full parse.
+ * The keys of a line the kernel validated, from the value ranges it found (line-scan.wat): the last
+ * duplicate of a member wins, and `role` is the one of the object that is the last `message` member's
+ * value — the JS walk's rules above.
  */
-function keysFromRecords(b: Buffer, count: number): LineKeys | null {
-  const r = lineScan.records;
+function keysFromRanges(b: Buffer): LineKeys {
+  const r = lineScan.ranges;
   const keys = noKeys();
-  // The last `role` member among the records since the previous top-level member (its value's members).
-  let roleStart = -1;
-  let roleEnd = -1;
-  for (let p = lineScan.start, end = p + count * RECORD_FIELDS; p < end; p += RECORD_FIELDS) {
-    const keyStart = r[p + 1]!;
-    const keyEnd = r[p + 2]!;
-    const valueStart = r[p + 3]!;
-    const valueEnd = r[p + 4]!;
-    const escaped = r[p]! >= KEY_ESCAPED;
-    if ((r[p]! & (KEY_ESCAPED - 1)) === 2) {
-      if (isRoleKey(b, keyStart, keyEnd, escaped)) {
-        roleStart = valueStart;
-        roleEnd = valueEnd;
-      }
-      continue;
-    }
-    const slot = topSlot(b, keyStart, keyEnd, escaped);
-    if (slot === Slot.escaped) return null;
-    if (slot === Slot.message) setMember(keys, b, slot, valueStart, valueEnd, roleStart >= 0 ? decodeKnown(b, roleStart, roleEnd, ROLES) : undefined);
-    else if (slot !== Slot.other) setMember(keys, b, slot, valueStart, valueEnd, undefined);
-    roleStart = -1;
+  const nested = 2 * TOP_KEYS.length; // message.role's range follows the top keys'
+  for (let k = 0; k < TOP_KEYS.length; k++) {
+    const start = r[2 * k]!;
+    if (start < 0) continue;
+    const slot = TOP_KEYS[k]![1];
+    const role = slot === Slot.message && r[nested]! >= 0 ? decodeKnown(b, r[nested]!, r[nested + 1]!, ROLES) : undefined;
+    setMember(keys, b, slot, start, r[2 * k + 1]!, role);
   }
   return keys;
 }

@@ -1,20 +1,29 @@
 ;; The line-scan kernel of the line-key scan (line-scan.ts): validates one transcript line as a JSON
-;; object, the whole grammar, and records where the members a cold build reads lie.
+;; object, the whole grammar, and says where the values of a few tracked members lie.
 ;;
-;; scan(len, stack, out) -> count | -1. The line is at offset 0, [0, len), followed by 16 zero bytes
-;; (written by the caller): a zero byte is invalid in every position of the grammar (a raw control byte
-;; in a string, no token outside), so a read past the line can only end the scan with -1, and no read
-;; needs its own bounds check. `stack` has room for one byte per nesting level (at most len).
-;; Returns -1 when the line is not one JSON object (JSON.parse would throw or give a non-object) followed
-;; by JSON whitespace; otherwise the number of 5 x i32 records at `out`, one per member whose value ended
-;; at depth 1 (a member of the line's object) or at depth 2 inside an object that is such a member's
-;; value: (depth, key start, key end, value start, value end) — the key range excludes its quotes, the
-;; value range is [start, end); depth has 16 added when the key holds an escape (a backslash). Records come in the order values end, so a member's nested records come
-;; just before its own.
+;; scan(start, len, stack, out, keys) -> 0 | -1 | -3. The line is [start, start + len), followed by a zero
+;; byte or a `\n` (the caller's part: a line reader's chunk has the line's `\n` there, a copied line gets
+;; zeros), and 16 more bytes of memory. Neither byte is valid inside a string or a token, so a string or
+;; number read past the line ends there and fails; whitespace and the token walk are bounded by the line's
+;; end. `stack` has room for one byte per nesting level (at most len). `keys` is the table of tracked keys
+;; (line-scan.ts writes it): keys+0 count of top-level keys, keys+4 the top key whose object value holds
+;; the nested key, keys+8 / keys+12 the nested key's length / offset from `keys`, keys+16+8k / keys+20+8k
+;; top key k's length / offset from `keys`.
+;; Results at `out`, as i32 pairs [value start, value end) relative to `start`, -1/-1 when absent: pair k
+;; for top key k (the last duplicate wins, as in JSON.parse), then the nested key's pair, from the object
+;; that is the last such top member's value (the last duplicate in it). Returns -1 when the line is not one
+;; JSON object followed by JSON whitespace (JSON.parse would throw or give a non-object), -3 when a key at
+;; a tracked level (top level, or in the nested object) is spelled with a backslash (the caller decodes
+;; those), else 0.
 ;;
 ;; Strings go 16 bytes at a time (WASM SIMD) to the next quote, backslash or byte < 0x20; escapes are
-;; checked as JSON.parse reads them. Build: node scripts/build-wasm.mjs (wabt) -> line-scan-wasm.ts.
-;; Edit this file, never the blob.
+;; checked as JSON.parse reads them. Keys are compared here, so the caller reads a few ranges per line.
+;; (A simdjson-style stage 1 — 64-byte bitmasks of quotes, backslashes and structural bytes, then a walk
+;; of the structural bytes only — was measured slower on transcripts under V8 11.3: ~1.4x this walk's
+;; time, the per-block mask work and the walk's unpredictable branches costing more than this walk's
+;; string skipping saves.)
+;;
+;; Build: node scripts/build-wasm.mjs (wabt) -> line-scan-wasm.ts. Edit this file, never the blob.
 (module
   (memory (export "memory") 1)
 
@@ -109,29 +118,72 @@
       (i32.or (i32.eq (local.get $c) (i32.const 0x20)) (i32.eq (local.get $c) (i32.const 0x09)))
       (i32.or (i32.eq (local.get $c) (i32.const 0x0a)) (i32.eq (local.get $c) (i32.const 0x0d)))))
 
-  (func $skipSpace (param $i i32) (result i32)
+  ;; The offset of the first byte at or after $i that is not JSON whitespace, at most $end.
+  (func $skipSpace (param $i i32) (param $end i32) (result i32)
     (block $done
       (loop $ws
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
         (br_if $done (i32.eqz (call $space (i32.load8_u (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $ws)))
     (local.get $i))
 
-  (func (export "scan") (param $len i32) (param $stack i32) (param $out i32) (result i32)
-    (local $i i32) (local $c i32) (local $depth i32) (local $state i32) (local $o i32)
-    (local $k1s i32) (local $k1e i32) (local $v1s i32) (local $k2s i32) (local $k2e i32) (local $v2s i32)
-    (local $ks i32) (local $container i32) (local $d1 i32) (local $d2 i32)
+  ;; 1 when the key bytes [$s, $s + $n) equal the $len bytes at $k.
+  (func $same (param $s i32) (param $n i32) (param $k i32) (param $len i32) (result i32)
+    (local $i i32)
+    (if (i32.ne (local.get $n) (local.get $len)) (then (return (i32.const 0))))
+    (block $no
+      (loop $each
+        (br_if $no (i32.ge_u (local.get $i) (local.get $n)))
+        (if (i32.ne (i32.load8_u (i32.add (local.get $s) (local.get $i))) (i32.load8_u (i32.add (local.get $k) (local.get $i))))
+          (then (return (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (i32.const 1))
+
+  ;; The index of the tracked top key the key bytes [$s, $e) spell, or -1.
+  (func $slot (param $s i32) (param $e i32) (param $keys i32) (result i32)
+    (local $k i32) (local $entry i32)
+    (block $none
+      (loop $each
+        (br_if $none (i32.ge_u (local.get $k) (i32.load (local.get $keys))))
+        (local.set $entry (i32.add (local.get $keys) (i32.add (i32.const 16) (i32.shl (local.get $k) (i32.const 3)))))
+        ;; Lengths first: most keys differ from every tracked one in length.
+        (if (i32.eq (i32.load (local.get $entry)) (i32.sub (local.get $e) (local.get $s)))
+          (then
+            (if (call $same (local.get $s) (i32.sub (local.get $e) (local.get $s))
+                            (i32.add (local.get $keys) (i32.load offset=4 (local.get $entry))) (i32.load (local.get $entry)))
+              (then (return (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+    (i32.const -1))
+
+  (func (export "scan") (param $start i32) (param $len i32) (param $stack i32) (param $out i32) (param $keys i32) (result i32)
+    (local $i i32) (local $c i32) (local $depth i32) (local $state i32) (local $end i32) (local $k i32)
+    (local $v1s i32) (local $v2s i32) (local $ks i32) (local $container i32)
+    (local $slot i32) (local $parent i32) (local $nested i32) (local $ps i32) (local $pe i32) (local $nestedOut i32)
     ;; States: 0 a value is expected; 1 after a value; 2 right after `{`; 3 after `,` in an object;
     ;; 4 right after `[`.
-    (local.set $o (local.get $out))
-    (local.set $i (call $skipSpace (i32.const 0)))
-    ;; $d1 and $d2 hold the record's first field for the key being read at that depth.
+    ;; No value found yet: every pair -1/-1.
+    (loop $clear
+      (i64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (i64.const -1))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $clear (i32.le_u (local.get $k) (i32.load (local.get $keys)))))
+    (local.set $nestedOut (i32.add (local.get $out) (i32.shl (i32.load (local.get $keys)) (i32.const 3))))
+    (local.set $parent (i32.load offset=4 (local.get $keys)))
+    ;; $slot: the tracked top key whose value is being read (-1: none). $nested: the value being read
+    ;; at depth 2 is the nested key's, in the object of the parent key; [$ps, $pe) the last one found.
+    (local.set $slot (i32.const -1))
+    (local.set $ps (i32.const -1))
+    (local.set $pe (i32.const -1))
+    (local.set $end (i32.add (local.get $start) (local.get $len)))
+    (local.set $i (call $skipSpace (local.get $start) (local.get $end)))
     (if (i32.ne (i32.load8_u (local.get $i)) (i32.const 0x7b)) (then (return (i32.const -1))))
     (block $closed
       (loop $token
         ;; Whitespace is rare in transcript lines: the call only when the byte could be some (<= 0x20).
         (if (i32.le_u (i32.load8_u (local.get $i)) (i32.const 0x20))
-          (then (local.set $i (call $skipSpace (local.get $i)))))
+          (then (local.set $i (call $skipSpace (local.get $i) (local.get $end)))))
         (local.set $c (i32.load8_u (local.get $i)))
         (block $next
           ;; Inside an object, before a key (or the `}` of an empty one).
@@ -149,15 +201,21 @@
               (if (i32.lt_s (local.get $i) (i32.const 0)) (then (return (i32.const -1))))
               (if (i32.eq (local.get $depth) (i32.const 1))
                 (then
-                  (local.set $d1 (i32.add (i32.const 1) (i32.shl (global.get $escaped) (i32.const 4))))
-                  (local.set $k1s (local.get $ks))
-                  (local.set $k1e (i32.sub (local.get $i) (i32.const 1)))))
-              (if (i32.eq (local.get $depth) (i32.const 2))
+                  (if (global.get $escaped) (then (return (i32.const -3))))
+                  (local.set $slot (call $slot (local.get $ks) (i32.sub (local.get $i) (i32.const 1)) (local.get $keys)))
+                  (if (i32.and (i32.ge_s (local.get $slot) (i32.const 0)) (i32.eq (local.get $slot) (local.get $parent)))
+                    (then ;; a later duplicate of the parent key: its own object's nested value, or none
+                      (local.set $ps (i32.const -1))
+                      (local.set $pe (i32.const -1))))))
+              (if (i32.and
+                    (i32.and (i32.eq (local.get $depth) (i32.const 2)) (i32.ge_s (local.get $slot) (i32.const 0)))
+                    (i32.and (i32.eq (local.get $slot) (local.get $parent)) (i32.eq (i32.load8_u offset=1 (local.get $stack)) (i32.const 0x7b))))
                 (then
-                  (local.set $d2 (i32.add (i32.const 2) (i32.shl (global.get $escaped) (i32.const 4))))
-                  (local.set $k2s (local.get $ks))
-                  (local.set $k2e (i32.sub (local.get $i) (i32.const 1)))))
-              (local.set $i (call $skipSpace (local.get $i)))
+                  (if (global.get $escaped) (then (return (i32.const -3))))
+                  (local.set $nested
+                    (call $same (local.get $ks) (i32.sub (i32.sub (local.get $i) (i32.const 1)) (local.get $ks))
+                      (i32.add (local.get $keys) (i32.load offset=12 (local.get $keys))) (i32.load offset=8 (local.get $keys))))))
+              (local.set $i (call $skipSpace (local.get $i) (local.get $end)))
               (if (i32.ne (i32.load8_u (local.get $i)) (i32.const 0x3a)) (then (return (i32.const -1))))
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
               (local.set $state (i32.const 0))
@@ -218,27 +276,25 @@
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
               (br $next)))
           (return (i32.const -1)))
-        ;; A value just ended at $i (state 1): record the members at depth 1, and at depth 2 in an object
-        ;; that is a member's value.
+        ;; A value just ended at $i (state 1): a tracked top member's, or the nested key's.
         (br_if $closed (i32.eqz (local.get $depth)))
         (if (i32.eq (local.get $depth) (i32.const 1))
           (then
-            (i32.store (local.get $o) (local.get $d1))
-            (i32.store offset=4 (local.get $o) (local.get $k1s))
-            (i32.store offset=8 (local.get $o) (local.get $k1e))
-            (i32.store offset=12 (local.get $o) (local.get $v1s))
-            (i32.store offset=16 (local.get $o) (local.get $i))
-            (local.set $o (i32.add (local.get $o) (i32.const 20)))))
-        (if (i32.and (i32.eq (local.get $depth) (i32.const 2))
-                     (i32.eq (i32.load8_u offset=1 (local.get $stack)) (i32.const 0x7b)))
+            (if (i32.ge_s (local.get $slot) (i32.const 0))
+              (then
+                (i32.store (i32.add (local.get $out) (i32.shl (local.get $slot) (i32.const 3))) (i32.sub (local.get $v1s) (local.get $start)))
+                (i32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $slot) (i32.const 3))) (i32.sub (local.get $i) (local.get $start)))
+                (if (i32.eq (local.get $slot) (local.get $parent))
+                  (then
+                    (i32.store (local.get $nestedOut) (local.get $ps))
+                    (i32.store offset=4 (local.get $nestedOut) (local.get $pe))))))
+            (local.set $slot (i32.const -1))))
+        (if (i32.and (i32.eq (local.get $depth) (i32.const 2)) (local.get $nested))
           (then
-            (i32.store (local.get $o) (local.get $d2))
-            (i32.store offset=4 (local.get $o) (local.get $k2s))
-            (i32.store offset=8 (local.get $o) (local.get $k2e))
-            (i32.store offset=12 (local.get $o) (local.get $v2s))
-            (i32.store offset=16 (local.get $o) (local.get $i))
-            (local.set $o (i32.add (local.get $o) (i32.const 20)))))
+            (local.set $ps (i32.sub (local.get $v2s) (local.get $start)))
+            (local.set $pe (i32.sub (local.get $i) (local.get $start)))
+            (local.set $nested (i32.const 0))))
         (br $token)))
     ;; Only whitespace may follow the object.
-    (if (i32.ne (call $skipSpace (local.get $i)) (local.get $len)) (then (return (i32.const -1))))
-    (i32.div_u (i32.sub (local.get $o) (local.get $out)) (i32.const 20))))
+    (if (i32.ne (call $skipSpace (local.get $i) (local.get $end)) (local.get $end)) (then (return (i32.const -1))))
+    (i32.const 0)))

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BLANK_LINE, scanLineKeys } from "../../native-free-workers/pi/line-keys.js";
-import { KEY_ESCAPED, LineScan, MAX_SCAN_LINE, NOT_AN_OBJECT, NOT_SCANNED, RECORD_FIELDS } from "../../native-free-workers/pi/line-scan.js";
+import { KEY_ESCAPED, LineScan, MAX_SCAN_LINE, NOT_AN_OBJECT, NOT_SCANNED, SCAN_CHUNK, SCANNED } from "../../native-free-workers/pi/line-scan.js";
 
 /** JSON.parse's verdict on a line: its value when it is one object, else undefined. */
 function parsedObject(b: Uint8Array): Record<string, unknown> | undefined {
@@ -15,40 +15,44 @@ function parsedObject(b: Uint8Array): Record<string, unknown> | undefined {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+const TOP = ["type", "id", "parentId", "message"];
+/** A kernel tracking pi's keys (as line-keys.ts sets it up), `role` nested in `message`. */
+const newScan = () => new LineScan(TOP.map((k) => Buffer.from(k)), TOP.indexOf("message"), Buffer.from("role"));
+
+/** The verdict and ranges of the last scan, as plain data. */
+function result(scan: LineScan, b: Uint8Array): { verdict: number; ranges: number[] } {
+  const verdict = scan.scan(b);
+  return { verdict, ranges: verdict === SCANNED ? Array.from(scan.ranges) : [] };
+}
+
 /**
- * The kernel against JSON.parse on one line: it must accept exactly the object lines, and its records
- * must rebuild the line's object (members in order, the last duplicate winning) and each member's value
- * that is an object from the records just before it.
+ * The kernel against JSON.parse on one line: it must accept exactly the object lines (or leave a line
+ * with an escaped key to its caller), and each tracked range must hold the value JSON.parse gives that
+ * key — the last duplicate's — and the nested one the `role` of the `message` object, absent otherwise.
  */
 function kernelAgrees(scan: LineScan, b: Uint8Array): void {
-  const count = scan.scan(b);
+  const { verdict, ranges } = result(scan, b);
   const want = parsedObject(b);
   const shown = JSON.stringify(Buffer.from(b).toString("latin1"));
-  if (count === NOT_AN_OBJECT) {
+  if (verdict === NOT_AN_OBJECT) {
     expect(want, `kernel refused an object line: ${shown}`).toBeUndefined();
     return;
   }
-  expect(count, shown).toBeGreaterThanOrEqual(0);
-  expect(want, `kernel accepted a line JSON.parse rejects: ${shown}`).toBeDefined();
-  const text = (s: number, e: number) => Buffer.from(b.subarray(s, e)).toString("utf8");
-  const top: [string, unknown][] = [];
-  let inner: [string, unknown][] = [];
-  for (let k = 0; k < count; k++) {
-    const [depth, ks, ke, vs, ve] = Array.from(scan.records.subarray(scan.start + k * RECORD_FIELDS, scan.start + (k + 1) * RECORD_FIELDS));
-    const member: [string, unknown] = [JSON.parse(`"${text(ks!, ke!)}"`) as string, JSON.parse(text(vs!, ve!))];
-    expect(depth! >= KEY_ESCAPED, "the escaped-key flag").toBe(text(ks!, ke!).includes("\\"));
-    if ((depth! & (KEY_ESCAPED - 1)) === 2) {
-      inner.push(member);
-      continue;
-    }
-    expect(depth! & (KEY_ESCAPED - 1)).toBe(1);
-    if (isObject(member[1])) expect(Object.fromEntries(inner)).toStrictEqual(member[1]);
-    else expect(inner).toEqual([]);
-    inner = [];
-    top.push(member);
+  if (verdict === KEY_ESCAPED) {
+    expect(Buffer.from(b).includes(0x5c), `escaped key reported without a backslash: ${shown}`).toBe(true);
+    return;
   }
-  expect(inner).toEqual([]);
-  expect(Object.fromEntries(top)).toStrictEqual(want);
+  expect(verdict, shown).toBe(SCANNED);
+  expect(want, `kernel accepted a line JSON.parse rejects: ${shown}`).toBeDefined();
+  const value = (k: number): unknown => (ranges[2 * k]! < 0 ? undefined : JSON.parse(Buffer.from(b.subarray(ranges[2 * k]!, ranges[2 * k + 1]!)).toString("utf8")));
+  TOP.forEach((key, k) => {
+    expect(ranges[2 * k]! >= 0, `${key} found: ${shown}`).toBe(Object.hasOwn(want!, key));
+    expect(value(k), `${key}: ${shown}`).toStrictEqual(want![key]);
+  });
+  const message = want!.message;
+  const role = isObject(message) && Object.hasOwn(message, "role") ? message.role : undefined;
+  expect(ranges[2 * TOP.length]! >= 0, `role found: ${shown}`).toBe(isObject(message) && Object.hasOwn(message, "role"));
+  expect(value(TOP.length), `role: ${shown}`).toStrictEqual(role);
 }
 
 /** scanLineKeys against JSON.parse on one line (what line-keys.test.ts checks, on these lines too). */
@@ -109,9 +113,9 @@ const damaged = fc.tuple(line, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.co
 });
 
 describe("line-scan kernel (WASM) against JSON.parse", () => {
-  const scan = new LineScan();
+  const scan = newScan();
 
-  it("accepts exactly the object lines, and its records rebuild them", () => {
+  it("accepts exactly the object lines, and its ranges hold the tracked values", () => {
     fc.assert(fc.property(line, (b) => kernelAgrees(scan, b)), { numRuns: 3000 });
     fc.assert(fc.property(damaged, (b) => kernelAgrees(scan, b)), { numRuns: 3000 });
     fc.assert(fc.property(fc.json(), (j) => kernelAgrees(scan, Buffer.from(j))), { numRuns: 1000 });
@@ -134,11 +138,34 @@ describe("line-scan kernel (WASM) against JSON.parse", () => {
 
   it("handles deep nesting and long strings", () => {
     kernelAgrees(scan, Buffer.from('{"a":' + "[".repeat(2000) + "]".repeat(2000) + "}")); // JSON.parse's own stack limit
-    expect(scan.scan(Buffer.from('{"a":' + "[".repeat(100_000) + "]".repeat(100_000) + "}"))).toBe(1);
+    expect(scan.scan(Buffer.from('{"a":' + "[".repeat(100_000) + "]".repeat(100_000) + "}"))).toBe(SCANNED);
     expect(scan.scan(Buffer.from('{"a":' + "[".repeat(100_000) + "]".repeat(99_999) + "}"))).toBe(NOT_AN_OBJECT);
-    expect(scan.scan(Buffer.from('{"a":' + '{"k":['.repeat(50_000) + "1" + "]}".repeat(50_000) + "}"))).toBe(2);
+    expect(scan.scan(Buffer.from('{"message":' + '{"k":['.repeat(50_000) + "1" + "]}".repeat(50_000) + "}"))).toBe(SCANNED);
     expect(scan.scan(Buffer.from('{"a":' + '{"k":['.repeat(50_000) + "1" + "}]".repeat(50_000) + "}"))).toBe(NOT_AN_OBJECT);
     kernelAgrees(scan, Buffer.from(`{"id":"${"é\\n\\u0041\\\"x".repeat(20_000)}"}`));
+  });
+
+  it("scans a line in its read buffer in place, as a copy of it, never reading past the line's \\n", () => {
+    const buffer = scan.readBuffer(SCAN_CHUNK)!;
+    const placed = fc.tuple(fc.oneof(line, damaged), fc.nat({ max: SCAN_CHUNK - 4096 }), fc.uint8Array({ maxLength: 40 }));
+    fc.assert(
+      fc.property(placed, ([l, at, after]) => {
+        if (l.length > 2048) return;
+        const copy = result(scan, Buffer.from(l));
+        buffer.set(l, at);
+        buffer[at + l.length] = 0x0a;
+        buffer.set(after, at + l.length + 1);
+        expect(result(scan, buffer.subarray(at, at + l.length))).toStrictEqual(copy);
+      }),
+      { numRuns: 2000 },
+    );
+    // A line cut short, with the rest of the object after its \n, is not an object.
+    const whole = Buffer.from('{"type":"message","id":"a","message":{"role":"user","content":"x\\n"}}');
+    for (let k = 1; k < whole.length; k++) {
+      buffer.set(whole, 100);
+      buffer[100 + k] = 0x0a;
+      expect(scan.scan(buffer.subarray(100, 100 + k)), whole.subarray(0, k).toString()).toBe(NOT_AN_OBJECT);
+    }
   });
 
   it("leaves lines longer than its limit to the JS walk", () => {

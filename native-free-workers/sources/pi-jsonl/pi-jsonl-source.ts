@@ -6,6 +6,7 @@
  */
 import { closeSync } from "node:fs";
 import { LineReader, type LineSink } from "../../io/line-reader.js";
+import { scanReadBuffer } from "../../pi/line-keys.js";
 import { openTranscript, type OpenedFile } from "../../io/open-file.js";
 import { RangeReader } from "../../io/range-reader.js";
 import type { DiagnosticLog } from "../../protocol/diagnostic-log.js";
@@ -66,8 +67,10 @@ export class PiJsonlSource implements TranscriptSource {
 
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader {
     const { chunkBytes, maxRecordBytes } = options;
-    // `until`: a writer appending while we read cannot keep this build reading forever.
-    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until: this.stats.size }, sink);
+    // `until`: a writer appending while we read cannot keep this build reading forever. `chunk`: read
+    // where the line-key scan reads, so the lines it scans are not copied.
+    const chunk = scanReadBuffer(chunkBytes) ?? undefined;
+    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until: this.stats.size, chunk }, sink);
   }
 
   recordReader(_state?: SessionState, scattered = false): RecordReader {
