@@ -88,7 +88,7 @@ function decode(holder: Plain, key: string, kept: unknown): unknown {
 }
 
 /** A set of a lazy field (before its first get): a plain data property, as an assignment on stock's object makes. */
-function define(target: object, key: string, value: unknown): void {
+export function define(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
