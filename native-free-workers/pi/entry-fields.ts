@@ -90,10 +90,14 @@ function kindOf(b: Buffer, start: number, end: number): number {
 export class LayoutTable {
   readonly list: string[][] = [];
   private readonly ids = new Map<string, number>();
-  /** The id of `keys`' layout, or -1 past `maxLayouts` (the object is then left undescribed). */
-  idOf(keys: string[], maxLayouts: number): number {
+  /**
+   * The id of the layout of `keys` whose object/array members are those marked "1" in `lazy`, or -1 past
+   * `maxLayouts` (the object is then left undescribed). The mask is part of the layout so the main thread
+   * finds an object's factory by its layout id alone (every object of a layout has the same lazy members).
+   */
+  idOf(keys: string[], lazy: string, maxLayouts: number): number {
     // The count too: [] and [""] join alike.
-    const name = `${keys.length}:${keys.join("\u0000")}`;
+    const name = `${lazy}:${keys.join("\u0000")}`;
     let id = this.ids.get(name);
     if (id === undefined) {
       if (this.list.length >= maxLayouts) return -1;
@@ -115,6 +119,7 @@ export class LayoutTable {
 function describeObject(line: Buffer, start: number, end: number, base: number, depth: number, layouts: LayoutTable, maxLayouts: number, out: number[]): boolean {
   const at = out.length;
   const keys: string[] = [];
+  let lazy = "";
   const children: number[] = [];
   out.push(0);
   let i = skipSpace(line, start + 1, end);
@@ -133,6 +138,7 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
       const valueStart = skipSpace(line, i + 1, end);
       const valueEnd = skipValue(line, valueStart, end);
       const kind = kindOf(line, valueStart, valueEnd);
+      lazy += kind === FieldKind.object || kind === FieldKind.array ? "1" : "0";
       if (kind === FieldKind.object && depth > 1) children.push(out.length, valueStart, valueEnd);
       out.push(kind, valueStart - base, valueEnd - base);
       i = skipSpace(line, valueEnd, end);
@@ -140,7 +146,7 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
       i++;
     }
   }
-  const layout = layouts.idOf(keys, maxLayouts);
+  const layout = layouts.idOf(keys, lazy, maxLayouts);
   if (layout < 0) return reset(out, at);
   out[at] = layout;
   for (let c = 0; c < children.length; c += 3) {

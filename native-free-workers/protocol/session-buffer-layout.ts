@@ -73,7 +73,11 @@ export const SessionSection = {
    * object-valued top-level members are described; deeper values are ranges.
    */
   FIELDS: 4,
-  /** UTF-8 JSON: an array of key layouts (each an array of member names, in line order). */
+  /**
+   * UTF-8 JSON: an array of key layouts (each an array of member names, in line order). Every object
+   * described with one layout also has the same members of kind object/array (the encoder interns
+   * layouts by both), so a decoder may build its objects from one factory per layout.
+   */
   LAYOUTS: 5,
 } as const;
 export const SESSION_SECTION_COUNT = 6;

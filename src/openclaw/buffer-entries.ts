@@ -29,11 +29,12 @@ type Factory = ((r: Reader, base: number, p: number) => Plain) & { lazyFields: n
 
 /** How one session buffer's entries are read: its bytes, FIELDS words and layouts (see the layout doc). */
 interface Reader {
-  bytes: Buffer;
+  /** The buffer's bytes; its native `utf8Slice`/`latin1Slice` (what `toString` calls after checking its arguments: these run per member). */
+  bytes: Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
   words: Uint32Array;
   layouts: string[][];
-  /** Factories by `layout:mask` for this buffer (the mask says which members are objects/arrays). */
-  factories: Map<string, Factory | null>;
+  /** Factories by layout id for this buffer (undefined: not looked up yet). */
+  factories: (Factory | null | undefined)[];
 }
 
 /** Compiled factories by key layout and which of its members are lazy (shared by every buffer). */
@@ -46,9 +47,9 @@ function scalar(r: Reader, base: number, q: number): unknown {
   const to = base + w[q + 2]!;
   switch (w[q]! & 15) {
     case FieldKind.string:
-      return r.bytes.toString("utf8", from + 1, to - 1);
+      return r.bytes.utf8Slice(from + 1, to - 1);
     case FieldKind.number:
-      return Number(r.bytes.toString("latin1", from, to));
+      return Number(r.bytes.latin1Slice(from, to));
     case FieldKind.true:
       return true;
     case FieldKind.false:
@@ -65,7 +66,7 @@ function member(r: Reader, base: number, q: number): unknown {
   const w = r.words[q]!;
   const child = w >>> 4;
   if ((w & 15) === FieldKind.object && child !== 0) return build(r, base, q + child);
-  return JSON.parse(r.bytes.toString("utf8", base + r.words[q + 1]!, base + r.words[q + 2]!));
+  return JSON.parse(r.bytes.utf8Slice(base + r.words[q + 1]!, base + r.words[q + 2]!));
 }
 
 /** First get of a lazy member: its value, as a data property from now on (when the holder still allows it). */
@@ -110,19 +111,19 @@ function isLazyKind(kind: number): boolean {
 /** The factory for the object at word `p`, by its layout and which members are objects/arrays. */
 function factoryAt(r: Reader, p: number): Factory | null {
   const layout = r.words[p]!;
+  const known = r.factories[layout];
+  if (known !== undefined) return known;
+  // A layout's objects all have the same object/array members (the encoder interns layouts by both).
   const keys = r.layouts[layout]!;
   let mask = "";
   for (let k = 0; k < keys.length; k++) mask += isLazyKind(r.words[p + 1 + 3 * k]! & 15) ? "1" : "0";
-  const local = `${layout}:${mask}`;
-  const known = r.factories.get(local);
-  if (known !== undefined) return known;
   const name = JSON.stringify(keys) + mask;
   let factory: Factory | null = compiled.get(name) ?? null;
   if (!factory && compiled.size < MAX_FACTORIES) {
     factory = compile(keys, mask);
     compiled.set(name, factory);
   }
-  r.factories.set(local, factory);
+  r.factories[layout] = factory;
   return factory;
 }
 
@@ -160,13 +161,13 @@ export function entriesFromBuffer(session: OpenClawSession): unknown[] {
   const fields = section(SessionSection.FIELDS);
   const layouts = section(SessionSection.LAYOUTS);
   if (fields.offset % 4 !== 0 || fields.length % 4 !== 0 || fields.length < count * 4) throw Errors.invalidBuffer("session FIELDS section misaligned or short");
-  const bytes = Buffer.from(session.buffer);
+  const bytes = Buffer.from(session.buffer) as Reader["bytes"];
   // The section table was checked by the session's constructor; FIELDS starts on a multiple of 4 (the encoder's gap).
   const r: Reader = {
     bytes,
     words: new Uint32Array(session.buffer, fields.offset, fields.length >>> 2),
     layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
-    factories: new Map(),
+    factories: [],
   };
   const out = new Array<unknown>(count);
   let deferred = 0;
