@@ -564,20 +564,25 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
  */
 function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Array; layouts: Buffer } {
   const table = new LayoutTable();
-  const words: number[] = [];
-  const starts = new Uint32Array(records.length);
-  for (let i = 0; i < records.length; i++) {
+  const n = records.length;
+  // One u32 per record, then the descriptors' words (grown as needed; ~40 words per message entry).
+  let fields = new Uint32Array(n + n * 48 + 16);
+  let used = n;
+  for (let i = 0; i < n; i++) {
     const r = records[i]!;
     const d = describeEntry(entryBytes.subarray(r.offset, r.offset + r.length), table, MAX_LAYOUTS);
     if (d === null) {
-      starts[i] = NO_FIELDS;
+      fields[i] = NO_FIELDS;
       continue;
     }
-    starts[i] = words.length;
-    for (const w of d) words.push(w);
+    if (used + d.length > fields.length) {
+      const grown = new Uint32Array(Math.max(used + d.length, fields.length * 2));
+      grown.set(fields.subarray(0, used));
+      fields = grown;
+    }
+    fields[i] = used - n;
+    fields.set(d, used);
+    used += d.length;
   }
-  const fields = new Uint32Array(records.length + words.length);
-  fields.set(starts);
-  fields.set(words, records.length);
-  return { fields, layouts: Buffer.from(JSON.stringify(table.list), "utf8") };
+  return { fields: fields.subarray(0, used), layouts: Buffer.from(JSON.stringify(table.list), "utf8") };
 }

@@ -25,15 +25,39 @@ function skipSpace(b: Uint8Array, i: number, end: number): number {
   return i;
 }
 
-/** `i` at an opening quote: the index just past the closing quote. */
+/** Whether the string {@link skipString} last skipped holds a backslash (an escape). */
+let escaped = false;
+
+/**
+ * `i` at an opening quote: the index just past the closing quote; sets {@link escaped}. Every search stays
+ * inside the string (an unbounded `indexOf` of a byte the rest of the line lacks would scan to its end,
+ * for every string of the line).
+ */
 function skipString(b: Buffer, i: number, end: number): number {
+  // Most keys and scalar strings are short: look at their first bytes here before asking the native search.
+  const near = Math.min(end, i + 32);
+  let j = i + 1;
+  for (; j < near; j++) {
+    const c = b[j];
+    if (c === QUOTE) {
+      escaped = false;
+      return j + 1;
+    }
+    if (c === BACKSLASH) break;
+  }
   let from = i + 1;
   for (;;) {
     const q = b.indexOf(QUOTE, from);
-    if (q === -1 || q >= end) return end;
+    if (q === -1 || q >= end) {
+      escaped = true; // not reached on a validated line; the caller then parses the range
+      return end;
+    }
     let backslashes = 0;
     for (let k = q - 1; b[k] === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
+    if (backslashes % 2 === 0) {
+      escaped = j < near || b.subarray(i + 1, q).includes(BACKSLASH);
+      return q + 1;
+    }
     from = q + 1;
   }
 }
@@ -68,13 +92,11 @@ function skipValue(b: Buffer, i: number, end: number): number {
   return j;
 }
 
-/** The kind of the value starting at `start` and ending before `end` (a string: plain or with escapes). */
+/** The kind of the value starting at `start` and ending before `end`, just skipped (a string: plain or with escapes). */
 function kindOf(b: Buffer, start: number, end: number): number {
   const c = b[start];
-  if (c === QUOTE) {
-    const bs = b.indexOf(BACKSLASH, start + 1);
-    return bs === -1 || bs >= end ? FieldKind.string : FieldKind.escapedString;
-  }
+  // skipString just skipped it (skipValue's last string when the value is one).
+  if (c === QUOTE) return escaped ? FieldKind.escapedString : FieldKind.string;
   if (c === OPEN_BRACE) return FieldKind.object;
   if (c === OPEN_BRACKET) return FieldKind.array;
   if (c === 0x74) return FieldKind.true;
@@ -91,13 +113,12 @@ export class LayoutTable {
   readonly list: string[][] = [];
   private readonly ids = new Map<string, number>();
   /**
-   * The id of the layout of `keys` whose object/array members are those marked "1" in `lazy`, or -1 past
+   * The id of the layout of `keys` named `name` (the lazy mask — "1" per object/array member — then each key
+   * followed by U+0000, which a key read without escapes cannot hold), or -1 past
    * `maxLayouts` (the object is then left undescribed). The mask is part of the layout so the main thread
    * finds an object's factory by its layout id alone (every object of a layout has the same lazy members).
    */
-  idOf(keys: string[], lazy: string, maxLayouts: number): number {
-    // The count too: [] and [""] join alike.
-    const name = `${lazy}:${keys.join("\u0000")}`;
+  idOf(keys: string[], name: string, maxLayouts: number): number {
     let id = this.ids.get(name);
     if (id === undefined) {
       if (this.list.length >= maxLayouts) return -1;
@@ -110,17 +131,19 @@ export class LayoutTable {
 }
 
 /**
- * Appends to `out` the descriptor of the object at `[start, end)` of `line` — `[layout, (kindWord, from,
+ * Appends to `out` the descriptor of the object starting at `start` of `line` — `[layout, (kindWord, from,
  * to) × members]`, offsets relative to `base` — and, after it, the descriptors of its object members when
  * `depth` allows (a member's kindWord then holds, above its 4 kind bits, how many words after the member's
- * own descriptor start its child's). Returns false, with `out` as it was, when the object cannot be
+ * own kind word its child's descriptor starts). One pass: an object member is described while it is
+ * skipped. Returns the index just past the object, or -1, with `out` as it was, when the object cannot be
  * described (see the module comment).
  */
-function describeObject(line: Buffer, start: number, end: number, base: number, depth: number, layouts: LayoutTable, maxLayouts: number, out: number[]): boolean {
+function describeObject(line: Buffer, start: number, end: number, base: number, depth: number, layouts: LayoutTable, maxLayouts: number, out: number[]): number {
   const at = out.length;
   const keys: string[] = [];
   let lazy = "";
-  const children: number[] = [];
+  let name = "";
+  let children: (number | number[])[] | undefined;
   out.push(0);
   let i = skipSpace(line, start + 1, end);
   if (line[i] !== CLOSE_BRACE) {
@@ -129,38 +152,50 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
       const keyStart = i + 1;
       i = skipString(line, i, end);
       const keyEnd = i - 1;
-      const bs = line.indexOf(BACKSLASH, keyStart);
-      if (bs !== -1 && bs < keyEnd) return reset(out, at);
-      const key = line.toString("utf8", keyStart, keyEnd);
+      if (escaped) return reset(out, at);
+      const key = (line as Buffer & { utf8Slice(a: number, b: number): string }).utf8Slice(keyStart, keyEnd); // toString without its argument checks: per key
       if (key === "__proto__" || keys.includes(key) || keys.length >= MAX_LAYOUT_KEYS) return reset(out, at);
       keys.push(key);
+      name += key + "\u0000";
       i = skipSpace(line, i, end); // at ':'
       const valueStart = skipSpace(line, i + 1, end);
-      const valueEnd = skipValue(line, valueStart, end);
-      const kind = kindOf(line, valueStart, valueEnd);
+      const c = line[valueStart];
+      let valueEnd: number;
+      let kind: number;
+      if (c === OPEN_BRACE && depth > 1) {
+        kind = FieldKind.object;
+        const child: number[] = [];
+        valueEnd = describeObject(line, valueStart, end, base, depth - 1, layouts, maxLayouts, child);
+        if (valueEnd < 0) valueEnd = skipValue(line, valueStart, end);
+        else (children ??= []).push(out.length, child);
+      } else {
+        valueEnd = skipValue(line, valueStart, end);
+        kind = kindOf(line, valueStart, valueEnd);
+      }
       lazy += kind === FieldKind.object || kind === FieldKind.array ? "1" : "0";
-      if (kind === FieldKind.object && depth > 1) children.push(out.length, valueStart, valueEnd);
       out.push(kind, valueStart - base, valueEnd - base);
       i = skipSpace(line, valueEnd, end);
       if (line[i] !== COMMA) break;
       i++;
     }
   }
-  const layout = layouts.idOf(keys, lazy, maxLayouts);
+  const layout = layouts.idOf(keys, `${lazy}:${name}`, maxLayouts);
   if (layout < 0) return reset(out, at);
   out[at] = layout;
-  for (let c = 0; c < children.length; c += 3) {
-    const word = children[c]!;
-    const childAt = out.length;
-    // Relative to the member's word, so a descriptor can be copied anywhere as it is.
-    if (describeObject(line, children[c + 1]!, children[c + 2]!, base, depth - 1, layouts, maxLayouts, out)) out[word] = FieldKind.object | ((childAt - word) << 4);
+  if (children) {
+    for (let c = 0; c < children.length; c += 2) {
+      const word = children[c] as number;
+      // Relative to the member's kind word, so a descriptor can be copied anywhere as it is.
+      out[word] = FieldKind.object | ((out.length - word) << 4);
+      for (const w of children[c + 1] as number[]) out.push(w);
+    }
   }
-  return true;
+  return i + 1; // past the '}'
 }
 
-function reset(out: number[], at: number): false {
+function reset(out: number[], at: number): -1 {
   out.length = at;
-  return false;
+  return -1;
 }
 
 /**
@@ -172,5 +207,5 @@ export function describeEntry(line: Buffer, layouts: LayoutTable, maxLayouts: nu
   const start = skipSpace(line, 0, end);
   if (line[start] !== OPEN_BRACE) return null;
   const out: number[] = [];
-  return describeObject(line, start, skipValue(line, start, end), 0, 2, layouts, maxLayouts, out) ? out : null;
+  return describeObject(line, start, end, 0, 2, layouts, maxLayouts, out) >= 0 ? out : null;
 }

@@ -212,14 +212,16 @@ interface PiSessionManagerLike {
  * mutable (`buildSessionContext()` returns the entries' own `message` objects as the agent's messages;
  * extensions get the SessionManager, hooks the messages), and stock re-parses every turn, so an in-place
  * change by OpenClaw or a plugin never outlives its turn. Sharing the entries between turns could carry
- * such a change into the next turn, freezing them would make it throw. So the entry cache (kept-entries.ts:
- * the previous turn's entries, deep-frozen, plus the records the worker read appended since) is never
- * handed out: each open gets lazy-entries.ts copies of it — new objects whose object-valued fields
- * (`message`, `data`, …) are copied when first read, one level at a time. A turn then costs the appended
- * lines, one small object per entry, the top level of each message on the active path (pi reads every
- * one's `role`) and full copies of what the run reads in full (the context's messages, from the latest
- * compaction's kept tail on), instead of a `JSON.parse` of every line. Without the cache
- * (`CTXC_OPENCLAW_ENTRY_CACHE_MB=0`, a file over its bound) every entry is decoded fresh, as before.
+ * such a change into the next turn, freezing them would make it throw. So nothing decoded is kept: what
+ * is kept between turns is the worker's buffers (kept-buffers.ts: bytes plus each line's member ranges),
+ * and each open builds new objects from them (buffer-entries.ts) whose object-valued fields (`message`,
+ * `data`, …) are decoded from their bytes when first read, one level at a time. Any open — the FIRST of
+ * the session in this process too (issue #11: every agent's first turn after a restart) — then costs one
+ * small object per entry and its scalars, the top level of each message on the active path (pi reads
+ * every one's `role`) and a parse of what the run reads in full (the context's messages, from the latest
+ * compaction's kept tail on), instead of a `JSON.parse` of every line; a later one gets from the worker
+ * only the appended records. Without keeping (`CTXC_OPENCLAW_ENTRY_CACHE_MB=0`, a file over the bound)
+ * every open builds from a whole read, the same way.
  * (docs/openclaw.md §5.)
  */
 export function sessionManagerFromCtxc(
