@@ -1,8 +1,8 @@
 /**
  * The session buffer layout: what `openSession`/`openSessionAsync` hold instead of pi's array of
  * parsed entries. The encoder (native-free-workers/openclaw/session-buffer.ts, run in a worker or
- * inline) and the decoder (src/openclaw/session.ts) both read this description; docs/openclaw.md
- * explains it in prose.
+ * inline) and the decoders (src/openclaw/session.ts; FIELDS and LAYOUTS: src/openclaw/buffer-entries.ts)
+ * read this description; docs/openclaw.md explains it in prose.
  *
  * Why this shape: pi's `SessionManager.open` parses every line into objects and keeps them all, yet a
  * run only touches the header, the leaf and the active branch. The buffer keeps every entry's raw line

@@ -35,13 +35,31 @@ interface Reader {
   layouts: string[][];
   /** Factories by layout id for this buffer (undefined: not looked up yet). */
   factories: (Factory | null | undefined)[];
+  /**
+   * Scalar values already decoded, by the word index of their kind word (undefined: not yet; no JSON
+   * value is undefined). Strings and numbers are immutable, so handing the same one to every open is
+   * invisible; it makes a later open of a kept buffer cost a lookup per scalar instead of a decode.
+   */
+  memo: unknown[];
 }
+
+/** The reader of each buffer (kept-buffers.ts keeps a buffer for many opens: its tables are read once). */
+const readers = new WeakMap<OpenClawSession, Reader>();
 
 /** Compiled factories by key layout and which of its members are lazy (shared by every buffer). */
 const compiled = new Map<string, Factory>();
 
 /** The scalar value of the member whose kind word is `words[q]` (a line starting at `base`). */
 function scalar(r: Reader, base: number, q: number): unknown {
+  const known = r.memo[q];
+  if (known !== undefined) return known;
+  const value = decodeScalar(r, base, q);
+  // Escaped strings too (strings are immutable); objects and arrays never come here from a factory.
+  if (typeof value !== "object" || value === null) r.memo[q] = value;
+  return value;
+}
+
+function decodeScalar(r: Reader, base: number, q: number): unknown {
   const w = r.words;
   const from = base + w[q + 1]!;
   const to = base + w[q + 2]!;
@@ -154,21 +172,15 @@ function compile(keys: string[], mask: string): Factory {
  */
 export function entriesFromBuffer(session: OpenClawSession): unknown[] {
   const view = new DataView(session.buffer);
-  const section = (s: number) => ({ offset: view.getUint32(SessionHeader.sectionTable + s * 8, true), length: view.getUint32(SessionHeader.sectionTable + s * 8 + 4, true) });
   const count = view.getUint32(SessionHeader.recordCount, true);
-  const recordsAt = section(SessionSection.RECORDS).offset;
-  const entriesAt = section(SessionSection.ENTRY_BYTES).offset;
-  const fields = section(SessionSection.FIELDS);
-  const layouts = section(SessionSection.LAYOUTS);
-  if (fields.offset % 4 !== 0 || fields.length % 4 !== 0 || fields.length < count * 4) throw Errors.invalidBuffer("session FIELDS section misaligned or short");
-  const bytes = Buffer.from(session.buffer) as Reader["bytes"];
-  // The section table was checked by the session's constructor; FIELDS starts on a multiple of 4 (the encoder's gap).
-  const r: Reader = {
-    bytes,
-    words: new Uint32Array(session.buffer, fields.offset, fields.length >>> 2),
-    layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
-    factories: [],
-  };
+  const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
+  const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
+  let r = readers.get(session);
+  if (!r) {
+    r = readerOf(session, view, count);
+    readers.set(session, r);
+  }
+  const bytes = r.bytes;
   const out = new Array<unknown>(count);
   let deferred = 0;
   for (let i = 0; i < count; i++) {
@@ -176,7 +188,7 @@ export function entriesFromBuffer(session: OpenClawSession): unknown[] {
     const base = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
     const d = r.words[i]!;
     if (d === NO_FIELDS) {
-      out[i] = JSON.parse(bytes.toString("utf8", base, base + view.getUint32(rec + SessionRecord.length, true)));
+      out[i] = JSON.parse(bytes.utf8Slice(base, base + view.getUint32(rec + SessionRecord.length, true)));
       continue;
     }
     const p = count + d;
@@ -188,4 +200,22 @@ export function entriesFromBuffer(session: OpenClawSession): unknown[] {
   }
   lazyStats.deferred += deferred;
   return out;
+}
+
+/** The reader of `session`'s buffer: its FIELDS words (in place) and LAYOUTS, checked. */
+function readerOf(session: OpenClawSession, view: DataView, count: number): Reader {
+  const section = (s: number) => ({ offset: view.getUint32(SessionHeader.sectionTable + s * 8, true), length: view.getUint32(SessionHeader.sectionTable + s * 8 + 4, true) });
+  const fields = section(SessionSection.FIELDS);
+  const layouts = section(SessionSection.LAYOUTS);
+  if (fields.offset % 4 !== 0 || fields.length % 4 !== 0 || fields.length < count * 4) throw Errors.invalidBuffer("session FIELDS section misaligned or short");
+  const bytes = Buffer.from(session.buffer) as Reader["bytes"];
+  // The section table was checked by the session's constructor; FIELDS starts on a multiple of 4 (the encoder's gap).
+  const words = new Uint32Array(session.buffer, fields.offset, fields.length >>> 2);
+  return {
+    bytes,
+    words,
+    layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
+    factories: [],
+    memo: new Array<unknown>(words.length),
+  };
 }

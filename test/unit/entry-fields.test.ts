@@ -131,6 +131,15 @@ describe("entry fields: member ranges two levels deep", () => {
     expect(e.data).toEqual({ replaced: true });
     const again = entriesFromBuffer(decodeSession(encodeSessionBuffer(file)));
     expectSame(again, theirs);
+    // The same buffer built twice (a kept buffer, its decoded scalars reused): new objects, equal to the parse.
+    const session = decodeSession(encodeSessionBuffer(file));
+    const one = entriesFromBuffer(session) as Record<string, Record<string, unknown>>[];
+    one[1]!.message!.role = "changed";
+    (one[1]!.message!.content as unknown[]).length = 0;
+    one[1]!.type = "changed" as never;
+    const two = entriesFromBuffer(session);
+    expect(two[1]).not.toBe(one[1]);
+    expectSame(two, theirs);
     expect(JSON.stringify(again[1])).toBe(texts[1]);
     // A frozen holder keeps its accessor and returns one object.
     const frozen = Object.freeze(again[1] as Record<string, unknown>);
