@@ -23,6 +23,8 @@ import {
   SESSION_MAGIC,
   SESSION_RECORD_BYTES,
   SESSION_SECTION_COUNT,
+  MAX_LAYOUTS,
+  NO_FIELDS,
   SessionFlag,
   SessionHeader,
   SessionRecord,
@@ -39,6 +41,7 @@ import { openTranscript } from "../io/open-file.js";
 import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
+import { describeEntry, LayoutTable } from "../pi/entry-fields.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { mayHoldKey } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
@@ -456,6 +459,8 @@ function linkRecords(records: Rec[], flags: number): number {
 }
 
 const NEWLINE = Buffer.from("\n");
+/** Whether typed arrays are little-endian here (the buffer's integers always are). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The last CHECK_BYTES of what was pushed, kept in a 4× buffer that is compacted only when full. */
 class TailWindow {
@@ -504,8 +509,17 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
     idText += records[i]!.idKey;
   }
   const idBytes = Buffer.from(idText, "utf8");
-  const sizes = [metaBytes.length, records.length * SESSION_RECORD_BYTES, idBytes.length, entryBytes.length];
-  const total = SESSION_HEADER_BYTES + sizes.reduce((a, b) => a + b, 0);
+  const { fields, layouts } = describeRecords(records, allEntryBytes);
+  const sizes = [metaBytes.length, records.length * SESSION_RECORD_BYTES, idBytes.length, entryBytes.length, fields.byteLength, layouts.length];
+  // FIELDS starts on a multiple of 4 (a gap of up to 3 bytes before it) so the decoder reads its words in place.
+  const offsets: number[] = [];
+  let at = SESSION_HEADER_BYTES;
+  for (let s = 0; s < SESSION_SECTION_COUNT; s++) {
+    if (s === SessionSection.FIELDS) at = (at + 3) & ~3;
+    offsets.push(at);
+    at += sizes[s]!;
+  }
+  const total = at;
   const buffer = new ArrayBuffer(total);
   const view = new DataView(buffer);
   const out = new Uint8Array(buffer);
@@ -516,13 +530,9 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   view.setUint32(SessionHeader.recordCount, records.length, true);
   view.setInt32(SessionHeader.leafIndex, leaf, true);
   view.setUint32(SessionHeader.firstRecord, first, true);
-  let at = SESSION_HEADER_BYTES;
-  const offsets: number[] = [];
   for (let s = 0; s < SESSION_SECTION_COUNT; s++) {
-    view.setUint32(SessionHeader.sectionTable + s * 8, at, true);
+    view.setUint32(SessionHeader.sectionTable + s * 8, offsets[s]!, true);
     view.setUint32(SessionHeader.sectionTable + s * 8 + 4, sizes[s]!, true);
-    offsets.push(at);
-    at += sizes[s]!;
   }
   out.set(metaBytes, offsets[SessionSection.META]!);
   const base = offsets[SessionSection.RECORDS]!;
@@ -540,5 +550,39 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   }
   out.set(idBytes, offsets[SessionSection.ID_TEXT]!);
   out.set(entryBytes, offsets[SessionSection.ENTRY_BYTES]!);
+  const fieldsAt = offsets[SessionSection.FIELDS]!;
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(fields.buffer, fields.byteOffset, fields.byteLength), fieldsAt);
+  else for (let i = 0; i < fields.length; i++) view.setUint32(fieldsAt + i * 4, fields[i]!, true);
+  out.set(layouts, offsets[SessionSection.LAYOUTS]!);
   return buffer;
+}
+
+/**
+ * The FIELDS and LAYOUTS sections for the records sent (session-buffer-layout.ts): each line's members
+ * located by pi/entry-fields.ts. Computed per buffer, for the records it carries only (a continued read
+ * scans just the appended lines), on this thread — the scan the main thread is spared.
+ */
+function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Array; layouts: Buffer } {
+  const table = new LayoutTable();
+  const n = records.length;
+  // One u32 per record, then the descriptors' words (grown as needed; ~40 words per message entry).
+  let fields = new Uint32Array(n + n * 48 + 16);
+  let used = n;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    const d = describeEntry(entryBytes.subarray(r.offset, r.offset + r.length), table, MAX_LAYOUTS);
+    if (d === null) {
+      fields[i] = NO_FIELDS;
+      continue;
+    }
+    if (used + d.length > fields.length) {
+      const grown = new Uint32Array(Math.max(used + d.length, fields.length * 2));
+      grown.set(fields.subarray(0, used));
+      fields = grown;
+    }
+    fields[i] = used - n;
+    fields.set(d, used);
+    used += d.length;
+  }
+  return { fields: fields.subarray(0, used), layouts: Buffer.from(JSON.stringify(table.list), "utf8") };
 }

@@ -1,8 +1,8 @@
 /**
  * The session buffer layout: what `openSession`/`openSessionAsync` hold instead of pi's array of
  * parsed entries. The encoder (native-free-workers/openclaw/session-buffer.ts, run in a worker or
- * inline) and the decoder (src/openclaw/session.ts) both read this description; docs/openclaw.md
- * explains it in prose.
+ * inline) and the decoders (src/openclaw/session.ts; FIELDS and LAYOUTS: src/openclaw/buffer-entries.ts)
+ * read this description; docs/openclaw.md explains it in prose.
  *
  * Why this shape: pi's `SessionManager.open` parses every line into objects and keeps them all, yet a
  * run only touches the header, the leaf and the active branch. The buffer keeps every entry's raw line
@@ -16,7 +16,7 @@
 /** "CXSS" read as a little-endian u32. */
 export const SESSION_MAGIC = 0x53535843;
 /** Bumped whenever the meaning of any byte changes. Decoders refuse other versions. */
-export const SESSION_LAYOUT_VERSION = 2;
+export const SESSION_LAYOUT_VERSION = 3;
 
 /** Byte offsets of the fixed header. */
 export const SessionHeader = {
@@ -62,8 +62,49 @@ export const SessionSection = {
   ID_TEXT: 2,
   /** The entries' raw line bytes, concatenated without separators. */
   ENTRY_BYTES: 3,
+  /**
+   * Where each record's members lie (version 3; native-free-workers/pi/entry-fields.ts), so the main
+   * thread builds an entry without `JSON.parse` of its line: recordCount × u32, the word index (into
+   * the words that follow) of the record's descriptor or {@link NO_FIELDS}; then the u32 words. A
+   * descriptor is `layout` (an index into LAYOUTS) then, per member in line order, three words: the
+   * kind word ({@link FieldKind} in the low 4 bits; for an object member described one level down, the
+   * number of words from this kind word to the child's descriptor above them, else 0), and the value's
+   * `[from, to)` byte offsets relative to the line's start. Top-level members and the members of
+   * object-valued top-level members are described; deeper values are ranges.
+   */
+  FIELDS: 4,
+  /**
+   * UTF-8 JSON: an array of key layouts (each an array of member names, in line order). Every object
+   * described with one layout also has the same members of kind object/array (the encoder interns
+   * layouts by both), so a decoder may build its objects from one factory per layout.
+   */
+  LAYOUTS: 5,
 } as const;
-export const SESSION_SECTION_COUNT = 4;
+export const SESSION_SECTION_COUNT = 6;
+
+/** A record without a descriptor: the main thread parses its line (see {@link SessionSection.FIELDS}). */
+export const NO_FIELDS = 0xffffffff;
+/** Members per described object; a larger object is left to `JSON.parse`. */
+export const MAX_LAYOUT_KEYS = 64;
+/** Layouts per session buffer; objects of further layouts are left to `JSON.parse`. */
+export const MAX_LAYOUTS = 512;
+
+/** The kind of a described member's value (low 4 bits of its kind word). */
+export const FieldKind = {
+  /** A string without escapes: its UTF-8 bytes between the quotes are the value. */
+  string: 0,
+  /** A string with escapes: `JSON.parse` of its range. */
+  escapedString: 1,
+  /** A number: `Number` of its text (the same double as `JSON.parse`: 1e400 is Infinity, -0 is -0). */
+  number: 2,
+  true: 3,
+  false: 4,
+  null: 5,
+  /** An object: described one level down (kind word above bit 4) or `JSON.parse` of its range. */
+  object: 6,
+  /** An array: `JSON.parse` of its range. */
+  array: 7,
+} as const;
 export const SESSION_HEADER_BYTES = SessionHeader.sectionTable + SESSION_SECTION_COUNT * 8;
 
 /** Byte offsets inside one record. */

@@ -1,5 +1,6 @@
 /**
- * Fresh transcript entries that decode on use (issue #11 item 3, OpenClaw 2026.5.12 and 2026.5.28–6.8):
+ * Fresh transcript entries that decode on use (issue #11 item 3, OpenClaw 2026.5.28–6.8; 2026.5.12 builds its
+ * entries from the worker's bytes instead, with the same rules: buffer-entries.ts):
  * each turn's open gets NEW plain objects — the caller owns and may mutate them, as it owns stock's
  * `JSON.parse` results — built from the entries kept between turns (entry-cache.ts: deep-frozen, shared),
  * at the cost of one small object per entry instead of a parse of every line.
@@ -88,7 +89,7 @@ function decode(holder: Plain, key: string, kept: unknown): unknown {
 }
 
 /** A set of a lazy field (before its first get): a plain data property, as an assignment on stock's object makes. */
-function define(target: object, key: string, value: unknown): void {
+export function define(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 

@@ -30,10 +30,13 @@ import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { freshEntries } from "./lazy-entries.js";
+import { entriesFromBuffer } from "./buffer-entries.js";
+import { bufferContinuationFor, keptBuffersFor } from "./kept-buffers.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
 export * as entryCache from "./entry-cache.js";
+export * as keptBuffers from "./kept-buffers.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -134,7 +137,8 @@ const settled = new Map<string, OpenClawSession | Error>();
 export function prepareSession(file: string, { whole = false }: { whole?: boolean } = {}): Promise<void> {
   const path = resolve(file);
   settled.delete(path);
-  const p = openSessionAsync(path, { continueFrom: continuationFor(path), whole }).then(
+  // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
+  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
@@ -218,14 +222,16 @@ interface PiSessionManagerLike {
  * mutable (`buildSessionContext()` returns the entries' own `message` objects as the agent's messages;
  * extensions get the SessionManager, hooks the messages), and stock re-parses every turn, so an in-place
  * change by OpenClaw or a plugin never outlives its turn. Sharing the entries between turns could carry
- * such a change into the next turn, freezing them would make it throw. So the entry cache (kept-entries.ts:
- * the previous turn's entries, deep-frozen, plus the records the worker read appended since) is never
- * handed out: each open gets lazy-entries.ts copies of it — new objects whose object-valued fields
- * (`message`, `data`, …) are copied when first read, one level at a time. A turn then costs the appended
- * lines, one small object per entry, the top level of each message on the active path (pi reads every
- * one's `role`) and full copies of what the run reads in full (the context's messages, from the latest
- * compaction's kept tail on), instead of a `JSON.parse` of every line. Without the cache
- * (`CTXC_OPENCLAW_ENTRY_CACHE_MB=0`, a file over its bound) every entry is decoded fresh, as before.
+ * such a change into the next turn, freezing them would make it throw. So nothing decoded is kept: what
+ * is kept between turns is the worker's buffers (kept-buffers.ts: bytes plus each line's member ranges),
+ * and each open builds new objects from them (buffer-entries.ts) whose object-valued fields (`message`,
+ * `data`, …) are decoded from their bytes when first read, one level at a time. Any open — the FIRST of
+ * the session in this process too (issue #11: every agent's first turn after a restart) — then costs one
+ * small object per entry and its scalars, the top level of each message on the active path (pi reads
+ * every one's `role`) and a parse of what the run reads in full (the context's messages, from the latest
+ * compaction's kept tail on), instead of a `JSON.parse` of every line; a later one gets from the worker
+ * only the appended records. Without keeping (`CTXC_OPENCLAW_ENTRY_CACHE_MB=0`, a file over the bound)
+ * every open builds from a whole read, the same way.
  * (docs/openclaw.md §5.)
  */
 export function sessionManagerFromCtxc(
@@ -253,17 +259,18 @@ export function sessionManagerFromCtxc(
   // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
   // another process may append).
   if (!unchangedSince(session, path)) return "file changed since the worker read it";
-  const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, session) : "entry cache off";
-  // Only the appended records, and the cache no longer holds what they continue: pi needs them all.
-  if (typeof kept === "string" && session.firstRecord > 0) return `continued read: ${kept}`;
+  // The kept buffers of earlier turns plus this read's (kept-buffers.ts); the entries are built from
+  // their bytes, fresh for this open (buffer-entries.ts) — the first open of a process included.
+  const kept = keptBuffersFor(path, session);
+  // Only the appended records, and the kept buffers no longer hold what they continue: pi needs them all.
+  if (typeof kept === "string") return `continued read: ${kept}`;
   let fileEntries: unknown[];
-  if (typeof kept === "string") {
-    const header = session.getHeader();
-    fileEntries = header ? [header, ...session.getEntries()] : [];
-  } else {
-    fileEntries = freshEntries(kept.entries);
-    if (kept.reused > 0) counters.sessionsContinued++;
+  try {
+    fileEntries = kept.parts.length === 1 ? entriesFromBuffer(kept.parts[0]!) : kept.parts.flatMap((part) => entriesFromBuffer(part));
+  } catch (e) {
+    return `session buffer: ${e instanceof Error ? e.message : String(e)}`;
   }
+  if (kept.reused > 0) counters.sessionsContinued++;
   const header = fileEntries[0] as Record<string, unknown> | undefined;
   if (!header || typeof header.id !== "string") return "no header";
   const headerCwd = header.cwd;

@@ -96,10 +96,12 @@ describe("preload: SessionManager.open from ctxc's worker read", () => {
       // Every served entry serialises to its line, byte for byte (pi's appends and stock's rewrites rely on it).
       const lines = readFileSync(a, "utf8").split("\n").filter((l) => l.trim() !== "");
       expect([ours.getHeader(), ...ours.getEntries()].map((e) => JSON.stringify(e)), name).toEqual(lines);
-      // The kept entries (frozen, shared between turns) are never handed out: each open gets new objects …
-      const kept = runtime.entryCache.getCachedEntries(a);
-      expect(kept?.entries.length, name).toBe(lines.length);
-      ours.getEntries().forEach((e, i) => expect(e, name).not.toBe(kept!.entries[i + 1]));
+      // What is kept between turns is the worker's buffers (bytes), holding every record; nothing decoded
+      // is shared: each open gets new objects …
+      const kept = runtime.keptBuffers.getKeptBuffers(a);
+      expect(kept?.records, name).toBe(lines.length);
+      expect(kept?.parts.reduce((n, p) => n + p.recordCount, 0), name).toBe(lines.length);
+      expect(runtime.entryCache.getCachedEntries(a), name).toBeUndefined();
       // … and what this turn changes in place (fields, nested content, added and deleted keys) stays in this turn.
       for (const e of ours.getEntries() as unknown as Record<string, unknown>[]) {
         e.changed = true;

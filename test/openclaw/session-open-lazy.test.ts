@@ -1,6 +1,6 @@
 /**
- * OpenClaw 2026.5.12's session open served from ctxc's kept entries (preload-runtime.ts
- * `sessionManagerFromCtxc` + kept-entries.ts + lazy-entries.ts) against pi 0.74's own
+ * OpenClaw 2026.5.12's session open served from ctxc's worker buffers (preload-runtime.ts
+ * `sessionManagerFromCtxc` + kept-buffers.ts + buffer-entries.ts) against pi 0.74's own
  * `SessionManager.open` (the devDependency is the pi 2026.5.12 ships), turn after turn on generated
  * transcripts — branched, compacted, every entry type, heavy unicode — growing between opens by pi's own
  * appends of every kind through the served manager, while the same appends go through stock's manager on
@@ -10,13 +10,15 @@
  * - the files stay byte-identical (pi's random ids and clock made the same for both sides);
  * - whatever a turn changes in its entries (fields, nested content, added and deleted keys, the header)
  *   never reaches the next turn's open;
- * - from the second turn on only the appended records are decoded (sessionsContinued).
+ * - the first open builds every entry from the worker's bytes (no decoded state kept between turns);
+ * - from the second turn on the worker sends only the appended records (sessionsContinued), and with
+ *   nothing kept every open is such a first open.
  */
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { tempDir } from "../support/tmp.js";
@@ -133,9 +135,14 @@ const CORPUS = [
   { name: "header only", text: JSON.stringify({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" }) + "\n" },
 ];
 
-describe("2026.5.12 session open from ctxc's kept entries vs pi 0.74's own open", () => {
+describe("2026.5.12 session open from ctxc's worker buffers (first open and kept) vs pi 0.74's own open", () => {
+  // Kept: the first open builds from a whole read, later ones from the kept buffers + the appended records.
+  // Nothing kept (the bound 0): every open is a FIRST open — a whole read, every entry built from its bytes.
+  for (const keep of [true, false])
   for (const c of CORPUS) {
-    it(`${c.name}: every read equals stock's, the files stay byte-identical, no change outlives its turn`, async () => {
+    it(`${c.name}${keep ? "" : ", nothing kept (every open a first open)"}: every read equals stock's, the files stay byte-identical, no change outlives its turn`, async () => {
+      runtime.entryCache.setEntryCacheLimit(keep ? runtime.entryCache.DEFAULT_ENTRY_CACHE_BYTES : 0);
+      onTestFinished(() => runtime.entryCache.setEntryCacheLimit(runtime.entryCache.DEFAULT_ENTRY_CACHE_BYTES));
       const a = fileOf(c.text);
       const b = join(dir, `s${++n}-stock.jsonl`);
       copyFileSync(a, b);
@@ -148,8 +155,11 @@ describe("2026.5.12 session open from ctxc's kept entries vs pi 0.74's own open"
         const theirs = SessionManager.open(b);
         expect(runtime.counters.fallbacks, `${c.name} turn ${turn}`).toBe(fallbacks);
         expect(runtime.counters.sessionsServed, `${c.name} turn ${turn}`).toBe(served + 1);
-        // The first open decodes the whole file; every later one only what was appended since.
-        expect(runtime.counters.sessionsContinued, `${c.name} turn ${turn}`).toBe(continued + (turn > 0 ? 1 : 0));
+        // The first open reads the whole file; every later one only what was appended since (when kept).
+        expect(runtime.counters.sessionsContinued, `${c.name} turn ${turn}`).toBe(continued + (keep && turn > 0 ? 1 : 0));
+        // What is kept is the worker's buffers, never decoded entries.
+        expect(runtime.keptBuffers.getKeptBuffers(a)?.records, `${c.name} turn ${turn}`).toBe(keep ? readFileSync(a, "utf8").split("\n").filter((l) => l !== "").length : undefined);
+        expect(runtime.entryCache.getCachedEntries(a), `${c.name} turn ${turn}`).toBeUndefined();
         const lines = readFileSync(a, "utf8").split("\n").filter((l) => l !== "");
         expect([ours.getHeader(), ...ours.getEntries()].map((e) => JSON.stringify(e)), `${c.name} turn ${turn}`).toEqual(lines);
         expect(state(ours), `${c.name} turn ${turn}`).toEqual(state(theirs));
@@ -169,7 +179,12 @@ describe("2026.5.12 session open from ctxc's kept entries vs pi 0.74's own open"
     const t = generateTranscript({ seed: 23, entries: 400, compactions: 10, branchProbability: 0.2 });
     const a = fileOf(t.text);
     await prewarm(a);
-    Wrapped.open(a);
+    // The FIRST open (nothing kept in this process): every object field waits too, nothing is decoded.
+    const decodedBefore = lazyStats.decoded;
+    const first = Wrapped.open(a).getEntries() as unknown as Record<string, unknown>[];
+    expect(runtime.keptBuffers.getKeptBuffers(a)?.parts.length).toBe(1);
+    expect(first.filter((e) => e.type === "message").every((e) => typeof Object.getOwnPropertyDescriptor(e, "message")?.get === "function")).toBe(true);
+    expect(lazyStats.decoded).toBe(decodedBefore);
     appendFileSync(a, JSON.stringify({ type: "custom", customType: "x", data: { k: 1 }, id: "zz000001", parentId: t.leafId, timestamp: "2026-01-05T08:00:00.000Z" }) + "\n");
     await prewarm(a);
     const before = lazyStats.decoded;
