@@ -85,6 +85,36 @@ export interface CachedFile {
   generation?: string;
 }
 
+/**
+ * `file` with `extra` over it, keeping a lazy `serializedExactly` ({@link withLazyExactness}) lazy — an
+ * object spread would read it, and so run the check it defers.
+ */
+export function cachedFileWith<T extends object>(file: CachedFile, extra: T): CachedFile & T {
+  return Object.defineProperties(Object.defineProperties({}, Object.getOwnPropertyDescriptors(file)), Object.getOwnPropertyDescriptors(extra)) as CachedFile & T;
+}
+
+/**
+ * A cache entry whose `serializedExactly` is `exact()`, run the first time a writer asks and remembered.
+ * Why: the check serialises every entry and compares it with its line (~180 ms at 28 MB, ~40% of the
+ * decode) and only a write needs it — the open that fills the cache from a whole read does not, and on
+ * a session's first turn it made ctxc's open slower than stock's own parse (issue #11). `exact` must
+ * keep what it reads (the read's buffer) alive until then; it is dropped once it has answered.
+ */
+export function withLazyExactness(file: Omit<CachedFile, "serializedExactly">, exact: () => boolean): CachedFile {
+  let check: (() => boolean) | undefined = exact;
+  let answer = false;
+  return Object.defineProperty({ ...file }, "serializedExactly", {
+    enumerable: true,
+    get(): boolean {
+      if (check) {
+        answer = check();
+        check = undefined;
+      }
+      return answer;
+    },
+  }) as CachedFile;
+}
+
 /** Default bound: the file bytes the cache may cover (decoded entries take a few times that in heap). */
 export const DEFAULT_ENTRY_CACHE_BYTES = 256 * 1024 * 1024;
 

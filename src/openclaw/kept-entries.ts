@@ -11,8 +11,8 @@
  * every record (`meta.base` 0), and the cache is refilled from scratch.
  */
 import type { OpenClawSession } from "./session.js";
-import { getCachedEntries, setCachedEntries, entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
-import { decodeRecords } from "./release/file-entries.js";
+import { cachedFileWith, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
+import { decodeRecords, exactnessOf } from "./release/file-entries.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** What to send with the next worker read of `path` (absolute): the records the cache holds, if any. */
@@ -54,7 +54,7 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   const identity: FileIdentity = { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
   const sameFile = !!kept && kept.entries.length === total && sameIdentity(kept.identity, identity);
   // The same read served twice (an open that loads twice): the cache already holds its result.
-  if (sameRead && sameFile) return { ...kept, reused: meta.base };
+  if (sameRead && sameFile) return cachedFileWith(kept, { reused: meta.base });
   // A whole read of the very file state the kept entries stand for (a write ctxc followed without a read,
   // release/write-follower.ts followWrite, or OpenClaw's cache answered the opens since): by the cache's
   // contract they are every line's value, and the read's records are those lines, as many — so they
@@ -63,9 +63,9 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   // writer can set back; a same-size rewrite within one timestamp tick is the one case it misses, as
   // OpenClaw's own snapshot cache does.
   if (!sameRead && sameFile && session.firstRecord === 0 && meta.base === 0 && isCacheableHeader(kept.entries[0])) {
-    const adopted: CachedFile = { ...kept, generation: meta.generation };
+    const adopted = cachedFileWith(kept, { generation: meta.generation });
     setCachedEntries(path, adopted);
-    return { ...adopted, reused: total };
+    return cachedFileWith(adopted, { reused: total });
   }
   // Records 0 … base−1 are the cache's (the worker checked them); decode the rest. A whole read whose
   // base the cache no longer holds refills the cache from all its records.
@@ -75,15 +75,16 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   // meta.contiguous speaks of the records from meta.base on.
   const exactSoFar = (base > 0 ? kept!.serializedExactly : true) && meta.contiguous && base === meta.base;
   if (base === 0 && !isCacheableHeader(decodeRecords(session, 0, undefined, { to: 1 }).entries[0])) return "header OpenClaw does not cache";
-  const fresh = decodeRecords(session, base - session.firstRecord, normalize, { freeze: true, checkExact: exactSoFar });
-  const file: CachedFile = {
-    identity,
-    entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries),
-    serializedExactly: exactSoFar && fresh.exact,
-    generation: meta.generation,
-  };
+  const from = base - session.firstRecord;
+  const fresh = decodeRecords(session, from, normalize, { freeze: true });
+  // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open.
+  const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries) : () => false;
+  const file = withLazyExactness(
+    { identity, entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries), generation: meta.generation },
+    freshExact,
+  );
   setCachedEntries(path, file);
-  return { ...file, reused: base };
+  return cachedFileWith(file, { reused: base });
 }
 
 /**

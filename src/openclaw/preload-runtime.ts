@@ -579,7 +579,8 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
         // No usable worker read: the entries ctxc keeps answer when they are the file as it is now.
         const kept = keptEntriesOfFile(path, snapshot);
         if (kept) {
-          const entries = remember(h, path, snapshot, kept.entries.slice(), true, () => kept.serializedExactly || endsWithNewline(path, kept.identity.size));
+          // endsWithNewline, not the lazy serializedExactly: reading it here would run the exactness check on an open.
+          const entries = remember(h, path, snapshot, kept.entries.slice(), true, () => endsWithNewline(path, kept.identity.size));
           counters.sessionsKept++;
           return { entries, snapshot };
         }
