@@ -25,6 +25,7 @@ import {
   SESSION_SECTION_COUNT,
   MAX_LAYOUTS,
   NO_FIELDS,
+  RecordFlag,
   SessionFlag,
   SessionHeader,
   SessionRecord,
@@ -42,6 +43,7 @@ import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { describeEntry, LayoutTable } from "../pi/entry-fields.js";
+import { isCanonicalJson } from "../pi/canonical-json.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { mayHoldKey } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
@@ -509,7 +511,7 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
     idText += records[i]!.idKey;
   }
   const idBytes = Buffer.from(idText, "utf8");
-  const { fields, layouts } = describeRecords(records, allEntryBytes);
+  const { fields, layouts, recordFlags } = describeRecords(records, allEntryBytes);
   const sizes = [metaBytes.length, records.length * SESSION_RECORD_BYTES, idBytes.length, entryBytes.length, fields.byteLength, layouts.length];
   // FIELDS starts on a multiple of 4 (a gap of up to 3 bytes before it) so the decoder reads its words in place.
   const offsets: number[] = [];
@@ -547,6 +549,7 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
     view.setUint32(o + SessionRecord.line, r.line, true);
     view.setUint8(o + SessionRecord.type, r.type);
     view.setUint8(o + SessionRecord.idKind, r.idKind);
+    view.setUint16(o + SessionRecord.flags, recordFlags[i]!, true);
   }
   out.set(idBytes, offsets[SessionSection.ID_TEXT]!);
   out.set(entryBytes, offsets[SessionSection.ENTRY_BYTES]!);
@@ -559,18 +562,22 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
 
 /**
  * The FIELDS and LAYOUTS sections for the records sent (session-buffer-layout.ts): each line's members
- * located by pi/entry-fields.ts. Computed per buffer, for the records it carries only (a continued read
- * scans just the appended lines), on this thread — the scan the main thread is spared.
+ * located by pi/entry-fields.ts; and each record's flags (whether its line is canonical JSON,
+ * pi/canonical-json.ts). Computed per buffer, for the records it carries only (a continued read scans just
+ * the appended lines), on this thread — the scans the main thread is spared.
  */
-function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Array; layouts: Buffer } {
+function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Array; layouts: Buffer; recordFlags: Uint16Array } {
   const table = new LayoutTable();
   const n = records.length;
+  const recordFlags = new Uint16Array(n);
   // One u32 per record, then the descriptors' words (grown as needed; ~40 words per message entry).
   let fields = new Uint32Array(n + n * 48 + 16);
   let used = n;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    const d = describeEntry(entryBytes.subarray(r.offset, r.offset + r.length), table, MAX_LAYOUTS);
+    const line = entryBytes.subarray(r.offset, r.offset + r.length);
+    if (isCanonicalJson(line)) recordFlags[i] = RecordFlag.canonical;
+    const d = describeEntry(line, table, MAX_LAYOUTS);
     if (d === null) {
       fields[i] = NO_FIELDS;
       continue;
@@ -584,5 +591,5 @@ function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Ar
     fields.set(d, used);
     used += d.length;
   }
-  return { fields: fields.subarray(0, used), layouts: Buffer.from(JSON.stringify(table.list), "utf8") };
+  return { fields: fields.subarray(0, used), layouts: Buffer.from(JSON.stringify(table.list), "utf8"), recordFlags };
 }

@@ -4,7 +4,7 @@
  * 2026.5.12; the session buffer's FIELDS and LAYOUTS sections, protocol/session-buffer-layout.ts).
  *
  * The line was validated by a full `JSON.parse` when it was read (pi/parse-line.ts), so this scanner
- * assumes well-formed JSON and only tracks strings and nesting (strings skipped with `indexOf('"')`).
+ * assumes well-formed JSON and only tracks strings and nesting (json-skip.ts, the skipper it shares).
  * It describes the top-level object's members in order, and for each object-valued member the same one
  * level down (pi's `buildSessionContext` reads `entry.message.role` of every message on the path: that
  * read must not decode the message's content). Deeper values are byte ranges, decoded on first use.
@@ -15,88 +15,14 @@
  * (an object literal would set the prototype), or more than {@link MAX_LAYOUT_KEYS} members.
  */
 import { FieldKind, MAX_LAYOUT_KEYS } from "../protocol/session-buffer-layout.js";
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
-
-const SPACE = new Uint8Array(256);
-SPACE[0x20] = SPACE[0x09] = SPACE[0x0a] = SPACE[0x0d] = 1;
-
-function skipSpace(b: Uint8Array, i: number, end: number): number {
-  while (i < end && SPACE[b[i]!] === 1) i++;
-  return i;
-}
-
-/** Whether the string {@link skipString} last skipped holds a backslash (an escape). */
-let escaped = false;
-
-/**
- * `i` at an opening quote: the index just past the closing quote; sets {@link escaped}. Every search stays
- * inside the string (an unbounded `indexOf` of a byte the rest of the line lacks would scan to its end,
- * for every string of the line).
- */
-function skipString(b: Buffer, i: number, end: number): number {
-  // Most keys and scalar strings are short: look at their first bytes here before asking the native search.
-  const near = Math.min(end, i + 32);
-  let j = i + 1;
-  for (; j < near; j++) {
-    const c = b[j];
-    if (c === QUOTE) {
-      escaped = false;
-      return j + 1;
-    }
-    if (c === BACKSLASH) break;
-  }
-  let from = i + 1;
-  for (;;) {
-    const q = b.indexOf(QUOTE, from);
-    if (q === -1 || q >= end) {
-      escaped = true; // not reached on a validated line; the caller then parses the range
-      return end;
-    }
-    let backslashes = 0;
-    for (let k = q - 1; b[k] === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) {
-      escaped = j < near || b.subarray(i + 1, q).includes(BACKSLASH);
-      return q + 1;
-    }
-    from = q + 1;
-  }
-}
-
-/** `i` at the first byte of a value: the index just past it (iterative: any nesting depth). */
-function skipValue(b: Buffer, i: number, end: number): number {
-  const c = b[i];
-  if (c === QUOTE) return skipString(b, i, end);
-  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-    let depth = 0;
-    let j = i;
-    while (j < end) {
-      const d = b[j]!;
-      if (d === QUOTE) {
-        j = skipString(b, j, end);
-        continue;
-      }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
-        if (--depth === 0) return j + 1;
-      }
-      j++;
-    }
-    return j;
-  }
-  let j = i;
-  while (j < end) {
-    const d = b[j]!;
-    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || SPACE[d] === 1) break;
-    j++;
-  }
-  return j;
-}
+import { CLOSE_BRACE, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
+import { skipSpace, skipString, skipValue, stringEscaped } from "./json-skip.js";
 
 /** The kind of the value starting at `start` and ending before `end`, just skipped (a string: plain or with escapes). */
 function kindOf(b: Buffer, start: number, end: number): number {
   const c = b[start];
   // skipString just skipped it (skipValue's last string when the value is one).
-  if (c === QUOTE) return escaped ? FieldKind.escapedString : FieldKind.string;
+  if (c === QUOTE) return stringEscaped() ? FieldKind.escapedString : FieldKind.string;
   if (c === OPEN_BRACE) return FieldKind.object;
   if (c === OPEN_BRACKET) return FieldKind.array;
   if (c === 0x74) return FieldKind.true;
@@ -152,7 +78,7 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
       const keyStart = i + 1;
       i = skipString(line, i, end);
       const keyEnd = i - 1;
-      if (escaped) return reset(out, at);
+      if (stringEscaped()) return reset(out, at);
       const key = (line as Buffer & { utf8Slice(a: number, b: number): string }).utf8Slice(keyStart, keyEnd); // toString without its argument checks: per key
       if (key === "__proto__" || keys.includes(key) || keys.length >= MAX_LAYOUT_KEYS) return reset(out, at);
       keys.push(key);

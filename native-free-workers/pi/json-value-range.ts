@@ -7,61 +7,8 @@
  * skipped with `indexOf('"')` (native memchr), so long tool results cost almost nothing here.
  */
 
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function skipSpace(b: Uint8Array, i: number): number {
-  while (i < b.length && isSpace(b[i]!)) i++;
-  return i;
-}
-
-/** `i` is at an opening quote; returns the index just past the closing quote. */
-function skipString(b: Buffer, i: number): number {
-  let from = i + 1;
-  for (;;) {
-    const q = b.indexOf(QUOTE, from);
-    if (q === -1) return b.length;
-    let backslashes = 0;
-    for (let k = q - 1; b[k] === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    from = q + 1;
-  }
-}
-
-/** `i` is at the first byte of a value; returns the index just past it. */
-function skipValue(b: Buffer, i: number): number {
-  const c = b[i];
-  if (c === QUOTE) return skipString(b, i);
-  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-    let depth = 0;
-    let j = i;
-    while (j < b.length) {
-      const d = b[j]!;
-      if (d === QUOTE) {
-        j = skipString(b, j);
-        continue;
-      }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-    return j;
-  }
-  // number, true, false, null
-  let j = i;
-  while (j < b.length) {
-    const d = b[j]!;
-    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || isSpace(d)) break;
-    j++;
-  }
-  return j;
-}
+import { COMMA, OPEN_BRACE, QUOTE } from "./json-bytes.js";
+import { skipSpace, skipString, skipValue } from "./json-skip.js";
 
 /**
  * Returns `[start, end)` of the value of top-level key `key` in the JSON object `line`, or null when the
@@ -69,24 +16,24 @@ function skipValue(b: Buffer, i: number): number {
  * With duplicate keys the last one wins, as in JSON.parse.
  */
 export function findTopLevelValue(line: Buffer, key: Uint8Array): [number, number] | null {
-  let i = skipSpace(line, 0);
+  let i = skipSpace(line, 0, line.length);
   if (line[i] !== OPEN_BRACE) return null;
   i++;
   let found: [number, number] | null = null;
   for (;;) {
-    i = skipSpace(line, i);
+    i = skipSpace(line, i, line.length);
     if (i >= line.length || line[i] !== QUOTE) return found; // `}` or end
     const keyStart = i + 1;
-    i = skipString(line, i);
+    i = skipString(line, i, line.length);
     const keyEnd = i - 1;
-    i = skipSpace(line, i);
-    i = skipSpace(line, i + 1); // past ':'
+    i = skipSpace(line, i, line.length);
+    i = skipSpace(line, i + 1, line.length); // past ':'
     const valueStart = i;
-    i = skipValue(line, i);
+    i = skipValue(line, i, line.length);
     if (keyEnd - keyStart === key.length && line.compare(key, 0, key.length, keyStart, keyEnd) === 0) {
       found = [valueStart, i];
     }
-    i = skipSpace(line, i);
+    i = skipSpace(line, i, line.length);
     if (line[i] !== COMMA) return found;
     i++;
   }

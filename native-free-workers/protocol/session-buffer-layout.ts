@@ -16,7 +16,7 @@
 /** "CXSS" read as a little-endian u32. */
 export const SESSION_MAGIC = 0x53535843;
 /** Bumped whenever the meaning of any byte changes. Decoders refuse other versions. */
-export const SESSION_LAYOUT_VERSION = 3;
+export const SESSION_LAYOUT_VERSION = 4;
 
 /** Byte offsets of the fixed header. */
 export const SessionHeader = {
@@ -125,10 +125,22 @@ export const SessionRecord = {
   type: 24,
   /** u8 {@link IdKind} */
   idKind: 25,
-  /** u16 reserved (0) */
-  reserved: 26,
+  /** u16 bit set of {@link RecordFlag} (layout version 4) */
+  flags: 26,
 } as const;
 export const SESSION_RECORD_BYTES = 28;
+
+/** Record flag bits ({@link SessionRecord.flags}). */
+export const RecordFlag = {
+  /**
+   * The line is canonical JSON: its bytes are valid UTF-8 and `JSON.stringify(JSON.parse(line)) === line`
+   * (native-free-workers/pi/canonical-json.ts decides it byte by byte). Unset when the line is not, or
+   * when the worker cannot tell: the reader then compares as it would without the flag. What a reader's
+   * own transformation of the parse (a release's entry normaliser) does to the line is the reader's to
+   * decide — the flag speaks of the plain `JSON.parse` only.
+   */
+  canonical: 1 << 0,
+} as const;
 
 /** How a record's id is stored in ID_TEXT. */
 export const IdKind = {

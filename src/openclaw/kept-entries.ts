@@ -76,9 +76,10 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   const exactSoFar = (base > 0 ? kept!.serializedExactly : true) && meta.contiguous && base === meta.base;
   if (base === 0 && !isCacheableHeader(decodeRecords(session, 0, undefined, { to: 1 }).entries[0])) return "header OpenClaw does not cache";
   const from = base - session.firstRecord;
-  const fresh = decodeRecords(session, from, normalize, { freeze: true });
-  // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open.
-  const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries) : () => false;
+  const fresh = decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
+  // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open —
+  // and then only for the lines the worker's canonical flag and the normaliser leave unsure.
+  const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries, fresh.known) : () => false;
   const file = withLazyExactness(
     { identity, entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries), generation: meta.generation },
     freshExact,

@@ -82,4 +82,39 @@ describe("kept entries: exactness checked when asked", () => {
     expect(getCachedEntries(path)!.serializedExactly).toBe(false);
     expect(exactly(path, second.entries)).toBe(false);
   });
+
+  // OpenClaw 2026.7.35's normalizeLoadedFileEntry, as its chunk spells it (the matrix tests run the real one).
+  const normalize = (entry: unknown): unknown => {
+    const rec = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (!rec(entry) || entry.type !== "message" || !rec(entry.message)) return entry;
+    const m = entry.message;
+    if ((m.role === "assistant" || m.role === "toolResult") && typeof m.content === "string") m.content = [{ type: "text", text: m.content }];
+    else if (m.role === "toolResult" && rec(m.content)) m.content = [m.content];
+    return entry;
+  };
+  const message = (id: string, message: unknown) => JSON.stringify({ type: "message", id, parentId: null, timestamp: "2026-01-01T00:00:00.000Z", message });
+
+  it("lines the worker flags canonical are not serialised again; the others are, and decide the answer", () => {
+    const cases: [string, string, number, boolean][] = [
+      // [name, text, entries serialised when asked, exact]
+      ["canonical throughout", base, 0, true],
+      ["canonical, with the normaliser (no message it changes)", base, 0, true],
+      ["one spelled with a space", [...lines.slice(0, 5), lines[5]!.replace(/^\{"/, '{ "'), ...lines.slice(6)].join("\n") + "\n", 1, false],
+      ["one escaped slash, same value serialised", [...lines.slice(0, 2), JSON.stringify({ type: "custom", id: "z1", parentId: null, data: "a/b" }).replace("a/b", "a\\/b"), ...lines.slice(2)].join("\n") + "\n", 1, false],
+      ["a canonical message the normaliser changes", [...lines, message("n1", { role: "assistant", content: "hi" })].join("\n") + "\n", 1, false],
+      ["a canonical message the normaliser keeps", [...lines, message("n2", { role: "user", content: "hi" })].join("\n") + "\n", 0, true],
+    ];
+    for (const [name, text, serialised, exact] of cases) {
+      const cache = new SessionReadCache();
+      const { path, read } = fill(text, cache);
+      const kept = keptEntriesFor(path, read(), name.includes("normaliser") ? normalize : undefined);
+      if (typeof kept === "string") throw new Error(`${name}: ${kept}`);
+      const stringify = vi.spyOn(JSON, "stringify");
+      const answer = getCachedEntries(path)!.serializedExactly;
+      expect([name, stringify.mock.calls.length]).toEqual([name, serialised]);
+      stringify.mockRestore();
+      expect([name, answer]).toEqual([name, exact]);
+      expect([name, answer]).toEqual([name, exactly(path, kept.entries)]);
+    }
+  });
 });

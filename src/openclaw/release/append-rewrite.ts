@@ -26,6 +26,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { normalizerChanges } from "./entry-normalizer.js";
 import { deepFreeze, dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
@@ -69,18 +70,6 @@ export interface RewriteOptions {
 
 /** What one rewrite did: appended `bytes`, or ran stock's steps because of `why` (undefined: nothing to say). */
 export type RewriteOutcome = { appended: true; bytes: number } | { appended: false; why?: string };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * Whether 2026.7.1+'s `normalizeLoadedFileEntry` (its shape is part of the rewrite's) changes the parse
- * of `entry`'s line: string content of an assistant or tool-result message, or object tool-result content.
- */
-export function normalizerChanges(entry: unknown): boolean {
-  if (!isRecord(entry) || entry.type !== "message" || !isRecord(entry.message)) return false;
-  const { role, content } = entry.message;
-  return ((role === "assistant" || role === "toolResult") && typeof content === "string") || (role === "toolResult" && isRecord(content));
-}
 
 /** Why ctxc's cache of `path` cannot stand for the file now, or null. */
 function cacheMismatch(cached: CachedFile | undefined, now: FileIdentity | undefined): string | null {

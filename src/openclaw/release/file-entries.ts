@@ -15,7 +15,8 @@ import { isAscii } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { OpenClawSession } from "../session.js";
 import { deepFreeze } from "../entry-cache.js";
-import { EntryTypeCode, SESSION_RECORD_BYTES, SessionFlag, SessionHeader, SessionRecord, SessionSection } from "../../../native-free-workers/protocol/session-buffer-layout.js";
+import { normalizerChanges } from "./entry-normalizer.js";
+import { EntryTypeCode, RecordFlag, SESSION_RECORD_BYTES, SessionFlag, SessionHeader, SessionRecord, SessionSection } from "../../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** Why `session` cannot stand for OpenClaw's parse of its file, or null. */
 export function cannotServeEntries(session: OpenClawSession): string | null {
@@ -40,40 +41,58 @@ export function decodeFileEntries(session: OpenClawSession, normalize?: (entry: 
 /** What {@link decodeRecords} returns. */
 export interface DecodedRecords {
   entries: unknown[];
+  /**
+   * With `exactness`: per entry, 1 when its line is known to be exactly `JSON.stringify(entry)` without
+   * serialising it — the worker found the line canonical (`RecordFlag.canonical`: its `JSON.parse`
+   * serialises back to it) and `normalize` leaves that parse as it is (entry-normalizer.ts: only some
+   * `message` entries change); 0 when only {@link exactnessOf}'s comparison can tell.
+   */
+  known?: Uint8Array;
 }
 
 /**
  * The records of `session`'s buffer from buffer index `from` on (up to `to`, default all), decoded in
- * file order, each through `normalize` if given; `freeze`: deep-frozen (entry-cache.ts). Whether they
- * serialise to their lines is {@link exactnessOf}'s, asked later.
+ * file order, each through `normalize` if given; `freeze`: deep-frozen (entry-cache.ts); `exactness`:
+ * with `known` (see {@link DecodedRecords}). Whether the others serialise to their lines is
+ * {@link exactnessOf}'s, asked later.
  */
 export function decodeRecords(
   session: OpenClawSession,
   from: number,
   normalize?: (entry: unknown) => unknown,
-  { freeze = false, to }: { freeze?: boolean; to?: number } = {},
+  { freeze = false, to, exactness = false }: { freeze?: boolean; to?: number; exactness?: boolean } = {},
 ): DecodedRecords {
   const lines = recordLines(session, from, to);
   const count = Math.min(to ?? Infinity, lines.count);
   const out: unknown[] = new Array(Math.max(0, count - from));
+  const known = exactness ? new Uint8Array(out.length) : undefined;
   for (let i = from; i < count; i++) {
     let entry = JSON.parse(lines.text(i)) as unknown;
+    // Told on the plain parse, before the normaliser replaces what it changes.
+    if (known && lines.canonical(i) && !(normalize && normalizerChanges(entry))) known[i - from] = 1;
     if (normalize) entry = normalize(entry);
     out[i - from] = freeze ? deepFreeze(entry) : entry;
   }
-  return { entries: out };
+  return known ? { entries: out, known } : { entries: out };
 }
 
 /**
  * Whether `entries` (decoded from `session`'s records from buffer index `from` on, in order) serialise
  * exactly to their lines (entry-cache.ts `serializedExactly`), as a check to run later: it keeps the
- * read's buffer until it runs. The entries must be frozen (they cannot change before it runs).
+ * read's buffer until it runs. The entries must be frozen (they cannot change before it runs). `known`
+ * ({@link decodeRecords}): the entries whose lines are exact already — only the others are serialised
+ * and compared (none, for a file the worker found canonical throughout).
  */
-export function exactnessOf(session: OpenClawSession, from: number, entries: readonly unknown[]): () => boolean {
+export function exactnessOf(session: OpenClawSession, from: number, entries: readonly unknown[], known?: Uint8Array): () => boolean {
   return () => {
+    let first = 0;
+    while (first < entries.length && known?.[first] === 1) first++;
+    if (first === entries.length) return true;
     try {
-      const lines = recordLines(session, from, from + entries.length);
-      for (let i = 0; i < entries.length; i++) if (!serializesTo(entries[i], lines.text(from + i), lines.bytes(from + i))) return false;
+      const lines = recordLines(session, from + first, from + entries.length);
+      for (let i = first; i < entries.length; i++) {
+        if (known?.[i] !== 1 && !serializesTo(entries[i], lines.text(from + i), lines.bytes(from + i))) return false;
+      }
       return true;
     } catch {
       return false; // the buffer is no longer readable: "not exact" only costs the writer its shortcut
@@ -99,7 +118,7 @@ export function decodeRecordsAt(session: OpenClawSession, indexes: readonly numb
  * string per line (at 28 MB the per-line copies cost the first open ~250 ms of scavenges that stock's
  * parse does not pay). ASCII makes byte offsets string offsets; any other byte decodes per line.
  */
-function recordLines(session: OpenClawSession, from = 0, to?: number): { count: number; text(i: number): string; bytes(i: number): Uint8Array } {
+function recordLines(session: OpenClawSession, from = 0, to?: number): { count: number; text(i: number): string; bytes(i: number): Uint8Array; canonical(i: number): boolean } {
   const view = new DataView(session.buffer);
   // Buffer's utf8 slice: the same decoding as TextDecoder (replacement characters for bad bytes), but
   // V8's fast path for many small slices — this loop is on the main thread, once per entry.
@@ -128,7 +147,8 @@ function recordLines(session: OpenClawSession, from = 0, to?: number): { count: 
       };
     }
   }
-  return { count, text, bytes: (i) => bytes.subarray(...range(i)) };
+  const canonical = (i: number): boolean => (view.getUint16(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.flags, true) & RecordFlag.canonical) !== 0;
+  return { count, text, bytes: (i) => bytes.subarray(...range(i)), canonical };
 }
 
 /**

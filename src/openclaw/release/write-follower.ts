@@ -28,7 +28,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, setCachedEntries, type CachedFile } from "../entry-cache.js";
-import { normalizerChanges, runningStockRewrite, type RewriteHelpers, type RewritingManager, type SessionFileSnapshot } from "./append-rewrite.js";
+import { normalizerChanges } from "./entry-normalizer.js";
+import { runningStockRewrite, type RewriteHelpers, type RewritingManager, type SessionFileSnapshot } from "./append-rewrite.js";
 
 /** What one whole-file write serialised: `entries`, as `content` (writeFullFile) or as `lines` (the header rewrite's). */
 interface RecordedWrite {
