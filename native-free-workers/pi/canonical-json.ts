@@ -36,13 +36,19 @@ for (let d = 0; d < 16; d++) LOWER_HEX["0123456789abcdef".charCodeAt(d)] = d + 1
 const SHORT_ESCAPE = new Uint8Array(256);
 for (const c of '"\\bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
 
+/** Key ranges of the open objects (start, end pairs), reused across calls: no allocation per key. */
+let keyRanges = new Int32Array(256);
+
 /** Whether the JSON text `b` (parsed by `JSON.parse` before) is canonical (see the module comment). */
 export function isCanonicalJson(b: Buffer): boolean {
   const n = b.length;
   if (n === 0 || !isUtf8(b)) return false;
-  // One key list per open object, null per open array; `keys` is the innermost object's.
-  const open: (string[] | null)[] = [];
-  let keys: string[] | null = null;
+  // Per open container, where its keys start in keyRanges (an object) or -1 (an array); `base` is the
+  // innermost one's, `used` the pairs in use. Keys are compared as bytes: canonical spellings are one
+  // per string, so equal keys are equal bytes.
+  const open: number[] = [];
+  let base = -1;
+  let used = 0;
   let expectKey = false;
   let i = 0;
   while (i < n) {
@@ -52,30 +58,36 @@ export function isCanonicalJson(b: Buffer): boolean {
       i = skipString(b, i, n);
       if (stringEscaped() && !canonicalEscapes(b, start + 1, i - 1)) return false;
       if (expectKey) {
-        // Keys are compared as bytes: canonical spellings are one per string, so equal keys are equal bytes.
         const first = b[start + 1]!;
         if (first >= 0x30 && first <= 0x39) return false;
-        const key = (b as Buffer & { latin1Slice(a: number, z: number): string }).latin1Slice(start + 1, i - 1);
-        if (keys === null || keys.length >= MAX_KEYS || keys.includes(key)) return false;
-        keys.push(key);
+        if (base < 0 || used - base >= MAX_KEYS || seenKey(b, base, used, start + 1, i - 1)) return false;
+        if (2 * used + 2 > keyRanges.length) {
+          const grown = new Int32Array(keyRanges.length * 2);
+          grown.set(keyRanges);
+          keyRanges = grown;
+        }
+        keyRanges[2 * used] = start + 1;
+        keyRanges[2 * used + 1] = i - 1;
+        used++;
         expectKey = false;
       }
       continue;
     }
     if (c === OPEN_BRACE) {
-      open.push(keys);
-      keys = [];
+      open.push(base);
+      base = used;
       expectKey = true;
       i++;
     } else if (c === OPEN_BRACKET) {
-      open.push(keys);
-      keys = null;
+      open.push(base);
+      base = -1;
       i++;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      keys = open.pop() ?? null;
+      if (base >= 0) used = base;
+      base = open.pop() ?? -1;
       i++;
     } else if (c === COMMA) {
-      expectKey = keys !== null;
+      expectKey = base >= 0;
       i++;
     } else if (c === COLON) {
       i++;
@@ -92,6 +104,19 @@ export function isCanonicalJson(b: Buffer): boolean {
     }
   }
   return true;
+}
+
+/** Whether the key `b[from, to)` equals one of the keys `base … used − 1` (byte ranges in keyRanges). */
+function seenKey(b: Buffer, base: number, used: number, from: number, to: number): boolean {
+  const len = to - from;
+  for (let k = base; k < used; k++) {
+    const a = keyRanges[2 * k]!;
+    if (keyRanges[2 * k + 1]! - a !== len) continue;
+    let j = 0;
+    while (j < len && b[a + j] === b[from + j]) j++;
+    if (j === len) return true;
+  }
+  return false;
 }
 
 /**

@@ -18,14 +18,14 @@
  * parse is deep-equal to it: entry-cache.ts), that object is line i's parse — and the header's line is
  * compared with the kept header's (the manager holds a clone of it); the other lines (a changed header,
  * new entries) are parsed as `parseJsonlEntries` parses them. Stock's read and compare still run (they
- * are what verifies the write; a memcmp next to the parse), then the release's own
+ * are what verifies the write), on bytes for ASCII content ({@link fileHoldsText}), then the release's own
  * `rememberSessionEntries` caches the result as after stock's parse. Cost: the read, one pass over the
  * line boundaries, the parse of the changed lines — never more than stock, which reads and parses all.
  *
  * Without a matching record (another caller, the content not the recorded serialisation, a line that does
  * not parse) OpenClaw's function runs unchanged and ctxc's cache of the file is dropped.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, setCachedEntries, type CachedFile } from "../entry-cache.js";
 import { normalizerChanges } from "./entry-normalizer.js";
@@ -168,6 +168,7 @@ export function followWrite(original: (...args: unknown[]) => unknown, args: unk
   // The rewrite handler's own stock steps refill ctxc's cache from what they wrote (append-rewrite.ts).
   const written = !runningStockRewrite() && write && typeof expected === "string" ? writtenEntries(expected, write, kept, h.normalizeLoadedFileEntry) : null;
   if (!written) return original(...args);
+  const text = expected as string; // a string: writtenEntries compared it
   // From here on: stock's body, parse aside.
   const failed = (snapshot: SessionFileSnapshot | undefined): Remembered => {
     h.sessionEntriesCache.delete(path);
@@ -181,19 +182,73 @@ export function followWrite(original: (...args: unknown[]) => unknown, args: unk
     return failed(undefined);
   }
   if (before.size > h.MAX_CACHED_SESSION_BYTES) return failed(before);
-  let content: string;
+  let same: boolean;
   let after: SessionFileSnapshot;
   try {
-    content = readFileSync(path, "utf8");
+    same = fileHoldsText(path, text);
     after = h.readSessionFileSnapshot(path);
   } catch {
     return failed(undefined);
   }
-  if (content !== expected || !h.isSameSessionFileSnapshot(before, after)) return failed(after);
-  h.rememberSessionEntries(path, after, written.entries, content.endsWith("\n"));
+  if (!same || !h.isSameSessionFileSnapshot(before, after)) return failed(after);
+  h.rememberSessionEntries(path, after, written.entries, text.endsWith("\n"));
   followed?.(written);
   refill(path, after, written, kept, h);
   return { snapshot: after, verifiedWrite: true, stableRead: true } satisfies Remembered;
+}
+
+/** File bytes decoded and compared at a time by {@link fileHoldsText} (a young-generation string). */
+const COMPARE_BYTES = 1 << 15;
+
+/**
+ * Stock's `readFileSync(path, "utf8") === expected` (the read that verifies the write), without a string
+ * of the file's size: the file is read and decoded a chunk at a time, each chunk ending on a character
+ * boundary, and each decoded chunk compared with the text there. The same answer when the text holds no
+ * U+FFFD: the chunks all match only if none decoded an invalid sequence (that gives U+FFFD), so the file
+ * is valid UTF-8 and decodes whole as the chunks do; and a file that decodes whole to the text is valid
+ * UTF-8, cut on character boundaries. Text with U+FFFD: stock's read and compare. Why: at 28 MB the
+ * whole-file string is an allocation that made V8 collect its heap right there, ~130 ms of the header
+ * rewrite; reading and decoding are ~10 ms. Throws as the read does.
+ */
+export function fileHoldsText(path: string, expected: string): boolean {
+  if (expected.includes("\uFFFD")) return readFileSync(path, "utf8") === expected;
+  const fd = openSync(path, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(COMPARE_BYTES);
+    let pos = 0;
+    let at = 0;
+    for (;;) {
+      const n = readFully(fd, chunk, pos);
+      if (n === 0) return at === expected.length;
+      const cut = n < COMPARE_BYTES ? n : characterBoundary(chunk, n);
+      const text = chunk.toString("utf8", 0, cut);
+      if (text !== expected.slice(at, at + text.length)) return false;
+      at += text.length;
+      pos += cut;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where the last whole UTF-8 character of `bytes[0, n)` ends: before an incomplete sequence at the end, else `n`. */
+function characterBoundary(bytes: Buffer, n: number): number {
+  let k = n - 1;
+  while (k > n - 4 && k > 0 && (bytes[k]! & 0xc0) === 0x80) k--;
+  const lead = bytes[k]!;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return k + need > n ? k : n;
+}
+
+/** Reads from `fd` at `pos` until `into` is full or the file ends, over short reads; the bytes read. */
+function readFully(fd: number, into: Buffer, pos: number): number {
+  let got = 0;
+  while (got < into.length) {
+    const r = readSync(fd, into, got, into.length - got, pos + got);
+    if (r === 0) break;
+    got += r;
+  }
+  return got;
 }
 
 /**
