@@ -18,6 +18,15 @@
  * same), each open's are its own (mutations never reach another open: the bytes are immutable), and the
  * main thread pays per entry one small object and its scalars. Lines the worker could not describe
  * (escaped or duplicate keys, `__proto__`, too many keys or layouts) are `JSON.parse`d whole.
+ *
+ * What a kept buffer's opens share (its {@link Reader}, built by the first): the words and layouts, the
+ * decoded scalars (strings and numbers: immutable), each record's line offset, index role and id string
+ * (pi-index.ts), the factories and their accessor pairs. Nothing an open hands out is part of it, so no
+ * caller can change what the next open builds (test/openclaw/session-open-shared-state.test.ts).
+ *
+ * The per-open cost that remains is O(entries) and inherent to pi's API (docs/openclaw.md §5): a fresh
+ * object per entry (the caller owns and may mutate it), one accessor define per object/array member (a
+ * runtime call in V8: ~0.2 µs), the private-field stamp, and pi's `byId` Map holding this open's objects.
  */
 import type { OpenClawSession } from "./session.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";

@@ -221,8 +221,9 @@ interface PiSessionManagerLike {
  *
  * The instance is pi's own: constructed by pi's constructor (in-memory, so every field pi declares is
  * initialised and nothing is written), then given exactly the state `setSessionFile` leaves for a v3
- * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
- * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
+ * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed as pi's `_buildIndex()`
+ * indexes them (for pi 0.74's `_buildIndex`, in the pass that builds the entries: pi-index.ts; any other
+ * pi's own method runs) and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
  *
  * The entries are fresh objects for each open, as stock's parse gives: pi hands the loaded objects out
  * mutable (`buildSessionContext()` returns the entries' own `message` objects as the agent's messages;
