@@ -157,6 +157,20 @@ class Built extends Stampable {
     else held.set(o, { __proto__: null, [key]: value } as Plain);
     return value;
   }
+
+  /**
+   * A set of the lazy member `key` while it is still an accessor: a writable data property, as an
+   * assignment on stock's object leaves — or, on an entry sealed by its holder (the accessor can no longer
+   * be replaced, yet stock's sealed data property is still writable), the value every later get returns.
+   * On a frozen entry it throws, as a strict-mode assignment to a frozen stock entry does.
+   */
+  static set(receiver: object, key: string, v: unknown): void {
+    if (typeof receiver === "object" && receiver !== null && #r in receiver && !Object.getOwnPropertyDescriptor(receiver, key)?.configurable && !Object.isFrozen(receiver)) {
+      const kept = held.get(receiver);
+      if (kept) kept[key] = v;
+      else held.set(receiver, { __proto__: null, [key]: v } as Plain);
+    } else define(receiver, key, v);
+  }
 }
 
 /** Decoded lazy members of objects that did not let them become data properties (frozen or sealed by their holder): rare, so not a field of every object. */
@@ -169,7 +183,7 @@ function lazyDescriptor(key: string, off: number): PropertyDescriptor {
       return Built.get(this, key, off);
     },
     set(this: object, v: unknown) {
-      define(this, key, v);
+      Built.set(this, key, v);
     },
     enumerable: true,
     configurable: true,

@@ -162,7 +162,7 @@ describe("2026.5.12 served open: shared per-buffer state vs what each open build
     });
   });
 
-  it("a frozen or sealed entry returns one object per lazy member; an inheriting receiver reads the entry's; a trap-less Proxy is refused by name", async () => {
+  it("a frozen or sealed entry returns one object per lazy member, a sealed one takes assignments; an inheriting receiver reads the entry's; a trap-less Proxy is refused by name", async () => {
     const t = generateTranscript({ seed: 33, entries: 40, compactions: 0 });
     const a = fileOf(t.text);
     await prewarm(a);
@@ -178,11 +178,20 @@ describe("2026.5.12 served open: shared per-buffer state vs what each open build
       expect(m).toEqual(lines.get(e.id as string)!.message);
       expect(e.message).toBe(m);
       expect(typeof Object.getOwnPropertyDescriptor(e, "message")?.get).toBe("function");
-      expect(() => {
-        "use strict";
-        e.message = 1;
-      }).toThrow(TypeError);
     }
+    // As on stock's objects: a frozen entry's member cannot be assigned (strict mode throws), a sealed one's can.
+    expect(() => {
+      "use strict";
+      frozen!.message = 1;
+    }).toThrow(TypeError);
+    sealed!.message = { replaced: true };
+    expect(sealed!.message).toEqual({ replaced: true });
+    expect(JSON.parse(JSON.stringify(sealed))).toEqual({ ...lines.get(sealed!.id as string)!, message: { replaced: true } });
+    // Sealed before any read: the assignment still wins over the bytes.
+    const sealedFirst = messages[4]!;
+    Object.seal(sealedFirst);
+    sealedFirst.message = "set before read";
+    expect(sealedFirst.message).toBe("set before read");
     const child = Object.create(inherited!) as Plain;
     expect(child.message).toEqual(lines.get(inherited!.id as string)!.message);
     expect(inherited!.message).toBe(child.message);
