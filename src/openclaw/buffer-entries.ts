@@ -18,10 +18,20 @@
  * same), each open's are its own (mutations never reach another open: the bytes are immutable), and the
  * main thread pays per entry one small object and its scalars. Lines the worker could not describe
  * (escaped or duplicate keys, `__proto__`, too many keys or layouts) are `JSON.parse`d whole.
+ *
+ * What a kept buffer's opens share (its {@link Reader}, built by the first): the words and layouts, the
+ * decoded scalars (strings and numbers: immutable), each record's line offset, index role and id string
+ * (pi-index.ts), the factories and their accessor pairs. Nothing an open hands out is part of it, so no
+ * caller can change what the next open builds (test/openclaw/session-open-shared-state.test.ts).
+ *
+ * The per-open cost that remains is O(entries) and inherent to pi's API (docs/openclaw.md §5): a fresh
+ * object per entry (the caller owns and may mutate it), one accessor define per object/array member (a
+ * runtime call in V8: ~0.2 µs), the private-field stamp, and pi's `byId` Map holding this open's objects.
  */
 import type { OpenClawSession } from "./session.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
 import { define, lazyStats, MAX_FACTORIES } from "./lazy-entries.js";
+import { indexEntry, type PiIndex } from "./pi-index.js";
 import { FieldKind, NO_FIELDS, SESSION_RECORD_BYTES, SessionHeader, SessionRecord, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 type Plain = Record<string, unknown>;
@@ -41,6 +51,17 @@ interface Reader {
    * invisible; it makes a later open of a kept buffer cost a lookup per scalar instead of a decode.
    */
   memo: unknown[];
+  view: DataView;
+  /** Where the RECORDS section starts. */
+  recordsAt: number;
+  /** Records in this buffer. */
+  count: number;
+  /** Per record: the buffer offset of its line. */
+  bases: Uint32Array;
+  /** Per record: how pi's index takes it (see rolesOf; undefined until an open indexes this buffer). */
+  roles: Uint8Array | undefined;
+  /** Per plain record (IndexRole.plain): its id string. */
+  ids: unknown[];
 }
 
 /** The reader of each buffer (kept-buffers.ts keeps a buffer for many opens: its tables are read once). */
@@ -87,12 +108,86 @@ function member(r: Reader, base: number, q: number): unknown {
   return JSON.parse(r.bytes.utf8Slice(base + r.words[q + 1]!, base + r.words[q + 2]!));
 }
 
-/** First get of a lazy member: its value, as a data property from now on (when the holder still allows it). */
-function decode(holder: Plain, key: string, r: Reader, base: number, q: number): unknown {
-  const value = member(r, base, q);
-  lazyStats.decoded++;
-  if (Object.getOwnPropertyDescriptor(holder, key)?.configurable) define(holder, key, value);
-  return value;
+/**
+ * What a built object's lazy members read from: the buffer's reader, the line's base offset and the
+ * object's layout word, kept in private fields stamped onto the plain object (a base constructor that
+ * returns its argument lets a subclass add private fields to any object). Private fields are invisible to
+ * everything that looks at the entry — `Object.keys`, `Reflect.ownKeys`, `JSON.stringify`, spread,
+ * `structuredClone`, deep equality, `util.inspect` — and its prototype stays `Object.prototype`.
+ *
+ * Why not a closure per accessor (what an object literal with `get`/`set` makes): V8 keeps an object
+ * whose accessor pair is its own functions in dictionary mode (slow properties), so every entry was a
+ * hash table — several times slower to build and to read for pi's `_buildIndex`. With one getter/setter
+ * pair per layout and key (shared by every object of the layout) the objects share fast hidden classes.
+ */
+class Stampable {
+  constructor(o: object) {
+    return o as Stampable;
+  }
+}
+class Built extends Stampable {
+  #r: Reader;
+  #b: number;
+  #p: number;
+  constructor(o: Plain, r: Reader, b: number, p: number) {
+    super(o);
+    this.#r = r;
+    this.#b = b;
+    this.#p = p;
+  }
+
+  /**
+   * First get of the lazy member `key` (word `off` of its object): its value, as a writable data property
+   * from now on when the holder still allows it (else kept in {@link held}, so each get returns the same
+   * object). The receiver is the entry or an object inheriting from it (`Object.create(entry)`); one that
+   * is neither (a Proxy of the entry without a get trap, `Reflect.get` with a foreign receiver) cannot be
+   * served: a TypeError names the member.
+   */
+  static get(receiver: unknown, key: string, off: number): unknown {
+    let h = receiver;
+    while (typeof h === "object" && h !== null && !(#r in h)) h = Object.getPrototypeOf(h);
+    if (typeof h !== "object" || h === null) throw new TypeError(`ctxc transcript entry: "${key}" read through a receiver that is not the entry`);
+    const o = h as Built;
+    const kept = held.get(o);
+    if (kept !== undefined && Object.hasOwn(kept, key)) return kept[key];
+    const value = member(o.#r, o.#b, o.#p + off);
+    lazyStats.decoded++;
+    if (Object.getOwnPropertyDescriptor(o, key)?.configurable) define(o, key, value);
+    else if (kept) kept[key] = value;
+    else held.set(o, { __proto__: null, [key]: value } as Plain);
+    return value;
+  }
+
+  /**
+   * A set of the lazy member `key` while it is still an accessor: a writable data property, as an
+   * assignment on stock's object leaves — or, on an entry sealed by its holder (the accessor can no longer
+   * be replaced, yet stock's sealed data property is still writable), the value every later get returns.
+   * On a frozen entry it throws, as a strict-mode assignment to a frozen stock entry does.
+   */
+  static set(receiver: object, key: string, v: unknown): void {
+    if (typeof receiver === "object" && receiver !== null && #r in receiver && !Object.getOwnPropertyDescriptor(receiver, key)?.configurable && !Object.isFrozen(receiver)) {
+      const kept = held.get(receiver);
+      if (kept) kept[key] = v;
+      else held.set(receiver, { __proto__: null, [key]: v } as Plain);
+    } else define(receiver, key, v);
+  }
+}
+
+/** Decoded lazy members of objects that did not let them become data properties (frozen or sealed by their holder): rare, so not a field of every object. */
+const held = new WeakMap<object, Plain>();
+
+/** The accessor of lazy member `key` at word `off` of its object (one pair per factory and key: shared by all its objects). */
+function lazyDescriptor(key: string, off: number): PropertyDescriptor {
+  return {
+    get(this: unknown) {
+      return Built.get(this, key, off);
+    },
+    set(this: object, v: unknown) {
+      Built.set(this, key, v);
+    },
+    enumerable: true,
+    configurable: true,
+  };
 }
 
 /** The object described at word `p` (its layout word) of a line starting at `base`. */
@@ -106,19 +201,10 @@ function build(r: Reader, base: number, p: number): Plain {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
     const q = p + 1 + 3 * k;
-    if (!isLazyKind(r.words[q]! & 15)) out[key] = scalar(r, base, q);
-    else {
-      let held: unknown;
-      Object.defineProperty(out, key, {
-        get: () => (held === undefined ? (held = decode(out, key, r, base, q)) : held),
-        set(v: unknown) {
-          define(this as object, key, v);
-        },
-        enumerable: true,
-        configurable: true,
-      });
-    }
+    if (!isLazyKind(r.words[q]! & 15)) define(out, key, scalar(r, base, q));
+    else Object.defineProperty(out, key, lazyDescriptor(key, 1 + 3 * k));
   }
+  new Built(out, r, base, p);
   return out;
 }
 
@@ -146,64 +232,154 @@ function factoryAt(r: Reader, p: number): Factory | null {
 }
 
 /**
- * `function (r, b, p) { let d2; const o = { "type": scalar(r, b, p + 1), …, get "message"() { … }, set "message"(v) { … } }; return o; }`
- * Keys enter only as JSON string literals (the worker never describes `__proto__`); each accessor keeps
- * its value in its own variable, so a holder that froze the entry still gets one object.
+ * `function (r, b, p) { const o = { "type": scalar(r, b, p + 1), … }; defineProperty(o, "message", D[3]); o["timestamp"] = scalar(…); …; new Built(o, r, b, p); return o; }`
+ * The members before the first lazy one form an object literal; the lazy ones are defined with their
+ * shared accessor (in key order: a literal placeholder redefined as an accessor would also make the
+ * object a dictionary); the scalars after one are assigned — or defined, for a key `Object.prototype`
+ * holds as an accessor or read-only (an assignment would not make an own data property, `JSON.parse` does).
+ * Keys enter only as JSON string literals (the worker never describes `__proto__`).
  */
 function compile(keys: string[], mask: string): Factory {
-  const lets: string[] = [];
-  const props = keys.map((key, i) => {
-    const k = JSON.stringify(key);
-    const q = `p + ${1 + 3 * i}`;
-    if (mask[i] !== "1") return `${k}: scalar(r, b, ${q})`;
-    lets.push(`d${i}`);
-    return `get ${k}() { return d${i} === undefined ? (d${i} = decode(o, ${k}, r, b, ${q})) : d${i}; }, set ${k}(v) { define(this, ${k}, v); }`;
-  });
-  const body = `return function bufferEntry(r, b, p) { ${lets.length ? `let ${lets.join(", ")};` : ""} const o = { ${props.join(", ")} }; return o; };`;
+  const descriptors: (PropertyDescriptor | undefined)[] = [];
+  const literal: string[] = [];
+  const after: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = JSON.stringify(keys[i]);
+    const value = `scalar(r, b, p + ${1 + 3 * i})`;
+    if (mask[i] === "1") {
+      descriptors[i] = lazyDescriptor(keys[i]!, 1 + 3 * i);
+      after.push(`defineProperty(o, ${k}, D[${i}]);`);
+    } else if (after.length === 0) literal.push(`${k}: ${value}`);
+    else if (assignable(keys[i]!)) after.push(`o[${k}] = ${value};`);
+    else after.push(`define(o, ${k}, ${value});`);
+  }
+  const lazy = descriptors.filter(Boolean).length;
+  // Only an object with lazy members needs the stamp (its getters read it).
+  const body = `return function bufferEntry(r, b, p) { const o = { ${literal.join(", ")} }; ${after.join(" ")}${lazy ? " new Built(o, r, b, p);" : ""} return o; };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys enter only as JSON string literals
-  const factory = new Function("scalar", "decode", "define", body)(scalar, decode, define) as Factory;
-  factory.lazyFields = lets.length;
+  const factory = new Function("scalar", "define", "defineProperty", "D", "Built", body)(scalar, define, Object.defineProperty, descriptors, Built) as Factory;
+  factory.lazyFields = lazy;
   return factory;
 }
 
+/** Whether `o[key] = v` makes an own writable data property on a plain object (no setter or read-only `key` on `Object.prototype`). */
+function assignable(key: string): boolean {
+  const inherited = Object.getOwnPropertyDescriptor(Object.prototype, key);
+  return inherited === undefined || inherited.writable === true;
+}
+
+/** How pi's index takes a record (pi-index.ts): decided once per kept buffer from its FIELDS words. */
+const enum IndexRole {
+  /** Not decided yet. */
+  unknown = 0,
+  /** `type` the unescaped string "session": pi skips it. */
+  header = 1,
+  /** `type` and `id` unescaped strings, `type` not "label": `byId.set(id, entry)`, `leafId = id`. */
+  plain = 2,
+  /** Anything else (labels, escaped or non-string `type`/`id`, lines without a descriptor): pi's loop body. */
+  other = 3,
+}
+
 /**
- * Fresh entries for every record of `session`'s buffer (its `firstRecord` on), in file order — the header
- * first for a whole read — as `JSON.parse` of each line gives them (see the module comment).
+ * Fresh entries for every record of `parts` (a file's kept buffers then the new one, each from its
+ * `firstRecord` on), in file order — the header first for a whole read — as `JSON.parse` of each line
+ * gives them (see the module comment). With `index`, pi's `_buildIndex` is computed over them in the
+ * same pass (pi-index.ts; the caller checked that the pi is the one it stands for).
  */
-export function entriesFromBuffer(session: OpenClawSession): unknown[] {
-  const view = new DataView(session.buffer);
-  const count = view.getUint32(SessionHeader.recordCount, true);
-  const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
-  const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
-  let r = readers.get(session);
-  if (!r) {
-    r = readerOf(session, view, count);
-    readers.set(session, r);
-  }
-  const bytes = r.bytes;
-  const out = new Array<unknown>(count);
-  let deferred = 0;
-  for (let i = 0; i < count; i++) {
-    const rec = recordsAt + i * SESSION_RECORD_BYTES;
-    const base = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
-    const d = r.words[i]!;
-    if (d === NO_FIELDS) {
-      out[i] = JSON.parse(bytes.utf8Slice(base, base + view.getUint32(rec + SessionRecord.length, true)));
-      continue;
+export function entriesFromBuffers(parts: readonly OpenClawSession[], index?: PiIndex): unknown[] {
+  const rs: Reader[] = [];
+  let total = 0;
+  for (const part of parts) {
+    let r = readers.get(part);
+    if (!r) {
+      r = readerOf(part);
+      readers.set(part, r);
     }
-    const p = count + d;
-    const factory = factoryAt(r, p);
-    if (factory) {
-      out[i] = factory(r, base, p);
-      deferred += factory.lazyFields;
-    } else out[i] = build(r, base, p);
+    rs.push(r);
+    total += r.count;
+  }
+  const out = new Array<unknown>(total);
+  let at = 0;
+  let deferred = 0;
+  for (const r of rs) {
+    deferred += fill(r, out, at, index);
+    at += r.count;
   }
   lazyStats.deferred += deferred;
   return out;
 }
 
-/** The reader of `session`'s buffer: its FIELDS words (in place) and LAYOUTS, checked. */
-function readerOf(session: OpenClawSession, view: DataView, count: number): Reader {
+/** {@link entriesFromBuffers} of one buffer. */
+export function entriesFromBuffer(session: OpenClawSession, index?: PiIndex): unknown[] {
+  return entriesFromBuffers([session], index);
+}
+
+/** Builds `r`'s entries into `out` from `at` (and indexes them); returns how many lazy members they hold. */
+function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): number {
+  const { count, bases, words } = r;
+  const roles = ix ? rolesOf(r) : undefined;
+  const ids = r.ids;
+  let deferred = 0;
+  for (let i = 0; i < count; i++) {
+    const base = bases[i]!;
+    const d = words[i]!;
+    let e: unknown;
+    if (d === NO_FIELDS) e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true)));
+    else {
+      const p = count + d;
+      const factory = factoryAt(r, p);
+      if (factory) {
+        e = factory(r, base, p);
+        deferred += factory.lazyFields;
+      } else e = build(r, base, p);
+    }
+    out[at + i] = e;
+    if (roles) {
+      const role = roles[i];
+      if (role === IndexRole.plain) {
+        const id = ids[i];
+        ix!.byId.set(id, e);
+        ix!.leafId = id;
+      } else if (role === IndexRole.other) indexEntry(ix!, e as Parameters<typeof indexEntry>[1]);
+    }
+  }
+  return deferred;
+}
+
+/**
+ * Each record's {@link IndexRole} (and, for the plain ones, its id string in `r.ids`), decided once per
+ * buffer: strings are immutable, so every open shares them (the entry's own `id` is the same string).
+ */
+function rolesOf(r: Reader): Uint8Array {
+  if (r.roles) return r.roles;
+  const roles = new Uint8Array(r.count);
+  const { count, words, layouts } = r;
+  const typeAt = new Map<number, [number, number]>();
+  for (let i = 0; i < count; i++) {
+    const d = words[i]!;
+    if (d === NO_FIELDS) {
+      roles[i] = IndexRole.other;
+      continue;
+    }
+    const p = count + d;
+    const layout = words[p]!;
+    let at = typeAt.get(layout);
+    if (!at) typeAt.set(layout, (at = [layouts[layout]!.indexOf("type"), layouts[layout]!.indexOf("id")]));
+    const [t, k] = at;
+    const type = t >= 0 && (words[p + 1 + 3 * t]! & 15) === FieldKind.string ? scalar(r, r.bases[i]!, p + 1 + 3 * t) : undefined;
+    if (type === "session") roles[i] = IndexRole.header;
+    else if (type !== undefined && type !== "label" && k >= 0 && (words[p + 1 + 3 * k]! & 15) === FieldKind.string) {
+      roles[i] = IndexRole.plain;
+      r.ids[i] = scalar(r, r.bases[i]!, p + 1 + 3 * k);
+    } else roles[i] = IndexRole.other;
+  }
+  return (r.roles = roles);
+}
+
+/** The reader of `session`'s buffer: its FIELDS words (in place) and LAYOUTS, checked, and where each line starts. */
+function readerOf(session: OpenClawSession): Reader {
+  const view = new DataView(session.buffer);
+  const count = view.getUint32(SessionHeader.recordCount, true);
   const section = (s: number) => ({ offset: view.getUint32(SessionHeader.sectionTable + s * 8, true), length: view.getUint32(SessionHeader.sectionTable + s * 8 + 4, true) });
   const fields = section(SessionSection.FIELDS);
   const layouts = section(SessionSection.LAYOUTS);
@@ -211,11 +387,21 @@ function readerOf(session: OpenClawSession, view: DataView, count: number): Read
   const bytes = Buffer.from(session.buffer) as Reader["bytes"];
   // The section table was checked by the session's constructor; FIELDS starts on a multiple of 4 (the encoder's gap).
   const words = new Uint32Array(session.buffer, fields.offset, fields.length >>> 2);
+  const recordsAt = section(SessionSection.RECORDS).offset;
+  const entriesAt = section(SessionSection.ENTRY_BYTES).offset;
+  const bases = new Uint32Array(count);
+  for (let i = 0; i < count; i++) bases[i] = entriesAt + view.getUint32(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.offset, true);
   return {
     bytes,
+    view,
+    recordsAt,
+    count,
+    bases,
     words,
     layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
     factories: [],
     memo: new Array<unknown>(words.length),
+    roles: undefined,
+    ids: [],
   };
 }

@@ -30,7 +30,8 @@ import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { freshEntries } from "./lazy-entries.js";
-import { entriesFromBuffer } from "./buffer-entries.js";
+import { entriesFromBuffers } from "./buffer-entries.js";
+import { emptyIndex, servesPiIndex } from "./pi-index.js";
 import { bufferContinuationFor, keptBuffersFor } from "./kept-buffers.js";
 import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
@@ -194,6 +195,7 @@ export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (pa
 
 /** pi's SessionManager class, as far as the preload needs it. */
 interface PiSessionManagerClass {
+  prototype: object;
   new (cwd: string, sessionDir: string, sessionFile: string | undefined, persist: boolean): PiSessionManagerLike;
   open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike;
 }
@@ -206,6 +208,10 @@ interface PiSessionManagerLike {
   persist: boolean;
   flushed: boolean;
   fileEntries: unknown[];
+  byId: Map<unknown, unknown>;
+  labelsById: Map<unknown, unknown>;
+  labelTimestampsById: Map<unknown, unknown>;
+  leafId: unknown;
   _buildIndex(): void;
 }
 
@@ -215,8 +221,9 @@ interface PiSessionManagerLike {
  *
  * The instance is pi's own: constructed by pi's constructor (in-memory, so every field pi declares is
  * initialised and nothing is written), then given exactly the state `setSessionFile` leaves for a v3
- * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed by pi's `_buildIndex()`
- * and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
+ * file — sessionFile, sessionId, cwd, sessionDir, persist, fileEntries — indexed as pi's `_buildIndex()`
+ * indexes them (for pi 0.74's `_buildIndex`, in the pass that builds the entries: pi-index.ts; any other
+ * pi's own method runs) and marked `flushed`. Every later append goes through pi's `_persist` to the same file.
  *
  * The entries are fresh objects for each open, as stock's parse gives: pi hands the loaded objects out
  * mutable (`buildSessionContext()` returns the entries' own `message` objects as the agent's messages;
@@ -264,9 +271,11 @@ export function sessionManagerFromCtxc(
   const kept = keptBuffersFor(path, session);
   // Only the appended records, and the kept buffers no longer hold what they continue: pi needs them all.
   if (typeof kept === "string") return `continued read: ${kept}`;
+  // pi's index built in the same pass when this pi's `_buildIndex` is the one pi-index.ts stands for.
+  const index = servesPiIndex(SM.prototype) ? emptyIndex() : undefined;
   let fileEntries: unknown[];
   try {
-    fileEntries = kept.parts.length === 1 ? entriesFromBuffer(kept.parts[0]!) : kept.parts.flatMap((part) => entriesFromBuffer(part));
+    fileEntries = entriesFromBuffers(kept.parts, index);
   } catch (e) {
     return `session buffer: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -282,7 +291,13 @@ export function sessionManagerFromCtxc(
   sm.sessionFile = resolve(path);
   sm.sessionId = header.id;
   sm.fileEntries = fileEntries;
-  sm._buildIndex();
+  if (index) {
+    // The fields `_buildIndex()` would have filled (pi's constructor made them empty for a new session).
+    sm.byId = index.byId;
+    sm.labelsById = index.labelsById;
+    sm.labelTimestampsById = index.labelTimestampsById;
+    sm.leafId = index.leafId;
+  } else sm._buildIndex();
   sm.flushed = true;
   return sm;
 }
