@@ -105,6 +105,27 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
+/**
+ * `prep` summaries split into each session's FIRST prep (the first `prep stages` line for its sessionId, in
+ * log order) and its later ones. A session's first turn after a gateway start carries one-time work — the
+ * cold read, OpenClaw's repair of a seeded file, 2026.7.35's header rewrite — that a later turn does not
+ * repeat, so the two are reported apart (issue #11: later turns must not grow with the file).
+ */
+export function splitFirstPreps(summaries: StageSummary[]): { first: StageSummary[]; later: StageSummary[] } {
+  const seen = new Set<string>();
+  const first: StageSummary[] = [];
+  const later: StageSummary[] = [];
+  for (const s of summaries) {
+    if (s.kind !== "prep") continue;
+    if (seen.has(s.sessionId)) later.push(s);
+    else {
+      seen.add(s.sessionId);
+      first.push(s);
+    }
+  }
+  return { first, later };
+}
+
 /** Per stage name: count, median and p99 durations. */
 export function stageTable(summaries: StageSummary[], kind: "prep" | "startup"): Record<string, { n: number; p50: number; p99: number; max: number }> {
   const by = new Map<string, number[]>();

@@ -227,8 +227,21 @@ const OPENCLAW_MODULE = /\/openclaw\/dist\/([^/]+)$/;
 /** Categories whose samples are also split by function (transcriptByFunction). */
 const isSplit = (category: string): boolean => category.startsWith("transcript") || category.startsWith("session store");
 
-/** Summarises one `.cpuprofile` over [fromMs, toMs] after its start (defaults: all of it). */
-export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): ProfileSummary {
+/** A span of the profile's own clock, ms after its start: [from, to]. */
+export type ProfileSpan = readonly [fromMs: number, toMs: number];
+
+/**
+ * Whether a sample time lies inside ANY of `spans` (they may overlap: five agents' first turns run at
+ * once, and a sample inside two of them is still counted once).
+ */
+export const insideAny = (spans: readonly ProfileSpan[]) => (tMs: number): boolean => spans.some(([a, b]) => tMs >= a && tMs <= b);
+
+/**
+ * Summarises one `.cpuprofile` over [fromMs, toMs] after its start (defaults: all of it); with `keep`,
+ * only the samples in that window whose time it accepts (e.g. inside any agent's first turn). A sample
+ * it rejects ends an uninterrupted block, as the blocks are about contiguous main-thread time.
+ */
+export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep?: (tMs: number) => boolean): ProfileSummary {
   const p = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;
   const name = new Map<number, string>();
   const parent = new Map<number, number>();
@@ -313,6 +326,10 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity): Pro
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i]! / 1000;
     if (t < fromMs || t > toMs) continue;
+    if (keep && !keep(t)) {
+      endBlock();
+      continue;
+    }
     // A sample's time is the gap to the next one.
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
     windowMs += dt;

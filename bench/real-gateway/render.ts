@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { groupedBarChart } from "../report/svg.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
+import type { ProfileSummary } from "./profile-summary.js";
 import { REPO, type ModeResult } from "./run.js";
 
 interface Doc {
@@ -83,11 +84,80 @@ export function renderProfileTable(doc: Doc): string {
     }
     L.push("");
   }
+  const byTurn = renderProfileByTurn(modes);
+  if (byTurn) L.push(byTurn);
   for (const m of modes) {
     const p = m.mainThreadProfile!.load;
     if (!p.longestBlocks) continue;
     const over = Object.values(p.blocksOver100ms ?? {}).reduce((a, b) => a + b, 0);
     L.push(`Uninterrupted main-thread blocks of transcript / session-store work (${m.mode}): **${over} over 100 ms**${over ? ` (${Object.entries(p.blocksOver100ms!).map(([c, n]) => `${n} ${c.split(" (")[0]}`).join(", ")})` : ""}; longest: ${p.longestBlocks.slice(0, 5).map((b) => `${b.ms} ms \`${b.fn}\``).join(", ") || "none"}.`, "");
+  }
+  return L.join("\n");
+}
+
+/**
+ * The first-turn vs later-turn split of the stage and reply percentiles (runs made before the split
+ * have none: nothing is rendered, the all-turns rows above stay the only view).
+ */
+export function renderFirstVsLater(modes: ModeResult[]): string {
+  const split = modes.filter((m) => m.prepStagesByTurn);
+  if (split.length === 0) return "";
+  const L: string[] = [];
+  L.push("First turn vs later turns: each session's FIRST prep after the gateway started (the first `prep stages` line for its sessionId; one-time work such as the cold read, OpenClaw's repair of a seeded file or 2026.7.35's header rewrite) and its LATER preps; message → reply by each agent's first message vs its later ones. The all-turns rows above include both.", "");
+  L.push(`| metric | turns | ${split.map((m) => `${m.mode} n | ${m.mode} p50 | ${m.mode} p99`).join(" | ")} |`, `|---|---|${split.map(() => "---:|---:|---:").join("|")}|`);
+  type Span = { n: number; p50: number; p99: number } | undefined;
+  const row = (name: string, turns: "first" | "later", get: (m: ModeResult) => Span) =>
+    L.push(`| ${name} | ${turns} | ${split.map((m) => { const v = get(m); return `${v?.n ?? 0} | ${fmt(v?.p50 ?? NaN)} | ${fmt(v?.p99 ?? NaN)}`; }).join(" | ")} |`);
+  for (const t of ["first", "later"] as const) row("message → reply (ms)", t, (m) => m.replyLatencyByTurn?.[t]);
+  const stages = [...new Set(split.flatMap((m) => [...Object.keys(m.prepStagesByTurn!.first), ...Object.keys(m.prepStagesByTurn!.later)]))];
+  // The stage the issue is about and the total first, then the rest in the order OpenClaw logs them.
+  const lead = ["session-resource-loader", "(total)"];
+  for (const s of [...lead.filter((x) => stages.includes(x)), ...stages.filter((x) => !lead.includes(x))]) {
+    for (const t of ["first", "later"] as const) row(`prep ${s} (ms)`, t, (m) => m.prepStagesByTurn![t][s]);
+  }
+  L.push("");
+  return L.join("\n");
+}
+
+/** Transcript and session-store categories (the ones split by function in profile-summary.ts). */
+const isTranscriptCategory = (c: string) => c.startsWith("transcript") || c.startsWith("session store");
+
+/**
+ * The load-phase profile split into the agents' first turns vs the rest (runs made before the split
+ * have none): transcript work by owner and by function, per turn of each kind.
+ */
+function renderProfileByTurn(all: ModeResult[]): string {
+  const modes = all.filter((m) => m.mainThreadProfile?.byTurn);
+  if (modes.length === 0) return "";
+  const parts = (m: ModeResult) => ({ first: m.mainThreadProfile!.byTurn!.firstTurns, later: m.mainThreadProfile!.byTurn!.laterTurns });
+  // Turns of each kind: the preps OpenClaw logged (first = one per session), as in the table above;
+  // none of a kind (a smoke run has no later turn): no per-turn figure.
+  const turns = (m: ModeResult, t: "first" | "later") => m.prepStagesByTurn?.[t]["(total)"]?.n ?? 0;
+  const L: string[] = [];
+  L.push("Transcript work during the agents' first turns vs the rest of the load phase. A sample counts as first-turn when it falls inside ANY agent's first-turn window (its first message's write to the fake Telegram → the reply's arrival there); the windows overlap, so that part also holds whatever else ran then, other agents' later turns included. Work a first turn leaves after its reply (e.g. a post-turn rewrite) falls in the rest. ms/turn: per prep of that kind (first: one per session).", "");
+  const head = `| | ${modes.map((m) => `${m.mode} first ms | ${m.mode} first ms/turn | ${m.mode} later ms | ${m.mode} later ms/turn`).join(" | ")} |`;
+  const sep = `|---|${modes.map(() => "---:|---:|---:|---:").join("|")}|`;
+  const cells = (m: ModeResult, get: (p: ProfileSummary) => number) => {
+    const p = parts(m);
+    const f = get(p.first), l = get(p.later);
+    const per = (ms: number, n: number) => fmt(n > 0 ? ms / n : NaN);
+    return `${fmt(f)} | ${per(f, turns(m, "first"))} | ${fmt(l)} | ${per(l, turns(m, "later"))}`;
+  };
+  const cats = [...new Set(modes.flatMap((m) => [...Object.keys(parts(m).first.ms), ...Object.keys(parts(m).later.ms)]))].filter(isTranscriptCategory).sort();
+  L.push(head, sep);
+  for (const c of cats) L.push(`| ${c} | ${modes.map((m) => cells(m, (p) => p.ms[c] ?? 0)).join(" | ")} |`);
+  L.push(`| window (ms; busy ms) | ${modes.map((m) => { const p = parts(m); const busy = (x: ProfileSummary) => x.windowMs - (x.ms.idle ?? 0); return `${fmt(p.first.windowMs)} | busy ${fmt(busy(p.first))} | ${fmt(p.later.windowMs)} | busy ${fmt(busy(p.later))}`; }).join(" | ")} |`);
+  L.push(`| turns (preps) | ${modes.map((m) => `${turns(m, "first")} | | ${turns(m, "later")} | `).join(" | ")} |`, "");
+  const fns = [...new Set(modes.flatMap((m) => [...Object.keys(parts(m).first.transcriptByFunction), ...Object.keys(parts(m).later.transcriptByFunction)]))];
+  if (fns.length > 0) {
+    const top = (f: string) => Math.max(...modes.map((m) => Math.max(parts(m).first.transcriptByFunction[f] ?? 0, parts(m).later.transcriptByFunction[f] ?? 0)));
+    fns.sort((a, b) => top(b) - top(a));
+    L.push("The same split by function:", "");
+    L.push(head.replace("| |", "| function |"), sep);
+    for (const f of fns.slice(0, BY_FUNCTION_ROWS)) L.push(`| \`${f}\` | ${modes.map((m) => cells(m, (p) => p.transcriptByFunction[f] ?? 0)).join(" | ")} |`);
+    const rest = fns.slice(BY_FUNCTION_ROWS);
+    if (rest.length > 0) L.push(`| ${rest.length} more | ${modes.map((m) => cells(m, (p) => rest.reduce((a, f) => a + (p.transcriptByFunction[f] ?? 0), 0))).join(" | ")} |`);
+    L.push("");
   }
   return L.join("\n");
 }
@@ -108,6 +178,8 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   for (const s of stageNames) row(`prep ${s} (ms)`, (m) => m.prepStages[s]);
   for (const s of [...new Set(modes.flatMap((m) => Object.keys(m.startupStages)))]) row(`startup ${s} (ms)`, (m) => m.startupStages[s]);
   L.push("");
+  const byTurn = renderFirstVsLater(modes);
+  if (byTurn) L.push(byTurn);
   L.push(`| | ${modes.map((m) => m.mode).join(" | ")} |`, `|---|${modes.map(() => "---:").join("|")}|`);
   L.push(`| replies / messages | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent}`).join(" | ")} |`);
   L.push(`| "likely event-loop starvation" lines | ${modes.map((m) => m.starvationLines).join(" | ")} |`);

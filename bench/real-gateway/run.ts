@@ -20,8 +20,8 @@ import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
-import { percentile, readGatewayLog, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
-import { summarizeProfile, type ProfileSummary } from "./profile-summary.js";
+import { percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
+import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
@@ -67,6 +67,13 @@ export interface ModeResult {
   longPollTurnaroundMs: { n: number; p50: number; p99: number; max: number };
   updateDeliveryMs: { n: number; p50: number; p99: number; max: number };
   prepStages: ReturnType<typeof stageTable>;
+  /**
+   * prepStages split: each session's first prep after the gateway started (the first `prep stages` line
+   * for its sessionId) vs its later ones. Absent in runs made before the split.
+   */
+  prepStagesByTurn?: { first: ReturnType<typeof stageTable>; later: ReturnType<typeof stageTable> };
+  /** replyLatencyMs split: each agent's first message of the run vs its later ones. Absent before the split. */
+  replyLatencyByTurn?: { first: { n: number; p50: number; p99: number; max: number }; later: { n: number; p50: number; p99: number; max: number } };
   startupStages: ReturnType<typeof stageTable>;
   starvationLines: number;
   livenessWarnings: number;
@@ -100,7 +107,7 @@ export interface ModeResult {
   /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
   loadAverage?: { start: number; end: number };
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
-  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow };
+  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow; byTurn?: ProfileByTurn };
 }
 
 function summary(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -156,10 +163,18 @@ function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPa
  * profile's clock starts when the preload ran (`FILE.start`, epoch ms), a little after the spawn at
  * `spawnedAt`; the harness's windows (ms after the spawn) are shifted onto it.
  */
-async function mainThreadProfile(file: string, spawnedAt: number, startupMs: number, loadEndMs: number): Promise<ModeResult["mainThreadProfile"]> {
+async function mainThreadProfile(file: string, spawnedAt: number, startupMs: number, loadEndMs: number, firstTurns: ProfileSpan[]): Promise<ModeResult["mainThreadProfile"]> {
   if (!existsSync(file) || !existsSync(`${file}.start`) || !Number.isFinite(startupMs)) return undefined;
-  const shift = Number(await readFile(`${file}.start`, "utf8")) - spawnedAt;
-  const window: ProfileWindow = { loadFromMs: startupMs - shift, loadToMs: Number.isFinite(loadEndMs) ? loadEndMs - shift : null };
+  const profileStart = Number(await readFile(`${file}.start`, "utf8"));
+  const shift = profileStart - spawnedAt;
+  // The first-turn windows are epoch ms of this process's clock (Date.now() when the fake user wrote and
+  // when the fake Telegram got the reply); the profile's clock starts at `profileStart`, the same
+  // machine's Date.now() in the gateway — one subtraction, no guess (docs/real-gateway.md).
+  const window: ProfileWindow = {
+    loadFromMs: startupMs - shift,
+    loadToMs: Number.isFinite(loadEndMs) ? loadEndMs - shift : null,
+    firstTurns: firstTurns.map(([a, b]) => [a - profileStart, b - profileStart] as const),
+  };
   return { ...summarizeWindows(file, window), window };
 }
 
@@ -168,11 +183,30 @@ export interface ProfileWindow {
   loadFromMs: number;
   /** null: the load did not finish (the profile's end is used). */
   loadToMs: number | null;
+  /**
+   * Each agent's first turn of the run: from its first message's write to the fake Telegram to the
+   * reply's arrival there (or the reply timeout). Absent in runs made before the split.
+   */
+  firstTurns?: ProfileSpan[];
 }
 
-/** Startup (profile start → load start) and load summaries of one profile. */
-export function summarizeWindows(file: string, w: ProfileWindow): { startup: ProfileSummary; load: ProfileSummary } {
-  return { startup: summarizeProfile(file, 0, w.loadFromMs), load: summarizeProfile(file, w.loadFromMs, w.loadToMs ?? Infinity) };
+/**
+ * The load summary split by turn: samples inside ANY agent's first-turn window (they overlap: all agents
+ * start at once, and another agent's work in that time — even its second turn — lands there too) vs the
+ * rest of the load phase.
+ */
+export interface ProfileByTurn {
+  firstTurns: ProfileSummary;
+  laterTurns: ProfileSummary;
+}
+
+/** Startup (profile start → load start) and load summaries of one profile, and the load split by turn when the first turns are known. */
+export function summarizeWindows(file: string, w: ProfileWindow): { startup: ProfileSummary; load: ProfileSummary; byTurn?: ProfileByTurn } {
+  const to = w.loadToMs ?? Infinity;
+  const out = { startup: summarizeProfile(file, 0, w.loadFromMs), load: summarizeProfile(file, w.loadFromMs, to) };
+  if (!w.firstTurns) return out;
+  const inFirst = insideAny(w.firstTurns);
+  return { ...out, byTurn: { firstTurns: summarizeProfile(file, w.loadFromMs, to, inFirst), laterTurns: summarizeProfile(file, w.loadFromMs, to, (t) => !inFirst(t)) } };
 }
 
 /** Runs the release's CLI with `args` in the isolated home (same env as the gateway, stock); returns its ms. */
@@ -318,6 +352,10 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, seedEntriesIntact: {}, ctxcLog: [],
   };
   const latencies: number[] = [];
+  const firstLatencies: number[] = [];
+  const laterLatencies: number[] = [];
+  /** Each agent's first turn, epoch ms (profile split). */
+  const firstTurns: ProfileSpan[] = [];
   let loadEndMs = NaN;
   try {
     const up = await waitFor(() => tg.pollingBots() === plans.length, opts.smoke ? 90_000 : 180_000, child);
@@ -341,8 +379,10 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
         const sentAt = tg.userWrites(i, p.userId, `[bench#${tag}] Please give me a one-line status update on the work so far.`);
         result.messagesSent++;
         const r = await got;
+        if (n === 1) firstTurns.push([sentAt, r?.at ?? Date.now()]);
         if (!r) { log(`no reply from ${p.id} within ${replyTimeoutMs} ms (${tag})`); break; }
         latencies.push(r.at - sentAt);
+        (n === 1 ? firstLatencies : laterLatencies).push(r.at - sentAt);
         result.repliesReceived++;
         result.perAgentReplies[p.id]!++;
         // Let trailing sends (block replies, typing) of this turn finish before the next message.
@@ -368,6 +408,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     await model.close();
   }
   result.replyLatencyMs = summary(latencies);
+  result.replyLatencyByTurn = { first: summary(firstLatencies), later: summary(laterLatencies) };
   result.longPollTurnaroundMs = summary(tg.stats.pollTurnaroundMs);
   result.updateDeliveryMs = summary(tg.stats.deliveryDelayMs);
   result.telegramCalls = tg.stats.calls;
@@ -376,6 +417,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   result.modelRequests = { n: model.requests.length, bytesP50: percentile(model.requests.map((r) => r.bytes), 50), messagesP50: percentile(model.requests.map((r) => r.messages), 50) };
   const diag: GatewayDiagnostics = await readGatewayLog(home.logFile);
   result.prepStages = stageTable(diag.stageSummaries, "prep");
+  const preps = splitFirstPreps(diag.stageSummaries);
+  result.prepStagesByTurn = { first: stageTable(preps.first, "prep"), later: stageTable(preps.later, "prep") };
   result.startupStages = stageTable(diag.stageSummaries, "startup");
   if (seeding) result.sqlite = { ...seeding, slowSessionWrites: diag.slowSessionWrites.filter((w) => w.pid === child.pid) };
   result.starvationLines = diag.starvation.length;
@@ -394,7 +437,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.seedEntriesIntact[p.id] = existsSync(f) && (await entriesKept(seeds.get(p.id)!.path, f));
   }
   if (opts.profile) {
-    result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs);
+    result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs, firstTurns);
     if (!result.mainThreadProfile) log(`--profile: no main-thread profile at ${profFile}${existsSync(`${profFile}.error`) ? ` (${await readFile(`${profFile}.error`, "utf8")})` : ""}`);
   }
   if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
@@ -477,6 +520,10 @@ async function main(): Promise<void> {
   for (const m of r.modes) {
     console.log(`${m.mode}: ok=${m.ok} replies ${m.repliesReceived}/${m.messagesSent} latency p50=${m.replyLatencyMs.p50} p99=${m.replyLatencyMs.p99} ms; starvation=${m.starvationLines} liveness=${m.livenessWarnings}`);
     for (const [k, v] of Object.entries(m.prepStages)) console.log(`  prep ${k}: n=${v.n} p50=${v.p50} p99=${v.p99}`);
+    for (const t of ["first", "later"] as const) {
+      const v = m.prepStagesByTurn?.[t];
+      console.log(`  ${t} turns: reply n=${m.replyLatencyByTurn?.[t].n} p50=${m.replyLatencyByTurn?.[t].p50}; prep session-resource-loader n=${v?.["session-resource-loader"]?.n ?? 0} p50=${v?.["session-resource-loader"]?.p50}; prep (total) p50=${v?.["(total)"]?.p50}`);
+    }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
   }
   for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious})`).join("; ")}`);
