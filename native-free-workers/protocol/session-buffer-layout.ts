@@ -193,6 +193,23 @@ export interface RepairFacts {
   toolResultIds: string[];
 }
 
+/**
+ * The worker's answer to a repair check (`repairCheck` request, openclaw-worker.ts): the read's meta with
+ * the repair facts, without the session buffer — no FIELDS pass, no transfer (the prewarm that follows
+ * continues the same read state and gets the buffer then).
+ */
+export interface RepairCheckReply {
+  meta: SessionMeta;
+  /**
+   * False when the read stopped before the end of the file because the facts' `common` reason was found
+   * and nothing after it can change the verdict (the release's pass will rewrite the file or decide
+   * itself): `meta.bytes` is then where the read stopped, and the read state is kept there.
+   */
+  complete: boolean;
+  /** The lines of `meta.repairFacts.imageRecords` (when asked for and the read is complete), in that order. */
+  imageLines: string[];
+}
+
 export interface SessionMeta {
   /** Absolute path of the transcript. */
   path: string;
