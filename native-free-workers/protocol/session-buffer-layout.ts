@@ -70,7 +70,9 @@ export const SessionSection = {
    * kind word ({@link FieldKind} in the low 4 bits; for an object member described one level down, the
    * number of words from this kind word to the child's descriptor above them, else 0), and the value's
    * `[from, to)` byte offsets relative to the line's start. Top-level members and the members of
-   * object-valued top-level members are described; deeper values are ranges.
+   * object-valued top-level members are described; deeper values are ranges. A buffer read without
+   * the member scan (a caller that parses the lines itself, openclaw/session-buffer.ts `fields`) has
+   * NO_FIELDS for every record and no words after them.
    */
   FIELDS: 4,
   /**
