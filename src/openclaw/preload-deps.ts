@@ -4,7 +4,6 @@
  * imported, so those modules and the runtime do not import each other.
  */
 import type { PreloadCounters } from "./preload-runtime.js";
-import type { OpenClawSession } from "./session.js";
 import type { RepairCheckReply, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 export interface PreloadDeps {
@@ -12,8 +11,6 @@ export interface PreloadDeps {
   preloadLog: (kind: "fallback", message: string) => void;
   /** Counts a failure (`fallbacks`) and logs it. */
   fallback: (where: string, why: unknown) => void;
-  /** Starts (or restarts) ctxc's worker read of `file`, kept for the session open that follows. */
-  prepareSession: (file: string, options?: { whole?: boolean }) => Promise<void>;
   /**
    * Starts ctxc's worker read of `file` for the prewarm and open that follow (a file OpenClaw just
    * rewrote), unless one is already running; never rejects.
@@ -21,8 +18,6 @@ export interface PreloadDeps {
   prefetchSession: (file: string) => void;
   /** The worker's repair check of an absolute path (session.ts `readRepairCheckAsync`). */
   checkRepair: (path: string, images: boolean) => Promise<RepairCheckReply>;
-  /** The settled read of an absolute path. */
-  settledRead: (path: string) => OpenClawSession | Error | undefined;
   /** Whether the file is still exactly what the worker read (`meta.file`, `meta.bytes`). */
   unchangedSince: (read: { meta: SessionMeta }, path: string) => boolean;
 }

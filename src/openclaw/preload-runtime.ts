@@ -696,7 +696,7 @@ type AnyFn = (...args: any[]) => any;
  * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
  */
 /** What the handler modules of their own files use (preload-deps.ts). */
-const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prepareSession, prefetchSession, checkRepair: readRepairCheckAsync, settledRead, unchangedSince };
+const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
 export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),

@@ -1,11 +1,7 @@
 /**
- * A release's intercepted functions, for differential tests: the chunk holding `name` is located and
- * rewritten exactly as the preload serves it (release/locate.ts + plan.ts), plus test exports, and
- * written next to the real chunk (so its relative imports and `import.meta` are the real ones), then
- * imported. `ctxc` is the delegate (ctxc's handler first, OpenClaw's body as fallback), `openclaw` the
- * original body, `helpers` the chunk bindings handed to the handler (OpenClaw's caches, to compare).
- *
- * The rewritten module is a second instance of the chunk: both functions share that instance's state.
+ * A release's intercepted functions for the differential tests (bench/lib/openclaw-intercepted.ts, shared
+ * with the in-process benches), with the chunks calling the built preload runtime, and the per-release
+ * test file's setup.
  */
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
