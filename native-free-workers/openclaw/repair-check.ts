@@ -235,6 +235,14 @@ export class RepairCheck {
     return check;
   }
 
+  /**
+   * True once the facts' `common` reason is set ({@link facts}): no later line can unset it, so every
+   * release's pass changes the file or decides itself whatever follows (the session read may stop here).
+   */
+  get verdictSettled(): boolean {
+    return this.entries > 0 && (!this.headerOk || this.reason !== null);
+  }
+
   /** Null when OpenClaw's repair pass would leave the file as it is; otherwise why it would not (or why we cannot tell). */
   verdict(): string | null {
     if (this.entries === 0) return "empty file (OpenClaw decides)";

@@ -70,7 +70,9 @@ export const SessionSection = {
    * kind word ({@link FieldKind} in the low 4 bits; for an object member described one level down, the
    * number of words from this kind word to the child's descriptor above them, else 0), and the value's
    * `[from, to)` byte offsets relative to the line's start. Top-level members and the members of
-   * object-valued top-level members are described; deeper values are ranges.
+   * object-valued top-level members are described; deeper values are ranges. A buffer read without
+   * the member scan (a caller that parses the lines itself, openclaw/session-buffer.ts `fields`) has
+   * NO_FIELDS for every record and no words after them.
    */
   FIELDS: 4,
   /**
@@ -135,7 +137,8 @@ export const RecordFlag = {
   /**
    * The line is canonical JSON: its bytes are valid UTF-8 and `JSON.stringify(JSON.parse(line)) === line`
    * (native-free-workers/pi/canonical-json.ts decides it byte by byte). Unset when the line is not, or
-   * when the worker cannot tell: the reader then compares as it would without the flag. What a reader's
+   * when the worker cannot tell, and never set in a buffer read without the canonical scan (a reader that
+   * never checks exactness: the pi-era open): the reader then compares as it would without the flag. What a reader's
    * own transformation of the parse (a release's entry normaliser) does to the line is the reader's to
    * decide — the flag speaks of the plain `JSON.parse` only.
    */
@@ -203,6 +206,23 @@ export interface RepairFacts {
   imageRecords: number[];
   /** Tool-result ids by the v2 rule, first occurrences in file order; at most 4,097 (OpenClaw's repair cache keeps at most 4,096: one more says "too many"), native-free-workers/openclaw/repair-check.ts. */
   toolResultIds: string[];
+}
+
+/**
+ * The worker's answer to a repair check (`repairCheck` request, openclaw-worker.ts): the read's meta with
+ * the repair facts, without the session buffer — no FIELDS pass, no transfer (the prewarm that follows
+ * continues the same read state and gets the buffer then).
+ */
+export interface RepairCheckReply {
+  meta: SessionMeta;
+  /**
+   * False when the read stopped before the end of the file because the facts' `common` reason was found
+   * and nothing after it can change the verdict (the release's pass will rewrite the file or decide
+   * itself): `meta.bytes` is then where the read stopped, and the read state is kept there.
+   */
+  complete: boolean;
+  /** The lines of `meta.repairFacts.imageRecords` (when asked for and the read is complete), in that order. */
+  imageLines: string[];
 }
 
 export interface SessionMeta {

@@ -15,11 +15,19 @@
  * a start arrive together, each with a cold whole-file read; on one thread they queue behind each other
  * (2026.7.35 real-gateway: the session-resource-loader p99 worse than stock's).
  *
+ * Why the pool keeps its own queue (issue #11: the agents' first turns after a start arrive together): a
+ * piscina queue runs requests in arrival order, so a session whose repair pass is done and whose open now
+ * waits on its read sat behind the other agents' repair checks, and a 10 MB file's read behind a 28 MB
+ * one. Here each thread's requests wait in {@link nextOf}'s order — the reads a session open waits on
+ * ({@link Priority.open}) first, then the smallest file first, then arrival — and only {@link AHEAD} are
+ * handed to the worker at a time: the one running and the next, so the worker goes on to the next read
+ * without waiting for the main thread (busy with OpenClaw's own repair parse) to hand it one.
+ *
  * With `indexDir`, the workers also keep what they read on disk (native-free-workers/openclaw/session-index.ts),
  * so a new pool — after a gateway restart — continues each transcript from there. The directory is
  * checked here once, on the main thread (private-dir.ts), and handed to every worker with the verdict.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { Piscina } from "piscina";
@@ -58,10 +66,75 @@ export function defaultThreads(cores: number = availableParallelism()): number {
   return cores >= 4 ? 2 : 1;
 }
 
+/**
+ * Which requests run first (lowest first; see the file comment): the read a session open waits on now,
+ * then every other (repair checks, leaf and idempotency scans, recent lines, bootstrap files).
+ */
+export const Priority = { open: 0, other: 1 } as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+/** Requests handed to a worker at once: the one it runs and the next (see the file comment). */
+export const AHEAD = 2;
+
 let options: Required<Omit<OpenClawPoolOptions, "indexDir">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
 let workerData: OpenClawWorkerData = { sessionIndex: null };
-/** One single-thread pool per thread, created on first use (see the file comment). */
-let pools: (Piscina | undefined)[] = [];
+
+/** A request waiting for its turn on a thread. */
+interface Queued {
+  request: OpenClawWorkerRequest;
+  priority: Priority;
+  /** Bytes it is expected to read ({@link costOf}), measured when it had to wait. */
+  cost: number;
+  seq: number;
+  run(): void;
+  cancel(err: Error): void;
+}
+/** One thread: its single-thread pool, the requests handed to it, and those waiting. */
+interface Shard {
+  pool: Piscina;
+  running: number;
+  waiting: Queued[];
+}
+/** One per thread, created on first use (see the file comment). */
+let shards: (Shard | undefined)[] = [];
+let seq = 0;
+
+/**
+ * The bytes a request is expected to read: the file's size, less what a continued read's caller already
+ * has. Only an ordering hint — a worker that kept a file's read state reads only what was appended, which
+ * the main thread does not see; no order changes any result (each read is of the file as it is then, and
+ * its callers check that).
+ */
+export function costOf(request: OpenClawWorkerRequest): number {
+  if (!("path" in request)) return 0;
+  let size = 0;
+  try {
+    size = statSync(request.path).size;
+  } catch {
+    return 0; // missing: the worker answers at once
+  }
+  const have = request.op === "session" ? (request.continueFrom?.bytes ?? 0) : 0;
+  return Math.max(0, size - have);
+}
+
+/** The index in `waiting` of the request to run next: lowest priority class, then cost, then arrival. */
+export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq">[]): number {
+  let best = 0;
+  for (let i = 1; i < waiting.length; i++) {
+    const a = waiting[i]!;
+    const b = waiting[best]!;
+    if (a.priority !== b.priority ? a.priority < b.priority : a.cost !== b.cost ? a.cost < b.cost : a.seq < b.seq) best = i;
+  }
+  return best;
+}
+
+/** Hands waiting requests to the thread while fewer than {@link AHEAD} are there. */
+function pump(shard: Shard): void {
+  while (shard.running < AHEAD && shard.waiting.length > 0) {
+    const [next] = shard.waiting.splice(nextOf(shard.waiting), 1);
+    next!.run();
+  }
+}
 
 /** The pool a request goes to: by its transcript's path (FNV-1a), bootstrap requests to the first. */
 export function shardOf(request: OpenClawWorkerRequest, threads: number): number {
@@ -94,11 +167,12 @@ export function openClawPoolIndex(): { dir: string; refused: string | null } | n
   return index && { dir: index.dir, refused: "refused" in index.check ? index.check.refused : null };
 }
 
-/** Stops the shared pool's threads (a later call starts a new pool). */
+/** Stops the shared pool's threads (a later call starts a new pool); requests still waiting fail. */
 export async function closeOpenClawPool(): Promise<void> {
-  const closing = pools;
-  pools = [];
-  await Promise.all(closing.map((p) => p?.destroy()));
+  const closing = shards;
+  shards = [];
+  for (const shard of closing) for (const q of shard?.waiting.splice(0) ?? []) q.cancel(new Error("ctxc openclaw pool closed"));
+  await Promise.all(closing.map((s) => s?.pool.destroy()));
 }
 
 /** The configured thread count (for the preload's log). */
@@ -106,28 +180,51 @@ export function openClawPoolThreads(): number {
   return options.threads;
 }
 
-/** Runs one request in the shared pool; WireErrors come back as thrown CtxcErrors. */
-export async function runInOpenClawPool(request: OpenClawWorkerRequest): Promise<Exclude<OpenClawWorkerReply, { ctxcError: true }>> {
-  const shard = shardOf(request, options.threads);
-  let pool = pools[shard];
-  if (!pool) {
-    if (!existsSync(OPENCLAW_WORKER_FILE)) {
-      throw Errors.internal(new Error(`ctxc openclaw worker not built: ${OPENCLAW_WORKER_FILE} (run \`npm run build\`)`));
-    }
-    pool = pools[shard] = new Piscina({
-      filename: OPENCLAW_WORKER_FILE,
-      minThreads: 0,
-      maxThreads: 1,
-      idleTimeout: options.idleTimeoutMs,
-      workerData,
-    });
-  }
+/**
+ * Runs one request in the shared pool, on its transcript's thread, in {@link nextOf}'s order (`priority`:
+ * {@link Priority.open} for the read a session open waits on); WireErrors come back as thrown CtxcErrors.
+ */
+export async function runInOpenClawPool(request: OpenClawWorkerRequest, priority: Priority = Priority.other): Promise<Exclude<OpenClawWorkerReply, { ctxcError: true }>> {
+  const shard = shardFor(shardOf(request, options.threads));
   let reply: OpenClawWorkerReply;
   try {
-    reply = (await pool.run(request)) as OpenClawWorkerReply;
+    reply = await new Promise<OpenClawWorkerReply>((resolve, reject) => {
+      const run = () => {
+        shard.running++;
+        (shard.pool.run(request) as Promise<OpenClawWorkerReply>)
+          .then(resolve, reject)
+          .finally(() => {
+            shard.running--;
+            pump(shard);
+          });
+      };
+      if (shard.running < AHEAD && shard.waiting.length === 0) return run();
+      shard.waiting.push({ request, priority, cost: costOf(request), seq: seq++, run, cancel: reject });
+      pump(shard);
+    });
   } catch (err) {
     throw Errors.workerFailed(err);
   }
   if (isWireError(reply)) throw Errors.fromWire(reply);
   return reply;
+}
+
+/** The thread `index`, its pool started on first use. */
+function shardFor(index: number): Shard {
+  const existing = shards[index];
+  if (existing) return existing;
+  if (!existsSync(OPENCLAW_WORKER_FILE)) {
+    throw Errors.internal(new Error(`ctxc openclaw worker not built: ${OPENCLAW_WORKER_FILE} (run \`npm run build\`)`));
+  }
+  const pool = new Piscina({
+    filename: OPENCLAW_WORKER_FILE,
+    minThreads: 0,
+    maxThreads: 1,
+    // The next request waits in the worker's own port while it runs one (see the file comment); the
+    // session reads are synchronous there, so they still run one at a time.
+    concurrentTasksPerWorker: AHEAD,
+    idleTimeout: options.idleTimeoutMs,
+    workerData,
+  });
+  return (shards[index] = { pool, running: 0, waiting: [] });
 }

@@ -4,19 +4,22 @@
  * imported, so those modules and the runtime do not import each other.
  */
 import type { PreloadCounters } from "./preload-runtime.js";
-import type { OpenClawSession } from "./session.js";
+import type { RepairCheckReply, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 export interface PreloadDeps {
   counters: PreloadCounters;
   preloadLog: (kind: "fallback", message: string) => void;
   /** Counts a failure (`fallbacks`) and logs it. */
   fallback: (where: string, why: unknown) => void;
-  /** Starts (or restarts) ctxc's worker read of `file`, kept for the session open that follows. */
-  prepareSession: (file: string, options?: { whole?: boolean }) => Promise<void>;
-  /** The settled read of an absolute path. */
-  settledRead: (path: string) => OpenClawSession | Error | undefined;
-  /** Whether the file is still exactly what the worker read. */
-  unchangedSince: (session: OpenClawSession, path: string) => boolean;
+  /**
+   * Starts ctxc's worker read of `file` for the prewarm and open that follow (a file OpenClaw just
+   * rewrote), unless one is already running; never rejects.
+   */
+  prefetchSession: (file: string) => void;
+  /** The worker's repair check of an absolute path (session.ts `readRepairCheckAsync`). */
+  checkRepair: (path: string, images: boolean) => Promise<RepairCheckReply>;
+  /** Whether the file is still exactly what the worker read (`meta.file`, `meta.bytes`). */
+  unchangedSince: (read: { meta: SessionMeta }, path: string) => boolean;
 }
 
 /** A handler the rewritten chunk calls: `(original, args, helpers)` (release/rewrite.ts). */

@@ -24,7 +24,7 @@ import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import type { PreloadDeps } from "./preload-deps.js";
-import { openSessionAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
+import { openSessionAsync, readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
@@ -33,7 +33,7 @@ import { freshEntries } from "./lazy-entries.js";
 import { entriesFromBuffers } from "./buffer-entries.js";
 import { emptyIndex, servesPiIndex } from "./pi-index.js";
 import { bufferContinuationFor, keptBuffersFor } from "./kept-buffers.js";
-import { SessionFlag, SessionHeader } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import { SessionFlag, SessionHeader, type SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
 export * as entryCache from "./entry-cache.js";
@@ -128,6 +128,12 @@ export function fallback(where: string, why: unknown): void {
  * taken (deleted) by that open, so a later open of the same file re-reads it.
  */
 const prepared = new Map<string, Promise<OpenClawSession | Error>>();
+/**
+ * Whether pi's `SessionManager.open` is served here ({@link wrapSessionManager}: 2026.5.12–5.27), the one
+ * open that builds entries from the buffer's member FIELDS (buffer-entries.ts). The later releases' opens
+ * (`loadEntriesFromFile*`) parse the lines, so their reads skip the worker's FIELDS pass.
+ */
+let piOpenServed = false;
 const settled = new Map<string, OpenClawSession | Error>();
 
 /**
@@ -139,7 +145,7 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   const path = resolve(file);
   settled.delete(path);
   // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
-  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole }).then(
+  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole, fields: piOpenServed, canonical: !piOpenServed }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
@@ -157,9 +163,17 @@ export function settledRead(path: string): OpenClawSession | Error | undefined {
   return settled.get(path);
 }
 
-/** True when the file on disk is still exactly what the worker read for `session`. */
-export function unchangedSince(session: OpenClawSession, path: string): boolean {
+/** True when the file on disk is still exactly what the worker read for `session` (or a repair check). */
+export function unchangedSince(session: { meta: SessionMeta }, path: string): boolean {
   return sameFile(session.meta.file, session.meta.bytes, path);
+}
+
+/**
+ * Starts the worker read of `file` for the prewarm and open to come, unless one is running already (the
+ * prewarm then waits for it instead of asking again): for a file OpenClaw's repair pass just rewrote.
+ */
+export function prefetchSession(file: string): void {
+  if (!prepared.has(resolve(file))) void prepareSession(file);
 }
 
 /** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
@@ -171,8 +185,9 @@ function sameFile(f: OpenClawSession["meta"]["file"], bytes: number, path: strin
 /**
  * OpenClaw's `prewarmSessionFile(file)` (reads the first 4 KB to warm the cache) plus ctxc's worker read
  * of the whole file, in parallel; resolves when both are done, so the synchronous open that follows
- * finds ctxc's result ready. When the repair wrapper already had the worker read the file and nothing
- * changed since, that read is used instead of a second one.
+ * finds ctxc's result ready. A read already running for the file (started when OpenClaw's repair pass
+ * rewrote it) is waited for, and a settled one used, when the file is still what it read — not asked
+ * for again. (The repair check's own read sends no buffer: the read here continues its state.)
  */
 export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
   return (file: string) => prewarmSessionFile(original, [file]);
@@ -180,9 +195,15 @@ export function wrapPrewarm(original: (file: string) => Promise<void>): (file: s
 
 async function prewarmSessionFile(original: (file: string) => Promise<void>, [file]: [string]): Promise<void> {
   if (typeof file !== "string") return original(file);
-  const ready = settled.get(resolve(file));
-  const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, resolve(file));
-  await Promise.all([original(file), reuse ? undefined : prepareSession(file)]);
+  const path = resolve(file);
+  const reading = prepared.get(path);
+  const own = async () => {
+    if (reading) await reading;
+    const ready = settled.get(path);
+    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path);
+    if (!reuse) await prepareSession(file);
+  };
+  await Promise.all([original(file), own()]);
 }
 
 /**
@@ -308,6 +329,7 @@ export function sessionManagerFromCtxc(
  */
 export function wrapSessionManager<T extends object>(SM: T, options: PiOpenOptions = {}): T {
   const real = SM as unknown as PiSessionManagerClass;
+  piOpenServed = true;
   const open = function open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike {
     try {
       const abs = resolve(path);
@@ -689,7 +711,7 @@ type AnyFn = (...args: any[]) => any;
  * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
  */
 /** What the handler modules of their own files use (preload-deps.ts). */
-const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prepareSession, settledRead, unchangedSince };
+const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
 export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),

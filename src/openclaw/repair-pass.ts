@@ -20,10 +20,10 @@
  */
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
-import { decodeRecordsAt, endsWithNewline } from "./release/file-entries.js";
+import { endsWithNewline } from "./release/file-entries.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
-import type { OpenClawSession } from "./session.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
+import type { RepairCheckReply } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** OpenClaw's file snapshot for the repair cache (bigint stat fields). */
 interface RepairSnapshot {
@@ -64,9 +64,9 @@ const VARIANTS: Record<string, PassRules> = {
   repairPass611: { toolResults: ["chatgpt/v2", "mirror/v2"], images: true, cache: true },
 };
 
-/** Why the worker's read of `session` does not show a file this release's pass leaves alone, or null. */
-function wouldChange(session: OpenClawSession, rules: PassRules, h: PassHelpers): string | null {
-  const facts = session.meta.repairFacts;
+/** Why the worker's check of the file does not show a file this release's pass leaves alone, or null. */
+function wouldChange(check: RepairCheckReply, rules: PassRules, h: PassHelpers): string | null {
+  const facts = check.meta.repairFacts;
   if (!facts) return "no ctxc read of the file";
   if (facts.common !== null) return facts.common;
   const missing = rules.toolResults.find((r) => facts.unresolved.includes(r));
@@ -74,8 +74,10 @@ function wouldChange(session: OpenClawSession, rules: PassRules, h: PassHelpers)
   if (rules.images && facts.imageRecords.length > 0) {
     const judge = h.isCorruptedImageContentBlock;
     if (typeof judge !== "function") return "no isCorruptedImageContentBlock";
-    for (const entry of decodeRecordsAt(session, facts.imageRecords)) {
-      const content = (entry as { message: { content: unknown[] } }).message.content;
+    // The worker sends the lines of exactly these records; parsed here as stock parses its lines.
+    if (check.imageLines.length !== facts.imageRecords.length) return "no image lines from ctxc's read";
+    for (const line of check.imageLines) {
+      const content = (JSON.parse(line) as { message: { content: unknown[] } }).message.content;
       if (content.some((block) => judge(block))) return "a corrupted image block";
     }
   }
@@ -83,17 +85,19 @@ function wouldChange(session: OpenClawSession, rules: PassRules, h: PassHelpers)
 }
 
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
-function sameAsSnapshot(session: OpenClawSession, snap: RepairSnapshot): boolean {
-  const f = session.meta.file;
-  return !!f && f.size === session.meta.bytes && identityIsSnapshot(f, snap);
+function sameAsSnapshot(check: RepairCheckReply, snap: RepairSnapshot): boolean {
+  const f = check.meta.file;
+  return !!f && f.size === check.meta.bytes && identityIsSnapshot(f, snap);
 }
 
 async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown }, h: PassHelpers): Promise<unknown> {
-  const { counters, fallback, preloadLog, prepareSession, settledRead, unchangedSince } = deps;
+  const { counters, fallback, preloadLog, checkRepair, prefetchSession, unchangedSince } = deps;
+  let rewrites = false;
+  let file = "";
   try {
     const input = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
     if (input) {
-      const file = resolve(input);
+      file = resolve(input);
       let before: RepairSnapshot | undefined;
       if (rules.cache) {
         // Stock's own incremental path (a stat, or a parse of the appended bytes) and a missing file cost no whole-file parse.
@@ -101,20 +105,20 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
         before = await h.readSessionRepairSnapshot!(file);
         if (!before) return await original(params);
       }
-      await prepareSession(file);
-      let got = settledRead(file);
-      // Image blocks are judged from their entries' bytes: a read continued for the session open holds only
-      // the appended records, so an image entry from before needs the whole read (the open then uses it too).
-      const partial = got && !(got instanceof Error) ? got : undefined;
-      if (rules.images && partial && partial.meta.repairFacts?.imageRecords.some((r) => r < partial.firstRecord)) {
-        await prepareSession(file, { whole: true });
-        got = settledRead(file);
-      }
+      // The worker's read for the check only (no session buffer); the session read after it continues it.
+      const got = await checkRepair(file, rules.images).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
       let why: string | null;
-      if (!got || got instanceof Error) why = got ? got.message : "no ctxc read";
-      else if (before ? !sameAsSnapshot(got, before) : !unchangedSince(got, file)) why = "file changed since the worker read it";
-      else why = wouldChange(got, rules, h);
-      if (why === null && got && !(got instanceof Error)) {
+      if (got instanceof Error) why = got.message;
+      else if (!got.complete) {
+        // Stopped where the pass's verdict was settled: the pass rewrites the file (or decides) whatever follows.
+        why = got.meta.repairFacts?.common ?? "the read stopped early";
+        rewrites = true;
+      } else if (before ? !sameAsSnapshot(got, before) : !unchangedSince(got, file)) why = "file changed since the worker read it";
+      else {
+        why = wouldChange(got, rules, h);
+        rewrites = why !== null;
+      }
+      if (why === null && !(got instanceof Error)) {
         if (!before) {
           counters.repairsSkipped++;
           return { repaired: false, droppedLines: 0 };
@@ -134,7 +138,11 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
   } catch (err) {
     fallback("repairSessionFileIfNeeded", err);
   }
-  return original(params);
+  const result = await original(params);
+  // The pass rewrote the file, as the check said it would: the session open after it needs a read of the
+  // new bytes — start it now, so it is queued before the prewarm asks (which then waits for this one).
+  if (rewrites && (result as { repaired?: unknown } | undefined)?.repaired === true) prefetchSession(file);
+  return result;
 }
 
 /** The handlers (preload-runtime.ts `handlers`), one per release variant of the pass. */

@@ -17,7 +17,7 @@ import { isHookMessage, syntheticV1Id, v1FirstKeptEntryId } from "../../native-f
 import { buildSessionContextFromPath, type PathEntryView } from "../../native-free-workers/pi/session-context.js";
 import { MessageKind, type MessageKindCode } from "../../native-free-workers/protocol/buffer-layout.js";
 import { readSectionTable, type SectionBounds } from "../../native-free-workers/protocol/section-table.js";
-import { runInOpenClawPool } from "./pool.js";
+import { Priority, runInOpenClawPool } from "./pool.js";
 import {
   EntryTypeCode,
   IdKind,
@@ -30,6 +30,7 @@ import {
   SESSION_SECTION_COUNT,
   SessionRecord,
   SessionSection,
+  type RepairCheckReply,
   type SessionContinuation,
   type SessionMeta,
   type SessionStatus,
@@ -70,6 +71,17 @@ export interface OpenSessionAsyncOptions extends OpenSessionOptions {
   continueFrom?: SessionContinuation;
   /** Every record even when `continueFrom` holds (`meta.base` still says how many the caller has). */
   whole?: boolean;
+  /**
+   * False: the worker skips locating each line's members (the buffer's FIELDS say none were, so a
+   * reader parses each line whole) — for callers that parse the lines themselves. Default true.
+   */
+  fields?: boolean;
+  /**
+   * False: the worker skips deciding which lines are canonical JSON (every record's `RecordFlag.canonical`
+   * unset, so an exactness check serialises every line) — for callers that never check exactness
+   * (pi's own open on 2026.5.12–5.27). Default true.
+   */
+  canonical?: boolean;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -406,10 +418,14 @@ export function openSession(path: string, options: OpenSessionOptions = {}): Ope
   return checkFresh(new OpenClawSession(encodeSessionBuffer(path, options), options), options);
 }
 
-/** {@link openSession} with the read and indexing done in a worker; the buffer is transferred, not copied. */
+/**
+ * {@link openSession} with the read and indexing done in a worker; the buffer is transferred, not copied.
+ * A session open waits on it: it runs before the worker's other requests (pool.ts `Priority.open`).
+ */
 export async function openSessionAsync(path: string, options: OpenSessionAsyncOptions = {}): Promise<OpenClawSession> {
-  const { maxLineBytes, chunkBytes, continueFrom, whole } = options;
-  const buffer = (await runInOpenClawPool({ op: "session", path: resolve(path), options: { maxLineBytes, chunkBytes }, continueFrom, whole })) as ArrayBuffer;
+  const { maxLineBytes, chunkBytes, continueFrom, whole, fields, canonical } = options;
+  const request = { op: "session", path: resolve(path), options: { maxLineBytes, chunkBytes }, continueFrom, whole, fields, canonical } as const;
+  const buffer = (await runInOpenClawPool(request, Priority.open)) as ArrayBuffer;
   return checkFresh(new OpenClawSession(buffer, options), options);
 }
 
@@ -420,6 +436,16 @@ export async function openSessionAsync(path: string, options: OpenSessionAsyncOp
 export async function readSessionMetaAsync(path: string, options: Pick<OpenSessionOptions, "maxLineBytes" | "chunkBytes"> = {}): Promise<SessionMeta> {
   const { maxLineBytes, chunkBytes } = options;
   return (await runInOpenClawPool({ op: "sessionMeta", path: resolve(path), options: { maxLineBytes, chunkBytes } })) as SessionMeta;
+}
+
+/**
+ * What OpenClaw's repair pass needs from the worker's read (RepairCheckReply: the meta with the repair
+ * facts, and with `images` the lines of the records holding image blocks): no buffer is assembled or
+ * sent, and the read stops once the pass is known to rewrite the file. The read state stays in the
+ * worker, so the session read that follows for an unchanged file continues it (nothing read twice).
+ */
+export async function readRepairCheckAsync(path: string, images: boolean): Promise<RepairCheckReply> {
+  return (await runInOpenClawPool({ op: "repairCheck", path: resolve(path), images })) as RepairCheckReply;
 }
 
 /** Wraps a session buffer produced elsewhere (e.g. received from another thread). */

@@ -191,4 +191,13 @@ describe("canonical JSON: the worker's flag against JSON.stringify(JSON.parse(li
     expect(flags).toEqual([RecordFlag.canonical, RecordFlag.canonical, 0, 0]);
     expect(lines.map((l) => canonical(Buffer.from(l)))).toEqual([true, true, false, false]);
   });
+
+  it("a read without the canonical scan (pi's own open never checks exactness) flags no line", () => {
+    const file = join(tempDir("canonical-json"), "s.jsonl");
+    const lines = ['{"type":"session","version":3,"id":"h","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}', '{"type":"custom","id":"a","parentId":null}'];
+    writeFileSync(file, lines.join("\n") + "\n");
+    const view = new DataView(encodeSessionBuffer(file, {}, undefined, undefined, false, { fields: true, canonical: false }));
+    const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
+    expect(lines.map((_, i) => view.getUint16(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.flags, true))).toEqual([0, 0]);
+  });
 });
