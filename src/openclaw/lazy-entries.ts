@@ -58,8 +58,8 @@ export function cloneJson<T>(value: T): T {
 }
 
 /**
- * A fresh copy of the kept JSON value that is itself lazy: a plain object with object fields comes from
- * its layout's factory (its object fields copied on their first get, level by level), an array is copied
+ * A fresh copy of the kept JSON value that is itself lazy: a plain object comes from its layout's factory
+ * (its object fields copied on their first get, level by level; an all-scalar one in one literal), an array is copied
  * with each element so, a scalar is itself. So reading `entry.message.role` (pi's `buildSessionContext`
  * does, for every message on the path, to find the model) copies the message's scalars, not its content.
  */
