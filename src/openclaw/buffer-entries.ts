@@ -3,7 +3,8 @@
  * (issue #11 item 3: the FIRST open of a session in a gateway process on OpenClaw 2026.5.12, and every
  * later one: see kept-buffers.ts). The worker located every member of every line, two levels deep
  * (native-free-workers/pi/entry-fields.ts, the buffer's FIELDS and LAYOUTS sections); here each entry is
- * one object from a compiled factory per key layout:
+ * one fast-mode object from entry-factory.ts's compiled factory for its key layout (shared with
+ * lazy-entries.ts, 2026.5.28–6.8; this file says only where a member's value comes from: its byte range):
  * - scalar members (strings, numbers, booleans, null) are data properties, decoded from their bytes
  *   (a string without escapes is its UTF-8 slice; a number is `Number` of its text: the same double as
  *   `JSON.parse`; an escaped string is `JSON.parse` of just that string);
@@ -11,7 +12,7 @@
  *   member's bytes — an object the worker described one level down (`message`: pi's
  *   `buildSessionContext` reads `entry.message.role` of every message on the path) becomes a lazy object
  *   the same way, anything else is `JSON.parse` of its range — and replaces the accessor with a writable
- *   data property; a set before any get just defines the data property (lazy-entries.ts: the same rules).
+ *   data property; a set before any get just defines the data property (entry-factory.ts: the same rules for both opens).
  *
  * So the objects are what stock's `JSON.parse` of the line gives, in key order (`JSON.stringify` gives the
  * line back for a canonical line, `Object.keys`, spread, `structuredClone`, `in` and deep equality see the
@@ -30,12 +31,11 @@
  */
 import type { OpenClawSession } from "./session.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
-import { define, lazyStats, MAX_FACTORIES } from "./lazy-entries.js";
+import { EntryFactories, lazyStats, type Factory } from "./entry-factory.js";
 import { indexEntry, type PiIndex } from "./pi-index.js";
 import { FieldKind, NO_FIELDS, SESSION_RECORD_BYTES, SessionHeader, SessionRecord, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 type Plain = Record<string, unknown>;
-type Factory = ((r: Reader, base: number, p: number) => Plain) & { lazyFields: number };
 
 /** How one session buffer's entries are read: its bytes, FIELDS words and layouts (see the layout doc). */
 interface Reader {
@@ -44,7 +44,7 @@ interface Reader {
   words: Uint32Array;
   layouts: string[][];
   /** Factories by layout id for this buffer (undefined: not looked up yet). */
-  factories: (Factory | null | undefined)[];
+  factories: (Factory<Reader> | null | undefined)[];
   /**
    * Scalar values already decoded, by the word index of their kind word (undefined: not yet; no JSON
    * value is undefined). Strings and numbers are immutable, so handing the same one to every open is
@@ -66,9 +66,6 @@ interface Reader {
 
 /** The reader of each buffer (kept-buffers.ts keeps a buffer for many opens: its tables are read once). */
 const readers = new WeakMap<OpenClawSession, Reader>();
-
-/** Compiled factories by key layout and which of its members are lazy (shared by every buffer). */
-const compiled = new Map<string, Factory>();
 
 /** The scalar value of the member whose kind word is `words[q]` (a line starting at `base`). */
 function scalar(r: Reader, base: number, q: number): unknown {
@@ -108,87 +105,13 @@ function member(r: Reader, base: number, q: number): unknown {
   return JSON.parse(r.bytes.utf8Slice(base + r.words[q + 1]!, base + r.words[q + 2]!));
 }
 
-/**
- * What a built object's lazy members read from: the buffer's reader, the line's base offset and the
- * object's layout word, kept in private fields stamped onto the plain object (a base constructor that
- * returns its argument lets a subclass add private fields to any object). Private fields are invisible to
- * everything that looks at the entry — `Object.keys`, `Reflect.ownKeys`, `JSON.stringify`, spread,
- * `structuredClone`, deep equality, `util.inspect` — and its prototype stays `Object.prototype`.
- *
- * Why not a closure per accessor (what an object literal with `get`/`set` makes): V8 keeps an object
- * whose accessor pair is its own functions in dictionary mode (slow properties), so every entry was a
- * hash table — several times slower to build and to read for pi's `_buildIndex`. With one getter/setter
- * pair per layout and key (shared by every object of the layout) the objects share fast hidden classes.
- */
-class Stampable {
-  constructor(o: object) {
-    return o as Stampable;
-  }
-}
-class Built extends Stampable {
-  #r: Reader;
-  #b: number;
-  #p: number;
-  constructor(o: Plain, r: Reader, b: number, p: number) {
-    super(o);
-    this.#r = r;
-    this.#b = b;
-    this.#p = p;
-  }
-
-  /**
-   * First get of the lazy member `key` (word `off` of its object): its value, as a writable data property
-   * from now on when the holder still allows it (else kept in {@link held}, so each get returns the same
-   * object). The receiver is the entry or an object inheriting from it (`Object.create(entry)`); one that
-   * is neither (a Proxy of the entry without a get trap, `Reflect.get` with a foreign receiver) cannot be
-   * served: a TypeError names the member.
-   */
-  static get(receiver: unknown, key: string, off: number): unknown {
-    let h = receiver;
-    while (typeof h === "object" && h !== null && !(#r in h)) h = Object.getPrototypeOf(h);
-    if (typeof h !== "object" || h === null) throw new TypeError(`ctxc transcript entry: "${key}" read through a receiver that is not the entry`);
-    const o = h as Built;
-    const kept = held.get(o);
-    if (kept !== undefined && Object.hasOwn(kept, key)) return kept[key];
-    const value = member(o.#r, o.#b, o.#p + off);
-    lazyStats.decoded++;
-    if (Object.getOwnPropertyDescriptor(o, key)?.configurable) define(o, key, value);
-    else if (kept) kept[key] = value;
-    else held.set(o, { __proto__: null, [key]: value } as Plain);
-    return value;
-  }
-
-  /**
-   * A set of the lazy member `key` while it is still an accessor: a writable data property, as an
-   * assignment on stock's object leaves — or, on an entry sealed by its holder (the accessor can no longer
-   * be replaced, yet stock's sealed data property is still writable), the value every later get returns.
-   * On a frozen entry it throws, as a strict-mode assignment to a frozen stock entry does.
-   */
-  static set(receiver: object, key: string, v: unknown): void {
-    if (typeof receiver === "object" && receiver !== null && #r in receiver && !Object.getOwnPropertyDescriptor(receiver, key)?.configurable && !Object.isFrozen(receiver)) {
-      const kept = held.get(receiver);
-      if (kept) kept[key] = v;
-      else held.set(receiver, { __proto__: null, [key]: v } as Plain);
-    } else define(receiver, key, v);
-  }
-}
-
-/** Decoded lazy members of objects that did not let them become data properties (frozen or sealed by their holder): rare, so not a field of every object. */
-const held = new WeakMap<object, Plain>();
-
-/** The accessor of lazy member `key` at word `off` of its object (one pair per factory and key: shared by all its objects). */
-function lazyDescriptor(key: string, off: number): PropertyDescriptor {
-  return {
-    get(this: unknown) {
-      return Built.get(this, key, off);
-    },
-    set(this: object, v: unknown) {
-      Built.set(this, key, v);
-    },
-    enumerable: true,
-    configurable: true,
-  };
-}
+/** Where a buffer's objects take their members from (entry-factory.ts builds them): `(r, base, p)` names the object whose layout word is `words[p]` on the line at `base`. */
+const factories = new EntryFactories<Reader>({
+  scalarCode: (i) => `h(s, b, p + ${1 + 3 * i})`,
+  helper: scalar,
+  scalar: (r, base, p, i) => scalar(r, base, p + 1 + 3 * i),
+  member: (r, base, p, i) => member(r, base, p + 1 + 3 * i),
+});
 
 /** The object described at word `p` (its layout word) of a line starting at `base`. */
 function build(r: Reader, base: number, p: number): Plain {
@@ -197,75 +120,28 @@ function build(r: Reader, base: number, p: number): Plain {
   // No factory (past MAX_FACTORIES, a transcript with unbounded key variety): the same object, member by
   // member (slower to build, same behaviour).
   const keys = r.layouts[r.words[p]!]!;
-  const out: Plain = {};
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k]!;
-    const q = p + 1 + 3 * k;
-    if (!isLazyKind(r.words[q]! & 15)) define(out, key, scalar(r, base, q));
-    else Object.defineProperty(out, key, lazyDescriptor(key, 1 + 3 * k));
-  }
-  new Built(out, r, base, p);
-  return out;
+  return factories.build(keys, lazyMembers(r, p, keys.length), r, base, p);
 }
 
 function isLazyKind(kind: number): boolean {
   return kind === FieldKind.object || kind === FieldKind.array;
 }
 
-/** The factory for the object at word `p`, by its layout and which members are objects/arrays. */
-function factoryAt(r: Reader, p: number): Factory | null {
+/** Which members of the object at word `p` are objects/arrays (lazy). */
+function lazyMembers(r: Reader, p: number, n: number): boolean[] {
+  const lazy = new Array<boolean>(n);
+  for (let k = 0; k < n; k++) lazy[k] = isLazyKind(r.words[p + 1 + 3 * k]! & 15);
+  return lazy;
+}
+
+/** The factory for the object at word `p`, by its layout and which members are objects/arrays (cached per buffer layout). */
+function factoryAt(r: Reader, p: number): Factory<Reader> | null {
   const layout = r.words[p]!;
   const known = r.factories[layout];
   if (known !== undefined) return known;
   // A layout's objects all have the same object/array members (the encoder interns layouts by both).
   const keys = r.layouts[layout]!;
-  let mask = "";
-  for (let k = 0; k < keys.length; k++) mask += isLazyKind(r.words[p + 1 + 3 * k]! & 15) ? "1" : "0";
-  const name = JSON.stringify(keys) + mask;
-  let factory: Factory | null = compiled.get(name) ?? null;
-  if (!factory && compiled.size < MAX_FACTORIES) {
-    factory = compile(keys, mask);
-    compiled.set(name, factory);
-  }
-  r.factories[layout] = factory;
-  return factory;
-}
-
-/**
- * `function (r, b, p) { const o = { "type": scalar(r, b, p + 1), … }; defineProperty(o, "message", D[3]); o["timestamp"] = scalar(…); …; new Built(o, r, b, p); return o; }`
- * The members before the first lazy one form an object literal; the lazy ones are defined with their
- * shared accessor (in key order: a literal placeholder redefined as an accessor would also make the
- * object a dictionary); the scalars after one are assigned — or defined, for a key `Object.prototype`
- * holds as an accessor or read-only (an assignment would not make an own data property, `JSON.parse` does).
- * Keys enter only as JSON string literals (the worker never describes `__proto__`).
- */
-function compile(keys: string[], mask: string): Factory {
-  const descriptors: (PropertyDescriptor | undefined)[] = [];
-  const literal: string[] = [];
-  const after: string[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const k = JSON.stringify(keys[i]);
-    const value = `scalar(r, b, p + ${1 + 3 * i})`;
-    if (mask[i] === "1") {
-      descriptors[i] = lazyDescriptor(keys[i]!, 1 + 3 * i);
-      after.push(`defineProperty(o, ${k}, D[${i}]);`);
-    } else if (after.length === 0) literal.push(`${k}: ${value}`);
-    else if (assignable(keys[i]!)) after.push(`o[${k}] = ${value};`);
-    else after.push(`define(o, ${k}, ${value});`);
-  }
-  const lazy = descriptors.filter(Boolean).length;
-  // Only an object with lazy members needs the stamp (its getters read it).
-  const body = `return function bufferEntry(r, b, p) { const o = { ${literal.join(", ")} }; ${after.join(" ")}${lazy ? " new Built(o, r, b, p);" : ""} return o; };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys enter only as JSON string literals
-  const factory = new Function("scalar", "define", "defineProperty", "D", "Built", body)(scalar, define, Object.defineProperty, descriptors, Built) as Factory;
-  factory.lazyFields = lazy;
-  return factory;
-}
-
-/** Whether `o[key] = v` makes an own writable data property on a plain object (no setter or read-only `key` on `Object.prototype`). */
-function assignable(key: string): boolean {
-  const inherited = Object.getOwnPropertyDescriptor(Object.prototype, key);
-  return inherited === undefined || inherited.writable === true;
+  return (r.factories[layout] = factories.factory(keys, lazyMembers(r, p, keys.length)));
 }
 
 /** How pi's index takes a record (pi-index.ts): decided once per kept buffer from its FIELDS words. */

@@ -23,26 +23,24 @@
  *
  * Differences only introspection shows, until the field is first read: `Object.getOwnPropertyDescriptor`
  * reports an accessor, and an entry frozen or sealed by its holder keeps the accessor (it still returns one
- * copy, the same each time, instead of becoming a data property; an assignment to it then throws a
- * TypeError, as a strict-mode assignment to a frozen stock entry does).
+ * copy, the same each time; a sealed entry still takes assignments, a frozen one throws a TypeError as a
+ * strict-mode assignment to a frozen stock entry does).
  *
- * Speed: the objects come from one compiled factory per key layout (an object literal with the accessors
- * in it: V8 builds those several times faster than `Object.defineProperty` per field). The layouts are
- * few (pi writes a handful of entry types); the factory source is built from the keys as JSON string
- * literals, so a key cannot inject code, and layouts that a literal cannot express exactly (`__proto__`
- * as a key, more than {@link MAX_FACTORY_KEYS} keys) or past {@link MAX_FACTORIES} get an eager deep copy.
+ * Speed: the objects come from entry-factory.ts's factories (one per key layout, shared with
+ * buffer-entries.ts): fast-mode objects whose lazy fields share one accessor pair per layout, the kept
+ * entry stamped into a private field. (Before, this file compiled object literals with `get`/`set`
+ * in them, believed faster than `Object.defineProperty`; it was the other way round — every entry a
+ * dictionary-mode object — see docs/openclaw.md §5.) Layouts with more than {@link MAX_FACTORY_KEYS}
+ * keys or a `__proto__` key, and those past entry-factory.ts's MAX_FACTORIES, get an eager deep copy.
  */
+import { EntryFactories, lazyStats, type Factory } from "./entry-factory.js";
+
+export { lazyStats } from "./entry-factory.js";
 
 /** Keys per layout compiled into a factory; a larger entry is copied eagerly. */
 export const MAX_FACTORY_KEYS = 64;
-/** Compiled layouts kept; further layouts are copied eagerly (a transcript with unbounded key variety). */
-export const MAX_FACTORIES = 512;
 
 type Plain = Record<string, unknown>;
-type Factory = ((kept: Plain) => Plain) & { lazyFields: number };
-
-/** How many lazy fields were handed out and how many of them were read (copied); for the preload summary and tests. */
-export const lazyStats = { deferred: 0, decoded: 0 };
 
 /** A deep, mutable copy of a JSON value (`JSON.parse` result): plain objects and arrays, same key order. */
 export function cloneJson<T>(value: T): T {
@@ -60,8 +58,8 @@ export function cloneJson<T>(value: T): T {
 }
 
 /**
- * A fresh copy of the kept JSON value that is itself lazy: a plain object with object fields comes from
- * its layout's factory (its object fields copied on their first get, level by level), an array is copied
+ * A fresh copy of the kept JSON value that is itself lazy: a plain object comes from its layout's factory
+ * (its object fields copied on their first get, level by level; an all-scalar one in one literal), an array is copied
  * with each element so, a scalar is itself. So reading `entry.message.role` (pi's `buildSessionContext`
  * does, for every message on the path, to find the model) copies the message's scalars, not its content.
  */
@@ -69,7 +67,7 @@ export function lazyCopy<T>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return copyArray(value, lazyCopy) as T;
   const factory = factoryFor(value as Plain);
-  return (factory ? factory(value as Plain) : cloneJson(value)) as T;
+  return (factory ? factory(value as Plain, 0, 0) : cloneJson(value)) as T;
 }
 
 /** A new array of `copy` of each element (a plain loop: these run per element of every copied value). */
@@ -80,63 +78,28 @@ function copyArray(value: readonly unknown[], copy: (v: unknown) => unknown): un
   return out;
 }
 
-/** First get of a lazy field: the copy, as a data property from now on (when the holder still allows it). */
-function decode(holder: Plain, key: string, kept: unknown): unknown {
-  const value = lazyCopy(kept);
-  lazyStats.decoded++;
-  if (Object.getOwnPropertyDescriptor(holder, key)?.configurable) define(holder, key, value);
-  return value;
-}
+/** A kept entry's fields: scalars read as they are (immutable), object fields copied lazily on first get. */
+const factories = new EntryFactories<Plain>({
+  scalarCode: (_i, key) => `s[${key}]`,
+  scalar: (kept, _b, _p, _i, key) => kept[key],
+  member: (kept, _b, _p, _i, key) => lazyCopy(kept[key]),
+});
 
-/** A set of a lazy field (before its first get): a plain data property, as an assignment on stock's object makes. */
-export function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-const factories = new Map<string, Factory | null>();
 /** The factory of each kept object (frozen ones only: their layout never changes). */
-const factoryOf = new WeakMap<object, Factory | null>();
+const factoryOf = new WeakMap<object, Factory<Plain> | null>();
 
 function isLazy(value: unknown): boolean {
   return typeof value === "object" && value !== null;
 }
 
 /** The compiled factory for `kept`'s layout, or null when it gets an eager copy. */
-function factoryFor(kept: Plain): Factory | null {
+function factoryFor(kept: Plain): Factory<Plain> | null {
   const known = factoryOf.get(kept);
   if (known !== undefined) return known;
   const keys = Object.keys(kept);
-  let layout: string | undefined;
-  let factory: Factory | null = null;
-  if (keys.length <= MAX_FACTORY_KEYS && !keys.includes("__proto__") && keys.some((k) => isLazy(kept[k]))) {
-    layout = JSON.stringify(keys.map((k) => (isLazy(kept[k]) ? [k] : k)));
-    const compiled = factories.get(layout);
-    if (compiled !== undefined) factory = compiled;
-    else if (factories.size < MAX_FACTORIES) {
-      factory = compile(keys, keys.map((k) => isLazy(kept[k])));
-      factories.set(layout, factory);
-    }
-  }
+  // `__proto__` (kept as an own key by JSON.parse): the eager copy, a data property as stock's from the start.
+  const factory = keys.length <= MAX_FACTORY_KEYS && !keys.includes("__proto__") ? factories.factory(keys, keys.map((k) => isLazy(kept[k]))) : null;
   if (Object.isFrozen(kept)) factoryOf.set(kept, factory);
-  return factory;
-}
-
-/**
- * `function (s) { let d0; const o = { "type": s["type"], …, get "message"() { … }, set "message"(v) { … } }; return o; }`
- * Each accessor keeps its copy in its own variable, so a holder that froze the entry still gets one object.
- */
-function compile(keys: string[], lazy: boolean[]): Factory {
-  const lets: string[] = [];
-  const props = keys.map((key, i) => {
-    const k = JSON.stringify(key);
-    if (!lazy[i]) return `${k}: s[${k}]`;
-    lets.push(`d${i}`);
-    return `get ${k}() { return d${i} === undefined ? (d${i} = decode(o, ${k}, s[${k}])) : d${i}; }, set ${k}(v) { define(this, ${k}, v); }`;
-  });
-  const body = `return function freshEntry(s) { let ${lets.join(", ")}; const o = { ${props.join(", ")} }; return o; };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys enter only as JSON string literals
-  const factory = new Function("decode", "define", body)(decode, define) as Factory;
-  factory.lazyFields = lets.length;
   return factory;
 }
 
@@ -157,7 +120,7 @@ export function freshEntries(kept: readonly unknown[]): unknown[] {
     const e = kept[i];
     const factory = typeof e === "object" && e !== null && !Array.isArray(e) ? factoryFor(e as Plain) : null;
     if (factory) {
-      out[i] = factory(e as Plain);
+      out[i] = factory(e as Plain, 0, 0);
       deferred += factory.lazyFields;
     } else out[i] = cloneJson(e);
   }

@@ -9,9 +9,11 @@
  */
 import { appendFileSync, copyFileSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+import { wreckEntries } from "../support/wreck-entries.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
 /** Numbers the fresh copies OpenClaw parses for comparison. */
@@ -90,7 +92,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     }
   });
 
-  it("loadEntriesFromFile as the file grows: fresh copies of ctxc's kept entries equal OpenClaw's parse, only the appended lines decoded, nothing a call changed reaches the next", async (ctx) => {
+  it("loadEntriesFromFile as the file grows: fresh copies of ctxc's kept entries equal OpenClaw's parse (own keys, prototype, deep equality), only the appended lines decoded, nothing a call changed (written, deleted, frozen, sealed) reaches the next", async (ctx) => {
     const x = await importIntercepted(root!, "loadEntriesFromFile");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
@@ -107,15 +109,15 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       const theirs = x.openclaw(b) as Entries;
       expect(ours, `turn ${turn}`).toStrictEqual(theirs);
       expect(ours.map((e) => JSON.stringify(e)), `turn ${turn}`).toEqual(theirs.map((e) => JSON.stringify(e)));
-      // What OpenClaw (or a plugin) may do to the entries it owns: none of it may reach the next call.
-      for (const e of ours) {
-        e.added = { turn };
-        delete e.timestamp;
-        const m = e.message as Record<string, unknown> | undefined;
-        if (m && Array.isArray(m.content)) (m.content as unknown[]).push({ type: "text", text: "pushed" });
-        else if (m) m.role = "changed";
-        if (e.type === "custom") e.data = null;
-      }
+      // The lazy fields' state is out of sight: prototype, own keys and deep equality are the parse's.
+      ours.forEach((e, i) => {
+        expect(Object.getPrototypeOf(e), `turn ${turn}`).toBe(Object.prototype);
+        expect(Reflect.ownKeys(e), `turn ${turn}`).toEqual(Reflect.ownKeys(theirs[i]!));
+        expect(isDeepStrictEqual(e, theirs[i]), `turn ${turn}`).toBe(true);
+      });
+      // What OpenClaw (or a plugin) may do to the entries it owns — fields rewritten deep, assigned before
+      // any read, deleted; entries frozen, sealed: none of it may reach the next call.
+      wreckEntries(ours);
       const more = JSON.stringify({ type: "message", id: `grow${turn}`, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: [{ type: "text", text: `turn ${turn} ✓` }], timestamp: 1 } }) + "\n";
       parent = `grow${turn}`;
       appendFileSync(a, more);

@@ -1,6 +1,8 @@
 /**
  * What 2026.5.12's served open shares between opens and what it builds per open (buffer-entries.ts,
- * pi-index.ts), against pi 0.74's own `SessionManager.open` and `_buildIndex`:
+ * pi-index.ts), against pi 0.74's own `SessionManager.open` and `_buildIndex` — and the same mutation and
+ * invisibility checks for 2026.5.28–6.8's copies of the frozen kept entries (lazy-entries.ts; both from
+ * entry-factory.ts):
  * - the per-buffer state every open reads (decoded scalars, index roles, id strings, factories and their
  *   shared accessors) is never changed by what a caller does to its entries: every field of every entry
  *   of open N rewritten, deleted, read and deep-mutated, entries frozen, pi's maps cleared — open N+1
@@ -19,10 +21,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
+import { deepFreeze } from "../../src/openclaw/entry-cache.js";
+import { freshEntries } from "../../src/openclaw/lazy-entries.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { emptyIndex, servesPiIndex } from "../../src/openclaw/pi-index.js";
 import { decodeSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
+import { wreckEntries } from "../support/wreck-entries.js";
 
 const dir = tempDir("oc-shared-state");
 process.env.CTXC_OPENCLAW_PRELOAD = "off";
@@ -67,55 +72,63 @@ function state(sm: SM) {
   };
 }
 
-/** Rewrites a JSON value in place, everywhere: scalars changed, keys added, arrays grown; objects frozen every other time. */
-function vandalize(value: unknown, depth: number, freezeIt: boolean): void {
-  if (typeof value !== "object" || value === null || depth > 6) return;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      if (typeof value[i] === "object" && value[i] !== null) vandalize(value[i], depth + 1, !freezeIt);
-      else value[i] = `changed ${i}`;
-    }
-    value.push("pushed");
-  } else {
-    const o = value as Plain;
-    for (const key of Object.keys(o)) {
-      const v = o[key];
-      if (typeof v === "object" && v !== null) vandalize(v, depth + 1, !freezeIt);
-      else o[key] = typeof v === "string" ? `${v} changed` : typeof v === "number" ? v + 1 : v === null ? "was null" : !v;
-    }
-    o.added = { by: "vandal" };
-  }
-  if (freezeIt) Object.freeze(value);
-}
-
-/** Does to open N's entries everything a caller could: each way on a different share of the entries. */
+/** Does to open N's entries and pi's maps everything a caller could (test/support/wreck-entries.ts). */
 function wreck(sm: SM): void {
-  const entries = [sm.getHeader(), ...sm.getEntries()] as unknown as Plain[];
-  entries.forEach((e, i) => {
-    switch (i % 4) {
-      case 0:
-        // Every field read (lazy ones decoded), then rewritten deep.
-        vandalize(e, 0, false);
-        break;
-      case 1:
-        // Every field assigned before any read (lazy ones never decoded), then frozen.
-        for (const key of Object.keys(e)) e[key] = { replaced: key };
-        Object.freeze(e);
-        break;
-      case 2:
-        // Frozen first, then every lazy field read and its value rewritten deep.
-        Object.freeze(e);
-        for (const key of Object.keys(e)) vandalize(e[key], 1, false);
-        break;
-      default:
-        // Every field deleted.
-        for (const key of Object.keys(e)) delete e[key];
-    }
-  });
+  wreckEntries([sm.getHeader(), ...sm.getEntries()] as unknown as Plain[]);
   const s = sm as unknown as { byId: Map<unknown, unknown>; labelsById: Map<unknown, unknown>; labelTimestampsById: Map<unknown, unknown> };
   s.byId.clear();
   s.labelsById.set("x", "y");
   s.labelTimestampsById.clear();
+}
+
+/** The lazy members' state is out of sight: own keys, symbols, prototype and deep equality are `JSON.parse`'s of `lineList`. */
+function expectInvisible(ours: readonly object[], lineList: string[]): void {
+  const theirs = lineList.map((l) => JSON.parse(l) as Plain);
+  expect(ours.some((e) => typeof Object.getOwnPropertyDescriptor(e, "message")?.get === "function")).toBe(true);
+  ours.forEach((e, i) => {
+    expect(Object.getPrototypeOf(e)).toBe(Object.prototype);
+    expect(Reflect.ownKeys(e)).toEqual(Reflect.ownKeys(theirs[i]!));
+    expect(Object.getOwnPropertySymbols(e)).toEqual([]);
+    expect(isDeepStrictEqual(e, theirs[i])).toBe(true);
+  });
+}
+
+/**
+ * A frozen or sealed entry returns one object per lazy member, a sealed one takes assignments; an
+ * inheriting receiver reads the entry's; a trap-less Proxy is refused by name (`entries`: one open's, of `lineList`).
+ */
+function expectHolders(entries: Plain[], lineList: string[]): void {
+  const lines = new Map(lineList.map((l) => [(JSON.parse(l) as { id: string }).id, JSON.parse(l) as Plain]));
+  const messages = entries.filter((e) => e.type === "message");
+  expect(messages.length).toBeGreaterThan(4);
+  const [frozen, sealed, inherited, proxied] = messages;
+  Object.freeze(frozen);
+  Object.seal(sealed);
+  for (const e of [frozen!, sealed!]) {
+    const m = e.message;
+    expect(m).toEqual(lines.get(e.id as string)!.message);
+    expect(e.message).toBe(m);
+    expect(typeof Object.getOwnPropertyDescriptor(e, "message")?.get).toBe("function");
+  }
+  // As on stock's objects: a frozen entry's member cannot be assigned (strict mode throws), a sealed one's can.
+  expect(() => {
+    "use strict";
+    frozen!.message = 1;
+  }).toThrow(TypeError);
+  sealed!.message = { replaced: true };
+  expect(sealed!.message).toEqual({ replaced: true });
+  expect(JSON.parse(JSON.stringify(sealed))).toEqual({ ...lines.get(sealed!.id as string)!, message: { replaced: true } });
+  // Sealed before any read: the assignment still wins over the bytes.
+  const sealedFirst = messages[4]!;
+  Object.seal(sealedFirst);
+  sealedFirst.message = "set before read";
+  expect(sealedFirst.message).toBe("set before read");
+  const child = Object.create(inherited!) as Plain;
+  expect(child.message).toEqual(lines.get(inherited!.id as string)!.message);
+  expect(inherited!.message).toBe(child.message);
+  expect(() => new Proxy(proxied!, {}).message).toThrow(/"message" read through a receiver that is not the entry/);
+  // The entry itself is unaffected by the refused read.
+  expect(proxied!.message).toEqual(lines.get(proxied!.id as string)!.message);
 }
 
 describe("2026.5.12 served open: shared per-buffer state vs what each open builds", () => {
@@ -151,53 +164,45 @@ describe("2026.5.12 served open: shared per-buffer state vs what each open build
     const a = fileOf(t.text);
     await prewarm(a);
     const sm = Wrapped.open(a);
-    const ours = [sm.getHeader(), ...sm.getEntries()];
-    const theirs = linesOf(a).map((l) => JSON.parse(l) as Plain);
-    expect(ours.some((e) => typeof Object.getOwnPropertyDescriptor(e, "message")?.get === "function")).toBe(true);
-    ours.forEach((e, i) => {
-      expect(Object.getPrototypeOf(e)).toBe(Object.prototype);
-      expect(Reflect.ownKeys(e)).toEqual(Reflect.ownKeys(theirs[i]!));
-      expect(Object.getOwnPropertySymbols(e)).toEqual([]);
-      expect(isDeepStrictEqual(e, theirs[i])).toBe(true);
-    });
+    expectInvisible([sm.getHeader(), ...sm.getEntries()], linesOf(a));
   });
 
   it("a frozen or sealed entry returns one object per lazy member, a sealed one takes assignments; an inheriting receiver reads the entry's; a trap-less Proxy is refused by name", async () => {
     const t = generateTranscript({ seed: 33, entries: 40, compactions: 0 });
     const a = fileOf(t.text);
     await prewarm(a);
-    const entries = Wrapped.open(a).getEntries() as unknown as Plain[];
-    const lines = new Map(linesOf(a).map((l) => [(JSON.parse(l) as { id: string }).id, JSON.parse(l) as Plain]));
-    const messages = entries.filter((e) => e.type === "message");
-    expect(messages.length).toBeGreaterThan(4);
-    const [frozen, sealed, inherited, proxied] = messages;
-    Object.freeze(frozen);
-    Object.seal(sealed);
-    for (const e of [frozen!, sealed!]) {
-      const m = e.message;
-      expect(m).toEqual(lines.get(e.id as string)!.message);
-      expect(e.message).toBe(m);
-      expect(typeof Object.getOwnPropertyDescriptor(e, "message")?.get).toBe("function");
+    expectHolders(Wrapped.open(a).getEntries() as unknown as Plain[], linesOf(a));
+  });
+});
+
+describe("2026.5.28–6.8 served open (lazy-entries.ts: fresh copies of the frozen kept entries): the same guarantees", () => {
+  // What loadEntriesFromFile hands out per call (preload-runtime.ts: freshEntries of kept-entries.ts's
+  // frozen entries); the release's own function against it: test/matrix/interceptions.test.ts.
+  const lineList = generateTranscript({ seed: 35, entries: 160, branchProbability: 0.15, compactions: 3, includeAllEntryTypes: true, unicode: "mixed" }).text.trim().split("\n");
+  const kept = lineList.map((l) => deepFreeze(JSON.parse(l) as Plain));
+
+  it("whatever call N's caller does to its entries, call N+1 equals JSON.parse of the lines, and the kept entries are untouched", () => {
+    for (let call = 0; call < 4; call++) {
+      const ours = freshEntries(kept) as Plain[];
+      expect(ours, `call ${call}`).toStrictEqual(lineList.map((l) => JSON.parse(l) as unknown));
+      expect(ours.map((e) => JSON.stringify(e)), `call ${call}`).toEqual(lineList);
+      // Every entry a new object, and every object-valued field read a new one too.
+      ours.forEach((e, i) => {
+        expect(e).not.toBe(kept[i]);
+        for (const key of Object.keys(e)) if (typeof e[key] === "object" && e[key] !== null) expect(e[key]).not.toBe(kept[i]![key]);
+      });
+      wreckEntries(freshEntries(kept) as Plain[]);
+      wreckEntries(ours);
     }
-    // As on stock's objects: a frozen entry's member cannot be assigned (strict mode throws), a sealed one's can.
-    expect(() => {
-      "use strict";
-      frozen!.message = 1;
-    }).toThrow(TypeError);
-    sealed!.message = { replaced: true };
-    expect(sealed!.message).toEqual({ replaced: true });
-    expect(JSON.parse(JSON.stringify(sealed))).toEqual({ ...lines.get(sealed!.id as string)!, message: { replaced: true } });
-    // Sealed before any read: the assignment still wins over the bytes.
-    const sealedFirst = messages[4]!;
-    Object.seal(sealedFirst);
-    sealedFirst.message = "set before read";
-    expect(sealedFirst.message).toBe("set before read");
-    const child = Object.create(inherited!) as Plain;
-    expect(child.message).toEqual(lines.get(inherited!.id as string)!.message);
-    expect(inherited!.message).toBe(child.message);
-    expect(() => new Proxy(proxied!, {}).message).toThrow(/"message" read through a receiver that is not the entry/);
-    // The entry itself is unaffected by the refused read.
-    expect(proxied!.message).toEqual(lines.get(proxied!.id as string)!.message);
+    expect(kept.map((e) => JSON.stringify(e))).toEqual(lineList);
+  });
+
+  it("keeps the lazy members' state out of sight: own keys, symbols, prototype and deep equality are JSON.parse's", () => {
+    expectInvisible(freshEntries(kept) as object[], lineList);
+  });
+
+  it("a frozen or sealed entry returns one object per lazy member, a sealed one takes assignments; an inheriting receiver reads the entry's; a trap-less Proxy is refused by name", () => {
+    expectHolders(freshEntries(kept) as Plain[], lineList);
   });
 });
 
