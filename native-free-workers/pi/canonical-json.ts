@@ -55,7 +55,7 @@ export function isCanonicalJson(b: Buffer): boolean {
     const c = b[i]!;
     if (c === QUOTE) {
       const start = i;
-      i = skipString(b, i, n);
+      i = skipString(b, i, n, true);
       if (stringEscaped() && !canonicalEscapes(b, start + 1, i - 1)) return false;
       if (expectKey) {
         const first = b[start + 1]!;

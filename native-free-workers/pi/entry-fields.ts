@@ -76,7 +76,7 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
     for (;;) {
       i = skipSpace(line, i, end);
       const keyStart = i + 1;
-      i = skipString(line, i, end);
+      i = skipString(line, i, end, true);
       const keyEnd = i - 1;
       if (stringEscaped()) return reset(out, at);
       const key = (line as Buffer & { utf8Slice(a: number, b: number): string }).utf8Slice(keyStart, keyEnd); // toString without its argument checks: per key
@@ -92,10 +92,10 @@ function describeObject(line: Buffer, start: number, end: number, base: number, 
         kind = FieldKind.object;
         const child: number[] = [];
         valueEnd = describeObject(line, valueStart, end, base, depth - 1, layouts, maxLayouts, child);
-        if (valueEnd < 0) valueEnd = skipValue(line, valueStart, end);
+        if (valueEnd < 0) valueEnd = skipValue(line, valueStart, end, true);
         else (children ??= []).push(out.length, child);
       } else {
-        valueEnd = skipValue(line, valueStart, end);
+        valueEnd = skipValue(line, valueStart, end, true);
         kind = kindOf(line, valueStart, valueEnd);
       }
       lazy += kind === FieldKind.object || kind === FieldKind.array ? "1" : "0";
