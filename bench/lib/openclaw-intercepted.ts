@@ -8,8 +8,8 @@
  *
  * The rewritten module is a second instance of the chunk: both functions share that instance's state.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
@@ -42,12 +42,38 @@ export async function importInterceptedWith(root: string, name: string, runtimeU
   const entry = Object.entries(plan.chunks).find(([, source]) => source.includes(`as __ctxc_${name},`));
   if (!entry) return `${name} not served: ${plan.stock.find((s) => s.includes(name)) ?? plan.stock.join("; ")}`;
   const real = fileURLToPath(entry[0]);
+  removeOrphans(dirname(real));
   const file = real.replace(/\.m?js$/, `.ctxc-test-${process.pid}-${name}.js`);
   writeFileSync(file, entry[1]);
   written.push(file);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const helpers = Object.fromEntries(Object.entries(mod).filter(([k]) => k.startsWith("__helper_")).map(([k, v]) => [k.slice("__helper_".length), v]));
   return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod, runtime: mod.__ctxcRuntime as Intercepted["runtime"] };
+}
+
+/** A rewritten chunk's name: `<chunk>.ctxc-test-<pid>-<name>.js`. */
+const ORPHAN = /\.ctxc-test-(\d+)-[^/]+\.js$/;
+
+/**
+ * Removes rewritten chunks left by a process that no longer runs (killed before {@link removeIntercepted}):
+ * they sit in the release's dist/, where the locator would find a second copy of every function in them.
+ */
+function removeOrphans(dist: string): void {
+  for (const f of readdirSync(dist)) {
+    const m = ORPHAN.exec(f);
+    if (m && !alive(Number(m[1]))) rmSync(join(dist, f), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Removes the rewritten chunks written next to the real ones. */
