@@ -34,6 +34,7 @@ import { Piscina } from "piscina";
 import { Errors, isWireError } from "../../native-free-workers/protocol/errors.js";
 import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
 import { positiveInteger } from "../../native-free-workers/protocol/validate.js";
+import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
 import { WORKER_FILE } from "../worker-file.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
 
@@ -136,12 +137,10 @@ function pump(shard: Shard): void {
   }
 }
 
-/** The pool a request goes to: by its transcript's path (FNV-1a), bootstrap requests to the first. */
+/** The pool a request goes to: by its transcript's path (protocol/string-hash.ts), bootstrap requests to the first. */
 export function shardOf(request: OpenClawWorkerRequest, threads: number): number {
   if (threads <= 1 || !("path" in request) || typeof request.path !== "string") return 0;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < request.path.length; i++) h = Math.imul(h ^ request.path.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % threads;
+  return fnv1a(request.path) % threads;
 }
 
 /**
