@@ -19,19 +19,15 @@ import { decodeSession, openSession, readRepairCheckAsync } from "../../src/open
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { encodeSessionBuffer, readRepairCheck, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
 import { NO_FIELDS, SessionHeader, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 const dir = tempDir("first-turns");
 process.env.CTXC_OPENCLAW_LOG = join(dir, "preload.log");
 const runtime = await import("../../src/openclaw/preload-runtime.js");
 afterAll(() => closeOpenClawPool());
 
+const file = tempFileWriter(dir, "f");
 let n = 0;
-function file(text: string): string {
-  const p = join(dir, `f${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-}
 
 /** ~1 MB (many 64 KiB chunks), branched, compacted, every entry type, images; nothing for the repair pass to change. */
 const clean = generateTranscript({ seed: 21, targetBytes: 1_000_000, compactions: 3, branchProbability: 0.1, imageProbability: 0.2 }).text;
