@@ -101,13 +101,32 @@ let shards: (Shard | undefined)[] = [];
 let seq = 0;
 
 /**
- * The bytes a request is expected to read: the file's size, less what a continued read's caller already
- * has. Only an ordering hint — a worker that kept a file's read state reads only what was appended, which
- * the main thread does not see; no order changes any result (each read is of the file as it is then, and
- * its callers check that).
+ * Per transcript path, what the last read of its worker reported ({@link noteRead}): the file's size then
+ * and the bytes that read covered. Its worker keeps that read's state, so a request for a path listed
+ * here is ordered without a stat. Cleared with the pool (a new pool's workers start empty).
+ */
+const lastReads = new Map<string, { size: number; bytes: number }>();
+
+/**
+ * Records what a worker read of `path` (absolute, as the request named it) reported — its meta's file
+ * size and bytes read — for {@link costOf}. Called by the callers that decode a reply's meta.
+ */
+export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number }): void {
+  lastReads.set(path, { size: meta.file?.size ?? 0, bytes: meta.bytes });
+}
+
+/**
+ * The bytes a request is expected to read. A path its worker has read ({@link noteRead}): what that
+ * read left unread (a repair check that stopped early: the rest; else nothing — what was appended
+ * since is unknown here and one turn's worth). Else the file's size (a stat: a file no worker read
+ * yet), less what a continued read's caller already has. Only an ordering hint — a worker's state may
+ * have been dropped or the file rewritten; no order changes any result (each read is of the file as it
+ * is then, and its callers check that).
  */
 export function costOf(request: OpenClawWorkerRequest): number {
   if (!("path" in request)) return 0;
+  const known = lastReads.get(request.path);
+  if (known) return Math.max(0, known.size - known.bytes);
   let size = 0;
   try {
     size = statSync(request.path).size;
@@ -170,6 +189,7 @@ export function openClawPoolIndex(): { dir: string; refused: string | null } | n
 export async function closeOpenClawPool(): Promise<void> {
   const closing = shards;
   shards = [];
+  lastReads.clear();
   for (const shard of closing) for (const q of shard?.waiting.splice(0) ?? []) q.cancel(new Error("ctxc openclaw pool closed"));
   await Promise.all(closing.map((s) => s?.pool.destroy()));
 }
