@@ -23,9 +23,6 @@ import {
   SESSION_MAGIC,
   SESSION_RECORD_BYTES,
   SESSION_SECTION_COUNT,
-  MAX_LAYOUTS,
-  NO_FIELDS,
-  RecordFlag,
   SessionFlag,
   SessionHeader,
   SessionRecord,
@@ -43,8 +40,7 @@ import { openTranscript } from "../io/open-file.js";
 import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
-import { describeEntry, LayoutTable } from "../pi/entry-fields.js";
-import { isCanonicalJson } from "../pi/canonical-json.js";
+import { KeptScans, noFields } from "./record-scans.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { mayHoldKey } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
@@ -105,6 +101,8 @@ export interface SessionReadState {
   leafInfo: LeafInfoScan;
   recent: RecentConversationIndex;
   lastUsed: number;
+  /** What the buffers sent from this state have scanned of its records (record-scans.ts); none until the first. */
+  scans?: KeptScans;
   /** `end` when this state was last saved to the persistent index (-1: never). */
   savedEnd: number;
   /**
@@ -117,7 +115,8 @@ export interface SessionReadState {
 }
 
 /**
- * Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes (session/lru.ts);
+ * Per-worker states, least recently used evicted past `maxBytes` of kept entry bytes and kept scans
+ * (session/lru.ts; the scans are ~15 % of the bytes at 28 MB: record-scans.ts);
  * with an `index` directory, also kept on disk (openclaw/session-index.ts) so that a restarted gateway's
  * first read of a transcript continues from there instead of parsing the whole file.
  */
@@ -125,7 +124,7 @@ export class SessionReadCache {
   private readonly lru: SizeBoundLru<SessionReadState>;
   readonly index: SessionIndexDir | null;
   constructor(maxBytes: number = CACHE_DEFAULTS.sessionReadCacheBytes, index: SessionIndexDir | null = null) {
-    this.lru = new SizeBoundLru<SessionReadState>(maxBytes, (s) => s.staging.length);
+    this.lru = new SizeBoundLru<SessionReadState>(maxBytes, (s) => s.staging.length + (s.scans?.bytes ?? 0));
     this.index = index;
   }
   get maxBytes(): number {
@@ -237,7 +236,11 @@ export function encodeSessionBuffer(
   scans: SessionScans = { fields: true, canonical: true },
 ): ArrayBuffer {
   const read = readSession(path, options, cache, continueFrom);
-  return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags, whole ? 0 : read.meta.base, scans);
+  // What earlier buffers of this state scanned (record-scans.ts); only for the state's own records (a
+  // read that is not "loaded" sends none).
+  const s = read.state;
+  const kept = s && read.records === s.records ? (s.scans ??= new KeptScans()) : new KeptScans();
+  return encode(read.meta, read.records, read.entryBytes, linkRecords(read.records, read.flags), read.flags, whole ? 0 : read.meta.base, scans, kept);
 }
 
 /**
@@ -558,7 +561,7 @@ class TailWindow {
  * Assembles the buffer from the read's records, all of them (`first` 0) or (a continued read) those from
  * `first` on: only what the caller does not have is copied and transferred.
  */
-function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, allLeaf: number, flags: number, first: number, scans: SessionScans): ArrayBuffer {
+function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, allLeaf: number, flags: number, first: number, scans: SessionScans, kept: KeptScans): ArrayBuffer {
   const status = meta.status;
   const records = first === 0 ? allRecords : allRecords.slice(first);
   const bytesFrom = first === 0 ? 0 : records.length > 0 ? records[0]!.offset : allEntryBytes.length;
@@ -575,8 +578,9 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   // The two scans serve different readers: FIELDS pi's SessionManager.open (2026.5.12–5.27), the
   // canonical flags 2026.6.9+'s exactness checks; the preload asks each read for the one its release
   // uses. A flag left unset is the conservative answer (the main thread serialises that line to check).
-  const { fields, layouts } = scans.fields ? describeRecords(records, allEntryBytes) : noFields(records.length);
-  const recordFlags = scans.canonical ? canonicalFlags(records, allEntryBytes) : new Uint16Array(records.length);
+  // Records an earlier buffer of this state scanned are not scanned again (record-scans.ts).
+  const { fields, layouts } = scans.fields ? kept.fieldSections(allRecords, allEntryBytes, first) : noFields(records.length);
+  const recordFlags = scans.canonical ? kept.canonicalFlags(allRecords, allEntryBytes, first) : new Uint16Array(records.length);
   const sizes = [metaBytes.length, records.length * SESSION_RECORD_BYTES, idBytes.length, entryBytes.length, fields.byteLength, layouts.length];
   // FIELDS starts on a multiple of 4 (a gap of up to 3 bytes before it) so the decoder reads its words in place.
   const offsets: number[] = [];
@@ -623,53 +627,4 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   else for (let i = 0; i < fields.length; i++) view.setUint32(fieldsAt + i * 4, fields[i]!, true);
   out.set(layouts, offsets[SessionSection.LAYOUTS]!);
   return buffer;
-}
-
-/** FIELDS and LAYOUTS saying "no members located" for each of `n` records (see {@link encodeSessionBuffer}). */
-function noFields(n: number): { fields: Uint32Array; layouts: Buffer } {
-  return { fields: new Uint32Array(n).fill(NO_FIELDS), layouts: Buffer.from("[]", "utf8") };
-}
-
-/**
- * Each record's flags: whether its line is canonical JSON (pi/canonical-json.ts), so the main thread's
- * exactness check (`JSON.stringify(JSON.parse(line)) === line`) can skip that line. For the records this
- * buffer carries only (a continued read scans just the appended lines), on this thread.
- */
-function canonicalFlags(records: Rec[], entryBytes: Buffer): Uint16Array {
-  const recordFlags = new Uint16Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if (isCanonicalJson(entryBytes.subarray(r.offset, r.offset + r.length))) recordFlags[i] = RecordFlag.canonical;
-  }
-  return recordFlags;
-}
-
-/**
- * The FIELDS and LAYOUTS sections for the records sent (session-buffer-layout.ts): each line's members
- * located by pi/entry-fields.ts. Computed per buffer, for the records it carries only (a continued read
- * scans just the appended lines), on this thread — the scan the main thread is spared.
- */
-function describeRecords(records: Rec[], entryBytes: Buffer): { fields: Uint32Array; layouts: Buffer } {
-  const table = new LayoutTable();
-  const n = records.length;
-  // One u32 per record, then the descriptors' words (grown as needed; ~40 words per message entry).
-  let fields = new Uint32Array(n + n * 48 + 16);
-  let used = n;
-  for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    const d = describeEntry(entryBytes.subarray(r.offset, r.offset + r.length), table, MAX_LAYOUTS);
-    if (d === null) {
-      fields[i] = NO_FIELDS;
-      continue;
-    }
-    if (used + d.length > fields.length) {
-      const grown = new Uint32Array(Math.max(used + d.length, fields.length * 2));
-      grown.set(fields.subarray(0, used));
-      fields = grown;
-    }
-    fields[i] = used - n;
-    fields.set(d, used);
-    used += d.length;
-  }
-  return { fields: fields.subarray(0, used), layouts: Buffer.from(JSON.stringify(table.list), "utf8") };
 }

@@ -11,6 +11,7 @@
  * and is not a string (numbers, null, objects: damaged files only) is kept as the value itself.
  */
 import { EntryTypeCode, entryTypeCode } from "../protocol/session-buffer-layout.js";
+import { fnv1a } from "../protocol/string-hash.js";
 import type { EmitsCode } from "./entry-record.js";
 
 /** `parent` column: no parent (pi: a falsy parentId, the walk ends at a root). */
@@ -41,11 +42,9 @@ const HASH_BITS = ((): number => {
 })();
 const HASH_MASK = HASH_BITS === 32 ? 0xffffffff : (1 << HASH_BITS) - 1;
 
-/** FNV-1a over the UTF-16 code units (the string as pi's Map compares it). */
+/** FNV-1a over the UTF-16 code units (the string as pi's Map compares it: protocol/string-hash.ts), to {@link HASH_BITS}. */
 export function idHash(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return (h & HASH_MASK) >>> 0;
+  return (fnv1a(id) & HASH_MASK) >>> 0;
 }
 
 /** The numeric columns, by name (the persistent index saves them as they are). */

@@ -34,6 +34,7 @@ import { Piscina } from "piscina";
 import { Errors, isWireError } from "../../native-free-workers/protocol/errors.js";
 import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
 import { positiveInteger } from "../../native-free-workers/protocol/validate.js";
+import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
 import { WORKER_FILE } from "../worker-file.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
 
@@ -100,13 +101,32 @@ let shards: (Shard | undefined)[] = [];
 let seq = 0;
 
 /**
- * The bytes a request is expected to read: the file's size, less what a continued read's caller already
- * has. Only an ordering hint — a worker that kept a file's read state reads only what was appended, which
- * the main thread does not see; no order changes any result (each read is of the file as it is then, and
- * its callers check that).
+ * Per transcript path, what the last read of its worker reported ({@link noteRead}): the file's size then
+ * and the bytes that read covered. Its worker keeps that read's state, so a request for a path listed
+ * here is ordered without a stat. Cleared with the pool (a new pool's workers start empty).
+ */
+const lastReads = new Map<string, { size: number; bytes: number }>();
+
+/**
+ * Records what a worker read of `path` (absolute, as the request named it) reported — its meta's file
+ * size and bytes read — for {@link costOf}. Called by the callers that decode a reply's meta.
+ */
+export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number }): void {
+  lastReads.set(path, { size: meta.file?.size ?? 0, bytes: meta.bytes });
+}
+
+/**
+ * The bytes a request is expected to read. A path its worker has read ({@link noteRead}): what that
+ * read left unread (a repair check that stopped early: the rest; else nothing — what was appended
+ * since is unknown here and one turn's worth). Else the file's size (a stat: a file no worker read
+ * yet), less what a continued read's caller already has. Only an ordering hint — a worker's state may
+ * have been dropped or the file rewritten; no order changes any result (each read is of the file as it
+ * is then, and its callers check that).
  */
 export function costOf(request: OpenClawWorkerRequest): number {
   if (!("path" in request)) return 0;
+  const known = lastReads.get(request.path);
+  if (known) return Math.max(0, known.size - known.bytes);
   let size = 0;
   try {
     size = statSync(request.path).size;
@@ -136,12 +156,10 @@ function pump(shard: Shard): void {
   }
 }
 
-/** The pool a request goes to: by its transcript's path (FNV-1a), bootstrap requests to the first. */
+/** The pool a request goes to: by its transcript's path (protocol/string-hash.ts), bootstrap requests to the first. */
 export function shardOf(request: OpenClawWorkerRequest, threads: number): number {
   if (threads <= 1 || !("path" in request) || typeof request.path !== "string") return 0;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < request.path.length; i++) h = Math.imul(h ^ request.path.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % threads;
+  return fnv1a(request.path) % threads;
 }
 
 /**
@@ -171,6 +189,7 @@ export function openClawPoolIndex(): { dir: string; refused: string | null } | n
 export async function closeOpenClawPool(): Promise<void> {
   const closing = shards;
   shards = [];
+  lastReads.clear();
   for (const shard of closing) for (const q of shard?.waiting.splice(0) ?? []) q.cancel(new Error("ctxc openclaw pool closed"));
   await Promise.all(closing.map((s) => s?.pool.destroy()));
 }

@@ -17,7 +17,7 @@ import { isHookMessage, syntheticV1Id, v1FirstKeptEntryId } from "../../native-f
 import { buildSessionContextFromPath, type PathEntryView } from "../../native-free-workers/pi/session-context.js";
 import { MessageKind, type MessageKindCode } from "../../native-free-workers/protocol/buffer-layout.js";
 import { readSectionTable, type SectionBounds } from "../../native-free-workers/protocol/section-table.js";
-import { Priority, runInOpenClawPool } from "./pool.js";
+import { noteRead, Priority, runInOpenClawPool } from "./pool.js";
 import {
   EntryTypeCode,
   IdKind,
@@ -426,7 +426,9 @@ export async function openSessionAsync(path: string, options: OpenSessionAsyncOp
   const { maxLineBytes, chunkBytes, continueFrom, whole, fields, canonical } = options;
   const request = { op: "session", path: resolve(path), options: { maxLineBytes, chunkBytes }, continueFrom, whole, fields, canonical } as const;
   const buffer = (await runInOpenClawPool(request, Priority.open)) as ArrayBuffer;
-  return checkFresh(new OpenClawSession(buffer, options), options);
+  const session = new OpenClawSession(buffer, options);
+  noteRead(request.path, session.meta);
+  return checkFresh(session, options);
 }
 
 /**
@@ -435,7 +437,10 @@ export async function openSessionAsync(path: string, options: OpenSessionAsyncOp
  */
 export async function readSessionMetaAsync(path: string, options: Pick<OpenSessionOptions, "maxLineBytes" | "chunkBytes"> = {}): Promise<SessionMeta> {
   const { maxLineBytes, chunkBytes } = options;
-  return (await runInOpenClawPool({ op: "sessionMeta", path: resolve(path), options: { maxLineBytes, chunkBytes } })) as SessionMeta;
+  const request = { op: "sessionMeta", path: resolve(path), options: { maxLineBytes, chunkBytes } } as const;
+  const meta = (await runInOpenClawPool(request)) as SessionMeta;
+  noteRead(request.path, meta);
+  return meta;
 }
 
 /**
@@ -445,7 +450,10 @@ export async function readSessionMetaAsync(path: string, options: Pick<OpenSessi
  * worker, so the session read that follows for an unchanged file continues it (nothing read twice).
  */
 export async function readRepairCheckAsync(path: string, images: boolean): Promise<RepairCheckReply> {
-  return (await runInOpenClawPool({ op: "repairCheck", path: resolve(path), images })) as RepairCheckReply;
+  const request = { op: "repairCheck", path: resolve(path), images } as const;
+  const reply = (await runInOpenClawPool(request)) as RepairCheckReply;
+  noteRead(request.path, reply.meta);
+  return reply;
 }
 
 /** Wraps a session buffer produced elsewhere (e.g. received from another thread). */

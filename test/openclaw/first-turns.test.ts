@@ -8,30 +8,26 @@
  * - after OpenClaw's pass rewrote a file, the read of the new bytes starts at once and the prewarm uses it.
  * Behaviour only, never timing.
  */
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool, configureOpenClawPool, openSessionAsync } from "../../src/openclaw/index.js";
-import { AHEAD, nextOf, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
-import { decodeSession, openSession, readRepairCheckAsync } from "../../src/openclaw/session.js";
+import { AHEAD, costOf, nextOf, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
+import { decodeSession, openSession, readRepairCheckAsync, readSessionMetaAsync } from "../../src/openclaw/session.js";
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { encodeSessionBuffer, readRepairCheck, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
 import { NO_FIELDS, SessionHeader, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 const dir = tempDir("first-turns");
 process.env.CTXC_OPENCLAW_LOG = join(dir, "preload.log");
 const runtime = await import("../../src/openclaw/preload-runtime.js");
 afterAll(() => closeOpenClawPool());
 
+const file = tempFileWriter(dir, "f");
 let n = 0;
-function file(text: string): string {
-  const p = join(dir, `f${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-}
 
 /** ~1 MB (many 64 KiB chunks), branched, compacted, every entry type, images; nothing for the repair pass to change. */
 const clean = generateTranscript({ seed: 21, targetBytes: 1_000_000, compactions: 3, branchProbability: 0.1, imageProbability: 0.2 }).text;
@@ -142,6 +138,45 @@ describe("the pool's order", () => {
     ]);
     expect(done).toEqual(["first", "second", "open mid", "check small", "check big"]);
     expect(decodeSession(all[4] as ArrayBuffer).getEntries()).toEqual(openSession(mid).getEntries());
+  });
+
+  it("orders a file its worker has read by what that read reported, without a stat; a file never read by its size", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    const path = file(clean);
+    const size = statSync(path).size;
+    // Never read: the stat's size, less what a continued read's caller has.
+    expect(costOf({ op: "sessionMeta", path })).toBe(size);
+    expect(costOf({ op: "session", path, continueFrom: { generation: "g", records: 1, bytes: 1000 } })).toBe(size - 1000);
+    // A check that stopped early: the rest of the file is what a read still has to do.
+    const stopped = await readRepairCheckAsync(file(needsRepair(30)), false);
+    expect(stopped.complete).toBe(false);
+    expect(costOf({ op: "session", path: stopped.meta.path })).toBe(stopped.meta.file!.size - stopped.meta.bytes);
+    // Read whole: nothing left; the answer stands after the file is gone (no stat behind it).
+    await readSessionMetaAsync(path);
+    renameSync(path, `${path}.gone`);
+    expect(costOf({ op: "repairCheck", path, images: false })).toBe(0);
+    // A new pool's workers start empty: known no more (a stat, and the file is gone).
+    await closeOpenClawPool();
+    renameSync(`${path}.gone`, path);
+    expect(costOf({ op: "sessionMeta", path })).toBe(size);
+  });
+
+  it("runs a file its worker has read before a smaller file no worker has read", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    const big = file(clean);
+    const small = file(generateTranscript({ seed: 23, entries: 40 }).text);
+    const busy = file(clean);
+    await readSessionMetaAsync(big);
+    const done: string[] = [];
+    const track = <T>(name: string, p: Promise<T>) => p.then((v) => (done.push(name), v));
+    const all = await Promise.all([
+      track("first", runInOpenClawPool({ op: "sessionMeta", path: busy })),
+      track("second", runInOpenClawPool({ op: "repairCheck", path: busy, images: false })),
+      track("check small", runInOpenClawPool({ op: "sessionMeta", path: small })),
+      track("check big", runInOpenClawPool({ op: "sessionMeta", path: big })),
+    ]);
+    expect(done).toEqual(["first", "second", "check big", "check small"]);
+    expect(all[3]).toMatchObject({ status: "loaded", readFrom: statSync(big).size, bytes: statSync(big).size });
   });
 
   it("a closed pool fails the requests still waiting (coded), and the next request starts a new pool", async () => {

@@ -5,7 +5,7 @@
  * it, plus exports for the test — on generated, damaged and hand-made transcripts, and checks the
  * rewritten function serves ctxc's answer and falls back to OpenClaw's scan when ctxc cannot tell.
  */
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -13,14 +13,13 @@ import { readSessionMeta } from "../../native-free-workers/openclaw/session-buff
 import { closeOpenClawPool, readSessionMetaAsync } from "../../src/openclaw/index.js";
 import { OPENCLAW_REFERENCE_DIR } from "../reference/openclaw-reference.js";
 import { importIntercepted, removeIntercepted } from "../support/openclaw-release.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 type LeafInfo = { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number };
 type Scan = (p: string) => Promise<LeafInfo>;
 let openclawScan: Scan;
 let rewrittenScan: Scan;
 const dir = tempDir("leaf-info");
-let n = 0;
 
 beforeAll(async () => {
   const got = await importIntercepted(OPENCLAW_REFERENCE_DIR, "readTranscriptLeafInfo");
@@ -33,11 +32,7 @@ afterAll(async () => {
   await closeOpenClawPool();
 });
 
-function file(text: string | Buffer): string {
-  const p = join(dir, `t${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-}
+const file = tempFileWriter(dir, "t");
 
 /** ctxc's worker answer must be OpenClaw's, and served (not a fallback). */
 async function expectSame(path: string): Promise<LeafInfo> {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { OPENCLAW_REFERENCE_DIR } from "../reference/openclaw-reference.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 const dir = tempDir("oc-preload");
 const logFile = join(dir, "preload.log");
@@ -22,12 +22,8 @@ const runtime = await import("../../src/openclaw/preload-runtime.js");
 const register = await import("../../src/openclaw/register.js");
 afterAll(() => closeOpenClawPool());
 
+const file = tempFileWriter(dir, "s");
 let n = 0;
-function file(text: string): string {
-  const p = join(dir, `s${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-}
 function copy(p: string): string {
   const c = join(dir, `c${++n}.jsonl`);
   copyFileSync(p, c);

@@ -14,14 +14,14 @@
  * - from the second turn on the worker sends only the appended records (sessionsContinued), and with
  *   nothing kept every open is such a first open.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 const dir = tempDir("oc-lazy-open");
 process.env.CTXC_OPENCLAW_PRELOAD = "off";
@@ -34,12 +34,8 @@ afterEach(() => vi.useRealTimers());
 const Wrapped = runtime.wrapSessionManager(SessionManager);
 const prewarm = runtime.wrapPrewarm(async () => {});
 
-let n = 0;
-const fileOf = (text: string) => {
-  const p = join(dir, `s${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-};
+const fileOf = tempFileWriter(dir, "s");
+let n = 0; // the stock copies' names
 
 /**
  * Runs `f` with pi's id source (`crypto.randomUUID`, imported by name: a live binding of the builtin,

@@ -26,7 +26,7 @@ import { freshEntries } from "../../src/openclaw/lazy-entries.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { emptyIndex, servesPiIndex } from "../../src/openclaw/pi-index.js";
 import { decodeSession } from "../../src/openclaw/session.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 
 const dir = tempDir("oc-shared-state");
@@ -40,12 +40,8 @@ const prewarm = runtime.wrapPrewarm(async () => {});
 type SM = InstanceType<typeof SessionManager>;
 type Plain = Record<string, unknown>;
 
-let n = 0;
-const fileOf = (text: string) => {
-  const p = join(dir, `s${++n}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-};
+const fileOf = tempFileWriter(dir, "s");
+let n = 0; // the stock copies' names
 const linesOf = (path: string) => readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
 
 /** What pi's index holds, as plain data: ids (JSON, for object ids), the entry each maps to, labels, leaf. */

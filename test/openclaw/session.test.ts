@@ -4,7 +4,7 @@
  * the read-only guarantee (pi rewrites v2 files and wipes files with a bad header; ctxc never writes).
  */
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -13,7 +13,7 @@ import { generateTranscript } from "../../bench/fixtures/transcript-generator.js
 import { closeOpenClawPool, openSession, openSessionAsync, decodeSession } from "../../src/openclaw/index.js";
 import { CtxcError } from "../../native-free-workers/protocol/errors.js";
 import { findActivePathCycle, piSession } from "../reference/pi-reference.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempFileWriter } from "../support/tmp.js";
 import { HANG_MS } from "../support/hang-guard.js";
 
 const run = promisify(execFile);
@@ -21,11 +21,7 @@ const dir = tempDir("oc-session");
 let fileNo = 0;
 afterAll(() => closeOpenClawPool());
 
-function write(text: string): string {
-  const p = join(dir, `s${++fileNo}.jsonl`);
-  writeFileSync(p, text);
-  return p;
-}
+const write = tempFileWriter(dir, "s");
 
 /** pi on a private copy: SessionManager.open may rewrite the file it opens. */
 function pi(path: string) {
