@@ -10,6 +10,7 @@
  * - `repairCheck`: the same read for OpenClaw's repair pass: the meta (and the image lines it judges),
  *   stopping early once the pass is known to rewrite the file.
  * - `recentLines`: the same read, answering the lines OpenClaw's recent-conversation read can use.
+ * - `fileDigest`: the sha-256 of a whole file (OpenClaw 2026.6.6+'s session-fence digest), read in chunks.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -36,6 +37,8 @@ import {
   type SessionBufferOptions,
 } from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
+import { digestFile } from "./openclaw/file-digest.js";
+import type { FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
@@ -53,6 +56,7 @@ export type OpenClawWorkerRequest =
   | { op: "repairCheck"; path: string; options?: SessionBufferOptions; images: boolean }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
+  | { op: "fileDigest"; path: string }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
 export interface BootstrapReply {
@@ -62,7 +66,7 @@ export interface BootstrapReply {
   reads: number;
 }
 
-export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RepairCheckReply | RecentLinesReply | MayHoldKeyReply | string | BootstrapReply | WireError;
+export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RepairCheckReply | RecentLinesReply | MayHoldKeyReply | FileDigestReply | string | BootstrapReply | WireError;
 
 /**
  * One per worker: what was parsed of each transcript, so OpenClaw's per-turn session open costs only the
@@ -97,6 +101,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
       case "mayHoldKey":
         // The same read; the scan of every entry line's bytes for the key stays here (one boolean goes back).
         return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key);
+      case "fileDigest":
+        // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
+        return digestFile(request.path);
       case "bootstrap": {
         let reads = 0;
         const counting = {

@@ -68,7 +68,8 @@ export function defaultThreads(cores: number = availableParallelism()): number {
 }
 
 /**
- * Which requests run first (lowest first; see the file comment): the read a session open waits on now,
+ * Which requests run first (lowest first; see the file comment): what a turn waits on now — the read a
+ * session open needs, the session-fence digest (session-digest.ts: under the session's write lock) —
  * then every other (repair checks, leaf and idempotency scans, recent lines, bootstrap files).
  */
 export const Priority = { open: 0, other: 1 } as const;

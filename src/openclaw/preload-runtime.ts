@@ -23,6 +23,7 @@ import {
 import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
+import { sessionDigestHandlers } from "./session-digest.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { runInOpenClawPool } from "./pool.js";
@@ -75,6 +76,8 @@ export interface PreloadCounters {
   writesFollowed: number;
   /** Lines of those writes answered by ctxc's kept objects (not parsed). */
   writeEntriesShared: number;
+  /** 2026.6.6+: session-fence digests (`readSessionFileDigest`) computed by ctxc's worker, `undefined` answers included (session-digest.ts). */
+  digestsServed: number;
   fallbacks: number;
 }
 
@@ -94,6 +97,7 @@ export const counters: PreloadCounters = {
   rewritesStock: 0,
   writesFollowed: 0,
   writeEntriesShared: 0,
+  digestsServed: 0,
   fallbacks: 0,
 };
 
@@ -717,6 +721,7 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
+  ...sessionDigestHandlers(preloadDeps),
   readTranscriptLeafInfo: (original, [path]) => transcriptLeafInfo(path as string, original),
   loadEntriesFromFile: (original, args, helpers) => loadEntriesFromFile(original, args as [string], helpers),
   loadEntriesFromFileWithSnapshot: (original, args, helpers) => loadEntriesFromFileWithSnapshot(original, args as [string], helpers),

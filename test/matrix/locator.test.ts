@@ -24,6 +24,7 @@ const isSqliteEra = (version: string): boolean => {
 
 process.env.CTXC_OPENCLAW_PRELOAD = "off"; // import the helpers without installing hooks in the test process
 const { planPreload } = await import("../../src/openclaw/register.js");
+const { locateRelease } = await import("../../src/openclaw/release/locate.js");
 
 describe("release locator over every published dist/", () => {
   if (!distRoot) {
@@ -60,6 +61,13 @@ describe("release locator over every published dist/", () => {
         const pinned = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies?.["@earendil-works/pi-coding-agent"];
         if (pinned) expect(served, version).toContain(`session open (pi ${pinned} SessionManager.open)`);
         else expect(served.some((s) => s.startsWith("session open (pi ")), version).toBe(false);
+        // The session-file fence's digest (2026.6.6+) is served in every release that has it; in the others it
+        // is absent — not found by the locator, and neither served nor listed as stock (nothing to say).
+        const digest = minor > 6 || (minor === 6 && patch >= 6);
+        const located = locateRelease(root, version).functions.get("readSessionFileDigest") ?? [];
+        expect(located.length, version).toBe(digest ? 1 : 0);
+        if (digest) expect(served, version).toContain("session-fence digest (readSessionFileDigest)");
+        else expect([...served, ...stock].filter((s) => s.includes("readSessionFileDigest")), version).toEqual([]);
       } else {
         expect(plan).toBeTypeOf("string");
         expect(plan as string).toMatch(/sqlite/i);

@@ -65,6 +65,7 @@ const LABELS: Record<InterceptionName, string> = {
   rememberWrittenSessionEntries: "write follower (rememberWrittenSessionEntries)",
   "SessionManager.writeFullFile": "whole-file write recorder (SessionManager.writeFullFile)",
   "SessionManager.getSerializedFileLinesForRewrite": "header-rewrite recorder (SessionManager.getSerializedFileLinesForRewrite)",
+  readSessionFileDigest: "session-fence digest (readSessionFileDigest)",
 };
 
 /** Interceptions that only keep ctxc's entry cache in step for the rewrite: served with it, never alone. */

@@ -25,7 +25,8 @@ export type InterceptionName =
   | "rememberAppendedSessionEntry"
   | "rememberWrittenSessionEntries"
   | "SessionManager.writeFullFile"
-  | "SessionManager.getSerializedFileLinesForRewrite";
+  | "SessionManager.getSerializedFileLinesForRewrite"
+  | "readSessionFileDigest";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -192,6 +193,12 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   },
   "SessionManager.getSerializedFileLinesForRewrite": {
     "a142f2fc644a": { seenIn: "2026.6.9–2026.7.35", helpers: ["serializeJsonlLine"] },
+  },
+  readSessionFileDigest: {
+    // The session-file fence's sha-256 of an 8–32 MB transcript: `createReadStream` → `hash.update` per chunk
+    // → hex; any stream error → undefined (src/openclaw/session-digest.ts). Byte-identical in every release
+    // that has it.
+    "b9075bf1a700": { seenIn: "2026.6.6–2026.7.35" },
   },
 };
 

@@ -1,0 +1,96 @@
+/**
+ * Differential test of the session-fence digest (OpenClaw 2026.6.6+'s `readSessionFileDigest`, served by
+ * src/openclaw/session-digest.ts from ctxc's worker) for ONE OpenClaw release (`CTXC_OPENCLAW_ROOT`, with
+ * the Node it needs; scripts/matrix.sh), against that release's own function in the same rewritten chunk:
+ * the same hex digest for generated transcripts of every size class the fence hashes (empty, one byte,
+ * around the stream's 64 KiB and the worker's 1 MiB chunk boundaries, ~9 MB, heavy unicode), the same
+ * `undefined` for a missing path and a directory, and for a file growing between calls each answer is the
+ * file as it is then. Releases before 2026.6.6 have no such function: the delegate is not there.
+ * Skipped without the variable.
+ */
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+
+const { root, version, dir } = releaseTestSetup("matrix-digest", { afterAll });
+
+/**
+ * 2026.6.6 is the first release with the session-file fence and its digest; the SQLite-era releases
+ * (2026.7.2-beta.*, 2026.8.1+) run stock altogether (test/matrix/locator.test.ts).
+ */
+const hasDigest = (v: string): boolean => {
+  const [, minor, patch] = v.split(/[.-]/).map(Number) as [number, number, number];
+  const sqlite = minor >= 8 || /^2026\.7\.2-beta\./.test(v);
+  return !sqlite && (minor > 6 || (minor === 6 && patch >= 6));
+};
+
+let n = 0;
+const file = (bytes: string | Buffer): string => {
+  const p = join(dir, `d${++n}.jsonl`);
+  writeFileSync(p, bytes);
+  return p;
+};
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: session-fence digest vs the release's own`, () => {
+  it("readSessionFileDigest: the same digest as the release's for every size class, the same undefined for a missing path and a directory", { timeout: 300_000 }, async () => {
+    const x = await importIntercepted(root!, "readSessionFileDigest");
+    if (!hasDigest(version)) {
+      expect(x, version).toBeTypeOf("string");
+      // Not in the release (nothing said), or the whole gateway stock (SQLite transcripts).
+      expect(x as string).toMatch(/^readSessionFileDigest not served|keeps transcripts in SQLite/);
+      return;
+    }
+    if (typeof x === "string") throw new Error(x);
+    const rt = x.runtime;
+    const [served, fallbacks] = [rt.counters.digestsServed, rt.counters.fallbacks];
+    const small = generateTranscript({ seed: 21, targetBytes: 4 * 1024 * 1024, branchProbability: 0.1, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text;
+    const bytes = Buffer.from(small, "utf8");
+    expect(bytes.length).toBeGreaterThan(3 * 1048576 + 7);
+    const cases: { name: string; path: string }[] = [
+      { name: "empty", path: file("") },
+      { name: "1 byte", path: file("\n") },
+    ];
+    // Around the stream's chunks (64 KiB) and the worker's (1 MiB): a transcript's own bytes, cut there.
+    for (const size of [65535, 65536, 65537, 131071, 131072, 131073, 1048575, 1048576, 1048577, 3 * 1048576 + 7]) {
+      cases.push({ name: `${size} bytes`, path: file(bytes.subarray(0, size)) });
+    }
+    cases.push({ name: "~9 MB transcript", path: file(generateTranscript({ seed: 22, targetBytes: 9 * 1024 * 1024, branchProbability: 0.15, compactions: 3, includeAllEntryTypes: true }).text) });
+    cases.push({ name: "heavy unicode", path: file(generateTranscript({ seed: 23, targetBytes: 1024 * 1024, unicode: "heavy" }).text) });
+    cases.push({ name: "binary, not UTF-8", path: file(randomBytes(200_000)) });
+    const sub = join(dir, "a-directory");
+    mkdirSync(sub);
+    const absent = [
+      { name: "missing", path: join(dir, "missing.jsonl") },
+      { name: "directory", path: sub },
+    ];
+    // The size class the fence digests (over its 8 MiB text bound, up to 32 MiB).
+    expect(statSync(cases.find((c) => c.name.startsWith("~9 MB"))!.path).size).toBeGreaterThan(8 * 1024 * 1024);
+    for (const c of [...cases, ...absent]) {
+      const theirs = (await x.openclaw(c.path)) as string | undefined;
+      expect(await x.ctxc(c.path), c.name).toBe(theirs);
+    }
+    // The release's answers are real digests (a comparison of two `undefined`s would prove nothing).
+    expect(await x.openclaw(cases[0]!.path)).toBe(createHash("sha256").digest("hex"));
+    expect(await x.openclaw(absent[0]!.path)).toBeUndefined();
+    expect(rt.counters.digestsServed - served).toBe(cases.length + absent.length);
+    expect(rt.counters.fallbacks).toBe(fallbacks);
+  });
+
+  it("readSessionFileDigest as the file grows between calls: each answer is the file as it is then, as the release's", { timeout: 300_000 }, async (ctx) => {
+    if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
+    const x = await importIntercepted(root!, "readSessionFileDigest");
+    if (typeof x === "string") throw new Error(x);
+    const p = file(generateTranscript({ seed: 24, targetBytes: 2 * 1024 * 1024, unicode: "mixed" }).text);
+    const seen = new Set<string>();
+    for (let turn = 0; turn < 4; turn++) {
+      const ours = (await x.ctxc(p)) as string;
+      expect(ours, `turn ${turn}`).toBe(await x.openclaw(p));
+      seen.add(ours);
+      appendFileSync(p, JSON.stringify({ type: "custom", id: `g${turn}`, parentId: null, customType: "grow ✓" }) + "\n");
+    }
+    expect(seen.size).toBe(4);
+  });
+});
