@@ -61,12 +61,13 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
       "findTranscriptMessageByIdempotencyKey",
       "parseRecentConversationText",
       "readRecentUserAssistantTextFromSessionTranscript",
-      // 2026.6.6 on (selection chunk): the session-file fence around each embedded attempt's lock. Before
-      // a turn is admitted and after the lock is released it fingerprints the transcript (stat) and reads
-      // it whole (≤ its rewrite-text limit) or streams it through sha256 (`readSessionFileDigest`, the
-      // `data` callback named by its enclosing function, enclosing-function.ts): seconds per run on
-      // 10-28 MB transcripts. Surveyed in 2026.6.11's and 2026.7.35's chunk as the functions whose fs
-      // calls take the session file (stat, readFile, open/read, createReadStream, readFileSync).
+      // 2026.5.22 on (selection chunk): the session-file fence around each embedded attempt's lock.
+      // Before a turn is admitted and after the lock is released it fingerprints the transcript (stat)
+      // and reads it whole (≤ its rewrite-text limit) or, 2026.6.6 on, streams it through sha256
+      // (`readSessionFileDigest`, the `data` callback named by its enclosing function,
+      // enclosing-function.ts): seconds per run on 10-28 MB transcripts. Surveyed in 2026.5.28's,
+      // 6.11's and 7.35's chunk as the functions whose fs calls take the session file (stat, readFile,
+      // open/read, createReadStream, readFileSync); test/matrix/profile-attribution.test.ts keeps it so.
       "readSessionFileFingerprint",
       "readSessionFileFingerprintSync",
       "readSessionFileFenceSnapshot",
@@ -76,6 +77,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
       "classifySessionFenceAdvance",
       "classifySessionFenceRewrite",
       "sessionFenceCtimeDriftIsBenign",
+      "sessionFenceRewriteIsBenign",
       "classifyOwnedSessionFileInitialization",
       // after an owned write that validates its append: re-reads the whole file (readFileSync)
       "publishOwnedSessionFileFenceSync",

@@ -24,6 +24,9 @@ import { parseGatewayLog } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
 import { summarizeWindows, type ModeResult, type ProfileWindow } from "./run.js";
 
+/** Longest a whole harness run (setup, both modes, seeding) is taken to last. */
+const RUN_SPAN_MS = 3 * 3600_000;
+
 interface Args {
   dir: string;
   results?: string;
@@ -84,8 +87,14 @@ function main(): void {
   if (!existsSync(profile)) throw new Error(`no main-thread.cpuprofile in ${args.dir}`);
   const logPath = join(args.dir, "openclaw.log");
   const preps = existsSync(logPath) ? parseGatewayLog(readFileSync(logPath, "utf8")).stageSummaries.filter((s) => s.kind === "prep").length : 0;
-  type Doc = { modes: ModeResult[] };
+  type Doc = { date: string; modes: ModeResult[] };
   const doc = args.results ? (JSON.parse(readFileSync(args.results, "utf8")) as Doc) : undefined;
+  // The results are written when the whole run ends; a profile of that run started before, within its
+  // modes' runs (well under RUN_SPAN_MS). Anything else is another run's window applied to this profile.
+  const started = doc && existsSync(`${profile}.start`) ? Number(readFileSync(`${profile}.start`, "utf8")) : NaN;
+  if (doc && !(started <= Date.parse(doc.date) && started > Date.parse(doc.date) - RUN_SPAN_MS)) {
+    console.warn(`warning: the profile started ${new Date(started).toISOString()}, not in the run that wrote ${args.results} (${doc.date}): its window may not fit`);
+  }
   const mode = doc?.modes.find((m) => m.mode === args.mode);
   if (doc && !mode) throw new Error(`${args.results} has no mode ${args.mode}`);
   if (mode && !mode.mainThreadProfile?.window) throw new Error(`${args.results} ${args.mode}: no recorded profile window (a run before windows were kept)`);
