@@ -13,6 +13,12 @@
  * session-store work is also split by function (`transcriptByFunction`), because each release does it in
  * different functions and the totals alone hide which one grew.
  *
+ * An anonymous OpenClaw frame (a callback: the session-fence digest's `data` handler runs on a stack
+ * that starts in node's stream machinery) counts as the named function enclosing it in the source
+ * (enclosing-function.ts), so its work is charged where it belongs rather than to "other". Work whose
+ * stack holds no OpenClaw frame at all (a stream's next read, issued from a tick) stays "other"; the fs
+ * stream reads among it are shown apart (`asyncCutFsStreamReads`).
+ *
  * ctxc's handlers may carry the names of the OpenClaw functions they stand in for (the preload delegates
  * `loadEntriesFromFileWithSnapshot` to a ctxc function of that name), so a frame is ctxc's by where its
  * code lives (ctxc's build, `…/dist/src/…`; OpenClaw's dist/ is flat), not by name alone.
