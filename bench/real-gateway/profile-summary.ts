@@ -13,11 +13,20 @@
  * session-store work is also split by function (`transcriptByFunction`), because each release does it in
  * different functions and the totals alone hide which one grew.
  *
+ * An anonymous OpenClaw frame (a callback: the session-fence digest's `data` handler runs on a stack
+ * that starts in node's stream machinery) counts as the named function enclosing it in the source
+ * (enclosing-function.ts), so its work is charged where it belongs rather than to "other". Work whose
+ * stack holds no OpenClaw frame at all (a stream's next read, issued from a tick) stays "other"; the fs
+ * stream reads among it are shown apart (`asyncCutFsStreamReads`).
+ *
  * ctxc's handlers may carry the names of the OpenClaw functions they stand in for (the preload delegates
  * `loadEntriesFromFileWithSnapshot` to a ctxc function of that name), so a frame is ctxc's by where its
  * code lives (ctxc's build, `…/dist/src/…`; OpenClaw's dist/ is flat), not by name alone.
  */
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { anonymousResolver } from "./enclosing-function.js";
 
 /**
  * Category → function names that open it, and optionally the OpenClaw modules (file name in its flat
@@ -58,6 +67,38 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
       "findTranscriptMessageByIdempotencyKey",
       "parseRecentConversationText",
       "readRecentUserAssistantTextFromSessionTranscript",
+      // 2026.5.22 on (selection chunk): the session-file fence around each embedded attempt's lock.
+      // Before a turn is admitted and after the lock is released it fingerprints the transcript (stat)
+      // and reads it whole (≤ its rewrite-text limit) or, 2026.6.6 on, streams it through sha256
+      // (`readSessionFileDigest`, the `data` callback named by its enclosing function,
+      // enclosing-function.ts): seconds per run on 10-28 MB transcripts. Surveyed in 2026.5.28's,
+      // 6.11's and 7.35's chunk as the functions whose fs calls take the session file (stat, readFile,
+      // open/read, createReadStream, readFileSync); test/matrix/profile-attribution.test.ts keeps it so.
+      "readSessionFileFingerprint",
+      "readSessionFileFingerprintSync",
+      "readSessionFileFenceSnapshot",
+      "readSessionFileDigest",
+      "readAppendedSessionFileText",
+      "classifySessionFenceChange",
+      "classifySessionFenceAdvance",
+      "classifySessionFenceRewrite",
+      "sessionFenceCtimeDriftIsBenign",
+      "sessionFenceRewriteIsBenign",
+      "classifyOwnedSessionFileInitialization",
+      // after an owned write that validates its append: re-reads the whole file (readFileSync)
+      "publishOwnedSessionFileFenceSync",
+      // the header before a reset (7.35: readFirstSessionFileLine; 6.11: assertExistingHeaderIsReadable),
+      // and in the session-manager chunk the header read, the repair pass's suffix read and the session
+      // list's per-file scan. Not listed: the lock controller's `withOwnedSessionFileWrite`, whose own
+      // readFileSync of the file is on the same frame as the write it wraps (`run()`, listed on its own).
+      "readFirstSessionFileLine",
+      "assertExistingHeaderIsReadable",
+      "readSessionRepairSuffix",
+      "buildSessionInfo",
+      // SessionManager.open's state from the loaded entries (2026.6.11+; ~130 ms per 2026.7.35 ctxc run
+      // sat in "other" under `open` → `SessionManager`): the partition and index it builds.
+      "setLoadedSessionFile",
+      "partitionSessionFileEntries",
     ]),
   ],
   [
@@ -213,16 +254,32 @@ export interface ProfileSummary {
   longestBlocks?: Array<{ ms: number; category: string; fn: string }>;
   /** Per transcript / session-store category (a block's main one): how many blocks exceeded 100 ms. */
   blocksOver100ms?: Record<string, number>;
+  /**
+   * Samples whose innermost OpenClaw frame is an anonymous function, ms: `named` when it was charged
+   * as the function enclosing it in the source (enclosing-function.ts), `unnamed` when that could not
+   * be told (module top level, or the source that ran is not at hand) and it counts as itself.
+   */
+  anonymousOpenClaw?: { namedMs: number; unnamedMs: number };
+  /**
+   * Part of "other": node's fs ReadStream reads (`ReadStream._read`) on a stack with no OpenClaw or ctxc
+   * frame — the next chunk's read, scheduled from a tick after the previous one was handed out, so the
+   * owner is not on the stack and the sample stays unowned — and the (named) OpenClaw / ctxc functions
+   * that receive fs ReadStream data anywhere in the profile. One consumer in `consumers` makes it that
+   * function's reading in all likelihood; the summary still does not charge it there.
+   */
+  asyncCutFsStreamReads?: { ms: number; consumers: string[] };
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url?: string; lineNumber?: number }; children?: number[] }[];
+  nodes: { id: number; callFrame: { functionName: string; url?: string; lineNumber?: number; columnNumber?: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
 
 /** Script URLs of OpenClaw's flat dist/ (the file name is the module, `NAME-<hash>.mjs`). */
 const OPENCLAW_MODULE = /\/openclaw\/dist\/([^/]+)$/;
+/** Script URLs of OpenClaw's code (its dist/ and the folders under it), and the chunks ctxc's preload served rewritten. */
+const OPENCLAW_CODE = /^file:.*\/openclaw\/dist\/|^data:/;
 
 /** Categories whose samples are also split by function (transcriptByFunction). */
 const isSplit = (category: string): boolean => category.startsWith("transcript") || category.startsWith("session store");
@@ -248,12 +305,39 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
   const ctxcFrame = new Set<number>();
   const moduleOf = new Map<number, string>();
   const lineOf = new Map<number, number>();
+  // OpenClaw's anonymous frames (callbacks, e.g. the session-fence digest's `data` handler under node's
+  // stream machinery) take the name of the function enclosing them in the source (enclosing-function.ts);
+  // a rewritten chunk's original is looked up in the dist/ directories of the profile's own frames.
+  const distDirs = new Set<string>();
+  for (const n of p.nodes) {
+    const url = n.callFrame.url ?? "";
+    if (url.startsWith("file:") && OPENCLAW_MODULE.test(url)) distDirs.add(dirname(fileURLToPath(url)));
+  }
+  const resolve = anonymousResolver(
+    [...distDirs],
+    p.nodes.map((n) => ({ functionName: n.callFrame.functionName, url: n.callFrame.url ?? "", lineNumber: n.callFrame.lineNumber ?? -1, columnNumber: n.callFrame.columnNumber ?? -1 })),
+  );
+  const anonymous = new Set<number>();
+  const resolvedFrom = new Set<number>();
+  const openclawFrame = new Set<number>();
+  const urlOf = new Map<number, string>();
   for (const n of p.nodes) {
     lineOf.set(n.id, (n.callFrame.lineNumber ?? -1) + 1);
-    // The preload keeps a served function's original body as NAME$openclaw: that is OpenClaw's NAME.
-    name.set(n.id, n.callFrame.functionName.replace(/\$openclaw$/, ""));
     const url = n.callFrame.url ?? "";
-    if (CTXC_CODE.test(url)) ctxcFrame.add(n.id);
+    // The preload keeps a served function's original body as NAME$openclaw: that is OpenClaw's NAME.
+    let fn = n.callFrame.functionName.replace(/\$openclaw$/, "");
+    if (fn === "" && OPENCLAW_CODE.test(url) && !CTXC_CODE.test(url)) {
+      anonymous.add(n.id);
+      const enclosing = resolve(url, n.callFrame.lineNumber ?? -1, n.callFrame.columnNumber ?? -1);
+      if (enclosing !== undefined) {
+        fn = enclosing.replace(/\$openclaw$/, "");
+        resolvedFrom.add(n.id);
+      }
+    }
+    name.set(n.id, fn);
+    urlOf.set(n.id, url);
+    if (OPENCLAW_CODE.test(url) && !CTXC_CODE.test(url)) openclawFrame.add(n.id);
+    if (url.startsWith("file:") && CTXC_CODE.test(url)) ctxcFrame.add(n.id);
     else {
       const m = OPENCLAW_MODULE.exec(url);
       if (m) moduleOf.set(n.id, m[1]!);
@@ -310,6 +394,43 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
     // await): its line in that build's module tells which one.
     return name.get(entry) ? `${name.get(entry)} (${mod})` : `(anonymous) (${mod}:${lineOf.get(entry)})`;
   };
+  // Innermost OpenClaw frame of each node (-1: none), memoised, for the anonymous-frame account.
+  const innermostOpenclaw = new Map<number, number>();
+  const innermostOpenclawOf = (id: number): number => {
+    let known = innermostOpenclaw.get(id);
+    if (known === undefined) {
+      known = openclawFrame.has(id) ? id : parent.has(id) ? innermostOpenclawOf(parent.get(id)!) : -1;
+      innermostOpenclaw.set(id, known);
+    }
+    return known;
+  };
+  const anon = { namedMs: 0, unnamedMs: 0 };
+  // Node's fs ReadStream: `_read` (issues the next read) and the anonymous completion that pushes the chunk.
+  const fsStream = (id: number, fn: string) => urlOf.get(id) === "node:internal/fs/streams" && name.get(id) === fn;
+  // Per node: whether its stack holds an fs ReadStream read and no OpenClaw or ctxc frame (memoised).
+  const owned = (id: number) => openclawFrame.has(id) || ctxcFrame.has(id);
+  const cutRead = new Map<number, { read: boolean; owned: boolean }>();
+  const cutReadOf = (id: number): { read: boolean; owned: boolean } => {
+    let known = cutRead.get(id);
+    if (known === undefined) {
+      const up = parent.has(id) ? cutReadOf(parent.get(id)!) : { read: false, owned: false };
+      known = { read: up.read || fsStream(id, "ReadStream._read"), owned: up.owned || owned(id) };
+      cutRead.set(id, known);
+    }
+    return known;
+  };
+  // Consumers: an OpenClaw / ctxc frame reached from an fs stream's completion through node's own frames only.
+  const consumers = new Set<string>();
+  for (const id of name.keys()) {
+    if (!owned(id)) continue;
+    for (let x = parent.get(id); x !== undefined && !owned(x); x = parent.get(x)) {
+      if (fsStream(x, "")) {
+        consumers.add(name.get(id) || `(anonymous) ${urlOf.get(id)!.replace(/^.*\//, "").slice(0, 60)}:${lineOf.get(id)}`);
+        break;
+      }
+    }
+  }
+  let cutFsReadMs = 0;
   const ms: Record<string, number> = {};
   const byFunction: Record<string, number> = {};
   const blocks: Array<{ ms: number; category: string; fn: string }> = [];
@@ -334,6 +455,8 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
     windowMs += dt;
     const sample = p.samples[i]!;
+    const oc = innermostOpenclawOf(sample);
+    if (anonymous.has(oc)) anon[resolvedFrom.has(oc) ? "namedMs" : "unnamedMs"] += dt;
     let c = categoryOf(sample);
     if (isSplit(c)) {
       const frame = namedFrameOf(sample);
@@ -349,6 +472,10 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
       block.fns.set(fn, (block.fns.get(fn) ?? 0) + dt);
     } else endBlock();
     ms[c] = (ms[c] ?? 0) + dt;
+    if (c === "other") {
+      const r = cutReadOf(sample);
+      if (r.read && !r.owned) cutFsReadMs += dt;
+    }
   }
   endBlock();
   const blocksOver100ms: Record<string, number> = {};
@@ -356,5 +483,7 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
   const longestBlocks = blocks.sort((a, b) => b.ms - a.ms).slice(0, 10).map((b) => ({ ...b, ms: Math.round(b.ms) }));
   for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k]!);
   for (const k of Object.keys(byFunction)) byFunction[k] = Math.round(byFunction[k]!);
-  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0, transcriptByFunction: byFunction, longestBlocks, blocksOver100ms };
+  const anonymousOpenClaw = { namedMs: Math.round(anon.namedMs), unnamedMs: Math.round(anon.unnamedMs) };
+  const asyncCutFsStreamReads = { ms: Math.round(cutFsReadMs), consumers: [...consumers].sort() };
+  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0, transcriptByFunction: byFunction, longestBlocks, blocksOver100ms, anonymousOpenClaw, asyncCutFsStreamReads };
 }

@@ -66,6 +66,15 @@ export function renderProfileTable(doc: Doc): string {
   }
   L.push(`| **load window** | ${modes.map((m) => `${fmt(m.mainThreadProfile!.load.windowMs)} | busy ${(m.mainThreadProfile!.load.busyShare * 100).toFixed(1)} | ${turns(m)} turns`).join(" | ")} |`);
   L.push(`| replies in that run | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent} | | `).join(" | ")} |`, "");
+  // Profiles summarised since anonymous frames are named (profile-summary.ts): how much that moved.
+  const anon = modes.filter((m) => m.mainThreadProfile!.load.anonymousOpenClaw);
+  if (anon.length > 0) {
+    L.push(`OpenClaw callbacks (anonymous frames) charged to the named function enclosing them in the source, e.g. the session-fence digest's \`data\` handler to \`readSessionFileDigest\`: ${anon.map((m) => { const a = m.mainThreadProfile!.load.anonymousOpenClaw!; return `${m.mode} ${fmt(a.namedMs)} ms (${fmt(a.unnamedMs)} ms left unnamed: module top level or source not at hand)`; }).join(", ")}. Node's stream reads scheduled after an async boundary have no OpenClaw frame and stay in "other".`, "");
+  }
+  const cut = modes.filter((m) => (m.mainThreadProfile!.load.asyncCutFsStreamReads?.ms ?? 0) > 0);
+  if (cut.length > 0) {
+    L.push(`Of "other": node's fs stream reads with no owner on the stack (the next chunk's read, issued from a tick): ${cut.map((m) => { const c = m.mainThreadProfile!.load.asyncCutFsStreamReads!; return `${m.mode} ${fmt(c.ms)} ms (fs stream data in that profile goes to: ${c.consumers.map((f) => `\`${f}\``).join(", ") || "no OpenClaw or ctxc function"})`; }).join("; ")}.`, "");
+  }
   // Transcript work by function (innermost listed function on the stack; profiles from before this split have none).
   const fns = [...new Set(modes.flatMap((m) => Object.keys(m.mainThreadProfile!.load.transcriptByFunction ?? {})))];
   if (fns.length > 0) {

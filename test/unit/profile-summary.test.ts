@@ -3,21 +3,24 @@
  * (in CATEGORIES order) found anywhere on their stack, inside the requested time window; transcript
  * samples to the innermost transcript function, ctxc's or OpenClaw's by where its code lives.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { summarizeProfile } from "../../bench/real-gateway/profile-summary.js";
+import { findFunctions } from "../../src/openclaw/release/locate.js";
+import { rewriteChunk } from "../../src/openclaw/release/rewrite.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("profile-summary");
 
-/** Node i + 1 of a call tree: function name, its children's ids, and the script URL. */
-type TreeNode = [name: string, children: number[], url?: string];
+/** Node i + 1 of a call tree: function name, its children's ids, the script URL and V8's position of the function (0-based). */
+type TreeNode = [name: string, children: number[], url?: string, at?: readonly [line: number, column: number]];
 let written = 0;
 
 /** Writes a `.cpuprofile` of `tree` (ids are positions + 1) with these samples and time deltas (µs). */
 function writeProfile(tree: TreeNode[], samples: number[], deltasUs: number[]): string {
-  const nodes = tree.map(([functionName, children, url = ""], i) => ({ id: i + 1, callFrame: { functionName, scriptId: "0", url, lineNumber: 0, columnNumber: 0 }, children }));
+  const nodes = tree.map(([functionName, children, url = "", [lineNumber, columnNumber] = [0, 0]], i) => ({ id: i + 1, callFrame: { functionName, scriptId: "0", url, lineNumber, columnNumber }, children }));
   const path = join(dir, `p${++written}.cpuprofile`);
   writeFileSync(path, JSON.stringify({ nodes, startTime: 0, endTime: deltasUs.reduce((a, b) => a + b, 0), samples, timeDeltas: deltasUs }));
   return path;
@@ -129,5 +132,155 @@ describe("profile summary", () => {
     const s = summarizeProfile(path, 150, 350);
     expect(s.windowMs).toBe(200);
     expect(s.ms.idle).toBe(200);
+  });
+});
+
+/** A fake OpenClaw install's dist/ under this test's temp dir (one per test: the summary caches what it read of a dist/). */
+function fakeDist(name: string): string {
+  const dist = join(dir, name, "node_modules", "openclaw", "dist");
+  mkdirSync(dist, { recursive: true });
+  return dist;
+}
+
+/** V8's position of the function whose parameter list opens at the first `needle` after `after` in `source`: [line, column], 0-based. */
+function v8Position(source: string, needle: string, after = ""): [number, number] {
+  const at = source.indexOf(needle, source.indexOf(after));
+  if (at < 0) throw new Error(`${needle} not in source`);
+  const before = source.slice(0, at);
+  return [before.split("\n").length - 1, at - (before.lastIndexOf("\n") + 1)];
+}
+
+const readsCategory = (s: { ms: Record<string, number> }) => Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"));
+
+describe("anonymous OpenClaw frames", () => {
+  // The shape of 2026.7.35's session-fence digest (selection chunk), a module-level callback, and a
+  // named caller.
+  const SELECTION = [
+    'import { createReadStream } from "node:fs";',
+    'import { createHash } from "node:crypto";',
+    "async function readSessionFileDigest(sessionFile) {",
+    '\tconst hash = createHash("sha256");',
+    "\treturn await new Promise((resolve) => {",
+    "\t\tconst stream = createReadStream(sessionFile);",
+    '\t\tstream.on("data", (chunk) => {',
+    "\t\t\thash.update(chunk);",
+    "\t\t});",
+    '\t\tstream.on("end", () => resolve(hash.digest("hex")));',
+    "\t});",
+    "}",
+    "setInterval(() => {",
+    "\tvoid readSessionFileDigest(process.argv[2]);",
+    "}, 1000);",
+    "async function runEmbeddedAttempt(params) {",
+    "\treturn await readSessionFileDigest(params.sessionFile);",
+    "}",
+    "",
+  ].join("\n");
+
+  it("charges a stream callback to the function enclosing it in the source, the stream machinery on its stack included; an async-cut read stays other", () => {
+    const dist = fakeDist("digest");
+    writeFileSync(join(dist, "selection-Fk3x9Q2a.js"), SELECTION);
+    const url = pathToFileURL(join(dist, "selection-Fk3x9Q2a.js")).href;
+    // 1 root → 2 fs read completion → 3 node's stream onread → 4 Readable.push → 5 emit → 6 the `data`
+    // callback (anonymous, in the fake chunk) → 7 hash.update → 8 node's native hash; 4 → 9 maybeReadMore
+    // (push's own machinery, not under the callback); 1 → 10 tick queue → 11 maybeReadMore_ →
+    // 12 ReadStream._read → 13 native read (the next chunk's read: the chain starts after an async
+    // boundary, no OpenClaw frame); 1 → 14 the module-level interval callback (no named function around it).
+    const tree: TreeNode[] = [
+      ["(root)", [2, 10, 14]],
+      ["wrapper", [3], "node:fs"],
+      ["", [4], "node:internal/fs/streams"],
+      ["Readable.push", [5, 9], "node:internal/streams/readable"],
+      ["emit", [6], "node:events"],
+      ["", [7], url, v8Position(SELECTION, "(chunk)")],
+      ["update", [8], "node:internal/crypto/hash"],
+      ["", []],
+      ["maybeReadMore", [], "node:internal/streams/readable"],
+      ["processTicksAndRejections", [11], "node:internal/process/task_queues"],
+      ["maybeReadMore_", [12], "node:internal/streams/readable"],
+      ["ReadStream._read", [13], "node:internal/fs/streams"],
+      ["read", []],
+      ["", [], url, v8Position(SELECTION, "() => {", "setInterval")],
+    ];
+    const samples = [6, 7, 8, 8, 5, 4, 9, 12, 13, 14, 1];
+    const s = summarizeProfile(writeProfile(tree, samples, [0, ...Array<number>(samples.length - 1).fill(10_000)]));
+    const reads = readsCategory(s)!;
+    expect(s.ms[reads]).toBe(40);
+    expect(s.transcriptByFunction).toEqual({ readSessionFileDigest: 40 });
+    // emit/push/maybeReadMore outside the callback, the async-cut read, the module-level callback.
+    expect(s.ms.other).toBe(60);
+    expect(s.anonymousOpenClaw).toEqual({ namedMs: 40, unnamedMs: 10 });
+    // The async-cut read is shown apart within "other", with the one function fs stream data goes to.
+    expect(s.asyncCutFsStreamReads).toEqual({ ms: 20, consumers: ["readSessionFileDigest"] });
+    // One uninterrupted 40 ms block of the digest.
+    expect(s.longestBlocks).toEqual([{ ms: 40, category: reads, fn: "readSessionFileDigest" }]);
+  });
+
+  it("leaves an anonymous frame as it is when no function starts at its position or its source is gone", () => {
+    const dist = fakeDist("mismatch");
+    writeFileSync(join(dist, "selection-Fk3x9Q2a.js"), SELECTION);
+    const url = pathToFileURL(join(dist, "selection-Fk3x9Q2a.js")).href;
+    const [line, column] = v8Position(SELECTION, "(chunk)");
+    const tree: TreeNode[] = [
+      ["(root)", [2, 3, 4]],
+      // One column off: a different build's positions, not this source's.
+      ["", [], url, [line, column + 1]],
+      ["", [], pathToFileURL(join(dist, "selection-Gone0000.js")).href, [line, column]],
+      // The same position under a ctxc build's URL: ctxc's code is never renamed after OpenClaw's.
+      ["", [], "file:///x/node_modules/ctxc/dist/src/openclaw/preload-runtime.js", [line, column]],
+    ];
+    const s = summarizeProfile(writeProfile(tree, [2, 3, 4, 1], [0, 10_000, 10_000, 10_000]));
+    expect(readsCategory(s)).toBeUndefined();
+    expect(s.ms.other).toBe(30);
+    expect(s.anonymousOpenClaw).toEqual({ namedMs: 0, unnamedMs: 20 });
+  });
+
+  it("finds a callback in a chunk ctxc's preload served rewritten (data: URL), past the delegates the rewrite inserted", () => {
+    const dist = fakeDist("rewritten");
+    // Two callbacks at the same column, three lines apart: in the rewritten chunk, the first one sits
+    // where the second one would be had no delegate been inserted before it.
+    const source = [
+      'import { a as normalizeLowercaseStringOrEmpty } from "./string-coerce-DW4mBlAt.js";',
+      'import { r as createSubsystemLogger } from "./subsystem-Bx91kQ2a.js";',
+      'import { t as resolveSessionTranscriptPath } from "./paths-Cq82jZ1b.js";',
+      "async function repairSessionFileIfNeeded(params) {",
+      "\tconst items = await readEntries(params.sessionFile);",
+      "\tconst cleaned = items.map((entry) => JSON.stringify(entry));",
+      "}",
+      "function unrelated(items) {",
+      "\tconst cleaned = items.map((entry) => entry.id);",
+      "\treturn cleaned;",
+      "}",
+      "async function readEntries(file) {",
+      "\treturn [];",
+      "}",
+      "export { repairSessionFileIfNeeded as t, unrelated as u };",
+      "",
+    ].join("\n");
+    const chunk = join(dist, "session-manager-Bq7xPz3K.js");
+    writeFileSync(chunk, source);
+    writeFileSync(join(dist, "selection-Fk3x9Q2a.js"), SELECTION);
+    const chunkUrl = pathToFileURL(chunk).href;
+    const [fn] = findFunctions(source, "repairSessionFileIfNeeded", chunk);
+    const rewritten = rewriteChunk(source, chunkUrl, "file:///x/node_modules/ctxc/dist/src/openclaw/preload-runtime.js", [{ fn: fn!, handler: "repairSessionFileIfNeeded", helpers: [] }]);
+    // V8 keeps a script URL's first 1024 characters.
+    const dataUrl = `data:text/javascript;base64,${Buffer.from(rewritten).toString("base64")}`.slice(0, 1024);
+    const callback = v8Position(rewritten, "(entry)");
+    const original = v8Position(rewritten, "(params)", "repairSessionFileIfNeeded$openclaw");
+    // 1 root → 2 the callback on a stack that has lost its caller; 1 → 3 a frame of the release's dist/
+    // (where the original chunk is found); 1 → 4 the renamed original, which pins how many delegates lie above.
+    const tree = (withOriginal: boolean): TreeNode[] => [
+      ["(root)", withOriginal ? [2, 3, 4] : [2, 3]],
+      ["", [], dataUrl, callback],
+      ["runEmbeddedAttempt", [], pathToFileURL(join(dist, "selection-Fk3x9Q2a.js")).href, v8Position(SELECTION, "(params)")],
+      ...(withOriginal ? [["repairSessionFileIfNeeded$openclaw", [], dataUrl, original] satisfies TreeNode] : []),
+    ];
+    const s = summarizeProfile(writeProfile(tree(true), [2, 2, 1], [0, 10_000, 10_000]));
+    expect(s.transcriptByFunction).toEqual({ repairSessionFileIfNeeded: 20 });
+    expect(s.anonymousOpenClaw).toEqual({ namedMs: 20, unnamedMs: 0 });
+    // Without a named frame to pin it, the callback could be either function's: it is left unnamed.
+    const t = summarizeProfile(writeProfile(tree(false), [2, 2, 1], [0, 10_000, 10_000]));
+    expect(t.transcriptByFunction).toEqual({});
+    expect(t.anonymousOpenClaw).toEqual({ namedMs: 0, unnamedMs: 20 });
   });
 });
