@@ -192,7 +192,9 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
   [
     // The rest of the per-agent session database: session rows (the old sessions.json entries) read,
     // patched and projected, canonical-key admission, lifecycle commits, maintenance and reclamation.
-    "session store: OpenClaw 2026.8+ SQLite session rows, projections, maintenance (by module)",
+    // Not labelled by release: 2026.7.x already ships some of these modules (session-store-runtime,
+    // transcript-tree, openclaw-state-db) for its session rows and state.
+    "session store: OpenClaw SQLite/session-row modules (rows, projections, maintenance; by module)",
     new Set<string>(),
     /^(session-accessor[.-]|session-row-|session-canonical-|session-entry-|session-store-|session-maintenance|session-reclamation|session-cold-storage|openclaw-agent-db)/,
   ],
@@ -221,7 +223,7 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
   // SQLite work of OpenClaw's other stores (state, auth-profile and delivery-queue databases, the
   // periodic integrity check, the shared transaction/worker/query-builder helpers) when no
   // session-store frame is above it.
-  ["other SQLite stores (OpenClaw 2026.8+; by module)", new Set<string>(), /^(sqlite-|node-sqlite-|kysely-sync|openclaw-database-verify|openclaw-state-db)/],
+  ["other SQLite stores (OpenClaw; by module)", new Set<string>(), /^(sqlite-|node-sqlite-|kysely-sync|openclaw-database-verify|openclaw-state-db)/],
   ["garbage collector", new Set(["(garbage collector)"])],
   ["idle", new Set(["(idle)"])],
 ];

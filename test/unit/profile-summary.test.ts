@@ -104,7 +104,7 @@ describe("profile summary", () => {
     ];
     const s = summarizeProfile(writeProfile(tree, [3, 4, 5, 6, 7, 10, 8, 9, 1], [0, ...Array<number>(8).fill(10_000)]));
     const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw 2026.8+ reads"))!;
-    const store = Object.keys(s.ms).find((k) => k.startsWith("session store: OpenClaw 2026.8+"))!;
+    const store = Object.keys(s.ms).find((k) => k.startsWith("session store: OpenClaw SQLite"))!;
     const otherSqlite = Object.keys(s.ms).find((k) => k.startsWith("other SQLite stores"))!;
     // The listed read function owns everything below it, store modules included.
     expect(s.ms[reads]).toBe(30);
