@@ -36,7 +36,7 @@ import {
   type SessionBufferOptions,
 } from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
-import type { RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
 /**
@@ -50,7 +50,7 @@ export interface OpenClawWorkerData {
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean; fields?: boolean; canonical?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
-  | { op: "repairCheck"; path: string; options?: SessionBufferOptions; images: boolean }
+  | { op: "repairCheck"; path: string; options?: SessionBufferOptions; check: RepairCheckOptions }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
@@ -90,7 +90,7 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
         return readSessionMeta(request.path, request.options, sessionCache);
       case "repairCheck":
         // The same read, stopping once the repair verdict is settled; only the meta (and image lines) go back.
-        return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.images === true);
+        return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.check);
       case "recentLines":
         // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
         return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);

@@ -30,6 +30,7 @@ import {
   SESSION_SECTION_COUNT,
   SessionRecord,
   SessionSection,
+  type RepairCheckOptions,
   type RepairCheckReply,
   type SessionContinuation,
   type SessionMeta,
@@ -444,8 +445,8 @@ export async function readSessionMetaAsync(path: string, options: Pick<OpenSessi
  * sent, and the read stops once the pass is known to rewrite the file. The read state stays in the
  * worker, so the session read that follows for an unchanged file continues it (nothing read twice).
  */
-export async function readRepairCheckAsync(path: string, images: boolean): Promise<RepairCheckReply> {
-  return (await runInOpenClawPool({ op: "repairCheck", path: resolve(path), images })) as RepairCheckReply;
+export async function readRepairCheckAsync(path: string, check: RepairCheckOptions): Promise<RepairCheckReply> {
+  return (await runInOpenClawPool({ op: "repairCheck", path: resolve(path), check })) as RepairCheckReply;
 }
 
 /** Wraps a session buffer produced elsewhere (e.g. received from another thread). */
