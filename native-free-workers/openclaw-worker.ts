@@ -39,7 +39,7 @@ import {
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
 import { digestFile } from "./openclaw/file-digest.js";
 import type { FileDigestReply } from "./protocol/file-digest.js";
-import type { RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
+import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
 /**
@@ -53,7 +53,7 @@ export interface OpenClawWorkerData {
 export type OpenClawWorkerRequest =
   | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean; fields?: boolean; canonical?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
-  | { op: "repairCheck"; path: string; options?: SessionBufferOptions; images: boolean }
+  | { op: "repairCheck"; path: string; options?: SessionBufferOptions; check: RepairCheckOptions }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
   | { op: "fileDigest"; path: string }
@@ -94,7 +94,7 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
         return readSessionMeta(request.path, request.options, sessionCache);
       case "repairCheck":
         // The same read, stopping once the repair verdict is settled; only the meta (and image lines) go back.
-        return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.images === true);
+        return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.check);
       case "recentLines":
         // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
         return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);

@@ -33,11 +33,11 @@
  *   `gateway-injected`), when no result has its id.
  */
 
-import type { RepairFacts, ToolResultRule } from "../protocol/session-buffer-layout.js";
+import type { RepairFacts, ResultIdLimits, ToolResultRule } from "../protocol/session-buffer-layout.js";
 
-export type { RepairFacts, ToolResultRule };
+export type { RepairFacts, ResultIdLimits, ToolResultRule };
 
-/** OpenClaw keeps at most 4,096 ids in its repair cache (2026.6.9+); one more says "too many". */
+/** Without limits: OpenClaw keeps at most 4,096 ids in its repair cache (2026.6.9+); one more says "too many". */
 const MAX_REPORTED_RESULT_IDS = 4097;
 const TOOL_CALL_TYPES = new Set(["toolCall", "toolUse", "functionCall"]);
 const RESULT_ID_KEYS = ["toolCallId", "toolUseId", "tool_call_id", "tool_use_id", "callId", "call_id"] as const;
@@ -92,6 +92,8 @@ export class RepairCheck {
   private readonly toolResultIds = new Set<string>();
   private readonly codexCallIds: string[] = [];
   private readonly resultIdsV2 = new Set<string>();
+  /** UTF-8 bytes of {@link resultIdsV2}, summed as each new id is added (OpenClaw's `countToolResultIdBytes` rule). */
+  private resultIdBytesV2 = 0;
   private readonly chatgptCallIds: string[] = [];
   private readonly mirrorCallIds: string[] = [];
   /** `message` tool calls of the last OpenAI-responses assistant turn, until the next message entry says whether it is a mirror. */
@@ -172,7 +174,7 @@ export class RepairCheck {
       for (const key of RESULT_ID_KEYS) {
         const id = trimmed(message[key]);
         if (id) {
-          this.resultIdsV2.add(id);
+          this.addResultIdV2(id);
           break;
         }
       }
@@ -186,8 +188,18 @@ export class RepairCheck {
     }
   }
 
-  /** What each release's repair pass needs (see {@link RepairFacts}). */
-  facts(): RepairFacts {
+  private addResultIdV2(id: string): void {
+    if (this.resultIdsV2.has(id)) return;
+    this.resultIdsV2.add(id);
+    this.resultIdBytesV2 += Buffer.byteLength(id, "utf8");
+  }
+
+  /**
+   * What each release's repair pass needs (see {@link RepairFacts}). With `limits` (the release's repair
+   * cache bounds): every tool-result id when the set is within both, none when it is over either (the
+   * release would not cache it); without: at most 4,097.
+   */
+  facts(limits?: ResultIdLimits): RepairFacts {
     const common = this.entries === 0 ? "empty file (OpenClaw decides)" : !this.headerOk ? "no valid session header (OpenClaw decides)" : this.reason;
     const unresolved: ToolResultRule[] = [];
     const missing = (ids: string[], have: Set<string>) => ids.some((id) => !have.has(id));
@@ -195,11 +207,17 @@ export class RepairCheck {
     if (missing(this.codexCallIds, this.resultIdsV2)) unresolved.push("codex/v2");
     if (missing(this.chatgptCallIds, this.resultIdsV2)) unresolved.push("chatgpt/v2");
     if (missing(this.mirrorCallIds, this.resultIdsV2)) unresolved.push("mirror/v2");
-    const toolResultIds: string[] = [];
-    for (const id of this.resultIdsV2) {
-      if (toolResultIds.push(id) >= MAX_REPORTED_RESULT_IDS) break;
+    const toolResultIdCount = this.resultIdsV2.size;
+    const toolResultIdBytes = this.resultIdBytesV2;
+    let toolResultIds: string[];
+    if (limits) toolResultIds = toolResultIdCount > limits.count || toolResultIdBytes > limits.bytes ? [] : [...this.resultIdsV2];
+    else {
+      toolResultIds = [];
+      for (const id of this.resultIdsV2) {
+        if (toolResultIds.push(id) >= MAX_REPORTED_RESULT_IDS) break;
+      }
     }
-    return { common, unresolved, imageRecords: [...this.imageRecords], toolResultIds };
+    return { common, unresolved, imageRecords: [...this.imageRecords], toolResultIds, toolResultIdCount, toolResultIdBytes };
   }
 
   /** What the persistent index keeps of the check (openclaw/session-index.ts): ids and record numbers, no text. */
@@ -227,7 +245,7 @@ export class RepairCheck {
     check.headerOk = headerOk;
     for (const id of toolResultIds) check.toolResultIds.add(id);
     check.codexCallIds.push(...codexCallIds);
-    for (const id of resultIdsV2) check.resultIdsV2.add(id);
+    for (const id of resultIdsV2) check.addResultIdV2(id);
     check.chatgptCallIds.push(...chatgptCallIds);
     check.mirrorCallIds.push(...mirrorCallIds);
     check.pendingMirror = pendingMirror === null ? null : [...pendingMirror];

@@ -12,7 +12,7 @@
  * `openSession`, which must stand in for the synchronous `SessionManager.open`.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { CACHE_DEFAULTS, DEFAULTS } from "../protocol/defaults.js";
 import {
@@ -28,7 +28,9 @@ import {
   SessionRecord,
   SessionSection,
   entryTypeCode,
+  type RepairCheckOptions,
   type RepairCheckReply,
+  type RepairSnapshotWire,
   type SessionContinuation,
   type SessionMeta,
   type SessionStatus,
@@ -209,6 +211,8 @@ interface SessionRead {
   state?: SessionReadState;
   /** False when the read stopped early ({@link readRepairCheck}); `meta.bytes` is then where. */
   complete: boolean;
+  /** With RepairCheckOptions.snapshot: the bigint fstat taken after the open, before the read. */
+  snapshot?: RepairSnapshotWire;
 }
 
 /**
@@ -292,15 +296,22 @@ export function readMayHoldKey(path: string, options: SessionBufferOptions, cach
  * (or decides itself) whatever follows, and a read of the rest would be thrown away with the old bytes.
  * The state is kept where it stopped, so a read of the unchanged file continues from there.
  */
-export function readRepairCheck(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, images: boolean): RepairCheckReply {
-  const read = readSession(path, options, cache, undefined, true);
+export function readRepairCheck(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, check: RepairCheckOptions): RepairCheckReply {
+  const read = readSession(path, options, cache, undefined, check);
   const s = read.state;
-  const wanted = images && read.complete && s ? (read.meta.repairFacts?.imageRecords ?? []) : [];
-  const imageLines = wanted.map((i) => {
+  const wanted = check.images && read.complete && s ? (read.meta.repairFacts?.imageRecords ?? []) : [];
+  // The image records whose lines end before the state's end (complete lines: the same in any continuation).
+  let settled = 0;
+  while (settled < wanted.length && isSettled(s!, wanted[settled]!)) settled++;
+  const seen = check.imagesFrom;
+  const from = seen && seen.generation === s?.generation && Number.isInteger(seen.records) && seen.records >= 0 && seen.records <= settled ? seen.records : 0;
+  const imageLines = wanted.slice(from).map((i) => {
     const r = s!.records[i]!;
     return s!.staging.toString("utf8", r.offset, r.offset + r.length);
   });
-  return { meta: read.meta, complete: read.complete, imageLines };
+  const reply: RepairCheckReply = { meta: read.meta, complete: read.complete, imageLines, imageLinesFrom: from, imageRecordsSettled: settled };
+  if (check.snapshot) reply.snapshot = read.snapshot ?? null;
+  return reply;
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */
@@ -339,7 +350,7 @@ function readSession(
   options: SessionBufferOptions,
   cache: SessionReadCache | undefined,
   continueFrom: SessionContinuation | undefined,
-  stopAtRepairVerdict = false,
+  repairCheck?: RepairCheckOptions,
 ): SessionRead {
   const absolute = resolve(path);
   const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
@@ -354,10 +365,13 @@ function readSession(
   }
   const { fd, stats: st } = opened;
   try {
+    // OpenClaw's "before read" snapshot of these bytes (src/openclaw/repair-pass.ts): after `st`, before any read.
+    const snapshot = repairCheck?.snapshot ? repairSnapshotOf(fd) : undefined;
     const { state, index } = stateToContinue(cache, absolute, fd, st, maxLineBytes);
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
-    const stop = stopAtRepairVerdict ? () => s.repair.verdictSettled : undefined;
+    // A repair check stops once the repair verdict is settled.
+    const stop = repairCheck ? () => s.repair.verdictSettled : undefined;
     const { result, complete } = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes, stop);
     s.mtimeMs = st.mtimeMs;
     s.ctimeMs = st.ctimeMs;
@@ -370,23 +384,35 @@ function readSession(
     const base = continuedBase(s, continueFrom, bytes);
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes, lines: s.lines, file, diagnostics: s.diagnostics,
-      repair: s.repair.verdict(), repairFacts: s.repair.facts(), readFrom, leafInfo: s.leafInfo.result(), index,
+      repair: s.repair.verdict(), repairFacts: s.repair.facts(repairCheck?.idLimits), readFrom, leafInfo: s.leafInfo.result(), index,
       generation: s.generation, base, contiguous: contiguousFrom(s.records, base, base > 0 ? continueFrom!.bytes : 0, bytes),
     };
     if (meta.status !== "loaded") {
       meta.base = 0;
       if (keep) cache.put(absolute, s);
-      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0, state: s, complete };
+      return { meta, records: [], entryBytes: Buffer.alloc(0), flags: 0, state: s, complete, snapshot };
     }
     // pi: version = (first session-type entry).version ?? 1 (pi/migrate.ts).
     const migrations = migrationsFor(s.header!.version);
     const flags = (migrations.v1 ? SessionFlag.migrateV1 : 0) | (migrations.v2 ? SessionFlag.migrateV2 : 0);
     // v1/v2 files are migrated and rewritten by pi on open: nothing to continue from.
     if (keep && flags === 0) cache.put(absolute, s);
-    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags, state: s, complete };
+    return { meta, records: s.records, entryBytes: s.staging.subarray(0, s.used), flags, state: s, complete, snapshot };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Whether record `i` of `s` is a complete line of the state (its "\n" before `s.end`), not a torn last line read past it. */
+function isSettled(s: SessionReadState, i: number): boolean {
+  const r = s.records[i]!;
+  return r.fileOffset + r.length < s.end;
+}
+
+/** OpenClaw's repair snapshot fields (`readSessionRepairSnapshot`: `fs.stat(file, {bigint: true})`) of the open file. */
+function repairSnapshotOf(fd: number): RepairSnapshotWire {
+  const st = fstatSync(fd, { bigint: true });
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
 }
 
 /** What pi's `SessionManager.open` makes of what was read (status "loaded", or why it would start fresh). */

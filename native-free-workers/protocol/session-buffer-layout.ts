@@ -204,8 +204,50 @@ export interface RepairFacts {
   unresolved: ToolResultRule[];
   /** Record indexes (session buffer) of message entries with an image block the 2026.6.5+ rule checks. */
   imageRecords: number[];
-  /** Tool-result ids by the v2 rule, first occurrences in file order; at most 4,097 (OpenClaw's repair cache keeps at most 4,096: one more says "too many"), native-free-workers/openclaw/repair-check.ts. */
+  /**
+   * Tool-result ids by the v2 rule, first occurrences in file order (native-free-workers/openclaw/repair-check.ts):
+   * with {@link ResultIdLimits}, all of them when within both limits and none when over either; without,
+   * at most 4,097 (OpenClaw's repair cache keeps at most 4,096: one more says "too many").
+   */
   toolResultIds: string[];
+  /** How many distinct tool-result ids by the v2 rule the file has (the size of OpenClaw's `resultIds` set). */
+  toolResultIdCount: number;
+  /** Their UTF-8 bytes summed (what OpenClaw's `countToolResultIdBytes` counts, without its early stop past its limit). */
+  toolResultIdBytes: number;
+}
+
+/** A release's repair-cache bounds (2026.6.9+: MAX_CACHED_REPAIR_TOOL_RESULT_IDS / _ID_BYTES): over either, no ids are sent. */
+export interface ResultIdLimits {
+  count: number;
+  bytes: number;
+}
+
+/** What a repair check (`repairCheck` request) asks of the worker's read beyond the meta. */
+export interface RepairCheckOptions {
+  /** The lines of the records with image blocks (2026.6.5+'s image rule). */
+  images: boolean;
+  /** The bigint fstat of the file read ({@link RepairCheckReply.snapshot}; 2026.6.9+'s repair cache). */
+  snapshot?: boolean;
+  /** The release's repair-cache bounds on the tool-result ids sent ({@link RepairFacts.toolResultIds}). */
+  idLimits?: ResultIdLimits;
+  /**
+   * The caller judged the lines of the first `records` image records of the read state `generation`
+   * ({@link RepairCheckReply.imageRecordsSettled} of an earlier reply): when the read continues that
+   * state, only the lines of the later image records are sent ({@link RepairCheckReply.imageLinesFrom}).
+   */
+  imagesFrom?: { generation: string; records: number };
+}
+
+/**
+ * OpenClaw's repair snapshot (2026.6.9+ `readSessionRepairSnapshot`: bigint stat fields) of the file the
+ * worker read, from the worker's own `fstat` of the descriptor it read, taken before the read.
+ */
+export interface RepairSnapshotWire {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
 }
 
 /**
@@ -221,8 +263,21 @@ export interface RepairCheckReply {
    * itself): `meta.bytes` is then where the read stopped, and the read state is kept there.
    */
   complete: boolean;
-  /** The lines of `meta.repairFacts.imageRecords` (when asked for and the read is complete), in that order. */
+  /**
+   * The lines of `meta.repairFacts.imageRecords` (when asked for and the read is complete), in that order,
+   * from the {@link imageLinesFrom}-th image record on.
+   */
   imageLines: string[];
+  /** How many image records' lines were left out (RepairCheckOptions.imagesFrom honoured); 0 when all are sent. */
+  imageLinesFrom: number;
+  /**
+   * How many of the image records (from the first) are complete lines, ending before the read state's end:
+   * a continued read of the same state (`meta.generation`) has these same lines at these same indexes
+   * (a torn last line is not in the state, and may read otherwise once complete).
+   */
+  imageRecordsSettled: number;
+  /** When asked for: the bigint fstat of the file read, taken after the open and before the read (null: missing file). */
+  snapshot?: RepairSnapshotWire | null;
 }
 
 export interface SessionMeta {

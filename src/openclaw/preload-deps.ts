@@ -4,7 +4,7 @@
  * imported, so those modules and the runtime do not import each other.
  */
 import type { PreloadCounters } from "./preload-runtime.js";
-import type { RepairCheckReply, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import type { RepairCheckOptions, RepairCheckReply, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 export interface PreloadDeps {
   counters: PreloadCounters;
@@ -17,7 +17,7 @@ export interface PreloadDeps {
    */
   prefetchSession: (file: string) => void;
   /** The worker's repair check of an absolute path (session.ts `readRepairCheckAsync`). */
-  checkRepair: (path: string, images: boolean) => Promise<RepairCheckReply>;
+  checkRepair: (path: string, check: RepairCheckOptions) => Promise<RepairCheckReply>;
   /** Whether the file is still exactly what the worker read (`meta.file`, `meta.bytes`). */
   unchangedSince: (read: { meta: SessionMeta }, path: string) => boolean;
 }

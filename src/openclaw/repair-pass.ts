@@ -11,19 +11,32 @@
  *   differ per release ({@link ToolResultRule}); the worker's facts say which rules find one missing;
  * - 2026.6.5+ also replace corrupted image blocks: the worker lists the entries with image blocks, and
  *   the release's own `isCorruptedImageContentBlock` judges each block here (its base64 and signature
- *   rules live in another chunk and change between releases) — exact by construction;
+ *   rules live in another chunk and change between releases) — exact by construction; lines an earlier
+ *   pass judged clean in the same worker read state are neither sent nor judged again (judged-images.ts);
  * - 2026.6.9+ keep an incremental repair cache (`sessionRepairCache`: snapshot, tool-result ids, whether
  *   the file ends with a newline) and return the snapshot they validated. "Nothing to repair" is then
  *   `{repaired: false, droppedLines: 0, validatedSnapshot}`, and the cache holds what the full pass leaves
- *   (through the release's own `rememberSessionRepair`, so its limits apply). When the cache already has
- *   the file, stock's own path is O(appended) or a stat: it runs.
+ *   (through the release's own `rememberSessionRepair`, so its limits apply — but for a set over those
+ *   limits, which it would drop: see {@link rememberAsStock}). When the cache already has the file,
+ *   stock's own path is O(appended) or a stat: it runs.
+ *
+ * The snapshots of 2026.6.9+ (how stock validates: a bigint stat before its read, one after, equal). Stock
+ * takes "before" on the path, then reads, then "after"; ctxc's "before" is the worker's bigint `fstat` of
+ * the descriptor it reads, taken after the open and before the first byte is read (worker
+ * session-buffer.ts `repairSnapshotOf`), and "after" is the release's own `readSessionRepairSnapshot` once
+ * the worker has answered. Equal by the release's `isSameSessionRepairSnapshot` means the file at the path
+ * had that identity before the read and after it, which is what stock's pair says of its read; stock's
+ * "before" may be taken any time before its read (the stat's callback waits its turn on the event loop),
+ * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop (three →
+ * two: the worker's answer, the "after" stat, which must follow the read and so cannot overlap it).
  */
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
+import { judgedImagesOf, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
-import type { RepairCheckReply } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import type { RepairCheckReply, RepairFacts, ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** OpenClaw's file snapshot for the repair cache (bigint stat fields). */
 interface RepairSnapshot {
@@ -41,6 +54,9 @@ interface PassHelpers {
   readSessionRepairSnapshot?: (file: string) => Promise<RepairSnapshot | undefined>;
   isSameSessionRepairSnapshot?: (a: RepairSnapshot, b: RepairSnapshot) => boolean;
   rememberSessionRepair?: (file: string, state: { snapshot: RepairSnapshot; toolResultIds: Set<string>; endsWithNewline: boolean }) => void;
+  /** The bounds `rememberSessionRepair` drops a state over (2026.6.9+: 4,096 ids, 512 KiB of ids). */
+  MAX_CACHED_REPAIR_TOOL_RESULT_IDS?: unknown;
+  MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES?: unknown;
 }
 
 /** What one release's pass checks beyond the common rules. */
@@ -74,14 +90,41 @@ function wouldChange(check: RepairCheckReply, rules: PassRules, h: PassHelpers):
   if (rules.images && facts.imageRecords.length > 0) {
     const judge = h.isCorruptedImageContentBlock;
     if (typeof judge !== "function") return "no isCorruptedImageContentBlock";
-    // The worker sends the lines of exactly these records; parsed here as stock parses its lines.
-    if (check.imageLines.length !== facts.imageRecords.length) return "no image lines from ctxc's read";
+    // The worker sends the lines of exactly these records, but for those judged clean by an earlier pass
+    // of the same read state (judged-images.ts); parsed here as stock parses its lines.
+    if (check.imageLines.length !== facts.imageRecords.length - check.imageLinesFrom) return "no image lines from ctxc's read";
     for (const line of check.imageLines) {
       const content = (JSON.parse(line) as { message: { content: unknown[] } }).message.content;
       if (content.some((block) => judge(block))) return "a corrupted image block";
     }
   }
   return null;
+}
+
+/** The release's repair-cache bounds, when it has both as chunk bindings (else the worker sends ids as before). */
+function idLimitsOf(h: PassHelpers): ResultIdLimits | undefined {
+  const count = h.MAX_CACHED_REPAIR_TOOL_RESULT_IDS;
+  const bytes = h.MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES;
+  return Number.isSafeInteger(count) && Number.isSafeInteger(bytes) ? { count: count as number, bytes: bytes as number } : undefined;
+}
+
+/**
+ * What the release's `rememberSessionRepair(file, {snapshot, toolResultIds, endsWithNewline})` leaves,
+ * with the ids of the worker's facts. Its first branch: a set of more than MAX_CACHED_REPAIR_TOOL_RESULT_IDS
+ * ids, or of more than MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES UTF-8 bytes by its `countToolResultIdBytes`
+ * (a sum that stops once past the bound: over it exactly when the whole sum is), deletes the file's entry
+ * and keeps nothing — done here from the worker's count and sum, without the set the worker did not send.
+ * Otherwise the release's own function, with the set. False when the ids sent are not the whole set.
+ */
+function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, file: string, facts: RepairFacts, snapshot: RepairSnapshot, ends: boolean): boolean {
+  if (limits && (facts.toolResultIdCount > limits.count || facts.toolResultIdBytes > limits.bytes)) {
+    h.sessionRepairCache!.delete(file);
+    return true;
+  }
+  // Without limits the worker sends at most 4,097 (one over the release's bound: the set is then dropped all the same).
+  if (limits && facts.toolResultIds.length !== facts.toolResultIdCount) return false;
+  h.rememberSessionRepair!(file, { snapshot, toolResultIds: new Set(facts.toolResultIds), endsWithNewline: ends });
+  return true;
 }
 
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
@@ -98,25 +141,27 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
     const input = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
     if (input) {
       file = resolve(input);
-      let before: RepairSnapshot | undefined;
-      if (rules.cache) {
-        // Stock's own incremental path (a stat, or a parse of the appended bytes) and a missing file cost no whole-file parse.
-        if (h.sessionRepairCache!.has(file)) return await original(params);
-        before = await h.readSessionRepairSnapshot!(file);
-        if (!before) return await original(params);
-      }
+      // Stock's own incremental path (a stat, or a parse of the appended bytes) costs no whole-file parse.
+      if (rules.cache && h.sessionRepairCache!.has(file)) return await original(params);
+      const limits = rules.cache ? idLimitsOf(h) : undefined;
       // The worker's read for the check only (no session buffer); the session read after it continues it.
-      const got = await checkRepair(file, rules.images).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      // 2026.6.9+: with the "before read" snapshot (see the file comment) and the release's id bounds.
+      const seen = rules.images ? judgedImagesOf(file) : undefined;
+      const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
+      const got = await checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      const before = got instanceof Error ? undefined : got.snapshot;
       let why: string | null;
       if (got instanceof Error) why = got.message;
       else if (!got.complete) {
         // Stopped where the pass's verdict was settled: the pass rewrites the file (or decides) whatever follows.
         why = got.meta.repairFacts?.common ?? "the read stopped early";
         rewrites = true;
-      } else if (before ? !sameAsSnapshot(got, before) : !unchangedSince(got, file)) why = "file changed since the worker read it";
+      } else if (rules.cache && !before) why = got.meta.repair ?? "no snapshot from ctxc's read"; // a missing file: stock decides
+      else if (before ? !sameAsSnapshot(got, before) : !unchangedSince(got, file)) why = "file changed since the worker read it";
       else {
         why = wouldChange(got, rules, h);
         rewrites = why !== null;
+        if (why === null && rules.images) rememberJudgedImages(file, got.meta.generation, got.imageRecordsSettled);
       }
       if (why === null && !(got instanceof Error)) {
         if (!before) {
@@ -127,11 +172,12 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
         const ends = endsWithNewline(file, got.meta.bytes);
         const after = await h.readSessionRepairSnapshot!(file);
         if (after && h.isSameSessionRepairSnapshot!(before, after)) {
-          h.rememberSessionRepair!(file, { snapshot: after, toolResultIds: new Set(got.meta.repairFacts!.toolResultIds), endsWithNewline: ends });
-          counters.repairsSkipped++;
-          return { repaired: false, droppedLines: 0, validatedSnapshot: after };
-        }
-        why = "file changed during the check";
+          if (rememberAsStock(h, limits, file, got.meta.repairFacts!, after, ends)) {
+            counters.repairsSkipped++;
+            return { repaired: false, droppedLines: 0, validatedSnapshot: after };
+          }
+          why = "the worker sent only part of the tool-result ids";
+        } else why = "file changed during the check";
       }
       preloadLog("fallback", `repair pass runs: ${why} (${file})`);
     }

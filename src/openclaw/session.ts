@@ -30,6 +30,7 @@ import {
   SESSION_SECTION_COUNT,
   SessionRecord,
   SessionSection,
+  type RepairCheckOptions,
   type RepairCheckReply,
   type SessionContinuation,
   type SessionMeta,
@@ -449,8 +450,8 @@ export async function readSessionMetaAsync(path: string, options: Pick<OpenSessi
  * sent, and the read stops once the pass is known to rewrite the file. The read state stays in the
  * worker, so the session read that follows for an unchanged file continues it (nothing read twice).
  */
-export async function readRepairCheckAsync(path: string, images: boolean): Promise<RepairCheckReply> {
-  const request = { op: "repairCheck", path: resolve(path), images } as const;
+export async function readRepairCheckAsync(path: string, check: RepairCheckOptions): Promise<RepairCheckReply> {
+  const request = { op: "repairCheck", path: resolve(path), check } as const;
   const reply = (await runInOpenClawPool(request)) as RepairCheckReply;
   noteRead(request.path, reply.meta);
   return reply;

@@ -160,6 +160,160 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
   });
 });
 
+/** A tool-result id of exactly `bytes` UTF-8 bytes (two-byte "é"s after a unique prefix), for files at the byte bound. */
+function idOfBytes(i: number, bytes: number): string {
+  const prefix = `r${String(i).padStart(6, "0")}-`;
+  const rest = bytes - prefix.length;
+  return prefix + "é".repeat(Math.floor(rest / 2)) + "x".repeat(rest % 2);
+}
+/** A chain of tool results with these ids (each under the key and padding of `shape`, as the v2 id rule reads them). */
+function results(ids: string[], from = 0, parent: string | null = "s-1", shape: (id: string) => Record<string, unknown> = (id) => ({ toolCallId: id })): string[] {
+  return ids.map((id, i) => result(`b${from + i}`, i ? `b${from + i - 1}` : parent!, shape(id)));
+}
+
+describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cache bounds, images judged once)`, () => {
+  /** The pass's handler for this release (shapes.ts): 2026.6.9–6.10 `repairPass609`, 2026.6.11+ `repairPass611`. */
+  const handlerName = () => {
+    const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
+    return minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
+  };
+
+  it("repairSessionFileIfNeeded: the same result and repair cache as OpenClaw's pass at, under and over 4,096 ids and 512 KiB of ids, also as the file grows; no id set over them", { timeout: 600_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+    if (typeof x === "string") return ctx.skip(x);
+    const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
+    if (!cache) return ctx.skip(`${version} has no repair cache`);
+    const rt = x.runtime;
+    const maxIds = x.helpers.MAX_CACHED_REPAIR_TOOL_RESULT_IDS as number;
+    const maxBytes = x.helpers.MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES as number;
+    // The release's own rememberSessionRepair, counted: ctxc's handler with the chunk's helpers, spied on.
+    const remembered: number[] = [];
+    const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
+    const remember = x.helpers.rememberSessionRepair as (f: string, s: { toolResultIds: Set<string> }) => void;
+    spied.rememberSessionRepair = () => (f: string, state: { toolResultIds: Set<string> }) => {
+      remembered.push(state.toolResultIds.size);
+      remember(f, state);
+    };
+    const ours = (params: Record<string, unknown>) => rt.handlers[handlerName()]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>;
+    const view = (r: Record<string, unknown>, path: string) => ({
+      ...r,
+      validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
+      cache: cache.has(path) ? [isCurrent(cache.get(path)!.snapshot, path), [...cache.get(path)!.toolResultIds], cache.get(path)!.endsWithNewline] : "none",
+    });
+    const plain = (n: number) => Array.from({ length: n }, (_, i) => `id-${i}`);
+    // [name, ids, whether the release keeps them]: 2,048 × 256 bytes is exactly 512 KiB.
+    const byBytes = Array.from({ length: 2048 }, (_, i) => idOfBytes(i, maxBytes / 2048));
+    const files: [string, string, boolean][] = [
+      ["no tool results", file(user("u", null, "hi")), true],
+      ["at the id bound", file(...results(plain(maxIds))), true],
+      ["one id over", file(...results(plain(maxIds + 1))), false],
+      ["far over (9,000 ids)", file(...results(plain(9000))), false],
+      ["at the byte bound (multi-byte ids)", file(...results(byBytes)), true],
+      ["one byte over", file(...results([...byBytes.slice(0, -1), byBytes.at(-1)! + "x"])), false],
+      ["over the byte bound with few ids (600 × 1 KiB)", file(...results(Array.from({ length: 600 }, (_, i) => idOfBytes(i, 1024)))), false],
+      // Repeated and padded ids (under other keys): the set has exactly 4,096.
+      ["4,099 results, 4,096 distinct ids, padded under tool_call_id", file(...results([...plain(maxIds), "id-1", "id-2", "id-3"], 0, "s-1", (id) => ({ tool_call_id: ` ${id} ` }))), true],
+    ];
+    for (const [name, text, kept] of files) {
+      const [a, b] = pair(text);
+      const [skipped, calls] = [rt.counters.repairsSkipped, remembered.length];
+      const mine = view(await ours({ sessionFile: a }), a);
+      const theirs = view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b);
+      expect(mine, name).toEqual(theirs);
+      expect(theirs.validatedSnapshot, name).toBe("current");
+      expect(theirs.cache !== "none", name).toBe(kept);
+      expect(rt.counters.repairsSkipped - skipped, name).toBe(1);
+      // Over a bound the release's function is not called (its set would be dropped): no set was built.
+      expect(remembered.slice(calls), name).toEqual(kept ? [(theirs.cache as unknown[])[1]!.length as number] : []);
+    }
+
+    // Growing between calls across the id bound: with the lock's trusted snapshot (stock's incremental path
+    // while the file is cached: it drops the file once over), and once after a rewrite (OpenClaw drops its cache).
+    const [a, b] = pair(file(...results(plain(maxIds - 2))));
+    const at = maxIds - 2;
+    const steps: [string, string[]][] = [
+      ["to 4,095 ids", results(["g-0"], at, `b${at - 1}`)],
+      ["to 4,097 ids", results(["g-1", "g-2"], at + 1, `b${at}`)],
+      ["to 4,098 ids", results(["g-3"], at + 3, `b${at + 2}`)],
+      ["a plain turn", [user("p", `b${at + 3}`, "hello")]],
+    ];
+    const snap = (p: string): Snap => {
+      const st = statSync(p, { bigint: true });
+      return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+    };
+    for (const [i, [what, lines]] of steps.entries()) {
+      for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+      const trusted = i !== 2;
+      if (!trusted) for (const p of [a, b]) cache.delete(p);
+      const mine = view(await ours({ sessionFile: a, ...(trusted ? { trustedSnapshot: snap(a) } : {}) }), a);
+      const theirs = view((await x.openclaw({ sessionFile: b, ...(trusted ? { trustedSnapshot: snap(b) } : {}) })) as Record<string, unknown>, b);
+      expect(mine, what).toEqual(theirs);
+    }
+    // And over the byte bound by growth: 2,047 ids of 256 bytes, then one of 257 (512 KiB + 1).
+    const [c, d] = pair(file(...results(byBytes.slice(0, -1))));
+    for (const [what, id] of [["at the byte bound", byBytes.at(-1)!], ["over it", idOfBytes(5000, 300)]] as const) {
+      for (const p of [c, d]) appendFileSync(p, results([id], what === "over it" ? 4000 : 3000, "s-1").join("\n") + "\n");
+      for (const p of [c, d]) cache.delete(p);
+      const calls = remembered.length;
+      const mine = view(await ours({ sessionFile: c }), c);
+      const theirs = view((await x.openclaw({ sessionFile: d })) as Record<string, unknown>, d);
+      expect(mine, what).toEqual(theirs);
+      expect(theirs.cache !== "none", what).toBe(what !== "over it");
+      expect(remembered.length - calls, what).toBe(what !== "over it" ? 1 : 0);
+    }
+  });
+
+  it("repairSessionFileIfNeeded: images judged once per read state as the file grows (the release's judge, counted), the same result, bytes and cache as OpenClaw's pass", { timeout: 600_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+    if (typeof x === "string") return ctx.skip(x);
+    const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+    if (!cache) return ctx.skip(`${version} has no repair cache`);
+    const rt = x.runtime;
+    const judge = x.helpers.isCorruptedImageContentBlock as (block: unknown) => boolean;
+    let judged = 0;
+    const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
+    spied.isCorruptedImageContentBlock = () => (block: { type?: unknown }) => {
+      if (block?.type === "image") judged++;
+      return judge(block);
+    };
+    const ours = (params: Record<string, unknown>) => rt.handlers[handlerName()]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>;
+    const view = (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache.has(path) });
+    // Over 4,096 tool results: OpenClaw never caches the file, so every call is ctxc's path (as on a busy gateway's large transcripts).
+    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`i${from + i}`, null, [{ type: "text", text: `look ${from + i}` }, image(data)]));
+    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 30)));
+    const steps: [string, string[], number][] = [
+      ["first pass: every image", [], 30],
+      ["two more images: only those", images(30, 2), 2],
+      ["a plain turn: none", [user("p1", null, "hello")], 0],
+      ["a torn image line, then completed", [], -1],
+      ["a corrupted image: judged, and OpenClaw's pass repairs", images(40, 1, "@@@"), 1],
+      ["after the repair (a new read state): every image again", images(50, 1), 34],
+    ];
+    for (const [what, lines, expected] of steps) {
+      if (expected === -1) {
+        // Appended without its newline: judged but not settled; completed, it is judged again.
+        for (const p of [a, b]) appendFileSync(p, images(35, 1)[0]!);
+        const [before, skipped] = [judged, rt.counters.repairsSkipped];
+        expect(view(await ours({ sessionFile: a }), a), `${what}: torn`).toEqual(view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b));
+        expect(rt.counters.repairsSkipped - skipped, `${what}: torn`).toBe(1);
+        expect(judged - before, `${what}: torn`).toBe(1);
+        for (const p of [a, b]) appendFileSync(p, "\n");
+        const again = judged;
+        expect(view(await ours({ sessionFile: a }), a), `${what}: complete`).toEqual(view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b));
+        expect(judged - again, `${what}: complete`).toBeGreaterThanOrEqual(1);
+        continue;
+      }
+      if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+      const before = judged;
+      const mine = view(await ours({ sessionFile: a }), a);
+      const theirs = view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b);
+      expect(mine, what).toEqual(theirs);
+      expect(repairedText(a), what).toEqual(repairedText(b));
+      expect(judged - before, what).toBe(expected);
+    }
+  });
+});
+
 /** Message timestamps in a transcript, sorted (to build windows that cut through it). */
 function messageTimes(text: string): number[] {
   const out: number[] = [];

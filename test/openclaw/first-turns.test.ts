@@ -45,7 +45,7 @@ describe("the repair check's worker read", () => {
     const path = file(needsRepair(20));
     const size = readFileSync(path).length;
     const cache = new SessionReadCache();
-    const check = readRepairCheck(path, {}, cache, true);
+    const check = readRepairCheck(path, {}, cache, { images: true });
     expect(check.complete).toBe(false);
     expect(check.meta.repairFacts!.common).toBe("a blank user message");
     expect(check.meta.bytes).toBeLessThan(size);
@@ -60,7 +60,7 @@ describe("the repair check's worker read", () => {
     expect(s.meta.repairFacts).toEqual(fresh.meta.repairFacts);
     expect(s.meta.leafInfo).toEqual(fresh.meta.leafInfo);
     // A check of the state that stopped reads nothing more: the verdict is already settled.
-    const again = readRepairCheck(path, {}, new SessionReadCache(), false);
+    const again = readRepairCheck(path, {}, new SessionReadCache(), { images: false });
     expect(again.complete).toBe(false);
     expect(again.meta.repairFacts!.common).toBe("a blank user message");
   });
@@ -69,14 +69,14 @@ describe("the repair check's worker read", () => {
     const path = file(clean);
     const lines = clean.split("\n").filter((l) => l.trim() !== "");
     const cache = new SessionReadCache();
-    const check = readRepairCheck(path, {}, cache, true);
+    const check = readRepairCheck(path, {}, cache, { images: true });
     expect(check.complete).toBe(true);
     expect(check.meta.repairFacts!.common).toBeNull();
     expect(check.meta.bytes).toBe(Buffer.byteLength(clean));
     const images = check.meta.repairFacts!.imageRecords;
     expect(images.length).toBeGreaterThan(0); // else the image lines prove nothing
     expect(check.imageLines).toEqual(images.map((i) => lines[i]));
-    expect(readRepairCheck(path, {}, new SessionReadCache(), false).imageLines).toEqual([]);
+    expect(readRepairCheck(path, {}, new SessionReadCache(), { images: false }).imageLines).toEqual([]);
     const s = decodeSession(encodeSessionBuffer(path, {}, cache));
     expect(s.meta.generation).toBe(check.meta.generation);
     expect(s.meta.readFrom).toBe(Buffer.byteLength(clean));
@@ -86,8 +86,8 @@ describe("the repair check's worker read", () => {
   it("in the worker: the same answer as in-thread, and the prewarm's read continues it", async () => {
     await configureOpenClawPool({ threads: 1, indexDir: null });
     const path = file(needsRepair(400));
-    const inThread = readRepairCheck(path, {}, new SessionReadCache(), true);
-    const check = await readRepairCheckAsync(path, true);
+    const inThread = readRepairCheck(path, {}, new SessionReadCache(), { images: true });
+    const check = await readRepairCheckAsync(path, { images: true });
     expect({ ...check.meta, generation: null }).toEqual({ ...inThread.meta, generation: null });
     expect(check.complete).toBe(inThread.complete);
     const s = await openSessionAsync(path);
@@ -130,8 +130,8 @@ describe("the pool's order", () => {
     expect(AHEAD).toBe(2);
     // All through the pool directly: the same promise hops from reply to callback, so callbacks run in reply order.
     const all = await Promise.all([
-      track("first", runInOpenClawPool({ op: "repairCheck", path: big, images: false })),
-      track("second", runInOpenClawPool({ op: "repairCheck", path: mid, images: false })),
+      track("first", runInOpenClawPool({ op: "repairCheck", path: big, check: { images: false } })),
+      track("second", runInOpenClawPool({ op: "repairCheck", path: mid, check: { images: false } })),
       track("check big", runInOpenClawPool({ op: "sessionMeta", path: big })),
       track("check small", runInOpenClawPool({ op: "sessionMeta", path: small })),
       track("open mid", runInOpenClawPool({ op: "session", path: mid }, Priority.open)),
@@ -241,7 +241,7 @@ describe("the first turn of a file OpenClaw's repair pass rewrites", () => {
   it("a check that stopped, then a file rewritten in place: the session read starts over and equals a fresh read", () => {
     const path = file(needsRepair(30));
     const cache = new SessionReadCache();
-    expect(readRepairCheck(path, {}, cache, false).complete).toBe(false);
+    expect(readRepairCheck(path, {}, cache, { images: false }).complete).toBe(false);
     // In place, longer than where the check stopped, the same head: only the times say it changed.
     const rewritten = clean.replace('"role":"user"', '"role":"user" ');
     writeFileSync(path, rewritten);

@@ -69,6 +69,8 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
     "readSessionRepairSnapshot",
     "isSameSessionRepairSnapshot",
     "rememberSessionRepair",
+    // Its byte rule, which the handler applies from the worker's sum (repair-pass.ts `rememberAsStock`).
+    "countToolResultIdBytes",
     "insertMissingMessageToolDeliveryMirrorResults",
     "isResponsesMessageToolRepairCandidate",
     "isTranscriptOnlyDeliveryMirrorEntry",
@@ -97,8 +99,19 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
 };
 
-/** The 2026.6.9+ repair pass's image judge and incremental cache, used to leave that cache as stock does. */
-const REPAIR_CACHE_HELPERS = ["isCorruptedImageContentBlock", "sessionRepairCache", "readSessionRepairSnapshot", "isSameSessionRepairSnapshot", "rememberSessionRepair"] as const;
+/**
+ * The 2026.6.9+ repair pass's image judge and incremental cache, used to leave that cache as stock does,
+ * and the bounds its `rememberSessionRepair` drops a state over (the worker then sends no ids).
+ */
+const REPAIR_CACHE_HELPERS = [
+  "isCorruptedImageContentBlock",
+  "sessionRepairCache",
+  "readSessionRepairSnapshot",
+  "isSameSessionRepairSnapshot",
+  "rememberSessionRepair",
+  "MAX_CACHED_REPAIR_TOOL_RESULT_IDS",
+  "MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES",
+] as const;
 
 /** The session-manager chunk's bindings the rewrite handler calls (release/append-rewrite.ts `RewriteHelpers`). */
 const REWRITE_HELPERS = [
@@ -125,12 +138,12 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   repairSessionFileIfNeeded: {
     // Whole-file read + parse, `{repaired: false, droppedLines: 0}` when nothing changes; the rules per
     // release are in src/openclaw/repair-pass.ts (the handler named here).
-    "0b214780510c": { seenIn: "2026.5.12" },
-    "333da06871fe": { seenIn: "2026.5.18–2026.5.28" },
-    "835a9b5d484c": { seenIn: "2026.6.1", handler: "repairPass601" },
-    "a02f9228f6ae": { seenIn: "2026.6.5–2026.6.8", handler: "repairPass605", helpers: ["isCorruptedImageContentBlock"] },
-    "71271e838649": { seenIn: "2026.6.9–2026.6.10", handler: "repairPass609", helpers: [...REPAIR_CACHE_HELPERS] },
-    "3637dd8ee0e5": { seenIn: "2026.6.11–2026.7.35", handler: "repairPass611", helpers: [...REPAIR_CACHE_HELPERS] },
+    "03d2a5e2829d": { seenIn: "2026.5.12" },
+    "366b162197f6": { seenIn: "2026.5.18–2026.5.28" },
+    "43b44e347081": { seenIn: "2026.6.1", handler: "repairPass601" },
+    "9632120b9259": { seenIn: "2026.6.5–2026.6.8", handler: "repairPass605", helpers: ["isCorruptedImageContentBlock"] },
+    "382dd7b50c13": { seenIn: "2026.6.9–2026.6.10", handler: "repairPass609", helpers: [...REPAIR_CACHE_HELPERS] },
+    "e927c264afec": { seenIn: "2026.6.11–2026.7.35", handler: "repairPass611", helpers: [...REPAIR_CACHE_HELPERS] },
   },
   readTranscriptLeafInfo: {
     // The forward scan of 2026.5.12–2026.6.8. 2026.6.9+ scans backwards with leaf-control entries and

@@ -1,0 +1,144 @@
+/**
+ * A later turn's repair pass on OpenClaw 2026.6.9+ (issue #11: ctxc's biggest main-thread item left on
+ * 2026.7.35), served by ctxc, with the release's own function rewritten as the preload serves it
+ * (bench/lib/openclaw-intercepted.ts). The transcript (default 28 MB, the harness's seed) has more than
+ * 4,096 tool results, so OpenClaw's incremental repair cache never keeps it and every turn takes ctxc's
+ * path: the worker's check of the appended lines, the snapshots, the cache update. Per turn two messages
+ * are appended, then `repairSessionFileIfNeeded({sessionFile})` runs; reported per pass (median over the
+ * turns): the main thread's busy ms (event-loop utilisation: the reply's deserialisation, the image
+ * judge, the id set, the callbacks) and the wall ms, and — in separate passes, as the hook costs time —
+ * the event-loop hops: callbacks of I/O and message-port resources (async_hooks `before`, promises and
+ * nextTicks and queued microtasks not counted).
+ *
+ *     npm run build && node dist/bench/openclaw-repair-later.js [--openclaw 2026.7.35] [--mb 28] [--turns 9] [--runtime URL] [--no-images]
+ *
+ * `--no-images`: the same generator and seed without image blocks (the release's image judge, which runs
+ * on every image line each pass, is then out of the figure).
+ * `--runtime` points the delegate at another build of preload-runtime.js (e.g. the commit before, to
+ * compare). A benchmark, not a test (correctness: test/matrix/reads.test.ts); read the numbers with the
+ * load average it prints.
+ */
+import { createHook } from "node:async_hooks";
+import { appendFileSync, copyFileSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
+import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
+import { writeTranscript } from "./fixtures/transcript-generator.js";
+import { ROOT } from "./lib/paths.js";
+import { median, round } from "./lib/stats.js";
+
+const { values } = parseArgs({
+  options: {
+    openclaw: { type: "string", default: "2026.7.35" },
+    mb: { type: "string", default: "28" },
+    turns: { type: "string", default: "9" },
+    runtime: { type: "string" },
+    "no-images": { type: "boolean", default: false },
+  },
+});
+const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
+const runtimeUrl = values.runtime ?? pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const turns = Number(values.turns);
+
+const repair = await importInterceptedWith(root, "repairSessionFileIfNeeded", runtimeUrl);
+if (typeof repair === "string") throw new Error(`openclaw ${values.openclaw}: ${repair}`);
+const cache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+if (!cache) throw new Error(`openclaw ${values.openclaw}: no repair cache (2026.6.9+ only)`);
+const quiet = { debug: () => {}, warn: () => {} };
+
+/** Callbacks of non-promise resources run while `run` is pending (each one a turn the pass waits on the event loop). */
+async function hopsOf(run: () => Promise<unknown>): Promise<{ hops: number; kinds: Record<string, number> }> {
+  const types = new Map<number, string>();
+  const kinds: Record<string, number> = {};
+  let hops = 0;
+  const hook = createHook({
+    init: (id, type) => void types.set(id, type),
+    before: (id) => {
+      const type = types.get(id) ?? "(earlier)";
+      if (type === "PROMISE" || type === "TickObject" || type === "Microtask") return;
+      hops++;
+      kinds[type] = (kinds[type] ?? 0) + 1;
+    },
+  });
+  hook.enable();
+  try {
+    await run();
+  } finally {
+    hook.disable();
+  }
+  return { hops, kinds };
+}
+
+const runDir = await freshRunDir("openclaw-repair-later");
+try {
+  const file = join(runDir, "agent.jsonl");
+  const mb = Number(values.mb);
+  if (values["no-images"]) await writeTranscript(file, { seed: 4242, targetBytes: Math.round(mb * 1_000_000), compactions: Math.round(mb / 5), unicode: "mixed", imageProbability: 0 });
+  else copyFileSync((await transcriptOfSize(mb)).path, file);
+  // What every later turn finds: the file after the release's own first-turn repair.
+  await repair.openclaw({ sessionFile: file, ...quiet });
+  const text = readFileSync(file, "utf8");
+  const toolResults = (text.match(/"role":"toolResult"/g) ?? []).length;
+  if (toolResults <= 4096) throw new Error(`${toolResults} tool results: the file must have more than 4,096`);
+  let parent = (JSON.parse(text.trimEnd().split("\n").at(-1)!) as { id: string }).id;
+  let n = 0;
+  const appendTurn = () => {
+    const ids = [`later-${n}-u`, `later-${n}-a`];
+    n++;
+    const lines = [
+      { type: "message", id: ids[0], parentId: parent, timestamp: "2026-01-06T00:00:00.000Z", message: { role: "user", content: `question ${n}`, timestamp: 1 } },
+      { type: "message", id: ids[1], parentId: ids[0], timestamp: "2026-01-06T00:00:01.000Z", message: { role: "assistant", content: [{ type: "text", text: `answer ${n}` }], stopReason: "stop", timestamp: 2 } },
+    ];
+    parent = ids[1]!;
+    appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  };
+  // The first turn: the worker's whole-file read (not measured).
+  await repair.ctxc({ sessionFile: file, ...quiet });
+  const skipped0 = repair.runtime.counters.repairsSkipped;
+  const mainMs: number[] = [];
+  const wallMs: number[] = [];
+  for (let t = 0; t < turns; t++) {
+    appendTurn();
+    const elu = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    const r = (await repair.ctxc({ sessionFile: file, ...quiet })) as { repaired: boolean; validatedSnapshot?: unknown };
+    wallMs.push(performance.now() - t0);
+    mainMs.push(performance.eventLoopUtilization(elu).active);
+    if (r.repaired || !r.validatedSnapshot || cache.has(file)) throw new Error(`turn ${t}: not the later-turn path (${JSON.stringify({ repaired: r.repaired, cached: cache.has(file) })})`);
+  }
+  const hopCounts: number[] = [];
+  let kinds: Record<string, number> = {};
+  for (let t = 0; t < Math.min(turns, 5); t++) {
+    appendTurn();
+    const h = await hopsOf(() => repair.ctxc({ sessionFile: file, ...quiet }));
+    hopCounts.push(h.hops);
+    kinds = h.kinds;
+  }
+  const served = repair.runtime.counters.repairsSkipped - skipped0;
+  console.log(
+    JSON.stringify({
+      openclaw: values.openclaw,
+      runtime: values.runtime ?? "this build",
+      mb,
+      images: !values["no-images"],
+      bytes: Buffer.byteLength(text),
+      toolResults,
+      turns,
+      served,
+      load: round(loadavg()[0], 2),
+      mainMsPerPass: round(median(mainMs), 2),
+      mainMs: mainMs.map((x) => round(x, 2)),
+      wallMsPerPass: round(median(wallMs), 2),
+      hopsPerPass: median(hopCounts),
+      hopKinds: kinds,
+    }),
+  );
+} finally {
+  removeIntercepted();
+  await removeDir(runDir);
+  process.exit(0);
+}
