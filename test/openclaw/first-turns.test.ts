@@ -148,13 +148,13 @@ describe("the pool's order", () => {
     expect(costOf({ op: "sessionMeta", path })).toBe(size);
     expect(costOf({ op: "session", path, continueFrom: { generation: "g", records: 1, bytes: 1000 } })).toBe(size - 1000);
     // A check that stopped early: the rest of the file is what a read still has to do.
-    const stopped = await readRepairCheckAsync(file(needsRepair(30)), false);
+    const stopped = await readRepairCheckAsync(file(needsRepair(30)), { images: false });
     expect(stopped.complete).toBe(false);
     expect(costOf({ op: "session", path: stopped.meta.path })).toBe(stopped.meta.file!.size - stopped.meta.bytes);
     // Read whole: nothing left; the answer stands after the file is gone (no stat behind it).
     await readSessionMetaAsync(path);
     renameSync(path, `${path}.gone`);
-    expect(costOf({ op: "repairCheck", path, images: false })).toBe(0);
+    expect(costOf({ op: "repairCheck", path, check: { images: false } })).toBe(0);
     // A new pool's workers start empty: known no more (a stat, and the file is gone).
     await closeOpenClawPool();
     renameSync(`${path}.gone`, path);
@@ -171,7 +171,7 @@ describe("the pool's order", () => {
     const track = <T>(name: string, p: Promise<T>) => p.then((v) => (done.push(name), v));
     const all = await Promise.all([
       track("first", runInOpenClawPool({ op: "sessionMeta", path: busy })),
-      track("second", runInOpenClawPool({ op: "repairCheck", path: busy, images: false })),
+      track("second", runInOpenClawPool({ op: "repairCheck", path: busy, check: { images: false } })),
       track("check small", runInOpenClawPool({ op: "sessionMeta", path: small })),
       track("check big", runInOpenClawPool({ op: "sessionMeta", path: big })),
     ]);

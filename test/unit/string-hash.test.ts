@@ -48,7 +48,7 @@ describe("the hash's users", () => {
   it("the pool's shardOf takes a path's fnv1a modulo the thread count", () => {
     const path = "/home/u/.openclaw/agents/main/sessions/s1.jsonl";
     expect(shardOf({ op: "session", path }, 2)).toBe(0x69f14303 % 2);
-    expect(shardOf({ op: "repairCheck", path, images: false }, 3)).toBe(0x69f14303 % 3);
+    expect(shardOf({ op: "repairCheck", path, check: { images: false } }, 3)).toBe(0x69f14303 % 3);
     expect(shardOf({ op: "session", path: "foobar" }, 7)).toBe(0xbf9cf968 % 7);
   });
 });
