@@ -96,7 +96,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
     const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
-    const view = (r: Record<string, unknown>, path: string) => ({
+    const view = (r: Record<string, unknown>, path: string): Record<string, unknown> => ({
       ...r,
       backupPath: r.backupPath === undefined ? undefined : "(backup)",
       validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
@@ -224,7 +224,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cac
       expect(theirs.cache !== "none", name).toBe(kept);
       expect(rt.counters.repairsSkipped - skipped, name).toBe(1);
       // Over a bound the release's function is not called (its set would be dropped): no set was built.
-      expect(remembered.slice(calls), name).toEqual(kept ? [(theirs.cache as unknown[])[1]!.length as number] : []);
+      expect(remembered.slice(calls), name).toEqual(kept ? [(theirs.cache as [unknown, string[], boolean])[1].length] : []);
     }
 
     // Growing between calls across the id bound: with the lock's trusted snapshot (stock's incremental path

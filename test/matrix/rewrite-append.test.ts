@@ -112,7 +112,8 @@ async function openPair(text: string): Promise<Pair> {
   const b = join(dir, `r${n}b.jsonl`);
   writeFileSync(a, text);
   copyFileSync(a, b);
-  const p: Pair = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
+  // both() leaves each side's open result in sbResult/saResult: the managers the run goes on with.
+  const p: Pair & { saResult?: Manager; sbResult?: Manager } = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
   await both(p, "open", (side, path) => side.SM.open(path));
   p.sb = p.sbResult;
   p.sa = p.saResult;

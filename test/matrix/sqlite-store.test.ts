@@ -20,6 +20,8 @@ import { generateTranscript, type GenerateOptions } from "../../bench/fixtures/t
 import { createCompiler, type CompiledContext } from "../../src/index.js";
 import { CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
 import { BYTES_PER_ROW, ROWS_FIXED_BYTES } from "../../native-free-workers/sources/sqlite/sqlite-source.js";
+// The source's own narrow node:sqlite declaration: this repo's @types/node predates node:sqlite.
+import type { NodeSqlite } from "../../native-free-workers/sources/sqlite/node-sqlite.js";
 import { importLegacySessions, storeFiles, type ImportedStore, type LegacySession } from "../support/openclaw-store.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -110,7 +112,7 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
   }
   /** Rows of a session and how many are stored compressed, read with node:sqlite (read-only, immutable). */
   function rowFacts(sessionId: string, afterSeq = -1): { rows: number; zstd: number; bytes: number; maxSeq: number } {
-    const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+    const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as NodeSqlite;
     const db = new DatabaseSync(store.db, { readOnly: true });
     try {
       const r = db
@@ -197,7 +199,7 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
     const path = join(dir, "openclaw-agent.sqlite");
     /** A consistent copy of the store (VACUUM INTO reads it through a read-only connection). */
     const copyStore = (to: string) => {
-      const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+      const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as NodeSqlite;
       const db = new DatabaseSync(store.db, { readOnly: true });
       try {
         db.exec(`VACUUM INTO '${to.replaceAll("'", "''")}'`);

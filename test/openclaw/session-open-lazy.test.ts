@@ -57,7 +57,7 @@ function deterministic<T>(turn: number, f: () => T): T {
   }
 }
 
-type SM = InstanceType<typeof SessionManager>;
+type SM = SessionManager;
 
 /** Everything OpenClaw 2026.5.12's run path and a plugin can read from the manager, as plain data. */
 function state(sm: SM) {

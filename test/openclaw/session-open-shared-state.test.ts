@@ -37,7 +37,7 @@ afterAll(() => closeOpenClawPool());
 
 const Wrapped = runtime.wrapSessionManager(SessionManager);
 const prewarm = runtime.wrapPrewarm(async () => {});
-type SM = InstanceType<typeof SessionManager>;
+type SM = SessionManager;
 type Plain = Record<string, unknown>;
 
 const fileOf = tempFileWriter(dir, "s");
@@ -160,7 +160,7 @@ describe("2026.5.12 served open: shared per-buffer state vs what each open build
     const a = fileOf(t.text);
     await prewarm(a);
     const sm = Wrapped.open(a);
-    expectInvisible([sm.getHeader(), ...sm.getEntries()], linesOf(a));
+    expectInvisible([sm.getHeader()!, ...sm.getEntries()], linesOf(a));
   });
 
   it("a frozen or sealed entry returns one object per lazy member, a sealed one takes assignments; an inheriting receiver reads the entry's; a trap-less Proxy is refused by name", async () => {
@@ -230,22 +230,27 @@ describe("pi's index built in the entries' pass (pi-index.ts) vs pi 0.74's _buil
       writeFileSync(file, [HEADER, ...LINES.slice(0, cut)].join("\n") + "\n");
       const ix = emptyIndex();
       const ours = entriesFromBuffer(decodeSession(encodeSessionBuffer(file)), ix);
-      const pi = SessionManager.inMemory("/w") as unknown as { fileEntries: unknown[]; _buildIndex(): void } & SM;
-      pi.fileEntries = ours.map((e) => JSON.parse(JSON.stringify(e)) as unknown);
-      pi._buildIndex();
+      const pi = SessionManager.inMemory("/w");
+      // pi's private members, set and run as its own open does.
+      const piOwn = pi as unknown as { fileEntries: unknown[]; _buildIndex(): void; byId: Map<unknown, unknown> };
+      piOwn.fileEntries = ours.map((e) => JSON.parse(JSON.stringify(e)) as unknown);
+      piOwn._buildIndex();
       const served = SessionManager.inMemory("/w") as unknown as Plain & SM;
       Object.assign(served, { fileEntries: ours, ...ix });
       expect(indexState(served), `${cut} lines`).toEqual(indexState(pi));
       // The values are this open's entries, at the positions pi's map holds.
       const at = (m: Map<unknown, unknown>, list: unknown[]) => [...m.values()].map((v) => list.indexOf(v));
-      expect(at(ix.byId, ours), `${cut} lines`).toEqual(at((pi as unknown as { byId: Map<unknown, unknown> }).byId, pi.fileEntries));
+      expect(at(ix.byId, ours), `${cut} lines`).toEqual(at(piOwn.byId, piOwn.fileEntries));
     }
   });
 
   it("recognises pi 0.74's _buildIndex only: another pi's open is indexed by its own method", async () => {
     expect(servesPiIndex(SessionManager.prototype)).toBe(true);
     let ran = 0;
-    class OtherPi extends SessionManager {
+    // Another pi's subclass, as JavaScript writes it: pi's .d.ts marks the constructor and _buildIndex
+    // private, so the class is extended through a constructor type with pi's statics (open) kept.
+    const PiBase = SessionManager as unknown as Omit<typeof SessionManager, "prototype"> & (new () => { _buildIndex(): void });
+    class OtherPi extends PiBase {
       override _buildIndex(): void {
         ran++;
         super._buildIndex();

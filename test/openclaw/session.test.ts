@@ -115,7 +115,7 @@ describe("openSession vs pi SessionManager.open", () => {
     const ref = pi(path);
     expectSameSession(ours, ref);
     expect(ours.getHeader()?.version).toBe(3);
-    expect((ours.getLeafEntry() as { message: { role: string } }).message.role).toBe("custom");
+    expect((ours.getLeafEntry()?.message as { role: string }).role).toBe("custom");
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(statSync(path).mtimeMs).toBe(mtime);
   });
@@ -134,8 +134,8 @@ describe("openSession vs pi SessionManager.open", () => {
     const ours = openSession(path);
     const ref = pi(path);
     // pi's ids are random: map both sides' ids to positions before comparing.
-    const normalize = (entries: Record<string, unknown>[]) => {
-      const pos = new Map(entries.map((e, i) => [e.id, i]));
+    const normalize = (entries: readonly { id: string; parentId: string | null }[]) => {
+      const pos = new Map<unknown, number>(entries.map((e, i) => [e.id, i]));
       return entries.map((e) => ({
         ...e,
         id: pos.get(e.id),
