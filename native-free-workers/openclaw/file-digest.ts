@@ -2,7 +2,7 @@
  * The sha-256 of a whole file, read in fixed-size chunks on the worker thread: OpenClaw 2026.6.6+'s
  * session-fence digest (`readSessionFileDigest`: `createReadStream(file)` → `hash.update` per chunk →
  * hex), which stock runs on the gateway's main thread — ~440 event-loop hops and ~0.1 s of hashing per
- * 28 MB transcript, about twice a turn.
+ * 28 MB transcript, several times a turn.
  *
  * Same bytes as stock: everything from offset 0 until a read returns 0 (end of file as it is when the
  * reads get there — a file appended to meanwhile is hashed with what was appended, as a stream would).

@@ -1,7 +1,7 @@
 /**
  * OpenClaw 2026.6.6+'s `readSessionFileDigest(sessionFile)` — the session-file fence's sha-256 of a whole
  * 8–32 MB transcript (`readSessionFileFenceSnapshot` after every `withSessionWriteLock`, on fence publication
- * and lock release: about two per turn, inside the session-resource-loader stage) — computed by ctxc's
+ * and lock release: about seven per turn in a 2026.7.35 gateway run, several inside the session-resource-loader stage) — computed by ctxc's
  * worker instead of a 64 KiB `createReadStream` whose every chunk is hashed on the main thread (~440
  * event-loop hops per 28 MB, each waiting behind every other agent's work).
  *
