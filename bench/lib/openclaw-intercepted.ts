@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
+import { rewrittenCopyPath, rewrittenCopyWriter } from "./rewritten-copy.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
@@ -43,7 +44,7 @@ export async function importInterceptedWith(root: string, name: string, runtimeU
   if (!entry) return `${name} not served: ${plan.stock.find((s) => s.includes(name)) ?? plan.stock.join("; ")}`;
   const real = fileURLToPath(entry[0]);
   removeOrphans(dirname(real));
-  const file = real.replace(/\.m?js$/, `.ctxc-test-${process.pid}-${name}.js`);
+  const file = rewrittenCopyPath(real, process.pid, name);
   writeFileSync(file, entry[1]);
   written.push(file);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -51,17 +52,14 @@ export async function importInterceptedWith(root: string, name: string, runtimeU
   return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod, runtime: mod.__ctxcRuntime as Intercepted["runtime"] };
 }
 
-/** A rewritten chunk's name: `<chunk>.ctxc-test-<pid>-<name>.js`. */
-const ORPHAN = /\.ctxc-test-(\d+)-[^/]+\.js$/;
-
 /**
  * Removes rewritten chunks left by a process that no longer runs (killed before {@link removeIntercepted}):
  * they sit in the release's dist/, where the locator would find a second copy of every function in them.
  */
 function removeOrphans(dist: string): void {
   for (const f of readdirSync(dist)) {
-    const m = ORPHAN.exec(f);
-    if (m && !alive(Number(m[1]))) rmSync(join(dist, f), { force: true });
+    const pid = rewrittenCopyWriter(f);
+    if (pid !== undefined && !alive(pid)) rmSync(join(dist, f), { force: true });
   }
 }
 

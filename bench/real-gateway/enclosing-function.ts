@@ -28,6 +28,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as TS from "typescript";
+import { rewrittenCopyWriter } from "../lib/rewritten-copy.js";
 
 /** Loaded on first use: most profiles' summaries are of runs without anonymous OpenClaw frames to name. */
 let ts: typeof TS | undefined;
@@ -242,7 +243,7 @@ function heads(dir: string): Map<string, string> {
   const buf = Buffer.alloc(HEAD_BYTES);
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     // Not the rewritten copies matrix tests write next to a chunk for their run (bench/lib/openclaw-intercepted.ts).
-    if (!/\.m?js$/.test(f) || /\.ctxc-test-\d+-/.test(f)) continue;
+    if (!/\.m?js$/.test(f) || rewrittenCopyWriter(f) !== undefined) continue;
     const path = join(dir, f);
     const fd = openSync(path, "r");
     try {

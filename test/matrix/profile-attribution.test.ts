@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as TS from "typescript";
 import { describe, expect, it } from "vitest";
+import { rewrittenCopyWriter } from "../../bench/lib/rewritten-copy.js";
 import { anonymousResolver } from "../../bench/real-gateway/enclosing-function.js";
 import { CATEGORIES } from "../../bench/real-gateway/profile-summary.js";
 
@@ -30,8 +31,6 @@ const ts = createRequire(import.meta.url)("typescript") as typeof TS;
  */
 const NOT_TRANSCRIPT_READS = new Set(["runEmbeddedAttempt", "prepareSessionManagerForRun", "withOwnedSessionFileWrite", "writeTrajectoryPointerBestEffort"]);
 
-/** A rewritten chunk bench/lib/openclaw-intercepted.ts writes next to the real one for the duration of a test. */
-const REWRITTEN_COPY = /\.ctxc-test-\d+-/;
 
 const FS_CALL = /(^|\.)(readFile|readFileSync|createReadStream|open|openSync|read|readSync|stat|statSync|lstat|lstatSync)$/;
 
@@ -79,7 +78,7 @@ describe("profile attribution of the session fence", () => {
   const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
   const [, minor = 0, patch = 0] = version.split(/[.-]/).map(Number);
   // Not the rewritten copies other matrix tests write beside a chunk while they run (bench/lib/openclaw-intercepted.ts).
-  const chunks = readdirSync(dist).filter((f) => f.endsWith(".js") && !REWRITTEN_COPY.test(f)).map((f) => join(dist, f));
+  const chunks = readdirSync(dist).filter((f) => f.endsWith(".js") && rewrittenCopyWriter(f) === undefined).map((f) => join(dist, f));
   const defining = (needle: string) => chunks.filter((f) => readFileSync(f, "utf8").includes(needle));
   const transcriptNames = new Set(CATEGORIES.filter(([c]) => c.startsWith("transcript")).flatMap(([, fns]) => [...fns]));
 
