@@ -10,9 +10,14 @@
  * - `repairCheck`: the same read for OpenClaw's repair pass: the meta (and the image lines it judges),
  *   stopping early once the pass is known to rewrite the file.
  * - `recentLines`: the same read, answering the lines OpenClaw's recent-conversation read can use.
- * - `fileDigest`: the sha-256 of a whole file (OpenClaw 2026.6.6+'s session-fence digest), read in chunks.
+ * - `fileDigest`: the sha-256 of a whole file (OpenClaw 2026.6.6+'s session-fence digest), read in chunks,
+ *   giving the thread back between slices so the other requests handed to this worker run between them
+ *   (openclaw/file-digest.ts).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
+ *
+ * A request may carry `trace` (protocol/call-trace.ts): the worker then stamps when it started and finished
+ * serving it, and how long its own code ran.
  *
  * A separate entry from compile-worker.ts because these loads need no session affinity or slicing:
  * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
@@ -37,7 +42,8 @@ import {
   type SessionBufferOptions,
 } from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
-import { digestFile } from "./openclaw/file-digest.js";
+import { digestFileSliced } from "./openclaw/file-digest.js";
+import { TraceSlot, traceNow } from "./protocol/call-trace.js";
 import type { FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
@@ -50,7 +56,13 @@ export interface OpenClawWorkerData {
   sessionIndex: SessionIndexDir | null;
 }
 
-export type OpenClawWorkerRequest =
+export type OpenClawWorkerRequest = OpenClawWorkerOp & {
+  /** Opt-in call trace: the worker stamps its slots (protocol/call-trace.ts). Absent: nothing extra is done. */
+  trace?: SharedArrayBuffer;
+};
+
+/** The requests the worker serves (see the file comment). */
+export type OpenClawWorkerOp =
   | { op: "session"; path: string; options?: SessionBufferOptions; continueFrom?: SessionContinuation; whole?: boolean; fields?: boolean; canonical?: boolean }
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "repairCheck"; path: string; options?: SessionBufferOptions; check: RepairCheckOptions }
@@ -81,6 +93,26 @@ const sessionCache = new SessionReadCache(undefined, (Piscina.workerData as Open
 const fileCache = new Map<string, CachedBootstrapFile>();
 
 export default async function handle(request: OpenClawWorkerRequest): Promise<OpenClawWorkerReply> {
+  const trace = request.trace;
+  if (trace === undefined) return serve(request);
+  const slots = new Float64Array(trace);
+  slots[TraceSlot.started] = traceNow();
+  let ownMs = 0;
+  // Only an op that pauses reports its slices; any other ran from started to done without a pause.
+  let sliced = false;
+  const ran = (ms: number) => {
+    sliced = true;
+    ownMs += ms;
+  };
+  try {
+    return await serve(request, ran);
+  } finally {
+    slots[TraceSlot.done] = traceNow();
+    slots[TraceSlot.ownMs] = sliced ? ownMs : slots[TraceSlot.done]! - slots[TraceSlot.started]!;
+  }
+}
+
+async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Promise<OpenClawWorkerReply> {
   try {
     switch (request.op) {
       case "session":
@@ -103,7 +135,9 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
         return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key);
       case "fileDigest":
         // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
-        return digestFile(request.path);
+        // Sliced: the other ops handed to this worker run between its slices (the pool hands over one
+        // digest at a time per worker, so two digests never share the thread: src/openclaw/pool.ts).
+        return await digestFileSliced(request.path, { ran });
       case "bootstrap": {
         let reads = 0;
         const counting = {

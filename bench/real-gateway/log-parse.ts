@@ -12,6 +12,8 @@ export interface StageSummary {
   phase: string;
   totalMs: number;
   stages: Array<{ name: string; durationMs: number; elapsedMs: number }>;
+  /** Epoch ms of the log record (`_meta.date`), when it has one: for a prep, its start + totalMs (stage-trace.ts). */
+  at?: number;
 }
 
 /**
@@ -42,6 +44,9 @@ export interface GatewayDiagnostics {
 // 2026.9.x adds `pid=… threadId=… isMainThread=…` between phase and totalMs.
 const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sessionId=(\S+) phase=(\S+)(?: \w+=\S+)*? totalMs=(\d+) stages=([^"\\\s]+)/;
 
+/** The record's own time (tslog `_meta.date`, ISO with ms; the message fields before it are escaped strings, so their quotes never match). */
+const DATE_RE = /"date":"(\d{4}-\d\d-\d\dT[^"]+)"/;
+
 export function parseGatewayLog(text: string): GatewayDiagnostics {
   const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], errors: [], lines: 0 };
   for (const line of text.split("\n")) {
@@ -53,7 +58,9 @@ export function parseGatewayLog(text: string): GatewayDiagnostics {
         const mm = /^(.+):(\d+)ms@(\d+)ms$/.exec(s);
         return mm ? { name: mm[1]!, durationMs: Number(mm[2]), elapsedMs: Number(mm[3]) } : { name: s, durationMs: NaN, elapsedMs: NaN };
       });
-      out.stageSummaries.push({ kind: m[1] as "prep" | "startup", runId: m[2]!, sessionId: m[3]!, phase: m[4]!, totalMs: Number(m[5]), stages });
+      const date = DATE_RE.exec(line);
+      const at = date ? Date.parse(date[1]!) : NaN;
+      out.stageSummaries.push({ kind: m[1] as "prep" | "startup", runId: m[2]!, sessionId: m[3]!, phase: m[4]!, totalMs: Number(m[5]), stages, ...(Number.isFinite(at) ? { at } : {}) });
       continue;
     }
     if (line.includes("slow SQLite session write")) {

@@ -128,6 +128,32 @@ export function renderFirstVsLater(modes: ModeResult[]): string {
   return L.join("\n");
 }
 
+/**
+ * A `--trace` run's attribution of the `session-resource-loader` stage (stage-trace.ts): per turn kind, the
+ * stage's wall time summed over the preps, how much of it ctxc's handler calls took and how their worker
+ * requests split (queue / work / hop), and the rest (OpenClaw's own awaits and what they wait behind).
+ */
+export function renderStageTrace(modes: ModeResult[]): string {
+  const traced = modes.filter((m) => m.stageTrace);
+  if (traced.length === 0) return "";
+  const L: string[] = [];
+  L.push("Where the `session-resource-loader` stage's wall time goes (`--trace`: the preload's call trace over each prep's stage window, bench/real-gateway/stage-trace.ts; ms summed over the preps, p50 per prep in brackets): ctxc's handler calls for the session (worker requests split into waiting in ctxc's queue or behind a sliced digest, the op's own work, and the hop back to the main thread) vs the rest — OpenClaw's own awaits (session-file owner, lock, stats, `resourceLoader.reload()`) and the main-thread work they wait behind.", "");
+  L.push("| mode | turns | preps | stage wall | ctxc calls | worker queue | worker work | hop to main thread | rest |", "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const m of traced) {
+    for (const t of ["first", "later"] as const) {
+      const a = m.stageTrace![t];
+      const c = (x: { sum: number; p50: number }) => `${fmt(x.sum)} (${fmt(x.p50)})`;
+      L.push(`| ${m.mode} | ${t} | ${a.preps} | ${c(a.wallMs)} | ${c(a.ctxcMs)} | ${c(a.queueMs)} | ${c(a.workMs)} | ${c(a.hopMs)} | ${c(a.restMs)} |`);
+    }
+  }
+  L.push("");
+  for (const m of traced) {
+    const ops = (t: "first" | "later") => Object.entries(m.stageTrace![t].byOp).map(([op, o]) => `${op} ×${o.calls}: queue ${fmt(o.queueMs)}, work ${fmt(o.workMs)}, hop ${fmt(o.hopMs)}`).join("; ");
+    L.push(`Worker requests inside the stage by op (${m.mode}): first turns — ${ops("first") || "none"}; later turns — ${ops("later") || "none"}.`, "");
+  }
+  return L.join("\n");
+}
+
 /** Transcript and session-store categories (the ones split by function in profile-summary.ts). */
 const isTranscriptCategory = (c: string) => c.startsWith("transcript") || c.startsWith("session store");
 
@@ -189,6 +215,8 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   L.push("");
   const byTurn = renderFirstVsLater(modes);
   if (byTurn) L.push(byTurn);
+  const traced = renderStageTrace(modes);
+  if (traced) L.push(traced);
   L.push(`| | ${modes.map((m) => m.mode).join(" | ")} |`, `|---|${modes.map(() => "---:").join("|")}|`);
   L.push(`| replies / messages | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent}`).join(" | ")} |`);
   L.push(`| "likely event-loop starvation" lines | ${modes.map((m) => m.starvationLines).join(" | ")} |`);

@@ -7,6 +7,8 @@
  *   node dist/bench/real-gateway/run.js [--openclaw VERSION] [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
  *                                       [--profile]   (gateway main thread under V8's sampling profiler; time by category)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
+ *                                       [--trace]   (ctxc mode: the preload's call trace, CTXC_OPENCLAW_TRACE=1; the
+ *                                                    session-resource-loader stage attributed per prep: stage-trace.ts)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -22,6 +24,7 @@ import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type Gatew
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
+import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
@@ -51,6 +54,8 @@ export interface RunOptions {
   gatewayNodeOptions?: string;
   /** Run the gateway's main thread under V8's sampling profiler (cpu-profile-preload.ts) and summarise where it spent the time. */
   profile?: boolean;
+  /** ctxc mode: run the preload with its call trace on and attribute each prep's session-resource-loader stage (stage-trace.ts). */
+  trace?: boolean;
   log: (s: string) => void;
 }
 
@@ -99,6 +104,11 @@ export interface ModeResult {
   seedEntriesIntact: Record<string, boolean>;
   ctxcLog: string[];
   /**
+   * With `--trace` (ctxc mode): each prep's `session-resource-loader` stage attributed from the preload's
+   * call trace — ctxc's handler calls (worker queue / work / hop) vs the rest — first turns apart from later ones.
+   */
+  stageTrace?: { first: AttributionSummary; later: AttributionSummary; traceLines: number };
+  /**
    * 2026.8+ (SQLite store): how the legacy seeds were imported (`doctor --fix`, and the explicit session
    * import if doctor left them), and the gateway's own `slow SQLite session write` warnings (≥ 1 s;
    * doctor's import lines, which share the log, left out).
@@ -134,7 +144,7 @@ export function plansFor(smoke: boolean): AgentPlan[] {
 }
 
 /** Environment for the gateway: isolated home, and off-path subsystems that would reach the network disabled. */
-function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string, nodeOptions?: string): NodeJS.ProcessEnv {
+function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPath: string, mode: Mode, ctxcLogFile: string, nodeOptions?: string, trace = false): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: `${dirname(gw.node)}:${process.env.PATH ?? ""}`,
     HOME: root,
@@ -154,6 +164,7 @@ function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPa
     TZ: "UTC",
   };
   if (mode === "ctxc") env.CTXC_OPENCLAW_LOG = ctxcLogFile;
+  if (mode === "ctxc" && trace) env.CTXC_OPENCLAW_TRACE = "1";
   if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   return env;
 }
@@ -336,7 +347,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
-  const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions);
+  const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions, opts.trace);
   if (opts.profile) env.CTXC_BENCH_CPU_PROFILE = profFile;
   const child = spawn(gw.node, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
@@ -440,7 +451,16 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs, firstTurns);
     if (!result.mainThreadProfile) log(`--profile: no main-thread profile at ${profFile}${existsSync(`${profFile}.error`) ? ` (${await readFile(`${profFile}.error`, "utf8")})` : ""}`);
   }
-  if (existsSync(ctxcLogFile)) result.ctxcLog = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean).slice(0, 200);
+  if (existsSync(ctxcLogFile)) {
+    const lines = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean);
+    // The trace's lines (one per call) are summarised, not kept.
+    result.ctxcLog = lines.filter((l) => !l.includes(" ctxc-openclaw trace: ")).slice(0, 200);
+    if (opts.trace) {
+      const trace = parseCtxcTrace(lines);
+      const by = (ss: typeof preps.first) => ss.map((s) => attributeStage(s, trace)).filter((a): a is StageAttribution => a !== null);
+      result.stageTrace = { first: summarizeAttribution(by(preps.first)), later: summarizeAttribution(by(preps.later)), traceLines: trace.calls.length + trace.fns.length };
+    }
+  }
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
   if (opts.keepDirs) log(`kept ${root}`);
   else await rm(root, { recursive: true, force: true });
@@ -482,6 +502,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null } {
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
     else if (a === "--profile") o.profile = true;
     else if (a === "--openclaw") o.openclaw = argv[++i]!;
+    else if (a === "--trace") o.trace = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -523,6 +544,10 @@ async function main(): Promise<void> {
     for (const t of ["first", "later"] as const) {
       const v = m.prepStagesByTurn?.[t];
       console.log(`  ${t} turns: reply n=${m.replyLatencyByTurn?.[t].n} p50=${m.replyLatencyByTurn?.[t].p50}; prep session-resource-loader n=${v?.["session-resource-loader"]?.n ?? 0} p50=${v?.["session-resource-loader"]?.p50}; prep (total) p50=${v?.["(total)"]?.p50}`);
+    }
+    for (const t of ["first", "later"] as const) {
+      const a = m.stageTrace?.[t];
+      if (a) console.log(`  ${t} turns, session-resource-loader from the trace (${a.preps} preps, ms sum / p50): wall ${a.wallMs.sum}/${a.wallMs.p50}; ctxc calls ${a.ctxcMs.sum}/${a.ctxcMs.p50} (worker queue ${a.queueMs.sum}, work ${a.workMs.sum}, hop ${a.hopMs.sum}); rest ${a.restMs.sum}/${a.restMs.p50}; by op ${JSON.stringify(a.byOp)}`);
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
   }

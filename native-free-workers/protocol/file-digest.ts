@@ -8,6 +8,12 @@ import type { WireError } from "./errors.js";
 /** Bytes per read() of the digest: one buffer of this size is all the op holds, whatever the file's size. */
 export const DIGEST_CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Bytes the worker hashes before it gives its thread back for a moment (file-digest.ts `digestFileSliced`):
+ * ~5–15 ms of sha-256 here, the longest a short request handed to the same worker waits behind a digest.
+ */
+export const DIGEST_SLICE_BYTES = 4 * DIGEST_CHUNK_BYTES;
+
 /** What the worker answers for one file: the digest, or the coded error that stopped it (never a throw). */
 export type FileDigestReply =
   | {

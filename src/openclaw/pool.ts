@@ -23,6 +23,16 @@
  * handed to the worker at a time: the one running and the next, so the worker goes on to the next read
  * without waiting for the main thread (busy with OpenClaw's own repair parse) to hand it one.
  *
+ * Why one digest at a time per thread (issue #11): a session-fence digest (`fileDigest`, ~7 per turn, 40–90 ms
+ * of sha-256 each at 28 MB) gives its worker back between slices (native-free-workers/openclaw/file-digest.ts),
+ * so the other request handed over with it — a continued read, a repair check — runs in a slice's gap
+ * instead of after the whole file. That works only when the other slot holds such a request: a second
+ * digest next to the first waits here instead (two digests sharing the thread slice by slice would each
+ * finish later).
+ *
+ * With `CTXC_OPENCLAW_TRACE=1` each request is timed (trace.ts `CallTrace`): waiting here, waiting in the
+ * worker, running, and the hop back to the main thread.
+ *
  * With `indexDir`, the workers also keep what they read on disk (native-free-workers/openclaw/session-index.ts),
  * so a new pool — after a gateway restart — continues each transcript from there. The directory is
  * checked here once, on the main thread (private-dir.ts), and handed to every worker with the verdict.
@@ -36,6 +46,7 @@ import { checkPrivateDir } from "../../native-free-workers/session/private-dir.j
 import { positiveInteger } from "../../native-free-workers/protocol/validate.js";
 import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
 import { WORKER_FILE } from "../worker-file.js";
+import { CallTrace, TRACING } from "./trace.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
 
 /** Where the built openclaw worker lives (next to the compile worker). */
@@ -88,6 +99,8 @@ interface Queued {
   /** Bytes it is expected to read ({@link costOf}), measured when it had to wait. */
   cost: number;
   seq: number;
+  /** A session-fence digest: handed over only while no other digest is with the worker (see the file comment). */
+  digest: boolean;
   run(): void;
   cancel(err: Error): void;
 }
@@ -95,6 +108,8 @@ interface Queued {
 interface Shard {
   pool: Piscina;
   running: number;
+  /** Digests handed to the worker and not answered yet (0 or 1). */
+  digesting: number;
   waiting: Queued[];
 }
 /** One per thread, created on first use (see the file comment). */
@@ -122,11 +137,12 @@ export function noteRead(path: string, meta: { file: { size: number } | null; by
  * since is unknown here and one turn's worth). Else the file's size (a stat: a file no worker read
  * yet), less what a continued read's caller already has. Only an ordering hint — a worker's state may
  * have been dropped or the file rewritten; no order changes any result (each read is of the file as it
- * is then, and its callers check that).
+ * is then, and its callers check that). A digest: the file's size (a stat), whatever was read of it.
  */
 export function costOf(request: OpenClawWorkerRequest): number {
   if (!("path" in request)) return 0;
-  const known = lastReads.get(request.path);
+  // A digest reads the whole file, whatever the worker has read of it.
+  const known = request.op === "fileDigest" ? undefined : lastReads.get(request.path);
   if (known) return Math.max(0, known.size - known.bytes);
   let size = 0;
   try {
@@ -138,22 +154,27 @@ export function costOf(request: OpenClawWorkerRequest): number {
   return Math.max(0, size - have);
 }
 
-/** The index in `waiting` of the request to run next: lowest priority class, then cost, then arrival. */
-export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq">[]): number {
-  let best = 0;
-  for (let i = 1; i < waiting.length; i++) {
+/**
+ * The index in `waiting` of the request to run next — lowest priority class, then cost, then arrival —
+ * or -1 when none may go now: with `digesting`, a digest is with the worker and no other digest may join it.
+ */
+export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq" | "digest">[], digesting = false): number {
+  let best = -1;
+  for (let i = 0; i < waiting.length; i++) {
     const a = waiting[i]!;
-    const b = waiting[best]!;
-    if (a.priority !== b.priority ? a.priority < b.priority : a.cost !== b.cost ? a.cost < b.cost : a.seq < b.seq) best = i;
+    if (digesting && a.digest) continue;
+    const b = best < 0 ? undefined : waiting[best]!;
+    if (!b || (a.priority !== b.priority ? a.priority < b.priority : a.cost !== b.cost ? a.cost < b.cost : a.seq < b.seq)) best = i;
   }
   return best;
 }
 
-/** Hands waiting requests to the thread while fewer than {@link AHEAD} are there. */
+/** Hands waiting requests to the thread while fewer than {@link AHEAD} are there (one digest at a time). */
 function pump(shard: Shard): void {
-  while (shard.running < AHEAD && shard.waiting.length > 0) {
-    const [next] = shard.waiting.splice(nextOf(shard.waiting), 1);
-    next!.run();
+  while (shard.running < AHEAD) {
+    const at = nextOf(shard.waiting, shard.digesting > 0);
+    if (at < 0) return;
+    shard.waiting.splice(at, 1)[0]!.run();
   }
 }
 
@@ -206,24 +227,32 @@ export function openClawPoolThreads(): number {
  */
 export async function runInOpenClawPool(request: OpenClawWorkerRequest, priority: Priority = Priority.other): Promise<Exclude<OpenClawWorkerReply, { ctxcError: true }>> {
   const shard = shardFor(shardOf(request, options.threads));
+  const digest = request.op === "fileDigest";
+  const trace = TRACING ? new CallTrace(request.op, "path" in request ? request.path : undefined, priority === Priority.open ? "open" : "other") : undefined;
+  const sent = trace ? { ...request, trace: trace.buffer } : request;
   let reply: OpenClawWorkerReply;
   try {
     reply = await new Promise<OpenClawWorkerReply>((resolve, reject) => {
       const run = () => {
         shard.running++;
-        (shard.pool.run(request) as Promise<OpenClawWorkerReply>)
+        if (digest) shard.digesting++;
+        trace?.handed();
+        (shard.pool.run(sent) as Promise<OpenClawWorkerReply>)
           .then(resolve, reject)
           .finally(() => {
             shard.running--;
+            if (digest) shard.digesting--;
             pump(shard);
           });
       };
-      if (shard.running < AHEAD && shard.waiting.length === 0) return run();
-      shard.waiting.push({ request, priority, cost: costOf(request), seq: seq++, run, cancel: reject });
+      if (shard.running < AHEAD && shard.waiting.length === 0 && !(digest && shard.digesting > 0)) return run();
+      shard.waiting.push({ request, priority, cost: costOf(request), seq: seq++, digest, run, cancel: reject });
       pump(shard);
     });
   } catch (err) {
     throw Errors.workerFailed(err);
+  } finally {
+    trace?.continued();
   }
   if (isWireError(reply)) throw Errors.fromWire(reply);
   return reply;
@@ -246,5 +275,5 @@ function shardFor(index: number): Shard {
     idleTimeout: options.idleTimeoutMs,
     workerData,
   });
-  return (shards[index] = { pool, running: 0, waiting: [] });
+  return (shards[index] = { pool, running: 0, digesting: 0, waiting: [] });
 }

@@ -8,7 +8,8 @@
  * fresh headers, repairs) stays on their own path; when ctxc cannot serve a call exactly, or fails, the
  * original runs and the reason goes to the preload log (CTXC_OPENCLAW_LOG, else stderr).
  */
-import { appendFileSync } from "node:fs";
+import { logLine, writeLogLines } from "./log-line.js";
+import { traceHandlers, TRACING } from "./trace.js";
 import { cannotServeEntries, decodeFileEntries, endsWithNewline } from "./release/file-entries.js";
 import { followAppend, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
 import { followWrite, serializedFileLinesForRewrite, writeFullFile, type FollowerHelpers, type WritingManager } from "./release/write-follower.js";
@@ -103,16 +104,7 @@ export const counters: PreloadCounters = {
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
 export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "fallback" | "summary", message: string): void {
-  const line = `${new Date().toISOString()} ctxc-openclaw ${kind}: ${message}\n`;
-  try {
-    const file = process.env.CTXC_OPENCLAW_LOG;
-    // 0600 from creation: fallback lines name transcript paths and errors (SECURITY.md). An existing
-    // file keeps the mode its owner gave it.
-    if (file) appendFileSync(file, line, { mode: 0o600 });
-    else process.stderr.write(line);
-  } catch {
-    // nowhere left to report to
-  }
+  writeLogLines(logLine(kind, message));
 }
 
 /** Counts and logs a call ctxc meant to serve but handed to OpenClaw because something failed. */
@@ -717,7 +709,7 @@ type AnyFn = (...args: any[]) => any;
 /** What the handler modules of their own files use (preload-deps.ts). */
 const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
-export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
+const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
@@ -743,3 +735,6 @@ export const handlers: Record<string, (original: AnyFn, args: unknown[], helpers
   "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, helperValues(helpers)),
   "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, helperValues(helpers)),
 };
+
+/** The handlers, each call timed into the call trace when `CTXC_OPENCLAW_TRACE=1` (trace.ts); as they are otherwise. */
+export const handlers = TRACING ? traceHandlers(servedHandlers) : servedHandlers;

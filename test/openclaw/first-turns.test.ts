@@ -4,10 +4,12 @@
  * - the repair check's read sends no buffer and stops once the pass is known to rewrite the file; the
  *   session read after it continues the same read state (nothing read twice) and equals a fresh read;
  * - a buffer without the FIELDS pass gives the same entries (each line parsed whole);
- * - the pool runs the read a session open waits on before other requests, smaller files first;
+ * - the pool runs the read a session open waits on before other requests, smaller files first; one digest
+ *   at a time per worker, and a request handed over behind a digest is answered between its slices;
  * - after OpenClaw's pass rewrote a file, the read of the new bytes starts at once and the prewarm uses it.
  * Behaviour only, never timing.
  */
+import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SessionManager } from "@earendil-works/pi-coding-agent";
@@ -19,6 +21,7 @@ import { decodeSession, openSession, readRepairCheckAsync, readSessionMetaAsync 
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { encodeSessionBuffer, readRepairCheck, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
 import { NO_FIELDS, SessionHeader, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import { DIGEST_SLICE_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { tempDir, tempFileWriter } from "../support/tmp.js";
 
 const dir = tempDir("first-turns");
@@ -113,10 +116,48 @@ describe("a session buffer without the FIELDS pass", () => {
 
 describe("the pool's order", () => {
   it("picks the read a session open waits on first, then the smallest, then the earliest", () => {
-    const q = (priority: Priority, cost: number, seq: number) => ({ priority, cost, seq });
+    const q = (priority: Priority, cost: number, seq: number, digest = false) => ({ priority, cost, seq, digest });
     expect(nextOf([q(Priority.other, 10, 0), q(Priority.open, 28, 1), q(Priority.other, 1, 2)])).toBe(1);
     expect(nextOf([q(Priority.other, 28, 0), q(Priority.other, 10, 1), q(Priority.other, 10, 2)])).toBe(1);
     expect(nextOf([q(Priority.open, 5, 3), q(Priority.open, 5, 2)])).toBe(1);
+    expect(nextOf([])).toBe(-1);
+  });
+
+  it("hands over no second digest while one is with the worker: the next other request instead, or none", () => {
+    const q = (priority: Priority, cost: number, seq: number, digest = false) => ({ priority, cost, seq, digest });
+    const waiting = [q(Priority.open, 1, 0, true), q(Priority.other, 50, 1), q(Priority.open, 2, 2, true)];
+    expect(nextOf(waiting)).toBe(0);
+    expect(nextOf(waiting, true)).toBe(1);
+    expect(nextOf([q(Priority.open, 1, 0, true)], true)).toBe(-1);
+  });
+
+  it("orders a digest by the file's size, whatever its worker has read of the file", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    const path = file(clean);
+    await readSessionMetaAsync(path);
+    expect(costOf({ op: "sessionMeta", path })).toBe(0);
+    expect(costOf({ op: "fileDigest", path })).toBe(statSync(path).size);
+  });
+
+  it("answers a request handed over behind a running digest before the digest ends (it runs between slices), each answer the file's", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    // Three slices of random bytes (DIGEST_SLICE_BYTES = 4 MiB): the digest pauses at least twice.
+    const bytes = randomBytes(3 * DIGEST_SLICE_BYTES + 1000);
+    const big = file(bytes);
+    const small = file(clean);
+    const done: string[] = [];
+    const track = <T>(name: string, p: Promise<T>) => p.then((v) => (done.push(name), v));
+    const all = await Promise.all([
+      track("digest", runInOpenClawPool({ op: "fileDigest", path: big }, Priority.open)),
+      track("second digest", runInOpenClawPool({ op: "fileDigest", path: small }, Priority.open)),
+      track("meta", runInOpenClawPool({ op: "sessionMeta", path: small })),
+    ]);
+    // The second digest waits in the pool (one digest at a time), so the meta request is handed over at
+    // once and answered in the first digest's pause; the second digest runs after the first.
+    expect(done).toEqual(["meta", "digest", "second digest"]);
+    expect(all[0]).toEqual({ sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
+    expect(all[1]).toEqual({ sha256: createHash("sha256").update(readFileSync(small)).digest("hex"), bytes: statSync(small).size });
+    expect(all[2]).toMatchObject({ status: "loaded", bytes: statSync(small).size });
   });
 
   it("runs waiting requests in that order on the worker (completion order), each answer the file's", async () => {

@@ -6,10 +6,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digestFile } from "../../native-free-workers/openclaw/file-digest.js";
+import { digestFile, digestFileSliced } from "../../native-free-workers/openclaw/file-digest.js";
 import handle from "../../native-free-workers/openclaw-worker.js";
 import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
 import { tempDir } from "../support/tmp.js";
@@ -116,3 +116,73 @@ describe("the worker's fileDigest op", () => {
     expect(await handle({ op: "fileDigest", path: p })).toEqual({ sha256: sha(data), bytes: data.length });
   });
 });
+
+describe("digestFileSliced (what the worker serves: the thread given back between slices)", () => {
+  it("equals the one-go digest and a one-shot hash for any slice and chunk size, pausing between slices", async () => {
+    const data = randomBytes(5 * 4096 + 123);
+    for (const [chunk, slice] of [[4096, 4096], [4096, 3 * 4096], [1000, 2500], [65536, 65536]] as const) {
+      for (const size of [0, 1, chunk, slice, slice + 1, data.length].filter((s) => s <= data.length)) {
+        const bytes = data.subarray(0, size);
+        const p = file(bytes);
+        let pauses = 0;
+        const got = await digestFileSliced(p, { chunkBytes: chunk, sliceBytes: slice, pause: async () => void pauses++ });
+        expect(got, `chunk ${chunk} slice ${slice} size ${size}`).toEqual({ sha256: sha(bytes), bytes: size });
+        expect(got).toEqual(digestFile(p, chunk));
+        // One pause per full slice hashed (a slice ends on the read that reaches its size).
+        expect(pauses, `chunk ${chunk} slice ${slice} size ${size}`).toBe(countSlices(size, chunk, slice));
+      }
+    }
+  });
+
+  it("a file appended to during a pause: the appended bytes are hashed (read before the end is reached), as stock's stream reads on until a read returns 0", async () => {
+    const first = randomBytes(10_000);
+    const more = randomBytes(7_000);
+    const p = file(first);
+    let appended = false;
+    const got = await digestFileSliced(p, {
+      chunkBytes: 4096,
+      sliceBytes: 4096,
+      pause: async () => {
+        if (!appended) appendFileSync(p, more);
+        appended = true;
+      },
+    });
+    expect(got).toEqual({ sha256: sha(Buffer.concat([first, more])), bytes: first.length + more.length });
+  });
+
+  it("bytes appended after the last read (the end reached) are not hashed: the digest of the file as it was then", async () => {
+    const data = randomBytes(9_000);
+    const p = file(data);
+    const got = await digestFileSliced(p, { chunkBytes: 4096, sliceBytes: 1 << 30, pause: async () => undefined });
+    appendFileSync(p, "later");
+    expect(got).toEqual({ sha256: sha(data), bytes: data.length });
+  });
+
+  it("reports each slice's running time to `ran` (a number per slice and one at the end), and fails as the one-go driver does", async () => {
+    const p = file(randomBytes(20_000));
+    const ran: number[] = [];
+    await digestFileSliced(p, { chunkBytes: 4096, sliceBytes: 8192, pause: async () => undefined, ran: (ms) => ran.push(ms) });
+    expect(ran).toHaveLength(countSlices(20_000, 4096, 8192) + 1);
+    expect(ran.every((ms) => ms >= 0)).toBe(true);
+    expect(await digestFileSliced(join(dir, "missing"))).toEqual(digestFile(join(dir, "missing")));
+    let calls = 0;
+    const failing = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+      if (++calls === 3) throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO", errno: -5, syscall: "read" });
+      return readSync(fd, buffer, offset, length, position);
+    };
+    expect(await digestFileSliced(p, { chunkBytes: 1000, sliceBytes: 1000, read: failing })).toMatchObject({ error: { code: "TRANSCRIPT_UNREADABLE" }, streamFails: true });
+  });
+});
+
+/** Pauses digestFileSliced makes: after each read that brings the bytes hashed to the next multiple of a slice or past it. */
+function countSlices(size: number, chunk: number, slice: number): number {
+  let pauses = 0;
+  let end = slice;
+  for (let bytes = Math.min(chunk, size); bytes > 0; bytes = bytes >= size ? 0 : Math.min(bytes + chunk, size)) {
+    if (bytes >= end) {
+      pauses++;
+      end = bytes + slice;
+    }
+  }
+  return pauses;
+}

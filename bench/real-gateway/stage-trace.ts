@@ -1,0 +1,165 @@
+/**
+ * Where a prep's `session-resource-loader` stage spends its wall time, from the ctxc preload's call trace
+ * (`CTXC_OPENCLAW_TRACE=1`, src/openclaw/trace.ts; `run.js --trace`) laid over OpenClaw's `prep stages`
+ * lines (issue #11: the stage p50 stays far from 5× below stock on 2026.7.35 — how much of it is ctxc's
+ * own waiting?).
+ *
+ * A prep's stage window, on the same wall clock as the trace: OpenClaw logs the summary right after its
+ * last mark (`emitPrepStageSummary` follows `prepStages.mark("stream-setup")`), so the record's `_meta.date`
+ * is the prep's start + `totalMs` (ms rounding); the stage runs from the start + the previous stage's
+ * `elapsedMs` to the start + its own. The transcript is `<sessionId>.jsonl`, so trace lines whose `file` is
+ * the prep's session id belong to it.
+ *
+ * Per prep: the stage's wall ms; the union of ctxc's handler calls (`fn` lines) clipped to the window —
+ * ctxc's awaited calls, worker waits and ctxc's main-thread work inside — and the worker requests asked
+ * for inside the window (`call` lines) split into queue (the pool's queue + the worker's port + a sliced
+ * op's pauses), the op's own work, and the hop back to the main thread; the rest is OpenClaw's own awaits
+ * (session-file owner, lock, stats, `resourceLoader.reload()`) and the main thread's other work they wait behind.
+ */
+import { percentile, type StageSummary } from "./log-parse.js";
+
+/** One worker request of the trace. */
+export interface TraceCall {
+  op: string;
+  file: string;
+  prio: string;
+  /** Epoch ms it was asked for. */
+  t: number;
+  pool: number;
+  port: number;
+  work: number;
+  paused: number;
+  hop: number;
+}
+/** One call of an intercepted OpenClaw function through ctxc's handler. */
+export interface TraceFn {
+  name: string;
+  file: string;
+  t: number;
+  ms: number;
+}
+export interface CtxcTrace {
+  calls: TraceCall[];
+  fns: TraceFn[];
+}
+
+const CALL_RE = /ctxc-openclaw trace: call op=(\S+) file=(\S+) prio=(\S+) t=([\d.]+) pool=([\d.NaN]+) port=([\d.NaN]+) work=([\d.NaN]+) paused=([\d.NaN]+) hop=([\d.NaN]+)/;
+const FN_RE = /ctxc-openclaw trace: fn name=(\S+) file=(\S+) t=([\d.]+) ms=([\d.NaN]+)/;
+
+/** The trace lines of a preload log (other lines ignored). */
+export function parseCtxcTrace(lines: Iterable<string>): CtxcTrace {
+  const out: CtxcTrace = { calls: [], fns: [] };
+  for (const line of lines) {
+    let m = CALL_RE.exec(line);
+    if (m) {
+      const [op, file, prio, ...n] = m.slice(1) as [string, string, string, ...string[]];
+      const [t, pool, port, work, paused, hop] = n.map(Number) as [number, number, number, number, number, number];
+      out.calls.push({ op, file, prio, t, pool, port, work, paused, hop });
+      continue;
+    }
+    m = FN_RE.exec(line);
+    if (m) out.fns.push({ name: m[1]!, file: m[2]!, t: Number(m[3]), ms: Number(m[4]) });
+  }
+  return out;
+}
+
+/** One prep's stage, attributed. */
+export interface StageAttribution {
+  sessionId: string;
+  wallMs: number;
+  /** Union of ctxc's handler calls for this session, clipped to the stage. */
+  ctxcMs: number;
+  /** Worker requests for this session asked for inside the stage, summed by component. */
+  queueMs: number;
+  workMs: number;
+  hopMs: number;
+  calls: number;
+  /** The same, per op: [calls, queue, work, hop]. */
+  byOp: Record<string, [number, number, number, number]>;
+}
+
+/** The stage's window in epoch ms, or null when the summary lacks the stage, its predecessor or its log time. */
+export function stageWindow(s: StageSummary, stage: string): { from: number; to: number } | null {
+  const i = s.stages.findIndex((x) => x.name === stage);
+  if (i < 0 || s.at === undefined || !Number.isFinite(s.at)) return null;
+  const start = s.at - s.totalMs;
+  const before = i > 0 ? s.stages[i - 1]!.elapsedMs : 0;
+  return { from: start + before, to: start + s.stages[i]!.elapsedMs };
+}
+
+const nz = (x: number) => (Number.isFinite(x) ? x : 0);
+
+/** One prep's `stage` attributed from the trace (see the file comment); null without a window. */
+export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "session-resource-loader"): StageAttribution | null {
+  const w = stageWindow(s, stage);
+  if (!w) return null;
+  // Union of the clipped handler spans (a handler may call another one's delegate: nested spans count once).
+  const spans = trace.fns
+    .filter((f) => f.file === s.sessionId)
+    .map((f) => [Math.max(w.from, f.t), Math.min(w.to, f.t + nz(f.ms))] as const)
+    .filter(([a, b]) => b > a)
+    .sort((a, b) => a[0] - b[0]);
+  let ctxcMs = 0;
+  let end = -Infinity;
+  for (const [a, b] of spans) {
+    if (b <= end) continue;
+    ctxcMs += b - Math.max(a, end);
+    end = b;
+  }
+  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, byOp: {} };
+  for (const c of trace.calls) {
+    if (c.file !== s.sessionId || c.t < w.from || c.t > w.to) continue;
+    const queue = nz(c.pool) + nz(c.port) + nz(c.paused);
+    out.calls++;
+    out.queueMs += queue;
+    out.workMs += nz(c.work);
+    out.hopMs += nz(c.hop);
+    const o = (out.byOp[c.op] ??= [0, 0, 0, 0]);
+    o[0]++;
+    o[1] += queue;
+    o[2] += nz(c.work);
+    o[3] += nz(c.hop);
+  }
+  return out;
+}
+
+/** Preps of one kind (first or later turns) summed: totals, and the stage wall and ctxc parts' medians. */
+export interface AttributionSummary {
+  preps: number;
+  wallMs: { sum: number; p50: number };
+  ctxcMs: { sum: number; p50: number };
+  queueMs: { sum: number; p50: number };
+  workMs: { sum: number; p50: number };
+  hopMs: { sum: number; p50: number };
+  /** wall − ctxc: OpenClaw's own awaits and what they wait behind. */
+  restMs: { sum: number; p50: number };
+  byOp: Record<string, { calls: number; queueMs: number; workMs: number; hopMs: number }>;
+}
+
+export function summarizeAttribution(rows: StageAttribution[]): AttributionSummary {
+  const agg = (get: (r: StageAttribution) => number) => {
+    const xs = rows.map(get);
+    return { sum: Math.round(xs.reduce((a, b) => a + b, 0)), p50: Math.round(percentile(xs, 50)) };
+  };
+  const byOp: AttributionSummary["byOp"] = {};
+  for (const r of rows) {
+    for (const [op, [n, q, wk, h]] of Object.entries(r.byOp)) {
+      const o = (byOp[op] ??= { calls: 0, queueMs: 0, workMs: 0, hopMs: 0 });
+      o.calls += n;
+      o.queueMs += q;
+      o.workMs += wk;
+      o.hopMs += h;
+    }
+  }
+  for (const o of Object.values(byOp)) for (const k of ["queueMs", "workMs", "hopMs"] as const) o[k] = Math.round(o[k]);
+  return {
+    preps: rows.length,
+    wallMs: agg((r) => r.wallMs),
+    ctxcMs: agg((r) => r.ctxcMs),
+    queueMs: agg((r) => r.queueMs),
+    workMs: agg((r) => r.workMs),
+    hopMs: agg((r) => r.hopMs),
+    restMs: agg((r) => r.wallMs - r.ctxcMs),
+    byOp,
+  };
+}
