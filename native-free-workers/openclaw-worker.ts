@@ -92,6 +92,20 @@ const sessionCache = new SessionReadCache(undefined, (Piscina.workerData as Open
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();
 
+/**
+ * The last digest handed to this worker: each `fileDigest` starts when the one before it is done, so two
+ * digests never share the thread slice by slice (each would finish later); the pool hands over the next
+ * one while one runs (src/openclaw/pool.ts: the digest lane), so it starts without a round trip.
+ */
+let digests: Promise<unknown> = Promise.resolve();
+
+/** One digest after those before it on this worker; `ran` gets the ms its slices ran (not the waits). */
+function queuedDigest(path: string, ran?: (ms: number) => void): Promise<FileDigestReply> {
+  const mine = digests.then(() => digestFileSliced(path, { ran }));
+  digests = mine.catch(() => undefined);
+  return mine;
+}
+
 export default async function handle(request: OpenClawWorkerRequest): Promise<OpenClawWorkerReply> {
   const trace = request.trace;
   if (trace === undefined) return serve(request);
@@ -135,9 +149,8 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key);
       case "fileDigest":
         // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
-        // Sliced: the other ops handed to this worker run between its slices (the pool hands over one
-        // digest at a time per worker, so two digests never share the thread: src/openclaw/pool.ts).
-        return await digestFileSliced(request.path, { ran });
+        // Sliced: the other ops handed to this worker run between its slices; digests one after the other.
+        return await queuedDigest(request.path, ran);
       case "bootstrap": {
         let reads = 0;
         const counting = {

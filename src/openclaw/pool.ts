@@ -23,12 +23,13 @@
  * handed to the worker at a time: the one running and the next, so the worker goes on to the next read
  * without waiting for the main thread (busy with OpenClaw's own repair parse) to hand it one.
  *
- * Why one digest at a time per thread (issue #11): a session-fence digest (`fileDigest`, ~7 per turn, 40–90 ms
- * of sha-256 each at 28 MB) gives its worker back between slices (native-free-workers/openclaw/file-digest.ts),
- * so the other request handed over with it — a continued read, a repair check — runs in a slice's gap
- * instead of after the whole file. That works only when the other slot holds such a request: a second
- * digest next to the first waits here instead (two digests sharing the thread slice by slice would each
- * finish later).
+ * Why digests have a lane of their own (issue #11): a session-fence digest (`fileDigest`, ~7 per turn,
+ * 40–90 ms of sha-256 each at 28 MB) gives its worker back between slices (native-free-workers/openclaw/
+ * file-digest.ts), so a request handed over with it — a continued read, a repair check — runs in a slice's
+ * gap instead of after the whole file. So up to {@link AHEAD} digests AND up to {@link AHEAD} other
+ * requests are with a worker at once: the worker runs its digests one after the other (two sharing the
+ * thread slice by slice would each finish later), the next one already there when one ends (no wait for the
+ * main thread to hand it over), and the other requests between their slices.
  *
  * With `CTXC_OPENCLAW_TRACE=1` each request is timed (trace.ts `CallTrace`): waiting here, waiting in the
  * worker, running, and the hop back to the main thread.
@@ -86,7 +87,7 @@ export function defaultThreads(cores: number = availableParallelism()): number {
 export const Priority = { open: 0, other: 1 } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
-/** Requests handed to a worker at once: the one it runs and the next (see the file comment). */
+/** Requests of each lane (digests, the rest) handed to a worker at once: the one it runs and the next (see the file comment). */
 export const AHEAD = 2;
 
 let options: Required<Omit<OpenClawPoolOptions, "indexDir">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
@@ -99,7 +100,7 @@ interface Queued {
   /** Bytes it is expected to read ({@link costOf}), measured when it had to wait. */
   cost: number;
   seq: number;
-  /** A session-fence digest: handed over only while no other digest is with the worker (see the file comment). */
+  /** A session-fence digest: in the digest lane (see the file comment). */
   digest: boolean;
   run(): void;
   cancel(err: Error): void;
@@ -107,8 +108,9 @@ interface Queued {
 /** One thread: its single-thread pool, the requests handed to it, and those waiting. */
 interface Shard {
   pool: Piscina;
+  /** Requests other than digests handed to the worker and not answered yet. */
   running: number;
-  /** Digests handed to the worker and not answered yet (0 or 1). */
+  /** Digests handed to the worker and not answered yet. */
   digesting: number;
   waiting: Queued[];
 }
@@ -156,23 +158,27 @@ export function costOf(request: OpenClawWorkerRequest): number {
 
 /**
  * The index in `waiting` of the request to run next — lowest priority class, then cost, then arrival —
- * or -1 when none may go now: with `digesting`, a digest is with the worker and no other digest may join it.
+ * among those whose lane has room (`full`: the digest lane or the other one holds {@link AHEAD} already),
+ * or -1 when none may go now.
  */
-export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq" | "digest">[], digesting = false): number {
+export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq" | "digest">[], full: { digests: boolean; others: boolean } = { digests: false, others: false }): number {
   let best = -1;
   for (let i = 0; i < waiting.length; i++) {
     const a = waiting[i]!;
-    if (digesting && a.digest) continue;
+    if (a.digest ? full.digests : full.others) continue;
     const b = best < 0 ? undefined : waiting[best]!;
     if (!b || (a.priority !== b.priority ? a.priority < b.priority : a.cost !== b.cost ? a.cost < b.cost : a.seq < b.seq)) best = i;
   }
   return best;
 }
 
-/** Hands waiting requests to the thread while fewer than {@link AHEAD} are there (one digest at a time). */
+/** Whether each lane of the thread is full. */
+const lanesOf = (shard: Shard) => ({ digests: shard.digesting >= AHEAD, others: shard.running >= AHEAD });
+
+/** Hands waiting requests to the thread while their lane has room. */
 function pump(shard: Shard): void {
-  while (shard.running < AHEAD) {
-    const at = nextOf(shard.waiting, shard.digesting > 0);
+  for (;;) {
+    const at = nextOf(shard.waiting, lanesOf(shard));
     if (at < 0) return;
     shard.waiting.splice(at, 1)[0]!.run();
   }
@@ -234,18 +240,18 @@ export async function runInOpenClawPool(request: OpenClawWorkerRequest, priority
   try {
     reply = await new Promise<OpenClawWorkerReply>((resolve, reject) => {
       const run = () => {
-        shard.running++;
         if (digest) shard.digesting++;
+        else shard.running++;
         trace?.handed();
         (shard.pool.run(sent) as Promise<OpenClawWorkerReply>)
           .then(resolve, reject)
           .finally(() => {
-            shard.running--;
             if (digest) shard.digesting--;
+            else shard.running--;
             pump(shard);
           });
       };
-      if (shard.running < AHEAD && shard.waiting.length === 0 && !(digest && shard.digesting > 0)) return run();
+      if (shard.waiting.length === 0 && !(digest ? lanesOf(shard).digests : lanesOf(shard).others)) return run();
       shard.waiting.push({ request, priority, cost: costOf(request), seq: seq++, digest, run, cancel: reject });
       pump(shard);
     });
@@ -269,9 +275,10 @@ function shardFor(index: number): Shard {
     filename: OPENCLAW_WORKER_FILE,
     minThreads: 0,
     maxThreads: 1,
-    // The next request waits in the worker's own port while it runs one (see the file comment); the
-    // session reads are synchronous there, so they still run one at a time.
-    concurrentTasksPerWorker: AHEAD,
+    // The next request of each lane waits in the worker's own port while it runs one (see the file
+    // comment); the session reads are synchronous there, so they still run one at a time, and the
+    // worker runs its digests one after the other.
+    concurrentTasksPerWorker: 2 * AHEAD,
     idleTimeout: options.idleTimeoutMs,
     workerData,
   });

@@ -11,8 +11,8 @@
  *
  * A `call` is one worker request: `t` when it was asked for; `pool` waiting in the pool's own queue
  * (pool.ts `nextOf`); `port` handed to the worker but waiting behind the request it runs; `work` the op's
- * own running time; `paused` the gaps between a sliced op's slices (a digest letting other requests run);
- * `hop` from the worker's reply being ready to the caller's continuation running on the main thread (the
+ * own running time; `paused` the rest of its time on the worker (a digest: the gaps between its slices, in
+ * which other requests run, and its wait behind the digest before it on that worker); `hop` from the worker's reply being ready to the caller's continuation running on the main thread (the
  * reply waits there behind whatever the main thread is doing). A `fn` is one call of an intercepted
  * OpenClaw function through ctxc's handler, from entry to return (async: to settling) — ctxc's awaited
  * calls, worker requests and main-thread work inside. `file` is the transcript's file name without

@@ -123,12 +123,13 @@ describe("the pool's order", () => {
     expect(nextOf([])).toBe(-1);
   });
 
-  it("hands over no second digest while one is with the worker: the next other request instead, or none", () => {
+  it("hands over only requests whose lane (digests, the rest) has room", () => {
     const q = (priority: Priority, cost: number, seq: number, digest = false) => ({ priority, cost, seq, digest });
     const waiting = [q(Priority.open, 1, 0, true), q(Priority.other, 50, 1), q(Priority.open, 2, 2, true)];
     expect(nextOf(waiting)).toBe(0);
-    expect(nextOf(waiting, true)).toBe(1);
-    expect(nextOf([q(Priority.open, 1, 0, true)], true)).toBe(-1);
+    expect(nextOf(waiting, { digests: true, others: false })).toBe(1);
+    expect(nextOf(waiting, { digests: false, others: true })).toBe(0);
+    expect(nextOf([q(Priority.open, 1, 0, true)], { digests: true, others: false })).toBe(-1);
   });
 
   it("orders a digest by the file's size, whatever its worker has read of the file", async () => {
@@ -152,8 +153,8 @@ describe("the pool's order", () => {
       track("second digest", runInOpenClawPool({ op: "fileDigest", path: small }, Priority.open)),
       track("meta", runInOpenClawPool({ op: "sessionMeta", path: small })),
     ]);
-    // The second digest waits in the pool (one digest at a time), so the meta request is handed over at
-    // once and answered in the first digest's pause; the second digest runs after the first.
+    // All three are handed over at once (two in the digest lane, one in the other): the worker answers the
+    // meta request in the first digest's pause, and runs the second digest after the first.
     expect(done).toEqual(["meta", "digest", "second digest"]);
     expect(all[0]).toEqual({ sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
     expect(all[1]).toEqual({ sha256: createHash("sha256").update(readFileSync(small)).digest("hex"), bytes: statSync(small).size });
