@@ -30,6 +30,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { median, round } from "./lib/stats.js";
+import { otherWork } from "./lib/other-work.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
 
 const args = process.argv.slice(2);
@@ -47,20 +48,6 @@ const RUNTIME_URL = pathToFileURL(join(repo, "dist", "src", "openclaw", "preload
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 
 type Digest = (file: string) => Promise<string | undefined>;
-
-/** Other work on the main thread until the returned stop is called: macrotasks of `ms` of synchronous work. */
-function otherWork(ms: number): () => void {
-  if (ms <= 0) return () => undefined;
-  let on = true;
-  const step = () => {
-    if (!on) return;
-    const until = performance.now() + ms;
-    while (performance.now() < until);
-    setImmediate(step);
-  };
-  setImmediate(step);
-  return () => void (on = false);
-}
 
 /** Busy and wall ms of one call (busy includes the other work, when there is some: compare wall then). */
 async function timed(fn: Digest, file: string): Promise<{ busy: number; wall: number }> {

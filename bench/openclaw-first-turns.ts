@@ -32,7 +32,7 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { importInterceptedWith, releaseVersion, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, interceptedOrThrow, releaseVersion, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import { ROOT } from "./lib/paths.js";
@@ -54,11 +54,7 @@ const threads = Number(values.threads);
 const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
 const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 
-async function intercepted(name: string): Promise<Intercepted> {
-  const x = await importInterceptedWith(root, name, runtimeUrl);
-  if (typeof x === "string") throw new Error(`openclaw ${values.openclaw}: ${x}`);
-  return x;
-}
+const intercepted = (name: string): Promise<Intercepted> => interceptedOrThrow(root, name, runtimeUrl);
 const repair = await intercepted("repairSessionFileIfNeeded");
 const prewarm = await intercepted("prewarmSessionFile");
 const runtime = repair.runtime;

@@ -30,8 +30,9 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { importInterceptedWith, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
+import { interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { ROOT } from "./lib/paths.js";
+import { otherWork } from "./lib/other-work.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { round } from "./lib/stats.js";
 import { percentile, type StageSummary } from "./real-gateway/log-parse.js";
@@ -54,11 +55,7 @@ const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", 
 const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 const now = () => performance.timeOrigin + performance.now();
 
-async function intercepted(name: string): Promise<Intercepted> {
-  const x = await importInterceptedWith(root, name, runtimeUrl);
-  if (typeof x === "string") throw new Error(`openclaw ${values.openclaw}: ${x}`);
-  return x;
-}
+const intercepted = (name: string): Promise<Intercepted> => interceptedOrThrow(root, name, runtimeUrl);
 const repair = await intercepted("repairSessionFileIfNeeded");
 const prewarm = await intercepted("prewarmSessionFile");
 const open = await intercepted("loadEntriesFromFileWithSnapshot");
@@ -73,20 +70,6 @@ const quiet = { debug: () => {}, warn: () => {} };
  */
 const repairCache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
 if (!(repairCache instanceof Map)) throw new Error("no sessionRepairCache in the repair pass's chunk");
-
-/** Back-to-back macrotasks of `ms` of synchronous work until stopped. */
-function otherWork(ms: number): () => void {
-  if (ms <= 0) return () => undefined;
-  let on = true;
-  const step = () => {
-    if (!on) return;
-    const until = performance.now() + ms;
-    while (performance.now() < until);
-    setImmediate(step);
-  };
-  setImmediate(step);
-  return () => void (on = false);
-}
 
 /** Two entries as a turn appends them (a user message, the assistant's reply), linked to the file's leaf. */
 function appendTurn(path: string, state: { leaf: string }, n: number): void {

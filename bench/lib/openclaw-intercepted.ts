@@ -52,6 +52,13 @@ export async function importInterceptedWith(root: string, name: string, runtimeU
   return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod, runtime: mod.__ctxcRuntime as Intercepted["runtime"] };
 }
 
+/** {@link importInterceptedWith}, throwing when the release does not serve `name` (for the benches). */
+export async function interceptedOrThrow(root: string, name: string, runtimeUrl: string): Promise<Intercepted> {
+  const x = await importInterceptedWith(root, name, runtimeUrl);
+  if (typeof x === "string") throw new Error(`openclaw at ${root}: ${x}`);
+  return x;
+}
+
 /**
  * Removes rewritten chunks left by a process that no longer runs (killed before {@link removeIntercepted}):
  * they sit in the release's dist/, where the locator would find a second copy of every function in them.
