@@ -42,7 +42,7 @@ import {
   type SessionBufferOptions,
 } from "./openclaw/session-buffer.js";
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
-import { digestFileSliced } from "./openclaw/file-digest.js";
+import { DigestMemo, digestFileSliced } from "./openclaw/file-digest.js";
 import { TraceSlot, traceNow } from "./protocol/call-trace.js";
 import type { FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
@@ -99,9 +99,12 @@ const fileCache = new Map<string, CachedBootstrapFile>();
  */
 let digests: Promise<unknown> = Promise.resolve();
 
+/** One per worker: the bytes and hash states of the files it digested, so a digest hashes only what changed. */
+const digestMemo = new DigestMemo();
+
 /** One digest after those before it on this worker; `ran` gets the ms its slices ran (not the waits). */
 function queuedDigest(path: string, ran?: (ms: number) => void): Promise<FileDigestReply> {
-  const mine = digests.then(() => digestFileSliced(path, { ran }));
+  const mine = digests.then(() => digestFileSliced(path, { ran, memo: digestMemo }));
   digests = mine.catch(() => undefined);
   return mine;
 }

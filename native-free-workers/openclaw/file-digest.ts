@@ -17,13 +17,38 @@
  * one-go driver. Across the pause the file may grow: what was appended before a read reaches the end is
  * hashed, as stock's stream does between its chunks (it too reads until a read returns 0, with event-loop
  * turns between reads); a file replaced by a rename is read from the descriptor opened first, in both.
+ *
+ * A worker digests the same transcripts again and again (~7 times a turn, each time after a few appended
+ * lines), so with a {@link DigestMemo} it keeps, per file, the bytes it hashed and the hash state after
+ * them. The next digest still reads every byte of the file, but compares the known prefix with the kept
+ * bytes (a memcmp) instead of hashing it, and continues the kept hash state from where they end: the
+ * digest is of exactly the bytes read now — any byte that differs (a rewrite in place, within one
+ * timestamp tick and at the same size included) is found by the comparison, and the hash then starts
+ * over from the kept bytes up to that chunk, which are equal to the file's. Nothing is answered from a
+ * stat. Costs one copy of each kept file in the worker's memory (bounded: `DIGEST_KEEP_*`).
  */
-import { closeSync, readSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { closeSync, fstatSync, readSync, statSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
 import { openTranscript } from "../io/open-file.js";
 import type { ReadFn } from "../io/line-reader.js";
 import { CtxcError, Errors } from "../protocol/errors.js";
-import { DIGEST_CHUNK_BYTES, DIGEST_SLICE_BYTES, type FileDigestReply } from "../protocol/file-digest.js";
+import { DIGEST_CHUNK_BYTES, DIGEST_KEEP_FILE_BYTES, DIGEST_KEEP_TOTAL_BYTES, DIGEST_SLICE_BYTES, type FileDigestReply } from "../protocol/file-digest.js";
+import { SizeBoundLru, type LruValue } from "../session/lru.js";
+
+/** What a worker keeps of one file it hashed: the bytes (`bytes[0, length)`) and the hash state after them. */
+interface Kept extends LruValue {
+  bytes: Buffer;
+  length: number;
+  state: Hash;
+}
+
+/** Per worker: the kept bytes and hash states of the files it digested, by path (see the file comment). */
+export class DigestMemo {
+  readonly lru: SizeBoundLru<Kept>;
+  constructor(maxBytes = DIGEST_KEEP_TOTAL_BYTES, readonly maxFileBytes = DIGEST_KEEP_FILE_BYTES) {
+    this.lru = new SizeBoundLru<Kept>(maxBytes, (k) => k.bytes.length);
+  }
+}
 
 /**
  * The digest of the file at `path` (absolute), or the coded error that stopped it — returned, never thrown,
@@ -53,18 +78,20 @@ export interface SliceOptions {
   pause?: () => Promise<void>;
   /** Gets the ms each slice ran (not the pauses): the op's own time for the call trace (protocol/call-trace.ts). */
   ran?: (ms: number) => void;
+  /** The worker's kept bytes and hash states (see the file comment); none: every byte hashed. */
+  memo?: DigestMemo;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** {@link digestFile}, pausing after every `sliceBytes` hashed (see the file comment). Same reply for the same bytes. */
 export async function digestFileSliced(path: string, options: SliceOptions = {}): Promise<FileDigestReply> {
-  const { chunkBytes = DIGEST_CHUNK_BYTES, sliceBytes = DIGEST_SLICE_BYTES, read = readSync, pause = nextTurn, ran } = options;
+  const { chunkBytes = DIGEST_CHUNK_BYTES, sliceBytes = DIGEST_SLICE_BYTES, read = readSync, pause = nextTurn, ran, memo } = options;
   let t0 = performance.now();
-  const fd = openForDigest(path);
+  const fd = openForDigest(path, memo);
   if (typeof fd !== "number") return fd;
   try {
-    const steps = digestSteps(path, fd, chunkBytes, read);
+    const steps = digestSteps(path, fd, chunkBytes, read, memo);
     let sliceEnd = sliceBytes;
     for (;;) {
       const step = steps.next();
@@ -82,11 +109,12 @@ export async function digestFileSliced(path: string, options: SliceOptions = {})
   }
 }
 
-/** The descriptor of `path` for a digest, or the reply that says why there is none. */
-function openForDigest(path: string): number | FileDigestReply {
+/** The descriptor of `path` for a digest, or the reply that says why there is none (and nothing kept for it). */
+function openForDigest(path: string, memo?: DigestMemo): number | FileDigestReply {
   try {
     return openTranscript(path).fd;
   } catch (err) {
+    memo?.lru.delete(path);
     const coded = err instanceof CtxcError ? err : Errors.fromTranscriptIo(path, err as NodeJS.ErrnoException);
     // Not a regular file: a directory fails in a stream too (EISDIR on the first read); a FIFO, socket or
     // device is something a stream reads (or fails on) its own way. (A second stat, not the message's wording.)
@@ -97,25 +125,76 @@ function openForDigest(path: string): number | FileDigestReply {
 
 /**
  * The one definition of what is hashed: reads from offset 0 into one reused buffer, each read's bytes
- * hashed in order, until a read returns 0. Yields the bytes hashed so far after each read; returns the reply.
+ * hashed in order, until a read returns 0. Yields the work done so far (bytes hashed, plus a quarter of
+ * the bytes only compared); returns the reply. With `memo` (see the file comment) the prefix the worker
+ * hashed before is compared instead of hashed while it matches, and what was hashed is kept afterwards.
  */
-function* digestSteps(path: string, fd: number, chunkBytes: number, read: ReadFn): Generator<number, FileDigestReply> {
-  const hash = createHash("sha256");
+function* digestSteps(path: string, fd: number, chunkBytes: number, read: ReadFn, memo?: DigestMemo): Generator<number, FileDigestReply> {
+  const prior = memo?.lru.take(path);
+  // undefined while the bytes read so far are all equal to the prior's: its state stands for them.
+  let hash: Hash | undefined = prior ? undefined : createHash("sha256");
   const chunk = Buffer.allocUnsafe(chunkBytes);
+  // The bytes to keep: the prior's buffer, written in place (each range is compared before it is overwritten).
+  let kept: Buffer | undefined = memo ? (prior?.bytes ?? Buffer.allocUnsafe(Math.min(memo.maxFileBytes, fstatSync(fd).size + DIGEST_CHUNK_BYTES))) : undefined;
   let bytes = 0;
+  let work = 0;
   for (;;) {
     let n: number;
     try {
       n = read(fd, chunk, 0, chunk.length, bytes);
     } catch (err) {
-      // A read refused mid-file (EIO, …): a stream's `error` event, its answer `undefined`.
+      // A read refused mid-file (EIO, …): a stream's `error` event, its answer `undefined`. Nothing kept.
       return { error: Errors.fromTranscriptIo(path, err as NodeJS.ErrnoException).toWire(), streamFails: true };
     }
-    if (n === 0) return { sha256: hash.digest("hex"), bytes };
-    hash.update(chunk.subarray(0, n));
+    if (hash === undefined) {
+      // prior is set. Equal so far: compare this read with the prior's bytes at the same offset.
+      const known = Math.max(0, Math.min(n, prior!.length - bytes));
+      const same = chunk.subarray(0, known).equals(prior!.bytes.subarray(bytes, bytes + known));
+      if (!same || (n === 0 && bytes < prior!.length)) {
+        // Differs in this read (or the file ended before the prior's end): hash the equal prefix again.
+        hash = createHash("sha256").update(prior!.bytes.subarray(0, bytes));
+        work += bytes;
+        hash.update(chunk.subarray(0, n));
+        work += n;
+      } else if (known < n || (n === 0 && bytes === prior!.length)) {
+        // Past the prior's end (or exactly at it): its hash state continues.
+        hash = prior!.state.copy().update(chunk.subarray(known, n));
+        work += known / 4 + (n - known);
+      } else work += n / 4;
+    } else {
+      hash.update(chunk.subarray(0, n));
+      work += n;
+    }
+    if (n === 0) {
+      if (memo) {
+        if (kept && bytes <= memo.maxFileBytes) {
+          memo.lru.set(path, { bytes: kept, length: bytes, state: hash!.copy(), lastUsed: 0 });
+          memo.lru.trim(path);
+        }
+      }
+      return { sha256: hash!.digest("hex"), bytes };
+    }
+    if (memo) kept = keepInto(kept, chunk.subarray(0, n), bytes, memo.maxFileBytes);
     bytes += n;
-    yield bytes;
+    yield work;
   }
+}
+
+/**
+ * `kept` with `data` written at `at` (grown by doubling, up to `max`), or undefined once the file is over
+ * `max` (nothing is kept for it then). A new buffer copies only what is before `at`.
+ */
+function keepInto(kept: Buffer | undefined, data: Buffer, at: number, max: number): Buffer | undefined {
+  const end = at + data.length;
+  if (end > max) return undefined;
+  if (!kept) return undefined; // dropped earlier in this read
+  if (kept.length < end) {
+    const grown = Buffer.allocUnsafe(Math.min(max, Math.max(end, 2 * kept.length)));
+    kept.copy(grown, 0, 0, at);
+    kept = grown;
+  }
+  data.copy(kept, at);
+  return kept;
 }
 
 function isDirectory(path: string): boolean {

@@ -14,6 +14,15 @@ export const DIGEST_CHUNK_BYTES = 1024 * 1024;
  */
 export const DIGEST_SLICE_BYTES = 4 * DIGEST_CHUNK_BYTES;
 
+/**
+ * The largest file whose hashed bytes a worker keeps to digest it again from its hash state
+ * (file-digest.ts `DigestMemo`): OpenClaw's fence digests files of 8–32 MB (larger ones are stat'ed only).
+ */
+export const DIGEST_KEEP_FILE_BYTES = 32 * 1024 * 1024;
+
+/** What one worker keeps for its digests in all (least recently digested files dropped first). */
+export const DIGEST_KEEP_TOTAL_BYTES = 128 * 1024 * 1024;
+
 /** What the worker answers for one file: the digest, or the coded error that stopped it (never a throw). */
 export type FileDigestReply =
   | {

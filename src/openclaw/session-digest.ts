@@ -11,10 +11,12 @@
  * FIFO, socket or device, a worker that crashed or a pool that is closed — runs OpenClaw's own function,
  * with one `fallback` line.
  *
- * No digest is kept between calls, keyed by the file's stat or otherwise: a rewrite within the same
- * timestamp tick to the same size leaves size, mtime and ctime as they were, and a digest answered from
- * such a key would call a changed file unchanged — the very thing the fence exists to notice. Each call
- * hashes the file as it is (off the main thread, it costs the gateway one round trip).
+ * No digest is answered from a stat: a rewrite within the same timestamp tick to the same size leaves size,
+ * mtime and ctime as they were, and a digest keyed by them would call a changed file unchanged — the very
+ * thing the fence exists to notice. Each call reads the whole file as it is; the worker keeps the bytes it
+ * hashed last time and its hash state after them, so it compares that prefix (memcmp) instead of hashing it
+ * again, and hashes from the first byte that differs (native-free-workers/openclaw/file-digest.ts). Off the
+ * main thread, a call costs the gateway one round trip.
  */
 import { resolve } from "node:path";
 import { Priority, runInOpenClawPool } from "./pool.js";

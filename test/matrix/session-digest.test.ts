@@ -8,7 +8,7 @@
  * file as it is then. Releases before 2026.6.6 have no such function: the delegate is not there.
  * Skipped without the variable.
  */
-import { appendFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -92,5 +92,34 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
       appendFileSync(p, JSON.stringify({ type: "custom", id: `g${turn}`, parentId: null, customType: "grow ✓" }) + "\n");
     }
     expect(seen.size).toBe(4);
+  });
+
+  it("readSessionFileDigest after a same-size rewrite in place (size and maybe mtime unchanged), a truncation and a replacement: the release's answer each time", { timeout: 300_000 }, async (ctx) => {
+    // The worker keeps the bytes it hashed and continues from its hash state (file-digest.ts DigestMemo):
+    // a change anywhere in the kept prefix must be found by its comparison, not by a stat.
+    if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
+    const x = await importIntercepted(root!, "readSessionFileDigest");
+    if (typeof x === "string") throw new Error(x);
+    const text = generateTranscript({ seed: 25, targetBytes: 3 * 1024 * 1024, unicode: "mixed" }).text;
+    const p = file(text);
+    const check = async (what: string) => expect(await x.ctxc(p), what).toBe(await x.openclaw(p));
+    await check("first");
+    const bytes = Buffer.from(text);
+    for (const at of [0, 1024 * 1024 + 7, bytes.length - 2]) {
+      const changed = Buffer.from(bytes);
+      changed[at] = changed[at] === 0x41 ? 0x42 : 0x41;
+      const before = statSync(p);
+      writeFileSync(p, changed);
+      expect(statSync(p).size).toBe(before.size);
+      await check(`one byte changed at ${at}`);
+      writeFileSync(p, bytes);
+      await check(`restored after ${at}`);
+    }
+    writeFileSync(p, bytes.subarray(0, 2 * 1024 * 1024 + 13));
+    await check("truncated");
+    const tmp = `${p}.new`;
+    writeFileSync(tmp, Buffer.concat([bytes.subarray(0, 1024 * 1024), Buffer.from("{\"type\":\"custom\"}\n")]));
+    renameSync(tmp, p);
+    await check("replaced by a rename");
   });
 });

@@ -6,10 +6,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, readSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digestFile, digestFileSliced } from "../../native-free-workers/openclaw/file-digest.js";
+import { DigestMemo, digestFile, digestFileSliced } from "../../native-free-workers/openclaw/file-digest.js";
 import handle from "../../native-free-workers/openclaw-worker.js";
 import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
 import { tempDir } from "../support/tmp.js";
@@ -186,3 +186,102 @@ function countSlices(size: number, chunk: number, slice: number): number {
   }
   return pauses;
 }
+
+describe("digests with the worker's kept bytes and hash states (DigestMemo)", () => {
+  /** A small deterministic generator (xorshift), so a failing sequence can be replayed. */
+  function rng(seed: number): (n: number) => number {
+    let x = seed >>> 0 || 1;
+    return (n) => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x % n;
+    };
+  }
+  const bytesOf = (r: (n: number) => number, n: number) => Buffer.from(Array.from({ length: n }, () => r(256)));
+
+  it("equals a one-shot hash of the file after every change: appends, same-size rewrites anywhere, truncation, replacement by rename", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = rng(seed);
+      const memo = new DigestMemo(120_000, 50_000);
+      const paths = [file(bytesOf(r, 5000)), file(bytesOf(r, 20_000)), file(Buffer.alloc(0))];
+      const ops: string[] = [];
+      for (let step = 0; step < 60; step++) {
+        const p = paths[r(paths.length)]!;
+        const now = readFileSync(p);
+        const op = r(6);
+        if (op === 0) appendFileSync(p, bytesOf(r, 1 + r(3000)));
+        else if (op === 1 && now.length > 0) {
+          // The same size, one byte changed anywhere (a rewrite in place the stat may not show).
+          const at = r(now.length);
+          now[at] = (now[at]! + 1 + r(255)) % 256;
+          writeFileSync(p, now);
+        } else if (op === 2) writeFileSync(p, now.subarray(0, r(now.length + 1)));
+        else if (op === 3) {
+          // Replaced by a rename: same prefix, then other bytes.
+          const tmp = `${p}.tmp`;
+          writeFileSync(tmp, Buffer.concat([now.subarray(0, r(now.length + 1)), bytesOf(r, r(2000))]));
+          renameSync(tmp, p);
+        } // else unchanged
+        ops.push(`${op}@${p.slice(-3)}`);
+        const want = readFileSync(p);
+        const got = await digestFileSliced(p, { chunkBytes: 1000, sliceBytes: 3000, pause: async () => undefined, memo });
+        expect(got, `seed ${seed}, ops ${ops.join(" ")}`).toEqual({ sha256: sha(want), bytes: want.length });
+        // Kept when within the file bound, and never more than the total bound.
+        if (want.length <= 50_000 && memo.lru.get(p)) expect(memo.lru.get(p)!.length).toBe(want.length);
+        expect(memo.lru.bytes).toBeLessThanOrEqual(120_000);
+      }
+    }
+  });
+
+  it("keeps the hashed bytes and state of a digested file, and nothing for a file over the bound", async () => {
+    const memo = new DigestMemo(1_000_000, 10_000);
+    const small = file(randomBytes(9_000));
+    const big = file(randomBytes(12_000));
+    await digestFileSliced(small, { chunkBytes: 1000, memo });
+    await digestFileSliced(big, { chunkBytes: 1000, memo });
+    expect(memo.lru.get(small)!.length).toBe(9_000);
+    expect(memo.lru.get(big)).toBeUndefined();
+    // Grown past the bound: dropped.
+    appendFileSync(small, randomBytes(2_000));
+    expect(await digestFileSliced(small, { chunkBytes: 1000, memo })).toEqual({ sha256: sha(readFileSync(small)), bytes: 11_000 });
+    expect(memo.lru.get(small)).toBeUndefined();
+  });
+
+  it("a read failing mid-file drops what was kept; the next digest hashes the file whole and right", async () => {
+    const memo = new DigestMemo();
+    const p = file(randomBytes(10_000));
+    await digestFileSliced(p, { chunkBytes: 1000, memo });
+    let calls = 0;
+    const failing = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+      if (++calls === 4) throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO", errno: -5, syscall: "read" });
+      return readSync(fd, buffer, offset, length, position);
+    };
+    expect(await digestFileSliced(p, { chunkBytes: 1000, memo, read: failing })).toMatchObject({ error: { code: "TRANSCRIPT_UNREADABLE" } });
+    expect(memo.lru.get(p)).toBeUndefined();
+    appendFileSync(p, "more");
+    expect(await digestFileSliced(p, { chunkBytes: 1000, memo })).toEqual({ sha256: sha(readFileSync(p)), bytes: 10_004 });
+  });
+
+  it("a file appended to during a pause, with kept bytes: hashed with what was appended, as without them", async () => {
+    const memo = new DigestMemo();
+    const first = randomBytes(10_000);
+    const p = file(first);
+    await digestFileSliced(p, { chunkBytes: 4096, memo });
+    const more = randomBytes(7_000);
+    let appended = false;
+    const got = await digestFileSliced(p, {
+      chunkBytes: 4096,
+      sliceBytes: 1024,
+      memo,
+      pause: async () => {
+        if (!appended) appendFileSync(p, more);
+        appended = true;
+      },
+    });
+    expect(appended).toBe(true);
+    expect(got).toEqual({ sha256: sha(Buffer.concat([first, more])), bytes: 17_000 });
+  });
+});
