@@ -384,7 +384,9 @@ function readSession(
     const base = continuedBase(s, continueFrom, bytes);
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes, lines: s.lines, file, diagnostics: s.diagnostics,
-      repair: s.repair.verdict(), repairFacts: s.repair.facts(repairCheck?.idLimits), readFrom, leafInfo: s.leafInfo.result(), index,
+      // The repair facts (up to 4,097 tool-result ids, the image records: ~6 ms to build at 28 MB) only for a
+      // repair check, their one user (src/openclaw/repair-pass.ts); every other read sends null.
+      repair: s.repair.verdict(), repairFacts: repairCheck ? s.repair.facts(repairCheck.idLimits) : null, readFrom, leafInfo: s.leafInfo.result(), index,
       generation: s.generation, base, contiguous: contiguousFrom(s.records, base, base > 0 ? continueFrom!.bytes : 0, bytes),
     };
     if (meta.status !== "loaded") {

@@ -297,7 +297,11 @@ export interface SessionMeta {
    * they are; otherwise why it would change them, or why ctxc cannot tell (native-free-workers/openclaw/repair-check.ts).
    */
   repair: string | null;
-  /** What the repair passes of later releases need (2026.5.26–2026.7.35; null when missing): native-free-workers/openclaw/repair-check.ts. */
+  /**
+   * What the repair passes of later releases need (2026.5.26–2026.7.35; native-free-workers/openclaw/repair-check.ts):
+   * set in the reply to a repair check (`repairCheck` request) only; null in every other read's meta, and
+   * for a missing file.
+   */
   repairFacts: RepairFacts | null;
   /**
    * Where this read started parsing: 0 for the whole file; the end of the previous read when the
