@@ -138,12 +138,12 @@ export function renderStageTrace(modes: ModeResult[]): string {
   if (traced.length === 0) return "";
   const L: string[] = [];
   L.push("Where the `session-resource-loader` stage's wall time goes (`--trace`: the preload's call trace over each prep's stage window, bench/real-gateway/stage-trace.ts; ms summed over the preps, p50 per prep in brackets): ctxc's handler calls for the session (worker requests split into waiting in ctxc's queue or behind a sliced digest, the op's own work, and the hop back to the main thread) vs the rest — OpenClaw's own awaits (session-file owner, lock, stats, `resourceLoader.reload()`) and the main-thread work they wait behind.", "");
-  L.push("| mode | turns | preps | stage wall | ctxc calls | worker queue | worker work | hop to main thread | rest |", "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  L.push("| mode | turns | preps | stage wall | ctxc calls | worker queue | worker work | hop to main thread | of the ctxc calls: OpenClaw's own bodies (fallbacks) | rest |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const m of traced) {
     for (const t of ["first", "later"] as const) {
       const a = m.stageTrace![t];
       const c = (x: { sum: number; p50: number }) => `${fmt(x.sum)} (${fmt(x.p50)})`;
-      L.push(`| ${m.mode} | ${t} | ${a.preps} | ${c(a.wallMs)} | ${c(a.ctxcMs)} | ${c(a.queueMs)} | ${c(a.workMs)} | ${c(a.hopMs)} | ${c(a.restMs)} |`);
+      L.push(`| ${m.mode} | ${t} | ${a.preps} | ${c(a.wallMs)} | ${c(a.ctxcMs)} | ${c(a.queueMs)} | ${c(a.workMs)} | ${c(a.hopMs)} | ${c(a.stockMs ?? { sum: NaN, p50: NaN })} | ${c(a.restMs)} |`);
     }
   }
   L.push("");

@@ -547,7 +547,7 @@ async function main(): Promise<void> {
     }
     for (const t of ["first", "later"] as const) {
       const a = m.stageTrace?.[t];
-      if (a) console.log(`  ${t} turns, session-resource-loader from the trace (${a.preps} preps, ms sum / p50): wall ${a.wallMs.sum}/${a.wallMs.p50}; ctxc calls ${a.ctxcMs.sum}/${a.ctxcMs.p50} (worker queue ${a.queueMs.sum}, work ${a.workMs.sum}, hop ${a.hopMs.sum}); rest ${a.restMs.sum}/${a.restMs.p50}; by op ${JSON.stringify(a.byOp)}`);
+      if (a) console.log(`  ${t} turns, session-resource-loader from the trace (${a.preps} preps, ms sum / p50): wall ${a.wallMs.sum}/${a.wallMs.p50}; ctxc calls ${a.ctxcMs.sum}/${a.ctxcMs.p50} (worker queue ${a.queueMs.sum}, work ${a.workMs.sum}, hop ${a.hopMs.sum}); of them OpenClaw's own bodies (fallbacks) ${a.stockMs.sum}/${a.stockMs.p50}; rest ${a.restMs.sum}/${a.restMs.p50}; by op ${JSON.stringify(a.byOp)}`);
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
   }

@@ -11,7 +11,8 @@
  * the prep's session id belong to it.
  *
  * Per prep: the stage's wall ms; the union of ctxc's handler calls (`fn` lines) clipped to the window —
- * ctxc's awaited calls, worker waits and ctxc's main-thread work inside — and the worker requests asked
+ * ctxc's awaited calls, worker waits and ctxc's main-thread work inside, and of that the OpenClaw bodies
+ * those handlers ran themselves (`stock=`: a fallback; OpenClaw's work, shown apart); and the worker requests asked
  * for inside the window (`call` lines) split into queue (the pool's queue + the worker's port + a sliced
  * op's pauses), the op's own work, and the hop back to the main thread; the rest is OpenClaw's own awaits
  * (session-file owner, lock, stats, `resourceLoader.reload()`) and the main thread's other work they wait behind.
@@ -37,6 +38,8 @@ export interface TraceFn {
   file: string;
   t: number;
   ms: number;
+  /** Of `ms`, the time in OpenClaw's own body run by the handler (a fallback); 0 in traces before this field. */
+  stock: number;
 }
 export interface CtxcTrace {
   calls: TraceCall[];
@@ -44,7 +47,7 @@ export interface CtxcTrace {
 }
 
 const CALL_RE = /ctxc-openclaw trace: call op=(\S+) file=(\S+) prio=(\S+) t=([\d.]+) pool=([\d.NaN]+) port=([\d.NaN]+) work=([\d.NaN]+) paused=([\d.NaN]+) hop=([\d.NaN]+)/;
-const FN_RE = /ctxc-openclaw trace: fn name=(\S+) file=(\S+) t=([\d.]+) ms=([\d.NaN]+)/;
+const FN_RE = /ctxc-openclaw trace: fn name=(\S+) file=(\S+) t=([\d.]+) ms=([\d.NaN]+)(?: stock=([\d.NaN]+))?/;
 
 /** The trace lines of a preload log (other lines ignored). */
 export function parseCtxcTrace(lines: Iterable<string>): CtxcTrace {
@@ -58,7 +61,7 @@ export function parseCtxcTrace(lines: Iterable<string>): CtxcTrace {
       continue;
     }
     m = FN_RE.exec(line);
-    if (m) out.fns.push({ name: m[1]!, file: m[2]!, t: Number(m[3]), ms: Number(m[4]) });
+    if (m) out.fns.push({ name: m[1]!, file: m[2]!, t: Number(m[3]), ms: Number(m[4]), stock: m[5] === undefined ? 0 : Number(m[5]) });
   }
   return out;
 }
@@ -69,6 +72,11 @@ export interface StageAttribution {
   wallMs: number;
   /** Union of ctxc's handler calls for this session, clipped to the stage. */
   ctxcMs: number;
+  /**
+   * Of those calls, the time in OpenClaw's own bodies the handlers ran (fallbacks, e.g. the repair of a seeded
+   * file; the prewarm's own 4 KB read, which runs beside ctxc's worker read): OpenClaw's work, not ctxc's.
+   */
+  stockMs: number;
   /** Worker requests for this session asked for inside the stage, summed by component. */
   queueMs: number;
   workMs: number;
@@ -94,8 +102,10 @@ export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "sessi
   const w = stageWindow(s, stage);
   if (!w) return null;
   // Union of the clipped handler spans (a handler may call another one's delegate: nested spans count once).
-  const spans = trace.fns
-    .filter((f) => f.file === s.sessionId)
+  const mine = trace.fns.filter((f) => f.file === s.sessionId);
+  // A handler's stock part counts when the handler started inside the window (its body ran there, ~always).
+  const stockMs = mine.filter((f) => f.t >= w.from && f.t <= w.to).reduce((a, f) => a + nz(f.stock), 0);
+  const spans = mine
     .map((f) => [Math.max(w.from, f.t), Math.min(w.to, f.t + nz(f.ms))] as const)
     .filter(([a, b]) => b > a)
     .sort((a, b) => a[0] - b[0]);
@@ -106,7 +116,7 @@ export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "sessi
     ctxcMs += b - Math.max(a, end);
     end = b;
   }
-  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, byOp: {} };
+  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, stockMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, byOp: {} };
   for (const c of trace.calls) {
     if (c.file !== s.sessionId || c.t < w.from || c.t > w.to) continue;
     const queue = nz(c.pool) + nz(c.port) + nz(c.paused);
@@ -128,10 +138,11 @@ export interface AttributionSummary {
   preps: number;
   wallMs: { sum: number; p50: number };
   ctxcMs: { sum: number; p50: number };
+  stockMs: { sum: number; p50: number };
   queueMs: { sum: number; p50: number };
   workMs: { sum: number; p50: number };
   hopMs: { sum: number; p50: number };
-  /** wall − ctxc: OpenClaw's own awaits and what they wait behind. */
+  /** wall − ctxc: OpenClaw's own awaits outside ctxc's handlers and what they wait behind. */
   restMs: { sum: number; p50: number };
   byOp: Record<string, { calls: number; queueMs: number; workMs: number; hopMs: number }>;
 }
@@ -156,6 +167,7 @@ export function summarizeAttribution(rows: StageAttribution[]): AttributionSumma
     preps: rows.length,
     wallMs: agg((r) => r.wallMs),
     ctxcMs: agg((r) => r.ctxcMs),
+    stockMs: agg((r) => r.stockMs),
     queueMs: agg((r) => r.queueMs),
     workMs: agg((r) => r.workMs),
     hopMs: agg((r) => r.hopMs),

@@ -7,7 +7,7 @@
  * Two kinds of `trace` lines in the preload log (log-line.ts), parsed by bench/real-gateway/log-parse.ts:
  *
  *     call op=<worker op> file=<key> prio=<open|other> t=<epoch ms> pool=<ms> port=<ms> work=<ms> paused=<ms> hop=<ms>
- *     fn name=<intercepted function> file=<key> t=<epoch ms> ms=<wall ms>
+ *     fn name=<intercepted function> file=<key> t=<epoch ms> ms=<wall ms> stock=<ms>
  *
  * A `call` is one worker request: `t` when it was asked for; `pool` waiting in the pool's own queue
  * (pool.ts `nextOf`); `port` handed to the worker but waiting behind the request it runs; `work` the op's
@@ -15,7 +15,8 @@
  * which other requests run, and its wait behind the digest before it on that worker); `hop` from the worker's reply being ready to the caller's continuation running on the main thread (the
  * reply waits there behind whatever the main thread is doing). A `fn` is one call of an intercepted
  * OpenClaw function through ctxc's handler, from entry to return (async: to settling) — ctxc's awaited
- * calls, worker requests and main-thread work inside. `file` is the transcript's file name without
+ * calls, worker requests and main-thread work inside; `stock` the part of it spent in OpenClaw's own body
+ * when the handler ran it (a fallback, e.g. the release's repair of a file that needs one). `file` is the transcript's file name without
  * `.jsonl` (OpenClaw names it by its session id), `-` when the call names none. Lines are buffered and
  * written once a second and at exit, so tracing adds no synchronous write per call.
  */
@@ -97,23 +98,41 @@ function pathOf(args: unknown[], self: unknown): unknown {
   return (self as { sessionFile?: unknown } | null | undefined)?.sessionFile;
 }
 
-/** `handlers` with each call timed into a `fn` line (see the file comment); the results and throws unchanged. */
+/** Calls `fn`; `done` runs once it returned, threw, or (a promise) settled. The result and throw unchanged. */
+function whenDone(fn: (...x: unknown[]) => unknown, self: unknown, args: unknown[], done: () => void): unknown {
+  let result: unknown;
+  try {
+    result = fn.apply(self, args);
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (result instanceof Promise) result.then(done, done);
+  else done();
+  return result;
+}
+
+/**
+ * `handlers` with each call timed into a `fn` line (see the file comment), and the time spent in OpenClaw's
+ * own body when the handler runs it (`stock=`: a fallback, or the release's path the handler leaves to it);
+ * the results and throws unchanged.
+ */
 export function traceHandlers<H extends (...a: never[]) => unknown>(handlers: Record<string, H>): Record<string, H> {
   const out: Record<string, H> = {};
   for (const [name, handler] of Object.entries(handlers)) {
     out[name] = function (this: unknown, ...a: Parameters<H>) {
+      const args = a as unknown[];
       const t0 = traceNow();
-      const line = () => emit(`fn name=${name} file=${fileKey(pathOf(a[1] as unknown[], a[3]))} t=${t0.toFixed(1)} ms=${ms(traceNow() - t0)}`);
-      let result: unknown;
-      try {
-        result = handler.apply(this, a);
-      } catch (err) {
-        line();
-        throw err;
+      let stock = 0;
+      const original = args[0];
+      if (typeof original === "function") {
+        args[0] = function (this: unknown, ...x: unknown[]) {
+          const s0 = traceNow();
+          return whenDone(original as (...x: unknown[]) => unknown, this, x, () => void (stock += traceNow() - s0));
+        };
       }
-      if (result instanceof Promise) result.then(line, line);
-      else line();
-      return result;
+      const line = () => emit(`fn name=${name} file=${fileKey(pathOf(args[1] as unknown[], args[3]))} t=${t0.toFixed(1)} ms=${ms(traceNow() - t0)} stock=${ms(stock)}`);
+      return whenDone(handler as unknown as (...x: unknown[]) => unknown, this, args, line);
     } as H;
   }
   return out;

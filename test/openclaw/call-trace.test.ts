@@ -94,6 +94,32 @@ describe("the call trace, on", () => {
     const fns = read().fns.map((f) => [f.name, f.file]);
     for (const want of [["sync", "S1"], ["async", "S2"], ["method", "S3"], ["throws", "-"], ["rejects", "-"]]) expect(fns).toContainEqual(want);
   });
+
+  it("times OpenClaw's own body when the handler runs it (stock=), its result and this unchanged; 0 when it does not", async () => {
+    const { trace } = await load(true);
+    const wrapped = trace.traceHandlers({
+      falls: (original: (...x: unknown[]) => unknown, args: unknown[]) => original(...args),
+      fallsAsync: async (original: (...x: unknown[]) => Promise<unknown>, args: unknown[]) => await original(...args),
+      serves: () => "ctxc",
+    } as Record<string, (...a: never[]) => unknown>);
+    const call = (name: string, ...a: unknown[]) => (wrapped[name] as (...x: unknown[]) => unknown)(...a);
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    expect(call("falls", (p: string) => (busy(5), `stock ${p}`), ["/x/F1.jsonl"], {})).toBe("stock /x/F1.jsonl");
+    expect(await call("fallsAsync", async (p: string) => (busy(5), `stock ${p}`), ["/x/F2.jsonl"], {})).toBe("stock /x/F2.jsonl");
+    expect(call("serves", () => "never", ["/x/F3.jsonl"], {})).toBe("ctxc");
+    trace.flushTrace();
+    const fns = read().fns;
+    const of = (file: string) => fns.find((f) => f.file === file)!;
+    // At least the 5 ms spent in the body; never more than the handler's own time.
+    for (const f of [of("F1"), of("F2")]) {
+      expect(f.stock).toBeGreaterThanOrEqual(5);
+      expect(f.stock).toBeLessThanOrEqual(f.ms + 0.1);
+    }
+    expect(of("F3").stock).toBe(0);
+  });
 });
 
 describe("the call trace, off (the default)", () => {

@@ -35,9 +35,10 @@ describe("attributing one prep's stage", () => {
   const log = [prep("S", T0 + 1000, 1000, "system-prompt:100ms@300ms,session-resource-loader:500ms@800ms,stream-setup:200ms@1000ms")].join("\n");
   const lines = [
     // Before the window (clipped from 250 to 300), nested inside another span (counted once), after it (ignored).
+    // An old trace line without stock= still parses (stock 0).
     trace(`fn name=repairPass611 file=S t=${T0 + 250} ms=100.0`),
     trace(`call op=repairCheck file=S prio=other t=${T0 + 310} pool=5.0 port=10.0 work=20.0 paused=0.0 hop=15.0`),
-    trace(`fn name=prewarmSessionFile file=S t=${T0 + 400} ms=200.0`),
+    trace(`fn name=prewarmSessionFile file=S t=${T0 + 400} ms=200.0 stock=12.5`),
     trace(`fn name=readSessionFileDigest file=S t=${T0 + 450} ms=50.0`),
     trace(`call op=fileDigest file=S prio=open t=${T0 + 451} pool=1.0 port=2.0 work=30.0 paused=4.0 hop=8.0`),
     trace(`fn name=readSessionFileDigest file=S t=${T0 + 900} ms=50.0`),
@@ -66,7 +67,8 @@ describe("attributing one prep's stage", () => {
     expect(a.hopMs).toBe(23);
     expect(a.byOp).toEqual({ repairCheck: [1, 15, 20, 15], fileDigest: [1, 7, 30, 8] });
     const sum = summarizeAttribution([a]);
-    expect(sum).toMatchObject({ preps: 1, wallMs: { sum: 500, p50: 500 }, ctxcMs: { sum: 250 }, restMs: { sum: 250, p50: 250 } });
+    expect(a.stockMs).toBe(12.5);
+    expect(sum).toMatchObject({ preps: 1, wallMs: { sum: 500, p50: 500 }, ctxcMs: { sum: 250 }, stockMs: { sum: 13 }, restMs: { sum: 250, p50: 250 } });
   });
 
   it("renders a table for a traced run and nothing for a run without a trace", () => {
@@ -74,7 +76,7 @@ describe("attributing one prep's stage", () => {
     const by = (ss: typeof first) => ss.map((x) => attributeStage(x, parsed)!).filter(Boolean);
     const traced = { mode: "ctxc", stageTrace: { first: summarizeAttribution(by(first)), later: summarizeAttribution(by(later)), traceLines: 8 } } as unknown as ModeResult;
     const text = renderStageTrace([traced]);
-    expect(text).toContain("| ctxc | first | 1 | 500 (500) | 250 (250) | 22 (22) | 50 (50) | 23 (23) | 250 (250) |");
+    expect(text).toContain("| ctxc | first | 1 | 500 (500) | 250 (250) | 22 (22) | 50 (50) | 23 (23) | 13 (13) | 250 (250) |");
     expect(text).toContain("fileDigest ×1: queue 7, work 30, hop 8");
     expect(renderStageTrace([{ mode: "stock" } as unknown as ModeResult])).toBe("");
   });
