@@ -26,7 +26,7 @@ import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
-import { runInOpenClawPool } from "./pool.js";
+import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
@@ -663,6 +663,7 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
       const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key })) as MayHoldKeyReply | string;
+      if (typeof reply !== "string") noteIndexUse(reply);
       if (typeof reply === "string") {
         if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
       } else if (!sameFile(reply.file, reply.bytes, path)) {
