@@ -39,6 +39,8 @@ interface BotState {
   waiters: Array<() => void>;
   /** When the last getUpdates response was written; the gap to the next request is the turnaround. */
   lastPollAnsweredAt: number | null;
+  /** The gateway run ({@link FakeTelegram.newRun}) in which this bot last asked for updates (-1: never). */
+  polledInRun: number;
   nextMessageId: number;
 }
 
@@ -67,6 +69,8 @@ export class FakeTelegram {
   private readonly sentListeners = new Set<(m: SentMessage) => void>();
   private server: Server | null = null;
   private closing = false;
+  /** Counts {@link newRun} calls: a long poll of an earlier run answered late counts in no run's stats. */
+  private run = 0;
   port = 0;
 
   constructor(count: number) {
@@ -75,7 +79,7 @@ export class FakeTelegram {
       const id = 7_000_000_000 + i;
       const bot = { token: `${id}:AAbench-fake-token-${i}`, id, username: `ctxc_bench_${i}_bot` };
       this.bots.push(bot);
-      this.states.set(bot.token, { bot, queue: [], nextUpdateId: 1, waiters: [], lastPollAnsweredAt: null, nextMessageId: 1 });
+      this.states.set(bot.token, { bot, queue: [], nextUpdateId: 1, waiters: [], lastPollAnsweredAt: null, polledInRun: -1, nextMessageId: 1 });
     }
   }
 
@@ -112,11 +116,23 @@ export class FakeTelegram {
     return () => this.sentListeners.delete(fn);
   }
 
-  /** Bots that have issued at least one getUpdates (i.e. their polling loop is live). */
+  /** Bots that have issued at least one getUpdates in this run (i.e. their polling loop is live). */
   pollingBots(): number {
     let n = 0;
-    for (const st of this.states.values()) if (st.lastPollAnsweredAt !== null || st.waiters.length > 0) n++;
+    for (const st of this.states.values()) if (st.polledInRun === this.run) n++;
     return n;
+  }
+
+  /**
+   * A new gateway process on the same bots (`run.js --restart`): stats from zero and no bot polling yet.
+   * Update ids, message ids and the updates the old process never confirmed (by a later getUpdates
+   * offset) carry on, as Telegram keeps them while a bot's client restarts. Call once the old process
+   * has exited: its long polls are then closed, and one answered after this counts nowhere.
+   */
+  newRun(): void {
+    this.run++;
+    Object.assign(this.stats, { calls: {}, unexpected: {}, pollTurnaroundMs: [], deliveryDelayMs: [] } satisfies FakeTelegramStats);
+    for (const st of this.states.values()) st.lastPollAnsweredAt = null;
   }
 
   async close(): Promise<void> {
@@ -169,6 +185,8 @@ export class FakeTelegram {
 
   private async getUpdates(st: BotState, params: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const requestedAt = Date.now();
+    const run = this.run;
+    st.polledInRun = run;
     if (st.lastPollAnsweredAt !== null) this.stats.pollTurnaroundMs.push(requestedAt - st.lastPollAnsweredAt);
     const offset = Number(params.offset ?? 0);
     if (offset > 0) st.queue = st.queue.filter((u) => u.update_id >= offset);
@@ -184,6 +202,8 @@ export class FakeTelegram {
         res.once("close", done);
       });
     }
+    // A poll of the previous run (its process gone, so the connection too): no update handed out, no stats.
+    if (run !== this.run) return reply(res, 200, { ok: true, result: [] });
     const limit = Math.max(1, Math.min(100, Number(params.limit ?? 100)));
     const batch = st.queue.slice(0, limit);
     const now = Date.now();

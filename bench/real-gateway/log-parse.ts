@@ -36,6 +36,12 @@ export interface GatewayDiagnostics {
   slowSessionWrites: SlowSessionWrite[];
   starvation: string[];
   liveness: string[];
+  /**
+   * OpenClaw's own repairs of a transcript (`session file repaired: …`, e.g. 2026.7.35 rewriting the
+   * seeded assistant messages once, on a session's first turn): a restarted gateway logs none for files
+   * its previous run already repaired.
+   */
+  sessionRepairs: number;
   /** Warnings/errors (first 200), for the report. */
   errors: string[];
   lines: number;
@@ -48,7 +54,7 @@ const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sess
 const DATE_RE = /"date":"(\d{4}-\d\d-\d\dT[^"]+)"/;
 
 export function parseGatewayLog(text: string): GatewayDiagnostics {
-  const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], errors: [], lines: 0 };
+  const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], sessionRepairs: 0, errors: [], lines: 0 };
   for (const line of text.split("\n")) {
     if (!line) continue;
     out.lines++;
@@ -67,6 +73,7 @@ export function parseGatewayLog(text: string): GatewayDiagnostics {
       const w = slowSessionWrite(line);
       if (w) out.slowSessionWrites.push(w);
     }
+    if (line.includes("session file repaired")) out.sessionRepairs++;
     if (line.includes("likely event-loop starvation")) out.starvation.push(extractMessage(line));
     else if (line.includes("liveness warning")) out.liveness.push(extractMessage(line));
     else if (out.errors.length < 200 && /"logLevelName":"(ERROR|FATAL|WARN)"/.test(line)) out.errors.push(extractMessage(line).slice(0, 400));
@@ -97,12 +104,28 @@ function extractMessage(line: string): string {
   }
 }
 
-export async function readGatewayLog(path: string): Promise<GatewayDiagnostics> {
+/**
+ * The diagnostics in OpenClaw's file log from byte `from` on: a restarted gateway appends to the same
+ * file, so its run is what follows the size the file had when it started (`from` on a line start).
+ */
+export async function readGatewayLog(path: string, from = 0): Promise<GatewayDiagnostics> {
   try {
-    return parseGatewayLog(await readFile(path, "utf8"));
+    return parseGatewayLog((await readFile(path)).subarray(from).toString("utf8"));
   } catch {
     return parseGatewayLog("");
   }
+}
+
+/**
+ * The counters of the ctxc preload's `summary` line (written when the gateway process exits normally) among
+ * one process's preload log lines, by name (`sessionsServed`, `indexRestored`, `fallbacks`, …); null when
+ * there is none (the process did not exit normally, or the preload was not active).
+ */
+export function parseCtxcSummary(lines: readonly string[]): Record<string, number> | null {
+  const line = lines.find((l) => l.includes(" ctxc-openclaw summary: "));
+  if (line === undefined) return null;
+  const body = line.slice(line.indexOf(" ctxc-openclaw summary: ") + " ctxc-openclaw summary: ".length);
+  return Object.fromEntries([...body.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
 }
 
 /** p-th percentile (nearest rank) of `xs`; NaN when empty. */

@@ -12,7 +12,8 @@ import { groupedBarChart } from "../report/svg.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
-import { REPO, type ModeResult } from "./run.js";
+import { restartChecks } from "./restart-checks.js";
+import { REPO, type ModeResult, type RunResult } from "./run.js";
 
 interface Doc {
   /** Absent in runs made before `--openclaw` existed (all 2026.5.12 on Node 22.16). */
@@ -22,7 +23,12 @@ interface Doc {
   durationS: number;
   modes: ModeResult[];
   transcriptCheck: { same: boolean; detail: Record<string, string> } | null;
+  /** `--restart` runs with both modes: the restarted gateways' appended entries, ctxc vs stock. */
+  restartTranscriptCheck?: { same: boolean; detail: Record<string, string> } | null;
 }
+
+/** One gateway run under a column label (a mode's first run, or its restarted run). */
+type Labelled = RunResult & { mode: string };
 
 /** Rows of the by-function table before the rest is summed into one (JSONL releases list about 20). */
 const BY_FUNCTION_ROWS = 24;
@@ -108,14 +114,14 @@ export function renderProfileTable(doc: Doc): string {
  * The first-turn vs later-turn split of the stage and reply percentiles (runs made before the split
  * have none: nothing is rendered, the all-turns rows above stay the only view).
  */
-export function renderFirstVsLater(modes: ModeResult[]): string {
+export function renderFirstVsLater(modes: Labelled[]): string {
   const split = modes.filter((m) => m.prepStagesByTurn);
   if (split.length === 0) return "";
   const L: string[] = [];
   L.push("First turn vs later turns: each session's FIRST prep after the gateway started (the first `prep stages` line for its sessionId; one-time work such as the cold read, OpenClaw's repair of a seeded file or 2026.7.35's header rewrite) and its LATER preps; message → reply by each agent's first message vs its later ones. The all-turns rows above include both.", "");
   L.push(`| metric | turns | ${split.map((m) => `${m.mode} n | ${m.mode} p50 | ${m.mode} p99`).join(" | ")} |`, `|---|---|${split.map(() => "---:|---:|---:").join("|")}|`);
   type Span = { n: number; p50: number; p99: number } | undefined;
-  const row = (name: string, turns: "first" | "later", get: (m: ModeResult) => Span) =>
+  const row = (name: string, turns: "first" | "later", get: (m: Labelled) => Span) =>
     L.push(`| ${name} | ${turns} | ${split.map((m) => { const v = get(m); return `${v?.n ?? 0} | ${fmt(v?.p50 ?? NaN)} | ${fmt(v?.p99 ?? NaN)}`; }).join(" | ")} |`);
   for (const t of ["first", "later"] as const) row("message → reply (ms)", t, (m) => m.replyLatencyByTurn?.[t]);
   const stages = [...new Set(split.flatMap((m) => [...Object.keys(m.prepStagesByTurn!.first), ...Object.keys(m.prepStagesByTurn!.later)]))];
@@ -161,18 +167,18 @@ const isTranscriptCategory = (c: string) => c.startsWith("transcript") || c.star
  * The load-phase profile split into the agents' first turns vs the rest (runs made before the split
  * have none): transcript work by owner and by function, per turn of each kind.
  */
-function renderProfileByTurn(all: ModeResult[]): string {
+function renderProfileByTurn(all: Labelled[]): string {
   const modes = all.filter((m) => m.mainThreadProfile?.byTurn);
   if (modes.length === 0) return "";
-  const parts = (m: ModeResult) => ({ first: m.mainThreadProfile!.byTurn!.firstTurns, later: m.mainThreadProfile!.byTurn!.laterTurns });
+  const parts = (m: Labelled) => ({ first: m.mainThreadProfile!.byTurn!.firstTurns, later: m.mainThreadProfile!.byTurn!.laterTurns });
   // Turns of each kind: the preps OpenClaw logged (first = one per session), as in the table above;
   // none of a kind (a smoke run has no later turn): no per-turn figure.
-  const turns = (m: ModeResult, t: "first" | "later") => m.prepStagesByTurn?.[t]["(total)"]?.n ?? 0;
+  const turns = (m: Labelled, t: "first" | "later") => m.prepStagesByTurn?.[t]["(total)"]?.n ?? 0;
   const L: string[] = [];
   L.push("Transcript work during the agents' first turns vs the rest of the load phase. A sample counts as first-turn when it falls inside ANY agent's first-turn window (its first message's write to the fake Telegram → the reply's arrival there); the windows overlap, so that part also holds whatever else ran then, other agents' later turns included. Work a first turn leaves after its reply (e.g. a post-turn rewrite) falls in the rest. ms/turn: per prep of that kind (first: one per session).", "");
   const head = `| | ${modes.map((m) => `${m.mode} first ms | ${m.mode} first ms/turn | ${m.mode} later ms | ${m.mode} later ms/turn`).join(" | ")} |`;
   const sep = `|---|${modes.map(() => "---:|---:|---:|---:").join("|")}|`;
-  const cells = (m: ModeResult, get: (p: ProfileSummary) => number) => {
+  const cells = (m: Labelled, get: (p: ProfileSummary) => number) => {
     const p = parts(m);
     const f = get(p.first), l = get(p.later);
     const per = (ms: number, n: number) => fmt(n > 0 ? ms / n : NaN);
@@ -249,6 +255,52 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   else if (sqlite && !modes.some((m) => m.mode === "ctxc")) L.push("Stock only: ctxc's preload serves the JSONL releases (2026.5–2026.7); whether a 2026.8+ drop-in pays is decided from the profile below (docs/real-gateway.md).", "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));
+  const restart = renderRestart(doc);
+  if (restart) L.push(restart);
+  return L.join("\n");
+}
+
+/**
+ * `--restart` runs: each mode's gateway stopped and started again on the state its first run left. The
+ * headline first-turn figures of both runs side by side, then the restarted runs as the first runs are
+ * shown (first vs later turns, every stage; with `--profile`, transcript work of first and later turns by
+ * function), the checks (restart-checks.ts) and the write check across both runs. Empty without a restart.
+ */
+export function renderRestart(doc: Doc): string {
+  const modes = doc.modes.filter((m) => m.restart);
+  if (modes.length === 0) return "";
+  const L: string[] = [];
+  L.push(`### After a restart (OpenClaw ${doc.openclaw ?? "2026.5.12"}, \`--restart\`, ${doc.durationS} s per run)`, "");
+  L.push("Each mode's gateway, after its measured run above, stopped with SIGTERM and started again on the same state dir and transcripts, then measured the same way: the same load, duration and agents. Its first turns are what an operator's agents pay after a restart — OpenClaw's one-time repairs of the seeded files and 2026.7.35's header rewrite were done by the first run, and in the ctxc mode the persistent index the first run wrote is under OpenClaw's state dir.", "");
+  const runs = modes.flatMap((m): Labelled[] => [{ ...m, mode: `${m.mode} first run` }, { ...m.restart!, mode: `${m.mode} restarted` }]);
+  L.push(`| first turns (each agent's first message, each session's first prep) | ${runs.map((r) => `${r.mode} p50 | ${r.mode} p99`).join(" | ")} |`, `|---|${runs.map(() => "---:|---:").join("|")}|`);
+  type Span = { p50: number; p99: number } | undefined;
+  const row = (name: string, get: (r: Labelled) => Span) => L.push(`| ${name} | ${runs.map((r) => { const v = get(r); return `${fmt(v?.p50 ?? NaN)} | ${fmt(v?.p99 ?? NaN)}`; }).join(" | ")} |`);
+  row("message → reply (ms)", (r) => r.replyLatencyByTurn?.first);
+  row("prep session-resource-loader (ms)", (r) => r.prepStagesByTurn?.first["session-resource-loader"]);
+  row("prep (total) (ms)", (r) => r.prepStagesByTurn?.first["(total)"]);
+  row("later turns: message → reply (ms)", (r) => r.replyLatencyByTurn?.later);
+  row("later turns: prep session-resource-loader (ms)", (r) => r.prepStagesByTurn?.later["session-resource-loader"]);
+  const cell = (get: (r: Labelled) => string) => `| ${runs.map((r) => `${get(r)} | `).join(" | ")} |`;
+  L.push(`| replies / messages ${cell((r) => `${r.repliesReceived}/${r.messagesSent}`)}`);
+  L.push(`| OpenClaw \`session file repaired\` lines ${cell((r) => String(r.sessionRepairs ?? "–"))}`);
+  L.push(`| startup until all bots poll (ms) ${cell((r) => fmt(r.startupMs))}`);
+  L.push(`| stop after the load: ms to exit (SIGTERM) ${cell((r) => (r.stop ? `${r.stop.ms}${r.stop.clean ? "" : " (killed)"}` : "–"))}`);
+  if (runs.some((r) => r.loadAverage)) L.push(`| machine load average (1 min) at load start / end ${cell((r) => (r.loadAverage ? `${r.loadAverage.start.toFixed(1)} / ${r.loadAverage.end.toFixed(1)}` : "–"))}`);
+  L.push("");
+  const restarted = runs.filter((r) => r.mode.endsWith("restarted"));
+  L.push("The restarted runs, every stage:", "");
+  const byTurn = renderFirstVsLater(restarted);
+  if (byTurn) L.push(byTurn);
+  const profile = renderProfileByTurn(restarted);
+  if (profile) L.push(profile);
+  for (const m of modes) {
+    const s = m.restart!.ctxcSummary;
+    if (s) L.push(`ctxc preload in the restarted gateway (its \`summary\` line): ${["sessionsServed", "sessionsContinued", "indexRestored", "indexRestoredBytes", "indexRejected", "fallbacks"].map((k) => `${k}=${s[k] ?? "?"}`).join(" ")}.`, "");
+    const checks = restartChecks(m);
+    L.push(`Checks (${m.mode}): ${checks.map((c) => `${c.ok ? "✓" : "**✗**"} ${c.name} (${c.detail})`).join("; ")}.`, "");
+  }
+  if (doc.restartTranscriptCheck) L.push(`Transcript writes of the restarted gateways, ctxc vs stock: ${doc.restartTranscriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.restartTranscriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
   return L.join("\n");
 }
 

@@ -5,7 +5,7 @@
  *
  *     node dist/bench/real-gateway/resummarize.js --from-dir DIR
  *         [--results bench/results/real-gateway-2026.7.35.json --mode ctxc [--out FILE]]
- *         [--window FROM_MS,TO_MS]
+ *         [--window FROM_MS,TO_MS] [--run restart]
  *
  * DIR is a run's kept home (`run.js --profile --keep`) or a copy of it: `main-thread.cpuprofile`
  * (+ `.start`) and `openclaw.log`. The window summarised (ms on the profile's own clock):
@@ -15,6 +15,9 @@
  *   `render.js` renders them);
  * - with `--window`: that span;
  * - otherwise the whole profile (startup included), per turn over every prep in `openclaw.log`.
+ * `--run restart`: the restarted gateway's profile of a `run.js --restart` run (`main-thread-restart.cpuprofile`,
+ * the results' `restart` of that mode); without results its per-turn figures divide by every prep in
+ * `openclaw.log`, which both processes wrote.
  * The profile must be that run's: nothing here can tell two runs' profiles apart.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +25,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseGatewayLog } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
-import { summarizeWindows, type ModeResult, type ProfileWindow } from "./run.js";
+import { summarizeWindows, type ModeResult, type ProfileWindow, type RunResult } from "./run.js";
 
 /** Longest a whole harness run (setup, both modes, seeding) is taken to last. */
 const RUN_SPAN_MS = 3 * 3600_000;
@@ -33,6 +36,8 @@ interface Args {
   mode?: string;
   out?: string;
   window?: ProfileWindow;
+  /** Which gateway process of a `--restart` run (default the first). */
+  run?: "first" | "restart";
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,6 +50,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--results") a.results = v;
     else if (k === "--mode") a.mode = v;
     else if (k === "--out") a.out = v;
+    else if (k === "--run") {
+      if (v !== "first" && v !== "restart") throw new Error(`--run first|restart: got ${v}`);
+      a.run = v;
+    }
     else if (k === "--window") {
       const [from, to] = v.split(",").map(Number);
       if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Error(`--window FROM_MS,TO_MS: got ${v}`);
@@ -83,8 +92,10 @@ export function compareSummaries(after: ProfileSummary, turns: number, before?: 
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const profile = join(args.dir, "main-thread.cpuprofile");
-  if (!existsSync(profile)) throw new Error(`no main-thread.cpuprofile in ${args.dir}`);
+  const restart = args.run === "restart";
+  const profileName = restart ? "main-thread-restart.cpuprofile" : "main-thread.cpuprofile";
+  const profile = join(args.dir, profileName);
+  if (!existsSync(profile)) throw new Error(`no ${profileName} in ${args.dir}`);
   const logPath = join(args.dir, "openclaw.log");
   const preps = existsSync(logPath) ? parseGatewayLog(readFileSync(logPath, "utf8")).stageSummaries.filter((s) => s.kind === "prep").length : 0;
   type Doc = { date: string; modes: ModeResult[] };
@@ -95,14 +106,16 @@ function main(): void {
   if (doc && !(started <= Date.parse(doc.date) && started > Date.parse(doc.date) - RUN_SPAN_MS)) {
     console.warn(`warning: the profile started ${new Date(started).toISOString()}, not in the run that wrote ${args.results} (${doc.date}): its window may not fit`);
   }
-  const mode = doc?.modes.find((m) => m.mode === args.mode);
-  if (doc && !mode) throw new Error(`${args.results} has no mode ${args.mode}`);
+  const modeResult = doc?.modes.find((m) => m.mode === args.mode);
+  if (doc && !modeResult) throw new Error(`${args.results} has no mode ${args.mode}`);
+  const mode: RunResult | undefined = restart ? modeResult?.restart : modeResult;
+  if (doc && !mode) throw new Error(`${args.results} ${args.mode}: no restart run (not a run.js --restart run)`);
   if (mode && !mode.mainThreadProfile?.window) throw new Error(`${args.results} ${args.mode}: no recorded profile window (a run before windows were kept)`);
   const window: ProfileWindow = args.window ?? mode?.mainThreadProfile?.window ?? { loadFromMs: 0, loadToMs: null };
   const summaries = summarizeWindows(profile, window);
   // The report's per-turn figures divide by the preps OpenClaw logged in the load (run.ts).
   const turns = mode?.prepStages["(total)"]?.n ?? preps;
-  const source = args.window ? "--window" : mode ? `${args.results} ${args.mode}` : "whole profile";
+  const source = args.window ? "--window" : mode ? `${args.results} ${args.mode}${restart ? " restart" : ""}` : "whole profile";
   console.log(`${profile} (${source}: ${window.loadFromMs} → ${window.loadToMs ?? "end"} ms)`);
   console.log(compareSummaries(summaries.load, turns, args.window ? undefined : mode?.mainThreadProfile?.load));
   if (args.out && doc && mode) {

@@ -6,12 +6,13 @@
  *
  *   node dist/bench/real-gateway/run.js [--openclaw VERSION] [--smoke] [--modes stock,ctxc] [--duration 75] [--out FILE] [--keep]
  *                                       [--profile]   (gateway main thread under V8's sampling profiler; time by category)
+ *                                       [--restart]   (then stop it and measure it again, restarted on the same state)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
  *                                       [--trace]   (ctxc mode: the preload's call trace, CTXC_OPENCLAW_TRACE=1; the
  *                                                    session-resource-loader stage attributed per prep: stage-trace.ts)
+ *   node dist/bench/real-gateway/run.js --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -22,9 +23,13 @@ import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
-import { percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
+import { parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
+import { restartChecks } from "./restart-checks.js";
+import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AppendedLinks, type KeptBody } from "./write-check.js";
+
+export type { AppendedLinks } from "./write-check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs built (dist/bench/real-gateway/) or as TS source under vitest (bench/real-gateway/). */
@@ -56,11 +61,17 @@ export interface RunOptions {
   profile?: boolean;
   /** ctxc mode: run the preload with its call trace on and attribute each prep's session-resource-loader stage (stage-trace.ts). */
   trace?: boolean;
+  /**
+   * After each mode's measured run, stop the gateway cleanly and start it again on the same state dir and
+   * transcripts, and measure that run the same way (ModeResult.restart): what an operator pays after a
+   * restart, with OpenClaw's one-time repairs and header rewrites done and ctxc's persistent index written.
+   */
+  restart?: boolean;
   log: (s: string) => void;
 }
 
-export interface ModeResult {
-  mode: Mode;
+/** What the harness measured of one gateway process: its start, its load phase, its stop, and the write check after it. */
+export interface RunResult {
   ok: boolean;
   error?: string;
   startupMs: number;
@@ -89,7 +100,10 @@ export interface ModeResult {
   telegramUnexpected: Record<string, number>;
   modelUnexpected: Record<string, number>;
   modelRequests: { n: number; bytesP50: number; messagesP50: number };
-  /** Kinds (`type`, `message:<role>`, `custom:<customType>`) of the entries OpenClaw added (ids not in the seed), per agent, in file order. */
+  /**
+   * Kinds (`type`, `message:<role>`, `custom:<customType>`) of the entries OpenClaw added in this run
+   * (ids not in the seed; after a restart, not in the file the first run left), per agent, in file order.
+   */
   appendedEntries: Record<string, string[]>;
   /** Per agent: how the added entries link to earlier ones (AppendedLinks). */
   appendedLinks: Record<string, AppendedLinks>;
@@ -103,21 +117,40 @@ export interface ModeResult {
    */
   seedEntriesIntact: Record<string, boolean>;
   ctxcLog: string[];
+  /** ctxc mode: the counters of the preload's `summary` line, written as the process exited (null: none written). Absent in runs made before. */
+  ctxcSummary?: Record<string, number> | null;
+  /** OpenClaw's `session file repaired` lines in this process's log (one-time repairs of the seeded files). Absent in runs made before. */
+  sessionRepairs?: number;
+  /** How the process stopped: ms from SIGTERM to its exit, and whether it exited by itself within 15 s (false: SIGKILL). Absent in runs made before. */
+  stop?: { ms: number; clean: boolean };
+  /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
+  loadAverage?: { start: number; end: number };
+  /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
+  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow; byTurn?: ProfileByTurn };
   /**
    * With `--trace` (ctxc mode): each prep's `session-resource-loader` stage attributed from the preload's
    * call trace — ctxc's handler calls (worker queue / work / hop) vs the rest — first turns apart from later ones.
    */
   stageTrace?: { first: AttributionSummary; later: AttributionSummary; traceLines: number };
+}
+
+/** One mode's measured run, and with `--restart` the run of the same gateway started again after it. */
+export interface ModeResult extends RunResult {
+  mode: Mode;
   /**
    * 2026.8+ (SQLite store): how the legacy seeds were imported (`doctor --fix`, and the explicit session
    * import if doctor left them), and the gateway's own `slow SQLite session write` warnings (≥ 1 s;
    * doctor's import lines, which share the log, left out).
    */
   sqlite?: { doctorFixMs: number; importMs: number; slowSessionWrites: SlowSessionWrite[] };
-  /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
-  loadAverage?: { start: number; end: number };
-  /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
-  mainThreadProfile?: { startup: ProfileSummary; load: ProfileSummary; window?: ProfileWindow; byTurn?: ProfileByTurn };
+  /** `--restart`: the restarted gateway's run, measured like the first (its first turns are each session's first after the restart). */
+  restart?: RestartResult;
+}
+
+/** The restarted gateway's run; its write check covers what both runs wrote. */
+export interface RestartResult extends RunResult {
+  /** Per agent: whether every entry line the first run left (after the header) is, byte for byte, still at the start of what follows the header. */
+  firstRunEntriesIntact: Record<string, boolean>;
 }
 
 function summary(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -245,106 +278,38 @@ async function waitFor(cond: () => boolean, timeoutMs: number, child: ChildProce
   return cond();
 }
 
-/** Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`. */
-function kindOf(line: string): { id: string | null; parentId: string | null; kind: string } {
-  try {
-    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string }; customType?: string };
-    const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
-    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind };
-  } catch {
-    return { id: null, parentId: null, kind: "<unparseable>" };
-  }
+/** What runMode sets up once per mode and every gateway process of that mode runs against. */
+interface ModeContext {
+  mode: Mode;
+  opts: RunOptions;
+  gw: GatewayInstall;
+  plans: AgentPlan[];
+  root: string;
+  home: Awaited<ReturnType<typeof buildGatewayHome>>;
+  tg: FakeTelegram;
+  model: FakeModel;
+  log: (s: string) => void;
 }
+
+/** `first`: the gateway on the freshly seeded home; `restart`: the same gateway started again on what the first left (`--restart`). */
+type Phase = "first" | "restart";
 
 /**
- * How the entries OpenClaw added link into the tree: `dangling` counts parentIds naming no earlier entry
- * (a wrong leaf answer would show here), `parentIsPrevious` those that continue the line just before.
+ * One gateway process: start it (ctxc mode: with the preload), wait until every bot polls, run the
+ * closed-loop load, stop it with SIGTERM (SIGKILL after 15 s), and collect what was measured of THIS
+ * process — its part of OpenClaw's log (appended from where the log ended when it started), its own
+ * preload log and profile, the fakes' stats since it started. The write checks are the caller's.
  */
-export interface AppendedLinks {
-  entries: number;
-  dangling: number;
-  parentIsPrevious: number;
-}
-
-/**
- * Kinds of the entries in `path` whose id is not among the seed's ids, in file order: what OpenClaw
- * added, even when it rewrote the file (repair pass) instead of only appending.
- */
-async function entryKinds(path: string, seedPath: string): Promise<{ kinds: string[]; links: AppendedLinks }> {
-  const seedIds = new Set<string>();
-  for (const line of (await readFile(seedPath, "utf8")).split("\n")) {
-    const k = line.trim() ? kindOf(line) : null;
-    if (k?.id) seedIds.add(k.id);
-  }
-  const kinds: string[] = [];
-  const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0 };
-  const ids = new Set<string>();
-  let previous: string | null = null;
-  for (const line of (await readFile(path, "utf8")).split("\n")) {
-    if (!line.trim()) continue;
-    const k = kindOf(line);
-    if (k.kind !== "session" && (k.id === null || !seedIds.has(k.id))) {
-      kinds.push(k.kind);
-      links.entries++;
-      if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
-      if (k.parentId !== null && k.parentId === previous) links.parentIsPrevious++;
-    }
-    if (k.id !== null) {
-      ids.add(k.id);
-      previous = k.id;
-    }
-  }
-  return { kinds, links };
-}
-
-/** Whether `seedPath`'s lines after its header are, byte for byte, the lines after `path`'s header. */
-async function entriesKept(seedPath: string, path: string): Promise<boolean> {
-  const [seed, now] = [await readFile(seedPath), await readFile(path)];
-  const body = seed.subarray(seed.indexOf(10) + 1);
-  const from = now.indexOf(10) + 1;
-  return from > 0 && now.subarray(from, from + body.length).equals(body);
-}
-
-async function sha(path: string, bytes: number): Promise<string> {
-  const buf = await readFile(path);
-  return createHash("sha256").update(buf.subarray(0, bytes)).digest("hex");
-}
-
-export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): Promise<ModeResult> {
-  const log = (s: string) => opts.log(`[${mode}] ${s}`);
-  const gw = gatewayInstall(REPO, opts.openclaw);
-  const plans = plansFor(opts.smoke);
-  const seeds = await generateSeedTranscripts(seedCache, plans);
-  const root = await mkdtemp(join(tmpdir(), `ctxc-rg-${mode}-`));
-  const tg = new FakeTelegram(plans.length);
-  const model = new FakeModel();
-  const apiRoot = await tg.start();
-  const baseUrl = await model.start();
-  const home = await buildGatewayHome({ root, plans, bots: tg.bots, telegramApiRoot: apiRoot, modelBaseUrl: baseUrl, gatewayPort: await freePort(), seeds, bootstrapChars: 11_800 });
-  const seedHash = new Map<string, string>();
-  for (const p of plans) seedHash.set(p.id, await sha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
-  const ctxcLogFile = join(root, "ctxc.log");
-  const profFile = join(root, "main-thread.cpuprofile");
+async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunResult; pid: number | undefined; diag: GatewayDiagnostics }> {
+  const { mode, opts, gw, plans, root, home, tg, model } = ctx;
+  const log = phase === "restart" ? (s: string) => ctx.log(`restart: ${s}`) : ctx.log;
+  const suffix = phase === "restart" ? "-restart" : "";
+  const ctxcLogFile = join(root, `ctxc${suffix}.log`);
+  const profFile = join(root, `main-thread${suffix}.cpuprofile`);
+  const logFrom = existsSync(home.logFile) ? (await stat(home.logFile)).size : 0;
+  const modelFrom = model.requests.length;
+  const modelUnexpectedBefore = { ...model.unexpected };
   const nodeOptions = [opts.gatewayNodeOptions, opts.profile ? `--import=${pathToFileURL(PROFILE_PRELOAD).href}` : undefined].filter(Boolean).join(" ") || undefined;
-  // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
-  // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
-  // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
-  // 2026.8+ keeps transcripts in SQLite and refuses to start on a legacy store; its gateway also rewrites
-  // a legacy config (agents.list → agents.entries) and then drains for a restart. So seed the way an
-  // upgrading user is told to: `doctor --fix` (config), then the session import if doctor left the
-  // JSONL + sessions.json in place (docs/sqlite-store.md). The JSONL files move to an archive.
-  const sqlite = storesTranscriptsInSqlite(gw.openclaw);
-  let seeding: { doctorFixMs: number; importMs: number } | undefined;
-  if (sqlite) {
-    const fixMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--fix", "--non-interactive"]);
-    const db = join(home.stateDir, "agents", plans[0]!.id, "agent", "openclaw-agent.sqlite");
-    const legacyLeft = plans.some((p) => existsSync(home.transcripts.get(p.id)!));
-    const importMs = legacyLeft ? await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--session-sqlite", "import", "--non-interactive"]) : 0;
-    seeding = { doctorFixMs: fixMs, importMs };
-    log(`doctor --fix in ${fixMs} ms; ${legacyLeft ? `legacy sessions imported (doctor --session-sqlite import) in ${importMs} ms` : "sessions imported by doctor --fix"}; store ${existsSync(db) ? "present" : "MISSING"}`);
-  }
-  const registryMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["plugins", "registry", "--refresh"]);
-  log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
   const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
   const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions, opts.trace);
@@ -356,8 +321,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
-  const result: ModeResult = {
-    mode, ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
+  const result: RunResult = {
+    ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
     longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
     starvationSamples: [], livenessSamples: [], logErrorsSample: [], telegramCalls: {}, telegramUnexpected: {}, modelUnexpected: {},
     modelRequests: { n: 0, bytesP50: NaN, messagesP50: NaN }, appendedEntries: {}, appendedLinks: {}, seedPrefixIntact: {}, seedEntriesIntact: {}, ctxcLog: [],
@@ -380,7 +345,7 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
       let n = 0;
       result.perAgentReplies[p.id] = 0;
       do {
-        const tag = `${mode}-${p.id}-${n++}`;
+        const tag = `${mode}${suffix}-${p.id}-${n++}`;
         const got = new Promise<SentMessage | null>((resolveReply) => {
           const t = setTimeout(() => { off(); resolveReply(null); }, replyTimeoutMs);
           const off = tg.onSent((m) => {
@@ -408,45 +373,40 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     result.error = String((err as Error).message ?? err);
     log(result.error);
   } finally {
+    // A clean stop (OpenClaw's own SIGTERM handling, the preload's exit line) is what a restart follows.
+    const stopAt = Date.now();
     child.kill("SIGTERM");
     const exited = await new Promise<boolean>((r) => {
-      if (child.exitCode !== null) return r(true);
+      if (child.exitCode !== null || child.signalCode !== null) return r(true);
       const t = setTimeout(() => r(false), 15_000);
       child.once("exit", () => { clearTimeout(t); r(true); });
     });
-    if (!exited) child.kill("SIGKILL");
-    await tg.close();
-    await model.close();
+    if (!exited) {
+      child.kill("SIGKILL");
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)));
+    }
+    result.stop = { ms: Date.now() - stopAt, clean: exited };
   }
   result.replyLatencyMs = summary(latencies);
   result.replyLatencyByTurn = { first: summary(firstLatencies), later: summary(laterLatencies) };
   result.longPollTurnaroundMs = summary(tg.stats.pollTurnaroundMs);
   result.updateDeliveryMs = summary(tg.stats.deliveryDelayMs);
-  result.telegramCalls = tg.stats.calls;
-  result.telegramUnexpected = tg.stats.unexpected;
-  result.modelUnexpected = model.unexpected;
-  result.modelRequests = { n: model.requests.length, bytesP50: percentile(model.requests.map((r) => r.bytes), 50), messagesP50: percentile(model.requests.map((r) => r.messages), 50) };
-  const diag: GatewayDiagnostics = await readGatewayLog(home.logFile);
+  result.telegramCalls = { ...tg.stats.calls };
+  result.telegramUnexpected = { ...tg.stats.unexpected };
+  result.modelUnexpected = Object.fromEntries(Object.entries(model.unexpected).map(([k, v]) => [k, v - (modelUnexpectedBefore[k] ?? 0)] as const).filter(([, v]) => v > 0));
+  const requests = model.requests.slice(modelFrom);
+  result.modelRequests = { n: requests.length, bytesP50: percentile(requests.map((r) => r.bytes), 50), messagesP50: percentile(requests.map((r) => r.messages), 50) };
+  const diag: GatewayDiagnostics = await readGatewayLog(home.logFile, logFrom);
   result.prepStages = stageTable(diag.stageSummaries, "prep");
   const preps = splitFirstPreps(diag.stageSummaries);
   result.prepStagesByTurn = { first: stageTable(preps.first, "prep"), later: stageTable(preps.later, "prep") };
   result.startupStages = stageTable(diag.stageSummaries, "startup");
-  if (seeding) result.sqlite = { ...seeding, slowSessionWrites: diag.slowSessionWrites.filter((w) => w.pid === child.pid) };
   result.starvationLines = diag.starvation.length;
   result.livenessWarnings = diag.liveness.length;
   result.starvationSamples = diag.starvation.slice(0, 5);
   result.livenessSamples = diag.liveness.slice(0, 5);
   result.logErrorsSample = diag.errors.slice(0, 20);
-  // The JSONL write check reads the transcript files; a SQLite-era store has none (not checked there).
-  for (const p of sqlite ? [] : plans) {
-    const f = home.transcripts.get(p.id)!;
-    const seedBytes = seeds.get(p.id)!.bytes;
-    const added = existsSync(f) ? await entryKinds(f, seeds.get(p.id)!.path) : { kinds: ["<missing>"], links: { entries: 0, dangling: 0, parentIsPrevious: 0 } };
-    result.appendedEntries[p.id] = added.kinds;
-    result.appendedLinks[p.id] = added.links;
-    result.seedPrefixIntact[p.id] = existsSync(f) && (await stat(f)).size >= seedBytes && (await sha(f, seedBytes)) === seedHash.get(p.id);
-    result.seedEntriesIntact[p.id] = existsSync(f) && (await entriesKept(seeds.get(p.id)!.path, f));
-  }
+  result.sessionRepairs = diag.sessionRepairs;
   if (opts.profile) {
     result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs, firstTurns);
     if (!result.mainThreadProfile) log(`--profile: no main-thread profile at ${profFile}${existsSync(`${profFile}.error`) ? ` (${await readFile(`${profFile}.error`, "utf8")})` : ""}`);
@@ -455,6 +415,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     const lines = (await readFile(ctxcLogFile, "utf8")).split("\n").filter(Boolean);
     // The trace's lines (one per call) are summarised, not kept.
     result.ctxcLog = lines.filter((l) => !l.includes(" ctxc-openclaw trace: ")).slice(0, 200);
+    // Read from every line: the summary comes last, after any number of fallback lines.
+    result.ctxcSummary = parseCtxcSummary(lines);
     if (opts.trace) {
       const trace = parseCtxcTrace(lines);
       const by = (ss: typeof preps.first) => ss.map((s) => attributeStage(s, trace)).filter((a): a is StageAttribution => a !== null);
@@ -462,6 +424,114 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
     }
   }
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
+  return { run: result, pid: child.pid, diag };
+}
+
+/** Per agent, the transcript's bytes as one run left them: the ids in it and its body (lines after the header), for the next run's checks. */
+type Snapshot = Map<string, { ids: Set<string>; body: KeptBody; seedBody: KeptBody }>;
+
+/**
+ * The JSONL write check after a run, into `run`: per agent, what was added since `known` (the seed's ids;
+ * after a restart, those of the file the first run left), how it links, whether the seeded bytes and
+ * entries are intact — and with `before` (the first run's snapshot), whether everything the first run
+ * left is still there, byte for byte. Returns the files' snapshot.
+ */
+async function writeCheck(
+  run: RunResult,
+  plans: AgentPlan[],
+  files: Map<string, string>,
+  seeds: Map<string, { path: string; bytes: number }>,
+  seedHash: Map<string, string>,
+  known: Snapshot,
+  before?: { snapshot: Snapshot; kept: Record<string, boolean> },
+): Promise<Snapshot> {
+  const out: Snapshot = new Map();
+  for (const p of plans) {
+    const f = files.get(p.id)!;
+    if (!existsSync(f)) {
+      run.appendedEntries[p.id] = ["<missing>"];
+      run.appendedLinks[p.id] = { entries: 0, dangling: 0, parentIsPrevious: 0 };
+      run.seedPrefixIntact[p.id] = run.seedEntriesIntact[p.id] = false;
+      if (before) before.kept[p.id] = false;
+      continue;
+    }
+    const buf = await readFile(f);
+    const text = buf.toString("utf8");
+    const added = addedEntries(text, known.get(p.id)!.ids);
+    run.appendedEntries[p.id] = added.kinds;
+    run.appendedLinks[p.id] = added.links;
+    run.seedPrefixIntact[p.id] = keepsPrefix(buf, seeds.get(p.id)!.bytes, seedHash.get(p.id)!);
+    run.seedEntriesIntact[p.id] = keepsBody(known.get(p.id)!.seedBody, buf);
+    if (before) before.kept[p.id] = keepsBody(before.snapshot.get(p.id)!.body, buf);
+    out.set(p.id, { ids: idsOf(text), body: bodyOf(buf), seedBody: known.get(p.id)!.seedBody });
+  }
+  return out;
+}
+
+export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): Promise<ModeResult> {
+  const log = (s: string) => opts.log(`[${mode}] ${s}`);
+  const gw = gatewayInstall(REPO, opts.openclaw);
+  const plans = plansFor(opts.smoke);
+  const seeds = await generateSeedTranscripts(seedCache, plans);
+  const root = await mkdtemp(join(tmpdir(), `ctxc-rg-${mode}-`));
+  const tg = new FakeTelegram(plans.length);
+  const model = new FakeModel();
+  const apiRoot = await tg.start();
+  const baseUrl = await model.start();
+  const home = await buildGatewayHome({ root, plans, bots: tg.bots, telegramApiRoot: apiRoot, modelBaseUrl: baseUrl, gatewayPort: await freePort(), seeds, bootstrapChars: 11_800 });
+  const seedHash = new Map<string, string>();
+  for (const p of plans) seedHash.set(p.id, await prefixSha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
+  // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
+  // OpenClaw's own setup flows). Without it, OpenClaw re-derives the plugin index from the file tree on
+  // every lookup — many times per turn, on the main thread — which is not the situation being reproduced.
+  // 2026.8+ keeps transcripts in SQLite and refuses to start on a legacy store; its gateway also rewrites
+  // a legacy config (agents.list → agents.entries) and then drains for a restart. So seed the way an
+  // upgrading user is told to: `doctor --fix` (config), then the session import if doctor left the
+  // JSONL + sessions.json in place (docs/sqlite-store.md). The JSONL files move to an archive.
+  const sqlite = storesTranscriptsInSqlite(gw.openclaw);
+  let seeding: { doctorFixMs: number; importMs: number } | undefined;
+  if (sqlite) {
+    const fixMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--fix", "--non-interactive"]);
+    const db = join(home.stateDir, "agents", plans[0]!.id, "agent", "openclaw-agent.sqlite");
+    const legacyLeft = plans.some((p) => existsSync(home.transcripts.get(p.id)!));
+    const importMs = legacyLeft ? await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["doctor", "--session-sqlite", "import", "--non-interactive"]) : 0;
+    seeding = { doctorFixMs: fixMs, importMs };
+    log(`doctor --fix in ${fixMs} ms; ${legacyLeft ? `legacy sessions imported (doctor --session-sqlite import) in ${importMs} ms` : "sessions imported by doctor --fix"}; store ${existsSync(db) ? "present" : "MISSING"}`);
+  }
+  const registryMs = await runOpenclawCommand(gw, root, home.stateDir, home.configPath, ["plugins", "registry", "--refresh"]);
+  log(`openclaw ${gw.openclaw} on node ${gw.nodeVersion}; persisted plugin registry written in ${registryMs} ms`);
+  const ctx: ModeContext = { mode, opts, gw, plans, root, home, tg, model, log };
+  let result: ModeResult;
+  try {
+    const first = await runGateway(ctx, "first");
+    result = { mode, ...first.run };
+    if (seeding) result.sqlite = { ...seeding, slowSessionWrites: first.diag.slowSessionWrites.filter((w) => w.pid === first.pid) };
+    // The JSONL write check reads the transcript files; a SQLite-era store has none (not checked there).
+    const jsonl = sqlite ? [] : plans;
+    const seeded: Snapshot = new Map();
+    for (const p of jsonl) {
+      const buf = await readFile(seeds.get(p.id)!.path);
+      seeded.set(p.id, { ids: idsOf(buf.toString("utf8")), body: bodyOf(buf), seedBody: bodyOf(buf) });
+    }
+    const afterFirst = await writeCheck(result, jsonl, home.transcripts, seeds, seedHash, seeded);
+    if (opts.restart) {
+      // The same home, state dir and transcripts, the same fakes (Telegram's update ids carry on): only
+      // the gateway process is new — OpenClaw's one-time repairs and header rewrites are done, and in
+      // the ctxc mode the persistent index the first process wrote is under the state dir.
+      tg.newRun();
+      const again = await runGateway(ctx, "restart");
+      const kept: Record<string, boolean> = {};
+      await writeCheck(again.run, jsonl, home.transcripts, seeds, seedHash, afterFirst, { snapshot: afterFirst, kept });
+      result.restart = { ...again.run, firstRunEntriesIntact: kept };
+      if (!again.run.ok && result.ok) {
+        result.ok = false;
+        result.error = `restart: ${again.run.error}`;
+      }
+    }
+  } finally {
+    await tg.close();
+    await model.close();
+  }
   if (opts.keepDirs) log(`kept ${root}`);
   else await rm(root, { recursive: true, force: true });
   return result;
@@ -489,8 +559,32 @@ export function compareAppended(a: Record<string, string[]>, b: Record<string, s
   return { same, detail };
 }
 
-function parseArgs(argv: string[]): RunOptions & { out: string | null } {
-  const o: RunOptions & { out: string | null } = { smoke: false, modes: ["stock", "ctxc"], durationS: 75, thinkMs: 500, keepDirs: false, log: (s) => console.log(s), out: null };
+/** `run.js --help`. */
+export const USAGE = `Usage: node dist/bench/real-gateway/run.js [options]
+
+The real OpenClaw gateway against loopback fakes of Telegram and a model, under closed-loop load on 5
+bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/real-gateway/README.md.
+
+  --openclaw VERSION   release to run (default ${DEFAULT_OPENCLAW}; others: bench/real-gateway/setup.sh --openclaw VERSION)
+  --modes LIST         stock, ctxc or stock,ctxc (default), run one after the other
+  --duration S         load phase per run, seconds (default 75)
+  --think-ms N         pause after each reply before the user writes again (default 500)
+  --smoke              1 agent, 200 KB transcript, 1 message per run
+  --profile            the gateway's main thread under V8's sampling profiler: time by owner and function
+  --restart            after each mode's measured run, stop the gateway (SIGTERM) and start it again on the
+                       same state dir and transcripts; measure that run the same way (result: each mode's
+                       "restart"): each agent's first turn after a restart, with OpenClaw's one-time repairs
+                       and header rewrites done and ctxc's persistent index written by the first run
+  --trace              ctxc mode: the preload's call trace (CTXC_OPENCLAW_TRACE=1); each prep's
+                       session-resource-loader stage split into ctxc's calls (queue, work, hop) and the rest
+  --out FILE           results JSON (default bench/results/real-gateway-<version>.json; smoke: .smoke.tmp.json)
+  --keep               keep the temporary OpenClaw home (logs, transcripts, profiles) and print where
+  --node-options "…"   extra NODE_OPTIONS for the gateway (diagnosis)
+  --help               this text
+`;
+
+function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: boolean } {
+  const o: RunOptions & { out: string | null; help?: boolean } = { smoke: false, modes: ["stock", "ctxc"], durationS: 75, thinkMs: 500, keepDirs: false, log: (s) => console.log(s), out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--smoke") o.smoke = true;
@@ -503,12 +597,19 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null } {
     else if (a === "--profile") o.profile = true;
     else if (a === "--openclaw") o.openclaw = argv[++i]!;
     else if (a === "--trace") o.trace = true;
+    else if (a === "--restart") o.restart = true;
+    else if (a === "--help" || a === "-h") o.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
 }
 
-export async function runBench(opts: RunOptions): Promise<{ modes: ModeResult[]; transcriptCheck: ReturnType<typeof compareAppended> | null }> {
+export async function runBench(opts: RunOptions): Promise<{
+  modes: ModeResult[];
+  transcriptCheck: ReturnType<typeof compareAppended> | null;
+  /** `--restart`, both modes: the restarted gateways' appended entries, ctxc vs stock (compareAppended). */
+  restartTranscriptCheck?: ReturnType<typeof compareAppended> | null;
+}> {
   const gw = gatewayInstall(REPO, opts.openclaw);
   if (!gw.installed) {
     const setup = gw.openclaw === DEFAULT_OPENCLAW ? "bench/real-gateway/setup.sh" : `bench/real-gateway/setup.sh --openclaw ${gw.openclaw}`;
@@ -526,11 +627,17 @@ export async function runBench(opts: RunOptions): Promise<{ modes: ModeResult[];
   }
   const stock = modes.find((m) => m.mode === "stock");
   const ctxc = modes.find((m) => m.mode === "ctxc");
-  return { modes, transcriptCheck: stock && ctxc ? compareAppended(stock.appendedEntries, ctxc.appendedEntries) : null };
+  const transcriptCheck = stock && ctxc ? compareAppended(stock.appendedEntries, ctxc.appendedEntries) : null;
+  if (!opts.restart) return { modes, transcriptCheck };
+  return { modes, transcriptCheck, restartTranscriptCheck: stock?.restart && ctxc?.restart ? compareAppended(stock.restart.appendedEntries, ctxc.restart.appendedEntries) : null };
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const r = await runBench(opts);
   const gw = gatewayInstall(REPO, opts.openclaw);
   const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...r };
@@ -538,8 +645,8 @@ async function main(): Promise<void> {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + "\n");
   console.log(`wrote ${out}`);
-  for (const m of r.modes) {
-    console.log(`${m.mode}: ok=${m.ok} replies ${m.repliesReceived}/${m.messagesSent} latency p50=${m.replyLatencyMs.p50} p99=${m.replyLatencyMs.p99} ms; starvation=${m.starvationLines} liveness=${m.livenessWarnings}`);
+  const printRun = (label: string, m: RunResult) => {
+    console.log(`${label}: ok=${m.ok} replies ${m.repliesReceived}/${m.messagesSent} latency p50=${m.replyLatencyMs.p50} p99=${m.replyLatencyMs.p99} ms; starvation=${m.starvationLines} liveness=${m.livenessWarnings}; startup ${m.startupMs} ms; OpenClaw repairs ${m.sessionRepairs}`);
     for (const [k, v] of Object.entries(m.prepStages)) console.log(`  prep ${k}: n=${v.n} p50=${v.p50} p99=${v.p99}`);
     for (const t of ["first", "later"] as const) {
       const v = m.prepStagesByTurn?.[t];
@@ -550,10 +657,17 @@ async function main(): Promise<void> {
       if (a) console.log(`  ${t} turns, session-resource-loader from the trace (${a.preps} preps, ms sum / p50): wall ${a.wallMs.sum}/${a.wallMs.p50}; ctxc calls ${a.ctxcMs.sum}/${a.ctxcMs.p50} (worker queue ${a.queueMs.sum}, work ${a.workMs.sum}, hop ${a.hopMs.sum}); of them OpenClaw's own bodies (fallbacks) ${a.stockMs.sum}/${a.stockMs.p50}; rest ${a.restMs.sum}/${a.restMs.p50}; by op ${JSON.stringify(a.byOp)}`);
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
+    if (m.ctxcSummary) console.log(`  ctxc summary: ${Object.entries(m.ctxcSummary).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  };
+  for (const m of r.modes) {
+    printRun(m.mode, m);
+    if (m.restart) printRun(`${m.mode} after restart`, m.restart);
+    for (const c of restartChecks(m)) console.log(`  restart check: ${c.ok ? "ok  " : "FAIL"} ${c.name} (${c.detail})`);
   }
   for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious})`).join("; ")}`);
   if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
-  if (r.modes.some((m) => !m.ok)) process.exitCode = 1;
+  if (r.restartTranscriptCheck) console.log(`transcripts after restart: ${r.restartTranscriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.restartTranscriptCheck.detail)}`);
+  if (r.modes.some((m) => !m.ok || restartChecks(m).some((c) => !c.ok)) || r.restartTranscriptCheck?.same === false) process.exitCode = 1;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -33,6 +33,9 @@ export interface RecentLinesReply {
   exhausted: boolean;
   /** The file as the worker read it (the caller checks it is still the file). */
   file: SessionMeta["file"];
+  /** Where the read's state came from and where it started parsing (the preload's index tally). */
+  index: SessionMeta["index"];
+  readFrom: number;
 }
 
 /** What {@link RecentConversationIndex.saved} returns. */

@@ -261,7 +261,7 @@ export function readRecentLines(path: string, options: SessionBufferOptions, cac
     const r = s.records[i]!;
     return s.staging.toString("utf8", r.offset, r.offset + r.length);
   });
-  return { lines, exhausted, file: read.meta.file };
+  return { lines, exhausted, file: read.meta.file, index: read.meta.index, readFrom: read.meta.readFrom };
 }
 
 /** What {@link readMayHoldKey} answers when ctxc can tell. */
@@ -271,6 +271,9 @@ export interface MayHoldKeyReply {
   /** The file as the worker read it (the caller checks it is still the file), and the bytes read. */
   file: SessionMeta["file"];
   bytes: number;
+  /** Where the read's state came from and where it started parsing (the preload's index tally). */
+  index: SessionMeta["index"];
+  readFrom: number;
 }
 
 /**
@@ -285,7 +288,7 @@ export function readMayHoldKey(path: string, options: SessionBufferOptions, cach
   if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
   if (read.flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs v1/v2 migration (OpenClaw rewrites it)";
   if (read.records[0]?.type !== EntryTypeCode.session) return "first line is not the session header";
-  return { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes };
+  return { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes, index: meta.index, readFrom: meta.readFrom };
 }
 
 /**

@@ -49,6 +49,7 @@ import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
 import { WORKER_FILE } from "../worker-file.js";
 import { CallTrace, TRACING } from "./trace.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
+import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** Where the built openclaw worker lives (next to the compile worker). */
 export const OPENCLAW_WORKER_FILE = join(dirname(WORKER_FILE), "openclaw-worker.js");
@@ -129,8 +130,33 @@ const lastReads = new Map<string, { size: number; bytes: number }>();
  * Records what a worker read of `path` (absolute, as the request named it) reported — its meta's file
  * size and bytes read — for {@link costOf}. Called by the callers that decode a reply's meta.
  */
-export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number }): void {
+export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number } & IndexUse): void {
   lastReads.set(path, { size: meta.file?.size ?? 0, bytes: meta.bytes });
+  noteIndexUse(meta);
+}
+
+/** Where a worker read's state came from (SessionMeta `index`) and where it started parsing (`readFrom`). */
+export interface IndexUse {
+  index?: SessionMeta["index"];
+  readFrom?: number;
+}
+
+/**
+ * What the persistent index did for this process's reads (the preload's `summary` line): reads that
+ * continued from a saved state (`restored`; `restoredBytes`: the bytes they did not parse again, their
+ * `readFrom`), and reads whose saved state was not used (`rejected`: the file changed other than by
+ * appends, an unreadable or other-format index file, a directory no longer private). A read with no saved
+ * state (`none`) or continuing this worker's memory counts in neither. Not reset by a new pool: a
+ * process-wide tally.
+ */
+export const indexUse = { restored: 0, restoredBytes: 0, rejected: 0 };
+
+/** Counts one worker read's {@link IndexUse} into {@link indexUse}; called by every caller that gets a read's meta (or its `index`) back. */
+export function noteIndexUse(read: IndexUse): void {
+  if (read.index === "disk") {
+    indexUse.restored++;
+    indexUse.restoredBytes += read.readFrom ?? 0;
+  } else if (read.index === "disk-stale" || read.index === "disk-corrupt" || read.index === "refused") indexUse.rejected++;
 }
 
 /**

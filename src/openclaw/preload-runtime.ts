@@ -27,7 +27,7 @@ import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import type { PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
-import { runInOpenClawPool } from "./pool.js";
+import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
@@ -655,6 +655,7 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
       const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key })) as MayHoldKeyReply | string;
+      if (typeof reply !== "string") noteIndexUse(reply);
       if (typeof reply === "string") {
         if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
       } else if (!sameFile(reply.file, reply.bytes, path)) {
@@ -702,6 +703,21 @@ type Helpers = Record<string, () => unknown>;
 type AnyFn = (...args: any[]) => any;
 
 /**
+ * After OpenClaw wrote a transcript (2026.6.9+: a whole-file write such as 2026.7.35's header rewrite on a
+ * session's first turn, or a rewrite ctxc served as an append), one worker read of the file as written, in
+ * the background: the worker's state — and the persistent index saved from it — then follows the file the
+ * gateway leaves. Without it, a gateway stopped before the session's next read restarts from an index of
+ * the bytes before a whole-file write: stale, so that first read after the restart parses the whole file
+ * (seen in the 2026.7.35 real-gateway smoke, one turn then a restart: indexRejected=1). After an append
+ * the read continues the worker's state (the appended bytes only), and the session's next read continues
+ * from it either way. Only a read; its answer is not used, and a failure changes nothing.
+ */
+function rereadAfterWrite(filePath: unknown): void {
+  if (typeof filePath !== "string") return;
+  readSessionMetaAsync(filePath).catch(() => {});
+}
+
+/**
  * One handler per intercepted OpenClaw function (release/shapes.ts `InterceptionName`): called as
  * `handler(original, args, helpers)` by the delegate the chunk rewrite puts under the function's name.
  * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
@@ -727,11 +743,14 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
   "SessionManager.rewriteFile": (original, args, helpers, sm) => rewriteSessionFile(original, args as [RewriteOptions | undefined], helpers, sm as RewritingManager),
   rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, helperValues(helpers)),
-  rememberWrittenSessionEntries: (original, args, helpers) =>
-    followWrite(original, args, helperValues<FollowerHelpers>(helpers), (w) => {
+  rememberWrittenSessionEntries: (original, args, helpers) => {
+    const remembered = followWrite(original, args, helperValues<FollowerHelpers>(helpers), (w) => {
       counters.writesFollowed++;
       counters.writeEntriesShared += w.shared;
-    }),
+    });
+    rereadAfterWrite(args[0]);
+    return remembered;
+  },
   "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, helperValues(helpers)),
   "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, helperValues(helpers)),
 };

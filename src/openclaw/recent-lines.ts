@@ -14,7 +14,7 @@
 import { statSync } from "node:fs";
 import { identityOf, sameIdentity } from "./entry-cache.js";
 import { resolve } from "node:path";
-import { runInOpenClawPool } from "./pool.js";
+import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { RecentLinesQuery, RecentLinesReply } from "../../native-free-workers/openclaw/recent-lines.js";
 
@@ -48,6 +48,7 @@ async function recentFromWorker(path: string, options: RecentOptions, h: RecentH
     const query: RecentLinesQuery = { skip, max, ...(minTimestampMs !== undefined ? { minTimestampMs } : {}), ...(beforeTimestampMs !== undefined ? { beforeTimestampMs } : {}) };
     const reply = (await runInOpenClawPool({ op: "recentLines", path, query })) as RecentLinesReply | string;
     if (typeof reply === "string") return reply;
+    noteIndexUse(reply);
     // Every batch from the same bytes, and those still the file's.
     if (file && (!reply.file || !sameIdentity(reply.file, file))) return "file changed between batches";
     file = reply.file;

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
-import { configureOpenClawPool, defaultThreads, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
+import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
@@ -132,7 +132,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} fallbacks=${c.fallbacks}`);
   });
 }
 

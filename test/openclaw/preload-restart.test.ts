@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { parseCtxcSummary } from "../../bench/real-gateway/log-parse.js";
 import { encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
 import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
 import { decodeSession } from "../../src/openclaw/index.js";
@@ -87,6 +88,13 @@ function withoutOrigin(read: ChildRead): unknown {
   return { ...read, meta };
 }
 
+/** The counters of the child's `summary` line (written at its exit), by name. */
+function summaryOf(log: string[]): Record<string, number> {
+  const counters = parseCtxcSummary(log);
+  expect(counters, log.join("\n")).not.toBeNull();
+  return counters!;
+}
+
 let fileNo = 0;
 function transcript(text: string): string {
   const path = join(dir, `t${++fileNo}.jsonl`);
@@ -118,6 +126,8 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
     const files = readdirSync(indexDir);
     expect(files).toHaveLength(paths.length);
     for (const f of files) expect(statSync(join(indexDir, f)).mode & 0o777, f).toBe(0o600);
+    // No saved state yet: the summary line counts nothing restored and nothing rejected.
+    expect(summaryOf(first.log)).toMatchObject({ indexRestored: 0, indexRestoredBytes: 0, indexRejected: 0, fallbacks: 0 });
 
     // While the gateway is down.
     const sizeBefore = { grow: statSync(grow).size, grownDamaged: statSync(grownDamaged).size };
@@ -142,12 +152,16 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
       expect(r!.meta.readFrom).toBe(0);
     }
     for (const [i, path] of paths.entries()) expect(withoutOrigin(second.reads[i]!), path).toEqual(cold(path));
+    // The summary line says the same: two reads continued from the index (the bytes they did not parse
+    // again: where each continued), three found their saved state stale.
+    expect(summaryOf(second.log)).toMatchObject({ indexRestored: 2, indexRestoredBytes: sizeBefore.grow + sizeBefore.grownDamaged, indexRejected: 3 });
     // Each changed file's state was saved anew: the next restart continues all of them. The grown ones
     // from their earlier save: less than CACHE_DEFAULTS.indexResaveBytes was appended since.
     expect(statSync(grow).size - sizeBefore.grow).toBeLessThan(CACHE_DEFAULTS.indexResaveBytes);
     const third = gateway({ OPENCLAW_STATE_DIR: state }, paths);
     expect(third.reads.map((r) => r.meta.index)).toEqual(["disk", "disk", "disk", "disk", "disk"]);
     expect(third.reads.map((r) => r.meta.readFrom)).toEqual([sizeBefore.grow, statSync(rewrite).size, statSync(replace).size, statSync(truncate).size, sizeBefore.grownDamaged]);
+    expect(summaryOf(third.log)).toMatchObject({ indexRestored: 5, indexRestoredBytes: third.reads.reduce((a, r) => a + r.meta.readFrom, 0), indexRejected: 0 });
   });
 
   it("~/.openclaw without OPENCLAW_STATE_DIR; CTXC_OPENCLAW_INDEX_DIR moves it; CTXC_OPENCLAW_INDEX=off turns it off", { timeout: 300_000 }, () => {
@@ -209,6 +223,7 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
         const missing = name.startsWith("missing");
         expect(got.log.find((l) => l.includes("ctxc-openclaw active:")), name).toContain(missing ? "index off" : "index refused");
         expect(got.reads[0]!.meta.index, name).toBe(missing ? "none" : "refused");
+        expect(summaryOf(got.log), name).toMatchObject({ indexRestored: 0, indexRejected: missing ? 0 : 1 });
         expect(got.reads[0]!.meta.readFrom, name).toBe(0);
         expect(withoutOrigin(got.reads[0]!), name).toEqual(cold(path));
       }

@@ -6,13 +6,16 @@
  *
  * With ctxc preloaded: for a release the preload plans hooks for (`planPreload(root)` returns a plan) the
  * log must say `ctxc-openclaw active: openclaw <version>` and end with a summary that served the session
- * without a fallback; for any other release the preload must say why it stays off and the gateway must
- * still answer, stock.
+ * without a fallback — and, the gateway stopped and started again on the same state (`--restart`), the
+ * restarted gateway must answer with the session's first read continued from the persistent index, no
+ * OpenClaw repair left to do, and every entry of the first run still in place; for any other release the
+ * preload must say why it stays off and the gateway must still answer, stock.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite } from "../../bench/real-gateway/install-paths.js";
+import { restartChecks } from "../../bench/real-gateway/restart-checks.js";
 import { CTXC_REGISTER, REPO, runBench } from "../../bench/real-gateway/run.js";
 
 process.env.CTXC_OPENCLAW_PRELOAD = "off"; // only the planning helper; no hooks in the test process
@@ -65,11 +68,11 @@ for (const version of releases) {
     const plan = planPreload(gw.root);
     const supported = typeof plan === "object";
     it.skipIf(!existsSync(CTXC_REGISTER))(
-      supported ? "answers through the ctxc preload: session served by ctxc, no fallback" : "answers stock with the preload loaded, which says why it stays off",
+      supported ? "answers through the ctxc preload: session served by ctxc, no fallback; restarted, reads on from the persistent index" : "answers stock with the preload loaded, which says why it stays off",
       { timeout: 300_000 },
       async () => {
         const logs: string[] = [];
-        const r = await runBench({ openclaw: version, smoke: true, modes: ["ctxc"], durationS: 0, thinkMs: 200, keepDirs: false, log: (s) => logs.push(s) });
+        const r = await runBench({ openclaw: version, smoke: true, modes: ["ctxc"], durationS: 0, thinkMs: 200, keepDirs: false, restart: supported, log: (s) => logs.push(s) });
         const m = r.modes[0]!;
         expect(m.error, logs.join("\n")).toBeUndefined();
         expect(m.repliesReceived).toBe(1);
@@ -99,6 +102,14 @@ for (const version of releases) {
           expect(summary).toMatch(/bootstrapServed=[1-9]/);
           expect(m.seedPrefixIntact.main).toBe(true);
         }
+        // The restart: every check of restart-checks.ts, named when one fails.
+        const again = m.restart!;
+        expect(again.repliesReceived, logs.join("\n")).toBe(1);
+        expect(restartChecks(m).filter((c) => !c.ok)).toEqual([]);
+        expect(again.ctxcSummary!.indexRestored).toBeGreaterThanOrEqual(1);
+        expect(again.ctxcSummary!.indexRestoredBytes).toBeGreaterThan(0);
+        expect(again.appendedEntries.main).toEqual(expect.arrayContaining(["message:user", "message:assistant"]));
+        expect(again.ctxcLog.some((l) => l.includes(`ctxc-openclaw active: openclaw ${version}`))).toBe(true);
       },
     );
   });

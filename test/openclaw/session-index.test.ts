@@ -12,7 +12,7 @@ import { appendFileSync, chmodSync, copyFileSync, existsSync, lstatSync, mkdirSy
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
+import { SessionReadCache, encodeSessionBuffer, readMayHoldKey, readRecentLines } from "../../native-free-workers/openclaw/session-buffer.js";
 import { sessionIndexFile, type SessionIndexDir } from "../../native-free-workers/openclaw/session-index.js";
 import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
 import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
@@ -79,6 +79,26 @@ describe("after a restart, a session read continues from the persistent index", 
       expect(meta.bytes - meta.readFrom).toBe(Buffer.byteLength(after));
     });
   }
+
+  it("the idempotency and recent-lines reads say where their state came from too (the preload's indexRestored counts them when they come first)", () => {
+    const index = indexDir("other-reads");
+    const [before, after] = halves(generateTranscript({ seed: 5, entries: 200 }).text);
+    const path = newPath(before);
+    expect(readAfterRestart(path, index).index).toBe("none");
+    appendFileSync(path, after);
+    const key = readMayHoldKey(path, {}, new SessionReadCache(undefined, index), "no-such-key");
+    expect(key).toMatchObject({ mayHold: false, index: "disk", readFrom: Buffer.byteLength(before) });
+    const cache = new SessionReadCache(undefined, index);
+    const recent = readRecentLines(path, {}, cache, { skip: 0, max: 4 });
+    expect(recent).toMatchObject({ index: "disk", readFrom: Buffer.byteLength(before) });
+    // The same worker's next read continues its memory, not the index.
+    expect(readRecentLines(path, {}, cache, { skip: 4, max: 4 })).toMatchObject({ index: "memory" });
+    // A file rewritten while nothing ran (one entry changed in the middle): the saved state is stale.
+    const at = before.indexOf('"role":"assistant"', Math.floor(before.length / 2));
+    expect(at).toBeGreaterThan(0);
+    writeFileSync(path, before.slice(0, at) + '"role":"assistanT"' + before.slice(at + 18) + after);
+    expect(readMayHoldKey(path, {}, new SessionReadCache(undefined, index), "no-such-key")).toMatchObject({ index: "disk-stale", readFrom: 0 });
+  });
 
   it("damaged transcripts (every damage kind of the generator, in the saved part and in the appended part): the same entries, diagnostics, repair verdict and leaf info", () => {
     const index = indexDir("damaged");

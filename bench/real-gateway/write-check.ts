@@ -1,0 +1,101 @@
+/**
+ * The real-gateway run's write check: what OpenClaw added to each seeded transcript, how it links into
+ * the tree, and whether what was there before a run is still there, byte for byte, after it. A run
+ * with `--restart` checks the restarted gateway's run against the file as the first run left it.
+ *
+ * Entries are told apart by id, not by position: later releases rewrite the whole file after each turn
+ * (2026.7.35 also rewrites its header), so "what was added" is every entry whose id was not there before.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
+/** Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`. */
+export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string } {
+  try {
+    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string }; customType?: string };
+    const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
+    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind };
+  } catch {
+    return { id: null, parentId: null, kind: "<unparseable>" };
+  }
+}
+
+/**
+ * How the entries OpenClaw added link into the tree: `dangling` counts parentIds naming no earlier entry
+ * (a wrong leaf answer would show here), `parentIsPrevious` those that continue the line just before.
+ */
+export interface AppendedLinks {
+  entries: number;
+  dangling: number;
+  parentIsPrevious: number;
+}
+
+/** The ids of the entries in a transcript's text (the session header's included). */
+export function idsOf(text: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of text.split("\n")) {
+    const k = line.trim() ? kindOf(line) : null;
+    if (k?.id) ids.add(k.id);
+  }
+  return ids;
+}
+
+/**
+ * Kinds of the entries in `text` whose id is not in `known`, in file order — what OpenClaw added, even
+ * when it rewrote the file (repair pass, whole-file rewrite) instead of only appending — and how they
+ * link: a parentId must name an entry EARLIER in the file, known or added.
+ */
+export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; links: AppendedLinks } {
+  const kinds: string[] = [];
+  const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0 };
+  const ids = new Set<string>();
+  let previous: string | null = null;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const k = kindOf(line);
+    if (k.kind !== "session" && (k.id === null || !known.has(k.id))) {
+      kinds.push(k.kind);
+      links.entries++;
+      if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
+      if (k.parentId !== null && k.parentId === previous) links.parentIsPrevious++;
+    }
+    if (k.id !== null) {
+      ids.add(k.id);
+      previous = k.id;
+    }
+  }
+  return { kinds, links };
+}
+
+/** What a later file must keep of an earlier one: its lines after the header, as a length and a digest (no copy of the bytes kept). */
+export interface KeptBody {
+  bytes: number;
+  sha256: string;
+}
+
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** The bytes after a transcript's first line (its session header), as {@link KeptBody}. */
+export function bodyOf(file: Buffer): KeptBody {
+  const body = file.subarray(file.indexOf(10) + 1);
+  return { bytes: body.length, sha256: sha256(body) };
+}
+
+/**
+ * Whether `file`'s lines after its header start with exactly the `before` body: every entry line that was
+ * there is still there, unchanged and in place, whatever the header became (2026.7.35 rewrites its cwd).
+ */
+export function keepsBody(before: KeptBody, file: Buffer): boolean {
+  const from = file.indexOf(10) + 1;
+  return from > 0 && file.length - from >= before.bytes && sha256(file.subarray(from, from + before.bytes)) === before.sha256;
+}
+
+/** Whether the first `bytes` of `file` hash to `sha` (the seeded bytes left untouched, header included). */
+export function keepsPrefix(file: Buffer, bytes: number, sha: string): boolean {
+  return file.length >= bytes && sha256(file.subarray(0, bytes)) === sha;
+}
+
+/** The sha-256 of the first `bytes` of `path`. */
+export async function prefixSha(path: string, bytes: number): Promise<string> {
+  return sha256((await readFile(path)).subarray(0, bytes));
+}
