@@ -81,6 +81,10 @@ function hostileCorpus(): { name: string; text: string | Buffer }[] {
   // Deep, but within what JSON.stringify (recursive) writes back.
   const deep = "[".repeat(3000) + "]".repeat(3000);
   add("deeply nested value", [HEADER, `{"type":"custom","id":"n","parentId":null,"customType":"x","data":${deep}}`, assistant("n2", "n", "x")].join("\n") + "\n");
+  // Past what recursive copies and freezes handle (JSON.parse does not recurse): the same answer or the same error.
+  add("6000-deep value under a __proto__ key", [HEADER, `{"type":"custom","id":"n","parentId":null,"customType":"x","data":{"__proto__":1,"deep":${"[".repeat(6000) + "]".repeat(6000)}}}`, assistant("n2", "n", "x")].join("\n") + "\n");
+  add("9000-deep arrays", [HEADER, `{"type":"custom","id":"n","parentId":null,"customType":"x","data":${"[".repeat(9000) + "]".repeat(9000)}}`, assistant("n2", "n", "x")].join("\n") + "\n");
+  add("30000-deep objects", [HEADER, `{"type":"custom","id":"n","parentId":null,"customType":"x","data":${'{"a":'.repeat(30000) + "1" + "}".repeat(30000)}}`, assistant("n2", "n", "x")].join("\n") + "\n");
   add("one line larger than every chunk (3 MB)", [HEADER, user("big", null, "x".repeat(3 * 1024 * 1024) + "é"), assistant("big2", "big", "x")].join("\n") + "\n");
   add("blank lines only", "\n\n\n");
   add("whitespace lines only", "  \n\t\n \r\n");
@@ -127,7 +131,19 @@ function difference(ours: unknown, theirs: unknown): string | null {
     if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: another kind of object`;
     const [ka, kb] = [Reflect.ownKeys(a), Reflect.ownKeys(b)];
     if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return `${at}: keys ${ka.map(String).join()} vs ${kb.map(String).join()}`;
-    for (const k of ka) stack.push([(a as Plain)[k as string], (b as Plain)[k as string], `${at}.${String(k)}`]);
+    for (const k of ka) {
+      // A read that throws (a copy-on-read field that cannot copy) where stock's plain property does not is a difference too.
+      const read = (o: object) => {
+        try {
+          return { v: (o as Plain)[k as string] };
+        } catch (err) {
+          return { e: `${(err as Error).name}: ${(err as Error).message}` };
+        }
+      };
+      const [ra, rb] = [read(a), read(b)];
+      if (ra.e !== rb.e) return `${at}.${String(k)}: read ${ra.e ?? "ok"} vs ${rb.e ?? "ok"}`;
+      stack.push([ra.v, rb.v, `${at}.${String(k)}`]);
+    }
   }
   return null;
 }
