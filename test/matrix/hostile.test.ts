@@ -296,6 +296,28 @@ const CHANGES: { name: string; apply: (p: string) => void }[] = [
   },
 ];
 
+describe.skipIf(!root)(`OpenClaw ${version}: the idempotency-key lookup on keys the bytes spell another way`, () => {
+  it("findTranscriptMessageByIdempotencyKey: the same answer for keys with a replacement character (invalid UTF-8 in the file), lone surrogates, escapes and Unicode", async (ctx) => {
+    const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
+    if (typeof x === "string") return ctx.skip(x);
+    const keyed = (id: string, rawKey: string | number[]) =>
+      bytes(`{"type":"message","id":"${id}","parentId":null,"timestamp":"${T}","message":{"role":"user","content":"hi","timestamp":1,"idempotencyKey":"`, rawKey, `"}}\n`);
+    const text = Buffer.concat([
+      bytes(HEADER, "\n"),
+      keyed("m1", ["k".charCodeAt(0), 0xff]), // stock decodes the byte to U+FFFD
+      keyed("m2", ["c".charCodeAt(0), 0xe2, 0x82]), // a cut sequence: U+FFFD
+      keyed("m3", ["s".charCodeAt(0), 0xed, 0xa0, 0x80]), // an encoded surrogate: three U+FFFD
+      keyed("m4", "\\ud800"),
+      keyed("m5", "\\ud83d\\ude00 \\u00e9"),
+      keyed("m6", "caf\u00e9 ✓"),
+    ]);
+    const [a] = pair(text);
+    for (const key of ["k\uFFFD", "c\uFFFD", "s\uFFFD\uFFFD\uFFFD", "\ud800", "\ud83d\ude00 \u00e9", "😀 é", "café ✓", "caf\u00e9 ✓", "k", "\uFFFD"]) {
+      expect(await x.ctxc(a, key), JSON.stringify(key)).toEqual(await x.openclaw(a, key));
+    }
+  });
+});
+
 describe.skipIf(!root)(`OpenClaw ${version}: a transcript changed between turns vs the release's own open`, () => {
   it("loadEntriesFromFile*: after each change the open equals the release's own open of the changed file", { timeout: 300_000 }, async (ctx) => {
     const opens = await servedOpens();
