@@ -218,6 +218,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: hos
       ["readTranscriptLeafInfo", (f) => [f]],
       ["findTranscriptMessageByIdempotencyKey", (f) => [f, "no-such-key"]],
       ["readRecentUserAssistantTextFromSessionTranscript", (f) => [f, { limit: 3 }]],
+      ["readRecentUserAssistantTextFromSessionTranscript", (f) => [f, { minTimestampMs: 1, limit: 50 }]],
       ["readSessionFileDigest", (f) => [f]],
     ];
     const strip = (v: unknown) => {
