@@ -248,7 +248,13 @@ const flipped = (now: string) => {
   const at = now.indexOf('"id":"', now.length >> 1) + 6;
   return now.slice(0, at) + (now[at] === "Z" ? "Y" : "Z") + now.slice(at + 1);
 };
+/** Puts back `p`'s mtime as `st` had it, to the nanosecond (utimes takes seconds as a double: exact for a whole-ms mtime only, so set one first with {@link wholeMs}). */
 const keepTimes = (p: string, st: { atime: Date; mtime: Date }) => utimesSync(p, st.atime, st.mtime);
+/** Gives `p` a whole-millisecond mtime (a minute ago), so {@link keepTimes} can restore it exactly. */
+const wholeMs = (p: string) => {
+  const was = new Date(Date.now() - 60_000);
+  utimesSync(p, was, was);
+};
 /** Each change, applied to one path (ctxc's side and stock's side get the same). */
 const CHANGES: { name: string; apply: (p: string) => void }[] = [
   {
@@ -319,6 +325,61 @@ describe.skipIf(!root)(`OpenClaw ${version}: the idempotency-key lookup on keys 
   });
 });
 
+describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files with hostile bytes and entries`, () => {
+  it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: the same files, context and warnings as the release's own", async (ctx) => {
+    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
+    const context = await importIntercepted(root!, "buildBootstrapContextForFiles");
+    if (typeof files === "string") return ctx.skip(files);
+    if (typeof context === "string") return ctx.skip(context);
+    const ws = join(dir, "hostile-ws");
+    const outside = join(dir, "outside.md");
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(outside, "# outside the workspace\n");
+    writeFileSync(join(ws, "AGENTS.md"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("# agents\r\nline two\r\n")]));
+    writeFileSync(join(ws, "SOUL.md"), Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x00, 0x41, 0xe2, 0x82, 0x0a]));
+    mkdirSync(join(ws, "TOOLS.md"));
+    symlinkSync(outside, join(ws, "IDENTITY.md"));
+    writeFileSync(join(ws, "USER.md"), "");
+    writeFileSync(join(ws, "HEARTBEAT.md"), "x".repeat(2 * 1024 * 1024 + 1));
+    writeFileSync(join(ws, "BOOTSTRAP.md"), "é".repeat(40_000) + "\u2028end");
+    symlinkSync(join(ws, "USER.md"), join(ws, "MEMORY.md"));
+    const served = files.runtime.counters.bootstrapServed;
+    for (const config of [undefined, { agents: { defaults: { bootstrapMaxChars: 500, bootstrapTotalMaxChars: 1200 } } }]) {
+      const warnings: [string[], string[]] = [[], []];
+      const params = (k: 0 | 1) => ({ workspaceDir: ws, sessionKey: "agent:main:main", config, warn: (m: string) => warnings[k].push(m) });
+      const ours = await files.ctxc(params(0));
+      const theirs = await files.openclaw(params(1));
+      expect(ours, JSON.stringify(config)).toEqual(theirs);
+      expect(context.ctxc(ours, params(0)), JSON.stringify(config)).toEqual(context.openclaw(theirs, params(1)));
+      expect(warnings[0]).toEqual(warnings[1]);
+    }
+    expect(files.runtime.counters.bootstrapServed).toBe(served + 2);
+  });
+
+  it("a bootstrap file rewritten between runs to the same size with its mtime put back (rsync -t --inplace, cp -p over it): the new content, as the release reads it", async (ctx) => {
+    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
+    if (typeof files === "string") return ctx.skip(files);
+    const ws = join(dir, "rewritten-ws");
+    mkdirSync(ws, { recursive: true });
+    const agents = join(ws, "AGENTS.md");
+    writeFileSync(agents, "# agents: version A\n");
+    // A whole-millisecond mtime, so that putting it back restores the stat's mtime exactly (utimes takes no nanoseconds).
+    const was = new Date(Date.now() - 60_000);
+    utimesSync(agents, was, was);
+    const params = { workspaceDir: ws, sessionKey: "agent:main:main" };
+    const content = (out: unknown) => (out as { name: string; content?: string }[]).find((f) => f.name === "AGENTS.md")?.content;
+    expect(content(await files.ctxc(params))).toBe("# agents: version A\n");
+    const before = statSync(agents, { bigint: true });
+    writeFileSync(agents, "# agents: version B\n");
+    utimesSync(agents, was, was);
+    const after = statSync(agents, { bigint: true });
+    expect([after.ino, after.size, after.mtimeNs]).toEqual([before.ino, before.size, before.mtimeNs]);
+    const served = files.runtime.counters.bootstrapServed;
+    expect(content(await files.ctxc(params))).toBe(content(await files.openclaw(params)));
+    expect(files.runtime.counters.bootstrapServed).toBe(served + 1);
+  });
+});
+
 describe.skipIf(!root)(`OpenClaw ${version}: a transcript changed between turns vs the release's own open`, () => {
   it("loadEntriesFromFile*: after each change the open equals the release's own open of the changed file", { timeout: 300_000 }, async (ctx) => {
     const opens = await servedOpens();
@@ -327,6 +388,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: a transcript changed between turns 
       const rt = x.runtime;
       for (const change of CHANGES) {
         const [a, b] = pair(CHANGED_TEXT);
+        [a, b].forEach(wholeMs);
         await rt.prepareSession(a);
         await attempt(() => x.ctxc(a));
         await attempt(() => x.openclaw(b));
@@ -372,6 +434,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: pi's SessionManager.open (2026.5.12
     const prewarm = runtime.wrapPrewarm(async () => {});
     for (const change of CHANGES) {
       const [a] = pair(CHANGED_TEXT);
+      wholeMs(a);
       await prewarm(a);
       Wrapped.open(a);
       change.apply(a);
