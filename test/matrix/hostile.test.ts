@@ -13,7 +13,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSy
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { importIntercepted, releasePi as releasePiOf, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
+import { importIntercepted, importInterceptedAll, releasePi as releasePiOf, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-hostile", { afterAll });
@@ -327,10 +327,9 @@ describe.skipIf(!root)(`OpenClaw ${version}: the idempotency-key lookup on keys 
 
 describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files with hostile bytes and entries`, () => {
   it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: the same files, context and warnings as the release's own", async (ctx) => {
-    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
-    const context = await importIntercepted(root!, "buildBootstrapContextForFiles");
-    if (typeof files === "string") return ctx.skip(files);
-    if (typeof context === "string") return ctx.skip(context);
+    const both = await importInterceptedAll(root!, "resolveBootstrapFilesForRun", "buildBootstrapContextForFiles");
+    if (typeof both === "string") return ctx.skip(both);
+    const [files, context] = both as [Intercepted, Intercepted];
     const ws = join(dir, "hostile-ws");
     const outside = join(dir, "outside.md");
     mkdirSync(ws, { recursive: true });

@@ -28,6 +28,17 @@ export function importIntercepted(root: string, name: string): Promise<Intercept
   return importInterceptedWith(root, name, RUNTIME_URL);
 }
 
+/** Each of `names` as served in the release at `root`, in order, or why the first that is not is not. */
+export async function importInterceptedAll(root: string, ...names: string[]): Promise<Intercepted[] | string> {
+  const out: Intercepted[] = [];
+  for (const name of names) {
+    const x = await importIntercepted(root, name);
+    if (typeof x === "string") return x;
+    out.push(x);
+  }
+  return out;
+}
+
 /**
  * The per-release test file's setup: the release under test, a temp folder whose preload log takes the
  * expected fallbacks (not the test output), cleanup after all, and `pair(text)` — two copies of a
