@@ -66,6 +66,15 @@ function hostileCorpus(): { name: string; text: string | Buffer }[] {
     ].join("\n") + "\n",
   );
   add(
+    "code-like and odd keys",
+    [
+      HEADER,
+      line({ type: "custom", id: "c1", parentId: null, customType: "x", "}; process.exit(7); ({": 1, "\u2028 raw": "\u2028", "\\": 2, 'a"b': 3, "": 4, data: { "`${1}`": { x: 1 }, "</script>": [] } }),
+      line({ type: "custom", id: "c2", parentId: "c1", customType: "x", valueOf: { a: 1 }, toString: { b: 2 }, __defineGetter__: { c: 3 } }),
+      assistant("c3", "c2", "x"),
+    ].join("\n") + "\n",
+  );
+  add(
     "duplicate keys",
     [HEADER, `{"type":"custom","id":"d1","id":"d2","parentId":null,"customType":"x"}`, `{"type":"message","id":"d3","parentId":"d2","timestamp":"${T}","message":{"role":"assistant","role":"user","content":"q","content":[{"type":"text","text":"twice"}],"timestamp":1}}`, assistant("d4", "d3", "x")].join("\n") + "\n",
   );
@@ -103,7 +112,7 @@ function hostileCorpus(): { name: string; text: string | Buffer }[] {
 const SERVED = new Set([
   "CRLF line ends", "CRLF, last line without newline", "UTF-8 byte-order mark before the header", "JSON whitespace around lines",
   "invalid UTF-8 inside strings", "escaped NUL and control characters", "escaped lone surrogates and pairs", "escaped solidus and non-ASCII escapes",
-  "prototype-ish keys", "duplicate keys", "integer-like keys", "numbers JSON.parse rounds", "ids and parentIds of every JSON type", "deeply nested value",
+  "prototype-ish keys", "code-like and odd keys", "duplicate keys", "integer-like keys", "numbers JSON.parse rounds", "ids and parentIds of every JSON type", "deeply nested value",
   "one line larger than every chunk (3 MB)", "header only, no newline", "header only, CRLF", "header with version 3 as a string",
 ]);
 
