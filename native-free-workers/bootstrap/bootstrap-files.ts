@@ -145,6 +145,12 @@ export interface FileIdentity {
   size: number;
   /** Modification time (ms, fractional). */
   mtimeMs: number;
+  /**
+   * Status-change time (ms, fractional). Why beside the mtime: a file rewritten to the same size whose mtime
+   * is then put back (`rsync -t --inplace`, `cp -p`, `touch -r`) keeps size and mtime, and the cache served
+   * the old body where OpenClaw reads the new (test/matrix/hostile.test.ts); no one can set the ctime back.
+   */
+  ctimeMs: number;
 }
 
 /** A cached file body with the identity it was read under. */
@@ -365,7 +371,7 @@ export function isCronSessionKey(key: string | undefined): boolean {
 /** True when both identities describe the same unchanged file. */
 export function sameFileIdentity(a: FileIdentity | null | undefined, b: FileIdentity | null | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.realPath === b.realPath && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  return a.realPath === b.realPath && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 /** True when two {@link ResolvedBootstrapFiles.identities} snapshots describe the same files (context can be reused). */
@@ -440,7 +446,7 @@ async function readGuarded(
     if (st.ino !== pre.ino || (st.dev !== pre.dev && !(process.platform === "win32" && (st.dev === 0 || pre.dev === 0)))) {
       return fail("changed", `file changed while opening: ${canonical}`);
     }
-    const identity: FileIdentity = { realPath: canonical, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    const identity: FileIdentity = { realPath: canonical, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     const cached = cache?.get(filePath);
     if (cached && sameFileIdentity(cached.identity, identity)) return { ok: true, content: cached.content, identity };
     const content = await fh.readFile({ encoding: "utf8" });

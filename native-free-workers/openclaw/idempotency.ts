@@ -9,18 +9,27 @@
  * `key` inside a JSON string: literally, or with a `\uXXXX` escape for one of its characters (or a
  * short escape, for a key holding `"`, `\`, `/` or a control character). When the bytes contain none of
  * these, no line matches, and "not found" is exactly stock's answer. Anything else: OpenClaw's scan.
+ *
+ * A key with U+FFFD is always "maybe": stock decodes the file as UTF-8, so any invalid byte sequence in it
+ * reads as U+FFFD — bytes that spell neither the character's UTF-8 nor an escape of it (a key "k\uFFFD"
+ * matched a line with `k` and a stray 0xFF byte, where the byte search said "no": test/matrix/hostile.test.ts).
  */
 
 /** False only when no JSON string in `bytes` can decode to something containing `key`. */
 export function mayHoldKey(bytes: Uint8Array, key: string): boolean {
   if (key.length === 0) return true;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.includes(key, 0, "utf8")) return true;
+  // The key's UTF-8 as a Buffer, never the string: Node 24's string search aborts the process on a lone
+  // surrogate (node_buffer.cc IndexOfString: "Assertion failed: (needle_length) >= (needle_value.length())"),
+  // and the key is a client's. (Its lone surrogates encode as U+FFFD here; the escape search below finds them.)
+  if (buf.includes(Buffer.from(key, "utf8"))) return true;
   const units = new Set<number>();
   for (let i = 0; i < key.length; i++) {
     const u = key.charCodeAt(i);
     // Short escapes (\" \\ \/ \b \f \n \r \t) would need their own search: not worth it, be conservative.
     if (u < 0x20 || u === 0x22 || u === 0x5c || u === 0x2f) return true;
+    // What invalid UTF-8 decodes to (see the file comment).
+    if (u === 0xfffd) return true;
     units.add(u);
   }
   // Every `\u` in the bytes (a `\\u` is an escaped backslash, counting it anyway only errs towards "maybe").

@@ -44,17 +44,7 @@ type Plain = Record<string, unknown>;
 
 /** A deep, mutable copy of a JSON value (`JSON.parse` result): plain objects and arrays, same key order. */
 export function cloneJson<T>(value: T): T {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return copyArray(value, cloneJson) as T;
-  const out: Plain = {};
-  // Own keys only (a for-in would also copy what someone made enumerable on Object.prototype).
-  for (const key of Object.keys(value)) {
-    const v = cloneJson((value as Plain)[key]);
-    // `JSON.parse` makes "__proto__" an own data property; an assignment would set the prototype instead.
-    if (key === "__proto__") Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
-    else out[key] = v;
-  }
-  return out as T;
+  return copyJson(value, false);
 }
 
 /**
@@ -64,18 +54,51 @@ export function cloneJson<T>(value: T): T {
  * does, for every message on the path, to find the model) copies the message's scalars, not its content.
  */
 export function lazyCopy<T>(value: T): T {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return copyArray(value, lazyCopy) as T;
-  const factory = factoryFor(value as Plain);
-  return (factory ? factory(value as Plain, 0, 0) : cloneJson(value)) as T;
+  return copyJson(value, true);
 }
 
-/** A new array of `copy` of each element (a plain loop: these run per element of every copied value). */
-function copyArray(value: readonly unknown[], copy: (v: unknown) => unknown): unknown[] {
-  const n = value.length;
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = copy(value[i]);
-  return out;
+/**
+ * {@link cloneJson} (`lazy` false) or {@link lazyCopy}: arrays, and objects without a factory, copied member
+ * by member with an explicit stack instead of recursion. Why: `JSON.parse` does not recurse, so stock hands
+ * out a value nested thousands deep that its caller reads without trouble; a recursive copy would throw a
+ * RangeError at that caller's property read (a lazy field) where stock's plain property cannot — seen with
+ * a 6,000-deep array under a `__proto__` key (test/matrix/hostile.test.ts). Most values meet no nesting the
+ * factories do not take, so the stack is only made when one does.
+ */
+function copyJson<T>(value: T, lazy: boolean): T {
+  if (typeof value !== "object" || value === null) return value;
+  // Sources with the fresh container each is copied into, waiting for their members.
+  let pending: [object, unknown[] | Plain][] | undefined;
+  const shell = (v: object): unknown => {
+    if (lazy && !Array.isArray(v)) {
+      const factory = factoryFor(v as Plain);
+      if (factory) return factory(v as Plain, 0, 0);
+    }
+    const out: unknown[] | Plain = Array.isArray(v) ? new Array<unknown>(v.length) : {};
+    (pending ??= []).push([v, out]);
+    return out;
+  };
+  const root = shell(value);
+  while (pending !== undefined && pending.length > 0) {
+    const [from, to] = pending.pop()!;
+    if (Array.isArray(from)) {
+      const n = from.length;
+      for (let i = 0; i < n; i++) {
+        const v: unknown = from[i];
+        (to as unknown[])[i] = typeof v === "object" && v !== null ? shell(v) : v;
+      }
+      continue;
+    }
+    // Own keys only (a for-in would also copy what someone made enumerable on Object.prototype).
+    for (const key of Object.keys(from)) {
+      const v = (from as Plain)[key];
+      const copy = typeof v === "object" && v !== null ? shell(v) : v;
+      // `JSON.parse` makes "__proto__" an own data property; an assignment would set the prototype instead.
+      if (key === "__proto__") Object.defineProperty(to, key, { value: copy, writable: true, enumerable: true, configurable: true });
+      else (to as Plain)[key] = copy;
+    }
+  }
+  return root as T;
 }
 
 /** A kept entry's fields: scalars read as they are (immutable), object fields copied lazily on first get. */

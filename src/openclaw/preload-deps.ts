@@ -27,6 +27,6 @@ export interface PreloadDeps {
 export type Handler = (original: (...args: any[]) => any, args: unknown[], helpers: Record<string, () => unknown>) => unknown;
 
 /** The chunk bindings behind the helper getters, by name (getters: some are declared after the function). */
-export function resolveHelpers(helpers: Record<string, () => unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()]));
+export function resolveHelpers<T = Record<string, unknown>>(helpers: Record<string, () => unknown>): T {
+  return Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as T;
 }

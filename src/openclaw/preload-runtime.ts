@@ -25,7 +25,7 @@ import { shouldExcludeHeartbeat } from "./heartbeat-config.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
-import type { PreloadDeps } from "./preload-deps.js";
+import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { openSessionAsync, readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
@@ -582,7 +582,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
   try {
     if (typeof filePath === "string") {
       const path = resolve(filePath);
-      const h = helperValues<SnapshotHelpers>(helpers);
+      const h = resolveHelpers<SnapshotHelpers>(helpers);
       let snapshot: ReturnType<SnapshotHelpers["readSessionFileSnapshot"]> | undefined;
       try {
         snapshot = h.readSessionFileSnapshot(path);
@@ -671,10 +671,6 @@ async function findTranscriptMessageByIdempotencyKey(original: AnyFn, [transcrip
   return original(transcriptPath, key);
 }
 
-/** The chunk bindings behind `helpers` getters, read once per call (some are declared after the function). */
-function helperValues<T>(helpers: Helpers): T {
-  return Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as T;
-}
 
 /**
  * OpenClaw's `SessionManager.rewriteFile` (2026.6.9+, after each turn): an append of only the new lines
@@ -683,7 +679,7 @@ function helperValues<T>(helpers: Helpers): T {
  * counted). OpenClaw's errors (a failing write) propagate as stock's do.
  */
 function rewriteSessionFile(original: AnyFn, [options]: [RewriteOptions | undefined], helpers: Helpers, sm: RewritingManager): void {
-  const outcome = rewriteFile(sm, original, options, helperValues<RewriteHelpers>(helpers));
+  const outcome = rewriteFile(sm, original, options, resolveHelpers<RewriteHelpers>(helpers));
   if (outcome.appended) {
     counters.rewritesAppended++;
     counters.rewriteAppendedBytes += outcome.bytes;
@@ -701,6 +697,9 @@ function rewriteSessionFile(original: AnyFn, [options]: [RewriteOptions | undefi
 type Helpers = Record<string, () => unknown>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
+
+/** What the handler modules of their own files use (preload-deps.ts). */
+const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
 /**
  * After OpenClaw wrote a transcript (2026.6.9+: a whole-file write such as 2026.7.35's header rewrite on a
@@ -722,9 +721,6 @@ function rereadAfterWrite(filePath: unknown): void {
  * `handler(original, args, helpers)` by the delegate the chunk rewrite puts under the function's name.
  * Each answers from ctxc when it can tell exactly, else returns `original(...args)`.
  */
-/** What the handler modules of their own files use (preload-deps.ts). */
-const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
-
 const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers: Helpers, self?: unknown) => unknown> = {
   prewarmSessionFile: (original, args) => prewarmSessionFile(original, args as [string]),
   ...repairHandlers(preloadDeps),
@@ -742,17 +738,17 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   buildBootstrapContextForFiles: (original, [files, params]) => (wrapBuildBootstrapContext(original) as AnyFn)(files, params),
   findTranscriptMessageByIdempotencyKey: (original, args) => findTranscriptMessageByIdempotencyKey(original, args as [string, string]),
   "SessionManager.rewriteFile": (original, args, helpers, sm) => rewriteSessionFile(original, args as [RewriteOptions | undefined], helpers, sm as RewritingManager),
-  rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, helperValues(helpers)),
+  rememberAppendedSessionEntry: (original, args, helpers) => followAppend(original, args, resolveHelpers(helpers)),
   rememberWrittenSessionEntries: (original, args, helpers) => {
-    const remembered = followWrite(original, args, helperValues<FollowerHelpers>(helpers), (w) => {
+    const remembered = followWrite(original, args, resolveHelpers<FollowerHelpers>(helpers), (w) => {
       counters.writesFollowed++;
       counters.writeEntriesShared += w.shared;
     });
     rereadAfterWrite(args[0]);
     return remembered;
   },
-  "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, helperValues(helpers)),
-  "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, helperValues(helpers)),
+  "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, resolveHelpers(helpers)),
+  "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, resolveHelpers(helpers)),
 };
 
 /** The handlers, each call timed into the call trace when `CTXC_OPENCLAW_TRACE=1` (trace.ts); as they are otherwise. */

@@ -78,7 +78,7 @@ async function readRecent(deps: PreloadDeps, original: (...a: unknown[]) => Prom
     if (typeof sessionFile === "string" && sessionFile.trim() && typeof options === "object" && options !== null) {
       const path = resolve(sessionFile);
       if (statSync(path, { throwIfNoEntry: false })?.isFile()) {
-        const got = await recentFromWorker(path, options, resolveHelpers(helpers) as unknown as RecentHelpers);
+        const got = await recentFromWorker(path, options, resolveHelpers<RecentHelpers>(helpers));
         if (typeof got !== "string") {
           deps.counters.recentReadsServed++;
           return got;

@@ -196,7 +196,7 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
   return Object.fromEntries(
     Object.entries(VARIANTS).map(([name, rules]): [string, Handler] => [
       name,
-      (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown }, resolveHelpers(helpers) as PassHelpers),
+      (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown }, resolveHelpers<PassHelpers>(helpers)),
     ]),
   );
 }

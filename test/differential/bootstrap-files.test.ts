@@ -299,7 +299,7 @@ describe("identities and cache", () => {
     const agentsPath = path.join(ws, "AGENTS.md");
     const id = first.identities[agentsPath]!;
     const st = fs.statSync(agentsPath);
-    expect(id).toEqual({ realPath: agentsPath, dev: st.dev, ino: st.ino, size: 3, mtimeMs: st.mtimeMs });
+    expect(id).toEqual({ realPath: agentsPath, dev: st.dev, ino: st.ino, size: 3, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
     expect(first.identities[path.join(ws, "TOOLS.md")]).toBeNull();
     expect(cache.get(agentsPath)?.content).toBe("one");
 

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+import { importIntercepted, importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
@@ -429,10 +429,9 @@ describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the relea
 describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files through the delegate vs the release's own`, () => {
   const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
   it("resolveBootstrapFilesForRun + buildBootstrapContextForFiles: same files, context and warnings, with OpenClaw's hook step", async (ctx) => {
-    const files = await importIntercepted(root!, "resolveBootstrapFilesForRun");
-    const context = await importIntercepted(root!, "buildBootstrapContextForFiles");
-    if (typeof files === "string") return ctx.skip(files);
-    if (typeof context === "string") return ctx.skip(context);
+    const both = await importInterceptedAll(root!, "resolveBootstrapFilesForRun", "buildBootstrapContextForFiles");
+    if (typeof both === "string") return ctx.skip(both);
+    const [files, context] = both as [Intercepted, Intercepted];
     const ws = join(dir, "ws");
     const { mkdirSync } = await import("node:fs");
     mkdirSync(ws, { recursive: true });

@@ -14,25 +14,12 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { locateRelease } from "../../src/openclaw/release/locate.js";
-import { piPackageDir, planRelease } from "../../src/openclaw/release/plan.js";
-import { RUNTIME_URL, releaseTestSetup } from "../support/openclaw-release.js";
+import { releasePi as releasePiOf, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-pi-open", { afterAll });
 
 /** The release's plan and its own pi, or why this release has no pi-era open. */
-async function releasePi() {
-  const found = locateRelease(root!, version);
-  const plan = planRelease(found, RUNTIME_URL);
-  if (typeof plan === "string") return plan;
-  if (!found.piSessionManagerImporter) return "SessionManager is OpenClaw's own in this release (interceptions.test.ts)";
-  if (!plan.pi) return `pi's open not served: ${plan.stock.join("; ")}`;
-  const pkg = piPackageDir(found.piSessionManagerImporter)!;
-  const pi = (await import(pathToFileURL(join(pkg, "dist", "index.js")).href)) as { SessionManager: PiClass };
-  const runtime = (await import(RUNTIME_URL)) as typeof import("../../src/openclaw/preload-runtime.js");
-  const piVersion = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version;
-  return { plan, pi: pi.SessionManager, runtime, piVersion, Wrapped: runtime.wrapSessionManager(pi.SessionManager, plan.pi) as PiClass };
-}
+const releasePi = () => releasePiOf<PiClass>(root!, version);
 
 type Manager = {
   getSessionId(): string;

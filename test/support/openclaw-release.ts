@@ -3,11 +3,13 @@
  * with the in-process benches), with the chunks calling the built preload runtime, and the per-release
  * test file's setup.
  */
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { importInterceptedWith, releaseVersion, removeIntercepted, type Intercepted } from "../../bench/lib/openclaw-intercepted.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
+import { locateRelease } from "../../src/openclaw/release/locate.js";
+import { piPackageDir, planRelease } from "../../src/openclaw/release/plan.js";
 import { tempDir } from "./tmp.js";
 
 /** The built preload runtime (workers and the rewritten chunks import the built JS). */
@@ -24,6 +26,17 @@ export function releaseRoot(): string | undefined {
 /** `name` as served in the release at `root` (calling the built runtime), or why it is not served there. */
 export function importIntercepted(root: string, name: string): Promise<Intercepted | string> {
   return importInterceptedWith(root, name, RUNTIME_URL);
+}
+
+/** Each of `names` as served in the release at `root`, in order, or why the first that is not is not. */
+export async function importInterceptedAll(root: string, ...names: string[]): Promise<Intercepted[] | string> {
+  const out: Intercepted[] = [];
+  for (const name of names) {
+    const x = await importIntercepted(root, name);
+    if (typeof x === "string") return x;
+    out.push(x);
+  }
+  return out;
 }
 
 /**
@@ -53,4 +66,22 @@ export function releaseTestSetup(name: string, hooks: { afterAll: (fn: () => Pro
     return [a, b];
   };
   return { root, version: root ? releaseVersion(root) : "", dir, pair };
+}
+
+/**
+ * The pi-era session open of the release at `root` (2026.5.12–5.27 import `SessionManager` from pi): the
+ * release's OWN pi — the package Node resolves from the chunk holding the run path — and its class wrapped
+ * as the preload wraps it (plan.ts picks the variant by the shape of pi's open); or why this release has none.
+ */
+export async function releasePi<C extends object>(root: string, version: string) {
+  const found = locateRelease(root, version);
+  const plan = planRelease(found, RUNTIME_URL);
+  if (typeof plan === "string") return plan;
+  if (!found.piSessionManagerImporter) return "SessionManager is OpenClaw's own in this release (interceptions.test.ts)";
+  if (!plan.pi) return `pi's open not served: ${plan.stock.join("; ")}`;
+  const pkg = piPackageDir(found.piSessionManagerImporter)!;
+  const pi = (await import(pathToFileURL(join(pkg, "dist", "index.js")).href)) as { SessionManager: C };
+  const runtime = (await import(RUNTIME_URL)) as typeof import("../../src/openclaw/preload-runtime.js");
+  const piVersion = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version;
+  return { plan, pi: pi.SessionManager, runtime, piVersion, Wrapped: runtime.wrapSessionManager(pi.SessionManager, plan.pi) };
 }

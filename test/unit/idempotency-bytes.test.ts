@@ -1,5 +1,5 @@
 /**
- * `mayHoldKey` (src/openclaw/release/idempotency.ts) lets the preload answer OpenClaw's idempotency-key
+ * `mayHoldKey` (native-free-workers/openclaw/idempotency.ts) lets the preload answer OpenClaw's idempotency-key
  * lookup with "not found" from raw line bytes. It must never say "no" where parsing the lines finds the
  * key: checked against a brute-force parse (OpenClaw's rule: message.idempotencyKey, a string, trimmed,
  * equals the key) over lines that spell keys literally, with \u escapes, padded, as other types, and in
@@ -53,5 +53,26 @@ describe("mayHoldKey: never 'no' where a parse finds the key", () => {
     expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), 'a"b')).toBe(true);
     expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), "")).toBe(true);
     expect(mayHoldKey(Buffer.from('{"a":"b"}\n'), "zz")).toBe(false);
+  });
+
+  it("bytes that are not UTF-8 (a parse reads them as U+FFFD) and keys with lone surrogates", () => {
+    // Decoded as stock decodes the file: each invalid sequence is U+FFFD.
+    const parsedOfBytes = (bytes: Buffer, key: string) => parsedHas(bytes.toString("utf8"), key);
+    const line = (raw: number[] | string) =>
+      Buffer.concat([Buffer.from('{"type":"message","id":"z","parentId":null,"message":{"role":"user","content":"c","idempotencyKey":"k'), Buffer.from(raw), Buffer.from('"}}\n')]);
+    const files = [line([0xff]), line([0xe2, 0x82]), line([0xed, 0xa0, 0x80]), line([0xc0, 0xaf]), line("\\ud800"), line("\\udfff\\ud800"), line("\uFFFD")];
+    const keys = ["k\uFFFD", "k\uFFFD\uFFFD", "k\uFFFD\uFFFD\uFFFD", "k\ud800", "k\udfff\ud800", "\ud800", "k", "kz"];
+    let found = 0;
+    for (const bytes of files) {
+      for (const key of keys) {
+        // Never "no" where the parse finds it (and no abort: Node 24 aborted on a lone surrogate in a string search).
+        if (parsedOfBytes(bytes, key)) {
+          found++;
+          expect(mayHoldKey(bytes, key), `${key} in ${bytes.toString("hex")}`).toBe(true);
+        }
+      }
+    }
+    expect(found).toBeGreaterThanOrEqual(files.length);
+    expect(mayHoldKey(line([0xff]), "kz")).toBe(false);
   });
 });

@@ -101,16 +101,6 @@ export function exactnessOf(session: OpenClawSession, from: number, entries: rea
 }
 
 /**
- * The records numbered `indexes` in the file (e.g. the worker's repair facts), freshly decoded; the read
- * must hold them (a continued read holds only the records from its `firstRecord` on).
- */
-export function decodeRecordsAt(session: OpenClawSession, indexes: readonly number[]): unknown[] {
-  if (indexes.some((i) => i < session.firstRecord)) throw new Error("a continued read holds only the appended records");
-  const lines = recordLines(session);
-  return indexes.map((i) => JSON.parse(lines.text(i - session.firstRecord)) as unknown);
-}
-
-/**
  * Each record's line in the buffer: its UTF-8 text and its bytes. `from`/`to` (record indexes): the
  * records about to be read, when known — their bytes, when all ASCII (the common transcript), are
  * decoded as ONE string and each line is a slice of it, as stock's `readFileSync` + `split` makes them:

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type LocatedRelease } from "./locate.js";
+import { knownShape, locateRelease, parseNormalizer, type LocatedRelease } from "./locate.js";
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
 import { KNOWN_SHAPES, REPRODUCED_SHAPES, STOCK_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
 
@@ -237,9 +237,4 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
 /** Locates and plans in one go (register.ts `planPreload`). */
 export function planForRoot(root: string, version: string, runtimeUrl: string, exportScans = false): ReleasePlan | string {
   return planRelease(locateRelease(root, version), runtimeUrl, exportScans);
-}
-
-/** Every located definition with a checked shape, by name (for tests and the docs table). */
-export function checkedFunctions(found: LocatedRelease): Map<string, LocatedFunction[]> {
-  return new Map([...found.functions].map(([n, defs]) => [n, defs.filter((d) => knownShape(d))] as const).filter(([, d]) => d.length > 0));
 }
