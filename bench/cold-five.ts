@@ -1,12 +1,13 @@
 /**
- * `node --expose-gc dist/bench/cold-five.js [rounds] [mb] [sliceMs] [threads] [--no-loop]`: where the time of "5 agents × 28 MB going
- * cold at once" goes (issue 14), without the gateway scenario's HTTP services. Three measures, in one
- * process, interleaved with nothing else of ours:
+ * `node --expose-gc dist/bench/cold-five.js [rounds] [mb] [sliceMs] [threads] [--no-loop]`: where the time
+ * of "5 agents × 28 MB going cold at once" goes (issue 14), without the gateway scenario's HTTP services.
+ * With `--gateway=2,3`: the scenario's cold mode alone, services included, once per lane count
+ * ({@link gatewayCold}). The first form measures three things in one process:
  *
  * 1. Does this machine run two threads at 2×? The same fixed CPU loop in one worker thread alone, then
  *    in two at once (wall and each thread's run/run-queue-wait time from /proc/self/task/<tid>/schedstat).
- * 2. One cold build alone, two at once (one per lane), five at once — on a warmed-up 2-lane compiler,
- *    `forget()` before each round, as the scenario's cold mode does.
+ * 2. One cold build alone, two at once (one per lane), five at once — on a warmed-up compiler of `threads`
+ *    lanes (default 2), `forget()` before each round, as the scenario's cold mode does.
  * 3. For the five: a timeline per build (requested → lane chosen, its load → first slice → slices →
  *    worker finished the buffer → main thread has it) with the worker's stage times, and each thread's
  *    CPU and run-queue wait over the round (the kernel's own accounting: wait = runnable, not running).
@@ -14,6 +15,8 @@
  * The lane instrumentation wraps Lane's methods from outside (this script only); nothing in src/ changes.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -21,6 +24,10 @@ import { createCompiler, type Compiler } from "../src/index.js";
 import { Lane, type Job } from "../src/lane.js";
 import { Header } from "../native-free-workers/protocol/buffer-layout.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
+import { DATA_DIR } from "./lib/paths.js";
+import { generateTranscript } from "./fixtures/transcript-generator.js";
+import { startServices } from "./gateway/services-client.js";
+import { runScenario } from "./gateway/scenario.js";
 import { median, round } from "./lib/stats.js";
 
 /** run ns, wait ns per thread id of this process (the kernel's schedstat). */
@@ -194,7 +201,7 @@ export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true
           log(`  ${n} at once: ${round(wall, 0)} ms; ${busyThreads(before, schedstat()).slice(0, 2).map(describeThread).join("; ")}`);
         }
       }
-      log(`${mb} MB cold build: alone ${round(median(alone), 0)} ms; two at once on two lanes ${round(median(pair), 0)} ms (last done) → ${round((2 * median(alone)) / median(pair), 2)}× of one lane`);
+      log(`${mb} MB cold build: alone ${round(median(alone), 0)} ms; two at once on ${Math.min(2, threads)} lane(s) ${round(median(pair), 0)} ms (last done) → ${round((2 * median(alone)) / median(pair), 2)}× of one lane`);
 
       // 3. Five at once.
       const lasts: number[] = [];
@@ -235,10 +242,54 @@ export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true
   }
 }
 
+/** CPU ms (utime + stime, 10 ms ticks) of this process's child processes: the scenario's fake services. */
+function childrenCpuMs(): number {
+  let ms = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === process.pid) ms += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+
+/**
+ * The gateway scenario's cold mode alone (HTTP services included: what the RESULTS row measures), for each
+ * lane count in turn: update→dispatch, and the CPU of the main loop and of the fake services per update.
+ */
+export async function gatewayCold(laneCounts: number[], rounds: number, mb: number): Promise<void> {
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+  await mkdir(DATA_DIR, { recursive: true });
+  const warmup = join(DATA_DIR, "warmup.jsonl");
+  await writeFile(warmup, generateTranscript({ seed: 3, entries: 60, unicode: "heavy", includeAllEntryTypes: true }).text);
+  const services = await startServices();
+  try {
+    for (const threads of laneCounts) {
+      const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+      const cpu0 = childrenCpuMs();
+      const config = { name: `cold-five-${threads}`, transcriptMB: mb, agents: 5, threads, budget: 120_000, rounds: { baseline: 0, ctxcCold: rounds, ctxcWarm: 0 }, modes: ["ctxcCold" as const] };
+      const phase = (await runScenario(services, config, () => {}, warmup)).phases.ctxcCold!;
+      const u = phase.updateToDispatch;
+      log(`${threads} lane(s): update→dispatch p50 ${round(u.p50, 0)} / p99 ${round(u.p99, 0)} ms over ${phase.builds} builds; main thread CPU ${phase.mainThreadCpuMsPerUpdate} ms per update; services process CPU ${childrenCpuMs() - cpu0} ms over the phase (warm-up included); load at start ${load}`);
+    }
+  } finally {
+    await services.stop();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const [rounds, mb, sliceMs, threads] = args.map(Number);
-  coldFive(rounds || 3, mb || 28, sliceMs || 50, !process.argv.includes("--no-loop"), threads || 2).catch((err: unknown) => {
+  const gateway = process.argv.find((a) => a.startsWith("--gateway="));
+  (gateway
+    ? gatewayCold(gateway.slice("--gateway=".length).split(",").map(Number), rounds || 3, mb || 28)
+    : coldFive(rounds || 3, mb || 28, sliceMs || 50, !process.argv.includes("--no-loop"), threads || 2)
+  ).catch((err: unknown) => {
     process.stderr.write(`cold-five failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
   });
