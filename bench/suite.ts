@@ -94,7 +94,8 @@ function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioCo
     budget: 120_000,
     rounds: small,
   }));
-  const threads = Array.from({ length: cores }, (_, i) => i + 1).map((t) => ({
+  // Up to the default too where it exceeds the cores (at least 3 lanes: one more than a 2-core machine's).
+  const threads = Array.from({ length: Math.max(cores, defaultThreads) }, (_, i) => i + 1).map((t) => ({
     name: `threads ${t}, 5 agents × 10 MB`,
     transcriptMB: 10,
     agents: 5,

@@ -23,11 +23,19 @@ import { createProgressCells, loadProgress } from "../native-free-workers/protoc
 /** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
   /**
-   * Worker threads (lanes). Default: available cores − 1, but at least 2. Why at least 2: a session's
-   * first (cold) build reads its whole transcript, and builds of different sessions on one lane queue
-   * behind each other, so with one lane five agents going cold at once wait for each other's full reads.
-   * The main thread only waits for the buffer (< 1 ms of its time per build), so on a 2-core machine a
-   * second lane uses the core the main thread leaves idle.
+   * Worker threads (lanes). Default: available cores − 1, but at least 3 ({@link defaultThreads}). Why
+   * more than one: a session's first (cold) build reads its whole transcript, and builds of different
+   * sessions on one lane queue behind each other, so with one lane five agents going cold at once wait
+   * for each other's full reads. The main thread only waits for the buffer (< 1 ms of its time per
+   * build), so a lane can use the core the main thread leaves idle.
+   *
+   * Why at least 3, i.e. more lanes than cores on a 2-core machine: a lane runs one build at a time, so
+   * with as many lanes as cores a burst of cold builds splits unevenly (five: 3 on one lane, 2 on the
+   * other) and the second core sits idle while the first lane works through its third build. With one
+   * lane more, the burst spreads 2/2/1 and the kernel shares both cores among the busy lanes to the end:
+   * five 28 MB cold builds need ~2.5 builds' time instead of 3 (bench/cold-five.ts). The price is one
+   * more worker's memory (~100 MB RSS with the tokenizer loaded) and, during a burst, one more thread
+   * competing with the main one for a core.
    */
   threads?: number;
   /** Default tokenizer for builds that do not name one. Default `o200k_base`. */
@@ -118,9 +126,9 @@ export interface Compiler {
   close(): Promise<void>;
 }
 
-/** The lanes a compiler starts when `threads` is not given (see {@link CompilerOptions.threads}). */
-export function defaultThreads(): number {
-  return Math.max(2, availableParallelism() - 1);
+/** The lanes a compiler starts when `threads` is not given, on a machine with `cores` cores (see {@link CompilerOptions.threads}). */
+export function defaultThreads(cores: number = availableParallelism()): number {
+  return Math.max(3, cores - 1);
 }
 
 /** The compile task's view of a cacheDir check. */

@@ -301,13 +301,38 @@ function decodeKnown(b: Buffer, start: number, end: number, known: KnownStrings)
 }
 
 /**
+ * The last string id value decoded (`id` or `parentId`) and its bytes, quotes included. A line's
+ * `parentId` is nearly always the previous line's `id`: the same bytes are the same string, so it is
+ * returned without decoding a new one (one string per line fewer). Strings only: an object or array id
+ * must stay a new value per line, as `JSON.parse` gives it (pi keys its map by identity then).
+ */
+const lastId = { bytes: new Uint8Array(64), length: -1, value: "" };
+
+/** {@link decodeValue} for `id`/`parentId`, through {@link lastId}. */
+function decodeId(b: Buffer, start: number, end: number): unknown {
+  const n = end - start;
+  if (n === lastId.length) {
+    let k = 0;
+    while (k < n && b[start + k] === lastId.bytes[k]) k++;
+    if (k === n) return lastId.value;
+  }
+  const value = decodeValue(b, start, end);
+  if (typeof value === "string" && n <= lastId.bytes.length) {
+    for (let k = 0; k < n; k++) lastId.bytes[k] = b[start + k]!;
+    lastId.length = n;
+    lastId.value = value;
+  }
+  return value;
+}
+
+/**
  * Records the value of a tracked top-level member, `b[start, end)`, in `keys` (both walks). `role` is the
  * value of the last `role` member inside it (used when it is the `message` and an object).
  */
 function setMember(keys: LineKeys, b: Buffer, slot: number, start: number, end: number, role: unknown): void {
   if (slot === Slot.type) keys.type = b[start] === QUOTE ? (decodeKnown(b, start, end, TYPES) as string) : "";
-  else if (slot === Slot.id) keys.id = decodeValue(b, start, end);
-  else if (slot === Slot.parentId) keys.parentId = decodeValue(b, start, end);
+  else if (slot === Slot.id) keys.id = decodeId(b, start, end);
+  else if (slot === Slot.parentId) keys.parentId = decodeId(b, start, end);
   else if (slot === Slot.message) {
     keys.messageStart = start;
     keys.messageEnd = end;
@@ -315,6 +340,12 @@ function setMember(keys: LineKeys, b: Buffer, slot: number, start: number, end: 
     keys.role = keys.messageIsObject ? role : undefined;
   }
 }
+
+/**
+ * The order {@link keysFromRanges} decodes the members in: `parentId` before `id`, so that the parentId
+ * meets the previous line's id in {@link lastId} (the values do not depend on each other).
+ */
+const DECODE_ORDER = TOP_KEYS.map((_, k) => k).sort((a, b) => (TOP_KEYS[a]![1] === Slot.parentId ? -1 : 0) - (TOP_KEYS[b]![1] === Slot.parentId ? -1 : 0));
 
 /**
  * The keys of a line the kernel validated, from the value ranges it found (line-scan.wat): the last
@@ -325,7 +356,7 @@ function keysFromRanges(b: Buffer): LineKeys {
   const r = lineScan.ranges;
   const keys = noKeys();
   const nested = 2 * TOP_KEYS.length; // message.role's range follows the top keys'
-  for (let k = 0; k < TOP_KEYS.length; k++) {
+  for (const k of DECODE_ORDER) {
     const start = r[2 * k]!;
     if (start < 0) continue;
     const slot = TOP_KEYS[k]![1];

@@ -271,6 +271,17 @@ export class TranscriptIndex {
     return r < 0 ? undefined : r;
   }
 
+  /**
+   * The last row before `r` whose string id is `parentId`, or -1. Most entries continue the one before:
+   * when row `r − 1` took `parentId` as its string id, it is the newest row with that id (the head of its
+   * chain), so it is the answer without hashing the id or walking the chain.
+   */
+  private findParent(r: number, parentId: string): number {
+    const prev = r - 1;
+    if (prev >= 0 && this.recentRows[prev % RECENT] === prev && this.recentIds[prev % RECENT] === parentId) return prev;
+    return this.findString(parentId, idHash(parentId));
+  }
+
   /** The last row whose string id is `id` (`hash` its hash), or -1: equal hashes are confirmed by the id itself. */
   private findString(id: string, hash: number): number {
     const t = this.table;
@@ -352,7 +363,7 @@ export class TranscriptIndex {
       this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
     }
     // Before the id: a parentId naming the entry itself is then kept and found at walk time, as pi does.
-    const found = typeof parentId === "string" && parentId ? this.findString(parentId, idHash(parentId)) : -1;
+    const found = typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1;
     if (!parentId) t.parent[r] = NO_PARENT;
     else if (found >= 0) t.parent[r] = found;
     else {

@@ -80,6 +80,19 @@ describe("scanLineKeys", () => {
     expect(scan('{"a":{"type":"x","id":1}}')).toMatchObject({ type: "", id: undefined });
   });
 
+  it("gives a parentId spelled like the previous line's id that id's string, and never shares an object id", () => {
+    const previous = scan('{"type":"message","id":"9f2c","parentId":null}') as LineKeys;
+    expect(scan('{"type":"message","id":"77aa","parentId":"9f2c"}')).toMatchObject({ id: "77aa", parentId: previous.id });
+    // The same length, other bytes; an escaped spelling of the last id: decoded, each its own value.
+    expect(scan('{"type":"message","id":"x","parentId":"77ab"}')).toMatchObject({ parentId: "77ab" });
+    expect(scan('{"type":"message","id":"y","parentId":"\\u0078"}')).toMatchObject({ parentId: "x" });
+    // JSON.parse gives each line its own object, and pi's map keys ids by identity: never the previous one's.
+    const objectId = (scan('{"type":"message","id":{"k":1},"parentId":null}') as LineKeys).id;
+    const next = scan('{"type":"message","id":"z","parentId":{"k":1}}') as LineKeys;
+    expect(next.parentId).toStrictEqual({ k: 1 });
+    expect(next.parentId).not.toBe(objectId);
+  });
+
   it("tells blank lines from lines it cannot vouch for", () => {
     expect(scan("")).toBe(BLANK_LINE);
     expect(scan(" \t\r")).toBe(BLANK_LINE);
