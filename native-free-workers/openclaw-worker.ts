@@ -44,7 +44,7 @@ import {
 import type { RecentLinesQuery, RecentLinesReply } from "./openclaw/recent-lines.js";
 import { DigestMemo, digestFileSliced } from "./openclaw/file-digest.js";
 import { TraceSlot, traceNow } from "./protocol/call-trace.js";
-import type { FileDigestReply } from "./protocol/file-digest.js";
+import { DIGEST_KEEP_FILE_BYTES, DIGEST_KEEP_TOTAL_BYTES, type FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
 
@@ -54,6 +54,8 @@ import type { SessionIndexDir } from "./openclaw/session-index.js";
  */
 export interface OpenClawWorkerData {
   sessionIndex: SessionIndexDir | null;
+  /** Bytes the worker keeps for digests (DigestMemo); 0: none; absent: DIGEST_KEEP_TOTAL_BYTES. */
+  digestKeepBytes?: number;
 }
 
 export type OpenClawWorkerRequest = OpenClawWorkerOp & {
@@ -99,8 +101,12 @@ const fileCache = new Map<string, CachedBootstrapFile>();
  */
 let digests: Promise<unknown> = Promise.resolve();
 
-/** One per worker: the bytes and hash states of the files it digested, so a digest hashes only what changed. */
-const digestMemo = new DigestMemo();
+/**
+ * One per worker: the bytes and hash states of the files it digested, so a digest hashes only what changed;
+ * none when the gateway set the bound to 0 (`CTXC_OPENCLAW_DIGEST_KEEP_MB=0`: every digest hashes the file).
+ */
+const digestKeepBytes = (Piscina.workerData as OpenClawWorkerData | undefined)?.digestKeepBytes ?? DIGEST_KEEP_TOTAL_BYTES;
+const digestMemo = digestKeepBytes > 0 ? new DigestMemo(digestKeepBytes, Math.min(DIGEST_KEEP_FILE_BYTES, digestKeepBytes)) : undefined;
 
 /** One digest after those before it on this worker; `ran` gets the ms its slices ran (not the waits). */
 function queuedDigest(path: string, ran?: (ms: number) => void): Promise<FileDigestReply> {

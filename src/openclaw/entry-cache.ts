@@ -31,6 +31,7 @@
  * rewrite within one timestamp tick cannot pass for the cached file).
  */
 import { statSync } from "node:fs";
+import { bytesFromMibSetting } from "./env-mib.js";
 
 /**
  * The file a cached decode stands for (numbers as `fs.statSync` gives them). The ctime is part of it, as
@@ -170,8 +171,7 @@ export function entryCacheLimit(): number {
  * non-negative number: {@link DEFAULT_ENTRY_CACHE_BYTES}.
  */
 export function entryCacheLimitFromEnv(value: string | undefined): number {
-  const mb = value === undefined || value.trim() === "" ? NaN : Number(value);
-  return Number.isFinite(mb) && mb >= 0 ? Math.floor(mb * 1024 * 1024) : DEFAULT_ENTRY_CACHE_BYTES;
+  return bytesFromMibSetting(value, DEFAULT_ENTRY_CACHE_BYTES);
 }
 
 /**

@@ -67,6 +67,13 @@ export interface OpenClawPoolOptions {
    * text: SECURITY.md). `null` (default): none, a new pool reads each transcript in full the first time.
    */
   indexDir?: string | null;
+  /**
+   * Bytes of transcript each worker keeps for the session-fence digest (native-free-workers/openclaw/
+   * file-digest.ts `DigestMemo`: the bytes it hashed and the hash state after them, compared instead of
+   * hashed again on the next digest). 0: keep nothing, every digest hashes the whole file. Default
+   * `DIGEST_KEEP_TOTAL_BYTES` (128 MiB).
+   */
+  digestKeepBytes?: number;
 }
 
 /**
@@ -91,7 +98,7 @@ export type Priority = (typeof Priority)[keyof typeof Priority];
 /** Requests of each lane (digests, the rest) handed to a worker at once: the one it runs and the next (see the file comment). */
 export const AHEAD = 2;
 
-let options: Required<Omit<OpenClawPoolOptions, "indexDir">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
+let options: Required<Omit<OpenClawPoolOptions, "indexDir" | "digestKeepBytes">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
 let workerData: OpenClawWorkerData = { sessionIndex: null };
 
 /** A request waiting for its turn on a thread. */
@@ -221,10 +228,14 @@ export function shardOf(request: OpenClawWorkerRequest, threads: number): number
  * `indexDir` is checked here, at once: {@link openClawPoolIndex} says whether it was refused.
  */
 export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<void> {
-  const { indexDir, ...numbers } = next;
+  const { indexDir, digestKeepBytes, ...numbers } = next;
   for (const [name, value] of Object.entries(numbers)) positiveInteger(name, value, 0);
+  if (digestKeepBytes !== undefined && !(Number.isInteger(digestKeepBytes) && digestKeepBytes >= 0)) {
+    throw Errors.invalidOption("digestKeepBytes", `expected a whole number of bytes, 0 or more, got ${String(digestKeepBytes)}`);
+  }
   options = { ...options, ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)) };
-  if (indexDir !== undefined) workerData = { sessionIndex: indexDir === null ? null : checkedIndexDir(indexDir) };
+  if (indexDir !== undefined) workerData = { ...workerData, sessionIndex: indexDir === null ? null : checkedIndexDir(indexDir) };
+  if (digestKeepBytes !== undefined) workerData = { ...workerData, digestKeepBytes };
   await closeOpenClawPool();
 }
 

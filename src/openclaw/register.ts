@@ -20,6 +20,8 @@ import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { planForRoot } from "./release/plan.js";
 import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
+import { bytesFromMibSetting } from "./env-mib.js";
+import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { counters, preloadLog } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { preloadIndexDir } from "./state-dir.js";
@@ -121,6 +123,8 @@ function install(): void {
   const threads = Number(process.env.CTXC_OPENCLAW_THREADS ?? NaN);
   void configureOpenClawPool({
     threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
+    // CTXC_OPENCLAW_DIGEST_KEEP_MB: what each worker keeps for the session-fence digests (0 = nothing).
+    digestKeepBytes: bytesFromMibSetting(process.env.CTXC_OPENCLAW_DIGEST_KEEP_MB, DIGEST_KEEP_TOTAL_BYTES),
     idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
