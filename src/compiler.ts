@@ -23,19 +23,17 @@ import { createProgressCells, loadProgress } from "../native-free-workers/protoc
 /** Options of a compiler (one set of worker lanes). */
 export interface CompilerOptions {
   /**
-   * Worker threads (lanes). Default: available cores − 1, but at least 3 ({@link defaultThreads}). Why
+   * Worker threads (lanes). Default: available cores − 1, but at least 2 ({@link defaultThreads}). Why
    * more than one: a session's first (cold) build reads its whole transcript, and builds of different
    * sessions on one lane queue behind each other, so with one lane five agents going cold at once wait
    * for each other's full reads. The main thread only waits for the buffer (< 1 ms of its time per
-   * build), so a lane can use the core the main thread leaves idle.
+   * build), so on a 2-core machine a second lane uses the core the main thread leaves idle.
    *
-   * Why at least 3, i.e. more lanes than cores on a 2-core machine: a lane runs one build at a time, so
-   * with as many lanes as cores a burst of cold builds splits unevenly (five: 3 on one lane, 2 on the
-   * other) and the second core sits idle while the first lane works through its third build. With one
-   * lane more, the burst spreads 2/2/1 and the kernel shares both cores among the busy lanes to the end:
-   * five 28 MB cold builds need ~2.5 builds' time instead of 3 (bench/cold-five.ts). The price is one
-   * more worker's memory (~100 MB RSS with the tokenizer loaded) and, during a burst, one more thread
-   * competing with the main one for a core.
+   * Why not more lanes than cores (3 on 2 cores, so that a burst of five spreads 2/2/1 instead of 3/2):
+   * tried, and in the same bench run (`npm run bench:quick`, pool-threads table, 5 agents × 10 MB) 3 lanes
+   * were worse than 2 on every row — cold p99 1,048 vs 784 ms, warm p99 84.8 vs 52.2 ms, event-loop
+   * max 18 vs 10 ms: the third thread competes with the main one for a core, which is what the gateway's
+   * polls and dispatches need — and each lane costs ~100 MB RSS with the tokenizer loaded.
    */
   threads?: number;
   /** Default tokenizer for builds that do not name one. Default `o200k_base`. */
@@ -128,7 +126,7 @@ export interface Compiler {
 
 /** The lanes a compiler starts when `threads` is not given, on a machine with `cores` cores (see {@link CompilerOptions.threads}). */
 export function defaultThreads(cores: number = availableParallelism()): number {
-  return Math.max(3, cores - 1);
+  return Math.max(2, cores - 1);
 }
 
 /** The compile task's view of a cacheDir check. */
