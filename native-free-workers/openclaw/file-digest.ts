@@ -166,11 +166,9 @@ function* digestSteps(path: string, fd: number, chunkBytes: number, read: ReadFn
       work += n;
     }
     if (n === 0) {
-      if (memo) {
-        if (kept && bytes <= memo.maxFileBytes) {
-          memo.lru.set(path, { bytes: kept, length: bytes, state: hash!.copy(), lastUsed: 0 });
-          memo.lru.trim(path);
-        }
+      if (memo && kept && bytes <= memo.maxFileBytes) {
+        memo.lru.set(path, { bytes: kept, length: bytes, state: hash!.copy(), lastUsed: 0 });
+        memo.lru.trim(path);
       }
       return { sha256: hash!.digest("hex"), bytes };
     }

@@ -205,8 +205,10 @@ export function nextOf(waiting: readonly Pick<Queued, "priority" | "cost" | "seq
   return best;
 }
 
+/** Whether the thread's digest lane (`digest`) or its other lane holds {@link AHEAD} requests already. */
+const laneFull = (shard: Shard, digest: boolean): boolean => (digest ? shard.digesting : shard.running) >= AHEAD;
 /** Whether each lane of the thread is full. */
-const lanesOf = (shard: Shard) => ({ digests: shard.digesting >= AHEAD, others: shard.running >= AHEAD });
+const lanesOf = (shard: Shard) => ({ digests: laneFull(shard, true), others: laneFull(shard, false) });
 
 /** Hands waiting requests to the thread while their lane has room. */
 function pump(shard: Shard): void {
@@ -288,7 +290,7 @@ export async function runInOpenClawPool(request: OpenClawWorkerRequest, priority
             pump(shard);
           });
       };
-      if (shard.waiting.length === 0 && !(digest ? lanesOf(shard).digests : lanesOf(shard).others)) return run();
+      if (shard.waiting.length === 0 && !laneFull(shard, digest)) return run();
       shard.waiting.push({ request, priority, cost: costOf(request), seq: seq++, digest, run, cancel: reject });
       pump(shard);
     });
