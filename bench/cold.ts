@@ -3,22 +3,25 @@
  * (with compactions), a cold build with budget 120k on a warmed-up compiler (`forget()` first), and —
  * measured alone in the same process — the two things it cannot avoid: the byte pass over the file
  * (LineReader + the line-key scan) and tokenizing what enters the context. Plus the build's stage times
- * (from `meta.timings`) and the heap it needs, from a run of the same build code in this thread.
+ * (from `meta.timings`) and the heap it needs, from a run of the same build code in a process of its own
+ * (cold-heap.ts).
  *
  * The ratio cold / (byte pass + tokenizing) is the issue's first target (≤ 1.5× at 28 MB, within 2× of
  * that from 1 to 100 MB); the heap peak is the third (independent of file size).
  */
+import { execFile } from "node:child_process";
 import { closeSync, openSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { createCompiler } from "../src/index.js";
-import { normalizeBuildOptions } from "../src/options.js";
-import { compileSteps } from "../native-free-workers/compile.js";
 import { readLines } from "../native-free-workers/io/line-reader.js";
 import { scanLineKeys, scanReadBuffer } from "../native-free-workers/pi/line-keys.js";
-import { SessionCache } from "../native-free-workers/session/session-cache.js";
 import { countMessageTokens } from "../native-free-workers/tokenize/message-tokens.js";
 import { createTokenCounter } from "../native-free-workers/tokenize/token-counter.js";
 import { transcriptOfSize } from "./lib/data.js";
 import { round } from "./lib/stats.js";
+
+const run = promisify(execFile);
 
 export interface ColdMeasure {
   sizeMB: number;
@@ -72,54 +75,13 @@ function keyPass(path: string): number {
 }
 
 /**
- * Peak live-heap growth of one cold build of `path`, run with the worker's own code in this thread: the
- * heap is collected (node --expose-gc) before every 8th step's sample, so what is measured is what the
- * build holds, not garbage the collector has not reached yet (which grows with the work done). What a
- * build must hold grows with the number of entries (one index record each, pi's id map); the content it
- * reads is bounded by the chunk, the longest line and the context. Live memory is the JS heap plus
- * ArrayBuffer backing stores (outside the heap): the index's rows are typed-array columns
- * (pi/record-table.ts), so the heap alone would not see them.
+ * Peak live-heap growth of one cold build of `path` and the state it leaves, measured by cold-heap.ts in
+ * a process of its own (why: there).
  */
-async function runSteps(steps: AsyncGenerator<void, ArrayBuffer>): Promise<void> {
-  while (!(await steps.next()).done);
-}
-
-function liveBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
 async function heapPeak(path: string, budget: number): Promise<{ peakMB: number; retainedMB: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-  // Once unmeasured first: this thread's one-time allocations (the tokenizer's tables, module state,
-  // buffers outside the heap) would otherwise count as this build's.
-  await runSteps(compileSteps(normalizeBuildOptions({ transcript: path, budget }), new SessionCache(1024 * 1024 * 1024), 1));
-  // Twice: the first collection can leave garbage that only the second reclaims (weak caches, finalizers),
-  // which would otherwise show as negative state at small sizes.
-  gc();
-  gc();
-  const base = liveBytes();
-  let peak = base;
-  const sessions = new SessionCache(1024 * 1024 * 1024);
-  const steps = compileSteps(normalizeBuildOptions({ transcript: path, budget }), sessions, 1);
-  let buffer: ArrayBuffer | null = null; // held like a caller would, until the build is done
-  for (let step = 0; ; step++) {
-    const r = await steps.next();
-    if (step % 8 === 0 || r.done) {
-      gc();
-      peak = Math.max(peak, liveBytes());
-    }
-    if (r.done) {
-      buffer = r.value;
-      break;
-    }
-  }
-  buffer = null; // the context buffer goes to the caller; what stays is the session state
-  gc();
-  const retained = liveBytes() - base;
-  // Read after the collection, so the state was reachable during it (and the build did leave one).
-  if (sessions.size !== 1) throw new Error(`bench: the cold build of ${path} left no session state`);
-  return { peakMB: (peak - base) / 1e6, retainedMB: retained / 1e6 };
+  const script = fileURLToPath(new URL("./cold-heap.js", import.meta.url));
+  const { stdout } = await run(process.execPath, ["--expose-gc", script, path, String(budget)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as { peakMB: number; retainedMB: number };
 }
 
 export async function runColdBuilds(opts: { quick: boolean; log: (s: string) => void }): Promise<ColdMeasure[]> {
