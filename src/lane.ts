@@ -116,6 +116,8 @@ export class Lane {
   /** Drops a job that was settled from outside; tells the worker to free it if it holds it. */
   cancel(job: Job): void {
     job.cancelled = true;
+    // Not started yet: the other lane need not scan its second part.
+    if (job.split) Atomics.compareExchange(new Int32Array(job.split.claim), 0, ScanClaim.open, ScanClaim.takenBack);
     if (this.running === job) {
       this.updateYieldFlag(); // stop it at the next slice boundary; dropped when its slice returns
       return;
