@@ -1,5 +1,5 @@
 /**
- * `node --expose-gc dist/bench/cold-five.js [rounds] [mb] [sliceMs] [threads] [--no-loop]`: where the time
+ * `node --expose-gc dist/bench/cold-five.js [rounds] [mb] [sliceMs] [threads] [--no-loop] [--split]`: where the time
  * of "5 agents × 28 MB going cold at once" goes (issue 14), without the gateway scenario's HTTP services.
  * With `--gateway=2,3`: the scenario's cold mode alone, services included, once per lane count
  * ({@link gatewayCold}). The first form measures three things in one process:
@@ -104,6 +104,8 @@ interface Trace {
   requestedAt: number;
   lane: number;
   laneLoadBefore: number;
+  /** Its second part was given to another lane to scan (splitColdBuilds). */
+  split: boolean;
   firstSliceAt: number;
   slices: number;
   finishedAt: number;
@@ -121,7 +123,7 @@ function instrument(lanes: Lane[]): { byJob: Map<number, Partial<Trace>> } {
   const enqueue = proto.enqueue;
   const runSlice = proto.runSlice;
   proto.enqueue = function (this: Lane, job: Job) {
-    byJob.set(job.id, { agent: job.agent, lane: lanes.indexOf(this), laneLoadBefore: this.load, slices: 0 });
+    byJob.set(job.id, { agent: job.agent, lane: lanes.indexOf(this), laneLoadBefore: this.load, split: job.split !== undefined, slices: 0 });
     return enqueue.call(this, job);
   };
   proto.runSlice = function (this: Lane, job: Job) {
@@ -135,7 +137,7 @@ function instrument(lanes: Lane[]): { byJob: Map<number, Partial<Trace>> } {
   return { byJob };
 }
 
-async function warmCompiler(files: string[], sliceMs: number, threads: number): Promise<{ compiler: Compiler; lanes: Lane[] }> {
+async function warmCompiler(files: string[], sliceMs: number, threads: number, split: boolean): Promise<{ compiler: Compiler; lanes: Lane[] }> {
   const lanes: Lane[] = [];
   const proto = Lane.prototype as unknown as { pump(): void };
   const pump = proto.pump;
@@ -144,7 +146,7 @@ async function warmCompiler(files: string[], sliceMs: number, threads: number): 
     if (!lanes.includes(this)) lanes.push(this);
     return pump.call(this);
   };
-  const compiler = createCompiler({ threads, sliceMs });
+  const compiler = createCompiler({ threads, sliceMs, splitColdBuilds: split });
   await Promise.all(files.map((transcript, i) => compiler.build({ transcript, agentId: `warm-${i}`, budget: 120_000 })));
   proto.pump = pump;
   return { compiler, lanes };
@@ -166,13 +168,13 @@ async function coldRound(compiler: Compiler, files: string[], jitterMs: number):
   const done = await Promise.all(builds);
   return {
     walls: done.map((d) => d.receivedAt - t0),
-    traces: done.map((d) => ({ ...d, lane: -1, laneLoadBefore: -1, firstSliceAt: 0, slices: 0 })),
+    traces: done.map((d) => ({ ...d, lane: -1, laneLoadBefore: -1, split: false, firstSliceAt: 0, slices: 0 })),
   };
 }
 
-export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true, threads = 2): Promise<void> {
+export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true, threads = 2, split = false): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
-  log(`load: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  log(`load: ${readFileSync("/proc/loadavg", "utf8").trim()}; splitColdBuilds ${split}`);
 
   // 1. Two threads, two cores?
   if (cpuLoop) await cpuLoopSpeedup(log);
@@ -182,7 +184,7 @@ export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true
   try {
     const files = await Promise.all(Array.from({ length: 5 }, (_, i) => agentCopy(source, dir, `agent-${i}`).then((f) => f.path)));
     const warm = await Promise.all(Array.from({ length: threads }, (_, i) => i).map((i) => agentCopy(source, dir, `warm-${i}`).then((f) => f.path)));
-    const { compiler, lanes } = await warmCompiler(warm, sliceMs, threads);
+    const { compiler, lanes } = await warmCompiler(warm, sliceMs, threads, split);
     const { byJob } = instrument(lanes);
     let gcMs = 0;
     const gcObserver = new PerformanceObserver((list) => {
@@ -221,7 +223,7 @@ export async function coldFive(rounds = 3, mb = 28, sliceMs = 50, cpuLoop = true
           const j = jobs.find((x) => x.agent === t.agent) ?? {};
           const rel = (x: number) => round(x - start, 0);
           const stages = Object.entries(t.timings).map(([k, v]) => `${k} ${round(v, 0)}`).join(", ");
-          log(`  ${t.agent}: requested +${rel(t.requestedAt)}, lane ${j.lane} (load ${j.laneLoadBefore}), first slice +${rel(j.firstSliceAt ?? 0)}, ${j.slices} slice(s), worker done +${rel(t.finishedAt)}, back +${rel(t.receivedAt)} | ${stages}`);
+          log(`  ${t.agent}: requested +${rel(t.requestedAt)}, lane ${j.lane} (load ${j.laneLoadBefore}${j.split ? ", split" : ""}), first slice +${rel(j.firstSliceAt ?? 0)}, ${j.slices} slice(s), worker done +${rel(t.finishedAt)}, back +${rel(t.receivedAt)} | ${stages}`);
         }
         const window = Math.max(...traces.map((t) => t.receivedAt)) - start;
         const threads = busyThreads(before, after);
@@ -288,7 +290,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const gateway = process.argv.find((a) => a.startsWith("--gateway="));
   (gateway
     ? gatewayCold(gateway.slice("--gateway=".length).split(",").map(Number), rounds || 3, mb || 28)
-    : coldFive(rounds || 3, mb || 28, sliceMs || 50, !process.argv.includes("--no-loop"), threads || 2)
+    : coldFive(rounds || 3, mb || 28, sliceMs || 50, !process.argv.includes("--no-loop"), threads || 2, process.argv.includes("--split"))
   ).catch((err: unknown) => {
     process.stderr.write(`cold-five failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;

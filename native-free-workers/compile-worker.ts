@@ -7,6 +7,9 @@
  * main thread sends `resume` when this agent's turn comes round again. That is how one agent's 100 MB cold build cannot hold another agent's small warm build
  * for more than one slice: the scheduler interleaves them on the same worker.
  *
+ * `scanRange` scans the second part of a cold build another lane owns (split-handoff.ts, issue 14); it
+ * runs between slices, like `forget`.
+ *
  * Results: the context ArrayBuffer (returned through `move()`, so piscina transfers it: nothing is
  * cloned), `{ paused: true }`, `{ lost: true }` when a `resume` names a build this worker does not
  * have (the worker was replaced), or a WireError. Failures are returned, not thrown, because
@@ -19,9 +22,12 @@ import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import { CACHE_DEFAULTS } from "./protocol/defaults.js";
 import { compileSteps } from "./compile.js";
 import { SessionCache } from "./session/session-cache.js";
+import type { ScanRangeRequest, SplitWire } from "./protocol/key-batch.js";
+import { ownerSplit, scanForOwner } from "./split-handoff.js";
 
 export type WorkerRequest =
-  | { op: "start"; jobId: number; task: CompileTask; sliceMs: number; maxCacheBytes: number; yieldFlag: SharedArrayBuffer }
+  | { op: "start"; jobId: number; task: CompileTask; sliceMs: number; maxCacheBytes: number; yieldFlag: SharedArrayBuffer; split?: SplitWire }
+  | ({ op: "scanRange" } & ScanRangeRequest)
   | { op: "resume"; jobId: number; sliceMs: number; yieldFlag: SharedArrayBuffer }
   | { op: "cancel"; jobId: number }
   | { op: "forget"; path: string };
@@ -60,7 +66,7 @@ export default async function handle(request: WorkerRequest): Promise<WorkerRepl
   switch (request.op) {
     case "start":
       sessions.maxBytes = request.maxCacheBytes;
-      jobs.set(request.jobId, compileSteps(request.task, sessions, request.jobId));
+      jobs.set(request.jobId, compileSteps(request.task, sessions, request.jobId, request.split && ownerSplit(request.split)));
       return runSlice(request.jobId, request.sliceMs, request.yieldFlag);
     case "resume":
       return runSlice(request.jobId, request.sliceMs, request.yieldFlag);
@@ -70,6 +76,9 @@ export default async function handle(request: WorkerRequest): Promise<WorkerRepl
       await job?.return(undefined as never); // runs the build's `finally`: closes its fd, releases its session
       return { ok: true };
     }
+    case "scanRange":
+      scanForOwner(request);
+      return { ok: true };
     case "forget":
       sessions.delete(request.path);
       return { ok: true };

@@ -23,6 +23,9 @@ import type { SessionCache } from "./session/session-cache.js";
 import { indexDirFor, type IndexSource } from "./session/persistent-index.js";
 import { SessionState, type RebuildReason } from "./session/session-state.js";
 import type { RecordReader, TranscriptSource } from "./sources/source.js";
+import type { ReadLinesResult } from "./io/line-reader.js";
+import type { KeyBatch } from "./protocol/key-batch.js";
+import { batchFits, replayBatch, type ScannedLineSink } from "./session/range-merge.js";
 import { Emits, type EntryRecord } from "./pi/entry-record.js";
 import { PiJsonlSource } from "./sources/pi-jsonl/pi-jsonl-source.js";
 import { SqliteSource } from "./sources/sqlite/sqlite-source.js";
@@ -92,7 +95,8 @@ function openSource(task: CompileTask, sessions: SessionCache): TranscriptSource
   }
 }
 
-export async function* compileSteps(task: CompileTask, sessions: SessionCache, jobId: number): AsyncGenerator<void, ArrayBuffer> {
+/** One build; `split`: let another lane scan the second part of a cold build (see {@link RangeSplit}). */
+export async function* compileSteps(task: CompileTask, sessions: SessionCache, jobId: number, split?: RangeSplit): AsyncGenerator<void, ArrayBuffer> {
   const source = openSource(task, sessions);
   const build: Build = {
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
@@ -108,7 +112,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     // reads the context's stretch back, newest first, in growing windows.
     const records = source.recordReader(session);
     session.index.reader = reader = source.recordReader(session, true);
-    const readTo = yield* readAppended(build, session);
+    const readTo = yield* readAppended(build, session, split);
     lap(build, "readParse");
 
     const complete = (r: EntryRecord) => session.index.complete(r, records);
@@ -202,18 +206,37 @@ async function* startSession(build: Build): AsyncGenerator<void, { rebuilt: Rebu
 }
 
 /**
- * Stage 2: reads and indexes the records after the state's end (all of them on a cold build), one chunk
- * per step. Returns how far the source was read (a torn tail included).
+ * A cold build whose second part another lane scans (issue 14): the build indexes the lines before the
+ * first line start at or after `at` itself, then replays the other lane's scan of the rest
+ * (session/range-merge.ts). At the cut the build asks {@link take}: the batch; null to read the rest
+ * itself (the other lane never started, or failed); undefined while the scan is still running (the
+ * build yields, so the lane serves its other builds meanwhile, and asks again). A batch that is not of
+ * this file as this build opened it is dropped, and the build reads the rest itself.
  */
-async function* readAppended(build: Build, session: SessionState): AsyncGenerator<void, number> {
-  const { task, source } = build;
-  const startedAt = session.end;
-  const reader = source.readAppended(session.end, session.nextLineNo, { chunkBytes: task.chunkBytes, maxRecordBytes: task.maxLineBytes }, {
+export interface RangeSplit {
+  at: number;
+  take(source: TranscriptSource): KeyBatch | null | undefined;
+}
+
+/** How long a build waiting at its cut sleeps between two asks (the other lane's scan takes tens of ms). */
+const SPLIT_POLL_MS = 1;
+
+/** What a build does with each line it consumes, read here or scanned by another lane. */
+function appendSink(build: Build, session: SessionState): ScannedLineSink {
+  const { task } = build;
+  return {
     onLine: (bytes, offset, lineNo) => {
       session.observeLine(offset, bytes.length, bytes);
       session.index.ingestLine(bytes, offset, lineNo);
       session.end = offset + bytes.length + 1;
       session.nextLineNo = lineNo + 1;
+    },
+    onScanned: (keys, offset, length, lineNo) => {
+      if (session.wantsLineBytes(offset) || !session.index.ingestScanned(keys, length, offset, lineNo)) return false;
+      session.observeLine(offset, length, null);
+      session.end = offset + length + 1;
+      session.nextLineNo = lineNo + 1;
+      return true;
     },
     onOversize: (offset, lineNo, length) => {
       session.observeLine(offset, length, null);
@@ -222,7 +245,63 @@ async function* readAppended(build: Build, session: SessionState): AsyncGenerato
       session.end = offset + length + 1;
       session.nextLineNo = lineNo + 1;
     },
-  }, session);
+  };
+}
+
+/**
+ * Stage 2: reads and indexes the records after the state's end (all of them on a cold build), one chunk
+ * per step; with a {@link RangeSplit}, a cold build's records past the cut come from the other lane's scan.
+ * Returns how far the source was read (a torn tail included).
+ */
+async function* readAppended(build: Build, session: SessionState, split: RangeSplit | undefined): AsyncGenerator<void, number> {
+  const { task, source } = build;
+  const sink = appendSink(build, session);
+  const ranges = session.end === 0 ? source.ranges : undefined;
+  const cut = split && ranges ? ranges.recordStartAtOrAfter(split.at) : null;
+  if (split && cut === null) split.take(source); // not split after all (a warm build, no line past the cut): the scan is not needed
+  let read = yield* readSteps(build, session, sink, cut ?? undefined);
+  if (cut !== null) {
+    const { stats } = source;
+    lap(build, "readParse");
+    let batch: KeyBatch | null | undefined;
+    while ((batch = split!.take(source)) === undefined) {
+      yield;
+      await new Promise((wake) => setTimeout(wake, SPLIT_POLL_MS));
+    }
+    lap(build, "splitWait"); // timings only: a split build's result is the single pass's, to the byte
+    if (batch && session.end === cut && batchFits(batch, cut, stats.size, stats.dev, stats.ino)) {
+      try {
+        replayBatch(batch, session.nextLineNo, sink, (offset, length) => ranges!.read(offset, offset + length));
+      } catch (err) {
+        if (err instanceof CtxcError) throw err;
+        throw Errors.fromTranscriptIo(task.transcript, err as NodeJS.ErrnoException);
+      }
+      source.snapshot(session);
+      source.checkUnchanged(session, batch.readTo);
+      lap(build, "splitReplay");
+      read = { readTo: batch.readTo, torn: batch.torn && { ...batch.torn, lineNo: session.nextLineNo } };
+    } else {
+      read = yield* readSteps(build, session, sink, undefined);
+    }
+  }
+  const { torn } = read;
+  if (torn) {
+    build.diagnostics.add("TORN_TAIL", torn.lineNo, torn.offset, `last line (${torn.length} bytes) has no newline yet; excluded until it is complete`);
+  }
+  return read.readTo;
+}
+
+/** Reads the records from the state's end (up to `stopAt`, a record start, when given), one chunk per step. */
+async function* readSteps(
+  build: Build,
+  session: SessionState,
+  sink: ScannedLineSink,
+  stopAt: number | undefined,
+): AsyncGenerator<void, { readTo: number; torn: ReadLinesResult["torn"] }> {
+  const { task, source } = build;
+  const startedAt = session.end;
+  const options = { chunkBytes: task.chunkBytes, maxRecordBytes: task.maxLineBytes, stopAt };
+  const reader = source.readAppended(session.end, session.nextLineNo, options, sink, session);
   build.reading = true;
   const size = source.stats.size;
   try {
@@ -237,11 +316,7 @@ async function* readAppended(build: Build, session: SessionState): AsyncGenerato
     throw Errors.fromTranscriptIo(task.transcript, err as NodeJS.ErrnoException);
   }
   source.snapshot(session);
-  const { torn } = reader.result();
-  if (torn) {
-    build.diagnostics.add("TORN_TAIL", torn.lineNo, torn.offset, `last line (${torn.length} bytes) has no newline yet; excluded until it is complete`);
-  }
-  return reader.readTo;
+  return { readTo: reader.readTo, torn: reader.result().torn };
 }
 
 interface Fitted {

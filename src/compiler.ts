@@ -13,6 +13,7 @@ import { decodeContext, type CompiledContext } from "./decode-context.js";
 import { CtxcError, Errors } from "../native-free-workers/protocol/errors.js";
 import { Lane, type Job } from "./lane.js";
 import { leastBusyLane } from "./lane-choice.js";
+import { splitColdBuild } from "./split-cold.js";
 import { DEFAULTS, normalizeBuildOptions, validateTokenizer, type BuildOptions, type TokenizerName } from "./options.js";
 import { checkPrivateDir } from "../native-free-workers/session/private-dir.js";
 import { assertWorkerBuilt } from "./worker-file.js";
@@ -67,6 +68,11 @@ export interface CompilerOptions {
   cacheDirRequired?: boolean;
   /** Per-worker V8 limits; a worker exceeding them fails its build with WORKER_FAILED and is replaced. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Let another lane scan part of a cold build that waits behind others on its lane (src/split-cold.ts,
+   * issue 14): same result, byte for byte; the byte pass of the burst spreads over the lanes. Default false.
+   */
+  splitColdBuilds?: boolean;
 }
 
 /** Milliseconds spent per stage, summed over finished builds. */
@@ -153,6 +159,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   const maxCacheBytes = positiveInteger("maxCacheBytes", options.maxCacheBytes, CACHE_DEFAULTS.maxCacheBytes);
   const cacheDir = options.cacheDir === undefined ? null : resolve(options.cacheDir);
   const cacheDirRequired = options.cacheDirRequired === true;
+  const splitCold = options.splitColdBuilds === true;
   const defaultTokenizer = validateTokenizer(options.tokenizer ?? DEFAULTS.tokenizer);
   // After every option is validated (a rejected call creates nothing): checked, and created 0700, once
   // here; each build re-checks with one lstat (private-dir.ts says why once is enough).
@@ -194,6 +201,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
 
   function startFlight(key: string, task: CompileTask, agent: string): Flight {
     if (lanes.reduce((n, l) => n + l.queued, 0) >= maxQueue) throw Errors.queueFull(maxQueue);
+    const cold = !laneOf.has(sessionKeyOf(task));
     const lane = laneFor(sessionKeyOf(task));
     let job!: Job;
     const promise = new Promise<ArrayBuffer>((resolve, reject) => {
@@ -205,6 +213,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
       if (flights.get(key) === flight) flights.delete(key);
     };
     promise.then(done, done);
+    if (splitCold && cold) splitColdBuild(job, lane, lanes);
     lane.enqueue(job);
     return flight;
   }

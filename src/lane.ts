@@ -13,6 +13,8 @@ import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/
 import { CtxcError, Errors, isWireError } from "../native-free-workers/protocol/errors.js";
 import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 import { WORKER_FILE } from "./worker-file.js";
+import { ScanClaim, type ScanRangeRequest, type SplitWire } from "../native-free-workers/protocol/key-batch.js";
+import type { MessagePort } from "node:worker_threads";
 
 /** One build waiting for, or running on, a lane. */
 export interface Job {
@@ -26,6 +28,11 @@ export interface Job {
   cancelled: boolean;
   /** Slices run so far. */
   slices: number;
+  /**
+   * A cold build whose second part another lane scans (src/split-cold.ts): sent with the first start
+   * only (its port is moved then); a restart after a lost worker reads the whole file itself.
+   */
+  split?: SplitWire;
   resolve(buffer: ArrayBuffer): void;
   reject(error: CtxcError): void;
 }
@@ -48,7 +55,7 @@ export class Lane {
    */
   private readonly yieldFlag = new SharedArrayBuffer(4);
   /** Control requests (forget a session) run between slices, before the next build slice. */
-  private controls: { request: WorkerRequest; done: () => void }[] = [];
+  private controls: { request: WorkerRequest; done: () => void; transferList?: MessagePort[]; failed?: () => void }[] = [];
   private controlRunning = false;
   private idleWaiters: (() => void)[] = [];
   /** Transcripts whose state this lane's worker holds (or will after its current build). */
@@ -109,6 +116,8 @@ export class Lane {
   /** Drops a job that was settled from outside; tells the worker to free it if it holds it. */
   cancel(job: Job): void {
     job.cancelled = true;
+    // Not started yet: the other lane need not scan its second part.
+    if (job.split) Atomics.compareExchange(new Int32Array(job.split.claim), 0, ScanClaim.open, ScanClaim.takenBack);
     if (this.running === job) {
       this.updateYieldFlag(); // stop it at the next slice boundary; dropped when its slice returns
       return;
@@ -127,8 +136,8 @@ export class Lane {
     if (queue.length === 0) this.queues.delete(job.agent);
   }
 
-  private send(request: WorkerRequest): Promise<WorkerReply> {
-    return this.pool.run(request) as Promise<WorkerReply>;
+  private send(request: WorkerRequest, transferList?: MessagePort[]): Promise<WorkerReply> {
+    return this.pool.run(request, transferList ? { transferList } : undefined) as Promise<WorkerReply>;
   }
 
   private next(): Job | undefined {
@@ -151,13 +160,29 @@ export class Lane {
     });
   }
 
+  /**
+   * Scans the second part of a cold build another lane owns (native-free-workers/split-handoff.ts), as
+   * soon as the running slice ends: the owner is waiting for it, or will be. If this lane's worker dies
+   * under it, the claim cell says so and the owner reads the rest itself.
+   */
+  scanRange(request: ScanRangeRequest): void {
+    this.controls.push({
+      request: { op: "scanRange", ...request },
+      done: () => {},
+      transferList: [request.port],
+      failed: () => Atomics.store(new Int32Array(request.claim), 0, ScanClaim.failed),
+    });
+    this.updateYieldFlag();
+    this.pump();
+  }
+
   private pump(): void {
     if (this.running || this.controlRunning) return;
     const control = this.controls.shift();
     if (control) {
       this.controlRunning = true;
-      void this.send(control.request)
-        .catch(() => {}) // a dead worker has forgotten everything anyway
+      void this.send(control.request, control.transferList)
+        .catch(() => control.failed?.()) // a dead worker has forgotten everything anyway
         .finally(() => {
           this.controlRunning = false;
           control.done();
@@ -182,10 +207,13 @@ export class Lane {
     const { sliceMs, maxCacheBytes } = this.options;
     let reply: WorkerReply;
     try {
+      const split = job.started ? undefined : job.split;
+      job.split = undefined;
       reply = await this.send(
         job.started
           ? { op: "resume", jobId: job.id, sliceMs, yieldFlag: this.yieldFlag }
-          : { op: "start", jobId: job.id, task: job.task, sliceMs, maxCacheBytes, yieldFlag: this.yieldFlag },
+          : { op: "start", jobId: job.id, task: job.task, sliceMs, maxCacheBytes, yieldFlag: this.yieldFlag, split },
+        split && [split.port],
       );
     } catch (err) {
       // The worker died (crash, exit, out of memory). piscina starts a new one for the next task; every

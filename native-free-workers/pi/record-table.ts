@@ -10,7 +10,7 @@
  * last rows, whose ids the caller keeps (transcript-index.ts). What pi compares with `===`/Map semantics
  * and is not a string (numbers, null, objects: damaged files only) is kept as the value itself.
  */
-import { EntryTypeCode, entryTypeCode } from "../protocol/session-buffer-layout.js";
+import { EntryTypeCode, entryTypeCode, entryTypeName } from "../protocol/session-buffer-layout.js";
 import { fnv1a } from "../protocol/string-hash.js";
 import type { EmitsCode } from "./entry-record.js";
 
@@ -28,9 +28,6 @@ export const IdCode = {
   /** Any other JSON value: kept in {@link RecordTable.keptIds} and found through `otherIds`. */
   other: 2,
 } as const;
-
-const TYPE_NAMES: string[] = [];
-for (const [name, code] of Object.entries(EntryTypeCode)) TYPE_NAMES[code] = name;
 
 /**
  * Bits of the id hash; fewer only in tests (CTXC_ID_HASH_BITS, read once per thread), to force
@@ -123,7 +120,7 @@ export class RecordTable {
 
   typeOf(r: number): string {
     const code = this.typeCode[r]!;
-    return code === EntryTypeCode.other ? (this.otherTypes.get(r) ?? "") : TYPE_NAMES[code]!;
+    return code === EntryTypeCode.other ? (this.otherTypes.get(r) ?? "") : entryTypeName(code)!;
   }
 
   emitsOf(r: number): EmitsCode {
@@ -177,7 +174,7 @@ export class RecordTable {
     // A saved file is data: a row number out of range would send a walk off the table.
     for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`column ${name}`);
     for (const p of columns.parent) if (p < KEPT_PARENT || p >= count) throw new Error("column parent");
-    for (const c of columns.typeCode) if (TYPE_NAMES[c] === undefined) throw new Error("column typeCode");
+    for (const c of columns.typeCode) if (entryTypeName(c) === undefined) throw new Error("column typeCode");
     for (const k of columns.idKind) if (k > IdCode.other) throw new Error("column idKind");
     this.grow(Math.max(16, count));
     for (const name of NUMERIC_COLUMNS) this[name].set(columns[name]);

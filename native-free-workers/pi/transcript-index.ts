@@ -119,15 +119,21 @@ export class TranscriptIndex {
     return new EntryRecord(this.table, r);
   }
 
+  /**
+   * Whether the next line may be indexed from its keys. The header (first entry) and migrated (v1/v2)
+   * files are read in full: migration rewrites ids, parents and roles from the bodies.
+   */
+  get indexesKeys(): boolean {
+    return this.table.count > 0 && !this.migrations.v1 && !this.migrations.v2;
+  }
+
   ingestLine(raw: Buffer, rawOffset: number, lineNo: number): void {
-    this.lines++;
-    // The header (first entry) and migrated (v1/v2) files are read in full: migration rewrites ids,
-    // parents and roles from the bodies. So is any line the key scan does not vouch for.
-    if (this.table.count > 0 && !this.migrations.v1 && !this.migrations.v2) {
+    // A line the key scan does not vouch for is read in full too.
+    if (this.indexesKeys) {
       const keys = scanLineKeys(raw);
-      if (keys === BLANK_LINE) return; // pi skips blank lines silently
-      if (keys !== null) return this.addFromKeys(keys, raw.length, rawOffset, lineNo);
+      if (keys !== null) return void this.ingestScanned(keys, raw.length, rawOffset, lineNo);
     }
+    this.lines++;
     const line = parseLine(raw, lineNo, rawOffset);
     const { offset } = line;
     // pi's content.trim() drops a leading BOM, so a BOM'd file is still well-formed.
@@ -144,6 +150,18 @@ export class TranscriptIndex {
       case "entry":
         this.addEntry(line.value, line.bytes, offset, lineNo);
     }
+  }
+
+  /**
+   * {@link ingestLine} for a line whose key scan was done elsewhere (another lane's range scan,
+   * session/range-merge.ts): false, and nothing done, when the line must be read in full now
+   * ({@link indexesKeys} is false; the caller reads it back and calls {@link ingestLine}).
+   */
+  ingestScanned(keys: LineKeys | typeof BLANK_LINE, length: number, offset: number, lineNo: number): boolean {
+    if (!this.indexesKeys) return false;
+    this.lines++;
+    if (keys !== BLANK_LINE) this.addFromKeys(keys, length, offset, lineNo); // pi skips blank lines silently
+    return true;
   }
 
   private addEntry(entry: Record<string, unknown>, bytes: Buffer, offset: number, lineNo: number): void {

@@ -171,6 +171,12 @@ export const EntryTypeCode = {
   label: 9,
   session_info: 10,
 } as const;
+const ENTRY_TYPE_NAMES: string[] = [];
+for (const [name, code] of Object.entries(EntryTypeCode)) ENTRY_TYPE_NAMES[code] = name;
+/** The type an {@link EntryTypeCode} stands for ("other" for `other`, whose string is kept elsewhere; undefined: no such code). */
+export function entryTypeName(code: number): string | undefined {
+  return ENTRY_TYPE_NAMES[code];
+}
 export function entryTypeCode(type: unknown): number {
   return typeof type === "string" && type !== "other" && Object.hasOwn(EntryTypeCode, type)
     ? EntryTypeCode[type as keyof typeof EntryTypeCode]

@@ -82,6 +82,11 @@ export class AppendCheck {
     this.head = Buffer.concat([this.head, line]);
   }
 
+  /** Whether {@link observeLine} needs the bytes of the line at `offset` (it is part of the head). */
+  wantsBytes(offset: number): boolean {
+    return !this.headClosed && offset === this.head.length && offset < CHECK_BYTES;
+  }
+
   /** The bytes just before the end of what was read, as the next check will compare them. */
   get tailBytes(): Buffer {
     return this.tail;

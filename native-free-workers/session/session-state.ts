@@ -91,6 +91,11 @@ export class SessionState {
     this.check.observeLine(offset, length, bytes);
   }
 
+  /** Whether {@link observeLine} needs the line's bytes (a line whose key scan was done elsewhere is read back then). */
+  wantsLineBytes(offset: number): boolean {
+    return this.check.wantsBytes(offset);
+  }
+
   /** Records the bytes before `end` that later builds check; call whenever `end` moved. */
   snapshot(fd: number): void {
     this.check.snapshotTail(fd, this.end);

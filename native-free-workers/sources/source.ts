@@ -17,6 +17,7 @@ import type { Stats } from "node:fs";
 import type { LineSink, ReadLinesResult } from "../io/line-reader.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import type { TranscriptIndex } from "../pi/transcript-index.js";
+import type { KeyBatch } from "../protocol/key-batch.js";
 import type { IndexSource } from "../session/persistent-index.js";
 import type { RebuildReason, SessionState } from "../session/session-state.js";
 
@@ -40,6 +41,11 @@ export interface ReadAppendedOptions {
   maxRecordBytes: number;
   /** Bytes per read step. */
   chunkBytes: number;
+  /**
+   * Read no record at or past this position (a record start; default: read to the end). A split cold
+   * build (session/range-merge.ts) reads its first part this way; another lane scanned the rest.
+   */
+  stopAt?: number;
 }
 
 /** One open transcript. Close it when the build ends, whatever happened. */
@@ -65,6 +71,16 @@ export interface TranscriptSource {
    * (a source that keeps its own per-record positions keeps them on `state.sourceState`).
    */
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader;
+  /**
+   * For a source whose records a range scan can read (pi JSONL): the first record start at or after
+   * `at` (null: none before the end), and the key scan of the records from there (pi/range-scan.ts).
+   */
+  readonly ranges?: {
+    recordStartAtOrAfter(at: number): number | null;
+    scan(at: number, options: ReadAppendedOptions): KeyBatch | null;
+    /** A record's bytes, read back from the open transcript (a replayed line the owner parses itself). */
+    read(start: number, end: number): Buffer;
+  };
   /**
    * Reads back records' bytes of `state` during this build. `scattered`: the reads are single records
    * anywhere in the transcript (the index's ids and values), so nothing is read ahead of them.

@@ -4,8 +4,9 @@
  * read-only, O_NONBLOCK, regular files only) and the fd is held until `close()`, so a transcript replaced
  * by rename mid-build is still read whole from the old inode.
  */
-import { closeSync } from "node:fs";
-import { LineReader, type LineSink } from "../../io/line-reader.js";
+import { closeSync, readSync } from "node:fs";
+import { LineReader, type LineSink, type ReadFn } from "../../io/line-reader.js";
+import { lineStartAtOrAfter, scanRange } from "../../pi/range-scan.js";
 import { scanReadBuffer } from "../../pi/line-keys.js";
 import { openTranscript, type OpenedFile } from "../../io/open-file.js";
 import { RangeReader } from "../../io/range-reader.js";
@@ -70,8 +71,21 @@ export class PiJsonlSource implements TranscriptSource {
     // `until`: a writer appending while we read cannot keep this build reading forever. `chunk`: read
     // where the line-key scan reads, so the lines it scans are not copied.
     const chunk = scanReadBuffer(chunkBytes) ?? undefined;
-    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until: this.stats.size, chunk }, sink);
+    const { stopAt } = options;
+    // Stopping at a line start: reads end there as at end of file, so no line past it is taken.
+    const read: ReadFn | undefined = stopAt === undefined ? undefined : (fd, buffer, offset, length, position) =>
+      position >= stopAt ? 0 : readSync(fd, buffer, offset, Math.min(length, stopAt - position), position);
+    const until = stopAt === undefined ? this.stats.size : Math.min(stopAt, this.stats.size);
+    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read }, sink);
   }
+
+  readonly ranges = {
+    recordStartAtOrAfter: (at: number) => lineStartAtOrAfter(this.fd, at, this.stats.size),
+    scan: (at: number, options: ReadAppendedOptions) => scanRange(this.fd, at, {
+      until: this.stats.size, chunkBytes: options.chunkBytes, maxLineBytes: options.maxRecordBytes, dev: this.stats.dev, ino: this.stats.ino,
+    }),
+    read: (start: number, end: number) => readAt(this.fd, start, end),
+  };
 
   recordReader(_state?: SessionState, scattered = false): RecordReader {
     return new RangeReader(this.fd, this.path, undefined, scattered ? 0 : undefined);

@@ -1,0 +1,287 @@
+/**
+ * A split cold build (issue 14: pi/range-scan.ts on one lane, session/range-merge.ts on the owner) must
+ * leave EXACTLY what the single pass leaves: the context (messages, token counts, diagnostics and their
+ * order, meta), the session state a warm build continues from (the index rows and kept maps the
+ * persistent index saves, the parse diagnostics, end, line count, the append check's identity), and
+ * the warm build after the file grows. Checked on generated transcripts — branched, compacted, every
+ * damage kind — at many cut points (inside the first 4 KB the append check keeps, on a line start,
+ * mid-line, one byte before the end), and on hand-made cases at the seam: a duplicate id across the
+ * cut, a parent after the cut naming an entry before it and one before naming an entry after it, a
+ * torn tail, CRLF, a v2 header (migrated: every line read in full), oversize lines, a batch of another
+ * file (dropped: the build reads the rest itself), and a batch moved through a transfer list.
+ */
+import { appendFileSync, closeSync, fstatSync, openSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { damage, DAMAGE_KINDS, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { compileSteps, type RangeSplit } from "../../native-free-workers/compile.js";
+import { scanRange } from "../../native-free-workers/pi/range-scan.js";
+import { keyBatchTransferList, LineKind, type KeyBatch } from "../../native-free-workers/protocol/key-batch.js";
+import { DiagnosticLog } from "../../native-free-workers/protocol/diagnostic-log.js";
+import { TranscriptIndex } from "../../native-free-workers/pi/transcript-index.js";
+import { replayBatch } from "../../native-free-workers/session/range-merge.js";
+import { readAt } from "../../native-free-workers/io/read-at.js";
+import { SessionCache } from "../../native-free-workers/session/session-cache.js";
+import { decodeContext, type CompiledContext } from "../../src/index.js";
+import { normalizeBuildOptions } from "../../src/options.js";
+import { chain, jsonl, msg, user } from "../support/transcript-builder.js";
+import { tempDir } from "../support/tmp.js";
+
+const dir = tempDir("range-split");
+let files = 0;
+
+interface Options {
+  budget?: number | null;
+  chunkBytes?: number;
+  maxLineBytes?: number;
+  lineTooLong?: "skip" | "fail";
+}
+
+/** A build in this process on `sessions`; `split` as the lanes would pass it. */
+async function build(path: string, sessions: SessionCache, options: Options, split?: RangeSplit): Promise<CompiledContext> {
+  const task = normalizeBuildOptions({ transcript: path, budget: options.budget ?? null, maxLineBytes: options.maxLineBytes, lineTooLong: options.lineTooLong });
+  if (options.chunkBytes) task.chunkBytes = options.chunkBytes;
+  const steps = compileSteps(task, sessions, ++files, split);
+  let step = await steps.next();
+  while (!step.done) step = await steps.next();
+  return decodeContext(step.value);
+}
+
+/** The other lane's scan: its own descriptor on the file, the batch moved through a transfer list. */
+function otherLane(path: string, at: number, options: Options): () => KeyBatch | null {
+  return () => {
+    const fd = openSync(path, "r");
+    try {
+      const stats = fstatSync(fd);
+      const batch = scanRange(fd, at, {
+        until: stats.size, chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes: options.maxLineBytes ?? 256 * 1024 * 1024,
+        dev: stats.dev, ino: stats.ino,
+      });
+      return batch && structuredClone(batch, { transfer: keyBatchTransferList(batch) });
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** Everything a build leaves that the split must not change. */
+function outcome(ctx: CompiledContext, sessions: SessionCache, path: string) {
+  const state = sessions.get(path)!;
+  const { timings: _t, ...meta } = ctx.meta;
+  return {
+    messages: [...ctx.messages], tokens: ctx.tokens.perMessage, thinkingLevel: ctx.thinkingLevel, model: ctx.model,
+    dropped: ctx.dropped, diagnostics: ctx.diagnostics, meta,
+    state: {
+      index: state.index.snapshotFields(), parse: state.parseDiagnostics.list, end: state.end, nextLineNo: state.nextLineNo,
+      identity: state.identity(), lines: state.index.lines, lastDuplicateAt: state.index.lastDuplicateAt,
+    },
+  };
+}
+
+/**
+ * Builds `text` once in a single pass and once split at each of `cuts` (fresh sessions each), then, when
+ * `more` is given, appends it and builds warm on each: every outcome must equal the single pass's.
+ * Returns how many of the cuts really split (a cut past the last line start cannot).
+ */
+async function expectSplitEqual(text: string | Buffer, cuts: number[], options: Options = {}, more?: string): Promise<number> {
+  const base = join(dir, `t${++files}`);
+  writeFileSync(`${base}.single.jsonl`, text);
+  const single = new SessionCache(Number.MAX_SAFE_INTEGER);
+  const expected = outcome(await build(`${base}.single.jsonl`, single, options), single, `${base}.single.jsonl`);
+  fixPath(expected, "", "");
+  let warmExpected: unknown;
+  if (more !== undefined) {
+    appendFileSync(`${base}.single.jsonl`, more);
+    warmExpected = outcome(await build(`${base}.single.jsonl`, single, options), single, `${base}.single.jsonl`);
+    fixPath(warmExpected as ReturnType<typeof outcome>, "", "");
+  }
+  let splitCount = 0;
+  for (const at of cuts) {
+    const path = `${base}.split-${at}.jsonl`;
+    writeFileSync(path, text);
+    const sessions = new SessionCache(Number.MAX_SAFE_INTEGER);
+    let scanned: KeyBatch | null = null;
+    const scan = otherLane(path, at, options);
+    const split: RangeSplit = { at, take: () => (scanned = scan()) };
+    const got = outcome(await build(path, sessions, options, split), sessions, path);
+    if (scanned) splitCount++;
+    fixPath(got, path, `${base}.single.jsonl`);
+    expect(got, `cut at ${at}`).toStrictEqual(expected);
+    if (more !== undefined) {
+      appendFileSync(path, more);
+      const warm = outcome(await build(path, sessions, options), sessions, path);
+      fixPath(warm, path, `${base}.single.jsonl`);
+      expect(warm, `warm after cut at ${at}`).toStrictEqual(warmExpected);
+    }
+  }
+  return splitCount;
+}
+
+/** The two files differ only in name and inode: compare as if they had the same. */
+function fixPath(o: ReturnType<typeof outcome>, path: string, as: string): void {
+  (o.meta.transcript as { path: string }).path = o.meta.transcript.path === path ? as : o.meta.transcript.path;
+  o.state.identity.ino = 0;
+  o.state.identity.dev = 0;
+}
+
+/** Cut points: inside the append check's first 4 KB, on and around line starts, mid-file, near the end. */
+function cutsFor(text: string | Buffer, seed: number, n = 8): number[] {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  const size = bytes.length;
+  const starts: number[] = [];
+  for (let i = bytes.indexOf(10); i >= 0 && i + 1 < size; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);
+  let r = seed >>> 0 || 1;
+  const rand = (m: number) => ((r = (r * 1103515245 + 12345) >>> 0) % Math.max(1, m));
+  const cuts = new Set<number>([1, 100, 4095, 4096, 4097, Math.floor(size / 2), size - 1]);
+  for (let k = 0; k < n; k++) {
+    const s = starts[rand(starts.length)] ?? 1;
+    cuts.add(s).add(s + 1).add(Math.max(1, s - 1)).add(1 + rand(size - 1));
+  }
+  return [...cuts].filter((c) => c >= 1 && c < size).sort((a, b) => a - b);
+}
+
+describe("split cold build = single pass", () => {
+  it("generated transcripts (branched, compacted, all entry types, unicode): context, state, then a warm build", async () => {
+    for (const [seed, budget, opts] of [
+      [1, null, { entries: 160, branchProbability: 0.25, compactions: 3, unicode: "mixed" as const }],
+      [2, 3_000, { entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" as const }],
+    ] as const) {
+      const full = generateTranscript({ seed, ...opts }).text;
+      const lines = full.split("\n");
+      const keep = lines.length - 12;
+      const text = lines.slice(0, keep).join("\n") + "\n";
+      const more = lines.slice(keep).join("\n");
+      const splits = await expectSplitEqual(text, cutsFor(text, seed, 5), { budget, chunkBytes: 4096 }, more);
+      expect(splits).toBeGreaterThan(5);
+    }
+  });
+
+  it.each(DAMAGE_KINDS)("damaged (%s) at many cut points", async (kind) => {
+    const base = generateTranscript({ seed: 7, entries: 160, branchProbability: 0.2, compactions: 2, includeAllEntryTypes: true }).text;
+    for (const seed of [3, 9]) {
+      const text = damage(base, kind, seed);
+      expect(await expectSplitEqual(text, cutsFor(text, seed, 5), { budget: 4_000, chunkBytes: 8192 })).toBeGreaterThan(3);
+    }
+  });
+
+  it("a duplicate id across the cut, parents named across it both ways, a line straddling the cut, a torn tail", async () => {
+    const entries = [];
+    for (let i = 1; i <= 60; i++) entries.push(msg(user(`message ${i} ${"x".repeat(i * 7)}`)));
+    const lines: (Record<string, unknown> | string)[] = chain(entries);
+    // Before the cut: an entry whose parent is defined only after it (pi's map finds it at walk time).
+    lines.splice(20, 0, { type: "message", id: "early-child", parentId: "late-parent", message: user("child first") });
+    lines.push({ type: "message", id: "late-parent", parentId: "e5", message: user("parent later") });
+    lines.push({ type: "message", id: "e10", parentId: "e9", message: user("duplicate of e10: wins") }); // a later duplicate
+    lines.push({ type: "message", id: "after", parentId: "e10", message: user("child of the duplicate") });
+    lines.push({ type: "message", id: "leaf", parentId: "early-child", message: user("leaf on the early child") });
+    lines.push('{"type":"message","id":"torn","parentId":"leaf","message":{"role":"user","content":"to be contin');
+    const text = jsonl(lines).replace(/\n$/, "");
+    const splits = await expectSplitEqual(text, cutsFor(text, 5, 10), { budget: null }, 'ued"}}\n');
+    expect(splits).toBeGreaterThan(10);
+  });
+
+  it("CRLF lines, a BOM, ids that are not strings or carry lone surrogates", async () => {
+    const lines = chain([msg(user("a")), msg(user("b")), msg(user("c"))]).map((l) => JSON.stringify(l));
+    lines.push('{"type":"message","id":7,"parentId":"e3","message":{"role":"user","content":"numeric id"}}');
+    lines.push('{"type":"message","id":"s\\ud800","parentId":7,"message":{"role":"user","content":"lone surrogate"}}');
+    lines.push('{"type":"message","id":"t","parentId":"s\\ud800","message":{"role":"assistant","content":[]}}');
+    lines.push('{"type":"mystery","id":"m","parentId":"t"}', '{"id":"u","parentId":"m","type":null}', "   ", "[1]");
+    const text = "\ufeff" + lines.join("\r\n") + "\r\n";
+    expect(await expectSplitEqual(text, cutsFor(text, 8, 10))).toBeGreaterThan(5);
+  });
+
+  it("a v2 transcript (migrated on open: the replay reads every line back in full)", async () => {
+    const { text } = generateTranscript({ seed: 12, entries: 120, compactions: 1, headerVersion: 2 });
+    expect(await expectSplitEqual(text, cutsFor(text, 12, 4))).toBeGreaterThan(3);
+  });
+
+  it("oversize lines on both sides of the cut: skipped with LINE_TOO_LONG, or the build fails at the same line", async () => {
+    const big = "y".repeat(3000);
+    const entries = [];
+    for (let i = 1; i <= 40; i++) entries.push(msg(user(i % 7 === 0 ? big : `m${i}`)));
+    const text = jsonl(chain(entries));
+    expect(await expectSplitEqual(text, cutsFor(text, 4, 6), { maxLineBytes: 2048, chunkBytes: 1024 })).toBeGreaterThan(3);
+    const path = join(dir, "oversize-fail.jsonl");
+    writeFileSync(path, text);
+    const at = text.lastIndexOf(big) - 10;
+    const split: RangeSplit = { at, take: otherLane(path, at, { maxLineBytes: 2048 }) };
+    const failures = await Promise.all([undefined, split].map((s) =>
+      build(path, new SessionCache(Number.MAX_SAFE_INTEGER), { maxLineBytes: 2048, lineTooLong: "fail" }, s).then(
+        () => null,
+        (err: { code: string; message: string }) => [err.code, err.message],
+      )));
+    expect(failures[0]).not.toBeNull();
+    expect(failures[1]).toStrictEqual(failures[0]);
+  });
+
+  it("a batch that is not of this file as opened (another size, another file, none) is dropped: the build reads the rest itself", async () => {
+    const { text } = generateTranscript({ seed: 21, entries: 150, compactions: 1 });
+    const path = join(dir, "foreign.jsonl");
+    const other = join(dir, "foreign-other.jsonl");
+    writeFileSync(path, text);
+    writeFileSync(other, text + text.split("\n")[3] + "\n");
+    const single = new SessionCache(Number.MAX_SAFE_INTEGER);
+    const expected = outcome(await build(path, single, {}), single, path);
+    const at = Math.floor(text.length / 2);
+    let asked = 0;
+    const later = otherLane(path, at + 2000, {});
+    // Not there yet twice (the build waits at its cut), then a batch cut elsewhere.
+    const slow = () => (++asked < 3 ? undefined : later());
+    for (const take of [otherLane(other, at, {}), () => null, slow]) {
+      const sessions = new SessionCache(Number.MAX_SAFE_INTEGER);
+      expect(outcome(await build(path, sessions, {}, { at, take }), sessions, path)).toStrictEqual(expected);
+    }
+    expect(asked).toBe(3);
+  });
+});
+
+describe("range scan", () => {
+  it("the replay takes the scanned lines from their keys: only the append check's first 4 KB and unvouched lines are read back", () => {
+    const { text } = generateTranscript({ seed: 31, entries: 300, compactions: 2 });
+    const bytes = Buffer.from(text);
+    const path = join(dir, "replay.jsonl");
+    writeFileSync(path, damage(text, "bit-flip", 2));
+    const fd = openSync(path, "r");
+    try {
+      const stats = fstatSync(fd);
+      const batch = scanRange(fd, 2000, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
+      const index = new TranscriptIndex(new DiagnosticLog(100));
+      index.ingestLine(bytes.subarray(0, bytes.indexOf(10)), 0, 1); // the header, so keys apply
+      let scanned = 0;
+      const readBack: number[] = [];
+      replayBatch(batch, 2, {
+        onScanned: (keys, offset, length, lineNo) => (offset >= 4096 && index.ingestScanned(keys, length, offset, lineNo) && ++scanned > 0),
+        onLine: (_bytes, offset) => void readBack.push(offset),
+        onOversize: () => {},
+      }, (offset, length) => readAt(fd, offset, offset + length));
+      const full = [...batch.kind].filter((k) => k === LineKind.full).length;
+      expect(full).toBeGreaterThan(0); // the bit flips
+      expect(scanned + readBack.length).toBe(batch.count);
+      expect(readBack.filter((o) => o >= 4096).length).toBe(full);
+      expect(scanned).toBeGreaterThan(batch.count * 0.8);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("its batch's buffers are all in the transfer list (moved, not cloned) and its lines end where the file does", () => {
+    const { text } = generateTranscript({ seed: 30, entries: 200 });
+    const path = join(dir, "transfer.jsonl");
+    writeFileSync(path, text);
+    const fd = openSync(path, "r");
+    try {
+      const stats = fstatSync(fd);
+      const batch = scanRange(fd, 5000, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
+      const bytes = Buffer.from(text);
+      expect(bytes[batch.start - 1]).toBe(10);
+      expect(batch.end).toBe(stats.size);
+      expect(batch.torn).toBeNull();
+      const moved = structuredClone(batch, { transfer: keyBatchTransferList(batch) });
+      expect(batch.kind.byteLength).toBe(0); // detached: moved
+      expect(moved.count).toBe(bytes.subarray(batch.start).toString().split("\n").length - 1);
+      expect(scanRange(fd, stats.size - 1, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: 0, ino: 0 })).toBeNull();
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
