@@ -295,24 +295,3 @@ describe("the first turn of a file OpenClaw's repair pass rewrites", () => {
     expect(s.getEntries()).toEqual(openSession(path).getEntries());
   });
 });
-
-describe("after OpenClaw wrote a transcript (2026.6.9+ rememberWrittenSessionEntries)", () => {
-  it("a worker read of the file as written follows at once: the session's next read continues it instead of parsing the file again", async () => {
-    const path = file(clean);
-    expect((await readSessionMetaAsync(path)).index).toBe("none");
-    // OpenClaw rewrites the whole file (2026.7.35's header rewrite on a first turn): not an append, so the
-    // worker's state of the old bytes no longer fits.
-    const written = needsRepair(5);
-    writeFileSync(path, written);
-    const remembered = { snapshot: undefined, verifiedWrite: false, stableRead: false };
-    // No write of ctxc's recorded for it: OpenClaw's own function runs, and its answer is returned.
-    expect(runtime.handlers.rememberWrittenSessionEntries!(() => remembered, [path, written], {})).toBe(remembered);
-    // The worker read the written bytes in the background (queued first on the file's thread): this read
-    // continues that state, parsing nothing, and says the same as a fresh read of the file.
-    const next = await readSessionMetaAsync(path);
-    expect(next.index).toBe("memory");
-    expect(next.readFrom).toBe(Buffer.byteLength(written));
-    const fresh = decodeSession(encodeSessionBuffer(path)).meta;
-    expect({ ...next, readFrom: 0, index: "none", generation: null }).toEqual({ ...fresh, readFrom: 0, index: "none", generation: null });
-  });
-});
