@@ -162,13 +162,22 @@ export const openClawPoolTicket = (): number => tickets;
  * here is ordered without a stat. Cleared with the pool (a new pool's workers start empty).
  */
 const lastReads = new Map<string, { size: number; bytes: number }>();
+/**
+ * Paths {@link lastReads} remembers, the least recently read dropped first: a gateway that reads ever new
+ * transcripts must not grow it without end (one entry per path ever read), and its workers keep the read
+ * states of far fewer files (the session read cache's byte bound). A path dropped is ordered by a stat, as
+ * one never read — only an ordering hint is lost.
+ */
+export const LAST_READS_MAX = 4096;
 
 /**
  * Records what a worker read of `path` (absolute, as the request named it) reported — its meta's file
  * size and bytes read — for {@link costOf}. Called by the callers that decode a reply's meta.
  */
 export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number } & IndexUse): void {
+  lastReads.delete(path); // re-inserted: the most recently read last
   lastReads.set(path, { size: meta.file?.size ?? 0, bytes: meta.bytes });
+  if (lastReads.size > LAST_READS_MAX) lastReads.delete(lastReads.keys().next().value!);
   noteIndexUse(meta);
 }
 

@@ -16,7 +16,7 @@ import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool, configureOpenClawPool, openSessionAsync } from "../../src/openclaw/index.js";
-import { AHEAD, costOf, nextOf, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
+import { AHEAD, costOf, LAST_READS_MAX, nextOf, noteRead, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
 import { decodeSession, openSession, readRepairCheckAsync, readSessionMetaAsync } from "../../src/openclaw/session.js";
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { encodeSessionBuffer, readRepairCheck, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
@@ -204,6 +204,21 @@ describe("the pool's order", () => {
     await closeOpenClawPool();
     renameSync(`${path}.gone`, path);
     expect(costOf({ op: "sessionMeta", path })).toBe(size);
+  });
+
+  it("remembers the last reads of at most LAST_READS_MAX paths, the least recently read dropped first (then ordered by a stat)", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    const [older, refreshed] = [file(clean), file(clean)];
+    const size = statSync(older).size;
+    const read = { file: { size: size + 100 }, bytes: size }; // as reported: 100 bytes left to read
+    noteRead(refreshed, read);
+    noteRead(older, read);
+    for (let i = 0; i < LAST_READS_MAX - 2; i++) noteRead(join(dir, `never-${i}`), read);
+    noteRead(refreshed, read); // read again: now the most recent
+    noteRead(join(dir, "one-more"), read); // over the bound: the least recently read (older) is dropped
+    expect(costOf({ op: "sessionMeta", path: refreshed })).toBe(100);
+    expect(costOf({ op: "sessionMeta", path: older })).toBe(size); // no longer known: its size, by a stat
+    await closeOpenClawPool();
   });
 
   it("runs a file its worker has read before a smaller file no worker has read", async () => {
