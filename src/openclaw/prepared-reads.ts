@@ -1,0 +1,148 @@
+/**
+ * The worker reads prepared for OpenClaw's session opens: the prewarm (async, awaited) starts ctxc's read
+ * of the whole transcript, and the synchronous open right after it takes the settled result — pi's
+ * `SessionManager.open` (pi-session-open.ts) or OpenClaw's own loaders (entry-loaders.ts). State of the
+ * preload runtime (preload-runtime.ts), kept here with the functions that start, check and take the reads.
+ */
+import { resolve } from "node:path";
+import { cannotServeEntries } from "./release/file-entries.js";
+import { openSessionAsync, type OpenClawSession } from "./session.js";
+import { identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
+import { continuationFor } from "./kept-entries.js";
+import { bufferContinuationFor } from "./kept-buffers.js";
+import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
+
+/**
+ * Sessions parsed by ctxc's worker, keyed by absolute path, waiting for the synchronous
+ * `SessionManager.open` that OpenClaw calls right after awaiting `prewarmSessionFile`. An entry is
+ * taken (deleted) by that open, so a later open of the same file re-reads it.
+ */
+const prepared = new Map<string, Promise<OpenClawSession | Error>>();
+/**
+ * Whether pi's `SessionManager.open` is served here ({@link wrapSessionManager}: 2026.5.12–5.27), the one
+ * open that builds entries from the buffer's member FIELDS (buffer-entries.ts). The later releases' opens
+ * (`loadEntriesFromFile*`) parse the lines, so their reads skip the worker's FIELDS pass.
+ */
+let piOpenServed = false;
+
+/** From now on the reads build the buffer's member FIELDS for pi's own open (2026.5.12–5.27: pi-session-open.ts). */
+export function servePiOpen(): void {
+  piOpenServed = true;
+}
+const settled = new Map<string, OpenClawSession | Error>();
+
+/**
+ * Starts ctxc's worker read of `file`; the result is kept for the next `SessionManager.open(file)`. When
+ * the entry cache holds the file's entries from an earlier read, the worker sends only the records
+ * appended since (kept-entries.ts) — unless `whole` (a caller that scans every line's bytes).
+ */
+export function prepareSession(file: string, { whole = false }: { whole?: boolean } = {}): Promise<void> {
+  const path = resolve(file);
+  settled.delete(path);
+  // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
+  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole, fields: piOpenServed, canonical: !piOpenServed }).then(
+    (s) => s,
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  prepared.set(path, p);
+  return p.then((r) => {
+    if (prepared.get(path) === p) {
+      prepared.delete(path);
+      settled.set(path, r);
+    }
+  });
+}
+
+/** The settled worker read of `path` (absolute) that prepareSession started, if any. */
+export function settledRead(path: string): OpenClawSession | Error | undefined {
+  return settled.get(path);
+}
+
+/** True when the file on disk is still exactly what the worker read for `session` (or a repair check). */
+export function unchangedSince(session: { meta: SessionMeta }, path: string): boolean {
+  return sameFile(session.meta.file, session.meta.bytes, path);
+}
+
+/**
+ * Starts the worker read of `file` for the prewarm and open to come, unless one is running already (the
+ * prewarm then waits for it instead of asking again): for a file OpenClaw's repair pass just rewrote.
+ */
+export function prefetchSession(file: string): void {
+  if (!prepared.has(resolve(file))) void prepareSession(file);
+}
+
+/** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
+export function sameFile(f: OpenClawSession["meta"]["file"], bytes: number, path: string): boolean {
+  const now = identityOf(path);
+  return !!now && !!f && sameIdentity(now, f) && now.size === bytes;
+}
+
+/**
+ * OpenClaw's `prewarmSessionFile(file)` (reads the first 4 KB to warm the cache) plus ctxc's worker read
+ * of the whole file, in parallel; resolves when both are done, so the synchronous open that follows
+ * finds ctxc's result ready. A read already running for the file (started when OpenClaw's repair pass
+ * rewrote it) is waited for, and a settled one used, when the file is still what it read — not asked
+ * for again. (The repair check's own read sends no buffer: the read here continues its state.)
+ */
+export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
+  return (file: string) => prewarmSessionFile(original, [file]);
+}
+
+/** OpenClaw's `prewarmSessionFile(file)` as served (see {@link wrapPrewarm}); the handler's body. */
+export async function prewarmSessionFile(original: (file: string) => Promise<void>, [file]: [string]): Promise<void> {
+  if (typeof file !== "string") return original(file);
+  const path = resolve(file);
+  const reading = prepared.get(path);
+  const own = async () => {
+    if (reading) await reading;
+    const ready = settled.get(path);
+    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path);
+    if (!reuse) await prepareSession(file);
+  };
+  await Promise.all([original(file), own()]);
+}
+
+/**
+ * The prepared read of `path` when it can stand for OpenClaw's parse of the file as it is now, or why
+ * not; undefined when no read was prepared (a caller off the run path: OpenClaw's own load, no log).
+ */
+export function preparedFor(path: string, snapshot?: BigintFileStat): OpenClawSession | string | undefined {
+  if (prepared.has(path)) return "ctxc read still running";
+  const got = settled.get(path);
+  if (got === undefined) return undefined;
+  if (got instanceof Error) return got.message;
+  // No file: stock's answer costs nothing (and a new session is OpenClaw's to create).
+  if (got.status === "missing") return undefined;
+  const why = cannotServeEntries(got);
+  if (why) return why;
+  const f = got.meta.file;
+  if (snapshot) {
+    // OpenClaw's own snapshot (bigint stat) of the file must be the one the worker read.
+    const same = !!f && f.size === got.meta.bytes && identityIsSnapshot(f, snapshot);
+    return same ? got : "file changed since the worker read it";
+  }
+  return unchangedSince(got, path) ? got : "file changed since the worker read it";
+}
+
+/**
+ * Drops the read of `path` (and its buffer, as large as the file) once the synchronous open that used it
+ * is over — an open may load twice (2026.5.28–6.8: `open` and `setSessionFile`); the next run prewarms
+ * again, and the worker continues from what it kept.
+ */
+export function releaseAfterOpen(path: string, session: OpenClawSession): void {
+  setImmediate(() => {
+    if (settled.get(path) === session) settled.delete(path);
+  });
+}
+
+/** Whether a worker read of `path` (absolute) is still running. */
+export function readRunning(path: string): boolean {
+  return prepared.has(path);
+}
+
+/** Takes (removes) the settled read of `path` (absolute): pi's open uses it once. */
+export function takeSettled(path: string): OpenClawSession | Error | undefined {
+  const got = settled.get(path);
+  settled.delete(path);
+  return got;
+}
