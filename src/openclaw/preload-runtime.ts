@@ -130,6 +130,18 @@ const prepared = new Map<string, Promise<OpenClawSession | Error>>();
  * (`loadEntriesFromFile*`) parse the lines, so their reads skip the worker's FIELDS pass.
  */
 let piOpenServed = false;
+/**
+ * Whether OpenClaw 2026.6.9+'s `loadEntriesFromFileWithSnapshot` is served here (register.ts says so at
+ * start; its handler too, on its first call). Its open shares the frozen entries it gets, so a read of a
+ * file the entry cache holds nothing of (the first open after a restart) asks the worker for member FIELDS
+ * too, and the entries decode on use (kept-entries.ts `lazy`) instead of every line parsed here.
+ */
+let snapshotOpenServed = false;
+
+/** Says that the snapshot open is served (see {@link snapshotOpenServed}); register.ts calls it at start. */
+export function serveSnapshotOpens(): void {
+  snapshotOpenServed = true;
+}
 const settled = new Map<string, OpenClawSession | Error>();
 
 /**
@@ -141,7 +153,10 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   const path = resolve(file);
   settled.delete(path);
   // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
-  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole, fields: piOpenServed, canonical: !piOpenServed }).then(
+  const continueFrom = continuationFor(path) ?? bufferContinuationFor(path);
+  // FIELDS: pi's open builds every entry from them; the snapshot open, only when it holds nothing of the file.
+  const fields = piOpenServed || (snapshotOpenServed && continueFrom === undefined && entryCacheLimit() > 0);
+  const p = openSessionAsync(path, { continueFrom, whole, fields, canonical: !piOpenServed }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
@@ -589,6 +604,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
       } catch {
         snapshot = undefined; // missing file: OpenClaw's answer (no entries, cache dropped)
       }
+      snapshotOpenServed = true;
       const cached = snapshot && h.sessionEntriesCache.get(path);
       if (snapshot && cached && h.isSameSessionFileSnapshot(cached.snapshot, snapshot)) {
         counters.sessionsCached++;
@@ -596,7 +612,7 @@ function loadEntriesFromFileWithSnapshot(original: (p: string) => unknown, [file
         const got = preparedFor(path, snapshot);
         if (typeof got === "object") {
           const normalize = helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined;
-          const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize) : "entry cache off";
+          const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize, { lazy: true }) : "entry cache off";
           if (typeof kept === "string" && got.firstRecord > 0) {
             fallback("loadEntriesFromFileWithSnapshot", `${kept} (${path})`);
             return original(filePath);
