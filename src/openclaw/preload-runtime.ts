@@ -31,6 +31,7 @@ import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor, keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
+import { rememberFrozenEntries, type RememberHelpers } from "./release/remember-frozen.js";
 import { freshEntries } from "./lazy-entries.js";
 import { entriesFromBuffers } from "./buffer-entries.js";
 import { emptyIndex, servesPiIndex } from "./pi-index.js";
@@ -567,13 +568,10 @@ function loadEntriesFromFile(original: (p: string) => unknown[], [filePath]: [st
 }
 
 /** The bindings of OpenClaw's session-manager chunk the snapshot handler uses (see shapes.ts `helpers`). */
-interface SnapshotHelpers {
+interface SnapshotHelpers extends RememberHelpers {
   readSessionFileSnapshot: (p: string) => BigintFileStat;
   isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
   sessionEntriesCache: Map<string, { snapshot: unknown }>;
-  rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
-  copyFileEntries: (entries: unknown[]) => unknown[];
-  MAX_CACHED_SESSION_BYTES: bigint;
 }
 
 /**
@@ -655,7 +653,8 @@ function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, 
     h.sessionEntriesCache.delete(path);
     return h.copyFileEntries(entries);
   }
-  return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+  // Frozen: its per-entry freeze check answers "frozen" for each (release/remember-frozen.ts).
+  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline()) : h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
 }
 
 /**
