@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
+import { deepFreeze } from "../../src/openclaw/entry-cache.js";
+import { rememberFrozenEntries, type RememberHelpers } from "../../src/openclaw/release/remember-frozen.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
 /** Numbers the fresh copies OpenClaw parses for comparison. */
@@ -324,6 +326,38 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       const theirs = expectFreshParse(x.openclaw, `turn ${turn}`, ours, a, b);
       expect(ours.entries.slice(1, first.entries.length).every((e, i) => e === first.entries[i + 1]), `turn ${turn}`).toBe(true);
       expect(ours.entries.map((e) => JSON.stringify(e)), `turn ${turn}`).toEqual(theirs.entries.map((e) => JSON.stringify(e)));
+    }
+  });
+
+  it("rememberSessionEntries for deep-frozen entries (release/remember-frozen.ts): OpenClaw's entry cache — entries, order, trim — and the returned copy, as the release's own function leaves them", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const h = x.helpers as unknown as RememberHelpers<{ size: bigint }> & { sessionEntriesCache: Map<string, { snapshot: { size: bigint }; entries: unknown[]; endsWithNewline: boolean }> };
+    const cache = h.sessionEntriesCache;
+    const saved = new Map(cache);
+    const entriesOf = (n: number, header: Record<string, unknown>) =>
+      [header, ...Array.from({ length: n }, (_, i) => ({ type: "custom", id: `c${i}`, parentId: i ? `c${i - 1}` : null, customType: "x", data: { i, list: [i] } }))].map((e) => deepFreeze(e) as unknown);
+    const headers = [{ type: "session", version: 3, id: "s", timestamp: "t", cwd: "/w" }, { type: "session", version: 2, id: "s" }, { type: "custom", id: "not-a-header" }];
+    const view = () => [...cache].map(([k, v]) => ({ k, size: v.snapshot.size, ends: v.endsWithNewline, entries: v.entries, frozen: v.entries.map((e) => Object.isFrozen(e)) }));
+    try {
+      for (let step = 0; step < 40; step++) {
+        const path = `/ctxc-virtual/f${(step * 7) % 13}.jsonl`;
+        const size = [1_000n, 5_000_000n, 12_000_000n, 40_000_000n][step % 4]!;
+        const snapshot = { dev: 1n, ino: BigInt(step), size, mtimeNs: 1n, ctimeNs: 1n };
+        const entries = entriesOf(step % 6, headers[step % 9 === 4 ? 1 : step % 11 === 5 ? 2 : 0]!);
+        const before = new Map(cache);
+        const theirs = h.rememberSessionEntries(path, snapshot, entries.slice(), step % 3 !== 0);
+        const after = view();
+        cache.clear();
+        for (const [k, v] of before) cache.set(k, v);
+        const ours = rememberFrozenEntries(h, path, snapshot, entries.slice(), step % 3 !== 0);
+        expect(view(), `step ${step}`).toEqual(after);
+        expect(ours, `step ${step}`).toEqual(theirs);
+        expect(ours.map((e, i) => [e === entries[i], Object.isFrozen(e)]), `step ${step}`).toEqual(theirs.map((e, i) => [e === entries[i], Object.isFrozen(e)]));
+      }
+    } finally {
+      cache.clear();
+      for (const [k, v] of saved) cache.set(k, v);
     }
   });
 
