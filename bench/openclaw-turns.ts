@@ -11,7 +11,9 @@
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
- * the header rewrite) and the median of the later turns, and the served side's counters.
+ * the header rewrite) and the median of the later turns, and the served side's counters. The served turn
+ * 0's open is what the first open after a gateway restart costs the main thread: ctxc holds nothing of
+ * the file yet (the worker's restored index only spares the worker's read).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +44,8 @@ const timed = <T>(f: () => T): [T, number] => {
 async function main(): Promise<void> {
   const pair = await loadSessionManagerPair(root, version, runtimeUrl);
   if (typeof pair === "string") throw new Error(`openclaw ${version}: ${pair}`);
+  // What register.ts does at gateway start for a release whose snapshot open is served (absent in builds before it).
+  (pair.runtime as { serveSnapshotOpens?: () => void }).serveSnapshotOpens?.();
   const dir = mkdtempSync(join(tmpdir(), "ctxc-bench-openclaw-turns-"));
   try {
     const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;

@@ -17,7 +17,10 @@
  * - no duplicate key in an object (the parse keeps one member), and no key that starts with a digit — an
  *   integer-like key ("0", "12") is an array index, which the parse moves first; keys that merely start
  *   with a digit are refused too (unsure is "not canonical": the reader then compares itself).
- * Objects with more than {@link MAX_KEYS} members are not judged (not canonical), bounding the key check.
+ * Objects with more than {@link MAX_KEYS} members are not judged (not canonical), bounding the key check,
+ * nor are values nested deeper than {@link MAX_DEPTH}: a reader may then take a canonical line's values to be
+ * shallow (the main thread's entries that decode on use, src/openclaw/buffer-entries.ts, leave a deep one to
+ * an eager parse, whose recursive freeze fails where OpenClaw's own does — at the open, not at a later read).
  */
 import { isUtf8 } from "node:buffer";
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes.js";
@@ -25,6 +28,9 @@ import { skipString, stringEscaped } from "./json-skip.js";
 
 /** Members per object the duplicate check compares (linear search); a larger object is "not canonical". */
 export const MAX_KEYS = 256;
+
+/** Containers open at once in a line judged canonical; a deeper line is "not canonical" (see the module comment). */
+export const MAX_DEPTH = 64;
 
 /** Bytes a JSON number may hold. */
 const NUMBER = new Uint8Array(256);
@@ -73,6 +79,7 @@ export function isCanonicalJson(b: Buffer): boolean {
       }
       continue;
     }
+    if ((c === OPEN_BRACE || c === OPEN_BRACKET) && open.length >= MAX_DEPTH) return false;
     if (c === OPEN_BRACE) {
       open.push(base);
       base = used;

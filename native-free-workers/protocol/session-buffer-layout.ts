@@ -137,7 +137,8 @@ export const RecordFlag = {
   /**
    * The line is canonical JSON: its bytes are valid UTF-8 and `JSON.stringify(JSON.parse(line)) === line`
    * (native-free-workers/pi/canonical-json.ts decides it byte by byte). Unset when the line is not, or
-   * when the worker cannot tell, and never set in a buffer read without the canonical scan (a reader that
+   * when the worker cannot tell (also for a line nesting deeper than 64 containers: a reader may take a
+   * canonical line to be shallow), and never set in a buffer read without the canonical scan (a reader that
    * never checks exactness: the pi-era open): the reader then compares as it would without the flag. What a reader's
    * own transformation of the parse (a release's entry normaliser) does to the line is the reader's to
    * decide — the flag speaks of the plain `JSON.parse` only.

@@ -33,7 +33,9 @@ import type { OpenClawSession } from "./session.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
 import { EntryFactories, lazyStats, type Factory } from "./entry-factory.js";
 import { indexEntry, type PiIndex } from "./pi-index.js";
-import { FieldKind, NO_FIELDS, SESSION_RECORD_BYTES, SessionHeader, SessionRecord, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import { deepFreeze } from "./entry-cache.js";
+import { normalizerChanges } from "./release/entry-normalizer.js";
+import { FieldKind, NO_FIELDS, RecordFlag, SESSION_RECORD_BYTES, SessionHeader, SessionRecord, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 type Plain = Record<string, unknown>;
 
@@ -45,6 +47,8 @@ interface Reader {
   layouts: string[][];
   /** Factories by layout id for this buffer (undefined: not looked up yet). */
   factories: (Factory<Reader> | null | undefined)[];
+  /** The same for {@link frozenEntriesFromBuffer}'s objects. */
+  frozenFactories: (Factory<Reader> | null | undefined)[];
   /**
    * Scalar values already decoded, by the word index of their kind word (undefined: not yet; no JSON
    * value is undefined). Strings and numbers are immutable, so handing the same one to every open is
@@ -105,13 +109,21 @@ function member(r: Reader, base: number, q: number): unknown {
   return JSON.parse(r.bytes.utf8Slice(base + r.words[q + 1]!, base + r.words[q + 2]!));
 }
 
-/** Where a buffer's objects take their members from (entry-factory.ts builds them): `(r, base, p)` names the object whose layout word is `words[p]` on the line at `base`. */
-const factories = new EntryFactories<Reader>({
-  scalarCode: (i) => `h(s, b, p + ${1 + 3 * i})`,
-  helper: scalar,
-  scalar: (r, base, p, i) => scalar(r, base, p + 1 + 3 * i),
-  member: (r, base, p, i) => member(r, base, p + 1 + 3 * i),
-});
+/**
+ * Where a buffer's objects take their members from (entry-factory.ts builds them): `(r, base, p)` names the
+ * object whose layout word is `words[p]` on the line at `base`; scalars are decoded from their bytes, an
+ * object/array member is `makeMember` of the member's kind word.
+ */
+function bufferSource(makeMember: (r: Reader, base: number, q: number) => unknown): EntryFactories<Reader> {
+  return new EntryFactories<Reader>({
+    scalarCode: (i) => `h(s, b, p + ${1 + 3 * i})`,
+    helper: scalar,
+    scalar: (r, base, p, i) => scalar(r, base, p + 1 + 3 * i),
+    member: (r, base, p, i) => makeMember(r, base, p + 1 + 3 * i),
+  });
+}
+
+const factories = bufferSource(member);
 
 /** The object described at word `p` (its layout word) of a line starting at `base`. */
 function build(r: Reader, base: number, p: number): Plain {
@@ -276,8 +288,129 @@ function readerOf(session: OpenClawSession): Reader {
     words,
     layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
     factories: [],
+    frozenFactories: [],
     memo: new Array<unknown>(words.length),
     roles: undefined,
     ids: [],
   };
+}
+
+// -----------------------------------------------------------------------------------------------
+// Deep-frozen entries that decode on use: OpenClaw 2026.6.9+'s open of a file ctxc holds nothing of
+// yet — the first open after a gateway restart (issue #11 item 4).
+// -----------------------------------------------------------------------------------------------
+
+/**
+ * The object/array members of frozen entries: the same byte ranges, but each value is frozen as it is made
+ * (a described object one level down is itself a frozen object whose members decode on use; anything else
+ * is `JSON.parse` of its range, deep-frozen). A frozen entry's accessor cannot become a data property, so
+ * entry-factory.ts keeps the value it made for the entry (`held`) and every get returns that same object.
+ */
+const frozenFactories = bufferSource(frozenMember);
+
+function frozenMember(r: Reader, base: number, q: number): unknown {
+  const w = r.words[q]!;
+  const child = w >>> 4;
+  if ((w & 15) === FieldKind.object && child !== 0) return buildFrozen(r, base, q + child);
+  return deepFreeze(JSON.parse(r.bytes.utf8Slice(base + r.words[q + 1]!, base + r.words[q + 2]!)) as unknown);
+}
+
+/** The frozen object described at word `p` of the line at `base` (see {@link frozenFactories}). */
+function buildFrozen(r: Reader, base: number, p: number): Plain {
+  const layout = r.words[p]!;
+  let factory = r.frozenFactories[layout];
+  const keys = r.layouts[layout]!;
+  if (factory === undefined) factory = r.frozenFactories[layout] = frozenFactories.factory(keys, lazyMembers(r, p, keys.length));
+  return Object.freeze(factory ? factory(r, base, p) : frozenFactories.build(keys, lazyMembers(r, p, keys.length), r, base, p));
+}
+
+/** Index of `key` in the layout of the object at word `p`, or −1. */
+function memberIndex(r: Reader, p: number, key: string): number {
+  return r.layouts[r.words[p]!]!.indexOf(key);
+}
+
+/** The value of member `i` of the object at word `p` when it is a scalar (strings escaped or not); undefined for an object or array. */
+function scalarMember(r: Reader, base: number, p: number, i: number): unknown {
+  if (i < 0) return undefined;
+  const q = p + 1 + 3 * i;
+  return isLazyKind(r.words[q]! & 15) ? undefined : scalar(r, base, q);
+}
+
+/**
+ * Whether the release's normaliser (release/entry-normalizer.ts) may change the entry described at word `p`,
+ * told from the words alone (reading the lazy `message.content` would decode it): a `message` entry whose
+ * message is an object the worker did not describe (unsure: yes), or an assistant/tool-result message
+ * whose content is a string, or a tool-result message whose content is an object.
+ */
+function normalizerMayChange(r: Reader, base: number, p: number): boolean {
+  if (scalarMember(r, base, p, memberIndex(r, p, "type")) !== "message") return false;
+  const m = memberIndex(r, p, "message");
+  if (m < 0) return false;
+  const w = r.words[p + 1 + 3 * m]!;
+  if ((w & 15) !== FieldKind.object) return false;
+  if (w >>> 4 === 0) return true;
+  const mp = p + 1 + 3 * m + (w >>> 4);
+  const role = scalarMember(r, base, mp, memberIndex(r, mp, "role"));
+  const c = memberIndex(r, mp, "content");
+  const kind = c < 0 ? -1 : r.words[mp + 1 + 3 * c]! & 15;
+  const isString = kind === FieldKind.string || kind === FieldKind.escapedString;
+  return ((role === "assistant" || role === "toolResult") && isString) || (role === "toolResult" && kind === FieldKind.object);
+}
+
+/** Whether `session`'s buffer carries member FIELDS (a read asked with `fields`): some record is described. */
+export function hasFields(session: OpenClawSession): boolean {
+  const view = new DataView(session.buffer);
+  const count = view.getUint32(SessionHeader.recordCount, true);
+  const fieldsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.FIELDS * 8, true);
+  const fieldsLength = view.getUint32(SessionHeader.sectionTable + SessionSection.FIELDS * 8 + 4, true);
+  if (fieldsLength < count * 4 || fieldsAt % 4 !== 0) return false;
+  const words = new Uint32Array(session.buffer, fieldsAt, Math.min(count, 64));
+  return words.some((w) => w !== NO_FIELDS);
+}
+
+/**
+ * Every record of `session` (a whole read, header first) as OpenClaw 2026.6.9+'s entry cache holds its
+ * parse: each line's `JSON.parse`, through `normalize` if given, deep-frozen — but built from the worker's
+ * FIELDS instead of parsed: each entry a frozen object whose scalar members are data properties and whose
+ * object/array members are (non-configurable) accessors that decode the member's bytes on first get, frozen,
+ * and return that same value from then on. Entries the worker did not describe, and entries the normaliser
+ * may change, are parsed, normalised and deep-frozen at once. What differs from stock's frozen entries is
+ * only what property descriptors show (an accessor where stock has a read-only data property), for good:
+ * docs/openclaw.md §5, "The first open after a restart".
+ *
+ * `known` (with `exactness`): per entry, 1 when its line is known to be its `JSON.stringify` (the worker's
+ * canonical flag, and the normaliser leaves it), as file-entries.ts `decodeRecords` gives it.
+ */
+export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (entry: unknown) => unknown, exactness = false): { entries: unknown[]; known?: Uint8Array } {
+  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
+  let r = readers.get(session);
+  if (!r) readers.set(session, (r = readerOf(session)));
+  const { count, bases, words } = r;
+  const out = new Array<unknown>(count);
+  const known = exactness ? new Uint8Array(count) : undefined;
+  let deferred = 0;
+  for (let i = 0; i < count; i++) {
+    const base = bases[i]!;
+    const d = words[i]!;
+    const canonical = (r.view.getUint16(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.flags, true) & RecordFlag.canonical) !== 0;
+    const p = count + d;
+    // Eager: a line not described, one the normaliser may change, and one not known canonical — which
+    // includes every line nesting deeper than 64 (canonical-json.ts MAX_DEPTH): its recursive freeze may
+    // overflow the stack, and that must happen at the open (ctxc then steps aside, and OpenClaw's own
+    // recursive freeze fails the same way), never at a caller's later read of a lazy member.
+    if (d === NO_FIELDS || !canonical || (normalize && normalizerMayChange(r, base, p))) {
+      let e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true))) as unknown;
+      if (known && canonical && !(normalize && normalizerChanges(e))) known[i] = 1;
+      if (normalize) e = normalize(e);
+      out[i] = deepFreeze(e);
+      continue;
+    }
+    if (known && canonical) known[i] = 1;
+    const e = buildFrozen(r, base, p);
+    out[i] = e;
+    const factory = r.frozenFactories[words[p]!];
+    if (factory) deferred += factory.lazyFields;
+  }
+  lazyStats.deferred += deferred;
+  return known ? { entries: out, known } : { entries: out };
 }

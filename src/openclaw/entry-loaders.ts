@@ -10,7 +10,8 @@ import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.j
 import { entryCacheLimit, type BigintFileStat } from "./entry-cache.js";
 import { keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { freshEntries } from "./lazy-entries.js";
-import { preparedFor, releaseAfterOpen } from "./prepared-reads.js";
+import { preparedFor, releaseAfterOpen, serveSnapshotOpens } from "./prepared-reads.js";
+import { rememberFrozenEntries, type RememberHelpers } from "./release/remember-frozen.js";
 
 /** Getters of the chunk's own bindings a handler uses, by name. */
 type Helpers = Record<string, () => unknown>;
@@ -61,13 +62,10 @@ function loadEntriesFromFile({ counters, fallback }: LoaderDeps, original: (p: s
 }
 
 /** The bindings of OpenClaw's session-manager chunk the snapshot handler uses (see shapes.ts `helpers`). */
-interface SnapshotHelpers {
+interface SnapshotHelpers extends RememberHelpers {
   readSessionFileSnapshot: (p: string) => BigintFileStat;
   isSameSessionFileSnapshot: (a: unknown, b: unknown) => boolean;
   sessionEntriesCache: Map<string, { snapshot: unknown }>;
-  rememberSessionEntries: (p: string, snapshot: unknown, entries: unknown[], endsWithNewline: boolean) => unknown[];
-  copyFileEntries: (entries: unknown[]) => unknown[];
-  MAX_CACHED_SESSION_BYTES: bigint;
 }
 
 /**
@@ -98,6 +96,7 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
       } catch {
         snapshot = undefined; // missing file: OpenClaw's answer (no entries, cache dropped)
       }
+      serveSnapshotOpens();
       const cached = snapshot && h.sessionEntriesCache.get(path);
       if (snapshot && cached && h.isSameSessionFileSnapshot(cached.snapshot, snapshot)) {
         counters.sessionsCached++;
@@ -105,7 +104,7 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
         const got = preparedFor(path, snapshot);
         if (typeof got === "object") {
           const normalize = helpers.normalizeLoadedFileEntry?.() as ((e: unknown) => unknown) | undefined;
-          const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize) : "entry cache off";
+          const kept = entryCacheLimit() > 0 ? keptEntriesFor(path, got, normalize, { lazy: true }) : "entry cache off";
           if (typeof kept === "string" && got.firstRecord > 0) {
             fallback("loadEntriesFromFileWithSnapshot", `${kept} (${path})`);
             return original(filePath);
@@ -148,5 +147,6 @@ function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, 
     h.sessionEntriesCache.delete(path);
     return h.copyFileEntries(entries);
   }
-  return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+  // Frozen: its per-entry freeze check answers "frozen" for each (release/remember-frozen.ts).
+  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline()) : h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
 }

@@ -13,6 +13,7 @@
 import type { OpenClawSession } from "./session.js";
 import { cachedFileWith, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
 import { decodeRecords, exactnessOf } from "./release/file-entries.js";
+import { frozenEntriesFromBuffer, hasFields } from "./buffer-entries.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** What to send with the next worker read of `path` (absolute): the records the cache holds, if any. */
@@ -42,9 +43,12 @@ export interface KeptEntries extends CachedFile {
  * `cannotServeEntries`), deep-frozen, in file order, and the cache updated to them; or why not:
  * - a continued read whose base is not what the cache holds (it changed since the read was asked for),
  * - a header OpenClaw does not cache (its entries would be unfrozen: the caller decodes fresh ones).
- * The returned `entries` array is the cache's: hand out copies.
+ * The returned `entries` array is the cache's: hand out copies. `lazy` (an open that hands out the frozen
+ * entries themselves, 2026.6.9+'s snapshot open): a whole read with member FIELDS gives entries that
+ * decode on use (buffer-entries.ts `frozenEntriesFromBuffer`); a copying open (lazy-entries.ts) would read
+ * every member at once, so it decodes them here.
  */
-export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown): KeptEntries | string {
+export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown, { lazy = false }: { lazy?: boolean } = {}): KeptEntries | string {
   const meta = session.meta;
   const f = meta.file;
   if (!f || !meta.generation) return "no file identity";
@@ -76,7 +80,12 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   const exactSoFar = (base > 0 ? kept!.serializedExactly : true) && meta.contiguous && base === meta.base;
   if (base === 0 && !isCacheableHeader(decodeRecords(session, 0, undefined, { to: 1 }).entries[0])) return "header OpenClaw does not cache";
   const from = base - session.firstRecord;
-  const fresh = decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
+  // A whole decode read with member FIELDS, for an open that shares the frozen entries (2026.6.9+): entries
+  // that decode on use instead of every line parsed on the main thread (the first open after a restart).
+  const fresh =
+    lazy && from === 0 && session.firstRecord === 0 && hasFields(session)
+      ? frozenEntriesFromBuffer(session, normalize, exactSoFar)
+      : decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
   // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open —
   // and then only for the lines the worker's canonical flag and the normaliser leave unsure.
   const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries, fresh.known) : () => false;

@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { cannotServeEntries } from "./release/file-entries.js";
 import { openSessionAsync, type OpenClawSession } from "./session.js";
-import { identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
+import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor } from "./kept-entries.js";
 import { bufferContinuationFor } from "./kept-buffers.js";
 import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -29,6 +29,18 @@ let piOpenServed = false;
 export function servePiOpen(): void {
   piOpenServed = true;
 }
+/**
+ * Whether OpenClaw 2026.6.9+'s `loadEntriesFromFileWithSnapshot` is served here (register.ts says so at
+ * start; its handler too, on its first call). Its open shares the frozen entries it gets, so a read of a
+ * file the entry cache holds nothing of (the first open after a restart) asks the worker for member FIELDS
+ * too, and the entries decode on use (kept-entries.ts `lazy`) instead of every line parsed here.
+ */
+let snapshotOpenServed = false;
+
+/** Says that the snapshot open is served (see {@link snapshotOpenServed}); register.ts calls it at start. */
+export function serveSnapshotOpens(): void {
+  snapshotOpenServed = true;
+}
 const settled = new Map<string, OpenClawSession | Error>();
 
 /**
@@ -40,7 +52,10 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   const path = resolve(file);
   settled.delete(path);
   // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
-  const p = openSessionAsync(path, { continueFrom: continuationFor(path) ?? bufferContinuationFor(path), whole, fields: piOpenServed, canonical: !piOpenServed }).then(
+  const continueFrom = continuationFor(path) ?? bufferContinuationFor(path);
+  // FIELDS: pi's open builds every entry from them; the snapshot open, only when it holds nothing of the file.
+  const fields = piOpenServed || (snapshotOpenServed && continueFrom === undefined && entryCacheLimit() > 0);
+  const p = openSessionAsync(path, { continueFrom, whole, fields, canonical: !piOpenServed }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );

@@ -17,12 +17,12 @@ import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
-import { planForRoot } from "./release/plan.js";
+import { planForRoot, planServes } from "./release/plan.js";
 import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
-import { counters, preloadLog } from "./preload-runtime.js";
+import { counters, preloadLog, serveSnapshotOpens } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { preloadIndexDir } from "./state-dir.js";
 
@@ -129,6 +129,8 @@ function install(): void {
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
   });
+  // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
+  if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
   const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
   preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, ${openClawPoolThreads()} worker thread(s), pid ${process.pid}`);

@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
+import { deepFreeze } from "../../src/openclaw/entry-cache.js";
+import { rememberFrozenEntries, type RememberHelpers } from "../../src/openclaw/release/remember-frozen.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-interceptions", { afterAll });
 /** Numbers the fresh copies OpenClaw parses for comparison. */
@@ -258,6 +260,105 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     both((p) => appendFileSync(p, end));
     const last = await open("appended after the truncation", true);
     expect(last.entries.at(-2)!.id).toBe(parent);
+  });
+
+  it("loadEntriesFromFileWithSnapshot, the first open of a file ctxc holds nothing of (after a restart): frozen entries that decode on use, OpenClaw's frozen parse to every look but property descriptors, shared by the next opens", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    rt.serveSnapshotOpens();
+    type Loaded = { entries: Entries; snapshot?: { size: bigint } };
+    const hasAccessor = (e: unknown) => typeof e === "object" && e !== null && Object.values(Object.getOwnPropertyDescriptors(e)).some((d) => d.get !== undefined);
+    /** Frozen at every level, same prototype and own keys, as OpenClaw's cached parse. */
+    const sameShape = (ours: unknown, theirs: unknown, where: string): void => {
+      if (typeof theirs !== "object" || theirs === null) return void expect(ours, where).toBe(theirs);
+      expect(typeof ours, where).toBe("object");
+      expect([Object.isFrozen(ours), Object.getPrototypeOf(ours), Reflect.ownKeys(ours as object)], where).toEqual([Object.isFrozen(theirs), Object.getPrototypeOf(theirs), Reflect.ownKeys(theirs)]);
+      for (const key of Reflect.ownKeys(theirs)) sameShape((ours as Record<PropertyKey, unknown>)[key], (theirs as Record<PropertyKey, unknown>)[key], `${where}.${String(key)}`);
+    };
+    let lazyFiles = 0;
+    for (const c of corpus().filter((f) => f.clean)) {
+      const [a, b] = pair(c.text);
+      await rt.prepareSession(a);
+      const ours = x.ctxc(a) as Loaded;
+      const theirs = expectFreshParse(x.openclaw, c.name, ours, a, b);
+      if (ours.entries.some(hasAccessor)) lazyFiles++;
+      expect(theirs.entries.some(hasAccessor), c.name).toBe(false);
+      const kept = rt.entryCache.getCachedEntries(resolve(a))!;
+      ours.entries.forEach((e, i) => {
+        const t = theirs.entries[i]!;
+        const where = `${c.name} entry ${i}`;
+        // Read in an order that leaves some members undecoded for the later looks: JSON first on odd entries.
+        if (i % 2) expect(JSON.stringify(e), where).toBe(JSON.stringify(t));
+        expect(isDeepStrictEqual(structuredClone(e), structuredClone(t)), where).toBe(true);
+        expect(isDeepStrictEqual({ ...e }, { ...t }), where).toBe(true);
+        sameShape(e, t, where);
+        expect(JSON.stringify(e), where).toBe(JSON.stringify(t));
+        for (const key of Object.keys(e)) expect(e[key], `${where}.${key}: the same object on every read`).toBe(e[key]);
+        if (i === 0) return; // the header: both hand out an unfrozen structuredClone
+        // A write fails as on OpenClaw's frozen entry (this module is strict code).
+        expect(() => (e.type = "changed"), where).toThrow(TypeError);
+        expect(() => (e.message = { role: "user" }), where).toThrow(TypeError);
+        expect(() => delete e.id, where).toThrow(TypeError);
+        expect(e, where).toBe(kept.entries[i]);
+      });
+      // Whether the kept entries are exactly the file serialised (the append rewrite's precondition), told without serialising the lazy ones.
+      const bytes = readFileSync(a, "utf8");
+      expect(kept.serializedExactly, c.name).toBe(bytes === theirs.entries.map((e) => JSON.stringify(e) + "\n").join(""));
+    }
+    expect(lazyFiles).toBeGreaterThan(3);
+    // The next opens of a grown file continue from the lazy entries: the same objects, OpenClaw's parse.
+    const { text } = generateTranscript({ seed: 21, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" });
+    const [a, b] = pair(text);
+    await rt.prepareSession(a);
+    const first = x.ctxc(a) as Loaded;
+    expect(first.entries.some(hasAccessor)).toBe(true);
+    expectFreshParse(x.openclaw, "first open", first, a, b);
+    let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
+    for (let turn = 0; turn < 3; turn++) {
+      const more = line({ type: "message", id: `r${turn}`, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: "assistant", content: [{ type: "text", text: `turn ${turn} ✓` }] } }) + "\n";
+      parent = `r${turn}`;
+      [a, b].forEach((p) => appendFileSync(p, more));
+      await rt.prepareSession(a);
+      const continued = rt.counters.sessionsContinued;
+      const ours = x.ctxc(a) as Loaded;
+      expect(rt.counters.sessionsContinued, `turn ${turn}`).toBe(continued + 1);
+      const theirs = expectFreshParse(x.openclaw, `turn ${turn}`, ours, a, b);
+      expect(ours.entries.slice(1, first.entries.length).every((e, i) => e === first.entries[i + 1]), `turn ${turn}`).toBe(true);
+      expect(ours.entries.map((e) => JSON.stringify(e)), `turn ${turn}`).toEqual(theirs.entries.map((e) => JSON.stringify(e)));
+    }
+  });
+
+  it("rememberSessionEntries for deep-frozen entries (release/remember-frozen.ts): OpenClaw's entry cache — entries, order, trim — and the returned copy, as the release's own function leaves them", async (ctx) => {
+    const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const h = x.helpers as unknown as RememberHelpers<{ size: bigint }> & { sessionEntriesCache: Map<string, { snapshot: { size: bigint }; entries: unknown[]; endsWithNewline: boolean }> };
+    const cache = h.sessionEntriesCache;
+    const saved = new Map(cache);
+    const entriesOf = (n: number, header: Record<string, unknown>) =>
+      [header, ...Array.from({ length: n }, (_, i) => ({ type: "custom", id: `c${i}`, parentId: i ? `c${i - 1}` : null, customType: "x", data: { i, list: [i] } }))].map((e) => deepFreeze(e) as unknown);
+    const headers = [{ type: "session", version: 3, id: "s", timestamp: "t", cwd: "/w" }, { type: "session", version: 2, id: "s" }, { type: "custom", id: "not-a-header" }];
+    const view = () => [...cache].map(([k, v]) => ({ k, size: v.snapshot.size, ends: v.endsWithNewline, entries: v.entries, frozen: v.entries.map((e) => Object.isFrozen(e)) }));
+    try {
+      for (let step = 0; step < 40; step++) {
+        const path = `/ctxc-virtual/f${(step * 7) % 13}.jsonl`;
+        const size = [1_000n, 5_000_000n, 12_000_000n, 40_000_000n][step % 4]!;
+        const snapshot = { dev: 1n, ino: BigInt(step), size, mtimeNs: 1n, ctimeNs: 1n };
+        const entries = entriesOf(step % 6, headers[step % 9 === 4 ? 1 : step % 11 === 5 ? 2 : 0]!);
+        const before = new Map(cache);
+        const theirs = h.rememberSessionEntries(path, snapshot, entries.slice(), step % 3 !== 0);
+        const after = view();
+        cache.clear();
+        for (const [k, v] of before) cache.set(k, v);
+        const ours = rememberFrozenEntries(h, path, snapshot, entries.slice(), step % 3 !== 0);
+        expect(view(), `step ${step}`).toEqual(after);
+        expect(ours, `step ${step}`).toEqual(theirs);
+        expect(ours.map((e, i) => [e === entries[i], Object.isFrozen(e)]), `step ${step}`).toEqual(theirs.map((e, i) => [e === entries[i], Object.isFrozen(e)]));
+      }
+    } finally {
+      cache.clear();
+      for (const [k, v] of saved) cache.set(k, v);
+    }
   });
 
   it("loadEntriesFromFileWithSnapshot without a worker read (OpenClaw's cache dropped the file): the kept entries answer while the file is unchanged, OpenClaw's parse once it changed", async (ctx) => {

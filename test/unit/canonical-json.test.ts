@@ -11,7 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
-import { isCanonicalJson } from "../../native-free-workers/pi/canonical-json.js";
+import { MAX_DEPTH, isCanonicalJson } from "../../native-free-workers/pi/canonical-json.js";
 import { RecordFlag, SESSION_RECORD_BYTES, SessionHeader, SessionRecord, SessionSection } from "../../native-free-workers/protocol/session-buffer-layout.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -175,6 +175,15 @@ describe("canonical JSON: the worker's flag against JSON.stringify(JSON.parse(li
       expect(isCanonicalJson(bytes)).toBe(true);
     });
   }
+
+  it("a line nesting deeper than MAX_DEPTH containers is not judged (readers take canonical lines to be shallow)", () => {
+    const arrays = (depth: number) => Buffer.from("[".repeat(depth) + "]".repeat(depth));
+    const objects = (depth: number) => Buffer.from('{"a":'.repeat(depth) + "1" + "}".repeat(depth));
+    for (const nest of [arrays, objects]) {
+      expect([canonical(nest(MAX_DEPTH)), isCanonicalJson(nest(MAX_DEPTH))], nest.name).toEqual([true, true]);
+      expect([canonical(nest(MAX_DEPTH + 1)), isCanonicalJson(nest(MAX_DEPTH + 1))], nest.name).toEqual([true, false]);
+    }
+  });
 
   it("the session buffer carries the flag per record", () => {
     const file = join(tempDir("canonical-json"), "s.jsonl");

@@ -27,6 +27,7 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { normalizerChanges } from "./entry-normalizer.js";
+import { rememberFrozenEntries } from "./remember-frozen.js";
 import { deepFreeze, dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
@@ -48,6 +49,8 @@ export interface RewriteHelpers {
   invalidateSessionFileRepairCache: (path: string) => void;
   readSessionFileSnapshot: (path: string) => SessionFileSnapshot;
   sessionEntriesCache: Map<string, { entries: unknown[]; snapshot: SessionFileSnapshot }>;
+  trimSessionEntriesCache: () => void;
+  copyFileEntries: (entries: unknown[]) => unknown[];
   MAX_CACHED_SESSION_BYTES: bigint;
   normalizeLoadedFileEntry?: (entry: unknown) => unknown;
 }
@@ -212,7 +215,7 @@ function rememberAppend(
     h.sessionEntriesCache.delete(w.path);
     return { appended: true, bytes: w.bytes };
   }
-  h.rememberSessionEntries(w.path, snapshot, all, true);
+  rememberFrozenEntries(h, w.path, snapshot, all, true);
   if (options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, snapshot);
   return { appended: true, bytes: w.bytes };
 }

@@ -68,6 +68,11 @@ const LABELS: Record<InterceptionName, string> = {
   readSessionFileDigest: "session-fence digest (readSessionFileDigest)",
 };
 
+/** Whether `plan` serves the interception `name`. */
+export function planServes(plan: Pick<ReleasePlan, "served">, name: InterceptionName): boolean {
+  return plan.served.includes(LABELS[name]);
+}
+
 /** Interceptions that only keep ctxc's entry cache in step for the rewrite: served with it, never alone. */
 const REWRITE_FOLLOWERS: ReadonlySet<InterceptionName> = new Set([
   "rememberAppendedSessionEntry",

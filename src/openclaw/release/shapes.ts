@@ -82,7 +82,7 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
   // What the snapshot handler leaves to OpenClaw's cache code, and (files over its cache bound) does as it does.
-  loadEntriesFromFileWithSnapshot: ["rememberSessionEntries", "copyFileEntries", "hasCacheableSessionHeader", "hasReadableSessionHeader"],
+  loadEntriesFromFileWithSnapshot: ["rememberSessionEntries", "copyFileEntries", "hasCacheableSessionHeader", "hasReadableSessionHeader", "trimSessionEntriesCache"],
   findTranscriptMessageByIdempotencyKey: ["streamSessionTranscriptLinesReverse", "readMessageIdempotencyKey", "decodeTrimmedLine"],
   readRecentUserAssistantTextFromSessionTranscript: [
     "parseRecentConversationText",
@@ -94,7 +94,18 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   writeJsonlEntriesSync: ["serializeJsonlEntries", "serializeJsonlLines", "serializeJsonlLine"],
   // The append handler does what these do (writeFullFile's content, rememberWrittenSessionEntries' cache
   // and snapshot, parseJsonlEntries' re-parse) without the whole-file write, read and parse.
-  "SessionManager.rewriteFile": ["SessionManager.writeFullFile", "rememberWrittenSessionEntries", "parseJsonlEntries", "normalizeLoadedFileEntry"],
+  // …and what release/remember-frozen.ts answers for OpenClaw's rememberSessionEntries (its body and helpers).
+  "SessionManager.rewriteFile": [
+    "SessionManager.writeFullFile",
+    "rememberWrittenSessionEntries",
+    "parseJsonlEntries",
+    "normalizeLoadedFileEntry",
+    "rememberSessionEntries",
+    "copyFileEntries",
+    "hasCacheableSessionHeader",
+    "hasReadableSessionHeader",
+    "trimSessionEntriesCache",
+  ],
   // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
 };
@@ -123,6 +134,8 @@ const REWRITE_HELPERS = [
   "invalidateSessionFileRepairCache",
   "readSessionFileSnapshot",
   "sessionEntriesCache",
+  "trimSessionEntriesCache",
+  "copyFileEntries",
   "MAX_CACHED_SESSION_BYTES",
 ] as const;
 
@@ -157,9 +170,9 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   },
   loadEntriesFromFileWithSnapshot: {
     // With its deps (SHAPE_DEPS): the cache's bound and rules, which the handler relies on.
-    "f3b8519cbc69": {
+    "b6f8dd1bcb8e": {
       seenIn: "2026.6.9–2026.7.35",
-      helpers: ["readSessionFileSnapshot", "isSameSessionFileSnapshot", "sessionEntriesCache", "rememberSessionEntries", "copyFileEntries", "MAX_CACHED_SESSION_BYTES"],
+      helpers: ["readSessionFileSnapshot", "isSameSessionFileSnapshot", "sessionEntriesCache", "rememberSessionEntries", "copyFileEntries", "trimSessionEntriesCache", "MAX_CACHED_SESSION_BYTES"],
     },
   },
   resolveBootstrapFilesForRun: {
@@ -183,8 +196,8 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // Serialise every entry, writeFileSync, then re-read, compare and re-parse (rememberWrittenSessionEntries).
     // Served as an append when only appended entries differ (release/append-rewrite.ts).
     // The same rewriteFile, writeFullFile and rememberWrittenSessionEntries; 2026.7.1 adds the normaliser to the re-parse.
-    "720510d816ef": { seenIn: "2026.6.9–2026.6.35", helpers: REWRITE_HELPERS },
-    "2c4345959bc6": { seenIn: "2026.7.1–2026.7.35", helpers: REWRITE_HELPERS },
+    "c229ac1f209a": { seenIn: "2026.6.9–2026.6.35", helpers: REWRITE_HELPERS },
+    "a00053b8c9de": { seenIn: "2026.7.1–2026.7.35", helpers: REWRITE_HELPERS },
   },
   rememberAppendedSessionEntry: {
     // Followed (not replaced): ctxc's entry cache takes the appended line when the file grew by exactly it.
@@ -224,8 +237,8 @@ export const STOCK_SHAPES: Readonly<Partial<Record<InterceptionName, Readonly<Re
   // after entries were removed from the end (a sessions-yield abort, a mid-turn precheck error: not an
   // append), when a plugin blocks a run (one message, then this), and on open for empty or migrated files.
   "SessionManager.rewriteFile": {
-    "12479ad58806": "2026.5.28: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
-    "0f6a00c758d3": "2026.6.1–2026.6.8: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
+    "08b6e9f6fb62": "2026.5.28: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
+    "16560bdd8327": "2026.6.1–2026.6.8: no per-turn rewrite — persist appends; rewriteFile only after removals or a blocked run",
   },
 };
 

@@ -1,0 +1,37 @@
+/**
+ * OpenClaw 2026.6.9+'s `rememberSessionEntries(path, snapshot, entries, endsWithNewline)` for entries that
+ * are all deep-frozen — ctxc's kept entries (entry-cache.ts contract) and the appended ones it froze — as
+ * the session open and the rewrite-as-append hand it every turn.
+ *
+ * Why not the release's own function: its first step, `entries.map((e) => Object.isFrozen(e) ? e :
+ * freezeFileEntry(e))`, returns every such entry unchanged but costs an integrity check per entry
+ * (~0.3 µs each under load: at 28 MB, 15,000 entries twice a turn — the largest part of ctxc's own
+ * per-turn main-thread work that grew with the file, bench/openclaw-turns.ts profile). For a cacheable
+ * header under the cache bound, the rest of its body is: a cache entry `{snapshot, entries (a new array of
+ * the same entries), endsWithNewline}` put last in `sessionEntriesCache`, `trimSessionEntriesCache()`, and
+ * `copyFileEntries` of that array returned — done here with the chunk's own bindings. Its body and the
+ * helpers it calls are part of the shape of both handlers that use this (shapes.ts SHAPE_DEPS), so this is
+ * that body's answer for these inputs. Any other input (a header it does not cache, a file over the
+ * bound) goes to the release's function.
+ */
+import { isCacheableHeader } from "../kept-entries.js";
+
+/** The session-manager chunk's bindings used here (shapes.ts helpers of the snapshot open and the rewrite). */
+export interface RememberHelpers<S extends { size: bigint } = { size: bigint }> {
+  rememberSessionEntries: (path: string, snapshot: S, entries: unknown[], endsWithNewline: boolean) => unknown[];
+  sessionEntriesCache: Map<string, unknown>;
+  trimSessionEntriesCache: () => void;
+  copyFileEntries: (entries: unknown[]) => unknown[];
+  MAX_CACHED_SESSION_BYTES: bigint;
+}
+
+/** `h.rememberSessionEntries(path, snapshot, entries, endsWithNewline)` for deep-frozen `entries` (see the file comment). */
+export function rememberFrozenEntries<S extends { size: bigint }>(h: RememberHelpers<S>, path: string, snapshot: S, entries: unknown[], endsWithNewline: boolean): unknown[] {
+  if (entries.length === 0 || !isCacheableHeader(entries[0]) || snapshot.size > h.MAX_CACHED_SESSION_BYTES) return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline);
+  const cachedEntries = entries.slice();
+  const cached = { snapshot, entries: cachedEntries, endsWithNewline };
+  h.sessionEntriesCache.delete(path);
+  h.sessionEntriesCache.set(path, cached);
+  h.trimSessionEntriesCache();
+  return h.copyFileEntries(cachedEntries);
+}
