@@ -18,6 +18,7 @@
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import fsp from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -46,6 +47,27 @@ const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", 
 const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
 
+/**
+ * How many `node:fs/promises` calls `fn` makes on this thread (each an awaited hop back to the main thread),
+ * counted by wrapping the module's functions for the call — the chunks import that same module object.
+ */
+async function awaitedFsCalls(fn: () => Promise<unknown>): Promise<number> {
+  const fs = fsp as unknown as Record<string, unknown>;
+  const saved = new Map<string, unknown>();
+  let calls = 0;
+  for (const [k, v] of Object.entries(fs)) {
+    if (typeof v !== "function" || k === "constants") continue;
+    saved.set(k, v);
+    fs[k] = (...a: unknown[]) => (calls++, (v as (...x: unknown[]) => unknown)(...a));
+  }
+  try {
+    await fn();
+  } finally {
+    for (const [k, v] of saved) fs[k] = v;
+  }
+  return calls;
+}
+
 const read = await interceptedOrThrow(root, "loadWorkspaceBootstrapFiles", runtimeUrl);
 const runDir = await freshRunDir("openclaw-workspace-read");
 try {
@@ -57,6 +79,7 @@ try {
     return ws;
   });
   const out: Record<string, unknown> = { openclaw: values.openclaw, agents, turns, busyMs };
+  out.awaitedFsCallsPerRead = { stock: await awaitedFsCalls(() => read.openclaw(spaces[0])), ctxc: await awaitedFsCalls(() => read.ctxc(spaces[0])) };
   for (const [mode, fn] of [["stock", read.openclaw], ["ctxc", read.ctxc]] as const) {
     const walls: number[] = [];
     const stop = otherWork(busyMs);

@@ -11,7 +11,8 @@
  * release's main thread (they are cheap but for the setup state read and the provenance checks); what
  * moves is the part that hops: stock reads the 7–8 files one after another, each through
  * `openRootFile` (a realpath walk of the root and the file: several awaited fs calls) and a sync
- * open/fstat/read, plus a `readdir` for MEMORY.md — about 25–30 sequential main-thread hops per run. The
+ * open/fstat/read, plus a `readdir` for MEMORY.md — 41 awaited fs calls per run on 2026.7.35
+ * (bench/openclaw-workspace-read.ts counts them), one after another on the main thread. The
  * worker reads them all in one request (native-free-workers/bootstrap/bootstrap-files.ts, the same guards:
  * symlinks must stay inside the workspace, regular files only, no hard links, ≤ 2 MiB, MEMORY.md only when
  * a directory entry is named exactly so) and keeps each file's text keyed by its identity.
