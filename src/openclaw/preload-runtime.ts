@@ -20,6 +20,7 @@ import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
+import { workspaceFilesHandlers } from "./workspace-files.js";
 import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { observeOpenClawPool, openClawPoolBusy, openClawPoolTicket } from "./pool.js";
@@ -66,6 +67,8 @@ export interface PreloadCounters {
   recentReadsServed: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
+  /** 2026.5.12+: workspace bootstrap reads (`loadWorkspaceBootstrapFiles`) answered by ctxc's worker (workspace-files.ts). */
+  workspaceReadsServed: number;
   /** 2026.6.9+ `SessionManager.rewriteFile` calls served as an append of only the new lines (release/append-rewrite.ts). */
   rewritesAppended: number;
   /** Bytes those appends wrote (0 when the file already held every entry: stock rewrote the same bytes). */
@@ -95,6 +98,7 @@ export const counters: PreloadCounters = {
   recentReadsServed: 0,
   bootstrapServed: 0,
   bootstrapContextServed: 0,
+  workspaceReadsServed: 0,
   rewritesAppended: 0,
   rewriteAppendedBytes: 0,
   rewritesStock: 0,
@@ -206,6 +210,7 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
   ...sessionDigestHandlers(preloadDeps),
+  ...workspaceFilesHandlers(preloadDeps),
   ...transcriptScanHandlers(preloadDeps),
   ...entryLoaderHandlers(preloadDeps),
   resolveBootstrapFilesForRun: (original, [params], h) =>

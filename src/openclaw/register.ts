@@ -138,7 +138,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} workspaceReadsServed=${c.workspaceReadsServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} fallbacks=${c.fallbacks}`);
   });
 }
 

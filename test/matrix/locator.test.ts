@@ -54,6 +54,13 @@ describe("release locator over every published dist/", () => {
         const rewrite = minor > 6 || (minor === 6 && patch >= 9);
         expect(served.filter((s) => /rewrite as append|follower/.test(s)).length, version).toBe(rewrite ? 3 : 0);
         if (!rewrite) expect(stock.some((s) => s.startsWith("rewrite as append (SessionManager.rewriteFile) (")), version).toBe(minor > 5 || patch >= 28);
+        // The workspace bootstrap read is served in every JSONL release; from 2026.5.18 the composition above it
+        // and the context builder run as the release's own, each named in the log's stock line with why.
+        expect(served, version).toContain("workspace bootstrap read (loadWorkspaceBootstrapFiles)");
+        const own = minor > 5 || patch >= 18;
+        expect(served.includes("bootstrap files"), version).toBe(!own);
+        if (own) expect(stock.join("\n"), version).toMatch(/bootstrap files \(2026\.\d+\.\d+–2026\.7\.\d+: the release's own filters and hooks run/);
+        if (own) expect(stock.join("\n"), version).toMatch(/bootstrap context \(2026\.5\.18–2026\.7\.35: no file I\/O to move/);
         // 2026.5.28–6.8: a rewriteFile that never runs per turn, left stock by its shape (shapes.ts STOCK_SHAPES).
         if (!rewrite && (minor > 5 || patch >= 28)) expect(stock.join("\n"), version).toMatch(/rewriteFile\) \(2026\.[56]\.\d+(–2026\.6\.8)?: no per-turn rewrite/);
         // 2026.5.12–5.27 open sessions through pi: served for the pi each release pins (unpacked beside its

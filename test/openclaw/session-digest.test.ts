@@ -13,9 +13,8 @@ import { join, relative } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
 import { closeOpenClawPool } from "../../src/openclaw/pool.js";
-import type { PreloadCounters } from "../../src/openclaw/preload-runtime.js";
 import { sessionDigestHandlers } from "../../src/openclaw/session-digest.js";
-import type { PreloadDeps } from "../../src/openclaw/preload-deps.js";
+import { recordingDeps } from "../support/preload-deps.js";
 import { tempDir } from "../support/tmp.js";
 
 /** Set by a test: the pool's next requests fail as a crashed worker's do. */
@@ -50,16 +49,7 @@ const dir = tempDir("session-digest");
 afterAll(() => closeOpenClawPool());
 
 function setup() {
-  const counters = { digestsServed: 0, fallbacks: 0 } as PreloadCounters;
-  const log: string[] = [];
-  const deps = {
-    counters,
-    preloadLog: (_kind: string, message: string) => log.push(message),
-    fallback: (where: string, why: unknown) => {
-      counters.fallbacks++;
-      log.push(`${where}: ${why instanceof Error ? why.message : String(why)}`);
-    },
-  } as unknown as PreloadDeps;
+  const { deps, counters, log } = recordingDeps({ digestsServed: 0 });
   const calls: unknown[] = [];
   const original = (file: unknown) => {
     calls.push(file);

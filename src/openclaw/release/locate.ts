@@ -21,6 +21,10 @@ export const HINT_STEMS = [
   "transcript-write-context",
   "session-accessor",
   "bootstrap-files",
+  // loadWorkspaceBootstrapFiles, and the guards its read reproduces (shapes.ts REPRODUCED_SHAPES).
+  "workspace",
+  "root-file",
+  "root-memory-files",
   "compaction-successor-transcript",
   "attempt.model-diagnostic-events",
   "builtin-openclaw",

@@ -58,6 +58,7 @@ const LABELS: Record<InterceptionName, string> = {
   loadEntriesFromFileWithSnapshot: "session open (loadEntriesFromFileWithSnapshot)",
   resolveBootstrapFilesForRun: "bootstrap files",
   buildBootstrapContextForFiles: "bootstrap context",
+  loadWorkspaceBootstrapFiles: "workspace bootstrap read (loadWorkspaceBootstrapFiles)",
   findTranscriptMessageByIdempotencyKey: "idempotency-key lookup",
   readRecentUserAssistantTextFromSessionTranscript: "recent-conversation read",
   "SessionManager.rewriteFile": "rewrite as append (SessionManager.rewriteFile)",

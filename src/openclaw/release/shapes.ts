@@ -19,6 +19,7 @@ export type InterceptionName =
   | "loadEntriesFromFileWithSnapshot"
   | "resolveBootstrapFilesForRun"
   | "buildBootstrapContextForFiles"
+  | "loadWorkspaceBootstrapFiles"
   | "findTranscriptMessageByIdempotencyKey"
   | "readRecentUserAssistantTextFromSessionTranscript"
   | "SessionManager.rewriteFile"
@@ -80,6 +81,8 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
     "findNextSessionMessageEntry",
   ],
   readTranscriptLeafInfo: ["lineHasNonSessionEntry", "lineParentLinkedEntryId"],
+  // The guarded per-file read (2026.7.1 added a retry of transient errors) and its cache identity.
+  loadWorkspaceBootstrapFiles: ["readWorkspaceFileWithGuards", "workspaceFileIdentity", "isTransientWorkspaceReadError"],
   parseJsonlEntries: ["normalizeLoadedFileEntry"],
   // What the snapshot handler leaves to OpenClaw's cache code, and (files over its cache bound) does as it does.
   loadEntriesFromFileWithSnapshot: ["rememberSessionEntries", "copyFileEntries", "hasCacheableSessionHeader", "hasReadableSessionHeader", "trimSessionEntriesCache"],
@@ -140,6 +143,23 @@ const REWRITE_HELPERS = [
 ] as const;
 
 /**
+ * The workspace chunk's constants `loadWorkspaceBootstrapFiles` reads by (its file names in lookup order,
+ * then its size bound): handed to the handler, which compares them with the worker's (workspace-files.ts) —
+ * a constant is not part of a function's shape.
+ */
+export const WORKSPACE_FILE_CONSTANTS = [
+  "DEFAULT_AGENTS_FILENAME",
+  "DEFAULT_SOUL_FILENAME",
+  "DEFAULT_TOOLS_FILENAME",
+  "DEFAULT_IDENTITY_FILENAME",
+  "DEFAULT_USER_FILENAME",
+  "DEFAULT_HEARTBEAT_FILENAME",
+  "DEFAULT_BOOTSTRAP_FILENAME",
+  "DEFAULT_MEMORY_FILENAME",
+  "MAX_WORKSPACE_BOOTSTRAP_FILE_BYTES",
+] as const;
+
+/**
  * Checked shapes per function. How each was checked: test/matrix/*.test.ts runs the release's own
  * function and ctxc's handler on the same generated transcripts (see docs/openclaw.md, "Releases").
  */
@@ -181,6 +201,15 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   },
   buildBootstrapContextForFiles: {
     "bc43b0c45836": { seenIn: "2026.5.12" },
+  },
+  loadWorkspaceBootstrapFiles: {
+    // The read under resolveBootstrapFilesForRun (src/openclaw/workspace-files.ts), with its guarded
+    // per-file read (SHAPE_DEPS); the chunk's constants (file names, the 2 MiB bound) are checked by the
+    // handler. 2026.6.33 closes the fd after a failed read too; 2026.6.34 retries EAGAIN/EINTR (any fs
+    // error but a missing file is left to stock by the handler, so the retry stays stock's).
+    "ade545d1c487": { seenIn: "2026.5.12–2026.6.11", helpers: WORKSPACE_FILE_CONSTANTS },
+    "522feb3b8449": { seenIn: "2026.6.33", helpers: WORKSPACE_FILE_CONSTANTS },
+    "09b7f440e77e": { seenIn: "2026.6.34–2026.7.35", helpers: WORKSPACE_FILE_CONSTANTS },
   },
   findTranscriptMessageByIdempotencyKey: {
     // Backward scan of every line until message.idempotencyKey (trimmed) matches; a new key parses the whole file.
@@ -233,6 +262,16 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
  * gives this reason instead of "unchecked" (docs/openclaw.md §5).
  */
 export const STOCK_SHAPES: Readonly<Partial<Record<InterceptionName, Readonly<Record<string, string>>>>> = {
+  // From 2026.5.18 the release's own composition runs (the workspace-setup filter around the hook step;
+  // 2026.7.33+ the memory-artifact filter too) over ctxc's read of the files (loadWorkspaceBootstrapFiles).
+  resolveBootstrapFilesForRun: {
+    "1347f3666f65": "2026.5.18–2026.7.1: the release's own filters and hooks run; the file read under them is served (loadWorkspaceBootstrapFiles)",
+    d3d14fa00861: "2026.7.33–2026.7.35: the release's own filters and hooks run; the file read under them is served (loadWorkspaceBootstrapFiles)",
+  },
+  // Pure (no file I/O: nothing to move off the main thread), with per-agent limits from 2026.5.18.
+  buildBootstrapContextForFiles: {
+    d695751a5f75: "2026.5.18–2026.7.35: no file I/O to move; the release's own per-agent limits and truncation run",
+  },
   // `writeJsonlEntriesSync(file, fileEntries)` alone. `persist` appends each entry as it comes; this runs only
   // after entries were removed from the end (a sessions-yield abort, a mid-turn precheck error: not an
   // append), when a plugin blocks a run (one message, then this), and on open for empty or migrated files.
@@ -250,6 +289,10 @@ export const STOCK_SHAPES: Readonly<Partial<Record<InterceptionName, Readonly<Re
 export const REPRODUCED_SHAPES: Readonly<Record<string, { for: InterceptionName; shapes: Readonly<Record<string, string>> }>> = {
   // `serializeJsonlEntries` + `writeFileSync(…, "utf-8")`: the bytes the append must equal. 2026.6.33 adds a
   // TypeError when JSON.stringify returns undefined (the handler then takes stock's path anyway).
+  // The guards of each workspace file read (realpath walk inside the root, regular file, no hard link, size
+  // bound; then the fd read) and MEMORY.md's exact-name check: what the worker's read reproduces.
+  openRootFile: { for: "loadWorkspaceBootstrapFiles", shapes: { f1b83ffa1950: "2026.5.12–2026.7.35" } },
+  exactWorkspaceEntryExists: { for: "loadWorkspaceBootstrapFiles", shapes: { "62d8ff9b1243": "2026.5.12–2026.7.35" } },
   writeJsonlEntriesSync: { for: "SessionManager.rewriteFile", shapes: { "0edc30228151": "2026.6.9–2026.6.11", "7f4e6b9e6f80": "2026.6.33–2026.7.35" } },
 };
 
