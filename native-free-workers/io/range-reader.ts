@@ -14,10 +14,13 @@ import { readAt } from "./read-at.js";
 /**
  * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,
  * so a fixed large window would read far more than it uses; a cold build without one still ends up
- * reading in large sequential steps.
+ * reading in large sequential steps. The largest window is most of a cold build's own memory (issue 14:
+ * flat in the file's size): at 4 MiB a 10 MB transcript's build peaked at 5–7 MB beyond its state while a
+ * 1 MB one (whose windows the file caps) peaked at ~2 MB; at 1 MiB the reads back are still a handful of
+ * sequential reads for a 120k-token context (~0.5 MB of text).
  */
 const FIRST_WINDOW_BYTES = 64 * 1024;
-const MAX_WINDOW_BYTES = 4 * 1024 * 1024;
+const MAX_WINDOW_BYTES = 1024 * 1024;
 
 export class RangeReader {
   private window: Buffer = Buffer.alloc(0);
