@@ -6,7 +6,7 @@
  * first, else by the owner itself.
  */
 import { receiveMessageOnPort } from "node:worker_threads";
-import { keyBatchTransferList, ScanClaim, type KeyBatch, type ScanRangeRequest, type SplitWire } from "./protocol/key-batch.js";
+import { claimOpen, keyBatchTransferList, ScanClaim, type KeyBatch, type ScanRangeRequest, type SplitWire } from "./protocol/key-batch.js";
 import { openTranscript } from "./io/open-file.js";
 import { closeSync } from "node:fs";
 import { scanRange } from "./pi/range-scan.js";
@@ -16,7 +16,7 @@ import type { RangeSplit } from "./compile.js";
 export function scanForOwner(request: ScanRangeRequest): void {
   const { port } = request;
   try {
-    if (Atomics.compareExchange(new Int32Array(request.claim), 0, ScanClaim.open, ScanClaim.scanning) !== ScanClaim.open) return;
+    if (claimOpen(request.claim, ScanClaim.scanning) !== ScanClaim.open) return;
     let batch: KeyBatch | null = null;
     try {
       const { fd, stats } = openTranscript(request.path);
@@ -41,7 +41,7 @@ export function ownerSplit(wire: SplitWire): RangeSplit {
   return {
     at: wire.at,
     take() {
-      const was = Atomics.compareExchange(new Int32Array(wire.claim), 0, ScanClaim.open, ScanClaim.takenBack);
+      const was = claimOpen(wire.claim, ScanClaim.takenBack);
       if (was === ScanClaim.open || was === ScanClaim.failed) return done(null);
       const received = receiveMessageOnPort(wire.port);
       return received ? done(received.message as KeyBatch | null) : undefined;

@@ -13,7 +13,7 @@ import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/
 import { CtxcError, Errors, isWireError } from "../native-free-workers/protocol/errors.js";
 import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 import { WORKER_FILE } from "./worker-file.js";
-import { ScanClaim, type ScanRangeRequest, type SplitWire } from "../native-free-workers/protocol/key-batch.js";
+import { claimOpen, ScanClaim, type ScanRangeRequest, type SplitWire } from "../native-free-workers/protocol/key-batch.js";
 import type { MessagePort } from "node:worker_threads";
 
 /** One build waiting for, or running on, a lane. */
@@ -117,7 +117,7 @@ export class Lane {
   cancel(job: Job): void {
     job.cancelled = true;
     // Not started yet: the other lane need not scan its second part.
-    if (job.split) Atomics.compareExchange(new Int32Array(job.split.claim), 0, ScanClaim.open, ScanClaim.takenBack);
+    if (job.split) claimOpen(job.split.claim, ScanClaim.takenBack);
     if (this.running === job) {
       this.updateYieldFlag(); // stop it at the next slice boundary; dropped when its slice returns
       return;

@@ -102,6 +102,11 @@ export const ScanClaim = {
   failed: 3,
 } as const;
 
+/** Moves the claim cell from OPEN to `to` if it is still open; returns what it held (see {@link ScanClaim}). */
+export function claimOpen(claim: SharedArrayBuffer, to: number): number {
+  return Atomics.compareExchange(new Int32Array(claim), 0, ScanClaim.open, to);
+}
+
 /** The other lane's request to scan a split build's second part (compile-worker.ts `scanRange`). */
 export interface ScanRangeRequest {
   /** The transcript (absolute path of a JSONL file). */

@@ -17,7 +17,6 @@ import type { Stats } from "node:fs";
 import type { LineSink, ReadLinesResult } from "../io/line-reader.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import type { TranscriptIndex } from "../pi/transcript-index.js";
-import type { KeyBatch } from "../protocol/key-batch.js";
 import type { IndexSource } from "../session/persistent-index.js";
 import type { RebuildReason, SessionState } from "../session/session-state.js";
 
@@ -72,12 +71,11 @@ export interface TranscriptSource {
    */
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader;
   /**
-   * For a source whose records a range scan can read (pi JSONL): the first record start at or after
-   * `at` (null: none before the end), and the key scan of the records from there (pi/range-scan.ts).
+   * For a source whose records another lane's range scan can read (pi JSONL, pi/range-scan.ts): the first
+   * record start at or after `at` (null: none before the end) — where a split cold build cuts.
    */
   readonly ranges?: {
     recordStartAtOrAfter(at: number): number | null;
-    scan(at: number, options: ReadAppendedOptions): KeyBatch | null;
     /** A record's bytes, read back from the open transcript (a replayed line the owner parses itself). */
     read(start: number, end: number): Buffer;
   };

@@ -6,7 +6,7 @@
  */
 import { closeSync, readSync } from "node:fs";
 import { LineReader, type LineSink, type ReadFn } from "../../io/line-reader.js";
-import { lineStartAtOrAfter, scanRange } from "../../pi/range-scan.js";
+import { lineStartAtOrAfter } from "../../pi/range-scan.js";
 import { scanReadBuffer } from "../../pi/line-keys.js";
 import { openTranscript, type OpenedFile } from "../../io/open-file.js";
 import { RangeReader } from "../../io/range-reader.js";
@@ -81,9 +81,6 @@ export class PiJsonlSource implements TranscriptSource {
 
   readonly ranges = {
     recordStartAtOrAfter: (at: number) => lineStartAtOrAfter(this.fd, at, this.stats.size),
-    scan: (at: number, options: ReadAppendedOptions) => scanRange(this.fd, at, {
-      until: this.stats.size, chunkBytes: options.chunkBytes, maxLineBytes: options.maxRecordBytes, dev: this.stats.dev, ino: this.stats.ino,
-    }),
     read: (start: number, end: number) => readAt(this.fd, start, end),
   };
 
