@@ -134,8 +134,9 @@ function* digestSteps(path: string, fd: number, chunkBytes: number, read: ReadFn
   // undefined while the bytes read so far are all equal to the prior's: its state stands for them.
   let hash: Hash | undefined = prior ? undefined : createHash("sha256");
   const chunk = Buffer.allocUnsafe(chunkBytes);
-  // The bytes to keep: the prior's buffer, written in place (each range is compared before it is overwritten).
-  let kept: Buffer | undefined = memo ? (prior?.bytes ?? Buffer.allocUnsafe(Math.min(memo.maxFileBytes, fstatSync(fd).size + DIGEST_CHUNK_BYTES))) : undefined;
+  // The bytes to keep: the prior's buffer, written in place (each range is compared before it is overwritten);
+  // none for a file already past the bound (keepInto would drop it at the bound anyway).
+  let kept: Buffer | undefined = memo ? (prior?.bytes ?? firstKeep(fstatSync(fd).size, memo.maxFileBytes)) : undefined;
   let bytes = 0;
   let work = 0;
   for (;;) {
@@ -176,6 +177,11 @@ function* digestSteps(path: string, fd: number, chunkBytes: number, read: ReadFn
     bytes += n;
     yield work;
   }
+}
+
+/** The buffer a first digest of a file of `size` bytes keeps into, or undefined when it is past `max`. */
+function firstKeep(size: number, max: number): Buffer | undefined {
+  return size > max ? undefined : Buffer.allocUnsafe(Math.min(max, size + DIGEST_CHUNK_BYTES));
 }
 
 /**

@@ -136,17 +136,9 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
 
 /**
  * OpenClaw's `rememberSessionEntries(path, snapshot, entries, endsWithNewline)`, which leaves its cache and
- * returns the entries as stock's parse path does — except for a file over its cache bound whose entries are
- * all deep-frozen and whose header it caches (`frozen`): there its body (part of the handler's shape,
- * shapes.ts SHAPE_DEPS) drops the path from its cache and returns `copyFileEntries(entries.map(freezeFileEntry))`,
- * and freezing a frozen entry changes nothing, but its freeze walks every value of every entry (~0.4 s per
- * turn at 100 MB). Here that is `copyFileEntries(entries)` without the walk: the same result.
+ * returns the entries as stock's parse path does; for `frozen` entries (all deep-frozen, a header it
+ * caches) without its per-entry freeze check and walk (release/remember-frozen.ts).
  */
 function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, entries: unknown[], frozen: boolean, endsWithNewline: () => boolean): unknown[] {
-  if (frozen && snapshot.size > h.MAX_CACHED_SESSION_BYTES) {
-    h.sessionEntriesCache.delete(path);
-    return h.copyFileEntries(entries);
-  }
-  // Frozen: its per-entry freeze check answers "frozen" for each (release/remember-frozen.ts).
-  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline()) : h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline) : h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
 }

@@ -350,7 +350,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
         const after = view();
         cache.clear();
         for (const [k, v] of before) cache.set(k, v);
-        const ours = rememberFrozenEntries(h, path, snapshot, entries.slice(), step % 3 !== 0);
+        const ours = rememberFrozenEntries(h, path, snapshot, entries.slice(), () => step % 3 !== 0);
         expect(view(), `step ${step}`).toEqual(after);
         expect(ours, `step ${step}`).toEqual(theirs);
         expect(ours.map((e, i) => [e === entries[i], Object.isFrozen(e)]), `step ${step}`).toEqual(theirs.map((e, i) => [e === entries[i], Object.isFrozen(e)]));

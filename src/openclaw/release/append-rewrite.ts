@@ -215,7 +215,7 @@ function rememberAppend(
     h.sessionEntriesCache.delete(w.path);
     return { appended: true, bytes: w.bytes };
   }
-  rememberFrozenEntries(h, w.path, snapshot, all, true);
+  rememberFrozenEntries(h, w.path, snapshot, all, () => true);
   if (options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, snapshot);
   return { appended: true, bytes: w.bytes };
 }

@@ -9,10 +9,10 @@
  * per-turn main-thread work that grew with the file, bench/openclaw-turns.ts profile). For a cacheable
  * header under the cache bound, the rest of its body is: a cache entry `{snapshot, entries (a new array of
  * the same entries), endsWithNewline}` put last in `sessionEntriesCache`, `trimSessionEntriesCache()`, and
- * `copyFileEntries` of that array returned — done here with the chunk's own bindings. Its body and the
- * helpers it calls are part of the shape of both handlers that use this (shapes.ts SHAPE_DEPS), so this is
- * that body's answer for these inputs. Any other input (a header it does not cache, a file over the
- * bound) goes to the release's function.
+ * `copyFileEntries` of that array returned — done here with the chunk's own bindings; over the bound, the
+ * path dropped from the cache and `copyFileEntries` of the entries. Its body and the helpers it calls are
+ * part of the shape of both handlers that use this (shapes.ts SHAPE_DEPS), so this is that body's answer for
+ * these inputs. A header it does not cache goes to the release's function.
  */
 import { isCacheableHeader } from "../kept-entries.js";
 
@@ -25,12 +25,18 @@ export interface RememberHelpers<S extends { size: bigint } = { size: bigint }> 
   MAX_CACHED_SESSION_BYTES: bigint;
 }
 
-/** `h.rememberSessionEntries(path, snapshot, entries, endsWithNewline)` for deep-frozen `entries` (see the file comment). */
-export function rememberFrozenEntries<S extends { size: bigint }>(h: RememberHelpers<S>, path: string, snapshot: S, entries: unknown[], endsWithNewline: boolean): unknown[] {
-  if (entries.length === 0 || !isCacheableHeader(entries[0]) || snapshot.size > h.MAX_CACHED_SESSION_BYTES) return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline);
-  const cachedEntries = entries.slice();
-  const cached = { snapshot, entries: cachedEntries, endsWithNewline };
+/**
+ * `h.rememberSessionEntries(path, snapshot, entries, endsWithNewline())` for deep-frozen `entries` (see the
+ * file comment); `endsWithNewline` is asked only where the answer is kept (it may read the file's last byte).
+ */
+export function rememberFrozenEntries<S extends { size: bigint }>(h: RememberHelpers<S>, path: string, snapshot: S, entries: unknown[], endsWithNewline: () => boolean): unknown[] {
+  if (entries.length === 0 || !isCacheableHeader(entries[0])) return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
   h.sessionEntriesCache.delete(path);
+  // Over the bound stock returns `copyFileEntries(entries.map(freezeFileEntry))`: freezing a frozen entry
+  // changes nothing, but its freeze walks every value of every entry (~0.4 s per turn at 100 MB).
+  if (snapshot.size > h.MAX_CACHED_SESSION_BYTES) return h.copyFileEntries(entries);
+  const cachedEntries = entries.slice();
+  const cached = { snapshot, entries: cachedEntries, endsWithNewline: endsWithNewline() };
   h.sessionEntriesCache.set(path, cached);
   h.trimSessionEntriesCache();
   return h.copyFileEntries(cachedEntries);
