@@ -62,6 +62,8 @@ interface Reader {
   count: number;
   /** Per record: the buffer offset of its line. */
   bases: Uint32Array;
+  /** Per layout id, where the normaliser's test looks ({@link normalizerFacts}; undefined: not yet). */
+  facts: (Int32Array | undefined)[];
   /** Per record: how pi's index takes it (see rolesOf; undefined until an open indexes this buffer). */
   roles: Uint8Array | undefined;
   /** Per plain record (IndexRole.plain): its id string. */
@@ -290,6 +292,7 @@ function readerOf(session: OpenClawSession): Reader {
     factories: [],
     frozenFactories: [],
     memo: new Array<unknown>(words.length),
+    facts: [],
     roles: undefined,
     ids: [],
   };
@@ -324,9 +327,26 @@ function buildFrozen(r: Reader, base: number, p: number): Plain {
   return Object.freeze(factory ? factory(r, base, p) : frozenFactories.build(keys, lazyMembers(r, p, keys.length), r, base, p));
 }
 
-/** Index of `key` in the layout of the object at word `p`, or −1. */
-function memberIndex(r: Reader, p: number, key: string): number {
-  return r.layouts[r.words[p]!]!.indexOf(key);
+/** Positions in a layout's keys of `type`, `message`, `role` and `content` (−1: absent): {@link normalizerFacts}. */
+const enum Fact {
+  type = 0,
+  message = 1,
+  role = 2,
+  content = 3,
+}
+
+/**
+ * Where the normaliser's test looks in layout `layout` (see {@link Fact}), computed once per layout of a
+ * buffer: the test runs for every record of a first open (~15,000 at 28 MB), and four `indexOf` calls per
+ * record over its layout's keys were a tenth of that open's main-thread time (profile, 2026-12-03).
+ */
+function normalizerFacts(r: Reader, layout: number): Int32Array {
+  let f = r.facts[layout];
+  if (f === undefined) {
+    const keys = r.layouts[layout]!;
+    f = r.facts[layout] = Int32Array.of(keys.indexOf("type"), keys.indexOf("message"), keys.indexOf("role"), keys.indexOf("content"));
+  }
+  return f;
 }
 
 /** The value of member `i` of the object at word `p` when it is a scalar (strings escaped or not); undefined for an object or array. */
@@ -340,18 +360,21 @@ function scalarMember(r: Reader, base: number, p: number, i: number): unknown {
  * Whether the release's normaliser (release/entry-normalizer.ts) may change the entry described at word `p`,
  * told from the words alone (reading the lazy `message.content` would decode it): a `message` entry whose
  * message is an object the worker did not describe (unsure: yes), or an assistant/tool-result message
- * whose content is a string, or a tool-result message whose content is an object.
+ * whose content is a string, or a tool-result message whose content is an object. (The `type` decoded here
+ * goes to the scalar memo, where the entry's factory finds it.)
  */
 function normalizerMayChange(r: Reader, base: number, p: number): boolean {
-  if (scalarMember(r, base, p, memberIndex(r, p, "type")) !== "message") return false;
-  const m = memberIndex(r, p, "message");
-  if (m < 0) return false;
+  const f = normalizerFacts(r, r.words[p]!);
+  const m = f[Fact.message]!;
+  // No `message` member: the normaliser leaves the entry alone whatever its type.
+  if (m < 0 || scalarMember(r, base, p, f[Fact.type]!) !== "message") return false;
   const w = r.words[p + 1 + 3 * m]!;
   if ((w & 15) !== FieldKind.object) return false;
   if (w >>> 4 === 0) return true;
   const mp = p + 1 + 3 * m + (w >>> 4);
-  const role = scalarMember(r, base, mp, memberIndex(r, mp, "role"));
-  const c = memberIndex(r, mp, "content");
+  const mf = normalizerFacts(r, r.words[mp]!);
+  const role = scalarMember(r, base, mp, mf[Fact.role]!);
+  const c = mf[Fact.content]!;
   const kind = c < 0 ? -1 : r.words[mp + 1 + 3 * c]! & 15;
   const isString = kind === FieldKind.string || kind === FieldKind.escapedString;
   return ((role === "assistant" || role === "toolResult") && isString) || (role === "toolResult" && kind === FieldKind.object);
