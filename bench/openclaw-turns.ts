@@ -7,16 +7,25 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35] [--mb 28] [--turns 6] [--runtime URL]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
  * the header rewrite) and the median of the later turns, and the served side's counters. The served turn
  * 0's open is what the first open after a gateway restart costs the main thread: ctxc holds nothing of
  * the file yet (the worker's restored index only spares the worker's read).
+ *
+ * `--restart`: the later turns after a gateway restart — no header rewrite on turn 0 (the first start made
+ * it), so the served side's later turns continue from the entries its first open handed out (deep-frozen,
+ * decoding on use: buffer-entries.ts `frozenEntriesFromBuffer`), as after a restart; without it they continue
+ * from the entries the header rewrite's follower kept. `--evict`: OpenClaw's entry cache loses the file
+ * between the open and the appends, as other agents' opens make it do in a gateway (32 MiB for all files:
+ * 28/10/10/28/10 MB do not fit); its first append then cannot verify itself against the cache and the
+ * manager re-loads the file — `setLoadedSessionFile` (partition + `buildIndex` of every entry) a second
+ * time in the turn, on both sides. The `setLoadedSessionFile` row counts its calls per turn.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -25,7 +34,14 @@ import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Sna
 import { ROOT } from "./lib/paths.js";
 
 const { values } = parseArgs({
-  options: { openclaw: { type: "string", default: "2026.7.35" }, mb: { type: "string", default: "28" }, turns: { type: "string", default: "6" }, runtime: { type: "string" } },
+  options: {
+    openclaw: { type: "string", default: "2026.7.35" },
+    mb: { type: "string", default: "28" },
+    turns: { type: "string", default: "6" },
+    runtime: { type: "string" },
+    restart: { type: "boolean", default: false },
+    evict: { type: "boolean", default: false },
+  },
 });
 const version = values.openclaw!;
 const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
@@ -34,6 +50,8 @@ const turns = Number(values.turns);
 
 type Phase = "open" | "header rewrite" | "appends" | "rewriteFile";
 const PHASES: Phase[] = ["open", "header rewrite", "appends", "rewriteFile"];
+/** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
+type Counted = Phase | "setLoadedSessionFile";
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
 const timed = <T>(f: () => T): [T, number] => {
   const t0 = performance.now();
@@ -50,19 +68,30 @@ async function main(): Promise<void> {
   try {
     const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
-    const results: Record<"stock" | "served", Record<Phase, number[]>> = { stock: { open: [], "header rewrite": [], appends: [], rewriteFile: [] }, served: { open: [], "header rewrite": [], appends: [], rewriteFile: [] } };
+    const fresh = (): Record<Counted, number[]> => ({ open: [], "header rewrite": [], appends: [], rewriteFile: [], setLoadedSessionFile: [] });
+    const results: Record<"stock" | "served", Record<Counted, number[]>> = { stock: fresh(), served: fresh() };
     const before = { ...pair.runtime.counters };
     for (const name of ["stock", "served"] as const) {
       const side: Side = pair[name];
       const path = files[name];
       writeFileSync(path, text);
       const published: Snapshot[] = [];
+      // Counts the manager's (re-)loads: the open's, and the re-load after an append the cache could not verify.
+      const proto = (side.SM as unknown as { prototype: Record<string, (...a: unknown[]) => unknown> }).prototype;
+      const setLoaded = proto.setLoadedSessionFile!;
+      let loads = 0;
+      proto.setLoadedSessionFile = function (this: unknown, ...a: unknown[]) {
+        loads++;
+        return setLoaded.apply(this, a);
+      };
       for (let turn = 0; turn < turns; turn++) {
+        const loadsBefore = loads;
         side.cache.delete(resolve(path));
         if (name === "served") await pair.runtime.prepareSession(path);
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
         results[name].open.push(openMs);
-        if (turn === 0) {
+        if (values.evict) side.cache.delete(resolve(path));
+        if (turn === 0 && !values.restart) {
           // prepareSessionManagerForRun with a changed cwd: writeJsonlLines (async write, not timed) + syncSnapshotAfterHeaderRewrite.
           (sm.fileEntries as Record<string, unknown>[]).find((e) => e.type === "session")!.cwd = `/workspace/${name}`;
           const content = `${(sm.getSerializedFileLinesForRewrite() as string[]).join("\n")}\n`;
@@ -78,24 +107,29 @@ async function main(): Promise<void> {
           );
           results[name].rewriteFile.push(timed(() => sm.rewriteFile())[1]);
         });
+        results[name].setLoadedSessionFile.push(loads - loadsBefore);
         await new Promise((r) => setImmediate(r)); // the prepared read is released after the open
       }
+      proto.setLoadedSessionFile = setLoaded;
     }
     const c = pair.runtime.counters as unknown as Record<string, number>;
     const did = Object.keys(before)
       .filter((k) => c[k] !== (before as unknown as Record<string, number>)[k])
       .map((k) => `${k}=${c[k]! - (before as unknown as Record<string, number>)[k]!}`)
       .join(" ");
-    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns; runtime ${runtimeUrl}`);
-    console.log("main-thread ms: turn 0 (header rewrite) / median of turns 1…");
+    const mode = [values.restart ? "after a restart (no header rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : ""].filter(Boolean).join(", ");
+    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns${mode ? `, ${mode}` : ""}; runtime ${runtimeUrl}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`main-thread ms: turn 0${values.restart ? "" : " (header rewrite)"} / median of turns 1…`);
     console.log("| phase | stock turn 0 | stock later | served turn 0 | served later |");
     console.log("|---|---:|---:|---:|---:|");
-    const row = (label: string, pick: (r: Record<Phase, number[]>, t: number) => number) => {
-      const later = (r: Record<Phase, number[]>) => median(Array.from({ length: turns - 1 }, (_, i) => pick(r, i + 1)));
-      console.log(`| ${label} | ${pick(results.stock, 0).toFixed(1)} | ${later(results.stock).toFixed(1)} | ${pick(results.served, 0).toFixed(1)} | ${later(results.served).toFixed(1)} |`);
+    const row = (label: string, pick: (r: Record<Counted, number[]>, t: number) => number, digits = 1) => {
+      const later = (r: Record<Counted, number[]>) => median(Array.from({ length: turns - 1 }, (_, i) => pick(r, i + 1)));
+      console.log(`| ${label} | ${pick(results.stock, 0).toFixed(digits)} | ${later(results.stock).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
     };
-    for (const ph of PHASES) row(ph, (r, t) => (ph === "header rewrite" ? (t === 0 ? r[ph][0]! : 0) : r[ph][t]!));
-    row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + (ph === "header rewrite" ? (t === 0 ? r[ph][0]! : 0) : r[ph][t]!), 0));
+    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
+    for (const ph of PHASES) row(ph, (r, t) => ms(r, ph, t));
+    row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
+    row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
   } finally {
