@@ -238,6 +238,17 @@ function appendSink(build: Build, session: SessionState): ScannedLineSink {
       session.nextLineNo = lineNo + 1;
       return true;
     },
+    onSettled: (line, offset, length, lineNo) => {
+      const r = session.wantsLineBytes(offset) ? -1 : session.index.ingestSettled(line, length, offset, lineNo);
+      if (r < 0) return -1;
+      session.observeLine(offset, length, null);
+      session.end = offset + length + 1;
+      session.nextLineNo = lineNo + 1;
+      return r;
+    },
+    get table() {
+      return session.index.table;
+    },
     onOversize: (offset, lineNo, length) => {
       session.observeLine(offset, length, null);
       if (task.lineTooLong === "fail") throw Errors.lineTooLong(task.transcript, lineNo, offset, length, task.maxLineBytes);

@@ -21,6 +21,8 @@
  * when a build needs it, so the state kept per entry does not hold the entry's strings.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
+import { ValueTag } from "../protocol/key-batch.js";
+import { EntryTypeCode } from "../protocol/session-buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
 import { Errors } from "../protocol/errors.js";
@@ -181,37 +183,80 @@ export class TranscriptIndex {
 
   /** An entry indexed from its keys: what the body decides is left for {@link complete}. */
   private addFromKeys(keys: LineKeys, length: number, offset: number, lineNo: number): void {
+    const r = this.table.add(lineNo, offset, length, keys.type);
+    this.keyColumns(r, keys.messageIsObject, roleCode(keys.role), keys.messageStart, keys.messageEnd);
+    this.register(r, keys.id, keys.parentId);
+  }
+
+  /** What a row indexed from its keys holds before {@link complete} (by its type: the row's typeCode). */
+  private keyColumns(r: number, messageIsObject: boolean, role: number, messageStart: number, messageEnd: number): void {
     const t = this.table;
-    const r = t.add(lineNo, offset, length, keys.type);
-    switch (keys.type) {
-      case "message":
-        if (!keys.messageIsObject) {
+    switch (t.typeCode[r]) {
+      case EntryTypeCode.message:
+        if (!messageIsObject) {
           this.invalidMessage(r);
           break;
         }
         t.emits[r] = Emits.message;
-        t.role[r] = roleCode(keys.role);
-        t.valueStart[r] = keys.messageStart;
-        t.valueEnd[r] = keys.messageEnd;
+        t.role[r] = role;
+        t.valueStart[r] = messageStart;
+        t.valueEnd[r] = messageEnd;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "custom_message":
+      case EntryTypeCode.custom_message:
         t.emits[r] = Emits.customMessage;
         t.role[r] = RoleCode.custom;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "compaction":
+      case EntryTypeCode.compaction:
         t.emits[r] = Emits.compaction;
         t.role[r] = RoleCode.compactionSummary;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "branch_summary": // whether it emits depends on its summary
-      case "thinking_level_change":
-      case "model_change":
+      case EntryTypeCode.branch_summary: // whether it emits depends on its summary
+      case EntryTypeCode.thinking_level_change:
+      case EntryTypeCode.model_change:
         t.flags[r] |= RecordFlag.keysOnly;
         break;
     }
-    this.register(r, keys.id, keys.parentId);
+  }
+
+  /**
+   * {@link ingestScanned} for a keys line whose ids another lane's range scan settled within its range
+   * (session/range-merge.ts): the id comes as its hash, a parent or an earlier equal id in the range as
+   * a row, so nothing is decoded or looked up but what crosses the cut — a parentId the range did not
+   * find, an id whose hash a row before the range holds (read back and compared: a hash never decides
+   * alone). Returns the new row, or -1 (nothing done) when the line must be read in full now.
+   */
+  ingestSettled(s: SettledLine, length: number, offset: number, lineNo: number): number {
+    if (!this.indexesKeys) return -1;
+    this.lines++;
+    const t = this.table;
+    const r = t.addCoded(lineNo, offset, length, s.typeCode, s.otherType);
+    this.keyColumns(r, s.messageIsObject, s.role, s.messageStart, s.messageEnd);
+    this.knownType(r);
+    if (s.parentTag !== ValueTag.text) this.setParent(r, s.parentValue, -1);
+    else if (s.parentRow >= 0) t.parent[r] = s.parentRow;
+    else {
+      const parentId = s.readParentId();
+      this.setParent(r, parentId, this.findParent(r, parentId));
+    }
+    if (s.idTag !== ValueTag.text) {
+      if (s.idValue !== undefined) this.otherId(r, s.idValue);
+      return r;
+    }
+    t.indexId(r, s.idHash); // first: its probe gives the rows of the same hash before it (sameHash), no second one
+    let id: string | undefined;
+    let taken = s.idTakenRow;
+    // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
+    for (let q = taken < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
+      if (q < s.firstRangeRow && this.idOf(q) === (id ??= s.readId())) {
+        taken = q;
+        break;
+      }
+    }
+    if (taken >= 0) this.duplicate(r, taken, id ?? s.readId());
+    return r;
   }
 
   /**
@@ -375,19 +420,9 @@ export class TranscriptIndex {
   /** Notes the entry's parent (found now when it can be) and its id; reports an unknown type and a taken id. */
   private register(r: number, id: unknown, parentId: unknown): void {
     const t = this.table;
-    const type = t.typeOf(r);
-    if (!isKnownEntryType(type)) {
-      const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
-      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
-    }
+    this.knownType(r);
     // Before the id: a parentId naming the entry itself is then kept and found at walk time, as pi does.
-    const found = typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1;
-    if (!parentId) t.parent[r] = NO_PARENT;
-    else if (found >= 0) t.parent[r] = found;
-    else {
-      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
-      t.keptParents.set(r, parentId);
-    }
+    this.setParent(r, parentId, typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1);
     if (typeof id === "string") {
       const hash = idHash(id);
       const taken = this.findString(id, hash);
@@ -395,13 +430,39 @@ export class TranscriptIndex {
       t.indexId(r, hash);
       this.recentRows[r % RECENT] = r;
       this.recentIds[r % RECENT] = id;
-    } else if (id !== undefined) {
-      t.idKind[r] = IdCode.other;
-      t.keptIds.set(r, id);
-      const taken = t.otherIds.get(id);
-      if (taken !== undefined) this.duplicate(r, taken, id);
-      t.otherIds.set(id, r);
+    } else if (id !== undefined) this.otherId(r, id);
+  }
+
+  /** Reports row `r`'s type when pi does not know it. */
+  private knownType(r: number): void {
+    const t = this.table;
+    if (t.typeCode[r] !== EntryTypeCode.other) return; // every coded type is one of pi's (pi/entry-types.ts)
+    const type = t.typeOf(r);
+    if (!isKnownEntryType(type)) {
+      const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
     }
+  }
+
+  /** Row `r`'s parent: `found` (the row whose id `parentId` is, -1: none yet) or kept for the walk. */
+  private setParent(r: number, parentId: unknown, found: number): void {
+    const t = this.table;
+    if (!parentId) t.parent[r] = NO_PARENT;
+    else if (found >= 0) t.parent[r] = found;
+    else {
+      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
+      t.keptParents.set(r, parentId);
+    }
+  }
+
+  /** Row `r`'s id when it is not a string (damaged files): kept as the value, pi's Map semantics. */
+  private otherId(r: number, id: unknown): void {
+    const t = this.table;
+    t.idKind[r] = IdCode.other;
+    t.keptIds.set(r, id);
+    const taken = t.otherIds.get(id);
+    if (taken !== undefined) this.duplicate(r, taken, id);
+    t.otherIds.set(id, r);
   }
 
   /** A later entry with a taken id wins, as in pi: parents found at the earlier one now lead to it. */
@@ -526,4 +587,35 @@ export interface SavedIndexFields {
   replacedBy: [number, number][];
   keptExtras: [number, unknown][];
   lastDuplicateAt: number;
+}
+
+/**
+ * A keys line of another lane's range scan with its ids settled within the range
+ * ({@link TranscriptIndex.ingestSettled}; session/range-merge.ts fills one per line).
+ */
+export interface SettledLine {
+  /** EntryTypeCode; `otherType` is the type string when it is `other`. */
+  typeCode: number;
+  otherType: string;
+  /** RoleCode of `message.role`. */
+  role: number;
+  messageIsObject: boolean;
+  messageStart: number;
+  messageEnd: number;
+  /** ValueTag of `id` (protocol/key-batch.ts); `idValue` when it is `value`. */
+  idTag: number;
+  idValue: unknown;
+  /** For a `text` id: its hash, and the row of the latest earlier line of the range with the same id (-1: none). */
+  idHash: number;
+  idTakenRow: number;
+  /** ValueTag of `parentId`; `parentValue` when it is not `text`. */
+  parentTag: number;
+  parentValue: unknown;
+  /** For a `text` parentId: the row of the latest earlier line of the range with that id (-1: none there). */
+  parentRow: number;
+  /** The range's first row: rows from here on hold ids the scan compared with this one. */
+  firstRangeRow: number;
+  /** The line's string id / parentId, read back from the transcript (only to compare or report them). */
+  readId(): string;
+  readParentId(): string;
 }
