@@ -65,7 +65,7 @@ for (let i = 0; i < rounds; i++) {
   const [b, nextB] = firstPart();
   replay.push(timed(() => replayBatch(batch, nextB, {
     onScanned: (keys, offset, length, lineNo) => b.ingestScanned(keys, length, offset, lineNo),
-    onSettled: (line, offset, length, lineNo) => b.ingestSettled(line, length, offset, lineNo),
+    onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => b.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept),
     table: b.table,
     onLine: (bytes, offset, lineNo) => b.ingestLine(bytes, offset, lineNo),
     onOversize: () => {},

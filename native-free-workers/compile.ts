@@ -238,13 +238,15 @@ function appendSink(build: Build, session: SessionState): ScannedLineSink {
       session.nextLineNo = lineNo + 1;
       return true;
     },
-    onSettled: (line, offset, length, lineNo) => {
-      const r = session.wantsLineBytes(offset) ? -1 : session.index.ingestSettled(line, length, offset, lineNo);
-      if (r < 0) return -1;
-      session.observeLine(offset, length, null);
-      session.end = offset + length + 1;
-      session.nextLineNo = lineNo + 1;
-      return r;
+    onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => {
+      // Once a line does not want its bytes for the append check, no later one does (its head is closed).
+      if (session.wantsLineBytes(batch.offset[from]!)) return -1;
+      const stop = session.index.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept);
+      if (stop <= from) return stop;
+      for (let i = from; i < stop; i++) session.observeLine(batch.offset[i]!, batch.length[i]!, null);
+      session.end = batch.offset[stop - 1]! + batch.length[stop - 1]! + 1;
+      session.nextLineNo = firstLineNo + stop;
+      return stop;
     },
     get table() {
       return session.index.table;

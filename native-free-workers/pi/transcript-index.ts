@@ -21,7 +21,7 @@
  * when a build needs it, so the state kept per entry does not hold the entry's strings.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
-import { ValueTag } from "../protocol/key-batch.js";
+import { LineKind, ValueTag, type KeyBatch } from "../protocol/key-batch.js";
 import { EntryTypeCode } from "../protocol/session-buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
@@ -222,41 +222,67 @@ export class TranscriptIndex {
   }
 
   /**
-   * {@link ingestScanned} for a keys line whose ids another lane's range scan settled within its range
-   * (session/range-merge.ts): the id comes as its hash, a parent or an earlier equal id in the range as
-   * a row, so nothing is decoded or looked up but what crosses the cut — a parentId the range did not
-   * find, an id whose hash a row before the range holds (read back and compared: a hash never decides
-   * alone). Returns the new row, or -1 (nothing done) when the line must be read in full now.
+   * {@link ingestScanned} for a run of another lane's range scan (session/range-merge.ts): its keys lines
+   * from `from` on, line `i` numbered `firstLineNo + i`, each becoming a row (`rowOf[i]`). The scan settled
+   * the ids within its range — an id comes as its hash, a parent or an earlier equal id in the range as
+   * a line — so a row is column writes and one hash-slot insert; only what crosses the cut is decoded:
+   * a parentId the range did not find (read back, looked up), an id whose hash a row before
+   * `firstRangeRow` holds (read back and compared — a hash never decides alone). Returns the line it
+   * stopped at: the end, a line of another kind, or a keys line whose facts name a line without a row
+   * (the caller then reads on from the bytes); -1 when no line may be indexed from its keys now.
    */
-  ingestSettled(s: SettledLine, length: number, offset: number, lineNo: number): number {
+  ingestRun(batch: KeyBatch, from: number, firstLineNo: number, rowOf: Int32Array, firstRangeRow: number, kept: RunValues): number {
     if (!this.indexesKeys) return -1;
-    this.lines++;
     const t = this.table;
-    const r = t.addCoded(lineNo, offset, length, s.typeCode, s.otherType);
-    this.keyColumns(r, s.messageIsObject, s.role, s.messageStart, s.messageEnd);
-    this.knownType(r);
-    if (s.parentTag !== ValueTag.text) this.setParent(r, s.parentValue, -1);
-    else if (s.parentRow >= 0) t.parent[r] = s.parentRow;
-    else {
-      const parentId = s.readParentId();
-      this.setParent(r, parentId, this.findParent(r, parentId));
-    }
-    if (s.idTag !== ValueTag.text) {
-      if (s.idValue !== undefined) this.otherId(r, s.idValue);
-      return r;
-    }
-    t.indexId(r, s.idHash); // first: its probe gives the rows of the same hash before it (sameHash), no second one
-    let id: string | undefined;
-    let taken = s.idTakenRow;
-    // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
-    for (let q = taken < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
-      if (q < s.firstRangeRow && this.idOf(q) === (id ??= s.readId())) {
-        taken = q;
-        break;
+    let i = from;
+    for (; i < batch.count && batch.kind[i] === LineKind.keys; i++) {
+      const taken = batch.idTaken[i]!;
+      const parent = batch.parentAt[i]!;
+      const takenRow = taken < 0 ? -1 : rowOf[taken]!;
+      const parentRow = parent < 0 ? -1 : rowOf[parent]!;
+      if ((taken >= 0 && takenRow < 0) || (parent >= 0 && parentRow < 0)) break;
+      this.lines++;
+      const code = batch.typeCode[i]!;
+      const r = t.addCoded(firstLineNo + i, batch.offset[i]!, batch.length[i]!, code, code === EntryTypeCode.other ? (kept.otherTypes.get(i) ?? "") : "");
+      rowOf[i] = r;
+      this.keyColumns(r, batch.messageIsObject[i] === 1, batch.role[i]!, batch.messageStart[i]!, batch.messageEnd[i]!);
+      this.knownType(r);
+      const parentTag = batch.parentTag[i]!;
+      if (parentTag !== ValueTag.text) this.setParent(r, parentTag === ValueTag.value ? kept.values.get(2 * i + 1) : undefined, -1);
+      else if (parentRow >= 0) t.parent[r] = parentRow;
+      else {
+        const parentId = this.scannedId(r, 1);
+        this.setParent(r, parentId, this.findParent(r, parentId));
       }
+      const idTag = batch.idTag[i]!;
+      if (idTag !== ValueTag.text) {
+        if (idTag === ValueTag.value) this.otherId(r, kept.values.get(2 * i));
+        continue;
+      }
+      t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
+      let id: string | undefined;
+      let dup = takenRow;
+      // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
+      for (let q = dup < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
+        if (q < firstRangeRow && this.idOf(q) === (id ??= this.scannedId(r, 0))) {
+          dup = q;
+          break;
+        }
+      }
+      if (dup >= 0) this.duplicate(r, dup, id ?? this.scannedId(r, 0));
     }
-    if (taken >= 0) this.duplicate(r, taken, id ?? s.readId());
-    return r;
+    return i;
+  }
+
+  /**
+   * Row `r`'s string id (0) or parentId (1), read back from its line (a range scan's row: only to compare
+   * or report it). A line that no longer scans was rewritten since: "" then, and the build's change
+   * guard rejects what it read.
+   */
+  private scannedId(r: number, which: 0 | 1): string {
+    const keys = scanLineKeys(this.readBack(r));
+    const value = keys === null || keys === BLANK_LINE ? undefined : which === 0 ? keys.id : keys.parentId;
+    return typeof value === "string" ? value : "";
   }
 
   /**
@@ -589,33 +615,10 @@ export interface SavedIndexFields {
   lastDuplicateAt: number;
 }
 
-/**
- * A keys line of another lane's range scan with its ids settled within the range
- * ({@link TranscriptIndex.ingestSettled}; session/range-merge.ts fills one per line).
- */
-export interface SettledLine {
-  /** EntryTypeCode; `otherType` is the type string when it is `other`. */
-  typeCode: number;
-  otherType: string;
-  /** RoleCode of `message.role`. */
-  role: number;
-  messageIsObject: boolean;
-  messageStart: number;
-  messageEnd: number;
-  /** ValueTag of `id` (protocol/key-batch.ts); `idValue` when it is `value`. */
-  idTag: number;
-  idValue: unknown;
-  /** For a `text` id: its hash, and the row of the latest earlier line of the range with the same id (-1: none). */
-  idHash: number;
-  idTakenRow: number;
-  /** ValueTag of `parentId`; `parentValue` when it is not `text`. */
-  parentTag: number;
-  parentValue: unknown;
-  /** For a `text` parentId: the row of the latest earlier line of the range with that id (-1: none there). */
-  parentRow: number;
-  /** The range's first row: rows from here on hold ids the scan compared with this one. */
-  firstRangeRow: number;
-  /** The line's string id / parentId, read back from the transcript (only to compare or report them). */
-  readId(): string;
-  readParentId(): string;
+/** A range scan's values that are not in its columns (session/range-merge.ts builds them once per batch). */
+export interface RunValues {
+  /** Line → its type string, for lines whose type code is `other`. */
+  otherTypes: Map<number, string>;
+  /** `2 × line + (0: id | 1: parentId)` → a value tagged `value`. */
+  values: Map<number, unknown>;
 }

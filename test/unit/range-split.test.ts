@@ -140,14 +140,16 @@ describe("range scan", () => {
       const batch = scanRange(fd, 2000, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
       const index = new TranscriptIndex(new DiagnosticLog(100));
       index.ingestLine(bytes.subarray(0, bytes.indexOf(10)), 0, 1); // the header, so keys apply
+      index.reader = { read: (start, end) => readAt(fd, start, end) }; // a parentId the range did not find is read back
       let scanned = 0;
       const readBack: number[] = [];
       replayBatch(batch, 2, {
         onScanned: (keys, offset, length, lineNo) => (offset >= 4096 && index.ingestScanned(keys, length, offset, lineNo) && ++scanned > 0),
-        onSettled: (line, offset, length, lineNo) => {
-          const r = offset >= 4096 ? index.ingestSettled(line, length, offset, lineNo) : -1;
-          if (r >= 0) scanned++;
-          return r;
+        onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => {
+          if (batch.offset[from]! < 4096) return -1;
+          const stop = index.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept);
+          scanned += Math.max(0, stop - from);
+          return stop;
         },
         table: index.table,
         onLine: (bytes, offset, lineNo) => {
