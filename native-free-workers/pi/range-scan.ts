@@ -4,6 +4,9 @@
  * idle while the other still had a whole build to read). Each line gets exactly the verdict the owning
  * build's `TranscriptIndex.ingestLine` would give it (pi/line-keys.ts: keys, blank, or "parse in full"),
  * recorded in a {@link KeyBatch} (protocol/key-batch.ts) that the owner replays (session/range-merge.ts).
+ * The scan also does the id work of its lines that needs no line before the cut: each string id's hash
+ * (the owner's record-table hash), and, compared as strings here, the latest earlier line of the range
+ * with the same id and the one a parentId names — pi's byId within the range.
  *
  * Why the cut can be anywhere: JSONL lines hold no raw `\n` (JSON escapes it inside strings), so the
  * first line start after any byte is the byte after the next `\n`; a line straddling the requested cut

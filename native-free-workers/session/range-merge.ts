@@ -1,12 +1,13 @@
 /**
  * The owner's side of a split cold build (issue 14): after indexing `[0, batch.start)` itself, the lane
  * that owns the session replays another lane's range scan (pi/range-scan.ts, protocol/key-batch.ts)
- * line by line through the same sink as the lines it reads, numbering the lines on from its own count.
+ * in file order through the same sink as the lines it reads, numbering the lines on from its own count.
  * Every line goes through the index's own rules — pi's duplicate-id rule, parent links, diagnostics and
  * their order — but what the range could settle itself arrives settled: ids as hashes, a parent or an
- * earlier equal id within the range as a line (TranscriptIndex.ingestRun). Replaying decoded ids
- * instead cost the owner nearly what the scan saved it (~17 of ~49 ms CPU for 70 % of a 28 MB file,
- * plus the decoding in the scan): the split did not end five cold builds sooner.
+ * earlier equal id within the range as a line, so runs of lines are merged as column writes and
+ * hash-slot inserts (TranscriptIndex.ingestRun). Replaying decoded ids line by line instead cost the
+ * owner about a third of what the scan saved it (~15 of ~44 ms CPU for 70 % of a 28 MB file; now ~5.5,
+ * bench/split-replay.ts): the split did not end five cold builds sooner.
  * A line the scan could not vouch for, or one that must be read in full at this point (the header
  * still to come, a migrated v1/v2 file, the append check's first bytes), is read back and handed over
  * as bytes, exactly as the single pass would have read it.
@@ -73,14 +74,15 @@ export function replayBatch(batch: KeyBatch, firstLineNo: number, sink: ScannedL
       continue;
     }
     if (kind === LineKind.blank && sink.onScanned(BLANK_LINE, offset, length, lineNo)) continue;
-    const rows = table.count;
+    const r = table.count;
     sink.onLine(readLine(offset, length), offset, lineNo);
-    if (table.count === rows) continue; // no entry (malformed, not an object, blank)
-    const r = rows;
-    rowOf[i - 1] = r;
+    if (table.count === r) continue; // no entry (malformed, not an object, blank)
     const at = i - 1;
-    if (kind !== LineKind.keys) factsHold &&= table.idKind[r] !== IdCode.string;
-    else factsHold &&= batch.idTag[at] === ValueTag.text ? table.idKind[r] === IdCode.string && table.idHash[r] === batch.idHash[at] : table.idKind[r] !== IdCode.string;
+    rowOf[at] = r;
+    // Its id must be the one the scan saw (none for a line the scan did not vouch for), or the facts end.
+    const scannedString = kind === LineKind.keys && batch.idTag[at] === ValueTag.text;
+    const isString = table.idKind[r] === IdCode.string;
+    factsHold &&= scannedString ? isString && table.idHash[r] === batch.idHash[at] : !isString;
   }
   return firstLineNo + batch.count;
 }
