@@ -238,6 +238,19 @@ function appendSink(build: Build, session: SessionState): ScannedLineSink {
       session.nextLineNo = lineNo + 1;
       return true;
     },
+    onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => {
+      // Once a line does not want its bytes for the append check, no later one does (its head is closed).
+      if (session.wantsLineBytes(batch.offset[from]!)) return -1;
+      const stop = session.index.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept);
+      if (stop <= from) return stop;
+      for (let i = from; i < stop; i++) session.observeLine(batch.offset[i]!, batch.length[i]!, null);
+      session.end = batch.offset[stop - 1]! + batch.length[stop - 1]! + 1;
+      session.nextLineNo = firstLineNo + stop;
+      return stop;
+    },
+    get table() {
+      return session.index.table;
+    },
     onOversize: (offset, lineNo, length) => {
       session.observeLine(offset, length, null);
       if (task.lineTooLong === "fail") throw Errors.lineTooLong(task.transcript, lineNo, offset, length, task.maxLineBytes);

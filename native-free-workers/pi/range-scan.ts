@@ -4,6 +4,9 @@
  * idle while the other still had a whole build to read). Each line gets exactly the verdict the owning
  * build's `TranscriptIndex.ingestLine` would give it (pi/line-keys.ts: keys, blank, or "parse in full"),
  * recorded in a {@link KeyBatch} (protocol/key-batch.ts) that the owner replays (session/range-merge.ts).
+ * The scan also does the id work of its lines that needs no line before the cut: each string id's hash
+ * (the owner's record-table hash), and, compared as strings here, the latest earlier line of the range
+ * with the same id and the one a parentId names — pi's byId within the range.
  *
  * Why the cut can be anywhere: JSONL lines hold no raw `\n` (JSON escapes it inside strings), so the
  * first line start after any byte is the byte after the next `\n`; a line straddling the requested cut
@@ -15,6 +18,7 @@ import { roleCode } from "../protocol/buffer-layout.js";
 import { LineKind, ValueTag, type KeyBatch } from "../protocol/key-batch.js";
 import { LineReader, type ReadFn } from "../io/line-reader.js";
 import { BLANK_LINE, scanLineKeys, scanReadBuffer } from "./line-keys.js";
+import { idHash } from "./record-table.js";
 
 /**
  * The first line start at or after `at` in a file of `until` bytes (the byte after the first `\n` at or
@@ -33,9 +37,6 @@ export function lineStartAtOrAfter(fd: number, at: number, until: number, read: 
   return null;
 }
 
-/** A lone surrogate (a pair is one code point under `u`): such a string does not survive UTF-8. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 /** Growable columns of a batch under construction. */
 class BatchColumns {
   count = 0;
@@ -49,14 +50,16 @@ class BatchColumns {
   messageEnd = new Int32Array(1024);
   idTag = new Uint8Array(1024);
   parentTag = new Uint8Array(1024);
-  idStart = new Uint32Array(1024);
-  idEnd = new Uint32Array(1024);
-  parentStart = new Uint32Array(1024);
-  parentEnd = new Uint32Array(1024);
-  text = Buffer.allocUnsafe(64 * 1024);
-  textLength = 0;
+  idHash = new Uint32Array(1024);
+  idTaken = new Int32Array(1024);
+  parentAt = new Int32Array(1024);
   readonly otherTypes: [number, string][] = [];
   readonly values: [number, 0 | 1, unknown][] = [];
+  /** String id → the latest line of the batch with it: pi's byId, within the range. */
+  private readonly lineOfId = new Map<string, number>();
+  /** The previous keys line's string id (most parentIds name it: no map lookup then). */
+  private lastId: string | undefined = undefined;
+  private lastIdLine = -1;
 
   /** Appends a line (its key columns zeroed); returns its index. */
   add(kind: number, offset: number, length: number): number {
@@ -70,27 +73,36 @@ class BatchColumns {
     return i;
   }
 
-  /** Stores an `id` (which 0) or `parentId` (1) value; a well-formed string as UTF-8 (it decodes back equal). */
-  value(i: number, which: 0 | 1, v: unknown): void {
-    const tags = which === 0 ? this.idTag : this.parentTag;
-    if (v === undefined) tags[i] = ValueTag.absent;
-    else if (typeof v === "string" && !LONE_SURROGATE.test(v)) {
-      tags[i] = ValueTag.text;
-      const need = this.textLength + v.length * 3;
-      if (need > this.text.length) this.text = Buffer.concat([this.text.subarray(0, this.textLength)], Math.max(need, this.text.length * 2));
-      const start = this.textLength;
-      this.textLength += this.text.write(v, start);
-      (which === 0 ? this.idStart : this.parentStart)[i] = start;
-      (which === 0 ? this.idEnd : this.parentEnd)[i] = this.textLength;
-    } else {
-      tags[i] = ValueTag.value;
-      this.values.push([i, which, v]);
+  /**
+   * Line `i`'s `parentId` then `id` (in this order, as the owner's index registers them: a parentId that
+   * names its own line's id does not find it): what the range itself settles about them.
+   */
+  ids(i: number, id: unknown, parentId: unknown): void {
+    if (typeof parentId === "string" && parentId !== "") {
+      this.parentTag[i] = ValueTag.text;
+      this.parentAt[i] = parentId === this.lastId ? this.lastIdLine : (this.lineOfId.get(parentId) ?? -1);
+    } else if (parentId === undefined) this.parentTag[i] = ValueTag.absent;
+    else {
+      this.parentTag[i] = ValueTag.value;
+      this.values.push([i, 1, parentId]);
+    }
+    if (typeof id === "string") {
+      this.idTag[i] = ValueTag.text;
+      this.idHash[i] = idHash(id);
+      this.idTaken[i] = this.lineOfId.get(id) ?? -1;
+      this.lineOfId.set(id, i);
+      this.lastId = id;
+      this.lastIdLine = i;
+    } else if (id === undefined) this.idTag[i] = ValueTag.absent;
+    else {
+      this.idTag[i] = ValueTag.value;
+      this.values.push([i, 0, id]);
     }
   }
 
   private grow(capacity: number): void {
     for (const name of ["kind", "offset", "length", "typeCode", "role", "messageIsObject", "messageStart", "messageEnd",
-      "idTag", "parentTag", "idStart", "idEnd", "parentStart", "parentEnd"] as const) {
+      "idTag", "parentTag", "idHash", "idTaken", "parentAt"] as const) {
       const old = this[name];
       const next = new (old.constructor as new (n: number) => typeof old)(capacity);
       next.set(old as never);
@@ -133,8 +145,7 @@ export function scanRange(fd: number, at: number, options: RangeScanOptions): Ke
       c.messageIsObject[i] = keys.messageIsObject ? 1 : 0;
       c.messageStart[i] = keys.messageStart;
       c.messageEnd[i] = keys.messageEnd;
-      c.value(i, 0, keys.id);
-      c.value(i, 1, keys.parentId);
+      c.ids(i, keys.id, keys.parentId);
     },
     onOversize(offset, _lineNo, length) {
       c.add(LineKind.oversize, offset, length);
@@ -150,8 +161,7 @@ export function scanRange(fd: number, at: number, options: RangeScanOptions): Ke
     typeCode: c.typeCode.slice(0, n), role: c.role.slice(0, n), messageIsObject: c.messageIsObject.slice(0, n),
     messageStart: c.messageStart.slice(0, n), messageEnd: c.messageEnd.slice(0, n),
     idTag: c.idTag.slice(0, n), parentTag: c.parentTag.slice(0, n),
-    idStart: c.idStart.slice(0, n), idEnd: c.idEnd.slice(0, n), parentStart: c.parentStart.slice(0, n), parentEnd: c.parentEnd.slice(0, n),
-    text: new Uint8Array(c.text.subarray(0, c.textLength)),
+    idHash: c.idHash.slice(0, n), idTaken: c.idTaken.slice(0, n), parentAt: c.parentAt.slice(0, n),
     otherTypes: c.otherTypes, values: c.values,
     torn: result.torn && { offset: result.torn.offset, length: result.torn.length },
     end: result.end, readTo: reader.readTo,

@@ -95,13 +95,17 @@ export class RecordTable {
 
   /** Appends a row; every column is reset (ids and parent are set by the caller). */
   add(line: number, offset: number, length: number, type: string): number {
+    return this.addCoded(line, offset, length, entryTypeCode(type), type);
+  }
+
+  /** {@link add} for a type already coded (`type`: the string, used when `code` is `other`). */
+  addCoded(line: number, offset: number, length: number, code: number, type: string): number {
     const r = this.count;
     if (r === this.line.length) this.grow(r * 2);
     this.count = r + 1;
     this.line[r] = line;
     this.offset[r] = offset;
     this.length[r] = length;
-    const code = entryTypeCode(type);
     this.typeCode[r] = code;
     if (code === EntryTypeCode.other) this.otherTypes.set(r, type);
     this.emits[r] = 0;

@@ -21,6 +21,8 @@
  * when a build needs it, so the state kept per entry does not hold the entry's strings.
  */
 import { roleCode, RoleCode } from "../protocol/buffer-layout.js";
+import { LineKind, ValueTag, type KeyBatch } from "../protocol/key-batch.js";
+import { EntryTypeCode } from "../protocol/session-buffer-layout.js";
 import type { DiagnosticLog } from "../protocol/diagnostic-log.js";
 import { estimateMessageTokens } from "../tokenize/message-tokens.js";
 import { Errors } from "../protocol/errors.js";
@@ -181,37 +183,106 @@ export class TranscriptIndex {
 
   /** An entry indexed from its keys: what the body decides is left for {@link complete}. */
   private addFromKeys(keys: LineKeys, length: number, offset: number, lineNo: number): void {
+    const r = this.table.add(lineNo, offset, length, keys.type);
+    this.keyColumns(r, keys.messageIsObject, roleCode(keys.role), keys.messageStart, keys.messageEnd);
+    this.register(r, keys.id, keys.parentId);
+  }
+
+  /** What a row indexed from its keys holds before {@link complete} (by its type: the row's typeCode). */
+  private keyColumns(r: number, messageIsObject: boolean, role: number, messageStart: number, messageEnd: number): void {
     const t = this.table;
-    const r = t.add(lineNo, offset, length, keys.type);
-    switch (keys.type) {
-      case "message":
-        if (!keys.messageIsObject) {
+    switch (t.typeCode[r]) {
+      case EntryTypeCode.message:
+        if (!messageIsObject) {
           this.invalidMessage(r);
           break;
         }
         t.emits[r] = Emits.message;
-        t.role[r] = roleCode(keys.role);
-        t.valueStart[r] = keys.messageStart;
-        t.valueEnd[r] = keys.messageEnd;
+        t.role[r] = role;
+        t.valueStart[r] = messageStart;
+        t.valueEnd[r] = messageEnd;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "custom_message":
+      case EntryTypeCode.custom_message:
         t.emits[r] = Emits.customMessage;
         t.role[r] = RoleCode.custom;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "compaction":
+      case EntryTypeCode.compaction:
         t.emits[r] = Emits.compaction;
         t.role[r] = RoleCode.compactionSummary;
         t.flags[r] |= RecordFlag.keysOnly;
         break;
-      case "branch_summary": // whether it emits depends on its summary
-      case "thinking_level_change":
-      case "model_change":
+      case EntryTypeCode.branch_summary: // whether it emits depends on its summary
+      case EntryTypeCode.thinking_level_change:
+      case EntryTypeCode.model_change:
         t.flags[r] |= RecordFlag.keysOnly;
         break;
     }
-    this.register(r, keys.id, keys.parentId);
+  }
+
+  /**
+   * {@link ingestScanned} for a run of another lane's range scan (session/range-merge.ts): its keys lines
+   * from `from` on, line `i` numbered `firstLineNo + i`, each becoming a row (`rowOf[i]`). The scan settled
+   * the ids within its range — an id comes as its hash, a parent or an earlier equal id in the range as
+   * a line — so a row is column writes and one hash-slot insert; only what crosses the cut is decoded:
+   * a parentId the range did not find (read back, looked up), an id whose hash a row before
+   * `firstRangeRow` holds (read back and compared — a hash never decides alone). Returns the line it
+   * stopped at: the end, a line of another kind, or a keys line whose facts name a line without a row
+   * (the caller then reads on from the bytes); -1 when no line may be indexed from its keys now.
+   */
+  ingestRun(batch: KeyBatch, from: number, firstLineNo: number, rowOf: Int32Array, firstRangeRow: number, kept: RunValues): number {
+    if (!this.indexesKeys) return -1;
+    const t = this.table;
+    let i = from;
+    for (; i < batch.count && batch.kind[i] === LineKind.keys; i++) {
+      const taken = batch.idTaken[i]!;
+      const parent = batch.parentAt[i]!;
+      const takenRow = taken < 0 ? -1 : rowOf[taken]!;
+      const parentRow = parent < 0 ? -1 : rowOf[parent]!;
+      if ((taken >= 0 && takenRow < 0) || (parent >= 0 && parentRow < 0)) break;
+      this.lines++;
+      const code = batch.typeCode[i]!;
+      const r = t.addCoded(firstLineNo + i, batch.offset[i]!, batch.length[i]!, code, code === EntryTypeCode.other ? (kept.otherTypes.get(i) ?? "") : "");
+      rowOf[i] = r;
+      this.keyColumns(r, batch.messageIsObject[i] === 1, batch.role[i]!, batch.messageStart[i]!, batch.messageEnd[i]!);
+      this.knownType(r);
+      const parentTag = batch.parentTag[i]!;
+      if (parentTag !== ValueTag.text) this.setParent(r, parentTag === ValueTag.value ? kept.values.get(2 * i + 1) : undefined, -1);
+      else if (parentRow >= 0) t.parent[r] = parentRow;
+      else {
+        const parentId = this.scannedId(r, 1);
+        this.setParent(r, parentId, this.findParent(r, parentId));
+      }
+      const idTag = batch.idTag[i]!;
+      if (idTag !== ValueTag.text) {
+        if (idTag === ValueTag.value) this.otherId(r, kept.values.get(2 * i));
+        continue;
+      }
+      t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
+      let id: string | undefined;
+      let dup = takenRow;
+      // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
+      for (let q = dup < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
+        if (q < firstRangeRow && this.idOf(q) === (id ??= this.scannedId(r, 0))) {
+          dup = q;
+          break;
+        }
+      }
+      if (dup >= 0) this.duplicate(r, dup, id ?? this.scannedId(r, 0));
+    }
+    return i;
+  }
+
+  /**
+   * Row `r`'s string id (0) or parentId (1), read back from its line (a range scan's row: only to compare
+   * or report it). A line that no longer scans was rewritten since: "" then, and the build's change
+   * guard rejects what it read.
+   */
+  private scannedId(r: number, which: 0 | 1): string {
+    const keys = scanLineKeys(this.readBack(r));
+    const value = keys === null || keys === BLANK_LINE ? undefined : which === 0 ? keys.id : keys.parentId;
+    return typeof value === "string" ? value : "";
   }
 
   /**
@@ -375,19 +446,9 @@ export class TranscriptIndex {
   /** Notes the entry's parent (found now when it can be) and its id; reports an unknown type and a taken id. */
   private register(r: number, id: unknown, parentId: unknown): void {
     const t = this.table;
-    const type = t.typeOf(r);
-    if (!isKnownEntryType(type)) {
-      const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
-      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
-    }
+    this.knownType(r);
     // Before the id: a parentId naming the entry itself is then kept and found at walk time, as pi does.
-    const found = typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1;
-    if (!parentId) t.parent[r] = NO_PARENT;
-    else if (found >= 0) t.parent[r] = found;
-    else {
-      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
-      t.keptParents.set(r, parentId);
-    }
+    this.setParent(r, parentId, typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1);
     if (typeof id === "string") {
       const hash = idHash(id);
       const taken = this.findString(id, hash);
@@ -395,13 +456,39 @@ export class TranscriptIndex {
       t.indexId(r, hash);
       this.recentRows[r % RECENT] = r;
       this.recentIds[r % RECENT] = id;
-    } else if (id !== undefined) {
-      t.idKind[r] = IdCode.other;
-      t.keptIds.set(r, id);
-      const taken = t.otherIds.get(id);
-      if (taken !== undefined) this.duplicate(r, taken, id);
-      t.otherIds.set(id, r);
+    } else if (id !== undefined) this.otherId(r, id);
+  }
+
+  /** Reports row `r`'s type when pi does not know it. */
+  private knownType(r: number): void {
+    const t = this.table;
+    if (t.typeCode[r] !== EntryTypeCode.other) return; // every coded type is one of pi's (pi/entry-types.ts)
+    const type = t.typeOf(r);
+    if (!isKnownEntryType(type)) {
+      const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
     }
+  }
+
+  /** Row `r`'s parent: `found` (the row whose id `parentId` is, -1: none yet) or kept for the walk. */
+  private setParent(r: number, parentId: unknown, found: number): void {
+    const t = this.table;
+    if (!parentId) t.parent[r] = NO_PARENT;
+    else if (found >= 0) t.parent[r] = found;
+    else {
+      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
+      t.keptParents.set(r, parentId);
+    }
+  }
+
+  /** Row `r`'s id when it is not a string (damaged files): kept as the value, pi's Map semantics. */
+  private otherId(r: number, id: unknown): void {
+    const t = this.table;
+    t.idKind[r] = IdCode.other;
+    t.keptIds.set(r, id);
+    const taken = t.otherIds.get(id);
+    if (taken !== undefined) this.duplicate(r, taken, id);
+    t.otherIds.set(id, r);
   }
 
   /** A later entry with a taken id wins, as in pi: parents found at the earlier one now lead to it. */
@@ -526,4 +613,12 @@ export interface SavedIndexFields {
   replacedBy: [number, number][];
   keptExtras: [number, unknown][];
   lastDuplicateAt: number;
+}
+
+/** A range scan's values that are not in its columns (session/range-merge.ts builds them once per batch). */
+export interface RunValues {
+  /** Line → its type string, for lines whose type code is `other`. */
+  otherTypes: Map<number, string>;
+  /** `2 × line + (0: id | 1: parentId)` → a value tagged `value`. */
+  values: Map<number, unknown>;
 }

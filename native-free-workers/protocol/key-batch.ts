@@ -8,7 +8,10 @@
  *
  * Plain data whose bulk is typed arrays (see {@link keyBatchTransferList}), so the hand-over moves them
  * instead of cloning. Lines are in file order and carry no line numbers: the scanning lane cannot know
- * how many lines precede `start`; the owner numbers them on replay.
+ * how many lines precede `start`; the owner numbers them on replay. Ids travel as hashes, with what the
+ * range settles about them itself (an earlier equal id, the line a parentId names), so the owner's
+ * replay is column writes and hash-slot inserts, not a second decoding of every id: decoded ids cost
+ * the owner nearly what the scan saved it.
  */
 import type { MessagePort } from "node:worker_threads";
 
@@ -28,9 +31,14 @@ export const LineKind = {
 export const ValueTag = {
   /** The member is absent (undefined). */
   absent: 0,
-  /** A well-formed string: its UTF-8 bytes are `text[start, end)`. */
+  /**
+   * A string (for `parentId`: a non-empty one). Not shipped: the id travels as its hash and the scan's
+   * facts about it ({@link KeyBatch.idHash}, {@link KeyBatch.idTaken}, {@link KeyBatch.parentAt}); the
+   * rare owner that needs the string itself (a cross-range parent, an equal hash before the cut, a
+   * duplicate's message) reads the line back.
+   */
   text: 1,
-  /** Anything else (a number, null, an object, a string with a lone surrogate): in {@link KeyBatch.values}. */
+  /** Anything else (a number, null, an object, an empty parentId): in {@link KeyBatch.values}. */
   value: 2,
 } as const;
 
@@ -62,13 +70,18 @@ export interface KeyBatch {
   /** Per `keys` line: {@link ValueTag} of `id` and `parentId`. */
   idTag: Uint8Array;
   parentTag: Uint8Array;
-  /** Per `keys` line: where `id` / `parentId` lie in {@link text} (when tagged `text`). */
-  idStart: Uint32Array;
-  idEnd: Uint32Array;
-  parentStart: Uint32Array;
-  parentEnd: Uint32Array;
-  /** The UTF-8 bytes of the string ids and parent ids. */
-  text: Uint8Array;
+  /** Per `keys` line with a `text` id: the id's hash, as the owner's record table hashes it (pi/record-table.ts `idHash`). */
+  idHash: Uint32Array;
+  /**
+   * Per `keys` line with a `text` id: the latest earlier line of the batch with the same id (-1: none
+   * there), compared as strings by the scan — pi's "a later duplicate id wins", settled within the range.
+   */
+  idTaken: Int32Array;
+  /**
+   * Per `keys` line with a `text` parentId: the latest earlier line of the batch whose id it names (-1:
+   * none there — before the cut, later, or nowhere; the owner reads the parentId back and looks).
+   */
+  parentAt: Int32Array;
   /** `[line, type]` for `keys` lines whose type is not one of pi's ("" when it is not a string). */
   otherTypes: [number, string][];
   /** `[line, 0 (id) | 1 (parentId), value]` for values tagged `value` (damaged files). */
@@ -84,7 +97,7 @@ export interface KeyBatch {
 /** The buffers of a batch, for a transfer list (moved, not cloned, to the owning lane). */
 export function keyBatchTransferList(b: KeyBatch): ArrayBuffer[] {
   const arrays = [b.kind, b.offset, b.length, b.typeCode, b.role, b.messageIsObject, b.messageStart, b.messageEnd,
-    b.idTag, b.parentTag, b.idStart, b.idEnd, b.parentStart, b.parentEnd, b.text];
+    b.idTag, b.parentTag, b.idHash, b.idTaken, b.parentAt];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 

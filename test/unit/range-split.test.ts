@@ -10,135 +10,20 @@
  * torn tail, CRLF, a v2 header (migrated: every line read in full), oversize lines, a batch of another
  * file (dropped: the build reads the rest itself), and a batch moved through a transfer list.
  */
-import { appendFileSync, closeSync, fstatSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { damage, DAMAGE_KINDS, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { compileSteps, type RangeSplit } from "../../native-free-workers/compile.js";
+import type { RangeSplit } from "../../native-free-workers/compile.js";
 import { scanRange } from "../../native-free-workers/pi/range-scan.js";
-import { keyBatchTransferList, LineKind, type KeyBatch } from "../../native-free-workers/protocol/key-batch.js";
+import { keyBatchTransferList, LineKind } from "../../native-free-workers/protocol/key-batch.js";
 import { DiagnosticLog } from "../../native-free-workers/protocol/diagnostic-log.js";
 import { TranscriptIndex } from "../../native-free-workers/pi/transcript-index.js";
 import { replayBatch } from "../../native-free-workers/session/range-merge.js";
 import { readAt } from "../../native-free-workers/io/read-at.js";
 import { SessionCache } from "../../native-free-workers/session/session-cache.js";
-import { decodeContext, type CompiledContext } from "../../src/index.js";
-import { normalizeBuildOptions } from "../../src/options.js";
 import { chain, jsonl, msg, user } from "../support/transcript-builder.js";
-import { tempDir } from "../support/tmp.js";
-
-const dir = tempDir("range-split");
-let files = 0;
-
-interface Options {
-  budget?: number | null;
-  chunkBytes?: number;
-  maxLineBytes?: number;
-  lineTooLong?: "skip" | "fail";
-}
-
-/** A build in this process on `sessions`; `split` as the lanes would pass it. */
-async function build(path: string, sessions: SessionCache, options: Options, split?: RangeSplit): Promise<CompiledContext> {
-  const task = normalizeBuildOptions({ transcript: path, budget: options.budget ?? null, maxLineBytes: options.maxLineBytes, lineTooLong: options.lineTooLong });
-  if (options.chunkBytes) task.chunkBytes = options.chunkBytes;
-  const steps = compileSteps(task, sessions, ++files, split);
-  let step = await steps.next();
-  while (!step.done) step = await steps.next();
-  return decodeContext(step.value);
-}
-
-/** The other lane's scan: its own descriptor on the file, the batch moved through a transfer list. */
-function otherLane(path: string, at: number, options: Options): () => KeyBatch | null {
-  return () => {
-    const fd = openSync(path, "r");
-    try {
-      const stats = fstatSync(fd);
-      const batch = scanRange(fd, at, {
-        until: stats.size, chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes: options.maxLineBytes ?? 256 * 1024 * 1024,
-        dev: stats.dev, ino: stats.ino,
-      });
-      return batch && structuredClone(batch, { transfer: keyBatchTransferList(batch) });
-    } finally {
-      closeSync(fd);
-    }
-  };
-}
-
-/** Everything a build leaves that the split must not change. */
-function outcome(ctx: CompiledContext, sessions: SessionCache, path: string) {
-  const state = sessions.get(path)!;
-  const { timings: _t, ...meta } = ctx.meta;
-  return {
-    messages: [...ctx.messages], tokens: ctx.tokens.perMessage, thinkingLevel: ctx.thinkingLevel, model: ctx.model,
-    dropped: ctx.dropped, diagnostics: ctx.diagnostics, meta,
-    state: {
-      index: state.index.snapshotFields(), parse: state.parseDiagnostics.list, end: state.end, nextLineNo: state.nextLineNo,
-      identity: state.identity(), lines: state.index.lines, lastDuplicateAt: state.index.lastDuplicateAt,
-    },
-  };
-}
-
-/**
- * Builds `text` once in a single pass and once split at each of `cuts` (fresh sessions each), then, when
- * `more` is given, appends it and builds warm on each: every outcome must equal the single pass's.
- * Returns how many of the cuts really split (a cut past the last line start cannot).
- */
-async function expectSplitEqual(text: string | Buffer, cuts: number[], options: Options = {}, more?: string): Promise<number> {
-  const base = join(dir, `t${++files}`);
-  writeFileSync(`${base}.single.jsonl`, text);
-  const single = new SessionCache(Number.MAX_SAFE_INTEGER);
-  const expected = outcome(await build(`${base}.single.jsonl`, single, options), single, `${base}.single.jsonl`);
-  fixPath(expected, "", "");
-  let warmExpected: unknown;
-  if (more !== undefined) {
-    appendFileSync(`${base}.single.jsonl`, more);
-    warmExpected = outcome(await build(`${base}.single.jsonl`, single, options), single, `${base}.single.jsonl`);
-    fixPath(warmExpected as ReturnType<typeof outcome>, "", "");
-  }
-  let splitCount = 0;
-  for (const at of cuts) {
-    const path = `${base}.split-${at}.jsonl`;
-    writeFileSync(path, text);
-    const sessions = new SessionCache(Number.MAX_SAFE_INTEGER);
-    let scanned: KeyBatch | null = null;
-    const scan = otherLane(path, at, options);
-    const split: RangeSplit = { at, take: () => (scanned = scan()) };
-    const got = outcome(await build(path, sessions, options, split), sessions, path);
-    if (scanned) splitCount++;
-    fixPath(got, path, `${base}.single.jsonl`);
-    expect(got, `cut at ${at}`).toStrictEqual(expected);
-    if (more !== undefined) {
-      appendFileSync(path, more);
-      const warm = outcome(await build(path, sessions, options), sessions, path);
-      fixPath(warm, path, `${base}.single.jsonl`);
-      expect(warm, `warm after cut at ${at}`).toStrictEqual(warmExpected);
-    }
-  }
-  return splitCount;
-}
-
-/** The two files differ only in name and inode: compare as if they had the same. */
-function fixPath(o: ReturnType<typeof outcome>, path: string, as: string): void {
-  (o.meta.transcript as { path: string }).path = o.meta.transcript.path === path ? as : o.meta.transcript.path;
-  o.state.identity.ino = 0;
-  o.state.identity.dev = 0;
-}
-
-/** Cut points: inside the append check's first 4 KB, on and around line starts, mid-file, near the end. */
-function cutsFor(text: string | Buffer, seed: number, n = 8): number[] {
-  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
-  const size = bytes.length;
-  const starts: number[] = [];
-  for (let i = bytes.indexOf(10); i >= 0 && i + 1 < size; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);
-  let r = seed >>> 0 || 1;
-  const rand = (m: number) => ((r = (r * 1103515245 + 12345) >>> 0) % Math.max(1, m));
-  const cuts = new Set<number>([1, 100, 4095, 4096, 4097, Math.floor(size / 2), size - 1]);
-  for (let k = 0; k < n; k++) {
-    const s = starts[rand(starts.length)] ?? 1;
-    cuts.add(s).add(s + 1).add(Math.max(1, s - 1)).add(1 + rand(size - 1));
-  }
-  return [...cuts].filter((c) => c >= 1 && c < size).sort((a, b) => a - b);
-}
+import { build, cutsFor, dir, expectSplitEqual, idSeamTranscript, otherLane, outcome } from "../support/split-compare.js";
 
 describe("split cold build = single pass", () => {
   it("generated transcripts (branched, compacted, all entry types, unicode): context, state, then a warm build", async () => {
@@ -178,6 +63,14 @@ describe("split cold build = single pass", () => {
     const text = jsonl(lines).replace(/\n$/, "");
     const splits = await expectSplitEqual(text, cutsFor(text, 5, 10), { budget: null }, 'ued"}}\n');
     expect(splits).toBeGreaterThan(10);
+  });
+
+  it("ids settled by the scan: duplicates within and across the cut, parents naming them, self, empty and later parents, unvouched entries with ids", async () => {
+    const text = idSeamTranscript();
+    const all: number[] = [];
+    for (let at = 1; at < text.length; at += 97) all.push(at); // every part of the file, the seam lines included
+    const more = jsonl([{ type: "message", id: "w1", parentId: "dup", message: user("warm: child of the last dup") }, { type: "message", id: "esc", parentId: "w1", message: user("warm: esc a third time") }]);
+    expect(await expectSplitEqual(text, all, { budget: null, chunkBytes: 1024 }, more)).toBeGreaterThan(all.length * 0.9);
   });
 
   it("CRLF lines, a BOM, ids that are not strings or carry lone surrogates", async () => {
@@ -247,11 +140,22 @@ describe("range scan", () => {
       const batch = scanRange(fd, 2000, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
       const index = new TranscriptIndex(new DiagnosticLog(100));
       index.ingestLine(bytes.subarray(0, bytes.indexOf(10)), 0, 1); // the header, so keys apply
+      index.reader = { read: (start, end) => readAt(fd, start, end) }; // a parentId the range did not find is read back
       let scanned = 0;
       const readBack: number[] = [];
       replayBatch(batch, 2, {
         onScanned: (keys, offset, length, lineNo) => (offset >= 4096 && index.ingestScanned(keys, length, offset, lineNo) && ++scanned > 0),
-        onLine: (_bytes, offset) => void readBack.push(offset),
+        onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => {
+          if (batch.offset[from]! < 4096) return -1;
+          const stop = index.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept);
+          scanned += Math.max(0, stop - from);
+          return stop;
+        },
+        table: index.table,
+        onLine: (bytes, offset, lineNo) => {
+          readBack.push(offset);
+          index.ingestLine(bytes, offset, lineNo);
+        },
         onOversize: () => {},
       }, (offset, length) => readAt(fd, offset, offset + length));
       const full = [...batch.kind].filter((k) => k === LineKind.full).length;
