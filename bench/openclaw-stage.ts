@@ -5,8 +5,9 @@
  * release's OWN functions, rewritten as the preload serves them (bench/lib/openclaw-intercepted.ts):
  *
  *     per later turn:  readSessionFileDigest (trusted snapshot) → repairSessionFileIfNeeded → fs.stat →
- *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) → 2 × digest (the
- *                      write lock's acquire and release)          ← timed: the stage's transcript part
+ *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
+ *                      trackSessionManagerAccess → 2 × digest (the write lock's acquire and release)
+ *                                                                 ← timed: the stage's transcript part
  *                      then the "model" (a pause), two entries appended, 4 × digest (after the turn)
  *
  * The main thread meanwhile runs other work (`--busy MS`: back-to-back macrotasks of MS ms, as other
@@ -62,6 +63,14 @@ const open = await intercepted("loadEntriesFromFileWithSnapshot");
 const digest = await intercepted("readSessionFileDigest");
 const quiet = { debug: () => {}, warn: () => {} };
 /**
+ * The prewarm chunk's `trackSessionManagerAccess(file)`, which the stage calls right after the open: it marks
+ * the file in OpenClaw's session-manager cache (45 s TTL), so stock's own prewarm — an open, a 4 KB read, a
+ * close: three event-loop hops — is a no-op on the later turns of a gateway. Found by its name (the chunk's
+ * export aliases change with every build).
+ */
+const trackAccess = Object.values(prewarm.module).find((f): f is (file: string) => void => typeof f === "function" && f.name === "trackSessionManagerAccess");
+if (!trackAccess) throw new Error("no trackSessionManagerAccess in the prewarm's chunk");
+/**
  * The repair pass's cache of the files it validated (the chunk's `sessionRepairCache`). In a gateway run
  * ctxc's check serves the later turns (`repairsSkipped` ≈ later preps): OpenClaw drops the entry when the
  * turn's rewrite or the lock's snapshot says so. Dropped here before each turn, so the check runs each
@@ -116,6 +125,7 @@ try {
         await stat(path);
         await prewarm.ctxc(path);
         open.ctxc(path);
+        trackAccess(path);
         await digest.ctxc(path);
         await digest.ctxc(path);
         const t1 = now();
