@@ -4,10 +4,18 @@
  * queued in the single worker behind other agents' digests — and how much the main thread). The
  * release's OWN functions, rewritten as the preload serves them (bench/lib/openclaw-intercepted.ts):
  *
- *     per later turn:  readSessionFileDigest (trusted snapshot) → repairSessionFileIfNeeded → fs.stat →
- *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) → 2 × digest (the
- *                      write lock's acquire and release)          ← timed: the stage's transcript part
- *                      then the "model" (a pause), two entries appended, 4 × digest (after the turn)
+ *     per later turn:  fs.stat (the lock's trusted fingerprint) → repairSessionFileIfNeeded → fs.stat →
+ *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
+ *                      trackSessionManagerAccess → digest (the write lock's fence refresh after the
+ *                      bootstrap run under it)                    ← timed: the stage's transcript part
+ *                      then the "model" (a pause), two entries appended, 6 × digest (after the turn)
+ *
+ * As 2026.7.35's stage does it (selection-*.js from `prepStages.mark("system-prompt")` on):
+ * `readTrustedCurrentSessionFileSnapshot` is a stat (`readSessionFileFingerprint`), and of the write lock's
+ * fence only the refresh after the locked run digests the file (`readSessionFileFenceSnapshot`, 8–32 MB) —
+ * the real gateway's trace shows one `fileDigest` per later stage. (Before 2026-12-03 this driver timed a
+ * digest in place of the stat and two after the open: the seven digests a turn makes, three of them in
+ * the stage; now one in the stage, six after it.)
  *
  * The main thread meanwhile runs other work (`--busy MS`: back-to-back macrotasks of MS ms, as other
  * agents' turns and plugin scans keep the gateway's main thread ~98 % busy), so every hop back to it
@@ -62,6 +70,14 @@ const open = await intercepted("loadEntriesFromFileWithSnapshot");
 const digest = await intercepted("readSessionFileDigest");
 const quiet = { debug: () => {}, warn: () => {} };
 /**
+ * The prewarm chunk's `trackSessionManagerAccess(file)`, which the stage calls right after the open: it marks
+ * the file in OpenClaw's session-manager cache (45 s TTL), so stock's own prewarm — an open, a 4 KB read, a
+ * close: three event-loop hops — is a no-op on the later turns of a gateway. Found by its name (the chunk's
+ * export aliases change with every build).
+ */
+const trackAccess = Object.values(prewarm.module).find((f): f is (file: string) => void => typeof f === "function" && f.name === "trackSessionManagerAccess");
+if (!trackAccess) throw new Error("no trackSessionManagerAccess in the prewarm's chunk");
+/**
  * The repair pass's cache of the files it validated (the chunk's `sessionRepairCache`). In a gateway run
  * ctxc's check serves the later turns (`repairsSkipped` ≈ later preps): OpenClaw drops the entry when the
  * turn's rewrite or the lock's snapshot says so. Dropped here before each turn, so the check runs each
@@ -110,13 +126,13 @@ try {
       const key = `agent${i}-${mbs[i]}mb`;
       for (let turn = 0; turn <= turns; turn++) {
         const t0 = now();
-        await digest.ctxc(path);
+        await stat(path);
         repairCache.delete(path);
         await repair.ctxc({ sessionFile: path, ...quiet });
         await stat(path);
         await prewarm.ctxc(path);
         open.ctxc(path);
-        await digest.ctxc(path);
+        trackAccess(path);
         await digest.ctxc(path);
         const t1 = now();
         if (turn > 0) {
@@ -125,7 +141,7 @@ try {
         }
         await new Promise((r) => setTimeout(r, thinkMs));
         appendTurn(path, state, turn);
-        for (let k = 0; k < 4; k++) await digest.ctxc(path);
+        for (let k = 0; k < 6; k++) await digest.ctxc(path);
       }
     }),
   );

@@ -82,6 +82,13 @@ export interface StageAttribution {
   workMs: number;
   hopMs: number;
   calls: number;
+  /**
+   * Sequential round trips among those requests: runs of requests each asked for before the one before
+   * it was back on the main thread (overlapping, so their waits overlap), counted once per run. What a
+   * request costs a turn on a busy main thread is mostly its hop back, so this, not `calls`, is the count
+   * the stage's wall time follows.
+   */
+  rounds: number;
   /** The same, per op: [calls, queue, work, hop]. */
   byOp: Record<string, [number, number, number, number]>;
 }
@@ -116,10 +123,14 @@ export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "sessi
     ctxcMs += b - Math.max(a, end);
     end = b;
   }
-  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, stockMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, byOp: {} };
-  for (const c of trace.calls) {
-    if (c.file !== s.sessionId || c.t < w.from || c.t > w.to) continue;
+  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, stockMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, rounds: 0, byOp: {} };
+  let back = -Infinity; // when the current run's last request was back on the main thread
+  const inWindow = trace.calls.filter((c) => c.file === s.sessionId && c.t >= w.from && c.t <= w.to).sort((a, b) => a.t - b.t);
+  for (const c of inWindow) {
     const queue = nz(c.pool) + nz(c.port) + nz(c.paused);
+    const end = c.t + queue + nz(c.work) + nz(c.hop);
+    if (c.t >= back) out.rounds++;
+    back = Math.max(back, end);
     out.calls++;
     out.queueMs += queue;
     out.workMs += nz(c.work);
@@ -142,6 +153,9 @@ export interface AttributionSummary {
   queueMs: { sum: number; p50: number };
   workMs: { sum: number; p50: number };
   hopMs: { sum: number; p50: number };
+  /** Worker requests per stage, and the sequential round trips they made ({@link StageAttribution.rounds}). */
+  calls: { sum: number; p50: number };
+  rounds: { sum: number; p50: number };
   /** wall − ctxc: OpenClaw's own awaits outside ctxc's handlers and what they wait behind. */
   restMs: { sum: number; p50: number };
   byOp: Record<string, { calls: number; queueMs: number; workMs: number; hopMs: number }>;
@@ -171,6 +185,8 @@ export function summarizeAttribution(rows: StageAttribution[]): AttributionSumma
     queueMs: agg((r) => r.queueMs),
     workMs: agg((r) => r.workMs),
     hopMs: agg((r) => r.hopMs),
+    calls: agg((r) => r.calls),
+    rounds: agg((r) => r.rounds),
     restMs: agg((r) => r.wallMs - r.ctxcMs),
     byOp,
   };

@@ -16,6 +16,11 @@ export interface PreloadDeps {
    * rewrote), unless one is already running; never rejects.
    */
   prefetchSession: (file: string) => void;
+  /**
+   * Starts that read now when it is a warm one (ctxc keeps the file's records: only the appended ones are
+   * read) and none is running; says whether it did (prepared-reads.ts `prefetchWarmSession`); never rejects.
+   */
+  prefetchWarmSession: (file: string) => boolean;
   /** The worker's repair check of an absolute path (session.ts `readRepairCheckAsync`). */
   checkRepair: (path: string, check: RepairCheckOptions) => Promise<RepairCheckReply>;
   /** Whether the file is still exactly what the worker read (`meta.file`, `meta.bytes`). */

@@ -25,7 +25,7 @@ import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { observeOpenClawPool, openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 import { IdleRereads } from "./idle-reread.js";
-import { prefetchSession, prewarmSessionFile, unchangedSince } from "./prepared-reads.js";
+import { prefetchSession, prefetchWarmSession, prewarmSessionFile, unchangedSince } from "./prepared-reads.js";
 import { sessionManagerFromCtxc as piSessionManagerFromCtxc, wrapSessionManager as wrapPiSessionManager, type PiSessionManagerClass, type PiSessionManagerLike } from "./pi-session-open.js";
 import { entryLoaderHandlers } from "./entry-loaders.js";
 import { transcriptLeafInfo as leafInfoFromCtxc, transcriptScanHandlers, type LeafInfo } from "./transcript-scans.js";
@@ -37,12 +37,14 @@ import {
   type ResolveParams,
 } from "./bootstrap-wrappers.js";
 
-export { prepareSession, settledRead, unchangedSince, prefetchSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
+export { prepareSession, settledRead, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
 export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
 export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
+/** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
+export { openClawPoolTicket } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -121,7 +123,7 @@ export function fallback(where: string, why: unknown): void {
 }
 
 /** What the handler modules of their own files use (preload-deps.ts). */
-const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, checkRepair: readRepairCheckAsync, unchangedSince };
+const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, prefetchWarmSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
 /**
  * OpenClaw 2026.5.12's `repairSessionFileIfNeeded(params)` answered "nothing to repair" from ctxc's

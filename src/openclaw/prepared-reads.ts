@@ -10,7 +10,7 @@ import { openSessionAsync, type OpenClawSession } from "./session.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
 import { continuationFor } from "./kept-entries.js";
 import { bufferContinuationFor } from "./kept-buffers.js";
-import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import type { SessionContinuation, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /**
  * Sessions parsed by ctxc's worker, keyed by absolute path, waiting for the synchronous
@@ -52,7 +52,7 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   const path = resolve(file);
   settled.delete(path);
   // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
-  const continueFrom = continuationFor(path) ?? bufferContinuationFor(path);
+  const continueFrom = keptContinuation(path);
   // FIELDS: pi's open builds every entry from them; the snapshot open, only when it holds nothing of the file.
   const fields = piOpenServed || (snapshotOpenServed && continueFrom === undefined && entryCacheLimit() > 0);
   const p = openSessionAsync(path, { continueFrom, whole, fields, canonical: !piOpenServed }).then(
@@ -86,6 +86,41 @@ export function prefetchSession(file: string): void {
   if (!prepared.has(resolve(file))) void prepareSession(file);
 }
 
+/**
+ * Starts the worker read of `file` for the prewarm and open to come when it is a warm one — the entry cache
+ * or the kept buffers hold the file's records, so the worker sends only what was appended — and none is
+ * running; says whether it started one. For the repair pass (repair-pass.ts), asked right after its own
+ * worker request (or beside stock's incremental pass): both wait on the worker together and come back to
+ * the main thread in the same hop, so the prewarm finds the read settled instead of asking again — one
+ * sequential round trip fewer per turn, and on a gateway main thread busy with OpenClaw's own work each
+ * round trip costs a wait behind it (issue #11). A file ctxc holds nothing of is not prefetched: that read
+ * is the whole file, which a stock repair (likely on such a first turn) would waste. Whether the read is
+ * then used is decided as for every prepared read: {@link prewarmSessionFile} (the file still what it read,
+ * the kept records still what it continues), then the open's own identity check.
+ */
+export function prefetchWarmSession(file: string): boolean {
+  const path = resolve(file);
+  if (prepared.has(path) || keptContinuation(path) === undefined) return false;
+  void prepareSession(path);
+  return true;
+}
+
+/** What a read of `path` (absolute) continues: the entry cache's records (2026.5.28+) or the kept buffers' (2026.5.12). */
+function keptContinuation(path: string): SessionContinuation | undefined {
+  return continuationFor(path) ?? bufferContinuationFor(path);
+}
+
+/**
+ * Whether a read still continues what the kept state holds: a continued read (`firstRecord` > 0) holds only
+ * the records appended after those, so it is of use only while they are the same generation and count. A
+ * whole read continues nothing.
+ */
+function continuesKept(read: OpenClawSession, path: string): boolean {
+  if (read.firstRecord === 0) return true;
+  const kept = keptContinuation(path);
+  return !!kept && kept.generation === read.meta.generation && kept.records === read.firstRecord;
+}
+
 /** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
 export function sameFile(f: OpenClawSession["meta"]["file"], bytes: number, path: string): boolean {
   const now = identityOf(path);
@@ -95,9 +130,10 @@ export function sameFile(f: OpenClawSession["meta"]["file"], bytes: number, path
 /**
  * OpenClaw's `prewarmSessionFile(file)` (reads the first 4 KB to warm the cache) plus ctxc's worker read
  * of the whole file, in parallel; resolves when both are done, so the synchronous open that follows
- * finds ctxc's result ready. A read already running for the file (started when OpenClaw's repair pass
- * rewrote it) is waited for, and a settled one used, when the file is still what it read — not asked
- * for again. (The repair check's own read sends no buffer: the read here continues its state.)
+ * finds ctxc's result ready. A read already running for the file (started beside the repair pass, or when
+ * OpenClaw's repair pass rewrote it) is waited for, and a settled one used, when the file is still what it
+ * read and the kept records still what it continues — not asked for again. (The repair check's own read
+ * sends no buffer: the read here continues its state.)
  */
 export function wrapPrewarm(original: (file: string) => Promise<void>): (file: string) => Promise<void> {
   return (file: string) => prewarmSessionFile(original, [file]);
@@ -111,7 +147,8 @@ export async function prewarmSessionFile(original: (file: string) => Promise<voi
   const own = async () => {
     if (reading) await reading;
     const ready = settled.get(path);
-    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path);
+    // A read started earlier (a prefetch beside the repair pass) is used only for the file as it is now.
+    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path) && continuesKept(ready, path);
     if (!reuse) await prepareSession(file);
   };
   await Promise.all([original(file), own()]);

@@ -29,6 +29,16 @@
  * "before" may be taken any time before its read (the stat's callback waits its turn on the event loop),
  * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop (three →
  * two: the worker's answer, the "after" stat, which must follow the read and so cannot overlap it).
+ *
+ * The session read for the prewarm and open that follow the pass (prepared-reads.ts) is asked for at once
+ * with the check — or beside stock's incremental path — when it is a warm one (ctxc keeps the file's
+ * records, so only the appended bytes are read: `prefetchWarmSession`). Both then wait on the worker
+ * together and their answers reach the main thread in the same hop, where asked one after the other each
+ * costs a wait behind whatever keeps a gateway's main thread busy (issue #11: 2026.7.35 real gateway, ~70–110
+ * ms a hop at p50 on later turns). The read is used only if the file is still what it read when the prewarm
+ * comes (and then the open's own identity check): if the pass runs stock and rewrites, it is discarded and
+ * the file read again, as before. A file ctxc holds nothing of (a first turn) is not read ahead: a whole-file
+ * read that a stock repair, likely then, would waste.
  */
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
@@ -134,7 +144,7 @@ function sameAsSnapshot(check: RepairCheckReply, snap: RepairSnapshot): boolean 
 }
 
 async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown }, h: PassHelpers): Promise<unknown> {
-  const { counters, fallback, preloadLog, checkRepair, prefetchSession, unchangedSince } = deps;
+  const { counters, fallback, preloadLog, checkRepair, prefetchSession, prefetchWarmSession, unchangedSince } = deps;
   let rewrites = false;
   let file = "";
   try {
@@ -142,13 +152,20 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
     if (input) {
       file = resolve(input);
       // Stock's own incremental path (a stat, or a parse of the appended bytes) costs no whole-file parse.
-      if (rules.cache && h.sessionRepairCache!.has(file)) return await original(params);
+      // The warm session read for the prewarm and open starts beside it (see the file comment).
+      if (rules.cache && h.sessionRepairCache!.has(file)) {
+        prefetchWarmSession(file);
+        return await original(params);
+      }
       const limits = rules.cache ? idLimitsOf(h) : undefined;
       // The worker's read for the check only (no session buffer); the session read after it continues it.
       // 2026.6.9+: with the "before read" snapshot (see the file comment) and the release's id bounds.
       const seen = rules.images ? judgedImagesOf(file) : undefined;
       const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
-      const got = await checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      const asked = checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      // Queued on the worker together with the check, so both answers come back in one hop (file comment).
+      prefetchWarmSession(file);
+      const got = await asked;
       const before = got instanceof Error ? undefined : got.snapshot;
       let why: string | null;
       if (got instanceof Error) why = got.message;

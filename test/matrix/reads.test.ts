@@ -2,14 +2,16 @@
  * Differential tests of the main-thread transcript READS ctxc answers on the message path of later
  * releases (issue #11 item 2) — the repair pass of 2026.6.1+ with its image rule and repair cache — for
  * ONE OpenClaw release (`CTXC_OPENCLAW_ROOT`, with the Node it needs; scripts/matrix.sh), against that
- * release's own functions, as test/matrix/interceptions.test.ts does for the others. Skipped without it.
+ * release's own functions, as test/matrix/interceptions.test.ts does for the others; and the stage's pass,
+ * prewarm and open together, turn after turn. Skipped without it.
  */
-import { appendFileSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+import { importIntercepted, importInterceptedAll, releaseTestSetup } from "../support/openclaw-release.js";
 
-const { root, version, pair } = releaseTestSetup("matrix-reads", { afterAll });
+const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
@@ -83,10 +85,15 @@ function repairedText(path: string): string {
 }
 
 type Snap = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
+/** The file's snapshot as OpenClaw takes it (bigint stat), e.g. the lock's trusted snapshot. */
+function snapOf(p: string): Snap {
+  const st = statSync(p, { bigint: true });
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
 /** A snapshot, as "the file's current stat" or not (the two copies differ in inode and times). */
 function isCurrent(snap: Snap | undefined, path: string): string | undefined {
   if (snap === undefined) return undefined;
-  const st = statSync(path, { bigint: true });
+  const st = snapOf(path);
   return snap.dev === st.dev && snap.ino === st.ino && snap.size === st.size && snap.mtimeNs === st.mtimeNs && snap.ctimeNs === st.ctimeNs ? "current" : "stale";
 }
 
@@ -125,10 +132,6 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
     if (typeof x === "string") return ctx.skip(x);
     const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
-    const snap = (p: string): Snap => {
-      const st = statSync(p, { bigint: true });
-      return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
-    };
     const view = (r: Record<string, unknown>, path: string) => ({
       repaired: r.repaired,
       droppedLines: r.droppedLines,
@@ -151,8 +154,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       // after a rewrite (OpenClaw drops its repair cache).
       const trusted = i % 2 === 0;
       if (!trusted) for (const p of [a, b]) cache?.delete(p);
-      const ours = view((await x.ctxc({ sessionFile: a, ...(trusted ? { trustedSnapshot: snap(a) } : {}) })) as Record<string, unknown>, a);
-      const theirs = view((await x.openclaw({ sessionFile: b, ...(trusted ? { trustedSnapshot: snap(b) } : {}) })) as Record<string, unknown>, b);
+      const ours = view((await x.ctxc({ sessionFile: a, ...(trusted ? { trustedSnapshot: snapOf(a) } : {}) })) as Record<string, unknown>, a);
+      const theirs = view((await x.openclaw({ sessionFile: b, ...(trusted ? { trustedSnapshot: snapOf(b) } : {}) })) as Record<string, unknown>, b);
       expect(ours, what).toEqual(theirs);
       expect(repairedText(a), what).toEqual(repairedText(b));
       parent = `g${i}`;
@@ -237,16 +240,12 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cac
       ["to 4,098 ids", results(["g-3"], at + 3, `b${at + 2}`)],
       ["a plain turn", [user("p", `b${at + 3}`, "hello")]],
     ];
-    const snap = (p: string): Snap => {
-      const st = statSync(p, { bigint: true });
-      return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
-    };
     for (const [i, [what, lines]] of steps.entries()) {
       for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
       const trusted = i !== 2;
       if (!trusted) for (const p of [a, b]) cache.delete(p);
-      const mine = view(await ours({ sessionFile: a, ...(trusted ? { trustedSnapshot: snap(a) } : {}) }), a);
-      const theirs = view((await x.openclaw({ sessionFile: b, ...(trusted ? { trustedSnapshot: snap(b) } : {}) })) as Record<string, unknown>, b);
+      const mine = view(await ours({ sessionFile: a, ...(trusted ? { trustedSnapshot: snapOf(a) } : {}) }), a);
+      const theirs = view((await x.openclaw({ sessionFile: b, ...(trusted ? { trustedSnapshot: snapOf(b) } : {}) })) as Record<string, unknown>, b);
       expect(mine, what).toEqual(theirs);
     }
     // And over the byte bound by growth: 2,047 ids of 256 bytes, then one of 257 (512 KiB + 1).
@@ -386,5 +385,114 @@ describe.skipIf(!root)(`OpenClaw ${version}: the recent-conversation read vs the
     // Missing file and no file name: stock's answers.
     expect(await x.ctxc(`${g}.missing`, {})).toEqual(await x.openclaw(`${g}.missing`, {}));
     expect(await x.ctxc("  ", {})).toEqual(await x.openclaw("  ", {}));
+  });
+});
+
+/**
+ * The transcript part of the `session-resource-loader` stage as the run path makes it — the repair pass, the
+ * prewarm, the synchronous open — through ctxc's handlers, turn after turn on a growing file, against the
+ * release's own pass and parse of a copy given the same changes. Issue #11: on a warm turn the session read
+ * for the open is asked for together with the repair check (repair-pass.ts, prepared-reads.ts
+ * `prefetchWarmSession`), so the prewarm asks the worker nothing; the read is used only while the file is
+ * what it read — appended after the pass, or rewritten by the release's own repair, it is read again.
+ * Worker requests are counted by the pool's tickets (one per request asked for), not timed.
+ */
+/** What a release's open returned: the entries (2026.6.9+: `{entries, snapshot}`; before: the array). */
+const entriesOf = (loaded: unknown): Record<string, unknown>[] => (Array.isArray(loaded) ? loaded : (loaded as { entries: Record<string, unknown>[] }).entries);
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the stage's repair pass, prewarm and open, turn after turn`, () => {
+  it("a warm turn asks the worker for the check and the session read together, the prewarm for nothing; a file changed after the pass or rewritten by the release's repair is read again; every result the release's own", { timeout: 600_000 }, async (ctx) => {
+    // The open behind SessionManager.open: 2026.6.9+ its snapshot loader, 2026.5.28–6.8 the plain one (2026.5.12–5.27: pi's, test/openclaw).
+    let got = await importInterceptedAll(root!, "repairSessionFileIfNeeded", "prewarmSessionFile", "loadEntriesFromFileWithSnapshot");
+    if (typeof got === "string") got = await importInterceptedAll(root!, "repairSessionFileIfNeeded", "prewarmSessionFile", "loadEntriesFromFile");
+    if (typeof got === "string") return ctx.skip(got);
+    const [repair, prewarm, open] = got as [(typeof got)[number], (typeof got)[number], (typeof got)[number]];
+    const rt = repair.runtime;
+    const pool = { openClawPoolTicket: rt.openClawPoolTicket };
+    const cache = repair.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
+    const stageView = (r: Record<string, unknown>, path: string) => ({
+      repaired: r.repaired,
+      droppedLines: r.droppedLines,
+      reason: r.reason,
+      validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
+      cache: cache && (cache.has(path) ? [isCurrent(cache.get(path)!.snapshot, path), [...cache.get(path)!.toolResultIds].sort(), cache.get(path)!.endsWithNewline] : "none"),
+    });
+
+    const { text } = generateTranscript({ seed: 31, entries: 150, branchProbability: 0.1, compactions: 1 });
+    const [a, b] = pair(text);
+    let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
+    let k = 0;
+    const entry = () => {
+      const id = `s${++k}`;
+      const l = line({ type: "message", id, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: k % 2 ? { role: "user", content: `q${k} ü`, timestamp: 1 } : { role: "assistant", content: [{ type: "text", text: `a${k}` }], stopReason: "stop", model: "m", timestamp: 1 } });
+      parent = id;
+      return l + "\n";
+    };
+    const both = (more: string) => [a, b].forEach((p) => appendFileSync(p, more));
+    // Clean to start with, as a gateway's files are on later turns: the release's own pass applied once.
+    for (const p of [a, b]) await repair.openclaw({ sessionFile: p });
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+    parent = (JSON.parse(readFileSync(a, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
+    let fresh = 0;
+
+    /**
+     * One stage: the pass on both files (with the lock's trusted snapshot and the repair cache kept when
+     * `cached`, else the cache dropped as after a rewrite), `between` (a change after the pass), then ctxc's
+     * prewarm and open of `a`, compared with the release's parse of the same bytes. Returns the worker
+     * requests asked for during ctxc's pass and during its prewarm.
+     */
+    const stage = async (name: string, { cached = false, between }: { cached?: boolean; between?: () => void } = {}) => {
+      if (!cached) for (const p of [a, b]) cache?.delete(p);
+      const trusted = (p: string) => (cached ? { trustedSnapshot: snapOf(p) } : {});
+      const t0 = pool.openClawPoolTicket();
+      const ours = stageView((await repair.ctxc({ sessionFile: a, ...trusted(a) })) as Record<string, unknown>, a);
+      const t1 = pool.openClawPoolTicket();
+      const theirs = stageView((await repair.openclaw({ sessionFile: b, ...trusted(b) })) as Record<string, unknown>, b);
+      expect(ours, `${name}: the pass`).toEqual(theirs);
+      expect(readFileSync(a, "utf8"), `${name}: the file after the pass`).toBe(readFileSync(b, "utf8"));
+      between?.();
+      await prewarm.ctxc(a);
+      const t2 = pool.openClawPoolTicket();
+      const [served, continued, fallbacks] = [rt.counters.sessionsServed, rt.counters.sessionsContinued, rt.counters.fallbacks];
+      const loaded = entriesOf(open.ctxc(a));
+      expect(rt.counters.sessionsServed, `${name}: the open served`).toBe(served + 1);
+      expect(rt.counters.fallbacks, name).toBe(fallbacks);
+      const copy = join(dir, `stage-fresh${++fresh}.jsonl`);
+      copyFileSync(a, copy);
+      expect(loaded, `${name}: the open`).toEqual(entriesOf(open.openclaw(copy)));
+      const counts = { pass: t1 - t0, prewarm: t2 - t1, continued: rt.counters.sessionsContinued - continued };
+      return ours.repaired === true ? { ...counts, repaired: true } : counts;
+    };
+
+    // First turn: ctxc holds nothing of the file — the check alone (no whole-file read ahead), the prewarm reads.
+    expect(await stage("first turn")).toEqual({ pass: 1, prewarm: 1, continued: 0 });
+    // Warm turns: the check and the session read asked for together; the prewarm finds it settled and used.
+    for (let i = 0; i < 3; i++) {
+      both(entry() + entry());
+      expect(await stage(`warm turn ${i}`)).toEqual({ pass: 2, prewarm: 0, continued: 1 });
+    }
+    if (cache) {
+      // The release's own incremental pass (its repair cache and the lock's trusted snapshot): the session read beside it.
+      expect(cache.has(a)).toBe(true);
+      both(entry() + entry());
+      expect(await stage("warm turn, the release's incremental pass", { cached: true })).toEqual({ pass: 1, prewarm: 0, continued: 1 });
+    }
+    // Appended after the pass, before the prewarm: the read asked with the check is not used; read again.
+    both(entry());
+    const late = entry();
+    expect(await stage("appended after the pass", { between: () => both(late) })).toEqual({ pass: 2, prewarm: 1, continued: 1 });
+    // Something the pass repairs (a blank user message): the release's pass rewrites the file (by rename: a new
+    // inode), the read asked with the check is of the old one — read again after the rewrite, whole. (Which of
+    // the two asks that read depends on whether the one asked with the check was back before the rewrite.)
+    both(entry() + line({ type: "message", id: "blank", parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: "  ", timestamp: 1 } }) + "\n");
+    const unrepaired = readFileSync(a, "utf8");
+    const rewritten = (await stage("repaired by the release's pass")) as { pass: number; prewarm: number; continued: number; repaired?: boolean };
+    expect(rewritten.repaired).toBe(true);
+    expect(readFileSync(a, "utf8")).not.toBe(unrepaired);
+    expect(rewritten.pass + rewritten.prewarm, "the check, the read asked with it, the read of the rewritten file").toBe(3);
+    expect(rewritten.continued).toBe(0);
+    // And warm again on the next turn.
+    both(entry() + entry());
+    expect(await stage("warm turn after the repair")).toEqual({ pass: 2, prewarm: 0, continued: 1 });
   });
 });

@@ -202,6 +202,67 @@ describe("preload: OpenClaw's repair pass", () => {
   });
 });
 
+/**
+ * The session read asked for together with the repair check (repair-pass.ts, prepared-reads.ts
+ * `prefetchWarmSession`; issue #11), with the real pool and worker: a warm turn asks the worker for the
+ * check and the read at once and the prewarm asks nothing; a first turn reads nothing ahead; a read the
+ * file or the kept buffers (what a warm read continues on 2026.5.12) moved past is not used but asked
+ * again, and the open stays pi's own result. Requests are counted by the pool's tickets, never timed. On
+ * each release's own pass and loaders: test/matrix/reads.test.ts.
+ */
+describe("preload: the session read asked with the repair check", () => {
+  let stockRuns = 0;
+  const repair = runtime.wrapRepair(async () => {
+    stockRuns++;
+    return { repaired: false, droppedLines: 0 };
+  });
+
+  it("first turn: the check alone; warm turns: check and read together, nothing asked by the prewarm; a read the file or the kept buffers moved past is asked again; every open pi's own", async () => {
+    const { text } = generateTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 });
+    // Nothing for the repair pass to change (no errored turns, every call with its result): every open served.
+    const path = file(text);
+    let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
+    let k = 0;
+    const append = (n = 2) => {
+      for (let i = 0; i < n; i++) {
+        const id = `p${++k}`;
+        appendFileSync(path, JSON.stringify({ type: "message", id, parentId: parent, timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: `q${k}`, timestamp: 1 } }) + "\n");
+        parent = id;
+      }
+    };
+    /** One stage (pass, `between`, prewarm, open); the requests each part asked the worker for. */
+    const stage = async (name: string, between?: () => void) => {
+      const [served, fallbacks, runs] = [runtime.counters.sessionsServed, runtime.counters.fallbacks, stockRuns];
+      const t0 = runtime.openClawPoolTicket();
+      expect(await repair({ sessionFile: path }), name).toEqual({ repaired: false, droppedLines: 0 });
+      const t1 = runtime.openClawPoolTicket();
+      between?.();
+      await prewarm(path);
+      const t2 = runtime.openClawPoolTicket();
+      const ours = Wrapped.open(path) as unknown as SessionManager;
+      expect(state(ours), name).toEqual(state(SessionManager.open(copy(path))));
+      expect([runtime.counters.sessionsServed - served, runtime.counters.fallbacks - fallbacks, stockRuns - runs], `${name}: served, no fallback, the check answered`).toEqual([1, 0, 0]);
+      return [t1 - t0, t2 - t1];
+    };
+
+    expect(await stage("first turn")).toEqual([1, 1]);
+    for (let i = 0; i < 3; i++) {
+      append();
+      expect(await stage(`warm turn ${i}`)).toEqual([2, 0]);
+    }
+    // Appended after the pass: the read asked with the check is of the file before; the prewarm reads again.
+    append();
+    expect(await stage("appended after the pass", () => append(1))).toEqual([2, 1]);
+    // The kept buffers dropped after the pass (what the read continues is gone): not used — without the
+    // check, the open would find only the appended records and leave the file to pi (a fallback).
+    append();
+    expect(await stage("kept buffers dropped after the pass", () => runtime.keptBuffers.clearKeptBuffers())).toEqual([2, 1]);
+    // And warm again.
+    append();
+    expect(await stage("warm turn after")).toEqual([2, 0]);
+  });
+});
+
 describe("preload: bootstrap files", () => {
   it("reads in ctxc's worker, runs OpenClaw's agent:bootstrap hook, then drops HEARTBEAT.md and sanitises paths", async () => {
     const ws = join(dir, "ws");

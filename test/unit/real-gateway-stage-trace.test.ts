@@ -62,6 +62,8 @@ describe("attributing one prep's stage", () => {
     // [300,350] from the clipped repair span + [400,600] (the digest span inside it counts once).
     expect(a.ctxcMs).toBe(250);
     expect(a.calls).toBe(2);
+    // The digest was asked for after the check was back (360): two sequential round trips.
+    expect(a.rounds).toBe(2);
     expect(a.queueMs).toBe(5 + 10 + 1 + 2 + 4);
     expect(a.workMs).toBe(50);
     expect(a.hopMs).toBe(23);
@@ -69,6 +71,19 @@ describe("attributing one prep's stage", () => {
     const sum = summarizeAttribution([a]);
     expect(a.stockMs).toBe(12.5);
     expect(sum).toMatchObject({ preps: 1, wallMs: { sum: 500, p50: 500 }, ctxcMs: { sum: 250 }, stockMs: { sum: 13 }, restMs: { sum: 250, p50: 250 } });
+  });
+
+  it("counts requests asked for while another was away as one round trip with it", () => {
+    const overlapping = parseCtxcTrace([
+      // A repair check and a session read queued together (back at 360 and 365), then a digest after both.
+      trace(`call op=repairCheck file=S prio=other t=${T0 + 310} pool=5.0 port=10.0 work=20.0 paused=0.0 hop=15.0`),
+      trace(`call op=session file=S prio=open t=${T0 + 311} pool=0.0 port=30.0 work=4.0 paused=0.0 hop=20.0`),
+      trace(`call op=fileDigest file=S prio=open t=${T0 + 370} pool=1.0 port=2.0 work=30.0 paused=4.0 hop=8.0`),
+      trace(`call op=fileDigest file=S prio=open t=${T0 + 500} pool=1.0 port=2.0 work=30.0 paused=4.0 hop=8.0`),
+    ]);
+    const a = attributeStage(s!, overlapping)!;
+    expect([a.calls, a.rounds]).toEqual([4, 3]);
+    expect(summarizeAttribution([a, { ...a, calls: 5, rounds: 3 }])).toMatchObject({ calls: { sum: 9 }, rounds: { sum: 6 } });
   });
 
   it("renders a table for a traced run and nothing for a run without a trace", () => {
