@@ -115,7 +115,7 @@ function coldTable(colds: ColdMeasure[]): string[] {
   return [
     "### Cold builds against their floor (budget 120k, one agent, one thread)",
     "",
-    "Each round, interleaved: `forget()` + a cold build (wall, as the caller sees it), then alone in the main thread the byte pass (64 KB line reader + the line-key scan of every line) and tokenizing the messages that entered the context. Medians. Heap = peak live-heap growth of the same build code run in the main thread (collected before sampling, every 8th step); state = what is still held once the build is done (the session's index, for its next turn), which grows with the number of entries.",
+    "Each round, interleaved: `forget()` + a cold build (wall, as the caller sees it), then alone in the main thread the byte pass (64 KB line reader + the line-key scan of every line) and tokenizing the messages that entered the context. Medians. Heap = peak growth of live memory (JS heap + ArrayBuffers) of the same build code, run in a process of its own (bench/cold-heap.ts; collected before each sample: every 16th step and always the last, where the build holds the most, plus the context buffer it encodes then; median of 3 builds); state = what is still held once the build is done (the session's index, for its next turn), which grows with the number of entries.",
     "",
     `| size | entries | cold build (ms) | byte pass (ms) | tokenize context (ms) | cold / floor | context msgs / tokens | msgs tokenized | ${stageNames.map((n) => `${n} (ms)`).join(" | ")} | heap peak (MB) | of it, state kept (MB) |`,
     `|---:|---:|---:|---:|---:|---:|---:|---:|${stageNames.map(() => "---:|").join("")}---:|---:|`,
