@@ -1,7 +1,7 @@
 /**
  * The memory of one cold build (issue 14's third target), measured in a process of its own:
  * `node --expose-gc --single-threaded-gc dist/bench/cold-heap.js <transcript> <budget> [runs]` prints
- * `{"peakMB":…,"retainedMB":…,"transientMB":…,"accountedMB":…,"runs":[…]}`, medians of `runs` (default 3; `transientMB` = `peakMB` − `retainedMB`).
+ * `{"peakMB":…,"retainedMB":…,"transientMB":…,"freedMB":…,"accountedMB":…,"runs":[…]}`, medians of `runs` (default 3).
  *
  * Why a process of its own: `process.memoryUsage().arrayBuffers` counts ArrayBuffer bytes the allocator
  * has not given back yet, and in the benchmark's process — worker threads transferring context buffers
@@ -29,11 +29,15 @@
  * build read 2.0–3.9 MB from run to run.
  *
  * `--single-threaded-gc` (cold.ts passes it): ArrayBuffer backing stores are otherwise freed by a
- * background sweeper after the collection returns, so the count read just after could still hold
- * some (the 10 MB "state kept" read 0.65 or 1.76 MB on a loaded machine).
+ * background sweeper, possibly after the collection returns, so a count read just after could still
+ * hold some.
  *
- * The state kept is what releasing the session frees afterwards (`accountedMB`: what the session cache
- * counts for it, the figure its LRU bound uses — a cross-check); the transient memory is the peak minus it.
+ * The state kept is what the process holds once the build is done beyond what it held before (both
+ * collected); the transient memory is the peak minus that, two samples of the same run against the same
+ * base. Cross-checks: what releasing the session frees (`freedMB`) and what the session cache counts for
+ * it (`accountedMB`, the figure its LRU bound uses). The freed figure is not the state: memory held
+ * before the build (from the unmeasured ones) was sometimes freed by then too, and the 10 MB "state"
+ * read 0.65, 1.9 or 4.3 MB from process to process that way, more than the peak.
  */
 import { normalizeBuildOptions } from "../src/options.js";
 import { compileSteps } from "../native-free-workers/compile.js";
@@ -46,6 +50,7 @@ interface Run {
   peakMB: number;
   retainedMB: number;
   transientMB: number;
+  freedMB: number;
   accountedMB: number;
 }
 
@@ -106,13 +111,16 @@ async function main(): Promise<void> {
     sessions.trim();
     if (sessions.bytes !== 0) throw new Error(`cold-heap: the session state of ${path} was not released`);
     const released = collect();
-    const retained = Math.max(0, withState - released);
-    out.push({ peakMB: (peak - base) / 1e6, retainedMB: retained / 1e6, transientMB: (peak - base - retained) / 1e6, accountedMB: accounted / 1e6 });
+    out.push({
+      peakMB: (peak - base) / 1e6,
+      retainedMB: (withState - base) / 1e6,
+      transientMB: (peak - withState) / 1e6,
+      freedMB: (withState - released) / 1e6,
+      accountedMB: accounted / 1e6,
+    });
   }
   const of = (k: keyof Run) => median(out.map((r) => r[k]));
-  // The medians' difference, as the report takes it: a run's own difference carries its retained
-  // figure's noise too (a backing store freed a collection late).
-  process.stdout.write(`${JSON.stringify({ peakMB: of("peakMB"), retainedMB: of("retainedMB"), transientMB: of("peakMB") - of("retainedMB"), accountedMB: of("accountedMB"), runs: out })}\n`);
+  process.stdout.write(`${JSON.stringify({ peakMB: of("peakMB"), retainedMB: of("retainedMB"), transientMB: of("transientMB"), freedMB: of("freedMB"), accountedMB: of("accountedMB"), runs: out })}\n`);
 }
 
 main().catch((err: unknown) => {
