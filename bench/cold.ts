@@ -42,7 +42,10 @@ export interface ColdMeasure {
   contextTokens: number;
   /** Messages the cold build tokenized (what it counted to fit the budget). */
   messagesTokenized: number;
-  /** Peak live-heap growth during one cold build run in this thread (collected before sampling). */
+  /**
+   * Peak growth of live memory (JS heap + ArrayBuffers) during a cold build of the same code in a process
+   * of its own (cold-heap.ts: collected before each sample, the last step always sampled; median of 3).
+   */
   heapPeakMB: number;
   /**
    * Of that, what the build leaves for the session's next (warm) build: the heap still held once it is
@@ -76,11 +79,11 @@ function keyPass(path: string): number {
 
 /**
  * Peak live-heap growth of one cold build of `path` and the state it leaves, measured by cold-heap.ts in
- * a process of its own (why: there).
+ * a process of its own (why: there): medians of 3 measured builds.
  */
 async function heapPeak(path: string, budget: number): Promise<{ peakMB: number; retainedMB: number }> {
   const script = fileURLToPath(new URL("./cold-heap.js", import.meta.url));
-  const { stdout } = await run(process.execPath, ["--expose-gc", script, path, String(budget)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ["--expose-gc", "--single-threaded-gc", script, path, String(budget), "3"], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as { peakMB: number; retainedMB: number };
 }
 

@@ -363,6 +363,7 @@ async function* fitMessages(
     if (record.emits !== Emits.message) complete(record); // a message is completed from its parsed value below
     const m = (materialized[i] = materialize(branch.items[i]!, records, completeMessage));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
+    m.parsed = null; // counted: held to the end, the parsed values were 1–2× the context's bytes more
     messagesTokenized++;
     storeProgress(task.progress, "tokenize", branch.items.length - i, branch.items.length);
     tokensCounted += record.tokens;
