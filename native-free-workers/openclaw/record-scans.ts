@@ -22,6 +22,7 @@
 import { MAX_LAYOUTS, NO_FIELDS, RecordFlag } from "../protocol/session-buffer-layout.js";
 import { describeEntry, LayoutTable } from "../pi/entry-fields.js";
 import { isCanonicalJson } from "../pi/canonical-json.js";
+import { grown } from "../grown.js";
 
 /** Where a record's bytes are in the read's entry bytes. */
 export interface ScannedRecord {
@@ -150,9 +151,3 @@ function layoutsOf(table: LayoutTable): Buffer {
   return Buffer.from(JSON.stringify(table.list), "utf8");
 }
 
-/** A copy of `array`'s first `keep` items in a new array of `size`. */
-function grown<T extends Uint8Array | Uint32Array>(array: T, keep: number, size: number): T {
-  const next = new (array.constructor as new (n: number) => T)(size);
-  next.set(array.subarray(0, keep));
-  return next;
-}

@@ -19,6 +19,7 @@ import { LineKind, ValueTag, type KeyBatch } from "../protocol/key-batch.js";
 import { LineReader, type ReadFn } from "../io/line-reader.js";
 import { BLANK_LINE, scanLineKeys, scanReadBuffer } from "./line-keys.js";
 import { idHash } from "./record-table.js";
+import { grown } from "../grown.js";
 
 /**
  * The first line start at or after `at` in a file of `until` bytes (the byte after the first `\n` at or
@@ -104,9 +105,7 @@ class BatchColumns {
     for (const name of ["kind", "offset", "length", "typeCode", "role", "messageIsObject", "messageStart", "messageEnd",
       "idTag", "parentTag", "idHash", "idTaken", "parentAt"] as const) {
       const old = this[name];
-      const next = new (old.constructor as new (n: number) => typeof old)(capacity);
-      next.set(old as never);
-      (this as Record<string, unknown>)[name] = next;
+      (this as Record<string, unknown>)[name] = grown(old, old.length, capacity);
     }
   }
 }

@@ -12,6 +12,7 @@
  */
 import { EntryTypeCode, entryTypeCode, entryTypeName } from "../protocol/session-buffer-layout.js";
 import { fnv1a } from "../protocol/string-hash.js";
+import { grown } from "../grown.js";
 import type { EmitsCode } from "./entry-record.js";
 
 /** `parent` column: no parent (pi: a falsy parentId, the walk ends at a root). */
@@ -189,9 +190,7 @@ export class RecordTable {
   private grow(capacity: number): void {
     for (const name of NUMERIC_COLUMNS) {
       const old: Column = this[name];
-      const next = new (old.constructor as new (n: number) => Column)(capacity);
-      next.set(old.subarray(0, Math.min(old.length, capacity)));
-      (this as unknown as Record<NumericColumn, Column>)[name] = next;
+      (this as unknown as Record<NumericColumn, Column>)[name] = grown(old, old.length, capacity);
     }
   }
 
