@@ -11,7 +11,7 @@
  * every record (`meta.base` 0), and the cache is refilled from scratch.
  */
 import type { OpenClawSession } from "./session.js";
-import { cachedFileWith, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
+import { cachedFileWith, extendedEntries, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
 import { decodeRecords, exactnessOf } from "./release/file-entries.js";
 import { frozenEntriesFromBuffer, hasFields } from "./buffer-entries.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -90,7 +90,8 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   // and then only for the lines the worker's canonical flag and the normaliser leave unsure.
   const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries, fresh.known) : () => false;
   const file = withLazyExactness(
-    { identity, entries: prefix.length === 0 ? fresh.entries : prefix.concat(fresh.entries), generation: meta.generation },
+    // The kept entries grown by the appended ones (O(appended): entry-cache.ts extendedEntries).
+    { identity, entries: base > 0 ? extendedEntries(prefix, base, fresh.entries) : fresh.entries, generation: meta.generation },
     freshExact,
   );
   setCachedEntries(path, file);

@@ -28,7 +28,7 @@ import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { normalizerChanges } from "./entry-normalizer.js";
 import { rememberFrozenEntries } from "./remember-frozen.js";
-import { deepFreeze, dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
+import { deepFreeze, dropCachedEntries, extendedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
 export interface SessionFileSnapshot {
@@ -178,7 +178,7 @@ export function rewriteFile(sm: RewritingManager, original: (options?: RewriteOp
   const text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
   // Nothing new: stock would write the same bytes again; the file is left as it is.
   if (text) appendFileSync(file, text, "utf-8");
-  return rememberAppend(sm, options, h, { path, cached: cached!, before: before!, entries, lines, bytes: Buffer.byteLength(text) });
+  return rememberAppend(sm, options, h, { path, cached: cached!, cachedCount: cached!.entries.length, before: before!, entries, lines, bytes: Buffer.byteLength(text) });
 }
 
 /** What `rememberWrittenSessionEntries` leaves after stock's write, for the append just made (without the re-read). */
@@ -186,7 +186,7 @@ function rememberAppend(
   sm: RewritingManager,
   options: RewriteOptions | undefined,
   h: RewriteHelpers,
-  w: { path: string; cached: CachedFile; before: FileIdentity; entries: unknown[]; lines: string[]; bytes: number },
+  w: { path: string; cached: CachedFile; cachedCount: number; before: FileIdentity; entries: unknown[]; lines: string[]; bytes: number },
 ): RewriteOutcome {
   const file = sm.sessionFile!;
   const after = identityOf(w.path);
@@ -206,7 +206,8 @@ function rememberAppend(
     sm.sessionFileSnapshot = undefined;
     return { appended: true, bytes: w.bytes };
   }
-  const all = [...w.cached.entries, ...decodeLines(w.lines, h.normalizeLoadedFileEntry)];
+  // The cached entries (as many as when the rewrite began) and the appended lines': O(appended).
+  const all = extendedEntries(w.cached.entries, w.cachedCount, decodeLines(w.lines, h.normalizeLoadedFileEntry));
   // The generation stays: the file grew by exactly these lines, which the worker checks when it continues.
   setCachedEntries(w.path, { identity: after, entries: all, serializedExactly: true, generation: w.cached.generation });
   sm.sessionFileSnapshot = snapshot;
@@ -215,7 +216,7 @@ function rememberAppend(
     h.sessionEntriesCache.delete(w.path);
     return { appended: true, bytes: w.bytes };
   }
-  rememberFrozenEntries(h, w.path, snapshot, all, () => true);
+  rememberFrozenEntries(h, w.path, snapshot, all as unknown[], () => true);
   if (options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, snapshot);
   return { appended: true, bytes: w.bytes };
 }
@@ -251,12 +252,9 @@ export function followAppend(original: (...args: unknown[]) => unknown, args: un
     }
     const theirs = result?.cacheAdvanced ? h.sessionEntriesCache.get(path)?.entries.at(-1) : undefined;
     const entry = theirs ?? decodeLines([serialized.slice(0, -1)], h.normalizeLoadedFileEntry)[0];
-    setCachedEntries(path, {
-      identity: after!,
-      entries: [...cached.entries, entry],
-      serializedExactly: cached.serializedExactly && JSON.stringify(entry) === serialized.slice(0, -1),
-      generation: cached.generation,
-    });
+    // Read before the list grows (a lazy exactness check reads the entries it was made for).
+    const serializedExactly = cached.serializedExactly && JSON.stringify(entry) === serialized.slice(0, -1);
+    setCachedEntries(path, { identity: after!, entries: extendedEntries(cached.entries, cached.entries.length, [entry]), serializedExactly, generation: cached.generation });
   } catch {
     dropCachedEntries(path);
   }
