@@ -23,6 +23,14 @@
  * 28/10/10/28/10 MB do not fit); its first append then cannot verify itself against the cache and the
  * manager re-loads the file — `setLoadedSessionFile` (partition + `buildIndex` of every entry) a second
  * time in the turn, on both sides. The `setLoadedSessionFile` row counts its calls per turn.
+ *
+ * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
+ * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
+ * awaited one after the other; their row is the main thread's busy ms (event-loop utilisation: the calls
+ * await I/O). Then a second table: ctxc's OWN synchronous main-thread ms per handler per later turn (served
+ * side) — each handler's time minus what it spent in OpenClaw's functions it calls (the original, the
+ * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
+ * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -31,6 +39,8 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
+import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
+import { SelfTimes } from "./lib/self-times.js";
 import { ROOT } from "./lib/paths.js";
 
 const { values } = parseArgs({
@@ -41,6 +51,7 @@ const { values } = parseArgs({
     runtime: { type: "string" },
     restart: { type: "boolean", default: false },
     evict: { type: "boolean", default: false },
+    digests: { type: "string", default: "7" },
   },
 });
 const version = values.openclaw!;
@@ -48,8 +59,9 @@ const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw
 const runtimeUrl = values.runtime ?? pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 const turns = Number(values.turns);
 
-type Phase = "open" | "header rewrite" | "appends" | "rewriteFile";
-const PHASES: Phase[] = ["open", "header rewrite", "appends", "rewriteFile"];
+type Phase = "open" | "header rewrite" | "appends" | "rewriteFile" | "digests";
+const PHASES: Phase[] = ["open", "header rewrite", "appends", "rewriteFile", "digests"];
+const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
@@ -68,7 +80,15 @@ async function main(): Promise<void> {
   try {
     const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
-    const fresh = (): Record<Counted, number[]> => ({ open: [], "header rewrite": [], appends: [], rewriteFile: [], setLoadedSessionFile: [] });
+    const fresh = (): Record<Counted, number[]> => ({ open: [], "header rewrite": [], appends: [], rewriteFile: [], digests: [], setLoadedSessionFile: [] });
+    // The release's digest, stock and served, on the same runtime instance (release/locate.ts finds it in another chunk).
+    const digest = digests > 0 ? await interceptedOrThrow(root, "readSessionFileDigest", runtimeUrl) : undefined;
+    // ctxc's own ms per handler (served side; bench/lib/self-times.ts), OpenClaw's functions it calls excluded.
+    const own = new SelfTimes();
+    const handlerTable = pair.runtime.handlers as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const unwrapHandlers = own.wrapHandlers(handlerTable);
+    const servedProto = (pair.served.SM as unknown as { prototype: Record<string, (...a: unknown[]) => unknown> }).prototype;
+    const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"]);
     const results: Record<"stock" | "served", Record<Counted, number[]>> = { stock: fresh(), served: fresh() };
     const before = { ...pair.runtime.counters };
     for (const name of ["stock", "served"] as const) {
@@ -107,6 +127,11 @@ async function main(): Promise<void> {
           );
           results[name].rewriteFile.push(timed(() => sm.rewriteFile())[1]);
         });
+        const fn = digest && (name === "stock" ? digest.openclaw : digest.ctxc);
+        const elu = performance.eventLoopUtilization();
+        for (let i = 0; fn && i < digests; i++) await fn(path);
+        results[name].digests.push(performance.eventLoopUtilization(elu).active);
+        if (name === "served") own.endTurn();
         results[name].setLoadedSessionFile.push(loads - loadsBefore);
         await new Promise((r) => setImmediate(r)); // the prepared read is released after the open
       }
@@ -132,7 +157,13 @@ async function main(): Promise<void> {
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
+    unwrapHandlers();
+    unwrapMethods();
+    console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded): turn 0 / median of turns 1…; calls per later turn`);
+    console.log("| handler | turn 0 | later | calls/turn |\n|---|---:|---:|---:|");
+    for (const r of own.rows()) console.log(`| ${r.name} | ${r.first.toFixed(2)} | ${r.later.toFixed(2)} | ${r.calls} |`);
   } finally {
+    removeIntercepted();
     pair.dispose();
     rmSync(dir, { recursive: true, force: true });
     const { closeOpenClawPool } = (await import(runtimeUrl.replace(/preload-runtime\.js$/, "index.js"))) as { closeOpenClawPool?: () => Promise<void> };
