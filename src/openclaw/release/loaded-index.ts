@@ -72,11 +72,35 @@ interface IndexRecord extends IndexState {
   opaque: { index: number; record: unknown }[];
   /** Calls served from this record (a record never served is not replaced by another at once). */
   served: number;
+  /** The file bytes its entries stand for (the loaded snapshot's size), for the bound. */
+  bytes: number;
 }
 
-/** Records by resolved path, least recently used first; as many files as OpenClaw's own entry cache holds. */
+/**
+ * Records by resolved path, least recently used first: as many files as OpenClaw's own entry cache holds,
+ * and no more file bytes than ctxc's entry cache covers (`CTXC_OPENCLAW_ENTRY_CACHE_MB`; 0 = no records) —
+ * a record keeps its entries alive, as that cache does.
+ */
 const records = new Map<string, IndexRecord>();
 const MAX_RECORDS = 8;
+
+function keep(path: string, rec: IndexRecord): void {
+  records.delete(path);
+  records.set(path, rec);
+  let total = 0;
+  for (const r of records.values()) total += r.bytes;
+  for (const [key, r] of records) {
+    if (records.size <= MAX_RECORDS && total <= entryCacheLimit()) break;
+    records.delete(key);
+    total -= r.bytes;
+  }
+}
+
+/** The bytes `loaded.snapshot` says the entries stand for (0 when it says nothing). */
+const snapshotBytes = (snapshot: unknown): number => {
+  const size = (snapshot as { size?: unknown } | undefined)?.size;
+  return typeof size === "bigint" || typeof size === "number" ? Number(size) : 0;
+};
 
 const copyMap = <K, V>(into: Map<K, V>, from: Map<K, V>): void => {
   into.clear();
@@ -132,7 +156,7 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
 }
 
 /** Records the index stock's body just built for `entries`, when a later call could continue it. */
-function record(path: string, sm: LoadingManager, entries: unknown[]): void {
+function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: unknown): void {
   if (entryCacheLimit() === 0) return;
   const prior = records.get(path);
   records.delete(path);
@@ -141,14 +165,14 @@ function record(path: string, sm: LoadingManager, entries: unknown[]): void {
   if (prior && prior.served === 0) return;
   if (sm.fileEntries[0] !== entries[0] || sm.fileEntries.length + sm.opaqueFileEntries.length !== entries.length || !isV3Header(entries[0])) return;
   for (let i = 1; i < entries.length; i++) if (!Object.isFrozen(entries[i])) return;
-  records.set(path, {
+  keep(path, {
     ...copyState(sm),
     entries: entries.slice(),
     rest: sm.fileEntries.slice(1),
     opaque: sm.opaqueFileEntries.map((o) => ({ index: o.index, record: o.record })),
     served: 0,
+    bytes: snapshotBytes(snapshot),
   });
-  if (records.size > MAX_RECORDS) records.delete(records.keys().next().value!);
 }
 
 /** Forgets every record (tests). */
@@ -173,7 +197,7 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   const added = rec ? continuation(rec, entries, h) : undefined;
   if (!rec || !added) {
     original(...args);
-    if (sm.sessionFile === path && !sm.recoveredCorruptHeader) record(path, sm, entries);
+    if (sm.sessionFile === path && !sm.recoveredCorruptHeader) record(path, sm, entries, loaded!.snapshot);
     else records.delete(path);
     return false;
   }
@@ -193,8 +217,8 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   rec.entries = entries.slice();
   for (const e of added) rec.rest.push(e);
   rec.served++;
-  records.delete(path);
-  records.set(path, rec);
+  rec.bytes = snapshotBytes(loaded!.snapshot);
+  keep(path, rec);
   sm.fileEntries = [entries[0], ...rec.rest];
   sm.opaqueFileEntries = rec.opaque.map((o) => ({ index: o.index, record: o.record }));
   sm.sessionFileSnapshot = loaded!.snapshot;
