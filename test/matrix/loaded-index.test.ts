@@ -196,12 +196,16 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
         const gen = new Prng(seed);
         const rand = () => gen.next();
         const before = c.indexesContinued;
+        let keptReloads = 0;
         for (let turn = 0; turn < 6; turn++) {
           evict(r);
           const kept = c.sessionsKept;
           const continued = c.indexesContinued;
           await both(r, "appendMessage(user) after eviction", (_s, _p, m) => m.appendMessage({ role: "user", content: `turn ${turn}`, timestamp: 1767600000000 + turn }));
-          if (c.sessionsKept > kept) expect(c.indexesContinued, `seed ${seed} turn ${turn}: the re-load continued the index`).toBeGreaterThan(continued);
+          if (c.sessionsKept > kept) {
+            keptReloads++;
+            expect(c.indexesContinued, `seed ${seed} turn ${turn}: the re-load continued the index`).toBeGreaterThan(continued);
+          }
           for (let i = 0; i < 4; i++) {
             const [name, op] = randomOp(rand, r.sb);
             await both(r, name, op);
@@ -211,7 +215,42 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
           await both(r, "open", (s, path) => s.SM.open(path));
         }
         expect(c.indexesContinued, `seed ${seed}: indexes continued`).toBeGreaterThan(before);
+        expect(keptReloads, `seed ${seed}: re-loads after an eviction answered from ctxc's kept entries`).toBeGreaterThan(0);
       }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("appended entries of every kind the fold steps over — side appends, logical parents, a missing parentId, labels set and cleared, an id already indexed — continue to stock's state", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const r = await openRun(withOpaque(21));
+      const leaf = r.sb.getLeafId() as string;
+      const existing = (r.sb.getEntries() as Entry[])[3]!.id as string;
+      const ts = "2026-01-05T09:00:00.000Z";
+      const message = (text: string) => ({ role: "user", content: text, timestamp: 1 });
+      const added = (): Entry[] => [
+        { type: "message", id: "side0001", parentId: leaf, timestamp: ts, appendMode: "side", message: message("side") },
+        { type: "message", id: "after001", parentId: "side0001", timestamp: ts, message: message("after a side append") },
+        { type: "label", id: "label001", parentId: "after001", timestamp: ts, targetId: leaf, label: "kept" },
+        { type: "message", id: "side0002", parentId: "label001", timestamp: ts, appendMode: "side", message: message("side again") },
+        { type: "message", id: "logic001", parentId: "side0002", timestamp: ts, message: message("logical parent") },
+        { type: "message", id: "nopar001", timestamp: ts, message: message("no parentId") },
+        { type: "label", id: "label002", parentId: "nopar001", timestamp: ts, targetId: leaf },
+        { type: "custom", id: existing, parentId: "label002", timestamp: ts, customType: "dup", data: { k: 1 } },
+      ].map((e) => Object.freeze(e));
+      // Each side loads its own cache's entries (the objects its open indexed) with the same records appended.
+      const loadedOf = (side: Side, path: string, sm: Manager) => {
+        const cached = side.cache.get(resolve(path))!.entries;
+        return { entries: [structuredClone(cached[0]), ...cached.slice(1), ...added()], snapshot: sm.sessionFileSnapshot };
+      };
+      const continued = c.indexesContinued;
+      await both(r, "setLoadedSessionFile(appended)", (side, path, m) => m.setLoadedSessionFile(path, loadedOf(side, path, m)));
+      expect(c.indexesContinued, "the served load continued the index").toBe(continued + 1);
+      expect(r.sb.logicalParentsById.size, "the appended entries gave logical parents").toBeGreaterThan(0);
     } finally {
       removeDeterminism();
     }
