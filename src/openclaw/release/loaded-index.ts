@@ -175,15 +175,10 @@ function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: 
   });
 }
 
-/** Forgets every record (tests). */
-export function clearLoadedIndexes(): void {
-  records.clear();
-}
-
 /**
  * `sm.setLoadedSessionFile(sessionFile, loaded)`: served from the file's record when `loaded` continues it
  * (see the file comment), else OpenClaw's body, after which the index it built is recorded. Returns
- * whether it was served.
+ * whether an index was continued.
  */
 export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, args: unknown[], h: LoadedIndexHelpers, sm: LoadingManager): boolean {
   const [sessionFile, loaded] = args as [unknown, { entries?: unknown; snapshot?: unknown } | undefined];
@@ -210,7 +205,7 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
     const explicitPath = sm.sessionFile;
     sm.newSession();
     sm.sessionFile = explicitPath;
-    return true;
+    return false;
   }
   // The record follows the file: continued over the appended entries first, then copied to the manager.
   for (const e of added) foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry);
