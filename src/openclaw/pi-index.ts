@@ -30,14 +30,21 @@ export function indexEntry(ix: PiIndex, entry: IndexedEntry): void {
   if (entry.type === "session") return;
   ix.byId.set(entry.id, entry);
   ix.leafId = entry.id;
-  if (entry.type === "label") {
-    if (entry.label) {
-      ix.labelsById.set(entry.targetId, entry.label);
-      ix.labelTimestampsById.set(entry.targetId, entry.timestamp);
-    } else {
-      ix.labelsById.delete(entry.targetId);
-      ix.labelTimestampsById.delete(entry.targetId);
-    }
+  indexLabel(ix, entry);
+}
+
+/**
+ * The label step of pi's `_buildIndex` loop, the same in OpenClaw 2026.6.11+'s `buildIndex`
+ * (release/loaded-index.ts): a label entry sets or (empty label) deletes its target's label and timestamp.
+ */
+export function indexLabel(ix: Pick<PiIndex, "labelsById" | "labelTimestampsById">, entry: IndexedEntry): void {
+  if (entry.type !== "label") return;
+  if (entry.label) {
+    ix.labelsById.set(entry.targetId, entry.label);
+    ix.labelTimestampsById.set(entry.targetId, entry.timestamp);
+  } else {
+    ix.labelsById.delete(entry.targetId);
+    ix.labelTimestampsById.delete(entry.targetId);
   }
 }
 

@@ -14,6 +14,7 @@
 import { logLine, writeLogLines } from "./log-line.js";
 import { traceHandlers, TRACING } from "./trace.js";
 import { followAppend, rewriteFile, type RewriteHelpers, type RewriteOptions, type RewritingManager } from "./release/append-rewrite.js";
+import { setLoadedSessionFile, type LoadedIndexHelpers, type LoadingManager } from "./release/loaded-index.js";
 import { followWrite, serializedFileLinesForRewrite, writeFullFile, type FollowerHelpers, type WritingManager } from "./release/write-follower.js";
 import { resolve } from "node:path";
 import type { PiOpenOptions } from "./release/pi-open.js";
@@ -86,6 +87,11 @@ export interface PreloadCounters {
   writeEntriesShared: number;
   /** 2026.6.6+: session-fence digests (`readSessionFileDigest`) computed by ctxc's worker, `undefined` answers included (session-digest.ts). */
   digestsServed: number;
+  /**
+   * 2026.6.11+: `setLoadedSessionFile` calls (opens, and `persistRecord`'s re-load after OpenClaw's cache lost
+   * the file) whose index continued the one built for the same entries before (release/loaded-index.ts).
+   */
+  indexesContinued: number;
   fallbacks: number;
 }
 
@@ -107,6 +113,7 @@ export const counters: PreloadCounters = {
   writesFollowed: 0,
   writeEntriesShared: 0,
   digestsServed: 0,
+  indexesContinued: 0,
   fallbacks: 0,
 };
 
@@ -234,6 +241,9 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   },
   "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, resolveHelpers(helpers)),
   "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, resolveHelpers(helpers)),
+  "SessionManager.setLoadedSessionFile": (original, args, helpers, sm) => {
+    if (setLoadedSessionFile(original, args, resolveHelpers<LoadedIndexHelpers>(helpers), sm as LoadingManager)) counters.indexesContinued++;
+  },
 };
 
 /** The handlers, each call timed into the call trace when `CTXC_OPENCLAW_TRACE=1` (trace.ts); as they are otherwise. */

@@ -9,9 +9,7 @@
  * and the returned values equal. Cases where an append is NOT equivalent (header changed, a non-canonical
  * line, entries removed, the file changed behind ctxc's back) must take stock's path.
  */
-import crypto from "node:crypto";
 import { appendFileSync, copyFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { syncBuiltinESMExports } from "node:module";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -27,6 +25,7 @@ import {
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
+import { deterministic, installDeterminism, removeDeterminism } from "../support/lockstep.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -60,26 +59,7 @@ afterAll(async () => {
   await closeOpenClawPool();
 });
 
-// ------------------------------------------------------------------------------------------------
-// Lockstep determinism: the same ids and timestamps for the stock and the served step.
-// ------------------------------------------------------------------------------------------------
-const realRandomUUID = crypto.randomUUID;
-let idCounter = 0;
-function deterministic(step: number): void {
-  idCounter = step * 1000;
-  vi.setSystemTime(Date.UTC(2026, 0, 5, 8) + step * 1000);
-}
-function installDeterminism(): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  crypto.randomUUID = () => `${(++idCounter).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000` as ReturnType<typeof realRandomUUID>;
-  syncBuiltinESMExports();
-}
-function removeDeterminism(): void {
-  crypto.randomUUID = realRandomUUID;
-  syncBuiltinESMExports();
-  vi.useRealTimers();
-}
-
+// Lockstep determinism (the same ids and timestamps for the stock and the served step): test/support/lockstep.ts.
 const fillEntryCache = (path: string) => fill(pair, path);
 
 // ------------------------------------------------------------------------------------------------

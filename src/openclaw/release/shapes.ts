@@ -27,7 +27,8 @@ export type InterceptionName =
   | "rememberWrittenSessionEntries"
   | "SessionManager.writeFullFile"
   | "SessionManager.getSerializedFileLinesForRewrite"
-  | "readSessionFileDigest";
+  | "readSessionFileDigest"
+  | "SessionManager.setLoadedSessionFile";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -111,6 +112,17 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   ],
   // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
+  // The index the handler continues is buildIndex's fold over the partition (release/loaded-index.ts); the
+  // constructor's fields decide which of the manager's properties the body creates.
+  "SessionManager.setLoadedSessionFile": [
+    "SessionManager.constructor",
+    "SessionManager.buildIndex",
+    "partitionSessionFileEntries",
+    "isIndexedSessionEntry",
+    "isSessionEntryType",
+    "isJsonRecord",
+    "migrateToCurrentVersion",
+  ],
 };
 
 /**
@@ -254,6 +266,11 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // → hex; any stream error → undefined (src/openclaw/session-digest.ts). Byte-identical in every release
     // that has it.
     "b9075bf1a700": { seenIn: "2026.6.6–2026.7.35" },
+  },
+  "SessionManager.setLoadedSessionFile": {
+    // Partition + buildIndex of every loaded entry, answered by continuing the index built for the same
+    // entries last time when the load only appends to them (release/loaded-index.ts).
+    a343bd2323fe: { seenIn: "2026.6.11–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry"] },
   },
 };
 

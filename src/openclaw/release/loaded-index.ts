@@ -1,0 +1,237 @@
+/**
+ * OpenClaw 2026.6.11–2026.7.35's `SessionManager.setLoadedSessionFile(file, loaded)` — partition the
+ * loaded entries, then `buildIndex()` over all of them — answered from the index of the same entries it
+ * built last time, when `loaded` is those entries plus appended ones (issue #11: a later turn after a
+ * restart re-loads the file once its first append finds OpenClaw's 32 MiB entry cache lost it, so the
+ * manager partitions and indexes every entry twice a turn: open, then `persistRecord`'s re-load).
+ *
+ * Why it is exact. `buildIndex` is a left fold: it clears the manager's maps, then walks the file entries in
+ * order (the opaque records whose `index` is i just before entry i), each step reading only that record and
+ * the state so far. So the state after entries 0…m−1 followed by entries m… is the state after 0…m−1,
+ * continued over m…. What is kept per file here (a *record*, ctxc's memory only):
+ * - `entries`: the loaded array the state was built from (its entries 1… are frozen objects: every value a
+ *   step reads is a top-level member of one, so the same object is the same input — a new header clone at 0
+ *   is fine: a v3 header is taken as the header and indexed by no step);
+ * - the partition of those entries (the file entries after the header, the opaque records and their index);
+ * - the maps and scalars `buildIndex` left, copied right after it ran (maps copied in their order).
+ * A later call whose `loaded.entries` has the same objects at 1…m−1 (pointer compares) and a v3 header at 0
+ * gets the record's state continued over the rest by the loop body of `buildIndex` for a file entry
+ * ({@link foldEntry}, with the chunk's own `isIndexedSessionEntry` / `isSessionTranscriptSideAppendEntry`),
+ * copied into the manager's own maps (cleared first: stock keeps the Map objects too). Appended records a
+ * partition would make opaque (a leaf control, a record no step indexes) or that are not frozen: stock's
+ * body runs. The record then follows the file (continued over the appended entries), so the next turn's open
+ * continues it again. Cost: a copy of the maps (about a third of partition + `buildIndex` at 28 MB) instead
+ * of both, plus one step per appended entry.
+ *
+ * The handler's body is stock's `setLoadedSessionFile` for a v3 header and a non-empty partition (no
+ * corrupt-header recovery, no migration): the same assignments in the same order, so the manager's own
+ * properties are created in the same order. Its shape, with `buildIndex`, the partition and the
+ * constructor's fields, is what shapes.ts checks (SHAPE_DEPS).
+ */
+import { resolve } from "node:path";
+import { entryCacheLimit } from "../entry-cache.js";
+import { indexLabel } from "../pi-index.js";
+
+/** The index state `buildIndex` leaves (the manager's fields of these names). */
+interface IndexState {
+  byId: Map<unknown, unknown>;
+  opaqueParentsById: Map<unknown, unknown>;
+  logicalParentsById: Map<unknown, unknown>;
+  invalidLeafControlIds: Set<unknown>;
+  labelsById: Map<unknown, unknown>;
+  labelTimestampsById: Map<unknown, unknown>;
+  leafId: unknown;
+  appendParentId: unknown;
+  promptReleasedSideBranchParentId: unknown;
+}
+
+/** The manager fields `setLoadedSessionFile` sets (OpenClaw's SessionManager). */
+export interface LoadingManager extends IndexState {
+  sessionFile: string;
+  sessionFileSnapshot: unknown;
+  recoveredCorruptHeader: boolean;
+  fileEntries: unknown[];
+  opaqueFileEntries: { index: number; record: unknown }[];
+  sessionId: string;
+  flushed: boolean;
+  newSession(): unknown;
+}
+
+/** The chunk's bindings the handler uses (shapes.ts helpers). */
+export interface LoadedIndexHelpers {
+  existsSync: (path: string) => boolean;
+  isIndexedSessionEntry: (entry: unknown) => boolean;
+  isSessionTranscriptSideAppendEntry: (entry: unknown) => boolean;
+}
+
+/** One file's record (see the file comment). */
+interface IndexRecord extends IndexState {
+  entries: unknown[];
+  /** The file entries after the header, in order. */
+  rest: unknown[];
+  opaque: { index: number; record: unknown }[];
+  /** Calls served from this record (a record never served is not replaced by another at once). */
+  served: number;
+  /** The file bytes its entries stand for (the loaded snapshot's size), for the bound. */
+  bytes: number;
+}
+
+/**
+ * Records by resolved path, least recently used first: as many files as OpenClaw's own entry cache holds,
+ * and no more file bytes than ctxc's entry cache covers (`CTXC_OPENCLAW_ENTRY_CACHE_MB`; 0 = no records) —
+ * a record keeps its entries alive, as that cache does.
+ */
+const records = new Map<string, IndexRecord>();
+const MAX_RECORDS = 8;
+
+function keep(path: string, rec: IndexRecord): void {
+  records.delete(path);
+  records.set(path, rec);
+  let total = 0;
+  for (const r of records.values()) total += r.bytes;
+  for (const [key, r] of records) {
+    if (records.size <= MAX_RECORDS && total <= entryCacheLimit()) break;
+    records.delete(key);
+    total -= r.bytes;
+  }
+}
+
+/** The bytes `loaded.snapshot` says the entries stand for (0 when it says nothing). */
+const snapshotBytes = (snapshot: unknown): number => {
+  const size = (snapshot as { size?: unknown } | undefined)?.size;
+  return typeof size === "bigint" || typeof size === "number" ? Number(size) : 0;
+};
+
+const copyMap = <K, V>(into: Map<K, V>, from: Map<K, V>): void => {
+  into.clear();
+  for (const [k, v] of from) into.set(k, v);
+};
+
+/** A copy of `s`'s index state (new maps, same order). */
+function copyState(s: IndexState): IndexState {
+  return {
+    byId: new Map(s.byId),
+    opaqueParentsById: new Map(s.opaqueParentsById),
+    logicalParentsById: new Map(s.logicalParentsById),
+    invalidLeafControlIds: new Set(s.invalidLeafControlIds),
+    labelsById: new Map(s.labelsById),
+    labelTimestampsById: new Map(s.labelTimestampsById),
+    leafId: s.leafId,
+    appendParentId: s.appendParentId,
+    promptReleasedSideBranchParentId: s.promptReleasedSideBranchParentId,
+  };
+}
+
+/** A v3 header `partitionSessionFileEntries` takes as the header (`acceptsLegacyEntries` false, no migration). */
+function isV3Header(entry: unknown): entry is { id: string } {
+  const h = entry as { type?: unknown; id?: unknown; version?: unknown } | null;
+  return typeof h === "object" && h !== null && !Array.isArray(h) && h.type === "session" && typeof h.id === "string" && h.version === 3;
+}
+
+/**
+ * `buildIndex`'s loop body for file entry `e` (an indexed session entry, no opaque record before it), on
+ * `s`. The same Map operations in the same order, so the maps' order is the fold's.
+ */
+function foldEntry(s: IndexState, e: Record<string, unknown>, isSide: (entry: unknown) => boolean): void {
+  if (!Object.hasOwn(e, "parentId") || (!isSide(e) && e.parentId === s.appendParentId && s.leafId !== s.appendParentId)) s.logicalParentsById.set(e.id, s.leafId);
+  s.byId.set(e.id, e);
+  s.appendParentId = e.id;
+  if (isSide(e)) s.promptReleasedSideBranchParentId = e.id;
+  else {
+    s.leafId = e.id;
+    s.promptReleasedSideBranchParentId = undefined;
+  }
+  indexLabel(s, e);
+}
+
+/** The entries `loaded` appends to `rec`'s, when it continues it and a fold can take them; else undefined. */
+function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelpers): unknown[] | undefined {
+  const old = rec.entries;
+  if (entries.length < old.length || !isV3Header(entries[0])) return undefined;
+  for (let i = 1; i < old.length; i++) if (entries[i] !== old[i]) return undefined;
+  const added = entries.slice(old.length);
+  // Each must become a file entry (the header is found; legacy entries are not accepted after a v3 one) and stay as read.
+  for (const e of added) if (!h.isIndexedSessionEntry(e) || !Object.isFrozen(e)) return undefined;
+  return added;
+}
+
+/** Records the index stock's body just built for `entries`, when a later call could continue it. */
+function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: unknown): void {
+  if (entryCacheLimit() === 0) return;
+  const prior = records.get(path);
+  records.delete(path);
+  // A record never served (the next load was not a continuation): skip one recording, so loads that never
+  // continue (OpenClaw re-parsing the file itself) pay the copy on every other call at most.
+  if (prior && prior.served === 0) return;
+  if (sm.fileEntries[0] !== entries[0] || sm.fileEntries.length + sm.opaqueFileEntries.length !== entries.length || !isV3Header(entries[0])) return;
+  for (let i = 1; i < entries.length; i++) if (!Object.isFrozen(entries[i])) return;
+  keep(path, {
+    ...copyState(sm),
+    entries: entries.slice(),
+    rest: sm.fileEntries.slice(1),
+    opaque: sm.opaqueFileEntries.map((o) => ({ index: o.index, record: o.record })),
+    served: 0,
+    bytes: snapshotBytes(snapshot),
+  });
+}
+
+/**
+ * `sm.setLoadedSessionFile(sessionFile, loaded)`: served from the file's record when `loaded` continues it
+ * (see the file comment), else OpenClaw's body, after which the index it built is recorded. Returns
+ * whether an index was continued.
+ */
+export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, args: unknown[], h: LoadedIndexHelpers, sm: LoadingManager): boolean {
+  const [sessionFile, loaded] = args as [unknown, { entries?: unknown; snapshot?: unknown } | undefined];
+  const entries = loaded?.entries;
+  if (typeof sessionFile !== "string" || !Array.isArray(entries)) {
+    original(...args);
+    return false;
+  }
+  const path = resolve(sessionFile); // node:path's, as the chunk's `resolve`
+  const rec = records.get(path);
+  const added = rec ? continuation(rec, entries, h) : undefined;
+  if (!rec || !added) {
+    original(...args);
+    if (sm.sessionFile === path && !sm.recoveredCorruptHeader) record(path, sm, entries, loaded!.snapshot);
+    else records.delete(path);
+    return false;
+  }
+  // Stock's body, in its order, for a v3 header and a non-empty partition.
+  sm.sessionFile = path;
+  sm.sessionFileSnapshot = undefined;
+  sm.recoveredCorruptHeader = false;
+  if (!h.existsSync(sm.sessionFile)) {
+    records.delete(path);
+    const explicitPath = sm.sessionFile;
+    sm.newSession();
+    sm.sessionFile = explicitPath;
+    return false;
+  }
+  // The record follows the file: continued over the appended entries first, then copied to the manager.
+  for (const e of added) foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry);
+  rec.entries = entries.slice();
+  for (const e of added) rec.rest.push(e);
+  rec.served++;
+  rec.bytes = snapshotBytes(loaded!.snapshot);
+  keep(path, rec);
+  sm.fileEntries = [entries[0], ...rec.rest];
+  sm.opaqueFileEntries = rec.opaque.map((o) => ({ index: o.index, record: o.record }));
+  sm.sessionFileSnapshot = loaded!.snapshot;
+  sm.sessionId = (entries[0] as { id: string }).id;
+  // buildIndex: the maps cleared and the scalars reset (creating them in stock's order), then the fold's state.
+  sm.leafId = null;
+  sm.appendParentId = null;
+  sm.promptReleasedSideBranchParentId = undefined;
+  copyMap(sm.byId, rec.byId);
+  copyMap(sm.opaqueParentsById, rec.opaqueParentsById);
+  copyMap(sm.logicalParentsById, rec.logicalParentsById);
+  sm.invalidLeafControlIds.clear();
+  for (const id of rec.invalidLeafControlIds) sm.invalidLeafControlIds.add(id);
+  copyMap(sm.labelsById, rec.labelsById);
+  copyMap(sm.labelTimestampsById, rec.labelTimestampsById);
+  sm.leafId = rec.leafId;
+  sm.appendParentId = rec.appendParentId;
+  sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
+  sm.flushed = true;
+  return true;
+}

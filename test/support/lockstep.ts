@@ -1,0 +1,29 @@
+/**
+ * Lockstep determinism for the differential tests that drive a release's SessionManager twice (stock and
+ * served): the same ids (`crypto.randomUUID`, which OpenClaw's id generator uses) and the same clock for
+ * both runs of a step.
+ */
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
+import { vi } from "vitest";
+
+const realRandomUUID = crypto.randomUUID;
+let idCounter = 0;
+
+/** Ids and clock for step `step` (call before each side's run of it). */
+export function deterministic(step: number): void {
+  idCounter = step * 1000;
+  vi.setSystemTime(Date.UTC(2026, 0, 5, 8) + step * 1000);
+}
+
+export function installDeterminism(): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  crypto.randomUUID = () => `${(++idCounter).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000` as ReturnType<typeof realRandomUUID>;
+  syncBuiltinESMExports();
+}
+
+export function removeDeterminism(): void {
+  crypto.randomUUID = realRandomUUID;
+  syncBuiltinESMExports();
+  vi.useRealTimers();
+}
