@@ -16,7 +16,7 @@ import { CtxcError, Errors } from "./protocol/errors.js";
 import { storeProgress } from "./protocol/progress.js";
 import { encodeContext } from "./assemble/encode-context.js";
 import { fitBudget, type FitResult } from "./assemble/fit-budget.js";
-import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
+import { inTranscript, materialize, parsedMessage, releaseBytes, type MaterializedMessage } from "./assemble/materialize.js";
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
@@ -128,7 +128,6 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     lap(build, "bootstrap");
 
     const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, records, complete);
-    source.checkUnchanged(session, readTo); // the ranges read back must be the bytes that were indexed
     lap(build, "assemble");
 
     saveIndexIfDue(build, session, rebuilt);
@@ -138,7 +137,10 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       rebuilt, bytesParsed: session.end - startedAt, messagesTokenized: fitted.messagesTokenized,
       tokensCounted: fitted.tokensCounted, cacheBytes: sessions.bytes, cachedSessions: sessions.size, index,
     };
-    return encode(build, session, { branch: resolved.branch, system, systemTokens, counter, fitted, report });
+    // Copies the kept messages from the transcript into the buffer (after the timings it carries).
+    const buffer = encode(build, session, records, { branch: resolved.branch, system, systemTokens, counter, fitted, report });
+    source.checkUnchanged(session, readTo); // the ranges read back must be the bytes that were indexed
+    return buffer;
   } catch (err) {
     throw settleFailure(build, err);
   } finally {
@@ -363,7 +365,9 @@ async function* fitMessages(
     if (record.emits !== Emits.message) complete(record); // a message is completed from its parsed value below
     const m = (materialized[i] = materialize(branch.items[i]!, records, completeMessage));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
-    m.parsed = null; // counted: held to the end, the parsed values were 1–2× the context's bytes more
+    // Counted: held to the end, the parsed values were 1–2× the context's bytes more, and the bytes read
+    // back once more; encode copies them from the transcript into the buffer instead.
+    releaseBytes(m);
     messagesTokenized++;
     storeProgress(task.progress, "tokenize", branch.items.length - i, branch.items.length);
     tokensCounted += record.tokens;
@@ -383,9 +387,10 @@ async function* fitMessages(
   lap(build, "tokenize");
   const messages = new Array<MaterializedMessage>(fit.kept.length);
   for (let k = fit.kept.length - 1; k >= 0; k--) {
-    // newest first, like the budget walk, so read-back windows are reused
+    // newest first, like the budget walk, so read-back windows are reused; a message forwarded as it is
+    // is not read here but copied by encode from the transcript into the buffer
     const i = fit.kept[k]!;
-    const m = materialized[i] ?? materialize(branch.items[i]!, records, completeMessage);
+    const m = materialized[i] ?? inTranscript(branch.items[i]!) ?? materialize(branch.items[i]!, records, completeMessage);
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;
   }
@@ -413,8 +418,8 @@ interface Assembled {
   report: BuildReport;
 }
 
-/** Stage 6b: the META section and the one context buffer. */
-function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer {
+/** Stage 6b: the META section and the one context buffer, the kept messages' bytes copied into it. */
+function encode(build: Build, session: SessionState, records: RecordReader, a: Assembled): ArrayBuffer {
   const { task } = build;
   const combined = DiagnosticLog.combine([session.parseDiagnostics, build.diagnostics], task.maxDiagnostics);
   const header = session.index.header;
@@ -443,6 +448,7 @@ function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer 
     systemPrompt: a.system.text,
     systemTokens: a.systemTokens,
     messages: a.fitted.messages,
+    reader: records,
     diagnostics: combined.list,
     droppedCount: a.fitted.fit.dropped,
     droppedTokensEstimate: a.fitted.fit.droppedEstimate,
