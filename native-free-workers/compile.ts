@@ -65,6 +65,8 @@ interface Build {
   state: SessionState | undefined;
   /** The persistent index directory this build may use (null: none, or refused — see startSession). */
   indexDir: string | null;
+  /** Reads the context's stretch back (fitting the budget, encoding), once there is a session. */
+  records: RecordReader | null;
   /** Reading started: from here on a failure may be the file changing under the build. */
   reading: boolean;
   /** Milliseconds per stage. */
@@ -100,7 +102,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
   const source = openSource(task, sessions);
   const build: Build = {
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
-    state: undefined, indexDir: null, reading: false, timings: {}, mark: performance.now(),
+    state: undefined, indexDir: null, records: null, reading: false, timings: {}, mark: performance.now(),
   };
   let reader: RecordReader | null = null;
   try {
@@ -110,7 +112,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     // The index reads single rows back (an id whose hash is taken, a setting's value) through its own
     // reader, without read-ahead, while indexing and resolving; unset when the build ends. `records`
     // reads the context's stretch back, newest first, in growing windows.
-    const records = source.recordReader(session);
+    const records = (build.records = source.recordReader(session));
     session.index.reader = reader = source.recordReader(session, true);
     const readTo = yield* readAppended(build, session, split);
     lap(build, "readParse");
@@ -147,6 +149,8 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     if (build.state && build.state.owner === jobId) build.state.owner = null;
     // Its descriptor is closed next; another build waiting on this state sets its own.
     if (build.state && build.state.index.reader === reader) build.state.index.reader = null;
+    build.records?.release(); // see RecordReader.release: the build's closures may outlive it
+    reader?.release();
     source.close();
   }
 }
@@ -394,6 +398,7 @@ async function* fitMessages(
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;
   }
+  materialized.length = 0; // held by the closures above, which may outlive the build (RecordReader.release)
   return { fit, messages, messagesTokenized, tokensCounted };
 }
 

@@ -37,6 +37,7 @@ const noReader: RecordReader = {
   read() {
     throw new Error("encodeContext: a message's bytes are in the transcript, but no reader was given");
   },
+  release() {},
 };
 
 export function encodeContext(input: EncodeInput): ArrayBuffer {

@@ -38,6 +38,11 @@ function transcript(n: number) {
   return { path, index, items, messages: lines.slice(1).map((l) => (JSON.parse(l) as { message: unknown }).message) };
 }
 
+/** A reader over the whole file as it is now (no windows). */
+function wholeFile(path: string): RecordReader {
+  return { read: (start, end) => readFileSync(path).subarray(start, end), release() {} };
+}
+
 function encode(messages: MaterializedMessage[], reader: RecordReader | undefined) {
   return encodeContext({ flags: 0, meta: {} as never, systemPrompt: "sys", systemTokens: 1, messages, reader, diagnostics: [], droppedCount: 0, droppedTokensEstimate: 0 });
 }
@@ -76,17 +81,17 @@ describe("encodeContext with messages still in the transcript", () => {
 
   it("fails, without a gap in the buffer, when a message reads back shorter than indexed", () => {
     const t = transcript(5);
-    const reader = { read: (start: number, end: number) => readFileSync(t.path).subarray(start, end) };
+    const reader = wholeFile(t.path);
     for (const item of t.items) materialize(item, reader, (record, message) => t.index.completeMessage(record, message));
     const lazy = t.items.map((item) => inTranscript(item)!);
-    const short = { read: (start: number, end: number) => Buffer.alloc(Math.max(0, end - start - 1), 0x20) };
+    const short = { read: (start: number, end: number) => Buffer.alloc(Math.max(0, end - start - 1), 0x20), release() {} };
     expect(() => encode(lazy, short)).toThrow(/bytes read back/);
   });
 
   it("leaves in the transcript only what is forwarded as it is and complete", () => {
     const t = transcript(3);
     const [first, second] = t.items;
-    const reader = { read: (start: number, end: number) => readFileSync(t.path).subarray(start, end) };
+    const reader = wholeFile(t.path);
     expect(inTranscript(first!)).toBeNull(); // indexed from its keys: completed from its body when first read
     materialize(first!, reader, (record, message) => t.index.completeMessage(record, message));
     expect(inTranscript(first!)).not.toBeNull();

@@ -22,7 +22,7 @@ describe("materialize", () => {
     ];
     const file = Buffer.from(`${lines.join("\n")}\n`);
     const { index, items } = indexLines(lines);
-    const reader = { read: (start: number, end: number) => file.subarray(start, end) };
+    const reader = { read: (start: number, end: number) => file.subarray(start, end), release() {} };
     const out = items.map((item) => materialize(item, reader, (record, message) => index.completeMessage(record, message)));
     expect(out).toHaveLength(messages.length);
     for (const m of out) expect(m.bytes!.buffer).not.toBe(file.buffer);
