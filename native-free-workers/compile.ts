@@ -129,7 +129,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const systemTokens = countSystemTokens(system.text, counter);
     lap(build, "bootstrap");
 
-    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, records, complete);
+    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, { records, single: reader }, complete);
     lap(build, "assemble");
 
     saveIndexIfDue(build, session, rebuilt);
@@ -346,13 +346,17 @@ interface Fitted {
   tokensCounted: number;
 }
 
-/** Stage 5: fits the budget, newest first, counting only what is not counted yet; then reads back the kept messages. */
+/**
+ * Stage 5: fits the budget, newest first, counting only what is not counted yet; then reads back the
+ * kept messages that cannot stay in the transcript until encode (pi's shapes: summaries, custom messages).
+ * `records` reads the context's stretch in growing windows; `single` reads exactly the ranges asked for.
+ */
 async function* fitMessages(
   build: Build,
   branch: ActiveBranch,
   systemTokens: number,
   counter: TokenCounter,
-  records: RecordReader,
+  { records, single }: { records: RecordReader; single: RecordReader },
   complete: (r: EntryRecord) => void,
 ): AsyncGenerator<void, Fitted> {
   const { task } = build;
@@ -391,10 +395,12 @@ async function* fitMessages(
   lap(build, "tokenize");
   const messages = new Array<MaterializedMessage>(fit.kept.length);
   for (let k = fit.kept.length - 1; k >= 0; k--) {
-    // newest first, like the budget walk, so read-back windows are reused; a message forwarded as it is
-    // is not read here but copied by encode from the transcript into the buffer
+    // A message forwarded as it is stays in the transcript: encode copies it into the buffer, reading the
+    // stretch newest first through `records`. The few read here (a warm build's summaries and custom
+    // messages: counted before, re-made each build) are read exactly: through `records` they had walked
+    // its windows down the whole stretch once more before encode walked it again.
     const i = fit.kept[k]!;
-    const m = materialized[i] ?? inTranscript(branch.items[i]!) ?? materialize(branch.items[i]!, records, completeMessage);
+    const m = materialized[i] ?? inTranscript(branch.items[i]!) ?? materialize(branch.items[i]!, single, completeMessage);
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;
   }
