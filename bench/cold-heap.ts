@@ -38,6 +38,16 @@
  * it (`accountedMB`, the figure its LRU bound uses). The freed figure is not the state: memory held
  * before the build (from the unmeasured ones) was sometimes freed by then too, and the 10 MB "state"
  * read 0.65, 1.9 or 4.3 MB from process to process that way, more than the peak.
+ *
+ * Why the 10 MB state had read 1.7 MB where the session counts 0.5 (2026-12-03; from run to run 0.4–1.9
+ * MB, freed with the session each time): a heap snapshot of a high run showed the build's fitMessages
+ * scope — its read-back window (256 KiB), the materialized messages with their bytes (the 10 MB context
+ * is the largest, 0.6 MB) — retained only by V8's strong roots (an IdentityMap: a concurrent TurboFan job
+ * optimizing one of the build's closures holds their scope until the job is installed) and by those
+ * closures. Not the session's, but the build's, held past its end by chance. Since 2026-12-04 the build
+ * releases its readers' windows and its materialized list when it ends and no message holds its bytes
+ * after counting, so that scope holds little: the 10 MB state reads the session's columns (0.48 MB of
+ * ArrayBuffers on every run) plus 0.1–0.4 MB of heap.
  */
 import { normalizeBuildOptions } from "../src/options.js";
 import { compileSteps } from "../native-free-workers/compile.js";
@@ -104,6 +114,9 @@ async function main(): Promise<void> {
       (context) => (peak = Math.max(peak, last + context.byteLength)),
     );
     if (took !== steps) throw new Error(`cold-heap: the cold build of ${path} took ${took} steps, the unmeasured one ${steps}: its last step was not sampled`);
+    // From a new turn of the loop: a stack slot of the finished build's frames can still hold the context
+    // buffer it returned (a heap snapshot showed it among the stack roots), which then counted as state.
+    await new Promise((next) => setImmediate(next));
     const withState = collect();
     if (sessions.size !== 1) throw new Error(`cold-heap: the cold build of ${path} left no session state`);
     const accounted = sessions.bytes;

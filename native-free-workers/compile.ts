@@ -16,7 +16,7 @@ import { CtxcError, Errors } from "./protocol/errors.js";
 import { storeProgress } from "./protocol/progress.js";
 import { encodeContext } from "./assemble/encode-context.js";
 import { fitBudget, type FitResult } from "./assemble/fit-budget.js";
-import { materialize, parsedMessage, type MaterializedMessage } from "./assemble/materialize.js";
+import { inTranscript, materialize, parsedMessage, releaseBytes, type MaterializedMessage } from "./assemble/materialize.js";
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
@@ -65,6 +65,8 @@ interface Build {
   state: SessionState | undefined;
   /** The persistent index directory this build may use (null: none, or refused — see startSession). */
   indexDir: string | null;
+  /** Reads the context's stretch back (fitting the budget, encoding), once there is a session. */
+  records: RecordReader | null;
   /** Reading started: from here on a failure may be the file changing under the build. */
   reading: boolean;
   /** Milliseconds per stage. */
@@ -100,7 +102,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
   const source = openSource(task, sessions);
   const build: Build = {
     task, sessions, jobId, source, diagnostics: new DiagnosticLog(task.maxDiagnostics),
-    state: undefined, indexDir: null, reading: false, timings: {}, mark: performance.now(),
+    state: undefined, indexDir: null, records: null, reading: false, timings: {}, mark: performance.now(),
   };
   let reader: RecordReader | null = null;
   try {
@@ -110,7 +112,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     // The index reads single rows back (an id whose hash is taken, a setting's value) through its own
     // reader, without read-ahead, while indexing and resolving; unset when the build ends. `records`
     // reads the context's stretch back, newest first, in growing windows.
-    const records = source.recordReader(session);
+    const records = (build.records = source.recordReader(session));
     session.index.reader = reader = source.recordReader(session, true);
     const readTo = yield* readAppended(build, session, split);
     lap(build, "readParse");
@@ -127,8 +129,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const systemTokens = countSystemTokens(system.text, counter);
     lap(build, "bootstrap");
 
-    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, records, complete);
-    source.checkUnchanged(session, readTo); // the ranges read back must be the bytes that were indexed
+    const fitted = yield* fitMessages(build, resolved.branch, systemTokens, counter, { records, single: reader }, complete);
     lap(build, "assemble");
 
     saveIndexIfDue(build, session, rebuilt);
@@ -138,13 +139,18 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
       rebuilt, bytesParsed: session.end - startedAt, messagesTokenized: fitted.messagesTokenized,
       tokensCounted: fitted.tokensCounted, cacheBytes: sessions.bytes, cachedSessions: sessions.size, index,
     };
-    return encode(build, session, { branch: resolved.branch, system, systemTokens, counter, fitted, report });
+    // Copies the kept messages from the transcript into the buffer (after the timings it carries).
+    const buffer = encode(build, session, records, { branch: resolved.branch, system, systemTokens, counter, fitted, report });
+    source.checkUnchanged(session, readTo); // the ranges read back must be the bytes that were indexed
+    return buffer;
   } catch (err) {
     throw settleFailure(build, err);
   } finally {
     if (build.state && build.state.owner === jobId) build.state.owner = null;
     // Its descriptor is closed next; another build waiting on this state sets its own.
     if (build.state && build.state.index.reader === reader) build.state.index.reader = null;
+    build.records?.release(); // see RecordReader.release: the build's closures may outlive it
+    reader?.release();
     source.close();
   }
 }
@@ -340,13 +346,17 @@ interface Fitted {
   tokensCounted: number;
 }
 
-/** Stage 5: fits the budget, newest first, counting only what is not counted yet; then reads back the kept messages. */
+/**
+ * Stage 5: fits the budget, newest first, counting only what is not counted yet; then reads back the
+ * kept messages that cannot stay in the transcript until encode (pi's shapes: summaries, custom messages).
+ * `records` reads the context's stretch in growing windows; `single` reads exactly the ranges asked for.
+ */
 async function* fitMessages(
   build: Build,
   branch: ActiveBranch,
   systemTokens: number,
   counter: TokenCounter,
-  records: RecordReader,
+  { records, single }: { records: RecordReader; single: RecordReader },
   complete: (r: EntryRecord) => void,
 ): AsyncGenerator<void, Fitted> {
   const { task } = build;
@@ -363,7 +373,9 @@ async function* fitMessages(
     if (record.emits !== Emits.message) complete(record); // a message is completed from its parsed value below
     const m = (materialized[i] = materialize(branch.items[i]!, records, completeMessage));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
-    m.parsed = null; // counted: held to the end, the parsed values were 1–2× the context's bytes more
+    // Counted: held to the end, the parsed values were 1–2× the context's bytes more, and the bytes read
+    // back once more; encode copies them from the transcript into the buffer instead.
+    releaseBytes(m);
     messagesTokenized++;
     storeProgress(task.progress, "tokenize", branch.items.length - i, branch.items.length);
     tokensCounted += record.tokens;
@@ -383,12 +395,16 @@ async function* fitMessages(
   lap(build, "tokenize");
   const messages = new Array<MaterializedMessage>(fit.kept.length);
   for (let k = fit.kept.length - 1; k >= 0; k--) {
-    // newest first, like the budget walk, so read-back windows are reused
+    // A message forwarded as it is stays in the transcript: encode copies it into the buffer, reading the
+    // stretch newest first through `records`. The few read here (a warm build's summaries and custom
+    // messages: counted before, re-made each build) are read exactly: through `records` they had walked
+    // its windows down the whole stretch once more before encode walked it again.
     const i = fit.kept[k]!;
-    const m = materialized[i] ?? materialize(branch.items[i]!, records, completeMessage);
+    const m = materialized[i] ?? inTranscript(branch.items[i]!) ?? materialize(branch.items[i]!, single, completeMessage);
     m.tokens = branch.items[i]!.record.tokens;
     messages[k] = m;
   }
+  materialized.length = 0; // held by the closures above, which may outlive the build (RecordReader.release)
   return { fit, messages, messagesTokenized, tokensCounted };
 }
 
@@ -413,8 +429,8 @@ interface Assembled {
   report: BuildReport;
 }
 
-/** Stage 6b: the META section and the one context buffer. */
-function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer {
+/** Stage 6b: the META section and the one context buffer, the kept messages' bytes copied into it. */
+function encode(build: Build, session: SessionState, records: RecordReader, a: Assembled): ArrayBuffer {
   const { task } = build;
   const combined = DiagnosticLog.combine([session.parseDiagnostics, build.diagnostics], task.maxDiagnostics);
   const header = session.index.header;
@@ -443,6 +459,7 @@ function encode(build: Build, session: SessionState, a: Assembled): ArrayBuffer 
     systemPrompt: a.system.text,
     systemTokens: a.systemTokens,
     messages: a.fitted.messages,
+    reader: records,
     diagnostics: combined.list,
     droppedCount: a.fitted.fit.dropped,
     droppedTokensEstimate: a.fitted.fit.droppedEstimate,

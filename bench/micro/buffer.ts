@@ -17,7 +17,7 @@ export async function benchBuffer(ctx: CompiledContext, timeMs: number): Promise
   const json = JSON.stringify(messages);
   const materialized: MaterializedMessage[] = Array.from({ length: n }, (_, i) => {
     const info = ctx.info(i);
-    return { kind: 0, role: roleCode(info.role), flags: 0, sourceLine: info.sourceLine, bytes: ctx.messageBytes(i).slice(), tokens: info.tokens, parsed: null };
+    return { kind: 0, role: roleCode(info.role), flags: 0, sourceLine: info.sourceLine, bytes: ctx.messageBytes(i).slice(), sourceStart: -1, sourceEnd: -1, tokens: info.tokens, parsed: null };
   });
   const extra = { messages: n, bufferBytes: buffer.byteLength };
   let sink = 0;

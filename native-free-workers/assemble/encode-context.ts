@@ -15,7 +15,8 @@ import {
   SECTION_COUNT,
   Section,
 } from "../protocol/buffer-layout.js";
-import type { MaterializedMessage } from "./materialize.js";
+import type { RecordReader } from "../sources/source.js";
+import { messageBytes, messageLength, type MaterializedMessage } from "./materialize.js";
 
 export interface EncodeInput {
   flags: number;
@@ -23,6 +24,8 @@ export interface EncodeInput {
   systemPrompt: string;
   systemTokens: number;
   messages: MaterializedMessage[];
+  /** Reads the messages whose bytes are still in the transcript (`bytes` null: materialize.ts's inTranscript). */
+  reader?: RecordReader;
   diagnostics: Diagnostic[];
   droppedCount: number;
   droppedTokensEstimate: number;
@@ -30,25 +33,33 @@ export interface EncodeInput {
 
 const MAX_U32 = 0xffffffff;
 
+const noReader: RecordReader = {
+  read() {
+    throw new Error("encodeContext: a message's bytes are in the transcript, but no reader was given");
+  },
+  release() {},
+};
+
 export function encodeContext(input: EncodeInput): ArrayBuffer {
   const encoder = new TextEncoder();
   const meta = encoder.encode(JSON.stringify(input.meta));
   const system = encoder.encode(input.systemPrompt);
   const diagnostics = encoder.encode(JSON.stringify(input.diagnostics));
-  let messageBytes = 0;
+  const { messages } = input;
+  let dataBytes = 0;
   let messageTokens = 0;
-  for (const m of input.messages) {
-    messageBytes += m.bytes.length;
+  for (const m of messages) {
+    dataBytes += messageLength(m);
     messageTokens += m.tokens;
   }
-  const indexBytes = input.messages.length * INDEX_RECORD_BYTES;
+  const indexBytes = messages.length * INDEX_RECORD_BYTES;
 
   const lengths = new Array<number>(SECTION_COUNT);
   lengths[Section.META] = meta.length;
   lengths[Section.SYSTEM_PROMPT] = system.length;
   lengths[Section.MESSAGE_INDEX] = indexBytes;
   lengths[Section.DIAGNOSTICS] = diagnostics.length;
-  lengths[Section.MESSAGE_BYTES] = messageBytes;
+  lengths[Section.MESSAGE_BYTES] = dataBytes;
   const offsets = new Array<number>(SECTION_COUNT);
   let total = HEADER_BYTES;
   for (let s = 0; s < SECTION_COUNT; s++) {
@@ -65,7 +76,7 @@ export function encodeContext(input: EncodeInput): ArrayBuffer {
   view.setUint16(Header.flags, input.flags, true);
   view.setUint32(Header.headerBytes, HEADER_BYTES, true);
   view.setUint32(Header.totalBytes, total, true);
-  view.setUint32(Header.messageCount, input.messages.length, true);
+  view.setUint32(Header.messageCount, messages.length, true);
   view.setUint32(Header.droppedCount, input.droppedCount, true);
   view.setUint32(Header.diagnosticCount, input.diagnostics.length, true);
   view.setUint32(Header.systemTokens, Math.min(input.systemTokens, MAX_U32), true);
@@ -76,24 +87,36 @@ export function encodeContext(input: EncodeInput): ArrayBuffer {
     view.setUint32(Header.sectionTable + s * 8 + 4, lengths[s]!, true);
   }
 
-  view.setFloat64(Header.finishedAt, performance.timeOrigin + performance.now(), true);
   bytes.set(meta, offsets[Section.META]!);
   bytes.set(system, offsets[Section.SYSTEM_PROMPT]!);
   bytes.set(diagnostics, offsets[Section.DIAGNOSTICS]!);
   const indexStart = offsets[Section.MESSAGE_INDEX]!;
   const dataStart = offsets[Section.MESSAGE_BYTES]!;
   let cursor = 0;
-  input.messages.forEach((m, i) => {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
     const at = indexStart + i * INDEX_RECORD_BYTES;
+    const length = messageLength(m);
     view.setUint8(at + IndexRecord.kind, m.kind);
     view.setUint8(at + IndexRecord.role, m.role);
     view.setUint16(at + IndexRecord.flags, m.flags, true);
     view.setUint32(at + IndexRecord.tokens, Math.min(m.tokens, MAX_U32), true);
     view.setUint32(at + IndexRecord.offset, cursor, true);
-    view.setUint32(at + IndexRecord.length, m.bytes.length, true);
+    view.setUint32(at + IndexRecord.length, length, true);
     view.setUint32(at + IndexRecord.sourceLine, m.sourceLine, true);
-    bytes.set(m.bytes, dataStart + cursor);
-    cursor += m.bytes.length;
-  });
+    cursor += length;
+  }
+  // The bytes newest first, the order the build's budget walk read the transcript in, so the reader's
+  // windows run one way: each message is copied once, from the reader's window or its own bytes.
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    cursor -= messageLength(m);
+    const source = messageBytes(m, input.reader ?? noReader);
+    // The index above was written from the lengths: a read back that came out short must not leave a gap.
+    if (source.length !== messageLength(m)) throw new RangeError(`message ${i}: ${source.length} bytes read back, ${messageLength(m)} expected`);
+    bytes.set(source, dataStart + cursor);
+  }
+  // Stamped when the buffer is complete: the main thread's "transfer" stage is the time from here.
+  view.setFloat64(Header.finishedAt, performance.timeOrigin + performance.now(), true);
   return buffer;
 }

@@ -15,8 +15,18 @@ export interface MaterializedMessage {
   /** buffer-layout MessageFlag bits */
   flags: number;
   sourceLine: number;
-  /** UTF-8 JSON of the message. */
-  bytes: Uint8Array;
+  /**
+   * UTF-8 JSON of the message; null for a message forwarded as it is in the transcript that this build
+   * did not need to read ({@link inTranscript}): encodeContext copies it from the transcript straight into
+   * the context buffer.
+   */
+  bytes: Uint8Array | null;
+  /**
+   * Where a forwarded message's bytes are in the transcript, `[sourceStart, sourceEnd)`, read by
+   * encodeContext when `bytes` is null; -1 for a message whose bytes are made here (pi's shapes).
+   */
+  sourceStart: number;
+  sourceEnd: number;
   /** Token count; filled in by the caller. */
   tokens: number;
   /** The parsed message, for counting (null until parsed, and again once counted: only the bytes go into the buffer). */
@@ -40,14 +50,14 @@ export function materialize(
     // copied out of the reader's window (a view of it would keep every window the context's messages
     // lie in alive until the buffer is encoded: memory that grew with how far apart the context's
     // entries lie in the file — up to ~3 MB on a 28 MB transcript — rather than with the context).
-    const bytes = Buffer.from(reader.read(record.offset + record.valueStart, record.offset + record.valueEnd));
-    const m: MaterializedMessage = { kind: item.kind, role: record.role, flags: 0, sourceLine: record.line, bytes, tokens: 0, parsed: null };
+    const m = inTranscriptMessage(item);
+    m.bytes = Buffer.from(reader.read(m.sourceStart, m.sourceEnd));
     if (record.flags & RecordFlag.keysOnly && completeMessage) completeMessage(record, parsedMessage(m) as Record<string, unknown>);
-    if (record.flags & RecordFlag.hasToolCalls) m.flags = MessageFlag.hasToolCalls;
+    m.flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0; // completing may have set it
     return m;
   }
   const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
-  const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, tokens: 0 };
+  const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, sourceStart: -1, sourceEnd: -1, tokens: 0 };
 
   const line = reader.read(record.offset, record.offset + record.length);
   const entry = JSON.parse(line.toString("utf8")) as Record<string, unknown>;
@@ -62,8 +72,48 @@ export function materialize(
   return { ...base, role: roleCode(message.role), bytes: Buffer.from(JSON.stringify(message)), parsed: message };
 }
 
-/** The parsed message, parsing the forwarded bytes on first use. */
+/** A forwarded message's fields without its bytes (`bytes` null), where its `message` value lies in the transcript. */
+function inTranscriptMessage(item: ContextItem): MaterializedMessage {
+  const record = item.record;
+  const offset = record.offset;
+  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
+  return { kind: item.kind, role: record.role, flags, sourceLine: record.line, bytes: null, sourceStart: offset + record.valueStart, sourceEnd: offset + record.valueEnd, tokens: 0, parsed: null };
+}
+
+/**
+ * A kept message that is forwarded byte for byte and whose record needs nothing more from its body
+ * (already counted and complete: every kept message of a warm build but the new ones), without reading
+ * it: encodeContext copies its bytes from the transcript straight into the context buffer. Reading it
+ * here had cost a Buffer and a copy per message, then a second copy into the buffer — most of a warm
+ * build's time beyond the thread round trip (issue 14). Null when it must be materialized.
+ */
+export function inTranscript(item: ContextItem): MaterializedMessage | null {
+  if (item.kind !== MessageKind.entry || item.record.flags & (RecordFlag.reserialize | RecordFlag.keysOnly)) return null;
+  return inTranscriptMessage(item);
+}
+
+/**
+ * Drops the bytes of a message counted by a build, when they can be read from the transcript again: a
+ * cold build then holds its context once (in the buffer), not twice while encoding.
+ */
+export function releaseBytes(m: MaterializedMessage): void {
+  m.parsed = null;
+  if (m.sourceStart >= 0) m.bytes = null;
+}
+
+/** The message's bytes: its own, or read from the transcript ({@link inTranscript}). */
+export function messageBytes(m: MaterializedMessage, reader: RecordReader): Uint8Array {
+  return m.bytes ?? reader.read(m.sourceStart, m.sourceEnd);
+}
+
+/** The length of the message's bytes, without reading them. */
+export function messageLength(m: MaterializedMessage): number {
+  return m.bytes !== null ? m.bytes.length : m.sourceEnd - m.sourceStart;
+}
+
+/** The parsed message, parsing the forwarded bytes on first use (they must have been read: {@link materialize}). */
 export function parsedMessage(m: MaterializedMessage): unknown {
-  if (m.parsed === null) m.parsed = JSON.parse(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length).toString("utf8"));
+  const bytes = m.bytes!;
+  if (m.parsed === null) m.parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"));
   return m.parsed;
 }

@@ -25,8 +25,10 @@ import { readAt } from "./read-at.js";
 const FIRST_WINDOW_BYTES = 64 * 1024;
 const MAX_WINDOW_BYTES = 256 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 export class RangeReader {
-  private window: Buffer = Buffer.alloc(0);
+  private window: Buffer = EMPTY;
   private windowStart = 0;
   private windowBytes: number;
 
@@ -42,6 +44,12 @@ export class RangeReader {
     private readonly maxWindowBytes = MAX_WINDOW_BYTES,
   ) {
     this.windowBytes = Math.min(FIRST_WINDOW_BYTES, maxWindowBytes);
+  }
+
+  /** Drops the window (RecordReader.release); a later read starts a new one. */
+  release(): void {
+    this.window = EMPTY;
+    this.windowStart = 0;
   }
 
   /** Bytes `[start, end)` of the file. The result may share memory with other results. */

@@ -33,6 +33,12 @@ export interface AppendedReader {
 /** Reads back a record's bytes `[start, end)`. */
 export interface RecordReader {
   read(start: number, end: number): Buffer;
+  /**
+   * Drops what the reader holds (its read-ahead window), when the build ends. The build's closures can
+   * outlive it: V8 keeps a closure's scope alive while it optimizes the closure in the background, and
+   * that scope holds the reader — a window of up to 256 KiB held between builds, by chance (issue 14).
+   */
+  release(): void;
 }
 
 export interface ReadAppendedOptions {

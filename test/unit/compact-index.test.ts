@@ -21,7 +21,7 @@ function index(text: string) {
   const bytes = Buffer.from(text);
   const idx = new TranscriptIndex(new DiagnosticLog(1000));
   let reads = 0;
-  idx.reader = { read: (s: number, e: number) => (reads++, bytes.subarray(s, e)) };
+  idx.reader = { read: (s: number, e: number) => (reads++, bytes.subarray(s, e)), release() {} };
   let offset = 0;
   let lineNo = 1;
   for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, offset)) {

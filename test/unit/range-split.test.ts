@@ -140,7 +140,7 @@ describe("range scan", () => {
       const batch = scanRange(fd, 2000, { until: stats.size, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
       const index = new TranscriptIndex(new DiagnosticLog(100));
       index.ingestLine(bytes.subarray(0, bytes.indexOf(10)), 0, 1); // the header, so keys apply
-      index.reader = { read: (start, end) => readAt(fd, start, end) }; // a parentId the range did not find is read back
+      index.reader = { read: (start, end) => readAt(fd, start, end), release() {} }; // a parentId the range did not find is read back
       let scanned = 0;
       const readBack: number[] = [];
       replayBatch(batch, 2, {

@@ -231,6 +231,9 @@ export class SqliteSource implements TranscriptSource {
         const base = rows.starts[i]!;
         return cached.bytes.subarray(start - base, end - base);
       },
+      release: () => {
+        cached = null;
+      },
     };
   }
 
