@@ -86,6 +86,8 @@ export interface PreloadCounters {
   writeEntriesShared: number;
   /** 2026.6.6+: session-fence digests (`readSessionFileDigest`) computed by ctxc's worker, `undefined` answers included (session-digest.ts). */
   digestsServed: number;
+  /** Of those, the ones asked beside the turn's repair check and taken by the fence's call (prefetched-digest.ts). */
+  digestsPrefetched: number;
   fallbacks: number;
 }
 
@@ -107,6 +109,7 @@ export const counters: PreloadCounters = {
   writesFollowed: 0,
   writeEntriesShared: 0,
   digestsServed: 0,
+  digestsPrefetched: 0,
   fallbacks: 0,
 };
 

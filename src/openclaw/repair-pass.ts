@@ -44,6 +44,7 @@ import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
 import { judgedImagesOf, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
+import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
 import type { RepairCheckReply, RepairFacts, ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -155,6 +156,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
       // The warm session read for the prewarm and open starts beside it (see the file comment).
       if (rules.cache && h.sessionRepairCache!.has(file)) {
         prefetchWarmSession(file);
+        prefetchDigest(file);
         return await original(params);
       }
       const limits = rules.cache ? idLimitsOf(h) : undefined;
@@ -165,6 +167,8 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
       const asked = checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
       // Queued on the worker together with the check, so both answers come back in one hop (file comment).
       prefetchWarmSession(file);
+      // And the fence's digest after the open, in the same round trip (prefetched-digest.ts).
+      prefetchDigest(file);
       const got = await asked;
       const before = got instanceof Error ? undefined : got.snapshot;
       let why: string | null;
