@@ -44,7 +44,7 @@ export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
-export { openClawPoolTicket } from "./pool.js";
+export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -88,6 +88,8 @@ export interface PreloadCounters {
   digestsServed: number;
   /** Of those, the ones asked beside the turn's repair check and taken by the fence's call (prefetched-digest.ts). */
   digestsPrefetched: number;
+  /** Repair passes answered from the check asked at the stage's first call (repair-pass.ts `earlyChecks`). */
+  repairsEarly: number;
   fallbacks: number;
 }
 
@@ -110,6 +112,7 @@ export const counters: PreloadCounters = {
   writeEntriesShared: 0,
   digestsServed: 0,
   digestsPrefetched: 0,
+  repairsEarly: 0,
   fallbacks: 0,
 };
 

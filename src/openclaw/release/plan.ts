@@ -67,6 +67,7 @@ const LABELS: Record<InterceptionName, string> = {
   "SessionManager.writeFullFile": "whole-file write recorder (SessionManager.writeFullFile)",
   "SessionManager.getSerializedFileLinesForRewrite": "header-rewrite recorder (SessionManager.getSerializedFileLinesForRewrite)",
   readSessionFileDigest: "session-fence digest (readSessionFileDigest)",
+  acquireEmbeddedAttemptSessionFileOwner: "turn reads started early (acquireEmbeddedAttemptSessionFileOwner)",
 };
 
 /** Whether `plan` serves the interception `name`. */

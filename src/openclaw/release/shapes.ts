@@ -27,7 +27,8 @@ export type InterceptionName =
   | "rememberWrittenSessionEntries"
   | "SessionManager.writeFullFile"
   | "SessionManager.getSerializedFileLinesForRewrite"
-  | "readSessionFileDigest";
+  | "readSessionFileDigest"
+  | "acquireEmbeddedAttemptSessionFileOwner";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -254,6 +255,11 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // → hex; any stream error → undefined (src/openclaw/session-digest.ts). Byte-identical in every release
     // that has it.
     "b9075bf1a700": { seenIn: "2026.6.6–2026.7.35" },
+  },
+  acquireEmbeddedAttemptSessionFileOwner: {
+    // The session-resource-loader stage's first call (an in-process owner map): its own body runs untouched;
+    // ctxc starts the turn's worker reads there (repair-pass.ts `startTurnReads`), ahead of the lock and stats.
+    "1e78716a5a2a": { seenIn: "2026.5.27–2026.7.35" },
   },
 };
 
