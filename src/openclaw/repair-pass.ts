@@ -24,11 +24,11 @@
  * takes "before" on the path, then reads, then "after"; ctxc's "before" is the worker's bigint `fstat` of
  * the descriptor it reads, taken after the open and before the first byte is read (worker
  * session-buffer.ts `repairSnapshotOf`), and "after" is the release's own `readSessionRepairSnapshot` once
- * the worker has answered. Equal by the release's `isSameSessionRepairSnapshot` means the file at the path
+ * the worker has answered (its fields, from a synchronous stat: {@link repairSnapshotNow}). Equal by the release's `isSameSessionRepairSnapshot` means the file at the path
  * had that identity before the read and after it, which is what stock's pair says of its read; stock's
  * "before" may be taken any time before its read (the stat's callback waits its turn on the event loop),
- * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop (three →
- * two: the worker's answer, the "after" stat, which must follow the read and so cannot overlap it).
+ * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop, and the "after"
+ * stat, taken synchronously, is no hop either (three → one: the worker's answer).
  *
  * The session read for the prewarm and open that follow the pass (prepared-reads.ts) is asked for at once
  * with the check — or beside stock's incremental path — when it is a warm one (ctxc keeps the file's
@@ -40,6 +40,7 @@
  * the file read again, as before. A file ctxc holds nothing of (a first turn) is not read ahead: a whole-file
  * read that a stock repair, likely then, would waste.
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
 import { judgedImagesOf, rememberJudgedImages } from "./judged-images.js";
@@ -136,6 +137,21 @@ function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, fil
   if (limits && facts.toolResultIds.length !== facts.toolResultIdCount) return false;
   h.rememberSessionRepair!(file, { snapshot, toolResultIds: new Set(facts.toolResultIds), endsWithNewline: ends });
   return true;
+}
+
+/**
+ * The release's `readSessionRepairSnapshot(file)` — a bigint `fs.promises.stat`'s dev, ino, size, mtimeNs and
+ * ctimeNs, undefined on any error; its body is part of the pass's shape (shapes.ts SHAPE_DEPS) — as a
+ * synchronous stat: the same fields of the file at the call, without the fs hop whose callback would wait its
+ * turn behind the gateway's busy main thread (issue #11: one wait fewer in the session-resource-loader stage).
+ */
+function repairSnapshotNow(file: string): RepairSnapshot | undefined {
+  try {
+    const st = statSync(file, { bigint: true });
+    return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
@@ -241,7 +257,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
           }
           // As stock: the snapshot after the read must be the one before it, else nothing is validated.
           const ends = endsWithNewline(file, got.meta.bytes);
-          const after = await h.readSessionRepairSnapshot!(file);
+          const after = repairSnapshotNow(file);
           if (after && h.isSameSessionRepairSnapshot!(before, after)) {
             if (rememberAsStock(h, asked.limits, file, got.meta.repairFacts!, after, ends)) {
               counters.repairsSkipped++;
