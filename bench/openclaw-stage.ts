@@ -6,10 +6,11 @@
  *
  *     per later turn:  acquireEmbeddedAttemptSessionFileOwner → the write lock's own fs calls (realpath, mkdir,
  *                      open/write/close of the lock file, as acquireSessionWriteLock makes them) →
- *                      fs.stat (the lock's trusted fingerprint) → repairSessionFileIfNeeded → fs.stat →
- *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
- *                      trackSessionManagerAccess → digest (the write lock's fence refresh after the
- *                      bootstrap run under it)                    ← timed: the stage's transcript part
+ *                      readSessionFileFingerprint (the lock's trusted snapshot) → repairSessionFileIfNeeded →
+ *                      fs.stat → prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
+ *                      trackSessionManagerAccess → readSessionFileFingerprint (before the locked bootstrap
+ *                      run) → readSessionFileFingerprint + digest (the fence refresh after it)
+ *                                                                 ← timed: the stage's transcript part
  *                      then the "model" (a pause), two entries appended, 6 × digest (after the turn)
  *
  * As 2026.7.35's stage does it (selection-*.js from `prepStages.mark("system-prompt")` on):
@@ -79,6 +80,9 @@ const digest = await intercepted("readSessionFileDigest");
 const ownerServed = await importInterceptedWith(root, "acquireEmbeddedAttemptSessionFileOwner", runtimeUrl);
 type Owner = (p: { sessionFile: string; timeoutMs: number }) => Promise<{ release: () => void }>;
 const acquireOwner: Owner = typeof ownerServed === "string" ? async () => ({ release: () => {} }) : (ownerServed.ctxc as Owner);
+/** The session lock's fingerprint stat (served since issue #11; where not, stock's own: an async bigint stat). */
+const fingerprintServed = await importInterceptedWith(root, "readSessionFileFingerprint", runtimeUrl);
+const fingerprint = typeof fingerprintServed === "string" ? (p: string) => stat(p, { bigint: true }) : (fingerprintServed.ctxc as (p: string) => Promise<unknown>);
 /** The write lock's own awaited fs calls (2026.7.35 `acquireSessionWriteLock`: realpath, mkdir, then the lock file). */
 async function takeLock(path: string): Promise<() => Promise<void>> {
   await realpath(dirname(path));
@@ -150,12 +154,14 @@ try {
         const t0 = now();
         const owner = await acquireOwner({ sessionFile: path, timeoutMs: 60_000 });
         const unlock = await takeLock(path);
-        await stat(path);
+        await fingerprint(path);
         await repair.ctxc({ sessionFile: path, ...quiet });
         await stat(path);
         await prewarm.ctxc(path);
         open.ctxc(path);
         trackAccess(path);
+        await fingerprint(path);
+        await fingerprint(path);
         await digest.ctxc(path);
         const t1 = now();
         await unlock();
@@ -172,7 +178,7 @@ try {
   );
   stop();
   const out: Record<string, unknown> = {
-    openclaw: values.openclaw, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0], ownerServed: typeof ownerServed !== "string",
+    openclaw: values.openclaw, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0], ownerServed: typeof ownerServed !== "string", fingerprintServed: typeof fingerprintServed !== "string",
     stageMs: { n: walls.length, p50: round(percentile(walls, 50), 1), p90: round(percentile(walls, 90), 1), max: round(Math.max(...walls), 1) },
     counters: digest.runtime.counters,
   };

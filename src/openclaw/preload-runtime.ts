@@ -20,6 +20,7 @@ import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
+import { fileFingerprintHandlers } from "./file-fingerprint.js";
 import { workspaceFilesHandlers } from "./workspace-files.js";
 import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
@@ -90,6 +91,8 @@ export interface PreloadCounters {
   digestsPrefetched: number;
   /** Repair passes answered from the check asked at the stage's first call (repair-pass.ts `earlyChecks`). */
   repairsEarly: number;
+  /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
+  fingerprintsServed: number;
   fallbacks: number;
 }
 
@@ -113,6 +116,7 @@ export const counters: PreloadCounters = {
   digestsServed: 0,
   digestsPrefetched: 0,
   repairsEarly: 0,
+  fingerprintsServed: 0,
   fallbacks: 0,
 };
 
@@ -218,6 +222,7 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
   ...sessionDigestHandlers(preloadDeps),
+  ...fileFingerprintHandlers(preloadDeps),
   ...workspaceFilesHandlers(preloadDeps),
   ...transcriptScanHandlers(preloadDeps),
   ...entryLoaderHandlers(preloadDeps),

@@ -28,7 +28,8 @@ export type InterceptionName =
   | "SessionManager.writeFullFile"
   | "SessionManager.getSerializedFileLinesForRewrite"
   | "readSessionFileDigest"
-  | "acquireEmbeddedAttemptSessionFileOwner";
+  | "acquireEmbeddedAttemptSessionFileOwner"
+  | "readSessionFileFingerprint";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -50,6 +51,8 @@ export interface KnownShape {
  * is a different pass.
  */
 export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
+  // Answered by its synchronous twin, whose body must be the same stat (src/openclaw/file-fingerprint.ts).
+  readSessionFileFingerprint: ["readSessionFileFingerprintSync"],
   repairSessionFileIfNeeded: [
     "isStructurallyInvalidMessageEntry",
     "isAssistantEntryWithEmptyContent",
@@ -260,6 +263,11 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // The session-resource-loader stage's first call (an in-process owner map): its own body runs untouched;
     // ctxc starts the turn's worker reads there (repair-pass.ts `startTurnReads`), ahead of the lock and stats.
     "1e78716a5a2a": { seenIn: "2026.5.27–2026.7.35" },
+  },
+  readSessionFileFingerprint: {
+    // The session lock's bigint stat of the transcript (`{exists: false}` on ENOENT, else the error), answered
+    // by its synchronous twin in the same chunk (SHAPE_DEPS): no fs hop (src/openclaw/file-fingerprint.ts).
+    "a44d4934de39": { seenIn: "2026.5.27–2026.7.35", helpers: ["readSessionFileFingerprintSync"] },
   },
 };
 
