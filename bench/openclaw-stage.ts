@@ -4,10 +4,13 @@
  * queued in the single worker behind other agents' digests — and how much the main thread). The
  * release's OWN functions, rewritten as the preload serves them (bench/lib/openclaw-intercepted.ts):
  *
- *     per later turn:  fs.stat (the lock's trusted fingerprint) → repairSessionFileIfNeeded → fs.stat →
- *                      prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
- *                      trackSessionManagerAccess → digest (the write lock's fence refresh after the
- *                      bootstrap run under it)                    ← timed: the stage's transcript part
+ *     per later turn:  acquireEmbeddedAttemptSessionFileOwner → the write lock's own fs calls (realpath, mkdir,
+ *                      open/write/close of the lock file, as acquireSessionWriteLock makes them) →
+ *                      readSessionFileFingerprint (the lock's trusted snapshot) → repairSessionFileIfNeeded →
+ *                      fs.stat → prewarmSessionFile → loadEntriesFromFileWithSnapshot (the open) →
+ *                      trackSessionManagerAccess → readSessionFileFingerprint (before the locked bootstrap
+ *                      run) → readSessionFileFingerprint + digest (the fence refresh after it)
+ *                                                                 ← timed: the stage's transcript part
  *                      then the "model" (a pause), two entries appended, 6 × digest (after the turn)
  *
  * As 2026.7.35's stage does it (selection-*.js from `prepStages.mark("system-prompt")` on):
@@ -31,14 +34,15 @@
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { mkdir, open as openFile, realpath, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { ROOT } from "./lib/paths.js";
 import { otherWork } from "./lib/other-work.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
@@ -68,6 +72,27 @@ const repair = await intercepted("repairSessionFileIfNeeded");
 const prewarm = await intercepted("prewarmSessionFile");
 const open = await intercepted("loadEntriesFromFileWithSnapshot");
 const digest = await intercepted("readSessionFileDigest");
+/**
+ * The stage's first call (an in-process owner map; the turn's reads start there since issue #11's early
+ * start). A build that does not serve it gets a stand-in with the same cost to the stage (none worth timing),
+ * so the same driver times both sides of an A/B.
+ */
+const ownerServed = await importInterceptedWith(root, "acquireEmbeddedAttemptSessionFileOwner", runtimeUrl);
+type Owner = (p: { sessionFile: string; timeoutMs: number }) => Promise<{ release: () => void }>;
+const acquireOwner: Owner = typeof ownerServed === "string" ? async () => ({ release: () => {} }) : (ownerServed.ctxc as Owner);
+/** The session lock's fingerprint stat (served since issue #11; where not, stock's own: an async bigint stat). */
+const fingerprintServed = await importInterceptedWith(root, "readSessionFileFingerprint", runtimeUrl);
+const fingerprint = typeof fingerprintServed === "string" ? (p: string) => stat(p, { bigint: true }) : (fingerprintServed.ctxc as (p: string) => Promise<unknown>);
+/** The write lock's own awaited fs calls (2026.7.35 `acquireSessionWriteLock`: realpath, mkdir, then the lock file). */
+async function takeLock(path: string): Promise<() => Promise<void>> {
+  await realpath(dirname(path));
+  await mkdir(dirname(path), { recursive: true });
+  const lock = `${path}.lock`;
+  const fd = await openFile(lock, "wx");
+  await fd.writeFile(JSON.stringify({ pid: process.pid, createdAt: new Date().toISOString() }));
+  await fd.close();
+  return () => rm(lock, { force: true });
+}
 const quiet = { debug: () => {}, warn: () => {} };
 /**
  * The prewarm chunk's `trackSessionManagerAccess(file)`, which the stage calls right after the open: it marks
@@ -125,16 +150,22 @@ try {
       const state = { leaf: lastId(path) };
       const key = `agent${i}-${mbs[i]}mb`;
       for (let turn = 0; turn <= turns; turn++) {
-        const t0 = now();
-        await stat(path);
         repairCache.delete(path);
+        const t0 = now();
+        const owner = await acquireOwner({ sessionFile: path, timeoutMs: 60_000 });
+        const unlock = await takeLock(path);
+        await fingerprint(path);
         await repair.ctxc({ sessionFile: path, ...quiet });
         await stat(path);
         await prewarm.ctxc(path);
         open.ctxc(path);
         trackAccess(path);
+        await fingerprint(path);
+        await fingerprint(path);
         await digest.ctxc(path);
         const t1 = now();
+        await unlock();
+        owner.release();
         if (turn > 0) {
           walls.push(t1 - t0);
           windows.push({ kind: "prep", runId: `${key}-${turn}`, sessionId: key, phase: "x", totalMs: t1 - t0, stages: [{ name: "session-resource-loader", durationMs: t1 - t0, elapsedMs: t1 - t0 }], at: t1 });
@@ -147,7 +178,7 @@ try {
   );
   stop();
   const out: Record<string, unknown> = {
-    openclaw: values.openclaw, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0],
+    openclaw: values.openclaw, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0], ownerServed: typeof ownerServed !== "string", fingerprintServed: typeof fingerprintServed !== "string",
     stageMs: { n: walls.length, p50: round(percentile(walls, 50), 1), p90: round(percentile(walls, 90), 1), max: round(Math.max(...walls), 1) },
     counters: digest.runtime.counters,
   };

@@ -156,6 +156,9 @@ export function renderStageTrace(modes: ModeResult[]): string {
   for (const m of traced) {
     const ops = (t: "first" | "later") => Object.entries(m.stageTrace![t].byOp).map(([op, o]) => `${op} ×${o.calls}: queue ${fmt(o.queueMs)}, work ${fmt(o.workMs)}, hop ${fmt(o.hopMs)}`).join("; ");
     L.push(`Worker requests inside the stage by op (${m.mode}): first turns — ${ops("first") || "none"}; later turns — ${ops("later") || "none"}.`, "");
+    // Runs traced before the stretches were attributed have none.
+    const gaps = (t: "first" | "later") => Object.entries(m.stageTrace![t].gaps ?? {}).slice(0, 6).map(([k, g]) => `${k} ${fmt(g.sum)} (${fmt(g.p50)}, ${g.preps} preps)`).join("; ");
+    if (gaps("later")) L.push(`The rest located, by the session's ctxc calls around each stretch, largest first (${m.mode}; ms summed, p50 where it occurs): first turns — ${gaps("first") || "none"}; later turns — ${gaps("later")}.`, "");
   }
   return L.join("\n");
 }

@@ -16,6 +16,13 @@
  * for inside the window (`call` lines) split into queue (the pool's queue + the worker's port + a sliced
  * op's pauses), the op's own work, and the hop back to the main thread; the rest is OpenClaw's own awaits
  * (session-file owner, lock, stats, `resourceLoader.reload()`) and the main thread's other work they wait behind.
+ *
+ * The rest, located: the stretches of the stage between ctxc's calls for the session, each named by the calls
+ * it lies between (`gaps`). On 2026.5.27+ the stage's first call, `acquireEmbeddedAttemptSessionFileOwner`, is
+ * one of them, so `acquireEmbeddedAttemptSessionFileOwner→repairPass611` is the write lock and the trusted
+ * stat, `repairPass611→prewarmSessionFile` the `hadSessionFile` stat, `loadEntriesFromFileWithSnapshot→
+ * readSessionFileDigest` the locked bootstrap run and its fingerprint stats, and `readSessionFileDigest→end`
+ * the settings manager and `resourceLoader.reload()` (docs/openclaw.md §5 lists the stage's awaits in order).
  */
 import { percentile, type StageSummary } from "./log-parse.js";
 
@@ -91,6 +98,11 @@ export interface StageAttribution {
   rounds: number;
   /** The same, per op: [calls, queue, work, hop]. */
   byOp: Record<string, [number, number, number, number]>;
+  /**
+   * The stage's time outside ctxc's calls for the session, by the calls each stretch lies between
+   * (`start→NAME`, `NAME→NAME`, `NAME→end`; the same pair twice in a stage is summed): where the rest is.
+   */
+  gaps: Record<string, number>;
 }
 
 /** The stage's window in epoch ms, or null when the summary lacks the stage, its predecessor or its log time. */
@@ -123,7 +135,7 @@ export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "sessi
     ctxcMs += b - Math.max(a, end);
     end = b;
   }
-  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, stockMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, rounds: 0, byOp: {} };
+  const out: StageAttribution = { sessionId: s.sessionId, wallMs: w.to - w.from, ctxcMs, stockMs, queueMs: 0, workMs: 0, hopMs: 0, calls: 0, rounds: 0, byOp: {}, gaps: gapsBetween(mine, w) };
   let back = -Infinity; // when the current run's last request was back on the main thread
   const inWindow = trace.calls.filter((c) => c.file === s.sessionId && c.t >= w.from && c.t <= w.to).sort((a, b) => a.t - b.t);
   for (const c of inWindow) {
@@ -144,6 +156,25 @@ export function attributeStage(s: StageSummary, trace: CtxcTrace, stage = "sessi
   return out;
 }
 
+/** The window's stretches outside the given calls, named by the calls around them (see {@link StageAttribution.gaps}). */
+export function gapsBetween(fns: readonly TraceFn[], w: { from: number; to: number }): Record<string, number> {
+  const inside = fns.filter((f) => f.t + nz(f.ms) > w.from && f.t < w.to).sort((a, b) => a.t - b.t);
+  const gaps: Record<string, number> = {};
+  let at = w.from;
+  let after = "start";
+  for (const f of inside) {
+    if (f.t > at) gaps[`${after}→${f.name}`] = (gaps[`${after}→${f.name}`] ?? 0) + (f.t - at);
+    const end = Math.min(w.to, f.t + nz(f.ms));
+    // A call nested in (or overlapping) the one before it does not end the stretch that one covers.
+    if (end > at) {
+      at = end;
+      after = f.name;
+    }
+  }
+  if (w.to > at) gaps[`${after}→end`] = (gaps[`${after}→end`] ?? 0) + (w.to - at);
+  return gaps;
+}
+
 /** Preps of one kind (first or later turns) summed: totals, and the stage wall and ctxc parts' medians. */
 export interface AttributionSummary {
   preps: number;
@@ -159,6 +190,8 @@ export interface AttributionSummary {
   /** wall − ctxc: OpenClaw's own awaits outside ctxc's handlers and what they wait behind. */
   restMs: { sum: number; p50: number };
   byOp: Record<string, { calls: number; queueMs: number; workMs: number; hopMs: number }>;
+  /** {@link StageAttribution.gaps} over the preps: in how many the stretch occurs, its total and its median there. */
+  gaps: Record<string, { preps: number; sum: number; p50: number }>;
 }
 
 export function summarizeAttribution(rows: StageAttribution[]): AttributionSummary {
@@ -177,6 +210,13 @@ export function summarizeAttribution(rows: StageAttribution[]): AttributionSumma
     }
   }
   for (const o of Object.values(byOp)) for (const k of ["queueMs", "workMs", "hopMs"] as const) o[k] = Math.round(o[k]);
+  const gapMs: Record<string, number[]> = {};
+  for (const r of rows) for (const [k, ms] of Object.entries(r.gaps ?? {})) (gapMs[k] ??= []).push(ms);
+  const gaps = Object.fromEntries(
+    Object.entries(gapMs)
+      .sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0))
+      .map(([k, xs]) => [k, { preps: xs.length, sum: Math.round(xs.reduce((a, b) => a + b, 0)), p50: Math.round(percentile(xs, 50)) }]),
+  );
   return {
     preps: rows.length,
     wallMs: agg((r) => r.wallMs),
@@ -189,5 +229,6 @@ export function summarizeAttribution(rows: StageAttribution[]): AttributionSumma
     rounds: agg((r) => r.rounds),
     restMs: agg((r) => r.wallMs - r.ctxcMs),
     byOp,
+    gaps,
   };
 }

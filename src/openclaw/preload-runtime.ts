@@ -21,6 +21,7 @@ import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { repairHandlers } from "./repair-pass.js";
 import { sessionDigestHandlers } from "./session-digest.js";
+import { fileFingerprintHandlers } from "./file-fingerprint.js";
 import { workspaceFilesHandlers } from "./workspace-files.js";
 import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
@@ -45,7 +46,7 @@ export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
-export { openClawPoolTicket } from "./pool.js";
+export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -92,6 +93,12 @@ export interface PreloadCounters {
    * the file) whose index continued the one built for the same entries before (release/loaded-index.ts).
    */
   indexesContinued: number;
+  /** Of those, the ones asked beside the turn's repair check and taken by the fence's call (prefetched-digest.ts). */
+  digestsPrefetched: number;
+  /** Repair passes answered from the check asked at the stage's first call (repair-pass.ts `earlyChecks`). */
+  repairsEarly: number;
+  /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
+  fingerprintsServed: number;
   fallbacks: number;
 }
 
@@ -114,6 +121,9 @@ export const counters: PreloadCounters = {
   writeEntriesShared: 0,
   digestsServed: 0,
   indexesContinued: 0,
+  digestsPrefetched: 0,
+  repairsEarly: 0,
+  fingerprintsServed: 0,
   fallbacks: 0,
 };
 
@@ -219,6 +229,7 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   ...repairHandlers(preloadDeps),
   ...recentLinesHandlers(preloadDeps),
   ...sessionDigestHandlers(preloadDeps),
+  ...fileFingerprintHandlers(preloadDeps),
   ...workspaceFilesHandlers(preloadDeps),
   ...transcriptScanHandlers(preloadDeps),
   ...entryLoaderHandlers(preloadDeps),

@@ -24,11 +24,11 @@
  * takes "before" on the path, then reads, then "after"; ctxc's "before" is the worker's bigint `fstat` of
  * the descriptor it reads, taken after the open and before the first byte is read (worker
  * session-buffer.ts `repairSnapshotOf`), and "after" is the release's own `readSessionRepairSnapshot` once
- * the worker has answered. Equal by the release's `isSameSessionRepairSnapshot` means the file at the path
+ * the worker has answered (its fields, from a synchronous stat: {@link repairSnapshotNow}). Equal by the release's `isSameSessionRepairSnapshot` means the file at the path
  * had that identity before the read and after it, which is what stock's pair says of its read; stock's
  * "before" may be taken any time before its read (the stat's callback waits its turn on the event loop),
- * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop (three →
- * two: the worker's answer, the "after" stat, which must follow the read and so cannot overlap it).
+ * so the worker's is one stock could take. This drops stock's first stat, an event-loop hop, and the "after"
+ * stat, taken synchronously, is no hop either (three → one: the worker's answer).
  *
  * The session read for the prewarm and open that follow the pass (prepared-reads.ts) is asked for at once
  * with the check — or beside stock's incremental path — when it is a warm one (ctxc keeps the file's
@@ -40,10 +40,12 @@
  * the file read again, as before. A file ctxc holds nothing of (a first turn) is not read ahead: a whole-file
  * read that a stock repair, likely then, would waste.
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
 import { judgedImagesOf, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
+import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
 import type { RepairCheckReply, RepairFacts, ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -137,64 +139,138 @@ function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, fil
   return true;
 }
 
+/**
+ * The release's `readSessionRepairSnapshot(file)` — a bigint `fs.promises.stat`'s dev, ino, size, mtimeNs and
+ * ctimeNs, undefined on any error; its body is part of the pass's shape (shapes.ts SHAPE_DEPS) — as a
+ * synchronous stat: the same fields of the file at the call, without the fs hop whose callback would wait its
+ * turn behind the gateway's busy main thread (issue #11: one wait fewer in the session-resource-loader stage).
+ */
+function repairSnapshotNow(file: string): RepairSnapshot | undefined {
+  try {
+    const st = statSync(file, { bigint: true });
+    return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
 function sameAsSnapshot(check: RepairCheckReply, snap: RepairSnapshot): boolean {
   const f = check.meta.file;
   return !!f && f.size === check.meta.bytes && identityIsSnapshot(f, snap);
 }
 
+/** The worker's check as asked: its answer (or why it failed), and whether it was asked before the pass came. */
+interface Asked {
+  reply: Promise<RepairCheckReply | Error>;
+  early: boolean;
+}
+
+/** Asks the worker for the pass's check of `file` (absolute) under this release's rules; never rejects. */
+function askCheck(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string, early: boolean): Asked & { limits?: ResultIdLimits } {
+  const limits = rules.cache ? idLimitsOf(h) : undefined;
+  // The worker's read for the check only (no session buffer); the session read after it continues it.
+  // 2026.6.9+: with the "before read" snapshot (see the file comment) and the release's id bounds.
+  const seen = rules.images ? judgedImagesOf(file) : undefined;
+  const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
+  const reply = deps.checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  return { reply, early, limits };
+}
+
+/**
+ * The turn's worker reads asked for at the session-resource-loader stage's first call (2026.5.27+
+ * `acquireEmbeddedAttemptSessionFileOwner`, issue #11), ahead of the awaits before the pass (the write
+ * lock's realpath, mkdir and lock file, the abort checks, the trusted-snapshot stat): the check, the warm
+ * session read and the fence's digest, so the pass finds its answer there instead of asking then. Keyed by
+ * absolute path; taken by the pass. The pass verifies it as it verifies its own (the worker's "before" stat
+ * against the release's "after" stat of 2026.6.9+, or the file's identity), so a file changed in between —
+ * by another writer before the lock was held, or a run that ended before its pass — is asked again, not
+ * repaired by stock on a stale verdict.
+ */
+const earlyChecks = new Map<string, Asked & { limits?: ResultIdLimits }>();
+/** How the last pass asked (its rules and chunk bindings): what the stage's first call asks with. */
+let lastPass: { rules: PassRules; h: PassHelpers } | undefined;
+
+/** Starts the turn's reads of `sessionFile` (see {@link earlyChecks}); a no-op before any pass ran. */
+function startTurnReads(deps: PreloadDeps, sessionFile: unknown): void {
+  if (!lastPass || typeof sessionFile !== "string" || !sessionFile.trim()) return;
+  const file = resolve(sessionFile.trim());
+  const { rules, h } = lastPass;
+  // Stock's incremental path will run for a file the release's repair cache holds: no check to ask.
+  if (rules.cache && h.sessionRepairCache!.has(file)) earlyChecks.delete(file);
+  else earlyChecks.set(file, askCheck(deps, rules, h, file, true));
+  deps.prefetchWarmSession(file);
+  prefetchDigest(file);
+}
+
+/** Why the check's answer cannot stand for the pass now, or null; `changed`: the file moved since the worker read it. */
+type Verdict = { why: string | null; changed: boolean; rewrites: boolean; got: RepairCheckReply | Error };
+
+function judge(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string, got: RepairCheckReply | Error): Verdict {
+  const before = got instanceof Error ? undefined : got.snapshot;
+  if (got instanceof Error) return { why: got.message, changed: false, rewrites: false, got };
+  // Stopped where the pass's verdict was settled: the pass rewrites the file (or decides) whatever follows.
+  if (!got.complete) return { why: got.meta.repairFacts?.common ?? "the read stopped early", changed: false, rewrites: true, got };
+  if (rules.cache && !before) return { why: got.meta.repair ?? "no snapshot from ctxc's read", changed: false, rewrites: false, got }; // a missing file: stock decides
+  if (before ? !sameAsSnapshot(got, before) : !deps.unchangedSince(got, file)) return { why: "file changed since the worker read it", changed: true, rewrites: false, got };
+  const why = wouldChange(got, rules, h);
+  return { why, changed: false, rewrites: why !== null, got };
+}
+
 async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown }, h: PassHelpers): Promise<unknown> {
-  const { counters, fallback, preloadLog, checkRepair, prefetchSession, prefetchWarmSession, unchangedSince } = deps;
+  const { counters, fallback, preloadLog, prefetchSession, prefetchWarmSession } = deps;
+  lastPass = { rules, h };
   let rewrites = false;
   let file = "";
   try {
     const input = typeof params?.sessionFile === "string" ? params.sessionFile.trim() : "";
     if (input) {
       file = resolve(input);
+      const early = earlyChecks.get(file);
+      earlyChecks.delete(file);
       // Stock's own incremental path (a stat, or a parse of the appended bytes) costs no whole-file parse.
       // The warm session read for the prewarm and open starts beside it (see the file comment).
       if (rules.cache && h.sessionRepairCache!.has(file)) {
         prefetchWarmSession(file);
+        prefetchDigest(file);
         return await original(params);
       }
-      const limits = rules.cache ? idLimitsOf(h) : undefined;
-      // The worker's read for the check only (no session buffer); the session read after it continues it.
-      // 2026.6.9+: with the "before read" snapshot (see the file comment) and the release's id bounds.
-      const seen = rules.images ? judgedImagesOf(file) : undefined;
-      const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
-      const asked = checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-      // Queued on the worker together with the check, so both answers come back in one hop (file comment).
-      prefetchWarmSession(file);
-      const got = await asked;
-      const before = got instanceof Error ? undefined : got.snapshot;
-      let why: string | null;
-      if (got instanceof Error) why = got.message;
-      else if (!got.complete) {
-        // Stopped where the pass's verdict was settled: the pass rewrites the file (or decides) whatever follows.
-        why = got.meta.repairFacts?.common ?? "the read stopped early";
-        rewrites = true;
-      } else if (rules.cache && !before) why = got.meta.repair ?? "no snapshot from ctxc's read"; // a missing file: stock decides
-      else if (before ? !sameAsSnapshot(got, before) : !unchangedSince(got, file)) why = "file changed since the worker read it";
-      else {
-        why = wouldChange(got, rules, h);
-        rewrites = why !== null;
-        if (why === null && rules.images) rememberJudgedImages(file, got.meta.generation, got.imageRecordsSettled);
-      }
-      if (why === null && !(got instanceof Error)) {
-        if (!before) {
-          counters.repairsSkipped++;
-          return { repaired: false, droppedLines: 0 };
+      let why: string | null = null;
+      // The check asked at the stage's first call, else now; an early one that no longer fits the file is asked again.
+      for (let asked = early ?? askCheck(deps, rules, h, file, false); ; asked = askCheck(deps, rules, h, file, false)) {
+        if (!asked.early) {
+          // Queued on the worker together with the check, so both answers come back in one hop (file comment);
+          // and the fence's digest after the open, in the same round trip (prefetched-digest.ts).
+          prefetchWarmSession(file);
+          prefetchDigest(file);
         }
-        // As stock: the snapshot after the read must be the one before it, else nothing is validated.
-        const ends = endsWithNewline(file, got.meta.bytes);
-        const after = await h.readSessionRepairSnapshot!(file);
-        if (after && h.isSameSessionRepairSnapshot!(before, after)) {
-          if (rememberAsStock(h, limits, file, got.meta.repairFacts!, after, ends)) {
+        const verdict = judge(deps, rules, h, file, await asked.reply);
+        ({ why, rewrites } = verdict);
+        const got = verdict.got;
+        if (why === null && rules.images && !(got instanceof Error)) rememberJudgedImages(file, got.meta.generation, got.imageRecordsSettled);
+        if (why === null && !(got instanceof Error)) {
+          const before = got.snapshot;
+          if (!before) {
             counters.repairsSkipped++;
-            return { repaired: false, droppedLines: 0, validatedSnapshot: after };
+            if (asked.early) counters.repairsEarly++;
+            return { repaired: false, droppedLines: 0 };
           }
-          why = "the worker sent only part of the tool-result ids";
-        } else why = "file changed during the check";
+          // As stock: the snapshot after the read must be the one before it, else nothing is validated.
+          const ends = endsWithNewline(file, got.meta.bytes);
+          const after = repairSnapshotNow(file);
+          if (after && h.isSameSessionRepairSnapshot!(before, after)) {
+            if (rememberAsStock(h, asked.limits, file, got.meta.repairFacts!, after, ends)) {
+              counters.repairsSkipped++;
+              if (asked.early) counters.repairsEarly++;
+              return { repaired: false, droppedLines: 0, validatedSnapshot: after };
+            }
+            why = "the worker sent only part of the tool-result ids";
+          } else {
+            why = "file changed during the check";
+            verdict.changed = true;
+          }
+        }
+        if (!(asked.early && verdict.changed)) break;
       }
       preloadLog("fallback", `repair pass runs: ${why} (${file})`);
     }
@@ -210,10 +286,21 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
 
 /** The handlers (preload-runtime.ts `handlers`), one per release variant of the pass. */
 export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
-  return Object.fromEntries(
-    Object.entries(VARIANTS).map(([name, rules]): [string, Handler] => [
-      name,
-      (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown }, resolveHelpers<PassHelpers>(helpers)),
-    ]),
-  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(VARIANTS).map(([name, rules]): [string, Handler] => [
+        name,
+        (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown }, resolveHelpers<PassHelpers>(helpers)),
+      ]),
+    ),
+    // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks).
+    acquireEmbeddedAttemptSessionFileOwner: (original, [params]) => {
+      try {
+        startTurnReads(deps, (params as { sessionFile?: unknown } | undefined)?.sessionFile);
+      } catch (err) {
+        deps.fallback("acquireEmbeddedAttemptSessionFileOwner", err);
+      }
+      return original(params);
+    },
+  };
 }

@@ -21,6 +21,7 @@
 import { resolve } from "node:path";
 import { Priority, runInOpenClawPool } from "./pool.js";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
+import { noteDigested, takePrefetchedDigest } from "./prefetched-digest.js";
 import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
 
 const WHERE = "readSessionFileDigest";
@@ -34,6 +35,15 @@ async function readSessionFileDigest(deps: PreloadDeps, original: (file: unknown
   }
   // The stream opens a relative path against the process's cwd; the worker shares it, resolved here anyway.
   const path = resolve(sessionFile);
+  noteDigested(path);
+  // Asked beside this turn's repair check and still the file's digest (prefetched-digest.ts), or undefined.
+  const prefetched = takePrefetchedDigest(path);
+  const early = prefetched && (await prefetched);
+  if (early !== undefined) {
+    deps.counters.digestsServed++;
+    deps.counters.digestsPrefetched++;
+    return early;
+  }
   let reply: FileDigestReply;
   try {
     // The turn waits on it (the session-resource-loader stage, under the session's write lock): first in line.

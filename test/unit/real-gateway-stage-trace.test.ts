@@ -73,6 +73,22 @@ describe("attributing one prep's stage", () => {
     expect(sum).toMatchObject({ preps: 1, wallMs: { sum: 500, p50: 500 }, ctxcMs: { sum: 250 }, stockMs: { sum: 13 }, restMs: { sum: 250, p50: 250 } });
   });
 
+  it("names the rest's stretches by the session's calls around them (nested calls inside one, the window's edges)", () => {
+    const a = attributeStage(s!, parsed)!;
+    // Window [300,800]: the repair span (clipped) to 350, then 350–400 before the prewarm, which (with the digest
+    // nested inside it) ends at 600; 600–800 after it (the other session's calls and the digest at 900 not counted).
+    expect(a.gaps).toEqual({ "repairPass611→prewarmSessionFile": 50, "prewarmSessionFile→end": 200 });
+    expect(Object.values(a.gaps).reduce((x, y) => x + y, 0)).toBe(a.wallMs - a.ctxcMs);
+    const owner = parseCtxcTrace([
+      trace(`fn name=acquireEmbeddedAttemptSessionFileOwner file=S t=${T0 + 320} ms=1.0`),
+      trace(`fn name=repairPass611 file=S t=${T0 + 400} ms=20.0`),
+      trace(`fn name=repairPass611 file=S t=${T0 + 500} ms=20.0`),
+    ]);
+    const b = attributeStage(s!, owner)!;
+    expect(b.gaps).toEqual({ "start→acquireEmbeddedAttemptSessionFileOwner": 20, "acquireEmbeddedAttemptSessionFileOwner→repairPass611": 79, "repairPass611→repairPass611": 80, "repairPass611→end": 280 });
+    expect(summarizeAttribution([a, b]).gaps["prewarmSessionFile→end"]).toEqual({ preps: 1, sum: 200, p50: 200 });
+  });
+
   it("counts requests asked for while another was away as one round trip with it", () => {
     const overlapping = parseCtxcTrace([
       // A repair check and a session read queued together (back at 360 and 365), then a digest after both.

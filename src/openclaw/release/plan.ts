@@ -68,6 +68,8 @@ const LABELS: Record<InterceptionName, string> = {
   "SessionManager.getSerializedFileLinesForRewrite": "header-rewrite recorder (SessionManager.getSerializedFileLinesForRewrite)",
   readSessionFileDigest: "session-fence digest (readSessionFileDigest)",
   "SessionManager.setLoadedSessionFile": "re-load index (SessionManager.setLoadedSessionFile)",
+  acquireEmbeddedAttemptSessionFileOwner: "turn reads started early (acquireEmbeddedAttemptSessionFileOwner)",
+  readSessionFileFingerprint: "session-file fingerprint (readSessionFileFingerprint)",
 };
 
 /** Whether `plan` serves the interception `name`. */

@@ -28,7 +28,9 @@ export type InterceptionName =
   | "SessionManager.writeFullFile"
   | "SessionManager.getSerializedFileLinesForRewrite"
   | "readSessionFileDigest"
-  | "SessionManager.setLoadedSessionFile";
+  | "SessionManager.setLoadedSessionFile"
+  | "acquireEmbeddedAttemptSessionFileOwner"
+  | "readSessionFileFingerprint";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -50,6 +52,8 @@ export interface KnownShape {
  * is a different pass.
  */
 export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
+  // Answered by its synchronous twin, whose body must be the same stat (src/openclaw/file-fingerprint.ts).
+  readSessionFileFingerprint: ["readSessionFileFingerprintSync"],
   repairSessionFileIfNeeded: [
     "isStructurallyInvalidMessageEntry",
     "isAssistantEntryWithEmptyContent",
@@ -271,6 +275,16 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // Partition + buildIndex of every loaded entry, answered by continuing the index built for the same
     // entries last time when the load only appends to them (release/loaded-index.ts).
     a343bd2323fe: { seenIn: "2026.6.11–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry"] },
+  },
+  acquireEmbeddedAttemptSessionFileOwner: {
+    // The session-resource-loader stage's first call (an in-process owner map): its own body runs untouched;
+    // ctxc starts the turn's worker reads there (repair-pass.ts `startTurnReads`), ahead of the lock and stats.
+    "1e78716a5a2a": { seenIn: "2026.5.27–2026.7.35" },
+  },
+  readSessionFileFingerprint: {
+    // The session lock's bigint stat of the transcript (`{exists: false}` on ENOENT, else the error), answered
+    // by its synchronous twin in the same chunk (SHAPE_DEPS): no fs hop (src/openclaw/file-fingerprint.ts).
+    "a44d4934de39": { seenIn: "2026.5.27–2026.7.35", helpers: ["readSessionFileFingerprintSync"] },
   },
 };
 

@@ -1,0 +1,97 @@
+/**
+ * The fence digest of a later turn asked for in the stage's first worker round trip (issue #11).
+ *
+ * 2026.7.35's `session-resource-loader` stage asks ctxc's worker twice, one after the other: the repair check
+ * (with the warm session read beside it, repair-pass.ts) and, once the open and the locked bootstrap run are
+ * over, the fence refresh's `readSessionFileDigest` (session-digest.ts). Each round trip ends with a wait for
+ * the gateway's main thread, ~98 % busy with OpenClaw's own work. On a later turn nothing writes the file
+ * between the two, so the digest is asked for together with the check, and the fence's call takes it — one
+ * sequential round trip per stage instead of two.
+ *
+ * Only for a file whose digest the fence asked for before (a file of 8–32 MB on a release with the fence:
+ * smaller ones are read as text, larger ones only stat'ed — no digest of them is wasted), and only where the
+ * answer is provably the file's digest as it is at the call: a bigint stat is taken BEFORE the worker reads,
+ * and the prefetched digest is used only when a stat at the call finds the same file (device, inode, size,
+ * mtime, ctime to the nanosecond), the worker hashed exactly that size, and the file's last change (ctime)
+ * lies well before that first stat ("racy-clean", as git judges its index): any write after the first stat
+ * then gets a later ctime, so an equal stat at the call means no write since — the same-size rewrite within
+ * one timestamp tick, which is why the fence digest is otherwise never answered from a stat
+ * (session-digest.ts), cannot hide. A file changed within the margin, with coarse timestamps (no sub-ms part:
+ * FAT, some network filesystems — a wider margin), or changed since, is digested at the call as before.
+ * Each prefetched digest is used once; a newer prefetch replaces it.
+ */
+import { statSync, type BigIntStats } from "node:fs";
+import { Priority, runInOpenClawPool } from "./pool.js";
+import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
+
+/** How long before the first stat the file's last change must lie (ns): a few timestamp ticks (jiffies ≤ 10 ms). */
+const FINE_MARGIN_NS = 100_000_000n;
+/** The same for a file whose times have no sub-millisecond part (coarse filesystem timestamps: up to 2 s on FAT). */
+const COARSE_MARGIN_NS = 3_000_000_000n;
+
+interface Prefetched {
+  before: BigIntStats;
+  reply: Promise<FileDigestReply | Error>;
+}
+
+/** Absolute paths the fence has digested through ctxc (the files a prefetch is worth it for). */
+const digested = new Set<string>();
+const prefetched = new Map<string, Prefetched>();
+
+/** Says that the fence digested `path` (absolute): its later turns' digests are prefetched. */
+export function noteDigested(path: string): void {
+  digested.add(path);
+}
+
+function statOf(path: string): BigIntStats | undefined {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false }) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the file's last change lies far enough before `st` was taken (`atNs`, wall clock) — see the file comment. */
+function settledBefore(st: BigIntStats, atNs: bigint): boolean {
+  const coarse = st.ctimeNs % 1_000_000n === 0n && st.mtimeNs % 1_000_000n === 0n;
+  return st.ctimeNs <= atNs - (coarse ? COARSE_MARGIN_NS : FINE_MARGIN_NS);
+}
+
+const sameStat = (a: BigIntStats, b: BigIntStats): boolean =>
+  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+
+/**
+ * Asks the worker for the digest of `path` (absolute) now, for the fence's call later in the same stage,
+ * when the fence digested it before and its stat says the answer could be used (a regular file, settled);
+ * says whether it asked. Never rejects.
+ */
+export function prefetchDigest(path: string): boolean {
+  if (!digested.has(path)) return false;
+  const atNs = BigInt(Date.now()) * 1_000_000n;
+  const before = statOf(path);
+  if (!before || !before.isFile() || !settledBefore(before, atNs)) {
+    prefetched.delete(path);
+    return false;
+  }
+  const reply = (runInOpenClawPool({ op: "fileDigest", path }, Priority.open) as Promise<FileDigestReply>).catch((e: unknown) =>
+    e instanceof Error ? e : new Error(String(e)),
+  );
+  prefetched.set(path, { before, reply });
+  return true;
+}
+
+/**
+ * The prefetched digest of `path` (absolute), taken (used once): a promise of it when one was asked for,
+ * resolving to the digest when it is the file's as it is now (see the file comment), else to undefined —
+ * the caller digests the file itself; undefined at once when none was asked for (no await added then).
+ */
+export function takePrefetchedDigest(path: string): Promise<string | undefined> | undefined {
+  const got = prefetched.get(path);
+  if (!got) return undefined;
+  prefetched.delete(path);
+  return got.reply.then((reply) => {
+    if (reply instanceof Error || !("sha256" in reply) || BigInt(reply.bytes) !== got.before.size) return undefined;
+    const now = statOf(path);
+    return now && sameStat(now, got.before) ? reply.sha256 : undefined;
+  });
+}
