@@ -256,6 +256,141 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
+  it("managers open together on one file, each served from the same record: one's in-memory edits (prompt-released opaque records, entries, labels; a trailing removal that shifts opaque indexes) leave the record and the others' state as stock's", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      // Opaque records mid-file and at the end after a label (a trailing removal shifts the last one's index).
+      const lines = withOpaque(41).trimEnd().split("\n");
+      const ids = lines.slice(1).flatMap((l) => { try { const id = (JSON.parse(l) as Entry).id; return typeof id === "string" ? [id] : []; } catch { return []; } });
+      const last = ids.at(-1)!;
+      lines.push(JSON.stringify({ type: "label", id: "lbltail1", parentId: last, timestamp: "2026-01-05T09:00:00.000Z", targetId: ids[4], label: "tail" }));
+      lines.push(JSON.stringify({ type: "leaf", id: "leaftail", parentId: "lbltail1", timestamp: "2026-01-05T09:00:01.000Z", targetId: ids[6] }));
+      const r = await openRun(`${lines.join("\n")}\n`); // stock's body on both sides; the served side records it
+      const m0: [Manager, Manager] = [r.sa, r.sb];
+      const continued = c.indexesContinued;
+      const open = async (): Promise<[Manager, Manager]> => {
+        await both(r, "open (OpenClaw's cache: the same entries)", (s, path) => s.SM.open(path));
+        return [r.sa, r.sb];
+      };
+      const m1 = await open();
+      const m2 = await open();
+      expect(c.indexesContinued, "the later opens continued the record").toBe(continued + 2);
+      const on = async (m: [Manager, Manager], name: string, op: (s: Side, p: string, sm: Manager) => unknown) => {
+        [r.sa, r.sb] = m;
+        await both(r, name, op);
+      };
+      const check = (m: [Manager, Manager], at: string) => expect(stateOf(m[0]), `${at}: manager state`).toEqual(stateOf(m[1]));
+      // What another writer appended while a prompt released the lock, merged in memory (no file write).
+      const leaf = r.sb.getLeafId() as string;
+      const released = (tag: string) => [
+        { type: "prompt_released_opaque", record: { type: "ctxc_note", id: `note${tag}`, parentId: leaf, data: tag } },
+        { type: "message", id: `msg${tag}`, parentId: `note${tag}`, timestamp: "2026-01-05T09:01:00.000Z", message: { role: "user", content: `released ${tag}`, timestamp: 2 } },
+        { type: "label", id: `lab${tag}`, parentId: `msg${tag}`, timestamp: "2026-01-05T09:01:01.000Z", targetId: ids[2], label: `l${tag}` },
+        { type: "prompt_released_opaque", record: { type: "leaf", id: `leaf${tag}`, parentId: `lab${tag}`, timestamp: "2026-01-05T09:01:02.000Z", targetId: ids[5] } },
+      ];
+      // The manager whose stock load was recorded, then one served from the record: each merges in memory.
+      await on(m0, "m0 mergePromptReleasedSessionEntries", (_s, _p, m) => m.mergePromptReleasedSessionEntries(released("a")));
+      await on(m1, "m1 mergePromptReleasedSessionEntries", (_s, _p, m) => m.mergePromptReleasedSessionEntries(released("b")));
+      for (const [m, tag] of [[m0, "a"], [m1, "b"]] as const) expect(m[1].opaqueFileEntries.some((o: { record: Entry }) => o.record.id === `note${tag}`) && m[1].byId.has(`msg${tag}`), `the merge ${tag} took`).toBe(true);
+      check(m2, "m2 after m0's and m1's merges");
+      const m3 = await open();
+      expect(c.indexesContinued, "the record still continued").toBe(continued + 3);
+      // A trailing removal rewrites the file and shifts the indexes of the opaque records after the removed entries.
+      await on(m2, "m2 removeTrailingEntries(label)", (_s, _p, m) => m.removeTrailingEntries((e: Entry) => e.type === "label"));
+      expect(m2[1].opaqueFileEntries.at(-1).index, "the removal shifted the last opaque record").toBe(m2[1].fileEntries.length);
+      expect(m3[1].opaqueFileEntries.at(-1).index, "…which m3 still has after the label").toBe(m3[1].fileEntries.length);
+      check(m3, "m3 after m2's removal");
+      await on(m3, "m3 rewriteFile", (_s, _p, m) => m.rewriteFile());
+      check(m1, "m1 after the others' edits");
+      await on(m1, "m1 rewriteFile", (_s, _p, m) => m.rewriteFile());
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("the records are bounded: no more than 8 files, and no more file bytes than CTXC_OPENCLAW_ENTRY_CACHE_MB (0: none; lowered: trimmed before the next load)", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const { entryCache } = pair.runtime;
+    const limit = entryCache.entryCacheLimit();
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const reopen = async (r: Run, expectContinued: boolean, at: string) => {
+        const before = c.indexesContinued;
+        await both(r, `open (${at})`, (s, path) => s.SM.open(path));
+        expect(c.indexesContinued - before, `${at}: continued`).toBe(expectContinued ? 1 : 0);
+      };
+      // Nine files, each kept in ctxc's entry cache: OpenClaw's own cache (8 files) loses the first, ctxc's
+      // kept entries give its re-open the same objects, so only the record bound makes it stock's load.
+      const runs: Run[] = [];
+      for (let i = 0; i < 9; i++) {
+        runs.push(await openRun(generated(50 + i)));
+        expect(fillEntryCache(pair, runs[i]!.a) || true).toBe(true);
+      }
+      for (let i = 1; i < 9; i++) await reopen(runs[i]!, true, `file ${i}, one of the last 8`);
+      const kept = c.sessionsKept;
+      await reopen(runs[0]!, false, "file 0, the 9th most recent");
+      expect(c.sessionsKept, "file 0's re-open had the same entries (from ctxc's kept entries)").toBeGreaterThan(kept);
+      // Bytes: room for the last two of three files (CTXC_OPENCLAW_ENTRY_CACHE_MB as a fraction of a MiB).
+      const three = [await openRun(generated(60)), await openRun(generated(61)), await openRun(generated(62))];
+      const sizes = three.map((r) => readFileSync(r.a).length);
+      entryCache.setEntryCacheLimit(entryCache.entryCacheLimitFromEnv(String((sizes[1]! + sizes[2]! + 1024) / 1024 / 1024)));
+      expect(entryCache.entryCacheLimit()).toBeLessThan(sizes[0]! + sizes[1]! + sizes[2]!);
+      for (const r of three) await both(r, "open (recorded under the byte bound)", (s, path) => s.SM.open(path));
+      await reopen(three[2]!, true, "the last file, within the bytes");
+      await reopen(three[1]!, true, "the second file, within the bytes");
+      await reopen(three[0]!, false, "the first file, past the bytes");
+      // Lowered below one file: the kept records go before the next load, not at the next recording.
+      await reopen(three[1]!, true, "the second file again, within the bytes");
+      entryCache.setEntryCacheLimit(sizes[1]! - 1);
+      await reopen(three[1]!, false, "a record over the lowered bound");
+      // 0: no records at all.
+      entryCache.setEntryCacheLimit(entryCache.entryCacheLimitFromEnv("0"));
+      const off = await openRun(generated(63));
+      await reopen(off, false, "CTXC_OPENCLAW_ENTRY_CACHE_MB=0");
+      await reopen(off, false, "CTXC_OPENCLAW_ENTRY_CACHE_MB=0, again");
+    } finally {
+      entryCache.setEntryCacheLimit(limit);
+      removeDeterminism();
+    }
+  });
+
+  it("a file rewritten to the same size, truncated at a line or mid-line, or appended to by another writer: stock's load, the same state", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const r = await openRun(withOpaque(71));
+      fillEntryCache(pair, r.a);
+      const reopenAfter = async (name: string, change: (text: string) => string, evicted: boolean) => {
+        for (const p of [r.a, r.b]) writeFileSync(p, change(readFileSync(p, "utf8")));
+        if (evicted) evict(r);
+        const before = c.indexesContinued;
+        await both(r, `open after ${name}${evicted ? " (OpenClaw's cache evicted)" : ""}`, (s, path) => s.SM.open(path));
+        expect(c.indexesContinued, `${name}: not continued`).toBe(before);
+        // The file opened again unchanged (the record stock's load left, if any): the same state.
+        await both(r, `open again after ${name}`, (s, path) => s.SM.open(path));
+        fillEntryCache(pair, r.a);
+      };
+      for (const evicted of [false, true]) {
+        await reopenAfter("a same-size rewrite", (t) => {
+          const at = [...t.matchAll(/"content":"[A-Za-z]/g)].at(-1)!.index + 11;
+          const out = `${t.slice(0, at)}${t[at] === "Z" ? "Y" : "Z"}${t.slice(at + 1)}`;
+          expect(Buffer.byteLength(out)).toBe(Buffer.byteLength(t));
+          return out;
+        }, evicted);
+        expect(JSON.stringify(r.sa.getEntries())).toEqual(JSON.stringify(r.sb.getEntries()));
+        await reopenAfter("a truncation at a line", (t) => `${t.trimEnd().split("\n").slice(0, -3).join("\n")}\n`, evicted);
+        await reopenAfter("a truncation mid-line", (t) => t.slice(0, t.trimEnd().lastIndexOf("\n") + 20), evicted);
+        await reopenAfter("another writer's append", (t) => `${t.endsWith("\n") ? t : `${t}\n`}${JSON.stringify({ type: "message", id: `ext${evicted ? 1 : 0}`, parentId: r.sb.getLeafId(), timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: "outside", timestamp: 1 } })}\n`, evicted);
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
   it("a file changed behind OpenClaw's back, a legacy header, entries the manager did not load: stock's body runs, the same state", { timeout: 300_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();

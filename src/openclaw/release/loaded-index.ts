@@ -87,6 +87,11 @@ const MAX_RECORDS = 8;
 function keep(path: string, rec: IndexRecord): void {
   records.delete(path);
   records.set(path, rec);
+  trimRecords();
+}
+
+/** Drops the least recently used records past the bounds (also before a lookup: the bytes bound can be lowered at run time). */
+function trimRecords(): void {
   let total = 0;
   for (const r of records.values()) total += r.bytes;
   for (const [key, r] of records) {
@@ -188,6 +193,7 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
     return false;
   }
   const path = resolve(sessionFile); // node:path's, as the chunk's `resolve`
+  trimRecords();
   const rec = records.get(path);
   const added = rec ? continuation(rec, entries, h) : undefined;
   if (!rec || !added) {
