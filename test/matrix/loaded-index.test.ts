@@ -268,10 +268,12 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
       for (const key of ["id", "appendMode"]) {
         for (let i = 0; i < 2; i++) await both(r, "setLoadedSessionFile(the recorded entries)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m)));
         const throwing = Object.freeze(Object.defineProperty({ type: "message", id: "throws01", parentId: "label002", timestamp: ts, message: message("a getter") }, key, { enumerable: true, get: () => { throw new TypeError(`read of ${key}`); } }));
+        // A good entry first: a fold that throws at the second has stepped over it.
+        const good = Object.freeze({ type: "message", id: `good${key}`, parentId: "label002", timestamp: ts, message: message("before the getter") });
         const before = c.indexesContinued;
         const [, thrown] = await both(r, `setLoadedSessionFile(+ an entry whose ${key} throws)`, (_s, path, m) => {
           try {
-            m.setLoadedSessionFile(path, again(path, m, [throwing]));
+            m.setLoadedSessionFile(path, again(path, m, [good, throwing]));
           } catch (err) {
             return (err as Error).message;
           }
