@@ -10,7 +10,7 @@
  * `byId` value is, the scalars, what its read methods return, and the file bytes. The served side must have
  * continued indexes (not just run stock), and a file changed behind OpenClaw's back must take stock's path.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -237,20 +237,229 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
         { type: "message", id: "after001", parentId: "side0001", timestamp: ts, message: message("after a side append") },
         { type: "label", id: "label001", parentId: "after001", timestamp: ts, targetId: leaf, label: "kept" },
         { type: "message", id: "side0002", parentId: "label001", timestamp: ts, appendMode: "side", message: message("side again") },
-        { type: "message", id: "logic001", parentId: "side0002", timestamp: ts, message: message("logical parent") },
+        { type: "message", id: "side0003", parentId: "side0002", timestamp: ts, appendMode: "side", message: message("a side append on one") },
+        { type: "message", id: "logic001", parentId: "side0003", timestamp: ts, message: message("logical parent") },
         { type: "message", id: "nopar001", timestamp: ts, message: message("no parentId") },
         { type: "label", id: "label002", parentId: "nopar001", timestamp: ts, targetId: leaf },
         { type: "custom", id: existing, parentId: "label002", timestamp: ts, customType: "dup", data: { k: 1 } },
       ].map((e) => Object.freeze(e));
       // Each side loads its own cache's entries (the objects its open indexed) with the same records appended.
+      const loads = new Map<string, unknown[]>();
       const loadedOf = (side: Side, path: string, sm: Manager) => {
         const cached = side.cache.get(resolve(path))!.entries;
-        return { entries: [structuredClone(cached[0]), ...cached.slice(1), ...added()], snapshot: sm.sessionFileSnapshot };
+        loads.set(path, [...cached.slice(1), ...added()]);
+        return { entries: [structuredClone(cached[0]), ...loads.get(path)!], snapshot: sm.sessionFileSnapshot };
       };
+      const again = (path: string, sm: Manager, more: unknown[] = []) => ({ entries: [structuredClone(sm.fileEntries[0]), ...loads.get(path)!, ...more], snapshot: sm.sessionFileSnapshot });
       const continued = c.indexesContinued;
       await both(r, "setLoadedSessionFile(appended)", (side, path, m) => m.setLoadedSessionFile(path, loadedOf(side, path, m)));
       expect(c.indexesContinued, "the served load continued the index").toBe(continued + 1);
       expect(r.sb.logicalParentsById.size, "the appended entries gave logical parents").toBeGreaterThan(0);
+      // An appended entry that is not frozen (a caller's own object), changed in place before the next load:
+      // stock's body reads it as it is then, so no record may stand for it.
+      const loose = new Map([r.a, r.b].map((p) => [p, { type: "label", id: "label009", parentId: "label002", timestamp: ts, targetId: leaf, label: "before" }]));
+      await both(r, "setLoadedSessionFile(+ an entry not frozen)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m, [loose.get(path)])));
+      for (const e of loose.values()) e.label = "after";
+      await both(r, "setLoadedSessionFile(the same, changed in place)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m, [loose.get(path)])));
+      expect(r.sa.labelsById.get(leaf), "the in-place change is seen").toBe("after");
+      // An appended entry whose reads throw (frozen, not JSON as parsed): on `id` (read by the partition) and on
+      // `appendMode` (read by buildIndex's step only): the same error with the same state as stock's, and the
+      // record is not left half-continued (the plain load after it continues as stock's).
+      for (const key of ["id", "appendMode"]) {
+        for (let i = 0; i < 2; i++) await both(r, "setLoadedSessionFile(the recorded entries)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m)));
+        const throwing = Object.freeze(Object.defineProperty({ type: "message", id: "throws01", parentId: "label002", timestamp: ts, message: message("a getter") }, key, { enumerable: true, get: () => { throw new TypeError(`read of ${key}`); } }));
+        // A good entry first: a fold that throws at the second has stepped over it.
+        const good = Object.freeze({ type: "message", id: `good${key}`, parentId: "label002", timestamp: ts, message: message("before the getter") });
+        const before = c.indexesContinued;
+        const [, thrown] = await both(r, `setLoadedSessionFile(+ an entry whose ${key} throws)`, (_s, path, m) => {
+          try {
+            m.setLoadedSessionFile(path, again(path, m, [good, throwing]));
+          } catch (err) {
+            return (err as Error).message;
+          }
+          return "no error";
+        });
+        expect(thrown, "stock's load threw").toBe(`read of ${key}`);
+        expect(c.indexesContinued, "not continued").toBe(before);
+        await both(r, "setLoadedSessionFile(the recorded entries) after the error", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m)));
+      }
+      // The file removed under a load of entries a record continues: stock's new session (the file is not re-read).
+      for (let i = 0; i < 2; i++) await both(r, "setLoadedSessionFile(the recorded entries)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m)));
+      const kept = c.indexesContinued;
+      await both(r, "setLoadedSessionFile(the recorded entries, again)", (_s, path, m) => m.setLoadedSessionFile(path, again(path, m)));
+      expect(c.indexesContinued, "a record stands for them").toBe(kept + 1);
+      const step = ++r.step;
+      const gone = (path: string, sm: Manager) => {
+        const loaded = again(path, sm);
+        renameSync(path, `${path}.gone`);
+        try {
+          deterministic(step);
+          sm.setLoadedSessionFile(path, loaded);
+          // The new session's id has random bits lockstep does not fix (not randomUUID's): compared by shape.
+          const id = sm.sessionId as string;
+          expect(id).toMatch(/^[0-9a-f-]{36}$/);
+          return JSON.stringify(stateOf(sm), (_k, v: unknown) => (v === undefined ? "(undefined)" : v)).replaceAll(id, "(new id)");
+        } finally {
+          renameSync(`${path}.gone`, path);
+        }
+      };
+      expect(gone(r.a, r.sa), "a load of a removed file").toEqual(gone(r.b, r.sb));
+      expect(r.sa.getEntries(), "a new session").toEqual([]);
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("managers open together on one file, each served from the same record: one's in-memory edits (prompt-released opaque records, entries, labels; a trailing removal that shifts opaque indexes) leave the record and the others' state as stock's", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      // Opaque records mid-file and at the end after a label (a trailing removal shifts the last one's index).
+      const lines = withOpaque(41).trimEnd().split("\n");
+      const ids = lines.slice(1).flatMap((l) => { try { const id = (JSON.parse(l) as Entry).id; return typeof id === "string" ? [id] : []; } catch { return []; } });
+      const last = ids.at(-1)!;
+      const at = (t: number) => `2026-01-05T09:00:0${t}.000Z`;
+      const message = (text: string) => ({ role: "user", content: text, timestamp: 1 });
+      lines.push(
+        // A side append then an entry on it (a logical parent), a leaf control no step can resolve (an invalid id),
+        JSON.stringify({ type: "message", id: "sidefile", parentId: last, timestamp: at(0), appendMode: "side", message: message("side") }),
+        JSON.stringify({ type: "message", id: "onside01", parentId: "sidefile", timestamp: at(1), message: message("on the side append") }),
+        JSON.stringify({ type: "leaf", id: "leafbad1", parentId: "onside01", timestamp: at(2), targetId: "nosuchid" }),
+        // a label, and a side leaf control after it (the load ends with the leaf elsewhere and a side append parent).
+        JSON.stringify({ type: "label", id: "lbltail1", parentId: "onside01", timestamp: at(3), targetId: ids[4], label: "tail" }),
+        JSON.stringify({ type: "leaf", id: "leaftail", parentId: "lbltail1", timestamp: at(4), targetId: ids[6], appendParentId: "lbltail1", appendMode: "side" }),
+      );
+      const r = await openRun(`${lines.join("\n")}\n`); // stock's body on both sides; the served side records it
+      const m0: [Manager, Manager] = [r.sa, r.sb];
+      const continued = c.indexesContinued;
+      const open = async (): Promise<[Manager, Manager]> => {
+        await both(r, "open (OpenClaw's cache: the same entries)", (s, path) => s.SM.open(path));
+        return [r.sa, r.sb];
+      };
+      const m1 = await open();
+      const m2 = await open();
+      expect(c.indexesContinued, "the later opens continued the record").toBe(continued + 2);
+      for (const k of [0, 1]) {
+        const sm = m0[k]!;
+        expect(sm.logicalParentsById.size > 0 && sm.invalidLeafControlIds.size > 0 && sm.promptReleasedSideBranchParentId !== undefined, "the file gives every index field").toBe(true);
+        // Each load's manager has its own header object (stock: the loaded entries' clone).
+        expect(new Set([m0[k], m1[k], m2[k]].map((m) => m.fileEntries[0])).size, "header objects").toBe(3);
+      }
+      const on = async (m: [Manager, Manager], name: string, op: (s: Side, p: string, sm: Manager) => unknown) => {
+        [r.sa, r.sb] = m;
+        await both(r, name, op);
+      };
+      const check = (m: [Manager, Manager], at: string) => expect(stateOf(m[0]), `${at}: manager state`).toEqual(stateOf(m[1]));
+      // What another writer appended while a prompt released the lock, merged in memory (no file write).
+      const leaf = r.sb.getLeafId() as string;
+      const released = (tag: string) => [
+        { type: "prompt_released_opaque", record: { type: "ctxc_note", id: `note${tag}`, parentId: leaf, data: tag } },
+        { type: "message", id: `msg${tag}`, parentId: `note${tag}`, timestamp: "2026-01-05T09:01:00.000Z", message: { role: "user", content: `released ${tag}`, timestamp: 2 } },
+        { type: "label", id: `lab${tag}`, parentId: `msg${tag}`, timestamp: "2026-01-05T09:01:01.000Z", targetId: ids[2], label: `l${tag}` },
+        { type: "prompt_released_opaque", record: { type: "leaf", id: `leaf${tag}`, parentId: `lab${tag}`, timestamp: "2026-01-05T09:01:02.000Z", targetId: ids[5] } },
+        { type: "prompt_released_opaque", record: { type: "leaf", id: `bad${tag}`, parentId: `leaf${tag}`, timestamp: "2026-01-05T09:01:03.000Z", targetId: `gone${tag}` } },
+      ];
+      // The manager whose stock load was recorded, then one served from the record: each merges in memory.
+      await on(m0, "m0 mergePromptReleasedSessionEntries", (_s, _p, m) => m.mergePromptReleasedSessionEntries(released("a")));
+      await on(m1, "m1 mergePromptReleasedSessionEntries", (_s, _p, m) => m.mergePromptReleasedSessionEntries(released("b")));
+      // An append on the side leaf control's append parent: a logical parent, in m1's map.
+      await on(m1, "m1 appendMessage (a logical parent)", (_s, _p, m) => m.appendMessage({ role: "user", content: "after the side leaf", timestamp: 3 }));
+      expect(m1[1].logicalParentsById.size, "m1's append added a logical parent").toBeGreaterThan(m0[1].logicalParentsById.size);
+      for (const [m, tag] of [[m0, "a"], [m1, "b"]] as const) expect(m[1].opaqueFileEntries.some((o: { record: Entry }) => o.record.id === `note${tag}`) && m[1].byId.has(`msg${tag}`), `the merge ${tag} took`).toBe(true);
+      check(m2, "m2 after m0's and m1's merges");
+      const m3 = await open();
+      expect(c.indexesContinued, "the record still continued").toBe(continued + 3);
+      // A trailing removal rewrites the file and shifts the indexes of the opaque records after the removed entries.
+      const tailIndex = (m: Manager) => m.opaqueFileEntries.find((o: { record: Entry }) => o.record.id === "leaftail").index as number;
+      const before = tailIndex(m2[1]);
+      await on(m2, "m2 removeTrailingEntries(label)", (_s, _p, m) => m.removeTrailingEntries((e: Entry) => e.type === "label"));
+      expect(tailIndex(m2[1]), "the removal shifted the side leaf control's index").toBe(before - 1);
+      check(m3, "m3 after m2's removal");
+      await on(m3, "m3 rewriteFile", (_s, _p, m) => m.rewriteFile());
+      check(m1, "m1 after the others' edits");
+      await on(m1, "m1 rewriteFile", (_s, _p, m) => m.rewriteFile());
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("the records are bounded: no more than 8 files, and no more file bytes than CTXC_OPENCLAW_ENTRY_CACHE_MB (0: none; lowered: trimmed before the next load)", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const { entryCache } = pair.runtime;
+    const limit = entryCache.entryCacheLimit();
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const reopen = async (r: Run, expectContinued: boolean, at: string) => {
+        const before = c.indexesContinued;
+        await both(r, `open (${at})`, (s, path) => s.SM.open(path));
+        expect(c.indexesContinued - before, `${at}: continued`).toBe(expectContinued ? 1 : 0);
+      };
+      // Nine files, each kept in ctxc's entry cache: OpenClaw's own cache (8 files) loses the first, ctxc's
+      // kept entries give its re-open the same objects, so only the record bound makes it stock's load.
+      const runs: Run[] = [];
+      for (let i = 0; i < 9; i++) {
+        runs.push(await openRun(generated(50 + i)));
+        expect(fillEntryCache(pair, runs[i]!.a) || true).toBe(true);
+      }
+      for (let i = 1; i < 9; i++) await reopen(runs[i]!, true, `file ${i}, one of the last 8`);
+      const kept = c.sessionsKept;
+      await reopen(runs[0]!, false, "file 0, the 9th most recent");
+      expect(c.sessionsKept, "file 0's re-open had the same entries (from ctxc's kept entries)").toBeGreaterThan(kept);
+      // Bytes: room for the last two of three files (CTXC_OPENCLAW_ENTRY_CACHE_MB as a fraction of a MiB).
+      const three = [await openRun(generated(60)), await openRun(generated(61)), await openRun(generated(62))];
+      const sizes = three.map((r) => readFileSync(r.a).length);
+      entryCache.setEntryCacheLimit(entryCache.entryCacheLimitFromEnv(String((sizes[1]! + sizes[2]! + 1024) / 1024 / 1024)));
+      expect(entryCache.entryCacheLimit()).toBeLessThan(sizes[0]! + sizes[1]! + sizes[2]!);
+      for (const r of three) await both(r, "open (recorded under the byte bound)", (s, path) => s.SM.open(path));
+      await reopen(three[2]!, true, "the last file, within the bytes");
+      await reopen(three[1]!, true, "the second file, within the bytes");
+      await reopen(three[0]!, false, "the first file, past the bytes");
+      // Lowered below one file: the kept records go before the next load, not at the next recording.
+      await reopen(three[1]!, true, "the second file again, within the bytes");
+      entryCache.setEntryCacheLimit(sizes[1]! - 1);
+      await reopen(three[1]!, false, "a record over the lowered bound");
+      // 0: no records at all.
+      entryCache.setEntryCacheLimit(entryCache.entryCacheLimitFromEnv("0"));
+      const off = await openRun(generated(63));
+      await reopen(off, false, "CTXC_OPENCLAW_ENTRY_CACHE_MB=0");
+      await reopen(off, false, "CTXC_OPENCLAW_ENTRY_CACHE_MB=0, again");
+    } finally {
+      entryCache.setEntryCacheLimit(limit);
+      removeDeterminism();
+    }
+  });
+
+  it("a file rewritten to the same size, truncated at a line or mid-line, or appended to by another writer: stock's load, the same state", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const r = await openRun(withOpaque(71));
+      fillEntryCache(pair, r.a);
+      const reopenAfter = async (name: string, change: (text: string) => string, evicted: boolean) => {
+        for (const p of [r.a, r.b]) writeFileSync(p, change(readFileSync(p, "utf8")));
+        if (evicted) evict(r);
+        const before = c.indexesContinued;
+        await both(r, `open after ${name}${evicted ? " (OpenClaw's cache evicted)" : ""}`, (s, path) => s.SM.open(path));
+        expect(c.indexesContinued, `${name}: not continued`).toBe(before);
+        // The file opened again unchanged (the record stock's load left, if any): the same state.
+        await both(r, `open again after ${name}`, (s, path) => s.SM.open(path));
+        fillEntryCache(pair, r.a);
+      };
+      for (const evicted of [false, true]) {
+        await reopenAfter("a same-size rewrite", (t) => {
+          const at = [...t.matchAll(/"content":"[A-Za-z]/g)].at(-1)!.index + 11;
+          const out = `${t.slice(0, at)}${t[at] === "Z" ? "Y" : "Z"}${t.slice(at + 1)}`;
+          expect(Buffer.byteLength(out)).toBe(Buffer.byteLength(t));
+          return out;
+        }, evicted);
+        expect(JSON.stringify(r.sa.getEntries())).toEqual(JSON.stringify(r.sb.getEntries()));
+        await reopenAfter("a truncation at a line", (t) => `${t.trimEnd().split("\n").slice(0, -3).join("\n")}\n`, evicted);
+        await reopenAfter("a truncation mid-line", (t) => t.slice(0, t.trimEnd().lastIndexOf("\n") + 20), evicted);
+        await reopenAfter("another writer's append", (t) => `${t.endsWith("\n") ? t : `${t}\n`}${JSON.stringify({ type: "message", id: `ext${evicted ? 1 : 0}`, parentId: r.sb.getLeafId(), timestamp: "2026-01-05T09:00:00.000Z", message: { role: "user", content: "outside", timestamp: 1 } })}\n`, evicted);
+      }
     } finally {
       removeDeterminism();
     }

@@ -87,6 +87,11 @@ const MAX_RECORDS = 8;
 function keep(path: string, rec: IndexRecord): void {
   records.delete(path);
   records.set(path, rec);
+  trimRecords();
+}
+
+/** Drops the least recently used records past the bounds (also before a lookup: the bytes bound can be lowered at run time). */
+function trimRecords(): void {
   let total = 0;
   for (const r of records.values()) total += r.bytes;
   for (const [key, r] of records) {
@@ -155,6 +160,18 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
   return added;
 }
 
+/**
+ * `f()`, or undefined when it throws (the caller then runs stock's body, which reads the same entries and
+ * throws its own error at its own point).
+ */
+function tried<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records the index stock's body just built for `entries`, when a later call could continue it. */
 function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: unknown): void {
   if (entryCacheLimit() === 0) return;
@@ -188,8 +205,9 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
     return false;
   }
   const path = resolve(sessionFile); // node:path's, as the chunk's `resolve`
+  trimRecords();
   const rec = records.get(path);
-  const added = rec ? continuation(rec, entries, h) : undefined;
+  const added = rec ? tried(() => continuation(rec, entries, h)) : undefined;
   if (!rec || !added) {
     original(...args);
     if (sm.sessionFile === path && !sm.recoveredCorruptHeader) record(path, sm, entries, loaded!.snapshot);
@@ -208,7 +226,13 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
     return false;
   }
   // The record follows the file: continued over the appended entries first, then copied to the manager.
-  for (const e of added) foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry);
+  // A step that throws (an entry whose read throws: not JSON as parsed) leaves the record half-continued:
+  // it is dropped and stock's body runs from the start, so the error comes at stock's point with stock's state.
+  if (tried(() => { for (const e of added) foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry); return true; }) === undefined) {
+    records.delete(path);
+    original(...args);
+    return false;
+  }
   rec.entries = entries.slice();
   for (const e of added) rec.rest.push(e);
   rec.served++;
