@@ -39,7 +39,7 @@ import {
   type ResolveParams,
 } from "./bootstrap-wrappers.js";
 
-export { prepareSession, settledRead, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
+export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
 export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */

@@ -192,6 +192,16 @@ export function readRunning(path: string): boolean {
   return prepared.has(path);
 }
 
+/**
+ * Resolves once no worker read of `file` is running (the one started, if any, has settled and is what
+ * {@link settledRead} gives). For tests that must order a change of the file after a read started beside
+ * the repair pass came back: when the worker reads is otherwise up to its thread and the machine's load.
+ */
+export async function readSettled(file: string): Promise<void> {
+  const path = resolve(file);
+  for (let p = prepared.get(path); p; p = prepared.get(path)) await p;
+}
+
 /** Takes (removes) the settled read of `path` (absolute): pi's open uses it once. */
 export function takeSettled(path: string): OpenClawSession | Error | undefined {
   const got = settled.get(path);

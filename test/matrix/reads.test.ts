@@ -450,7 +450,12 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       const theirs = stageView((await repair.openclaw({ sessionFile: b, ...trusted(b) })) as Record<string, unknown>, b);
       expect(ours, `${name}: the pass`).toEqual(theirs);
       expect(readFileSync(a, "utf8"), `${name}: the file after the pass`).toBe(readFileSync(b, "utf8"));
-      between?.();
+      if (between) {
+        // After the read asked with the check is back (the pass awaits only the check): that read is of the
+        // file before the change, whatever the worker thread's timing.
+        await rt.readSettled(a);
+        between();
+      }
       await prewarm.ctxc(a);
       const t2 = pool.openClawPoolTicket();
       const [served, continued, fallbacks] = [rt.counters.sessionsServed, rt.counters.sessionsContinued, rt.counters.fallbacks];

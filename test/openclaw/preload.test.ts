@@ -230,13 +230,20 @@ describe("preload: the session read asked with the repair check", () => {
         parent = id;
       }
     };
-    /** One stage (pass, `between`, prewarm, open); the requests each part asked the worker for. */
+    /**
+     * One stage (pass, `between`, prewarm, open); the requests each part asked the worker for. `between` is
+     * a change after the pass: it runs once the read asked with the check is back (the pass awaits only the
+     * check), so that read is of the file before the change whatever the worker thread's timing.
+     */
     const stage = async (name: string, between?: () => void) => {
       const [served, fallbacks, runs] = [runtime.counters.sessionsServed, runtime.counters.fallbacks, stockRuns];
       const t0 = runtime.openClawPoolTicket();
       expect(await repair({ sessionFile: path }), name).toEqual({ repaired: false, droppedLines: 0 });
       const t1 = runtime.openClawPoolTicket();
-      between?.();
+      if (between) {
+        await runtime.readSettled(path);
+        between();
+      }
       await prewarm(path);
       const t2 = runtime.openClawPoolTicket();
       const ours = Wrapped.open(path) as unknown as SessionManager;

@@ -6,11 +6,15 @@
  * TRANSCRIPT_CHANGED or equal pi on ONE consistent version of the file (the bytes before or after the
  * change), never a mix. The build after it must be correct for what is on disk then.
  */
-import { mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import fs, { fstatSync, mkdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { createCompiler, CtxcError, type CompiledContext } from "../../src/index.js";
+import { compileSteps } from "../../native-free-workers/compile.js";
+import { SessionCache } from "../../native-free-workers/session/session-cache.js";
+import { normalizeBuildOptions } from "../../src/options.js";
+import { createCompiler, CtxcError, decodeContext, type CompiledContext } from "../../src/index.js";
 import { expectMatchesReference, referenceFor, Tally, type Reference } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
 import { HANG_MS } from "../support/hang-guard.js";
@@ -162,4 +166,67 @@ describe("the file changes while a build is paused between slices", () => {
     });
   }
 
+});
+
+/**
+ * The same change forced at one exact moment, in this process (compileSteps, `fs.readSync` patched): the
+ * worker thread's reads race the test's writes above, so a change can land between the change check and
+ * the next read, which the timed cases hit only now and then (under load). Here the file is truncated
+ * right before one read of the lines and rewritten with its first half (same inode) right after it: that
+ * read finds the end of the file where the build had not finished reading, and every check after it sees
+ * bytes equal to what was read, so only that read knows the file shrank.
+ */
+describe("the file is rewritten shorter around one read of the lines (forced)", () => {
+  const realReadSync = fs.readSync;
+  const full = Buffer.from(generateTranscript({ seed: 73, targetBytes: 900_000, compactions: 1, branchProbability: 0.05, unicode: "mixed" }).text);
+  const shorter = full.subarray(0, full.length >> 1); // ends inside a line: a torn tail
+  const build = async (path: string, sessions = new SessionCache(1 << 30)) => {
+    const steps = compileSteps(normalizeBuildOptions({ transcript: path, tokenizer: "estimate", budget: null }), sessions, 1);
+    for (;;) {
+      const step = await steps.next();
+      if (step.done) return decodeContext(step.value);
+    }
+  };
+  /** A build as compared (the path aside: each version is built from its own file). */
+  const view = (ctx: CompiledContext) => ({ transcript: { ...ctx.meta.transcript, path: "" }, diagnostics: ctx.diagnostics, messages: [...ctx.messages] });
+
+  it("TRANSCRIPT_CHANGED or a cold build of one version, never the old lines cut where the truncated file ended", async () => {
+    const cold = (bytes: Buffer) => {
+      const p = join(dir, `forced-cold${n++}.jsonl`);
+      writeFileSync(p, bytes);
+      return build(p).then(view);
+    };
+    const versions = [await cold(full), await cold(shorter)];
+    for (const at of [0.1, 0.25, 0.4].map((f) => Math.floor(full.length * f))) {
+      const path = join(dir, `forced${n++}.jsonl`);
+      writeFileSync(path, full);
+      const { ino } = statSync(path);
+      let fired = false;
+      // The first read of a line chunk at or past `at`: the file is empty for that read, then the first half.
+      (fs as { readSync: unknown }).readSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+        const hit = !fired && position >= at && length >= 16_384 && fstatSync(fd).ino === ino;
+        if (hit) truncateSync(path, 0);
+        const got = realReadSync(fd, buffer, offset, length, position);
+        if (hit) {
+          fired = true;
+          writeFileSync(path, shorter);
+        }
+        return got;
+      };
+      syncBuiltinESMExports();
+      const sessions = new SessionCache(1 << 30);
+      let result: unknown;
+      try {
+        result = await build(path, sessions).then(view, (err: unknown) => err);
+      } finally {
+        (fs as { readSync: unknown }).readSync = realReadSync;
+        syncBuiltinESMExports();
+      }
+      expect(fired, "the change landed during the read of the lines").toBe(true);
+      if (result instanceof CtxcError) expect(result.code).toBe("TRANSCRIPT_CHANGED");
+      else expect(versions, `a build around the change at ${at}`).toContainEqual(result);
+      // The next build (same worker state) is of the file as it is now.
+      expect(view(await build(path, sessions))).toEqual(versions[1]);
+    }
+  });
 });

@@ -16,6 +16,7 @@ import { ChangeGuard } from "../../session/change-guard.js";
 import { loadState, saveState, type SavedIdentity } from "../../session/persistent-index.js";
 import type { AppendCheckIdentity } from "../../session/append-check.js";
 import { readAt } from "../../io/read-at.js";
+import { Errors } from "../../protocol/errors.js";
 import type { SessionState } from "../../session/session-state.js";
 import type { AppendedReader, ReadAppendedOptions, RecordReader, TranscriptSource } from "../source.js";
 
@@ -76,7 +77,23 @@ export class PiJsonlSource implements TranscriptSource {
     const read: ReadFn | undefined = stopAt === undefined ? undefined : (fd, buffer, offset, length, position) =>
       position >= stopAt ? 0 : readSync(fd, buffer, offset, Math.min(length, stopAt - position), position);
     const until = stopAt === undefined ? this.stats.size : Math.min(stopAt, this.stats.size);
-    return new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read }, sink);
+    const lines = new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read }, sink);
+    const path = this.path;
+    return {
+      // The end of the file short of `until` (its size when opened, on this descriptor): it shrank under
+      // the read. The checks after this read compare sizes and bytes at their own moment — a file regrown
+      // by then with the same bytes (a rewrite that keeps a prefix) passes them — so only this read knows:
+      // the lines would be cut where the file ended for an instant, a version that never was on disk.
+      step() {
+        const more = lines.step();
+        if (!more && lines.readTo < until) throw Errors.transcriptChanged(path, "it became shorter than when the build opened it");
+        return more;
+      },
+      get readTo() {
+        return lines.readTo;
+      },
+      result: () => lines.result(),
+    };
   }
 
   readonly ranges = {
