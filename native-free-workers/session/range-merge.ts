@@ -34,7 +34,11 @@ export interface ScannedLineSink extends LineSink {
 
 /** Whether `batch` is the scan of the rest of the file this build reads from `start` up to `until`. */
 export function batchFits(batch: KeyBatch, start: number, until: number, dev: number, ino: number): boolean {
-  return batch.start === start && batch.until === until && batch.dev === dev && batch.ino === ino;
+  // readTo short of until: the scan met the end of the file before the size the build opened it at — the
+  // file shrank under it (a rewrite in place). The checks after the replay run at their own moment and pass
+  // once the file has regrown with the same bytes, so drop the batch: the owner's own read of the range
+  // finds the shrink or reads what is there then (pi-jsonl-source.ts readAppended).
+  return batch.start === start && batch.until === until && batch.readTo === until && batch.dev === dev && batch.ino === ino;
 }
 
 /**

@@ -19,7 +19,7 @@ import { scanRange } from "../../native-free-workers/pi/range-scan.js";
 import { keyBatchTransferList, LineKind } from "../../native-free-workers/protocol/key-batch.js";
 import { DiagnosticLog } from "../../native-free-workers/protocol/diagnostic-log.js";
 import { TranscriptIndex } from "../../native-free-workers/pi/transcript-index.js";
-import { replayBatch } from "../../native-free-workers/session/range-merge.js";
+import { batchFits, replayBatch } from "../../native-free-workers/session/range-merge.js";
 import { readAt } from "../../native-free-workers/io/read-at.js";
 import { SessionCache } from "../../native-free-workers/session/session-cache.js";
 import { chain, jsonl, msg, user } from "../support/transcript-builder.js";
@@ -163,6 +163,27 @@ describe("range scan", () => {
       expect(scanned + readBack.length).toBe(batch.count);
       expect(readBack.filter((o) => o >= 4096).length).toBe(full);
       expect(scanned).toBeGreaterThan(batch.count * 0.8);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("a batch whose scan met the end of the file before the size the build opened it at (the file shrank under it) is not used", () => {
+    const { text } = generateTranscript({ seed: 31, entries: 120 });
+    const path = join(dir, "shrank.jsonl");
+    writeFileSync(path, text);
+    const fd = openSync(path, "r");
+    try {
+      const stats = fstatSync(fd);
+      const scan = (until: number) => scanRange(fd, 3000, { until, chunkBytes: 4096, maxLineBytes: 1 << 20, dev: stats.dev, ino: stats.ino })!;
+      const whole = scan(stats.size);
+      expect(whole.readTo).toBe(stats.size);
+      expect(batchFits(whole, whole.start, stats.size, stats.dev, stats.ino)).toBe(true);
+      // The build opened the file at a larger size; the scan now finds it shorter (truncated for a rewrite).
+      const opened = stats.size + 4000;
+      const short = scan(opened);
+      expect(short.readTo).toBeLessThan(opened);
+      expect(batchFits(short, short.start, opened, stats.dev, stats.ino)).toBe(false);
     } finally {
       closeSync(fd);
     }
