@@ -324,18 +324,29 @@ async function* readSteps(
   build.reading = true;
   const size = source.stats.size;
   try {
+    // Each step keeps the state verifiable (even if this build is paused and dropped) from the bytes it read.
     while (reader.step()) {
-      source.snapshot(session); // keep the state verifiable even if this build is paused and dropped
       storeProgress(task.progress, "read", (session.end - startedAt) >> 10, (size - startedAt) >> 10);
       yield;
       source.checkUnchanged(session, reader.readTo); // while paused, the file may have been truncated or rewritten
     }
   } catch (err) {
     if (err instanceof CtxcError) throw err;
+    // The index reads some lines back (ids); a file rewritten during the step can make those bytes fail
+    // to parse. A change the guard sees is the error then, not the bytes it left.
+    changedSince(source, session, reader.readTo);
     throw Errors.fromTranscriptIo(task.transcript, err as NodeJS.ErrnoException);
   }
-  source.snapshot(session);
   return { readTo: reader.readTo, torn: reader.result().torn };
+}
+
+/** Throws the change check's TRANSCRIPT_CHANGED if it finds one; any other failure of the check is not the error to report. */
+function changedSince(source: TranscriptSource, session: SessionState, readTo: number): void {
+  try {
+    source.checkUnchanged(session, readTo);
+  } catch (err) {
+    if (err instanceof CtxcError && err.code === "TRANSCRIPT_CHANGED") throw err;
+  }
 }
 
 interface Fitted {

@@ -35,6 +35,12 @@ export interface LineReaderOptions {
    * buffer in WASM memory, where lines are scanned without a copy (pi/line-keys.ts `scanReadBuffer`).
    */
   chunk?: Buffer;
+  /**
+   * Keep the last `bytes` bytes before the consumed end ({@link LineReader.tail}) from the chunks as they
+   * were read; `before`: the bytes just before `from` (the previous read's tail). For the append check
+   * (session/append-check.ts): bytes read back from the file later could be a rewrite's, not the lines'.
+   */
+  keepTail?: { bytes: number; before: Buffer };
 }
 
 export interface LineSink {
@@ -78,6 +84,9 @@ export class LineReader {
   private finishLineAt = -1; // once past `until`: the start of the one line we still finish
   private eof = false;
   private finished = false;
+  // keepTail: the last bytes before `lineStart` (`tail`) and before `position` (`recent`), as read.
+  private tailBytes: Buffer;
+  private recent: Buffer;
 
   constructor(
     private readonly fd: number,
@@ -90,6 +99,7 @@ export class LineReader {
     this.position = from;
     this.lineStart = from;
     this.lineNo = firstLineNo;
+    this.tailBytes = this.recent = options.keepTail?.before ?? Buffer.alloc(0);
   }
 
   get done(): boolean {
@@ -99,6 +109,11 @@ export class LineReader {
   /** File offset up to which bytes have been read (the torn tail included). */
   get readTo(): number {
     return this.position;
+  }
+
+  /** With `keepTail`: the last bytes before the consumed end ({@link ReadLinesResult.end}), as read. */
+  get tail(): Buffer {
+    return this.tailBytes;
   }
 
   /** Reads and splits one chunk. Returns false once there is nothing more to read. */
@@ -157,6 +172,12 @@ export class LineReader {
         sink.onLine(line, lineStart, lineNo);
       }
     }
+    const keep = options.keepTail?.bytes;
+    if (keep !== undefined) {
+      // A line ended in this chunk (lineStart moved past the chunk's start): the tail ends there now.
+      if (this.lineStart > this.position) this.tailBytes = lastBytes(keep, this.recent, chunk.subarray(0, this.lineStart - this.position));
+      this.recent = lastBytes(keep, this.recent, chunk.subarray(0, n));
+    }
     this.position += n;
     return true;
   }
@@ -171,6 +192,13 @@ export class LineReader {
       torn: this.eof && tornLength > 0 ? { offset: this.lineStart, length: tornLength, lineNo: this.lineNo } : null,
     };
   }
+}
+
+/** The last `keep` bytes of `before` followed by `bytes`, copied (`bytes` may be a view into the chunk). */
+function lastBytes(keep: number, before: Buffer, bytes: Buffer): Buffer {
+  if (bytes.length >= keep) return Buffer.from(bytes.subarray(bytes.length - keep));
+  const head = before.subarray(Math.max(0, before.length - (keep - bytes.length)));
+  return Buffer.concat([head, bytes], head.length + bytes.length);
 }
 
 /** Reads all complete lines in one go (see {@link LineReader}). */

@@ -96,9 +96,23 @@ export class SessionState {
     return this.check.wantsBytes(offset);
   }
 
-  /** Records the bytes before `end` that later builds check; call whenever `end` moved. */
+  /**
+   * Records the bytes before `end` that later builds check, read back from the file: only for lines
+   * indexed without their bytes at hand (a split build's replayed scan). A read of the lines keeps them
+   * as read instead ({@link checkTail}).
+   */
   snapshot(fd: number): void {
     this.check.snapshotTail(fd, this.end);
+  }
+
+  /** The bytes before `end` that later builds check (a read continuing from `end` extends them). */
+  get checkTail(): Buffer {
+    return this.check.tailBytes;
+  }
+
+  /** Sets {@link checkTail} to the bytes before `end` as the lines up to it were read. */
+  keepCheckTail(bytes: Buffer): void {
+    this.check.setTail(bytes);
   }
 
   /** Forgets cached token counts (another tokenizer). */

@@ -65,7 +65,10 @@ export interface TranscriptSource {
   createIndex(diagnostics: DiagnosticLog): TranscriptIndex;
   /** Why `state` cannot continue on this transcript (null: it can, it was only appended to). */
   verify(state: SessionState): RebuildReason | null;
-  /** Records in `state` what a later build verifies (call whenever `state.end` moved). */
+  /**
+   * Records in `state` what a later build verifies, after records were indexed other than by
+   * {@link readAppended} (a split build's replayed scan).
+   */
   snapshot(state: SessionState): void;
   /** The saved state of session `key` (sessionKeyOf) from `cacheDir`, verified against this transcript, or why there is none. */
   loadSaved(cacheDir: string, key: string, maxDiagnostics: number): { state: SessionState | null; source: IndexSource; reason?: string };
@@ -73,7 +76,8 @@ export interface TranscriptSource {
   save(cacheDir: string, state: SessionState): void;
   /**
    * Reads the records after `from` (a record start), numbering them from `firstLineNo`, into `state`
-   * (a source that keeps its own per-record positions keeps them on `state.sourceState`).
+   * (a source that keeps its own per-record positions keeps them on `state.sourceState`). After each
+   * step `state` is verifiable up to its end, from what that read saw (not read back from the source).
    */
   readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader;
   /**

@@ -6,7 +6,7 @@
  * TRANSCRIPT_CHANGED or equal pi on ONE consistent version of the file (the bytes before or after the
  * change), never a mix. The build after it must be correct for what is on disk then.
  */
-import fs, { fstatSync, mkdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import fs, { fstatSync, mkdirSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -168,6 +168,57 @@ describe("the file changes while a build is paused between slices", () => {
 
 });
 
+/** A build in this process (compileSteps), so a test can patch `fs.readSync` under it. */
+async function build(path: string, sessions = new SessionCache(1 << 30)) {
+  const steps = compileSteps(normalizeBuildOptions({ transcript: path, tokenizer: "estimate", budget: null }), sessions, 1);
+  for (;;) {
+    const step = await steps.next();
+    if (step.done) return decodeContext(step.value);
+  }
+}
+/** A build as compared (the path aside: each version is built from its own file). */
+const view = (ctx: CompiledContext) => ({ transcript: { ...ctx.meta.transcript, path: "" }, diagnostics: ctx.diagnostics, messages: [...ctx.messages] });
+const coldView = (bytes: Buffer) => {
+  const p = join(dir, `forced-cold${n++}.jsonl`);
+  writeFileSync(p, bytes);
+  return build(p).then(view);
+};
+
+/**
+ * Builds `path` with `change` forced around the first read of a line chunk at or past `at` (`before`
+ * and `after` that read, same inode): the build fails with TRANSCRIPT_CHANGED or equals one of
+ * `versions`, and the next build with the same worker state equals `versions[1]` (the file as it is now).
+ */
+async function expectForcedChange(path: string, at: number, versions: unknown[], change: { before?: () => void; after?: () => void }) {
+  const realReadSync = fs.readSync;
+  const { ino } = statSync(path);
+  let fired = false;
+  (fs as { readSync: unknown }).readSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+    const hit = !fired && position >= at && length >= 16_384 && fstatSync(fd).ino === ino;
+    if (hit) change.before?.();
+    const got = realReadSync(fd, buffer, offset, length, position);
+    if (hit) {
+      fired = true;
+      change.after?.();
+    }
+    return got;
+  };
+  syncBuiltinESMExports();
+  const sessions = new SessionCache(1 << 30);
+  let result: unknown;
+  try {
+    result = await build(path, sessions).then(view, (err: unknown) => err);
+  } finally {
+    (fs as { readSync: unknown }).readSync = realReadSync;
+    syncBuiltinESMExports();
+  }
+  expect(fired, "the change landed during the read of the lines").toBe(true);
+  expect(statSync(path).ino).toBe(ino);
+  if (result instanceof CtxcError) expect(result.code).toBe("TRANSCRIPT_CHANGED");
+  else expect(versions, `a build around the change at ${at}`).toContainEqual(result);
+  expect(view(await build(path, sessions))).toEqual(versions[1]);
+}
+
 /**
  * The same change forced at one exact moment, in this process (compileSteps, `fs.readSync` patched): the
  * worker thread's reads race the test's writes above, so a change can land between the change check and
@@ -177,56 +228,49 @@ describe("the file changes while a build is paused between slices", () => {
  * bytes equal to what was read, so only that read knows the file shrank.
  */
 describe("the file is rewritten shorter around one read of the lines (forced)", () => {
-  const realReadSync = fs.readSync;
   const full = Buffer.from(generateTranscript({ seed: 73, targetBytes: 900_000, compactions: 1, branchProbability: 0.05, unicode: "mixed" }).text);
   const shorter = full.subarray(0, full.length >> 1); // ends inside a line: a torn tail
-  const build = async (path: string, sessions = new SessionCache(1 << 30)) => {
-    const steps = compileSteps(normalizeBuildOptions({ transcript: path, tokenizer: "estimate", budget: null }), sessions, 1);
-    for (;;) {
-      const step = await steps.next();
-      if (step.done) return decodeContext(step.value);
-    }
-  };
-  /** A build as compared (the path aside: each version is built from its own file). */
-  const view = (ctx: CompiledContext) => ({ transcript: { ...ctx.meta.transcript, path: "" }, diagnostics: ctx.diagnostics, messages: [...ctx.messages] });
 
   it("TRANSCRIPT_CHANGED or a cold build of one version, never the old lines cut where the truncated file ended", async () => {
-    const cold = (bytes: Buffer) => {
-      const p = join(dir, `forced-cold${n++}.jsonl`);
-      writeFileSync(p, bytes);
-      return build(p).then(view);
-    };
-    const versions = [await cold(full), await cold(shorter)];
+    const versions = [await coldView(full), await coldView(shorter)];
     for (const at of [0.1, 0.25, 0.4].map((f) => Math.floor(full.length * f))) {
       const path = join(dir, `forced${n++}.jsonl`);
       writeFileSync(path, full);
-      const { ino } = statSync(path);
-      let fired = false;
       // The first read of a line chunk at or past `at`: the file is empty for that read, then the first half.
-      (fs as { readSync: unknown }).readSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
-        const hit = !fired && position >= at && length >= 16_384 && fstatSync(fd).ino === ino;
-        if (hit) truncateSync(path, 0);
-        const got = realReadSync(fd, buffer, offset, length, position);
-        if (hit) {
-          fired = true;
-          writeFileSync(path, shorter);
-        }
-        return got;
-      };
-      syncBuiltinESMExports();
-      const sessions = new SessionCache(1 << 30);
-      let result: unknown;
-      try {
-        result = await build(path, sessions).then(view, (err: unknown) => err);
-      } finally {
-        (fs as { readSync: unknown }).readSync = realReadSync;
-        syncBuiltinESMExports();
-      }
-      expect(fired, "the change landed during the read of the lines").toBe(true);
-      if (result instanceof CtxcError) expect(result.code).toBe("TRANSCRIPT_CHANGED");
-      else expect(versions, `a build around the change at ${at}`).toContainEqual(result);
-      // The next build (same worker state) is of the file as it is now.
-      expect(view(await build(path, sessions))).toEqual(versions[1]);
+      await expectForcedChange(path, at, versions, { before: () => truncateSync(path, 0), after: () => writeFileSync(path, shorter) });
     }
   });
+});
+
+/**
+ * A rewrite in place that keeps the first 4 KB (the head the append check compares), forced right after
+ * one read of the lines (same inode, a later mtime, as a real rewrite has). The lines of that read are
+ * the old bytes; the check's bytes before the consumed end must be those same old bytes, so the change
+ * check after the read compares them with the file and finds the rewrite. Read back from the file after
+ * the rewrite instead, they were the new bytes: every later check passed, the build went on reading the
+ * new file after the old lines (a mix of both versions), and the next warm build continued that mix.
+ */
+describe("the file is rewritten in place past its first 4 KB right after one read of the lines (forced)", () => {
+  const old = Buffer.from(generateTranscript({ seed: 74, targetBytes: 900_000, branchProbability: 0.05, unicode: "mixed" }).text);
+  const other = Buffer.from(generateTranscript({ seed: 75, targetBytes: 1_200_000, branchProbability: 0.05, unicode: "ascii" }).text);
+  /** The old first 4 KB, then the other transcript's bytes from there (one damaged line at the seam). */
+  const rewritten = (size: number) => Buffer.concat([old.subarray(0, 4096), other.subarray(4096, size)]);
+
+  for (const [name, next] of [["same size", rewritten(old.length)], ["longer", rewritten(old.length + 100_000)]] as const) {
+    it(`${name}: TRANSCRIPT_CHANGED or a cold build of one version, and the next build is the file as it is`, async () => {
+      const versions = [await coldView(old), await coldView(next)];
+      expect(versions[0]).not.toEqual(versions[1]);
+      for (const at of [0.1, 0.5].map((f) => Math.floor(old.length * f))) {
+        const path = join(dir, `forced-tail${n++}.jsonl`);
+        writeFileSync(path, old);
+        // The first read of a line chunk at or past `at` gets the old bytes; the file is rewritten right after it.
+        const after = () => {
+          writeFileSync(path, next);
+          const later = new Date(Date.now() + 10_000);
+          utimesSync(path, later, later);
+        };
+        await expectForcedChange(path, at, versions, { after });
+      }
+    });
+  }
 });

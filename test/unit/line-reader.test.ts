@@ -1,8 +1,8 @@
-import { closeSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readLines } from "../../native-free-workers/io/line-reader.js";
+import { LineReader, readLines } from "../../native-free-workers/io/line-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ctxc-lines-"));
 let n = 0;
@@ -76,4 +76,41 @@ describe("readLines", () => {
     expect(lines).toEqual([]);
     expect(result).toEqual({ end: 0, nextLineNo: 1, bytesRead: 0, torn: null });
   });
+});
+
+/**
+ * keepTail: the last bytes before the consumed end, kept from the chunks as read (the append check's
+ * window, session/append-check.ts), equal to the file's bytes there whatever the chunk size, short
+ * reads, oversize lines skipped unread, a torn last line, or a read continuing from an earlier end.
+ */
+describe("LineReader keepTail", () => {
+  const lines = ["a", "", "bb".repeat(40), "ccc", "d".repeat(300), "e", "f".repeat(9)];
+  const bytes = Buffer.from(lines.join("\n") + "\n" + "torn");
+  const path = join(dir, `tail${n++}`);
+  writeFileSync(path, bytes);
+
+  for (const chunkBytes of [1, 3, 7, 64, 4096]) {
+    for (const keep of [1, 5, 50, 1000]) {
+      for (const from of [0, 2, 3 + 81]) {
+        it(`chunk ${chunkBytes}, keep ${keep}, from ${from}`, () => {
+          const fd = openSync(path, "r");
+          try {
+            const before = bytes.subarray(Math.max(0, from - keep), from);
+            // Short reads: every other call returns at most 2 bytes.
+            let calls = 0;
+            const read = (f: number, b: Buffer, o: number, l: number, p: number) => readSync(f, b, o, calls++ % 2 ? l : Math.min(l, 2), p);
+            const reader = new LineReader(fd, from, 1, { chunkBytes, maxLineBytes: 100, until: bytes.length, read, keepTail: { bytes: keep, before } }, { onLine() {}, onOversize() {} });
+            for (;;) {
+              const end = reader.result().end;
+              expect(reader.tail).toEqual(bytes.subarray(Math.max(0, end - keep), end));
+              if (!reader.step()) break;
+            }
+            expect(reader.result().end).toBe(bytes.length - 4);
+          } finally {
+            closeSync(fd);
+          }
+        });
+      }
+    }
+  }
 });

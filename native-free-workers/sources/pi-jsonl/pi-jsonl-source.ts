@@ -14,7 +14,7 @@ import type { DiagnosticLog } from "../../protocol/diagnostic-log.js";
 import { TranscriptIndex } from "../../pi/transcript-index.js";
 import { ChangeGuard } from "../../session/change-guard.js";
 import { loadState, saveState, type SavedIdentity } from "../../session/persistent-index.js";
-import type { AppendCheckIdentity } from "../../session/append-check.js";
+import { CHECK_BYTES, type AppendCheckIdentity } from "../../session/append-check.js";
 import { readAt } from "../../io/read-at.js";
 import { Errors } from "../../protocol/errors.js";
 import type { SessionState } from "../../session/session-state.js";
@@ -67,7 +67,7 @@ export class PiJsonlSource implements TranscriptSource {
     saveState(cacheDir, state, this.saved);
   }
 
-  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink): AppendedReader {
+  readAppended(from: number, firstLineNo: number, options: ReadAppendedOptions, sink: LineSink, state: SessionState): AppendedReader {
     const { chunkBytes, maxRecordBytes } = options;
     // `until`: a writer appending while we read cannot keep this build reading forever. `chunk`: read
     // where the line-key scan reads, so the lines it scans are not copied.
@@ -77,7 +77,10 @@ export class PiJsonlSource implements TranscriptSource {
     const read: ReadFn | undefined = stopAt === undefined ? undefined : (fd, buffer, offset, length, position) =>
       position >= stopAt ? 0 : readSync(fd, buffer, offset, Math.min(length, stopAt - position), position);
     const until = stopAt === undefined ? this.stats.size : Math.min(stopAt, this.stats.size);
-    const lines = new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read }, sink);
+    // `keepTail`: the append check's bytes before the state's end come from the chunks as read, like its
+    // head (read back from the file after a step, they could be a rewrite's, passing every later check).
+    const keepTail = { bytes: CHECK_BYTES, before: state.checkTail };
+    const lines = new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read, keepTail }, sink);
     const path = this.path;
     return {
       // The end of the file short of `until` (its size when opened, on this descriptor): it shrank under
@@ -86,6 +89,7 @@ export class PiJsonlSource implements TranscriptSource {
       // the lines would be cut where the file ended for an instant, a version that never was on disk.
       step() {
         const more = lines.step();
+        state.keepCheckTail(lines.tail);
         if (!more && lines.readTo < until) throw Errors.transcriptChanged(path, "it became shorter than when the build opened it");
         return more;
       },
