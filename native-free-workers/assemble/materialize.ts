@@ -53,10 +53,10 @@ export function materialize(
     const m = inTranscriptMessage(item);
     m.bytes = Buffer.from(reader.read(m.sourceStart, m.sourceEnd));
     if (record.flags & RecordFlag.keysOnly && completeMessage) completeMessage(record, parsedMessage(m) as Record<string, unknown>);
-    m.flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0; // completing may have set it
+    m.flags = messageFlags(record); // completing may have set it
     return m;
   }
-  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
+  const flags = messageFlags(record);
   const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, sourceStart: -1, sourceEnd: -1, tokens: 0 };
 
   const line = reader.read(record.offset, record.offset + record.length);
@@ -72,11 +72,16 @@ export function materialize(
   return { ...base, role: roleCode(message.role), bytes: Buffer.from(JSON.stringify(message)), parsed: message };
 }
 
+/** The buffer's MessageFlag bits of a message record. */
+function messageFlags(record: ContextItem["record"]): number {
+  return record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
+}
+
 /** A forwarded message's fields without its bytes (`bytes` null), where its `message` value lies in the transcript. */
 function inTranscriptMessage(item: ContextItem): MaterializedMessage {
   const record = item.record;
   const offset = record.offset;
-  const flags = record.flags & RecordFlag.hasToolCalls ? MessageFlag.hasToolCalls : 0;
+  const flags = messageFlags(record);
   return { kind: item.kind, role: record.role, flags, sourceLine: record.line, bytes: null, sourceStart: offset + record.valueStart, sourceEnd: offset + record.valueEnd, tokens: 0, parsed: null };
 }
 
