@@ -163,6 +163,33 @@ export function renderStageTrace(modes: ModeResult[]): string {
   return L.join("\n");
 }
 
+/**
+ * A `--trace` run's session write lock inside the `session-resource-loader` stage (lock-waits.ts): per turn
+ * kind, the stage acquire's wait p50/p99, how many met a holder, the 50 ms retries, the lag after the
+ * holder's release, the holders ranked by the wait they cost; then the run's acquisitions by site and hold.
+ * Runs traced before the lock was (no `lockWaits`) render nothing.
+ */
+export function renderLockWaits(modes: ModeResult[]): string {
+  const traced = modes.filter((m) => m.lockWaits);
+  if (traced.length === 0) return "";
+  const L: string[] = [];
+  L.push("Lock waits: the stage's `acquireSessionWriteLock` (`--trace`, src/openclaw/lock-trace.ts over each prep's stage window; ms). \"met a holder\": the lock was held in-process (or its file existed) when the stage asked; retries: OpenClaw's 50 ms retry steps; lag: the holder's release → the grant.", "");
+  L.push("| mode | turns | stage acquires found | wait p50 | wait p99 | met a holder | retries p50 / max | lag p50 | holders, largest total wait first (n, wait sum, wait p50, held already p50) |", "|---|---|---:|---:|---:|---:|---:|---:|---|");
+  for (const m of traced) {
+    for (const t of ["first", "later"] as const) {
+      const l = m.lockWaits![t];
+      const holders = l.holders.slice(0, 4).map((h) => `\`${h.holder}\` (${h.n}, ${fmt(h.waitSum)}, ${fmt(h.waitP50)}, ${fmt(h.heldP50)})`).join("; ") || "none";
+      L.push(`| ${m.mode} | ${t} | ${l.found}/${l.preps} | ${fmt(l.wait.p50)} | ${fmt(l.wait.p99)} | ${l.contended} | ${fmt(l.tries.p50)} / ${l.tries.max} | ${fmt(l.lag.p50)} | ${holders} |`);
+    }
+  }
+  L.push("");
+  for (const m of traced) {
+    const holds = m.lockWaits!.later.holds.slice(0, 6).map((h) => `\`${h.site}\` → \`${h.end}\` ×${h.n}: p50 ${fmt(h.p50)}, p99 ${fmt(h.p99)}`).join("; ");
+    if (holds) L.push(`Every hold of the session write lock in the run (${m.mode}; acquired at → released at, largest total first): ${holds}.`, "");
+  }
+  return L.join("\n");
+}
+
 /** Transcript and session-store categories (the ones split by function in profile-summary.ts). */
 const isTranscriptCategory = (c: string) => c.startsWith("transcript") || c.startsWith("session store");
 
@@ -226,6 +253,8 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   if (byTurn) L.push(byTurn);
   const traced = renderStageTrace(modes);
   if (traced) L.push(traced);
+  const locks = renderLockWaits(modes);
+  if (locks) L.push(locks);
   L.push(`| | ${modes.map((m) => m.mode).join(" | ")} |`, `|---|${modes.map(() => "---:").join("|")}|`);
   L.push(`| replies / messages | ${modes.map((m) => `${m.repliesReceived}/${m.messagesSent}`).join(" | ")} |`);
   L.push(`| "likely event-loop starvation" lines | ${modes.map((m) => m.starvationLines).join(" | ")} |`);

@@ -25,6 +25,7 @@ import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type Gatew
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
+import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
 import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AppendedLinks, type KeptBody } from "./write-check.js";
@@ -132,6 +133,11 @@ export interface RunResult {
    * call trace — ctxc's handler calls (worker queue / work / hop) vs the rest — first turns apart from later ones.
    */
   stageTrace?: { first: AttributionSummary; later: AttributionSummary; traceLines: number };
+  /**
+   * With `--trace` (ctxc mode): the session write lock's waits inside the stage (lock-waits.ts), first turns
+   * apart from later ones, each with the holders met; `holds` covers every acquisition of the run.
+   */
+  lockWaits?: { first: LockWaitSummary; later: LockWaitSummary; lines: number };
 }
 
 /** One mode's measured run, and with `--restart` the run of the same gateway started again after it. */
@@ -421,6 +427,8 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
       const trace = parseCtxcTrace(lines);
       const by = (ss: typeof preps.first) => ss.map((s) => attributeStage(s, trace)).filter((a): a is StageAttribution => a !== null);
       result.stageTrace = { first: summarizeAttribution(by(preps.first)), later: summarizeAttribution(by(preps.later)), traceLines: trace.calls.length + trace.fns.length };
+      const locks = parseLockTrace(lines);
+      result.lockWaits = { first: summarizeLockWaits(preps.first, locks), later: summarizeLockWaits(preps.later, locks), lines: locks.grants.length + locks.releases.length };
     }
   }
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
@@ -655,6 +663,10 @@ async function main(): Promise<void> {
     for (const t of ["first", "later"] as const) {
       const a = m.stageTrace?.[t];
       if (a) console.log(`  ${t} turns, session-resource-loader from the trace (${a.preps} preps, ms sum / p50): wall ${a.wallMs.sum}/${a.wallMs.p50}; ctxc calls ${a.ctxcMs.sum}/${a.ctxcMs.p50} (worker queue ${a.queueMs.sum}, work ${a.workMs.sum}, hop ${a.hopMs.sum}); of them OpenClaw's own bodies (fallbacks) ${a.stockMs.sum}/${a.stockMs.p50}; rest ${a.restMs.sum}/${a.restMs.p50}; by op ${JSON.stringify(a.byOp)}`);
+    }
+    for (const t of ["first", "later"] as const) {
+      const l = m.lockWaits?.[t];
+      if (l) console.log(`  ${t} turns, the stage's session write lock (${l.found} of ${l.preps} preps): wait p50=${l.wait.p50} p99=${l.wait.p99}; contended ${l.contended}; tries p50=${l.tries.p50} max=${l.tries.max}; lag p50=${l.lag.p50}; holders ${JSON.stringify(l.holders)}`);
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
     if (m.ctxcSummary) console.log(`  ctxc summary: ${Object.entries(m.ctxcSummary).map(([k, v]) => `${k}=${v}`).join(" ")}`);

@@ -25,6 +25,8 @@ import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file
 import { counters, preloadLog, serveSnapshotOpens } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { preloadIndexDir } from "./state-dir.js";
+import { TRACING } from "./trace.js";
+import { traceSessionWriteLocks } from "./lock-trace.js";
 
 /** How long the preload's worker (and its transcript reads) stays alive without work. */
 export const PRELOAD_POOL_IDLE_MS = 15 * 60_000;
@@ -106,6 +108,8 @@ function install(): void {
     preloadLog("inactive", `installing the module hooks failed (${(err as Error).message}); OpenClaw runs stock`);
     return;
   }
+  // `--trace` only: the session write lock's waits and holders (lock-trace.ts), before OpenClaw creates the lock.
+  if (TRACING) traceSessionWriteLocks();
   // Only once the hooks are in: a run that stays stock creates no index directory. A gateway is
   // long-lived and a user's next turn often comes minutes later: keep the worker (and with it the
   // transcripts it has read, so the next turn parses only what was appended) for 15 idle minutes

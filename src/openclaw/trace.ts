@@ -40,7 +40,8 @@ export function flushTrace(): void {
   if (text) writeLogLines(text);
 }
 
-function emit(message: string): void {
+/** Buffers one `trace` line (written with the others once a second and at exit). */
+export function emitTrace(message: string): void {
   if (flushTimer === undefined) {
     if (!exitHooked) process.once("exit", flushTrace);
     exitHooked = true;
@@ -57,7 +58,8 @@ export function fileKey(path: unknown): string {
   return name.endsWith(".jsonl") ? name.slice(0, -6) : name;
 }
 
-const ms = (x: number) => (Number.isFinite(x) ? Math.max(0, x).toFixed(1) : "NaN");
+/** A duration as trace lines write it: one decimal, never negative, `NaN` when unknown. */
+export const ms = (x: number) => (Number.isFinite(x) ? Math.max(0, x).toFixed(1) : "NaN");
 
 /** One traced worker request (pool.ts): created when asked for, stamped when handed over and when continued. */
 export class CallTrace {
@@ -82,7 +84,7 @@ export class CallTrace {
     const own = slots[TraceSlot.ownMs]!;
     // A request the worker never served (a closed pool, a crash): its slots are 0; only the total is known.
     const served = started > 0 && done >= started;
-    emit(
+    emitTrace(
       `call op=${this.op} file=${fileKey(this.path)} prio=${this.priority} t=${this.requested.toFixed(1)} pool=${ms(this.handedAt - this.requested)} ` +
         (served ? `port=${ms(started - this.handedAt)} work=${ms(own)} paused=${ms(done - started - own)} hop=${ms(now - done)}` : `port=NaN work=NaN paused=NaN hop=NaN total=${ms(now - this.requested)}`),
     );
@@ -131,7 +133,7 @@ export function traceHandlers<H extends (...a: never[]) => unknown>(handlers: Re
           return whenDone(original as (...x: unknown[]) => unknown, this, x, () => void (stock += traceNow() - s0));
         };
       }
-      const line = () => emit(`fn name=${name} file=${fileKey(pathOf(args[1] as unknown[], args[3]))} t=${t0.toFixed(1)} ms=${ms(traceNow() - t0)} stock=${ms(stock)}`);
+      const line = () => emitTrace(`fn name=${name} file=${fileKey(pathOf(args[1] as unknown[], args[3]))} t=${t0.toFixed(1)} ms=${ms(traceNow() - t0)} stock=${ms(stock)}`);
       return whenDone(handler as unknown as (...x: unknown[]) => unknown, this, args, line);
     } as H;
   }

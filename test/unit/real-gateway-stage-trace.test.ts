@@ -9,18 +9,11 @@ import { parseGatewayLog, splitFirstPreps } from "../../bench/real-gateway/log-p
 import { attributeStage, parseCtxcTrace, stageWindow, summarizeAttribution } from "../../bench/real-gateway/stage-trace.js";
 import { renderStageTrace } from "../../bench/real-gateway/render.js";
 import type { ModeResult } from "../../bench/real-gateway/run.js";
-import { logLine } from "../../src/openclaw/log-line.js";
+import { prepRecord, traceLine } from "../support/gateway-log.js";
 
 const T0 = Date.parse("2026-12-03T10:00:00.000Z");
-/** A prep record as OpenClaw's file log writes it (message fields escaped, `_meta.date` = when logged). */
-const prep = (sessionId: string, loggedAt: number, total: number, stages: string) =>
-  JSON.stringify({
-    0: '{"subsystem":"agent/embedded"}',
-    1: `[trace:embedded-run] prep stages: runId=r-${loggedAt} sessionId=${sessionId} phase=stream-ready totalMs=${total} stages=${stages}`,
-    _meta: { name: '{"subsystem":"agent/embedded"}', date: new Date(loggedAt).toISOString(), logLevelName: "WARN" },
-    time: "2026-12-03T10:00:09.999+00:00",
-  });
-const trace = (message: string) => logLine("trace", message).trimEnd();
+const prep = prepRecord;
+const trace = traceLine;
 
 describe("the stage window", () => {
   it("runs from the prep's start (logged time − totalMs) + the previous stage's elapsed to its own", () => {
