@@ -25,6 +25,8 @@ export interface LockGrant {
   held: number;
   /** From the release waited for to the grant (NaN: none waited for). */
   lag: number;
+  /** From `acquireSessionWriteLock`'s entry to the acquire start `t`: its realpath, mkdir and the manager's mkdir, realpath (NaN: not traced). */
+  asked: number;
 }
 export interface LockRelease {
   file: string;
@@ -40,7 +42,7 @@ export interface LockTrace {
 }
 
 const NUM = "([\\d.]+|NaN)";
-const GRANT_RE = new RegExp(`ctxc-openclaw trace: lock grant file=(\\S+) t=${NUM} wait=${NUM} tries=(\\d+) site=(\\S+) holder=(\\S+) held=${NUM} lag=${NUM}`);
+const GRANT_RE = new RegExp(`ctxc-openclaw trace: lock grant file=(\\S+) t=${NUM} wait=${NUM} tries=(\\d+) site=(\\S+) holder=(\\S+) held=${NUM} lag=${NUM}(?: asked=${NUM})?`);
 const RELEASE_RE = new RegExp(`ctxc-openclaw trace: lock release file=(\\S+) t=${NUM} hold=${NUM} site=(\\S+) end=(\\S+)`);
 
 /** The `lock` trace lines of a preload log (other lines ignored). */
@@ -49,7 +51,7 @@ export function parseLockTrace(lines: Iterable<string>): LockTrace {
   for (const line of lines) {
     let m = GRANT_RE.exec(line);
     if (m) {
-      out.grants.push({ file: m[1]!, t: Number(m[2]), wait: Number(m[3]), tries: Number(m[4]), site: m[5]!, holder: m[6]!, held: Number(m[7]), lag: Number(m[8]) });
+      out.grants.push({ file: m[1]!, t: Number(m[2]), wait: Number(m[3]), tries: Number(m[4]), site: m[5]!, holder: m[6]!, held: Number(m[7]), lag: Number(m[8]), asked: m[9] === undefined ? NaN : Number(m[9]) });
       continue;
     }
     m = RELEASE_RE.exec(line);
@@ -81,6 +83,14 @@ export interface LockWaitSummary {
   wait: Span;
   /** Of them, those that met an in-process holder or made a contended attempt. */
   contended: number;
+  /**
+   * Stage start → the grant, and of it `acquireSessionWriteLock`'s entry → the manager's acquire start
+   * (`asked`: realpath, mkdir, mkdir, realpath; on 2026.5.12 the stage starts right before the call).
+   */
+  toGrant: Span;
+  asked: Span;
+  /** Per stage acquire: its session, stage start → grant, asked, wait, retries, holder (for a closer look at a run). */
+  rows: Array<{ sessionId: string; toGrant: number; asked: number; wait: number; tries: number; holder: string }>;
   /** Contended attempts (50 ms retry steps) per stage acquire: p50 and max. */
   tries: { p50: number; max: number };
   /** Holder's release → grant, for the acquires that waited for one. */
@@ -92,7 +102,10 @@ export interface LockWaitSummary {
 }
 
 export function summarizeLockWaits(preps: StageSummary[], trace: LockTrace): LockWaitSummary {
-  const grants = preps.map((s) => stageGrant(s, trace)).filter((g): g is LockGrant => g !== null);
+  const found = preps.map((s) => ({ s, g: stageGrant(s, trace), w: stageWindow(s, "session-resource-loader") })).filter((x) => x.g !== null && x.w !== null);
+  const grants = found.map((x) => x.g!);
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const rows = found.map(({ s, g, w }) => ({ sessionId: s.sessionId, toGrant: r1(g!.t + g!.wait - w!.from), asked: r1(g!.asked), wait: r1(g!.wait), tries: g!.tries, holder: g!.holder }));
   const contended = grants.filter((g) => g.holder !== "-" || g.tries > 0);
   const byHolder = new Map<string, LockGrant[]>();
   for (const g of contended) byHolder.set(g.holder, [...(byHolder.get(g.holder) ?? []), g]);
@@ -112,6 +125,9 @@ export function summarizeLockWaits(preps: StageSummary[], trace: LockTrace): Loc
     preps: preps.length,
     found: grants.length,
     wait: span(grants.map((g) => g.wait)),
+    toGrant: span(rows.map((r) => r.toGrant)),
+    asked: span(grants.map((g) => g.asked).filter(Number.isFinite)),
+    rows,
     contended: contended.length,
     tries: { p50: Math.round(percentile(tries, 50)), max: tries.length ? Math.max(...tries) : 0 },
     lag: span(grants.map((g) => g.lag).filter(Number.isFinite)),

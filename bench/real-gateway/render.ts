@@ -173,13 +173,13 @@ export function renderLockWaits(modes: ModeResult[]): string {
   const traced = modes.filter((m) => m.lockWaits);
   if (traced.length === 0) return "";
   const L: string[] = [];
-  L.push("Lock waits: the stage's `acquireSessionWriteLock` (`--trace`, src/openclaw/lock-trace.ts over each prep's stage window; ms). \"met a holder\": the lock was held in-process (or its file existed) when the stage asked; retries: OpenClaw's 50 ms retry steps; lag: the holder's release → the grant.", "");
-  L.push("| mode | turns | stage acquires found | wait p50 | wait p99 | met a holder | retries p50 / max | lag p50 | holders, largest total wait first (n, wait sum, wait p50, held already p50) |", "|---|---|---:|---:|---:|---:|---:|---:|---|");
+  L.push("Lock waits: the stage's `acquireSessionWriteLock` (`--trace`, src/openclaw/lock-trace.ts over each prep's stage window; ms). wait: the lock manager's acquire start → granted (open, payload, write, stat, and any 50 ms retries); \"met a holder\": the lock was held in-process (or its file existed) when the stage asked; retries: OpenClaw's 50 ms retry steps; lag: the holder's release → the grant.", "");
+  L.push("| mode | turns | stage acquires found | stage start → granted p50 | of it, entry → manager's acquire (realpath, mkdir ×2, realpath) p50 | wait p50 | wait p99 | met a holder | retries p50 / max | lag p50 | holders, largest total wait first (n, wait sum, wait p50, held already p50) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const m of traced) {
     for (const t of ["first", "later"] as const) {
       const l = m.lockWaits![t];
       const holders = l.holders.slice(0, 4).map((h) => `\`${h.holder}\` (${h.n}, ${fmt(h.waitSum)}, ${fmt(h.waitP50)}, ${fmt(h.heldP50)})`).join("; ") || "none";
-      L.push(`| ${m.mode} | ${t} | ${l.found}/${l.preps} | ${fmt(l.wait.p50)} | ${fmt(l.wait.p99)} | ${l.contended} | ${fmt(l.tries.p50)} / ${l.tries.max} | ${fmt(l.lag.p50)} | ${holders} |`);
+      L.push(`| ${m.mode} | ${t} | ${l.found}/${l.preps} | ${fmt(l.toGrant?.p50 ?? NaN)} | ${fmt(l.asked?.p50 ?? NaN)} | ${fmt(l.wait.p50)} | ${fmt(l.wait.p99)} | ${l.contended} | ${fmt(l.tries.p50)} / ${l.tries.max} | ${fmt(l.lag.p50)} | ${holders} |`);
     }
   }
   L.push("");

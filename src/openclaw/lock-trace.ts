@@ -16,9 +16,14 @@
  *   before the 50 ms retry sleep;
  * - `set(path, held)` when granted; `delete(path)` when released.
  *
+ * And `acquireSessionWriteLock` itself, on entry, reads its cleanup state from
+ * `process[Symbol.for("openclaw.sessionWriteLockCleanupState")]` (`registerCleanupHandlers`, before its
+ * realpath and mkdir and the manager's own mkdir and realpath): an accessor there stamps each entry, paired
+ * with the next acquire start oldest first (`asked`: entry → the manager's `get`).
+ *
  * Two line kinds, parsed by bench/real-gateway/lock-waits.ts:
  *
- *     lock grant file=<key> t=<acquire start, epoch ms> wait=<ms> tries=<contended attempts> site=<who acquires> holder=<site|-> held=<ms> lag=<ms>
+ *     lock grant file=<key> t=<acquire start, epoch ms> wait=<ms> tries=<contended attempts> site=<who acquires> holder=<site|-> held=<ms> lag=<ms> asked=<ms>
  *     lock release file=<key> t=<granted at> hold=<ms> site=<who acquired it> end=<who released it>
  *
  * `holder` is the in-process holder when the acquire started (`-`: none; contended attempts then mean a
@@ -38,10 +43,45 @@ export const SESSION_LOCK_MANAGER = "openclaw.session-write-lock";
 type Held = { count?: unknown };
 interface Acquire {
   t: number;
+  /** From `acquireSessionWriteLock`'s entry to `t` (NaN: no entry stamped). */
+  asked: number;
   tries: number;
   holder: string;
   heldMs: number;
 }
+/** `acquireSessionWriteLock` entries not yet paired with an acquire start (epoch ms, oldest first). */
+const entries: number[] = [];
+const CLEANUP_STATE = Symbol.for("openclaw.sessionWriteLockCleanupState");
+
+/**
+ * Stamps each `acquireSessionWriteLock` entry (see the file comment): an accessor for its cleanup state on
+ * `process`, the value kept as OpenClaw sets it. One stamp per synchronous run (it reads the state twice).
+ */
+function stampLockEntries(): void {
+  const proc = process as unknown as Record<symbol, unknown>;
+  const own = Object.getOwnPropertyDescriptor(proc, CLEANUP_STATE);
+  if (own && !own.configurable) return;
+  let value = own?.value;
+  let inRun = false;
+  Object.defineProperty(proc, CLEANUP_STATE, {
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+    get() {
+      if (!inRun) {
+        inRun = true;
+        queueMicrotask(() => void (inRun = false));
+        entries.push(traceNow());
+        // An entry whose acquire never reached the manager (it threw first): not kept for a later one.
+        while (entries.length > 64) entries.shift();
+      }
+      return value;
+    },
+    set(v: unknown) {
+      value = v;
+    },
+  });
+}
+
 /** Per held lock (the manager's own object): when and where it was granted. */
 const grants = new WeakMap<object, { t: number; site: string }>();
 
@@ -98,10 +138,14 @@ export function traceHeldMap(held: unknown): boolean {
     const batch = gets;
     gets = [];
     for (const g of batch) {
-      if (g.deleted || (g.held !== undefined && g.held.count !== g.count)) continue; // a release, or a reentrant hold
+      if (g.deleted) continue; // a release
+      const countNow = g.held?.count;
+      if (g.held !== undefined && typeof countNow === "number" && typeof g.count === "number" && countNow < g.count) continue; // a reentrant hold's release
+      const entered = entries.shift(); // every acquire, reentrant or not, entered acquireSessionWriteLock
+      if (g.held !== undefined && countNow !== g.count) continue; // a reentrant acquire: granted at once, no line
       const g0 = g.held ? grants.get(g.held) : undefined;
       const list = pending.get(g.path) ?? [];
-      list.push({ t: g.t, tries: 0, holder: g.held ? (g0?.site ?? "?") : "-", heldMs: g0 ? g.t - g0.t : NaN });
+      list.push({ t: g.t, asked: entered !== undefined && entered <= g.t ? g.t - entered : NaN, tries: 0, holder: g.held ? (g0?.site ?? "?") : "-", heldMs: g0 ? g.t - g0.t : NaN });
       pending.set(g.path, list);
     }
   };
@@ -125,11 +169,11 @@ export function traceHeldMap(held: unknown): boolean {
       classify();
       const site = lockSite();
       grants.set(value, { t: now, site });
-      const a = pending.get(path)?.shift() ?? { t: now, tries: 0, holder: "-", heldMs: NaN };
+      const a = pending.get(path)?.shift() ?? { t: now, asked: NaN, tries: 0, holder: "-", heldMs: NaN };
       if (pending.get(path)?.length === 0) pending.delete(path);
       const rel = released.get(path);
       const lag = rel !== undefined && rel >= a.t ? now - rel : NaN;
-      emitTrace(`lock grant file=${fileKey(path)} t=${a.t.toFixed(1)} wait=${ms(now - a.t)} tries=${a.tries} site=${site} holder=${a.holder} held=${ms(a.heldMs)} lag=${ms(lag)}`);
+      emitTrace(`lock grant file=${fileKey(path)} t=${a.t.toFixed(1)} wait=${ms(now - a.t)} tries=${a.tries} site=${site} holder=${a.holder} held=${ms(a.heldMs)} lag=${ms(lag)} asked=${ms(a.asked)}`);
     }
     set(path, value);
     return map;
@@ -153,6 +197,7 @@ export function traceHeldMap(held: unknown): boolean {
  * wrapped too). Leaves any other manager, and a registry or state of another shape, alone.
  */
 export function traceSessionWriteLocks(): void {
+  stampLockEntries();
   const g = globalThis as unknown as Record<symbol, unknown>;
   let registry = g[REGISTRY];
   if (registry === undefined) registry = g[REGISTRY] = new Map();

@@ -76,13 +76,18 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(existsSync(`${file}.lock`)).toBe(true);
     await finishTurn(lb);
     expect(existsSync(`${file}.lock`)).toBe(false);
+    // After a reentrant acquire (which enters acquireSessionWriteLock too), the next acquire's entry still pairs with it.
+    await finishTurn(await holderTurn(acquire, file));
     flushTrace();
 
     const log = readFileSync(process.env.CTXC_OPENCLAW_LOG!, "utf8").split("\n");
     const t = parseLockTrace(log);
     const mine = { grants: t.grants.filter((g) => g.file === "sess-1"), releases: t.releases.filter((r) => r.file === "sess-1") };
-    expect(mine.grants).toHaveLength(2);
-    const [ga, gb] = mine.grants as [(typeof mine.grants)[0], (typeof mine.grants)[0]];
+    expect(mine.grants).toHaveLength(3);
+    const [ga, gb, gc] = mine.grants as [(typeof mine.grants)[0], (typeof mine.grants)[0], (typeof mine.grants)[0]];
+    // Each acquire's entry stamped and paired with it: entry → the manager's acquire start, before its own start.
+    for (const g of [ga, gb, gc]) expect(Number.isFinite(g.asked)).toBe(true);
+    expect(gc).toMatchObject({ tries: 0, holder: "-" });
     expect(ga).toMatchObject({ tries: 0, holder: "-" });
     expect(ga.site.split("<")[0]).toBe("holderTurn");
     expect(Number.isNaN(ga.held) && Number.isNaN(ga.lag)).toBe(true);
@@ -96,7 +101,11 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(mine.releases.map((r) => [r.site, r.end.split("<")[0]])).toEqual([
       [ga.site, "finishTurn"],
       [gb.site, "finishTurn"],
+      [gc.site, "finishTurn"],
     ]);
     expect(mine.releases[0]!.t).toBeCloseTo(ga.t + ga.wait, 0);
+    // gc's entry came after gb's release (not the nested acquire's entry, which came before it).
+    const gbReleased = mine.releases[1]!.t + mine.releases[1]!.hold;
+    expect(gc.asked).toBeLessThanOrEqual(gc.t - gbReleased + 0.2);
   });
 });

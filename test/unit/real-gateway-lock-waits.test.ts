@@ -30,9 +30,9 @@ const lines = [
   // S's second stage: met the previous turn's hold (held 1400 ms already), 5 retries, got it 30 ms after the release.
   trace(`lock grant file=S t=${T0 + 1999} wait=280.0 tries=5 site=${RUN} holder=${RUN} held=1400.0 lag=30.0`),
   // A later grant of S in the same window (a write inside the stage): not the stage's acquire.
-  trace(`lock grant file=S t=${T0 + 2350} wait=50.0 tries=1 site=appendMessage<persist holder=${RUN} held=10.0 lag=20.0`),
+  trace(`lock grant file=S t=${T0 + 2350} wait=50.0 tries=1 site=appendMessage<persist holder=${RUN} held=10.0 lag=20.0 asked=12.5`),
   // U's stage acquire: a lock file of another process (no in-process holder), 2 retries.
-  trace(`lock grant file=U t=${T0 + 5300} wait=101.0 tries=2 site=${RUN} holder=- held=NaN lag=NaN`),
+  trace(`lock grant file=U t=${T0 + 5300} wait=101.0 tries=2 site=${RUN} holder=- held=NaN lag=NaN asked=200.0`),
   trace(`lock release file=U t=${T0 + 5401} hold=500.0 site=${RUN} end=cleanupEmbeddedAttemptResources<runEmbeddedAttempt`),
   trace(`lock release file=S t=${T0 + 2279} hold=20.0 site=appendMessage<persist end=persist<runEmbeddedAttempt`),
   "2026-12-04T10:00:00.000Z ctxc-openclaw trace: fn name=prewarmSessionFile file=S t=1 ms=2.0 stock=0.0",
@@ -43,7 +43,8 @@ describe("the lock trace lines", () => {
   it("parses grants and releases, NaN where the line says so, and nothing else", () => {
     expect(t.grants).toHaveLength(4);
     expect(t.releases).toHaveLength(3);
-    expect(t.grants[1]).toEqual({ file: "S", t: T0 + 1999, wait: 280, tries: 5, site: RUN, holder: RUN, held: 1400, lag: 30 });
+    expect(t.grants[1]).toEqual({ file: "S", t: T0 + 1999, wait: 280, tries: 5, site: RUN, holder: RUN, held: 1400, lag: 30, asked: NaN }); // a line before asked=
+    expect(t.grants[3]!.asked).toBe(200);
     expect(Number.isNaN(t.grants[0]!.held)).toBe(true);
     expect(t.releases[2]).toEqual({ file: "S", t: T0 + 2279, hold: 20, site: "appendMessage<persist", end: "persist<runEmbeddedAttempt" });
   });
@@ -68,6 +69,13 @@ describe("the lock waits summary and its table", () => {
     expect(later).toMatchObject({ preps: 2, found: 2, contended: 2, tries: { p50: 1, max: 2 } });
     expect(later.wait).toEqual({ n: 2, p50: 50, p99: 101, sum: 151 });
     expect(later.lag).toEqual({ n: 1, p50: 20, p99: 20, sum: 20 });
+    // Stage start → granted: S's window opens at T0+2300, its acquire started at +2350 and waited 50; U's at +5300, 101.
+    expect(later.rows).toEqual([
+      { sessionId: "S", toGrant: 100, asked: 12.5, wait: 50, tries: 1, holder: RUN },
+      { sessionId: "U", toGrant: 101, asked: 200, wait: 101, tries: 2, holder: "-" },
+    ]);
+    expect(later.toGrant).toEqual({ n: 2, p50: 100, p99: 101, sum: 201 });
+    expect(later.asked).toMatchObject({ n: 2, p50: 13, p99: 200 });
     expect(later.holders).toEqual([
       { holder: "-", n: 1, waitSum: 101, waitP50: 101, heldP50: NaN },
       { holder: RUN, n: 1, waitSum: 50, waitP50: 50, heldP50: 10 },
@@ -82,8 +90,8 @@ describe("the lock waits summary and its table", () => {
     const first = summarizeLockWaits([preps[0]!], t);
     const mode = { mode: "ctxc", lockWaits: { first, later, lines: 7 } } as unknown as ModeResult;
     const md = renderLockWaits([mode, { mode: "stock" } as unknown as ModeResult]);
-    expect(md).toContain("| ctxc | first | 1/1 | 4 | 4 | 0 | 0 / 0 | – | none |");
-    expect(md).toContain(`| ctxc | later | 2/2 | 50 | 101 | 2 | 1 / 2 | 20 | \`-\` (1, 101, 101, –); \`${RUN}\` (1, 50, 50, 10) |`);
+    expect(md).toContain("| ctxc | first | 1/1 | 5 | – | 4 | 4 | 0 | 0 / 0 | – | none |");
+    expect(md).toContain(`| ctxc | later | 2/2 | 100 | 13 | 50 | 101 | 2 | 1 / 2 | 20 | \`-\` (1, 101, 101, –); \`${RUN}\` (1, 50, 50, 10) |`);
     expect(md).toContain(`\`${RUN}\` → \`cleanupEmbeddedAttemptResources<runEmbeddedAttempt\` ×2: p50 500, p99 1500`);
     expect(md).not.toContain("| stock |");
     expect(renderLockWaits([{ mode: "stock" } as unknown as ModeResult])).toBe("");
