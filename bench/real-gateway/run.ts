@@ -9,7 +9,8 @@
  *                                       [--restart]   (then stop it and measure it again, restarted on the same state)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
  *                                       [--trace]   (ctxc mode: the preload's call trace, CTXC_OPENCLAW_TRACE=1; the
- *                                                    session-resource-loader stage attributed per prep: stage-trace.ts)
+ *                                                    session-resource-loader stage attributed per prep: stage-trace.ts;
+ *                                                    its session write lock's waits and holders: lock-waits.ts)
  *   node dist/bench/real-gateway/run.js --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -584,7 +585,8 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
                        "restart"): each agent's first turn after a restart, with OpenClaw's one-time repairs
                        and header rewrites done and ctxc's persistent index written by the first run
   --trace              ctxc mode: the preload's call trace (CTXC_OPENCLAW_TRACE=1); each prep's
-                       session-resource-loader stage split into ctxc's calls (queue, work, hop) and the rest
+                       session-resource-loader stage split into ctxc's calls (queue, work, hop) and the rest,
+                       and its session write lock's wait, retries and holder
   --out FILE           results JSON (default bench/results/real-gateway-<version>.json; smoke: .smoke.tmp.json)
   --keep               keep the temporary OpenClaw home (logs, transcripts, profiles) and print where
   --node-options "…"   extra NODE_OPTIONS for the gateway (diagnosis)
