@@ -70,6 +70,9 @@ const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
+type CpuUsage = { user: number; system: number };
+const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
+const cpuMs = (u: CpuUsage) => (u.user + u.system) / 1000;
 const timed = <T>(f: () => T): [T, number] => {
   const t0 = performance.now();
   const v = f();
@@ -95,6 +98,8 @@ async function main(): Promise<void> {
     const servedProto = (pair.served.SM as unknown as { prototype: Record<string, (...a: unknown[]) => unknown> }).prototype;
     const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"]);
     const results: Record<"stock" | "served", Record<Counted, number[]>> = { stock: fresh(), served: fresh() };
+    // The open's main-thread CPU time too (Node 23.9+): on a loaded shared host its wall time also counts descheduling.
+    const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
     const before = { ...pair.runtime.counters };
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
@@ -113,8 +118,10 @@ async function main(): Promise<void> {
         const loadsBefore = loads;
         side.cache.delete(resolve(path));
         if (name === "served") await pair.runtime.prepareSession(path);
+        const cpu0 = threadCpu?.();
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
         results[name].open.push(openMs);
+        if (cpu0) openCpu[name].push(cpuMs(threadCpu!(cpu0)));
         if (values.evict) side.cache.delete(resolve(path));
         if (turn === 0 && !values.restart) {
           // prepareSessionManagerForRun with a changed cwd: writeJsonlLines (async write, not timed) + syncSnapshotAfterHeaderRewrite.
@@ -162,6 +169,7 @@ async function main(): Promise<void> {
     row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
+    for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
     unwrapHandlers();
     unwrapMethods();
