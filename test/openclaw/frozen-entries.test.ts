@@ -22,12 +22,12 @@ import { frozenEntriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { normalizerChanges } from "../../src/openclaw/release/entry-normalizer.js";
 import { decodeSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
-import { isRecord, normalizeLoadedEntry, type Plain } from "../support/loaded-entry-normalizer.js";
+import { isRecord, normalizeLoadedEntry, type Plain } from "../../bench/lib/loaded-entry-normalizer.js";
 
 const dir = tempDir("frozen-entries");
 let n = 0;
 
-/** 2026.7.1+'s `normalizeLoadedFileEntry` (a copy: test/support/loaded-entry-normalizer.ts). */
+/** 2026.7.1+'s `normalizeLoadedFileEntry` (a copy: bench/lib/loaded-entry-normalizer.ts). */
 const normalize = normalizeLoadedEntry;
 
 function deepFrozen(v: unknown): boolean {

@@ -17,12 +17,12 @@ import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers
 import { entriesFromBuffer, frozenEntriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { decodeSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
-import { normalizeLoadedEntry } from "../support/loaded-entry-normalizer.js";
+import { normalizeLoadedEntry } from "../../bench/lib/loaded-entry-normalizer.js";
 
 const dir = tempDir("repeated-strings");
 let n = 0;
 
-/** 2026.7.1+'s `normalizeLoadedFileEntry` (a copy: test/support/loaded-entry-normalizer.ts). */
+/** 2026.7.1+'s `normalizeLoadedFileEntry` (a copy: bench/lib/loaded-entry-normalizer.ts). */
 const normalize = normalizeLoadedEntry;
 
 /** The file's lines as stock reads them: the bytes decoded as UTF-8 (invalid bytes replaced), split, parsed. */

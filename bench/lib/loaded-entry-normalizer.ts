@@ -1,6 +1,6 @@
 /**
  * A copy of OpenClaw 2026.7.1+'s `normalizeLoadedFileEntry`, as the release writes it (mutates and returns
- * the entry): the stand-in for the release's own in unit tests of ctxc's entry builders
+ * the entry): the stand-in for the release's own in unit tests and benches of ctxc's entry builders
  * (test/matrix/interceptions.test.ts runs the release's own). src/openclaw/release/entry-normalizer.ts
  * documents the rule.
  */
