@@ -14,12 +14,17 @@
  *
  * `--no-images`: the same generator and seed without image blocks (the release's image judge, which runs
  * on every image line each pass, is then out of the figure).
+ * `--restart`: the pool reads with a persistent index (a private folder in the run directory) and the release
+ * named to the image judge (as register.ts does), and after two passes the pool is restarted (a new worker
+ * restoring from the index: a gateway restart, the main thread's judged-image memory no longer fitting) and a
+ * turn appended; `restartPassMainMs` is that first pass after the restart (issue #11: every image line judged
+ * again, before the judge's verdicts were kept in the index). A runtime without `setJudgeRelease` runs it too.
  * `--runtime` points the delegate at another build of preload-runtime.js (e.g. the commit before, to
  * compare). A benchmark, not a test (correctness: test/matrix/reads.test.ts); read the numbers with the
  * load average it prints.
  */
 import { createHook } from "node:async_hooks";
-import { appendFileSync, copyFileSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     turns: { type: "string", default: "9" },
     runtime: { type: "string" },
     "no-images": { type: "boolean", default: false },
+    restart: { type: "boolean", default: false },
   },
 });
 const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
@@ -96,8 +102,30 @@ try {
     parent = ids[1]!;
     appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   };
-  // The first turn: the worker's whole-file read (not measured).
+  // The runtime's own pool (the same module instance as the chunk's runtime: plain Node, one loader).
+  const pool = (await import(runtimeUrl.replace(/preload-runtime\.js$/, "index.js"))) as typeof import("../src/openclaw/index.js");
+  const rt = repair.runtime as { setJudgeRelease?: (v: string | undefined) => void };
+  if (values.restart) {
+    const indexDir = join(runDir, "index");
+    mkdirSync(indexDir, { mode: 0o700 });
+    await pool.configureOpenClawPool({ indexDir });
+    rt.setJudgeRelease?.(values.openclaw!);
+  }
+  // The first turn: the worker's whole-file read; its main-thread ms reported apart (`firstPassMainMs`:
+  // the first pass in a process judges every image line, as nothing was judged in it yet).
+  const elu0 = performance.eventLoopUtilization();
   await repair.ctxc({ sessionFile: file, ...quiet });
+  const firstPassMainMs = performance.eventLoopUtilization(elu0).active;
+  let restartPassMainMs: number | undefined;
+  if (values.restart) {
+    appendTurn();
+    await repair.ctxc({ sessionFile: file, ...quiet }); // tells the worker what the first pass judged (saved)
+    await pool.closeOpenClawPool(); // the restart
+    appendTurn();
+    const elu1 = performance.eventLoopUtilization();
+    await repair.ctxc({ sessionFile: file, ...quiet });
+    restartPassMainMs = performance.eventLoopUtilization(elu1).active;
+  }
   const skipped0 = repair.runtime.counters.repairsSkipped;
   const mainMs: number[] = [];
   const wallMs: number[] = [];
@@ -130,6 +158,8 @@ try {
       turns,
       served,
       load: round(loadavg()[0], 2),
+      firstPassMainMs: round(firstPassMainMs, 2),
+      ...(restartPassMainMs !== undefined ? { restartPassMainMs: round(restartPassMainMs, 2) } : {}),
       mainMsPerPass: round(median(mainMs), 2),
       mainMs: mainMs.map((x) => round(x, 2)),
       wallMsPerPass: round(median(wallMs), 2),

@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
@@ -23,6 +23,10 @@
  * 28/10/10/28/10 MB do not fit); its first append then cannot verify itself against the cache and the
  * manager re-loads the file — `setLoadedSessionFile` (partition + `buildIndex` of every entry) a second
  * time in the turn, on both sides. The `setLoadedSessionFile` row counts its calls per turn.
+ *
+ * `--served-only`: the stock side is skipped (its columns read 0): the served turn 0 — the first open after a
+ * restart — then does not run after stock's whole-file parses and their garbage, whose collection otherwise
+ * lands in it at random (A/B runs of two builds with `--runtime`, issue #11's first turn).
  *
  * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
  * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
@@ -51,6 +55,7 @@ const { values } = parseArgs({
     runtime: { type: "string" },
     restart: { type: "boolean", default: false },
     evict: { type: "boolean", default: false },
+    "served-only": { type: "boolean", default: false },
     digests: { type: "string", default: "7" },
   },
 });
@@ -65,6 +70,9 @@ const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
+type CpuUsage = { user: number; system: number };
+const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
+const cpuMs = (u: CpuUsage) => (u.user + u.system) / 1000;
 const timed = <T>(f: () => T): [T, number] => {
   const t0 = performance.now();
   const v = f();
@@ -90,8 +98,10 @@ async function main(): Promise<void> {
     const servedProto = (pair.served.SM as unknown as { prototype: Record<string, (...a: unknown[]) => unknown> }).prototype;
     const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"]);
     const results: Record<"stock" | "served", Record<Counted, number[]>> = { stock: fresh(), served: fresh() };
+    // The open's main-thread CPU time too (Node 23.9+): on a loaded shared host its wall time also counts descheduling.
+    const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
     const before = { ...pair.runtime.counters };
-    for (const name of ["stock", "served"] as const) {
+    for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
       const path = files[name];
       writeFileSync(path, text);
@@ -108,8 +118,10 @@ async function main(): Promise<void> {
         const loadsBefore = loads;
         side.cache.delete(resolve(path));
         if (name === "served") await pair.runtime.prepareSession(path);
+        const cpu0 = threadCpu?.();
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
         results[name].open.push(openMs);
+        if (cpu0) openCpu[name].push(cpuMs(threadCpu!(cpu0)));
         if (values.evict) side.cache.delete(resolve(path));
         if (turn === 0 && !values.restart) {
           // prepareSessionManagerForRun with a changed cwd: writeJsonlLines (async write, not timed) + syncSnapshotAfterHeaderRewrite.
@@ -149,13 +161,15 @@ async function main(): Promise<void> {
     console.log("|---|---:|---:|---:|---:|");
     const row = (label: string, pick: (r: Record<Counted, number[]>, t: number) => number, digits = 1) => {
       const later = (r: Record<Counted, number[]>) => median(Array.from({ length: turns - 1 }, (_, i) => pick(r, i + 1)));
-      console.log(`| ${label} | ${pick(results.stock, 0).toFixed(digits)} | ${later(results.stock).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
+      const first = (r: Record<Counted, number[]>) => (r.open.length ? pick(r, 0) : 0);
+      console.log(`| ${label} | ${first(results.stock).toFixed(digits)} | ${(results.stock.open.length ? later(results.stock) : 0).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
     };
     const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
     for (const ph of PHASES) row(ph, (r, t) => ms(r, ph, t));
     row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
+    for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
     unwrapHandlers();
     unwrapMethods();

@@ -114,6 +114,13 @@ export interface SessionReadState {
    * state is not saved to the persistent index until a read completes it.
    */
   stopped?: boolean;
+  /**
+   * The first `records` image records of this state were judged clean by `judge` (RepairCheckOptions.judge):
+   * told by a caller's `imagesFrom`, or restored from the persistent index with the state.
+   */
+  judged?: { judge: string; records: number };
+  /** `judged.records` when the state was last saved (0: none saved). */
+  savedJudged?: number;
 }
 
 /**
@@ -307,7 +314,8 @@ export function readRepairCheck(path: string, options: SessionBufferOptions, cac
   let settled = 0;
   while (settled < wanted.length && isSettled(s!, wanted[settled]!)) settled++;
   const seen = check.imagesFrom;
-  const from = seen && seen.generation === s?.generation && Number.isInteger(seen.records) && seen.records >= 0 && seen.records <= settled ? seen.records : 0;
+  let from = seen && seen.generation === s?.generation && Number.isInteger(seen.records) && seen.records >= 0 && seen.records <= settled ? seen.records : 0;
+  if (s && typeof check.judge === "string" && read.complete) from = judgedFrom(cache, path, s, check.judge, from, settled);
   const imageLines = wanted.slice(from).map((i) => {
     const r = s!.records[i]!;
     return s!.staging.toString("utf8", r.offset, r.offset + r.length);
@@ -315,6 +323,26 @@ export function readRepairCheck(path: string, options: SessionBufferOptions, cac
   const reply: RepairCheckReply = { meta: read.meta, complete: read.complete, imageLines, imageLinesFrom: from, imageRecordsSettled: settled };
   if (check.snapshot) reply.snapshot = read.snapshot ?? null;
   return reply;
+}
+
+/**
+ * Where the image lines to send start, given what the caller's `imagesFrom` says it judged of this state
+ * (`from`): that, remembered for `judge` in the state (and saved to the persistent index when it adds to
+ * what was saved: a restart should not judge them again); or, with no `imagesFrom` that fits, what `judge`
+ * judged clean of this state before — after a restart, as restored from the index (the state's complete
+ * lines are the bytes that were judged: the index verified them).
+ */
+function judgedFrom(cache: SessionReadCache | undefined, path: string, s: SessionReadState, judge: string, from: number, settled: number): number {
+  const known = s.judged;
+  if (from === 0) return known && known.judge === judge && known.records <= settled ? known.records : 0;
+  if (!known || known.judge !== judge || known.records < from) s.judged = { judge, records: from };
+  if (cache?.index && !s.stopped) {
+    // Put back as kept (`put` saves when due): the state itself, when the read kept it (a torn tail is not kept).
+    const key = resolve(path);
+    const kept = cache.take(key);
+    if (kept) cache.put(key, kept);
+  }
+  return from;
 }
 
 /** The meta {@link encodeSessionBuffer} would carry, from the same read, without assembling the buffer. */

@@ -20,7 +20,8 @@
  *
  * What the file holds is structure only (SECURITY.md): per entry line its file offset, length, line
  * number, type code and id / parentId; counts; diagnostics (fixed texts with line numbers); the repair
- * check's tool-call ids and fixed-text reason; the leaf id; hashes. Never message text, the header
+ * check's tool-call ids and fixed-text reason; the leaf id; hashes; how many image records the release's
+ * image judge found clean, and the judge's name (RepairCheckOptions.judge: a release version and a hash). Never message text, the header
  * (its cwd: read back from the transcript's first line), or the transcript's path (only its hash).
  */
 import { randomUUID } from "node:crypto";
@@ -82,9 +83,11 @@ function describable(state: SessionReadState): boolean {
  */
 export function saveReadStateIfDue(index: SessionIndexDir, path: string, state: SessionReadState): void {
   if (state.records.length === 0) return;
-  if (state.savedEnd >= 0 && state.end - state.savedEnd < CACHE_DEFAULTS.indexResaveBytes) return;
+  const judgedMore = (state.judged?.records ?? 0) > (state.savedJudged ?? 0);
+  if (state.savedEnd >= 0 && state.end - state.savedEnd < CACHE_DEFAULTS.indexResaveBytes && !judgedMore) return;
   // Not retried before the next threshold either way: a failing disk must not cost every turn a write.
   state.savedEnd = state.end;
+  state.savedJudged = state.judged?.records ?? 0;
   const where = usableDir(index);
   if (!("dir" in where) || !describable(state)) return;
   try {
@@ -111,6 +114,7 @@ function describe(path: string, state: SessionReadState): Record<string, unknown
     repair: state.repair.saved(),
     leafInfo: state.leafInfo.saved(),
     recent: state.recent.saved(),
+    judgedImages: state.judged,
     count: state.records.length,
     columns,
   };
@@ -154,6 +158,8 @@ export function loadReadState(
     const used = records.length === 0 ? 0 : records[records.length - 1]!.offset + records[records.length - 1]!.length;
     if (sha256(staging.subarray(0, used)) !== data.entriesSha256) return { state: null, source: "disk-stale" };
     if (!Array.isArray(data.diagnostics) || !data.diagnostics.every(isDiagnostic)) throw new Error("diagnostics");
+    const judged = data.judgedImages;
+    if (judged !== undefined && !(typeof judged?.judge === "string" && judged.judge.length <= 512 && isCount(judged.records))) throw new Error("judgedImages");
     const first = records[0];
     // The header is not saved (its cwd says where the user works): it is the first entry's bytes, just verified.
     const header = first ? (JSON.parse(staging.subarray(0, first.length).toString("utf8")) as Record<string, unknown>) : undefined;
@@ -161,6 +167,7 @@ export function loadReadState(
     const state: SessionReadState = {
       generation: randomUUID(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, check, maxLineBytes, end, nextLineNo, lines, staging, used, records, header, diagnostics: data.diagnostics,
       repair: RepairCheck.restore(data.repair), leafInfo: LeafInfoScan.restore(data.leafInfo), recent: RecentConversationIndex.restore(data.recent), lastUsed: 0, savedEnd: end,
+      ...(judged ? { judged: { judge: judged.judge as string, records: judged.records as number }, savedJudged: judged.records as number } : {}),
     };
     return { state, source: "disk" };
   } catch {

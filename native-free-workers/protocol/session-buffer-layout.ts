@@ -243,6 +243,14 @@ export interface RepairCheckOptions {
    * state, only the lines of the later image records are sent ({@link RepairCheckReply.imageLinesFrom}).
    */
   imagesFrom?: { generation: string; records: number };
+  /**
+   * Who judges the image lines: the release's judge, named so that another release (or Node) never passes
+   * for it (src/openclaw/judged-images.ts). With it, the worker keeps what `imagesFrom` reported judged in
+   * the read state and its persistent index, and when no `imagesFrom` fits — the first check after a
+   * restart, whose state came from the index under a new generation — it leaves out the lines of the image
+   * records this judge already found clean in that state (issue #11: the first turn after a restart).
+   */
+  judge?: string;
 }
 
 /**

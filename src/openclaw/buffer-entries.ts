@@ -54,7 +54,12 @@ interface Reader {
    * value is undefined). Strings and numbers are immutable, so handing the same one to every open is
    * invisible; it makes a later open of a kept buffer cost a lookup per scalar instead of a decode.
    */
-  memo: unknown[];
+  memo: unknown[] | undefined;
+  /** The last {@link RECENT} plain strings decoded ({@link plainString}): their byte offsets, byte lengths (−1: empty slot) and values. */
+  recentAt: Int32Array;
+  recentLength: Int32Array;
+  recent: string[];
+  recentNext: number;
   view: DataView;
   /** Where the RECORDS section starts. */
   recordsAt: number;
@@ -75,11 +80,46 @@ const readers = new WeakMap<OpenClawSession, Reader>();
 
 /** The scalar value of the member whose kind word is `words[q]` (a line starting at `base`). */
 function scalar(r: Reader, base: number, q: number): unknown {
-  const known = r.memo[q];
+  const memo = (r.memo ??= new Array<unknown>(r.words.length));
+  const known = memo[q];
   if (known !== undefined) return known;
   const value = decodeScalar(r, base, q);
   // Escaped strings too (strings are immutable); objects and arrays never come here from a factory.
-  if (typeof value !== "object" || value === null) r.memo[q] = value;
+  if (typeof value !== "object" || value === null) memo[q] = value;
+  return value;
+}
+
+/** Plain strings remembered per buffer for {@link plainString} (a power of two), and the longest compared. */
+const RECENT = 8;
+const RECENT_MAX_BYTES = 64;
+
+/**
+ * The string whose UTF-8 bytes are `bytes[from, to)` (no escapes: the bytes are the value). A transcript
+ * repeats short strings from line to line — every entry's `type`, each `parentId` the `id` of the line
+ * before — so the last {@link RECENT} decoded are kept with their byte ranges, and a range with the same
+ * bytes gets the same (immutable, so indistinguishable) string: a byte comparison in place of a decode,
+ * which on a first open (every scalar decoded once) was about half its main-thread time (profile,
+ * 2026-12-04). Equal bytes decode to equal strings, invalid UTF-8 included.
+ */
+function plainString(r: Reader, from: number, to: number): string {
+  const n = to - from;
+  const bytes = r.bytes;
+  if (n > RECENT_MAX_BYTES) return bytes.utf8Slice(from, to);
+  const at = r.recentAt;
+  const length = r.recentLength;
+  for (let k = 0; k < RECENT; k++) {
+    if (length[k] !== n) continue;
+    const a = at[k]!;
+    let j = 0;
+    while (j < n && bytes[a + j] === bytes[from + j]) j++;
+    if (j === n) return r.recent[k]!;
+  }
+  const value = bytes.utf8Slice(from, to);
+  const slot = r.recentNext;
+  r.recentNext = (slot + 1) & (RECENT - 1);
+  at[slot] = from;
+  length[slot] = n;
+  r.recent[slot] = value;
   return value;
 }
 
@@ -89,7 +129,7 @@ function decodeScalar(r: Reader, base: number, q: number): unknown {
   const to = base + w[q + 2]!;
   switch (w[q]! & 15) {
     case FieldKind.string:
-      return r.bytes.utf8Slice(from + 1, to - 1);
+      return plainString(r, from + 1, to - 1);
     case FieldKind.number:
       return Number(r.bytes.latin1Slice(from, to));
     case FieldKind.true:
@@ -116,16 +156,16 @@ function member(r: Reader, base: number, q: number): unknown {
  * object whose layout word is `words[p]` on the line at `base`; scalars are decoded from their bytes, an
  * object/array member is `makeMember` of the member's kind word.
  */
-function bufferSource(makeMember: (r: Reader, base: number, q: number) => unknown): EntryFactories<Reader> {
+function bufferSource(makeScalar: (r: Reader, base: number, q: number) => unknown, makeMember: (r: Reader, base: number, q: number) => unknown): EntryFactories<Reader> {
   return new EntryFactories<Reader>({
     scalarCode: (i) => `h(s, b, p + ${1 + 3 * i})`,
-    helper: scalar,
-    scalar: (r, base, p, i) => scalar(r, base, p + 1 + 3 * i),
+    helper: makeScalar,
+    scalar: (r, base, p, i) => makeScalar(r, base, p + 1 + 3 * i),
     member: (r, base, p, i) => makeMember(r, base, p + 1 + 3 * i),
   });
 }
 
-const factories = bufferSource(member);
+const factories = bufferSource(scalar, member);
 
 /** The object described at word `p` (its layout word) of a line starting at `base`. */
 function build(r: Reader, base: number, p: number): Plain {
@@ -291,7 +331,11 @@ function readerOf(session: OpenClawSession): Reader {
     layouts: JSON.parse(bytes.toString("utf8", layouts.offset, layouts.offset + layouts.length)) as string[][],
     factories: [],
     frozenFactories: [],
-    memo: new Array<unknown>(words.length),
+    memo: undefined,
+    recentAt: new Int32Array(RECENT),
+    recentLength: new Int32Array(RECENT).fill(-1),
+    recent: new Array<string>(RECENT),
+    recentNext: 0,
     facts: [],
     roles: undefined,
     ids: [],
@@ -308,8 +352,10 @@ function readerOf(session: OpenClawSession): Reader {
  * (a described object one level down is itself a frozen object whose members decode on use; anything else
  * is `JSON.parse` of its range, deep-frozen). A frozen entry's accessor cannot become a data property, so
  * entry-factory.ts keeps the value it made for the entry (`held`) and every get returns that same object.
+ * Scalars are decoded without the per-word memo: each frozen entry is built once per buffer (the memo
+ * serves the fresh entries of a kept buffer's later opens), and the normaliser's test compares bytes.
  */
-const frozenFactories = bufferSource(frozenMember);
+const frozenFactories = bufferSource(decodeScalar, frozenMember);
 
 function frozenMember(r: Reader, base: number, q: number): unknown {
   const w = r.words[q]!;
@@ -349,35 +395,55 @@ function normalizerFacts(r: Reader, layout: number): Int32Array {
   return f;
 }
 
-/** The value of member `i` of the object at word `p` when it is a scalar (strings escaped or not); undefined for an object or array. */
-function scalarMember(r: Reader, base: number, p: number, i: number): unknown {
-  if (i < 0) return undefined;
+/** `type` and `role` values the normaliser's test looks for, as the bytes of a string without escapes. */
+const MESSAGE = Buffer.from("message");
+const ASSISTANT = Buffer.from("assistant");
+const TOOL_RESULT = Buffer.from("toolResult");
+
+/**
+ * Whether member `i` of the object at word `p` (−1: absent) is the string whose UTF-8 bytes are `value`:
+ * its bytes compared in place for a string without escapes (no decode: a first open tests every record),
+ * an escaped one decoded.
+ */
+function memberIs(r: Reader, base: number, p: number, i: number, value: Buffer): boolean {
+  if (i < 0) return false;
   const q = p + 1 + 3 * i;
-  return isLazyKind(r.words[q]! & 15) ? undefined : scalar(r, base, q);
+  const kind = r.words[q]! & 15;
+  if (kind === FieldKind.escapedString) return decodeScalar(r, base, q) === value.toString("utf8");
+  if (kind !== FieldKind.string) return false;
+  const from = base + r.words[q + 1]! + 1;
+  const n = value.length;
+  if (base + r.words[q + 2]! - 1 - from !== n) return false;
+  const bytes = r.bytes;
+  for (let j = 0; j < n; j++) if (bytes[from + j] !== value[j]) return false;
+  return true;
 }
 
 /**
  * Whether the release's normaliser (release/entry-normalizer.ts) may change the entry described at word `p`,
- * told from the words alone (reading the lazy `message.content` would decode it): a `message` entry whose
- * message is an object the worker did not describe (unsure: yes), or an assistant/tool-result message
- * whose content is a string, or a tool-result message whose content is an object. (The `type` decoded here
- * goes to the scalar memo, where the entry's factory finds it.)
+ * told from the words and bytes alone (reading the lazy `message.content` would decode it): a `message`
+ * entry whose message is an object the worker did not describe (unsure: yes), or an assistant/tool-result
+ * message whose content is a string, or a tool-result message whose content is an object. The content's
+ * kind is looked at before the role, and `type`/`role` are compared as bytes: nothing is decoded for the
+ * common message (array content).
  */
 function normalizerMayChange(r: Reader, base: number, p: number): boolean {
   const f = normalizerFacts(r, r.words[p]!);
   const m = f[Fact.message]!;
   // No `message` member: the normaliser leaves the entry alone whatever its type.
-  if (m < 0 || scalarMember(r, base, p, f[Fact.type]!) !== "message") return false;
+  if (m < 0 || !memberIs(r, base, p, f[Fact.type]!, MESSAGE)) return false;
   const w = r.words[p + 1 + 3 * m]!;
   if ((w & 15) !== FieldKind.object) return false;
   if (w >>> 4 === 0) return true;
   const mp = p + 1 + 3 * m + (w >>> 4);
   const mf = normalizerFacts(r, r.words[mp]!);
-  const role = scalarMember(r, base, mp, mf[Fact.role]!);
   const c = mf[Fact.content]!;
   const kind = c < 0 ? -1 : r.words[mp + 1 + 3 * c]! & 15;
   const isString = kind === FieldKind.string || kind === FieldKind.escapedString;
-  return ((role === "assistant" || role === "toolResult") && isString) || (role === "toolResult" && kind === FieldKind.object);
+  if (!isString && kind !== FieldKind.object) return false;
+  const role = mf[Fact.role]!;
+  if (memberIs(r, base, mp, role, TOOL_RESULT)) return true;
+  return isString && memberIs(r, base, mp, role, ASSISTANT);
 }
 
 /** Whether `session`'s buffer carries member FIELDS (a read asked with `fields`): some record is described. */

@@ -40,6 +40,7 @@ import {
 } from "./bootstrap-wrappers.js";
 
 export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
+export { setJudgeRelease } from "./judged-images.js";
 export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
@@ -47,6 +48,8 @@ export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
 export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
+/** This instance's pool itself: a test holding the runtime the chunks call restarts its worker with these (a "gateway restart"). */
+export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {

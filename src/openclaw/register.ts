@@ -22,7 +22,7 @@ import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, ope
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
-import { counters, preloadLog, serveSnapshotOpens } from "./preload-runtime.js";
+import { counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { preloadIndexDir } from "./state-dir.js";
 import { TRACING } from "./trace.js";
@@ -135,6 +135,8 @@ function install(): void {
   });
   // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
+  // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
+  setJudgeRelease(plan.version);
   const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
   preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, ${openClawPoolThreads()} worker thread(s), pid ${process.pid}`);

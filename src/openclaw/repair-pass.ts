@@ -43,7 +43,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { identityIsSnapshot } from "./entry-cache.js";
-import { judgedImagesOf, rememberJudgedImages } from "./judged-images.js";
+import { judgedImagesOf, judgeName, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
@@ -172,7 +172,8 @@ function askCheck(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: str
   // The worker's read for the check only (no session buffer); the session read after it continues it.
   // 2026.6.9+: with the "before read" snapshot (see the file comment) and the release's id bounds.
   const seen = rules.images ? judgedImagesOf(file) : undefined;
-  const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
+  const judge = rules.images ? judgeName(h.isCorruptedImageContentBlock) : undefined;
+  const check = { images: rules.images, ...(seen ? { imagesFrom: seen } : {}), ...(judge ? { judge } : {}), ...(rules.cache ? { snapshot: true, ...(limits ? { idLimits: limits } : {}) } : {}) };
   const reply = deps.checkRepair(file, check).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   return { reply, early, limits };
 }

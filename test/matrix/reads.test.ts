@@ -5,7 +5,7 @@
  * release's own functions, as test/matrix/interceptions.test.ts does for the others; and the stage's pass,
  * prewarm and open together, turn after turn. Skipped without it.
  */
-import { appendFileSync, copyFileSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -304,14 +304,68 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cac
       }
       if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
       const before = judged;
-      const mine = view(await ours({ sessionFile: a }), a);
-      const theirs = view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b);
-      expect(mine, what).toEqual(theirs);
-      expect(repairedText(a), what).toEqual(repairedText(b));
+      await samePass(what, [ours, x.openclaw], view, [a, b]);
       expect(judged - before, what).toBe(expected);
     }
   });
 });
+
+describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge across a gateway restart`, () => {
+  it("repairSessionFileIfNeeded after a restart: images judged clean before it are not judged again (the persistent index), the same result, bytes and cache as OpenClaw's pass; a corrupted image appended while down is still found", { timeout: 600_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+    if (typeof x === "string") return ctx.skip(x);
+    const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
+    if (!judge) return ctx.skip(`${version} has no image rule`);
+    const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+    const rt = x.runtime;
+    const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
+    const name = !cache ? "repairPass605" : minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
+    let judged = 0;
+    const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
+    const counted = (block: { type?: unknown }) => {
+      if (block?.type === "image") judged++;
+      return judge(block);
+    };
+    spied.isCorruptedImageContentBlock = () => counted;
+    const ours = (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>;
+    const view = (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false });
+    // The runtime's own pool (the one its handlers ask): an index directory, and a restart = a new pool on it.
+    const pool = rt;
+    const indexPath = join(dir, "judged-index");
+    mkdirSync(indexPath, { mode: 0o700 });
+    await pool.configureOpenClawPool({ indexDir: indexPath });
+    rt.setJudgeRelease(version);
+    try {
+      const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`i${from + i}`, null, [{ type: "text", text: `look ${from + i}` }, image(data)]));
+      // Over 4,096 tool results: OpenClaw never caches the file, so every pass is ctxc's path.
+      const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 30)));
+      const steps: [string, string[], number, boolean][] = [
+        ["first start, first pass: every image", [], 30, false],
+        ["a plain turn: none (the worker is told all 30 were judged clean, and saves it)", [user("p1", null, "hello")], 0, false],
+        ["after a restart, two images appended while down: only those", images(30, 2), 2, true],
+        // The worker learns what a pass judged at the next pass: the last pass before this restart judged 2 it never reported.
+        ["after another restart, a corrupted image appended while down: the 2 unreported and it judged, and OpenClaw's pass repairs", images(40, 1, "@@@"), 3, true],
+      ];
+      for (const [what, lines, expected, restart] of steps) {
+        if (restart) await pool.closeOpenClawPool();
+        if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+        if (cache) for (const p of [a, b]) cache.delete(p); // a restarted gateway's repair cache is empty
+        const before = judged;
+        await samePass(what, [ours, x.openclaw], view, [a, b]);
+        expect(judged - before, what).toBe(expected);
+      }
+    } finally {
+      rt.setJudgeRelease(undefined);
+      await pool.configureOpenClawPool({ indexDir: null });
+    }
+  });
+});
+
+/** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
+async function samePass(what: string, [ours, theirs]: [(p: Record<string, unknown>) => Promise<unknown>, (p: Record<string, unknown>) => Promise<unknown>], view: (r: Record<string, unknown>, path: string) => unknown, [a, b]: [string, string]): Promise<void> {
+  expect(view((await ours({ sessionFile: a })) as Record<string, unknown>, a), what).toEqual(view((await theirs({ sessionFile: b })) as Record<string, unknown>, b));
+  expect(repairedText(a), what).toEqual(repairedText(b));
+}
 
 /** Message timestamps in a transcript, sorted (to build windows that cut through it). */
 function messageTimes(text: string): number[] {

@@ -22,21 +22,13 @@ import { frozenEntriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
 import { normalizerChanges } from "../../src/openclaw/release/entry-normalizer.js";
 import { decodeSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
+import { isRecord, normalizeLoadedEntry, type Plain } from "../../bench/lib/loaded-entry-normalizer.js";
 
 const dir = tempDir("frozen-entries");
 let n = 0;
 
-type Plain = Record<string, unknown>;
-const isRecord = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** 2026.7.1+'s `normalizeLoadedFileEntry`, as the release writes it (mutates and returns the entry). */
-function normalize(entry: unknown): unknown {
-  if (!isRecord(entry) || entry.type !== "message" || !isRecord(entry.message)) return entry;
-  const message = entry.message;
-  if ((message.role === "assistant" || message.role === "toolResult") && typeof message.content === "string") message.content = [{ type: "text", text: message.content }];
-  else if (message.role === "toolResult" && isRecord(message.content)) message.content = [message.content];
-  return entry;
-}
+/** 2026.7.1+'s `normalizeLoadedFileEntry` (a copy: bench/lib/loaded-entry-normalizer.ts). */
+const normalize = normalizeLoadedEntry;
 
 function deepFrozen(v: unknown): boolean {
   if (typeof v !== "object" || v === null) return true;
