@@ -16,11 +16,13 @@
  * test/openclaw/entry-factory.test.ts): an object literal with `get`/`set` in it makes closures per
  * object, and V8 keeps an object whose accessor pair is its own functions in DICTIONARY mode (a hash
  * table per entry: several times slower to build, and slower for pi to read). Here a factory is
- *   `function (s, b, p) { const o = { "type": …, "id": … }; defineProperty(o, "message", D[2]); o["timestamp"] = …; new Stamp(o, s, b, p); return o; }`
- * — the members before the first lazy one as a literal, each lazy one defined with ONE getter/setter pair
- * per key and position, shared by every object of every layout (in key order: a literal placeholder redefined as an accessor would
- * also make the object a dictionary), the scalars after it assigned; and what the accessors read (the
- * source and two numbers) is stamped into private class fields, invisible to every way of looking at the
+ *   `function (s, b, p) { const o = new Object(); o["type"] = …; o["id"] = …; defineProperty(o, "message", D[2]); o["timestamp"] = …; new Stamp(o, s, b, p); return o; }`
+ * — `Object` the layout's own constructor (prototype `Object.prototype`: see `#compile`), the members
+ * assigned in key order, each lazy one defined with ONE getter/setter pair per key and position, shared by
+ * every object of every layout (a placeholder redefined as an accessor would make the object a
+ * dictionary); and what the accessors read (the source and two numbers) is stamped into private fields of
+ * the generator's stamp class, invisible to every way of looking at the entry (a layout without lazy
+ * members is a plain literal, no stamp). Objects of one layout share hidden classes.
  * entry. Objects of one layout share hidden classes.
  */
 
