@@ -3,7 +3,7 @@
  * release's own SessionManager: stock, ctxc without the entry cache (every entry decoded each turn), and
  * ctxc with it (the previous turn's frozen entries + the appended one). A benchmark, not a test.
  *
- *   node dist/bench/openclaw-open.js [--openclaw ROOT] [--sizes 1,10,28,100] [--turns 5]
+ *   node dist/bench/openclaw-open.js [--openclaw ROOT] [--sizes 1,10,28,100] [--turns 5] [--modes stock,before,after]
  *
  * ROOT: an installed OpenClaw package (default: .cache/openclaw/2026.7.35/node_modules/openclaw; run it
  * with the Node that release asks for). Per size and mode, a fresh copy of a generated transcript
@@ -24,7 +24,7 @@
  * process) is reported in its own table — the cost the issue's report says hurts most.
  */
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -49,6 +49,8 @@ const repo = resolve(here, "..", "..");
 const root = resolve(arg("openclaw", join(repo, ".cache", "openclaw", "2026.7.35", "node_modules", "openclaw")));
 const sizes = arg("sizes", "1,10,28,100").split(",").map(Number);
 const turns = Number(arg("turns", "5"));
+/** Which modes to run (a mode left out shows "—"): e.g. `--modes after` for the later opens alone. */
+const modes = new Set(arg("modes", "stock,before,after").split(","));
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 const RUNTIME_URL = pathToFileURL(join(repo, "dist", "src", "openclaw", "preload-runtime.js")).href;
 
@@ -92,6 +94,7 @@ async function measure(SM: SessionManagerClass, runtime: Runtime | null, templat
   const busy: number[] = [];
   const again: number[] = [];
   const withReads: number[] = [];
+  const alone: number[] = [];
   let first = 0;
   let firstWithReads = 0;
   for (let t = 0; t <= turns + 1; t++) {
@@ -101,7 +104,9 @@ async function measure(SM: SessionManagerClass, runtime: Runtime | null, templat
     }
     const busyFrom = mainThreadBusy();
     if (runtime) await runtime.prepareSession(path);
+    const openFrom = performance.now();
     const sm = SM.open(path);
+    const openMs = performance.now() - openFrom;
     const used = busyFrom();
     if ((sm.fileEntries ?? sm.getEntries()).length < 2) throw new Error("nothing loaded");
     // What the run then reads (2026.5.12's run path, docs/openclaw.md §5): the context (pi reads every
@@ -127,10 +132,11 @@ async function measure(SM: SessionManagerClass, runtime: Runtime | null, templat
       busy.push(used);
       again.push(againMs);
       withReads.push(used + readsMs);
+      alone.push(openMs);
     }
   }
   const fmt = (xs: number[]) => `${round(median(xs), 1)} (${round(Math.min(...xs), 1)})`;
-  return { mainThreadMs: fmt(busy), againMs: fmt(again), withReadsMs: fmt(withReads), firstMs: round(first, 1), firstWithReadsMs: round(firstWithReads, 1) };
+  return { mainThreadMs: fmt(busy), againMs: fmt(again), withReadsMs: fmt(withReads), aloneMs: fmt(alone), firstMs: round(first, 1), firstWithReadsMs: round(firstWithReads, 1) };
 }
 
 /** Starts a main-thread busy-time measure; the returned function gives the ms since. */
@@ -148,17 +154,18 @@ process.env.CTXC_OPENCLAW_LOG ??= join(dir, "preload.log");
 const rows: string[] = [];
 const firstRows: string[] = [];
 try {
-  console.log(`openclaw ${version}, node ${process.version}, ${turns} turns per size and mode (median)`);
+  console.log(`openclaw ${version}, node ${process.version}, ${turns} turns per size and mode (median), load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   for (const mb of sizes) {
     const template = join(dir, `t${mb}.jsonl`);
     const bytes = Math.round(mb * 1024 * 1024);
     writeFileSync(template, generateTranscript({ seed: 11, targetBytes: bytes, compactions: Math.max(1, Math.round(bytes / 700_000)), unicode: "mixed" }).text);
-    const s = await measure(stock, null, template, dir, `stock${mb}`);
+    const skipped = { mainThreadMs: "—", aloneMs: "—", againMs: "—", withReadsMs: "—", firstMs: "—", firstWithReadsMs: "—" };
+    const s = modes.has("stock") ? await measure(stock, null, template, dir, `stock${mb}`) : skipped;
     runtime.entryCache.setEntryCacheLimit(0);
-    const before = await measure(ctxc, runtime, template, dir, `before${mb}`);
+    const before = modes.has("before") ? await measure(ctxc, runtime, template, dir, `before${mb}`) : skipped;
     runtime.entryCache.setEntryCacheLimit(runtime.entryCache.DEFAULT_ENTRY_CACHE_BYTES);
-    const after = await measure(ctxc, runtime, template, dir, `after${mb}`);
-    const row = `| ${mb} MB | ${s.mainThreadMs} | ${s.againMs} | ${before.mainThreadMs} | ${after.mainThreadMs} | ${s.withReadsMs} | ${before.withReadsMs} | ${after.withReadsMs} |`;
+    const after = modes.has("after") ? await measure(ctxc, runtime, template, dir, `after${mb}`) : skipped;
+    const row = `| ${mb} MB | ${s.mainThreadMs} | ${s.againMs} | ${before.mainThreadMs} | ${after.mainThreadMs} | ${after.aloneMs} | ${s.withReadsMs} | ${before.withReadsMs} | ${after.withReadsMs} |`;
     rows.push(row);
     console.log(row);
     const firstRow = `| ${mb} MB | ${s.firstMs} | ${before.firstMs} | ${after.firstMs} | ${s.firstWithReadsMs} | ${before.firstWithReadsMs} | ${after.firstWithReadsMs} |`;
@@ -168,13 +175,13 @@ try {
   }
   console.log(
     `\nmain-thread ms per open after one appended entry, median (min) of ${turns} turns; "+ reads": the open plus the run's reads (context built and serialised, custom entries' data)\n` +
-      `| transcript | stock | stock, file unchanged (its own cache) | ctxc, every entry decoded (before) | ctxc, kept entries + appended (after) | stock + reads | before + reads | after + reads |\n|---|---:|---:|---:|---:|---:|---:|---:|\n${rows.join("\n")}`,
+      `| transcript | stock | stock, file unchanged (its own cache) | ctxc, every entry decoded (before) | ctxc, kept entries + appended (after) | after, the synchronous open alone | stock + reads | before + reads | after + reads |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join("\n")}`,
   );
   console.log(
     `\nmain-thread ms of the FIRST open of each mode's session (nothing kept for it; one run each; "before" runs first in the process, "after" with the code already warm)\n` +
       `| transcript | stock | before | after | stock + reads | before + reads | after + reads |\n|---|---:|---:|---:|---:|---:|---:|\n${firstRows.join("\n")}`,
   );
-  console.log(`counters: ${JSON.stringify(runtime.counters)}`);
+  console.log(`counters: ${JSON.stringify(runtime.counters)}; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 } finally {
   cleanup();
   rmSync(dir, { recursive: true, force: true });

@@ -25,9 +25,12 @@
  * (pi-index.ts), the factories and their accessor pairs. Nothing an open hands out is part of it, so no
  * caller can change what the next open builds (test/openclaw/session-open-shared-state.test.ts).
  *
- * The per-open cost that remains is O(entries) and inherent to pi's API (docs/openclaw.md §5): a fresh
+ * The per-open cost that remains is O(entries) and inherent to pi's API (docs/openclaw.md §5, "the later
+ * open's slope": pi's `buildSessionContext()` filters every entry of `fileEntries` each turn): a fresh
  * object per entry (the caller owns and may mutate it), one accessor define per object/array member (a
- * runtime call in V8: ~0.2 µs), the private-field stamp, and pi's `byId` Map holding this open's objects.
+ * runtime call in V8: ~0.13 µs), the private-field stamp, pi's `byId` Map holding this open's objects
+ * (≈ 0.1 µs per entry, in its own pass: {@link index}), and the scavenges that copy this open's objects
+ * (≈ 123 B retained per entry).
  */
 import type { OpenClawSession } from "./session.js";
 import { Errors } from "../../native-free-workers/protocol/errors.js";
@@ -247,8 +250,6 @@ export function entriesFromBuffer(session: OpenClawSession, index?: PiIndex): un
 /** Builds `r`'s entries into `out` from `at` (and indexes them); returns how many lazy members they hold. */
 function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): number {
   const { count, bases, words } = r;
-  const roles = ix ? rolesOf(r) : undefined;
-  const ids = r.ids;
   let deferred = 0;
   for (let i = 0; i < count; i++) {
     const base = bases[i]!;
@@ -264,16 +265,38 @@ function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): n
       } else e = build(r, base, p);
     }
     out[at + i] = e;
-    if (roles) {
-      const role = roles[i];
-      if (role === IndexRole.plain) {
-        const id = ids[i];
-        ix!.byId.set(id, e);
-        ix!.leafId = id;
-      } else if (role === IndexRole.other) indexEntry(ix!, e as Parameters<typeof indexEntry>[1]);
+  }
+  if (ix) index(r, out, at, ix);
+  return deferred;
+}
+
+/**
+ * pi's `_buildIndex` over `r`'s entries just built into `out` from `at`, in file order (the caller indexes
+ * the buffers one after another, so duplicate ids and labels resolve as pi's loop does). A pass of its
+ * own, not inside {@link fill}'s loop: interleaved with building the objects, each `byId.set` cost about
+ * three times what it costs here (at 100 MB, 53k entries: ≈ 15 ms of the open against ≈ 5 ms — the
+ * hash table's growth and the new objects competing for the cache; bench in the commit).
+ */
+function index(r: Reader, out: unknown[], at: number, ix: PiIndex): void {
+  const roles = rolesOf(r);
+  const { ids, count } = r;
+  const byId = ix.byId;
+  let leaf: unknown;
+  let plain = false;
+  for (let i = 0; i < count; i++) {
+    const role = roles[i];
+    if (role === IndexRole.plain) {
+      leaf = ids[i];
+      plain = true;
+      byId.set(leaf, out[at + i]);
+    } else if (role === IndexRole.other) {
+      // pi's loop body may set the leaf itself: the plain ones' leaf goes in first.
+      if (plain) ix.leafId = leaf;
+      plain = false;
+      indexEntry(ix, out[at + i] as Parameters<typeof indexEntry>[1]);
     }
   }
-  return deferred;
+  if (plain) ix.leafId = leaf;
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -82,6 +83,7 @@ describe("entry-factory: the generator on its own (a kept-object source)", () =>
     '{"__proto__":1,"m":{"k":1},"x":2}',
     '{"m":{},"__proto__":"after a lazy one","toString":3,"__defineGetter__":null}',
     '{"a":1,"b":"only scalars"}',
+    '{"constructor":"own","m":{"k":1},"hasOwnProperty":2}',
   ];
 
   it("a factory's object and the member-by-member one are JSON.parse's, lazy members made once, on first get", () => {
@@ -98,6 +100,10 @@ describe("entry-factory: the generator on its own (a kept-object source)", () =>
         expect(made - before, line).toBe(lazy.filter(Boolean).length);
         expect(o, line).toStrictEqual(JSON.parse(line));
         expect(made - before, line).toBe(lazy.filter(Boolean).length);
+        // Made by a layout's constructor when it has lazy members: nothing of it shows (constructor, inspect, clone).
+        expect(o.constructor, line).toBe(line.includes('"constructor"') ? "own" : Object);
+        expect(inspect(o), line).toBe(inspect(JSON.parse(line)));
+        expect(structuredClone(o), line).toStrictEqual(JSON.parse(line));
         // (A computed `__proto__` key in the literal costs fast mode: rare in a transcript; what is asserted for it is correctness.)
         if (!line.includes("__proto__")) expect(hasFastProperties(o), line).toBe(true);
       }

@@ -244,6 +244,31 @@ describe("pi's index built in the entries' pass (pi-index.ts) vs pi 0.74's _buil
     }
   });
 
+  it("over the kept buffers plus each turn's appended one (indexed buffer by buffer), equals pi's own open as the file grows by every shape of line", async () => {
+    // The mid-file header is left out: with it ctxc steps aside (pi's open runs), so it tests nothing here.
+    const grown = LINES.filter((l) => !l.includes('"cwd":"/mid-file"'));
+    const a = fileOf(HEADER + "\n");
+    for (const [i, line] of grown.entries()) {
+      appendFileSync(a, line + "\n");
+      const served = runtime.counters.sessionsServed;
+      const continued = runtime.counters.sessionsContinued;
+      await prewarm(a);
+      const ours = Wrapped.open(a);
+      expect(runtime.counters.sessionsServed, `line ${i}`).toBe(served + 1);
+      // Every open after the first builds from more than one buffer: the per-buffer pass is what runs.
+      if (i > 0) expect(runtime.counters.sessionsContinued, `line ${i}`).toBe(continued + 1);
+      const b = join(dir, `ix${++n}-stock.jsonl`);
+      copyFileSync(a, b);
+      const stock = SessionManager.open(b);
+      expect(indexState(ours), `line ${i}`).toEqual(indexState(stock));
+      // byId's values are this open's own entries, at the file positions pi's map holds.
+      const own = ours as unknown as { fileEntries: unknown[]; byId: Map<unknown, unknown> };
+      const theirs = stock as unknown as { fileEntries: unknown[]; byId: Map<unknown, unknown> };
+      const at = (sm: typeof own) => [...sm.byId.values()].map((v) => sm.fileEntries.indexOf(v));
+      expect(at(own), `line ${i}`).toEqual(at(theirs));
+    }
+  });
+
   it("recognises pi 0.74's _buildIndex only: another pi's open is indexed by its own method", async () => {
     expect(servesPiIndex(SessionManager.prototype)).toBe(true);
     let ran = 0;
