@@ -63,6 +63,11 @@ function run(seed: number, steps: number, keySpace: number): void {
       p.real = new Map(from.real);
     } else if (r < 86 && pairs.length > 1) {
       pairs.splice(at, 1);
+    } else if (r < 88) {
+      // A new map of a real Map's entries (as a record is made from the manager's maps) or of another LayeredMap's.
+      const from = pairs[pick(pairs.length)]!;
+      p.lm = LayeredMap.of(pick(2) ? from.real : from.lm);
+      p.real = new Map(from.real);
     } else {
       const k = used[pick(used.length)];
       got = [p.lm.get(k), p.lm.has(k)];
