@@ -197,7 +197,9 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
         const rand = () => gen.next();
         const before = c.indexesContinued;
         let keptReloads = 0;
-        for (let turn = 0; turn < 6; turn++) {
+        let handedOver = 0;
+        // Many turns, one with many edits between its loads (the handed-over maps' overlays grow past their flattening bound).
+        for (let turn = 0; turn < 12; turn++) {
           evict(r);
           const kept = c.sessionsKept;
           const continued = c.indexesContinued;
@@ -206,15 +208,18 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
             keptReloads++;
             expect(c.indexesContinued, `seed ${seed} turn ${turn}: the re-load continued the index`).toBeGreaterThan(continued);
           }
-          for (let i = 0; i < 4; i++) {
+          for (let i = 0; i < (turn === 7 ? 160 : 4); i++) {
             const [name, op] = randomOp(rand, r.sb);
             await both(r, name, op);
           }
           await both(r, "rewriteFile", (_s, _p, m) => m.rewriteFile());
           fillEntryCache(pair, r.a);
           await both(r, "open", (s, path) => s.SM.open(path));
+          if (Object.getPrototypeOf(r.sa.byId) !== Map.prototype) handedOver++;
         }
         expect(c.indexesContinued, `seed ${seed}: indexes continued`).toBeGreaterThan(before);
+        // The opens' maps were the handed-over kind (release/layered-map.ts), not copies: those are what was compared.
+        expect(handedOver, `seed ${seed}: opens whose byId was handed over`).toBeGreaterThan(0);
         expect(keptReloads, `seed ${seed}: re-loads after an eviction answered from ctxc's kept entries`).toBeGreaterThan(0);
       }
     } finally {

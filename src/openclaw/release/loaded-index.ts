@@ -13,15 +13,23 @@
  *   step reads is a top-level member of one, so the same object is the same input — a new header clone at 0
  *   is fine: a v3 header is taken as the header and indexed by no step);
  * - the partition of those entries (the file entries after the header, the opaque records and their index);
- * - the maps and scalars `buildIndex` left, copied right after it ran (maps copied in their order).
+ * - the maps and scalars `buildIndex` left, copied right after it ran (maps copied in their order, as
+ *   {@link LayeredMap}s: see below).
  * A later call whose `loaded.entries` has the same objects at 1…m−1 (pointer compares) and a v3 header at 0
  * gets the record's state continued over the rest by the loop body of `buildIndex` for a file entry
  * ({@link foldEntry}, with the chunk's own `isIndexedSessionEntry` / `isSessionTranscriptSideAppendEntry`),
- * copied into the manager's own maps (cleared first: stock keeps the Map objects too). Appended records a
+ * handed to the manager's maps in O(1) each (`handOver`: a map an earlier load handed over takes the
+ * record's entries in place, as stock's cleared-and-refilled Map keeps its identity; the constructor's own
+ * empty Map is replaced by a fork). A handed-over map shares the record's append-only store and keeps the
+ * manager's later edits in its own overlay, so neither side sees the other's changes (layered-map.ts; the
+ * manager edits its maps between loads, the record follows the file). Appended records a
  * partition would make opaque (a leaf control, a record no step indexes) or that are not frozen: stock's
  * body runs. The record then follows the file (continued over the appended entries), so the next turn's open
- * continues it again. Cost: a copy of the maps (about a third of partition + `buildIndex` at 28 MB) instead
- * of both, plus one step per appended entry.
+ * continues it again. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
+ * pointer passes left (docs/openclaw.md §5): the comparison that the loaded entries 1…m−1 are the recorded
+ * objects (~0.16 ms at 15,000 entries: `loaded.entries` is OpenClaw's array, so nothing short of reading it
+ * proves that) and the manager's own `fileEntries` array (a slice, ~0.02 ms: the manager pushes and splices
+ * it, and stock hands each load a new one).
  *
  * The handler's body is stock's `setLoadedSessionFile` for a v3 header and a non-empty partition (no
  * corrupt-header recovery, no migration): the same assignments in the same order, so the manager's own
@@ -31,6 +39,7 @@
 import { resolve } from "node:path";
 import { entryCacheLimit } from "../entry-cache.js";
 import { indexLabel } from "../pi-index.js";
+import { LayeredMap } from "./layered-map.js";
 
 /** The index state `buildIndex` leaves (the manager's fields of these names). */
 interface IndexState {
@@ -64,11 +73,21 @@ export interface LoadedIndexHelpers {
   isSessionTranscriptSideAppendEntry: (entry: unknown) => boolean;
 }
 
+/** The maps a record keeps as {@link LayeredMap}s: handed to each load in O(1), whatever the file's size. */
+const LAYERED = ["byId", "opaqueParentsById", "logicalParentsById", "labelsById", "labelTimestampsById"] as const;
+type Layered = (typeof LAYERED)[number];
+
 /** One file's record (see the file comment). */
-interface IndexRecord extends IndexState {
+interface IndexRecord extends Omit<IndexState, Layered> {
+  byId: LayeredMap<unknown, unknown>;
+  opaqueParentsById: LayeredMap<unknown, unknown>;
+  logicalParentsById: LayeredMap<unknown, unknown>;
+  labelsById: LayeredMap<unknown, unknown>;
+  labelTimestampsById: LayeredMap<unknown, unknown>;
+  /** The loaded entries the state stands for (the record's own array: appended to, never handed out). */
   entries: unknown[];
-  /** The file entries after the header, in order. */
-  rest: unknown[];
+  /** The file entries (the header's slot aside: each load's own header goes there), in order. */
+  files: unknown[];
   opaque: { index: number; record: unknown }[];
   /** Calls served from this record (a record never served is not replaced by another at once). */
   served: number;
@@ -107,24 +126,35 @@ const snapshotBytes = (snapshot: unknown): number => {
   return typeof size === "bigint" || typeof size === "number" ? Number(size) : 0;
 };
 
-const copyMap = <K, V>(into: Map<K, V>, from: Map<K, V>): void => {
-  into.clear();
-  for (const [k, v] of from) into.set(k, v);
-};
-
 /** A copy of `s`'s index state (new maps, same order). */
-function copyState(s: IndexState): IndexState {
+function copyState(s: IndexState): Omit<IndexRecord, "entries" | "files" | "opaque" | "served" | "bytes"> {
   return {
-    byId: new Map(s.byId),
-    opaqueParentsById: new Map(s.opaqueParentsById),
-    logicalParentsById: new Map(s.logicalParentsById),
+    byId: LayeredMap.of(s.byId),
+    opaqueParentsById: LayeredMap.of(s.opaqueParentsById),
+    logicalParentsById: LayeredMap.of(s.logicalParentsById),
     invalidLeafControlIds: new Set(s.invalidLeafControlIds),
-    labelsById: new Map(s.labelsById),
-    labelTimestampsById: new Map(s.labelTimestampsById),
+    labelsById: LayeredMap.of(s.labelsById),
+    labelTimestampsById: LayeredMap.of(s.labelTimestampsById),
     leafId: s.leafId,
     appendParentId: s.appendParentId,
     promptReleasedSideBranchParentId: s.promptReleasedSideBranchParentId,
   };
+}
+
+/**
+ * Gives the manager's map `key` the record's entries in the record's order, as stock's `clear()` then sets
+ * would: a LayeredMap (one an earlier load handed over) takes them in place, in O(1); a manager's own empty
+ * Map (the constructor's, before its first load: nothing holds it yet) is replaced by a fork, in O(1); any
+ * other Map is cleared and refilled (O(size), once per manager: its loads from then on hand over in O(1)).
+ */
+function handOver(sm: LoadingManager, key: Layered, from: LayeredMap<unknown, unknown>): void {
+  const mine = sm[key];
+  if (mine instanceof LayeredMap) mine.adopt(from);
+  else if (mine.size === 0) sm[key] = from.fork();
+  else {
+    mine.clear();
+    for (const [k, v] of from) mine.set(k, v);
+  }
 }
 
 /** A v3 header `partitionSessionFileEntries` takes as the header (`acceptsLegacyEntries` false, no migration). */
@@ -185,7 +215,7 @@ function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: 
   keep(path, {
     ...copyState(sm),
     entries: entries.slice(),
-    rest: sm.fileEntries.slice(1),
+    files: sm.fileEntries.slice(),
     opaque: sm.opaqueFileEntries.map((o) => ({ index: o.index, record: o.record })),
     served: 0,
     bytes: snapshotBytes(snapshot),
@@ -233,12 +263,16 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
     original(...args);
     return false;
   }
-  rec.entries = entries.slice();
-  for (const e of added) rec.rest.push(e);
+  for (const e of added) {
+    rec.entries.push(e);
+    rec.files.push(e);
+  }
   rec.served++;
   rec.bytes = snapshotBytes(loaded!.snapshot);
   keep(path, rec);
-  sm.fileEntries = [entries[0], ...rec.rest];
+  // The manager's own array (it pushes and splices it): a copy of the pointers (O(entries), see docs/openclaw.md §5).
+  sm.fileEntries = rec.files.slice();
+  sm.fileEntries[0] = entries[0];
   sm.opaqueFileEntries = rec.opaque.map((o) => ({ index: o.index, record: o.record }));
   sm.sessionFileSnapshot = loaded!.snapshot;
   sm.sessionId = (entries[0] as { id: string }).id;
@@ -246,13 +280,14 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   sm.leafId = null;
   sm.appendParentId = null;
   sm.promptReleasedSideBranchParentId = undefined;
-  copyMap(sm.byId, rec.byId);
-  copyMap(sm.opaqueParentsById, rec.opaqueParentsById);
-  copyMap(sm.logicalParentsById, rec.logicalParentsById);
+  handOver(sm, "byId", rec.byId);
+  handOver(sm, "opaqueParentsById", rec.opaqueParentsById);
+  handOver(sm, "logicalParentsById", rec.logicalParentsById);
+  // Leaf controls marked invalid: as many as such records, which a continuation never appends (copied).
   sm.invalidLeafControlIds.clear();
   for (const id of rec.invalidLeafControlIds) sm.invalidLeafControlIds.add(id);
-  copyMap(sm.labelsById, rec.labelsById);
-  copyMap(sm.labelTimestampsById, rec.labelTimestampsById);
+  handOver(sm, "labelsById", rec.labelsById);
+  handOver(sm, "labelTimestampsById", rec.labelTimestampsById);
   sm.leafId = rec.leafId;
   sm.appendParentId = rec.appendParentId;
   sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
