@@ -45,7 +45,8 @@ export interface SuiteOptions {
 
 const R = (baseline: number, ctxcCold: number, ctxcWarm: number): Record<Mode, number> => ({ baseline, ctxcCold, ctxcWarm });
 
-function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioConfig[]; agents: ScenarioConfig[]; threads: ScenarioConfig[] } {
+/** The scenarios a suite runs (bench/scenario-alone.ts runs one of them by name). */
+export function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioConfig[]; agents: ScenarioConfig[]; threads: ScenarioConfig[] } {
   const quick = suite === "quick";
   const cores = availableParallelism();
   const defaultThreads = compilerDefaultThreads(); // what a gateway gets without a `threads` option
