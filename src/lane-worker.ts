@@ -10,17 +10,19 @@
  * twice a bare port's: 0.18–0.19 vs 0.09–0.10 ms (a 4 KiB buffer moved back, 300 rounds
  * with 5 ms gaps, load 4–8; issue 14).
  */
+import { pathToFileURL } from "node:url";
 import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
 import type { LaneAnswer, WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 
 /**
- * The worker's Node options: the process's (as piscina's workers had them), less `--input-type`, which
- * only applies to string input (`node --input-type=module -e …`): a worker started from a module file
- * with it fails with ERR_INPUT_TYPE_NOT_ALLOWED. (piscina's own entry file is CommonJS, so it did not.)
+ * The worker's code: an import of the entry module, given as a string so the worker inherits the
+ * process's Node options as a piscina worker did (given as `execArgv`, Node refuses per-process ones such
+ * as `--expose-gc`) and starts under any of them: `node --input-type=module -e …` makes a worker whose
+ * entry is a module file fail with ERR_INPUT_TYPE_NOT_ALLOWED, while `import()` is valid in string input
+ * of either type.
  */
-function workerExecArgv(): string[] {
-  const argv = process.execArgv;
-  return argv.filter((arg, i) => !arg.startsWith("--input-type") && argv[i - 1] !== "--input-type");
+function entryCode(file: string): string {
+  return `import(${JSON.stringify(pathToFileURL(file).href)});`;
 }
 
 interface Pending {
@@ -42,8 +44,13 @@ export class LaneWorker {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.file, { execArgv: workerExecArgv(), ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
-    worker.unref(); // an idle lane does not keep the process alive (ref'd while a request is out)
+    const worker = new Worker(entryCode(this.file), { eval: true, ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
+    // An idle lane does not keep the process alive (ref'd while a request is out). Again once the thread is
+    // online: an unref() before that did not hold (a build-less script with a lane never exited).
+    worker.unref();
+    worker.once("online", () => {
+      if (this.pending.size === 0) worker.unref();
+    });
     worker.on("message", (answer: LaneAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
