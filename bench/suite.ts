@@ -45,14 +45,18 @@ export interface SuiteOptions {
 
 const R = (baseline: number, ctxcCold: number, ctxcWarm: number): Record<Mode, number> => ({ baseline, ctxcCold, ctxcWarm });
 
-function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioConfig[]; agents: ScenarioConfig[]; threads: ScenarioConfig[] } {
+/** The scenarios a suite runs (bench/scenario-alone.ts runs one of them by name). */
+export function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioConfig[]; agents: ScenarioConfig[]; threads: ScenarioConfig[] } {
   const quick = suite === "quick";
   const cores = availableParallelism();
   const defaultThreads = compilerDefaultThreads(); // what a gateway gets without a `threads` option
   // Warm rounds take ~30 ms each: enough of them that the loop-delay timer collects hundreds of samples
   // (with a few dozen, p99 is just the single worst sample).
   const rounds = quick ? R(2, 2, 20) : R(5, 5, 100);
-  const main = quick ? { baseline: 2, cold: 2, warm: 6 } : { baseline: 5, cold: 5, warm: 30 };
+  // Warm builds are ~1–3 ms, so the "build wall, alone" row can afford enough of them for a stable median:
+  // with 6, the quick row's median read 1.7–2.8 ms from run to run for the same code (bench/scenario-alone.ts,
+  // 2026-12-04), while 30 to 300 builds of warm-cost.ts settle within ~0.1 ms.
+  const main = quick ? { baseline: 2, cold: 2, warm: 30 } : { baseline: 5, cold: 5, warm: 60 };
   const scenarios: ScenarioConfig[] = [10, 28].map((mb) => ({
     name: `${mb} MB × 5 agents, budget 120k`,
     transcriptMB: mb,
@@ -74,7 +78,7 @@ function plan(suite: SuiteName): { scenarios: ScenarioConfig[]; size: ScenarioCo
       budget: null,
       rounds: quick ? R(0, 1, 2) : R(0, 3, 6),
       modes: ["ctxcCold", "ctxcWarm"],
-      measureMainThread: quick ? { baseline: 0, cold: 2, warm: 5 } : { baseline: 0, cold: 4, warm: 20 },
+      measureMainThread: quick ? { baseline: 0, cold: 2, warm: 30 } : { baseline: 0, cold: 4, warm: 60 },
     });
   }
   const small = quick ? R(1, 1, 2) : R(2, 2, 5);

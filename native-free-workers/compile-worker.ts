@@ -1,6 +1,7 @@
 /**
- * The piscina worker entry. Each worker runs in its own single-thread pool (a "lane", see
- * src/lane.ts), so the main thread knows which worker holds which session's state.
+ * The worker entry of a lane (src/lane.ts, src/lane-worker.ts): one worker per lane, so the main thread
+ * knows which worker holds which session's state. Requests come over the worker's port as
+ * {@link LaneRequest}s, one at a time; each is answered with a {@link LaneAnswer} of the same id.
  *
  * A build runs in slices: `start` creates the build's generator and runs it; once it has run `sliceMs`
  * and the lane signals (shared memory) that another agent is waiting, it pauses, stays here, and the
@@ -10,13 +11,13 @@
  * `scanRange` scans the second part of a cold build another lane owns (split-handoff.ts, issue 14); it
  * runs between slices, like `forget`.
  *
- * Results: the context ArrayBuffer (returned through `move()`, so piscina transfers it: nothing is
- * cloned), `{ paused: true }`, `{ lost: true }` when a `resume` names a build this worker does not
+ * Results: the context ArrayBuffer (moved to the main thread in the answer's transfer list: nothing
+ * is cloned), `{ paused: true }`, `{ lost: true }` when a `resume` names a build this worker does not
  * have (the worker was replaced), or a WireError. Failures are returned, not thrown, because
  * structured clone would strip an Error's `code`; anything not already a CtxcError is a bug and is
  * reported as INTERNAL.
  */
-import { move } from "piscina";
+import { parentPort } from "node:worker_threads";
 import type { CompileTask } from "./protocol/compile-task.js";
 import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import { CACHE_DEFAULTS } from "./protocol/defaults.js";
@@ -33,6 +34,15 @@ export type WorkerRequest =
   | { op: "forget"; path: string };
 
 export type WorkerReply = ArrayBuffer | WireError | { paused: true } | { lost: true } | { ok: true };
+
+/** What the lane posts: a request and the id its answer carries. */
+export interface LaneRequest {
+  id: number;
+  request: WorkerRequest;
+}
+
+/** The answer to a {@link LaneRequest}: the reply, or what the handler threw (a bug: the lane treats it as a lost worker). */
+export type LaneAnswer = { id: number; reply: WorkerReply } | { id: number; thrown: string };
 
 const sessions = new SessionCache(CACHE_DEFAULTS.maxCacheBytes);
 const jobs = new Map<number, AsyncGenerator<void, ArrayBuffer>>();
@@ -52,7 +62,7 @@ async function runSlice(jobId: number, sliceMs: number, yieldFlag: SharedArrayBu
       const step = await job.next();
       if (step.done) {
         jobs.delete(jobId);
-        return move(step.value) as ArrayBuffer;
+        return step.value;
       }
       if (performance.now() >= deadline && Atomics.load(wanted, 0) !== 0) return { paused: true };
     }
@@ -62,7 +72,7 @@ async function runSlice(jobId: number, sliceMs: number, yieldFlag: SharedArrayBu
   }
 }
 
-export default async function handle(request: WorkerRequest): Promise<WorkerReply> {
+export async function handle(request: WorkerRequest): Promise<WorkerReply> {
   switch (request.op) {
     case "start":
       sessions.maxBytes = request.maxCacheBytes;
@@ -84,3 +94,11 @@ export default async function handle(request: WorkerRequest): Promise<WorkerRepl
       return { ok: true };
   }
 }
+
+// Started as a lane's worker (not when a test imports this module).
+parentPort?.on("message", ({ id, request }: LaneRequest) => {
+  handle(request).then(
+    (reply) => parentPort!.postMessage({ id, reply } satisfies LaneAnswer, reply instanceof ArrayBuffer ? [reply] : []),
+    (err: unknown) => parentPort!.postMessage({ id, thrown: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies LaneAnswer),
+  );
+});

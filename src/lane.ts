@@ -1,18 +1,18 @@
 /**
- * A lane: one worker thread (a single-thread piscina pool, so piscina still replaces a crashed worker
- * and enforces resourceLimits) plus the queue of builds that run on it.
+ * A lane: one worker thread (src/lane-worker.ts: replaced when it dies, resourceLimits enforced by
+ * Node) plus the queue of builds that run on it.
  *
  * Why lanes instead of one shared pool: a session's incremental state lives in the worker that built
  * it, so a session's builds must go back to that worker (affinity). Why slices: builds run a slice
  * at a time, and the lane serves agents round-robin between slices, so a long cold build of one
  * agent delays another agent's build by at most one slice.
  */
-import { Piscina } from "piscina";
 import type { ResourceLimits } from "node:worker_threads";
 import { sessionKeyOf, type CompileTask } from "../native-free-workers/protocol/compile-task.js";
 import { CtxcError, Errors, isWireError } from "../native-free-workers/protocol/errors.js";
 import type { WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 import { WORKER_FILE } from "./worker-file.js";
+import { LaneWorker } from "./lane-worker.js";
 import { claimOpen, ScanClaim, type ScanRangeRequest, type SplitWire } from "../native-free-workers/protocol/key-batch.js";
 import type { MessagePort } from "node:worker_threads";
 
@@ -44,7 +44,7 @@ export interface LaneOptions {
 }
 
 export class Lane {
-  private readonly pool: Piscina;
+  private readonly worker: LaneWorker;
   /** agent → its jobs, oldest first. Map order is the round-robin order: served agents move to the back. */
   private readonly queues = new Map<string, Job[]>();
   private running: Job | null = null;
@@ -63,15 +63,8 @@ export class Lane {
   failures = 0;
 
   constructor(private readonly options: LaneOptions) {
-    this.pool = new Piscina({
-      filename: WORKER_FILE,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      resourceLimits: options.resourceLimits,
-      // The lane does its own queueing (per agent); piscina sees at most one task at a time.
-      maxQueue: 1,
-    });
+    // The lane does its own queueing (per agent): its worker sees at most one request at a time.
+    this.worker = new LaneWorker(WORKER_FILE, options.resourceLimits);
   }
 
   /** Jobs waiting (not running). */
@@ -137,7 +130,7 @@ export class Lane {
   }
 
   private send(request: WorkerRequest, transferList?: MessagePort[]): Promise<WorkerReply> {
-    return this.pool.run(request, transferList ? { transferList } : undefined) as Promise<WorkerReply>;
+    return this.worker.send(request, transferList);
   }
 
   private next(): Job | undefined {
@@ -216,7 +209,7 @@ export class Lane {
         split && [split.port],
       );
     } catch (err) {
-      // The worker died (crash, exit, out of memory). piscina starts a new one for the next task; every
+      // The worker died (crash, exit, out of memory). LaneWorker starts a new one for the next request; every
       // build it held is gone, so the others restart from scratch on it. Only this build fails.
       this.failures++;
       for (const queue of this.queues.values()) for (const other of queue) other.started = false;
@@ -251,6 +244,6 @@ export class Lane {
   }
 
   async close(): Promise<void> {
-    await this.pool.close({ force: true });
+    await this.worker.close();
   }
 }

@@ -111,6 +111,15 @@ export function messageBytes(m: MaterializedMessage, reader: RecordReader): Uint
   return m.bytes ?? reader.read(m.sourceStart, m.sourceEnd);
 }
 
+/** Copies the message's bytes into `target` at `at` (its own, or from the transcript through `reader.copyInto` when it has one). */
+export function copyMessageBytes(m: MaterializedMessage, reader: RecordReader, target: Uint8Array, at: number): void {
+  if (m.bytes === null && reader.copyInto) return reader.copyInto(m.sourceStart, m.sourceEnd, target, at);
+  const source = messageBytes(m, reader);
+  // The index was written from the lengths: a read back that came out short must not leave a gap.
+  if (source.length !== messageLength(m)) throw new RangeError(`${source.length} bytes read back, ${messageLength(m)} expected`);
+  target.set(source, at);
+}
+
 /** The length of the message's bytes, without reading them. */
 export function messageLength(m: MaterializedMessage): number {
   return m.bytes !== null ? m.bytes.length : m.sourceEnd - m.sourceStart;

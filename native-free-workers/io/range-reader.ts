@@ -9,7 +9,7 @@
 import { readSync } from "node:fs";
 import { Errors } from "../protocol/errors.js";
 import type { ReadFn } from "./line-reader.js";
-import { readAt } from "./read-at.js";
+import { readAt, readInto } from "./read-at.js";
 
 /**
  * Windows start small and double on each miss: a warm build with a budget reads back a few hundred KB,
@@ -26,6 +26,21 @@ const FIRST_WINDOW_BYTES = 64 * 1024;
 const MAX_WINDOW_BYTES = 256 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The window {@link RangeReader.copyInto} reads through: one per worker, reused by every build (issue 14).
+ * A warm build copies its ~0.6 MB of kept messages from the transcript into the context buffer; through
+ * windows of their own that took ~0.7 MB of fresh allocations per build, whose first touch (page faults)
+ * cost more than reading the bytes from the page cache. Bytes copied out of it are never handed out, so
+ * reusing it cannot change a result another caller holds; the worker runs one encode at a time
+ * (encodeContext does not yield). 256 KiB held for the worker's life, whatever the sessions.
+ */
+const COPY_WINDOW_BYTES = MAX_WINDOW_BYTES;
+let copyWindow: Buffer | null = null;
+/** Who filled the copy window last, and with which bytes of its file. */
+let copyOwner: RangeReader | null = null;
+let copyStart = 0;
+let copyLength = 0;
 
 export class RangeReader {
   private window: Buffer = EMPTY;
@@ -50,6 +65,33 @@ export class RangeReader {
   release(): void {
     this.window = EMPTY;
     this.windowStart = 0;
+    if (copyOwner === this) copyOwner = null;
+  }
+
+  /**
+   * Copies bytes `[start, end)` of the file into `target` at `at`, through the worker's copy window
+   * (see COPY_WINDOW_BYTES): ranges walked newest first, like {@link read}'s. A range larger than the
+   * window is read straight into `target`. Fails like {@link read} when the file became shorter.
+   */
+  copyInto(start: number, end: number, target: Uint8Array, at: number): void {
+    if (copyOwner === this && start >= copyStart && end <= copyStart + copyLength) {
+      target.set(copyWindow!.subarray(start - copyStart, end - copyStart), at);
+      return;
+    }
+    if (end - start > COPY_WINDOW_BYTES) {
+      const into = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
+      if (readInto(this.fd, into, at, start, end, this.readFn) < end - start) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+      return;
+    }
+    copyWindow ??= Buffer.allocUnsafeSlow(COPY_WINDOW_BYTES);
+    const from = Math.max(0, end - COPY_WINDOW_BYTES);
+    copyOwner = null; // until it holds this reader's bytes
+    const filled = readInto(this.fd, copyWindow, 0, from, end, this.readFn);
+    if (from + filled < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    copyOwner = this;
+    copyStart = from;
+    copyLength = filled;
+    target.set(copyWindow.subarray(start - from, end - from), at);
   }
 
   /** Bytes `[start, end)` of the file. The result may share memory with other results. */

@@ -34,6 +34,12 @@ export interface AppendedReader {
 export interface RecordReader {
   read(start: number, end: number): Buffer;
   /**
+   * Copies bytes `[start, end)` into `target` at `at`, as `target.set(read(start, end), at)` would, without
+   * handing out the bytes (so a reader may read them through a window it reuses). Optional: a reader
+   * without it is read through {@link read}.
+   */
+  copyInto?(start: number, end: number, target: Uint8Array, at: number): void;
+  /**
    * Drops what the reader holds (its read-ahead window), when the build ends. The build's closures can
    * outlive it: V8 keeps a closure's scope alive while it optimizes the closure in the background, and
    * that scope holds the reader — a window of up to 256 KiB held between builds, by chance (issue 14).
@@ -88,6 +94,12 @@ export interface TranscriptSource {
     recordStartAtOrAfter(at: number): number | null;
     /** A record's bytes, read back from the open transcript (a replayed line the owner parses itself). */
     read(start: number, end: number): Buffer;
+  /**
+   * Copies bytes `[start, end)` into `target` at `at`, as `target.set(read(start, end), at)` would, without
+   * handing out the bytes (so a reader may read them through a window it reuses). Optional: a reader
+   * without it is read through {@link read}.
+   */
+  copyInto?(start: number, end: number, target: Uint8Array, at: number): void;
   };
   /**
    * Reads back records' bytes of `state` during this build. `scattered`: the reads are single records
