@@ -25,7 +25,10 @@
  * manager edits its maps between loads, the record follows the file). Appended records a
  * partition would make opaque (a leaf control, a record no step indexes) or that are not frozen: stock's
  * body runs. The record then follows the file (continued over the appended entries), so the next turn's open
- * continues it again. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
+ * continues it again. A file with no record (its first load since the process started: the first open
+ * after a restart) continues the record of its header alone — the cleared state, as a v3 header is indexed
+ * by no step ({@link headerRecord}) — so the whole first fold is ctxc's, built straight into the record's
+ * stores, instead of stock's partition and `buildIndex` followed by a copy of their index. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
  * pointer passes left (docs/openclaw.md §5): the comparison that the loaded entries 1…m−1 are the recorded
  * objects (~0.16 ms at 15,000 entries: `loaded.entries` is OpenClaw's array, so nothing short of reading it
  * proves that) and the manager's own `fileEntries` array (a slice, ~0.02 ms: the manager pushes and splices
