@@ -40,8 +40,11 @@ export interface SessionManagerPair {
 
 const side = (mod: Record<string, unknown>): Side => ({ SM: mod.__t_SM as Side["SM"], cache: mod.__t_cache as Side["cache"], repair: mod.__t_repair as Side["repair"] });
 
-/** Loads stock and served copies of the release at `root` (runtime: the built preload-runtime.js URL). */
-export async function loadSessionManagerPair(root: string, version: string, runtimeUrl: string): Promise<SessionManagerPair | string> {
+/**
+ * Loads stock and served copies of the release at `root` (runtime: the built preload-runtime.js URL; `tag`
+ * names the copies, so one process can load pairs for two runtimes: bench/first-load-ab.ts).
+ */
+export async function loadSessionManagerPair(root: string, version: string, runtimeUrl: string, tag = ""): Promise<SessionManagerPair | string> {
   const found = locateRelease(root, version);
   const plan = planRelease(found, runtimeUrl, true);
   if (typeof plan === "string") return plan;
@@ -49,8 +52,8 @@ export async function loadSessionManagerPair(root: string, version: string, runt
   const servedSource = real ? plan.chunks[pathToFileURL(real).href] : undefined;
   if (!real || !servedSource?.includes("rewriteFile$openclaw")) return `rewrite not served: ${plan.stock.find((s) => s.includes("rewriteFile")) ?? "no rewriteFile"}`;
   const written: string[] = [];
-  const importCopy = async (source: string, tag: string) => {
-    const file = real.replace(/\.m?js$/, `.ctxc-${tag}-${process.pid}.js`);
+  const importCopy = async (source: string, side: string) => {
+    const file = real.replace(/\.m?js$/, `.ctxc-${side}${tag}-${process.pid}.js`);
     writeFileSync(file, `${source}\nexport { SessionManager as __t_SM, sessionEntriesCache as __t_cache, sessionRepairCache as __t_repair };\n`);
     written.push(file);
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

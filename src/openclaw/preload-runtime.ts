@@ -96,6 +96,11 @@ export interface PreloadCounters {
    * the file) whose index continued the one built for the same entries before (release/loaded-index.ts).
    */
   indexesContinued: number;
+  /**
+   * 2026.6.11+: `setLoadedSessionFile` calls with no record to continue (a first open, after a restart) whose
+   * index ctxc folded itself from the header, instead of stock's body and a copy (release/loaded-index.ts).
+   */
+  indexesFolded: number;
   /** Of those, the ones asked beside the turn's repair check and taken by the fence's call (prefetched-digest.ts). */
   digestsPrefetched: number;
   /** Repair passes answered from the check asked at the stage's first call (repair-pass.ts `earlyChecks`). */
@@ -124,6 +129,7 @@ export const counters: PreloadCounters = {
   writeEntriesShared: 0,
   digestsServed: 0,
   indexesContinued: 0,
+  indexesFolded: 0,
   digestsPrefetched: 0,
   repairsEarly: 0,
   fingerprintsServed: 0,
@@ -256,7 +262,9 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, resolveHelpers(helpers)),
   "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, resolveHelpers(helpers)),
   "SessionManager.setLoadedSessionFile": (original, args, helpers, sm) => {
-    if (setLoadedSessionFile(original, args, resolveHelpers<LoadedIndexHelpers>(helpers), sm as LoadingManager)) counters.indexesContinued++;
+    const served = setLoadedSessionFile(original, args, resolveHelpers<LoadedIndexHelpers>(helpers), sm as LoadingManager);
+    if (served === "continued") counters.indexesContinued++;
+    else if (served === "folded") counters.indexesFolded++;
   },
 };
 

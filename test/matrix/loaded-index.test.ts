@@ -227,6 +227,73 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
+  it("a first load with no record (the first open after a restart) is folded from the header: stock's state for plain, header-only, opaque-record, unfrozen and throwing entries, and its record continues", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = pair.runtime.counters;
+      const opened = async (text: string, folded: number, at: string) => {
+        const [f, k] = [c.indexesFolded, c.indexesContinued];
+        const r = await openRun(text);
+        expect([c.indexesFolded - f, c.indexesContinued - k], `${at}: folded, continued`).toEqual([folded, 0]);
+        return r;
+      };
+      // Plain transcripts (every entry type, branches, compactions, labels): ctxc's fold, then turns that continue it.
+      for (const seed of [31, 32]) {
+        const r = await opened(generated(seed, { endWithCompaction: seed === 32 }), 1, `seed ${seed}`);
+        expect(r.sa.byId.size, "the fold indexed the entries").toBe(r.sb.byId.size);
+        const continued = c.indexesContinued;
+        for (let turn = 0; turn < 3; turn++) {
+          evict(r);
+          await both(r, "appendMessage(user) after eviction", (_s, _p, m) => m.appendMessage({ role: "user", content: `turn ${turn}`, timestamp: 1767600000000 + turn }));
+          await both(r, "rewriteFile", (_s, _p, m) => m.rewriteFile());
+          fillEntryCache(pair, r.a);
+          await both(r, "open", (s, path) => s.SM.open(path));
+        }
+        expect(c.indexesContinued, `seed ${seed}: the folded record was continued`).toBeGreaterThan(continued);
+      }
+      const header = generated(33).split("\n")[0]!;
+      await opened(`${header}\n`, 1, "a header alone");
+      // What a partition makes opaque: stock's body (recorded, so the next open continues it).
+      const r = await opened(withOpaque(34), 0, "opaque records");
+      const k = c.indexesContinued;
+      await both(r, "open", (s, path) => s.SM.open(path));
+      expect(c.indexesContinued, "stock's recorded load continued").toBe(k + 1);
+      // Loads of a file no record stands for (written now, never opened), on r's managers: an entry not frozen,
+      // entries whose reads throw (the same error at the same point, no record left half-built), then plain ones.
+      const ts = "2026-01-05T09:00:00.000Z";
+      const msg = (id: string, parentId: string | null) => Object.freeze({ type: "message", id, parentId, timestamp: ts, message: { role: "user", content: id, timestamp: 1 } });
+      const head = JSON.parse(header) as Entry;
+      const fresh = (tag: string): Run => {
+        const [a, b] = [join(dir, `first-${tag}-a.jsonl`), join(dir, `first-${tag}-b.jsonl`)];
+        for (const p of [a, b]) writeFileSync(p, `${header}\n`);
+        return { ...r, a, b };
+      };
+      // The same entry objects on both sides (a throwing getter must not be read by the comparison itself).
+      const load = async (run: Run, name: string, rest: unknown[]) => {
+        const [f, k2] = [c.indexesFolded, c.indexesContinued];
+        const [got] = await both(run, name, (_s, path, m) => {
+          try {
+            m.setLoadedSessionFile(path, { entries: [structuredClone(head), ...rest], snapshot: undefined });
+          } catch (err) {
+            return (err as Error).message;
+          }
+          return "no error";
+        });
+        return [got, c.indexesFolded - f, c.indexesContinued - k2];
+      };
+      expect(await load(fresh("loose"), "an entry not frozen", [msg("m1", null), { ...msg("m2", "m1") }]), "stock").toEqual(["no error", 0, 0]);
+      for (const key of ["id", "appendMode"]) {
+        const run = fresh(`throws-${key}`);
+        const throwing = Object.freeze(Object.defineProperty({ ...msg("t1", "m1") }, key, { enumerable: true, get: () => { throw new TypeError(`read of ${key}`); } }));
+        expect(await load(run, `an entry whose ${key} throws`, [msg("m1", null), throwing]), "stock's error").toEqual([`read of ${key}`, 0, 0]);
+        expect(await load(run, "plain entries after the error", [msg("m1", null), msg("m2", "m1")]), "folded").toEqual(["no error", 1, 0]);
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
   it("appended entries of every kind the fold steps over — side appends, logical parents, a missing parentId, labels set and cleared, an id already indexed — continue to stock's state", { timeout: 120_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();

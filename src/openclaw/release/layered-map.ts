@@ -95,9 +95,10 @@ export class LayeredMap<K, V> extends Map<K, V> {
   override set(key: K, v: V): this {
     const k = (key === 0 ? 0 : key) as K; // a Map keeps -0 as +0
     const s = this.#s;
-    if (this.#added?.has(k)) this.#added.set(k, v);
-    else if (this.#slot(k) >= 0 && !this.#deleted?.has(k)) (this.#changed ??= new Map()).set(k, v);
-    else if (s.owner === this && this.#n === s.keys.length && !this.#added?.size && !s.idx.has(k)) {
+    const i = this.#added?.has(k) ? -1 : s.idx.get(k); // one lookup: a record's first fold is all new keys
+    if (i === -1) this.#added!.set(k, v);
+    else if (i !== undefined && i < this.#n && !this.#deleted?.has(k)) (this.#changed ??= new Map()).set(k, v);
+    else if (i === undefined && s.owner === this && this.#n === s.keys.length && !this.#added?.size) {
       // The owner at the store's end: a new key is the store's next slot.
       s.idx.set(k, s.keys.length);
       s.keys.push(k);

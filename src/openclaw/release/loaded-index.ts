@@ -25,7 +25,10 @@
  * manager edits its maps between loads, the record follows the file). Appended records a
  * partition would make opaque (a leaf control, a record no step indexes) or that are not frozen: stock's
  * body runs. The record then follows the file (continued over the appended entries), so the next turn's open
- * continues it again. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
+ * continues it again. A file with no record (its first load since the process started: the first open
+ * after a restart) continues the record of its header alone — the cleared state, as a v3 header is indexed
+ * by no step ({@link headerRecord}) — so the whole first fold is ctxc's, built straight into the record's
+ * stores, instead of stock's partition and `buildIndex` followed by a copy of their index. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
  * pointer passes left (docs/openclaw.md §5): the comparison that the loaded entries 1…m−1 are the recorded
  * objects (~0.16 ms at 15,000 entries: `loaded.entries` is OpenClaw's array, so nothing short of reading it
  * proves that) and the manager's own `fileEntries` array (a slice, ~0.02 ms: the manager pushes and splices
@@ -191,6 +194,35 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
 }
 
 /**
+ * The record of `entries`' header alone, for a file with no record (the first open after a restart): the
+ * state `buildIndex` leaves for a v3 header that no step indexes is the cleared one (empty maps, null leaf
+ * and append parent), so continuing it over entries 1… is stock's whole fold, with the maps built straight
+ * into the record's stores (no stock body, no copy of its index). Undefined when records are off or the
+ * header is not such a header (stock's body then runs and is recorded as before).
+ */
+function headerRecord(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | undefined {
+  if (entryCacheLimit() === 0 || entries.length === 0) return undefined;
+  const header = entries[0];
+  if (!tried(() => isV3Header(header) && !h.isIndexedSessionEntry(header))) return undefined;
+  return {
+    byId: new LayeredMap(),
+    opaqueParentsById: new LayeredMap(),
+    logicalParentsById: new LayeredMap(),
+    invalidLeafControlIds: new Set(),
+    labelsById: new LayeredMap(),
+    labelTimestampsById: new LayeredMap(),
+    leafId: null,
+    appendParentId: null,
+    promptReleasedSideBranchParentId: undefined,
+    entries: [header],
+    files: [header],
+    opaque: [],
+    served: 0,
+    bytes: 0,
+  };
+}
+
+/**
  * `f()`, or undefined when it throws (the caller then runs stock's body, which reads the same entries and
  * throws its own error at its own point).
  */
@@ -224,10 +256,11 @@ function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: 
 
 /**
  * `sm.setLoadedSessionFile(sessionFile, loaded)`: served from the file's record when `loaded` continues it
- * (see the file comment), else OpenClaw's body, after which the index it built is recorded. Returns
- * whether an index was continued.
+ * (see the file comment) — with no record, from its header's ({@link headerRecord}) —, else OpenClaw's body,
+ * after which the index it built is recorded. Returns how it was served: "continued" (a record of the file),
+ * "folded" (from the header alone), or false (stock's body).
  */
-export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, args: unknown[], h: LoadedIndexHelpers, sm: LoadingManager): boolean {
+export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, args: unknown[], h: LoadedIndexHelpers, sm: LoadingManager): "continued" | "folded" | false {
   const [sessionFile, loaded] = args as [unknown, { entries?: unknown; snapshot?: unknown } | undefined];
   const entries = loaded?.entries;
   if (typeof sessionFile !== "string" || !Array.isArray(entries)) {
@@ -236,7 +269,8 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   }
   const path = resolve(sessionFile); // node:path's, as the chunk's `resolve`
   trimRecords();
-  const rec = records.get(path);
+  const kept = records.get(path);
+  const rec = kept ?? headerRecord(entries, h);
   const added = rec ? tried(() => continuation(rec, entries, h)) : undefined;
   if (!rec || !added) {
     original(...args);
@@ -292,5 +326,5 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   sm.appendParentId = rec.appendParentId;
   sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
   sm.flushed = true;
-  return true;
+  return kept ? "continued" : "folded";
 }
