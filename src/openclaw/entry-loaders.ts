@@ -109,8 +109,8 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
             fallback("loadEntriesFromFileWithSnapshot", `${kept} (${path})`);
             return original(filePath);
           }
-          // A copy of the cache's array: OpenClaw's cache and SessionManager get their own arrays of the shared entries.
-          const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries.slice();
+          // The cache's own array, shared: remember copies it (OpenClaw's cache and SessionManager get arrays of their own).
+          const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries;
           if (typeof kept !== "string" && kept.reused > 0) counters.sessionsContinued++;
           const out = { entries: remember(h, path, snapshot, entries, typeof kept !== "string", () => endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
@@ -121,7 +121,7 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
         const kept = keptEntriesOfFile(path, snapshot);
         if (kept) {
           // endsWithNewline, not the lazy serializedExactly: reading it here would run the exactness check on an open.
-          const entries = remember(h, path, snapshot, kept.entries.slice(), true, () => endsWithNewline(path, kept.identity.size));
+          const entries = remember(h, path, snapshot, kept.entries, true, () => endsWithNewline(path, kept.identity.size));
           counters.sessionsKept++;
           return { entries, snapshot };
         }
@@ -139,6 +139,7 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
  * returns the entries as stock's parse path does; for `frozen` entries (all deep-frozen, a header it
  * caches) without its per-entry freeze check and walk (release/remember-frozen.ts).
  */
-function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, entries: unknown[], frozen: boolean, endsWithNewline: () => boolean): unknown[] {
-  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline) : h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+function remember(h: SnapshotHelpers, path: string, snapshot: { size: bigint }, entries: readonly unknown[], frozen: boolean, endsWithNewline: () => boolean): unknown[] {
+  // Frozen entries are ctxc's kept array (shared: copied there); decoded ones a fresh array stock may keep.
+  return frozen ? rememberFrozenEntries(h, path, snapshot, entries, endsWithNewline, true) : h.rememberSessionEntries(path, snapshot, entries as unknown[], endsWithNewline());
 }

@@ -170,8 +170,17 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       appendFileSync(b, more.join(""));
       await rt.prepareSession(a);
       const served = rt.counters.sessionsServed;
-      same(`grown ${i}`, a, b, x.ctxc(a) as Loaded, x.openclaw(b) as Loaded);
+      const [ours, theirs] = [x.ctxc(a) as Loaded, x.openclaw(b) as Loaded];
+      same(`grown ${i}`, a, b, ours, theirs);
       expect(rt.counters.sessionsServed).toBe(served + 1);
+      // The caller owns the array it is handed (stock: a copy of its cache's; ctxc hands out no array it keeps):
+      // editing it reaches neither OpenClaw's cache nor ctxc's kept entries, which the next turn's open continues.
+      for (const got of [ours, theirs]) {
+        got.entries.splice(1, 2);
+        got.entries.push(got.entries[0]!);
+        got.entries.reverse();
+      }
+      same(`grown ${i}, the caller's array edited`, a, b, ours, theirs);
     }
     // A torn tail appended after the worker read: the snapshot no longer matches, OpenClaw reads.
     appendFileSync(a, '{"type":"message","id":"torn"');

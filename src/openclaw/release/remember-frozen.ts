@@ -28,13 +28,17 @@ export interface RememberHelpers<S extends { size: bigint } = { size: bigint }> 
 /**
  * `h.rememberSessionEntries(path, snapshot, entries, endsWithNewline())` for deep-frozen `entries` (see the
  * file comment); `endsWithNewline` is asked only where the answer is kept (it may read the file's last byte).
+ * `shared`: `entries` is an array its owner keeps (ctxc's entry cache) — the caller's copy of it is made
+ * here, and only where stock would hand out or keep the very array it was given (a header it does not
+ * cache); everywhere else stock's own body copies it anyway (the cache's array, `copyFileEntries`), so a
+ * copy beforehand would be a second one (issue #11: each is O(entries), ~0.2–0.6 ms at 100 MB).
  */
-export function rememberFrozenEntries<S extends { size: bigint }>(h: RememberHelpers<S>, path: string, snapshot: S, entries: unknown[], endsWithNewline: () => boolean): unknown[] {
-  if (entries.length === 0 || !isCacheableHeader(entries[0])) return h.rememberSessionEntries(path, snapshot, entries, endsWithNewline());
+export function rememberFrozenEntries<S extends { size: bigint }>(h: RememberHelpers<S>, path: string, snapshot: S, entries: readonly unknown[], endsWithNewline: () => boolean, shared = false): unknown[] {
+  if (entries.length === 0 || !isCacheableHeader(entries[0])) return h.rememberSessionEntries(path, snapshot, shared ? entries.slice() : (entries as unknown[]), endsWithNewline());
   h.sessionEntriesCache.delete(path);
   // Over the bound stock returns `copyFileEntries(entries.map(freezeFileEntry))`: freezing a frozen entry
   // changes nothing, but its freeze walks every value of every entry (~0.4 s per turn at 100 MB).
-  if (snapshot.size > h.MAX_CACHED_SESSION_BYTES) return h.copyFileEntries(entries);
+  if (snapshot.size > h.MAX_CACHED_SESSION_BYTES) return h.copyFileEntries(entries as unknown[]); // a copy (`slice`, header cloned): the input is not touched
   const cachedEntries = entries.slice();
   const cached = { snapshot, entries: cachedEntries, endsWithNewline: endsWithNewline() };
   h.sessionEntriesCache.set(path, cached);
