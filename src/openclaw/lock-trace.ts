@@ -29,7 +29,8 @@
  * `holder` is the in-process holder when the acquire started (`-`: none; contended attempts then mean a
  * lock file of another process), `held` how long it had held the lock by then, `lag` from the release the
  * waiter was waiting for to its grant (the retry step's quantisation plus the main thread's delay).
- * A site is the first two OpenClaw functions on the (async) stack above the lock code, `inner<outer`.
+ * A site is the first two OpenClaw functions on the (async) stack above the lock code, `inner<outer`; when
+ * none has a name, the first two anonymous frames' places, `anon@<chunk>:<line>` (see `chunkPlace`).
  * Acquires of one path are matched to grants oldest first: the harness runs one turn per session at a time,
  * so concurrent waiters for one path are the exception, and the counts stay right even then.
  */
@@ -57,7 +58,10 @@ const CLEANUP_STATE = Symbol.for("openclaw.sessionWriteLockCleanupState");
  * Stamps each `acquireSessionWriteLock` entry (see the file comment): an accessor for its cleanup state on
  * `process`, the value kept as OpenClaw sets it. One stamp per synchronous run (it reads the state twice).
  */
+let stamping = false;
 function stampLockEntries(): void {
+  if (stamping) return; // a second accessor would lose the state the first one keeps
+  stamping = true;
   const proc = process as unknown as Record<symbol, unknown>;
   const own = Object.getOwnPropertyDescriptor(proc, CLEANUP_STATE);
   if (own && !own.configurable) return;
@@ -107,6 +111,8 @@ export function lockSite(): string {
     Error.stackTraceLimit = limit;
   }
   const names: string[] = [];
+  /** Anonymous frames' places, named only when no frame has a name (issue #11: a 2026.7.35 hold was `?`). */
+  const places: string[] = [];
   for (const f of frames) {
     const file = f.getFileName() ?? "";
     // Only a file: URL or path can be the lock code's chunk or ours; its name is the end of it.
@@ -115,11 +121,26 @@ export function lockSite(): string {
       if (/\/(sidecar-lock|file-lock|session-write-lock)-[\w-]+\.js$/.test(tail) || /\/lock-trace\.[jt]s$/.test(tail) || file.startsWith("node:") || file === "") continue;
     }
     const name = f.getFunctionName();
-    if (!name || name === "acquireSessionWriteLock" || names.includes(name)) continue;
+    if (!name) {
+      if (places.length < 2) places.push(`anon@${chunkPlace(file, f.getLineNumber())}`);
+      continue;
+    }
+    if (name === "acquireSessionWriteLock" || names.includes(name)) continue;
     names.push(name);
     if (names.length === 2) break;
   }
-  return names.length ? names.join("<") : "?";
+  return names.length ? names.join("<") : places.length ? places.join("<") : "?";
+}
+
+/**
+ * Where an anonymous frame is, short: the chunk's name without its content hash and `.js`, and the line
+ * (`session-accessor:2590`). An arrow run by a promise queue (2026.7.35's transcript append queue) has no
+ * named caller on its async stack; its line in the release's dist is what names it. A served (data: URL)
+ * chunk is `data:<line>`.
+ */
+export function chunkPlace(file: string, line: number | null): string {
+  const stem = file.startsWith("data:") ? "data" : file.slice(file.lastIndexOf("/") + 1).replace(/(-[\w-]{8})?\.[cm]?js$/, "");
+  return `${stem}:${line ?? "?"}`;
 }
 
 /** Wraps the `held` map of the session lock manager's state (see the file comment); false when not that shape. */

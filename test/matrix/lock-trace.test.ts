@@ -33,6 +33,29 @@ async function releaseAcquire(pkg: string): Promise<Acquire | string> {
   return "no dist module exports acquireSessionWriteLock";
 }
 
+/** The release's KeyedAsyncQueue (keyed-async-queue-*.js, exported under a short alias): the class with `enqueue`. */
+async function releaseQueue(pkg: string): Promise<(new () => { enqueue: <T>(key: string, task: () => Promise<T>) => Promise<T> }) | string> {
+  const dist = join(pkg, "dist");
+  const f = readdirSync(dist).find((x) => /^keyed-async-queue-[\w-]+\.js$/.test(x));
+  if (!f) return "no keyed-async-queue chunk in this release";
+  const mod = (await import(pathToFileURL(join(dist, f)).href)) as Record<string, unknown>;
+  const Queue = Object.values(mod).find((v) => typeof v === "function" && typeof (v as { prototype?: { enqueue?: unknown } }).prototype?.enqueue === "function");
+  return (Queue as never) ?? "no class with enqueue in the keyed-async-queue chunk";
+}
+
+/** The caller's file and line, raw (as V8 reports them to lockSite). */
+function here(): [string, number | null] {
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, s) => s;
+    const h: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(h, here);
+    return [h.stack![0]!.getFileName() ?? "", h.stack![0]!.getLineNumber()];
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+}
+
 // Named functions: the trace names the OpenClaw callers by function name, here these.
 async function holderTurn(acquire: Acquire, file: string): Promise<Lock> {
   return await acquire({ sessionFile: file });
@@ -109,5 +132,33 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     // gc's entry came after gb's release (not the nested acquire's entry, which came before it).
     const gbReleased = mine.releases[1]!.t + mine.releases[1]!.hold;
     expect(gc.asked).toBeLessThanOrEqual(gc.t - gbReleased + 0.2);
+  });
+  // Issue #11: 2026.7.35's post-reply persistence (appendTranscriptTurnMessages) acquires in an arrow run by
+  // the release's transcript append queue, a KeyedAsyncQueue: `.then(task)` leaves no named caller on the
+  // async stack, so the site was `?`. Now it is the arrow's place, `anon@<chunk>:<line>`.
+  it("a hold acquired in an arrow run by the release's own KeyedAsyncQueue is named by its place", { timeout: 120_000 }, async (ctx) => {
+    const { traceSessionWriteLocks, chunkPlace } = await import("../../src/openclaw/lock-trace.js");
+    const { flushTrace } = await import("../../src/openclaw/trace.js");
+    traceSessionWriteLocks();
+    const acquire = await releaseAcquire(root!);
+    if (typeof acquire === "string") return ctx.skip(acquire);
+    const Queue = await releaseQueue(root!);
+    if (typeof Queue === "string") return ctx.skip(Queue);
+    expect(chunkPlace("/x/dist/session-accessor-ZRcpGzx8.js", 2590)).toBe("session-accessor:2590");
+    expect(chunkPlace("data:text/javascript;base64,AAAA", 7)).toBe("data:7");
+    const file = join(dir, "sess-queue.jsonl");
+    const queue = new Queue();
+    let at: [string, number | null] = ["", null];
+    const lock = await queue.enqueue("k", async () => ((at = here()), await acquire({ sessionFile: file, allowReentrant: true })));
+    await finishTurn(lock);
+    flushTrace();
+    const t = parseLockTrace(readFileSync(process.env.CTXC_OPENCLAW_LOG!, "utf8").split("\n"));
+    const g = t.grants.filter((x) => x.file === "sess-queue");
+    expect(g).toHaveLength(1);
+    // The arrow's own place (as V8 reports it); no named function above it on the stack.
+    const place = chunkPlace(...at);
+    expect(place).toMatch(/^lock-trace\.test\.ts:\d+$/);
+    expect(g[0]!.site.split("<")[0]).toBe(`anon@${place}`);
+    expect(t.releases.filter((r) => r.file === "sess-queue").map((r) => r.site)).toEqual([g[0]!.site]);
   });
 });
