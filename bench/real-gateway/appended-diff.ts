@@ -13,8 +13,8 @@ export interface DifferingEntry {
   kind: string;
   /** 1-based position among the entries this mode appended for the agent. */
   position: number;
-  /** Replies (`message:assistant` entries) appended before it: "before the Nth reply" is this + 1. */
-  afterReplies: number;
+  /** `message:assistant` entries appended before it (a turn may write more than one). */
+  assistantEntriesBefore: number;
   /** The entry's text, redacted, whitespace folded, cut at {@link SNIPPET_CHARS}. */
   snippet: string;
 }
@@ -109,7 +109,7 @@ function describe(kinds: readonly string[], snippets: readonly string[] | undefi
   return {
     kind: kinds[index]!,
     position: index + 1,
-    afterReplies: kinds.slice(0, index).filter((k) => k === "message:assistant").length,
+    assistantEntriesBefore: kinds.slice(0, index).filter((k) => k === "message:assistant").length,
     snippet: snippets?.[index] ?? "<no snippet kept>",
   };
 }
@@ -132,7 +132,7 @@ export function differenceLines(d: AppendedDifferences): string[] {
   const out: string[] = [];
   for (const [agent, modes] of Object.entries(d)) {
     for (const mode of ["stock", "ctxc"] as const) {
-      for (const e of modes[mode]) out.push(`  ${agent} ${mode} only: #${e.position} ${e.kind} (before reply ${e.afterReplies + 1}): ${JSON.stringify(e.snippet)}`);
+      for (const e of modes[mode]) out.push(`  ${agent} ${mode} only: #${e.position} ${e.kind} (after ${e.assistantEntriesBefore} assistant entries): ${JSON.stringify(e.snippet)}`);
     }
   }
   return out;

@@ -71,7 +71,7 @@ describe("differences in appended entries", () => {
     expect(d.ctxc).toEqual([]);
     expect(d.stock).toHaveLength(1);
     const e = d.stock[0]!;
-    expect(e).toMatchObject({ kind: "custom_message:openclaw.runtime-context", position: 9, afterReplies: 3 });
+    expect(e).toMatchObject({ kind: "custom_message:openclaw.runtime-context", position: 9, assistantEntriesBefore: 3 });
     expect(r.kinds.stock.main[e.position - 1]).toBe(e.kind);
     expect(e.snippet.startsWith("System: [2026-12-04 21:31:07 UTC] Session maintenance: transcript is 28 MB")).toBe(true);
     expect(e.snippet).toHaveLength(SNIPPET_CHARS);
@@ -80,7 +80,7 @@ describe("differences in appended entries", () => {
     const json = JSON.stringify(check);
     expect(json).not.toContain("seeded");
     expect(json).not.toContain("load message");
-    expect(differenceLines(check.differences!)).toEqual([`  main stock only: #9 custom_message:openclaw.runtime-context (before reply 4): ${JSON.stringify(e.snippet)}`]);
+    expect(differenceLines(check.differences!)).toEqual([`  main stock only: #9 custom_message:openclaw.runtime-context (after 3 assistant entries): ${JSON.stringify(e.snippet)}`]);
   });
 
   it("reports nothing extra when the kinds agree, and keeps the result as before", () => {
@@ -95,7 +95,7 @@ describe("differences in appended entries", () => {
     // Stock ended on an entry ctxc has a different kind at: not hidden as "a turn not reached".
     expect(unmatched(["message:user", "custom:x"], ["message:user", "message:assistant", "message:user"])).toEqual({ x: [1], y: [1, 2] });
     const d = differingEntries({ kinds: ["message:user", "custom:x"] }, { kinds: ["message:user", "message:assistant", "message:assistant", "message:user"] });
-    expect(d.stock).toEqual([{ kind: "custom:x", position: 2, afterReplies: 0, snippet: "<no snippet kept>" }]);
+    expect(d.stock).toEqual([{ kind: "custom:x", position: 2, assistantEntriesBefore: 0, snippet: "<no snippet kept>" }]);
     expect(d.ctxc.map((e) => e.position)).toEqual([2, 4]);
   });
 
@@ -115,7 +115,7 @@ describe("differences in appended entries", () => {
     const doc = JSON.parse(readFileSync("bench/results/real-gateway-2026.5.12.run2-2136.json", "utf8")) as { modes: ModeResult[]; date: string; durationS: number };
     const md = renderRealGatewaySection({ ...doc, transcriptCheck: check });
     expect(md).toContain("Entries only one mode appended:");
-    expect(md).toContain("- main stock only: #9 custom_message:openclaw.runtime-context (before reply 4)");
+    expect(md).toContain("- main stock only: #9 custom_message:openclaw.runtime-context (after 3 assistant entries)");
     expect(renderRealGatewaySection({ ...doc, transcriptCheck: compareAppended(r.kinds.ctxc, r.kinds.ctxc) })).not.toContain("Entries only one mode appended");
   });
 });
