@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { groupedBarChart } from "../report/svg.js";
+import { differenceLines, type AppendedDifferences } from "./appended-diff.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
@@ -22,9 +23,9 @@ interface Doc {
   date: string;
   durationS: number;
   modes: ModeResult[];
-  transcriptCheck: { same: boolean; detail: Record<string, string> } | null;
+  transcriptCheck: { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } | null;
   /** `--restart` runs with both modes: the restarted gateways' appended entries, ctxc vs stock. */
-  restartTranscriptCheck?: { same: boolean; detail: Record<string, string> } | null;
+  restartTranscriptCheck?: { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } | null;
 }
 
 /** One gateway run under a column label (a mode's first run, or its restarted run). */
@@ -283,8 +284,10 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
     const kept = (m: ModeResult) => Object.values(m.seedEntriesIntact).filter(Boolean).length;
     L.push(`Transcripts whose seeded entries (every line after the header) are unchanged after the run: ${modes.map((m) => `${m.mode} ${kept(m)} of ${Object.keys(m.seedEntriesIntact).length}`).join(", ")}.`, "");
   }
-  if (doc.transcriptCheck) L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
-  else if (sqlite && !modes.some((m) => m.mode === "ctxc")) L.push("Stock only: ctxc's preload serves the JSONL releases (2026.5–2026.7); whether a 2026.8+ drop-in pays is decided from the profile below (docs/real-gateway.md).", "");
+  if (doc.transcriptCheck) {
+    L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
+    if (doc.transcriptCheck.differences) L.push("Entries only one mode appended:", "", ...differenceLines(doc.transcriptCheck.differences).map((l) => `- ${l.trim()}`), "");
+  } else if (sqlite && !modes.some((m) => m.mode === "ctxc")) L.push("Stock only: ctxc's preload serves the JSONL releases (2026.5–2026.7); whether a 2026.8+ drop-in pays is decided from the profile below (docs/real-gateway.md).", "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));
   const restart = renderRestart(doc);

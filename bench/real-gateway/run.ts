@@ -29,6 +29,7 @@ import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } fr
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
+import { addedSnippets, collapseRuns, differenceLines, differingEntries, type AppendedDifferences } from "./appended-diff.js";
 import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AppendedLinks, type KeptBody } from "./write-check.js";
 
 export type { AppendedLinks } from "./write-check.js";
@@ -440,6 +441,13 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
 type Snapshot = Map<string, { ids: Set<string>; body: KeptBody; seedBody: KeptBody }>;
 
 /**
+ * Per run, per agent, short redacted snippets of the appended entries (appended-diff.ts). Kept in memory
+ * only, beside the result: the folders are gone when the modes are compared, and only the snippets of
+ * entries that differ go into the result json.
+ */
+const appendedSnippetsOf = new WeakMap<RunResult, Record<string, string[]>>();
+
+/**
  * The JSONL write check after a run, into `run`: per agent, what was added since `known` (the seed's ids;
  * after a restart, those of the file the first run left), how it links, whether the seeded bytes and
  * entries are intact — and with `before` (the first run's snapshot), whether everything the first run
@@ -468,6 +476,9 @@ async function writeCheck(
     const text = buf.toString("utf8");
     const added = addedEntries(text, known.get(p.id)!.ids);
     run.appendedEntries[p.id] = added.kinds;
+    const snippets = appendedSnippetsOf.get(run) ?? {};
+    snippets[p.id] = addedSnippets(text, known.get(p.id)!.ids);
+    appendedSnippetsOf.set(run, snippets);
     run.appendedLinks[p.id] = added.links;
     run.seedPrefixIntact[p.id] = keepsPrefix(buf, seeds.get(p.id)!.bytes, seedHash.get(p.id)!);
     run.seedEntriesIntact[p.id] = keepsBody(known.get(p.id)!.seedBody, buf);
@@ -532,6 +543,8 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
       const kept: Record<string, boolean> = {};
       await writeCheck(again.run, jsonl, home.transcripts, seeds, seedHash, afterFirst, { snapshot: afterFirst, kept });
       result.restart = { ...again.run, firstRunEntriesIntact: kept };
+      const restartSnippets = appendedSnippetsOf.get(again.run);
+      if (restartSnippets) appendedSnippetsOf.set(result.restart, restartSnippets);
       if (!again.run.ok && result.ok) {
         result.ok = false;
         result.error = `restart: ${again.run.error}`;
@@ -552,20 +565,33 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
  * a reply is still streaming, and OpenClaw then writes two assistant entries in a row — a matter of
  * timing, not of who loaded the transcript. Runs of one kind are therefore collapsed before comparing.
  */
-export function compareAppended(a: Record<string, string[]>, b: Record<string, string[]>): { same: boolean; detail: Record<string, string> } {
+export function compareAppended(
+  a: Record<string, string[]>,
+  b: Record<string, string[]>,
+  snippets?: { stock?: Record<string, string[]>; ctxc?: Record<string, string[]> },
+): { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } {
   const detail: Record<string, string> = {};
+  const differences: AppendedDifferences = {};
   let same = true;
-  const collapse = (kinds: string[]) => kinds.filter((k, i) => k !== kinds[i - 1]);
+  const collapse = (kinds: string[]) => collapseRuns(kinds).map((k) => k.kind);
   for (const id of Object.keys(a)) {
     const x = collapse(a[id] ?? []), y = collapse(b[id] ?? []);
     const n = Math.min(x.length, y.length);
     // Only the turns both runs completed can be compared: a later turn may write kinds (e.g. a runtime
     // context message) the shorter run never reached.
     const prefixEqual = x.slice(0, n).join(",") === y.slice(0, n).join(",");
-    if (!prefixEqual) same = false;
+    if (!prefixEqual) {
+      same = false;
+      differences[id] = differingEntries({ kinds: a[id] ?? [], snippets: snippets?.stock?.[id] }, { kinds: b[id] ?? [], snippets: snippets?.ctxc?.[id] });
+    }
     detail[id] = `${prefixEqual ? "same" : "DIFFERENT"} (stock ${x.length} runs of entries, ctxc ${y.length}; common prefix ${n} ${prefixEqual ? "equal" : "differs"})`;
   }
-  return { same, detail };
+  return same ? { same, detail } : { same, detail, differences };
+}
+
+/** compareAppended of two runs (stock, ctxc), with the snippets their write checks kept. */
+function compareRuns(stock: RunResult, ctxc: RunResult): ReturnType<typeof compareAppended> {
+  return compareAppended(stock.appendedEntries, ctxc.appendedEntries, { stock: appendedSnippetsOf.get(stock), ctxc: appendedSnippetsOf.get(ctxc) });
 }
 
 /** `run.js --help`. */
@@ -637,9 +663,9 @@ export async function runBench(opts: RunOptions): Promise<{
   }
   const stock = modes.find((m) => m.mode === "stock");
   const ctxc = modes.find((m) => m.mode === "ctxc");
-  const transcriptCheck = stock && ctxc ? compareAppended(stock.appendedEntries, ctxc.appendedEntries) : null;
+  const transcriptCheck = stock && ctxc ? compareRuns(stock, ctxc) : null;
   if (!opts.restart) return { modes, transcriptCheck };
-  return { modes, transcriptCheck, restartTranscriptCheck: stock?.restart && ctxc?.restart ? compareAppended(stock.restart.appendedEntries, ctxc.restart.appendedEntries) : null };
+  return { modes, transcriptCheck, restartTranscriptCheck: stock?.restart && ctxc?.restart ? compareRuns(stock.restart, ctxc.restart) : null };
 }
 
 async function main(): Promise<void> {
@@ -680,7 +706,9 @@ async function main(): Promise<void> {
   }
   for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious})`).join("; ")}`);
   if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
+  for (const l of differenceLines(r.transcriptCheck?.differences ?? {})) console.log(l);
   if (r.restartTranscriptCheck) console.log(`transcripts after restart: ${r.restartTranscriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.restartTranscriptCheck.detail)}`);
+  for (const l of differenceLines(r.restartTranscriptCheck?.differences ?? {})) console.log(l);
   if (r.modes.some((m) => !m.ok || restartChecks(m).some((c) => !c.ok)) || r.restartTranscriptCheck?.same === false) process.exitCode = 1;
 }
 
