@@ -3,7 +3,6 @@
  * keeps, in memory only, a short redacted snippet of every entry it appended; when the appended kinds of
  * an agent differ between the modes, only the entries that differ go into the result json and the log.
  */
-import { kindOf } from "./write-check.js";
 
 /** How much of an entry's text a snippet keeps: enough to tell which event or prefix it was. */
 export const SNIPPET_CHARS = 300;
@@ -50,17 +49,6 @@ function entryText(line: string): string {
 /** A short redacted snippet of one transcript line's text. */
 export function snippetOf(line: string): string {
   return redact(entryText(line).replace(/\s+/g, " ").trim()).slice(0, SNIPPET_CHARS);
-}
-
-/** Snippets of the entries in `text` whose id is not in `known`, in file order (the same selection as addedEntries). */
-export function addedSnippets(text: string, known: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    const k = kindOf(line);
-    if (k.kind !== "session" && (k.id === null || !known.has(k.id))) out.push(snippetOf(line));
-  }
-  return out;
 }
 
 /** Runs of one kind collapsed to their first entry (as compareAppended does), keeping each one's index in the full list. */

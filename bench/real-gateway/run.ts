@@ -29,7 +29,7 @@ import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } fr
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
-import { addedSnippets, collapseRuns, differenceLines, differingEntries, type AppendedDifferences } from "./appended-diff.js";
+import { collapseRuns, differenceLines, differingEntries, snippetOf, type AppendedDifferences } from "./appended-diff.js";
 import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AppendedLinks, type KeptBody } from "./write-check.js";
 
 export type { AppendedLinks } from "./write-check.js";
@@ -477,7 +477,7 @@ async function writeCheck(
     const added = addedEntries(text, known.get(p.id)!.ids);
     run.appendedEntries[p.id] = added.kinds;
     const snippets = appendedSnippetsOf.get(run) ?? {};
-    snippets[p.id] = addedSnippets(text, known.get(p.id)!.ids);
+    snippets[p.id] = added.lines.map(snippetOf);
     appendedSnippetsOf.set(run, snippets);
     run.appendedLinks[p.id] = added.links;
     run.seedPrefixIntact[p.id] = keepsPrefix(buf, seeds.get(p.id)!.bytes, seedHash.get(p.id)!);

@@ -43,10 +43,12 @@ export function idsOf(text: string): Set<string> {
 /**
  * Kinds of the entries in `text` whose id is not in `known`, in file order — what OpenClaw added, even
  * when it rewrote the file (repair pass, whole-file rewrite) instead of only appending — and how they
- * link: a parentId must name an entry EARLIER in the file, known or added.
+ * link: a parentId must name an entry EARLIER in the file, known or added. `lines`: those entries' lines
+ * (what a differing check quotes from: appended-diff.ts `snippetOf`).
  */
-export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; links: AppendedLinks } {
+export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; links: AppendedLinks; lines: string[] } {
   const kinds: string[] = [];
+  const lines: string[] = [];
   const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0 };
   const ids = new Set<string>();
   let previous: string | null = null;
@@ -55,6 +57,7 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
     const k = kindOf(line);
     if (k.kind !== "session" && (k.id === null || !known.has(k.id))) {
       kinds.push(k.kind);
+      lines.push(line);
       links.entries++;
       if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
       if (k.parentId !== null && k.parentId === previous) links.parentIsPrevious++;
@@ -64,7 +67,7 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
       previous = k.id;
     }
   }
-  return { kinds, links };
+  return { kinds, links, lines };
 }
 
 /** What a later file must keep of an earlier one: its lines after the header, as a length and a digest (no copy of the bytes kept). */

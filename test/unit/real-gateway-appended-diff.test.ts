@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SNIPPET_CHARS, addedSnippets, differenceLines, differingEntries, redact, snippetOf, unmatched } from "../../bench/real-gateway/appended-diff.js";
+import { SNIPPET_CHARS, differenceLines, differingEntries, redact, snippetOf, unmatched } from "../../bench/real-gateway/appended-diff.js";
 import { renderRealGatewaySection } from "../../bench/real-gateway/render.js";
 import { compareAppended, type ModeResult } from "../../bench/real-gateway/run.js";
 import { addedEntries, idsOf } from "../../bench/real-gateway/write-check.js";
@@ -56,7 +56,7 @@ function recorded() {
   const s = addedEntries(stock.text(), known.stock), c = addedEntries(ctxc.text(), known.ctxc);
   return {
     kinds: { stock: { main: s.kinds }, ctxc: { main: c.kinds } },
-    snippets: { stock: { main: addedSnippets(stock.text(), known.stock) }, ctxc: { main: addedSnippets(ctxc.text(), known.ctxc) } },
+    snippets: { stock: { main: s.lines.map(snippetOf) }, ctxc: { main: c.lines.map(snippetOf) } },
   };
 }
 
