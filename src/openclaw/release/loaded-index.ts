@@ -81,12 +81,7 @@ const LAYERED = ["byId", "opaqueParentsById", "logicalParentsById", "labelsById"
 type Layered = (typeof LAYERED)[number];
 
 /** One file's record (see the file comment). */
-interface IndexRecord extends Omit<IndexState, Layered> {
-  byId: LayeredMap<unknown, unknown>;
-  opaqueParentsById: LayeredMap<unknown, unknown>;
-  logicalParentsById: LayeredMap<unknown, unknown>;
-  labelsById: LayeredMap<unknown, unknown>;
-  labelTimestampsById: LayeredMap<unknown, unknown>;
+interface IndexRecord extends Omit<IndexState, Layered>, Record<Layered, LayeredMap<unknown, unknown>> {
   /** The loaded entries the state stands for (the record's own array: appended to, never handed out). */
   entries: unknown[];
   /** The file entries (the header's slot aside: each load's own header goes there), in order. */
