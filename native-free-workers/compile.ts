@@ -16,7 +16,7 @@ import { CtxcError, Errors } from "./protocol/errors.js";
 import { storeProgress } from "./protocol/progress.js";
 import { encodeContext } from "./assemble/encode-context.js";
 import { fitBudget, type FitResult } from "./assemble/fit-budget.js";
-import { inTranscript, materialize, parsedMessage, releaseBytes, type MaterializedMessage } from "./assemble/materialize.js";
+import { inTranscript, materialize, materializeParsed, parsedMessage, releaseBytes, type MaterializedMessage } from "./assemble/materialize.js";
 import { buildSystemPrompt, countSystemTokens } from "./bootstrap/system-prompt.js";
 import { resolveActiveBranch, type ActiveBranch } from "./pi/active-branch.js";
 import type { SessionCache } from "./session/session-cache.js";
@@ -382,7 +382,7 @@ async function* fitMessages(
     fresh = record.tokens < 0;
     if (!fresh) return record.tokens;
     if (record.emits !== Emits.message) complete(record); // a message is completed from its parsed value below
-    const m = (materialized[i] = materialize(branch.items[i]!, records, completeMessage));
+    const m = (materialized[i] = materializeParsed(branch.items[i]!, records, completeMessage));
     record.tokens = countMessageTokens(parsedMessage(m), counter);
     // Counted: held to the end, the parsed values were 1–2× the context's bytes more, and the bytes read
     // back once more; encode copies them from the transcript into the buffer instead.

@@ -45,17 +45,11 @@ export function materialize(
 ): MaterializedMessage {
   const record = item.record;
 
-  if (item.kind === MessageKind.entry && !(record.flags & RecordFlag.reserialize)) {
-    // The hot path (every message of every build): one object of one shape, no spreads. The bytes are
-    // copied out of the reader's window (a view of it would keep every window the context's messages
-    // lie in alive until the buffer is encoded: memory that grew with how far apart the context's
-    // entries lie in the file — up to ~3 MB on a 28 MB transcript — rather than with the context).
-    const m = inTranscriptMessage(item);
-    m.bytes = Buffer.from(reader.read(m.sourceStart, m.sourceEnd));
-    if (record.flags & RecordFlag.keysOnly && completeMessage) completeMessage(record, parsedMessage(m) as Record<string, unknown>);
-    m.flags = messageFlags(record); // completing may have set it
-    return m;
-  }
+  // The hot path (every message of every build). The bytes are copied out of the reader's window (a
+  // view of it would keep every window the context's messages lie in alive until the buffer is encoded:
+  // memory that grew with how far apart the context's entries lie in the file — up to ~3 MB on a 28 MB
+  // transcript — rather than with the context).
+  if (forwardedAsIs(item)) return forwarded(item, reader, completeMessage, true);
   const flags = messageFlags(record);
   const base = { kind: item.kind, role: record.role, flags, sourceLine: record.line, sourceStart: -1, sourceEnd: -1, tokens: 0 };
 
@@ -70,6 +64,48 @@ export function materialize(
     if (Number.isNaN(message.timestamp)) base.flags |= MessageFlag.nanTimestamp;
   }
   return { ...base, role: roleCode(message.role), bytes: Buffer.from(JSON.stringify(message)), parsed: message };
+}
+
+/**
+ * A message to count and then release (a build's fresh messages, compile.ts): {@link materialize}'s
+ * result, except that a message forwarded as it is keeps no bytes — it is parsed straight from the
+ * reader's window, and encode copies it from the transcript. Copying each one out of the window only to
+ * parse it and drop the copy once counted had cost a Buffer per message and a copy of the context's bytes
+ * (issue 14: a cold build without a budget parses every message of its branch). The value parsed is the
+ * one materialize's {@link parsedMessage} gives, from the same bytes.
+ */
+export function materializeParsed(
+  item: ContextItem,
+  reader: RecordReader,
+  completeMessage?: (record: ContextItem["record"], message: Record<string, unknown>) => void,
+): MaterializedMessage {
+  return forwardedAsIs(item) ? forwarded(item, reader, completeMessage, false) : materialize(item, reader, completeMessage);
+}
+
+/** A `message` entry whose message goes into the buffer byte for byte as the transcript holds it. */
+function forwardedAsIs(item: ContextItem): boolean {
+  return item.kind === MessageKind.entry && !(item.record.flags & RecordFlag.reserialize);
+}
+
+/**
+ * A forwarded message read back: its bytes copied out of the reader's window (`keepBytes`), or only its
+ * value parsed there; the record completed from that value when it was indexed from its keys. One object
+ * of one shape, no spreads.
+ */
+function forwarded(
+  item: ContextItem,
+  reader: RecordReader,
+  completeMessage: ((record: ContextItem["record"], message: Record<string, unknown>) => void) | undefined,
+  keepBytes: boolean,
+): MaterializedMessage {
+  const record = item.record;
+  const m = inTranscriptMessage(item);
+  const bytes = reader.read(m.sourceStart, m.sourceEnd);
+  if (keepBytes) m.bytes = Buffer.from(bytes);
+  else m.parsed = JSON.parse(bytes.toString("utf8"));
+  if (record.flags & RecordFlag.keysOnly && completeMessage) completeMessage(record, parsedMessage(m) as Record<string, unknown>);
+  m.flags = messageFlags(record); // completing may have set it
+  return m;
 }
 
 /** The buffer's MessageFlag bits of a message record. */
@@ -93,7 +129,7 @@ function inTranscriptMessage(item: ContextItem): MaterializedMessage {
  * build's time beyond the thread round trip (issue 14). Null when it must be materialized.
  */
 export function inTranscript(item: ContextItem): MaterializedMessage | null {
-  if (item.kind !== MessageKind.entry || item.record.flags & (RecordFlag.reserialize | RecordFlag.keysOnly)) return null;
+  if (!forwardedAsIs(item) || item.record.flags & RecordFlag.keysOnly) return null;
   return inTranscriptMessage(item);
 }
 
@@ -125,7 +161,7 @@ export function messageLength(m: MaterializedMessage): number {
   return m.bytes !== null ? m.bytes.length : m.sourceEnd - m.sourceStart;
 }
 
-/** The parsed message, parsing the forwarded bytes on first use (they must have been read: {@link materialize}). */
+/** The parsed message, parsing the forwarded bytes on first use (they must have been read: {@link materialize}; {@link materializeParsed} parsed it already). */
 export function parsedMessage(m: MaterializedMessage): unknown {
   const bytes = m.bytes!;
   if (m.parsed === null) m.parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"));

@@ -44,6 +44,13 @@ let copyLength = 0;
 
 export class RangeReader {
   private window: Buffer = EMPTY;
+  /**
+   * The memory windows are read into, reused from window to window (windowed readers only). A fresh
+   * buffer per window had cost a cold build without a budget ~10 MB of new allocations on a 10 MB
+   * transcript (it walks the whole file back), each page touched first by the read (issue 14). So a
+   * result is valid only until the next read: every caller uses it (parses, copies) before reading again.
+   */
+  private own: Buffer = EMPTY;
   private windowStart = 0;
   private windowBytes: number;
 
@@ -64,6 +71,7 @@ export class RangeReader {
   /** Drops the window (RecordReader.release); a later read starts a new one. */
   release(): void {
     this.window = EMPTY;
+    this.own = EMPTY;
     this.windowStart = 0;
     if (copyOwner === this) copyOwner = null;
   }
@@ -94,7 +102,10 @@ export class RangeReader {
     target.set(copyWindow.subarray(start - from, end - from), at);
   }
 
-  /** Bytes `[start, end)` of the file. The result may share memory with other results. */
+  /**
+   * Bytes `[start, end)` of the file. The result is a view of the reader's window: valid until the next
+   * read (a windowed reader reuses the window's memory, see {@link own}).
+   */
   read(start: number, end: number): Buffer {
     const windowEnd = this.windowStart + this.window.length;
     if (start >= this.windowStart && end <= windowEnd) {
@@ -105,12 +116,19 @@ export class RangeReader {
     const forward = this.window.length > 0 && start >= windowEnd;
     const from = forward ? start : Math.max(0, Math.min(start, end - this.windowBytes));
     const to = forward ? Math.max(end, start + this.windowBytes) : end;
-    const buffer = readAt(this.fd, from, to, this.readFn);
+    const buffer = this.fill(from, to);
     // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
     if (from + buffer.length < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
     this.window = buffer;
     this.windowBytes = Math.min(this.windowBytes * 2, this.maxWindowBytes);
     this.windowStart = from;
     return buffer.subarray(start - from, end - from);
+  }
+
+  /** Bytes `[from, to)` read into the reused window memory when they fit in it, else into a buffer of their own. */
+  private fill(from: number, to: number): Buffer {
+    if (to - from > this.maxWindowBytes) return readAt(this.fd, from, to, this.readFn);
+    if (this.own.length === 0) this.own = Buffer.allocUnsafeSlow(this.maxWindowBytes);
+    return this.own.subarray(0, readInto(this.fd, this.own, 0, from, to, this.readFn));
   }
 }

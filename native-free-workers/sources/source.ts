@@ -32,6 +32,7 @@ export interface AppendedReader {
 
 /** Reads back a record's bytes `[start, end)`. */
 export interface RecordReader {
+  /** The bytes, valid until this reader's next read (a reader may reuse its window's memory): use or copy them first. */
   read(start: number, end: number): Buffer;
   /**
    * Copies bytes `[start, end)` into `target` at `at`, as `target.set(read(start, end), at)` would, without

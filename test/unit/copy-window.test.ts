@@ -5,38 +5,15 @@
  * stretch of this one, a released reader — the bytes copied must be the file's bytes at those offsets,
  * a range larger than the window included; a file that became shorter fails with TRANSCRIPT_CHANGED.
  */
-import { closeSync, openSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, openSync, truncateSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RangeReader } from "../../native-free-workers/io/range-reader.js";
+import { randomFile, rangesNewestFirst } from "../support/byte-files.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("copy-window");
 
-/** A file of `bytes` pseudo-random bytes (seeded), and its contents. */
-function file(name: string, bytes: number, seed: number): { path: string; data: Buffer } {
-  const data = Buffer.alloc(bytes);
-  let x = seed;
-  for (let i = 0; i < bytes; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    data[i] = x >>> 24;
-  }
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return { path, data };
-}
-
-/** Consecutive ranges covering `[0, size)`, newest first (as encode walks), of the given lengths in turn. */
-function rangesNewestFirst(size: number, lengths: number[]): [number, number][] {
-  const out: [number, number][] = [];
-  let end = size;
-  for (let i = 0; end > 0; i++) {
-    const start = Math.max(0, end - lengths[i % lengths.length]!);
-    out.push([start, end]);
-    end = start;
-  }
-  return out;
-}
+const file = (name: string, bytes: number, seed: number) => randomFile(dir, name, bytes, seed);
 
 function copyAll(reader: RangeReader, ranges: [number, number][], size: number): Buffer {
   const target = new Uint8Array(size + 16); // copied at an offset, as into a context buffer

@@ -1,0 +1,126 @@
+/**
+ * `node --expose-gc dist/bench/cold-cpu.js [rounds] [otherRoot|-] [<MB>:<budget|none> ...]`: the CPU of one
+ * cold build, alone, in this thread (the worker's own build code, compile.ts, from a new session each
+ * time — what a lane spends on it, without the thread round trip). Prints the medians of the wall time
+ * and of this thread's CPU time (schedstat: what it ran, not what it waited for a core — the figure to
+ * read on a loaded machine; GC helper threads not included) and the build's stage times (META `timings`).
+ *
+ * With `otherRoot` (a directory holding another build's `dist/`, e.g. main's copied to .tmp/base), both
+ * codes run in one process, alternated build by build, so a load change hits both alike; and each
+ * build's context buffer is compared with the other code's, META (timings) left out: a change that cuts
+ * CPU must not change a byte of the context. Run with `--cpu-prof` for where the CPU goes (two unmeasured
+ * builds per side and case first, so the profile is of optimized code mostly).
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
+import { Header, Section } from "../native-free-workers/protocol/buffer-layout.js";
+import { transcriptOfSize } from "./lib/data.js";
+import { median } from "./lib/stats.js";
+
+type CompileSteps = typeof import("../native-free-workers/compile.js").compileSteps;
+type Normalize = typeof import("../src/options.js").normalizeBuildOptions;
+type Cache = typeof import("../native-free-workers/session/session-cache.js").SessionCache;
+
+interface Side {
+  name: string;
+  compileSteps: CompileSteps;
+  normalize: Normalize;
+  SessionCache: Cache;
+}
+
+async function loadSide(name: string, root: string): Promise<Side> {
+  const at = (p: string) => pathToFileURL(join(root, "dist", p)).href;
+  const compile = (await import(at("native-free-workers/compile.js"))) as typeof import("../native-free-workers/compile.js");
+  const options = (await import(at("src/options.js"))) as typeof import("../src/options.js");
+  const cache = (await import(at("native-free-workers/session/session-cache.js"))) as typeof import("../native-free-workers/session/session-cache.js");
+  return { name, compileSteps: compile.compileSteps, normalize: options.normalizeBuildOptions, SessionCache: cache.SessionCache };
+}
+
+/** CPU ms this thread (the process's main thread) has run so far, from the kernel's schedstat: not the time it waited for a core. */
+function threadCpuMs(): number {
+  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+}
+
+/** One cold build; its wall time, stage times and the context's bytes past META. */
+async function coldBuild(side: Side, path: string, budget: number | null): Promise<{ ms: number; cpu: number; timings: Record<string, number>; body: Uint8Array }> {
+  const task = side.normalize({ transcript: path, budget });
+  const c0 = threadCpuMs();
+  const t0 = performance.now();
+  const steps = side.compileSteps(task, new side.SessionCache(Number.MAX_SAFE_INTEGER), 1);
+  let r = await steps.next();
+  while (!r.done) r = await steps.next();
+  const ms = performance.now() - t0;
+  const cpu = threadCpuMs() - c0;
+  return { ms, cpu, ...splitMeta(r.value) };
+}
+
+/**
+ * The buffer compared without what may differ between two runs of the same build: the header's finish
+ * time, total size and section offsets, and META's timings (and figures that follow from the process: cache bytes).
+ * Everything else — the header's counts, the META fields that describe the context, every section after
+ * META — stays compared byte for byte.
+ */
+function splitMeta(buffer: ArrayBuffer): { timings: Record<string, number>; body: Uint8Array } {
+  const view = new DataView(buffer);
+  const metaAt = view.getUint32(Header.sectionTable + Section.META * 8, true);
+  const metaLength = view.getUint32(Header.sectionTable + Section.META * 8 + 4, true);
+  const meta = JSON.parse(Buffer.from(buffer, metaAt, metaLength).toString("utf8")) as Record<string, unknown> & { timings?: Record<string, number>; build?: Record<string, unknown> };
+  const timings = meta.timings ?? {};
+  delete meta.timings;
+  if (meta.build) delete meta.build.cacheBytes;
+  const head = Buffer.concat([Buffer.from(buffer, 0, Header.totalBytes), Buffer.from(buffer, Header.messageCount, Header.finishedAt - Header.messageCount)]);
+  const rest = Buffer.from(buffer, metaAt + metaLength);
+  return { timings, body: Buffer.concat([head, Buffer.from(JSON.stringify(meta)), rest]) };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export async function coldCpu(rounds: number, otherRoot: string | null, cases: string[]): Promise<void> {
+  const sides = [await loadSide("this", resolve(import.meta.dirname, "..", ".."))];
+  if (otherRoot) sides.push(await loadSide("other", resolve(otherRoot)));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (const spec of cases) {
+    const [mbArg, budgetArg] = spec.split(":");
+    const mb = Number(mbArg);
+    const budget = budgetArg === "none" ? null : Number(budgetArg ?? 120_000);
+    const file = await transcriptOfSize(mb);
+    for (const side of sides) for (let i = 0; i < 2; i++) await coldBuild(side, file.path, budget);
+    const walls = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const cpus = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const stages = new Map<string, Record<string, number[]>>(sides.map((s) => [s.name, {}]));
+    const load0 = loadavg()[0]!;
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      const bodies: Uint8Array[] = [];
+      for (const side of order) {
+        gc?.();
+        const b = await coldBuild(side, file.path, budget);
+        walls.get(side.name)!.push(b.ms);
+        cpus.get(side.name)!.push(b.cpu);
+        const st = stages.get(side.name)!;
+        for (const [k, v] of Object.entries(b.timings)) (st[k] ??= []).push(v);
+        bodies.push(b.body);
+      }
+      if (bodies.length === 2 && !sameBytes(bodies[0]!, bodies[1]!)) throw new Error(`cold-cpu: ${spec}: the two codes' contexts differ`);
+    }
+    process.stdout.write(`${mb} MB, budget ${budget ?? "none"}: ${rounds} cold builds per side, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${sides.length === 2 ? ", contexts identical past META" : ""}\n`);
+    for (const side of sides) {
+      const st = Object.entries(stages.get(side.name)!).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(", ");
+      process.stdout.write(`  ${side.name}: wall p50 ${median(walls.get(side.name)!).toFixed(1)} ms, thread CPU p50 ${median(cpus.get(side.name)!).toFixed(1)} ms; stages p50 ${st}\n`);
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [rounds, other, ...cases] = process.argv.slice(2);
+  coldCpu(Number(rounds) || 20, other && other !== "-" ? other : null, cases.length > 0 ? cases : ["10:none", "28:120000"]).catch((err: unknown) => {
+    process.stderr.write(`cold-cpu failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
