@@ -20,6 +20,14 @@ import { AppendCheck, CHECK_BYTES } from "../../native-free-workers/session/appe
 import { readAt } from "../../native-free-workers/io/read-at.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 
+/**
+ * Whether lookups are answered here at all (`CTXC_OPENCLAW_KEPT_KEYS=0`: no, the worker answers each, as
+ * before; read at each lookup, so the in-process bench can alternate the two).
+ */
+export function keptKeysEnabled(): boolean {
+  return process.env.CTXC_OPENCLAW_KEPT_KEYS !== "0";
+}
+
 /** Appended bytes read on the main thread at most per lookup (more goes to the worker, off the main thread). */
 export const MAX_APPENDED = 4 * 1024 * 1024;
 /** Transcripts kept at most (least recently used dropped first); each holds its keys and 8 KB of check bytes. */

@@ -1,15 +1,15 @@
 /**
  * OpenClaw's transcript scans before an append, answered from ctxc's worker read of the transcript:
  * `readTranscriptLeafInfo` (the leaf and entry counts) and `findTranscriptMessageByIdempotencyKey`
- * ("not there" when no line holds the key: from the keys the main thread keeps, else the worker's scan). OpenClaw's own scan runs whenever ctxc cannot
- * tell. The handlers take the runtime's counters and log ({@link PreloadDeps}).
+ * ("not there" when no line holds the key: from the keys the main thread keeps, else the worker's scan).
+ * OpenClaw's own scan runs whenever ctxc cannot tell. The handlers take the runtime's counters and log ({@link PreloadDeps}).
  */
 import { resolve } from "node:path";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
 import { sameFile } from "./prepared-reads.js";
-import { keptKeyAnswer, startKeptKeys } from "./kept-keys.js";
+import { keptKeyAnswer, keptKeysEnabled, startKeptKeys } from "./kept-keys.js";
 import { readSessionMetaAsync } from "./session.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,20 +65,21 @@ async function findTranscriptMessageByIdempotencyKey({ counters, fallback }: Pre
   try {
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
-      const kept = keptKeyAnswer(path, key);
+      const useKept = keptKeysEnabled();
+      const kept = useKept ? keptKeyAnswer(path, key) : undefined;
       if (kept === "absent") {
         counters.idempotencyServed++;
         counters.idempotencyMain++;
         return undefined;
       }
       if (kept === undefined) {
-        const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key, keys: true })) as MayHoldKeyReply | string;
+        const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key, keys: useKept })) as MayHoldKeyReply | string;
         if (typeof reply !== "string") noteIndexUse(reply);
         if (typeof reply === "string") {
           if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
         } else if (!sameFile(reply.file, reply.bytes, path)) {
           fallback("findTranscriptMessageByIdempotencyKey", `file changed since the worker read it (${path})`);
-        } else if (startKeptKeys(path, reply) ? keptKeyAnswer(path, key) === "absent" : !reply.mayHold) {
+        } else if (useKept && startKeptKeys(path, reply) ? keptKeyAnswer(path, key) === "absent" : !reply.mayHold) {
           counters.idempotencyServed++;
           counters.idempotencyWorker++;
           return undefined;
