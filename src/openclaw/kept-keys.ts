@@ -138,13 +138,3 @@ function remember(path: string, kept: KeptKeys): void {
   files.set(path, kept);
   if (files.size > MAX_FILES) files.delete(files.keys().next().value!);
 }
-
-/** Forgets every kept key set (tests). */
-export function clearKeptKeys(): void {
-  files.clear();
-}
-
-/** How many transcripts have kept keys (tests, the summary). */
-export function keptKeyFiles(): number {
-  return files.size;
-}

@@ -2,7 +2,8 @@
  * OpenClaw's transcript scans before an append, answered from ctxc's worker read of the transcript:
  * `readTranscriptLeafInfo` (the leaf and entry counts) and `findTranscriptMessageByIdempotencyKey`
  * ("not there" when no line holds the key: from the keys the main thread keeps, else the worker's scan).
- * OpenClaw's own scan runs whenever ctxc cannot tell. The handlers take the runtime's counters and log ({@link PreloadDeps}).
+ * OpenClaw's own scan runs whenever ctxc cannot tell. The handlers take the runtime's counters and log
+ * ({@link PreloadDeps}).
  */
 import { resolve } from "node:path";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
