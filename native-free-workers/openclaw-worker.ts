@@ -69,7 +69,7 @@ export type OpenClawWorkerOp =
   | { op: "sessionMeta"; path: string; options?: SessionBufferOptions }
   | { op: "repairCheck"; path: string; options?: SessionBufferOptions; check: RepairCheckOptions }
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
-  | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string }
+  | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string; keys?: boolean }
   | { op: "fileDigest"; path: string }
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
 
@@ -154,8 +154,9 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         // The same read, answering only the few lines OpenClaw's recent-conversation read can use.
         return readRecentLines(request.path, request.options ?? {}, sessionCache, request.query);
       case "mayHoldKey":
-        // The same read; the scan of every entry line's bytes for the key stays here (one boolean goes back).
-        return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key);
+        // The same read; the scan of every entry line's bytes for the key stays here (one boolean goes back,
+        // and asked for, the lines' keys: the main thread answers the next lookups from them, kept-keys.ts).
+        return readMayHoldKey(request.path, request.options ?? {}, sessionCache, request.key, request.keys === true);
       case "fileDigest":
         // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
         // Sliced: the other ops handed to this worker run between its slices; digests one after the other.

@@ -39,3 +39,40 @@ export function mayHoldKey(bytes: Uint8Array, key: string): boolean {
   }
   return false;
 }
+
+/**
+ * The keys OpenClaw's lookup can match on a line, added to `into`: `message.idempotencyKey` of the line
+ * as stock reads it (its bytes decoded as UTF-8 and trimmed, `JSON.parse`d; a line that does not parse
+ * is skipped, as stock's `catch { continue }` does), trimmed — what `readMessageIdempotencyKey` compares
+ * (2026.5.26 … 2026.7.35 alike). A line whose bytes cannot spell the member name (the {@link mayHoldKey}
+ * test for "idempotencyKey") is not parsed: it has no such member. So the set is every key the lookup
+ * could find in those lines, and a key not in it ({@link keySetMayHold}) is stock's "not found".
+ */
+export function addLineKeys(line: Uint8Array, into: Set<string>): void {
+  if (!mayHoldKey(line, "idempotencyKey")) return;
+  let value: unknown;
+  try {
+    const parsed = JSON.parse(Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("utf8").trim()) as { message?: { idempotencyKey?: unknown } } | null;
+    value = parsed?.message?.idempotencyKey;
+  } catch {
+    return;
+  }
+  if (typeof value === "string" && value.trim().length > 0) into.add(value.trim());
+}
+
+/** The keys of every `\n`-separated line in `bytes` ({@link addLineKeys}); one byte search when none can hold one. */
+export function addKeysOfLines(bytes: Uint8Array, into: Set<string>): void {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!mayHoldKey(buf, "idempotencyKey")) return;
+  for (let start = 0; start < buf.length; ) {
+    const nl = buf.indexOf(10, start);
+    const end = nl === -1 ? buf.length : nl;
+    addLineKeys(buf.subarray(start, end), into);
+    start = end + 1;
+  }
+}
+
+/** Whether `key` may be found where the lines' keys are `keys` (the lookup compares the trimmed value with the key as given). */
+export function keySetMayHold(keys: ReadonlySet<string>, key: string): boolean {
+  return keys.has(key);
+}

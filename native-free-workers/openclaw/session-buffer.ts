@@ -44,7 +44,7 @@ import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { KeptScans, noFields } from "./record-scans.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
-import { mayHoldKey } from "./idempotency.js";
+import { addLineKeys, mayHoldKey } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
@@ -281,21 +281,37 @@ export interface MayHoldKeyReply {
   /** Where the read's state came from and where it started parsing (the preload's index tally). */
   index: SessionMeta["index"];
   readFrom: number;
+  /**
+   * Asked for (`keys`): every idempotency key a line of the file holds (idempotency.ts `addLineKeys`), so the
+   * main thread can answer later lookups itself from them plus the lines appended since (kept-keys.ts).
+   * Absent when not asked for or more than {@link MAX_REPLY_KEYS}.
+   */
+  keys?: string[];
 }
+
+/** Keys sent back at most (a transcript holds one per user turn or delivery mirror; more is not worth the reply). */
+export const MAX_REPLY_KEYS = 100_000;
 
 /**
  * Whether OpenClaw's idempotency-key lookup can find `key` in the transcript, from the same (continued)
  * read: the scan of every entry line's bytes runs here, so the gateway thread gets one boolean. A string
  * when ctxc's read is not what OpenClaw's backward parse reads (any diagnostic, a v1/v2 file, no header).
  */
-export function readMayHoldKey(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, key: string): MayHoldKeyReply | string {
+export function readMayHoldKey(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, key: string, wantKeys = false): MayHoldKeyReply | string {
   const read = readSession(path, options, cache, undefined);
   const { meta } = read;
   if (meta.status !== "loaded") return `status ${meta.status}`;
   if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
   if (read.flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs v1/v2 migration (OpenClaw rewrites it)";
   if (read.records[0]?.type !== EntryTypeCode.session) return "first line is not the session header";
-  return { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes, index: meta.index, readFrom: meta.readFrom };
+  const reply: MayHoldKeyReply = { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes, index: meta.index, readFrom: meta.readFrom };
+  if (wantKeys) {
+    const keys = new Set<string>();
+    // One byte search of the whole read first: most transcripts' lines mostly hold no key.
+    if (mayHoldKey(read.entryBytes, "idempotencyKey")) for (const r of read.records) addLineKeys(read.entryBytes.subarray(r.offset, r.offset + r.length), keys);
+    if (keys.size <= MAX_REPLY_KEYS) reply.keys = [...keys];
+  }
+  return reply;
 }
 
 /**

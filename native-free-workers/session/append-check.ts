@@ -97,6 +97,16 @@ export class AppendCheck {
     this.tail = bytes;
   }
 
+  /**
+   * Reads the first bytes of the file (up to `end`) as the head: for a caller that did not read the lines
+   * itself but knows the file's bytes up to `end` are the ones it stands for (the main thread's kept keys,
+   * src/openclaw/kept-keys.ts, checked against the worker's identity of the file).
+   */
+  snapshotHead(fd: number, end: number): void {
+    this.head = readAt(fd, 0, Math.min(end, CHECK_BYTES));
+    this.headClosed = true;
+  }
+
   /** Reads the bytes just before `end` from the file. */
   snapshotTail(fd: number, end: number): void {
     this.tail = readAt(fd, Math.max(0, end - CHECK_BYTES), end);

@@ -68,6 +68,12 @@ export interface PreloadCounters {
   leafInfoServed: number;
   /** OpenClaw idempotency-key scans (before a user turn / mirror is appended) answered "not there" from ctxc's read. */
   idempotencyServed: number;
+  /** Of idempotencyServed: answered on the main thread from the kept keys plus the bytes appended since, no worker hop (kept-keys.ts). */
+  idempotencyMain: number;
+  /** Of idempotencyServed: answered by the worker's read. */
+  idempotencyWorker: number;
+  /** Idempotency-key lookups where OpenClaw's own scan ran (the key may be there, or ctxc could not tell). */
+  idempotencyScans: number;
   /** OpenClaw repair passes skipped because ctxc's worker found nothing they would change. */
   repairsSkipped: number;
   /** 2026.6.11+: recent-conversation reads answered from the lines ctxc's worker picked (recent-lines.ts). */
@@ -116,6 +122,9 @@ export const counters: PreloadCounters = {
   sessionsContinued: 0,
   sessionsKept: 0,
   idempotencyServed: 0,
+  idempotencyMain: 0,
+  idempotencyWorker: 0,
+  idempotencyScans: 0,
   leafInfoServed: 0,
   repairsSkipped: 0,
   recentReadsServed: 0,

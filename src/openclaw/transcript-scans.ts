@@ -1,14 +1,16 @@
 /**
  * OpenClaw's transcript scans before an append, answered from ctxc's worker read of the transcript:
  * `readTranscriptLeafInfo` (the leaf and entry counts) and `findTranscriptMessageByIdempotencyKey`
- * ("not there" when the line bytes cannot hold the key). OpenClaw's own scan runs whenever ctxc cannot
- * tell. The handlers take the runtime's counters and log ({@link PreloadDeps}).
+ * ("not there" when no line holds the key: from the keys the main thread keeps, else the worker's scan).
+ * OpenClaw's own scan runs whenever ctxc cannot tell. The handlers take the runtime's counters and log
+ * ({@link PreloadDeps}).
  */
 import { resolve } from "node:path";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 import { noteIndexUse, runInOpenClawPool } from "./pool.js";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
 import { sameFile } from "./prepared-reads.js";
+import { keptKeyAnswer, keptKeysEnabled, startKeptKeys } from "./kept-keys.js";
 import { readSessionMetaAsync } from "./session.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,30 +51,45 @@ export async function transcriptLeafInfo({ counters, preloadLog, fallback }: Pre
 }
 
 /**
- * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+): ctxc's worker continues
- * its read of the file and scans the raw line bytes there; when they cannot hold `key`
- * (native-free-workers/openclaw/idempotency.ts) the answer is stock's "not found" (`undefined`) without
- * OpenClaw's backward parse of every line — and without a main-thread pass over the file's bytes. When the
- * key may be there, or ctxc's read is not exactly the file, OpenClaw's scan runs (it then also finds the
- * entry to return).
+ * OpenClaw's `findTranscriptMessageByIdempotencyKey(path, key)` (2026.5.26+), answered "not found"
+ * (`undefined`, stock's answer) when ctxc can tell the key is in no line of the file, without OpenClaw's
+ * backward parse of every line:
+ * - on the main thread, from the keys kept of the file plus the lines appended since (kept-keys.ts):
+ *   O(appended bytes), and no worker round trip — 2026.7.35 asks inside the session write lock, where the
+ *   worker's answer waited for the gateway's busy main thread (issue #11);
+ * - else by ctxc's worker, which continues its read of the file and scans its line bytes
+ *   (native-free-workers/openclaw/idempotency.ts), sending the lines' keys back to start the kept ones.
+ * When the key may be there, or ctxc's read is not exactly the file, OpenClaw's scan runs (it then also
+ * finds the entry to return).
  */
 async function findTranscriptMessageByIdempotencyKey({ counters, fallback }: PreloadDeps, original: AnyFn, [transcriptPath, key]: [string, string]): Promise<unknown> {
   try {
     if (typeof transcriptPath === "string" && typeof key === "string") {
       const path = resolve(transcriptPath);
-      const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key })) as MayHoldKeyReply | string;
-      if (typeof reply !== "string") noteIndexUse(reply);
-      if (typeof reply === "string") {
-        if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
-      } else if (!sameFile(reply.file, reply.bytes, path)) {
-        fallback("findTranscriptMessageByIdempotencyKey", `file changed since the worker read it (${path})`);
-      } else if (!reply.mayHold) {
+      const useKept = keptKeysEnabled();
+      const kept = useKept ? keptKeyAnswer(path, key) : undefined;
+      if (kept === "absent") {
         counters.idempotencyServed++;
+        counters.idempotencyMain++;
         return undefined;
+      }
+      if (kept === undefined) {
+        const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key, keys: useKept })) as MayHoldKeyReply | string;
+        if (typeof reply !== "string") noteIndexUse(reply);
+        if (typeof reply === "string") {
+          if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
+        } else if (!sameFile(reply.file, reply.bytes, path)) {
+          fallback("findTranscriptMessageByIdempotencyKey", `file changed since the worker read it (${path})`);
+        } else if (useKept && startKeptKeys(path, reply) ? keptKeyAnswer(path, key) === "absent" : !reply.mayHold) {
+          counters.idempotencyServed++;
+          counters.idempotencyWorker++;
+          return undefined;
+        }
       }
     }
   } catch (err) {
     fallback("findTranscriptMessageByIdempotencyKey", err);
   }
+  counters.idempotencyScans++;
   return original(transcriptPath, key);
 }

@@ -7,7 +7,7 @@
  * every kind of damage, torn tails, files growing between calls). Without the variable (the normal
  * Node-20 suite) everything here is skipped.
  */
-import { appendFileSync, copyFileSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -533,6 +533,77 @@ describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the relea
     appendFileSync(a, msg("m5", '"fresh5"'));
     expect(await x.ctxc(a, "fresh5")).toEqual(await x.openclaw(a, "fresh5"));
     expect((await x.ctxc(a, "fresh5")) as { messageId: string }).toMatchObject({ messageId: "m5" });
+  });
+
+  it("findTranscriptMessageByIdempotencyKey on the main thread (kept keys + appended bytes): early, appended, off-branch and absent keys; damaged lines, torn tail, rewritten, grown, replaced, truncated, missing", async (ctx) => {
+    const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
+    if (typeof x === "string") return ctx.skip(x);
+    const c = x.runtime.counters;
+    const gen = generateTranscript({ seed: 21, entries: 200, branchProbability: 0.2, compactions: 1, unicode: "mixed" });
+    const msg = (id: string, parentId: string | null, key: string) =>
+      JSON.stringify({ type: "message", id, parentId, timestamp: "t", message: { role: "user", content: "hi", idempotencyKey: key } }) + "\n";
+    const nl = gen.text.indexOf("\n") + 1;
+    // A key on the first entry, and one on an entry off the leaf's branch (stock scans every line).
+    // And one in the middle, beyond the append check's head and tail bytes.
+    const mid = gen.text.indexOf("\n", gen.text.length >> 1) + 1;
+    const text =
+      gen.text.slice(0, nl) + msg("e1", null, "early-1") + gen.text.slice(nl, mid) + msg("mid", "e1", "mid-1") + gen.text.slice(mid) + msg("off1", "e1", "off-branch-1") + msg("p0", gen.leafId ?? null, "leaf-0");
+    const [a] = pair(text);
+    const keys = ["early-1", "off-branch-1", "leaf-0", " early-1 ", "absent", "appended-1", "damaged-1", "bom-1", "torn-1", "nonl-1", "EARLY-1", "other-1", "mid-1", "MID-1"];
+    /** Every key's answer is stock's; returns how many of the lookups ctxc answered on the main thread. */
+    const same = async (label: string): Promise<number> => {
+      const main = c.idempotencyMain;
+      for (const key of keys) expect(await x.ctxc(a, key), `${label}: ${key}`).toEqual(await x.openclaw(a, key));
+      return c.idempotencyMain - main;
+    };
+    await same("first lookups (the worker's read starts the kept keys)");
+    // Nothing changed: every "not found" comes from the kept keys, none from the worker.
+    const worker = c.idempotencyWorker;
+    expect(await same("unchanged")).toBe(keys.length - 4);
+    expect(c.idempotencyWorker).toBe(worker);
+    appendFileSync(a, msg("p1", "p0", "appended-1"));
+    expect(await same("grown by a keyed line")).toBe(keys.length - 5);
+    // Rewritten in place with the header changed (2026.7.35 rewrites its cwd): the head check fails, the worker reads again.
+    const w1 = c.idempotencyWorker;
+    writeFileSync(a, readFileSync(a, "utf8").replace('"cwd":"', '"cwd":"/moved'));
+    expect(await x.ctxc(a, "absent")).toBeUndefined();
+    expect(c.idempotencyWorker).toBe(w1 + 1);
+    expect(await same("header rewritten")).toBe(keys.length - 5);
+    // From here on the file has lines the worker reports (it then steps aside: OpenClaw's scan), while the
+    // main thread, continuing over the appended bytes, reads them as stock does.
+    // Lines stock skips (no JSON, not an object) and one it reads (a BOM, trimmed away before the parse).
+    appendFileSync(a, '{"type":"message","id":"d1","message":{"idempotencyKey":"damaged-1"\nnull\n[1]\n"s"\n42\n\n  \n\uFEFF' + msg("b1", "p1", "bom-1"));
+    expect(await same("damaged lines")).toBe(keys.length - 6);
+    // A torn tail: not found while torn, found once whole; a whole last line with no "\n" is read too.
+    const torn = msg("t1", "b1", "torn-1");
+    appendFileSync(a, torn.slice(0, -9));
+    expect(await same("torn tail")).toBe(keys.length - 6);
+    appendFileSync(a, torn.slice(-9) + msg("n1", "t1", "nonl-1").slice(0, -1));
+    expect(await same("tail completed, last line unended")).toBe(keys.length - 8);
+    appendFileSync(a, "\n");
+    expect(await same("last line ended")).toBe(keys.length - 8);
+    // 2026.7.35's whole-file rewrite of the same bytes plus new ones, in place.
+    writeFileSync(a, readFileSync(a, "utf8") + msg("r1", "n1", "other-1"));
+    await same("rewritten in place, same bytes plus one line");
+    // Same size, one key changed in the middle (a rewrite the head and tail bytes do not see): stock finds the new key, not the old.
+    writeFileSync(a, readFileSync(a, "utf8").replace('"idempotencyKey":"mid-1"', '"idempotencyKey":"MID-1"'));
+    await same("same size, key rewritten in the middle");
+    // And at the start (in the head bytes).
+    writeFileSync(a, readFileSync(a, "utf8").replace('"idempotencyKey":"early-1"', '"idempotencyKey":"EARLY-1"'));
+    await same("same size, key rewritten");
+    // Replaced by another file of the same size (rename over it).
+    const other = `${a}.other`;
+    writeFileSync(other, readFileSync(a, "utf8").replace('"idempotencyKey":"EARLY-1"', '"idempotencyKey":"early-1"'));
+    renameSync(other, a);
+    await same("replaced by a same-size file");
+    // Truncated to a line boundary, then grown again past the old size.
+    const now = readFileSync(a, "utf8");
+    writeFileSync(a, now.slice(0, now.indexOf(msg("p1", "p0", "appended-1"))));
+    await same("truncated");
+    appendFileSync(a, msg("g1", "p0", "other-1") + "x".repeat(9000) + "\n" + msg("g2", "g1", "appended-1"));
+    await same("grown past the old size");
+    rmSync(a);
+    await same("missing");
   });
 });
 

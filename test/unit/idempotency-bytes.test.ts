@@ -3,18 +3,20 @@
  * lookup with "not found" from raw line bytes. It must never say "no" where parsing the lines finds the
  * key: checked against a brute-force parse (OpenClaw's rule: message.idempotencyKey, a string, trimmed,
  * equals the key) over lines that spell keys literally, with \u escapes, padded, as other types, and in
- * generated transcripts with heavy unicode (whose JSON carries many \u escapes).
+ * generated transcripts with heavy unicode (whose JSON carries many \u escapes). And the key set the main
+ * thread keeps of a transcript (`addKeysOfLines`, src/openclaw/kept-keys.ts) says "maybe" exactly where
+ * OpenClaw's scan finds the key (the release differential: test/matrix/interceptions.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
-import { mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
+import { addKeysOfLines, keySetMayHold, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
 
-/** OpenClaw's answer, by parsing every line. */
+/** OpenClaw's answer (2026.5.26+), by parsing every line, trimmed as its reader trims it. */
 function parsedHas(text: string, key: string): boolean {
   return text.split("\n").some((line) => {
     try {
-      const v = (JSON.parse(line) as { message?: { idempotencyKey?: unknown } }).message?.idempotencyKey;
-      return typeof v === "string" && v.trim() === key;
+      const v = (JSON.parse(line.trim()) as { message?: { idempotencyKey?: unknown } }).message?.idempotencyKey;
+      return typeof v === "string" && v.trim().length > 0 && v.trim() === key;
     } catch {
       return false;
     }
@@ -74,5 +76,30 @@ describe("mayHoldKey: never 'no' where a parse finds the key", () => {
     }
     expect(found).toBeGreaterThanOrEqual(files.length);
     expect(mayHoldKey(line([0xff]), "kz")).toBe(false);
+  });
+});
+
+describe("addKeysOfLines: the keys a scan of the lines can find, exactly", () => {
+  it("keys spelled literally, escaped (value or member name), padded, on lines stock skips or trims", () => {
+    const base = generateTranscript({ seed: 5, entries: 60, unicode: "heavy" }).text;
+    const rng = new Prng(11);
+    let found = 0;
+    for (let round = 0; round < 200; round++) {
+      const key = `k-${rng.int(0, 1e6).toString(36)}-é😀`.slice(0, rng.int(3, 12));
+      const spellings = [JSON.stringify(key), `"${escapeAll(key)}"`, JSON.stringify(`  ${key}\t`), "42", "null", JSON.stringify(key + "x"), '"   "'];
+      const member = rng.next() < 0.3 ? escapeOne("idempotencyKey", rng.int(0, 13), false) : "idempotencyKey";
+      const line = `{"type":"message","id":"z","parentId":null,"message":{"role":"user","content":"c","${member}":${spellings[rng.int(0, spellings.length - 1)]}}}`;
+      // As is, after a BOM (trimmed away), cut (no JSON), twice (the last member wins), or with no final "\n".
+      const shapes = [`${line}\n`, `\uFEFF${line}\r\n`, `${line.slice(0, -3)}\n`, line.replace('"content":"c"', `"content":"c","${member}":"other"`) + "\n", line];
+      const bytes = Buffer.from(base + shapes[rng.int(0, shapes.length - 1)]!);
+      const keys = new Set<string>();
+      addKeysOfLines(bytes, keys);
+      for (const probe of [key, ` ${key}`, "other", "absent-key"]) {
+        const finds = parsedHas(bytes.toString("utf8"), probe);
+        if (finds) found++;
+        expect(keySetMayHold(keys, probe), `${probe} in ${bytes.subarray(base.length).toString()}`).toBe(finds);
+      }
+    }
+    expect(found).toBeGreaterThan(50);
   });
 });
