@@ -497,14 +497,16 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
   if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
   let r = readers.get(session);
   if (!r) readers.set(session, (r = readerOf(session)));
-  const { count, bases, words } = r;
+  const { count, bases, words, bytes, frozenFactories: made } = r;
   const out = new Array<unknown>(count);
   const known = exactness ? new Uint8Array(count) : undefined;
+  // Each record's flags (a little-endian u16) read from the bytes: no DataView call per record.
+  let flagsAt = r.recordsAt + SessionRecord.flags;
   let deferred = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i++, flagsAt += SESSION_RECORD_BYTES) {
     const base = bases[i]!;
     const d = words[i]!;
-    const canonical = (r.view.getUint16(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.flags, true) & RecordFlag.canonical) !== 0;
+    const canonical = ((bytes[flagsAt]! | (bytes[flagsAt + 1]! << 8)) & RecordFlag.canonical) !== 0;
     const p = count + d;
     // Eager: a line not described, one the normaliser may change, and one not known canonical — which
     // includes every line nesting deeper than 64 (canonical-json.ts MAX_DEPTH): its recursive freeze may
@@ -518,10 +520,11 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
       continue;
     }
     if (known && canonical) known[i] = 1;
-    const e = buildFrozen(r, base, p);
-    out[i] = e;
-    const factory = r.frozenFactories[words[p]!];
-    if (factory) deferred += factory.lazyFields;
+    const factory = made[words[p]!];
+    if (factory) {
+      out[i] = Object.freeze(factory(r, base, p));
+      deferred += factory.lazyFields;
+    } else out[i] = buildFrozen(r, base, p);
   }
   lazyStats.deferred += deferred;
   return known ? { entries: out, known } : { entries: out };
