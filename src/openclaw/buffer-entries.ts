@@ -113,9 +113,11 @@ function plainString(r: Reader, from: number, to: number): string {
   for (let k = 0; k < RECENT; k++) {
     if (length[k] !== n) continue;
     const a = at[k]!;
-    let j = 0;
-    while (j < n && bytes[a + j] === bytes[from + j]) j++;
-    if (j === n) return r.recent[k]!;
+    // From the last byte back: near-equal strings of one length share their start (timestamps: the first
+    // ~17 bytes of each line's), so a mismatch shows within a byte or two from the end.
+    let j = n;
+    while (j > 0 && bytes[a + j - 1] === bytes[from + j - 1]) j--;
+    if (j === 0) return r.recent[k]!;
   }
   const value = bytes.utf8Slice(from, to);
   const slot = r.recentNext;
@@ -446,24 +448,27 @@ function memberIs(r: Reader, base: number, p: number, i: number, value: Buffer):
  * Whether the release's normaliser (release/entry-normalizer.ts) may change the entry described at word `p`,
  * told from the words and bytes alone (reading the lazy `message.content` would decode it): a `message`
  * entry whose message is an object the worker did not describe (unsure: yes), or an assistant/tool-result
- * message whose content is a string, or a tool-result message whose content is an object. The content's
- * kind is looked at before the role, and `type`/`role` are compared as bytes: nothing is decoded for the
- * common message (array content).
+ * message whose content is a string, or a tool-result message whose content is an object. The words (the
+ * message's and its content's kinds) are looked at before `type` and `role`, which are compared as bytes:
+ * nothing is decoded or compared for the common message (array content).
  */
 function normalizerMayChange(r: Reader, base: number, p: number): boolean {
   const f = normalizerFacts(r, r.words[p]!);
   const m = f[Fact.message]!;
-  // No `message` member: the normaliser leaves the entry alone whatever its type.
-  if (m < 0 || !memberIs(r, base, p, f[Fact.type]!, MESSAGE)) return false;
+  // No `message` member, or one that is not an object: the normaliser leaves the entry alone whatever its type.
+  if (m < 0) return false;
   const w = r.words[p + 1 + 3 * m]!;
   if ((w & 15) !== FieldKind.object) return false;
-  if (w >>> 4 === 0) return true;
+  // The words first, the bytes (`type`, `role`) only where the words leave it open: a message with array
+  // content (nearly every one) is decided without comparing a byte.
+  if (w >>> 4 === 0) return memberIs(r, base, p, f[Fact.type]!, MESSAGE);
   const mp = p + 1 + 3 * m + (w >>> 4);
   const mf = normalizerFacts(r, r.words[mp]!);
   const c = mf[Fact.content]!;
   const kind = c < 0 ? -1 : r.words[mp + 1 + 3 * c]! & 15;
   const isString = kind === FieldKind.string || kind === FieldKind.escapedString;
   if (!isString && kind !== FieldKind.object) return false;
+  if (!memberIs(r, base, p, f[Fact.type]!, MESSAGE)) return false;
   const role = mf[Fact.role]!;
   if (memberIs(r, base, mp, role, TOOL_RESULT)) return true;
   return isString && memberIs(r, base, mp, role, ASSISTANT);
