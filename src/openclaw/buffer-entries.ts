@@ -345,7 +345,13 @@ function readerOf(session: OpenClawSession): Reader {
   const recordsAt = section(SessionSection.RECORDS).offset;
   const entriesAt = section(SessionSection.ENTRY_BYTES).offset;
   const bases = new Uint32Array(count);
-  for (let i = 0; i < count; i++) bases[i] = entriesAt + view.getUint32(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.offset, true);
+  if (recordsAt % 4 === 0 && SESSION_RECORD_BYTES % 4 === 0 && SessionRecord.offset % 4 === 0) {
+    // The records' u32 fields read as words in place, as the FIELDS words are (no DataView call per record:
+    // this runs over every record of a first open).
+    const records = new Uint32Array(session.buffer, recordsAt, (count * SESSION_RECORD_BYTES) >>> 2);
+    const stride = SESSION_RECORD_BYTES >>> 2;
+    for (let i = 0, w = SessionRecord.offset >>> 2; i < count; i++, w += stride) bases[i] = entriesAt + records[w]!;
+  } else for (let i = 0; i < count; i++) bases[i] = entriesAt + view.getUint32(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.offset, true);
   return {
     bytes,
     view,
