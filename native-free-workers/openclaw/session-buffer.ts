@@ -657,11 +657,12 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   const { fields, layouts } = scans.fields ? kept.fieldSections(allRecords, allEntryBytes, first) : noFields(records.length);
   const recordFlags = scans.canonical ? kept.canonicalFlags(allRecords, allEntryBytes, first) : new Uint16Array(records.length);
   const sizes = [metaBytes.length, records.length * SESSION_RECORD_BYTES, idBytes.length, entryBytes.length, fields.byteLength, layouts.length];
-  // FIELDS starts on a multiple of 4 (a gap of up to 3 bytes before it) so the decoder reads its words in place.
+  // FIELDS and RECORDS start on a multiple of 4 (a gap of up to 3 bytes before each) so the decoder reads
+  // their u32 words in place (RECORDS: every record's line offset on a first open, buffer-entries.ts).
   const offsets: number[] = [];
   let at = SESSION_HEADER_BYTES;
   for (let s = 0; s < SESSION_SECTION_COUNT; s++) {
-    if (s === SessionSection.FIELDS) at = (at + 3) & ~3;
+    if (s === SessionSection.FIELDS || s === SessionSection.RECORDS) at = (at + 3) & ~3;
     offsets.push(at);
     at += sizes[s]!;
   }

@@ -56,7 +56,7 @@ export const SessionFlag = {
 export const SessionSection = {
   /** UTF-8 JSON {@link SessionMeta}. */
   META: 0,
-  /** recordCount × {@link SESSION_RECORD_BYTES}, see {@link SessionRecord}. */
+  /** recordCount × {@link SESSION_RECORD_BYTES}, see {@link SessionRecord}; starts on a multiple of 4 (buffers written since 2026-12-04; a reader reads an unaligned one through a DataView). */
   RECORDS: 1,
   /** UTF-8 text: every record's id key concatenated (decoded once, sliced by UTF-16 ranges). */
   ID_TEXT: 2,

@@ -113,9 +113,11 @@ function plainString(r: Reader, from: number, to: number): string {
   for (let k = 0; k < RECENT; k++) {
     if (length[k] !== n) continue;
     const a = at[k]!;
-    let j = 0;
-    while (j < n && bytes[a + j] === bytes[from + j]) j++;
-    if (j === n) return r.recent[k]!;
+    // From the last byte back: near-equal strings of one length share their start (timestamps: the first
+    // ~17 bytes of each line's), so a mismatch shows within a byte or two from the end.
+    let j = n;
+    while (j > 0 && bytes[a + j - 1] === bytes[from + j - 1]) j--;
+    if (j === 0) return r.recent[k]!;
   }
   const value = bytes.utf8Slice(from, to);
   const slot = r.recentNext;
@@ -343,7 +345,13 @@ function readerOf(session: OpenClawSession): Reader {
   const recordsAt = section(SessionSection.RECORDS).offset;
   const entriesAt = section(SessionSection.ENTRY_BYTES).offset;
   const bases = new Uint32Array(count);
-  for (let i = 0; i < count; i++) bases[i] = entriesAt + view.getUint32(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.offset, true);
+  if (recordsAt % 4 === 0 && SESSION_RECORD_BYTES % 4 === 0 && SessionRecord.offset % 4 === 0) {
+    // The records' u32 fields read as words in place, as the FIELDS words are (no DataView call per record:
+    // this runs over every record of a first open).
+    const records = new Uint32Array(session.buffer, recordsAt, (count * SESSION_RECORD_BYTES) >>> 2);
+    const stride = SESSION_RECORD_BYTES >>> 2;
+    for (let i = 0, w = SessionRecord.offset >>> 2; i < count; i++, w += stride) bases[i] = entriesAt + records[w]!;
+  } else for (let i = 0; i < count; i++) bases[i] = entriesAt + view.getUint32(recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.offset, true);
   return {
     bytes,
     view,
@@ -446,24 +454,27 @@ function memberIs(r: Reader, base: number, p: number, i: number, value: Buffer):
  * Whether the release's normaliser (release/entry-normalizer.ts) may change the entry described at word `p`,
  * told from the words and bytes alone (reading the lazy `message.content` would decode it): a `message`
  * entry whose message is an object the worker did not describe (unsure: yes), or an assistant/tool-result
- * message whose content is a string, or a tool-result message whose content is an object. The content's
- * kind is looked at before the role, and `type`/`role` are compared as bytes: nothing is decoded for the
- * common message (array content).
+ * message whose content is a string, or a tool-result message whose content is an object. The words (the
+ * message's and its content's kinds) are looked at before `type` and `role`, which are compared as bytes:
+ * nothing is decoded or compared for the common message (array content).
  */
 function normalizerMayChange(r: Reader, base: number, p: number): boolean {
   const f = normalizerFacts(r, r.words[p]!);
   const m = f[Fact.message]!;
-  // No `message` member: the normaliser leaves the entry alone whatever its type.
-  if (m < 0 || !memberIs(r, base, p, f[Fact.type]!, MESSAGE)) return false;
+  // No `message` member, or one that is not an object: the normaliser leaves the entry alone whatever its type.
+  if (m < 0) return false;
   const w = r.words[p + 1 + 3 * m]!;
   if ((w & 15) !== FieldKind.object) return false;
-  if (w >>> 4 === 0) return true;
+  // The words first, the bytes (`type`, `role`) only where the words leave it open: a message with array
+  // content (nearly every one) is decided without comparing a byte.
+  if (w >>> 4 === 0) return memberIs(r, base, p, f[Fact.type]!, MESSAGE);
   const mp = p + 1 + 3 * m + (w >>> 4);
   const mf = normalizerFacts(r, r.words[mp]!);
   const c = mf[Fact.content]!;
   const kind = c < 0 ? -1 : r.words[mp + 1 + 3 * c]! & 15;
   const isString = kind === FieldKind.string || kind === FieldKind.escapedString;
   if (!isString && kind !== FieldKind.object) return false;
+  if (!memberIs(r, base, p, f[Fact.type]!, MESSAGE)) return false;
   const role = mf[Fact.role]!;
   if (memberIs(r, base, mp, role, TOOL_RESULT)) return true;
   return isString && memberIs(r, base, mp, role, ASSISTANT);
@@ -497,14 +508,16 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
   if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
   let r = readers.get(session);
   if (!r) readers.set(session, (r = readerOf(session)));
-  const { count, bases, words } = r;
+  const { count, bases, words, bytes, frozenFactories: made } = r;
   const out = new Array<unknown>(count);
   const known = exactness ? new Uint8Array(count) : undefined;
+  // Each record's flags (a little-endian u16) read from the bytes: no DataView call per record.
+  let flagsAt = r.recordsAt + SessionRecord.flags;
   let deferred = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i++, flagsAt += SESSION_RECORD_BYTES) {
     const base = bases[i]!;
     const d = words[i]!;
-    const canonical = (r.view.getUint16(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.flags, true) & RecordFlag.canonical) !== 0;
+    const canonical = ((bytes[flagsAt]! | (bytes[flagsAt + 1]! << 8)) & RecordFlag.canonical) !== 0;
     const p = count + d;
     // Eager: a line not described, one the normaliser may change, and one not known canonical — which
     // includes every line nesting deeper than 64 (canonical-json.ts MAX_DEPTH): its recursive freeze may
@@ -518,10 +531,11 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
       continue;
     }
     if (known && canonical) known[i] = 1;
-    const e = buildFrozen(r, base, p);
-    out[i] = e;
-    const factory = r.frozenFactories[words[p]!];
-    if (factory) deferred += factory.lazyFields;
+    const factory = made[words[p]!];
+    if (factory) {
+      out[i] = Object.freeze(factory(r, base, p));
+      deferred += factory.lazyFields;
+    } else out[i] = buildFrozen(r, base, p);
   }
   lazyStats.deferred += deferred;
   return known ? { entries: out, known } : { entries: out };

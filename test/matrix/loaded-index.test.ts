@@ -283,10 +283,14 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
         return [got, c.indexesFolded - f, c.indexesContinued - k2];
       };
       expect(await load(fresh("loose"), "an entry not frozen", [msg("m1", null), { ...msg("m2", "m1") }]), "stock").toEqual(["no error", 0, 0]);
+      // The fold checks and folds in one pass: an entry it refuses after some it folded, with more after it.
+      expect(await load(fresh("loose-mid"), "an entry not frozen amid folded ones", [msg("m1", null), msg("m2", "m1"), { ...msg("m3", "m2") }, msg("m4", "m3")]), "stock").toEqual(["no error", 0, 0]);
+      expect(await load(fresh("leaf-mid"), "a leaf control amid folded ones", [msg("m1", null), msg("m2", "m1"), Object.freeze({ type: "leaf", id: "l1", parentId: "m2", targetId: "m1", timestamp: ts }), msg("m3", "m2")]), "stock").toEqual(["no error", 0, 0]);
       for (const key of ["id", "appendMode"]) {
         const run = fresh(`throws-${key}`);
         const throwing = Object.freeze(Object.defineProperty({ ...msg("t1", "m1") }, key, { enumerable: true, get: () => { throw new TypeError(`read of ${key}`); } }));
         expect(await load(run, `an entry whose ${key} throws`, [msg("m1", null), throwing]), "stock's error").toEqual([`read of ${key}`, 0, 0]);
+        expect(await load(run, `an entry whose ${key} throws, entries after it`, [msg("m1", null), throwing, msg("m2", "t1")]), "stock's error").toEqual([`read of ${key}`, 0, 0]);
         expect(await load(run, "plain entries after the error", [msg("m1", null), msg("m2", "m1")]), "folded").toEqual(["no error", 1, 0]);
       }
     } finally {
