@@ -31,7 +31,7 @@
  * objects for the unchanged lines), and drops it after any write it cannot follow (so a same-size
  * rewrite within one timestamp tick cannot pass for the cached file).
  */
-import { statSync } from "node:fs";
+import { statSync, type BigIntStats } from "node:fs";
 import { bytesFromMibSetting } from "./env-mib.js";
 
 /**
@@ -58,13 +58,32 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-/** The fields of OpenClaw's file snapshot (`readSessionFileSnapshot`, bigint stat) an identity is compared with. */
+/** The fields of OpenClaw's file snapshots (`readSessionFileSnapshot`, 2026.6.9+ `readSessionRepairSnapshot`: a bigint stat's), which an identity is compared with. */
 export interface BigintFileStat {
   dev: bigint;
   ino: bigint;
   size: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
+}
+
+/** A bigint `fs.statSync` of `path` at the call, or undefined on any error (gone, unreadable, …). */
+export function bigintStatOf(path: string): BigIntStats | undefined {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false }) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** OpenClaw's snapshot of a bigint stat: its five fields as a plain object, as the release's own snapshot readers return it. */
+export function snapshotOf(st: BigintFileStat): BigintFileStat {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+/** Whether two bigint snapshots are the same file state (all five fields equal). */
+export function sameSnapshot(a: BigintFileStat, b: BigintFileStat): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** Whether a bigint nanosecond time is `ms` (a float from `fs.stat`, exact to about the microsecond). */
