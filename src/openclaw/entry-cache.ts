@@ -33,6 +33,7 @@
  */
 import { statSync, type BigIntStats } from "node:fs";
 import { bytesFromMibSetting } from "./env-mib.js";
+import type { RepairSnapshotWire } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /**
  * The file a cached decode stands for (numbers as `fs.statSync` gives them). The ctime is part of it, as
@@ -58,14 +59,12 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-/** The fields of OpenClaw's file snapshots (`readSessionFileSnapshot`, 2026.6.9+ `readSessionRepairSnapshot`: a bigint stat's), which an identity is compared with. */
-export interface BigintFileStat {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
+/**
+ * The fields of OpenClaw's file snapshots (`readSessionFileSnapshot`, 2026.6.9+ `readSessionRepairSnapshot`:
+ * a bigint stat's), which an identity is compared with — the worker's wire type of them (its `snapshotOf`
+ * picks them from a stat).
+ */
+export type BigintFileStat = RepairSnapshotWire;
 
 /** A bigint `fs.statSync` of `path` at the call, or undefined on any error (gone, unreadable, …). */
 export function bigintStatOf(path: string): BigIntStats | undefined {
@@ -74,11 +73,6 @@ export function bigintStatOf(path: string): BigIntStats | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** OpenClaw's snapshot of a bigint stat: its five fields as a plain object, as the release's own snapshot readers return it. */
-export function snapshotOf(st: BigintFileStat): BigintFileStat {
-  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
 }
 
 /** Whether two bigint snapshots are the same file state (all five fields equal). */

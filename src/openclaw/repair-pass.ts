@@ -41,13 +41,13 @@
  * read that a stock repair, likely then, would waste.
  */
 import { resolve } from "node:path";
-import { bigintStatOf, identityIsSnapshot, snapshotOf, type BigintFileStat } from "./entry-cache.js";
+import { bigintStatOf, identityIsSnapshot, type BigintFileStat } from "./entry-cache.js";
 import { judgedImagesOf, judgeName, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
-import type { RepairCheckReply, RepairFacts, ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import { snapshotOf, type RepairCheckReply, type RepairFacts, type ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** The chunk bindings a pass variant uses (shapes.ts `helpers`). */
 interface PassHelpers {
