@@ -88,14 +88,14 @@ export class RangeReader {
     }
     if (end - start > COPY_WINDOW_BYTES) {
       const into = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
-      if (readInto(this.fd, into, at, start, end, this.readFn) < end - start) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+      if (readInto(this.fd, into, at, start, end, this.readFn) < end - start) throw Errors.transcriptShortened(this.path);
       return;
     }
     copyWindow ??= Buffer.allocUnsafeSlow(COPY_WINDOW_BYTES);
     const from = Math.max(0, end - COPY_WINDOW_BYTES);
     copyOwner = null; // until it holds this reader's bytes
     const filled = readInto(this.fd, copyWindow, 0, from, end, this.readFn);
-    if (from + filled < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    if (from + filled < end) throw Errors.transcriptShortened(this.path);
     copyOwner = this;
     copyStart = from;
     copyLength = filled;
@@ -118,7 +118,7 @@ export class RangeReader {
     const to = forward ? Math.max(end, start + this.windowBytes) : end;
     const buffer = this.fill(from, to);
     // Past `end` the window is only read-ahead; short of it, the file lost bytes we had read.
-    if (from + buffer.length < end) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    if (from + buffer.length < end) throw Errors.transcriptShortened(this.path);
     this.window = buffer;
     this.windowBytes = Math.min(this.windowBytes * 2, this.maxWindowBytes);
     this.windowStart = from;

@@ -28,6 +28,7 @@ import {
   SessionRecord,
   SessionSection,
   entryTypeCode,
+  snapshotOf,
   type RepairCheckOptions,
   type RepairCheckReply,
   type RepairSnapshotWire,
@@ -460,8 +461,7 @@ function isSettled(s: SessionReadState, i: number): boolean {
 
 /** OpenClaw's repair snapshot fields (`readSessionRepairSnapshot`: `fs.stat(file, {bigint: true})`) of the open file. */
 function repairSnapshotOf(fd: number): RepairSnapshotWire {
-  const st = fstatSync(fd, { bigint: true });
-  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+  return snapshotOf(fstatSync(fd, { bigint: true }));
 }
 
 /** What pi's `SessionManager.open` makes of what was read (status "loaded", or why it would start fresh). */

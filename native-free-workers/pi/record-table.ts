@@ -146,7 +146,11 @@ export class RecordTable {
     if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     this.idHash[r] = hash;
     this.idKind[r] = IdCode.string; // after the rehash, which would have placed it already
-    const mask = this.slots.length - 1;
+    this.link(r, hash, this.slots.length - 1);
+  }
+
+  /** Puts row `r` (string id of hash `hash`) at the head of that hash's chain in the slots (`mask`: their count − 1). */
+  private link(r: number, hash: number, mask: number): void {
     let k = mix(hash) & mask;
     for (; this.slots[k]! >= 0 && this.idHash[this.slots[k]!] !== hash; k = (k + 1) & mask);
     if (this.slots[k]! < 0) this.used++;
@@ -203,15 +207,7 @@ export class RecordTable {
     this.slots = new Int32Array(size).fill(-1);
     this.used = 0;
     const mask = size - 1;
-    for (let r = 0; r < this.count; r++) {
-      if (this.idKind[r] !== IdCode.string) continue;
-      const hash = this.idHash[r]!;
-      let k = mix(hash) & mask;
-      for (; this.slots[k]! >= 0 && this.idHash[this.slots[k]!] !== hash; k = (k + 1) & mask);
-      if (this.slots[k]! < 0) this.used++;
-      this.sameHash[r] = this.slots[k]!;
-      this.slots[k] = r;
-    }
+    for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) this.link(r, this.idHash[r]!, mask);
   }
 }
 

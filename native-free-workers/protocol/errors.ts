@@ -105,6 +105,8 @@ export const Errors = {
     }),
   transcriptChanged: (path: string, how: string) =>
     new CtxcError("TRANSCRIPT_CHANGED", `transcript changed while it was being read (${how}): ${path}`, { path }),
+  /** The file lost bytes a build had already read (a short read back, or a stat below them). */
+  transcriptShortened: (path: string) => Errors.transcriptChanged(path, "it became shorter than what was already read"),
   lineTooLong: (path: string, line: number, offset: number, length: number, max: number) =>
     new CtxcError("LINE_TOO_LONG", `line ${line} (byte ${offset}) of ${path} is ${length} bytes, above maxLineBytes ${max}`, { path }),
   invalidOption: (name: string, why: string) => new CtxcError("INVALID_OPTION", `invalid option ${name}: ${why}`),

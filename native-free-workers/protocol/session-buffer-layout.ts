@@ -266,6 +266,14 @@ export interface RepairSnapshotWire {
 }
 
 /**
+ * OpenClaw's snapshot of a bigint stat: its five fields as a plain object, as the release's own snapshot
+ * readers return it — the worker's of its descriptor, the main thread's of the path (src/openclaw).
+ */
+export function snapshotOf(st: RepairSnapshotWire): RepairSnapshotWire {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+/**
  * The worker's answer to a repair check (`repairCheck` request, openclaw-worker.ts): the read's meta with
  * the repair facts, without the session buffer — no FIELDS pass, no transfer (the prewarm that follows
  * continues the same read state and gets the buffer then).

@@ -40,7 +40,7 @@ export class ChangeGuard {
     this.size = now.size;
     this.mtimeMs = now.mtimeMs;
     this.ctimeMs = now.ctimeMs;
-    if (now.size < readTo) throw Errors.transcriptChanged(this.path, "it became shorter than what was already read");
+    if (now.size < readTo) throw Errors.transcriptShortened(this.path);
     const reason = state.verify(this.fd, now);
     if (reason !== null) throw Errors.transcriptChanged(this.path, `it was ${reason}`);
   }

@@ -31,8 +31,9 @@
  * objects for the unchanged lines), and drops it after any write it cannot follow (so a same-size
  * rewrite within one timestamp tick cannot pass for the cached file).
  */
-import { statSync } from "node:fs";
+import { statSync, type BigIntStats } from "node:fs";
 import { bytesFromMibSetting } from "./env-mib.js";
+import type { RepairSnapshotWire } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /**
  * The file a cached decode stands for (numbers as `fs.statSync` gives them). The ctime is part of it, as
@@ -58,13 +59,25 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-/** The fields of OpenClaw's file snapshot (`readSessionFileSnapshot`, bigint stat) an identity is compared with. */
-export interface BigintFileStat {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
+/**
+ * The fields of OpenClaw's file snapshots (`readSessionFileSnapshot`, 2026.6.9+ `readSessionRepairSnapshot`:
+ * a bigint stat's), which an identity is compared with — the worker's wire type of them (its `snapshotOf`
+ * picks them from a stat).
+ */
+export type BigintFileStat = RepairSnapshotWire;
+
+/** A bigint `fs.statSync` of `path` at the call, or undefined on any error (gone, unreadable, …). */
+export function bigintStatOf(path: string): BigIntStats | undefined {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false }) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether two bigint snapshots are the same file state (all five fields equal). */
+export function sameSnapshot(a: BigintFileStat, b: BigintFileStat): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** Whether a bigint nanosecond time is `ms` (a float from `fs.stat`, exact to about the microsecond). */

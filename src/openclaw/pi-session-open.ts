@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { piOpenSessionDir, type PiOpenOptions } from "./release/pi-open.js";
 import type { OpenClawSession } from "./session.js";
 import { entriesFromBuffers } from "./buffer-entries.js";
-import { emptyIndex, servesPiIndex } from "./pi-index.js";
+import { emptyIndex, servesPiIndex, type PiIndex } from "./pi-index.js";
 import { keptBuffersFor } from "./kept-buffers.js";
 import { readRunning, servePiOpen, takeSettled, unchangedSince } from "./prepared-reads.js";
 import type { PreloadDeps } from "./preload-deps.js";
@@ -20,8 +20,8 @@ export interface PiSessionManagerClass {
   new (cwd: string, sessionDir: string, sessionFile: string | undefined, persist: boolean): PiSessionManagerLike;
   open(path: string, sessionDir?: string, cwdOverride?: string): PiSessionManagerLike;
 }
-/** The instance fields pi's `setSessionFile` sets (pi 0.74 session-manager.js). */
-export interface PiSessionManagerLike {
+/** The instance fields pi's `setSessionFile` sets (pi 0.74 session-manager.js), its index's among them. */
+export interface PiSessionManagerLike extends PiIndex {
   sessionId: string;
   sessionFile: string | undefined;
   sessionDir: string;
@@ -29,10 +29,6 @@ export interface PiSessionManagerLike {
   persist: boolean;
   flushed: boolean;
   fileEntries: unknown[];
-  byId: Map<unknown, unknown>;
-  labelsById: Map<unknown, unknown>;
-  labelTimestampsById: Map<unknown, unknown>;
-  leafId: unknown;
   _buildIndex(): void;
 }
 

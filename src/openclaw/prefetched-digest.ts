@@ -20,7 +20,8 @@
  * FAT, some network filesystems — a wider margin), or changed since, is digested at the call as before.
  * Each prefetched digest is used once; a newer prefetch replaces it.
  */
-import { statSync, type BigIntStats } from "node:fs";
+import type { BigIntStats } from "node:fs";
+import { bigintStatOf, sameSnapshot } from "./entry-cache.js";
 import { Priority, runInOpenClawPool } from "./pool.js";
 import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
 
@@ -43,22 +44,11 @@ export function noteDigested(path: string): void {
   digested.add(path);
 }
 
-function statOf(path: string): BigIntStats | undefined {
-  try {
-    return statSync(path, { bigint: true, throwIfNoEntry: false }) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether the file's last change lies far enough before `st` was taken (`atNs`, wall clock) — see the file comment. */
 function settledBefore(st: BigIntStats, atNs: bigint): boolean {
   const coarse = st.ctimeNs % 1_000_000n === 0n && st.mtimeNs % 1_000_000n === 0n;
   return st.ctimeNs <= atNs - (coarse ? COARSE_MARGIN_NS : FINE_MARGIN_NS);
 }
-
-const sameStat = (a: BigIntStats, b: BigIntStats): boolean =>
-  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 
 /**
  * Asks the worker for the digest of `path` (absolute) now, for the fence's call later in the same stage,
@@ -68,7 +58,7 @@ const sameStat = (a: BigIntStats, b: BigIntStats): boolean =>
 export function prefetchDigest(path: string): boolean {
   if (!digested.has(path)) return false;
   const atNs = BigInt(Date.now()) * 1_000_000n;
-  const before = statOf(path);
+  const before = bigintStatOf(path);
   if (!before || !before.isFile() || !settledBefore(before, atNs)) {
     prefetched.delete(path);
     return false;
@@ -91,7 +81,7 @@ export function takePrefetchedDigest(path: string): Promise<string | undefined> 
   prefetched.delete(path);
   return got.reply.then((reply) => {
     if (reply instanceof Error || !("sha256" in reply) || BigInt(reply.bytes) !== got.before.size) return undefined;
-    const now = statOf(path);
-    return now && sameStat(now, got.before) ? reply.sha256 : undefined;
+    const now = bigintStatOf(path);
+    return now && sameSnapshot(now, got.before) ? reply.sha256 : undefined;
   });
 }

@@ -40,32 +40,22 @@
  * the file read again, as before. A file ctxc holds nothing of (a first turn) is not read ahead: a whole-file
  * read that a stock repair, likely then, would waste.
  */
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { identityIsSnapshot } from "./entry-cache.js";
+import { bigintStatOf, identityIsSnapshot, type BigintFileStat } from "./entry-cache.js";
 import { judgedImagesOf, judgeName, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
-import type { RepairCheckReply, RepairFacts, ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
-
-/** OpenClaw's file snapshot for the repair cache (bigint stat fields). */
-interface RepairSnapshot {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
+import { snapshotOf, type RepairCheckReply, type RepairFacts, type ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** The chunk bindings a pass variant uses (shapes.ts `helpers`). */
 interface PassHelpers {
   isCorruptedImageContentBlock?: (block: unknown) => boolean;
   sessionRepairCache?: Map<string, unknown>;
-  readSessionRepairSnapshot?: (file: string) => Promise<RepairSnapshot | undefined>;
-  isSameSessionRepairSnapshot?: (a: RepairSnapshot, b: RepairSnapshot) => boolean;
-  rememberSessionRepair?: (file: string, state: { snapshot: RepairSnapshot; toolResultIds: Set<string>; endsWithNewline: boolean }) => void;
+  readSessionRepairSnapshot?: (file: string) => Promise<BigintFileStat | undefined>;
+  isSameSessionRepairSnapshot?: (a: BigintFileStat, b: BigintFileStat) => boolean;
+  rememberSessionRepair?: (file: string, state: { snapshot: BigintFileStat; toolResultIds: Set<string>; endsWithNewline: boolean }) => void;
   /** The bounds `rememberSessionRepair` drops a state over (2026.6.9+: 4,096 ids, 512 KiB of ids). */
   MAX_CACHED_REPAIR_TOOL_RESULT_IDS?: unknown;
   MAX_CACHED_REPAIR_TOOL_RESULT_ID_BYTES?: unknown;
@@ -128,7 +118,7 @@ function idLimitsOf(h: PassHelpers): ResultIdLimits | undefined {
  * and keeps nothing — done here from the worker's count and sum, without the set the worker did not send.
  * Otherwise the release's own function, with the set. False when the ids sent are not the whole set.
  */
-function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, file: string, facts: RepairFacts, snapshot: RepairSnapshot, ends: boolean): boolean {
+function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, file: string, facts: RepairFacts, snapshot: BigintFileStat, ends: boolean): boolean {
   if (limits && (facts.toolResultIdCount > limits.count || facts.toolResultIdBytes > limits.bytes)) {
     h.sessionRepairCache!.delete(file);
     return true;
@@ -145,17 +135,13 @@ function rememberAsStock(h: PassHelpers, limits: ResultIdLimits | undefined, fil
  * synchronous stat: the same fields of the file at the call, without the fs hop whose callback would wait its
  * turn behind the gateway's busy main thread (issue #11: one wait fewer in the session-resource-loader stage).
  */
-function repairSnapshotNow(file: string): RepairSnapshot | undefined {
-  try {
-    const st = statSync(file, { bigint: true });
-    return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
-  } catch {
-    return undefined;
-  }
+function repairSnapshotNow(file: string): BigintFileStat | undefined {
+  const st = bigintStatOf(file);
+  return st && snapshotOf(st);
 }
 
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
-function sameAsSnapshot(check: RepairCheckReply, snap: RepairSnapshot): boolean {
+function sameAsSnapshot(check: RepairCheckReply, snap: BigintFileStat): boolean {
   const f = check.meta.file;
   return !!f && f.size === check.meta.bytes && identityIsSnapshot(f, snap);
 }

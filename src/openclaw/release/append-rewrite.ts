@@ -28,16 +28,10 @@ import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { normalizerChanges } from "./entry-normalizer.js";
 import { rememberFrozenEntries } from "./remember-frozen.js";
-import { deepFreeze, dropCachedEntries, extendedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type CachedFile, type FileIdentity } from "../entry-cache.js";
+import { deepFreeze, dropCachedEntries, extendedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type BigintFileStat, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
-export interface SessionFileSnapshot {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
+export type SessionFileSnapshot = BigintFileStat;
 
 /** The session-manager chunk's bindings the rewrite handler calls (shapes.ts helpers). */
 export interface RewriteHelpers {

@@ -124,15 +124,16 @@ const snapshotBytes = (snapshot: unknown): number => {
   return typeof size === "bigint" || typeof size === "number" ? Number(size) : 0;
 };
 
+/** A record's {@link LAYERED} maps, each `make(name)`. */
+function layeredMaps(make: (key: Layered) => LayeredMap<unknown, unknown>): Record<Layered, LayeredMap<unknown, unknown>> {
+  return Object.fromEntries(LAYERED.map((key) => [key, make(key)])) as Record<Layered, LayeredMap<unknown, unknown>>;
+}
+
 /** A copy of `s`'s index state (new maps, same order). */
 function copyState(s: IndexState): Omit<IndexRecord, "entries" | "files" | "opaque" | "served" | "bytes"> {
   return {
-    byId: LayeredMap.of(s.byId),
-    opaqueParentsById: LayeredMap.of(s.opaqueParentsById),
-    logicalParentsById: LayeredMap.of(s.logicalParentsById),
+    ...layeredMaps((key) => LayeredMap.of(s[key])),
     invalidLeafControlIds: new Set(s.invalidLeafControlIds),
-    labelsById: LayeredMap.of(s.labelsById),
-    labelTimestampsById: LayeredMap.of(s.labelTimestampsById),
     leafId: s.leafId,
     appendParentId: s.appendParentId,
     promptReleasedSideBranchParentId: s.promptReleasedSideBranchParentId,
@@ -202,12 +203,8 @@ function headerRecord(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | 
   const header = entries[0];
   if (!tried(() => isV3Header(header) && !h.isIndexedSessionEntry(header))) return undefined;
   return {
-    byId: new LayeredMap(),
-    opaqueParentsById: new LayeredMap(),
-    logicalParentsById: new LayeredMap(),
+    ...layeredMaps(() => new LayeredMap()),
     invalidLeafControlIds: new Set(),
-    labelsById: new LayeredMap(),
-    labelTimestampsById: new LayeredMap(),
     leafId: null,
     appendParentId: null,
     promptReleasedSideBranchParentId: undefined,
@@ -335,14 +332,10 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   sm.leafId = null;
   sm.appendParentId = null;
   sm.promptReleasedSideBranchParentId = undefined;
-  handOver(sm, "byId", rec.byId);
-  handOver(sm, "opaqueParentsById", rec.opaqueParentsById);
-  handOver(sm, "logicalParentsById", rec.logicalParentsById);
+  for (const key of LAYERED) handOver(sm, key, rec[key]);
   // Leaf controls marked invalid: as many as such records, which a continuation never appends (copied).
   sm.invalidLeafControlIds.clear();
   for (const id of rec.invalidLeafControlIds) sm.invalidLeafControlIds.add(id);
-  handOver(sm, "labelsById", rec.labelsById);
-  handOver(sm, "labelTimestampsById", rec.labelTimestampsById);
   sm.leafId = rec.leafId;
   sm.appendParentId = rec.appendParentId;
   sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
