@@ -175,7 +175,9 @@ const RECENT_MAX_BYTES = 64;
  * before — so the last {@link RECENT} decoded are kept with their byte ranges, and a range with the same
  * bytes gets the same (immutable, so indistinguishable) string: a byte comparison in place of a decode,
  * which on a first open (every scalar decoded once) was about half its main-thread time (profile,
- * 2026-12-04). Equal bytes decode to equal strings, invalid UTF-8 included.
+ * 2026-12-04). Equal bytes decode to equal strings, invalid UTF-8 included. The fresh entries' first
+ * open now decodes most top-level scalars a line at a time ({@link memoScalars}); this serves the rest
+ * (nested members as they are read, objects that slice does not fit) and the frozen entries.
  */
 function plainString(r: Reader, from: number, to: number): string {
   const n = to - from;
