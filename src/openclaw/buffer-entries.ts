@@ -325,17 +325,24 @@ export function entriesFromBuffer(session: OpenClawSession, index?: PiIndex): un
 /** Builds `r`'s entries into `out` from `at` (and indexes them); returns how many lazy members they hold. */
 function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): number {
   const { count, bases, words } = r;
-  // The buffer's first open: each entry's scalars decoded in one slice per line before its factory reads them.
+  // The buffer's first open: each entry's scalars decoded in one slice per line before its factory reads
+  // them, and (for pi's index) its role decided in the same loop — which V8 optimises early in a fresh
+  // process, where a loop of their own ran unoptimised for most of the records ({@link rolesOf}).
   const first = r.memo === undefined;
+  const roles = first && ix && !r.roles ? new Uint8Array(count) : undefined;
+  const typeAt = roles ? typeTable(r) : undefined;
   let deferred = 0;
   for (let i = 0; i < count; i++) {
     const base = bases[i]!;
     const d = words[i]!;
     let e: unknown;
-    if (d === NO_FIELDS) e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true)));
-    else {
+    if (d === NO_FIELDS) {
+      e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true)));
+      if (roles) roles[i] = IndexRole.other;
+    } else {
       const p = count + d;
       if (first) memoScalars(r, base, p);
+      if (roles) roles[i] = roleOf(r, i, p, typeAt!);
       const factory = factoryAt(r, p);
       if (factory) {
         e = factory(r, base, p);
@@ -344,6 +351,7 @@ function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): n
     }
     out[at + i] = e;
   }
+  if (roles) r.roles = roles;
   if (ix) index(r, out, at, ix);
   return deferred;
 }
@@ -384,33 +392,41 @@ function index(r: Reader, out: unknown[], at: number, ix: PiIndex): void {
 function rolesOf(r: Reader): Uint8Array {
   if (r.roles) return r.roles;
   const roles = new Uint8Array(r.count);
-  const { count, words, layouts } = r;
-  // Per layout, where its `type` and `id` are (−1: absent; −2: not looked up yet). Typed, not a Map of
-  // pairs: on a gateway's first open this loop runs before V8 has optimised it, and a destructured pair
-  // per record (the iterator protocol in the interpreter) was most of its cold cost.
-  const typeAt = new Int32Array(layouts.length * 2).fill(-2);
+  const { count, words } = r;
+  const typeAt = typeTable(r);
   for (let i = 0; i < count; i++) {
     const d = words[i]!;
-    if (d === NO_FIELDS) {
-      roles[i] = IndexRole.other;
-      continue;
-    }
-    const p = count + d;
-    const layout = words[p]!;
-    if (typeAt[2 * layout] === -2) {
-      typeAt[2 * layout] = layouts[layout]!.indexOf("type");
-      typeAt[2 * layout + 1] = layouts[layout]!.indexOf("id");
-    }
-    const t = typeAt[2 * layout]!;
-    const k = typeAt[2 * layout + 1]!;
-    const type = t >= 0 && (words[p + 1 + 3 * t]! & 15) === FieldKind.string ? scalar(r, r.bases[i]!, p + 1 + 3 * t) : undefined;
-    if (type === "session") roles[i] = IndexRole.header;
-    else if (type !== undefined && type !== "label" && k >= 0 && (words[p + 1 + 3 * k]! & 15) === FieldKind.string) {
-      roles[i] = IndexRole.plain;
-      r.ids[i] = scalar(r, r.bases[i]!, p + 1 + 3 * k);
-    } else roles[i] = IndexRole.other;
+    roles[i] = d === NO_FIELDS ? IndexRole.other : roleOf(r, i, count + d, typeAt);
   }
   return (r.roles = roles);
+}
+
+/**
+ * Per layout of `r`, where its `type` and `id` are (−1: absent; −2: not looked up yet). Typed, not a Map
+ * of pairs: on a gateway's first open the roles are decided before V8 has optimised the loop, and a
+ * destructured pair per record (the iterator protocol in the interpreter) was most of that cold cost.
+ */
+function typeTable(r: Reader): Int32Array {
+  return new Int32Array(r.layouts.length * 2).fill(-2);
+}
+
+/** The {@link IndexRole} of record `i`, described at word `p` (and its id string into `r.ids` when plain). */
+function roleOf(r: Reader, i: number, p: number, typeAt: Int32Array): IndexRole {
+  const words = r.words;
+  const layout = words[p]!;
+  if (typeAt[2 * layout] === -2) {
+    typeAt[2 * layout] = r.layouts[layout]!.indexOf("type");
+    typeAt[2 * layout + 1] = r.layouts[layout]!.indexOf("id");
+  }
+  const t = typeAt[2 * layout]!;
+  const k = typeAt[2 * layout + 1]!;
+  const type = t >= 0 && (words[p + 1 + 3 * t]! & 15) === FieldKind.string ? scalar(r, r.bases[i]!, p + 1 + 3 * t) : undefined;
+  if (type === "session") return IndexRole.header;
+  if (type !== undefined && type !== "label" && k >= 0 && (words[p + 1 + 3 * k]! & 15) === FieldKind.string) {
+    r.ids[i] = scalar(r, r.bases[i]!, p + 1 + 3 * k);
+    return IndexRole.plain;
+  }
+  return IndexRole.other;
 }
 
 /** The reader of `session`'s buffer: its FIELDS words (in place) and LAYOUTS, checked, and where each line starts. */
