@@ -53,8 +53,8 @@ interface Reader {
   /** The same for {@link frozenEntriesFromBuffer}'s objects. */
   frozenFactories: (Factory<Reader> | null | undefined)[];
   /**
-   * Scalar values already decoded, by the word index of their kind word (undefined: not yet; no JSON
-   * value is undefined). Strings and numbers are immutable, so handing the same one to every open is
+   * Scalar values already decoded, by the word index of their kind word over 3 ({@link memoOf}; undefined:
+   * not yet; no JSON value is undefined). Strings and numbers are immutable, so handing the same one to every open is
    * invisible; it makes a later open of a kept buffer cost a lookup per scalar instead of a decode.
    */
   memo: unknown[] | undefined;
@@ -83,13 +83,86 @@ const readers = new WeakMap<OpenClawSession, Reader>();
 
 /** The scalar value of the member whose kind word is `words[q]` (a line starting at `base`). */
 function scalar(r: Reader, base: number, q: number): unknown {
-  const memo = (r.memo ??= new Array<unknown>(r.words.length));
-  const known = memo[q];
+  const memo = (r.memo ??= memoOf(r));
+  const slot = (q / 3) | 0;
+  const known = memo[slot];
   if (known !== undefined) return known;
   const value = decodeScalar(r, base, q);
   // Escaped strings too (strings are immutable); objects and arrays never come here from a factory.
-  if (typeof value !== "object" || value === null) memo[q] = value;
+  if (typeof value !== "object" || value === null) memo[slot] = value;
   return value;
+}
+
+/** Bytes between an object's scalar members (keys, punctuation, small object/array members) that one line slice may span. */
+const SPAN_GAP_BYTES = 48;
+
+/** The shortest substring V8 makes a slice of its parent string (SlicedString::kMinLength) rather than a copy. */
+const SLICED_MIN = 13;
+
+/**
+ * The scalar members of the object at word `p` (a line at `base`) decoded into the memo at once, as the
+ * buffer's first open meets the object (later opens of a kept buffer look them up): one `utf8Slice` over
+ * the bytes from the first scalar to the last, each member its `substring`, instead of one native decode
+ * (or {@link plainString}'s byte comparisons) per member — a first open decodes ≈ 5 scalars per entry
+ * (`type`, `id`, `parentId`, `timestamp`, …: 75k at 28 MB), and the per-member decode was most of what a
+ * first open costs beyond a later one (profile in the commit). Exact only where every byte of the slice
+ * is one UTF-16 unit (its string as long as its bytes: ASCII, or lone invalid bytes, each one U+FFFD
+ * wherever the slice starts or ends — a multi-byte or truncated sequence makes the string shorter); any
+ * other object, or one whose scalars are far apart (an object/array member between them bigger than
+ * {@link SPAN_GAP_BYTES} per member), is left to {@link scalar}'s per-member decode.
+ */
+function memoScalars(r: Reader, base: number, p: number): void {
+  const w = r.words;
+  const n = r.layouts[w[p]!]!.length;
+  let lo = -1;
+  let hi = 0;
+  let inside = 0;
+  for (let k = 0, q = p + 1; k < n; k++, q += 3) {
+    if (isLazyKind(w[q]! & 15)) continue;
+    if (lo < 0) lo = w[q + 1]!;
+    hi = w[q + 2]!;
+    inside += hi - w[q + 1]!;
+  }
+  if (lo < 0 || hi - lo - inside > SPAN_GAP_BYTES * n) return;
+  const text = r.bytes.utf8Slice(base + lo, base + hi);
+  if (text.length !== hi - lo) return;
+  const memo = (r.memo ??= memoOf(r));
+  for (let k = 0, q = p + 1; k < n; k++, q += 3) {
+    const kind = w[q]! & 15;
+    const slot = (q / 3) | 0;
+    const from = w[q + 1]! - lo;
+    const to = w[q + 2]! - lo;
+    switch (kind) {
+      case FieldKind.string:
+        // From 13 UTF-16 units on, V8's substring is a slice that keeps the whole text alive: a copy instead.
+        memo[slot] = to - from - 2 < SLICED_MIN ? text.substring(from + 1, to - 1) : r.bytes.utf8Slice(base + lo + from + 1, base + lo + to - 1);
+        break;
+      case FieldKind.escapedString:
+        memo[slot] = JSON.parse(text.substring(from, to));
+        break;
+      case FieldKind.number:
+        memo[slot] = Number(text.substring(from, to));
+        break;
+      case FieldKind.true:
+        memo[slot] = true;
+        break;
+      case FieldKind.false:
+        memo[slot] = false;
+        break;
+      case FieldKind.null:
+        memo[slot] = null;
+        break;
+    }
+  }
+}
+
+/**
+ * A buffer's empty memo: one slot per member's three words (`q / 3`: kind words of two members are at
+ * least three words apart, so no two share a slot) — a third of the words, whose allocation (4.5 MB of
+ * holes at 28 MB, once per buffer) was a quarter of the first open's scalar decode (profile in the commit).
+ */
+function memoOf(r: Reader): unknown[] {
+  return new Array<unknown>(Math.ceil(r.words.length / 3));
 }
 
 /** Plain strings remembered per buffer for {@link plainString} (a power of two), and the longest compared. */
@@ -102,7 +175,9 @@ const RECENT_MAX_BYTES = 64;
  * before — so the last {@link RECENT} decoded are kept with their byte ranges, and a range with the same
  * bytes gets the same (immutable, so indistinguishable) string: a byte comparison in place of a decode,
  * which on a first open (every scalar decoded once) was about half its main-thread time (profile,
- * 2026-12-04). Equal bytes decode to equal strings, invalid UTF-8 included.
+ * 2026-12-04). Equal bytes decode to equal strings, invalid UTF-8 included. The fresh entries' first
+ * open now decodes most top-level scalars a line at a time ({@link memoScalars}); this serves the rest
+ * (nested members as they are read, objects that slice does not fit) and the frozen entries.
  */
 function plainString(r: Reader, from: number, to: number): string {
   const n = to - from;
@@ -252,14 +327,24 @@ export function entriesFromBuffer(session: OpenClawSession, index?: PiIndex): un
 /** Builds `r`'s entries into `out` from `at` (and indexes them); returns how many lazy members they hold. */
 function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): number {
   const { count, bases, words } = r;
+  // The buffer's first open: each entry's scalars decoded in one slice per line before its factory reads
+  // them, and (for pi's index) its role decided in the same loop — which V8 optimises early in a fresh
+  // process, where a loop of their own ran unoptimised for most of the records ({@link rolesOf}).
+  const first = r.memo === undefined;
+  const roles = first && ix && !r.roles ? new Uint8Array(count) : undefined;
+  const typeAt = roles ? typeTable(r) : undefined;
   let deferred = 0;
   for (let i = 0; i < count; i++) {
     const base = bases[i]!;
     const d = words[i]!;
     let e: unknown;
-    if (d === NO_FIELDS) e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true)));
-    else {
+    if (d === NO_FIELDS) {
+      e = JSON.parse(r.bytes.utf8Slice(base, base + r.view.getUint32(r.recordsAt + i * SESSION_RECORD_BYTES + SessionRecord.length, true)));
+      if (roles) roles[i] = IndexRole.other;
+    } else {
       const p = count + d;
+      if (first) memoScalars(r, base, p);
+      if (roles) roles[i] = roleOf(r, i, p, typeAt!);
       const factory = factoryAt(r, p);
       if (factory) {
         e = factory(r, base, p);
@@ -268,6 +353,7 @@ function fill(r: Reader, out: unknown[], at: number, ix: PiIndex | undefined): n
     }
     out[at + i] = e;
   }
+  if (roles) r.roles = roles;
   if (ix) index(r, out, at, ix);
   return deferred;
 }
@@ -308,27 +394,41 @@ function index(r: Reader, out: unknown[], at: number, ix: PiIndex): void {
 function rolesOf(r: Reader): Uint8Array {
   if (r.roles) return r.roles;
   const roles = new Uint8Array(r.count);
-  const { count, words, layouts } = r;
-  const typeAt = new Map<number, [number, number]>();
+  const { count, words } = r;
+  const typeAt = typeTable(r);
   for (let i = 0; i < count; i++) {
     const d = words[i]!;
-    if (d === NO_FIELDS) {
-      roles[i] = IndexRole.other;
-      continue;
-    }
-    const p = count + d;
-    const layout = words[p]!;
-    let at = typeAt.get(layout);
-    if (!at) typeAt.set(layout, (at = [layouts[layout]!.indexOf("type"), layouts[layout]!.indexOf("id")]));
-    const [t, k] = at;
-    const type = t >= 0 && (words[p + 1 + 3 * t]! & 15) === FieldKind.string ? scalar(r, r.bases[i]!, p + 1 + 3 * t) : undefined;
-    if (type === "session") roles[i] = IndexRole.header;
-    else if (type !== undefined && type !== "label" && k >= 0 && (words[p + 1 + 3 * k]! & 15) === FieldKind.string) {
-      roles[i] = IndexRole.plain;
-      r.ids[i] = scalar(r, r.bases[i]!, p + 1 + 3 * k);
-    } else roles[i] = IndexRole.other;
+    roles[i] = d === NO_FIELDS ? IndexRole.other : roleOf(r, i, count + d, typeAt);
   }
   return (r.roles = roles);
+}
+
+/**
+ * Per layout of `r`, where its `type` and `id` are (−1: absent; −2: not looked up yet). Typed, not a Map
+ * of pairs: on a gateway's first open the roles are decided before V8 has optimised the loop, and a
+ * destructured pair per record (the iterator protocol in the interpreter) was most of that cold cost.
+ */
+function typeTable(r: Reader): Int32Array {
+  return new Int32Array(r.layouts.length * 2).fill(-2);
+}
+
+/** The {@link IndexRole} of record `i`, described at word `p` (and its id string into `r.ids` when plain). */
+function roleOf(r: Reader, i: number, p: number, typeAt: Int32Array): IndexRole {
+  const words = r.words;
+  const layout = words[p]!;
+  if (typeAt[2 * layout] === -2) {
+    typeAt[2 * layout] = r.layouts[layout]!.indexOf("type");
+    typeAt[2 * layout + 1] = r.layouts[layout]!.indexOf("id");
+  }
+  const t = typeAt[2 * layout]!;
+  const k = typeAt[2 * layout + 1]!;
+  const type = t >= 0 && (words[p + 1 + 3 * t]! & 15) === FieldKind.string ? scalar(r, r.bases[i]!, p + 1 + 3 * t) : undefined;
+  if (type === "session") return IndexRole.header;
+  if (type !== undefined && type !== "label" && k >= 0 && (words[p + 1 + 3 * k]! & 15) === FieldKind.string) {
+    r.ids[i] = scalar(r, r.bases[i]!, p + 1 + 3 * k);
+    return IndexRole.plain;
+  }
+  return IndexRole.other;
 }
 
 /** The reader of `session`'s buffer: its FIELDS words (in place) and LAYOUTS, checked, and where each line starts. */

@@ -6,12 +6,15 @@
  * heavy unicode, v2 headers, every kind of damage, torn tails) and the arguments pi normalises from 0.75.5
  * (relative paths, `..` segments, `~`, file: URLs, an empty, missing or `~` sessionDir, cwd overrides):
  * everything the run path reads from the manager must be equal, pi's appends must land the same, and
- * ctxc serves exactly the opens it can answer as pi does (the others are pi's own, logged). Releases whose
+ * ctxc serves exactly the opens it can answer as pi does (the others are pi's own, logged); after a gateway
+ * restart (nothing kept, a new worker) the first opens of lines made to trip the first open's per-line
+ * scalar decode (buffer-entries.ts `memoScalars`) and the later opens that reuse it. Releases whose
  * SessionManager is OpenClaw's own (2026.5.28+) skip with the reason.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { releasePi as releasePiOf, releaseTestSetup } from "../support/openclaw-release.js";
@@ -169,6 +172,79 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     } finally {
       process.env.HOME = home;
     }
+  });
+
+  it("after a restart: first and later opens of lines made to trip the per-line scalar decode (invalid and multi-byte UTF-8, escapes, odd numbers, members between scalars)", async (ctx) => {
+    const x = await releasePi();
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime, Wrapped, pi } = x;
+    const prewarm = runtime.wrapPrewarm(async () => {});
+    // Raw bytes in a line: a lone continuation byte, a lone 0xFF, a lead byte before ASCII (each one U+FFFD,
+    // the slice as long as its bytes), a truncated and a complete multi-byte sequence (the slice shorter).
+    const raw = { cont: Buffer.from([0x80]), ff: Buffer.from([0xff]), lead: Buffer.from([0xe2, 0x41]), cut: Buffer.from([0xe2, 0x82]), euro: Buffer.from("€") };
+    let k = 0;
+    let parent: string | null = null;
+    /** One custom entry whose members are `members` (raw JSON text each, bytes allowed), then id/parentId/timestamp. */
+    const line = (members: (string | Buffer)[][], id?: Buffer | string): Buffer => {
+      const own = id ?? `rs${++k}`;
+      const parts: Buffer[] = [Buffer.from('{"type":"custom","customType":"trip"')];
+      for (const [key, ...value] of members) parts.push(Buffer.from(`,${JSON.stringify(key)}:`), ...value.map((v) => (typeof v === "string" ? Buffer.from(v) : v)));
+      parts.push(Buffer.from(',"id":"'), Buffer.from(own), Buffer.from(`","parentId":${JSON.stringify(parent)},"timestamp":"2026-01-0${1 + (k % 9)}T00:00:00.000Z"}\n`));
+      parent = typeof own === "string" ? own : null;
+      return Buffer.concat(parts);
+    };
+    const trips = (): Buffer[] => [
+      line([["a", '"x"'], ["b", '"', raw.cont, '"'], ["c", '"', raw.ff, 'y"']]),
+      line([["s", '"', raw.lead, '"']]),
+      line([["s", '"', raw.cut, '"']]),
+      line([["s", '"', raw.euro, 'x"'], ["n", "1"]]),
+      line([["first", '"', raw.ff, '"'], ["last", '"z', raw.cont, '"']]),
+      line([["e", '"\\u00e9\\"q\\\\"'], ["f", '"\\n', raw.euro, '"'], ["g", '""']]),
+      line([["n0", "-0"], ["n1", "1e400"], ["n2", "-1E-7"], ["n3", "12345678901234567890"], ["n4", "0.1"], ["t", "true"], ["f", "false"], ["z", "null"]]),
+      line([["small", '{"a":1}'], ["after", '"y"'], ["arr", "[1,2]"], ["more", "2"]]),
+      line([["big", JSON.stringify({ text: "x".repeat(3000) })], ["after", '"y"']]),
+      line([["obj", '{"role":"user","content":"é","n":-0}']]),
+      line([], raw.ff),
+      line([["only", "[]"]]),
+    ];
+    const header = Buffer.from(JSON.stringify({ type: "session", version: 3, id: "s-trip", timestamp: "2026-01-01T00:00:00.000Z", cwd: "/w" }) + "\n");
+    const [a, b] = pair(Buffer.concat([header, ...trips()]));
+    const restart = async () => {
+      runtime.keptBuffers.clearKeptBuffers();
+      await runtime.closeOpenClawPool();
+    };
+    const open = async (name: string, continued: boolean) => {
+      const served = runtime.counters.sessionsServed;
+      const kept = runtime.counters.sessionsContinued;
+      await prewarm(a);
+      const ours = Wrapped.open(a);
+      const theirs = pi.open(b);
+      expect(state(ours), name).toEqual(state(theirs, [[b, a]]));
+      // -0 and every member by value and key order (state() goes through JSON, which reads -0 as 0).
+      const [mine, stock] = [ours.getEntries(), theirs.getEntries()];
+      expect(mine.length, name).toBe(stock.length);
+      mine.forEach((e, i) => {
+        expect(isDeepStrictEqual(e, stock[i]), `${name} entry ${i}`).toBe(true);
+        expect(Object.keys(e as object), `${name} entry ${i}`).toEqual(Object.keys(stock[i] as object));
+      });
+      expect(runtime.counters.sessionsServed - served, name).toBe(1);
+      expect(runtime.counters.sessionsContinued - kept, name).toBe(continued ? 1 : 0);
+      return ours;
+    };
+    await restart();
+    await open("first open after a restart", false);
+    const more = Buffer.concat(trips());
+    appendFileSync(a, more);
+    appendFileSync(b, more);
+    const later = await open("later open: the kept buffer's decoded scalars plus an appended buffer's", true);
+    // The next open gets fresh objects even where the last one's were changed.
+    for (const e of later.getEntries() as Record<string, unknown>[]) {
+      e.id = "changed";
+      delete e.timestamp;
+    }
+    await open("later open after the previous open's entries were changed", true);
+    await restart();
+    await open("first open after a second restart", false);
   });
 
   it("a file growing between opens (appended, torn then completed): each open equals pi's fresh open", async (ctx) => {
