@@ -205,7 +205,7 @@ export async function coldLoopDelay(rounds: number, specs: string[], mb: number)
       log(`  over all ticks (${round(tot.ms, 0)} ms): main thread ran ${round(tot.mainRun, 0)} ms, waited for a core ${round(tot.mainWait, 0)} ms; other threads of this process ran ${round(tot.others, 0)} ms, the services process ${round(tot.services, 0)} ms`);
       const l = a.late;
       if (l.length) {
-        log(`  ${l.length} tick(s) ≥ ${LATE_MS} ms late: lateness median ${med(l.map((t) => t.lateMs))}, of the tick's interval the main thread ran median ${med(l.map((t) => t.mainRunMs))} ms, waited runnable median ${med(l.map((t) => t.mainWaitMs))} ms; GC in it median ${med(l.map((t) => t.gcMs))} ms; lanes+helpers ran ${med(l.map((t) => t.othersRunMs))} ms, services ${med(l.map((t) => t.servicesRunMs))} ms`);
+        log(`  ${l.length} tick(s) ≥ ${LATE_MS} ms late: lateness median ${med(l.map((t) => t.lateMs))}, of the tick's interval the main thread ran median ${med(l.map((t) => t.mainRunMs))} ms, waited runnable median ${med(l.map((t) => t.mainWaitMs))} ms; GC in it median ${med(l.map((t) => t.gcMs))} ms (in ${l.filter((t) => t.gcMs > 0).length} of them, ${round(l.reduce((acc, t) => acc + t.gcMs, 0), 1)} ms in all); lanes+helpers ran ${med(l.map((t) => t.othersRunMs))} ms, services ${med(l.map((t) => t.servicesRunMs))} ms`);
         for (const t of [...l].sort((x, y) => y.lateMs - x.lateMs).slice(0, 8)) {
           log(`    late ${t.lateMs} ms: main ran ${t.mainRunMs}, waited ${t.mainWaitMs}, gc ${t.gcMs}; lanes+helpers ran ${t.othersRunMs}, services ${t.servicesRunMs}`);
         }
