@@ -1,7 +1,7 @@
 /**
- * `node --expose-gc [--cpu-prof --cpu-prof-dir=DIR] dist/bench/cold-loop-delay.js [rounds] [variant,variant,...] [mb]`:
+ * `node --expose-gc [--cpu-prof --cpu-prof-dir=DIR] dist/bench/cold-loop-delay.js [rounds] [variant,variant,...] [mb] [--warm]`:
  * why the 5 ms timer fires late while 5 agents go cold at once (issue 14, the "event-loop delay, ctxc cold"
- * row). Runs the gateway scenario's cold mode as the suite does (fake Telegram + model services, 5 agents,
+ * row). Runs the gateway scenario's cold mode (with --warm: its warm mode, to see a setting's cost there) as the suite does (fake Telegram + model services, 5 agents,
  * budget 120k), once per variant in the list — a lane count, `2n10` = 2 lanes whose threads are set to
  * nice 10 once started (bench-only: what a lane priority would do) — alternate them for an A/B
  * (`2,1,2n10,2,1,2n10`); beside the
@@ -164,7 +164,7 @@ function variant(spec: string): { threads: number; nice: number | null } {
   return { threads: Number(m[1]), nice: m[2] === undefined ? null : Number(m[2]) };
 }
 
-export async function coldLoopDelay(rounds: number, specs: string[], mb: number): Promise<void> {
+export async function coldLoopDelay(rounds: number, specs: string[], mb: number, mode: "ctxcCold" | "ctxcWarm" = "ctxcCold"): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
   await mkdir(DATA_DIR, { recursive: true });
   const warmup = join(DATA_DIR, "warmup.jsonl");
@@ -195,8 +195,8 @@ export async function coldLoopDelay(rounds: number, specs: string[], mb: number)
         pause.call(this);
         a.pause();
       };
-      const config = { name: `cold-loop-${threads}`, transcriptMB: mb, agents: 5, threads, budget: 120_000, rounds: { baseline: 0, ctxcCold: rounds, ctxcWarm: 0 }, modes: ["ctxcCold" as const] };
-      const phase = (await runScenario(services, config, () => {}, warmup)).phases.ctxcCold!;
+      const config = { name: `cold-loop-${threads}`, transcriptMB: mb, agents: 5, threads, budget: 120_000, rounds: { baseline: 0, ctxcCold: 0, ctxcWarm: 0, [mode]: rounds }, modes: [mode] };
+      const phase = (await runScenario(services, config, () => {}, warmup)).phases[mode]!;
       a.close();
       const d = phase.loopDelay.timer;
       const mine = summarize(a.delays);
@@ -223,8 +223,8 @@ export async function coldLoopDelay(rounds: number, specs: string[], mb: number)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [rounds, variants, mb] = process.argv.slice(2);
-  coldLoopDelay(Number(rounds) || 4, (variants ?? "2").split(","), Number(mb) || 10).catch((err: unknown) => {
+  const [rounds, variants, mb] = process.argv.slice(2).filter((a) => a !== "--warm");
+  coldLoopDelay(Number(rounds) || 4, (variants ?? "2").split(","), Number(mb) || 10, process.argv.includes("--warm") ? "ctxcWarm" : "ctxcCold").catch((err: unknown) => {
     process.stderr.write(`cold-loop-delay failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
   });
