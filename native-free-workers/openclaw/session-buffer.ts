@@ -642,7 +642,10 @@ function encode(meta: SessionMeta, allRecords: Rec[], allEntryBytes: Buffer, all
   const bytesFrom = first === 0 ? 0 : records.length > 0 ? records[0]!.offset : allEntryBytes.length;
   const entryBytes = first === 0 ? allEntryBytes : allEntryBytes.subarray(bytesFrom);
   const leaf = allLeaf >= first ? allLeaf - first : -1;
-  const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
+  let sessionRecords = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.type === EntryTypeCode.session) sessionRecords++;
+  // This buffer's count, beside the read's meta (a continued read's buffer holds only the records from `first` on).
+  const metaBytes = Buffer.from(JSON.stringify({ ...meta, sessionRecords } satisfies SessionMeta), "utf8");
   let idText = "";
   const idStarts = new Uint32Array(records.length);
   for (let i = 0; i < records.length; i++) {

@@ -364,6 +364,13 @@ export interface SessionMeta {
    * no torn tail among them — so those bytes are exactly the records' bytes, each followed by "\n".
    */
   contiguous: boolean;
+  /**
+   * How many of this buffer's records (from its header's `firstRecord` on) are session-type entries, so
+   * a reader knows how many entries pi's `getEntries()` holds without a pass over the records (the
+   * preload's first open after a restart, src/openclaw/pi-session-open.ts). Set by the encoder for the
+   * records it writes; absent in buffers made before 2026-12-05 (a reader counts the records then).
+   */
+  sessionRecords?: number;
 }
 
 /**

@@ -247,6 +247,42 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     await open("first open after a second restart", false);
   });
 
+  it("after a restart: session-type lines past the header (mid-file, then appended) are left to pi, and the opens between are served", async (ctx) => {
+    const x = await releasePi();
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime, Wrapped, pi } = x;
+    const prewarm = runtime.wrapPrewarm(async () => {});
+    const { text } = generateTranscript({ seed: 12, entries: 120, branchProbability: 0.1 });
+    const session = (id: string) => JSON.stringify({ type: "session", version: 3, id, timestamp: "2026-01-02T00:00:00.000Z", cwd: "/mid" }) + "\n";
+    let k = 0;
+    const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k }, id: `sx${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
+    const lines = text.trimEnd().split("\n");
+    const [a] = pair(lines.slice(0, 60).join("\n") + "\n" + session("mid") + lines.slice(60).join("\n") + "\n");
+    const [clean] = pair(text);
+    const restart = async () => {
+      runtime.keptBuffers.clearKeptBuffers();
+      await runtime.closeOpenClawPool();
+    };
+    const open = async (path: string, name: string, served: boolean) => {
+      const before = runtime.counters.sessionsServed;
+      await prewarm(path);
+      const ours = Wrapped.open(path);
+      const [, b] = pair(readFileSync(path));
+      expect(state(ours), name).toEqual(state(pi.open(b), [[b, path]]));
+      expect(ours.getEntries().length, name).toBe(pi.open(b).getEntries().length);
+      expect(runtime.counters.sessionsServed - before, name).toBe(served ? 1 : 0);
+    };
+    await restart();
+    await open(a, "first open after a restart, a session line mid-file", false);
+    await open(clean, "first open after a restart, the header the only session line", true);
+    appendFileSync(clean, entry());
+    await open(clean, "later open, an entry appended", true);
+    appendFileSync(clean, session("appended") + entry());
+    await open(clean, "later open, a session line appended (a continued read)", false);
+    await restart();
+    await open(clean, "first open after a second restart, a session line appended before it", false);
+  });
+
   it("a file growing between opens (appended, torn then completed): each open equals pi's fresh open", async (ctx) => {
     const x = await releasePi();
     if (typeof x === "string") return ctx.skip(x);

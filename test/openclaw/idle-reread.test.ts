@@ -170,7 +170,12 @@ describe("after OpenClaw wrote a transcript whole (2026.6.9+ rememberWrittenSess
     expect(runtime.handlers.rememberWrittenSessionEntries!(() => remembered, [path, content], {})).toBe(remembered);
   };
   const comparable = (m: object) => ({ ...m, readFrom: 0, index: "none", generation: null });
-  const fresh = (path: string) => comparable(decodeSession(encodeSessionBuffer(path)).meta);
+  // A buffer's meta also counts its session-type records (`sessionRecords`); a meta-only read has no buffer.
+  const fresh = (path: string) => {
+    const { sessionRecords, ...meta } = decodeSession(encodeSessionBuffer(path)).meta;
+    expect(sessionRecords).toBe(1);
+    return comparable(meta);
+  };
 
   it("waits while another read is pending, runs once the pool is idle; the session's next read continues its state", async () => {
     await configureOpenClawPool({ threads: 1, indexDir: null });

@@ -4,7 +4,7 @@
  * the read-only guarantee (pi rewrites v2 files and wipes files with a bad header; ctxc never writes).
  */
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -177,6 +177,33 @@ describe("openSession vs pi SessionManager.open", () => {
     expectSameSession(a, pi(path));
     // the buffer crossed threads: it can be decoded again elsewhere
     expect(decodeSession(a.buffer).getBranch()).toEqual(b.getBranch());
+  });
+
+  it("entryCount with session-type lines mid-file and in a continued read: the buffer's count, and counted in a buffer without it", async () => {
+    const { text } = generateTranscript({ seed: 43, entries: 60, branchProbability: 0.2 });
+    const lines = text.trimEnd().split("\n");
+    const session = (id: string) => JSON.stringify({ type: "session", version: 3, id, timestamp: "2026-01-02T00:00:00.000Z", cwd: "/mid" });
+    lines.splice(30, 0, session("mid-1"));
+    const path = write(lines.join("\n") + "\n");
+    const ours = await openSessionAsync(path);
+    expectSameSession(ours, pi(path));
+    expect(ours.meta.sessionRecords).toBe(2);
+    // A buffer made before the encoder wrote the count (same bytes, the key renamed in place): counted.
+    const old = Buffer.from(ours.buffer.slice(0));
+    const key = old.indexOf('"sessionRecords":2');
+    expect(key).toBeGreaterThan(0);
+    old.write('"sessionRecordz"', key);
+    const older = decodeSession(old.buffer.slice(old.byteOffset, old.byteOffset + old.length));
+    expect(older.meta.sessionRecords).toBeUndefined();
+    expect(older.entryCount).toBe(ours.entryCount);
+    // A continued read holds only the appended records: its count is theirs.
+    appendFileSync(path, session("mid-2") + "\n" + JSON.stringify({ type: "custom", customType: "x", id: "after", parentId: null, timestamp: "2026-01-03T00:00:00.000Z" }) + "\n");
+    const more = await openSessionAsync(path, { continueFrom: { generation: ours.meta.generation!, records: ours.recordCount, bytes: ours.meta.bytes } });
+    expect(more.firstRecord).toBe(ours.recordCount);
+    expect(more.recordCount).toBe(2);
+    expect(more.meta.sessionRecords).toBe(1);
+    expect(more.entryCount).toBe(1);
+    expectSameSession(openSession(path), pi(path));
   });
 });
 
