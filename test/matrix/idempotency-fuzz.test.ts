@@ -185,7 +185,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
       for (let step = 0; step < STEPS; step++) {
         const kind = rng.pick(["append", "append", "append", "torn", "damaged", "rewrite", "header", "edit", "edit", "truncate", "rename", "delete", "idle"] as const);
         let done: string = kind;
-        /** Keys an edit just wrote (looked up after this step: a stale kept set would miss them). */
+        /** Keys this step just wrote by an edit or a torn line (looked up after it: a stale kept set would miss them). */
         const edited: string[] = [];
         switch (kind) {
           case "append": {
@@ -201,9 +201,11 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
               done = "torn completed";
               break;
             }
-            const line = Buffer.from(append(rng));
-            // Cut anywhere, also inside a multi-byte character.
-            const cut = rng.int(1, line.length - 1);
+            const text = append(rng);
+            const line = Buffer.from(text);
+            // Cut anywhere, also inside a multi-byte character; or just before its "\n" (a whole last line, unended: stock reads it).
+            const cut = rng.chance(0.3) ? line.length - 1 : rng.int(1, line.length - 1);
+            if (text.includes(MEMBER)) edited.push(known[known.length - 1]!);
             appendFileSync(path, line.subarray(0, cut));
             torn = line.subarray(cut);
             break;
