@@ -55,6 +55,12 @@ export interface SessionBufferOptions {
   maxLineBytes?: number;
   /** Read size. Default 64 KiB. */
   chunkBytes?: number;
+  /**
+   * Read from the file's start, whatever state is kept of it: the caller saw it written other than by
+   * appends after this worker's last read (src/openclaw/kept-keys.ts), which the append check against
+   * that older end could take for an append.
+   */
+  startOver?: boolean;
 }
 
 /** One entry line as the read keeps it (exported for the persistent index, openclaw/session-index.ts). */
@@ -415,7 +421,8 @@ function readSession(
   try {
     // OpenClaw's "before read" snapshot of these bytes (src/openclaw/repair-pass.ts): after `st`, before any read.
     const snapshot = repairCheck?.snapshot ? repairSnapshotOf(fd) : undefined;
-    const { state, index } = stateToContinue(cache, absolute, fd, st, maxLineBytes);
+    if (options.startOver) cache?.take(absolute);
+    const { state, index } = options.startOver ? { state: undefined, index: "none" as const } : stateToContinue(cache, absolute, fd, st, maxLineBytes);
     const s = state ?? newState(st, maxLineBytes);
     const readFrom = s.end;
     // A repair check stops once the repair verdict is settled.

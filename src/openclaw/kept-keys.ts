@@ -47,12 +47,18 @@ interface KeptKeys {
 
 const files = new Map<string, KeptKeys>();
 
-/** What {@link keptKeyAnswer} says: the key is not in the file, may be, or ctxc cannot tell here. */
-export type KeptKeyAnswer = "absent" | "maybe" | undefined;
+/**
+ * What {@link keptKeyAnswer} says: the key is not in the file, may be, or ctxc cannot tell here — undefined,
+ * or "changed" when what was kept no longer fits the file because it was written other than by appends.
+ */
+export type KeptKeyAnswer = "absent" | "maybe" | "changed" | undefined;
 
 /**
  * Whether `path` (absolute) can hold `key`, from what is kept of it plus the bytes appended since; undefined
- * when nothing usable is kept (the caller asks the worker).
+ * when nothing usable is kept (the caller asks the worker). "changed": the caller asks the worker to read the
+ * file from its start — the worker's own state may be older than what was kept here (the lookups answered
+ * here do not move it), and against that older end a same-size rewrite seen here looks like an append
+ * (found by test/matrix/idempotency-fuzz.test.ts: append, a lookup here, a same-size edit in the middle).
  */
 export function keptKeyAnswer(path: string, key: string): KeptKeyAnswer {
   const kept = files.get(path);
@@ -62,7 +68,8 @@ export function keptKeyAnswer(path: string, key: string): KeptKeyAnswer {
     const st = fstatSync(fd);
     // The worker's rule (session-buffer.ts verifyState): an unchanged size with new times is a rewrite in place.
     const moved = st.mtimeMs !== kept.mtimeMs || st.ctimeMs !== kept.ctimeMs;
-    if (!st.isFile() || (moved && st.size === kept.end) || kept.check.verify(fd, st, kept.end) !== null) return undefined;
+    if (!st.isFile()) return undefined;
+    if ((moved && st.size === kept.end) || kept.check.verify(fd, st, kept.end) !== null) return "changed";
     if (st.size - kept.lineStart > MAX_APPENDED) return undefined;
     const appended = readAt(fd, kept.lineStart, st.size);
     if (appended.length !== st.size - kept.lineStart) return undefined;

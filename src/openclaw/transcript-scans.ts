@@ -73,8 +73,9 @@ async function findTranscriptMessageByIdempotencyKey({ counters, fallback }: Pre
         counters.idempotencyMain++;
         return undefined;
       }
-      if (kept === undefined) {
-        const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key, keys: useKept })) as MayHoldKeyReply | string;
+      if (kept === undefined || kept === "changed") {
+        const options = kept === "changed" ? { startOver: true } : undefined;
+        const reply = (await runInOpenClawPool({ op: "mayHoldKey", path, key, keys: useKept, options })) as MayHoldKeyReply | string;
         if (typeof reply !== "string") noteIndexUse(reply);
         if (typeof reply === "string") {
           if (reply !== "status missing") fallback("findTranscriptMessageByIdempotencyKey", `${reply} (${path})`);
