@@ -70,6 +70,8 @@ export interface RunOptions {
    * restart, with OpenClaw's one-time repairs and header rewrites done and ctxc's persistent index written.
    */
   restart?: boolean;
+  /** ctxc mode: preload settings for the gateway (`--ctxc-env NAME=VALUE`, names `CTXC_OPENCLAW_*`), e.g. an A/B of a switch. */
+  ctxcEnv?: Record<string, string>;
   log: (s: string) => void;
 }
 
@@ -322,6 +324,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   const started = Date.now();
   const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions, opts.trace);
   if (opts.profile) env.CTXC_BENCH_CPU_PROFILE = profFile;
+  if (mode === "ctxc") Object.assign(env, opts.ctxcEnv);
   const child = spawn(gw.node, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let consoleTail = "";
   const keep = (d: Buffer) => {
@@ -616,6 +619,9 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
   --out FILE           results JSON (default bench/results/real-gateway-<version>.json; smoke: .smoke.tmp.json)
   --keep               keep the temporary OpenClaw home (logs, transcripts, profiles) and print where
   --node-options "…"   extra NODE_OPTIONS for the gateway (diagnosis)
+  --ctxc-env NAME=VAL  ctxc mode: a preload setting for the gateway (NAME starts with CTXC_OPENCLAW_; the
+                       gateway's environment is otherwise isolated), e.g. CTXC_OPENCLAW_KEPT_KEYS=0; repeatable;
+                       recorded in the results JSON as "ctxcEnv"
   --help               this text
 `;
 
@@ -634,6 +640,13 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: bo
     else if (a === "--openclaw") o.openclaw = argv[++i]!;
     else if (a === "--trace") o.trace = true;
     else if (a === "--restart") o.restart = true;
+    else if (a === "--ctxc-env") {
+      const kv = argv[++i] ?? "";
+      const eq = kv.indexOf("=");
+      const name = eq > 0 ? kv.slice(0, eq) : "";
+      if (!name.startsWith("CTXC_OPENCLAW_")) throw new Error(`--ctxc-env takes NAME=VALUE with NAME starting CTXC_OPENCLAW_ (got "${kv}")`);
+      (o.ctxcEnv ??= {})[name] = kv.slice(eq + 1);
+    }
     else if (a === "--help" || a === "-h") o.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -676,7 +689,7 @@ async function main(): Promise<void> {
   }
   const r = await runBench(opts);
   const gw = gatewayInstall(REPO, opts.openclaw);
-  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...r };
+  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...(opts.ctxcEnv ? { ctxcEnv: opts.ctxcEnv } : {}), ...r };
   const out = opts.out ?? join(REPO, "bench", "results", `real-gateway-${gw.openclaw}${opts.smoke ? ".smoke.tmp" : ""}.json`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + "\n");
