@@ -625,6 +625,9 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
   --help               this text
 `;
 
+/** A command-line mistake: reported in one line, in the flag's words, without a stack. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: boolean } {
   const o: RunOptions & { out: string | null; help?: boolean } = { smoke: false, modes: ["stock", "ctxc"], durationS: 75, thinkMs: 500, keepDirs: false, log: (s) => console.log(s), out: null };
   for (let i = 0; i < argv.length; i++) {
@@ -644,11 +647,11 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: bo
       const kv = argv[++i] ?? "";
       const eq = kv.indexOf("=");
       const name = eq > 0 ? kv.slice(0, eq) : "";
-      if (!name.startsWith("CTXC_OPENCLAW_")) throw new Error(`--ctxc-env takes NAME=VALUE with NAME starting CTXC_OPENCLAW_ (got "${kv}")`);
+      if (!name.startsWith("CTXC_OPENCLAW_")) throw new UsageError(`--ctxc-env takes NAME=VALUE with NAME starting CTXC_OPENCLAW_ (got "${kv}")`);
       (o.ctxcEnv ??= {})[name] = kv.slice(eq + 1);
     }
     else if (a === "--help" || a === "-h") o.help = true;
-    else throw new Error(`unknown argument ${a}`);
+    else throw new UsageError(`unknown argument ${a}`);
   }
   return o;
 }
@@ -727,6 +730,10 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
+    if (err instanceof UsageError) {
+      console.error(`run.js: ${err.message} (--help lists the options)`);
+      process.exit(2);
+    }
     console.error(err);
     process.exit(1);
   });
