@@ -186,9 +186,16 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
   if (entries.length < old.length || !isV3Header(entries[0])) return undefined;
   for (let i = 1; i < old.length; i++) if (entries[i] !== old[i]) return undefined;
   const added = entries.slice(old.length);
-  // Each must become a file entry (the header is found; legacy entries are not accepted after a v3 one) and stay as read.
-  for (const e of added) if (!h.isIndexedSessionEntry(e) || !Object.isFrozen(e)) return undefined;
+  for (const e of added) if (!foldable(e, h)) return undefined;
   return added;
+}
+
+/**
+ * Whether `e`, after the record's entries, can be folded into it: it must become a file entry (the header
+ * is found; legacy entries are not accepted after a v3 one) and stay as read (frozen).
+ */
+function foldable(e: unknown, h: LoadedIndexHelpers): boolean {
+  return h.isIndexedSessionEntry(e) && Object.isFrozen(e);
 }
 
 /**
@@ -230,7 +237,7 @@ function firstFold(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | und
   const isSide = h.isSessionTranscriptSideAppendEntry;
   for (let i = 1; i < entries.length; i++) {
     const e = entries[i];
-    if (!h.isIndexedSessionEntry(e) || !Object.isFrozen(e)) return undefined;
+    if (!foldable(e, h)) return undefined;
     foldEntry(rec, e as Record<string, unknown>, isSide);
   }
   // All of them file entries: the record's arrays are copies of `entries` (not 2 × 15,000 pushes).
