@@ -15,6 +15,7 @@
  * says "cannot tell": the worker path runs as before and starts a new kept set.
  */
 import { closeSync, fstatSync, openSync, type Stats } from "node:fs";
+import { sameIdentity } from "./entry-cache.js";
 import { addKeysOfLines, keySetMayHold } from "../../native-free-workers/openclaw/idempotency.js";
 import { AppendCheck, CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
 import { readAt } from "../../native-free-workers/io/read-at.js";
@@ -97,7 +98,8 @@ export function startKeptKeys(path: string, reply: MayHoldKeyReply): boolean {
   if (!keys || !f) return false;
   return withFile(path, false, (fd) => {
     const st = fstatSync(fd);
-    const same = (s: Stats) => s.dev === f.dev && s.ino === f.ino && s.size === reply.bytes && s.mtimeMs === f.mtimeMs && s.ctimeMs === f.ctimeMs;
+    // The worker's file, as prepared-reads.ts `sameFile` compares it.
+    const same = (s: Stats) => sameIdentity(s, f) && s.size === reply.bytes;
     if (!same(st)) return false;
     const check = new AppendCheck(st.dev, st.ino);
     check.snapshotHead(fd, st.size);
@@ -129,8 +131,7 @@ function withFile<T>(path: string, none: T, fn: (fd: number) => T): T {
 
 /** Whether the open file still has the identity and size `st` it had before the read (no write meanwhile). */
 function stillTheFile(fd: number, st: Stats): boolean {
-  const now = fstatSync(fd);
-  return now.dev === st.dev && now.ino === st.ino && now.size === st.size && now.mtimeMs === st.mtimeMs && now.ctimeMs === st.ctimeMs;
+  return sameIdentity(fstatSync(fd), st);
 }
 
 /** The last CHECK_BYTES bytes before the new end: the old tail up to `lineStart`'s place, then what was read from it. */
