@@ -100,6 +100,11 @@ export function exactnessOf(session: OpenClawSession, from: number, entries: rea
   };
 }
 
+/** Record i's line text (`from` ≤ i < `to`), decoded as {@link recordLines} decodes it (release/read-lines.ts). */
+export function lineTextsOf(session: OpenClawSession, from: number, to: number): (i: number) => string {
+  return recordLines(session, from, to).text;
+}
+
 /**
  * Each record's line in the buffer: its UTF-8 text and its bytes. `from`/`to` (record indexes): the
  * records about to be read, when known — their bytes, when all ASCII (the common transcript), are

@@ -29,6 +29,7 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, setCachedEntries, type CachedFile } from "../entry-cache.js";
 import { normalizerChanges } from "./entry-normalizer.js";
+import { serializedLines } from "./read-lines.js";
 import { runningStockRewrite, type RewriteHelpers, type RewritingManager, type SessionFileSnapshot } from "./append-rewrite.js";
 
 /** What one whole-file write serialised: `entries`, as `content` (writeFullFile) or as `lines` (the header rewrite's). */
@@ -71,11 +72,17 @@ export function writeFullFile(sm: WritingManager, args: unknown[], h: Pick<Rewri
   return content;
 }
 
-/** `sm.getSerializedFileLinesForRewrite()`: its body, recording which entries the lines serialise. */
-export function serializedFileLinesForRewrite(sm: WritingManager, h: Pick<RewriteHelpers, "serializeJsonlLine">): unknown[] {
+/**
+ * `sm.getSerializedFileLinesForRewrite()`: its body, recording which entries the lines serialise. The
+ * lines of ctxc's kept objects whose read line is known to be their serialisation are that line's text
+ * (release/read-lines.ts; `fromRead` is told how many), the others `serializeJsonlLine`'s.
+ */
+export function serializedFileLinesForRewrite(sm: WritingManager, h: Pick<RewriteHelpers, "serializeJsonlLine">, fromRead?: (n: number) => void): unknown[] {
   const entries = sm.getPersistedFileEntries();
-  const lines = entries.map(h.serializeJsonlLine);
-  if (typeof sm.sessionFile === "string" && sm.sessionFile) record(sm.sessionFile, { entries, lines });
+  const file = typeof sm.sessionFile === "string" && sm.sessionFile ? sm.sessionFile : undefined;
+  const { lines, fromRead: n } = serializedLines(entries, file ? getCachedEntries(resolve(file))?.entries : undefined, h.serializeJsonlLine);
+  if (file) record(file, { entries, lines });
+  if (n > 0) fromRead?.(n);
   return lines;
 }
 
