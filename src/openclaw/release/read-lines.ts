@@ -20,7 +20,7 @@
  * on use are remembered: those entries hold the read's buffer anyway, so this keeps no more bytes alive.
  */
 import type { OpenClawSession } from "../session.js";
-import { lineTextsOf } from "./file-entries.js";
+import { lineTextsOf, recordBytesOf } from "./file-entries.js";
 
 interface ReadLines {
   known: Uint8Array;
@@ -39,7 +39,17 @@ export function rememberReadLines(entries: readonly unknown[], session: OpenClaw
  * `entries[i]` that is `kept[i]` (the entry cache's array) and known exact taken from the read instead of
  * serialised (see the file comment). `fromRead`: how many.
  */
-export function serializedLines(entries: readonly unknown[], kept: readonly unknown[] | undefined, serialize: (entry: unknown, i: number, all: readonly unknown[]) => unknown): { lines: unknown[]; fromRead: number } {
+/** Lines `from` … end of a serialisation are the text of the read's records at the same indexes, to its last. */
+export interface LinesRead {
+  session: OpenClawSession;
+  from: number;
+}
+
+export function serializedLines(
+  entries: readonly unknown[],
+  kept: readonly unknown[] | undefined,
+  serialize: (entry: unknown, i: number, all: readonly unknown[]) => unknown,
+): { lines: unknown[]; fromRead: number; read?: LinesRead } {
   const read = kept && reads.get(kept);
   // Called as stock's `entries.map(serializeJsonlLine)` calls it.
   if (!read) return { lines: entries.map(serialize), fromRead: 0 };
@@ -47,12 +57,42 @@ export function serializedLines(entries: readonly unknown[], kept: readonly unkn
   // Decodes lines on demand (one string for an ASCII file, each line a slice of it).
   const text = lineTextsOf(read.session, 0, known.length);
   let fromRead = 0;
+  let from = 0; // every line from here on is the read's
   const lines = entries.map((e, i, all) => {
     if (i < known.length && known[i] === 1 && e === kept[i]) {
       fromRead++;
       return text(i);
     }
+    from = i + 1;
     return serialize(e, i, all);
   });
-  return { lines, fromRead };
+  return { lines, fromRead, ...(entries.length === known.length && from < entries.length ? { read: { session: read.session, from } } : {}) };
 }
+
+/**
+ * The bytes of a file holding exactly `lines` joined by newlines and newline-ended, as parts, when lines
+ * `read.from` on are the read's records as {@link serializedLines} gave them; null when that cannot be
+ * told this way. Why (release/write-follower.ts, the check that verifies OpenClaw's write): a file whose
+ * bytes equal these decodes to exactly that text, so the check needs no decode of the file — UTF-8
+ * decoding restarts at every newline byte (a sequence cut short there decodes to U+FFFD before it,
+ * however it goes on), so the records' bytes (the read's lines), each followed by a newline, decode to their texts so joined;
+ * and the lines before (the changed header) are encoded here, when they decode back (no lone surrogate).
+ * Unequal bytes say nothing (two invalid sequences both decode to U+FFFD): the caller checks the text.
+ */
+export function fileBytesOfLines(lines: readonly unknown[], read: LinesRead): Uint8Array[] | null {
+  const head = lines.slice(0, read.from);
+  if (!head.every((l) => typeof l === "string")) return null;
+  const text = head.map((l) => `${l as string}\n`).join("");
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.toString("utf8") !== text) return null; // a lone surrogate would not come back
+  const records = recordBytesOf(read.session, read.from, lines.length);
+  const parts: Uint8Array[] = new Array(1 + 2 * records.length);
+  parts[0] = bytes;
+  for (let i = 0; i < records.length; i++) {
+    parts[1 + 2 * i] = records[i]!;
+    parts[2 + 2 * i] = NEWLINE;
+  }
+  return parts;
+}
+
+const NEWLINE = new Uint8Array([0x0a]);
