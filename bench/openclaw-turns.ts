@@ -32,6 +32,7 @@
  * 2026.7.35's repair pass rewrites (it repairs seeded assistant messages: docs/real-gateway.md), and turn 0
  * starts with the release's `repairSessionFileIfNeeded` (stock's, or ctxc's handler, which then runs stock's)
  * — the first turn on the day ctxc is installed or OpenClaw upgraded (issue #11); its row is "repair".
+ * The "serialise" row (turn 0) is the header rewrite's `getSerializedFileLinesForRewrite()`, timed apart.
  *
  * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
  * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
