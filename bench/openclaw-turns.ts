@@ -28,6 +28,12 @@
  * restart — then does not run after stock's whole-file parses and their garbage, whose collection otherwise
  * lands in it at random (A/B runs of two builds with `--runtime`, issue #11's first turn).
  *
+ * `--repair`: the transcript is one the harness seeds (bench/lib/data.ts `transcriptOfSize`), which
+ * 2026.7.35's repair pass rewrites (it repairs seeded assistant messages: docs/real-gateway.md), and turn 0
+ * starts with the release's `repairSessionFileIfNeeded` (stock's, or ctxc's handler, which then runs stock's)
+ * — the first turn on the day ctxc is installed or OpenClaw upgraded (issue #11); its row is "repair".
+ * The "serialise" row (turn 0) is the header rewrite's `getSerializedFileLinesForRewrite()`, timed apart.
+ *
  * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
  * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
  * awaited one after the other; their row is the main thread's busy ms (event-loop utilisation: the calls
@@ -36,7 +42,7 @@
  * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
  * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -46,6 +52,7 @@ import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Sna
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
 import { ROOT } from "./lib/paths.js";
+import { transcriptOfSize } from "./lib/data.js";
 
 const { values } = parseArgs({
   options: {
@@ -57,6 +64,7 @@ const { values } = parseArgs({
     evict: { type: "boolean", default: false },
     "served-only": { type: "boolean", default: false },
     digests: { type: "string", default: "7" },
+    repair: { type: "boolean", default: false },
   },
 });
 const version = values.openclaw!;
@@ -64,8 +72,8 @@ const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw
 const runtimeUrl = values.runtime ?? pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 const turns = Number(values.turns);
 
-type Phase = "open" | "header rewrite" | "appends" | "rewriteFile" | "digests";
-const PHASES: Phase[] = ["open", "header rewrite", "appends", "rewriteFile", "digests"];
+type Phase = "repair" | "open" | "serialise" | "header rewrite" | "appends" | "rewriteFile" | "digests";
+const PHASES: Phase[] = ["repair", "open", "serialise", "header rewrite", "appends", "rewriteFile", "digests"];
 const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
@@ -86,9 +94,12 @@ async function main(): Promise<void> {
   (pair.runtime as { serveSnapshotOpens?: () => void }).serveSnapshotOpens?.();
   const dir = mkdtempSync(join(tmpdir(), "ctxc-bench-openclaw-turns-"));
   try {
-    const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
+    const text = values.repair
+      ? readFileSync((await transcriptOfSize(Number(values.mb))).path, "utf8")
+      : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
+    const repair = values.repair ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
-    const fresh = (): Record<Counted, number[]> => ({ open: [], "header rewrite": [], appends: [], rewriteFile: [], digests: [], setLoadedSessionFile: [] });
+    const fresh = (): Record<Counted, number[]> => ({ repair: [], open: [], serialise: [], "header rewrite": [], appends: [], rewriteFile: [], digests: [], setLoadedSessionFile: [] });
     // The release's digest, stock and served, on the same runtime instance (release/locate.ts finds it in another chunk).
     const digest = digests > 0 ? await interceptedOrThrow(root, "readSessionFileDigest", runtimeUrl) : undefined;
     // ctxc's own ms per handler (served side; bench/lib/self-times.ts), OpenClaw's functions it calls excluded.
@@ -117,6 +128,13 @@ async function main(): Promise<void> {
       for (let turn = 0; turn < turns; turn++) {
         const loadsBefore = loads;
         side.cache.delete(resolve(path));
+        if (repair && turn === 0) {
+          // Main-thread busy ms of the pass (it awaits its reads and its write): event-loop utilisation.
+          const elu = performance.eventLoopUtilization();
+          const got = (await (name === "stock" ? repair.openclaw : repair.ctxc)({ sessionFile: path, debug: () => {}, warn: () => {} })) as { repaired?: boolean };
+          results[name].repair.push(performance.eventLoopUtilization(elu).active);
+          if (got?.repaired !== true) throw new Error(`${name}: the repair pass did not rewrite the seeded transcript`);
+        } else results[name].repair.push(0);
         if (name === "served") await pair.runtime.prepareSession(path);
         const cpu0 = threadCpu?.();
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
@@ -126,7 +144,9 @@ async function main(): Promise<void> {
         if (turn === 0 && !values.restart) {
           // prepareSessionManagerForRun with a changed cwd: writeJsonlLines (async write, not timed) + syncSnapshotAfterHeaderRewrite.
           (sm.fileEntries as Record<string, unknown>[]).find((e) => e.type === "session")!.cwd = `/workspace/${name}`;
-          const content = `${(sm.getSerializedFileLinesForRewrite() as string[]).join("\n")}\n`;
+          const [lines, serialiseMs] = timed(() => sm.getSerializedFileLinesForRewrite() as string[]);
+          results[name].serialise.push(serialiseMs);
+          const content = `${lines.join("\n")}\n`;
           writeFileSync(path, content);
           results[name]["header rewrite"].push(timed(() => sm.syncSnapshotAfterHeaderRewrite(content))[1]);
         }
@@ -164,7 +184,7 @@ async function main(): Promise<void> {
       const first = (r: Record<Counted, number[]>) => (r.open.length ? pick(r, 0) : 0);
       console.log(`| ${label} | ${first(results.stock).toFixed(digits)} | ${(results.stock.open.length ? later(results.stock) : 0).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
     };
-    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
+    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" || ph === "repair" || ph === "serialise" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
     for (const ph of PHASES) row(ph, (r, t) => ms(r, ph, t));
     row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);

@@ -14,6 +14,7 @@ import type { OpenClawSession } from "./session.js";
 import { cachedFileWith, extendedEntries, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
 import { decodeRecords, exactnessOf } from "./release/file-entries.js";
 import { frozenEntriesFromBuffer, hasFields } from "./buffer-entries.js";
+import { rememberReadLines } from "./release/read-lines.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** What to send with the next worker read of `path` (absolute): the records the cache holds, if any. */
@@ -82,10 +83,10 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   const from = base - session.firstRecord;
   // A whole decode read with member FIELDS, for an open that shares the frozen entries (2026.6.9+): entries
   // that decode on use instead of every line parsed on the main thread (the first open after a restart).
-  const fresh =
-    lazy && from === 0 && session.firstRecord === 0 && hasFields(session)
-      ? frozenEntriesFromBuffer(session, normalize, exactSoFar)
-      : decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
+  const whole = lazy && from === 0 && session.firstRecord === 0 && hasFields(session);
+  const fresh = whole ? frozenEntriesFromBuffer(session, normalize, exactSoFar) : decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
+  // Their lines answer a serialisation OpenClaw asks of these objects (release/read-lines.ts).
+  if (whole && fresh.known) rememberReadLines(fresh.entries, session, fresh.known);
   // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open —
   // and then only for the lines the worker's canonical flag and the normaliser leave unsure.
   const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries, fresh.known) : () => false;

@@ -95,6 +95,8 @@ export interface PreloadCounters {
   writesFollowed: number;
   /** Lines of those writes answered by ctxc's kept objects (not parsed). */
   writeEntriesShared: number;
+  /** 2026.7.35's header rewrite: lines given as the text ctxc read, not serialised again (release/read-lines.ts). */
+  linesFromRead: number;
   /** 2026.6.6+: session-fence digests (`readSessionFileDigest`) computed by ctxc's worker, `undefined` answers included (session-digest.ts). */
   digestsServed: number;
   /**
@@ -136,6 +138,7 @@ export const counters: PreloadCounters = {
   rewritesStock: 0,
   writesFollowed: 0,
   writeEntriesShared: 0,
+  linesFromRead: 0,
   digestsServed: 0,
   indexesContinued: 0,
   indexesFolded: 0,
@@ -269,7 +272,7 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
     return remembered;
   },
   "SessionManager.writeFullFile": (_original, args, helpers, sm) => writeFullFile(sm as WritingManager, args, resolveHelpers(helpers)),
-  "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, resolveHelpers(helpers)),
+  "SessionManager.getSerializedFileLinesForRewrite": (_original, _args, helpers, sm) => serializedFileLinesForRewrite(sm as WritingManager, resolveHelpers(helpers), (n) => (counters.linesFromRead += n)),
   "SessionManager.setLoadedSessionFile": (original, args, helpers, sm) => {
     const served = setLoadedSessionFile(original, args, resolveHelpers<LoadedIndexHelpers>(helpers), sm as LoadingManager);
     if (served === "continued") counters.indexesContinued++;

@@ -341,13 +341,20 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
             });
           } else {
             // 2026.7.35's prepareSessionManagerForRun: the header's cwd changed, the file rewritten, then the manager synced.
+            // The lines are compared with stock's (both()): ctxc gives the kept entries' lines as it read them.
+            const fromRead = c.linesFromRead;
+            const hasLines = typeof (p.sa as { getSerializedFileLinesForRewrite?: unknown }).getSerializedFileLinesForRewrite === "function";
             await both(p, "header rewrite", (_s, path, sm) => {
               (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = `/elsewhere/${k}`;
               const lines = (sm.getSerializedFileLinesForRewrite?.() as string[] | undefined) ?? (sm.fileEntries as Entry[]).map((e) => JSON.stringify(e));
               const content = `${lines.join("\n")}\n`;
               writeFileSync(path, content);
               sm.syncSnapshotAfterHeaderRewrite(content);
+              return lines;
             });
+            // Every line but the changed header's is the text ctxc read (the generated lines are canonical).
+            const written = readFileSync(a, "utf8").split("\n").length - 2;
+            expect(c.linesFromRead - fromRead, `${kind}: the kept entries' lines not serialised again`).toBe(hasLines ? written : 0);
           }
           const followed = runtime.entryCache.getCachedEntries(abs)!;
           const lines = readFileSync(a, "utf8").split("\n").length - 1;

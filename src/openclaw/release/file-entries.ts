@@ -100,6 +100,34 @@ export function exactnessOf(session: OpenClawSession, from: number, entries: rea
   };
 }
 
+/** Record i's line text (`from` ≤ i < `to`), decoded as {@link recordLines} decodes it (release/read-lines.ts). */
+export function lineTextsOf(session: OpenClawSession, from: number, to: number): (i: number) => string {
+  return recordLines(session, from, to).text;
+}
+
+/** The bytes of the lines of records `from` … `to`−1, each without its newline (release/read-lines.ts). */
+export function recordBytesOf(session: OpenClawSession, from: number, to: number): Uint8Array[] {
+  const { range } = recordRanges(session);
+  const bytes = new Uint8Array(session.buffer);
+  const out: Uint8Array[] = new Array(Math.max(0, to - from));
+  for (let i = from; i < to; i++) out[i - from] = bytes.subarray(...range(i));
+  return out;
+}
+
+/** Where each record's line lies in the buffer: `range(i)`, its byte offsets. */
+function recordRanges(session: OpenClawSession): { view: DataView; recordsAt: number; count: number; range(i: number): [number, number] } {
+  const view = new DataView(session.buffer);
+  const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
+  const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
+  const count = view.getUint32(SessionHeader.recordCount, true);
+  const range = (i: number): [number, number] => {
+    const rec = recordsAt + i * SESSION_RECORD_BYTES;
+    const at = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
+    return [at, at + view.getUint32(rec + SessionRecord.length, true)];
+  };
+  return { view, recordsAt, count, range };
+}
+
 /**
  * Each record's line in the buffer: its UTF-8 text and its bytes. `from`/`to` (record indexes): the
  * records about to be read, when known — their bytes, when all ASCII (the common transcript), are
@@ -109,18 +137,10 @@ export function exactnessOf(session: OpenClawSession, from: number, entries: rea
  * parse does not pay). ASCII makes byte offsets string offsets; any other byte decodes per line.
  */
 function recordLines(session: OpenClawSession, from = 0, to?: number): { count: number; text(i: number): string; bytes(i: number): Uint8Array; canonical(i: number): boolean } {
-  const view = new DataView(session.buffer);
+  const { view, recordsAt, count, range } = recordRanges(session);
   // Buffer's utf8 slice: the same decoding as TextDecoder (replacement characters for bad bytes), but
   // V8's fast path for many small slices — this loop is on the main thread, once per entry.
   const bytes = Buffer.from(session.buffer);
-  const recordsAt = view.getUint32(SessionHeader.sectionTable + SessionSection.RECORDS * 8, true);
-  const entriesAt = view.getUint32(SessionHeader.sectionTable + SessionSection.ENTRY_BYTES * 8, true);
-  const count = view.getUint32(SessionHeader.recordCount, true);
-  const range = (i: number): [number, number] => {
-    const rec = recordsAt + i * SESSION_RECORD_BYTES;
-    const at = entriesAt + view.getUint32(rec + SessionRecord.offset, true);
-    return [at, at + view.getUint32(rec + SessionRecord.length, true)];
-  };
   const last = Math.min(to ?? count, count) - 1;
   let text = (i: number): string => bytes.toString("utf8", ...range(i));
   if (last - from >= 1) {

@@ -25,10 +25,11 @@
  * Without a matching record (another caller, the content not the recorded serialisation, a line that does
  * not parse) OpenClaw's function runs unchanged and ctxc's cache of the file is dropped.
  */
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, setCachedEntries, type CachedFile } from "../entry-cache.js";
 import { normalizerChanges } from "./entry-normalizer.js";
+import { fileBytesOfLines, serializedLines, type LinesRead } from "./read-lines.js";
 import { runningStockRewrite, type RewriteHelpers, type RewritingManager, type SessionFileSnapshot } from "./append-rewrite.js";
 
 /** What one whole-file write serialised: `entries`, as `content` (writeFullFile) or as `lines` (the header rewrite's). */
@@ -36,6 +37,8 @@ interface RecordedWrite {
   entries: readonly unknown[];
   content?: string;
   lines?: readonly unknown[];
+  /** The lines' tail that is ctxc's read, as it gave them (release/read-lines.ts). */
+  read?: LinesRead;
 }
 
 /**
@@ -71,11 +74,17 @@ export function writeFullFile(sm: WritingManager, args: unknown[], h: Pick<Rewri
   return content;
 }
 
-/** `sm.getSerializedFileLinesForRewrite()`: its body, recording which entries the lines serialise. */
-export function serializedFileLinesForRewrite(sm: WritingManager, h: Pick<RewriteHelpers, "serializeJsonlLine">): unknown[] {
+/**
+ * `sm.getSerializedFileLinesForRewrite()`: its body, recording which entries the lines serialise. The
+ * lines of ctxc's kept objects whose read line is known to be their serialisation are that line's text
+ * (release/read-lines.ts; `fromRead` is told how many), the others `serializeJsonlLine`'s.
+ */
+export function serializedFileLinesForRewrite(sm: WritingManager, h: Pick<RewriteHelpers, "serializeJsonlLine">, fromRead?: (n: number) => void): unknown[] {
   const entries = sm.getPersistedFileEntries();
-  const lines = entries.map(h.serializeJsonlLine);
-  if (typeof sm.sessionFile === "string" && sm.sessionFile) record(sm.sessionFile, { entries, lines });
+  const file = typeof sm.sessionFile === "string" && sm.sessionFile ? sm.sessionFile : undefined;
+  const { lines, fromRead: n, read } = serializedLines(entries, file ? getCachedEntries(resolve(file))?.entries : undefined, h.serializeJsonlLine);
+  if (file) record(file, { entries, lines, ...(read ? { read } : {}) });
+  if (n > 0) fromRead?.(n);
   return lines;
 }
 
@@ -185,7 +194,9 @@ export function followWrite(original: (...args: unknown[]) => unknown, args: unk
   let same: boolean;
   let after: SessionFileSnapshot;
   try {
-    same = fileHoldsText(path, text);
+    // The text the file must decode to is the recorded lines (writtenEntries compared them with it).
+    const bytes = write!.read && write!.lines ? fileBytesOfLines(write!.lines, write!.read) : null;
+    same = (bytes !== null && fileHoldsBytes(path, bytes)) || fileHoldsText(path, text);
     after = h.readSessionFileSnapshot(path);
   } catch {
     return failed(undefined);
@@ -226,6 +237,41 @@ export function fileHoldsText(path: string, expected: string): boolean {
       at += text.length;
       pos += cut;
     }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether the file's bytes are exactly `parts` concatenated (read a chunk at a time, none decoded). True
+ * makes stock's `readFileSync(path, "utf8") === expected` true when the parts are bytes that decode to
+ * `expected` (read-lines.ts `fileBytesOfLines`); false says nothing of it. Throws as the read does.
+ */
+export function fileHoldsBytes(path: string, parts: readonly Uint8Array[]): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    if (fstatSync(fd).size !== size) return false;
+    const chunk = Buffer.allocUnsafe(COMPARE_BYTES * 32);
+    let pos = 0; // the file offset of chunk[0]
+    let n = 0; // bytes in chunk
+    let c = 0; // the next byte of chunk to compare
+    for (const part of parts) {
+      for (let at = 0; at < part.length; ) {
+        if (c === n) {
+          pos += n;
+          n = readFully(fd, chunk, pos);
+          c = 0;
+          if (n === 0) return false;
+        }
+        const k = Math.min(n - c, part.length - at);
+        // Buffer#compare over ranges: no view made per part (a record's line is a part).
+        if (chunk.compare(part, at, at + k, c, c + k) !== 0) return false;
+        at += k;
+        c += k;
+      }
+    }
+    return c === n && readSync(fd, chunk, 0, 1, pos + n) === 0; // and nothing after them
   } finally {
     closeSync(fd);
   }

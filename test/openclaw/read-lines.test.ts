@@ -1,0 +1,130 @@
+/**
+ * The lines of ctxc's kept entries as the read gave them (release/read-lines.ts): `serializedLines` answers
+ * as `entries.map(JSON.stringify)` (2026.7.35's `serializeJsonlLine`) for a manager's copy of the kept
+ * entries with its header changed — on canonical, non-canonical, non-ASCII and invalid-UTF-8 transcripts —
+ * and the write follower's byte check (`fileBytesOfLines` + `fileHoldsBytes`) is true only where stock's
+ * `readFileSync(path, "utf8") === content` is, on the file written and on damaged ones.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
+import { decodeSession } from "../../src/openclaw/index.js";
+import { continuationFor, keptEntriesFor } from "../../src/openclaw/kept-entries.js";
+import { dropCachedEntries } from "../../src/openclaw/entry-cache.js";
+import { fileBytesOfLines, serializedLines } from "../../src/openclaw/release/read-lines.js";
+import { fileHoldsBytes } from "../../src/openclaw/release/write-follower.js";
+import { tempDir } from "../support/tmp.js";
+
+const dir = tempDir("oc-read-lines");
+let fileNo = 0;
+
+/** A whole read of `bytes` kept as the lazy open keeps it: the cache's entries and the read. */
+function kept(bytes: Buffer): { path: string; entries: readonly unknown[] } {
+  const path = join(dir, `s${++fileNo}.jsonl`);
+  writeFileSync(path, bytes);
+  dropCachedEntries(path);
+  const session = decodeSession(encodeSessionBuffer(path, {}, new SessionReadCache(), continuationFor(path)));
+  const got = keptEntriesFor(path, session, undefined, { lazy: true });
+  if (typeof got === "string") throw new Error(got);
+  return { path, entries: got.entries };
+}
+
+/** The manager's copy (copyFileEntries: the array copied, the header cloned) with the header's cwd changed. */
+const managerCopy = (entries: readonly unknown[]) => [{ ...(entries[0] as object), cwd: "/elsewhere" }, ...entries.slice(1)];
+
+const base = generateTranscript({ seed: 5, targetBytes: 120_000, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
+const lines = base.trimEnd().split("\n");
+const custom = (id: string, data: string) => `{"type":"custom","customType":"x","id":"${id}","parentId":null,"timestamp":"2026-01-01T00:00:00.000Z","data":"${data}"}`;
+const variants: [string, Buffer][] = [
+  ["generated, mixed Unicode", Buffer.from(base)],
+  ["a non-canonical line", Buffer.from([...lines.slice(0, 5), lines[5]!.replace(/^\{"/, '{ "'), ...lines.slice(6)].join("\n") + "\n")],
+  ["an escaped character", Buffer.from([...lines.slice(0, 3), custom("e1", "tab\\there \\u00e9"), ...lines.slice(3)].join("\n") + "\n")],
+  // Bytes that are not UTF-8 inside a string: the line decodes to U+FFFD, as stock's read decodes it.
+  ["invalid UTF-8 in a line", Buffer.concat([Buffer.from(lines.slice(0, 4).join("\n") + "\n" + custom("b1", "x").slice(0, -2)), Buffer.from([0xe6, 0x97]), Buffer.from('"}\n' + lines.slice(4).join("\n") + "\n")])],
+];
+
+describe("read lines: a serialisation of kept entries answered from the read", () => {
+  for (const [name, bytes] of variants) {
+    it(`${name}: the lines are JSON.stringify's; the follower's byte check agrees with stock's read`, () => {
+      const { path, entries } = kept(bytes);
+      const mine = managerCopy(entries);
+      const got = serializedLines(mine, entries, (e) => JSON.stringify(e));
+      expect(got.lines).toEqual(mine.map((e) => JSON.stringify(e)));
+      // Every kept entry whose line is canonical came from the read; the cloned header never does.
+      expect(got.fromRead).toBeGreaterThan(entries.length / 2);
+      expect(got.fromRead).toBeLessThan(entries.length);
+      const content = `${(got.lines as string[]).join("\n")}\n`;
+      writeFileSync(path, content);
+      const stock = () => readFileSync(path, "utf8") === content;
+      const parts = got.read ? fileBytesOfLines(got.lines, got.read) : null;
+      if (parts) expect(fileHoldsBytes(path, parts)).toBe(stock());
+      // The file as the read had it, after the header: not the content (the header changed).
+      writeFileSync(path, bytes);
+      if (parts) expect(fileHoldsBytes(path, parts)).toBe(false);
+      expect(stock()).toBe(false);
+    });
+  }
+
+  it("a generated transcript: the tail after the header is the read's, and the byte check holds the written file", () => {
+    const { path, entries } = kept(Buffer.from(base));
+    const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
+    expect(got.read?.from).toBe(1);
+    const parts = fileBytesOfLines(got.lines, got.read!);
+    expect(parts).not.toBeNull();
+    writeFileSync(path, `${(got.lines as string[]).join("\n")}\n`);
+    expect(fileHoldsBytes(path, parts!)).toBe(true);
+  });
+
+  it("an entry that is not the kept object at its index is serialised", () => {
+    const { entries } = kept(Buffer.from(base));
+    const mine = managerCopy(entries);
+    mine[3] = { ...(mine[3] as object) };
+    mine.splice(5, 1);
+    let calls = 0;
+    const got = serializedLines(mine, entries, (e) => (calls++, JSON.stringify(e)));
+    expect(got.lines).toEqual(mine.map((e) => JSON.stringify(e)));
+    expect(calls).toBeGreaterThanOrEqual(mine.length - 4); // from index 5 on, every entry sits one index off
+    expect(got.read).toBeUndefined(); // fewer entries than the read's records
+  });
+
+  it("property: damaged files — the byte check is never true where stock's read differs", () => {
+    const { path, entries } = kept(variants[3]![1]);
+    const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
+    const parts = fileBytesOfLines(got.lines, got.read!)!;
+    expect(parts).not.toBeNull();
+    const content = `${(got.lines as string[]).join("\n")}\n`;
+    const good = Buffer.concat(parts);
+    fc.assert(
+      fc.property(fc.constantFrom("none", "flip", "0x80", "invalid-pair", "truncate", "append"), fc.double({ min: 0, max: 1, noNaN: true }), (how, r) => {
+        const b = Buffer.from(good);
+        const at = Math.floor(r * (b.length - 1));
+        let out = b;
+        if (how === "flip") b[at] = b[at]! ^ 0x01;
+        else if (how === "0x80") b[at] = 0x80;
+        else if (how === "invalid-pair") out = Buffer.concat([b.subarray(0, at), Buffer.from([0xff]), b.subarray(at)]);
+        else if (how === "truncate") out = b.subarray(0, at);
+        else if (how === "append") out = Buffer.concat([b, Buffer.from("{}\n")]);
+        writeFileSync(path, out);
+        const stock = readFileSync(path, "utf8") === content;
+        const bytes = fileHoldsBytes(path, parts);
+        if (bytes) expect(stock).toBe(true);
+        if (how === "none") expect(bytes).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("property: UTF-8 decoding restarts at a newline byte (what the byte check relies on)", () => {
+    const line = fc.uint8Array({ maxLength: 12 }).map((a) => Uint8Array.from(a, (x) => (x === 0x0a ? 0x80 : x)));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), (ls) => {
+        const joined = Buffer.concat(ls.flatMap((l, i) => (i === 0 ? [l] : [Buffer.from([0x0a]), l])));
+        expect(joined.toString("utf8")).toBe(ls.map((l) => Buffer.from(l).toString("utf8")).join("\n"));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
