@@ -129,7 +129,7 @@ describe("the member-name search: the keys of the lines it lands in are every ke
   it("in the worker (readMayHoldKey with keys): every read chunk size, so the name falls across chunk boundaries", () => {
     const rng = new Prng(29);
     const header = base.slice(0, base.indexOf("\n") + 1);
-    for (let round = 0; round < 12; round++) {
+    for (let round = 0; round < 8; round++) {
       const lines: Buffer[] = base.slice(header.length).split("\n").filter(Boolean).map((l) => Buffer.from(l));
       for (const extra of TRICKY.filter(() => rng.chance(0.6))) lines.splice(rng.int(0, lines.length), 0, asBuffer(extra));
       const body = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")]));
@@ -139,7 +139,7 @@ describe("the member-name search: the keys of the lines it lands in are every ke
       writeFileSync(path, bytes);
       const want = parsedKeys(bytes);
       const probe = rng.pick([...want, "absent-key"]);
-      for (const chunkBytes of [1, 2, 3, 5, 16, 4096, 65536]) {
+      for (const chunkBytes of [1, 3, 16, 4096, 65536]) {
         const reply = readMayHoldKey(path, { chunkBytes }, new SessionReadCache(), probe, true);
         if (typeof reply === "string") throw new Error(`round ${round}, chunk ${chunkBytes}: ${reply}`);
         expect(sorted(reply.keys ?? []), `round ${round}, chunk ${chunkBytes}`).toEqual(sorted(want));
