@@ -45,7 +45,7 @@ import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
 import { parseLine } from "../pi/parse-line.js";
 import { KeptScans, noFields } from "./record-scans.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
-import { addLineKeys, mayHoldKey } from "./idempotency.js";
+import { lookupInRecords } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { RepairCheck } from "./repair-check.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
@@ -289,7 +289,7 @@ export interface MayHoldKeyReply {
   index: SessionMeta["index"];
   readFrom: number;
   /**
-   * Asked for (`keys`): every idempotency key a line of the file holds (idempotency.ts `addLineKeys`), so the
+   * Asked for (`keys`): every idempotency key a line of the file holds (idempotency.ts `addKeysOfRecords`), so the
    * main thread can answer later lookups itself from them plus the lines appended since (kept-keys.ts).
    * Absent when not asked for or more than {@link MAX_REPLY_KEYS}.
    */
@@ -311,13 +311,10 @@ export function readMayHoldKey(path: string, options: SessionBufferOptions, cach
   if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
   if (read.flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs v1/v2 migration (OpenClaw rewrites it)";
   if (read.records[0]?.type !== EntryTypeCode.session) return "first line is not the session header";
-  const reply: MayHoldKeyReply = { mayHold: mayHoldKey(read.entryBytes, key), file: meta.file, bytes: meta.bytes, index: meta.index, readFrom: meta.readFrom };
-  if (wantKeys) {
-    const keys = new Set<string>();
-    // One byte search of the whole read first: most transcripts' lines mostly hold no key.
-    if (mayHoldKey(read.entryBytes, "idempotencyKey")) for (const r of read.records) addLineKeys(read.entryBytes.subarray(r.offset, r.offset + r.length), keys);
-    if (keys.size <= MAX_REPLY_KEYS) reply.keys = [...keys];
-  }
+  // With `wantKeys`: byte searches for the member name over the whole read, a parse of only the lines they land in.
+  const { mayHold, keys } = lookupInRecords(read.entryBytes, read.records, key, wantKeys);
+  const reply: MayHoldKeyReply = { mayHold, file: meta.file, bytes: meta.bytes, index: meta.index, readFrom: meta.readFrom };
+  if (keys && keys.size <= MAX_REPLY_KEYS) reply.keys = [...keys];
   return reply;
 }
 

@@ -9,7 +9,7 @@
  * and the append check's head and tail bytes (native-free-workers/session/append-check.ts, the worker's
  * own test that the file was only appended to). A lookup checks the file against that (O(1): an fstat and
  * two 4 KB reads), reads only the bytes appended since, adds their lines' keys, and answers "may be
- * there" or "not there" exactly (idempotency.ts `addLineKeys`). The main-thread cost is O(appended bytes),
+ * there" or "not there" exactly (idempotency.ts `addKeysOfLines`). The main-thread cost is O(appended bytes),
  * plus the parse of the appended lines whose bytes can spell the member name. Anything else — the file
  * gone, replaced, truncated, rewritten, grown by more than {@link MAX_APPENDED} — drops what was kept and
  * says "cannot tell": the worker path runs as before and starts a new kept set.

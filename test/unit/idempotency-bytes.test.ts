@@ -5,23 +5,22 @@
  * equals the key) over lines that spell keys literally, with \u escapes, padded, as other types, and in
  * generated transcripts with heavy unicode (whose JSON carries many \u escapes). And the key set the main
  * thread keeps of a transcript (`addKeysOfLines`, src/openclaw/kept-keys.ts) says "maybe" exactly where
- * OpenClaw's scan finds the key (the release differential: test/matrix/interceptions.test.ts).
+ * OpenClaw's scan finds the key (the release differential: test/matrix/interceptions.test.ts). Both key
+ * collectors (`addKeysOfLines` on the main thread, the worker's `lookupInRecords`) parse only the lines a
+ * byte search for the member name lands in: held here to a parse of every line on the lines such a search
+ * could get wrong (test/matrix/idempotency-spots.test.ts holds the served lookup to the release's on them).
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
-import { addKeysOfLines, keySetMayHold, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
+import { addKeysOfLines, keySetMayHold, lookupInRecords, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
+import { readMayHoldKey, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
+import { asBuffer, DAMAGED, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
 
 /** OpenClaw's answer (2026.5.26+), by parsing every line, trimmed as its reader trims it. */
-function parsedHas(text: string, key: string): boolean {
-  return text.split("\n").some((line) => {
-    try {
-      const v = (JSON.parse(line.trim()) as { message?: { idempotencyKey?: unknown } }).message?.idempotencyKey;
-      return typeof v === "string" && v.trim().length > 0 && v.trim() === key;
-    } catch {
-      return false;
-    }
-  });
-}
+const parsedHas = (text: string, key: string) => parsedKeys(text).has(key);
 
 const escapeAll = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
 const escapeOne = (s: string, i: number, upper: boolean) => {
@@ -101,5 +100,75 @@ describe("addKeysOfLines: the keys a scan of the lines can find, exactly", () =>
       }
     }
     expect(found).toBeGreaterThan(50);
+  });
+});
+
+describe("the member-name search: the keys of the lines it lands in are every key a parse finds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ctxc-idempotency-spots-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const base = generateTranscript({ seed: 21, entries: 40, unicode: "heavy" }).text;
+
+  it("on the main thread (addKeysOfLines): tricky and damaged lines anywhere, the last one unended or not", () => {
+    const rng = new Prng(23);
+    for (let round = 0; round < 150; round++) {
+      const lines: Buffer[] = base.split("\n").filter(Boolean).map((l) => Buffer.from(l));
+      for (const extra of [...TRICKY, ...DAMAGED].filter(() => rng.chance(0.4))) lines.splice(rng.int(1, lines.length), 0, asBuffer(extra));
+      const bytes = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")]));
+      // As a whole, or cut anywhere (the unended last line is read as a line too, as stock reads it).
+      const cut = rng.chance(0.5) ? bytes : bytes.subarray(0, rng.int(1, bytes.length));
+      const keys = new Set<string>();
+      addKeysOfLines(cut, keys);
+      expect(sorted(keys), `round ${round}`).toEqual(sorted(parsedKeys(cut)));
+    }
+    // The cases are not empty: the parse finds keys on some of them and none on others.
+    const all = Buffer.concat([...TRICKY, ...DAMAGED].flatMap((l) => [asBuffer(l), Buffer.from("\n")]));
+    expect(parsedKeys(all).size).toBeGreaterThan(10);
+    expect(parsedKeys(all).has("in-text") || parsedKeys(all).has("escaped-backslash") || parsedKeys(all).has("top-level")).toBe(false);
+  });
+
+  it("in the worker (readMayHoldKey with keys): every read chunk size, so the name falls across chunk boundaries", () => {
+    const rng = new Prng(29);
+    const header = base.slice(0, base.indexOf("\n") + 1);
+    for (let round = 0; round < 8; round++) {
+      // Keys on some of the generated messages (the worker reads them with the WASM line scanner), first or last in them.
+      const keyed = (l: string) => {
+        const entry = JSON.parse(l) as { message?: Record<string, unknown> };
+        if (!entry.message || !rng.chance(0.5)) return l;
+        const key = `${rng.chance(0.5) ? " " : ""}k-${rng.int(0, 1e9).toString(36)}-ключ😀`;
+        entry.message = rng.chance(0.5) ? { idempotencyKey: key, ...entry.message } : { ...entry.message, idempotencyKey: key };
+        return JSON.stringify(entry);
+      };
+      const lines: Buffer[] = base.slice(header.length).split("\n").filter(Boolean).map((l) => Buffer.from(keyed(l)));
+      for (const extra of TRICKY.filter(() => rng.chance(0.6))) lines.splice(rng.int(0, lines.length), 0, asBuffer(extra));
+      const body = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")]));
+      // With its last line unended (the worker reads it as stock does) or not.
+      const bytes = Buffer.concat([Buffer.from(header), rng.chance(0.5) ? body : body.subarray(0, -1)]);
+      const path = join(dir, `worker-${round}.jsonl`);
+      writeFileSync(path, bytes);
+      const want = parsedKeys(bytes);
+      const probe = rng.pick([...want, "absent-key"]);
+      for (const chunkBytes of [1, 3, 16, 4096, 65536]) {
+        const reply = readMayHoldKey(path, { chunkBytes }, new SessionReadCache(), probe, true);
+        if (typeof reply === "string") throw new Error(`round ${round}, chunk ${chunkBytes}: ${reply}`);
+        expect(sorted(reply.keys ?? []), `round ${round}, chunk ${chunkBytes}`).toEqual(sorted(want));
+        expect(reply.mayHold, `round ${round}, chunk ${chunkBytes}: ${probe}`).toBe(want.has(probe));
+      }
+    }
+  });
+
+  it("lookupInRecords: the key found in the keys is exact; without keys asked, the byte test (never 'no' where a parse finds it)", () => {
+    const lines = TRICKY.map(asBuffer);
+    const bytes = Buffer.concat(lines);
+    let offset = 0;
+    const records = lines.map((l) => ({ offset: (offset += l.length) - l.length, length: l.length }));
+    const want = parsedKeys(Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")])));
+    for (const key of [...want, "in-text", "escaped-backslash", "top-level", "deeper", "in-content", "dup-first", "message-first", "  padded\t ", "absent"]) {
+      const withKeys = lookupInRecords(bytes, records, key, true);
+      expect(sorted(withKeys.keys!), key).toEqual(sorted(want));
+      expect(withKeys.mayHold, key).toBe(want.has(key));
+      const byteTest = lookupInRecords(bytes, records, key, false);
+      expect(byteTest.keys).toBeUndefined();
+      if (want.has(key)) expect(byteTest.mayHold, key).toBe(true);
+    }
   });
 });
