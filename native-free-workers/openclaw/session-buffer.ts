@@ -36,7 +36,7 @@ import {
   type SessionMeta,
   type SessionStatus,
 } from "../protocol/session-buffer-layout.js";
-import { AppendCheck, CHECK_BYTES } from "../session/append-check.js";
+import { AppendCheck, CHECK_BYTES, rewrittenInPlace } from "../session/append-check.js";
 import { SizeBoundLru } from "../session/lru.js";
 import { LineReader, type ReadLinesResult } from "../io/line-reader.js";
 import { openTranscript } from "../io/open-file.js";
@@ -163,15 +163,9 @@ export class SessionReadCache {
   }
 }
 
-/**
- * Why `state` cannot continue on the open file (null: it can). Beyond the append check: a file of the
- * same size whose mtime or ctime moved was written without growing — rewritten in place, perhaps in
- * the middle where the check's head and tail bytes do not look (OpenClaw's own snapshot cache treats
- * any such change as a new file too). A file that grew was appended to (its times move anyway).
- */
+/** Why `state` cannot continue on the open file (null: it can): the append check and {@link rewrittenInPlace}. */
 function verifyState(state: SessionReadState, fd: number, st: FileStat, maxLineBytes: number): string | null {
-  const moved = st.mtimeMs !== state.mtimeMs || st.ctimeMs !== state.ctimeMs;
-  if (moved && (st.size === state.end || state.stopped)) return "rewritten";
+  if (rewrittenInPlace(state, st, state.stopped)) return "rewritten";
   return state.check.verify(fd, st, state.end) ?? (maxLineBytes !== state.maxLineBytes ? "options" : null);
 }
 

@@ -12,6 +12,25 @@ import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
 import { readAt } from "../io/read-at.js";
 
+/** What a continued read kept of the file it read: where it ended and the file's times then. */
+export interface ReadEnd {
+  end: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/**
+ * The rule beside the byte check, for the worker's read state and the main thread's kept keys alike: a
+ * file of the same size whose mtime or ctime moved was written without growing — rewritten in place,
+ * perhaps in the middle where the check's head and tail windows do not look (OpenClaw's own snapshot
+ * cache treats any such change as a new file too). A file that grew was appended to (its times move
+ * anyway). `anyMove`: any move of the times counts (a read that stopped early cannot tell an append).
+ */
+export function rewrittenInPlace(kept: ReadEnd, st: { size: number; mtimeMs: number; ctimeMs: number }, anyMove = false): boolean {
+  const moved = st.mtimeMs !== kept.mtimeMs || st.ctimeMs !== kept.ctimeMs;
+  return moved && (anyMove || st.size === kept.end);
+}
+
 /** Bytes compared at the start of the file and before the old end. */
 export const CHECK_BYTES = 4096;
 

@@ -17,7 +17,7 @@
 import { closeSync, fstatSync, openSync, type Stats } from "node:fs";
 import { sameIdentity } from "./entry-cache.js";
 import { addKeysOfLines, keySetMayHold } from "../../native-free-workers/openclaw/idempotency.js";
-import { AppendCheck, CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
+import { AppendCheck, CHECK_BYTES, rewrittenInPlace } from "../../native-free-workers/session/append-check.js";
 import { readAt } from "../../native-free-workers/io/read-at.js";
 import type { MayHoldKeyReply } from "../../native-free-workers/openclaw/session-buffer.js";
 
@@ -67,10 +67,8 @@ export function keptKeyAnswer(path: string, key: string): KeptKeyAnswer {
   files.delete(path);
   return withFile(path, undefined, (fd): KeptKeyAnswer => {
     const st = fstatSync(fd);
-    // The worker's rule (session-buffer.ts verifyState): an unchanged size with new times is a rewrite in place.
-    const moved = st.mtimeMs !== kept.mtimeMs || st.ctimeMs !== kept.ctimeMs;
     if (!st.isFile()) return undefined;
-    if ((moved && st.size === kept.end) || kept.check.verify(fd, st, kept.end) !== null) return "changed";
+    if (rewrittenInPlace(kept, st) || kept.check.verify(fd, st, kept.end) !== null) return "changed";
     if (st.size - kept.lineStart > MAX_APPENDED) return undefined;
     const appended = readAt(fd, kept.lineStart, st.size);
     if (appended.length !== st.size - kept.lineStart) return undefined;
