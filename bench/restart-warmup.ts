@@ -5,7 +5,7 @@
  * once by a seeding process; no trial writes the file). In each: the release's served SessionManager (the
  * chunk as the preload serves it, bench/lib/openclaw-session-manager.ts) and ctxc's pool on the index; B runs
  * the warm-up and reports its main-thread CPU; then the first turn's prewarm (ctxc's worker read) and
- * `SessionManager.open` — whose main-thread CPU (process.threadCpuUsage, Node 23.9+; wall beside it) is the
+ * `SessionManager.open` (2026.5.12–5.27: pi's, wrapped as the preload wraps it) — whose main-thread CPU (process.threadCpuUsage on Node 23.9+, /proc schedstat on 22; wall beside it) is the
  * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
  * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
  *
@@ -22,8 +22,12 @@ import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
+import { locateRelease } from "../src/openclaw/release/locate.js";
+import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
+import type { WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
 import { ROOT } from "./lib/paths.js";
 import { median } from "./lib/stats.js";
+import { mainThreadRunMs } from "./lib/thread-cpu.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,8 +43,12 @@ const version = values.openclaw!;
 const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
 const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
 type Usage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage!.bind(process);
-const cpuMs = (u: Usage) => (u.user + u.system) / 1000;
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
+/** Main-thread CPU ms since `from` (process.threadCpuUsage, Node 23.9+; else /proc's schedstat, bench/lib/thread-cpu.ts). */
+const threadCpu = (from?: number): number => {
+  const now = threadCpuUsage ? (({ user, system }) => (user + system) / 1000)(threadCpuUsage()) : (mainThreadRunMs() ?? NaN);
+  return from === undefined ? now : now - from;
+};
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Trial {
@@ -56,40 +64,63 @@ interface Trial {
   indexesFolded: number;
 }
 
+type Runtime = typeof import("../src/openclaw/preload-runtime.js");
+/** The release's served open: 2026.6.9+'s SessionManager chunk as the preload serves it, or 2026.5.12–5.27's pi wrapped. */
+interface Served {
+  rt: Runtime;
+  open(path: string): Manager;
+  /** OpenClaw's own entry cache dropped (2026.6.9+), as a gateway's other agents make it. */
+  evict(path: string): void;
+  helpers(): WarmUpHelpers;
+  dispose(): void;
+}
+
+async function served(tag: string): Promise<Served> {
+  const pair = await loadSessionManagerPair(root, version, runtimeUrl, tag);
+  if (typeof pair !== "string") {
+    return { rt: pair.runtime, open: (p) => pair.served.SM.open(p), evict: (p) => pair.served.cache.delete(p), helpers: () => pair.runtime.warmUpHelpers()!, dispose: pair.dispose };
+  }
+  const plan = planRelease(locateRelease(root, version), runtimeUrl);
+  if (typeof plan === "string" || !plan.pi) throw new Error(`openclaw ${version}: ${pair}`);
+  const rt = (await import(runtimeUrl)) as Runtime;
+  const pi = (await import(pathToFileURL(join(piPackageDir(locateRelease(root, version).piSessionManagerImporter!)!, "dist", "index.js")).href)) as { SessionManager: { open(p: string): Manager } };
+  const SM = rt.wrapSessionManager(pi.SessionManager, plan.pi);
+  return { rt, open: (p) => SM.open(p), evict: () => {}, helpers: () => ({ pi: true }), dispose: () => {} };
+}
+
 /** One trial (`--child A|B`): a fresh process's first and second open of `file`, with or without the warm-up. */
 async function child(mode: string, file: string, indexDir: string): Promise<void> {
-  const pair = await loadSessionManagerPair(root, version, runtimeUrl, `-warm${process.pid}`);
-  if (typeof pair === "string") throw new Error(pair);
-  const rt = pair.runtime;
+  const side = await served(`-warm${process.pid}`);
+  const rt = side.rt;
   try {
     await rt.configureOpenClawPool({ indexDir, idleTimeoutMs: 60_000 });
     rt.serveSnapshotOpens();
     let warmUpCpu = 0;
     if (mode === "B") {
       const c0 = threadCpu();
-      await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], rt.warmUpHelpers()!);
-      warmUpCpu = cpuMs(threadCpu(c0));
+      await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], side.helpers());
+      warmUpCpu = threadCpu(c0);
     }
     const prewarm = rt.wrapPrewarm(async () => {});
     const open = (): [number, number, Manager] => {
       gc?.();
       const c0 = threadCpu();
       const t0 = performance.now();
-      const sm = pair.served.SM.open(file);
-      return [cpuMs(threadCpu(c0)), performance.now() - t0, sm];
+      const sm = side.open(file);
+      return [threadCpu(c0), performance.now() - t0, sm];
     };
     await prewarm(file);
     const [firstCpu, firstWall, sm] = open();
     if ((sm.getEntries() as unknown[]).length === 0) throw new Error("the open found no entries");
-    pair.served.cache.delete(file);
+    side.evict(file);
     await prewarm(file);
     const [laterCpu, laterWall] = open();
     const s = rt.warmUpStats;
-    const out: Trial = { mode, warmUpCpu, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu, laterWall, indexesContinued: rt.counters.indexesContinued, indexesFolded: rt.counters.indexesFolded };
+    const out: Trial = { mode, warmUpCpu, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu, laterWall, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded };
     console.log(JSON.stringify(out));
   } finally {
     await rt.closeOpenClawPool();
-    pair.dispose();
+    side.dispose();
   }
 }
 
@@ -110,7 +141,7 @@ async function main(): Promise<void> {
         const out = execFileSync(process.execPath, [...self, "--child", mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         const t = JSON.parse(out.trim().split("\n").at(-1)!) as Trial;
         trials.push(t);
-        console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}`);
+        console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
       }
     }
     for (const mode of ["A", "B"]) {
@@ -125,11 +156,10 @@ async function main(): Promise<void> {
 }
 
 if (values.child === "seed") {
-  const pair = await loadSessionManagerPair(root, version, runtimeUrl, `-seed${process.pid}`);
-  if (typeof pair === "string") throw new Error(pair);
-  await pair.runtime.configureOpenClawPool({ indexDir: values.index! });
-  await pair.runtime.prepareSession(values.file!);
-  await pair.runtime.closeOpenClawPool();
-  pair.dispose();
+  const side = await served(`-seed${process.pid}`);
+  await side.rt.configureOpenClawPool({ indexDir: values.index! });
+  await side.rt.prepareSession(values.file!);
+  await side.rt.closeOpenClawPool();
+  side.dispose();
 } else if (values.child) await child(values.child, values.file!, values.index!);
 else await main();

@@ -173,7 +173,10 @@ export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (pa
 
 /** pi's `SessionManager` class with `open` answered from ctxc's prepared read (pi-session-open.ts); imported by the hooks' pi module. */
 export function wrapSessionManager<T extends object>(SM: T, options: PiOpenOptions = {}): T {
-  return wrapPiSessionManager(preloadDeps, SM, options);
+  const wrapped = wrapPiSessionManager(preloadDeps, SM, options);
+  // pi's module has loaded (the run path imports it): the restart warm-up can build what its opens keep.
+  noteWarmUpHelpers({ pi: true });
+  return wrapped;
 }
 
 /** The pi `SessionManager` `SessionManager.open` would return, from a worker read, or why not (pi-session-open.ts). */

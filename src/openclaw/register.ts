@@ -138,7 +138,7 @@ function install(): void {
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
   // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
   const warmUp = warmUpCountFromEnv(process.env.CTXC_OPENCLAW_WARMUP);
-  if ("dir" in indexSetting && planServes(plan, "loadEntriesFromFileWithSnapshot")) {
+  if ("dir" in indexSetting && (planServes(plan, "loadEntriesFromFileWithSnapshot") || plan.served.some((s) => s.startsWith("session open (pi ")))) {
     try {
       scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: indexSetting.dir, log: (m) => preloadLog("warmup", m) });
     } catch {

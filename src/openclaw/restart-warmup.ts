@@ -3,7 +3,8 @@
  * session-manager chunk, ctxc does for the transcripts it served before the restart what each one's first
  * open will need — the worker read (continuing from the persistent index, off the main thread) and, on
  * the main thread, the frozen entries of ctxc's entry cache (kept-entries.ts) and the loaded-index record
- * `setLoadedSessionFile` continues (release/loaded-index.ts) — so the agent's first turn finds them and
+ * `setLoadedSessionFile` continues (release/loaded-index.ts); on 2026.5.12–5.27, the kept buffer with its
+ * tables and scalar memo pi's open builds from (pi-session-open.ts `warmPiOpen`) — so the agent's first turn finds them and
  * costs what a later turn costs. Nothing is decided differently at that open: its continued read, the
  * generation, the identity and the append checks still decide, and a transcript changed meanwhile falls
  * back to today's first open. Work moved to idle time, not removed: it is counted on its own
@@ -28,6 +29,8 @@ import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { entryCacheLimit, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor } from "./kept-entries.js";
+import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
+import { warmPiOpen } from "./pi-session-open.js";
 import { cannotServeEntries } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
@@ -99,6 +102,8 @@ export interface WarmUpHelpers {
   normalize?: (entry: unknown) => unknown;
   /** `setLoadedSessionFile`'s helpers (2026.6.11+); absent: only the entries are warmed. */
   loadedIndex?: LoadedIndexHelpers;
+  /** 2026.5.12–5.27: pi's own open is served (pi-session-open.ts): the kept buffers are warmed instead. */
+  pi?: boolean;
 }
 
 /** What the warm-up did in this process (summary counters; kept apart from the opens' own). */
@@ -112,7 +117,7 @@ export function stopWarmUp(): void {
 
 /** Whether `path` needs no warm-up: its real open started, or ctxc already reads or holds it. */
 function taken(path: string): boolean {
-  return openStarted(path) || readRunning(path) || settledRead(path) !== undefined || holdsCachedEntries(path);
+  return openStarted(path) || readRunning(path) || settledRead(path) !== undefined || holdsCachedEntries(path) || getKeptBuffers(path) !== undefined;
 }
 
 /** One macrotask later (unref'd: a warm-up never keeps the process alive). */
@@ -157,6 +162,13 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
 export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof settledRead>, Error | undefined>, helpers: WarmUpHelpers): void {
   const t0 = performance.now();
   try {
+    if (helpers.pi) {
+      // 2026.5.12–5.27: the kept buffer and its tables and memo (pi-session-open.ts warmPiOpen).
+      const kept = entryCacheLimit() > 0 && warmPiOpen(read, path);
+      if (settledRead(path) === read) takeSettled(path);
+      warmUpStats[kept ? "warmedUp" : "skipped"]++;
+      return;
+    }
     // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
     const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: true }) : "nothing to keep";
     if (settledRead(path) === read) takeSettled(path);
@@ -227,6 +239,7 @@ function maybeStart(): void {
 export function restartedMainThread(): void {
   forgetPreparedReads();
   forgetIndexRecords();
+  clearKeptBuffers();
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
-import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
 import { installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 
@@ -104,7 +104,9 @@ const CHANGES: Record<string, (path: string, text: string) => void> = {
   appended: (p, text) => {
     const last = text.trimEnd().split("\n").at(-1)!;
     const parentId = (JSON.parse(last) as { id: string }).id;
-    appendFileSync(p, `${JSON.stringify({ type: "message", id: "down0001", parentId, timestamp: "2026-01-05T07:00:00.000Z", message: { role: "user", content: "while down", timestamp: 1 } })}\n`);
+    // An id of its own per text (the same for both copies; appended twice, never its own parent).
+    const id = `down${text.length}`;
+    appendFileSync(p, `${JSON.stringify({ type: "message", id, parentId, timestamp: "2026-01-05T07:00:00.000Z", message: { role: "user", content: "while down", timestamp: 1 } })}\n`);
   },
   rewritten: (p, text) => writeFileSync(p, generated(99).slice(0, text.length + 500).replace(/[^\n]*$/, "")),
   truncated: (p, text) => writeFileSync(p, text.slice(0, text.indexOf("\n", text.length >> 1) + 1)),
@@ -196,5 +198,63 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const served = rt.counters.sessionsServed;
     pair.served.SM.open(b);
     expect(rt.counters.sessionsServed - served, "b: the open served from the warm-up's read").toBe(1);
+  });
+});
+
+type PiManager = { getSessionId(): string; getSessionFile(): string | undefined; getHeader(): unknown; getEntries(): unknown[]; getLeafId(): string | null; getBranch(): unknown[]; buildSessionContext(): unknown };
+type PiClass = { open(path: string): PiManager };
+
+/** What OpenClaw's run path reads from a pi manager, as data; side b's path written as side a's. */
+const piState = (sm: PiManager, [from, to]: [string, string] = ["", ""]) =>
+  JSON.parse(JSON.stringify({ id: sm.getSessionId(), file: sm.getSessionFile(), header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext() }).split(from).join(to)) as unknown;
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs pi's own first open (2026.5.12–5.27)`, () => {
+  it("after a pool restart with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+    const x = await releasePi<PiClass>(root!, version);
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime: rt, Wrapped, pi } = x;
+    const piIndex = join(dir, "pi-index");
+    mkdirSync(piIndex, { mode: 0o700 });
+    await rt.configureOpenClawPool({ indexDir: piIndex });
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const c = rt.counters;
+    try {
+      let n = 0;
+      for (const [change, apply] of Object.entries(CHANGES)) {
+        for (const seed of [3, 4]) {
+          const text = generated(seed);
+          const [a, b] = [resolve(dir, `p${++n}a.jsonl`), resolve(dir, `p${n}b.jsonl`)];
+          writeFileSync(a, text);
+          copyFileSync(a, b);
+          await rt.prepareSession(a);
+          await rt.closeOpenClawPool();
+          rt.restartedMainThread();
+          await rt.runRestartWarmUp([{ path: a, savedMs: 0, size: text.length }], { pi: true });
+          const at = `${change}, seed ${seed}`;
+          expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(rt.keptBuffers.getKeptBuffers(a), `${at}: buffer kept`).toBeDefined();
+          apply(a, text);
+          apply(b, text);
+          const [served, continued] = [c.sessionsServed, c.sessionsContinued];
+          await prewarm(a);
+          const [ours, theirs] = [Wrapped.open(a), pi.open(b)];
+          if (change === "deleted") {
+            // pi's new session on both sides (its id its own).
+            expect([c.sessionsServed - served, ours.getEntries().length, theirs.getEntries().length], `${at}: not served, new sessions`).toEqual([0, 0, 0]);
+            continue;
+          }
+          expect(piState(ours), `${at}: first open`).toEqual(piState(theirs, [b, a]));
+          const fromWarmUp = change === "unchanged" || change === "appended";
+          expect([c.sessionsServed - served, c.sessionsContinued - continued], `${at}: served${fromWarmUp ? ", continuing the warm-up's buffer" : " from a whole read"}`).toEqual([1, fromWarmUp ? 1 : 0]);
+          CHANGES.appended!(a, readFileSync(a, "utf8"));
+          CHANGES.appended!(b, readFileSync(b, "utf8"));
+          await prewarm(a);
+          expect(piState(Wrapped.open(a)), `${at}: next open`).toEqual(piState(pi.open(b), [b, a]));
+          expect(c.sessionsContinued - continued, `${at}: the next open continued`).toBe(fromWarmUp ? 2 : 1);
+        }
+      }
+    } finally {
+      await rt.configureOpenClawPool({ indexDir: null });
+    }
   });
 });
