@@ -36,7 +36,8 @@ export const CATEGORIES: ReadonlyArray<readonly [string, ReadonlySet<string>, Re
   [
     "transcript: ctxc (decode + SessionManager from the worker's read)",
     // repair-pass.ts and recent-lines.ts: their handlers' own names (the delegate around them carries OpenClaw's).
-    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync", "repairPass", "readRecent", "recentFromWorker"]),
+    // restart-warmup.ts: the restart warm-up's main-thread build, its own row (`ctxc restartWarmUp`), outside the turns.
+    new Set(["sessionManagerFromCtxc", "prepareSession", "openSessionAsync", "repairPass", "readRecent", "recentFromWorker", "restartWarmUp"]),
   ],
   [
     "transcript: OpenClaw/pi reads (repair pass, SessionManager.open, leaf scans, mirror checks)",

@@ -146,6 +146,11 @@ export function getCachedEntries(path: string): CachedFile | undefined {
   return hit;
 }
 
+/** Whether the cache holds a decode of `path` (absolute), without marking it used. */
+export function holdsCachedEntries(path: string): boolean {
+  return files.has(path);
+}
+
 /** Replaces the cached decode of `path` (absolute); drops least recently used files beyond the bound. */
 export function setCachedEntries(path: string, file: CachedFile): void {
   files.delete(path);

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { piOpenSessionDir, type PiOpenOptions } from "./release/pi-open.js";
 import type { OpenClawSession } from "./session.js";
 import { entriesFromBuffers } from "./buffer-entries.js";
+import { lazyStats } from "./lazy-entries.js";
 import { emptyIndex, servesPiIndex, type PiIndex } from "./pi-index.js";
 import { keptBuffersFor } from "./kept-buffers.js";
 import { readRunning, servePiOpen, takeSettled, unchangedSince } from "./prepared-reads.js";
@@ -66,27 +67,12 @@ export function sessionManagerFromCtxc(
   sessionDir?: string,
   cwdOverride?: string,
 ): PiSessionManagerLike | string {
-  const meta = session.meta;
-  // Missing/empty/invalid header: pi starts a new session and may (over)write the file — pi's job.
-  if (session.status !== "loaded") return `status ${session.status}`;
-  const view = new DataView(session.buffer);
-  const flags = view.getUint16(SessionHeader.flags, true);
-  // v1/v2 files: pi migrates AND rewrites the file — pi's job.
-  if (flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs pi's v1/v2 migration (pi rewrites it)";
-  // Lines pi treats differently from ctxc (non-object JSON, torn tail, over-long lines, …): let pi read them its way.
-  if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
-  const records = view.getUint32(SessionHeader.recordCount, true);
-  // pi's fileEntries is every entry in file order; with the header as the only session-type entry that
-  // is [header, ...entries]. A second `session` line mid-file is rare: let pi handle it. (A continued
-  // read holds only the appended records: none of them may be one; the kept ones passed this check.)
-  const sessionLines = records - session.entryCount;
-  if (sessionLines !== (session.firstRecord > 0 ? 0 : 1)) return `${sessionLines + (session.firstRecord > 0 ? 1 : 0)} session-type entries`;
-  // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
-  // another process may append).
-  if (!unchangedSince(session, path)) return "file changed since the worker read it";
+  const why = cannotServePiOpen(session, path);
+  if (why) return why;
   // The kept buffers of earlier turns plus this read's (kept-buffers.ts); the entries are built from
   // their bytes, fresh for this open (buffer-entries.ts) — the first open of a process included.
   const kept = keptBuffersFor(path, session);
+
   // Only the appended records, and the kept buffers no longer hold what they continue: pi needs them all.
   if (typeof kept === "string") return `continued read: ${kept}`;
   // pi's index built in the same pass when this pi's `_buildIndex` is the one pi-index.ts stands for.
@@ -118,6 +104,46 @@ export function sessionManagerFromCtxc(
   } else sm._buildIndex();
   sm.flushed = true;
   return sm;
+}
+
+/** Why pi's open of `path` cannot be served from `session` (then pi's own open runs), or undefined. */
+function cannotServePiOpen(session: OpenClawSession, path: string): string | undefined {
+  const meta = session.meta;
+  // Missing/empty/invalid header: pi starts a new session and may (over)write the file — pi's job.
+  if (session.status !== "loaded") return `status ${session.status}`;
+  const view = new DataView(session.buffer);
+  const flags = view.getUint16(SessionHeader.flags, true);
+  // v1/v2 files: pi migrates AND rewrites the file — pi's job.
+  if (flags & (SessionFlag.migrateV1 | SessionFlag.migrateV2)) return "file needs pi's v1/v2 migration (pi rewrites it)";
+  // Lines pi treats differently from ctxc (non-object JSON, torn tail, over-long lines, …): let pi read them its way.
+  if (meta.diagnostics.length > 0) return `file has ${meta.diagnostics.length} diagnostic(s), first ${meta.diagnostics[0]!.code}`;
+  const records = view.getUint32(SessionHeader.recordCount, true);
+  // pi's fileEntries is every entry in file order; with the header as the only session-type entry that
+  // is [header, ...entries]. A second `session` line mid-file is rare: let pi handle it. (A continued
+  // read holds only the appended records: none of them may be one; the kept ones passed this check.)
+  const sessionLines = records - session.entryCount;
+  if (sessionLines !== (session.firstRecord > 0 ? 0 : 1)) return `${sessionLines + (session.firstRecord > 0 ? 1 : 0)} session-type entries`;
+  // The file must still be the bytes the worker read (nothing awaits between prewarm and open, but
+  // another process may append).
+  if (!unchangedSince(session, path)) return "file changed since the worker read it";
+  return undefined;
+}
+
+/**
+ * The restart warm-up (restart-warmup.ts) of the pi-era open: what a file's first open builds and keeps —
+ * the read's buffer among the kept buffers, its per-buffer tables and decoded-scalar memo (buffer-entries.ts),
+ * built by one build of its entries (and pi's index), which are let go — so the first open continues them as
+ * a later one does. Only for a read that open would serve ({@link cannotServePiOpen}); the lazy-member count
+ * stays the opens'. Says whether it kept the buffer.
+ */
+export function warmPiOpen(session: OpenClawSession, path: string): boolean {
+  if (cannotServePiOpen(session, path)) return false;
+  const kept = keptBuffersFor(path, session);
+  if (typeof kept === "string") return false;
+  const deferred = lazyStats.deferred;
+  entriesFromBuffers(kept.parts, emptyIndex());
+  lazyStats.deferred = deferred;
+  return true;
 }
 
 /**

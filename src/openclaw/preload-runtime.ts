@@ -27,6 +27,7 @@ import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
 import { observeOpenClawPool, openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 import { IdleRereads } from "./idle-reread.js";
+import { noteWarmUpHelpers } from "./restart-warmup.js";
 import { prefetchSession, prefetchWarmSession, prewarmSessionFile, unchangedSince } from "./prepared-reads.js";
 import { sessionManagerFromCtxc as piSessionManagerFromCtxc, wrapSessionManager as wrapPiSessionManager, type PiSessionManagerClass, type PiSessionManagerLike } from "./pi-session-open.js";
 import { entryLoaderHandlers } from "./entry-loaders.js";
@@ -41,6 +42,8 @@ import {
 
 export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
 export { setJudgeRelease } from "./judged-images.js";
+/** The restart warm-up (tests run it with the helpers the chunk handed over, and read its counters). */
+export { runRestartWarmUp, warmUpHelpers, warmUpStats, selectWarmUp, findWarmUpCandidates, stopWarmUp, restartedMainThread } from "./restart-warmup.js";
 export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
 
 /** ctxc's decoded-entry cache as this runtime instance keeps it (the session open fills it; tests fill and inspect it). */
@@ -149,7 +152,7 @@ export const counters: PreloadCounters = {
 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
-export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "fallback" | "summary", message: string): void {
+export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "warmup" | "fallback" | "summary", message: string): void {
   writeLogLines(logLine(kind, message));
 }
 
@@ -173,7 +176,10 @@ export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (pa
 
 /** pi's `SessionManager` class with `open` answered from ctxc's prepared read (pi-session-open.ts); imported by the hooks' pi module. */
 export function wrapSessionManager<T extends object>(SM: T, options: PiOpenOptions = {}): T {
-  return wrapPiSessionManager(preloadDeps, SM, options);
+  const wrapped = wrapPiSessionManager(preloadDeps, SM, options);
+  // pi's module has loaded (the run path imports it): the restart warm-up can build what its opens keep.
+  noteWarmUpHelpers({ pi: true });
+  return wrapped;
 }
 
 /** The pi `SessionManager` `SessionManager.open` would return, from a worker read, or why not (pi-session-open.ts). */
@@ -279,6 +285,24 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
     else if (served === "folded") counters.indexesFolded++;
   },
 };
+
+/**
+ * Called by each rewritten chunk once it has evaluated (release/rewrite.ts), with the names of the
+ * handlers it calls and its helpers: the session-manager chunk (the one serving the snapshot open) hands
+ * the restart warm-up (restart-warmup.ts) the release's normaliser and `setLoadedSessionFile`'s
+ * bindings. Never throws into the chunk.
+ */
+export function chunkEvaluated(names: readonly string[], helpers: Helpers): void {
+  try {
+    if (!names.includes("loadEntriesFromFileWithSnapshot")) return;
+    const h = resolveHelpers<Record<string, unknown>>(helpers);
+    const normalize = typeof h.normalizeLoadedFileEntry === "function" ? (h.normalizeLoadedFileEntry as (e: unknown) => unknown) : undefined;
+    const loadedIndex = names.includes("SessionManager.setLoadedSessionFile") ? resolveHelpers<LoadedIndexHelpers>(helpers) : undefined;
+    noteWarmUpHelpers({ normalize, loadedIndex });
+  } catch {
+    // the warm-up then does not run; the opens are today's
+  }
+}
 
 /** The handlers, each call timed into the call trace when `CTXC_OPENCLAW_TRACE=1` (trace.ts); as they are otherwise. */
 export const handlers = TRACING ? traceHandlers(servedHandlers) : servedHandlers;

@@ -42,6 +42,16 @@ export function serveSnapshotOpens(): void {
   snapshotOpenServed = true;
 }
 const settled = new Map<string, OpenClawSession | Error>();
+/**
+ * Paths whose open (a turn's repair pass, prewarm or load) has started in this process: the restart
+ * warm-up (restart-warmup.ts) leaves them alone — the real open wins.
+ */
+const opensStarted = new Set<string>();
+
+/** Whether a turn's open of `path` (absolute) has started in this process (see {@link opensStarted}). */
+export function openStarted(path: string): boolean {
+  return opensStarted.has(path);
+}
 
 /**
  * Starts ctxc's worker read of `file`; the result is kept for the next `SessionManager.open(file)`. When
@@ -83,6 +93,7 @@ export function unchangedSince(session: { meta: SessionMeta }, path: string): bo
  * prewarm then waits for it instead of asking again): for a file OpenClaw's repair pass just rewrote.
  */
 export function prefetchSession(file: string): void {
+  opensStarted.add(resolve(file));
   if (!prepared.has(resolve(file))) void prepareSession(file);
 }
 
@@ -100,6 +111,7 @@ export function prefetchSession(file: string): void {
  */
 export function prefetchWarmSession(file: string): boolean {
   const path = resolve(file);
+  opensStarted.add(path);
   if (prepared.has(path) || keptContinuation(path) === undefined) return false;
   void prepareSession(path);
   return true;
@@ -143,6 +155,7 @@ export function wrapPrewarm(original: (file: string) => Promise<void>): (file: s
 export async function prewarmSessionFile(original: (file: string) => Promise<void>, [file]: [string]): Promise<void> {
   if (typeof file !== "string") return original(file);
   const path = resolve(file);
+  opensStarted.add(path);
   const reading = prepared.get(path);
   const own = async () => {
     if (reading) await reading;
@@ -159,6 +172,7 @@ export async function prewarmSessionFile(original: (file: string) => Promise<voi
  * not; undefined when no read was prepared (a caller off the run path: OpenClaw's own load, no log).
  */
 export function preparedFor(path: string, snapshot?: BigintFileStat): OpenClawSession | string | undefined {
+  opensStarted.add(path);
   if (prepared.has(path)) return "ctxc read still running";
   const got = settled.get(path);
   if (got === undefined) return undefined;
@@ -207,4 +221,11 @@ export function takeSettled(path: string): OpenClawSession | Error | undefined {
   const got = settled.get(path);
   settled.delete(path);
   return got;
+}
+
+/** Forgets every read and every open started (restart-warmup.ts `restartedMainThread`: tests and benches). */
+export function forgetPreparedReads(): void {
+  prepared.clear();
+  settled.clear();
+  opensStarted.clear();
 }

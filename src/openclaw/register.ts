@@ -24,7 +24,8 @@ import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
-import { preloadIndexDir } from "./state-dir.js";
+import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
+import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
 import { TRACING } from "./trace.js";
 import { traceSessionWriteLocks } from "./lock-trace.js";
 
@@ -135,6 +136,15 @@ function install(): void {
   });
   // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
+  // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
+  const warmUp = warmUpCountFromEnv(process.env.CTXC_OPENCLAW_WARMUP);
+  if ("dir" in indexSetting && (planServes(plan, "loadEntriesFromFileWithSnapshot") || plan.served.some((s) => s.startsWith("session open (pi ")))) {
+    try {
+      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: indexSetting.dir, log: (m) => preloadLog("warmup", m) });
+    } catch {
+      // no state dir to scan: no warm-up, the first opens are today's
+    }
+  }
   // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
   setJudgeRelease(plan.version);
   const index = describeIndex(indexSetting);
@@ -144,7 +154,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} idempotencyMain=${c.idempotencyMain} idempotencyWorker=${c.idempotencyWorker} idempotencyScans=${c.idempotencyScans} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} workspaceReadsServed=${c.workspaceReadsServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} indexesContinued=${c.indexesContinued} indexesFolded=${c.indexesFolded} digestsPrefetched=${c.digestsPrefetched} repairsEarly=${c.repairsEarly} fingerprintsServed=${c.fingerprintsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} idempotencyMain=${c.idempotencyMain} idempotencyWorker=${c.idempotencyWorker} idempotencyScans=${c.idempotencyScans} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} workspaceReadsServed=${c.workspaceReadsServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} digestsServed=${c.digestsServed} indexesContinued=${c.indexesContinued} indexesFolded=${c.indexesFolded} digestsPrefetched=${c.digestsPrefetched} repairsEarly=${c.repairsEarly} fingerprintsServed=${c.fingerprintsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} warmedUp=${warmUpStats.warmedUp} warmUpMs=${Math.round(warmUpStats.ms)} fallbacks=${c.fallbacks}`);
   });
 }
 

@@ -14,11 +14,11 @@ import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync }
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { fillEntryCache, loadSessionManagerPair, ownedContext, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
+import { fillEntryCache, loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
-import { deterministic, installDeterminism, removeDeterminism } from "../support/lockstep.js";
+import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -88,18 +88,8 @@ interface Run {
 /** `op` on the stock then the served side, same ids and clock, in an owned write context; then everything compared. */
 async function both(r: Run, name: string, op: (side: Side, path: string, sm: Manager) => unknown): Promise<[unknown, unknown]> {
   const step = ++r.step;
-  const run = async (s: Side, path: string, sm: Manager, published: Snapshot[]) => {
-    deterministic(step);
-    return pair.withOwnedWrites(ownedContext(path, published), async () => {
-      try {
-        return { value: op(s, path, sm) };
-      } catch (err) {
-        return { error: `${(err as Error).name}: ${(err as Error).message}` };
-      }
-    });
-  };
-  const rb = (await run(pair.stock, r.b, r.sb, r.published[1])) as { value?: unknown; error?: string };
-  const ra = (await run(pair.served, r.a, r.sa, r.published[0])) as { value?: unknown; error?: string };
+  const rb = await lockstepOp(pair, step, [pair.stock, r.b, r.sb, r.published[1]], op);
+  const ra = await lockstepOp(pair, step, [pair.served, r.a, r.sa, r.published[0]], op);
   const at = `${name} (step ${step})`;
   expect(ra.error, at).toEqual(rb.error);
   const opened = name.startsWith("open");

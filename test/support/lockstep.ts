@@ -6,6 +6,7 @@
 import crypto from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { vi } from "vitest";
+import { ownedContext, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 
 const realRandomUUID = crypto.randomUUID;
 let idCounter = 0;
@@ -26,4 +27,24 @@ export function removeDeterminism(): void {
   crypto.randomUUID = realRandomUUID;
   syncBuiltinESMExports();
   vi.useRealTimers();
+}
+
+/**
+ * `op` on one side of `pair` for step `step` (its ids and clock), in an owned write context publishing to
+ * `published`: its value, or its error as `Name: message` (the differential tests compare either).
+ */
+export function lockstepOp(
+  pair: SessionManagerPair,
+  step: number,
+  [side, path, sm, published]: [Side, string, Manager, Snapshot[]],
+  op: (side: Side, path: string, sm: Manager) => unknown,
+): Promise<{ value?: unknown; error?: string }> {
+  deterministic(step);
+  return pair.withOwnedWrites(ownedContext(path, published), async () => {
+    try {
+      return { value: op(side, path, sm) };
+    } catch (err) {
+      return { error: `${(err as Error).name}: ${(err as Error).message}` };
+    }
+  }) as Promise<{ value?: unknown; error?: string }>;
 }

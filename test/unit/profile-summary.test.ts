@@ -85,6 +85,14 @@ describe("profile summary", () => {
     expect(s.transcriptByFunction).toEqual({ "ctxc loadEntriesFromFileWithSnapshot": 20, loadEntriesFromFileWithSnapshot: 20, parseJsonlEntries: 10 });
   });
 
+  it("charges the restart warm-up's build to its own row (`ctxc restartWarmUp`), not to the open or index functions it runs", () => {
+    const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/restart-warmup.js";
+    // 1 root → 2 (a macrotask) → 3 restartWarmUp → 4 keptEntriesFor (unlisted) → 5 frozenEntriesFromBuffer; 3 → 6 warmLoadedIndex
+    const tree: TreeNode[] = [["(root)", [2]], ["processImmediate", [3]], ["restartWarmUp", [4, 6], ctxc], ["keptEntriesFor", [5], ctxc], ["frozenEntriesFromBuffer", [], ctxc], ["warmLoadedIndex", [], ctxc]];
+    const s = summarizeProfile(writeProfile(tree, [3, 4, 5, 6, 1], [0, ...Array<number>(4).fill(10_000)]));
+    expect(s.transcriptByFunction).toEqual({ "ctxc restartWarmUp": 40 });
+  });
+
   it("counts 2026.8+'s SQLite session store by OpenClaw module, listed transcript functions first, and names module-only work by its entry", () => {
     const dist = "file:///x/setup/releases/2026.9.6/node_modules/openclaw/dist/";
     // 1 root → 2 agent turn (unlisted module) → 3 readSessionTranscriptModelContext → 4 withSqliteSessionDatabase (store module)

@@ -91,6 +91,8 @@ interface IndexRecord extends Omit<IndexState, Layered>, Record<Layered, Layered
   served: number;
   /** The file bytes its entries stand for (the loaded snapshot's size), for the bound. */
   bytes: number;
+  /** Folded by the restart warm-up ahead of the file's first load ({@link warmLoadedIndex}). */
+  warm?: boolean;
 }
 
 /**
@@ -293,10 +295,16 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   }
   const path = resolve(sessionFile); // node:path's, as the chunk's `resolve`
   trimRecords();
-  const kept = records.get(path);
+  let kept = records.get(path);
+  let added = kept && tried(() => continuation(kept!, entries, h));
+  // A warm-up's record (restart-warmup.ts) these entries do not continue (the file changed since): the load is the first one it stood in for.
+  if (kept?.warm && kept.served === 0 && !added) {
+    records.delete(path);
+    kept = undefined;
+  }
   // A kept record is continued over the appended entries below; a first load's is folded whole here.
   const rec = kept ?? tried(() => firstFold(entries, h));
-  const added = kept ? tried(() => continuation(kept, entries, h)) : rec && [];
+  if (!kept) added = rec && [];
   if (!rec || !added) {
     original(...args);
     if (sm.sessionFile === path && !sm.recoveredCorruptHeader) record(path, sm, entries, loaded!.snapshot);
@@ -348,4 +356,29 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
   sm.flushed = true;
   return kept ? "continued" : "folded";
+}
+
+/**
+ * The restart warm-up (restart-warmup.ts): the record a file's first load would fold ({@link firstFold}),
+ * folded ahead of it from the entries ctxc's entry cache now holds for the file — the very objects the first
+ * open then hands to `setLoadedSessionFile`, which continues this record (its pointer comparison decides,
+ * as for any record). Only into room the bounds leave: a warm-up never evicts a record. Says whether it kept one.
+ */
+export function warmLoadedIndex(path: string, entries: readonly unknown[], h: LoadedIndexHelpers, bytes: number): boolean {
+  trimRecords();
+  if (records.has(path) || records.size >= MAX_RECORDS) return false;
+  let total = bytes;
+  for (const r of records.values()) total += r.bytes;
+  if (total > entryCacheLimit()) return false;
+  const rec = tried(() => firstFold(entries as unknown[], h));
+  if (!rec) return false;
+  rec.bytes = bytes;
+  rec.warm = true;
+  keep(path, rec);
+  return true;
+}
+
+/** Forgets every record (restart-warmup.ts `restartedMainThread`: tests and benches). */
+export function forgetIndexRecords(): void {
+  records.clear();
 }

@@ -83,13 +83,18 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
     .replaceAll("import.meta.filename", JSON.stringify(file))
     .replaceAll("import.meta.dirname", JSON.stringify(dirname(file)))
     .replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, map: string) => `//# sourceMappingURL=${new URL(map, chunkUrl).href}\n`);
-  const head = `import { handlers as __ctxcHandlers } from ${JSON.stringify(runtimeUrl)};\n`;
+  // One line (the profile's enclosing-function lookup takes what follows the first line as the original's text).
+  const head = `import { handlers as __ctxcHandlers } from ${JSON.stringify(runtimeUrl)}; import * as __ctxcRuntime$ from ${JSON.stringify(runtimeUrl)};\n`;
   const helpers = [...new Set(interceptions.flatMap((i) => i.helpers))];
+  // Once the chunk has evaluated (every binding initialised), the runtime learns its handlers and helpers
+  // (preload-runtime.ts chunkEvaluated: the restart warm-up); a runtime without it is skipped, nothing thrown.
+  const names = JSON.stringify(interceptions.map((i) => i.handler));
+  const evaluated = `\n;try { __ctxcRuntime$.chunkEvaluated?.(${names}, { ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }); } catch {}\n`;
   const tail = exportScans
     ? `\nexport { ${[
         ...interceptions.filter(({ fn }) => !fn.name.includes(".")).map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
         ...helpers.map((h) => `${h} as __helper_${h}`),
       ].join(", ")} };\nexport * as __ctxcRuntime from ${JSON.stringify(runtimeUrl)};\n`
     : "";
-  return head + out + tail;
+  return head + out + evaluated + tail;
 }

@@ -1,0 +1,165 @@
+/**
+ * The restart warm-up (src/openclaw/restart-warmup.ts, issue #11 first turns): a restarted process's first
+ * open of a transcript with the warm-up (B) and without (A). Each trial is a NEW process (V8's code cold, as
+ * after a gateway restart), alternated A B / B A, on the same transcript and the same persistent index (saved
+ * once by a seeding process; no trial writes the file). In each: the release's served SessionManager (the
+ * chunk as the preload serves it, bench/lib/openclaw-session-manager.ts) and ctxc's pool on the index; B runs
+ * the warm-up and reports its main-thread CPU; then the first turn's prewarm (ctxc's worker read) and
+ * `SessionManager.open` (2026.5.12–5.27: pi's, wrapped as the preload wraps it) — whose main-thread CPU (process.threadCpuUsage on Node 23.9+, /proc schedstat on 22; wall beside it) is the
+ * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
+ * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
+ *
+ *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35] [--mb 28] [--pairs 5]
+ *
+ * A benchmark, not a test (correctness: test/matrix/restart-warmup.test.ts); read it with the load printed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { generateTranscript } from "./fixtures/transcript-generator.js";
+import { freshRunDir, removeDir } from "./lib/data.js";
+import { loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
+import { locateRelease } from "../src/openclaw/release/locate.js";
+import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
+import type { WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
+import { ROOT } from "./lib/paths.js";
+import { median } from "./lib/stats.js";
+import { mainThreadRunMs } from "./lib/thread-cpu.js";
+
+const { values } = parseArgs({
+  options: {
+    openclaw: { type: "string", default: "2026.7.35" },
+    mb: { type: "string", default: "28" },
+    pairs: { type: "string", default: "5" },
+    child: { type: "string" },
+    file: { type: "string" },
+    index: { type: "string" },
+  },
+});
+const version = values.openclaw!;
+const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
+const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+type Usage = { user: number; system: number };
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
+/** Main-thread CPU ms since `from` (process.threadCpuUsage, Node 23.9+; else /proc's schedstat, bench/lib/thread-cpu.ts). */
+const threadCpu = (from?: number): number => {
+  const now = threadCpuUsage ? (({ user, system }) => (user + system) / 1000)(threadCpuUsage()) : (mainThreadRunMs() ?? NaN);
+  return from === undefined ? now : now - from;
+};
+const gc = (globalThis as { gc?: () => void }).gc;
+
+interface Trial {
+  mode: string;
+  warmUpCpu: number;
+  warmUpMs: number;
+  warmedUp: number;
+  firstCpu: number;
+  firstWall: number;
+  laterCpu: number;
+  laterWall: number;
+  indexesContinued: number;
+  indexesFolded: number;
+}
+
+type Runtime = typeof import("../src/openclaw/preload-runtime.js");
+/** The release's served open: 2026.6.9+'s SessionManager chunk as the preload serves it, or 2026.5.12–5.27's pi wrapped. */
+interface Served {
+  rt: Runtime;
+  open(path: string): Manager;
+  /** OpenClaw's own entry cache dropped (2026.6.9+), as a gateway's other agents make it. */
+  evict(path: string): void;
+  helpers(): WarmUpHelpers;
+  dispose(): void;
+}
+
+async function served(tag: string): Promise<Served> {
+  const pair = await loadSessionManagerPair(root, version, runtimeUrl, tag);
+  if (typeof pair !== "string") {
+    return { rt: pair.runtime, open: (p) => pair.served.SM.open(p), evict: (p) => pair.served.cache.delete(p), helpers: () => pair.runtime.warmUpHelpers()!, dispose: pair.dispose };
+  }
+  const plan = planRelease(locateRelease(root, version), runtimeUrl);
+  if (typeof plan === "string" || !plan.pi) throw new Error(`openclaw ${version}: ${pair}`);
+  const rt = (await import(runtimeUrl)) as Runtime;
+  const pi = (await import(pathToFileURL(join(piPackageDir(locateRelease(root, version).piSessionManagerImporter!)!, "dist", "index.js")).href)) as { SessionManager: { open(p: string): Manager } };
+  const SM = rt.wrapSessionManager(pi.SessionManager, plan.pi);
+  return { rt, open: (p) => SM.open(p), evict: () => {}, helpers: () => ({ pi: true }), dispose: () => {} };
+}
+
+/** One trial (`--child A|B`): a fresh process's first and second open of `file`, with or without the warm-up. */
+async function child(mode: string, file: string, indexDir: string): Promise<void> {
+  const side = await served(`-warm${process.pid}`);
+  const rt = side.rt;
+  try {
+    await rt.configureOpenClawPool({ indexDir, idleTimeoutMs: 60_000 });
+    rt.serveSnapshotOpens();
+    let warmUpCpu = 0;
+    if (mode === "B") {
+      const c0 = threadCpu();
+      await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], side.helpers());
+      warmUpCpu = threadCpu(c0);
+    }
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const open = (): [number, number, Manager] => {
+      gc?.();
+      const c0 = threadCpu();
+      const t0 = performance.now();
+      const sm = side.open(file);
+      return [threadCpu(c0), performance.now() - t0, sm];
+    };
+    await prewarm(file);
+    const [firstCpu, firstWall, sm] = open();
+    if ((sm.getEntries() as unknown[]).length === 0) throw new Error("the open found no entries");
+    side.evict(file);
+    await prewarm(file);
+    const [laterCpu, laterWall] = open();
+    const s = rt.warmUpStats;
+    const out: Trial = { mode, warmUpCpu, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu, laterWall, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded };
+    console.log(JSON.stringify(out));
+  } finally {
+    await rt.closeOpenClawPool();
+    side.dispose();
+  }
+}
+
+/** Seeds the index (a first read with the pool on it), then runs the trials, each a process of its own. */
+async function main(): Promise<void> {
+  const dir = await freshRunDir("restart-warmup");
+  try {
+    const file = resolve(dir, "agent.jsonl");
+    const indexDir = join(dir, "index");
+    mkdirSync(indexDir, { mode: 0o700 });
+    writeFileSync(file, generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text);
+    const self = [...process.execArgv, import.meta.filename, "--openclaw", version, "--file", file, "--index", indexDir];
+    execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
+    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    const trials: Trial[] = [];
+    for (let i = 0; i < Number(values.pairs); i++) {
+      for (const mode of i % 2 ? ["B", "A"] : ["A", "B"]) {
+        const out = execFileSync(process.execPath, [...self, "--child", mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const t = JSON.parse(out.trim().split("\n").at(-1)!) as Trial;
+        trials.push(t);
+        console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
+      }
+    }
+    for (const mode of ["A", "B"]) {
+      const ts = trials.filter((t) => t.mode === mode);
+      const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
+      console.log(`${mode === "A" ? "A (no warm-up)" : "B (warm-up)   "}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}), ${ts.length} processes`);
+    }
+    console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+if (values.child === "seed") {
+  const side = await served(`-seed${process.pid}`);
+  await side.rt.configureOpenClawPool({ indexDir: values.index! });
+  await side.rt.prepareSession(values.file!);
+  await side.rt.closeOpenClawPool();
+  side.dispose();
+} else if (values.child) await child(values.child, values.file!, values.index!);
+else await main();

@@ -1,0 +1,248 @@
+/**
+ * The restart warm-up (issue #11, first turns): shortly after a restarted gateway loads OpenClaw's
+ * session-manager chunk, ctxc does for the transcripts it served before the restart what each one's first
+ * open will need — the worker read (continuing from the persistent index, off the main thread) and, on
+ * the main thread, the frozen entries of ctxc's entry cache (kept-entries.ts) and the loaded-index record
+ * `setLoadedSessionFile` continues (release/loaded-index.ts); on 2026.5.12–5.27, the kept buffer with its
+ * tables and scalar memo pi's open builds from (pi-session-open.ts `warmPiOpen`) — so the agent's first turn finds them and
+ * costs what a later turn costs. Nothing is decided differently at that open: its continued read, the
+ * generation, the identity and the append checks still decide, and a transcript changed meanwhile falls
+ * back to today's first open. Work moved to idle time, not removed: it is counted on its own
+ * (`warmedUp`, `warmUpMs` in the summary, one `warmup:` line) and its main-thread build runs in
+ * {@link restartWarmUp}, a name the real-gateway profile summary shows as its own row.
+ *
+ * Which transcripts: the ones the persistent index holds. It names each by a hash of its path, never the
+ * path (SECURITY.md), so the candidates are OpenClaw's transcripts (`<state dir>/agents/<id>/sessions/
+ * *.jsonl`, OpenClaw's `resolveAgentSessionsDir` in every JSONL-era release) that have an index file
+ * (native-free-workers/openclaw/session-index.ts `sessionIndexFile`), most recently saved first, bounded
+ * by a count (`CTXC_OPENCLAW_WARMUP`, default {@link DEFAULT_WARM_UP_COUNT}) and by the entry cache's
+ * bytes (`CTXC_OPENCLAW_ENTRY_CACHE_MB`): the warm-up never evicts what it warmed.
+ *
+ * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
+ * a macrotask of its own, so OpenClaw's start-up, messages, timers and I/O interleave. A transcript whose
+ * real first open has started (prepared-reads.ts `openStarted`) is skipped — before the read, and again
+ * before the build (the open then uses the warm-up's read as its own, the prewarm's usual reuse). Timers
+ * are unref'd, nothing throws into OpenClaw, and the warm-up stops at exit.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { entryCacheLimit, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
+import { keptEntriesFor } from "./kept-entries.js";
+import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
+import { warmPiOpen } from "./pi-session-open.js";
+import { cannotServeEntries } from "./release/file-entries.js";
+import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
+import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
+
+/** Transcripts warmed at most by default (`CTXC_OPENCLAW_WARMUP=N` sets it, `0`/`off` turns it off). */
+export const DEFAULT_WARM_UP_COUNT = 16;
+/** The most `CTXC_OPENCLAW_WARMUP` may ask for (the scan stats two files per candidate). */
+const MAX_WARM_UP_COUNT = 256;
+/** Transcript files looked at, at most, across all agents' session folders. */
+const MAX_SCANNED = 4096;
+
+/** `CTXC_OPENCLAW_WARMUP`: at most this many transcripts (0: off); unset or not a whole number: the default. */
+export function warmUpCountFromEnv(value: string | undefined): number {
+  const v = value?.trim();
+  if (!v) return DEFAULT_WARM_UP_COUNT;
+  if (v === "off") return 0;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_WARM_UP_COUNT) : DEFAULT_WARM_UP_COUNT;
+}
+
+/** A transcript the persistent index holds: its path, when its index file was last saved, its size now. */
+export interface WarmUpCandidate {
+  path: string;
+  savedMs: number;
+  size: number;
+}
+
+/**
+ * The candidates to warm, in order: most recently saved first (ties by path), at most `count`, and no
+ * more file bytes together than `bytes` (the entry cache's bound: a file that does not fit is passed
+ * over, a smaller one after it may still fit). Empty files hold nothing to warm.
+ */
+export function selectWarmUp(candidates: readonly WarmUpCandidate[], { count, bytes }: { count: number; bytes: number }): WarmUpCandidate[] {
+  const sorted = [...candidates].sort((a, b) => b.savedMs - a.savedMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const out: WarmUpCandidate[] = [];
+  let total = 0;
+  for (const c of sorted) {
+    if (out.length >= count) break;
+    if (c.size <= 0 || total + c.size > bytes) continue;
+    out.push(c);
+    total += c.size;
+  }
+  return out;
+}
+
+/** OpenClaw's transcripts under `stateDir` that have an index file in `indexDir` (see the file comment); never rejects. */
+export async function findWarmUpCandidates(stateDir: string, indexDir: string): Promise<WarmUpCandidate[]> {
+  const agentsDir = join(stateDir, "agents");
+  const agents = await readdir(agentsDir, { withFileTypes: true }).catch(() => []);
+  const out: WarmUpCandidate[] = [];
+  let scanned = 0;
+  for (const agent of agents) {
+    if (!agent.isDirectory()) continue;
+    const sessions = join(agentsDir, agent.name, "sessions");
+    const names = await readdir(sessions).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.endsWith(".jsonl") || ++scanned > MAX_SCANNED) continue;
+      const path = resolve(sessions, name);
+      const [saved, file] = await Promise.all([stat(sessionIndexFile(indexDir, path)).catch(() => undefined), stat(path).catch(() => undefined)]);
+      if (saved?.isFile() && file?.isFile()) out.push({ path, savedMs: saved.mtimeMs, size: file.size });
+    }
+  }
+  return out;
+}
+
+/** The release's bindings the build uses (from the session-manager chunk, preload-runtime.ts `chunkEvaluated`). */
+export interface WarmUpHelpers {
+  /** The chunk's `normalizeLoadedFileEntry` (2026.7.1+), as the snapshot open uses it. */
+  normalize?: (entry: unknown) => unknown;
+  /** `setLoadedSessionFile`'s helpers (2026.6.11+); absent: only the entries are warmed. */
+  loadedIndex?: LoadedIndexHelpers;
+  /** 2026.5.12–5.27: pi's own open is served (pi-session-open.ts): the kept buffers are warmed instead. */
+  pi?: boolean;
+}
+
+/** What the warm-up did in this process (summary counters; kept apart from the opens' own). */
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0 };
+
+let stopped = false;
+/** Stops the warm-up between transcripts (at exit; tests). */
+export function stopWarmUp(): void {
+  stopped = true;
+}
+
+/** Whether `path` needs no warm-up: its real open started, or ctxc already reads or holds it. */
+function taken(path: string): boolean {
+  return openStarted(path) || readRunning(path) || settledRead(path) !== undefined || holdsCachedEntries(path) || getKeptBuffers(path) !== undefined;
+}
+
+/** One macrotask later (unref'd: a warm-up never keeps the process alive). */
+const nextMacrotask = (): Promise<void> => new Promise((done) => setImmediate(done).unref());
+
+/**
+ * Warms `list` in order (see the file comment): per transcript the worker read, then, in a macrotask of
+ * its own, {@link restartWarmUp}. Resolves when done or stopped; never rejects.
+ */
+export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers): Promise<void> {
+  warmUpStats.candidates += list.length;
+  for (const { path } of list) {
+    if (stopped) return;
+    if (taken(path)) {
+      warmUpStats.skipped++;
+      continue;
+    }
+    try {
+      await prepareSession(path);
+    } catch {
+      warmUpStats.failed++;
+      continue;
+    }
+    await nextMacrotask();
+    if (stopped) return;
+    const read = settledRead(path);
+    // The real open started meanwhile: it takes this read as its own (the prewarm's reuse); nothing to build.
+    if (openStarted(path) || read === undefined || read instanceof Error) {
+      warmUpStats.skipped++;
+      continue;
+    }
+    restartWarmUp(path, read, helpers);
+  }
+}
+
+/**
+ * The main-thread build for one transcript (named so in a CPU profile: bench/real-gateway/profile-summary.ts):
+ * the entry cache filled from the worker read as the first open would fill it (the snapshot open's lazy
+ * frozen entries), the read released (the first open's own read continues it: only what was appended since
+ * comes back), and the loaded-index record folded from those entries. Counts itself; never throws.
+ */
+export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof settledRead>, Error | undefined>, helpers: WarmUpHelpers): void {
+  const t0 = performance.now();
+  try {
+    if (helpers.pi) {
+      // 2026.5.12–5.27: the kept buffer and its tables and memo (pi-session-open.ts warmPiOpen).
+      const kept = entryCacheLimit() > 0 && warmPiOpen(read, path);
+      if (settledRead(path) === read) takeSettled(path);
+      warmUpStats[kept ? "warmedUp" : "skipped"]++;
+      return;
+    }
+    // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
+    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: true }) : "nothing to keep";
+    if (settledRead(path) === read) takeSettled(path);
+    if (typeof kept === "string") {
+      warmUpStats.skipped++;
+      return;
+    }
+    if (helpers.loadedIndex) warmLoadedIndex(path, kept.entries, helpers.loadedIndex, kept.identity.size);
+    warmUpStats.warmedUp++;
+  } catch {
+    warmUpStats.failed++;
+  } finally {
+    warmUpStats.ms += performance.now() - t0;
+  }
+}
+
+/** What the preload sets at start ({@link scheduleRestartWarmUp}) and what the chunk hands over when it loads. */
+let settings: { count: number; stateDir: string; indexDir: string; log: (message: string) => void } | undefined;
+let helpersSeen: WarmUpHelpers | undefined;
+let started = false;
+
+/** The preload's settings (register.ts): the warm-up starts once the session-manager chunk has loaded too. */
+export function scheduleRestartWarmUp(next: NonNullable<typeof settings>): void {
+  if (next.count <= 0) return;
+  settings = next;
+  process.once("exit", stopWarmUp);
+  maybeStart();
+}
+
+/** The session-manager chunk's bindings, when it has loaded (preload-runtime.ts `chunkEvaluated`). */
+export function noteWarmUpHelpers(helpers: WarmUpHelpers): void {
+  helpersSeen ??= helpers;
+  maybeStart();
+}
+
+/** The bindings handed over so far (tests run {@link runRestartWarmUp} with them). */
+export function warmUpHelpers(): WarmUpHelpers | undefined {
+  return helpersSeen;
+}
+
+function maybeStart(): void {
+  if (started || !settings || !helpersSeen) return;
+  started = true;
+  const { count, stateDir, indexDir, log } = settings;
+  const helpers = helpersSeen;
+  // A moment after the chunk loaded (OpenClaw's start-up goes on meanwhile); unref'd.
+  setTimeout(() => {
+    void (async () => {
+      try {
+        const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir), { count, bytes: entryCacheLimit() });
+        if (list.length === 0 || stopped) return;
+        const t0 = performance.now();
+        await runRestartWarmUp(list, helpers);
+        const s = warmUpStats;
+        log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms over ${(performance.now() - t0).toFixed(0)} ms`);
+      } catch {
+        // never into OpenClaw: the first opens then do the work, as without the warm-up
+      }
+    })();
+  }, 50).unref();
+}
+
+/**
+ * The main thread as a restarted gateway's starts it, for tests and benches that restart the pool in
+ * process: no prepared reads or opens started, an empty entry cache, no loaded-index records, the
+ * warm-up's counters at 0 and not stopped. (The worker side restarts with the pool: closeOpenClawPool.)
+ */
+export function restartedMainThread(): void {
+  forgetPreparedReads();
+  forgetIndexRecords();
+  clearKeptBuffers();
+  const limit = entryCacheLimit();
+  setEntryCacheLimit(0);
+  setEntryCacheLimit(limit);
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0 });
+  stopped = false;
+}

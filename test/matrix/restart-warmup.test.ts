@@ -1,0 +1,260 @@
+/**
+ * Differential test of the restart warm-up (src/openclaw/restart-warmup.ts) for ONE OpenClaw release
+ * (`CTXC_OPENCLAW_ROOT`, 2026.6.9+): the release's REAL SessionManager, from its own chunk (stock) and from
+ * the chunk as the preload serves it. A transcript is read once by ctxc's worker with a persistent index,
+ * then the gateway "restarts" (a new pool on the same index, the main thread's kept state forgotten,
+ * OpenClaw's cache empty), the warm-up runs, the file is left alone / appended to / rewritten / truncated /
+ * deleted, and the first turn runs on both sides (the prewarm's read, the open, two appends, the rewrite,
+ * a second open). After every step the manager's state, OpenClaw's cache and the file bytes must equal
+ * stock's; an unchanged or appended-to file must have been served from what the warm-up built (the open's
+ * index continued the warm-up's record, not folded), a changed one from a fresh read.
+ */
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
+import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { tempDir } from "../support/tmp.js";
+import { installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
+
+const root = releaseRoot();
+const version = root ? releaseVersion(root) : "";
+const dir = tempDir("matrix-restart-warmup");
+process.env.CTXC_OPENCLAW_LOG = process.env.DEBUG_LOG ?? join(dir, "preload.log");
+
+let pair: SessionManagerPair;
+let why = "";
+const indexDir = join(dir, "index");
+
+beforeAll(async () => {
+  if (!root) return;
+  const got = await loadSessionManagerPair(root, version, RUNTIME_URL);
+  if (typeof got === "string") why = got;
+  else pair = got;
+  if (!pair) return;
+  if (!pair.runtime.warmUpHelpers()) why = "the served chunk handed no helpers to the warm-up";
+  mkdirSync(indexDir, { mode: 0o700 });
+  await pair.runtime.configureOpenClawPool({ indexDir });
+  pair.runtime.serveSnapshotOpens();
+});
+
+afterAll(async () => {
+  await pair?.runtime.configureOpenClawPool({ indexDir: null });
+  pair?.dispose();
+});
+
+/** What `setLoadedSessionFile` leaves on a manager and what OpenClaw reads through it, comparable across the two files. */
+function stateOf(sm: Manager, newSession = false): unknown {
+  const files = sm.fileEntries as unknown[];
+  // A new session (the file was deleted) gets a random id of OpenClaw's own making on each side.
+  const header = (e: unknown) => (newSession ? { ...(e as object), id: "(new)" } : e);
+  return {
+    keys: Object.keys(sm),
+    sessionId: newSession ? "(new)" : sm.sessionId,
+    flushed: sm.flushed,
+    fileEntries: files.map((e, i) => (i === 0 ? header(e) : e)),
+    frozen: files.map((e) => Object.isFrozen(e)),
+    opaqueFileEntries: sm.opaqueFileEntries,
+    byId: [...sm.byId.keys()],
+    byIdAt: [...sm.byId.values()].map((v) => files.indexOf(v)),
+    logicalParentsById: [...(sm.logicalParentsById ?? [])],
+    labelsById: [...sm.labelsById],
+    leafId: sm.leafId,
+    appendParentId: sm.appendParentId,
+    snapshotSize: sm.sessionFileSnapshot?.size,
+    entries: sm.getEntries(),
+    branch: sm.getBranch(),
+    context: sm.buildSessionContext(),
+    header: header(sm.getHeader?.()),
+  };
+}
+
+interface Run {
+  a: string; // served
+  b: string; // stock
+  sa?: Manager;
+  sb?: Manager;
+  step: number;
+  published: [Snapshot[], Snapshot[]];
+}
+
+/** `op` on the stock then the served side (same ids and clock, an owned write context); then everything compared. */
+async function both(r: Run, name: string, op: (side: Side, path: string, sm: Manager) => unknown, newSession = false): Promise<void> {
+  const step = ++r.step;
+  const rb = await lockstepOp(pair, step, [pair.stock, r.b, r.sb, r.published[1]], op);
+  const ra = await lockstepOp(pair, step, [pair.served, r.a, r.sa, r.published[0]], op);
+  const at = `${name} (step ${step})`;
+  expect(ra.error, at).toEqual(rb.error);
+  if (name.startsWith("open")) [r.sa, r.sb] = [ra.value as Manager, rb.value as Manager];
+  else expect(ra.value, at).toEqual(rb.value);
+  const exists = [r.a, r.b].map((p) => statSync(p, { throwIfNoEntry: false }) !== undefined);
+  expect(exists[0], `${at}: file exists`).toBe(exists[1]);
+  if (exists[0]) expect(readFileSync(r.a).equals(readFileSync(r.b)), `${at}: file bytes`).toBe(true);
+  expect(stateOf(r.sa, newSession), `${at}: manager state`).toEqual(stateOf(r.sb, newSession));
+  expect(pair.served.cache.get(resolve(r.a))?.entries, `${at}: OpenClaw's cache`).toEqual(pair.stock.cache.get(resolve(r.b))?.entries);
+}
+
+const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+const generated = (seed: number) => generateTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
+
+/** What happens to the file between the warm-up and the first open (on both copies alike). */
+const CHANGES: Record<string, (path: string, text: string) => void> = {
+  unchanged: () => {},
+  appended: (p, text) => {
+    const last = text.trimEnd().split("\n").at(-1)!;
+    const parentId = (JSON.parse(last) as { id: string }).id;
+    // An id of its own per text (the same for both copies; appended twice, never its own parent).
+    const id = `down${text.length}`;
+    appendFileSync(p, `${JSON.stringify({ type: "message", id, parentId, timestamp: "2026-01-05T07:00:00.000Z", message: { role: "user", content: "while down", timestamp: 1 } })}\n`);
+  },
+  rewritten: (p, text) => writeFileSync(p, generated(99).slice(0, text.length + 500).replace(/[^\n]*$/, "")),
+  truncated: (p, text) => writeFileSync(p, text.slice(0, text.indexOf("\n", text.length >> 1) + 1)),
+  deleted: (p) => rmSync(p),
+};
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs the release's own first open`, () => {
+  it("after a pool restart with the warm-up, the first turn's open, setLoadedSessionFile, appends, rewrite and next open equal stock's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const c = rt.counters;
+    installDeterminism();
+    try {
+      let n = 0;
+      for (const [change, apply] of Object.entries(CHANGES)) {
+        for (const seed of [1, 2]) {
+          const text = generated(seed);
+          const r: Run = { a: join(dir, `w${++n}a.jsonl`), b: join(dir, `w${n}b.jsonl`), step: 0, published: [[], []] };
+          writeFileSync(r.a, text);
+          copyFileSync(r.a, r.b);
+          // Before the restart: ctxc's worker read the file (and saved its state in the index).
+          await rt.prepareSession(r.a);
+          // The restart: a new pool on the same index; nothing kept on the main thread; OpenClaw's caches empty.
+          await rt.closeOpenClawPool();
+          rt.restartedMainThread();
+          pair.served.cache.delete(resolve(r.a));
+          pair.stock.cache.delete(resolve(r.b));
+          await rt.runRestartWarmUp([{ path: resolve(r.a), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+          const at = `${change}, seed ${seed}`;
+          expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(rt.entryCache.holdsCachedEntries(resolve(r.a)), `${at}: entries kept`).toBe(true);
+          apply(r.a, text);
+          apply(r.b, text);
+          const [continued, folded, served] = [c.indexesContinued, c.indexesFolded, c.sessionsServed];
+          // The first turn: the prewarm's read (a no-op for OpenClaw's own 4 KB read), then the open.
+          await rt.wrapPrewarm(async () => {})(r.a);
+          await both(r, "open", (s, path) => s.SM.open(path), change === "deleted");
+          if (change === "deleted") {
+            // Nothing to serve: OpenClaw's new session on both sides (its ids its own, so no further byte comparison).
+            expect([c.sessionsServed - served, r.sa.getEntries().length], `${at}: not served, a new session`).toEqual([0, 0]);
+            continue;
+          }
+          if (change === "unchanged" || change === "appended") {
+            expect([c.sessionsServed - served, c.indexesContinued - continued, c.indexesFolded - folded], `${at}: served, index continued from the warm-up's record`).toEqual([1, 1, 0]);
+          } else {
+            expect([c.sessionsServed - served, c.indexesContinued - continued, c.indexesFolded - folded], `${at}: served from a fresh read, index folded anew`).toEqual([1, 0, 1]);
+          }
+          await both(r, "appendMessage(user)", (_s, _p, m) => m.appendMessage({ role: "user", content: `after ${change}`, timestamp: 1767600000001 }));
+          await both(r, "appendMessage(assistant)", (_s, _p, m) => m.appendMessage({ role: "assistant", content: [{ type: "text", text: "ok" }], api: "a", provider: "p", model: "m", usage, stopReason: "stop", timestamp: 1767600000002 }));
+          await both(r, "rewriteFile", (_s, _p, m) => m.rewriteFile());
+          pair.served.cache.delete(resolve(r.a));
+          pair.stock.cache.delete(resolve(r.b));
+          await rt.wrapPrewarm(async () => {})(r.a);
+          await both(r, "open (the next turn)", (s, path) => s.SM.open(path));
+        }
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const text = generated(7);
+    const [a, b] = [join(dir, "opened-a.jsonl"), join(dir, "opened-b.jsonl")];
+    writeFileSync(a, text);
+    writeFileSync(b, text);
+    await rt.prepareSession(a);
+    await rt.prepareSession(b);
+    await rt.closeOpenClawPool();
+    rt.restartedMainThread();
+    pair.served.cache.delete(resolve(a));
+    // a: its turn's prewarm started before the warm-up came to it.
+    const prewarm = rt.wrapPrewarm(async () => {})(a);
+    const ticket = rt.openClawPoolTicket();
+    await rt.runRestartWarmUp([{ path: resolve(a), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+    await prewarm;
+    expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "a: skipped").toEqual([0, 1]);
+    expect(rt.openClawPoolTicket() - ticket, "a: no worker request of the warm-up's own").toBe(0);
+    // b: its prewarm starts while the warm-up's read runs: it waits for that read and uses it.
+    const warming = rt.runRestartWarmUp([{ path: resolve(b), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+    const before = rt.openClawPoolTicket();
+    await rt.wrapPrewarm(async () => {})(b);
+    await warming;
+    expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "b: skipped").toEqual([0, 2]);
+    expect(rt.openClawPoolTicket() - before, "b: the prewarm asked no read of its own").toBe(0);
+    expect(rt.entryCache.holdsCachedEntries(resolve(b)), "b: nothing built by the warm-up").toBe(false);
+    const served = rt.counters.sessionsServed;
+    pair.served.SM.open(b);
+    expect(rt.counters.sessionsServed - served, "b: the open served from the warm-up's read").toBe(1);
+  });
+});
+
+type PiManager = { getSessionId(): string; getSessionFile(): string | undefined; getHeader(): unknown; getEntries(): unknown[]; getLeafId(): string | null; getBranch(): unknown[]; buildSessionContext(): unknown };
+type PiClass = { open(path: string): PiManager };
+
+/** What OpenClaw's run path reads from a pi manager, as data; side b's path written as side a's. */
+const piState = (sm: PiManager, [from, to]: [string, string] = ["", ""]) =>
+  JSON.parse(JSON.stringify({ id: sm.getSessionId(), file: sm.getSessionFile(), header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext() }).split(from).join(to)) as unknown;
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs pi's own first open (2026.5.12–5.27)`, () => {
+  it("after a pool restart with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+    const x = await releasePi<PiClass>(root!, version);
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime: rt, Wrapped, pi } = x;
+    const piIndex = join(dir, "pi-index");
+    mkdirSync(piIndex, { mode: 0o700 });
+    await rt.configureOpenClawPool({ indexDir: piIndex });
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const c = rt.counters;
+    try {
+      let n = 0;
+      for (const [change, apply] of Object.entries(CHANGES)) {
+        for (const seed of [3, 4]) {
+          const text = generated(seed);
+          const [a, b] = [resolve(dir, `p${++n}a.jsonl`), resolve(dir, `p${n}b.jsonl`)];
+          writeFileSync(a, text);
+          copyFileSync(a, b);
+          await rt.prepareSession(a);
+          await rt.closeOpenClawPool();
+          rt.restartedMainThread();
+          await rt.runRestartWarmUp([{ path: a, savedMs: 0, size: text.length }], { pi: true });
+          const at = `${change}, seed ${seed}`;
+          expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(rt.keptBuffers.getKeptBuffers(a), `${at}: buffer kept`).toBeDefined();
+          apply(a, text);
+          apply(b, text);
+          const [served, continued] = [c.sessionsServed, c.sessionsContinued];
+          await prewarm(a);
+          const [ours, theirs] = [Wrapped.open(a), pi.open(b)];
+          if (change === "deleted") {
+            // pi's new session on both sides (its id its own).
+            expect([c.sessionsServed - served, ours.getEntries().length, theirs.getEntries().length], `${at}: not served, new sessions`).toEqual([0, 0, 0]);
+            continue;
+          }
+          expect(piState(ours), `${at}: first open`).toEqual(piState(theirs, [b, a]));
+          const fromWarmUp = change === "unchanged" || change === "appended";
+          expect([c.sessionsServed - served, c.sessionsContinued - continued], `${at}: served${fromWarmUp ? ", continuing the warm-up's buffer" : " from a whole read"}`).toEqual([1, fromWarmUp ? 1 : 0]);
+          CHANGES.appended!(a, readFileSync(a, "utf8"));
+          CHANGES.appended!(b, readFileSync(b, "utf8"));
+          await prewarm(a);
+          expect(piState(Wrapped.open(a)), `${at}: next open`).toEqual(piState(pi.open(b), [b, a]));
+          expect(c.sessionsContinued - continued, `${at}: the next open continued`).toBe(fromWarmUp ? 2 : 1);
+        }
+      }
+    } finally {
+      await rt.configureOpenClawPool({ indexDir: null });
+    }
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The restart warm-up's rules (src/openclaw/restart-warmup.ts) without a release: the switch, which
+ * transcripts it picks (the persistent index's, by the index file's name; most recently saved first;
+ * bounded by count and the entry cache's bytes; gone or empty files left out), and that a transcript
+ * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own.
+ * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
+ */
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { openClawPoolTicket } from "../../src/openclaw/pool.js";
+import { preparedFor } from "../../src/openclaw/prepared-reads.js";
+import { setCachedEntries } from "../../src/openclaw/entry-cache.js";
+import { tempDir } from "../support/tmp.js";
+
+afterEach(() => restartedMainThread());
+
+describe("CTXC_OPENCLAW_WARMUP", () => {
+  it("unset, blank or not a whole number: the default; 0 or off: off; N: at most N (capped)", () => {
+    for (const v of [undefined, "", "  ", "x", "1.5", "-2"]) expect(warmUpCountFromEnv(v), String(v)).toBe(DEFAULT_WARM_UP_COUNT);
+    expect(warmUpCountFromEnv("0")).toBe(0);
+    expect(warmUpCountFromEnv("off")).toBe(0);
+    expect(warmUpCountFromEnv(" 3 ")).toBe(3);
+    expect(warmUpCountFromEnv("100000")).toBe(256);
+  });
+});
+
+describe("selectWarmUp", () => {
+  const c = (path: string, savedMs: number, size: number) => ({ path, savedMs, size });
+  it("most recently saved first, ties by path; at most `count`", () => {
+    const list = [c("/b", 1, 10), c("/a", 3, 10), c("/c", 3, 10), c("/d", 2, 10)];
+    expect(selectWarmUp(list, { count: 16, bytes: 1e9 }).map((x) => x.path)).toEqual(["/a", "/c", "/d", "/b"]);
+    expect(selectWarmUp(list, { count: 2, bytes: 1e9 }).map((x) => x.path)).toEqual(["/a", "/c"]);
+    expect(selectWarmUp(list, { count: 0, bytes: 1e9 })).toEqual([]);
+  });
+  it("no more bytes together than the entry cache's bound: a file that does not fit is passed over, a smaller later one still taken; empty files never", () => {
+    const list = [c("/new", 5, 60), c("/big", 4, 50), c("/small", 3, 40), c("/empty", 2, 0)];
+    expect(selectWarmUp(list, { count: 16, bytes: 100 }).map((x) => x.path)).toEqual(["/new", "/small"]);
+    expect(selectWarmUp(list, { count: 16, bytes: 0 })).toEqual([]);
+  });
+});
+
+describe("findWarmUpCandidates", () => {
+  it("OpenClaw's transcripts (<state>/agents/<id>/sessions/*.jsonl) that have an index file, with the index file's save time and the transcript's size", async () => {
+    const state = tempDir("warmup-state");
+    const index = join(state, "ctxc", "index");
+    mkdirSync(index, { recursive: true });
+    const file = (agent: string, name: string, text: string) => {
+      const dir = join(state, "agents", agent, "sessions");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, name), text);
+      return resolve(dir, name);
+    };
+    const indexed = (path: string, at: number) => {
+      writeFileSync(sessionIndexFile(index, path), "{}");
+      utimesSync(sessionIndexFile(index, path), at, at);
+    };
+    const a = file("main", "s1.jsonl", "aaaa\n");
+    const b = file("ops", "s2.jsonl", "bb\n");
+    file("ops", "s3.jsonl", "never indexed\n");
+    const gone = file("ops", "s4.jsonl", "x\n");
+    indexed(a, 1000);
+    indexed(b, 2000);
+    indexed(join(state, "agents", "ops", "sessions", "deleted.jsonl"), 3000); // an index file whose transcript is gone
+    indexed(gone, 1500);
+    const other = file("ops", "s5.jsonl.bak", "not a transcript\n");
+    indexed(other, 4000);
+    writeFileSync(join(state, "agents", "not-a-dir"), "");
+    rmSync(gone);
+    const found = (await findWarmUpCandidates(state, index)).sort((x, y) => x.savedMs - y.savedMs);
+    expect(found.map((x) => [x.path, x.savedMs, x.size])).toEqual([
+      [a, 1_000_000, 5],
+      [b, 2_000_000, 3],
+    ]);
+    expect(await findWarmUpCandidates(join(state, "nowhere"), index)).toEqual([]);
+  });
+});
+
+describe("runRestartWarmUp skips what is taken", () => {
+  it("a transcript whose open started, or whose entries ctxc holds, gets no worker read of the warm-up's own", async () => {
+    const dir = tempDir("warmup-skip");
+    const opened = resolve(dir, "opened.jsonl");
+    const held = resolve(dir, "held.jsonl");
+    for (const p of [opened, held]) writeFileSync(p, '{"type":"session","version":3,"id":"s","timestamp":"t","cwd":"/"}\n');
+    // A turn's open of `opened` asked for its read (none prepared: OpenClaw's own open) before the warm-up came to it.
+    expect(preparedFor(opened)).toBeUndefined();
+    setCachedEntries(held, { identity: { dev: 1, ino: 1, size: 1, mtimeMs: 1, ctimeMs: 1 }, entries: [{}], serializedExactly: false });
+    const ticket = openClawPoolTicket();
+    await runRestartWarmUp([{ path: opened, savedMs: 2, size: 60 }, { path: held, savedMs: 1, size: 60 }], {});
+    expect(openClawPoolTicket() - ticket).toBe(0);
+    expect([warmUpStats.candidates, warmUpStats.skipped, warmUpStats.warmedUp]).toEqual([2, 2, 0]);
+  });
+});
