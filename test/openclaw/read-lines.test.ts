@@ -175,7 +175,7 @@ describe("read lines: a serialisation of kept entries answered from the read", (
 
   it("a kept entry cannot be changed in place (what 'the kept object at its index' relies on): writes, deletes and defines throw, at every depth, before and after a lazy member is read", () => {
     const { entries } = kept(Buffer.from(base));
-    const withMessage = entries.filter((e) => (e as { message?: unknown }).message !== undefined) as Record<string, Record<string, unknown>>[];
+    const withMessage = entries.filter((e) => (e as { message?: unknown }).message !== undefined) as ({ message: Record<string, unknown> } & Record<string, unknown>)[];
     expect(withMessage.length).toBeGreaterThan(5);
     for (const [k, e] of withMessage.slice(0, 6).entries()) {
       // Half with the lazy member read first, half written before any read (its accessor still undecoded).
