@@ -19,7 +19,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
 import { addKeysOfLines, keySetMayHold, lookupInRecords, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
 import { readMayHoldKey, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
-import { asBuffer, DAMAGED, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
+import { asBuffer, DAMAGED, generatedKeyLines, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
 
 /** OpenClaw's answer (2026.5.26+), by parsing every line, trimmed as its reader trims it. */
 const parsedHas = (text: string, key: string) => parsedKeys(text).has(key);
@@ -239,29 +239,11 @@ describe("the worker's line reader (addKeysOfRecords: the WASM line scanner, els
   });
   it("generated objects (40,000): message/idempotencyKey at any depth, duplicated, escaped letters, whitespace, non-string values", () => {
     const rng = new Prng(7);
-    const ws = () => rng.pick(["", "", "", " ", "\t", "\r", "  \r\t"]);
-    const esc = (name: string) => [...name].map((ch) => (rng.chance(0.02) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}` : ch)).join("");
-    const names = ["message", "idempotencyKey", "role", "content", "x", "__proto__", "Message", "idempotencykey", "idempotencyKey ", "message\\u0000"];
-    const str = () => JSON.stringify(rng.pick(["k", " k ", "", "é😀", "\u2028", "a\\b", "\"q\"", "\ud800", "key"])).replace(/k/g, () => (rng.chance(0.2) ? "\\u006b" : "k"));
-    const value = (d: number): string => {
-      const r = rng.next();
-      if (d > 4 || r < 0.35) return rng.pick([str(), str(), "1", "-0", "1e2", "true", "false", "null", "[]", "{}"]);
-      if (r < 0.5) return `[${ws()}${Array.from({ length: rng.int(0, 3) }, () => value(d + 1)).join(`${ws()},${ws()}`)}${ws()}]`;
-      return obj(d + 1);
-    };
-    const obj = (d: number): string => `{${ws()}${Array.from({ length: rng.int(0, 4) }, () => `"${esc(rng.pick(names))}"${ws()}:${ws()}${value(d)}`).join(`${ws()},${ws()}`)}${ws()}}`;
-    const members = (d: number, forced: [string, () => string][]) => {
-      const list = Array.from({ length: rng.int(0, 3) }, () => `"${esc(rng.pick(names))}"${ws()}:${ws()}${value(d)}`);
-      for (const [name, v] of forced) list.splice(rng.int(0, list.length), 0, `"${esc(name)}"${ws()}:${ws()}${v()}`);
-      return `{${ws()}${list.join(`${ws()},${ws()}`)}${ws()}}`;
-    };
-    const keyValue = () => (rng.chance(0.8) ? str() : value(3));
-    const message = () => (rng.chance(0.8) ? members(2, Array.from({ length: rng.int(1, 2) }, () => ["idempotencyKey", keyValue] as [string, () => string])) : value(2));
-    const top = () => members(1, Array.from({ length: rng.int(1, 2) }, () => ["message", message] as [string, () => string]));
+    const nextLine = generatedKeyLines(rng);
     const bad: string[] = [];
     let found = 0;
     for (let round = 0; round < 40000; round++) {
-      const line = Buffer.from(rng.chance(0.7) ? top() : obj(0));
+      const line = Buffer.from(nextLine());
       const want = sorted(parsedKeys(line));
       const got = keysOf(line);
       if (want.length > 0) found++;
