@@ -195,4 +195,26 @@ describe("read lines: a serialisation of kept entries answered from the read", (
     const mine = managerCopy(entries);
     expect(serializedLines(mine, entries, (e) => JSON.stringify(e)).lines).toEqual(mine.map((e) => JSON.stringify(e)));
   });
+
+  it("bytes that are not UTF-8 right before a closing quote or an escape (a decoder that swallowed the quote would see other JSON): the lines are stock's, the byte check is stock's read", () => {
+    const header = '{"type":"session","version":3,"id":"h1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}';
+    const parts: Buffer[] = [Buffer.from(header)];
+    for (const lead of [0xc2, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xff, 0x80, 0xc0]) {
+      for (const seq of [[lead], [lead, 0x80], [lead, 0x80, 0x80], [0xef, 0xbf, 0xbd], [0xef, 0xbb, 0xbf]]) {
+        for (const end of ['"}', '\\""}', '\\\\"}']) parts.push(Buffer.concat([Buffer.from(custom(`u${parts.length}`, "").slice(0, -2)), Buffer.from(seq), Buffer.from(end)]));
+      }
+    }
+    const bytes = Buffer.concat(parts.flatMap((b) => [b, Buffer.from("\n")]));
+    const { path, entries } = kept(bytes);
+    const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
+    const stock = bytes.toString("utf8").trimEnd().split("\n").map((l, i) => JSON.stringify(i === 0 ? { ...(JSON.parse(l) as object), cwd: "/elsewhere" } : JSON.parse(l)));
+    expect(got.lines).toEqual(stock);
+    expect(got.fromRead).toBeGreaterThan(parts.length / 3);
+    const content = `${(got.lines as string[]).join("\n")}\n`;
+    writeFileSync(path, content);
+    const holds = fileBytesOfLines(got.lines, got.read!)!;
+    expect(fileHoldsBytes(path, holds)).toBe(readFileSync(path, "utf8") === content);
+    writeFileSync(path, bytes);
+    expect(fileHoldsBytes(path, holds)).toBe(false);
+  });
 });

@@ -252,4 +252,28 @@ describe("the worker's line reader (addKeysOfRecords: the WASM line scanner, els
     expect(found, "lines a parse finds a key on").toBeGreaterThan(5000);
     expect(bad.slice(0, 10)).toEqual([]);
   });
+  it("bytes that are not UTF-8 right before a closing quote, an escape or a member (a reader that took the quote into a character would see other JSON)", () => {
+    const bad: string[] = [];
+    const shells: [string, string][] = [
+      ['{"message":{"idempotencyKey":"a', '"}}'],
+      ['{"message":{"x":"', '","idempotencyKey":"b"}}'],
+      ['{"message":{"x":"', '\\"","idempotencyKey":"c"}}'],
+      ['{"message":{"x":"', '\\\\","idempotencyKey":"d"}}'],
+      ['{"message":{"idempotencyKey":"e', '","idempotencyKey":"f"}}'],
+      ['{"x":"', '","message":{"idempotencyKey":"g"}}'],
+      ['{"message":{"x":"', '"},"message":{"idempotencyKey":"i"}}'],
+      ['{"message":{"idempotencyKey":"j', '\\u0041"}}'],
+    ];
+    for (const [pre, post] of shells) {
+      for (const lead of [0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x80, 0xbf, 0xc0, 0xc1]) {
+        for (const seq of [[lead], [lead, 0x80], [lead, 0x80, 0x80]]) {
+          const line = Buffer.concat([Buffer.from(pre), Buffer.from(seq), Buffer.from(post)]);
+          const want = sorted(parsedKeys(line));
+          const got = keysOf(line);
+          if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${line.toString("hex")}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 });
