@@ -570,7 +570,10 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         [p.sb, p.sa] = [p.sbResult, p.saResult];
         if (c.sessionsServed > served0) servedRounds++;
         hasLines = typeof (p.sa as { getSerializedFileLinesForRewrite?: unknown }).getSerializedFileLinesForRewrite === "function";
+        // Every third round the leaf moved in memory first: the persisted entries gain a leaf-control entry the read has not.
+        const leafTo = round % 3 === 2 ? rng.pick((p.sa.getEntries() as Entry[]).slice(0, -1)).id : undefined;
         await both(p, `round ${round}: header rewrite`, (_s, path, sm) => {
+          if (leafTo) sm.branch(leafTo);
           (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = `/moved/${round}`;
           const got = (sm.getSerializedFileLinesForRewrite?.() as string[] | undefined) ?? (sm.fileEntries as Entry[]).map((e) => JSON.stringify(e));
           const content = `${got.join("\n")}\n`;
