@@ -531,6 +531,12 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         message(4, '{"role":"assistant","content":"dup","timestamp":1},"message":{"role":"user","content":"last wins","timestamp":2}'),
         message(5, '{"role":"assistant","content":[{"type":"text","text":"ok"}],"timestamp":1,"content":"later string"}'),
         message(6, '{"r\\u006fle":"assistant","content":"escaped role name","timestamp":1}'),
+        // Lines OpenClaw keeps aside as opaque records and puts back in place when it writes.
+        '{"type":"future_kind","id":"fk1","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z","x":[1.0,-0]}',
+        '{"type":"future_kind","id":"fk2","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z","x":{"b":1,"a":2}}',
+        '{"type":"custom","customType":"no-id","data":1}',
+        '{"type":"custom","customType":"number-id","id":5,"parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z"}',
+        '{"no_type":true,"parentId":"PARENT"}',
       ];
       // Line spellings around an entry: as is, whitespace JSON.parse or the trim allows, CRLF.
       const WRAPS: [string, string][] = [["", ""], ["", "\r"], [" ", " "], ["\t", ""], ["", "\u00a0"], ["\u2028", ""], ["\uFEFF", ""]];
