@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
 import { addKeysOfLines, keySetMayHold, lookupInRecords, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
 import { readMayHoldKey, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
+import { MAX_SCAN_LINE } from "../../native-free-workers/pi/line-scan.js";
 import { asBuffer, DAMAGED, generatedKeyLines, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
 
 /** OpenClaw's answer (2026.5.26+), by parsing every line, trimmed as its reader trims it. */
@@ -273,6 +274,27 @@ describe("the worker's line reader (addKeysOfRecords: the WASM line scanner, els
           if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${line.toString("hex")}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
         }
       }
+    }
+    expect(bad).toEqual([]);
+  });
+  it("lines around the scanner's length limit (MAX_SCAN_LINE, walked in JS past it) and nesting past its stack, whole or broken", () => {
+    const bad: string[] = [];
+    const agree = (label: string, line: Buffer) => {
+      const [got, want] = [keysOf(line), sorted(parsedKeys(line))];
+      if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${label}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+    };
+    const shells = [
+      (pad: string) => `{"message":{"x":"${pad}","idempotencyKey":"k1"}}`,
+      (pad: string) => `{"message":{"idempotencyKey":"k2","x":"${pad}"}}`,
+      (pad: string) => `{"message":{"idempotencyKey":"k3"},"x":"${pad}","message":{"x":1}}`,
+      (pad: string) => `{"message":{"x":"${pad}","idempotencyKey":"k4",}}`,
+    ];
+    for (const [s, shell] of shells.entries()) {
+      for (const n of [MAX_SCAN_LINE - 40, MAX_SCAN_LINE - 1, MAX_SCAN_LINE, MAX_SCAN_LINE + 1, MAX_SCAN_LINE + 50]) agree(`shell ${s}, ${n} bytes`, Buffer.from(shell("x".repeat(n - shell("").length))));
+    }
+    for (const d of [255, 256, 257, 1000, 100_000]) {
+      agree(`${d} deep`, Buffer.from(`{"message":{"x":${"[".repeat(d)}${"]".repeat(d)},"idempotencyKey":"deep${d}"}}`));
+      agree(`${d} deep, one bracket short`, Buffer.from(`{"message":{"x":${"[".repeat(d)}${"]".repeat(d - 1)},"idempotencyKey":"deep${d}"}}`));
     }
     expect(bad).toEqual([]);
   });
