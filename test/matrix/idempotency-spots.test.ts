@@ -9,12 +9,12 @@
  * by always falling back to OpenClaw's scan).
  * Runs per release under the matrix runner (CTXC_OPENCLAW_ROOT); skipped otherwise.
  */
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
 import { DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
-import { asBuffer, DAMAGED, parsedKeys, TRICKY } from "../support/idempotency-lines.js";
+import { asBuffer, DAMAGED, generatedKeyLines, parsedKeys, TRICKY } from "../support/idempotency-lines.js";
 import { importIntercepted, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-idempotency-spots", { afterAll });
@@ -68,6 +68,34 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
       expect(c.idempotencyWorker, `round ${round}`).toBe(worker + 1);
       expect(c.idempotencyMain - main, `round ${round}`).toBeGreaterThan(5);
     }
+  });
+
+  it("generated keyed lines (message/idempotencyKey at any depth, duplicated, escaped, whitespace, values of every kind): the worker's first answer and the main thread's after appends of more, the release's", async (ctx) => {
+    const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
+    if (typeof x === "string") return ctx.skip(x);
+    const c = x.runtime.counters;
+    const rng = new Prng(41);
+    const nextLine = generatedKeyLines(rng);
+    const gen = generateTranscript({ seed: 41, entries: 30, unicode: "mixed" }).text;
+    let found = 0;
+    for (let round = 0; round < 6; round++) {
+      const lines = gen.split("\n").filter(Boolean);
+      for (let i = 0; i < 60; i++) lines.splice(rng.int(1, lines.length), 0, nextLine());
+      const path = join(dir, `generated-${round}.jsonl`);
+      writeFileSync(path, `${lines.join("\n")}\n`);
+      const [worker, main] = [c.idempotencyWorker, c.idempotencyMain];
+      const check = async (label: string) => {
+        const keys = probes(readFileSync(path));
+        found += keys.length;
+        for (const key of [`absent-${label}`, ...keys]) expect(await answer(x.ctxc, path, key), `${label}: ${JSON.stringify(key)}`).toStrictEqual(await answer(x.openclaw, path, key));
+      };
+      await check(`round ${round}`);
+      appendFileSync(path, `${Array.from({ length: 20 }, nextLine).join("\n")}\n`);
+      await check(`round ${round}, appended`);
+      expect(c.idempotencyWorker, `round ${round}: the worker's first answer`).toBe(worker + 1);
+      expect(c.idempotencyMain - main, `round ${round}: answered from the kept keys`).toBeGreaterThan(5);
+    }
+    expect(found, "keys there to look up").toBeGreaterThan(100);
   });
 
   it("the main thread's answers from the kept keys plus appends cut anywhere (in the name, in a character), damaged lines: the release's", async (ctx) => {

@@ -512,6 +512,95 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
       removeDeterminism();
     }
   });
+  it("2026.7.35's header rewrite over lines whose spelling is not plain (escapes, number forms, key order, duplicates, normalised shapes, whitespace, invalid UTF-8, long, deep, damaged, torn): the lines, the file and the caches equal stock's", { timeout: 240_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      // Entries (as JSON text, parentId filled in) whose stock serialisation may differ from the line, or not.
+      const TRICKY_DATA = ["-0", "1e21", "1E2", "1.0", "1e-7", "0.000001", "12345678901234567890", '"\\/"', '"\\u2028"', '"\u2028"', '"\\ud800"', '"\\uD800"', '"\\udc00\\ud800"', '"\\u001f"', '"\\u001F"', '"\\u0008"', '"\\b"',
+        '{"a":1,"a":2}', '{"__proto__":{"x":1}}', '{"b":1,"1":2}', '{"1":2,"b":1}', '{"4294967295":1,"4294967294":2}', '"\\ud83d\\ude00"', '"\\u00e9"', '"é😀"', "[1,2 ]", "5e-324", "1.5e300", '{"toJSON":1}', '{"":{"constructor":null}}',
+        "[".repeat(70) + "1" + "]".repeat(70), "[".repeat(63) + "1" + "]".repeat(63), `"${"x".repeat(70_000)}"`, `"${"y".repeat(70_000)}\\/"`];
+      const custom = (i: number, data: string) => `{"type":"custom","customType":"t","data":${data},"id":"tr${i}","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z"}`;
+      const message = (i: number, m: string) => `{"type":"message","id":"tm${i}","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z","message":${m}}`;
+      const SHAPES = [
+        message(0, '{"role":"assistant","content":"a string content","timestamp":1}'),
+        message(1, '{"role":"toolResult","toolCallId":"c1","toolName":"t","content":{"type":"text","text":"object content"},"isError":false,"timestamp":1}'),
+        message(2, '{"role":"toolResult","toolCallId":"c2","toolName":"t","content":"string content","isError":false,"timestamp":1}'),
+        message(3, '{"role":"user","content":"plain","timestamp":1,"role":"assistant"}'),
+        message(4, '{"role":"assistant","content":"dup","timestamp":1},"message":{"role":"user","content":"last wins","timestamp":2}'),
+        message(5, '{"role":"assistant","content":[{"type":"text","text":"ok"}],"timestamp":1,"content":"later string"}'),
+        message(6, '{"r\\u006fle":"assistant","content":"escaped role name","timestamp":1}'),
+        // Lines OpenClaw keeps aside as opaque records and puts back in place when it writes.
+        '{"type":"future_kind","id":"fk1","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z","x":[1.0,-0]}',
+        '{"type":"future_kind","id":"fk2","parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z","x":{"b":1,"a":2}}',
+        '{"type":"custom","customType":"no-id","data":1}',
+        '{"type":"custom","customType":"number-id","id":5,"parentId":"PARENT","timestamp":"2026-01-05T09:00:00.000Z"}',
+        '{"no_type":true,"parentId":"PARENT"}',
+      ];
+      // Line spellings around an entry: as is, whitespace JSON.parse or the trim allows, CRLF.
+      const WRAPS: [string, string][] = [["", ""], ["", "\r"], [" ", " "], ["\t", ""], ["", "\u00a0"], ["\u2028", ""], ["\uFEFF", ""]];
+      const rng = new Prng(4242);
+      // Rounds 1, 5, … wrap some lines in whitespace (ctxc then steps aside for the open), 3 and 11 hold a
+      // malformed and a blank line, 7 and 15 end torn, the others are clean but for the tricky entries.
+      let [servedRounds, roundsFromRead, hasLines] = [0, 0, false];
+      for (let round = 0; round < 16; round++) {
+        const lines = generated(60 + round).trimEnd().split("\n");
+        const extra = [...TRICKY_DATA.map((d, i) => custom(i, d)), ...SHAPES].filter(() => rng.chance(0.5));
+        for (const e of extra) {
+          const at = rng.int(1, lines.length);
+          const parent = (JSON.parse(lines[at - 1]!.trim()) as Entry).id as string;
+          lines.splice(at, 0, e.replace("PARENT", parent));
+        }
+        const parts: Buffer[] = lines.map((l, i) => {
+          if (i === 0 || !rng.chance(0.15) || round % 4 !== 1) return Buffer.from(l);
+          const [pre, post] = rng.pick(WRAPS);
+          return Buffer.from(pre + l + post);
+        });
+        // Invalid UTF-8 inside a string of one line; a malformed line and a blank line in some rounds.
+        const k = rng.int(2, parts.length - 1);
+        const s = parts[k]!.toString("latin1");
+        const q = s.indexOf('"id":"');
+        if (round % 4 === 2 && q > 0) parts[k] = Buffer.concat([parts[k]!.subarray(0, q), Buffer.from('"bad":"x'), Buffer.from([0xe6, 0x97]), Buffer.from('",'), parts[k]!.subarray(q)]);
+        if (round % 8 === 3) parts.splice(rng.int(2, parts.length - 1), 0, Buffer.from('{"type":"custom","id":"torn'), Buffer.from(""));
+        const torn = round % 8 === 7;
+        const text = Buffer.concat(parts.flatMap((b, i) => (torn && i === parts.length - 1 ? [b] : [b, Buffer.from("\n")])));
+        const a = join(dir, `h${++n}a.jsonl`);
+        const b = join(dir, `h${n}b.jsonl`);
+        writeFileSync(a, text);
+        copyFileSync(a, b);
+        const p: Pair & { saResult?: Manager; sbResult?: Manager } = { a, b, sa: undefined, sb: undefined, publishedA: [], publishedB: [], step: 0 };
+        await runtime.prepareSession(a);
+        const [served0, fromRead] = [c.sessionsServed, c.linesFromRead];
+        await both(p, "open", (side, path) => side.SM.open(path));
+        [p.sb, p.sa] = [p.sbResult, p.saResult];
+        if (c.sessionsServed > served0) servedRounds++;
+        hasLines = typeof (p.sa as { getSerializedFileLinesForRewrite?: unknown }).getSerializedFileLinesForRewrite === "function";
+        // Every third round the leaf moved in memory first: the persisted entries gain a leaf-control entry the read has not.
+        const leafTo = round % 3 === 2 ? rng.pick((p.sa.getEntries() as Entry[]).slice(0, -1)).id : undefined;
+        await both(p, `round ${round}: header rewrite`, (_s, path, sm) => {
+          if (leafTo) sm.branch(leafTo);
+          (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = `/moved/${round}`;
+          const got = (sm.getSerializedFileLinesForRewrite?.() as string[] | undefined) ?? (sm.fileEntries as Entry[]).map((e) => JSON.stringify(e));
+          const content = `${got.join("\n")}\n`;
+          writeFileSync(path, content);
+          sm.syncSnapshotAfterHeaderRewrite(content);
+          return got;
+        });
+        if (c.linesFromRead > fromRead) roundsFromRead++;
+        // And the manager goes on as stock's: an append and a flush.
+        await both(p, `round ${round}: append after`, (_s, _p, sm) => sm.appendMessage({ role: "user", content: `after ${round}`, timestamp: 9 }));
+        await rewrite(p);
+      }
+      // Not vacuous: ctxc served most opens, and on 2026.7.35 gave lines from its read (the counter stays 0 elsewhere).
+      expect(servedRounds, "opens served").toBeGreaterThanOrEqual(8);
+      if (hasLines) expect(roundsFromRead, "rounds with lines from the read").toBeGreaterThanOrEqual(5);
+      else expect(roundsFromRead, "no header-rewrite lines on this release").toBe(0);
+    } finally {
+      removeDeterminism();
+    }
+  });
+
   it("a whole-file write the follower cannot answer from what was written — the file changed before the sync, content not the recorded lines — or over a damaged transcript: stock's result", { timeout: 120_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();

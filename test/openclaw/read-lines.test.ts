@@ -3,13 +3,16 @@
  * as `entries.map(JSON.stringify)` (2026.7.35's `serializeJsonlLine`) for a manager's copy of the kept
  * entries with its header changed — on canonical, non-canonical, non-ASCII and invalid-UTF-8 transcripts —
  * and the write follower's byte check (`fileBytesOfLines` + `fileHoldsBytes`) is true only where stock's
- * `readFileSync(path, "utf8") === content` is, on the file written and on damaged ones.
+ * `readFileSync(path, "utf8") === content` is, on the file written and on damaged ones. And on generated
+ * entries spelled every way JSON allows (number forms, escapes, key orders and duplicates, `__proto__`,
+ * whitespace, a torn last line): the lines are stock's — `JSON.stringify(JSON.parse(line))` — not just the
+ * kept objects' own stringify, and the byte check agrees with stock's read.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
 import { decodeSession } from "../../src/openclaw/index.js";
 import { continuationFor, keptEntriesFor } from "../../src/openclaw/kept-entries.js";
@@ -126,5 +129,92 @@ describe("read lines: a serialisation of kept entries answered from the read", (
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("property: generated entries spelled every way JSON allows — the lines are stock's JSON.stringify(JSON.parse(line)), the byte check is stock's read", () => {
+    const rng = new Prng(31);
+    const NUMBERS = ["0", "-0", "1", "1.0", "1.50", "1e2", "1E+2", "1e-7", "0.000001", "1e21", "123456789012345678901", "5e-324", "1.7976931348623157e308", "-12.5e-3", "100"];
+    const CHARS = ["a", " ", "é", "😀", "\u2028", "\\u2028", "\\u00e9", "\\u00E9", "\\/", "/", "\\n", "\\u000a", "\\u001f", "\\u001F", "\\b", "\\u0008", '\\"', "\\\\", "\\ud800", "\\uDC00", "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\u007f", "\u007f", "\\ufeff"];
+    const KEYS = ["a", "b", "1", "0", "01", "-1", "4294967295", "__proto__", "constructor", "toJSON", "", "k\\u0065y"];
+    const ws = () => (rng.chance(0.1) ? rng.pick([" ", "\t", "  "]) : "");
+    const str = () => `"${Array.from({ length: rng.int(0, 4) }, () => rng.pick(CHARS)).join("")}"`;
+    const value = (d: number): string => {
+      const r = rng.next();
+      if (d > 3 || r < 0.4) return rng.pick([str(), str(), rng.pick(NUMBERS), "true", "null"]);
+      if (r < 0.6) return `[${Array.from({ length: rng.int(0, 3) }, () => ws() + value(d + 1) + ws()).join(",")}]`;
+      return `{${Array.from({ length: rng.int(0, 3) }, () => `${ws()}"${rng.pick(KEYS)}"${ws()}:${ws()}${value(d + 1)}`).join(",")}}`;
+    };
+    const header = '{"type":"session","version":3,"id":"h1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}';
+    let fromRead = 0;
+    for (let round = 0; round < 60; round++) {
+      const lines = [header];
+      for (let i = 0; i < 40; i++) {
+        // Plain (JSON.stringify of the parse: canonical, the read's line is taken) or spelled at random.
+        const data = value(0);
+        // Sometimes a top-level member named as Object.prototype's (`__proto__`, `constructor`, …) or digit-led.
+        const extra = rng.chance(0.2) ? `,"${rng.pick(KEYS)}":${value(1)}` : "";
+        const line = `{"type":"custom","customType":"g","id":"g${i}","parentId":null,"timestamp":"2026-01-01T00:00:00.000Z","data":${data}${extra}}`;
+        lines.push(rng.chance(0.5) ? JSON.stringify(JSON.parse(line)) : line);
+      }
+      const torn = rng.chance(0.3);
+      const { path, entries } = kept(Buffer.from(lines.join("\n") + (torn ? "" : "\n")));
+      expect(entries.length, `round ${round}`).toBe(lines.length);
+      const mine = managerCopy(entries);
+      const got = serializedLines(mine, entries, (e) => JSON.stringify(e));
+      const stock = lines.map((l, i) => JSON.stringify(i === 0 ? { ...(JSON.parse(l) as object), cwd: "/elsewhere" } : JSON.parse(l)));
+      expect(got.lines, `round ${round}`).toEqual(stock);
+      fromRead += got.fromRead;
+      const content = `${(got.lines as string[]).join("\n")}\n`;
+      writeFileSync(path, content);
+      const parts = got.read ? fileBytesOfLines(got.lines, got.read) : null;
+      if (parts) expect(fileHoldsBytes(path, parts), `round ${round}`).toBe(readFileSync(path, "utf8") === content);
+    }
+    // The shortcut fired: about half the lines are plain (fewer taken: digit-led keys are refused on purpose).
+    expect(fromRead).toBeGreaterThan(60 * 10);
+  });
+
+  it("a kept entry cannot be changed in place (what 'the kept object at its index' relies on): writes, deletes and defines throw, at every depth, before and after a lazy member is read", () => {
+    const { entries } = kept(Buffer.from(base));
+    const withMessage = entries.filter((e) => (e as { message?: unknown }).message !== undefined) as ({ message: Record<string, unknown> } & Record<string, unknown>)[];
+    expect(withMessage.length).toBeGreaterThan(5);
+    for (const [k, e] of withMessage.slice(0, 6).entries()) {
+      // Half with the lazy member read first, half written before any read (its accessor still undecoded).
+      if (k % 2 === 0) expect(Object.isFrozen(e.message)).toBe(true);
+      expect(() => (e.message = { role: "user", content: "x" })).toThrow(TypeError);
+      expect(() => (e.id = "other")).toThrow(TypeError);
+      expect(() => delete e.timestamp).toThrow(TypeError);
+      expect(() => ((e as Record<string, unknown>).added = 1)).toThrow(TypeError);
+      expect(() => Object.defineProperty(e, "message", { value: 1 })).toThrow(TypeError);
+      expect(() => (e.message!.role = "assistant")).toThrow(TypeError);
+      const content = e.message!.content;
+      if (Array.isArray(content) && content.length > 0) {
+        expect(() => content.push(1)).toThrow(TypeError);
+        if (content[0] && typeof content[0] === "object") expect(() => ((content[0] as Record<string, unknown>).text = "changed")).toThrow(TypeError);
+      }
+    }
+    const mine = managerCopy(entries);
+    expect(serializedLines(mine, entries, (e) => JSON.stringify(e)).lines).toEqual(mine.map((e) => JSON.stringify(e)));
+  });
+
+  it("bytes that are not UTF-8 right before a closing quote or an escape (a decoder that swallowed the quote would see other JSON): the lines are stock's, the byte check is stock's read", () => {
+    const header = '{"type":"session","version":3,"id":"h1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}';
+    const parts: Buffer[] = [Buffer.from(header)];
+    for (const lead of [0xc2, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xff, 0x80, 0xc0]) {
+      for (const seq of [[lead], [lead, 0x80], [lead, 0x80, 0x80], [0xef, 0xbf, 0xbd], [0xef, 0xbb, 0xbf]]) {
+        for (const end of ['"}', '\\""}', '\\\\"}']) parts.push(Buffer.concat([Buffer.from(custom(`u${parts.length}`, "").slice(0, -2)), Buffer.from(seq), Buffer.from(end)]));
+      }
+    }
+    const bytes = Buffer.concat(parts.flatMap((b) => [b, Buffer.from("\n")]));
+    const { path, entries } = kept(bytes);
+    const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
+    const stock = bytes.toString("utf8").trimEnd().split("\n").map((l, i) => JSON.stringify(i === 0 ? { ...(JSON.parse(l) as object), cwd: "/elsewhere" } : JSON.parse(l)));
+    expect(got.lines).toEqual(stock);
+    expect(got.fromRead).toBeGreaterThan(parts.length / 3);
+    const content = `${(got.lines as string[]).join("\n")}\n`;
+    writeFileSync(path, content);
+    const holds = fileBytesOfLines(got.lines, got.read!)!;
+    expect(fileHoldsBytes(path, holds)).toBe(readFileSync(path, "utf8") === content);
+    writeFileSync(path, bytes);
+    expect(fileHoldsBytes(path, holds)).toBe(false);
   });
 });

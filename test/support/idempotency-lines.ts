@@ -1,3 +1,5 @@
+import type { Prng } from "../../bench/fixtures/transcript-generator.js";
+
 /**
  * Transcript lines where a byte search for the idempotency-key member name could go wrong, and the key set
  * a parse of every line finds (OpenClaw's rule: `message.idempotencyKey`, a string, trimmed, not empty) —
@@ -75,3 +77,34 @@ export const DAMAGED: string[] = [
   '"idempotencyKey"',
 ];
 export const asBuffer = (p: string | Buffer) => (typeof p === "string" ? Buffer.from(p) : p);
+
+/**
+ * A generator of one-line JSON objects (valid JSON, every one a possible entry line) for differentials of the
+ * key collectors: most hold one or two top-level `message` members, most of those one or two `idempotencyKey`
+ * members, among other members at any depth (the same names nested, `__proto__`, near-miss names), letters
+ * of either name now and then `\u`-escaped, JSON whitespace (CR included) between tokens, and values of every
+ * kind (strings padded, empty, escaped, non-ASCII, U+2028, a lone surrogate's escape).
+ */
+export function generatedKeyLines(rng: Prng): () => string {
+  const ws = () => rng.pick(["", "", "", " ", "\t", "\r", "  \r\t"]);
+  // A name already holding an escape is left as it is (escaping its backslash or digits would make it no JSON).
+  const esc = (name: string) => (name.includes("\\") ? name : [...name].map((ch) => (rng.chance(0.02) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}` : ch)).join(""));
+  const names = ["message", "idempotencyKey", "role", "content", "x", "__proto__", "Message", "idempotencykey", "idempotencyKey ", "message\\u0000"];
+  const str = () => JSON.stringify(rng.pick(["k", " k ", "", "é😀", "\u2028", "a\\b", "\"q\"", "\ud800", "key"])).replace(/k/g, () => (rng.chance(0.2) ? "\\u006b" : "k"));
+  const value = (d: number): string => {
+    const r = rng.next();
+    if (d > 4 || r < 0.35) return rng.pick([str(), str(), "1", "-0", "1e2", "true", "false", "null", "[]", "{}"]);
+    if (r < 0.5) return `[${ws()}${Array.from({ length: rng.int(0, 3) }, () => value(d + 1)).join(`${ws()},${ws()}`)}${ws()}]`;
+    return obj(d + 1);
+  };
+  const obj = (d: number): string => `{${ws()}${Array.from({ length: rng.int(0, 4) }, () => `"${esc(rng.pick(names))}"${ws()}:${ws()}${value(d)}`).join(`${ws()},${ws()}`)}${ws()}}`;
+  const members = (d: number, forced: [string, () => string][]) => {
+    const list = Array.from({ length: rng.int(0, 3) }, () => `"${esc(rng.pick(names))}"${ws()}:${ws()}${value(d)}`);
+    for (const [name, v] of forced) list.splice(rng.int(0, list.length), 0, `"${esc(name)}"${ws()}:${ws()}${v()}`);
+    return `{${ws()}${list.join(`${ws()},${ws()}`)}${ws()}}`;
+  };
+  const keyValue = () => (rng.chance(0.8) ? str() : value(3));
+  const message = () => (rng.chance(0.8) ? members(2, Array.from({ length: rng.int(1, 2) }, () => ["idempotencyKey", keyValue] as [string, () => string])) : value(2));
+  const top = () => members(1, Array.from({ length: rng.int(1, 2) }, () => ["message", message] as [string, () => string]));
+  return () => (rng.chance(0.7) ? top() : obj(0));
+}

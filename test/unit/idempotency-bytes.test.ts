@@ -9,6 +9,8 @@
  * collectors (`addKeysOfLines` on the main thread, the worker's `lookupInRecords`) parse only the lines a
  * byte search for the member name lands in: held here to a parse of every line on the lines such a search
  * could get wrong (test/matrix/idempotency-spots.test.ts holds the served lookup to the release's on them).
+ * And the worker's reader of one line (the WASM line scanner, JSON.parse where it does not vouch) answers
+ * as JSON.parse of the line on lines of any shape, also ones JSON.parse rejects (fixed, byte-edited, generated).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +19,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
 import { addKeysOfLines, keySetMayHold, lookupInRecords, mayHoldKey } from "../../native-free-workers/openclaw/idempotency.js";
 import { readMayHoldKey, SessionReadCache } from "../../native-free-workers/openclaw/session-buffer.js";
-import { asBuffer, DAMAGED, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
+import { MAX_SCAN_LINE } from "../../native-free-workers/pi/line-scan.js";
+import { asBuffer, DAMAGED, generatedKeyLines, parsedKeys, sorted, TRICKY } from "../support/idempotency-lines.js";
 
 /** OpenClaw's answer (2026.5.26+), by parsing every line, trimmed as its reader trims it. */
 const parsedHas = (text: string, key: string) => parsedKeys(text).has(key);
@@ -170,5 +173,129 @@ describe("the member-name search: the keys of the lines it lands in are every ke
       expect(byteTest.keys).toBeUndefined();
       if (want.has(key)) expect(byteTest.mayHold, key).toBe(true);
     }
+  });
+});
+
+const keysOf = (line: Buffer) => sorted(lookupInRecords(line, [{ offset: 0, length: line.length }], "zz", true).keys!);
+const FIXED = [
+  '{"message":{"idempotencyKey":"a",}}', '{"message":{"idempotencyKey":"a"},}', '{"message":{"idempotencyKey":"a"}}x', '{"message":{"idempotencyKey":"a"}} {}',
+  '{"message":{"x":01,"idempotencyKey":"a"}}', '{"message":{"x":1.,"idempotencyKey":"a"}}', '{"message":{"x":.5,"idempotencyKey":"a"}}', '{"message":{"x":-,"idempotencyKey":"a"}}',
+  '{"message":{"x":+1,"idempotencyKey":"a"}}', '{"message":{"x":1e,"idempotencyKey":"a"}}', '{"message":{"x":0x1,"idempotencyKey":"a"}}', '{"message":{"x":NaN,"idempotencyKey":"a"}}',
+  '{"message":{"x":"\t","idempotencyKey":"a"}}', '{"message":{"x":"\u0001","idempotencyKey":"a"}}', '{"message":{"idempotencyKey":"a\u001f"}}', '{"message":{"idempotencyKey":"a\\x"}}',
+  '{"message":{"idempotencyKey":"a\\u12"}}', '{"message":{"idempotencyKey":"a\\u12g4"}}', '{"message":{"idempotencyKey":"a\\ud800"}}', '{"message":{"idempotencyKey":"\\udc00a"}}',
+  '{"message":{"idempotencyKey":"a"}\r}', '\r{"message":{"idempotencyKey":"a"}}', '{"message":{"idempotencyKey":"a"}}\r', '{"message":{"idempotencyKey"\r:"a"}}',
+  '{"message":{"idempotencyKey":"a"}}\u000b', '{"message":{"idempotencyKey" :"a"}}', '{"message" : {"idempotencyKey":\t"a"}}',
+  '{"message":{"idempotencyKey":"a"},"message":"x"}', '{"message":{"idempotencyKey":"a"},"message":null}', '{"message":{"idempotencyKey":"a"},"message":[]}', '{"message":{"idempotencyKey":"a"},"message":{}}',
+  '{"message":{"idempotencyKey":"a","idempotencyKey":1}}', '{"message":{"idempotencyKey":"a","idempotency\\u004bey":"b"}}', '{"message":{"idempotency\\u004bey":"b","idempotencyKey":"a"}}',
+  '{"message":{"idempotencyKey":"a"},"m\\u0065ssage":{}}', '{"m\\u0065ssage":{"idempotencyKey":"a"},"message":{"idempotencyKey":"b"}}', '{"message":{"idempotencyKey":"a"},"messag\\u0065":5}',
+  '{"message":{"idempotencyKey":"a"},"\\u006dessage":{"idempotencyKey":"c"}}', '{"message":{"__proto__":{"idempotencyKey":"a"}}}', '{"__proto__":{"message":{"idempotencyKey":"a"}}}', '{"message":{"idempotencyKey":"a","__proto__":null}}',
+  '{"message":{"idempotencyKey":true}}', '{"message":{"idempotencyKey":false}}', '{"message":{"idempotencyKey":-0}}', '{"message":{"idempotencyKey":tru}}', '{"message":{"idempotencyKey":"a"}',
+  '{"message":{"idempotencyKey":"a"}}}', '{"message":{"idempotencyKey":"a"]}', '{"message":{"idempotencyKey":"a" "b"}}', '{"message":{"idempotencyKey":"a"} "x":1}', '{"message":{"idempotencyKey""a"}}',
+  '{"message":{"idempotencyKey":"\\ud83d\\ude00"}}', '{"message":{"idempotencyKey":"\\uD83D\\uDE00 "}}', '{"message":{"idempotencyKey":"\\ud83da"}}', '{"message":{"idempotencyKey":"\\u0000"}}',
+  '{"message":{"idempotencyKey":"\\u00a0"}}', '{"message":{"idempotencyKey":"\\u2028x\\u2029"}}', '{"message":{"idempotencyKey":"\\ufeffk"}}', '{"message":{"idempotencyKey":"\u00a0k\u3000"}}',
+  '{"message":{"a":[' + "[".repeat(100) + "]".repeat(100) + '],"idempotencyKey":"deep"}}', '{"message":{"a":' + "[".repeat(5000) + "]".repeat(5000) + ',"idempotencyKey":"deeper"}}',
+  '{"message":{"a":' + "[".repeat(5000) + "]".repeat(4999) + ',"idempotencyKey":"unbalanced"}}', '{"message":{"a":"' + "x".repeat(200_000) + '","idempotencyKey":"long"}}',
+  '{"message":{"idempotencyKey":"a"},"x":{"message":{"idempotencyKey":"b"}}}', '{"x":{"message":{"idempotencyKey":"b"}},"message":{"idempotencyKey":"a"}}', '{"message":{"x":{"idempotencyKey":"b"},"idempotencyKey":"a"}}',
+  '{"message":{"x":{"idempotencyKey":"b"}}}', '{"message":{"x":["idempotencyKey","b"]}}', '{"message":{"idempotencyKey":"a\\"b"}}', '{"message":{"idempotencyKey":"a\\\\"}}', '{"message":{"idempotencyKey":"\\/"}}',
+  '{"message":{"\\"idempotencyKey":"q"}}', '{"message":{"idempotencyKey\\"":"q"}}', '{"message":{"idempotencyKey\\u0000":"q"}}', '{"message":{"idempotencyKey ":"q"}}', '{"message":{"IdempotencyKey":"q"}}',
+  '{"message":{"idempotencyKey":"a"}}\u00a0', '\ufeff{"message":{"idempotencyKey":"a"}}', '{"message":{"idempotencyKey":"a"}}\u2028', '  {"message":{"idempotencyKey":"a"}}  ', '{"message":{"idempotencyKey":"a"}}\f',
+  '{"message":{"idempotencyKey":1e400}}', '{"message":{"idempotencyKey":"a"},"x":1e400}', '{"message":{"idempotencyKey":"a"},"x":-1e-400}', '{"message":{"idempotencyKey":"a"},"x":00}', '{"message":{"idempotencyKey":"a"},"x":-01}',
+  '{"message":{"idempotencyKey":"a"},"x":1E+2}', '{"message":{"idempotencyKey":"a"},"x":1e+}', '{"message":{"idempotencyKey":"a"},"x":[1,]}', '{"message":{"idempotencyKey":"a"},"x":[,1]}', '{"message":{"idempotencyKey":"a"},"x":{,}}',
+  '{"message":{"idempotencyKey":"a"},"x":"\\u00zz"}', '{"message":{"idempotencyKey":"a"},"x":"\\\'"}', '{"message":{"idempotencyKey":"a"},"x":\'s\'}', '{message:{"idempotencyKey":"a"}}', '{"message":{idempotencyKey:"a"}}',
+];
+const BAD = [Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xe2, 0x82]), Buffer.from([0x00])];
+describe("the worker's line reader (addKeysOfRecords: the WASM line scanner, else JSON.parse) vs JSON.parse of the line, on lines of any shape — including ones JSON.parse rejects", () => {
+  it("fixed lines: trailing commas, leading zeros, control characters, bad escapes, lone surrogates, lone \\r, duplicate and escaped members, deep and long lines", () => {
+    const bad: string[] = [];
+    for (const l of FIXED) {
+      const b = Buffer.from(l);
+      const want = sorted(parsedKeys(b));
+      const got = keysOf(b);
+      if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${l.slice(0, 120)}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+    }
+    expect(bad).toEqual([]);
+  });
+  it("keyed lines with 1-3 random byte edits (30,000)", () => {
+    const rng = new Prng(99);
+    const base = ['{"type":"message","id":"a1","message":{"role":"user","content":[{"type":"text","text":"hi é"}],"idempotencyKey":"k-1"}}', '{"message":{"idempotencyKey":" k2 ","n":[1,2.5,-3e2,true,null,{"x":"y"}]}}', '{"message":{"a":{"b":[{"idempotencyKey":"no"}]},"idempotencyKey":"\\u006b3"}}'];
+    const alphabet = ['"', "\\", "{", "}", "[", "]", ",", ":", " ", "\t", "\r", "\n", "0", "1", "-", "+", ".", "e", "u", "x", "a", "/", "\u0001", "\u2028", "é", "😀", "\\u", "\\ud800", "\\udc00", "null", "true"];
+    const bad: string[] = [];
+    for (let round = 0; round < 30000; round++) {
+      let s: Buffer = Buffer.from(rng.pick(base));
+      const n = rng.int(1, 3);
+      for (let k = 0; k < n; k++) {
+        const at = rng.int(0, s.length);
+        const op = rng.int(0, 3);
+        const ins = op === 3 ? rng.pick(BAD) : Buffer.from(rng.pick(alphabet));
+        if (op === 0) s = Buffer.concat([s.subarray(0, at), s.subarray(Math.min(s.length, at + 1))]);
+        else if (op === 1) s = Buffer.concat([s.subarray(0, at), ins, s.subarray(Math.min(s.length, at + 1))]);
+        else s = Buffer.concat([s.subarray(0, at), ins, s.subarray(at)]);
+      }
+      if (s.includes(10)) continue; // one line
+      const want = sorted(parsedKeys(s));
+      const got = keysOf(s);
+      if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${JSON.stringify(s.toString("latin1"))}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+    }
+    expect(bad.slice(0, 20)).toEqual([]);
+  });
+  it("generated objects (40,000): message/idempotencyKey at any depth, duplicated, escaped letters, whitespace, non-string values", () => {
+    const rng = new Prng(7);
+    const nextLine = generatedKeyLines(rng);
+    const bad: string[] = [];
+    let found = 0;
+    for (let round = 0; round < 40000; round++) {
+      const line = Buffer.from(nextLine());
+      const want = sorted(parsedKeys(line));
+      const got = keysOf(line);
+      if (want.length > 0) found++;
+      if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${line}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+    }
+    expect(found, "lines a parse finds a key on").toBeGreaterThan(5000);
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+  it("bytes that are not UTF-8 right before a closing quote, an escape or a member (a reader that took the quote into a character would see other JSON)", () => {
+    const bad: string[] = [];
+    const shells: [string, string][] = [
+      ['{"message":{"idempotencyKey":"a', '"}}'],
+      ['{"message":{"x":"', '","idempotencyKey":"b"}}'],
+      ['{"message":{"x":"', '\\"","idempotencyKey":"c"}}'],
+      ['{"message":{"x":"', '\\\\","idempotencyKey":"d"}}'],
+      ['{"message":{"idempotencyKey":"e', '","idempotencyKey":"f"}}'],
+      ['{"x":"', '","message":{"idempotencyKey":"g"}}'],
+      ['{"message":{"x":"', '"},"message":{"idempotencyKey":"i"}}'],
+      ['{"message":{"idempotencyKey":"j', '\\u0041"}}'],
+    ];
+    for (const [pre, post] of shells) {
+      for (const lead of [0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x80, 0xbf, 0xc0, 0xc1]) {
+        for (const seq of [[lead], [lead, 0x80], [lead, 0x80, 0x80]]) {
+          const line = Buffer.concat([Buffer.from(pre), Buffer.from(seq), Buffer.from(post)]);
+          const want = sorted(parsedKeys(line));
+          const got = keysOf(line);
+          if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${line.toString("hex")}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+  it("lines around the scanner's length limit (MAX_SCAN_LINE, walked in JS past it) and nesting past its stack, whole or broken", () => {
+    const bad: string[] = [];
+    const agree = (label: string, line: Buffer) => {
+      const [got, want] = [keysOf(line), sorted(parsedKeys(line))];
+      if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${label}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+    };
+    const shells = [
+      (pad: string) => `{"message":{"x":"${pad}","idempotencyKey":"k1"}}`,
+      (pad: string) => `{"message":{"idempotencyKey":"k2","x":"${pad}"}}`,
+      (pad: string) => `{"message":{"idempotencyKey":"k3"},"x":"${pad}","message":{"x":1}}`,
+      (pad: string) => `{"message":{"x":"${pad}","idempotencyKey":"k4",}}`,
+    ];
+    for (const [s, shell] of shells.entries()) {
+      for (const n of [MAX_SCAN_LINE - 40, MAX_SCAN_LINE - 1, MAX_SCAN_LINE, MAX_SCAN_LINE + 1, MAX_SCAN_LINE + 50]) agree(`shell ${s}, ${n} bytes`, Buffer.from(shell("x".repeat(n - shell("").length))));
+    }
+    for (const d of [255, 256, 257, 1000, 100_000]) {
+      agree(`${d} deep`, Buffer.from(`{"message":{"x":${"[".repeat(d)}${"]".repeat(d)},"idempotencyKey":"deep${d}"}}`));
+      agree(`${d} deep, one bracket short`, Buffer.from(`{"message":{"x":${"[".repeat(d)}${"]".repeat(d - 1)},"idempotencyKey":"deep${d}"}}`));
+    }
+    expect(bad).toEqual([]);
   });
 });
