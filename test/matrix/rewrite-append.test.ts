@@ -636,6 +636,32 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         await openServedTurn(p, "reopen", `${label}: reopen served`);
       }
 
+      // The caller changes a line of the array it got, then writes and syncs that (the array is its own to
+      // change): stock's re-parse caches the changed line's entry. The lines ctxc handed out are the read's
+      // (kept objects), so the follower must check what it handed out, not the caller's array.
+      {
+        const p = await openPair(generated(21));
+        served.cache.delete(resolve(p.a));
+        stock.cache.delete(resolve(p.b));
+        await openServedTurn(p, "reopen");
+        const [followed, fromRead] = [c.writesFollowed, c.linesFromRead];
+        await both(p, "a returned line changed before the write", (_s, path, sm) => {
+          (sm.fileEntries as Entry[]).find((e) => e.type === "session")!.cwd = "/workspace/again";
+          const lines = sm.getSerializedFileLinesForRewrite() as string[];
+          const i = lines.findIndex((l, j) => j > 1 && /"text":"[a-z]/.test(l));
+          expect(i, "a line with text to change").toBeGreaterThan(1);
+          lines[i] = lines[i]!.replace(/"text":"([a-z])/, (_m, ch: string) => `"text":"${ch === "x" ? "y" : "x"}`);
+          const content = `${lines.join("\n")}\n`;
+          writeFileSync(path, content, { mode: 0o600 });
+          return sm.syncSnapshotAfterHeaderRewrite(content);
+        });
+        expect(c.linesFromRead, "changed line: the lines handed out were the read's").toBeGreaterThan(fromRead);
+        expect(c.writesFollowed, "changed line: not answered from the write").toBe(followed);
+        served.cache.delete(resolve(p.a));
+        stock.cache.delete(resolve(p.b));
+        await openServedTurn(p, "reopen", "changed line: reopen served");
+      }
+
       // A damaged transcript (a non-canonical line, a blank line): ctxc's kept entries are not the
       // file's serialisation, so every line of the first flush is parsed — OpenClaw's cache still equals stock's.
       const lines = generated(22).trimEnd().split("\n");

@@ -83,7 +83,8 @@ export function serializedFileLinesForRewrite(sm: WritingManager, h: Pick<Rewrit
   const entries = sm.getPersistedFileEntries();
   const file = typeof sm.sessionFile === "string" && sm.sessionFile ? sm.sessionFile : undefined;
   const { lines, fromRead: n, read } = serializedLines(entries, file ? getCachedEntries(resolve(file))?.entries : undefined, h.serializeJsonlLine);
-  if (file) record(file, { entries, lines, ...(read ? { read } : {}) });
+  // A copy: the array returned is OpenClaw's to change; what the follower checks is what was handed out.
+  if (file) record(file, { entries, lines: lines.slice(), ...(read ? { read } : {}) });
   if (n > 0) fromRead?.(n);
   return lines;
 }
