@@ -632,15 +632,14 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
     }
     if (known && canonical) known[i] = 1;
     const factory = made[words[p]!];
-    if (factory) out[i] = Object.freeze(factory(r, base, p));
-    else {
+    if (factory) {
+      out[i] = Object.freeze(factory(r, base, p));
+      deferred += factory.lazyFields;
+    } else {
       // The layout's first entry: buildFrozen makes its factory (or builds without one, null).
       out[i] = buildFrozen(r, base, p);
-      const madeNow = made[words[p]!];
-      if (madeNow) deferred += madeNow.lazyFields;
-      continue;
+      deferred += made[words[p]!]?.lazyFields ?? 0;
     }
-    deferred += factory.lazyFields;
   }
   lazyStats.deferred += deferred;
   return known ? { entries: out, known } : { entries: out };

@@ -72,7 +72,6 @@ export function sessionManagerFromCtxc(
   // The kept buffers of earlier turns plus this read's (kept-buffers.ts); the entries are built from
   // their bytes, fresh for this open (buffer-entries.ts) — the first open of a process included.
   const kept = keptBuffersFor(path, session);
-
   // Only the appended records, and the kept buffers no longer hold what they continue: pi needs them all.
   if (typeof kept === "string") return `continued read: ${kept}`;
   // pi's index built in the same pass when this pi's `_buildIndex` is the one pi-index.ts stands for.

@@ -34,17 +34,17 @@ export function rememberReadLines(entries: readonly unknown[], session: OpenClaw
   reads.set(entries, { known, session });
 }
 
-/**
- * `entries.map(serialize)` — `serialize` being the release's `serializeJsonlLine` — with the line of each
- * `entries[i]` that is `kept[i]` (the entry cache's array) and known exact taken from the read instead of
- * serialised (see the file comment). `fromRead`: how many.
- */
 /** Lines `from` … end of a serialisation are the text of the read's records at the same indexes, to its last. */
 export interface LinesRead {
   session: OpenClawSession;
   from: number;
 }
 
+/**
+ * `entries.map(serialize)` — `serialize` being the release's `serializeJsonlLine` — with the line of each
+ * `entries[i]` that is `kept[i]` (the entry cache's array) and known exact taken from the read instead of
+ * serialised (see the file comment). `fromRead`: how many.
+ */
 export function serializedLines(
   entries: readonly unknown[],
   kept: readonly unknown[] | undefined,
