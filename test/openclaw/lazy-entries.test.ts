@@ -5,10 +5,16 @@
  * on generated transcripts and on hostile keys; it copies a field only when read; and nothing done to it
  * reaches the kept entry or the next copy.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { deepFreeze } from "../../src/openclaw/entry-cache.js";
 import { cloneJson, freshEntries, freshEntry, lazyStats, MAX_FACTORY_KEYS } from "../../src/openclaw/lazy-entries.js";
+import { frozenEntriesFromBuffer } from "../../src/openclaw/buffer-entries.js";
+import { decodeSession } from "../../src/openclaw/session.js";
+import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
+import { tempDir } from "../support/tmp.js";
 
 type Obj = Record<string, unknown>;
 const kept = (line: string) => deepFreeze(JSON.parse(line) as Obj);
@@ -123,5 +129,26 @@ describe("lazy-entries: fresh entries from frozen kept entries", () => {
     expect(Object.keys(c)).toEqual(["1", "b", "a"]);
     expect(Object.isFrozen(c) || Object.isFrozen(c.a)).toBe(false);
     expect(Object.getPrototypeOf((c.a as Obj[])[0])).toBe(Object.prototype);
+  });
+});
+
+describe("lazy-entries: the lazy-member count of a first open's frozen entries (summary lazyFields)", () => {
+  const dir = tempDir("lazy-count");
+  let n = 0;
+  /** lazyStats.deferred added by one frozenEntriesFromBuffer of a file with `count` entries of one layout after its header. */
+  function deferredFor(count: number): number {
+    const path = join(dir, `t${++n}.jsonl`);
+    const header = '{"type":"session","version":3,"id":"s1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}';
+    const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ type: "message", id: `m${i}`, parentId: i === 0 ? null : `m${i - 1}`, timestamp: "2026-01-01T00:00:01.000Z", message: { role: "user", content: [{ type: "text", text: `t${i}` }] } }));
+    writeFileSync(path, [header, ...lines].join("\n") + "\n");
+    const before = lazyStats.deferred;
+    frozenEntriesFromBuffer(decodeSession(encodeSessionBuffer(path, {}, new SessionReadCache())));
+    return lazyStats.deferred - before;
+  }
+
+  it("counts every entry of a layout alike, the first one (whose build makes the layout's factory) included", () => {
+    const one = deferredFor(1);
+    expect(one).toBeGreaterThan(0);
+    expect(deferredFor(3)).toBe(3 * one);
   });
 });
