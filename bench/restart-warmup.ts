@@ -5,7 +5,8 @@
  * once by a seeding process; no trial writes the file). In each: the release's served SessionManager (the
  * chunk as the preload serves it, bench/lib/openclaw-session-manager.ts) and ctxc's pool on the index; B runs
  * the warm-up and reports its main-thread CPU; then the first turn's prewarm (ctxc's worker read) and
- * `SessionManager.open` (2026.5.12–5.27: pi's, wrapped as the preload wraps it) — whose main-thread CPU (process.threadCpuUsage on Node 23.9+, /proc schedstat on 22; wall beside it) is the
+ * `SessionManager.open` (2026.5.28–6.8: OpenClaw's, loading through the served `loadEntriesFromFile`;
+ * 2026.5.12–5.27: pi's, wrapped as the preload wraps it) — whose main-thread CPU (process.threadCpuUsage on Node 23.9+, /proc schedstat on 22; wall beside it) is the
  * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
  * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
  *
@@ -21,7 +22,8 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
-import { loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
+import { loadCopyingSessionManagers, loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
+import { removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import type { WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
@@ -78,7 +80,14 @@ interface Served {
 async function served(tag: string): Promise<Served> {
   const pair = await loadSessionManagerPair(root, version, runtimeUrl, tag);
   if (typeof pair !== "string") {
+    pair.runtime.serveSnapshotOpens();
     return { rt: pair.runtime, open: (p) => pair.served.SM.open(p), evict: (p) => pair.served.cache.delete(p), helpers: () => pair.runtime.warmUpHelpers()!, dispose: pair.dispose };
+  }
+  // 2026.5.28–6.8: OpenClaw's SessionManager, its open the chunk's loadEntriesFromFile (no cache of its own).
+  const copying = await loadCopyingSessionManagers(root, version, runtimeUrl);
+  if (typeof copying !== "string") {
+    const rt = copying.runtime;
+    return { rt, open: (p) => copying.served.open(p), evict: () => {}, helpers: () => rt.warmUpHelpers() ?? {}, dispose: removeIntercepted };
   }
   const plan = planRelease(locateRelease(root, version), runtimeUrl);
   if (typeof plan === "string" || !plan.pi) throw new Error(`openclaw ${version}: ${pair}`);
@@ -94,7 +103,6 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
   const rt = side.rt;
   try {
     await rt.configureOpenClawPool({ indexDir, idleTimeoutMs: 60_000 });
-    rt.serveSnapshotOpens();
     let warmUpCpu = 0;
     if (mode === "B") {
       const c0 = threadCpu();

@@ -5,12 +5,14 @@
  * a copy written next to the real chunk (so its relative imports are the real ones) with the bindings
  * both inspect exported. Also the release's owned-write context (appends advance OpenClaw's cache,
  * snapshots are published, as in a gateway run) and ctxc's entry cache filled as its contract says.
+ * 2026.5.28–6.8 (`loadEntriesFromFile` behind the open): both SessionManagers, {@link loadCopyingSessionManagers}.
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
+import { importInterceptedWith } from "./openclaw-intercepted.js";
 
 /** OpenClaw's file snapshot (bigint stat fields). */
 export type Snapshot = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
@@ -96,4 +98,32 @@ export function fillEntryCache(pair: SessionManagerPair, path: string): boolean 
 /** An owned write context for `path` (as a gateway run sets one): appends advance OpenClaw's cache; published snapshots go to `published`. */
 export function ownedContext(path: string, published: Snapshot[]): Record<string, unknown> {
   return { sessionFile: path, publishSessionFileSnapshot: (snap: Snapshot) => void published.push(snap), canAdvanceSessionEntryCache: () => true, withSessionWriteLock: (f: () => unknown) => f() };
+}
+
+/** 2026.5.28–6.8's SessionManager (its open calls the chunk's own `loadEntriesFromFile`), stock and served. */
+export interface CopyingSessionManagers {
+  stock: { open(path: string): Manager };
+  served: { open(path: string): Manager };
+  /** The preload runtime the served chunk calls. */
+  runtime: SessionManagerPair["runtime"];
+}
+
+/**
+ * The SessionManager of a release whose open is `loadEntriesFromFile` (2026.5.28–6.8; no snapshot open):
+ * the served one from the chunk as the preload serves it (bench/lib/openclaw-intercepted.ts, calling the
+ * runtime at `runtimeUrl`; removed by its `removeIntercepted`), the stock one from the real chunk (no
+ * loader hooks here: it runs untouched). Or why the release has none (a snapshot open, or pi's).
+ */
+export async function loadCopyingSessionManagers(root: string, version: string, runtimeUrl: string): Promise<CopyingSessionManagers | string> {
+  const found = locateRelease(root, version);
+  if (found.functions.has("loadEntriesFromFileWithSnapshot")) return "the open is the snapshot one (2026.6.9+: loadSessionManagerPair)";
+  const real = found.functions.get("loadEntriesFromFile")?.[0]?.file;
+  if (!real) return "no loadEntriesFromFile (2026.5.12–5.27: pi's open)";
+  const x = await importInterceptedWith(root, "loadEntriesFromFile", runtimeUrl);
+  if (typeof x === "string") return x;
+  const classOf = (mod: Record<string, unknown>) => Object.values(mod).find((v) => typeof v === "function" && v.name === "SessionManager") as CopyingSessionManagers["stock"] | undefined;
+  const served = classOf(x.module);
+  const stock = classOf((await import(pathToFileURL(real).href)) as Record<string, unknown>);
+  if (!served || !stock) return `no SessionManager export in ${real}`;
+  return { stock, served, runtime: x.runtime };
 }

@@ -150,3 +150,19 @@ export function freshEntries(kept: readonly unknown[]): unknown[] {
   lazyStats.deferred += deferred;
   return out;
 }
+
+/**
+ * What {@link freshEntries} looks up per kept entry before it copies — the compiled factory of the
+ * entry's layout, remembered per frozen entry — done ahead of the first call (the restart warm-up on
+ * 2026.5.28–6.8: restart-warmup.ts), so that call only copies. Makes no entry; returns how many it looked up.
+ */
+export function prepareFreshEntries(kept: readonly unknown[]): number {
+  let n = 0;
+  for (const e of kept) {
+    if (typeof e === "object" && e !== null && !Array.isArray(e) && Object.isFrozen(e)) {
+      factoryFor(e as Plain);
+      n++;
+    }
+  }
+  return n;
+}

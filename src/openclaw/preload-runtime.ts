@@ -288,15 +288,18 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
 
 /**
  * Called by each rewritten chunk once it has evaluated (release/rewrite.ts), with the names of the
- * handlers it calls and its helpers: the session-manager chunk (the one serving the snapshot open) hands
- * the restart warm-up (restart-warmup.ts) the release's normaliser and `setLoadedSessionFile`'s
- * bindings. Never throws into the chunk.
+ * handlers it calls and its helpers: the session-manager chunk (the one serving the snapshot open, or on
+ * 2026.5.28–6.8 `loadEntriesFromFile`) hands the restart warm-up (restart-warmup.ts) the release's
+ * normaliser and `setLoadedSessionFile`'s bindings, or says the open copies. Never throws into the chunk.
  */
 export function chunkEvaluated(names: readonly string[], helpers: Helpers): void {
   try {
-    if (!names.includes("loadEntriesFromFileWithSnapshot")) return;
+    // 2026.6.9+ serves both loaders from this chunk: the snapshot one is behind SessionManager.open there.
+    const snapshot = names.includes("loadEntriesFromFileWithSnapshot");
+    if (!snapshot && !names.includes("loadEntriesFromFile")) return;
     const h = resolveHelpers<Record<string, unknown>>(helpers);
     const normalize = typeof h.normalizeLoadedFileEntry === "function" ? (h.normalizeLoadedFileEntry as (e: unknown) => unknown) : undefined;
+    if (!snapshot) return noteWarmUpHelpers({ normalize, copying: true });
     const loadedIndex = names.includes("SessionManager.setLoadedSessionFile") ? resolveHelpers<LoadedIndexHelpers>(helpers) : undefined;
     noteWarmUpHelpers({ normalize, loadedIndex });
   } catch {

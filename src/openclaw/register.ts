@@ -138,7 +138,9 @@ function install(): void {
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
   // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
   const warmUp = warmUpCountFromEnv(process.env.CTXC_OPENCLAW_WARMUP);
-  if ("dir" in indexSetting && (planServes(plan, "loadEntriesFromFileWithSnapshot") || plan.served.some((s) => s.startsWith("session open (pi ")))) {
+  // Every served session open: the snapshot one (2026.6.9+), loadEntriesFromFile (2026.5.28–6.8), pi's (2026.5.12–5.27).
+  const opens = planServes(plan, "loadEntriesFromFileWithSnapshot") || planServes(plan, "loadEntriesFromFile") || plan.served.some((s) => s.startsWith("session open (pi "));
+  if ("dir" in indexSetting && opens) {
     try {
       scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: indexSetting.dir, log: (m) => preloadLog("warmup", m) });
     } catch {

@@ -3,7 +3,9 @@
  * session-manager chunk, ctxc does for the transcripts it served before the restart what each one's first
  * open will need — the worker read (continuing from the persistent index, off the main thread) and, on
  * the main thread, the frozen entries of ctxc's entry cache (kept-entries.ts) and the loaded-index record
- * `setLoadedSessionFile` continues (release/loaded-index.ts); on 2026.5.12–5.27, the kept buffer with its
+ * `setLoadedSessionFile` continues (release/loaded-index.ts); on 2026.5.28–6.8, the kept entries
+ * `loadEntriesFromFile` copies from (entry-loaders.ts: the first open then only copies, as a later one
+ * does); on 2026.5.12–5.27, the kept buffer with its
  * tables and scalar memo pi's open builds from (pi-session-open.ts `warmPiOpen`) — so the agent's first turn finds them and
  * costs what a later turn costs. Nothing is decided differently at that open: its continued read, the
  * generation, the identity and the append checks still decide, and a transcript changed meanwhile falls
@@ -29,6 +31,7 @@ import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { entryCacheLimit, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor } from "./kept-entries.js";
+import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { cannotServeEntries } from "./release/file-entries.js";
@@ -104,6 +107,12 @@ export interface WarmUpHelpers {
   loadedIndex?: LoadedIndexHelpers;
   /** 2026.5.12–5.27: pi's own open is served (pi-session-open.ts): the kept buffers are warmed instead. */
   pi?: boolean;
+  /**
+   * 2026.5.28–6.8: the open is `loadEntriesFromFile`, which hands out fresh copies of the kept entries
+   * (entry-loaders.ts): they are built as its first call builds them (decoded now, not on use), and no
+   * loaded-index record (that release has no `setLoadedSessionFile`).
+   */
+  copying?: boolean;
 }
 
 /** What the warm-up did in this process (summary counters; kept apart from the opens' own). */
@@ -170,13 +179,14 @@ export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof sett
       return;
     }
     // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
-    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: true }) : "nothing to keep";
+    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying }) : "nothing to keep";
     if (settledRead(path) === read) takeSettled(path);
     if (typeof kept === "string") {
       warmUpStats.skipped++;
       return;
     }
     if (helpers.loadedIndex) warmLoadedIndex(path, kept.entries, helpers.loadedIndex, kept.identity.size);
+    if (helpers.copying) prepareFreshEntries(kept.entries);
     warmUpStats.warmedUp++;
   } catch {
     warmUpStats.failed++;

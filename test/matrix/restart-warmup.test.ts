@@ -7,16 +7,20 @@
  * deleted, and the first turn runs on both sides (the prewarm's read, the open, two appends, the rewrite,
  * a second open). After every step the manager's state, OpenClaw's cache and the file bytes must equal
  * stock's; an unchanged or appended-to file must have been served from what the warm-up built (the open's
- * index continued the warm-up's record, not folded), a changed one from a fresh read.
+ * index continued the warm-up's record, not folded), a changed one from a fresh read. The same on
+ * 2026.5.28–6.8 (OpenClaw's SessionManager whose open copies the kept entries through `loadEntriesFromFile`;
+ * no rewrite there: appends, and the entries the open handed out wrecked before them) and on 2026.5.12–5.27
+ * (pi's own open).
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
-import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
+import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
+import { wreckEntries } from "../support/wreck-entries.js";
 import { tempDir } from "../support/tmp.js";
-import { installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
+import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -170,36 +174,45 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
 
   it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
-    const rt = pair.runtime;
-    const text = generated(7);
-    const [a, b] = [join(dir, "opened-a.jsonl"), join(dir, "opened-b.jsonl")];
-    writeFileSync(a, text);
-    writeFileSync(b, text);
-    await rt.prepareSession(a);
-    await rt.prepareSession(b);
-    await rt.closeOpenClawPool();
-    rt.restartedMainThread();
-    pair.served.cache.delete(resolve(a));
-    // a: its turn's prewarm started before the warm-up came to it.
-    const prewarm = rt.wrapPrewarm(async () => {})(a);
-    const ticket = rt.openClawPoolTicket();
-    await rt.runRestartWarmUp([{ path: resolve(a), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
-    await prewarm;
-    expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "a: skipped").toEqual([0, 1]);
-    expect(rt.openClawPoolTicket() - ticket, "a: no worker request of the warm-up's own").toBe(0);
-    // b: its prewarm starts while the warm-up's read runs: it waits for that read and uses it.
-    const warming = rt.runRestartWarmUp([{ path: resolve(b), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
-    const before = rt.openClawPoolTicket();
-    await rt.wrapPrewarm(async () => {})(b);
-    await warming;
-    expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "b: skipped").toEqual([0, 2]);
-    expect(rt.openClawPoolTicket() - before, "b: the prewarm asked no read of its own").toBe(0);
-    expect(rt.entryCache.holdsCachedEntries(resolve(b)), "b: nothing built by the warm-up").toBe(false);
-    const served = rt.counters.sessionsServed;
-    pair.served.SM.open(b);
-    expect(rt.counters.sessionsServed - served, "b: the open served from the warm-up's read").toBe(1);
+    await openStartedFirst(pair.runtime, (p) => pair.served.SM.open(p), (p) => pair.served.cache.delete(p), 1);
   });
 });
+
+/**
+ * A first open that starts before the warm-up comes to its transcript, or while the warm-up's read runs:
+ * no worker read of the warm-up's own, nothing built, and the open served from the read it waited for
+ * (`loads`: the open's calls of the served loader). `evict` empties OpenClaw's own cache of a path.
+ */
+async function openStartedFirst(rt: SessionManagerPair["runtime"], open: (path: string) => unknown, evict: (path: string) => void, loads: number): Promise<void> {
+  const text = generated(7);
+  const [a, b] = [join(dir, `opened-a${++opened}.jsonl`), join(dir, `opened-b${opened}.jsonl`)];
+  writeFileSync(a, text);
+  writeFileSync(b, text);
+  await rt.prepareSession(a);
+  await rt.prepareSession(b);
+  await rt.closeOpenClawPool();
+  rt.restartedMainThread();
+  evict(resolve(a));
+  // a: its turn's prewarm started before the warm-up came to it.
+  const prewarm = rt.wrapPrewarm(async () => {})(a);
+  const ticket = rt.openClawPoolTicket();
+  await rt.runRestartWarmUp([{ path: resolve(a), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+  await prewarm;
+  expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "a: skipped").toEqual([0, 1]);
+  expect(rt.openClawPoolTicket() - ticket, "a: no worker request of the warm-up's own").toBe(0);
+  // b: its prewarm starts while the warm-up's read runs: it waits for that read and uses it.
+  const warming = rt.runRestartWarmUp([{ path: resolve(b), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+  const before = rt.openClawPoolTicket();
+  await rt.wrapPrewarm(async () => {})(b);
+  await warming;
+  expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "b: skipped").toEqual([0, 2]);
+  expect(rt.openClawPoolTicket() - before, "b: the prewarm asked no read of its own").toBe(0);
+  expect(rt.entryCache.holdsCachedEntries(resolve(b)), "b: nothing built by the warm-up").toBe(false);
+  const served = rt.counters.sessionsServed;
+  open(b);
+  expect(rt.counters.sessionsServed - served, "b: the open served from the warm-up's read").toBe(loads);
+}
+let opened = 0;
 
 type PiManager = { getSessionId(): string; getSessionFile(): string | undefined; getHeader(): unknown; getEntries(): unknown[]; getLeafId(): string | null; getBranch(): unknown[]; buildSessionContext(): unknown };
 type PiClass = { open(path: string): PiManager };
@@ -256,5 +269,123 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     } finally {
       await rt.configureOpenClawPool({ indexDir: null });
     }
+  });
+});
+
+/** What OpenClaw 2026.5.28–6.8 reads from its SessionManager after an open, as data (the path left out: each side has its own). */
+function copyingState(sm: Manager, newSession = false): unknown {
+  const files = sm.fileEntries as Record<string, unknown>[];
+  const header = (e: unknown) => (newSession && e ? { ...(e as object), id: "(new)", timestamp: "(new)" } : e);
+  return {
+    keys: Object.keys(sm).filter((k) => k !== "sessionFile"),
+    sessionId: newSession ? "(new)" : sm.sessionId,
+    flushed: sm.flushed,
+    fileEntries: files.map((e, i) => (i === 0 ? header(e) : e)),
+    frozen: files.map((e) => Object.isFrozen(e)),
+    byId: [...sm.byId.keys()],
+    byIdAt: [...sm.byId.values()].map((v) => files.indexOf(v as Record<string, unknown>)),
+    labelsById: [...sm.labelsById],
+    leafId: sm.leafId,
+    entries: sm.getEntries(),
+    branch: sm.getBranch(),
+    context: sm.buildSessionContext(),
+    header: header(sm.getHeader()),
+  };
+}
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs the release's own copying open (2026.5.28–6.8, loadEntriesFromFile)`, () => {
+  let x: CopyingSessionManagers | string = "not loaded";
+  const copyIndex = join(dir, "copying-index");
+  beforeAll(async () => {
+    if (!root) return;
+    x = await loadCopyingSessionManagers(root, version, RUNTIME_URL);
+    if (typeof x === "string") return;
+    mkdirSync(copyIndex, { mode: 0o700 });
+    await x.runtime.configureOpenClawPool({ indexDir: copyIndex });
+  });
+  afterAll(async () => {
+    if (typeof x !== "string") await x.runtime.configureOpenClawPool({ indexDir: null });
+    removeIntercepted();
+  });
+
+  it("after a pool restart with the warm-up (the kept entries, decoded and frozen), the first open, appends and next open equal stock's, and nothing OpenClaw does to the entries it owns reaches the next open — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime: rt, served: ours, stock: theirs } = x;
+    expect(rt.warmUpHelpers()?.copying, "the chunk said its open copies").toBe(true);
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const c = rt.counters;
+    installDeterminism();
+    try {
+      let n = 0;
+      let step = 0;
+      /** `op` on the stock side then the served one with the same ids and clock; values and errors compared. */
+      const both = <T>(at: string, op: (side: "a" | "b") => T): [T, T] => {
+        const run = (side: "a" | "b"): { value?: T; error?: string } => {
+          deterministic(step);
+          try {
+            return { value: op(side) };
+          } catch (err) {
+            return { error: `${(err as Error).name}: ${(err as Error).message}` };
+          }
+        };
+        step++;
+        const [rb, ra] = [run("b"), run("a")];
+        expect(ra.error, at).toEqual(rb.error);
+        return [ra.value as T, rb.value as T];
+      };
+      for (const [change, apply] of Object.entries(CHANGES)) {
+        for (const seed of [5, 6]) {
+          const text = generated(seed);
+          const [a, b] = [resolve(dir, `c${++n}a.jsonl`), resolve(dir, `c${n}b.jsonl`)];
+          const path = (side: "a" | "b") => (side === "a" ? a : b);
+          writeFileSync(a, text);
+          copyFileSync(a, b);
+          // Before the restart: ctxc's worker read the file (and saved its state in the index).
+          await rt.prepareSession(a);
+          // The restart: a new pool on the same index; nothing kept on the main thread (OpenClaw keeps no entries here).
+          await rt.closeOpenClawPool();
+          rt.restartedMainThread();
+          await rt.runRestartWarmUp([{ path: a, savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
+          const at = `${change}, seed ${seed}`;
+          expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(rt.entryCache.holdsCachedEntries(a), `${at}: entries kept`).toBe(true);
+          apply(a, text);
+          apply(b, text);
+          const [served, continued] = [c.sessionsServed, c.sessionsContinued];
+          await prewarm(a);
+          let [sa, sb] = both(`${at}: open`, (side) => (side === "a" ? ours : theirs).open(path(side)) as Manager);
+          expect(copyingState(sa, change === "deleted"), `${at}: first open`).toEqual(copyingState(sb, change === "deleted"));
+          if (change === "deleted") {
+            expect(c.sessionsServed - served, `${at}: not served, a new session`).toBe(0);
+            continue;
+          }
+          // The open loads twice (`open`, then `setSessionFile`): both served; from the warm-up's entries only
+          // when the file is what they stand for or was appended to, else from a whole read decoded anew.
+          const fromWarmUp = change === "unchanged" || change === "appended";
+          expect([c.sessionsServed - served, c.sessionsContinued - continued], `${at}: served${fromWarmUp ? ", continuing the warm-up's entries" : " from a whole read"}`).toEqual([2, fromWarmUp ? 2 : 0]);
+          // What OpenClaw (or a plugin) may do to the entries it owns: none of it may reach the next open.
+          wreckEntries(sa.fileEntries as Record<string, unknown>[]);
+          wreckEntries(sb.fileEntries as Record<string, unknown>[]);
+          const m = { a: sa, b: sb };
+          both(`${at}: appendMessage(user)`, (side) => m[side].appendMessage({ role: "user", content: `after ${change}`, timestamp: 1767600000001 }));
+          both(`${at}: appendMessage(assistant)`, (side) => m[side].appendMessage({ role: "assistant", content: [{ type: "text", text: "ok" }], api: "a", provider: "p", model: "m", usage, stopReason: "stop", timestamp: 1767600000002 }));
+          expect(readFileSync(a).equals(readFileSync(b)), `${at}: file bytes after the appends`).toBe(true);
+          await prewarm(a);
+          const before = c.sessionsContinued;
+          [sa, sb] = both(`${at}: open (the next turn)`, (side) => (side === "a" ? ours : theirs).open(path(side)) as Manager);
+          expect(copyingState(sa), `${at}: next open`).toEqual(copyingState(sb));
+          expect(c.sessionsContinued - before, `${at}: the next open continued`).toBe(2);
+        }
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
+    if (typeof x === "string") return ctx.skip(x);
+    const SM = x.served;
+    // OpenClaw keeps no entries of its own here (nothing to evict); its open loads twice, both from the read.
+    await openStartedFirst(x.runtime, (p) => SM.open(p), () => {}, 2);
   });
 });

@@ -2,17 +2,19 @@
  * The restart warm-up's rules (src/openclaw/restart-warmup.ts) without a release: the switch, which
  * transcripts it picks (the persistent index's, by the index file's name; most recently saved first;
  * bounded by count and the entry cache's bytes; gone or empty files left out), and that a transcript
- * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own.
+ * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own; and
+ * what the build for 2026.5.28–6.8's copying open keeps.
  * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
  */
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpStats } from "../../src/openclaw/restart-warmup.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
-import { preparedFor } from "../../src/openclaw/prepared-reads.js";
-import { setCachedEntries } from "../../src/openclaw/entry-cache.js";
+import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
+import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
+import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { tempDir } from "../support/tmp.js";
 
 afterEach(() => restartedMainThread());
@@ -91,5 +93,31 @@ describe("runRestartWarmUp skips what is taken", () => {
     await runRestartWarmUp([{ path: opened, savedMs: 2, size: 60 }, { path: held, savedMs: 1, size: 60 }], {});
     expect(openClawPoolTicket() - ticket).toBe(0);
     expect([warmUpStats.candidates, warmUpStats.skipped, warmUpStats.warmedUp]).toEqual([2, 2, 0]);
+  });
+});
+
+describe("the build for 2026.5.28–6.8's copying open (`copying`)", () => {
+  it("keeps every line's entry decoded and deep-frozen, continued by the next read (it asks only for what was appended since)", async () => {
+    const dir = tempDir("warmup-copying");
+    const path = resolve(dir, "s.jsonl");
+    const text = generateTranscript({ seed: 3, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    writeFileSync(path, text);
+    // Reads that carry member FIELDS (as in a process serving the snapshot open): the copying build still decodes them all.
+    serveSnapshotOpens();
+    await runRestartWarmUp([{ path, savedMs: 1, size: text.length }], { copying: true });
+    expect([warmUpStats.warmedUp, warmUpStats.failed]).toEqual([1, 0]);
+    const kept = getCachedEntries(path)!;
+    const lines = text.trimEnd().split("\n");
+    expect(kept.entries).toEqual(lines.map((l) => JSON.parse(l)));
+    // Decoded now, not on use: every member is a plain frozen value already (no accessor left to run).
+    const frozenAllDown = (v: unknown): boolean => typeof v !== "object" || v === null || (Object.isFrozen(v) && Object.values(v).every(frozenAllDown));
+    expect(kept.entries.every(frozenAllDown)).toBe(true);
+    expect(kept.entries.every((e) => Object.values(Object.getOwnPropertyDescriptors(e)).every((d) => "value" in d))).toBe(true);
+    // The read was released; the next one continues the kept entries' generation (the first open's read).
+    expect(settledRead(path)).toBeUndefined();
+    appendFileSync(path, lines.at(-1)!.replace(/"id":"[^"]*"/, '"id":"appended"') + "\n");
+    await prepareSession(path);
+    const next = settledRead(path);
+    expect(next instanceof Error || next === undefined ? next : [next.firstRecord, next.recordCount]).toEqual([lines.length, 1]);
   });
 });
