@@ -54,7 +54,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
   }
   const tok = r.micro?.tokenizer.find((t) => t.name.startsWith("ctxc hybrid"));
   const cold = nb?.mainThread.ctxcCold;
-  if (tok && cold && tok.extra) {
+  const row = r.tokenizerRow;
+  if (row) {
+    targets.push({
+      target: `ctxc cold build within 1.5× of the tokenizer's raw speed (${row.sizeMB} MB, no budget: every message tokenized)`,
+      measured: `cold build ${f(row.coldMs, 0)} ms; the raw hybrid tokenizer on the ${row.texts.toLocaleString("en-US")} texts it counted (${row.tokens.toLocaleString("en-US")} tokens) ${f(row.rawMs, 0)} ms, alternated in one process (medians of ${row.rounds}, load ${row.loadAverage[0]}–${row.loadAverage[1]}) → ${row.ratio.toFixed(2)}×`,
+      met: row.ratio <= 1.5,
+    });
+  } else if (tok && cold && tok.extra) {
+    // Results of before 2026-12-05: the micro benchmark's rate on other texts, scaled to the build's count.
     const tokensPerMs = Number(tok.extra.tokens) / tok.p50Ms;
     const tokenizeOnlyMs = cold.tokensCounted / tokensPerMs;
     const k = ratio(cold.wallMs.p50, tokenizeOnlyMs);
