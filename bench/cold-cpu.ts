@@ -4,6 +4,9 @@
  * time — what a lane spends on it, without the thread round trip). Prints the medians of the wall time
  * and of this thread's CPU time (schedstat: what it ran, not what it waited for a core — the figure to
  * read on a loaded machine; GC helper threads not included) and the build's stage times (META `timings`).
+ * After each build, the raw tokenizer on exactly the texts it counted (tokenizer-row.ts's textsCounted),
+ * in the same thread with the build's own counter object — one tokenizer state for both — for the
+ * issue-14 ratio without a thread round trip or a second tokenizer's cache in it.
  *
  * With `otherRoot` (a directory holding another build's `dist/`, e.g. main's copied to .tmp/base), both
  * codes run in one process, alternated build by build, so a load change hits both alike; and each
@@ -16,18 +19,25 @@ import { join, resolve } from "node:path";
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Header, Section } from "../native-free-workers/protocol/buffer-layout.js";
+import { decodeContext } from "../src/decode-context.js";
 import { transcriptOfSize } from "./lib/data.js";
+import { textsCounted } from "./tokenizer-row.js";
 import { median } from "./lib/stats.js";
 
 type CompileSteps = typeof import("../native-free-workers/compile.js").compileSteps;
 type Normalize = typeof import("../src/options.js").normalizeBuildOptions;
 type Cache = typeof import("../native-free-workers/session/session-cache.js").SessionCache;
+type TokenCounter = import("../native-free-workers/tokenize/token-counter.js").TokenCounter;
+type CountMessage = typeof import("../native-free-workers/tokenize/message-tokens.js").countMessageTokens;
 
 interface Side {
   name: string;
   compileSteps: CompileSteps;
   normalize: Normalize;
   SessionCache: Cache;
+  /** The counter the side's build counts with (the same object: createTokenCounter caches it per process). */
+  counter: TokenCounter;
+  countMessage: CountMessage;
 }
 
 async function loadSide(name: string, root: string): Promise<Side> {
@@ -35,7 +45,16 @@ async function loadSide(name: string, root: string): Promise<Side> {
   const compile = (await import(at("native-free-workers/compile.js"))) as typeof import("../native-free-workers/compile.js");
   const options = (await import(at("src/options.js"))) as typeof import("../src/options.js");
   const cache = (await import(at("native-free-workers/session/session-cache.js"))) as typeof import("../native-free-workers/session/session-cache.js");
-  return { name, compileSteps: compile.compileSteps, normalize: options.normalizeBuildOptions, SessionCache: cache.SessionCache };
+  const tokens = (await import(at("native-free-workers/tokenize/token-counter.js"))) as typeof import("../native-free-workers/tokenize/token-counter.js");
+  const messages = (await import(at("native-free-workers/tokenize/message-tokens.js"))) as typeof import("../native-free-workers/tokenize/message-tokens.js");
+  return {
+    name,
+    compileSteps: compile.compileSteps,
+    normalize: options.normalizeBuildOptions,
+    SessionCache: cache.SessionCache,
+    counter: tokens.createTokenCounter("o200k_base"),
+    countMessage: messages.countMessageTokens,
+  };
 }
 
 /** CPU ms this thread (the process's main thread) has run so far, from the kernel's schedstat: not the time it waited for a core. */
@@ -44,7 +63,7 @@ function threadCpuMs(): number {
 }
 
 /** One cold build; its wall time, stage times and the context's bytes past META. */
-async function coldBuild(side: Side, path: string, budget: number | null): Promise<{ ms: number; cpu: number; timings: Record<string, number>; body: Uint8Array }> {
+async function coldBuild(side: Side, path: string, budget: number | null): Promise<{ ms: number; cpu: number; buffer: ArrayBuffer; timings: Record<string, number>; body: Uint8Array }> {
   const task = side.normalize({ transcript: path, budget });
   const c0 = threadCpuMs();
   const t0 = performance.now();
@@ -53,7 +72,7 @@ async function coldBuild(side: Side, path: string, budget: number | null): Promi
   while (!r.done) r = await steps.next();
   const ms = performance.now() - t0;
   const cpu = threadCpuMs() - c0;
-  return { ms, cpu, ...splitMeta(r.value) };
+  return { ms, cpu, buffer: r.value, ...splitMeta(r.value) };
 }
 
 /**
@@ -75,6 +94,16 @@ function splitMeta(buffer: ArrayBuffer): { timings: Record<string, number>; body
   return { timings, body: Buffer.concat([head, Buffer.from(JSON.stringify(meta)), rest]) };
 }
 
+/** Thread CPU and wall of the raw tokenizer (the build's own counter, in its state) over `texts`, nothing else. */
+function rawTokenize(side: Side, texts: readonly string[]): { ms: number; cpu: number; tokens: number } {
+  const count = side.counter.count;
+  const c0 = threadCpuMs();
+  const t0 = performance.now();
+  let tokens = 0;
+  for (let i = 0; i < texts.length; i++) tokens += count(texts[i]!);
+  return { ms: performance.now() - t0, cpu: threadCpuMs() - c0, tokens };
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -90,7 +119,17 @@ export async function coldCpu(rounds: number, otherRoot: string | null, cases: s
     const mb = Number(mbArg);
     const budget = budgetArg === "none" ? null : Number(budgetArg ?? 120_000);
     const file = await transcriptOfSize(mb);
-    for (const side of sides) for (let i = 0; i < 2; i++) await coldBuild(side, file.path, budget);
+    // Texts per side (the same when the contexts are); two unmeasured builds and raw passes first, so both
+    // run optimized code with the tokenizer's merge cache in the state the builds leave it.
+    const texts = new Map<string, ReturnType<typeof textsCounted>>();
+    for (const side of sides) {
+      for (let i = 0; i < 2; i++) {
+        const b = await coldBuild(side, file.path, budget);
+        if (i === 0) texts.set(side.name, textsCounted(decodeContext(b.buffer).messages, side.counter, side.countMessage));
+        rawTokenize(side, texts.get(side.name)!.texts);
+      }
+    }
+    const raws = new Map<string, number[]>(sides.map((s) => [s.name, []]));
     const walls = new Map<string, number[]>(sides.map((s) => [s.name, []]));
     const cpus = new Map<string, number[]>(sides.map((s) => [s.name, []]));
     const stages = new Map<string, Record<string, number[]>>(sides.map((s) => [s.name, {}]));
@@ -106,13 +145,20 @@ export async function coldCpu(rounds: number, otherRoot: string | null, cases: s
         const st = stages.get(side.name)!;
         for (const [k, v] of Object.entries(b.timings)) (st[k] ??= []).push(v);
         bodies.push(b.body);
+        gc?.();
+        const raw = rawTokenize(side, texts.get(side.name)!.texts);
+        raws.get(side.name)!.push(raw.cpu);
       }
       if (bodies.length === 2 && !sameBytes(bodies[0]!, bodies[1]!)) throw new Error(`cold-cpu: ${spec}: the two codes' contexts differ`);
     }
     process.stdout.write(`${mb} MB, budget ${budget ?? "none"}: ${rounds} cold builds per side, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${sides.length === 2 ? ", contexts identical past META" : ""}\n`);
     for (const side of sides) {
       const st = Object.entries(stages.get(side.name)!).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(", ");
-      process.stdout.write(`  ${side.name}: wall p50 ${median(walls.get(side.name)!).toFixed(1)} ms, thread CPU p50 ${median(cpus.get(side.name)!).toFixed(1)} ms; stages p50 ${st}\n`);
+      const cpu = median(cpus.get(side.name)!);
+      const raw = median(raws.get(side.name)!);
+      const t = texts.get(side.name)!;
+      process.stdout.write(`  ${side.name}: wall p50 ${median(walls.get(side.name)!).toFixed(1)} ms, thread CPU p50 ${cpu.toFixed(1)} ms; stages p50 ${st}\n`);
+      process.stdout.write(`    raw tokenizer on the ${t.texts.length} texts it counted (${t.tokens} tokens), same thread and counter: CPU p50 ${raw.toFixed(1)} ms → build ${(cpu / raw).toFixed(2)}×\n`);
     }
   }
 }

@@ -13,6 +13,7 @@ import { describeMachine, type MachineInfo } from "./lib/machine.js";
 import { DATA_DIR, RESULTS_DIR } from "./lib/paths.js";
 import { runMicro, type MicroSuite } from "./micro/index.js";
 import { runColdBuilds, type ColdMeasure } from "./cold.js";
+import { runTokenizerRow, type TokenizerRow } from "./tokenizer-row.js";
 import { defaultThreads as compilerDefaultThreads } from "../src/compiler.js";
 
 export type SuiteName = "quick" | "full";
@@ -28,6 +29,8 @@ export interface BenchResults {
   cold?: ColdMeasure[];
   /** Set when the cold measures were re-run apart from the rest of the suite (and why). */
   coldNote?: string;
+  /** A cold build without a budget against the raw tokenizer on the same texts, alternated (bench/tokenizer-row.ts). */
+  tokenizerRow?: TokenizerRow;
   /** The headline scenario: 5 agents at 10 and 28 MB, budget 120,000, plus the no-budget variant. */
   scenarios: ScenarioResult[];
   scaling: { size: ScenarioResult[]; agents: ScenarioResult[]; threads: ScenarioResult[] };
@@ -127,7 +130,10 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchResults> {
     scaling: { size: [], agents: [], threads: [] },
   };
   if (opts.micro !== false) results.micro = await runMicro({ quick: opts.suite === "quick", log });
-  if (!opts.scenarios) results.cold = await runColdBuilds({ quick: opts.suite === "quick", log });
+  if (!opts.scenarios) {
+    results.cold = await runColdBuilds({ quick: opts.suite === "quick", log });
+    results.tokenizerRow = await runTokenizerRow({ quick: opts.suite === "quick", log });
+  }
   await mkdir(DATA_DIR, { recursive: true });
   const warmup = join(DATA_DIR, "warmup.jsonl");
   // "heavy" Unicode routes some texts to tiktoken, so the warm-up also loads its WASM (the hybrid loads it lazily).

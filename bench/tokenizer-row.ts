@@ -1,0 +1,139 @@
+/**
+ * The "cold build vs the raw tokenizer" row (issue 14), measured on the build's own texts:
+ * `node --expose-gc dist/bench/tokenizer-row.js [rounds] [MB]` runs it alone.
+ *
+ * A cold build without a budget (every message of the context tokenized) on a warmed-up one-lane
+ * compiler (`forget()` first), its wall time from `build()` to the context with its token total and
+ * newest message — and, alternated with it in the same process, the raw hybrid tokenizer on exactly the
+ * strings the build counted: the context's messages counted once through a counter that records what
+ * it is given (text and thinking blocks, tool names and arguments' JSON, summaries in pi's wrappers,
+ * bash text). Both tokenizers are warm alike: the lane's has counted these texts in the builds before
+ * the measured ones, the main thread's counts them once, unmeasured, before the first round (the
+ * tokenizer's merge cache then holds the same pieces on both sides).
+ *
+ * Until 2026-12-05 the row divided the build's token count by the micro benchmark's rate: 238 texts
+ * (57k tokens) from the start of the file, tokenized over and over by tinybench for 150 ms — other
+ * texts than the build's 2,283 (455k tokens), and a rate that moved 13 % between two quiet runs
+ * (11.7 vs 10.2 ms for the same texts) while the build did not (141 ms both).
+ */
+import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
+import { createCompiler } from "../src/index.js";
+import { countMessageTokens } from "../native-free-workers/tokenize/message-tokens.js";
+import { createTokenCounter, type TokenCounter } from "../native-free-workers/tokenize/token-counter.js";
+import { transcriptOfSize } from "./lib/data.js";
+import { median, round } from "./lib/stats.js";
+
+export interface TokenizerRow {
+  sizeMB: number;
+  rounds: number;
+  /** Median wall time of a cold build without a budget, as the caller sees it (thread round trip included). */
+  coldMs: number;
+  /** Median wall time of the raw tokenizer on the same texts, alone, on the main thread. */
+  rawMs: number;
+  /** coldMs / rawMs. */
+  ratio: number;
+  /** Strings the build tokenized, and their tokens. */
+  texts: number;
+  tokens: number;
+  /** The build's count of the context's messages: `tokens` plus a fixed count per image (checked equal to the main thread's). */
+  buildTokens: number;
+  loadAverage: [number, number];
+}
+
+/**
+ * The strings `countMessageTokens` hands the counter for `messages`, in order; `tokens` is theirs,
+ * `messageTokens` the messages' (images add a fixed count without tokenizing anything).
+ */
+export function textsCounted(
+  messages: readonly unknown[],
+  counter: TokenCounter,
+  countMessage: typeof countMessageTokens = countMessageTokens,
+): { texts: string[]; tokens: number; messageTokens: number } {
+  const texts: string[] = [];
+  let tokens = 0;
+  const recording: TokenCounter = {
+    name: counter.name,
+    exact: counter.exact,
+    count: (t) => {
+      const n = counter.count(t);
+      texts.push(t);
+      tokens += n;
+      return n;
+    },
+  };
+  let messageTokens = 0;
+  for (const m of messages) messageTokens += countMessage(m, recording);
+  return { texts, tokens, messageTokens };
+}
+
+function rawTokenize(texts: readonly string[], counter: TokenCounter): { ms: number; tokens: number } {
+  const t0 = performance.now();
+  let tokens = 0;
+  for (let i = 0; i < texts.length; i++) tokens += counter.count(texts[i]!);
+  return { ms: performance.now() - t0, tokens };
+}
+
+export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) => void; rounds?: number; sizeMB?: number }): Promise<TokenizerRow> {
+  const sizeMB = opts.sizeMB ?? 10;
+  const rounds = opts.rounds ?? (opts.quick ? 7 : 15);
+  const file = await transcriptOfSize(sizeMB);
+  const compiler = createCompiler({ threads: 1 });
+  const counter = createTokenCounter("o200k_base"); // what the build counts with ("auto": the hybrid where proven)
+  const gc = (globalThis as { gc?: () => void }).gc;
+  try {
+    opts.log(`tokenizer row: ${sizeMB} MB, no budget, ${rounds} rounds`);
+    const first = await compiler.build({ transcript: file.path, budget: null }); // the lane's code and tokenizer warm
+    const { texts, tokens, messageTokens } = textsCounted(first.messages, counter); // and the main thread's: one unmeasured pass
+    const buildTokens = first.tokens.messages;
+    if (messageTokens !== buildTokens) opts.log(`tokenizer row: note — main-thread count ${messageTokens} ≠ build's ${buildTokens}`);
+    const load0 = loadavg()[0]!;
+    const colds: number[] = [];
+    const raws: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // Alternated, the order swapped each round, so the machine's load hits both alike.
+      const pair = [
+        async () => {
+          await compiler.forget(file.path);
+          gc?.();
+          const t = performance.now();
+          const ctx = await compiler.build({ transcript: file.path, budget: null });
+          if (ctx.tokens.total < 0 || (ctx.messageCount > 0 && !ctx.message(ctx.messageCount - 1))) throw new Error("tokenizer row: no context");
+          colds.push(performance.now() - t);
+        },
+        async () => {
+          gc?.();
+          const raw = rawTokenize(texts, counter);
+          if (raw.tokens !== tokens) throw new Error(`tokenizer row: raw count ${raw.tokens} ≠ ${tokens}`);
+          raws.push(raw.ms);
+        },
+      ];
+      for (const run of r % 2 === 0 ? pair : pair.reverse()) await run();
+    }
+    const coldMs = median(colds);
+    const rawMs = median(raws);
+    return {
+      sizeMB,
+      rounds,
+      coldMs: round(coldMs, 1),
+      rawMs: round(rawMs, 1),
+      ratio: round(coldMs / rawMs, 2),
+      texts: texts.length,
+      tokens,
+      buildTokens,
+      loadAverage: [round(load0, 2), round(loadavg()[0]!, 2)],
+    };
+  } finally {
+    await compiler.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [rounds, mb] = process.argv.slice(2).map(Number);
+  runTokenizerRow({ quick: true, log: (s) => process.stderr.write(`${s}\n`), rounds: rounds || 15, sizeMB: mb || 10 })
+    .then((row) => process.stdout.write(`${JSON.stringify(row)}\n`))
+    .catch((err: unknown) => {
+      process.stderr.write(`tokenizer-row failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,28 @@
+/**
+ * The benchmark's "cold build vs raw tokenizer" row (bench/tokenizer-row.ts) measures the raw figure on
+ * exactly the texts the build counted: checked here by the counts (no timing assertions), and that the
+ * report's target row is taken from it.
+ */
+import { describe, expect, it } from "vitest";
+import { runTokenizerRow } from "../../bench/tokenizer-row.js";
+import { evaluateTargets } from "../../bench/report/markdown.js";
+import { IMAGE_TOKENS } from "../../native-free-workers/tokenize/message-tokens.js";
+import type { BenchResults } from "../../bench/suite.js";
+import { HANG_MS } from "../support/hang-guard.js";
+
+describe("tokenizer row (bench)", () => {
+  it("tokenizes the build's own texts and reports the ratio of the two medians", async () => {
+    const row = await runTokenizerRow({ quick: true, log: () => {}, rounds: 2, sizeMB: 1 });
+    expect(row.texts).toBeGreaterThan(100);
+    expect(row.tokens).toBeGreaterThan(10_000);
+    // The build's count is the texts' tokens plus a fixed count per image (never tokenized): nothing else.
+    expect((row.buildTokens - row.tokens) % IMAGE_TOKENS).toBe(0);
+    expect(row.buildTokens).toBeGreaterThanOrEqual(row.tokens);
+    expect(row.ratio).toBeCloseTo(row.coldMs / row.rawMs, 1);
+
+    const results = { micro: null, scenarios: [], scaling: { size: [], agents: [], threads: [] }, tokenizerRow: row } as unknown as BenchResults;
+    const target = evaluateTargets(results).find((t) => t.target.includes("raw speed"));
+    expect(target?.measured).toContain(`${row.texts.toLocaleString("en-US")} texts it counted`);
+    expect(target?.met).toBe(row.ratio <= 1.5);
+  }, HANG_MS);
+});
