@@ -3,7 +3,9 @@
  * `fileBytesOfLines`) on 2026.7.35's header rewrite of a session's first turn, timed alone: a generated
  * transcript read as ctxc's open reads it, its lines serialised with the header's cwd changed, written,
  * then checked — main-thread ms. With `--dist` of another build (e.g. main's copy at .tmp/main/dist),
- * that build's two functions run on the same read and file, alternated with this build's.
+ * that build's two functions run on the same read and file, alternated with this build's. Wall ms, and
+ * this thread's CPU ms where Node has `process.threadCpuUsage` (24+): on a loaded shared host the wall
+ * time counts the time other processes had the core.
  *
  *     node dist/bench/follower-check.js [--mb 28] [--runs 15] [--dist /path/to/other/dist]
  */
@@ -44,19 +46,25 @@ try {
   const { lines, read, fromRead } = serializedLines(mine, kept.entries, (e) => JSON.stringify(e));
   if (!read) throw new Error("the lines are not the read's");
   writeFileSync(path, `${(lines as string[]).join("\n")}\n`);
-  const builds: [string, Check, number[]][] = [["this build", await load(join(import.meta.dirname, "..")), []]];
-  if (values.dist) builds.push([values.dist, await load(values.dist), []]);
+  const builds: [string, Check, number[], number[]][] = [["this build", await load(join(import.meta.dirname, "..")), [], []]];
+  if (values.dist) builds.push([values.dist, await load(values.dist), [], []]);
+  const threadCpu = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  const cpuMs = () => (threadCpu ? ((u) => (u.user + u.system) / 1000)(threadCpu.call(process)) : NaN);
   for (let r = 0; r < runs; r++) {
     // Alternated, each build first in turn, so neither only runs warm or under a different load.
-    for (const [, check, times] of r % 2 ? [...builds].reverse() : builds) {
-      const t0 = performance.now();
+    for (const [, check, times, cpu] of r % 2 ? [...builds].reverse() : builds) {
+      const [t0, c0] = [performance.now(), cpuMs()];
       const same = check.fileHoldsBytes(path, check.fileBytesOfLines(lines, read) as never);
       times.push(performance.now() - t0);
+      cpu.push(cpuMs() - c0);
       if (!same) throw new Error("the byte check said no to the file as written");
     }
   }
   console.log(`${values.mb} MB, ${lines.length} lines (${fromRead} from the read), ${runs} runs; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  for (const [name, , times] of builds) console.log(`${name}: median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`);
+  for (const [name, , times, cpu] of builds) {
+    const thread = threadCpu ? `; thread CPU median ${median(cpu).toFixed(1)} ms (min ${Math.min(...cpu).toFixed(1)})` : "";
+    console.log(`${name}: wall median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})${thread}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -114,7 +114,11 @@ export function lineTextsOf(session: OpenClawSession, from: number, to: number):
 export function recordSpansOf(session: OpenClawSession, from: number, to: number): { bytes: Uint8Array; spans: Uint32Array } {
   const { range } = recordRanges(session);
   const spans = new Uint32Array(2 * Math.max(0, to - from));
-  for (let i = from; i < to; i++) [spans[2 * (i - from)], spans[2 * (i - from) + 1]] = range(i);
+  for (let i = from, k = 0; i < to; i++, k += 2) {
+    const r = range(i);
+    spans[k] = r[0];
+    spans[k + 1] = r[1];
+  }
   return { bytes: new Uint8Array(session.buffer), spans };
 }
 
