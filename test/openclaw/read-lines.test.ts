@@ -17,7 +17,7 @@ import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers
 import { decodeSession } from "../../src/openclaw/index.js";
 import { continuationFor, keptEntriesFor } from "../../src/openclaw/kept-entries.js";
 import { dropCachedEntries } from "../../src/openclaw/entry-cache.js";
-import { fileBytesOfLines, serializedLines } from "../../src/openclaw/release/read-lines.js";
+import { fileBytesOfLines, serializedLines, type ExpectedFile } from "../../src/openclaw/release/read-lines.js";
 import { fileHoldsBytes } from "../../src/openclaw/release/write-follower.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -34,6 +34,16 @@ function kept(bytes: Buffer): { path: string; entries: readonly unknown[] } {
   if (typeof got === "string") throw new Error(got);
   return { path, entries: got.entries };
 }
+
+/** The bytes `expected` spells: its head, then each span followed by a newline. */
+const bytesOf = (e: ExpectedFile): Buffer => {
+  const parts: Uint8Array[] = [e.head];
+  for (let i = 0; i < e.spans.length; i += 2) parts.push(e.bytes.subarray(e.spans[i], e.spans[i + 1]), Buffer.from("\n"));
+  return Buffer.concat(parts);
+};
+
+/** Read sizes for the byte check: boundaries inside records, at newlines, and the default (one read at these sizes). */
+const CHUNKS = [1, 2, 3, 7, 64, 4096, undefined];
 
 /** The manager's copy (copyFileEntries: the array copied, the header cloned) with the header's cwd changed. */
 const managerCopy = (entries: readonly unknown[]) => [{ ...(entries[0] as object), cwd: "/elsewhere" }, ...entries.slice(1)];
@@ -93,15 +103,15 @@ describe("read lines: a serialisation of kept entries answered from the read", (
     expect(got.read).toBeUndefined(); // fewer entries than the read's records
   });
 
-  it("property: damaged files — the byte check is never true where stock's read differs", () => {
+  it("property: damaged files — the byte check is never true where stock's read differs, at any read size", () => {
     const { path, entries } = kept(variants[3]![1]);
     const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
     const parts = fileBytesOfLines(got.lines, got.read!)!;
     expect(parts).not.toBeNull();
     const content = `${(got.lines as string[]).join("\n")}\n`;
-    const good = Buffer.concat(parts);
+    const good = bytesOf(parts);
     fc.assert(
-      fc.property(fc.constantFrom("none", "flip", "0x80", "invalid-pair", "truncate", "append"), fc.double({ min: 0, max: 1, noNaN: true }), (how, r) => {
+      fc.property(fc.constantFrom("none", "flip", "0x80", "invalid-pair", "truncate", "append", "newline"), fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...CHUNKS), (how, r, chunk) => {
         const b = Buffer.from(good);
         const at = Math.floor(r * (b.length - 1));
         let out = b;
@@ -110,14 +120,40 @@ describe("read lines: a serialisation of kept entries answered from the read", (
         else if (how === "invalid-pair") out = Buffer.concat([b.subarray(0, at), Buffer.from([0xff]), b.subarray(at)]);
         else if (how === "truncate") out = b.subarray(0, at);
         else if (how === "append") out = Buffer.concat([b, Buffer.from("{}\n")]);
+        else if (how === "newline") b[b.indexOf(0x0a, at)] = 0x20; // a record's newline made a space: the same size
         writeFileSync(path, out);
         const stock = readFileSync(path, "utf8") === content;
-        const bytes = fileHoldsBytes(path, parts);
+        const bytes = fileHoldsBytes(path, parts, chunk);
         if (bytes) expect(stock).toBe(true);
         if (how === "none") expect(bytes).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+  });
+
+  it("a record's newline moved or changed (same size, same bytes otherwise): false at every read size; the file as written: true", () => {
+    const { path, entries } = kept(Buffer.from(base));
+    const got = serializedLines(managerCopy(entries), entries, (e) => JSON.stringify(e));
+    const expected = fileBytesOfLines(got.lines, got.read!)!;
+    const good = bytesOf(expected);
+    const content = `${(got.lines as string[]).join("\n")}\n`;
+    expect(good.toString("utf8")).toBe(content);
+    const nl = good.indexOf(0x0a, expected.head.length + 10); // the newline after the first record from the read
+    const moved = Buffer.from(good);
+    [moved[nl - 1], moved[nl]] = [moved[nl]!, moved[nl - 1]!]; // "…}\n{" → "…\n}{"
+    const changed = Buffer.from(good);
+    changed[nl] = 0x20;
+    const last = Buffer.from(good);
+    last[last.length - 1] = 0x20; // the last record's newline
+    for (const chunk of CHUNKS) {
+      writeFileSync(path, good);
+      expect(fileHoldsBytes(path, expected, chunk), `chunk ${chunk}`).toBe(true);
+      for (const damaged of [moved, changed, last]) {
+        writeFileSync(path, damaged);
+        expect(readFileSync(path, "utf8") === content).toBe(false);
+        expect(fileHoldsBytes(path, expected, chunk), `chunk ${chunk}`).toBe(false);
+      }
+    }
   });
 
   it("property: UTF-8 decoding restarts at a newline byte (what the byte check relies on)", () => {
@@ -167,7 +203,7 @@ describe("read lines: a serialisation of kept entries answered from the read", (
       const content = `${(got.lines as string[]).join("\n")}\n`;
       writeFileSync(path, content);
       const parts = got.read ? fileBytesOfLines(got.lines, got.read) : null;
-      if (parts) expect(fileHoldsBytes(path, parts), `round ${round}`).toBe(readFileSync(path, "utf8") === content);
+      if (parts) for (const chunk of [3, undefined]) expect(fileHoldsBytes(path, parts, chunk), `round ${round}`).toBe(readFileSync(path, "utf8") === content);
     }
     // The shortcut fired: about half the lines are plain (fewer taken: digit-led keys are refused on purpose).
     expect(fromRead).toBeGreaterThan(60 * 10);

@@ -20,7 +20,7 @@
  * on use are remembered: those entries hold the read's buffer anyway, so this keeps no more bytes alive.
  */
 import type { OpenClawSession } from "../session.js";
-import { lineTextsOf, recordBytesOf } from "./file-entries.js";
+import { lineTextsOf, recordSpansOf } from "./file-entries.js";
 
 interface ReadLines {
   known: Uint8Array;
@@ -70,7 +70,17 @@ export function serializedLines(
 }
 
 /**
- * The bytes of a file holding exactly `lines` joined by newlines and newline-ended, as parts, when lines
+ * The bytes of a file: `head`, then each span of `bytes` (`spans[2k]` … `spans[2k+1]`) followed by a
+ * newline (release/write-follower.ts `fileHoldsBytes` compares a file with them).
+ */
+export interface ExpectedFile {
+  head: Uint8Array;
+  bytes: Uint8Array;
+  spans: Uint32Array;
+}
+
+/**
+ * The bytes of a file holding exactly `lines` joined by newlines and newline-ended, when lines
  * `read.from` on are the read's records as {@link serializedLines} gave them; null when that cannot be
  * told this way. Why (release/write-follower.ts, the check that verifies OpenClaw's write): a file whose
  * bytes equal these decodes to exactly that text, so the check needs no decode of the file — UTF-8
@@ -79,20 +89,11 @@ export function serializedLines(
  * and the lines before (the changed header) are encoded here, when they decode back (no lone surrogate).
  * Unequal bytes say nothing (two invalid sequences both decode to U+FFFD): the caller checks the text.
  */
-export function fileBytesOfLines(lines: readonly unknown[], read: LinesRead): Uint8Array[] | null {
+export function fileBytesOfLines(lines: readonly unknown[], read: LinesRead): ExpectedFile | null {
   const head = lines.slice(0, read.from);
   if (!head.every((l) => typeof l === "string")) return null;
   const text = head.map((l) => `${l as string}\n`).join("");
   const bytes = Buffer.from(text, "utf8");
   if (bytes.toString("utf8") !== text) return null; // a lone surrogate would not come back
-  const records = recordBytesOf(read.session, read.from, lines.length);
-  const parts: Uint8Array[] = new Array(1 + 2 * records.length);
-  parts[0] = bytes;
-  for (let i = 0; i < records.length; i++) {
-    parts[1 + 2 * i] = records[i]!;
-    parts[2 + 2 * i] = NEWLINE;
-  }
-  return parts;
+  return { head: bytes, ...recordSpansOf(read.session, read.from, lines.length) };
 }
-
-const NEWLINE = new Uint8Array([0x0a]);
