@@ -27,7 +27,7 @@ import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import type { WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
 import { ROOT } from "./lib/paths.js";
 import { median } from "./lib/stats.js";
-import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,13 +42,6 @@ const { values } = parseArgs({
 const version = values.openclaw!;
 const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
 const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
-type Usage = { user: number; system: number };
-const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
-/** Main-thread CPU ms since `from` (process.threadCpuUsage, Node 23.9+; else /proc's schedstat, bench/lib/thread-cpu.ts). */
-const threadCpu = (from?: number): number => {
-  const now = threadCpuUsage ? (({ user, system }) => (user + system) / 1000)(threadCpuUsage()) : (mainThreadRunMs() ?? NaN);
-  return from === undefined ? now : now - from;
-};
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Trial {

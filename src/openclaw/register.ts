@@ -22,7 +22,7 @@ import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, ope
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
-import { counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
+import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
@@ -134,6 +134,8 @@ function install(): void {
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
   });
+  // The worker threads start when OpenClaw's session code loads, before the first turn (preload-runtime.ts startPoolSoon).
+  armPoolStart();
   // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
   // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
