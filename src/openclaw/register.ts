@@ -26,6 +26,7 @@ import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
+import { warmUpDaysFromEnv } from "./first-start-warmup.js";
 import { TRACING } from "./trace.js";
 import { traceSessionWriteLocks } from "./lock-trace.js";
 
@@ -138,11 +139,13 @@ function install(): void {
   armPoolStart();
   // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
-  // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
+  // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts);
+  // and those it holds nothing for (a first start, or the index off) that were modified recently (first-start-warmup.ts).
   const warmUp = warmUpCountFromEnv(process.env.CTXC_OPENCLAW_WARMUP);
-  if ("dir" in indexSetting && (planServes(plan, "loadEntriesFromFileWithSnapshot") || plan.served.some((s) => s.startsWith("session open (pi ")))) {
+  if (planServes(plan, "loadEntriesFromFileWithSnapshot") || plan.served.some((s) => s.startsWith("session open (pi "))) {
     try {
-      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: indexSetting.dir, log: (m) => preloadLog("warmup", m) });
+      const recentDays = warmUpDaysFromEnv(process.env.CTXC_OPENCLAW_WARMUP_DAYS);
+      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: "dir" in indexSetting ? indexSetting.dir : null, recentDays, log: (m) => preloadLog("warmup", m) });
     } catch {
       // no state dir to scan: no warm-up, the first opens are today's
     }
