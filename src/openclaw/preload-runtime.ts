@@ -306,9 +306,9 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
 
 /**
  * Called by each rewritten chunk once it has evaluated (release/rewrite.ts), with the names of the
- * handlers it calls and its helpers: the first one starts the worker pool ({@link startPoolSoon}); the session-manager chunk (the one serving the snapshot open) hands
- * the restart warm-up (restart-warmup.ts) the release's normaliser and `setLoadedSessionFile`'s
- * bindings. Never throws into the chunk.
+ * handlers it calls and its helpers: the first one starts the worker pool ({@link startPoolSoon}); the
+ * session-manager chunk (the one serving the snapshot open) hands the restart warm-up (restart-warmup.ts)
+ * the release's normaliser and `setLoadedSessionFile`'s bindings. Never throws into the chunk.
  */
 export function chunkEvaluated(names: readonly string[], helpers: Helpers): void {
   try {
