@@ -10,14 +10,27 @@
  * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
  * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
  *
- *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35] [--mb 28] [--pairs 5]
+ *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35] [--mb 28] [--pairs 5] [--first-start [--agents 3]]
+ *
+ * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
+ * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir; B finds its
+ * candidates as the preload does (the recently modified transcripts) and starts the warm-up 50 ms after the
+ * session code loaded, once the main thread is quiet (first-start-warmup.ts `quietBeforeColdReads`), WHILE
+ * the process imports OpenClaw's library entry (dist/index.js, ~0.6 s here: the proxy
+ * for OpenClaw's start-up, which the warm-up's reads compete with for the cores); A imports it alone; C
+ * (A B C / C B A) starts the warm-up at once, without the quiet gate, and imports once its first read runs
+ * (the import blocks the event loop: B's gate opens after it, C's read runs beside it — the worst case). Then
+ * each agent's first turn (prewarm, open). Reported besides: the import's wall and main-thread CPU, and when
+ * the warm-up was done. Both modes start the worker pool when the session code loads (as the preload does).
+ * `DEBUG_GATE=1`: B's and C's child print the quiet gate's windows and when the reads and the import began and ended.
  *
  * A benchmark, not a test (correctness: test/matrix/restart-warmup.test.ts); read it with the load printed.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
@@ -26,16 +39,20 @@ import { loadCopyingSessionManagers, loadSessionManagerPair, type Manager } from
 import { removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
-import type { WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, type WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_DAYS, quietBeforeColdReads, recentSince } from "../src/openclaw/first-start-warmup.js";
 import { ROOT } from "./lib/paths.js";
 import { median } from "./lib/stats.js";
-import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
 const { values } = parseArgs({
   options: {
     openclaw: { type: "string", default: "2026.7.35" },
     mb: { type: "string", default: "28" },
     pairs: { type: "string", default: "5" },
+    "first-start": { type: "boolean", default: false },
+    agents: { type: "string", default: "3" },
+    state: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
     index: { type: "string" },
@@ -44,13 +61,6 @@ const { values } = parseArgs({
 const version = values.openclaw!;
 const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
 const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
-type Usage = { user: number; system: number };
-const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
-/** Main-thread CPU ms since `from` (process.threadCpuUsage, Node 23.9+; else /proc's schedstat, bench/lib/thread-cpu.ts). */
-const threadCpu = (from?: number): number => {
-  const now = threadCpuUsage ? (({ user, system }) => (user + system) / 1000)(threadCpuUsage()) : (mainThreadRunMs() ?? NaN);
-  return from === undefined ? now : now - from;
-};
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Trial {
@@ -64,6 +74,10 @@ interface Trial {
   laterWall: number;
   indexesContinued: number;
   indexesFolded: number;
+  /** --first-start: OpenClaw's library import (the start-up proxy), wall and main-thread CPU ms; the warm-up's end, ms after the session code loaded. */
+  startupWall?: number;
+  startupCpu?: number;
+  warmUpDone?: number;
 }
 
 type Runtime = typeof import("../src/openclaw/preload-runtime.js");
@@ -132,6 +146,97 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
   }
 }
 
+/** The agents' transcripts in the state dir `state` (--first-start). */
+const agentFiles = (state: string): string[] => Array.from({ length: Number(values.agents) }, (_, i) => resolve(state, "agents", `a${i}`, "sessions", "s.jsonl"));
+
+/**
+ * One --first-start trial: an empty index; B's warm-up (candidates as the preload finds them) runs while
+ * OpenClaw's library entry is imported, A imports alone; then each agent's first turn.
+ */
+async function firstStartChild(mode: string, state: string, indexDir: string): Promise<void> {
+  const side = await served(`-first${process.pid}`);
+  const rt = side.rt;
+  try {
+    await rt.configureOpenClawPool({ indexDir, idleTimeoutMs: 60_000 });
+    rt.serveSnapshotOpens();
+    void rt.startOpenClawPool();
+    const loaded = performance.now();
+    let warmUpDone: number | undefined;
+    const warming =
+      mode !== "A"
+        ? (async () => {
+            if (mode === "B") await sleep(50);
+            const list = rt.selectWarmUp(await rt.findWarmUpCandidates(state, indexDir, recentSince(DEFAULT_WARM_UP_DAYS)), { count: DEFAULT_WARM_UP_COUNT, bytes: rt.entryCache.entryCacheLimit() });
+            if (mode === "B") await quietBeforeColdReads(list, process.env.DEBUG_GATE ? (u, late) => console.error(`gate window ${u.toFixed(2)} late ${late.toFixed(0)} at ${(performance.now() - loaded).toFixed(0)} ms`) : undefined);
+            if (process.env.DEBUG_GATE) console.error(`reads start at ${(performance.now() - loaded).toFixed(0)} ms`);
+            await rt.runRestartWarmUp(list, side.helpers());
+            warmUpDone = performance.now() - loaded;
+          })()
+        : undefined;
+    // C: the first whole-file read runs beside the start-up (the worst case the quiet gate avoids).
+    for (let i = 0; mode === "C" && !rt.openClawPoolBusy() && i < 10_000; i++) await new Promise((done) => setImmediate(done));
+    const c0 = threadCpu();
+    const t0 = performance.now();
+    await import(pathToFileURL(join(root, "dist", "index.js")).href);
+    const [startupCpu, startupWall] = [threadCpu(c0), performance.now() - t0];
+    if (process.env.DEBUG_GATE) console.error(`import done at ${(performance.now() - loaded).toFixed(0)} ms`);
+    // The warm-up's timers are unref'd (a gateway keeps its process alive; this bench waits here).
+    const alive = setInterval(() => {}, 1000);
+    await warming;
+    clearInterval(alive);
+    const prewarm = rt.wrapPrewarm(async () => {});
+    let [firstCpu, firstWall] = [0, 0];
+    for (const file of agentFiles(state)) {
+      await prewarm(file);
+      gc?.();
+      const c1 = threadCpu();
+      const t1 = performance.now();
+      const sm = side.open(file);
+      [firstCpu, firstWall] = [firstCpu + threadCpu(c1), firstWall + performance.now() - t1];
+      if ((sm.getEntries() as unknown[]).length === 0) throw new Error("the open found no entries");
+    }
+    const s = rt.warmUpStats;
+    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone };
+    console.log(JSON.stringify(out));
+  } finally {
+    await rt.closeOpenClawPool();
+    side.dispose();
+  }
+}
+
+/** --first-start: the agents' copies in a state dir, an empty index per trial; the trials alternated as in {@link main}. */
+async function firstStartMain(): Promise<void> {
+  const dir = await freshRunDir("first-start-warmup");
+  try {
+    const state = join(dir, "state");
+    const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
+    for (const file of agentFiles(state)) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
+    console.log(`OpenClaw ${version}, node ${process.version}, first start, ${values.agents} agents x ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    const trials: Trial[] = [];
+    for (let i = 0; i < Number(values.pairs); i++) {
+      for (const mode of i % 2 ? ["C", "B", "A"] : ["A", "B", "C"]) {
+        const indexDir = join(dir, `index-${i}${mode}`);
+        mkdirSync(indexDir, { mode: 0o700 });
+        const args = [...process.execArgv, import.meta.filename, "--openclaw", version, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--child", mode];
+        const t = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!) as Trial;
+        trials.push(t);
+        console.log(`  ${mode}: start-up import ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), warmed ${t.warmedUp} (build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}`);
+      }
+    }
+    for (const mode of ["A", "B", "C"]) {
+      const ts = trials.filter((t) => t.mode === mode);
+      const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
+      console.log(`${{ A: "A (no warm-up)", B: "B (warm-up)   ", C: "C (no quiet gate)" }[mode]}: start-up import median ${m((t) => t.startupWall!)} ms wall (${m((t) => t.startupCpu!)} CPU), first opens ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), warm-up build ${m((t) => t.warmUpMs)} ms, done at ${m((t) => t.warmUpDone ?? 0)} ms, ${ts.length} processes`);
+    }
+    console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
 /** Seeds the index (a first read with the pool on it), then runs the trials, each a process of its own. */
 async function main(): Promise<void> {
   const dir = await freshRunDir("restart-warmup");
@@ -169,5 +274,7 @@ if (values.child === "seed") {
   await side.rt.prepareSession(values.file!);
   await side.rt.closeOpenClawPool();
   side.dispose();
-} else if (values.child) await child(values.child, values.file!, values.index!);
+} else if (values.child && values["first-start"]) await firstStartChild(values.child, values.state!, values.index!);
+else if (values.child) await child(values.child, values.file!, values.index!);
+else if (values["first-start"]) await firstStartMain();
 else await main();

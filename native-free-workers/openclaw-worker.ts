@@ -13,6 +13,8 @@
  * - `fileDigest`: the sha-256 of a whole file (OpenClaw 2026.6.6+'s session-fence digest), read in chunks,
  *   giving the thread back between slices so the other requests handed to this worker run between them
  *   (openclaw/file-digest.ts).
+ * - `ready`: nothing; answers once the worker has loaded (the pool starts its threads before a gateway's first
+ *   turn with it: src/openclaw/pool.ts `startOpenClawPool`).
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -71,7 +73,8 @@ export type OpenClawWorkerOp =
   | { op: "recentLines"; path: string; options?: SessionBufferOptions; query: RecentLinesQuery }
   | { op: "mayHoldKey"; path: string; options?: SessionBufferOptions; key: string; keys?: boolean }
   | { op: "fileDigest"; path: string }
-  | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> };
+  | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> }
+  | { op: "ready" };
 
 export interface BootstrapReply {
   files: BootstrapFile[];
@@ -161,6 +164,9 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
         // Sliced: the other ops handed to this worker run between its slices; digests one after the other.
         return await queuedDigest(request.path, ran);
+      case "ready":
+        // The module graph above is loaded and the caches made: a first read finds the thread ready.
+        return "ready";
       case "bootstrap": {
         let reads = 0;
         const counting = {

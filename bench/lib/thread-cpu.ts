@@ -36,3 +36,15 @@ export function mainThreadRunMs(): number | null {
     return null;
   }
 }
+
+type Usage = { user: number; system: number };
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
+
+/**
+ * The main thread's CPU ms (process.threadCpuUsage, Node 23.9+; else {@link mainThreadRunMs}, NaN off
+ * Linux), or with `from` (an earlier reading) the ms since then.
+ */
+export function mainThreadCpu(from?: number): number {
+  const now = threadCpuUsage ? (({ user, system }) => (user + system) / 1000)(threadCpuUsage()) : (mainThreadRunMs() ?? NaN);
+  return from === undefined ? now : now - from;
+}

@@ -301,6 +301,11 @@ export async function closeOpenClawPool(): Promise<void> {
   await Promise.all(closing.map((s) => s?.pool.destroy()));
 }
 
+/** Worker threads running now, over every shard (tests: {@link startOpenClawPool} started them). */
+export function openClawPoolLiveThreads(): number {
+  return shards.reduce((n, s) => n + (s?.pool.threads.length ?? 0), 0);
+}
+
 /** The configured thread count (for the preload's log). */
 export function openClawPoolThreads(): number {
   return options.threads;
@@ -354,6 +359,22 @@ async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): P
   }
   if (isWireError(reply)) throw Errors.fromWire(reply);
   return reply;
+}
+
+/**
+ * Starts every thread now, each loading the worker (its `ready` op), so a gateway's first turn does not
+ * pay the pool's start on the main thread (issue #11: in process, most of the first repair pass's ctxc
+ * time). Called once OpenClaw's session code has loaded (preload-runtime.ts `startPoolSoon`), not at the
+ * preload's start: a process that never loads it starts no thread. The `ready` requests go to the threads
+ * directly: no ticket, no busy/idle for the observer (no turn asked for them). Idle threads still exit after
+ * `idleTimeoutMs`, as after any request. Never throws or rejects; a worker not built: nothing started.
+ */
+export async function startOpenClawPool(): Promise<void> {
+  try {
+    await Promise.all(Array.from({ length: options.threads }, (_, i) => (shardFor(i).pool.run({ op: "ready" } satisfies OpenClawWorkerRequest) as Promise<unknown>).catch(() => undefined)));
+  } catch {
+    // not built or not startable: the first request reports it, as without the start
+  }
 }
 
 /** The thread `index`, its pool started on first use. */

@@ -25,7 +25,7 @@ import { fileFingerprintHandlers } from "./file-fingerprint.js";
 import { workspaceFilesHandlers } from "./workspace-files.js";
 import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
-import { observeOpenClawPool, openClawPoolBusy, openClawPoolTicket } from "./pool.js";
+import { observeOpenClawPool, openClawPoolBusy, openClawPoolTicket, startOpenClawPool } from "./pool.js";
 import { IdleRereads } from "./idle-reread.js";
 import { noteWarmUpHelpers } from "./restart-warmup.js";
 import { prefetchSession, prefetchWarmSession, prewarmSessionFile, unchangedSince } from "./prepared-reads.js";
@@ -52,7 +52,7 @@ export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
 export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 /** This instance's pool itself: a test holding the runtime the chunks call restarts its worker with these (a "gateway restart"). */
-export { configureOpenClawPool, closeOpenClawPool } from "./pool.js";
+export { configureOpenClawPool, closeOpenClawPool, startOpenClawPool } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -174,11 +174,29 @@ export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (pa
   return (params: P) => repairHandlers(preloadDeps).repairSessionFileIfNeeded!(original as (p: unknown) => Promise<unknown>, [params], {}) as Promise<R>;
 }
 
+let poolStart: "off" | "armed" | "started" = "off";
+/** register.ts, at activation: the worker pool starts once OpenClaw's session code has loaded ({@link startPoolSoon}). */
+export function armPoolStart(): void {
+  if (poolStart === "off") poolStart = "armed";
+}
+
+/**
+ * The first time a served chunk (or pi's module) loads, in a macrotask of its own (unref'd): the worker
+ * threads start and load (pool.ts `startOpenClawPool`) while OpenClaw goes on starting, so the first turn's
+ * first request finds them up. Once per process; never throws into the chunk.
+ */
+function startPoolSoon(): void {
+  if (poolStart !== "armed") return;
+  poolStart = "started";
+  setImmediate(() => void startOpenClawPool()).unref();
+}
+
 /** pi's `SessionManager` class with `open` answered from ctxc's prepared read (pi-session-open.ts); imported by the hooks' pi module. */
 export function wrapSessionManager<T extends object>(SM: T, options: PiOpenOptions = {}): T {
   const wrapped = wrapPiSessionManager(preloadDeps, SM, options);
   // pi's module has loaded (the run path imports it): the restart warm-up can build what its opens keep.
   noteWarmUpHelpers({ pi: true });
+  startPoolSoon();
   return wrapped;
 }
 
@@ -288,12 +306,14 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
 
 /**
  * Called by each rewritten chunk once it has evaluated (release/rewrite.ts), with the names of the
- * handlers it calls and its helpers: the session-manager chunk (the one serving the snapshot open, or on
- * 2026.5.28–6.8 `loadEntriesFromFile`) hands the restart warm-up (restart-warmup.ts) the release's
- * normaliser and `setLoadedSessionFile`'s bindings, or says the open copies. Never throws into the chunk.
+ * handlers it calls and its helpers: the first one starts the worker pool ({@link startPoolSoon}); the
+ * session-manager chunk (the one serving the snapshot open, or on 2026.5.28–6.8 `loadEntriesFromFile`) hands
+ * the restart warm-up (restart-warmup.ts) the release's normaliser and `setLoadedSessionFile`'s bindings, or
+ * says the open copies. Never throws into the chunk.
  */
 export function chunkEvaluated(names: readonly string[], helpers: Helpers): void {
   try {
+    startPoolSoon();
     // 2026.6.9+ serves both loaders from this chunk: the snapshot one is behind SessionManager.open there.
     const snapshot = names.includes("loadEntriesFromFileWithSnapshot");
     if (!snapshot && !names.includes("loadEntriesFromFile")) return;

@@ -22,10 +22,11 @@ import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, ope
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
-import { counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
+import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
+import { warmUpDaysFromEnv } from "./first-start-warmup.js";
 import { TRACING } from "./trace.js";
 import { traceSessionWriteLocks } from "./lock-trace.js";
 
@@ -134,15 +135,19 @@ function install(): void {
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
   });
+  // The worker threads start when OpenClaw's session code loads, before the first turn (preload-runtime.ts startPoolSoon).
+  armPoolStart();
   // The snapshot open shares the frozen entries it gets: a file's first read then carries member FIELDS.
   if (planServes(plan, "loadEntriesFromFileWithSnapshot")) serveSnapshotOpens();
-  // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts).
+  // After a restart: warm the transcripts the persistent index holds before their first turns (restart-warmup.ts);
+  // and those it holds nothing for (a first start, or the index off) that were modified recently (first-start-warmup.ts).
   const warmUp = warmUpCountFromEnv(process.env.CTXC_OPENCLAW_WARMUP);
   // Every served session open: the snapshot one (2026.6.9+), loadEntriesFromFile (2026.5.28–6.8), pi's (2026.5.12–5.27).
   const opens = planServes(plan, "loadEntriesFromFileWithSnapshot") || planServes(plan, "loadEntriesFromFile") || plan.served.some((s) => s.startsWith("session open (pi "));
-  if ("dir" in indexSetting && opens) {
+  if (opens) {
     try {
-      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: indexSetting.dir, log: (m) => preloadLog("warmup", m) });
+      const recentDays = warmUpDaysFromEnv(process.env.CTXC_OPENCLAW_WARMUP_DAYS);
+      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: "dir" in indexSetting ? indexSetting.dir : null, recentDays, log: (m) => preloadLog("warmup", m) });
     } catch {
       // no state dir to scan: no warm-up, the first opens are today's
     }

@@ -18,7 +18,8 @@
  * *.jsonl`, OpenClaw's `resolveAgentSessionsDir` in every JSONL-era release) that have an index file
  * (native-free-workers/openclaw/session-index.ts `sessionIndexFile`), most recently saved first, bounded
  * by a count (`CTXC_OPENCLAW_WARMUP`, default {@link DEFAULT_WARM_UP_COUNT}) and by the entry cache's
- * bytes (`CTXC_OPENCLAW_ENTRY_CACHE_MB`): the warm-up never evicts what it warmed.
+ * bytes (`CTXC_OPENCLAW_ENTRY_CACHE_MB`): the warm-up never evicts what it warmed. On a first start (nothing
+ * in the index), also the recently modified transcripts without an index file: first-start-warmup.ts.
  *
  * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
  * a macrotask of its own, so OpenClaw's start-up, messages, timers and I/O interleave. A transcript whose
@@ -34,6 +35,7 @@ import { keptEntriesFor } from "./kept-entries.js";
 import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
+import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
 import { cannotServeEntries } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
@@ -59,6 +61,8 @@ export interface WarmUpCandidate {
   path: string;
   savedMs: number;
   size: number;
+  /** Not in the index (a first start: first-start-warmup.ts); `savedMs` is the file's modification time. */
+  unindexed?: boolean;
 }
 
 /**
@@ -79,8 +83,12 @@ export function selectWarmUp(candidates: readonly WarmUpCandidate[], { count, by
   return out;
 }
 
-/** OpenClaw's transcripts under `stateDir` that have an index file in `indexDir` (see the file comment); never rejects. */
-export async function findWarmUpCandidates(stateDir: string, indexDir: string): Promise<WarmUpCandidate[]> {
+/**
+ * OpenClaw's transcripts under `stateDir` that have an index file in `indexDir` (see the file comment) —
+ * and, with `recentSinceMs`, those without one modified since then (first-start-warmup.ts; `indexDir`
+ * null: the index is off, only those); never rejects.
+ */
+export async function findWarmUpCandidates(stateDir: string, indexDir: string | null, recentSinceMs?: number): Promise<WarmUpCandidate[]> {
   const agentsDir = join(stateDir, "agents");
   const agents = await readdir(agentsDir, { withFileTypes: true }).catch(() => []);
   const out: WarmUpCandidate[] = [];
@@ -92,8 +100,10 @@ export async function findWarmUpCandidates(stateDir: string, indexDir: string): 
     for (const name of names) {
       if (!name.endsWith(".jsonl") || ++scanned > MAX_SCANNED) continue;
       const path = resolve(sessions, name);
-      const [saved, file] = await Promise.all([stat(sessionIndexFile(indexDir, path)).catch(() => undefined), stat(path).catch(() => undefined)]);
-      if (saved?.isFile() && file?.isFile()) out.push({ path, savedMs: saved.mtimeMs, size: file.size });
+      const [saved, file] = await Promise.all([indexDir === null ? undefined : stat(sessionIndexFile(indexDir, path)).catch(() => undefined), stat(path).catch(() => undefined)]);
+      if (!file?.isFile()) continue;
+      const candidate = saved?.isFile() ? { path, savedMs: saved.mtimeMs, size: file.size } : unindexedCandidate(path, file, recentSinceMs);
+      if (candidate) out.push(candidate);
     }
   }
   return out;
@@ -196,7 +206,7 @@ export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof sett
 }
 
 /** What the preload sets at start ({@link scheduleRestartWarmUp}) and what the chunk hands over when it loads. */
-let settings: { count: number; stateDir: string; indexDir: string; log: (message: string) => void } | undefined;
+let settings: { count: number; stateDir: string; indexDir: string | null; log: (message: string) => void; recentDays?: number } | undefined;
 let helpersSeen: WarmUpHelpers | undefined;
 let started = false;
 
@@ -222,14 +232,15 @@ export function warmUpHelpers(): WarmUpHelpers | undefined {
 function maybeStart(): void {
   if (started || !settings || !helpersSeen) return;
   started = true;
-  const { count, stateDir, indexDir, log } = settings;
+  const { count, stateDir, indexDir, log, recentDays = 0 } = settings;
   const helpers = helpersSeen;
   // A moment after the chunk loaded (OpenClaw's start-up goes on meanwhile); unref'd.
   setTimeout(() => {
     void (async () => {
       try {
-        const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir), { count, bytes: entryCacheLimit() });
+        const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir, recentSince(recentDays)), { count, bytes: entryCacheLimit() });
         if (list.length === 0 || stopped) return;
+        await quietBeforeColdReads(list);
         const t0 = performance.now();
         await runRestartWarmUp(list, helpers);
         const s = warmUpStats;

@@ -11,6 +11,10 @@
  * 2026.5.28–6.8 (OpenClaw's SessionManager whose open copies the kept entries through `loadEntriesFromFile`;
  * no rewrite there: appends, and the entries the open handed out wrecked before them) and on 2026.5.12–5.27
  * (pi's own open).
+ *
+ * The same on a FIRST start (src/openclaw/first-start-warmup.ts): the transcript never read by ctxc, its
+ * index empty; it is the warm-up's candidate as the preload finds it (OpenClaw's state dir layout, modified
+ * recently, nothing in the index), the warm-up's whole-file read saves its index file as any read does.
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -21,6 +25,8 @@ import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion, removeIntercepted 
 import { wreckEntries } from "../support/wreck-entries.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
+import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";
+import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -102,6 +108,32 @@ async function both(r: Run, name: string, op: (side: Side, path: string, sm: Man
 const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
 const generated = (seed: number) => generateTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 
+type Start = "restart" | "first start";
+type Runtime = SessionManagerPair["runtime"];
+
+/**
+ * `a`, a transcript in its own state dir's session folder (OpenClaw's layout), up to the warm-up of a
+ * restarted process: read once before (restart) or never (first start: nothing in the index), the pool
+ * restarted and the main thread's kept state forgotten; then the warm-up's candidates as the preload finds
+ * them, which must be exactly `a`.
+ */
+async function candidatesAfterStart(rt: Runtime, start: Start, a: string, index: string): Promise<Parameters<Runtime["runRestartWarmUp"]>[0]> {
+  if (start === "restart") await rt.prepareSession(a);
+  await rt.closeOpenClawPool();
+  rt.restartedMainThread();
+  const state = resolve(a, "..", "..", "..", "..");
+  const list = rt.selectWarmUp(await rt.findWarmUpCandidates(state, index, recentSince(DEFAULT_WARM_UP_DAYS)), { count: 16, bytes: 1e12 });
+  expect(list.map((c) => [c.path, c.unindexed === true]), `${start}: the candidate`).toEqual([[a, start === "first start"]]);
+  return list;
+}
+
+/** A transcript path in a state dir of its own: `<dir>/<name>/agents/main/sessions/<name>.jsonl`. */
+function inStateDir(name: string): string {
+  const sessions = join(dir, name, "agents", "main", "sessions");
+  mkdirSync(sessions, { recursive: true });
+  return resolve(sessions, `${name}.jsonl`);
+}
+
 /** What happens to the file between the warm-up and the first open (on both copies alike). */
 const CHANGES: Record<string, (path: string, text: string) => void> = {
   unchanged: () => {},
@@ -118,7 +150,7 @@ const CHANGES: Record<string, (path: string, text: string) => void> = {
 };
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs the release's own first open`, () => {
-  it("after a pool restart with the warm-up, the first turn's open, setLoadedSessionFile, appends, rewrite and next open equal stock's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+  it.for<Start>(["restart", "first start"])("after a %s with the warm-up, the first turn's open, setLoadedSessionFile, appends, rewrite and next open equal stock's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (start, ctx) => {
     if (why) return ctx.skip(why);
     const rt = pair.runtime;
     const c = rt.counters;
@@ -128,19 +160,19 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       for (const [change, apply] of Object.entries(CHANGES)) {
         for (const seed of [1, 2]) {
           const text = generated(seed);
-          const r: Run = { a: join(dir, `w${++n}a.jsonl`), b: join(dir, `w${n}b.jsonl`), step: 0, published: [[], []] };
+          const tag = `${start === "restart" ? "w" : "f"}${++n}`;
+          const r: Run = { a: inStateDir(`${tag}a`), b: join(dir, `${tag}b.jsonl`), step: 0, published: [[], []] };
           writeFileSync(r.a, text);
           copyFileSync(r.a, r.b);
-          // Before the restart: ctxc's worker read the file (and saved its state in the index).
-          await rt.prepareSession(r.a);
-          // The restart: a new pool on the same index; nothing kept on the main thread; OpenClaw's caches empty.
-          await rt.closeOpenClawPool();
-          rt.restartedMainThread();
+          // Restart: ctxc's worker read the file before (its state saved in the index); first start: never.
+          // Then a new pool on the same index; nothing kept on the main thread; OpenClaw's caches empty.
+          const list = await candidatesAfterStart(rt, start, r.a, indexDir);
           pair.served.cache.delete(resolve(r.a));
           pair.stock.cache.delete(resolve(r.b));
-          await rt.runRestartWarmUp([{ path: resolve(r.a), savedMs: 0, size: text.length }], rt.warmUpHelpers()!);
-          const at = `${change}, seed ${seed}`;
+          await rt.runRestartWarmUp(list, rt.warmUpHelpers()!);
+          const at = `${start}, ${change}, seed ${seed}`;
           expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(statSync(sessionIndexFile(indexDir, r.a), { throwIfNoEntry: false })?.isFile(), `${at}: the index saved`).toBe(true);
           expect(rt.entryCache.holdsCachedEntries(resolve(r.a)), `${at}: entries kept`).toBe(true);
           apply(r.a, text);
           apply(r.b, text);
@@ -222,11 +254,11 @@ const piState = (sm: PiManager, [from, to]: [string, string] = ["", ""]) =>
   JSON.parse(JSON.stringify({ id: sm.getSessionId(), file: sm.getSessionFile(), header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext() }).split(from).join(to)) as unknown;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs pi's own first open (2026.5.12–5.27)`, () => {
-  it("after a pool restart with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+  it.for<Start>(["restart", "first start"])("after a %s with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (start, ctx) => {
     const x = await releasePi<PiClass>(root!, version);
     if (typeof x === "string") return ctx.skip(x);
     const { runtime: rt, Wrapped, pi } = x;
-    const piIndex = join(dir, "pi-index");
+    const piIndex = join(dir, `pi-index-${start === "restart" ? "r" : "f"}`);
     mkdirSync(piIndex, { mode: 0o700 });
     await rt.configureOpenClawPool({ indexDir: piIndex });
     const prewarm = rt.wrapPrewarm(async () => {});
@@ -236,15 +268,14 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       for (const [change, apply] of Object.entries(CHANGES)) {
         for (const seed of [3, 4]) {
           const text = generated(seed);
-          const [a, b] = [resolve(dir, `p${++n}a.jsonl`), resolve(dir, `p${n}b.jsonl`)];
+          const tag = `${start === "restart" ? "p" : "q"}${++n}`;
+          const [a, b] = [inStateDir(`${tag}a`), resolve(dir, `${tag}b.jsonl`)];
           writeFileSync(a, text);
           copyFileSync(a, b);
-          await rt.prepareSession(a);
-          await rt.closeOpenClawPool();
-          rt.restartedMainThread();
-          await rt.runRestartWarmUp([{ path: a, savedMs: 0, size: text.length }], { pi: true });
-          const at = `${change}, seed ${seed}`;
+          await rt.runRestartWarmUp(await candidatesAfterStart(rt, start, a, piIndex), { pi: true });
+          const at = `${start}, ${change}, seed ${seed}`;
           expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          expect(statSync(sessionIndexFile(piIndex, a), { throwIfNoEntry: false })?.isFile(), `${at}: the index saved`).toBe(true);
           expect(rt.keptBuffers.getKeptBuffers(a), `${at}: buffer kept`).toBeDefined();
           apply(a, text);
           apply(b, text);

@@ -2,8 +2,10 @@
  * The restart warm-up's rules (src/openclaw/restart-warmup.ts) without a release: the switch, which
  * transcripts it picks (the persistent index's, by the index file's name; most recently saved first;
  * bounded by count and the entry cache's bytes; gone or empty files left out), and that a transcript
- * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own; and
- * what the build for 2026.5.28–6.8's copying open keeps.
+ * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own; what the
+ * build for 2026.5.28–6.8's copying open keeps. On a first start (src/openclaw/first-start-warmup.ts): the
+ * transcripts the index holds nothing for, modified in the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the
+ * quiet main thread their whole-file reads wait for.
  * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
  */
 import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -16,6 +18,7 @@ import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "..
 import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { tempDir } from "../support/tmp.js";
+import { DEFAULT_WARM_UP_DAYS, QUIET_LATE_MS, QUIET_WINDOWS, quietBeforeColdReads, recentSince, warmUpDaysFromEnv } from "../../src/openclaw/first-start-warmup.js";
 
 afterEach(() => restartedMainThread());
 
@@ -119,5 +122,89 @@ describe("the build for 2026.5.28–6.8's copying open (`copying`)", () => {
     await prepareSession(path);
     const next = settledRead(path);
     expect(next instanceof Error || next === undefined ? next : [next.firstRecord, next.recordCount]).toEqual([lines.length, 1]);
+  });
+});
+
+describe("CTXC_OPENCLAW_WARMUP_DAYS", () => {
+  it("unset, blank or not a number ≥ 0: the default; 0 or off: no transcript the index holds nothing for; fractions kept; capped at a year", () => {
+    for (const v of [undefined, "", " ", "x", "-1", "Infinity"]) expect(warmUpDaysFromEnv(v), String(v)).toBe(DEFAULT_WARM_UP_DAYS);
+    expect([warmUpDaysFromEnv("0"), warmUpDaysFromEnv("off"), warmUpDaysFromEnv(" 0.5 "), warmUpDaysFromEnv("7"), warmUpDaysFromEnv("9999")]).toEqual([0, 0, 0.5, 7, 365]);
+    expect(recentSince(0, 1e10)).toBeUndefined();
+    expect(recentSince(2, 1e10)).toBe(1e10 - 2 * 86_400_000);
+  });
+});
+
+describe("findWarmUpCandidates on a first start", () => {
+  const day = 86_400_000;
+  function layout() {
+    const state = tempDir("warmup-first");
+    const index = join(state, "ctxc", "index");
+    mkdirSync(index, { recursive: true });
+    const file = (agent: string, name: string, modifiedMs: number, text = "line\n") => {
+      const dir = join(state, "agents", agent, "sessions");
+      mkdirSync(dir, { recursive: true });
+      const path = resolve(dir, name);
+      writeFileSync(path, text);
+      utimesSync(path, modifiedMs / 1000, modifiedMs / 1000);
+      return path;
+    };
+    return { state, index, file };
+  }
+
+  it("with recentSinceMs: also the transcripts without an index file modified since then, their modification time as savedMs and marked unindexed; older ones never", async () => {
+    const { state, index, file } = layout();
+    const now = Date.now();
+    const fresh = file("main", "fresh.jsonl", now - day / 2, "abc\n");
+    const edge = file("ops", "edge.jsonl", now - 2 * day + 60_000);
+    file("ops", "old.jsonl", now - 3 * day);
+    const indexed = file("ops", "indexed.jsonl", now - 10 * day, "xy\n");
+    writeFileSync(sessionIndexFile(index, indexed), "{}");
+    utimesSync(sessionIndexFile(index, indexed), 5, 5);
+    file("ops", "fresh.jsonl.deleted.2026-12-01", now);
+    const found = (await findWarmUpCandidates(state, index, recentSince(2, now))).sort((x, y) => (x.path < y.path ? -1 : 1));
+    expect(found.map((c) => [c.path, Math.round(c.savedMs), c.size, c.unindexed === true])).toEqual(
+      [
+        [edge, Math.round(now - 2 * day + 60_000), 5, true],
+        [fresh, Math.round(now - day / 2), 4, true],
+        [indexed, 5000, 3, false],
+      ].sort((x, y) => ((x[0] as string) < (y[0] as string) ? -1 : 1)),
+    );
+    // Without recentSinceMs (CTXC_OPENCLAW_WARMUP_DAYS=0): the index's transcripts only, as before.
+    expect((await findWarmUpCandidates(state, index)).map((c) => c.path)).toEqual([indexed]);
+  });
+
+  it("the index off (indexDir null): only the recently modified transcripts; and selectWarmUp orders them with the indexed ones by time, within count and bytes", async () => {
+    const { state, index, file } = layout();
+    const now = Date.now();
+    const a = file("main", "a.jsonl", now - 1000, "aaaa\n");
+    const b = file("main", "b.jsonl", now - 3000, "bb\n");
+    const c = file("main", "c.jsonl", now - 5 * day);
+    writeFileSync(sessionIndexFile(index, c), "{}");
+    utimesSync(sessionIndexFile(index, c), (now - 2000) / 1000, (now - 2000) / 1000);
+    expect((await findWarmUpCandidates(state, null, recentSince(2, now))).map((x) => x.path).sort()).toEqual([a, b].sort());
+    const all = await findWarmUpCandidates(state, index, recentSince(2, now));
+    expect(selectWarmUp(all, { count: 16, bytes: 1e9 }).map((x) => x.path)).toEqual([a, c, b]);
+    expect(selectWarmUp(all, { count: 2, bytes: 1e9 }).map((x) => x.path)).toEqual([a, c]);
+  });
+});
+
+describe("quietBeforeColdReads", () => {
+  const cand = (unindexed: boolean) => ({ path: "/p", savedMs: 1, size: 1, unindexed });
+  it("no whole-file read among the candidates (all in the index): no wait, no window", async () => {
+    const windows: number[] = [];
+    await quietBeforeColdReads([cand(false), { path: "/q", savedMs: 1, size: 1 }], (u) => windows.push(u));
+    expect(windows).toEqual([]);
+  });
+
+  it("with one: waits for quiet windows in a row; a window whose timer the main thread held up does not count", async () => {
+    const windows: [number, number][] = [];
+    const waiting = quietBeforeColdReads([cand(false), cand(true)], (u, late) => windows.push([u, late]));
+    // The main thread busy past the first window's end (as OpenClaw's start-up keeps it).
+    const until = performance.now() + 400;
+    while (performance.now() < until);
+    await waiting;
+    expect(windows.length).toBeGreaterThanOrEqual(QUIET_WINDOWS + 1);
+    expect(windows[0]![1], "the first window's timer late").toBeGreaterThan(QUIET_LATE_MS);
+    expect(windows.slice(-QUIET_WINDOWS).every(([u, late]) => u < 0.25 && late <= QUIET_LATE_MS), "ended on quiet windows").toBe(true);
   });
 });
