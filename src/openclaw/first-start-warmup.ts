@@ -16,6 +16,7 @@
  * {@link QUIET_MAX_WAIT_MS}; a turn that comes first reads its transcript itself, as without the warm-up.
  */
 import type { Stats } from "node:fs";
+import { basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { WarmUpCandidate } from "./restart-warmup.js";
 
@@ -39,9 +40,24 @@ export function recentSince(days: number, now: number = Date.now()): number | un
   return days > 0 ? now - days * DAY_MS : undefined;
 }
 
-/** `path` as a candidate though the index holds nothing for it: when modified at or after `sinceMs` (see the file comment). */
+/** OpenClaw's compaction checkpoint transcripts (its COMPACTION_CHECKPOINT_TRANSCRIPT_RE). */
+const CHECKPOINT_NAME = /^(.+)\.checkpoint\.([0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.jsonl$/i;
+
+/**
+ * Whether a `*.jsonl` file name in a sessions dir is a session's transcript, as OpenClaw's own
+ * `isPrimarySessionTranscriptFileName` (2026.5.28+) tells: not a trajectory log (`<id>.trajectory.jsonl`, the
+ * run's event stream, written beside the transcript every turn) and not a compaction checkpoint
+ * (`<id>.checkpoint.<uuid>.jsonl`); archives (`.jsonl.deleted.…`, `.reset.…`, `.bak…`) do not end in `.jsonl`.
+ * Indexed files need no such test: ctxc indexed them because OpenClaw opened them as transcripts.
+ */
+export function isTranscriptFileName(name: string): boolean {
+  return name.endsWith(".jsonl") && !name.endsWith(".trajectory.jsonl") && !CHECKPOINT_NAME.test(name);
+}
+
+/** `path` as a candidate though the index holds nothing for it: a transcript (by name) modified at or after `sinceMs` (see the file comment). */
 export function unindexedCandidate(path: string, file: Stats, sinceMs: number | undefined): WarmUpCandidate | undefined {
-  return sinceMs !== undefined && file.mtimeMs >= sinceMs ? { path, savedMs: file.mtimeMs, size: file.size, unindexed: true } : undefined;
+  if (sinceMs === undefined || file.mtimeMs < sinceMs || !isTranscriptFileName(basename(path))) return undefined;
+  return { path, savedMs: file.mtimeMs, size: file.size, unindexed: true };
 }
 
 /** A window counts as quiet when the main thread's event-loop utilisation in it is below this… */

@@ -173,6 +173,20 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
 }
 
 /**
+ * {@link runRestartWarmUp} over `list`, the transcripts the index holds first (their reads continue from
+ * it: quick, and the likeliest first turns after a restart), then — once the gateway thread is quiet
+ * (`quiet`, first-start-warmup.ts) — the whole-file reads of those it holds nothing for. So a restart's
+ * warm-up never waits behind a first start's gate. Never rejects.
+ */
+export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, quiet: (cold: readonly WarmUpCandidate[]) => Promise<void> = quietBeforeColdReads): Promise<void> {
+  const cold = list.filter((c) => c.unindexed);
+  await runRestartWarmUp(list.filter((c) => !c.unindexed), helpers);
+  if (cold.length === 0 || stopped) return;
+  await quiet(cold);
+  await runRestartWarmUp(cold, helpers);
+}
+
+/**
  * The main-thread build for one transcript (named so in a CPU profile: bench/real-gateway/profile-summary.ts):
  * the entry cache filled from the worker read as the first open would fill it (the snapshot open's lazy
  * frozen entries), the read released (the first open's own read continues it: only what was appended since
@@ -240,9 +254,8 @@ function maybeStart(): void {
       try {
         const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir, recentSince(recentDays)), { count, bytes: entryCacheLimit() });
         if (list.length === 0 || stopped) return;
-        await quietBeforeColdReads(list);
         const t0 = performance.now();
-        await runRestartWarmUp(list, helpers);
+        await warmUpIndexedFirst(list, helpers);
         const s = warmUpStats;
         log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms over ${(performance.now() - t0).toFixed(0)} ms`);
       } catch {

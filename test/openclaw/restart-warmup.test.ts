@@ -12,7 +12,7 @@ import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "no
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
 import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
@@ -125,6 +125,33 @@ describe("the build for 2026.5.28–6.8's copying open (`copying`)", () => {
   });
 });
 
+describe("warmUpIndexedFirst", () => {
+  it("warms the index's transcripts before it waits for a quiet thread, and the whole-file reads only after it", async () => {
+    const dir = tempDir("warmup-order");
+    const text = generateTranscript({ seed: 5, entries: 40, branchProbability: 0.1, compactions: 0, includeAllEntryTypes: true }).text;
+    const [cold, indexed] = ["cold.jsonl", "indexed.jsonl"].map((n) => resolve(dir, n));
+    for (const p of [cold, indexed]) writeFileSync(p, text);
+    const atGate: [boolean, boolean][] = [];
+    // The unindexed one is the more recent (first in the list), as a first start's fresh file beside a restart's.
+    const list = [{ path: cold, savedMs: 2, size: text.length, unindexed: true }, { path: indexed, savedMs: 1, size: text.length }];
+    await warmUpIndexedFirst(list, { copying: true }, async (waiting) => {
+      expect(waiting.map((c) => c.path)).toEqual([cold]);
+      atGate.push([getCachedEntries(indexed) !== undefined, getCachedEntries(cold) !== undefined]);
+    });
+    expect(atGate, "the indexed one built before the gate, the cold one not yet").toEqual([[true, false]]);
+    expect([getCachedEntries(cold) !== undefined, warmUpStats.warmedUp, warmUpStats.candidates]).toEqual([true, 2, 2]);
+  });
+
+  it("no unindexed candidate: no wait at all", async () => {
+    const dir = tempDir("warmup-order-none");
+    const path = resolve(dir, "s.jsonl");
+    writeFileSync(path, '{"type":"session","version":3,"id":"s","timestamp":"t","cwd":"/"}\n');
+    let waited = 0;
+    await warmUpIndexedFirst([{ path, savedMs: 1, size: 60 }], { copying: true }, async () => void waited++);
+    expect(waited).toBe(0);
+  });
+});
+
 describe("CTXC_OPENCLAW_WARMUP_DAYS", () => {
   it("unset, blank or not a number ≥ 0: the default; 0 or off: no transcript the index holds nothing for; fractions kept; capped at a year", () => {
     for (const v of [undefined, "", " ", "x", "-1", "Infinity"]) expect(warmUpDaysFromEnv(v), String(v)).toBe(DEFAULT_WARM_UP_DAYS);
@@ -161,6 +188,10 @@ describe("findWarmUpCandidates on a first start", () => {
     writeFileSync(sessionIndexFile(index, indexed), "{}");
     utimesSync(sessionIndexFile(index, indexed), 5, 5);
     file("ops", "fresh.jsonl.deleted.2026-12-01", now);
+    // Not transcripts though they end in .jsonl (OpenClaw's isPrimarySessionTranscriptFileName): the run's
+    // trajectory log beside each transcript, and compaction checkpoints.
+    file("main", "fresh.trajectory.jsonl", now);
+    file("main", "fresh.checkpoint.0b4f2c1e-2d3a-4b5c-8d9e-0123456789ab.jsonl", now);
     const found = (await findWarmUpCandidates(state, index, recentSince(2, now))).sort((x, y) => (x.path < y.path ? -1 : 1));
     expect(found.map((c) => [c.path, Math.round(c.savedMs), c.size, c.unindexed === true])).toEqual(
       [
