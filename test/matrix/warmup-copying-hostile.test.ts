@@ -176,6 +176,7 @@ async function firstTurnAndAfter(x: Intercepted, a: string, b: string, at: strin
   const stock = x.openclaw(b);
   expectSame(`${at}: first open`, first, stock);
   mutateEverywhere(first);
+  first.reverse().splice(1, 2, { spliced: true });
   if (Array.isArray(second)) {
     wreckEntries(second.filter((e) => typeof e === "object" && e !== null && !Array.isArray(e)) as Plain[]);
     second.push({ leaked: true });
