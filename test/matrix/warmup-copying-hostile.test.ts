@@ -12,8 +12,9 @@
  * hostile-corpus.ts and entries past the factories: > 64 keys, many layouts, odd keys and numbers,
  * duplicate ids, torn tails, header-only and empty files), with the file changed between the worker read
  * and the build or between the build and the open (appended — torn too —, replaced by a file of the same
- * size and mtime, rewritten in place with the mtime put back, truncated, emptied), two transcripts sharing one index file, the entry
- * cache's bound reached in the middle of the warm-up, and the warm-up racing real opens.
+ * size and mtime, rewritten in place with the mtime put back, truncated, emptied), two transcripts sharing
+ * one index file, the entry cache's bound reached in the middle of the warm-up, and the warm-up racing
+ * real opens.
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -153,10 +154,11 @@ async function readThenRestart(rt: Rt, paths: string[]): Promise<void> {
 const candidate = (path: string) => ({ path, savedMs: 0, size: statSync(path).size });
 
 /**
- * The first turn's opens and what follows, against stock: two opens of the first turn (OpenClaw's open
- * loads twice), the first read deeply and compared, then mutated everywhere; the second mutated unread
- * (wreckEntries); a next open after the prewarm; and an open after an append. Returns how many of the
- * first turn's loads continued the kept entries (sessionsContinued).
+ * The first turn's loads and what follows, against stock: three loads from the turn's read (OpenClaw's
+ * open loads twice), the first read deeply and compared, then mutated everywhere and reordered; the second
+ * mutated unread (wreckEntries); the third read only after that; a next open after the prewarm; and an
+ * open after an append. Returns how many of the first turn's loads continued the kept entries
+ * (sessionsContinued).
  */
 async function firstTurnAndAfter(x: Intercepted, a: string, b: string, at: string): Promise<number> {
   const rt = x.runtime;
@@ -208,7 +210,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       // Served from what the warm-up built (continued, or adopted for a whole read of the same file).
       if (rt.warmUpStats.warmedUp === 1) expect(first, `${c.name}: the first turn's loads that continued the warm-up's entries`).toBeGreaterThan(0);
     }
-    // Not vacuous: every file ctxc serves whole, with a header OpenClaw's versions cache (version 3), was warmed.
+    // Not vacuous: every file ctxc serves whole with a version-3 header (the only one ctxc keeps entries for) was warmed.
     const expected = [...SERVED].filter((s) => s !== "header with version 3 as a string");
     expect(warmed.filter((w) => SERVED.has(w)).sort()).toEqual(expected.sort());
     // A build that throws (a value too deep for the deep freeze) is counted, and its open falls back to OpenClaw's read as without the warm-up.
