@@ -292,16 +292,26 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       await firstTurnAndAfter(X, a2, b2, "an index file copied from another transcript's");
       await firstTurnAndAfter(X, a1, b1, "the transcript whose index file was copied");
     }
-    // The entry cache's bound reached in the middle: the second transcript's entries evict the first's.
+    // The entry cache's bound reached in the middle of the warm-up: what no longer fits is passed over, nothing
+    // evicted — neither what the warm-up built nor what a real first turn kept meanwhile (before the check, the
+    // warm-up's build dropped the real turn's entries: its next turn read and decoded the whole file again).
     {
       const limit = rt.entryCache.entryCacheLimit();
-      const texts = [gen(43), gen(44), gen(45)];
+      const texts = [gen(43), gen(44), gen(45), gen(50)];
       const pairs = texts.map((t) => files(t));
+      const [first, second, third, real] = pairs.map(([a]) => a) as [string, string, string, string];
       try {
         await readThenRestart(rt, pairs.map(([a]) => a));
-        rt.entryCache.setEntryCacheLimit(texts[0]!.length + texts[1]!.length - 1);
-        await rt.runRestartWarmUp(pairs.map(([a]) => candidate(a)), rt.warmUpHelpers()!);
-        expect(rt.entryCache.holdsCachedEntries(pairs[0]![0]), "the first was evicted").toBe(false);
+        // Room for the real turn's, the first's and the second's entries, one byte short for the third's.
+        rt.entryCache.setEntryCacheLimit(texts.reduce((n, t) => n + t.length, 0) - 1);
+        // A real first turn on another transcript, started after the warm-up's selection.
+        await rt.wrapPrewarm(async () => {})(real);
+        X.ctxc(real);
+        await new Promise((done) => setImmediate(done));
+        await rt.runRestartWarmUp([first, second, third].map(candidate), rt.warmUpHelpers()!);
+        const held = [first, second, third, real].map((p) => rt.entryCache.holdsCachedEntries(p));
+        expect(held, "held: the first two warmed, the third passed over, the real turn's kept").toEqual([true, true, false, true]);
+        expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], "warmed, skipped").toEqual([2, 1]);
         for (const [i, [a, b]] of pairs.entries()) await firstTurnAndAfter(X, a, b, `entry cache bound reached, transcript ${i}`);
       } finally {
         rt.entryCache.setEntryCacheLimit(limit);
