@@ -151,6 +151,17 @@ export function holdsCachedEntries(path: string): boolean {
   return files.has(path);
 }
 
+/** The file bytes the cache may still take before it drops a file (the restart warm-up fills only that). */
+export function entryCacheRoom(): number {
+  return limitBytes - heldBytes();
+}
+
+function heldBytes(): number {
+  let total = 0;
+  for (const f of files.values()) total += f.identity.size;
+  return total;
+}
+
 /** Replaces the cached decode of `path` (absolute); drops least recently used files beyond the bound. */
 export function setCachedEntries(path: string, file: CachedFile): void {
   files.delete(path);
@@ -160,8 +171,7 @@ export function setCachedEntries(path: string, file: CachedFile): void {
 }
 
 function trim(): void {
-  let total = 0;
-  for (const f of files.values()) total += f.identity.size;
+  let total = heldBytes();
   for (const [key, f] of files) {
     if (total <= limitBytes) break;
     files.delete(key);

@@ -18,8 +18,10 @@
  * *.jsonl`, OpenClaw's `resolveAgentSessionsDir` in every JSONL-era release) that have an index file
  * (native-free-workers/openclaw/session-index.ts `sessionIndexFile`), most recently saved first, bounded
  * by a count (`CTXC_OPENCLAW_WARMUP`, default {@link DEFAULT_WARM_UP_COUNT}) and by the entry cache's
- * bytes (`CTXC_OPENCLAW_ENTRY_CACHE_MB`): the warm-up never evicts what it warmed. On a first start (nothing
- * in the index), also the recently modified transcripts without an index file: first-start-warmup.ts.
+ * bytes (`CTXC_OPENCLAW_ENTRY_CACHE_MB`), and a transcript is passed over when its turn comes if the
+ * cache no longer has room for it (real first turns meanwhile kept theirs): the warm-up never evicts. On a
+ * first start (nothing in the index), also the recently modified transcripts without an index file:
+ * first-start-warmup.ts.
  *
  * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
  * a macrotask of its own, so OpenClaw's start-up, messages, timers and I/O interleave. A transcript whose
@@ -30,7 +32,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { entryCacheLimit, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
+import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor } from "./kept-entries.js";
 import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
@@ -148,9 +150,10 @@ const nextMacrotask = (): Promise<void> => new Promise((done) => setImmediate(do
  */
 export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers): Promise<void> {
   warmUpStats.candidates += list.length;
-  for (const { path } of list) {
+  for (const { path, size } of list) {
     if (stopped) return;
-    if (taken(path)) {
+    // No room left (real first turns since the selection kept their entries): warming would evict theirs.
+    if (taken(path) || size > entryCacheRoom()) {
       warmUpStats.skipped++;
       continue;
     }
