@@ -184,7 +184,9 @@ export class TranscriptIndex {
   /** An entry indexed from its keys: what the body decides is left for {@link complete}. */
   private addFromKeys(keys: LineKeys, length: number, offset: number, lineNo: number): void {
     const r = this.table.add(lineNo, offset, length, keys.type);
-    this.keyColumns(r, keys.messageIsObject, roleCode(keys.role), keys.messageStart, keys.messageEnd);
+    // The role is a message's only (keyColumns reads it for those): not coded for the other lines.
+    const role = keys.messageIsObject && this.table.typeCode[r] === EntryTypeCode.message ? roleCode(keys.role) : RoleCode.other;
+    this.keyColumns(r, keys.messageIsObject, role, keys.messageStart, keys.messageEnd);
     this.register(r, keys.id, keys.parentId);
   }
 
@@ -450,10 +452,15 @@ export class TranscriptIndex {
     // Before the id: a parentId naming the entry itself is then kept and found at walk time, as pi does.
     this.setParent(r, parentId, typeof parentId === "string" && parentId ? this.findParent(r, parentId) : -1);
     if (typeof id === "string") {
-      const hash = idHash(id);
-      const taken = this.findString(id, hash);
-      if (taken >= 0) this.duplicate(r, taken, id);
-      t.indexId(r, hash);
+      // Indexed first: its probe puts the row at the head of its hash's chain, so the earlier rows of that
+      // hash are the chain after it (findString's walk without a second probe of the slots).
+      t.indexId(r, idHash(id));
+      for (let q = t.sameHash[r]!; q >= 0; q = t.sameHash[q]!) {
+        if (this.idOf(q) === id) {
+          this.duplicate(r, q, id);
+          break;
+        }
+      }
       this.recentRows[r % RECENT] = r;
       this.recentIds[r % RECENT] = id;
     } else if (id !== undefined) this.otherId(r, id);
