@@ -124,10 +124,11 @@ export interface WarmUpHelpers {
 export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 };
 
 /**
- * Line bytes the 2026.5.28–6.8 build decodes per macrotask: ~1.5–3 ms of main thread each (the whole
- * decode, freeze and factory lookup is ~150 ms at 28 MB: ~5 ms per MB); a longer line is a step of its own.
+ * Line bytes the 2026.5.28–6.8 build decodes per macrotask: ~0.3–1.5 ms of main thread each once V8 has
+ * compiled the decode, a few ms while it has not (the whole decode, freeze and factory lookup is ~150 ms at
+ * 28 MB: ~5 ms per MB; with 256 KiB the first, cold steps took 13–18 ms); a longer line is a step of its own.
  */
-export const WARM_UP_STEP_BYTES = 256 * 1024;
+export const WARM_UP_STEP_BYTES = 64 * 1024;
 
 let stopped = false;
 /** Stops the warm-up between transcripts (at exit; tests). */
@@ -140,8 +141,13 @@ function taken(path: string): boolean {
   return openStarted(path) || readRunning(path) || settledRead(path) !== undefined || holdsCachedEntries(path) || getKeptBuffers(path) !== undefined;
 }
 
-/** One macrotask later (unref'd: a warm-up never keeps the process alive). */
-const nextMacrotask = (): Promise<void> => new Promise((done) => setImmediate(done).unref());
+/**
+ * One macrotask later (unref'd: a warm-up never keeps the process alive). A timer, not `setImmediate`: an
+ * unref'd immediate does not keep the event loop's poll from blocking, so with nothing else due it waits
+ * for the next I/O or timer (seen: the stepped build stalled in a quiet process); an unref'd timer still
+ * bounds that wait (~1 ms).
+ */
+const nextMacrotask = (): Promise<void> => new Promise((done) => setTimeout(done, 0).unref());
 
 /**
  * Warms `list` in order (see the file comment): per transcript the worker read, then, in a macrotask of
