@@ -67,6 +67,10 @@ interface Trial {
   mode: string;
   warmUpCpu: number;
   warmUpMs: number;
+  /** The warm-up's longest main-thread block, as it counts itself (warmUpStats.longestMs). */
+  warmUpLongest: number;
+  /** The longest the event loop was held during the warm-up, by a 1 ms timer chain (every block, the read's return included; ±1 ms). */
+  loopDelayMax: number;
   warmedUp: number;
   firstCpu: number;
   firstWall: number;
@@ -118,10 +122,24 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
   try {
     await rt.configureOpenClawPool({ indexDir, idleTimeoutMs: 60_000 });
     let warmUpCpu = 0;
+    let loopDelayMax = 0;
     if (mode === "B") {
+      // A 1 ms timer chain: how late each fires is how long something held the loop. It is ref'd, so it also
+      // keeps this process alive while the warm-up waits between its steps (its own timers are unref'd).
+      let probe: NodeJS.Timeout | undefined;
+      const tick = (due: number) => {
+        probe = setTimeout(() => {
+          loopDelayMax = Math.max(loopDelayMax, performance.now() - due);
+          tick(performance.now() + 1);
+        }, 1);
+      };
+      tick(performance.now() + 1);
       const c0 = threadCpu();
       await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], side.helpers());
       warmUpCpu = threadCpu(c0);
+      // The warm-up's last block may have run in this very macrotask: let the probe fire once after it.
+      await new Promise((done) => setTimeout(done, 1));
+      clearTimeout(probe);
     }
     const prewarm = rt.wrapPrewarm(async () => {});
     const open = (): [number, number, Manager] => {
@@ -138,7 +156,7 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
     await prewarm(file);
     const [laterCpu, laterWall] = open();
     const s = rt.warmUpStats;
-    const out: Trial = { mode, warmUpCpu, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu, laterWall, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded };
+    const out: Trial = { mode, warmUpCpu, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu, laterWall, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded };
     console.log(JSON.stringify(out));
   } finally {
     await rt.closeOpenClawPool();
@@ -254,13 +272,13 @@ async function main(): Promise<void> {
         const out = execFileSync(process.execPath, [...self, "--child", mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         const t = JSON.parse(out.trim().split("\n").at(-1)!) as Trial;
         trials.push(t);
-        console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
+        console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms, longest block ${t.warmUpLongest.toFixed(1)}, loop held at most ${t.loopDelayMax.toFixed(1)}), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
       }
     }
     for (const mode of ["A", "B"]) {
       const ts = trials.filter((t) => t.mode === mode);
       const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
-      console.log(`${mode === "A" ? "A (no warm-up)" : "B (warm-up)   "}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}), ${ts.length} processes`);
+      console.log(`${mode === "A" ? "A (no warm-up)" : "B (warm-up)   "}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}, longest block ${m((t) => t.warmUpLongest)}, loop held at most ${m((t) => t.loopDelayMax)}), ${ts.length} processes`);
     }
     console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   } finally {

@@ -12,7 +12,7 @@
  */
 import type { OpenClawSession } from "./session.js";
 import { cachedFileWith, extendedEntries, getCachedEntries, setCachedEntries, entryCacheLimit, withLazyExactness, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat, type CachedFile, type FileIdentity } from "./entry-cache.js";
-import { decodeRecords, exactnessOf } from "./release/file-entries.js";
+import { decodeRecords, exactnessOf, type DecodedRecords } from "./release/file-entries.js";
 import { frozenEntriesFromBuffer, hasFields } from "./buffer-entries.js";
 import { rememberReadLines } from "./release/read-lines.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -47,9 +47,17 @@ export interface KeptEntries extends CachedFile {
  * The returned `entries` array is the cache's: hand out copies. `lazy` (an open that hands out the frozen
  * entries themselves, 2026.6.9+'s snapshot open): a whole read with member FIELDS gives entries that
  * decode on use (buffer-entries.ts `frozenEntriesFromBuffer`); a copying open (lazy-entries.ts) would read
- * every member at once, so it decodes them here.
+ * every member at once, so it decodes them here. `decoded` (restart-warmup.ts, whose build decodes in
+ * steps: release/file-entries.ts `decodeRecordsInSteps`): every record of `session` decoded frozen, with
+ * `known`, ahead — used where this call would decode the whole read itself, and only there; every check
+ * above that decode is made here, now, as without it.
  */
-export function keptEntriesFor(path: string, session: OpenClawSession, normalize?: (entry: unknown) => unknown, { lazy = false }: { lazy?: boolean } = {}): KeptEntries | string {
+export function keptEntriesFor(
+  path: string,
+  session: OpenClawSession,
+  normalize?: (entry: unknown) => unknown,
+  { lazy = false, decoded }: { lazy?: boolean; decoded?: Required<DecodedRecords> } = {},
+): KeptEntries | string {
   const meta = session.meta;
   const f = meta.file;
   if (!f || !meta.generation) return "no file identity";
@@ -84,7 +92,8 @@ export function keptEntriesFor(path: string, session: OpenClawSession, normalize
   // A whole decode read with member FIELDS, for an open that shares the frozen entries (2026.6.9+): entries
   // that decode on use instead of every line parsed on the main thread (the first open after a restart).
   const whole = lazy && from === 0 && session.firstRecord === 0 && hasFields(session);
-  const fresh = whole ? frozenEntriesFromBuffer(session, normalize, exactSoFar) : decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar });
+  const ahead = !whole && from === 0 && decoded?.entries.length === session.recordCount ? decoded : undefined;
+  const fresh = whole ? frozenEntriesFromBuffer(session, normalize, exactSoFar) : (ahead ?? decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar }));
   // Their lines answer a serialisation OpenClaw asks of these objects (release/read-lines.ts).
   if (whole && fresh.known) rememberReadLines(fresh.entries, session, fresh.known);
   // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open —

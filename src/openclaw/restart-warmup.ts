@@ -24,9 +24,11 @@
  * first-start-warmup.ts.
  *
  * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
- * a macrotask of its own, so OpenClaw's start-up, messages, timers and I/O interleave. A transcript whose
- * real first open has started (prepared-reads.ts `openStarted`) is skipped — before the read, and again
- * before the build (the open then uses the warm-up's read as its own, the prewarm's usual reuse). Timers
+ * a macrotask of its own — on 2026.5.28–6.8, whose build decodes every line, in macrotasks of a few ms
+ * each ({@link WARM_UP_STEP_BYTES}) — so OpenClaw's start-up, messages, timers and I/O interleave. A
+ * transcript whose real first open has started (prepared-reads.ts `openStarted`) is skipped — before the
+ * read, again before the build, and between its steps, dropping what they decoded (the open then uses the
+ * warm-up's read as its own, the prewarm's usual reuse). Timers
  * are unref'd, nothing throws into OpenClaw, and the warm-up stops at exit.
  */
 import { readdir, stat } from "node:fs/promises";
@@ -38,7 +40,7 @@ import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
-import { cannotServeEntries } from "./release/file-entries.js";
+import { cannotServeEntries, decodeRecordsInSteps, type DecodedRecords } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 
@@ -127,8 +129,18 @@ export interface WarmUpHelpers {
   copying?: boolean;
 }
 
-/** What the warm-up did in this process (summary counters; kept apart from the opens' own). */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0 };
+/**
+ * What the warm-up did in this process (summary counters; kept apart from the opens' own). `ms`: its
+ * main-thread blocks together; `longestMs`: the longest one (what a message arriving meanwhile waits at most).
+ */
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 };
+
+/**
+ * Line bytes the 2026.5.28–6.8 build decodes per macrotask: ~0.3–1.5 ms of main thread each once V8 has
+ * compiled the decode, a few ms while it has not (the whole decode, freeze and factory lookup is ~150 ms at
+ * 28 MB: ~5 ms per MB; with 256 KiB the first, cold steps took 13–18 ms); a longer line is a step of its own.
+ */
+export const WARM_UP_STEP_BYTES = 64 * 1024;
 
 let stopped = false;
 /** Stops the warm-up between transcripts (at exit; tests). */
@@ -141,14 +153,20 @@ function taken(path: string): boolean {
   return openStarted(path) || readRunning(path) || settledRead(path) !== undefined || holdsCachedEntries(path) || getKeptBuffers(path) !== undefined;
 }
 
-/** One macrotask later (unref'd: a warm-up never keeps the process alive). */
-const nextMacrotask = (): Promise<void> => new Promise((done) => setImmediate(done).unref());
+/**
+ * One macrotask later (unref'd: a warm-up never keeps the process alive). A timer, not `setImmediate`: an
+ * unref'd immediate does not keep the event loop's poll from blocking, so with nothing else due it waits
+ * for the next I/O or timer (seen: the stepped build stalled in a quiet process); an unref'd timer still
+ * bounds that wait (~1 ms).
+ */
+const nextMacrotask = (): Promise<void> => new Promise((done) => setTimeout(done, 0).unref());
 
 /**
  * Warms `list` in order (see the file comment): per transcript the worker read, then, in a macrotask of
- * its own, {@link restartWarmUp}. Resolves when done or stopped; never rejects.
+ * its own, {@link restartWarmUp} (`steps`: how its copying build steps; tests). Resolves when done or
+ * stopped; never rejects.
  */
-export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers): Promise<void> {
+export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, steps?: WarmUpSteps): Promise<void> {
   warmUpStats.candidates += list.length;
   for (const { path, size } of list) {
     if (stopped) return;
@@ -171,8 +189,26 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.skipped++;
       continue;
     }
-    restartWarmUp(path, read, helpers);
+    await restartWarmUp(path, read, helpers, steps);
   }
+}
+
+/** Runs `block` on the main thread and counts it as one of the warm-up's blocks ({@link warmUpStats}). */
+function counted<T>(block: () => T): T {
+  const t0 = performance.now();
+  try {
+    return block();
+  } finally {
+    const ms = performance.now() - t0;
+    warmUpStats.ms += ms;
+    if (ms > warmUpStats.longestMs) warmUpStats.longestMs = ms;
+  }
+}
+
+/** How the copying build steps: line bytes per step, and what runs between two steps (tests interleave a change there). */
+export interface WarmUpSteps {
+  stepBytes?: number;
+  between?: () => Promise<void>;
 }
 
 /**
@@ -193,10 +229,52 @@ export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpe
  * The main-thread build for one transcript (named so in a CPU profile: bench/real-gateway/profile-summary.ts):
  * the entry cache filled from the worker read as the first open would fill it (the snapshot open's lazy
  * frozen entries), the read released (the first open's own read continues it: only what was appended since
- * comes back), and the loaded-index record folded from those entries. Counts itself; never throws.
+ * comes back), and the loaded-index record folded from those entries. Counts itself; never rejects.
+ *
+ * 2026.5.28–6.8 (`copying`): the entries decoded, frozen and their copy factories looked up in steps of
+ * `stepBytes` (release/file-entries.ts `decodeRecordsInSteps`), one macrotask each, so no block holds the
+ * main thread long (one block was ~150 ms at 28 MB). Between steps the real open wins: when the transcript's
+ * open has started, its read is no longer the one settled, or the warm-up stopped, what was decoded is
+ * dropped — it was this function's alone; the open decodes its read itself, as without the warm-up. Only a
+ * complete decode is handed over, and then {@link buildNow} decides with every check of
+ * `keptEntriesFor`, at that moment.
  */
-export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof settledRead>, Error | undefined>, helpers: WarmUpHelpers): void {
-  const t0 = performance.now();
+export async function restartWarmUp(path: string, read: WarmRead, helpers: WarmUpHelpers, { stepBytes = WARM_UP_STEP_BYTES, between = nextMacrotask }: WarmUpSteps = {}): Promise<void> {
+  if (!helpers.copying || read.status === "missing" || cannotServeEntries(read) !== null || entryCacheLimit() <= 0) {
+    counted(() => buildNow(path, read, helpers));
+    return;
+  }
+  let decoded: Required<DecodedRecords> | undefined;
+  try {
+    const steps = decodeRecordsInSteps(read, helpers.normalize, { freeze: true, exactness: true, stepBytes });
+    for (;;) {
+      const step = counted(() => {
+        const next = steps.next();
+        if (!next.done) prepareFreshEntries(next.value);
+        return next;
+      });
+      if (step.done) {
+        decoded = step.value as Required<DecodedRecords>;
+        break;
+      }
+      await between();
+      if (stopped || openStarted(path) || settledRead(path) !== read) {
+        warmUpStats.skipped++;
+        return;
+      }
+    }
+  } catch {
+    warmUpStats.failed++;
+    return;
+  }
+  counted(() => buildNow(path, read, helpers, decoded));
+}
+
+/** A settled worker read (prepared-reads.ts `settledRead`). */
+type WarmRead = Exclude<ReturnType<typeof settledRead>, Error | undefined>;
+
+/** {@link restartWarmUp}'s build in one block: `decoded`, the copying build's entries decoded ahead. Never throws. */
+function buildNow(path: string, read: WarmRead, helpers: WarmUpHelpers, decoded?: Required<DecodedRecords>): void {
   try {
     if (helpers.pi) {
       // 2026.5.12–5.27: the kept buffer and its tables and memo (pi-session-open.ts warmPiOpen).
@@ -206,19 +284,18 @@ export function restartWarmUp(path: string, read: Exclude<ReturnType<typeof sett
       return;
     }
     // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
-    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying }) : "nothing to keep";
+    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying, decoded }) : "nothing to keep";
     if (settledRead(path) === read) takeSettled(path);
     if (typeof kept === "string") {
       warmUpStats.skipped++;
       return;
     }
     if (helpers.loadedIndex) warmLoadedIndex(path, kept.entries, helpers.loadedIndex, kept.identity.size);
-    if (helpers.copying) prepareFreshEntries(kept.entries);
+    // The steps looked up the factories of what they decoded; entries kept otherwise get theirs here.
+    if (helpers.copying && kept.entries !== decoded?.entries) prepareFreshEntries(kept.entries);
     warmUpStats.warmedUp++;
   } catch {
     warmUpStats.failed++;
-  } finally {
-    warmUpStats.ms += performance.now() - t0;
   }
 }
 
@@ -260,7 +337,7 @@ function maybeStart(): void {
         const t0 = performance.now();
         await warmUpIndexedFirst(list, helpers);
         const s = warmUpStats;
-        log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms over ${(performance.now() - t0).toFixed(0)} ms`);
+        log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${(performance.now() - t0).toFixed(0)} ms`);
       } catch {
         // never into OpenClaw: the first opens then do the work, as without the warm-up
       }
@@ -280,6 +357,6 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 });
   stopped = false;
 }

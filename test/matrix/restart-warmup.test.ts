@@ -9,7 +9,8 @@
  * stock's; an unchanged or appended-to file must have been served from what the warm-up built (the open's
  * index continued the warm-up's record, not folded), a changed one from a fresh read. The same on
  * 2026.5.28–6.8 (OpenClaw's SessionManager whose open copies the kept entries through `loadEntriesFromFile`;
- * no rewrite there: appends, and the entries the open handed out wrecked before them) and on 2026.5.12–5.27
+ * no rewrite there: appends, and the entries the open handed out wrecked before them; its build in steps with
+ * a first open, an append or a rewrite between two of them) and on 2026.5.12–5.27
  * (pi's own open).
  *
  * The same on a FIRST start (src/openclaw/first-start-warmup.ts): the transcript never read by ctxc, its
@@ -407,6 +408,76 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
           expect(copyingState(sa), `${at}: next open`).toEqual(copyingState(sb));
           expect(c.sessionsContinued - before, `${at}: the next open continued`).toBe(2);
         }
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("the build in steps: a first open between two steps equals stock's and is served from the read (the warm-up keeps nothing), and a file appended to or rewritten between steps still gives stock's first and next opens", { timeout: 300_000 }, async (ctx) => {
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime: rt, served: ours, stock: theirs } = x;
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const c = rt.counters;
+    installDeterminism();
+    try {
+      let n = 0;
+      let step = 0;
+      const open = (a: string, b: string): [Manager, Manager] => {
+        deterministic(++step);
+        const sb = theirs.open(b) as Manager;
+        deterministic(step);
+        return [ours.open(a) as Manager, sb];
+      };
+      for (const between of ["opened", "appended", "rewritten"] as const) {
+        const text = generated(8);
+        const [a, b] = [resolve(dir, `s${++n}a.jsonl`), resolve(dir, `s${n}b.jsonl`)];
+        writeFileSync(a, text);
+        copyFileSync(a, b);
+        await rt.prepareSession(a);
+        await rt.closeOpenClawPool();
+        rt.restartedMainThread();
+        const at = `${between} between steps`;
+        let pauses = 0;
+        let first: [Manager, Manager] | undefined;
+        const [served, continued] = [c.sessionsServed, c.sessionsContinued];
+        // Steps of 8 KiB (the file is ~50 of them); the change comes after the third.
+        await rt.runRestartWarmUp([{ path: a, savedMs: 0, size: text.length }], rt.warmUpHelpers()!, {
+          stepBytes: 8192,
+          between: async () => {
+            if (++pauses !== 3) return;
+            if (between === "opened") {
+              await prewarm(a);
+              first = open(a, b);
+            } else {
+              CHANGES[between]!(a, text);
+              CHANGES[between]!(b, text);
+            }
+          },
+        });
+        if (between === "opened") {
+          expect(pauses, `${at}: no step after the open`).toBe(3);
+          expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped], `${at}: the warm-up dropped its steps`).toEqual([0, 1]);
+          expect(copyingState(first![0]), `${at}: first open`).toEqual(copyingState(first![1]));
+          expect([c.sessionsServed - served, c.sessionsContinued - continued], `${at}: served from the read`).toEqual([2, 0]);
+        } else {
+          expect(pauses, `${at}: more steps than three`).toBeGreaterThan(3);
+          expect(rt.warmUpStats.warmedUp, `${at}: warmed up from its read`).toBe(1);
+          await prewarm(a);
+          first = open(a, b);
+          expect(copyingState(first[0]), `${at}: first open`).toEqual(copyingState(first[1]));
+          expect(c.sessionsServed - served, `${at}: served`).toBe(2);
+        }
+        wreckEntries(first![0].fileEntries as Record<string, unknown>[]);
+        wreckEntries(first![1].fileEntries as Record<string, unknown>[]);
+        deterministic(++step);
+        first![1].appendMessage({ role: "user", content: at, timestamp: 1767600000001 });
+        deterministic(step);
+        first![0].appendMessage({ role: "user", content: at, timestamp: 1767600000001 });
+        expect(readFileSync(a).equals(readFileSync(b)), `${at}: file bytes after the append`).toBe(true);
+        await prewarm(a);
+        const [na, nb] = open(a, b);
+        expect(copyingState(na), `${at}: next open`).toEqual(copyingState(nb));
       }
     } finally {
       removeDeterminism();

@@ -3,20 +3,24 @@
  * transcripts it picks (the persistent index's, by the index file's name; most recently saved first;
  * bounded by count and the entry cache's bytes; gone or empty files left out), and that a transcript
  * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own; what the
- * build for 2026.5.28–6.8's copying open keeps. On a first start (src/openclaw/first-start-warmup.ts): the
- * transcripts the index holds nothing for, modified in the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the
- * quiet main thread their whole-file reads wait for.
+ * build for 2026.5.28–6.8's copying open keeps — built in steps, a real open between two steps winning
+ * (nothing the steps decoded kept) and a change of the file between steps left to the open's read. On a
+ * first start (src/openclaw/first-start-warmup.ts): the transcripts the index holds nothing for, modified in
+ * the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the quiet main thread their whole-file reads wait for.
  * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
  */
-import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
 import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { entryLoaderHandlers } from "../../src/openclaw/entry-loaders.js";
+import type { PreloadDeps } from "../../src/openclaw/preload-deps.js";
+import type { OpenClawSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
 import { DEFAULT_WARM_UP_DAYS, QUIET_LATE_MS, QUIET_WINDOWS, quietBeforeColdReads, recentSince, warmUpDaysFromEnv } from "../../src/openclaw/first-start-warmup.js";
 
@@ -237,5 +241,136 @@ describe("quietBeforeColdReads", () => {
     expect(windows.length).toBeGreaterThanOrEqual(QUIET_WINDOWS + 1);
     expect(windows[0]![1], "the first window's timer late").toBeGreaterThan(QUIET_LATE_MS);
     expect(windows.slice(-QUIET_WINDOWS).every(([u, late]) => u < 0.25 && late <= QUIET_LATE_MS), "ended on quiet windows").toBe(true);
+  });
+});
+
+describe("the copying build in steps (2026.5.28–6.8: no block decodes the whole file)", () => {
+  const STEP_BYTES = 2048;
+  /** A transcript read by ctxc's worker, as the warm-up finds it after its read. */
+  const readOne = async (name: string, seed: number) => {
+    const path = resolve(tempDir(`warmup-steps-${name}`), "s.jsonl");
+    const text = generateTranscript({ seed, entries: 160, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    writeFileSync(path, text);
+    await prepareSession(path);
+    const read = settledRead(path);
+    if (read === undefined || read instanceof Error || read.status !== "loaded") throw new Error(`no read: ${String(read)}`);
+    return { path, text, read };
+  };
+  /** Stock's parse of the file now (OpenClaw 2026.5.28–6.8 has no normaliser). */
+  const parsed = (path: string) => readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+  /** The served `loadEntriesFromFile` (entry-loaders.ts), OpenClaw's read as its original: a real open's load. */
+  const realLoad = () => {
+    const counters = { sessionsServed: 0, sessionsContinued: 0 };
+    const fallbacks: unknown[] = [];
+    const deps = { counters, fallback: (where: string, why: unknown) => fallbacks.push([where, String(why)]) } as unknown as PreloadDeps;
+    let originals = 0;
+    const load = entryLoaderHandlers(deps).loadEntriesFromFile!;
+    return {
+      counters,
+      fallbacks,
+      originals: () => originals,
+      open: (path: string) => load((p: string) => (originals++, parsed(p)), [path], {}) as unknown[],
+    };
+  };
+  /** How many steps the build of `read` takes (a first build, counting the pauses between them). */
+  const stepsOf = async (path: string, read: OpenClawSession) => {
+    let pauses = 0;
+    await restartWarmUp(path, read, { copying: true }, { stepBytes: STEP_BYTES, between: async () => void pauses++ });
+    restartedMainThread();
+    return pauses;
+  };
+
+  it("in steps of about `stepBytes`, it keeps what the one-block build keeps, and counts its longest block", async () => {
+    const { path, text, read } = await readOne("whole", 11);
+    let pauses = 0;
+    await restartWarmUp(path, read, { copying: true }, { stepBytes: STEP_BYTES, between: async () => void pauses++ });
+    // One pause after every step: more steps than one, fewer than one per record.
+    const lines = text.trimEnd().split("\n");
+    expect(pauses).toBeGreaterThanOrEqual(Math.floor(Buffer.byteLength(text) / (STEP_BYTES + 64 * 1024)));
+    expect(pauses).toBeGreaterThan(4);
+    expect(pauses).toBeLessThan(lines.length);
+    expect([warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.failed]).toEqual([1, 0, 0]);
+    expect(warmUpStats.longestMs).toBeGreaterThan(0);
+    expect(warmUpStats.longestMs).toBeLessThanOrEqual(warmUpStats.ms);
+    const kept = getCachedEntries(path)!;
+    expect(kept.entries).toEqual(lines.map((l) => JSON.parse(l)));
+    expect(kept.generation).toBe(read.meta.generation);
+    expect(settledRead(path)).toBeUndefined();
+    // The first open then only copies what the steps built: served, continuing them (both of its loads).
+    const first = realLoad();
+    await prepareSession(path);
+    expect(first.open(path)).toEqual(parsed(path));
+    expect([first.counters.sessionsServed, first.counters.sessionsContinued, first.originals(), first.fallbacks]).toEqual([1, 1, 0, []]);
+    expect(getCachedEntries(path)!.entries).toBe(kept.entries);
+  });
+
+  it("a real open between two steps wins: the warm-up drops what it decoded (nothing of it kept), the open serves from the read it took", async () => {
+    const probe = await readOne("probe", 12);
+    const total = await stepsOf(probe.path, probe.read);
+    expect(total).toBeGreaterThan(4);
+    // After the first step, midway, and after the last one (all decoded, not yet handed over).
+    for (const at of [1, Math.floor(total / 2), total]) {
+      const { path, read } = await readOne(`open-${at}`, 12);
+      const opening = realLoad();
+      let pauses = 0;
+      let opened: unknown[] = [];
+      let keptByOpen: unknown;
+      await restartWarmUp(path, read, { copying: true }, {
+        stepBytes: STEP_BYTES,
+        between: async () => {
+          if (++pauses !== at) return;
+          opened = opening.open(path);
+          keptByOpen = getCachedEntries(path);
+        },
+      });
+      expect(pauses, `open after step ${at}: no step after it`).toBe(at);
+      expect([warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.failed], `open after step ${at}`).toEqual([0, 1, 0]);
+      expect(opened, `open after step ${at}: stock's entries`).toEqual(parsed(path));
+      expect([opening.counters.sessionsServed, opening.counters.sessionsContinued, opening.originals(), opening.fallbacks], `open after step ${at}: served from the read`).toEqual([1, 0, 0, []]);
+      // The cache holds the open's own decode, untouched by the warm-up; the read is still the open's (released after it).
+      expect(keptByOpen, `open after step ${at}`).toBeDefined();
+      expect(getCachedEntries(path), `open after step ${at}: the open's entries`).toBe(keptByOpen);
+      expect(settledRead(path), `open after step ${at}: the read left to the open`).toBe(read);
+      restartedMainThread();
+    }
+  });
+
+  it("a new read of the file between steps (the warm-up's read no longer the settled one): nothing kept", async () => {
+    const { path, read } = await readOne("reread", 13);
+    let pauses = 0;
+    let reading: Promise<void> | undefined;
+    await restartWarmUp(path, read, { copying: true }, { stepBytes: STEP_BYTES, between: async () => void (++pauses === 2 && (reading = prepareSession(path))) });
+    await reading;
+    expect(pauses).toBe(2);
+    expect([warmUpStats.warmedUp, warmUpStats.skipped]).toEqual([0, 1]);
+    expect(getCachedEntries(path)).toBeUndefined();
+    expect(settledRead(path)).not.toBe(read);
+  });
+
+  it("the file changed between steps: the build completes from its read, and the open's read decides — appended: continued (only the appended line read); rewritten: read whole and decoded anew", async () => {
+    for (const change of ["appended", "rewritten"] as const) {
+      const { path, text, read } = await readOne(change, 14);
+      let pauses = 0;
+      await restartWarmUp(path, read, { copying: true }, {
+        stepBytes: STEP_BYTES,
+        between: async () => {
+          if (++pauses !== 2) return;
+          if (change === "appended") appendFileSync(path, text.trimEnd().split("\n").at(-1)!.replace(/"id":"[^"]*"/, '"id":"appended"') + "\n");
+          else writeFileSync(path, generateTranscript({ seed: 15, entries: 150, compactions: 1, unicode: "heavy" }).text);
+        },
+      });
+      expect(pauses, change).toBeGreaterThan(2);
+      expect([warmUpStats.warmedUp, warmUpStats.skipped], change).toEqual([1, 0]);
+      // What was kept stands for the file the read saw: its identity, its generation.
+      expect(getCachedEntries(path)!.identity.size, change).toBe(read.meta.bytes);
+      await prepareSession(path);
+      const next = settledRead(path) as OpenClawSession;
+      const lines = text.trimEnd().split("\n").length;
+      expect([next.firstRecord, next.recordCount], `${change}: the open's read`).toEqual(change === "appended" ? [lines, 1] : [0, parsed(path).length]);
+      const opening = realLoad();
+      expect(opening.open(path), change).toEqual(parsed(path));
+      expect([opening.counters.sessionsServed, opening.counters.sessionsContinued, opening.originals(), opening.fallbacks], change).toEqual([1, change === "appended" ? 1 : 0, 0, []]);
+      restartedMainThread();
+    }
   });
 });

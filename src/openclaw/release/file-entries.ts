@@ -77,6 +77,35 @@ export function decodeRecords(
 }
 
 /**
+ * {@link decodeRecords} of every record of `session` from buffer index 0 on, done in steps of about
+ * `stepBytes` line bytes each (at least one record; a longer line is one step of its own): a caller that
+ * must not hold the main thread for the whole decode (restart-warmup.ts, ~150 ms at 28 MB) runs one step,
+ * lets other work run, and runs the next. Each step yields the entries it decoded; the return value is what
+ * `decodeRecords(session, 0, normalize, options)` returns — the same entries, in order, with `known` —
+ * since each step is that function on a range of the records. Abandoning it midway leaves nothing
+ * behind: what was decoded is the generator's alone.
+ */
+export function* decodeRecordsInSteps(
+  session: OpenClawSession,
+  normalize: ((entry: unknown) => unknown) | undefined,
+  { freeze = false, exactness = false, stepBytes }: { freeze?: boolean; exactness?: boolean; stepBytes: number },
+): Generator<readonly unknown[], DecodedRecords, void> {
+  const { count, range } = recordRanges(session);
+  const entries: unknown[] = new Array(count);
+  const known = exactness ? new Uint8Array(count) : undefined;
+  for (let from = 0; from < count; ) {
+    let to = from + 1;
+    for (let bytes = range(from)[1] - range(from)[0]; to < count && bytes < stepBytes; to++) bytes += range(to)[1] - range(to)[0];
+    const step = decodeRecords(session, from, normalize, { freeze, exactness, to });
+    for (let i = 0; i < step.entries.length; i++) entries[from + i] = step.entries[i];
+    if (known) known.set(step.known!, from);
+    from = to;
+    yield step.entries;
+  }
+  return known ? { entries, known } : { entries };
+}
+
+/**
  * Whether `entries` (decoded from `session`'s records from buffer index `from` on, in order) serialise
  * exactly to their lines (entry-cache.ts `serializedExactly`), as a check to run later: it keeps the
  * read's buffer until it runs. The entries must be frozen (they cannot change before it runs). `known`
