@@ -214,7 +214,7 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
       if ((sm.getEntries() as unknown[]).length === 0) throw new Error("the open found no entries");
     }
     const s = rt.warmUpStats;
-    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone };
+    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax: 0, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone };
     console.log(JSON.stringify(out));
   } finally {
     await rt.closeOpenClawPool();
