@@ -279,6 +279,10 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   else if (modes.every((m) => m.appendedLinks)) {
     const links = (m: ModeResult) => Object.values(m.appendedLinks).reduce((a, v) => ({ entries: a.entries + v.entries, dangling: a.dangling + v.dangling }), { entries: 0, dangling: 0 });
     L.push(`Entries OpenClaw appended whose parentId names no earlier entry: ${modes.map((m) => `${m.mode} ${links(m).dangling} of ${links(m).entries}`).join(", ")}.`, "");
+    const repeated = (m: ModeResult) => Object.values(m.appendedLinks).map((v) => v.repeatedKeys);
+    if (modes.every((m) => repeated(m).every((n) => n !== undefined))) {
+      L.push(`Messages OpenClaw appended with an idempotency key already in the file (a delivery mirror written twice): ${modes.map((m) => `${m.mode} ${repeated(m).reduce((a, n) => a! + n!, 0)}`).join(", ")}.`, "");
+    }
   }
   if (!sqlite && modes.every((m) => m.seedEntriesIntact)) {
     const kept = (m: ModeResult) => Object.values(m.seedEntriesIntact).filter(Boolean).length;

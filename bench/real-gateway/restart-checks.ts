@@ -41,6 +41,8 @@ export function restartChecks(m: Pick<ModeResult, "mode" | "sqlite" | "restart" 
     const links = Object.values(r.appendedLinks);
     const dangling = links.reduce((a, l) => a + l.dangling, 0);
     add("every parentId the restarted gateway wrote resolves", dangling === 0, `${dangling} dangling of ${links.reduce((a, l) => a + l.entries, 0)} entries`);
+    const repeated = links.reduce((a, l) => a + (l.repeatedKeys ?? 0), 0);
+    add("no idempotency key written twice by the restarted gateway", repeated === 0, `${repeated} added messages repeat a key already in the file`);
   }
   if (m.mode === "ctxc") {
     const s = r.ctxcSummary;

@@ -720,7 +720,7 @@ async function main(): Promise<void> {
     if (m.restart) printRun(`${m.mode} after restart`, m.restart);
     for (const c of restartChecks(m)) console.log(`  restart check: ${c.ok ? "ok  " : "FAIL"} ${c.name} (${c.detail})`);
   }
-  for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious})`).join("; ")}`);
+  for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious}, repeated idempotency keys ${v.repeatedKeys ?? "?"})`).join("; ")}`);
   if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
   for (const l of differenceLines(r.transcriptCheck?.differences ?? {})) console.log(l);
   if (r.restartTranscriptCheck) console.log(`transcripts after restart: ${r.restartTranscriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.restartTranscriptCheck.detail)}`);

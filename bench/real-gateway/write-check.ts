@@ -9,25 +9,34 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
-/** Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`. */
-export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string } {
+/**
+ * Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`; and its message's
+ * idempotency key (trimmed, as OpenClaw's `readMessageIdempotencyKey` reads it), or null.
+ */
+export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string; key: string | null } {
   try {
-    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string }; customType?: string };
+    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string; idempotencyKey?: unknown }; customType?: string };
     const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
-    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind };
+    const key = typeof e.message?.idempotencyKey === "string" && e.message.idempotencyKey.trim() ? e.message.idempotencyKey.trim() : null;
+    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind, key };
   } catch {
-    return { id: null, parentId: null, kind: "<unparseable>" };
+    return { id: null, parentId: null, kind: "<unparseable>", key: null };
   }
 }
 
 /**
  * How the entries OpenClaw added link into the tree: `dangling` counts parentIds naming no earlier entry
  * (a wrong leaf answer would show here), `parentIsPrevious` those that continue the line just before.
+ * `repeatedKeys`: added messages whose idempotency key an earlier line of the file already carries — what
+ * OpenClaw's key lookup before a keyed append (delivery mirrors: `findTranscriptMessageByIdempotencyKey`,
+ * answered by ctxc) exists to prevent, so a wrong "not found" answer would show here. Absent in results
+ * written before 2026-12-05 08:00.
  */
 export interface AppendedLinks {
   entries: number;
   dangling: number;
   parentIsPrevious: number;
+  repeatedKeys?: number;
 }
 
 /** The ids of the entries in a transcript's text (the session header's included). */
@@ -49,8 +58,9 @@ export function idsOf(text: string): Set<string> {
 export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; links: AppendedLinks; lines: string[] } {
   const kinds: string[] = [];
   const lines: string[] = [];
-  const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0 };
+  const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0, repeatedKeys: 0 };
   const ids = new Set<string>();
+  const keys = new Set<string>();
   let previous: string | null = null;
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
@@ -61,7 +71,9 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
       links.entries++;
       if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
       if (k.parentId !== null && k.parentId === previous) links.parentIsPrevious++;
+      if (k.key !== null && keys.has(k.key)) links.repeatedKeys!++;
     }
+    if (k.key !== null) keys.add(k.key);
     if (k.id !== null) {
       ids.add(k.id);
       previous = k.id;

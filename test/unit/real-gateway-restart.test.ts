@@ -78,7 +78,7 @@ describe("write check across two runs", () => {
     const after = [...firstRun, msg("e", "d", "user"), line({ type: "custom", customType: "openclaw:runtime", id: "f", parentId: "e" }), msg("g", "f", "assistant")];
     const added = addedEntries(file(after).toString("utf8"), idsOf(file(firstRun).toString("utf8")));
     expect(added.kinds).toEqual(["message:user", "custom:openclaw:runtime", "message:assistant"]);
-    expect(added.links).toEqual({ entries: 3, dangling: 0, parentIsPrevious: 3 });
+    expect(added.links).toEqual({ entries: 3, dangling: 0, parentIsPrevious: 3, repeatedKeys: 0 });
     // Against the seed, both runs' entries count.
     expect(addedEntries(file(after).toString("utf8"), idsOf(file(seed).toString("utf8"))).kinds).toHaveLength(5);
     // A parentId naming an entry that is not earlier in the file (a wrong leaf) is dangling.
@@ -92,6 +92,18 @@ describe("write check across two runs", () => {
     expect(keepsBody(before, file([header("/ws"), msg("a", null, "user"), msg("b", "a", "assistant"), msg("c", "b", "user")]))).toBe(false);
     expect(keepsBody(before, file([header("/ws"), msg("a", null, "user"), msg("b", "a", "assistant"), msg("c", "b", "USER"), msg("d", "c", "assistant")]))).toBe(false);
     expect(keepsBody(before, Buffer.from(header("/ws")))).toBe(false);
+  });
+});
+
+describe("write check: idempotency keys written twice", () => {
+  const line = (id: string, parentId: string | null, key?: string) =>
+    JSON.stringify({ type: "message", id, parentId, message: { role: "assistant", content: [{ type: "text", text: "r" }], ...(key === undefined ? {} : { idempotencyKey: key }) } });
+  it("counts an added message whose key (trimmed, as OpenClaw reads it) an earlier line already carries — seeded or added — and no distinct or blank key", () => {
+    const seed = [JSON.stringify({ type: "session", id: "s" }), line("a", null, "telegram-final:1")].join("\n") + "\n";
+    const grown = seed + [line("b", "a", "telegram-final:2"), line("c", "b", " telegram-final:1 "), line("d", "c", "telegram-final:2"), line("e", "d", "  "), line("f", "e", "  "), line("g", "f")].join("\n") + "\n";
+    const added = addedEntries(grown, idsOf(seed));
+    expect(added.links).toEqual({ entries: 6, dangling: 0, parentIsPrevious: 6, repeatedKeys: 2 });
+    expect(addedEntries(seed + line("b", "a", "telegram-final:2") + "\n", idsOf(seed)).links.repeatedKeys).toBe(0);
   });
 });
 
@@ -161,6 +173,7 @@ describe("restart checks", () => {
       "no OpenClaw repair after the restart",
       "first run's entries intact after the restart",
       "every parentId the restarted gateway wrote resolves",
+      "no idempotency key written twice by the restarted gateway",
       "every transcript's first read continued from the persistent index",
       "no saved index state rejected",
       "no fallback to stock",
@@ -174,12 +187,13 @@ describe("restart checks", () => {
     expect(restartChecks(mode("stock", null))).toEqual([]);
   });
 
-  it("fail, each by name, on a killed first gateway, a repair, a changed entry, a dangling parent, a cold read, a rejected index, a fallback, a missing summary", () => {
+  it("fail, each by name, on a killed first gateway, a repair, a changed entry, a dangling parent, a repeated idempotency key, a cold read, a rejected index, a fallback, a missing summary", () => {
     expect(failed(mode("ctxc", {}, { stop: { ms: 15_000, clean: false } }))).toEqual(["first gateway stopped cleanly (SIGTERM)"]);
     expect(failed(mode("stock", { sessionRepairs: 1 }))).toEqual(["no OpenClaw repair after the restart"]);
     expect(failed(mode("stock", { firstRunEntriesIntact: { main: true, sub1: false } }))).toEqual(["first run's entries intact after the restart"]);
     expect(failed(mode("stock", { firstRunEntriesIntact: { main: true } }))).toEqual(["first run's entries intact after the restart"]);
     expect(failed(mode("stock", { appendedLinks: { main: { entries: 3, dangling: 1, parentIsPrevious: 2 } } }))).toEqual(["every parentId the restarted gateway wrote resolves"]);
+    expect(failed(mode("ctxc", { appendedLinks: { main: { entries: 3, dangling: 0, parentIsPrevious: 3, repeatedKeys: 1 } } }))).toEqual(["no idempotency key written twice by the restarted gateway"]);
     expect(failed(mode("ctxc", { ctxcSummary: { ...ctxcSummary, indexRestored: 1 } }))).toEqual(["every transcript's first read continued from the persistent index"]);
     expect(failed(mode("ctxc", { ctxcSummary: { ...ctxcSummary, indexRejected: 1 } }))).toEqual(["no saved index state rejected"]);
     expect(failed(mode("ctxc", { ctxcSummary: { ...ctxcSummary, fallbacks: 2 } }))).toEqual(["no fallback to stock"]);
