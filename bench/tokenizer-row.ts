@@ -9,16 +9,24 @@
  * it is given (text and thinking blocks, tool names and arguments' JSON, summaries in pi's wrappers,
  * bash text). Both tokenizers are warm alike: the lane's has counted these texts in the builds before
  * the measured ones, the main thread's counts them once, unmeasured, before the first round (the
- * tokenizer's merge cache then holds the same pieces on both sides).
+ * tokenizer's merge cache then holds the same pieces on both sides). The row's figure is the same pair in
+ * ONE thread (bench/cold-cpu.ts's measure): the build run here with the worker's build code, then the raw
+ * tokenizer with that build's own counter object, thread CPU — on a quiet host the lane-vs-main-thread wall
+ * ratio read 1.41× (2026-12-05 07:30) where one thread read 1.64–1.71×: the main thread's raw pass ran slower
+ * than the same pass in the build's thread (96 vs 82–88 ms), flattering the build.
  *
  * Until 2026-12-05 the row divided the build's token count by the micro benchmark's rate: 238 texts
  * (57k tokens) from the start of the file, tokenized over and over by tinybench for 150 ms — other
  * texts than the build's 2,283 (455k tokens), and a rate that moved 13 % between two quiet runs
  * (11.7 vs 10.2 ms for the same texts) while the build did not (141 ms both).
  */
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { createCompiler } from "../src/index.js";
+import { normalizeBuildOptions } from "../src/options.js";
+import { compileSteps } from "../native-free-workers/compile.js";
+import { SessionCache } from "../native-free-workers/session/session-cache.js";
 import { countMessageTokens } from "../native-free-workers/tokenize/message-tokens.js";
 import { createTokenCounter, type TokenCounter } from "../native-free-workers/tokenize/token-counter.js";
 import { transcriptOfSize } from "./lib/data.js";
@@ -31,7 +39,16 @@ export interface TokenizerRow {
   coldMs: number;
   /** Median wall time of the raw tokenizer on the same texts, alone, on the main thread. */
   rawMs: number;
-  /** coldMs / rawMs. */
+  /** coldMs / rawMs: as the caller sees it, the build on a lane against the raw tokenizer on the main thread. */
+  wallRatio?: number;
+  /**
+   * Median thread CPU of the same cold build run in THIS thread (the worker's build code, no thread hop),
+   * and of the raw tokenizer with that build's own counter object right after it: one thread, one
+   * tokenizer state for both (what bench/cold-cpu.ts measures). Linux (schedstat); elsewhere wall time.
+   */
+  threadBuildCpuMs?: number;
+  threadRawCpuMs?: number;
+  /** The row's figure: threadBuildCpuMs / threadRawCpuMs (before 2026-12-05 08:00: coldMs / rawMs). */
   ratio: number;
   /** Strings the build tokenized, and their tokens. */
   texts: number;
@@ -65,6 +82,24 @@ export function textsCounted(
   let messageTokens = 0;
   for (const m of messages) messageTokens += countMessage(m, recording);
   return { texts, tokens, messageTokens };
+}
+
+/** CPU ms this thread has run (the kernel's schedstat: not the time it waited for a core); elsewhere its wall clock. */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return performance.now();
+  }
+}
+
+/** One cold build of `path` without a budget in this thread (a new session cache each time); its thread CPU. */
+async function buildInThisThread(path: string): Promise<number> {
+  const c0 = threadCpuMs();
+  const steps = compileSteps(normalizeBuildOptions({ transcript: path, budget: null }), new SessionCache(Number.MAX_SAFE_INTEGER), 1);
+  let r = await steps.next();
+  while (!r.done) r = await steps.next();
+  return threadCpuMs() - c0;
 }
 
 function rawTokenize(texts: readonly string[], counter: TokenCounter): { ms: number; tokens: number } {
@@ -110,14 +145,36 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
       ];
       for (const run of r % 2 === 0 ? pair : pair.reverse()) await run();
     }
+    // The same in one thread: the build here, then the raw tokenizer with the counter it counted with
+    // (createTokenCounter keeps one per thread), alternated; two unmeasured rounds first.
+    const threadBuilds: number[] = [];
+    const threadRaws: number[] = [];
+    for (let r = -2; r < rounds; r++) {
+      gc?.();
+      const build = await buildInThisThread(file.path);
+      gc?.();
+      const c0 = threadCpuMs();
+      const raw = rawTokenize(texts, counter);
+      const rawCpu = threadCpuMs() - c0;
+      if (raw.tokens !== tokens) throw new Error(`tokenizer row: raw count ${raw.tokens} ≠ ${tokens}`);
+      if (r >= 0) {
+        threadBuilds.push(build);
+        threadRaws.push(rawCpu);
+      }
+    }
     const coldMs = median(colds);
     const rawMs = median(raws);
+    const threadBuildCpuMs = median(threadBuilds);
+    const threadRawCpuMs = median(threadRaws);
     return {
       sizeMB,
       rounds,
       coldMs: round(coldMs, 1),
       rawMs: round(rawMs, 1),
-      ratio: round(coldMs / rawMs, 2),
+      wallRatio: round(coldMs / rawMs, 2),
+      threadBuildCpuMs: round(threadBuildCpuMs, 1),
+      threadRawCpuMs: round(threadRawCpuMs, 1),
+      ratio: round(threadBuildCpuMs / threadRawCpuMs, 2),
       texts: texts.length,
       tokens,
       buildTokens,

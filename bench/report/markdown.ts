@@ -58,7 +58,10 @@ export function evaluateTargets(r: BenchResults): Target[] {
   if (row) {
     targets.push({
       target: `ctxc cold build within 1.5× of the tokenizer's raw speed (${row.sizeMB} MB, no budget: every message tokenized)`,
-      measured: `cold build ${f(row.coldMs, 0)} ms; the raw hybrid tokenizer on the ${row.texts.toLocaleString("en-US")} texts it counted (${row.tokens.toLocaleString("en-US")} tokens) ${f(row.rawMs, 0)} ms, alternated in one process (medians of ${row.rounds}, load ${row.loadAverage[0]}–${row.loadAverage[1]}) → ${row.ratio.toFixed(2)}×`,
+      measured:
+        row.threadBuildCpuMs !== undefined && row.threadRawCpuMs !== undefined
+          ? `cold build ${f(row.threadBuildCpuMs, 0)} ms of thread CPU; the raw hybrid tokenizer on the ${row.texts.toLocaleString("en-US")} texts it counted (${row.tokens.toLocaleString("en-US")} tokens), in the same thread with the build's own counter, ${f(row.threadRawCpuMs, 0)} ms → ${row.ratio.toFixed(2)}× (alternated, medians of ${row.rounds}, load ${row.loadAverage[0]}–${row.loadAverage[1]}; as a caller sees it, the build on a lane ${f(row.coldMs, 0)} ms wall against the raw tokenizer on the main thread ${f(row.rawMs, 0)} ms: ${row.wallRatio?.toFixed(2)}×)`
+          : `cold build ${f(row.coldMs, 0)} ms; the raw hybrid tokenizer on the ${row.texts.toLocaleString("en-US")} texts it counted (${row.tokens.toLocaleString("en-US")} tokens) ${f(row.rawMs, 0)} ms, alternated in one process (medians of ${row.rounds}, load ${row.loadAverage[0]}–${row.loadAverage[1]}) → ${row.ratio.toFixed(2)}×`,
       met: row.ratio <= 1.5,
     });
   } else if (tok && cold && tok.extra) {
