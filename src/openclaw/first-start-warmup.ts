@@ -19,6 +19,7 @@ import type { Stats } from "node:fs";
 import { basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { WarmUpCandidate } from "./restart-warmup.js";
+import { boundedSetting } from "./env-mib.js";
 
 /** Days back a transcript with nothing in the index may have been modified and still be warmed. */
 export const DEFAULT_WARM_UP_DAYS = 2;
@@ -28,11 +29,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** `CTXC_OPENCLAW_WARMUP_DAYS`: days back (fractions allowed; 0 or `off`: no transcript without an index entry); unset or not a number ≥ 0: the default. */
 export function warmUpDaysFromEnv(value: string | undefined): number {
-  const v = value?.trim();
-  if (!v) return DEFAULT_WARM_UP_DAYS;
-  if (v === "off") return 0;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.min(n, MAX_WARM_UP_DAYS) : DEFAULT_WARM_UP_DAYS;
+  return boundedSetting(value, { fallback: DEFAULT_WARM_UP_DAYS, max: MAX_WARM_UP_DAYS, whole: false });
 }
 
 /** The oldest modification time (ms) a transcript without an index entry may have, `days` back from `now`; undefined: none taken. */

@@ -39,6 +39,7 @@ import { keptEntriesFor } from "./kept-entries.js";
 import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
+import { boundedSetting } from "./env-mib.js";
 import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps, type DecodedRecords } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
@@ -53,11 +54,7 @@ const MAX_SCANNED = 4096;
 
 /** `CTXC_OPENCLAW_WARMUP`: at most this many transcripts (0: off); unset or not a whole number: the default. */
 export function warmUpCountFromEnv(value: string | undefined): number {
-  const v = value?.trim();
-  if (!v) return DEFAULT_WARM_UP_COUNT;
-  if (v === "off") return 0;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_WARM_UP_COUNT) : DEFAULT_WARM_UP_COUNT;
+  return boundedSetting(value, { fallback: DEFAULT_WARM_UP_COUNT, max: MAX_WARM_UP_COUNT, whole: true });
 }
 
 /** A transcript the persistent index holds: its path, when its index file was last saved, its size now. */
