@@ -11,12 +11,13 @@
  * codes run in one process, alternated round by round, so a load change hits both alike; each round also
  * checks that both indexes hold the same rows (every numeric column) and diagnostics.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { transcriptOfSize } from "./lib/data.js";
 import { median } from "./lib/stats.js";
+import { mainThreadRunMs } from "./lib/thread-cpu.js";
 
 type LineReaderModule = typeof import("../native-free-workers/io/line-reader.js");
 type LineKeysModule = typeof import("../native-free-workers/pi/line-keys.js");
@@ -45,9 +46,8 @@ async function loadSide(name: string, root: string): Promise<Side> {
   };
 }
 
-function threadCpuMs(): number {
-  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
-}
+/** This thread's run time from schedstat (NaN off Linux). */
+const threadCpuMs = (): number => mainThreadRunMs() ?? NaN;
 
 /** One pass over the file: the scan only, or scan + index. Returns its CPU and, when indexed, a fingerprint of the index. */
 function pass(side: Side, fd: number, size: number, index: boolean): { cpu: number; fingerprint: string } {

@@ -14,7 +14,6 @@
  * CPU must not change a byte of the context. Run with `--cpu-prof` for where the CPU goes (two unmeasured
  * builds per side and case first, so the profile is of optimized code mostly).
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
@@ -23,6 +22,7 @@ import { decodeContext } from "../src/decode-context.js";
 import { transcriptOfSize } from "./lib/data.js";
 import { textsCounted } from "./tokenizer-row.js";
 import { median } from "./lib/stats.js";
+import { mainThreadRunMs } from "./lib/thread-cpu.js";
 
 type CompileSteps = typeof import("../native-free-workers/compile.js").compileSteps;
 type Normalize = typeof import("../src/options.js").normalizeBuildOptions;
@@ -58,9 +58,7 @@ async function loadSide(name: string, root: string): Promise<Side> {
 }
 
 /** CPU ms this thread (the process's main thread) has run so far, from the kernel's schedstat: not the time it waited for a core. */
-function threadCpuMs(): number {
-  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
-}
+const threadCpuMs = (): number => mainThreadRunMs() ?? NaN;
 
 /** One cold build; its wall time, stage times and the context's bytes past META. */
 async function coldBuild(side: Side, path: string, budget: number | null): Promise<{ ms: number; cpu: number; buffer: ArrayBuffer; timings: Record<string, number>; body: Uint8Array }> {

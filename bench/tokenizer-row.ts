@@ -20,7 +20,6 @@
  * texts than the build's 2,283 (455k tokens), and a rate that moved 13 % between two quiet runs
  * (11.7 vs 10.2 ms for the same texts) while the build did not (141 ms both).
  */
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { createCompiler } from "../src/index.js";
@@ -31,6 +30,7 @@ import { countMessageTokens } from "../native-free-workers/tokenize/message-toke
 import { createTokenCounter, type TokenCounter } from "../native-free-workers/tokenize/token-counter.js";
 import { transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
+import { mainThreadRunMs } from "./lib/thread-cpu.js";
 
 export interface TokenizerRow {
   sizeMB: number;
@@ -85,13 +85,7 @@ export function textsCounted(
 }
 
 /** CPU ms this thread has run (the kernel's schedstat: not the time it waited for a core); elsewhere its wall clock. */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
-  } catch {
-    return performance.now();
-  }
-}
+const threadCpuMs = (): number => mainThreadRunMs() ?? performance.now();
 
 /** One cold build of `path` without a budget in this thread (a new session cache each time); its thread CPU. */
 async function buildInThisThread(path: string): Promise<number> {
