@@ -8,12 +8,13 @@
  *
  * The rewritten module is a second instance of the chunk: both functions share that instance's state.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import { rewrittenCopyPath, rewrittenCopyWriter } from "./rewritten-copy.js";
+import { releaseVersion } from "./run-setup.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
@@ -29,9 +30,7 @@ export interface Intercepted {
 
 const written: string[] = [];
 
-export function releaseVersion(root: string): string {
-  return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
-}
+export { releaseVersion };
 
 /**
  * `name` as served in the release at `root`, its chunk calling the built preload runtime at `runtimeUrl`,

@@ -2,12 +2,15 @@
 // package's engines.node accepts (exit 1 if none). Only the range forms npm packages of OpenClaw use are
 // understood (`>=a.b.c`, `<a`, `>`, `<=`, `=`, plain versions, space = and, `||` = or); anything else is
 // refused rather than guessed, so a new engines syntax fails loudly instead of picking a wrong Node.
-import { readFileSync } from "node:fs";
+// Also imported (no build step) by bench/lib/run-setup.ts, which checks the Node a bench runs under
+// against the release's engines with the same rule: `satisfies` and `enginesNode`.
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-const [pkgPath, ...candidates] = process.argv.slice(2);
-const range = JSON.parse(readFileSync(pkgPath, "utf8")).engines?.node ?? "*";
+/** The package's engines.node ("*" when it names none). */
+export const enginesNode = (pkgPath) => JSON.parse(readFileSync(pkgPath, "utf8")).engines?.node ?? "*";
 
-const parse = (v) => {
+const parse = (v, range) => {
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(v);
   if (!m) throw new Error(`pick-node: cannot read version "${v}" in engines "${range}"`);
   return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
@@ -15,20 +18,25 @@ const parse = (v) => {
 const cmp = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 const ops = { ">=": (c) => c >= 0, ">": (c) => c > 0, "<=": (c) => c <= 0, "<": (c) => c < 0, "=": (c) => c === 0 };
 
-function satisfies(version, rangeText) {
-  const v = parse(version);
+/** Whether Node `version` ("24.22.3" or "v24.22.3") is one `rangeText` accepts; throws on a form it does not know. */
+export function satisfies(version, rangeText) {
+  const v = parse(version, rangeText);
   return rangeText.split("||").some((alt) =>
     alt.trim().split(/\s+/).filter(Boolean).every((term) => {
       if (term === "*") return true;
       const m = /^(>=|<=|>|<|=)?(.+)$/.exec(term);
-      return ops[m[1] ?? "="](cmp(v, parse(m[2])));
+      return ops[m[1] ?? "="](cmp(v, parse(m[2], rangeText)));
     }),
   );
 }
 
-const pick = candidates.find((c) => satisfies(c, range));
-if (!pick) {
-  console.error(`pick-node: none of ${candidates.join(", ")} satisfies engines.node "${range}" (${pkgPath})`);
-  process.exit(1);
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [pkgPath, ...candidates] = process.argv.slice(2);
+  const range = enginesNode(pkgPath);
+  const pick = candidates.find((c) => satisfies(c, range));
+  if (!pick) {
+    console.error(`pick-node: none of ${candidates.join(", ")} satisfies engines.node "${range}" (${pkgPath})`);
+    process.exit(1);
+  }
+  console.log(pick);
 }
-console.log(pick);
