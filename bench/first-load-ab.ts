@@ -8,7 +8,7 @@
  * index; after it, ctxc's fold from the header (release/loaded-index.ts `headerRecord`).
  *
  *     node --expose-gc dist/bench/first-load-ab.js --a /path/to/other/dist/src/openclaw/preload-runtime.js \
- *       [--b dist's] [--openclaw 2026.7.35] [--mb 28] [--reps 20]
+ *       [--b dist's] [--openclaw 2026.7.35|ROOT] [--mb 28] [--reps 20]
  *
  * The entries are the generated transcript's lines parsed and frozen (as the records need: ctxc's own frozen
  * entries are what a gateway's open hands; the call reads only their top-level scalars). A benchmark, not a
@@ -22,26 +22,24 @@ import { parseArgs } from "node:util";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Side } from "./lib/openclaw-session-manager.js";
-import { ROOT } from "./lib/paths.js";
+import { gc, gcNote, openclawRelease, preloadRuntimeUrl, usageExit } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
     a: { type: "string" },
     b: { type: "string" },
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "28" },
     reps: { type: "string", default: "20" },
   },
 });
-if (!values.a) throw new Error("--a <preload-runtime.js of the other build> is required");
-const version = values.openclaw!;
-const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
+if (!values.a) usageExit("--a <preload-runtime.js of the other build> is required");
+const { root, version } = await openclawRelease(values.openclaw);
 const url = (p: string) => pathToFileURL(resolve(p)).href;
-const runtimes = { A: url(values.a), B: url(values.b ?? join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")) };
+const runtimes = { A: url(values.a), B: values.b ? url(values.b) : preloadRuntimeUrl() };
 type Usage = { user: number; system: number };
 const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
-const gc = (globalThis as { gc?: () => void }).gc;
 
 async function main(): Promise<void> {
   const sides: Record<string, Side> = {};
@@ -58,7 +56,7 @@ async function main(): Promise<void> {
     const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
     const lines = text.trimEnd().split("\n");
     const rest = lines.slice(1).map((l) => Object.freeze(JSON.parse(l) as object));
-    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB, ${rest.length + 1} entries; A ${runtimes.A}; B ${runtimes.B}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, ${values.mb} MB, ${rest.length + 1} entries; A ${runtimes.A}; B ${runtimes.B}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const headerFile = join(dir, "header.jsonl");
     writeFileSync(headerFile, `${lines[0]}\n`);
     const cpu: Record<string, number[]> = {};
@@ -73,7 +71,7 @@ async function main(): Promise<void> {
         writeFileSync(file, `${lines[0]}\n`);
         const sm = sides[name]!.SM.open(headerFile);
         const loaded = { entries: [JSON.parse(lines[0]!), ...rest], snapshot: undefined };
-        gc?.();
+        gc();
         const c0 = threadCpu?.();
         const t0 = performance.now();
         sm.setLoadedSessionFile(file, loaded);

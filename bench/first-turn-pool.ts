@@ -10,28 +10,27 @@
  * start costs the main thread at start-up). The transcript is the generator's, repaired once by stock's pass
  * before the trials (it holds what 2026.7.35 repairs), so every trial's pass is ctxc's check finding nothing.
  *
- *     node dist/bench/first-turn-pool.js [--openclaw 2026.7.35] [--mb 10] [--pairs 5] [--idle 300]
+ *     node dist/bench/first-turn-pool.js [--openclaw 2026.7.35|ROOT] [--mb 10] [--pairs 5] [--idle 300]
  *
  * A benchmark, not a test; read it with the load printed.
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
-import { ROOT } from "./lib/paths.js";
+import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "10" },
     pairs: { type: "string", default: "5" },
     idle: { type: "string", default: "300" },
@@ -39,10 +38,8 @@ const { values } = parseArgs({
     file: { type: "string" },
   },
 });
-const version = values.openclaw!;
-const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
-const gc = (globalThis as { gc?: () => void }).gc;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 
 interface Trial {
   mode: string;
@@ -62,12 +59,12 @@ async function child(mode: string, file: string): Promise<void> {
     await rt.configureOpenClawPool({ idleTimeoutMs: 60_000 });
     rt.serveSnapshotOpens();
     // The start-up window, both modes alike: B starts the pool in it (its main-thread cost is B's window less A's).
-    gc?.();
+    gc();
     const w0 = threadCpu();
     if (mode === "B") setImmediate(() => void rt.startOpenClawPool());
     await sleep(Number(values.idle));
     const startCpu = threadCpu(w0);
-    gc?.();
+    gc();
     let c0 = threadCpu();
     const t0 = performance.now();
     await repair.ctxc({ sessionFile: file, debug: () => {}, warn: () => {} });
@@ -92,9 +89,9 @@ async function main(): Promise<void> {
   try {
     const file = resolve(dir, "agent.jsonl");
     writeFileSync(file, generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text);
-    const self = [...process.execArgv, import.meta.filename, "--openclaw", version, "--file", file, "--idle", values.idle!];
+    const self = [...process.execArgv, import.meta.filename, "--openclaw", root, "--file", file, "--idle", values.idle!];
     execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
-    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB, idle ${values.idle} ms; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, ${values.mb} MB, idle ${values.idle} ms; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const trials: Trial[] = [];
     for (let i = 0; i < Number(values.pairs); i++) {
       for (const mode of i % 2 ? ["B", "A"] : ["A", "B"]) {

@@ -4,10 +4,10 @@
  * function (a 64 KiB `createReadStream`, each chunk hashed on the main thread) vs ctxc's delegate (one
  * request to the worker pool, src/openclaw/session-digest.ts). A benchmark, not a test.
  *
- *   node --expose-gc dist/bench/openclaw-digest.js [--openclaw ROOT] [--sizes 10,28] [--runs 7] [--busy MS]
+ *   node --expose-gc dist/bench/openclaw-digest.js [--openclaw 2026.7.35|ROOT] [--sizes 10,28] [--runs 7] [--busy MS]
  *
- * ROOT: an installed OpenClaw package (default .cache/openclaw/2026.7.35/node_modules/openclaw; run with the
- * Node it asks for). Per size, a generated transcript; per mode one warm-up call, then `runs` timed calls:
+ * `--openclaw`: an installed release or an OpenClaw package folder (bench/lib/run-setup.ts; run with the
+ * Node it asks for, which the bench names otherwise). Per size, a generated transcript; per mode one warm-up call, then `runs` timed calls:
  * - busy: the main thread's busy time during the call (event-loop utilisation's `active`: the hashing
  *   and stream callbacks for stock, the request and reply for ctxc; on a shared machine it also counts
  *   time the thread was descheduled, the minimum least so);
@@ -22,15 +22,15 @@
  * Both answers are checked equal before anything is timed.
  */
 import { createHook } from "node:async_hooks";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { median, round } from "./lib/stats.js";
 import { otherWork } from "./lib/other-work.js";
+import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
 
 const args = process.argv.slice(2);
@@ -38,20 +38,17 @@ const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
-const repo = resolve(fileURLToPath(new URL(".", import.meta.url)), "..", "..");
-const root = resolve(arg("openclaw", join(repo, ".cache", "openclaw", "2026.7.35", "node_modules", "openclaw")));
+const { root, version } = await openclawRelease(arg("openclaw", "") || undefined);
 const sizes = arg("sizes", "10,28").split(",").map(Number);
 const runs = Number(arg("runs", "7"));
 const busyMs = Number(arg("busy", "0"));
-const gc = (globalThis as { gc?: () => void }).gc;
-const RUNTIME_URL = pathToFileURL(join(repo, "dist", "src", "openclaw", "preload-runtime.js")).href;
-const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+const RUNTIME_URL = preloadRuntimeUrl();
 
 type Digest = (file: string) => Promise<string | undefined>;
 
 /** Busy and wall ms of one call (busy includes the other work, when there is some: compare wall then). */
 async function timed(fn: Digest, file: string): Promise<{ busy: number; wall: number }> {
-  gc?.();
+  gc();
   const stop = otherWork(busyMs);
   const elu = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -111,5 +108,5 @@ try {
   removeIntercepted();
   await closeOpenClawPool();
 }
-console.log(`openclaw ${version}, node ${process.version}, ${runs} runs per mode (median, min), other work ${busyMs} ms per macrotask${gc ? "" : ", no --expose-gc"}; served: digestsServed=${x.runtime.counters.digestsServed} fallbacks=${x.runtime.counters.fallbacks}`);
+console.log(`openclaw ${version}, node ${process.version}, ${runs} runs per mode (median, min), other work ${busyMs} ms per macrotask${gcNote}; served: digestsServed=${x.runtime.counters.digestsServed} fallbacks=${x.runtime.counters.fallbacks}`);
 console.log("| file | mode | main-thread busy ms | wall ms | event-loop hops |\n|---|---|---|---|---|\n" + rows.join("\n"));

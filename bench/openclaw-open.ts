@@ -3,10 +3,10 @@
  * release's own SessionManager: stock, ctxc without the entry cache (every entry decoded each turn), and
  * ctxc with it (the previous turn's frozen entries + the appended one). A benchmark, not a test.
  *
- *   node dist/bench/openclaw-open.js [--openclaw ROOT] [--sizes 1,10,28,100] [--turns 5] [--modes stock,before,after]
+ *   node dist/bench/openclaw-open.js [--openclaw 2026.7.35|ROOT] [--sizes 1,10,28,100] [--turns 5] [--modes stock,before,after]
  *
- * ROOT: an installed OpenClaw package (default: .cache/openclaw/2026.7.35/node_modules/openclaw; run it
- * with the Node that release asks for). Per size and mode, a fresh copy of a generated transcript
+ * `--openclaw`: an installed release or an OpenClaw package folder (bench/lib/run-setup.ts; run it with the
+ * Node that release asks for, which the bench names otherwise). Per size and mode, a fresh copy of a generated transcript
  * (compactions every ~700 KB, as the real-gateway bench seeds them) is opened once (cold), then per turn:
  * one entry appended, ctxc's worker read awaited (the preload's prewarm), `SessionManager.open` timed.
  * Reported per mode: the main thread's busy time over prewarm + open (event-loop utilization: the
@@ -28,12 +28,13 @@
  */
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { median, round } from "./lib/stats.js";
 import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { planRelease } from "../src/openclaw/release/plan.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
@@ -48,15 +49,12 @@ const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
-const here = fileURLToPath(new URL(".", import.meta.url));
-const repo = resolve(here, "..", "..");
-const root = resolve(arg("openclaw", join(repo, ".cache", "openclaw", "2026.7.35", "node_modules", "openclaw")));
+const { root, version } = await openclawRelease(arg("openclaw", "") || undefined);
 const sizes = arg("sizes", "1,10,28,100").split(",").map(Number);
 const turns = Number(arg("turns", "5"));
 /** Which modes to run (a mode left out shows "—"): e.g. `--modes after` for the later opens alone. */
 const modes = new Set(arg("modes", "stock,before,after").split(","));
-const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
-const RUNTIME_URL = pathToFileURL(join(repo, "dist", "src", "openclaw", "preload-runtime.js")).href;
+const RUNTIME_URL = preloadRuntimeUrl();
 
 /** The release's SessionManager: stock (its real chunk) and as the preload serves it (rewritten chunk / pi wrapper). */
 async function sessionManagers(): Promise<{ stock: SessionManagerClass; ctxc: SessionManagerClass; runtime: Runtime; cleanup: () => void }> {

@@ -10,7 +10,7 @@
  * the event-loop hops: callbacks of I/O and message-port resources (async_hooks `before`, promises and
  * nextTicks and queued microtasks not counted).
  *
- *     npm run build && node dist/bench/openclaw-repair-later.js [--openclaw 2026.7.35] [--mb 28] [--turns 9] [--runtime URL] [--no-images]
+ *     npm run build && node dist/bench/openclaw-repair-later.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 9] [--runtime URL] [--no-images]
  *
  * `--no-images`: the same generator and seed without image blocks (the release's image judge, which runs
  * on every image line each pass, is then out of the figure).
@@ -28,17 +28,16 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { writeTranscript } from "./fixtures/transcript-generator.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "28" },
     turns: { type: "string", default: "9" },
     runtime: { type: "string" },
@@ -46,14 +45,14 @@ const { values } = parseArgs({
     restart: { type: "boolean", default: false },
   },
 });
-const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
-const runtimeUrl = values.runtime ?? pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl(values.runtime);
 const turns = Number(values.turns);
 
 const repair = await importInterceptedWith(root, "repairSessionFileIfNeeded", runtimeUrl);
-if (typeof repair === "string") throw new Error(`openclaw ${values.openclaw}: ${repair}`);
+if (typeof repair === "string") throw new Error(`openclaw ${version}: ${repair}`);
 const cache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
-if (!cache) throw new Error(`openclaw ${values.openclaw}: no repair cache (2026.6.9+ only)`);
+if (!cache) throw new Error(`openclaw ${version}: no repair cache (2026.6.9+ only)`);
 const quiet = { debug: () => {}, warn: () => {} };
 
 /** Callbacks of non-promise resources run while `run` is pending (each one a turn the pass waits on the event loop). */
@@ -109,7 +108,7 @@ try {
     const indexDir = join(runDir, "index");
     mkdirSync(indexDir, { mode: 0o700 });
     await pool.configureOpenClawPool({ indexDir });
-    rt.setJudgeRelease?.(values.openclaw!);
+    rt.setJudgeRelease?.(version);
   }
   // The first turn: the worker's whole-file read; its main-thread ms reported apart (`firstPassMainMs`:
   // the first pass in a process judges every image line, as nothing was judged in it yet).
@@ -149,7 +148,7 @@ try {
   const served = repair.runtime.counters.repairsSkipped - skipped0;
   console.log(
     JSON.stringify({
-      openclaw: values.openclaw,
+      openclaw: version,
       runtime: values.runtime ?? "this build",
       mb,
       images: !values["no-images"],

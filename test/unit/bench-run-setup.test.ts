@@ -1,7 +1,8 @@
 /**
  * bench/lib/run-setup.ts: which OpenClaw release a bench runs (`--openclaw` version or folder, else
  * CTXC_OPENCLAW_ROOT, else the default), the Node check against the release's engines (the matrix's own
- * rule, scripts/lib/pick-node.mjs, whose pick the message must name).
+ * rule, scripts/lib/pick-node.mjs, whose pick the message must name), and the one-line exit 1 a bench
+ * gives on misuse (run as the built benches run: in a child process).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cachedNode, DEFAULT_OPENCLAW, findRelease, nodeMismatch } from "../../bench/lib/run-setup.js";
+import { runNode } from "../support/child.js";
 import { tempDir } from "../support/tmp.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -72,5 +74,22 @@ describe("nodeMismatch: the running Node against the release's engines, as the m
   });
   it("no installed Node fits: says how to fetch one", async () => {
     expect(await nodeMismatch(release("9.9.9"), "--openclaw 9.9.9", "24.22.3", repo)).toMatch(/asks for Node >=99 .*none installed fits \(22\.16\.0, 24\.22\.3\): scripts\/fetch-node\.sh VERSION/);
+  });
+});
+
+describe("a built bench on misuse: one line on stderr, exit 1, before anything runs", () => {
+  const bench = (name: string) => join(REPO, "dist", "bench", `${name}.js`);
+
+  it("--openclaw names no installed release", async () => {
+    const r = await runNode([bench("openclaw-rewrite"), "--openclaw", "2026.1.1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^openclaw-rewrite: --openclaw 2026\.1\.1: no OpenClaw package at \S+ \(installed: [^)]*\)\n$/);
+    expect(r.stdout).toBe("");
+  });
+  it("the running Node is one the release refuses (CTXC_OPENCLAW_ROOT's)", async () => {
+    const root = fakeRelease(join(dir, "future", "openclaw"), "2099.1.1", ">=99");
+    const r = await runNode([bench("openclaw-turns")], { env: { CTXC_OPENCLAW_ROOT: root } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^openclaw-turns: CTXC_OPENCLAW_ROOT=${root}: OpenClaw 2099\\.1\\.1 asks for Node >=99 \\(its engines field\\); this is Node ${process.version}: `));
   });
 });
