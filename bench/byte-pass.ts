@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import { transcriptOfSize } from "./lib/data.js";
 import { median } from "./lib/stats.js";
 import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { gc, gcNote } from "./lib/run-setup.js";
 
 type LineReaderModule = typeof import("../native-free-workers/io/line-reader.js");
 type LineKeysModule = typeof import("../native-free-workers/pi/line-keys.js");
@@ -70,7 +71,7 @@ function pass(side: Side, fd: number, size: number, index: boolean): { cpu: numb
     onOversize() {},
   };
   const reader = new side.LineReader(fd, 0, 1, options, sink);
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
   const c0 = threadCpuMs();
   while (reader.step());
   const cpu = threadCpuMs() - c0;
@@ -102,7 +103,7 @@ export async function bytePass(rounds: number, otherRoot: string | null, sizes: 
       if (prints.length === 2 && prints[0] !== prints[1]) throw new Error(`byte-pass: ${mb} MB: the two codes' indexes differ`);
     }
     closeSync(fd);
-    process.stdout.write(`${mb} MB: ${rounds} rounds, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${sides.length === 2 ? ", indexes identical" : ""}\n`);
+    process.stdout.write(`${mb} MB: ${rounds} rounds, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${gcNote}${sides.length === 2 ? ", indexes identical" : ""}\n`);
     for (const side of sides) {
       const s = scans.get(side.name)!;
       const x = indexed.get(side.name)!;

@@ -23,6 +23,7 @@ import { transcriptOfSize } from "./lib/data.js";
 import { textsCounted } from "./tokenizer-row.js";
 import { median } from "./lib/stats.js";
 import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { gc, gcNote } from "./lib/run-setup.js";
 
 type CompileSteps = typeof import("../native-free-workers/compile.js").compileSteps;
 type Normalize = typeof import("../src/options.js").normalizeBuildOptions;
@@ -111,7 +112,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function coldCpu(rounds: number, otherRoot: string | null, cases: string[]): Promise<void> {
   const sides = [await loadSide("this", resolve(import.meta.dirname, "..", ".."))];
   if (otherRoot) sides.push(await loadSide("other", resolve(otherRoot)));
-  const gc = (globalThis as { gc?: () => void }).gc;
   for (const spec of cases) {
     const [mbArg, budgetArg] = spec.split(":");
     const mb = Number(mbArg);
@@ -136,20 +136,20 @@ export async function coldCpu(rounds: number, otherRoot: string | null, cases: s
       const order = r % 2 === 0 ? sides : [...sides].reverse();
       const bodies: Uint8Array[] = [];
       for (const side of order) {
-        gc?.();
+        gc();
         const b = await coldBuild(side, file.path, budget);
         walls.get(side.name)!.push(b.ms);
         cpus.get(side.name)!.push(b.cpu);
         const st = stages.get(side.name)!;
         for (const [k, v] of Object.entries(b.timings)) (st[k] ??= []).push(v);
         bodies.push(b.body);
-        gc?.();
+        gc();
         const raw = rawTokenize(side, texts.get(side.name)!.texts);
         raws.get(side.name)!.push(raw.cpu);
       }
       if (bodies.length === 2 && !sameBytes(bodies[0]!, bodies[1]!)) throw new Error(`cold-cpu: ${spec}: the two codes' contexts differ`);
     }
-    process.stdout.write(`${mb} MB, budget ${budget ?? "none"}: ${rounds} cold builds per side, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${sides.length === 2 ? ", contexts identical past META" : ""}\n`);
+    process.stdout.write(`${mb} MB, budget ${budget ?? "none"}: ${rounds} cold builds per side, load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}${gcNote}${sides.length === 2 ? ", contexts identical past META" : ""}\n`);
     for (const side of sides) {
       const st = Object.entries(stages.get(side.name)!).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(", ");
       const cpu = median(cpus.get(side.name)!);

@@ -52,6 +52,7 @@
 import { normalizeBuildOptions } from "../src/options.js";
 import { compileSteps } from "../native-free-workers/compile.js";
 import { SessionCache } from "../native-free-workers/session/session-cache.js";
+import { requiredGc, usageExit } from "./lib/run-setup.js";
 
 /** Besides the last step, one sample every this many steps. */
 const EVERY = 16;
@@ -84,10 +85,12 @@ async function build(path: string, budget: number, sessions: SessionCache, sampl
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 
+const USAGE = "node --expose-gc --single-threaded-gc dist/bench/cold-heap.js <transcript> <budget> [runs]";
+
 async function main(): Promise<void> {
   const [path, budgetArg, runsArg] = process.argv.slice(2);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!path || !gc) throw new Error("usage: node --expose-gc --single-threaded-gc dist/bench/cold-heap.js <transcript> <budget> [runs]");
+  if (!path) usageExit(`usage: ${USAGE}`);
+  const gc = requiredGc(USAGE);
   const budget = Number(budgetArg ?? 120_000);
   const runs = Number(runsArg ?? 3);
   const collect = (): number => {

@@ -21,6 +21,7 @@ import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { median } from "./lib/stats.js";
 import { normalizeLoadedEntry as normalize } from "./lib/loaded-entry-normalizer.js";
+import { gc, gcNote } from "./lib/run-setup.js";
 
 const { values } = parseArgs({
   options: { a: { type: "string" }, b: { type: "string" }, mb: { type: "string", default: "28" }, reps: { type: "string", default: "20" } },
@@ -32,7 +33,6 @@ const reps = Number(values.reps);
 
 type Usage = { user: number; system: number };
 const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
-const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Side {
   root: string;
@@ -57,7 +57,7 @@ try {
   for (let i = 0; i < reps; i++) {
     for (const s of i % 2 ? [...sides].reverse() : sides) {
       const session = s.decode(s.buffer); // a new session: nothing of it read yet (its reader is built by the call)
-      gc?.();
+      gc();
       const c0 = threadCpu?.();
       const t0 = performance.now();
       const { entries } = s.build(session, normalize, true);
@@ -65,7 +65,7 @@ try {
       if (entries.length === 0) throw new Error("no entries");
     }
   }
-  console.log(`${mb} MB, ${reps} rounds, ${threadCpu ? "thread CPU" : "wall"} ms, node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(" ")}${gc ? "" : " (no --expose-gc)"}`);
+  console.log(`${mb} MB, ${reps} rounds, ${threadCpu ? "thread CPU" : "wall"} ms, node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(" ")}${gcNote}`);
   for (const s of sides) console.log(`${s.root}: median ${median(s.ms).toFixed(1)} min ${Math.min(...s.ms).toFixed(1)}  [${s.ms.map((x) => x.toFixed(0)).join(" ")}]`);
 } finally {
   await removeDir(runDir);

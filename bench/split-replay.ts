@@ -16,6 +16,7 @@ import { DiagnosticLog } from "../native-free-workers/protocol/diagnostic-log.js
 import { replayBatch } from "../native-free-workers/session/range-merge.js";
 import { transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
+import { gc, gcNote } from "./lib/run-setup.js";
 
 /** This thread's CPU time so far, ms. */
 function cpuMs(): number {
@@ -23,7 +24,7 @@ function cpuMs(): number {
 }
 
 function timed<T>(fn: () => T): [T, number] {
-  global.gc?.();
+  gc();
   const t0 = cpuMs();
   const out = fn();
   return [out, cpuMs() - t0];
@@ -73,7 +74,7 @@ for (let i = 0; i < rounds; i++) {
   if (b.count !== a.count) throw new Error(`replay gave ${b.count} rows, the single pass ${a.count}`);
 }
 closeSync(fd);
-console.log(`${mb} MB, cut at ${cut} (${round((100 * cut) / stats.size)} %), CPU ms, median of ${rounds}:`);
+console.log(`${mb} MB, cut at ${cut} (${round((100 * cut) / stats.size)} %), CPU ms, median of ${rounds}${gcNote}:`);
 console.log(`  single pass over the part past the cut: ${round(median(single))}  (${single.map(round).join(" ")})`);
 console.log(`  scanning lane's scanRange:              ${round(median(scan))}  (${scan.map(round).join(" ")})`);
 console.log(`  owner's replay of the batch:            ${round(median(replay))}  (${replay.map(round).join(" ")})`);

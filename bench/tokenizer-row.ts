@@ -31,6 +31,7 @@ import { createTokenCounter, type TokenCounter } from "../native-free-workers/to
 import { transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
 import { mainThreadRunMs } from "./lib/thread-cpu.js";
+import { gc, gcNote } from "./lib/run-setup.js";
 
 export interface TokenizerRow {
   sizeMB: number;
@@ -109,9 +110,8 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
   const file = await transcriptOfSize(sizeMB);
   const compiler = createCompiler({ threads: 1 });
   const counter = createTokenCounter("o200k_base"); // what the build counts with ("auto": the hybrid where proven)
-  const gc = (globalThis as { gc?: () => void }).gc;
   try {
-    opts.log(`tokenizer row: ${sizeMB} MB, no budget, ${rounds} rounds`);
+    opts.log(`tokenizer row: ${sizeMB} MB, no budget, ${rounds} rounds${gcNote}`);
     const first = await compiler.build({ transcript: file.path, budget: null }); // the lane's code and tokenizer warm
     const { texts, tokens, messageTokens } = textsCounted(first.messages, counter); // and the main thread's: one unmeasured pass
     const buildTokens = first.tokens.messages;
@@ -124,14 +124,14 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
       const pair = [
         async () => {
           await compiler.forget(file.path);
-          gc?.();
+          gc();
           const t = performance.now();
           const ctx = await compiler.build({ transcript: file.path, budget: null });
           if (ctx.tokens.total < 0 || (ctx.messageCount > 0 && !ctx.message(ctx.messageCount - 1))) throw new Error("tokenizer row: no context");
           colds.push(performance.now() - t);
         },
         async () => {
-          gc?.();
+          gc();
           const raw = rawTokenize(texts, counter);
           if (raw.tokens !== tokens) throw new Error(`tokenizer row: raw count ${raw.tokens} ≠ ${tokens}`);
           raws.push(raw.ms);
@@ -144,9 +144,9 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
     const threadBuilds: number[] = [];
     const threadRaws: number[] = [];
     for (let r = -2; r < rounds; r++) {
-      gc?.();
+      gc();
       const build = await buildInThisThread(file.path);
-      gc?.();
+      gc();
       const c0 = threadCpuMs();
       const raw = rawTokenize(texts, counter);
       const rawCpu = threadCpuMs() - c0;

@@ -9,6 +9,7 @@
 import { createCompiler, type Compiler } from "../../src/index.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "../lib/data.js";
 import { mainThreadCpuMs } from "../lib/thread-cpu.js";
+import { gc } from "../lib/run-setup.js";
 import { copyFile, stat } from "node:fs/promises";
 import { median, round, summarize, type Summary } from "../lib/stats.js";
 import { baselineBuilder, ctxcBuilder, type AgentState, type ContextBuilder } from "./builders.js";
@@ -305,7 +306,7 @@ export async function runScenario(
       log(`  ${config.name}: ${mode} (${config.rounds[mode]} rounds × ${config.agents} agents)`);
       result.phases[mode] = await runPhase(ctx, mode);
       // Leave the next phase a collected heap: the baseline leaves hundreds of MB of garbage.
-      (globalThis as { gc?: () => void }).gc?.();
+      gc();
       await sleep(100);
     }
     if (config.measureMainThread) {

@@ -92,4 +92,11 @@ describe("a built bench on misuse: one line on stderr, exit 1, before anything r
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^openclaw-turns: CTXC_OPENCLAW_ROOT=${root}: OpenClaw 2099\\.1\\.1 asks for Node >=99 \\(its engines field\\); this is Node ${process.version}: `));
   });
+  it("a figure that needs the GC, node without --expose-gc", async () => {
+    const file = join(dir, "t.jsonl");
+    writeFileSync(file, "");
+    const r = await runNode([bench("cold-heap"), file, "1000"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("cold-heap: needs node --expose-gc; usage: node --expose-gc --single-threaded-gc dist/bench/cold-heap.js <transcript> <budget> [runs]\n");
+  });
 });
