@@ -166,8 +166,12 @@ try {
       hopKinds: kinds,
     }),
   );
+} catch (err) {
+  // Said and exit 1, as every bench's failure (the exit below, there for the pool's threads, used to end 0 silently).
+  process.stderr.write(`openclaw-repair-later failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
 } finally {
   removeIntercepted();
   await removeDir(runDir);
-  process.exit(0);
+  process.exit();
 }
