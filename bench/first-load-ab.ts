@@ -18,14 +18,13 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Side } from "./lib/openclaw-session-manager.js";
-import { gc, gcNote, openclawRelease, preloadRuntimeUrl, usageExit } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl, usageExit } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     a: { type: "string" },
     b: { type: "string" },

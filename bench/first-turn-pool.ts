@@ -18,17 +18,16 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Manager } from "./lib/openclaw-session-manager.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
-import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mb: { type: "string", default: "10" },

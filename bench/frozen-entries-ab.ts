@@ -16,14 +16,13 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { median } from "./lib/stats.js";
 import { normalizeLoadedEntry as normalize } from "./lib/loaded-entry-normalizer.js";
-import { gc, gcNote } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote } from "./lib/run-setup.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: { a: { type: "string" }, b: { type: "string" }, mb: { type: "string", default: "28" }, reps: { type: "string", default: "20" } },
 });
 if (!values.a) throw new Error("--a <dist folder of the other build> is required");

@@ -30,18 +30,16 @@ import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { median, round } from "./lib/stats.js";
 import { otherWork } from "./lib/other-work.js";
-import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-const { root, version } = await openclawRelease(arg("openclaw", "") || undefined);
-const sizes = arg("sizes", "10,28").split(",").map(Number);
-const runs = Number(arg("runs", "7"));
-const busyMs = Number(arg("busy", "0"));
+const { values } = benchArgs({
+  options: { openclaw: { type: "string" }, sizes: { type: "string", default: "10,28" }, runs: { type: "string", default: "7" }, busy: { type: "string", default: "0" } },
+});
+const { root, version } = await openclawRelease(values.openclaw);
+const sizes = values.sizes.split(",").map(Number);
+const runs = Number(values.runs);
+const busyMs = Number(values.busy);
 const RUNTIME_URL = preloadRuntimeUrl();
 
 type Digest = (file: string) => Promise<string | undefined>;

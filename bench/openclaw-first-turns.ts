@@ -35,18 +35,17 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
 import { importInterceptedWith, interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
-import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { median, round } from "./lib/stats.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mbs: { type: "string", default: "28,10,10,28,10" },

@@ -18,15 +18,14 @@
 import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
 import { agentCopy, freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { otherWork } from "./lib/other-work.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median, round } from "./lib/stats.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mb: { type: "string", default: "28" },

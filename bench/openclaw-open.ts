@@ -34,7 +34,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { median, round } from "./lib/stats.js";
 import { mainThreadRunMs } from "./lib/thread-cpu.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { planRelease } from "../src/openclaw/release/plan.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
@@ -44,16 +44,19 @@ interface SessionManagerClass {
   open(path: string): { fileEntries?: unknown[]; getEntries(): unknown[]; buildSessionContext(): { messages: unknown[] } };
 }
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-const { root, version } = await openclawRelease(arg("openclaw", "") || undefined);
-const sizes = arg("sizes", "1,10,28,100").split(",").map(Number);
-const turns = Number(arg("turns", "5"));
-/** Which modes to run (a mode left out shows "—"): e.g. `--modes after` for the later opens alone. */
-const modes = new Set(arg("modes", "stock,before,after").split(","));
+const { values } = benchArgs({
+  options: {
+    openclaw: { type: "string" },
+    sizes: { type: "string", default: "1,10,28,100" },
+    turns: { type: "string", default: "5" },
+    /** Which modes to run (a mode left out shows "—"): e.g. `--modes after` for the later opens alone. */
+    modes: { type: "string", default: "stock,before,after" },
+  },
+});
+const { root, version } = await openclawRelease(values.openclaw);
+const sizes = values.sizes.split(",").map(Number);
+const turns = Number(values.turns);
+const modes = new Set(values.modes.split(","));
 const RUNTIME_URL = preloadRuntimeUrl();
 
 /** The release's SessionManager: stock (its real chunk) and as the preload serves it (rewritten chunk / pi wrapper). */

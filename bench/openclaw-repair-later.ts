@@ -28,14 +28,13 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { writeTranscript } from "./fixtures/transcript-generator.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median, round } from "./lib/stats.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mb: { type: "string", default: "28" },

@@ -14,12 +14,11 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { fillEntryCache, loadSessionManagerPair, ownedContext, type Manager, type SessionManagerPair, type Snapshot } from "./lib/openclaw-session-manager.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 
-const { values } = parseArgs({ options: { openclaw: { type: "string" }, sizes: { type: "string", default: "1,10,28" }, runs: { type: "string", default: "7" } } });
+const { values } = benchArgs({ options: { openclaw: { type: "string" }, sizes: { type: "string", default: "1,10,28" }, runs: { type: "string", default: "7" } } });
 const { root, version } = await openclawRelease(values.openclaw);
 const runtimeUrl = preloadRuntimeUrl();
 const runs = Number(values.runs);

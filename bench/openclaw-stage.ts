@@ -38,18 +38,17 @@ import { mkdir, open as openFile, realpath, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
 import { importInterceptedWith, interceptedOrThrow, removeIntercepted, type Intercepted } from "./lib/openclaw-intercepted.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { otherWork } from "./lib/other-work.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { round } from "./lib/stats.js";
 import { percentile, type StageSummary } from "./real-gateway/log-parse.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type StageAttribution } from "./real-gateway/stage-trace.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mbs: { type: "string", default: "28,10,10,28,10" },

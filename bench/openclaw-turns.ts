@@ -45,15 +45,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { transcriptOfSize } from "./lib/data.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mb: { type: "string", default: "28" },

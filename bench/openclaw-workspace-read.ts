@@ -22,16 +22,15 @@ import fsp from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { closeOpenClawPool, configureOpenClawPool } from "../src/openclaw/index.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { otherWork } from "./lib/other-work.js";
-import { openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { round } from "./lib/stats.js";
 import { percentile } from "./real-gateway/log-parse.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     agents: { type: "string", default: "5" },

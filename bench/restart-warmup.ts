@@ -31,7 +31,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
@@ -41,11 +40,11 @@ import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import { DEFAULT_WARM_UP_COUNT, type WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
 import { DEFAULT_WARM_UP_DAYS, quietBeforeColdReads, recentSince } from "../src/openclaw/first-start-warmup.js";
-import { gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
+import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     openclaw: { type: "string" },
     mb: { type: "string", default: "28" },

@@ -11,12 +11,14 @@
  *   Node otherwise fails deep inside the release's dependencies.
  * - The GC: a collection between timed calls where node runs with --expose-gc, none otherwise, and the
  *   bench's header then says ", no --expose-gc" (or, where the figure needs it, the bench stops).
- * - Misuse (no such release, the wrong Node, a GC the figure needs and node did not expose) prints one
- *   line naming the flag and exits 1, the code every bench's other failures exit with.
+ * - The flags ({@link benchArgs}): `--help` prints the bench's doc comment; misuse (an unknown flag, no
+ *   such release, the wrong Node, a GC the figure needs and node did not expose) prints one line naming
+ *   the flag and exits 1, the code every bench's other failures exit with.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ROOT } from "./paths.js";
 
 /** The release a bench runs when neither `--openclaw` nor `CTXC_OPENCLAW_ROOT` names one. */
@@ -94,6 +96,29 @@ export async function nodeMismatch(release: BenchRelease, label: string, running
 export function usageExit(message: string): never {
   console.error(`${basename(process.argv[1] ?? "bench", ".js")}: ${message}`);
   process.exit(1);
+}
+
+/** The bench's own doc comment (the first block comment of the script run, kept in dist/), as plain text. */
+function benchDoc(): string {
+  const source = process.argv[1] ? readFileSync(process.argv[1], "utf8") : "";
+  const block = /\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? " no description";
+  return `${block.split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n").trim()}\n`;
+}
+
+/**
+ * node:util parseArgs for a bench's flags: `--help` prints the bench's doc comment (its usage and what it
+ * measures) and exits 0; an unknown or malformed flag is one line naming it, exit 1.
+ */
+export function benchArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  if (process.argv.slice(2).includes("--help")) {
+    process.stdout.write(benchDoc());
+    process.exit(0);
+  }
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    usageExit(`${err instanceof Error ? err.message : String(err)} (--help lists them)`);
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * bench/lib/run-setup.ts: which OpenClaw release a bench runs (`--openclaw` version or folder, else
  * CTXC_OPENCLAW_ROOT, else the default), the Node check against the release's engines (the matrix's own
- * rule, scripts/lib/pick-node.mjs, whose pick the message must name), and the one-line exit 1 a bench
- * gives on misuse (run as the built benches run: in a child process).
+ * rule, scripts/lib/pick-node.mjs, whose pick the message must name), and a built bench's `--help` and
+ * the one-line exit 1 it gives on misuse (run as the benches run: in a child process).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -80,6 +80,22 @@ describe("nodeMismatch: the running Node against the release's engines, as the m
 describe("a built bench on misuse: one line on stderr, exit 1, before anything runs", () => {
   const bench = (name: string) => join(REPO, "dist", "bench", `${name}.js`);
 
+  it("--help prints the bench's own doc comment (its usage line included) and exits 0", async () => {
+    const r = await runNode([bench("openclaw-rewrite"), "--help", "--bogus"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Main-thread cost of OpenClaw's end-of-turn flush/);
+    expect(r.stdout).toContain("node dist/bench/openclaw-rewrite.js [--openclaw 2026.7.35|ROOT] [--sizes 1,10,28] [--runs 7]\n");
+    expect(r.stdout).not.toMatch(/^\s*\*/m);
+  });
+  it("an unknown flag, a flag without its value", async () => {
+    for (const [args, line] of [
+      [["--bogus"], "openclaw-digest: Unknown option '--bogus' (--help lists them)\n"],
+      [["--sizes"], "openclaw-digest: Option '--sizes <value>' argument missing (--help lists them)\n"],
+    ] as const) {
+      const r = await runNode([bench("openclaw-digest"), ...args]);
+      expect([r.code, r.stderr]).toEqual([1, line]);
+    }
+  });
   it("--openclaw names no installed release", async () => {
     const r = await runNode([bench("openclaw-rewrite"), "--openclaw", "2026.1.1"]);
     expect(r.code).toBe(1);
