@@ -146,7 +146,13 @@ export const WARM_UP_STEP_BYTES = 64 * 1024;
  * Entries the loaded-index fold (2026.6.11+) takes per macrotask: ~1 µs each once V8 has compiled the fold
  * (~15 ms at 28 MB, ~15,000 entries), a few times that cold.
  */
-export const WARM_UP_FOLD_ENTRIES = 2048;
+export const WARM_UP_FOLD_ENTRIES = 512;
+
+/**
+ * Line bytes the 2026.6.9+ build (frozen entries that decode on use) takes per macrotask: that build is
+ * ~1 ms per MB once compiled (64 KiB steps measured ~0.06 ms each, the pause between them costing more).
+ */
+export const WARM_UP_FROZEN_STEP_BYTES = 512 * 1024;
 
 let stopped = false;
 /** Stops the warm-up between transcripts (at exit; tests). */
@@ -257,7 +263,7 @@ export async function restartWarmUp(
   path: string,
   read: WarmRead,
   helpers: WarmUpHelpers,
-  { stepBytes = WARM_UP_STEP_BYTES, foldEntries = WARM_UP_FOLD_ENTRIES, between = nextMacrotask }: WarmUpSteps = {},
+  { stepBytes, foldEntries = WARM_UP_FOLD_ENTRIES, between = nextMacrotask }: WarmUpSteps = {},
 ): Promise<void> {
   const steps = buildSteps(read, helpers, stepBytes);
   if (!steps) {
@@ -292,10 +298,10 @@ export async function restartWarmUp(
   const { entries, count } = kept;
   const fold = warmLoadedIndex(path, entries, helpers.loadedIndex, kept.size, foldEntries);
   try {
-    while (!counted(() => fold.next()).done) {
+    do {
       await between("fold");
       if (stopped || openStarted(path) || readRunning(path) || settledRead(path) !== undefined || peekCachedEntries(path)?.entries !== entries || entries.length !== count) return;
-    }
+    } while (!counted(() => fold.next()).done);
   } catch {
     // never into OpenClaw: no record kept, the first load folds its own
   }
@@ -307,11 +313,11 @@ export async function restartWarmUp(
  * factories looked up by the caller; else (2026.6.9+) what `keptEntriesFor` builds for a whole read — the
  * frozen entries that decode on use when the read has member FIELDS, the records decoded frozen otherwise.
  */
-function buildSteps(read: WarmRead, helpers: WarmUpHelpers, stepBytes: number): Generator<readonly unknown[] | void, BuiltAhead, void> | undefined {
+function buildSteps(read: WarmRead, helpers: WarmUpHelpers, stepBytes: number | undefined): Generator<readonly unknown[] | void, BuiltAhead, void> | undefined {
   if (helpers.pi || read.status === "missing" || cannotServeEntries(read) !== null || entryCacheLimit() <= 0) return undefined;
-  const decode = () => decodeRecordsInSteps(read, helpers.normalize, { freeze: true, exactness: true, stepBytes }) as Generator<readonly unknown[], BuiltAhead, void>;
+  const decode = () => decodeRecordsInSteps(read, helpers.normalize, { freeze: true, exactness: true, stepBytes: stepBytes ?? WARM_UP_STEP_BYTES }) as Generator<readonly unknown[], BuiltAhead, void>;
   if (helpers.copying) return decode();
-  return read.firstRecord === 0 && hasFields(read) ? frozenEntriesInSteps(read, helpers.normalize, stepBytes) : decode();
+  return read.firstRecord === 0 && hasFields(read) ? frozenEntriesInSteps(read, helpers.normalize, stepBytes ?? WARM_UP_FROZEN_STEP_BYTES) : decode();
 }
 
 /** A settled worker read (prepared-reads.ts `settledRead`). */
