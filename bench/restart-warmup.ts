@@ -13,8 +13,9 @@
  *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35] [--mb 28] [--pairs 5] [--first-start [--agents 3]] [--vs <dist>]
  *
  * `--vs <dist>`: the warm-up of another build against this one's — `<dist>` a copy of another checkout's dist/
- * (kept inside this package, e.g. .tmp/main/dist, so it finds node_modules): each trial is B (with the
- * warm-up), alternated `vs` / `this` and back, on the same transcript and index; reported per build.
+ * (kept inside this package, e.g. .tmp/main/dist, so it finds node_modules): the trials A and B of each
+ * build, alternated `vs`/`this` (vsA thisA vsB thisB, then back), on the same transcript and index; reported
+ * per build and mode (A: its first open without a warm-up, B: with it). `--only A|B`: those trials alone.
  *
  * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
  * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir; B finds its
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     "first-start": { type: "boolean", default: false },
     agents: { type: "string", default: "3" },
     vs: { type: "string" },
+    only: { type: "string" },
     state: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
@@ -299,13 +301,13 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
     console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const trials: Trial[] = [];
-    // --vs: B of the other build ("vs") and of this one ("this"), the other's child started from its own dist.
-    const modes = values.vs ? ["vs", "this"] : ["A", "B"];
+    // --vs: A and B of the other build ("vs…") and of this one ("this…"), the other's child started from its own dist.
+    const modes = (values.vs ? ["vsA", "thisA", "vsB", "thisB"] : ["A", "B"]).filter((m) => !values.only || m.endsWith(values.only));
     const other = values.vs && resolve(values.vs, "bench", "restart-warmup.js");
     for (let i = 0; i < Number(values.pairs); i++) {
       for (const mode of i % 2 ? [...modes].reverse() : modes) {
-        const args = mode === "vs" ? [...process.execArgv, other!, ...self.slice(process.execArgv.length + 1)] : self;
-        const out = execFileSync(process.execPath, [...args, "--child", values.vs ? "B" : mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const args = mode.startsWith("vs") ? [...process.execArgv, other!, ...self.slice(process.execArgv.length + 1)] : self;
+        const out = execFileSync(process.execPath, [...args, "--child", mode.at(-1)!], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         const t = { ...(JSON.parse(out.trim().split("\n").at(-1)!) as Trial), mode };
         trials.push(t);
         console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms, longest block ${t.warmUpLongest.toFixed(1)}, loop held at most ${t.loopDelayMax.toFixed(1)}), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
@@ -314,7 +316,7 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       const ts = trials.filter((t) => t.mode === mode);
       const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
-      const label = { A: "A (no warm-up)", B: "B (warm-up)   ", vs: `B of ${values.vs}`, this: "B of this build" }[mode];
+      const label = values.vs ? `${mode.at(-1)} of ${mode.startsWith("vs") ? values.vs : "this build"}` : mode === "A" ? "A (no warm-up)" : "B (warm-up)   ";
       console.log(`${label}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}, longest block ${m((t) => t.warmUpLongest)}, loop held at most ${m((t) => t.loopDelayMax)}), ${ts.length} processes`);
     }
     console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
