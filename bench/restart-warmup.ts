@@ -10,7 +10,12 @@
  * figure — and a later turn's (OpenClaw's cache evicted, prewarm, open), for "no regression of later turns".
  * (threadCpuUsage moves in scheduler ticks here: a few-ms open reads 0 or one tick; wall is beside it.)
  *
- *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--pairs 5] [--first-start [--agents 3]]
+ *     node dist/bench/restart-warmup.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--pairs 5] [--first-start [--agents 3]] [--vs <dist>]
+ *
+ * `--vs <dist>`: the warm-up of another build against this one's — `<dist>` a copy of another checkout's dist/
+ * (kept inside this package, e.g. .tmp/main/dist, so it finds node_modules): the trials A and B of each
+ * build, alternated `vs`/`this` (vsA thisA vsB thisB, then back), on the same transcript and index; reported
+ * per build and mode (A: its first open without a warm-up, B: with it). `--only A|B`: those trials alone.
  *
  * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
  * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir; B finds its
@@ -51,6 +56,8 @@ const { values } = benchArgs({
     pairs: { type: "string", default: "5" },
     "first-start": { type: "boolean", default: false },
     agents: { type: "string", default: "3" },
+    vs: { type: "string" },
+    only: { type: "string" },
     state: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
@@ -112,6 +119,33 @@ async function served(tag: string): Promise<Served> {
   return { rt, open: (p) => SM.open(p), evict: () => {}, helpers: () => ({ pi: true }), dispose: () => {} };
 }
 
+/**
+ * `DEBUG_STEPS=1`: the warm-up's steps, each one's block (from the end of the pause before it to the next
+ * pause: the step's own block) timed and printed to stderr per phase when the build moves on or ends.
+ */
+function stepTimes(): { between: (phase: "build" | "fold") => Promise<void> } {
+  let last = performance.now();
+  let phase = "build";
+  let times: number[] = [];
+  const flush = () => {
+    const sorted = [...times].sort((x, y) => y - x);
+    console.error(`${phase}: ${times.length} steps, ${times.reduce((x, y) => x + y, 0).toFixed(1)} ms, first ${times.slice(0, 3).map((t) => t.toFixed(2)).join(" ")}, longest ${sorted.slice(0, 3).map((t) => t.toFixed(2)).join(" ")}, median ${median(times).toFixed(2)}`);
+    times = [];
+  };
+  process.once("beforeExit", flush);
+  return {
+    between: async (next) => {
+      times.push(performance.now() - last);
+      if (next !== phase) {
+        flush();
+        phase = next;
+      }
+      await new Promise((done) => setTimeout(done, 0));
+      last = performance.now();
+    },
+  };
+}
+
 /** One trial (`--child A|B`): a fresh process's first and second open of `file`, with or without the warm-up. */
 async function child(mode: string, file: string, indexDir: string): Promise<void> {
   const side = await served(`-warm${process.pid}`);
@@ -132,7 +166,7 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
       };
       tick(performance.now() + 1);
       const c0 = threadCpu();
-      await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], side.helpers());
+      await rt.runRestartWarmUp([{ path: file, savedMs: 0, size: 1 }], side.helpers(), process.env.DEBUG_STEPS ? stepTimes() : undefined);
       warmUpCpu = threadCpu(c0);
       // The warm-up's last block may have run in this very macrotask: let the probe fire once after it.
       await new Promise((done) => setTimeout(done, 1));
@@ -264,18 +298,23 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
     console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const trials: Trial[] = [];
+    // --vs: A and B of the other build ("vs…") and of this one ("this…"), the other's child started from its own dist.
+    const modes = (values.vs ? ["vsA", "thisA", "vsB", "thisB"] : ["A", "B"]).filter((m) => !values.only || m.endsWith(values.only));
+    const other = values.vs && resolve(values.vs, "bench", "restart-warmup.js");
     for (let i = 0; i < Number(values.pairs); i++) {
-      for (const mode of i % 2 ? ["B", "A"] : ["A", "B"]) {
-        const out = execFileSync(process.execPath, [...self, "--child", mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-        const t = JSON.parse(out.trim().split("\n").at(-1)!) as Trial;
+      for (const mode of i % 2 ? [...modes].reverse() : modes) {
+        const args = mode.startsWith("vs") ? [...process.execArgv, other!, ...self.slice(process.execArgv.length + 1)] : self;
+        const out = execFileSync(process.execPath, [...args, "--child", mode.at(-1)!], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const t = { ...(JSON.parse(out.trim().split("\n").at(-1)!) as Trial), mode };
         trials.push(t);
         console.log(`  ${mode}: first open ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), later open ${t.laterCpu.toFixed(1)} (${t.laterWall.toFixed(1)} wall), warm-up ${t.warmUpCpu.toFixed(1)} ms CPU (build ${t.warmUpMs.toFixed(1)} ms, longest block ${t.warmUpLongest.toFixed(1)}, loop held at most ${t.loopDelayMax.toFixed(1)}), continued ${t.indexesContinued} (index or, pi, sessions) folded ${t.indexesFolded}`);
       }
     }
-    for (const mode of ["A", "B"]) {
+    for (const mode of modes) {
       const ts = trials.filter((t) => t.mode === mode);
       const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
-      console.log(`${mode === "A" ? "A (no warm-up)" : "B (warm-up)   "}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}, longest block ${m((t) => t.warmUpLongest)}, loop held at most ${m((t) => t.loopDelayMax)}), ${ts.length} processes`);
+      const label = values.vs ? `${mode.at(-1)} of ${mode.startsWith("vs") ? values.vs : "this build"}` : mode === "A" ? "A (no warm-up)" : "B (warm-up)   ";
+      console.log(`${label}: first open median ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), later open ${m((t) => t.laterCpu)} (wall ${m((t) => t.laterWall)}), warm-up ${m((t) => t.warmUpCpu)} ms CPU (its build ${m((t) => t.warmUpMs)}, longest block ${m((t) => t.warmUpLongest)}, loop held at most ${m((t) => t.loopDelayMax)}), ${ts.length} processes`);
     }
     console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   } finally {

@@ -605,16 +605,60 @@ export function hasFields(session: OpenClawSession): boolean {
  * canonical flag, and the normaliser leaves it), as file-entries.ts `decodeRecords` gives it.
  */
 export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (entry: unknown) => unknown, exactness = false): { entries: unknown[]; known?: Uint8Array } {
-  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
-  let r = readers.get(session);
+  let r = readers.get(checkedWhole(session));
   if (!r) readers.set(session, (r = readerOf(session)));
-  const { count, bases, words, bytes, frozenFactories: made } = r;
+  const out = new Array<unknown>(r.count);
+  const known = exactness ? new Uint8Array(r.count) : undefined;
+  lazyStats.deferred += fillFrozen(r, normalize, out, known, 0, r.count);
+  return known ? { entries: out, known } : { entries: out };
+}
+
+/** What {@link frozenEntriesInSteps} returns: {@link frozenEntriesFromBuffer}'s answer (with `known`), and the lazy members it deferred (`lazyStats`: counted by whoever keeps the entries). */
+export interface FrozenInSteps {
+  entries: unknown[];
+  known: Uint8Array;
+  lazy: true;
+  deferred: number;
+}
+
+/**
+ * {@link frozenEntriesFromBuffer}`(session, normalize, true)` built in steps of about `stepBytes` line bytes
+ * (at least one record; a longer line is a step of its own), yielding after each: a caller
+ * that must not hold the main thread for the whole build (restart-warmup.ts: ~30 ms at 28 MB, one block)
+ * runs one step, lets other work run, and runs the next. Each step is the same loop over a range of the
+ * records, so the entries are the same, in order. The steps' reader is their own (registered for no other
+ * call): abandoning the generator midway leaves nothing behind.
+ */
+export function* frozenEntriesInSteps(session: OpenClawSession, normalize: ((entry: unknown) => unknown) | undefined, stepBytes: number): Generator<void, FrozenInSteps, void> {
+  const r = readerOf(checkedWhole(session));
+  const { count } = r;
   const out = new Array<unknown>(count);
-  const known = exactness ? new Uint8Array(count) : undefined;
-  // Each record's flags (a little-endian u16) read from the bytes: no DataView call per record.
-  let flagsAt = r.recordsAt + SessionRecord.flags;
+  const known = new Uint8Array(count);
+  const lengthAt = r.recordsAt + SessionRecord.length;
+  const lineBytes = (i: number) => r.view.getUint32(lengthAt + i * SESSION_RECORD_BYTES, true);
   let deferred = 0;
-  for (let i = 0; i < count; i++, flagsAt += SESSION_RECORD_BYTES) {
+  for (let from = 0; from < count; ) {
+    let to = from + 1;
+    for (let bytes = lineBytes(from); to < count && bytes < stepBytes; to++) bytes += lineBytes(to);
+    deferred += fillFrozen(r, normalize, out, known, from, to);
+    from = to;
+    yield;
+  }
+  return { entries: out, known, lazy: true, deferred };
+}
+
+function checkedWhole(session: OpenClawSession): OpenClawSession {
+  if (session.firstRecord > 0) throw new Error("a continued read holds only the appended records");
+  return session;
+}
+
+/** Records `from` … `to`−1 of `r` built into `out` (and `known`) as {@link frozenEntriesFromBuffer} builds them; returns the lazy members deferred. */
+function fillFrozen(r: Reader, normalize: ((entry: unknown) => unknown) | undefined, out: unknown[], known: Uint8Array | undefined, from: number, to: number): number {
+  const { count, bases, words, bytes, frozenFactories: made } = r;
+  // Each record's flags (a little-endian u16) read from the bytes: no DataView call per record.
+  let flagsAt = r.recordsAt + from * SESSION_RECORD_BYTES + SessionRecord.flags;
+  let deferred = 0;
+  for (let i = from; i < to; i++, flagsAt += SESSION_RECORD_BYTES) {
     const base = bases[i]!;
     const d = words[i]!;
     const canonical = ((bytes[flagsAt]! | (bytes[flagsAt + 1]! << 8)) & RecordFlag.canonical) !== 0;
@@ -641,6 +685,5 @@ export function frozenEntriesFromBuffer(session: OpenClawSession, normalize?: (e
       deferred += made[words[p]!]?.lazyFields ?? 0;
     }
   }
-  lazyStats.deferred += deferred;
-  return known ? { entries: out, known } : { entries: out };
+  return deferred;
 }

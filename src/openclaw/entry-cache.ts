@@ -146,6 +146,11 @@ export function getCachedEntries(path: string): CachedFile | undefined {
   return hit;
 }
 
+/** The cache's decode of `path` (absolute), without marking it used (restart-warmup.ts: a check, not a use). */
+export function peekCachedEntries(path: string): CachedFile | undefined {
+  return files.get(path);
+}
+
 /** Whether the cache holds a decode of `path` (absolute), without marking it used. */
 export function holdsCachedEntries(path: string): boolean {
   return files.has(path);

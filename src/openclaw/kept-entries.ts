@@ -34,6 +34,11 @@ export function isCacheableHeader(header: unknown): boolean {
   return !!h && h.type === "session" && typeof h.id === "string" && h.version === 3;
 }
 
+/** Entries built ahead for {@link keptEntriesFor} (`decoded`): `lazy`, buffer-entries.ts's frozen entries that decode on use. */
+export interface BuiltAhead extends Required<DecodedRecords> {
+  lazy?: true;
+}
+
 /** {@link keptEntriesFor}'s answer: the cache's entry for the file, and how many of its entries were kept from before this read (not decoded now). */
 export interface KeptEntries extends CachedFile {
   reused: number;
@@ -47,16 +52,17 @@ export interface KeptEntries extends CachedFile {
  * The returned `entries` array is the cache's: hand out copies. `lazy` (an open that hands out the frozen
  * entries themselves, 2026.6.9+'s snapshot open): a whole read with member FIELDS gives entries that
  * decode on use (buffer-entries.ts `frozenEntriesFromBuffer`); a copying open (lazy-entries.ts) would read
- * every member at once, so it decodes them here. `decoded` (restart-warmup.ts, whose build decodes in
- * steps: release/file-entries.ts `decodeRecordsInSteps`): every record of `session` decoded frozen, with
- * `known`, ahead — used where this call would decode the whole read itself, and only there; every check
- * above that decode is made here, now, as without it.
+ * every member at once, so it decodes them here. `decoded` (restart-warmup.ts, whose build runs in steps:
+ * release/file-entries.ts `decodeRecordsInSteps`, or with `lazy` set, buffer-entries.ts
+ * `frozenEntriesInSteps`): every record of `session` built ahead as this call would build it, with
+ * `known` — used where this call would build the whole read that same way itself, and only there; every
+ * check above that build is made here, now, as without it.
  */
 export function keptEntriesFor(
   path: string,
   session: OpenClawSession,
   normalize?: (entry: unknown) => unknown,
-  { lazy = false, decoded }: { lazy?: boolean; decoded?: Required<DecodedRecords> } = {},
+  { lazy = false, decoded }: { lazy?: boolean; decoded?: BuiltAhead } = {},
 ): KeptEntries | string {
   const meta = session.meta;
   const f = meta.file;
@@ -92,10 +98,11 @@ export function keptEntriesFor(
   // A whole decode read with member FIELDS, for an open that shares the frozen entries (2026.6.9+): entries
   // that decode on use instead of every line parsed on the main thread (the first open after a restart).
   const whole = lazy && from === 0 && session.firstRecord === 0 && hasFields(session);
-  const ahead = !whole && from === 0 && decoded?.entries.length === session.recordCount ? decoded : undefined;
-  const fresh = whole ? frozenEntriesFromBuffer(session, normalize, exactSoFar) : (ahead ?? decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar }));
-  // Their lines answer a serialisation OpenClaw asks of these objects (release/read-lines.ts).
-  if (whole && fresh.known) rememberReadLines(fresh.entries, session, fresh.known);
+  // Built ahead the way this call builds them (lazy frozen entries only where it would make those): taken as they are.
+  const ahead = from === 0 && decoded?.entries.length === session.recordCount && (decoded.lazy === true) === whole ? decoded : undefined;
+  const fresh = ahead ?? (whole ? frozenEntriesFromBuffer(session, normalize, exactSoFar) : decodeRecords(session, from, normalize, { freeze: true, exactness: exactSoFar }));
+  // Their lines answer a serialisation OpenClaw asks of these objects (release/read-lines.ts); `known` counts only when exact so far.
+  if (whole && exactSoFar && fresh.known) rememberReadLines(fresh.entries, session, fresh.known);
   // Exactness is checked when a writer first asks (entry-cache.ts withLazyExactness), not on this open —
   // and then only for the lines the worker's canonical flag and the normaliser leave unsure.
   const freshExact = exactSoFar ? exactnessOf(session, from, fresh.entries, fresh.known) : () => false;

@@ -24,24 +24,27 @@
  * first-start-warmup.ts.
  *
  * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
- * a macrotask of its own — on 2026.5.28–6.8, whose build decodes every line, in macrotasks of a few ms
- * each ({@link WARM_UP_STEP_BYTES}) — so OpenClaw's start-up, messages, timers and I/O interleave. A
+ * macrotasks of a few ms at most each ({@link WARM_UP_STEP_BYTES} of lines, {@link WARM_UP_FOLD_ENTRIES}
+ * entries of the loaded-index fold; pi's open, 2026.5.12–5.27, in one) — so OpenClaw's start-up, messages,
+ * timers and I/O interleave. A
  * transcript whose real first open has started (prepared-reads.ts `openStarted`) is skipped — before the
- * read, again before the build, and between its steps, dropping what they decoded (the open then uses the
+ * read, again before the build, and between its steps, dropping what they built (the open then uses the
  * warm-up's read as its own, the prewarm's usual reuse). Timers
  * are unref'd, nothing throws into OpenClaw, and the warm-up stops at exit.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
-import { keptEntriesFor } from "./kept-entries.js";
+import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, peekCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
+import { keptEntriesFor, type BuiltAhead } from "./kept-entries.js";
+import { frozenEntriesInSteps, hasFields, type FrozenInSteps } from "./buffer-entries.js";
+import { lazyStats } from "./entry-factory.js";
 import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
 import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
-import { cannotServeEntries, decodeRecordsInSteps, type DecodedRecords } from "./release/file-entries.js";
+import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 
@@ -139,6 +142,18 @@ export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, 
  */
 export const WARM_UP_STEP_BYTES = 64 * 1024;
 
+/**
+ * Entries the loaded-index fold (2026.6.11+) takes per macrotask: ~1 µs each once V8 has compiled the fold
+ * (~15 ms at 28 MB, ~15,000 entries), a few times that cold.
+ */
+export const WARM_UP_FOLD_ENTRIES = 512;
+
+/**
+ * Line bytes the 2026.6.9+ build (frozen entries that decode on use) takes per macrotask: that build is
+ * ~1 ms per MB once compiled (64 KiB steps measured ~0.06 ms each, the pause between them costing more).
+ */
+export const WARM_UP_FROZEN_STEP_BYTES = 512 * 1024;
+
 let stopped = false;
 /** Stops the warm-up between transcripts (at exit; tests). */
 export function stopWarmUp(): void {
@@ -160,7 +175,7 @@ const nextMacrotask = (): Promise<void> => new Promise((done) => setTimeout(done
 
 /**
  * Warms `list` in order (see the file comment): per transcript the worker read, then, in a macrotask of
- * its own, {@link restartWarmUp} (`steps`: how its copying build steps; tests). Resolves when done or
+ * its own, {@link restartWarmUp} (`steps`: how its build steps; tests). Resolves when done or
  * stopped; never rejects.
  */
 export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, steps?: WarmUpSteps): Promise<void> {
@@ -202,10 +217,14 @@ function counted<T>(block: () => T): T {
   }
 }
 
-/** How the copying build steps: line bytes per step, and what runs between two steps (tests interleave a change there). */
+/**
+ * How the build steps: line bytes per step, entries per step of the loaded-index fold, and what runs
+ * between two steps (tests interleave a change there; `phase`: in the entries' build, or in the fold after it).
+ */
 export interface WarmUpSteps {
   stepBytes?: number;
-  between?: () => Promise<void>;
+  foldEntries?: number;
+  between?: (phase: "build" | "fold") => Promise<void>;
 }
 
 /**
@@ -228,33 +247,42 @@ export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpe
  * frozen entries), the read released (the first open's own read continues it: only what was appended since
  * comes back), and the loaded-index record folded from those entries. Counts itself; never rejects.
  *
- * 2026.5.28–6.8 (`copying`): the entries decoded, frozen and their copy factories looked up in steps of
- * `stepBytes` (release/file-entries.ts `decodeRecordsInSteps`), one macrotask each, so no block holds the
- * main thread long (one block was ~150 ms at 28 MB). Between steps the real open wins: when the transcript's
- * open has started, its read is no longer the one settled, or the warm-up stopped, what was decoded is
- * dropped — it was this function's alone; the open decodes its read itself, as without the warm-up. Only a
- * complete decode is handed over, and then {@link buildNow} decides with every check of
- * `keptEntriesFor`, at that moment.
+ * In steps, one macrotask each, so no block holds the main thread long: the entries built in steps of
+ * `stepBytes` line bytes — 2026.6.9+ (the snapshot open): buffer-entries.ts `frozenEntriesInSteps`, one
+ * block was ~30 ms at 28 MB; 2026.5.28–6.8 (`copying`): decoded, frozen and their copy factories looked
+ * up, release/file-entries.ts `decodeRecordsInSteps`, one block was ~150 ms —, then handed over in a block
+ * of their own, then (2026.6.11+) the loaded-index record folded in steps of `foldEntries` entries
+ * (release/loaded-index.ts `warmLoadedIndex`, ~15 ms at 28 MB). Between steps the real open wins: when the
+ * transcript's open has started, its read is no longer the one settled (during the build) or a new read
+ * runs or the entry cache no longer holds the entries handed over (during the fold), or the warm-up
+ * stopped, what the steps built is dropped — it was this function's alone; the open builds it itself, as
+ * without the warm-up. Only a complete build is handed over, and then {@link buildNow} decides with every
+ * check of `keptEntriesFor`, at that moment; only a complete fold is kept.
  */
-export async function restartWarmUp(path: string, read: WarmRead, helpers: WarmUpHelpers, { stepBytes = WARM_UP_STEP_BYTES, between = nextMacrotask }: WarmUpSteps = {}): Promise<void> {
-  if (!helpers.copying || read.status === "missing" || cannotServeEntries(read) !== null || entryCacheLimit() <= 0) {
+export async function restartWarmUp(
+  path: string,
+  read: WarmRead,
+  helpers: WarmUpHelpers,
+  { stepBytes, foldEntries = WARM_UP_FOLD_ENTRIES, between = nextMacrotask }: WarmUpSteps = {},
+): Promise<void> {
+  const steps = buildSteps(read, helpers, stepBytes);
+  if (!steps) {
     counted(() => buildNow(path, read, helpers));
     return;
   }
-  let decoded: Required<DecodedRecords> | undefined;
+  let built: BuiltAhead | undefined;
   try {
-    const steps = decodeRecordsInSteps(read, helpers.normalize, { freeze: true, exactness: true, stepBytes });
     for (;;) {
       const step = counted(() => {
         const next = steps.next();
-        if (!next.done) prepareFreshEntries(next.value);
+        if (helpers.copying && !next.done && next.value) prepareFreshEntries(next.value);
         return next;
       });
       if (step.done) {
-        decoded = step.value as Required<DecodedRecords>;
+        built = step.value;
         break;
       }
-      await between();
+      await between("build");
       if (stopped || openStarted(path) || settledRead(path) !== read) {
         warmUpStats.skipped++;
         return;
@@ -264,35 +292,67 @@ export async function restartWarmUp(path: string, read: WarmRead, helpers: WarmU
     warmUpStats.failed++;
     return;
   }
-  counted(() => buildNow(path, read, helpers, decoded));
+  const kept = counted(() => buildNow(path, read, helpers, built));
+  if (!kept || !helpers.loadedIndex) return;
+  // The record the first load would fold, folded from the entries just kept (their first `count`).
+  const { entries, count } = kept;
+  const fold = warmLoadedIndex(path, entries, helpers.loadedIndex, kept.size, foldEntries);
+  try {
+    do {
+      await between("fold");
+      if (stopped || openStarted(path) || readRunning(path) || settledRead(path) !== undefined || peekCachedEntries(path)?.entries !== entries || entries.length !== count) return;
+    } while (!counted(() => fold.next()).done);
+  } catch {
+    // never into OpenClaw: no record kept, the first load folds its own
+  }
+}
+
+/**
+ * The build's steps for `read`, or undefined where it runs in one block: pi's open (2026.5.12–5.27), a read
+ * that is not served or not kept. Copying (2026.5.28–6.8): the records decoded frozen, each step's copy
+ * factories looked up by the caller; else (2026.6.9+) what `keptEntriesFor` builds for a whole read — the
+ * frozen entries that decode on use when the read has member FIELDS, the records decoded frozen otherwise.
+ */
+function buildSteps(read: WarmRead, helpers: WarmUpHelpers, stepBytes: number | undefined): Generator<readonly unknown[] | void, BuiltAhead, void> | undefined {
+  if (helpers.pi || read.status === "missing" || cannotServeEntries(read) !== null || entryCacheLimit() <= 0) return undefined;
+  const decode = () => decodeRecordsInSteps(read, helpers.normalize, { freeze: true, exactness: true, stepBytes: stepBytes ?? WARM_UP_STEP_BYTES }) as Generator<readonly unknown[], BuiltAhead, void>;
+  if (helpers.copying) return decode();
+  return read.firstRecord === 0 && hasFields(read) ? frozenEntriesInSteps(read, helpers.normalize, stepBytes ?? WARM_UP_FROZEN_STEP_BYTES) : decode();
 }
 
 /** A settled worker read (prepared-reads.ts `settledRead`). */
 type WarmRead = Exclude<ReturnType<typeof settledRead>, Error | undefined>;
 
-/** {@link restartWarmUp}'s build in one block: `decoded`, the copying build's entries decoded ahead. Never throws. */
-function buildNow(path: string, read: WarmRead, helpers: WarmUpHelpers, decoded?: Required<DecodedRecords>): void {
+/**
+ * {@link restartWarmUp}'s build in one block — `built`, the entries built ahead in steps, handed over
+ * here; without them (pi's open, a read not kept) the whole build. The entries kept (the cache's array),
+ * their count then and the file bytes they stand for, or undefined. Never throws.
+ */
+function buildNow(path: string, read: WarmRead, helpers: WarmUpHelpers, built?: BuiltAhead): { entries: readonly unknown[]; count: number; size: number } | undefined {
   try {
     if (helpers.pi) {
       // 2026.5.12–5.27: the kept buffer and its tables and memo (pi-session-open.ts warmPiOpen).
       const kept = entryCacheLimit() > 0 && warmPiOpen(read, path);
       if (settledRead(path) === read) takeSettled(path);
       warmUpStats[kept ? "warmedUp" : "skipped"]++;
-      return;
+      return undefined;
     }
     // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
-    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying, decoded }) : "nothing to keep";
+    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying, decoded: built }) : "nothing to keep";
     if (settledRead(path) === read) takeSettled(path);
     if (typeof kept === "string") {
       warmUpStats.skipped++;
-      return;
+      return undefined;
     }
-    if (helpers.loadedIndex) warmLoadedIndex(path, kept.entries, helpers.loadedIndex, kept.identity.size);
+    // The frozen entries' lazy members count when they are kept (frozenEntriesFromBuffer counts its own).
+    if (built?.lazy && kept.entries === built.entries) lazyStats.deferred += (built as FrozenInSteps).deferred;
     // The steps looked up the factories of what they decoded; entries kept otherwise get theirs here.
-    if (helpers.copying && kept.entries !== decoded?.entries) prepareFreshEntries(kept.entries);
+    if (helpers.copying && kept.entries !== built?.entries) prepareFreshEntries(kept.entries);
     warmUpStats.warmedUp++;
+    return { entries: kept.entries, count: kept.entries.length, size: kept.identity.size };
   } catch {
     warmUpStats.failed++;
+    return undefined;
   }
 }
 

@@ -205,6 +205,99 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
+  it("the build in steps (the frozen entries, then the loaded-index fold): a first open, an append, a rewrite or a new read between two steps of either gives stock's first and next turns; only a complete build is kept, only a complete fold continued", { timeout: 600_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const c = rt.counters;
+    const prewarm = rt.wrapPrewarm(async () => {});
+    installDeterminism();
+    try {
+      let n = 0;
+      for (const phase of ["build", "fold"] as const) {
+        for (const change of ["opened", "appended", "rewritten", "reread"] as const) {
+          const text = generated(3);
+          const tag = `st${++n}`;
+          const r: Run = { a: inStateDir(`${tag}a`), b: join(dir, `${tag}b.jsonl`), step: 0, published: [[], []] };
+          writeFileSync(r.a, text);
+          copyFileSync(r.a, r.b);
+          const list = await candidatesAfterStart(rt, "restart", r.a, indexDir);
+          pair.served.cache.delete(resolve(r.a));
+          pair.stock.cache.delete(resolve(r.b));
+          const at = `${change} between two ${phase} steps`;
+          const counts = () => [c.sessionsServed, c.indexesContinued, c.indexesFolded];
+          let before = counts();
+          const pauses = { build: 0, fold: 0 };
+          let opened = false;
+          // Steps of 8 KiB and 64 entries (the file is ~25 and ~7 of them); the change after the third of `phase`.
+          await rt.runRestartWarmUp(list, rt.warmUpHelpers()!, {
+            stepBytes: 8192,
+            foldEntries: 64,
+            between: async (p) => {
+              if (++pauses[p] !== 3 || p !== phase) return;
+              if (change === "opened") {
+                await prewarm(r.a);
+                await both(r, "open (between steps)", (s, path) => s.SM.open(path));
+                opened = true;
+              } else if (change === "reread") await rt.prepareSession(r.a);
+              else {
+                CHANGES[change]!(r.a, text);
+                CHANGES[change]!(r.b, text);
+              }
+            },
+          });
+          const s = rt.warmUpStats;
+          expect(pauses.build, `${at}: build steps`).toBeGreaterThan(phase === "build" ? 2 : 5);
+          // Dropped: at once, no step after the change.
+          const dropped = change === "opened" || change === "reread";
+          if (dropped) expect(pauses[phase], `${at}: no step after it`).toBe(3);
+          else expect(pauses[phase], `${at}: steps after it`).toBeGreaterThan(3);
+          // The build dropped (nothing kept) or handed over (kept, whatever the fold did after it).
+          expect([s.warmedUp, s.skipped, s.failed], `${at}: warm-up`).toEqual(dropped && phase === "build" ? [0, 1, 0] : [1, 0, 0]);
+          if (change === "reread" && phase === "build") expect(rt.entryCache.holdsCachedEntries(resolve(r.a)), `${at}: nothing of the steps kept`).toBe(false);
+          if (!opened) {
+            await prewarm(r.a);
+            await both(r, "open", (s, path) => s.SM.open(path));
+          }
+          // The first open's index: continued from the warm-up's record only when the fold completed and the
+          // file was only appended to; else folded by that open (the record dropped, never kept, or not continued).
+          const recorded = !dropped && change === "appended";
+          expect(counts().map((v, i) => v - before[i]!), `${at}: first open served, its index ${recorded ? "continued" : "folded"}`).toEqual([1, recorded ? 1 : 0, recorded ? 0 : 1]);
+          await both(r, "appendMessage(user)", (_s, _p, m) => m.appendMessage({ role: "user", content: at, timestamp: 1767600000001 }));
+          pair.served.cache.delete(resolve(r.a));
+          pair.stock.cache.delete(resolve(r.b));
+          before = counts();
+          await prewarm(r.a);
+          await both(r, "open (the next turn)", (s, path) => s.SM.open(path));
+          expect(c.sessionsServed - before[0]!, `${at}: next open served`).toBe(1);
+        }
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("a line with a 30,000-deep value: the release's own open throws (its recursive freeze overflows the stack), so the warm-up counts it failed and keeps nothing, and the first open throws as stock's", { timeout: 120_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const text = generated(5);
+    const parentId = (JSON.parse(text.trimEnd().split("\n").at(-1)!) as { id: string }).id;
+    const deep = `{"type":"custom","id":"deep","parentId":${JSON.stringify(parentId)},"timestamp":"2026-01-05T07:00:00.000Z","customType":"x","data":${'{"a":'.repeat(30000)}1${"}".repeat(30000)}}\n`;
+    const r: Run = { a: inStateDir("deep-a"), b: join(dir, "deep-b.jsonl"), step: 0, published: [[], []] };
+    writeFileSync(r.a, text + deep);
+    copyFileSync(r.a, r.b);
+    const list = await candidatesAfterStart(rt, "restart", r.a, indexDir);
+    pair.served.cache.delete(resolve(r.a));
+    pair.stock.cache.delete(resolve(r.b));
+    await rt.runRestartWarmUp(list, rt.warmUpHelpers()!);
+    expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped, rt.warmUpStats.failed], "the warm-up").toEqual([0, 0, 1]);
+    expect(rt.entryCache.holdsCachedEntries(resolve(r.a)), "nothing kept").toBe(false);
+    await rt.wrapPrewarm(async () => {})(r.a);
+    const rb = await lockstepOp(pair, 1, [pair.stock, r.b, undefined as unknown as Manager, r.published[1]], (s, path) => s.SM.open(path));
+    const ra = await lockstepOp(pair, 1, [pair.served, r.a, undefined as unknown as Manager, r.published[0]], (s, path) => s.SM.open(path));
+    expect(rb.error, "stock's open").toMatch(/^RangeError: Maximum call stack size exceeded/);
+    expect(ra.error, "the served open").toBe(rb.error);
+  });
+
   it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     await openStartedFirst(pair.runtime, (p) => pair.served.SM.open(p), (p) => pair.served.cache.delete(p), 1);

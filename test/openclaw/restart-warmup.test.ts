@@ -4,7 +4,9 @@
  * bounded by count and the entry cache's bytes; gone or empty files left out), and that a transcript
  * whose open already started, or that ctxc already holds, gets no worker read of the warm-up's own; what the
  * build for 2026.5.28–6.8's copying open keeps — built in steps, a real open between two steps winning
- * (nothing the steps decoded kept) and a change of the file between steps left to the open's read. On a
+ * (nothing the steps decoded kept) and a change of the file between steps left to the open's read; the
+ * 2026.6.9+ build in steps (the snapshot open's frozen entries) keeping what the open's one-block build
+ * keeps, and nothing when stopped or read anew between steps. On a
  * first start (src/openclaw/first-start-warmup.ts): the transcripts the index holds nothing for, modified in
  * the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the quiet main thread their whole-file reads wait for.
  * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
@@ -13,7 +15,8 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileS
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, stopWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { keptEntriesFor } from "../../src/openclaw/kept-entries.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
 import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
@@ -370,6 +373,71 @@ describe("the copying build in steps (2026.5.28–6.8: no block decodes the whol
       const opening = realLoad();
       expect(opening.open(path), change).toEqual(parsed(path));
       expect([opening.counters.sessionsServed, opening.counters.sessionsContinued, opening.originals(), opening.fallbacks], change).toEqual([1, change === "appended" ? 1 : 0, 0, []]);
+      restartedMainThread();
+    }
+  });
+});
+
+describe("the 2026.6.9+ build in steps (the snapshot open's frozen entries that decode on use)", () => {
+  /** A transcript read whole by ctxc's worker with member FIELDS (a process serving the snapshot open). */
+  const readWhole = async (name: string, seed: number) => {
+    serveSnapshotOpens();
+    const path = resolve(tempDir(`warmup-frozen-${name}`), "s.jsonl");
+    // Every 7th line not canonical (a space after its first key): built eagerly, not decoded on use.
+    const text = generateTranscript({ seed, entries: 160, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" })
+      .text.split("\n")
+      .map((l, i) => (i % 7 === 3 ? l.replace('":', '": ') : l))
+      .join("\n");
+    writeFileSync(path, text);
+    await prepareSession(path);
+    const read = settledRead(path);
+    if (read === undefined || read instanceof Error || read.status !== "loaded" || read.firstRecord !== 0) throw new Error(`no whole read: ${String(read)}`);
+    return { path, text, read };
+  };
+  /** Per own property of an entry: its key and whether it is a data property (false: an accessor that decodes on use). */
+  const shape = (e: unknown) => Object.entries(Object.getOwnPropertyDescriptors(e)).map(([k, d]) => [k, "value" in d]);
+
+  it("in steps of about `stepBytes`, it keeps what the open's one-block build keeps: the same entries, the same members decoded on use, the same exactness", async () => {
+    const { path, text, read } = await readWhole("steps", 21);
+    let pauses = 0;
+    await restartWarmUp(path, read, {}, { stepBytes: 2048, between: async () => void pauses++ });
+    const lines = text.trimEnd().split("\n");
+    expect(pauses).toBeGreaterThan(4);
+    expect(pauses).toBeLessThan(lines.length);
+    expect([warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.failed]).toEqual([1, 0, 0]);
+    const stepped = getCachedEntries(path)!;
+    expect(stepped.generation).toBe(read.meta.generation);
+    expect(settledRead(path)).toBeUndefined();
+    // The open's own build of the same bytes (a copy of the file, its own read), in one block.
+    const copy = await readWhole("one-block", 21);
+    const oneBlock = keptEntriesFor(copy.path, copy.read, undefined, { lazy: true });
+    if (typeof oneBlock === "string") throw new Error(oneBlock);
+    expect(stepped.entries.map(shape)).toEqual(oneBlock.entries.map(shape));
+    expect(stepped.entries.some((e) => shape(e).some(([, data]) => !data)), "some member decodes on use").toBe(true);
+    expect(stepped.entries.some((e, i) => i % 7 === 3 && shape(e).some(([, data]) => !data)), "none of a line not canonical").toBe(false);
+    expect(stepped.entries.every((e) => Object.isFrozen(e))).toBe(true);
+    expect(stepped.entries).toEqual(lines.map((l) => JSON.parse(l)));
+    expect(stepped.entries).toEqual(oneBlock.entries);
+    expect(stepped.serializedExactly).toBe(oneBlock.serializedExactly);
+  });
+
+  it("the warm-up stopped, or a new read of the file, between two steps: nothing of the steps kept", async () => {
+    for (const what of ["stopped", "read anew"] as const) {
+      const { path, read } = await readWhole(what.replace(" ", "-"), 22);
+      let pauses = 0;
+      let reading: Promise<void> | undefined;
+      await restartWarmUp(path, read, {}, {
+        stepBytes: 2048,
+        between: async () => {
+          if (++pauses !== 2) return;
+          if (what === "stopped") stopWarmUp();
+          else reading = prepareSession(path);
+        },
+      });
+      await reading;
+      expect(pauses, what).toBe(2);
+      expect([warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.failed], what).toEqual([0, 1, 0]);
+      expect(getCachedEntries(path), what).toBeUndefined();
       restartedMainThread();
     }
   });

@@ -235,15 +235,24 @@ function headerRecord(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | 
  */
 function firstFold(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | undefined {
   const rec = headerRecord(entries, h);
-  if (!rec) return undefined;
+  if (!rec || !foldRange(rec, entries, 1, entries.length, h)) return undefined;
+  return foldedWhole(rec, entries, entries.length);
+}
+
+/** Entries `from` … `to`−1 checked and folded into `rec` ({@link firstFold}'s loop); false at the first that is not such an entry. */
+function foldRange(rec: IndexRecord, entries: readonly unknown[], from: number, to: number, h: LoadedIndexHelpers): boolean {
   const isSide = h.isSessionTranscriptSideAppendEntry;
-  for (let i = 1; i < entries.length; i++) {
+  for (let i = from; i < to; i++) {
     const e = entries[i];
-    if (!foldable(e, h)) return undefined;
+    if (!foldable(e, h)) return false;
     foldEntry(rec, e as Record<string, unknown>, isSide);
   }
-  // All of them file entries: the record's arrays are copies of `entries` (not 2 × 15,000 pushes).
-  rec.entries = entries.slice();
+  return true;
+}
+
+/** `rec` once entries 1 … n−1 are folded: all of them file entries, so its arrays are copies of `entries` (not 2 × 15,000 pushes). */
+function foldedWhole(rec: IndexRecord, entries: readonly unknown[], n: number): IndexRecord {
+  rec.entries = entries.slice(0, n);
   rec.files = rec.entries.slice();
   return rec;
 }
@@ -362,20 +371,39 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
  * The restart warm-up (restart-warmup.ts): the record a file's first load would fold ({@link firstFold}),
  * folded ahead of it from the entries ctxc's entry cache now holds for the file — the very objects the first
  * open then hands to `setLoadedSessionFile`, which continues this record (its pointer comparison decides,
- * as for any record). Only into room the bounds leave: a warm-up never evicts a record. Says whether it kept one.
+ * as for any record). Only into room the bounds leave: a warm-up never evicts a record. In steps of
+ * `stepEntries` entries, yielding after each (the caller lets other work run between them): `buildIndex`
+ * is a left fold (see the file comment), so folding entries 1…k−1 and then k… is the whole fold; the
+ * entries are frozen and the first `entries.length` (taken now) are the ones folded. The record is kept
+ * only at the end, when the bounds are asked again; abandoning the generator leaves nothing behind.
+ * Returns whether it kept one.
  */
-export function warmLoadedIndex(path: string, entries: readonly unknown[], h: LoadedIndexHelpers, bytes: number): boolean {
-  trimRecords();
-  if (records.has(path) || records.size >= MAX_RECORDS) return false;
-  let total = bytes;
-  for (const r of records.values()) total += r.bytes;
-  if (total > entryCacheLimit()) return false;
-  const rec = tried(() => firstFold(entries as unknown[], h));
+export function* warmLoadedIndex(path: string, entries: readonly unknown[], h: LoadedIndexHelpers, bytes: number, stepEntries = Infinity): Generator<void, boolean, void> {
+  if (!roomFor(path, bytes)) return false;
+  const rec = headerRecord(entries as unknown[], h);
   if (!rec) return false;
+  const n = entries.length;
+  for (let from = 1; from < n; ) {
+    const to = Math.min(n, from + stepEntries);
+    if (!tried(() => foldRange(rec, entries, from, to, h))) return false;
+    from = to;
+    if (from < n) yield;
+  }
+  if (!roomFor(path, bytes)) return false;
+  foldedWhole(rec, entries, n);
   rec.bytes = bytes;
   rec.warm = true;
   keep(path, rec);
   return true;
+}
+
+/** Whether a warm-up's record of `bytes` file bytes fits beside the records kept ({@link warmLoadedIndex}: it never evicts). */
+function roomFor(path: string, bytes: number): boolean {
+  trimRecords();
+  if (records.has(path) || records.size >= MAX_RECORDS) return false;
+  let total = bytes;
+  for (const r of records.values()) total += r.bytes;
+  return total <= entryCacheLimit();
 }
 
 /** Forgets every record (restart-warmup.ts `restartedMainThread`: tests and benches). */
