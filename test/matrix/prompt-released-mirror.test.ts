@@ -1,6 +1,6 @@
 /**
  * A keyed delivery mirror that lands while the agent's next prompt has released its session lock
- * (2026.7.35+): stock against ctxc, event for event, on the release's own code — its SessionManager
+ * (2026.6.11–7.35, the releases with the merge): stock against ctxc, event for event, on the release's own code — its SessionManager
  * (`mergePromptReleasedSessionEntries`, rewrite, appends), its prompt lock controller
  * (`createEmbeddedAttemptSessionLockController`: release for the prompt, the fence check on the next
  * write, the classification of what another writer appended, the merge, the owned-write publication) and
@@ -8,8 +8,11 @@
  * Telegram mirror's `persistSessionTranscriptTurn` takes: key lookup, leaf read, append). Stock runs every
  * piece from the chunks as shipped, ctxc from the chunks as the preload serves them (session open and
  * re-load index, rewrite as append, append and write followers, idempotency-key lookup, the fence's
- * digest and fingerprint). For each ordering — mirror before the next prompt, during it, after its reply,
- * after it ended; a key already in the file; the same key twice; two keys in one prompt — the files must
+ * digest and fingerprint, the repair pass with the reads the file owner started). Two ways to drive a turn:
+ * every write through `withSessionWriteLock`, and the gateway's own sequence (file owner, held lock, repair
+ * pass, the lock released around two model calls and taken back, cleanup). For each ordering — mirror before
+ * the next prompt, after its file owner, during a model call, after its reply, after it ended; a key already
+ * in the file; the same key twice; two keys in one prompt; a file over 8 MiB (the fence's digest) — the files must
  * be byte for byte the same after every event, and so must every answer: the appends' results, what the
  * controller passed to the merge and what the merge returned, the managers' whole state, and the
  * idempotency-key lookup of every key so far. ctxc's lookup must have answered (not fallen back).
@@ -20,7 +23,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
 import { fillEntryCache, loadSessionManagerPair, type Manager, type SessionManagerPair, type Side } from "../../bench/lib/openclaw-session-manager.js";
-import { deterministic, installDeterminism, removeDeterminism } from "../support/lockstep.js";
+import { deterministic, installDeterminism, removeDeterminism, setLockstepEpoch } from "../support/lockstep.js";
 import { stateOf } from "../support/manager-state.js";
 import { importChunkPair, RUNTIME_URL, releaseTestSetup, type ChunkPair } from "../support/openclaw-release.js";
 
@@ -35,12 +38,14 @@ interface World {
   mode: "stock" | "ctxc";
   side: Side;
   createController: Fn;
+  acquireOwner: Fn;
   append: Fn;
   find: Fn;
   path: string;
   sm?: Manager;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ctrl?: any;
+  owner?: { release(): void };
   /** What the controller handed to the merge and what the merge answered, in order. */
   merges: unknown[];
 }
@@ -56,7 +61,7 @@ beforeAll(async () => {
   if (typeof got === "string") return void (why = got);
   pair = got;
   if (typeof (pair.stock.SM as unknown as { prototype: Entry }).prototype.mergePromptReleasedSessionEntries !== "function") return void (why = "no mergePromptReleasedSessionEntries in this release");
-  const sel = await importChunkPair(root, "readSessionFileDigest", ["createEmbeddedAttemptSessionLockController"]);
+  const sel = await importChunkPair(root, "readSessionFileDigest", ["createEmbeddedAttemptSessionLockController", "acquireEmbeddedAttemptSessionFileOwner"]);
   if (typeof sel === "string") return void (why = sel);
   const acc = await importChunkPair(root, "findTranscriptMessageByIdempotencyKey", ["appendSessionTranscriptMessage", "findTranscriptMessageByIdempotencyKey"]);
   if (typeof acc === "string") return void (why = acc);
@@ -133,9 +138,9 @@ class Lockstep {
     return out;
   }
 
-  /** The next prompt: its controller takes the lock, the manager opens, the user's message is written. */
-  async begin(text: string): Promise<void> {
-    await this.run("controller takes the lock", async (w) => {
+  /** The prompt's lock controller takes the lock (selection chunk: as `runEmbeddedAttempt` creates it). */
+  controller = () =>
+    this.run("controller takes the lock", async (w) => {
       w.ctrl = await w.createController({
         acquireSessionWriteLock: async () => ({ release: async () => {} }),
         lockOptions: { sessionFile: w.path, timeoutMs: 60_000, staleMs: 1_800_000, maxHoldMs: 300_000 },
@@ -150,6 +155,10 @@ class Lockstep {
       });
       return "taken";
     });
+
+  /** The next prompt, every write through `withSessionWriteLock`: its controller takes the lock, the manager opens, the user's message is written. */
+  async begin(text: string): Promise<void> {
+    await this.controller();
     await this.run("open", (w) =>
       withOwnedLock(w, () => {
         w.sm = w.side.SM.open(w.path);
@@ -170,6 +179,52 @@ class Lockstep {
   rewrite = () => this.run("rewrite", (w) => withOwnedLock(w, () => (w.sm.rewriteFile(), w.sm.getLeafId())));
 
   end = () => this.run("dispose", async (w) => (await w.ctrl.dispose(), w.ctrl = undefined, "disposed"));
+
+  // The gateway's own sequence (selection chunk `runEmbeddedAttempt`): the file owner first (ctxc starts the
+  // turn's reads there), the controller's held lock for the open and the persisted messages (each followed by
+  // `refreshAfterOwnedSessionWrite`), the lock released around each model call (`installPromptSubmissionLockRelease`)
+  // and taken back after it (`reacquireAfterPrompt`: the fence check, a merge), the cleanup under the retained lock.
+  owner = () => this.run("file owner", async (w) => ((w.owner = await w.acquireOwner({ sessionFile: w.path, timeoutMs: 60_000 })), "owned"));
+
+  /** The turn's repair pass on the held lock (ctxc's: it takes the reads the file owner started). */
+  repair = () =>
+    this.run("repair pass", async (w) => {
+      const trustedSnapshot = await w.ctrl.readTrustedCurrentSessionFileSnapshot();
+      const report = await w.side.repairFile!({ sessionFile: w.path, trustedSnapshot, debug: () => {}, warn: () => {} });
+      if (report.validatedSnapshot && !w.ctrl.publishValidatedSessionFileSnapshot(report.validatedSnapshot)) w.side.repair.delete(w.path);
+      const { validatedSnapshot, ...rest } = report;
+      return { ...rest, validated: validatedSnapshot !== undefined };
+    });
+
+  openHeld = () =>
+    this.run("open under the held lock", (w) => {
+      w.sm = w.side.SM.open(w.path);
+      if (w.mode === "ctxc") fillEntryCache(pair!, w.path);
+      return w.sm.getLeafId();
+    });
+
+  /** The locked bootstrap run after the open (`withOwnedSessionWriteLock`): its fence refresh reads the file's snapshot (a digest at 8–32 MiB). */
+  bootstrap = () => this.run("locked bootstrap run", (w) => withOwnedLock(w, () => w.sm.getLeafId()));
+
+  persist = (name: string, message: () => Entry) =>
+    this.run(`persist ${name}`, (w) => {
+      const id = w.sm.appendMessage(message());
+      w.ctrl.refreshAfterOwnedSessionWrite();
+      return id;
+    });
+
+  reacquire = () => this.run("reacquire after the model call (the fence check, a merge if another writer appended)", (w) => w.ctrl.reacquireAfterPrompt());
+
+  cleanup = () =>
+    this.run("cleanup: rewrite under the retained lock, dispose, owner released", async (w) => {
+      const lock = await w.ctrl.acquireForCleanup();
+      w.sm.rewriteFile();
+      await lock.release();
+      await w.ctrl.dispose();
+      w.owner!.release();
+      w.ctrl = w.owner = undefined;
+      return w.sm.getLeafId();
+    });
 
   /** The mirror, appended by another writer (no owned context: the mirror's own write lock). */
   async mirror(key: string, text: string): Promise<unknown[]> {
@@ -192,6 +247,7 @@ function worlds(text: string, tag: string): [World, World] {
     mode,
     side,
     createController: chunks.__t_createEmbeddedAttemptSessionLockController as Fn,
+    acquireOwner: chunks.__t_acquireEmbeddedAttemptSessionFileOwner as Fn,
     append: acc.__t_appendSessionTranscriptMessage as Fn,
     find: acc.__t_findTranscriptMessageByIdempotencyKey as Fn,
     path,
@@ -200,17 +256,21 @@ function worlds(text: string, tag: string): [World, World] {
   return [make("stock", pair!.stock, selection!.stock, accessor!.stock, a), make("ctxc", pair!.served, selection!.served, accessor!.served, b)];
 }
 
+/** Reply `n - 1`'s mirror (and with `extra` the same key again, or a second key), each event's answers pushed to `into`. */
+async function previousMirrors(l: Lockstep, n: number, key: string, extra: "same" | "other" | undefined, into: unknown[][]): Promise<void> {
+  into.push(await l.mirror(key, `reply ${n - 1}, as delivered`));
+  if (extra === "same") into.push(await l.mirror(key, `reply ${n - 1}, as delivered`));
+  if (extra === "other") into.push(await l.mirror(`${key}:1`, `reply ${n - 1}, second part`));
+}
+
 /**
- * One turn of the agent's NEXT prompt with the previous reply's mirror placed at `at`. `extra`: a second
- * mirror at the same point — the same key again (`"same"`), or another key (`"other"`).
+ * One turn of the agent's NEXT prompt, every write through `withSessionWriteLock`, with the previous reply's
+ * mirror placed at `at`. `extra`: a second mirror at the same point — the same key again (`"same"`), or
+ * another key (`"other"`).
  */
 async function turn(l: Lockstep, n: number, at: Placement, key: string, extra?: "same" | "other"): Promise<unknown[][]> {
   const mirrors: unknown[][] = [];
-  const mirror = async () => {
-    mirrors.push(await l.mirror(key, `reply ${n - 1}, as delivered`));
-    if (extra === "same") mirrors.push(await l.mirror(key, `reply ${n - 1}, as delivered`));
-    if (extra === "other") mirrors.push(await l.mirror(`${key}:1`, `reply ${n - 1}, second part`));
-  };
+  const mirror = () => previousMirrors(l, n, key, extra, mirrors);
   if (at === "before") await mirror();
   await l.begin(`question ${n}`);
   await l.release();
@@ -219,6 +279,39 @@ async function turn(l: Lockstep, n: number, at: Placement, key: string, extra?: 
   if (at === "afterReply") await mirror();
   await l.rewrite();
   await l.end();
+  if (at === "afterEnd") await mirror();
+  return mirrors;
+}
+
+type GatewayPlacement = "before" | "afterOwner" | "during" | "secondCall" | "afterEnd";
+
+/**
+ * One turn as the gateway runs it, two model calls (a tool call, then the reply), the previous reply's mirror
+ * placed at `at`: before the turn, after the file owner was taken (ctxc's early reads started) but before the
+ * controller, during the first model call, during the second, after the turn.
+ */
+async function gatewayTurn(l: Lockstep, n: number, at: GatewayPlacement, key: string, extra?: "same" | "other"): Promise<unknown[][]> {
+  const mirrors: unknown[][] = [];
+  const mirror = () => previousMirrors(l, n, key, extra, mirrors);
+  const assistant = (content: unknown[], stopReason: string) => () => ({ role: "assistant", content, api: "a", provider: "p", model: "m", usage, stopReason, timestamp: Date.now() });
+  if (at === "before") await mirror();
+  await l.owner();
+  if (at === "afterOwner") await mirror();
+  await l.controller();
+  await l.repair();
+  await l.openHeld();
+  await l.bootstrap();
+  await l.persist("user message", () => ({ role: "user", content: `question ${n}`, timestamp: Date.now() }));
+  await l.release();
+  if (at === "during") await mirror();
+  await l.reacquire();
+  await l.persist("tool call", assistant([{ type: "toolCall", id: `call${n}`, name: "read", arguments: { path: `/f${n}` } }], "toolUse"));
+  await l.persist("tool result", () => ({ role: "toolResult", toolCallId: `call${n}`, toolName: "read", content: [{ type: "text", text: `file ${n}` }], isError: false, timestamp: Date.now() }));
+  await l.release();
+  if (at === "secondCall") await mirror();
+  await l.reacquire();
+  await l.persist("reply", assistant([{ type: "text", text: `reply ${n}` }], "stop"));
+  await l.cleanup();
   if (at === "afterEnd") await mirror();
   return mirrors;
 }
@@ -319,6 +412,42 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       expect(c.fallbacks, "no fallback").toBe(0);
     } finally {
       removeDeterminism();
+    }
+  });
+
+  it("the gateway's own sequence (file owner, held lock, repair pass, released around two model calls, cleanup) with the mirror at each point, on a transcript over 8 MiB and a small one: the same bytes, merges and answers; ctxc's early reads and prefetched digest taken or refused", { timeout: 900_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    if (!pair!.stock.repairFile || !pair!.served.repairFile) return ctx.skip("no repairSessionFileIfNeeded in the session-manager chunk");
+    // The clock an hour after the real one: ctxc's early reads use a file only when its last change lies
+    // well before "now" (prefetched-digest.ts), so the fake clock must not lie before the files' real times.
+    setLockstepEpoch(Date.now() + 3_600_000);
+    installDeterminism();
+    try {
+      const c = pair!.runtime.counters;
+      const [early, prefetched] = [c.repairsEarly, c.digestsPrefetched];
+      const placements: GatewayPlacement[] = ["before", "afterOwner", "during", "secondCall", "afterEnd"];
+      const small = generateTranscript({ seed: 9, entries: 80, unicode: "mixed" }).text;
+      const seeded = small.trimEnd().split("\n").length;
+      for (const at of placements) {
+        const l = new Lockstep(worlds(small, `gateway-${at}`), `gateway ${at}`);
+        await gatewayTurn(l, 1, at, keyOf(0));
+        const shape = addedShape(l.worlds[0].path, seeded);
+        const side = at === "during" || at === "secondCall";
+        expect(shape.filter((k) => k.startsWith("leaf")), `${at}: side leaf controls`).toEqual(side ? ["leaf(side)"] : []);
+        expect(shape.filter((k) => k === "message:assistant(mirror)"), `${at}: the mirror`).toHaveLength(1);
+        expect(l.worlds[1].merges.length, `${at}: merges`).toBe(side ? 1 : 0);
+        await gatewayTurn(l, 2, "during", keyOf(0)); // its key again, during the next prompt: found
+      }
+      const big = generateTranscript({ seed: 6, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 } }).text;
+      const l = new Lockstep(worlds(big, "gateway-big"), "gateway big");
+      const rng = new Prng(66);
+      for (let n = 1; n <= 7; n++) await gatewayTurn(l, n, placements[(n - 1) % 5]!, n > 3 && rng.chance(0.3) ? keyOf(1) : keyOf(n - 1), rng.chance(0.3) ? "other" : undefined);
+      expect(c.repairsEarly - early, "repair passes answered from the reads the file owner started").toBeGreaterThan(0);
+      expect(c.digestsPrefetched - prefetched, "fence digests taken from the owner's prefetch").toBeGreaterThan(0);
+      expect(c.fallbacks, "no fallback").toBe(0);
+    } finally {
+      removeDeterminism();
+      setLockstepEpoch();
     }
   });
 });
