@@ -399,7 +399,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       const big = generateTranscript({ seed: 5, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 }, branchProbability: 0.1 }).text;
       const header = big.slice(0, big.indexOf("\n") + 1);
       const digests = c.digestsServed;
-      for (const [tag, text, turns] of [["big", big, 6], ["new", header, 5]] as const) {
+      for (const [tag, text, turns] of [["big", big, 4], ["new", header, 5]] as const) {
         const rng = new Prng(tag.length);
         const l = new Lockstep(worlds(text, `generated-${tag}`), tag);
         for (let n = 1; n <= turns; n++) {
@@ -441,7 +441,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       const big = generateTranscript({ seed: 6, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 } }).text;
       const l = new Lockstep(worlds(big, "gateway-big"), "gateway big");
       const rng = new Prng(66);
-      for (let n = 1; n <= 7; n++) await gatewayTurn(l, n, placements[(n - 1) % 5]!, n > 3 && rng.chance(0.3) ? keyOf(1) : keyOf(n - 1), rng.chance(0.3) ? "other" : undefined);
+      for (let n = 1; n <= 6; n++) await gatewayTurn(l, n, placements[(n - 1) % 5]!, n > 3 && rng.chance(0.3) ? keyOf(1) : keyOf(n - 1), rng.chance(0.3) ? "other" : undefined);
       expect(c.repairsEarly - early, "repair passes answered from the reads the file owner started").toBeGreaterThan(0);
       expect(c.digestsPrefetched - prefetched, "fence digests taken from the owner's prefetch").toBeGreaterThan(0);
       expect(c.fallbacks, "no fallback").toBe(0);
