@@ -36,19 +36,59 @@ export { releaseVersion };
  * `name` as served in the release at `root`, its chunk calling the built preload runtime at `runtimeUrl`,
  * or a string saying why it is not served there.
  */
-export async function importInterceptedWith(root: string, name: string, runtimeUrl: string): Promise<Intercepted | string> {
+/** The real chunk that serves `name` in the release at `root` and its source as the preload serves it, or why not served. */
+function servedChunk(root: string, name: string, runtimeUrl: string): { real: string; served: string } | string {
   const plan = planRelease(locateRelease(root, releaseVersion(root)), runtimeUrl, true);
   if (typeof plan === "string") return plan;
   const entry = Object.entries(plan.chunks).find(([, source]) => source.includes(`as __ctxc_${name},`));
   if (!entry) return `${name} not served: ${plan.stock.find((s) => s.includes(name)) ?? plan.stock.join("; ")}`;
-  const real = fileURLToPath(entry[0]);
+  return { real: fileURLToPath(entry[0]), served: entry[1] };
+}
+
+export async function importInterceptedWith(root: string, name: string, runtimeUrl: string): Promise<Intercepted | string> {
+  const chunk = servedChunk(root, name, runtimeUrl);
+  if (typeof chunk === "string") return chunk;
+  const { real, served } = chunk;
   removeOrphans(dirname(real));
   const file = rewrittenCopyPath(real, process.pid, name);
-  writeFileSync(file, entry[1]);
+  writeFileSync(file, served);
   written.push(file);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const helpers = Object.fromEntries(Object.entries(mod).filter(([k]) => k.startsWith("__helper_")).map(([k, v]) => [k.slice("__helper_".length), v]));
   return { ctxc: mod[`__ctxc_${name}`] as Fn, openclaw: mod[`__openclaw_${name}`] as Fn, helpers, module: mod, runtime: mod.__ctxcRuntime as Intercepted["runtime"] };
+}
+
+/** Both module instances of one chunk, each exporting the named functions as `__t_<name>`. */
+export interface ChunkPair {
+  /** The chunk untouched (plus the exports). */
+  stock: Record<string, unknown>;
+  /** The chunk as the preload serves it (plus the exports). */
+  served: Record<string, unknown>;
+  runtime: Intercepted["runtime"];
+}
+
+/**
+ * The chunk that serves `name`, twice — as the release ships it and as the preload serves it — each copy
+ * written next to the real chunk with `exports` (functions of the chunk it does not export, e.g. a lock
+ * controller a differential test drives on both) exported as `__t_<name>`. Or why `name` is not served.
+ */
+export async function importChunkPairWith(root: string, name: string, runtimeUrl: string, exports: readonly string[]): Promise<ChunkPair | string> {
+  const chunk = servedChunk(root, name, runtimeUrl);
+  if (typeof chunk === "string") return chunk;
+  const { real } = chunk;
+  const stockSource = readFileSync(real, "utf8");
+  const missing = exports.find((e) => !stockSource.includes(`function ${e}(`));
+  if (missing) return `no function ${missing} in ${real}`;
+  removeOrphans(dirname(real));
+  const tail = `\nexport { ${exports.map((e) => `${e} as __t_${e}`).join(", ")} };\n`;
+  const load = async (source: string, tag: string) => {
+    const file = rewrittenCopyPath(real, process.pid, `${name}-${tag}`);
+    writeFileSync(file, source + tail);
+    written.push(file);
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  };
+  const served = await load(chunk.served, "served");
+  return { stock: await load(stockSource, "stock"), served, runtime: served.__ctxcRuntime as Intercepted["runtime"] };
 }
 
 /** {@link importInterceptedWith}, throwing when the release does not serve `name` (for the benches). */

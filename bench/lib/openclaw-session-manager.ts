@@ -26,6 +26,8 @@ export interface Side {
   SM: { open(path: string): Manager };
   cache: Map<string, CacheEntry>;
   repair: Map<string, unknown>;
+  /** The chunk's `repairSessionFileIfNeeded` (the turn's repair pass; served: ctxc's), where the chunk has it. */
+  repairFile?: (params: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 /** Both instances, or why the release has no served rewrite. */
@@ -40,7 +42,7 @@ export interface SessionManagerPair {
   dispose(): void;
 }
 
-const side = (mod: Record<string, unknown>): Side => ({ SM: mod.__t_SM as Side["SM"], cache: mod.__t_cache as Side["cache"], repair: mod.__t_repair as Side["repair"] });
+const side = (mod: Record<string, unknown>): Side => ({ SM: mod.__t_SM as Side["SM"], cache: mod.__t_cache as Side["cache"], repair: mod.__t_repair as Side["repair"], repairFile: mod.__t_repairFile as Side["repairFile"] });
 
 /**
  * Loads stock and served copies of the release at `root` (runtime: the built preload-runtime.js URL; `tag`
@@ -56,7 +58,8 @@ export async function loadSessionManagerPair(root: string, version: string, runt
   const written: string[] = [];
   const importCopy = async (source: string, side: string) => {
     const file = real.replace(/\.m?js$/, `.ctxc-${side}${tag}-${process.pid}.js`);
-    writeFileSync(file, `${source}\nexport { SessionManager as __t_SM, sessionEntriesCache as __t_cache, sessionRepairCache as __t_repair };\n`);
+    const repairFile = source.includes("async function repairSessionFileIfNeeded(") ? ", repairSessionFileIfNeeded as __t_repairFile" : "";
+    writeFileSync(file, `${source}\nexport { SessionManager as __t_SM, sessionEntriesCache as __t_cache, sessionRepairCache as __t_repair${repairFile} };\n`);
     written.push(file);
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   };

@@ -56,6 +56,17 @@ export function collapseRuns(kinds: readonly string[]): { kind: string; index: n
   return kinds.map((kind, index) => ({ kind, index })).filter((k, i) => k.kind !== kinds[i - 1]);
 }
 
+/**
+ * The write check's rule for two modes' appended kinds of one agent: with runs of one kind collapsed (a
+ * turn may write two assistant entries under load), the kinds of the turns both runs reached — the
+ * shorter collapsed list's length — are the same, in the same order.
+ */
+export function prefixAgrees(a: readonly string[], b: readonly string[]): { agrees: boolean; runs: [number, number]; common: number } {
+  const x = collapseRuns(a).map((k) => k.kind), y = collapseRuns(b).map((k) => k.kind);
+  const n = Math.min(x.length, y.length);
+  return { agrees: x.slice(0, n).join(",") === y.slice(0, n).join(","), runs: [x.length, y.length], common: n };
+}
+
 /** Indices into x and y of a longest common subsequence of kinds. */
 function lcsPairs(x: readonly string[], y: readonly string[]): { inX: Set<number>; inY: Set<number> } {
   const m = x.length, n = y.length;

@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { groupedBarChart } from "../report/svg.js";
 import { differenceLines, type AppendedDifferences } from "./appended-diff.js";
+import { placementLines, type PlacementCheck } from "./mirror-placement.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
@@ -23,9 +24,23 @@ interface Doc {
   date: string;
   durationS: number;
   modes: ModeResult[];
-  transcriptCheck: { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } | null;
+  transcriptCheck: TranscriptCheck | null;
   /** `--restart` runs with both modes: the restarted gateways' appended entries, ctxc vs stock. */
-  restartTranscriptCheck?: { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } | null;
+  restartTranscriptCheck?: TranscriptCheck | null;
+}
+
+/** run.ts `compareAppended`'s result: `placement` in results since 2026-12-05 09:00. */
+type TranscriptCheck = { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences; placement?: Record<string, PlacementCheck> };
+
+/** The write check's lines for `check` under `title`: the verdict, a named line per placement-only agent, the entries that differ. */
+function transcriptCheckLines(title: string, check: TranscriptCheck): string[] {
+  const placed = Object.values(check.placement ?? {}).some((c) => c.verdict === "placementOnly");
+  const verdict = !check.same ? "**different**" : placed ? "same kinds and order of appended entries but for where keyed delivery mirrors landed" : "same kinds and order of appended entries";
+  const L = [`${title}: ${verdict} (${Object.entries(check.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, ""];
+  const placement = placementLines(check.placement);
+  if (placement.length) L.push("Keyed delivery mirrors by placement (a side branch in one mode, the main run in the other; docs/openclaw.md §5):", "", ...placement.map((l) => `- ${l.trim()}`), "");
+  if (check.differences) L.push("Entries only one mode appended:", "", ...differenceLines(check.differences).map((l) => `- ${l.trim()}`), "");
+  return L;
 }
 
 /** One gateway run under a column label (a mode's first run, or its restarted run). */
@@ -289,8 +304,7 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
     L.push(`Transcripts whose seeded entries (every line after the header) are unchanged after the run: ${modes.map((m) => `${m.mode} ${kept(m)} of ${Object.keys(m.seedEntriesIntact).length}`).join(", ")}.`, "");
   }
   if (doc.transcriptCheck) {
-    L.push(`Transcript writes, ctxc vs stock: ${doc.transcriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.transcriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
-    if (doc.transcriptCheck.differences) L.push("Entries only one mode appended:", "", ...differenceLines(doc.transcriptCheck.differences).map((l) => `- ${l.trim()}`), "");
+    L.push(...transcriptCheckLines("Transcript writes, ctxc vs stock", doc.transcriptCheck));
   } else if (sqlite && !modes.some((m) => m.mode === "ctxc")) L.push("Stock only: ctxc's preload serves the JSONL releases (2026.5–2026.7); whether a 2026.8+ drop-in pays is decided from the profile below (docs/real-gateway.md).", "");
   else if (!modes.some((m) => m.mode === "ctxc")) L.push("ctxc mode not run yet (the preload dist/src/openclaw/register.js does not exist).", "");
   if (profiled) L.push(renderProfileTable(profiled));
@@ -339,7 +353,7 @@ export function renderRestart(doc: Doc): string {
     const checks = restartChecks(m);
     L.push(`Checks (${m.mode}): ${checks.map((c) => `${c.ok ? "✓" : "**✗**"} ${c.name} (${c.detail})`).join("; ")}.`, "");
   }
-  if (doc.restartTranscriptCheck) L.push(`Transcript writes of the restarted gateways, ctxc vs stock: ${doc.restartTranscriptCheck.same ? "same kinds and order of appended entries" : "**different**"} (${Object.entries(doc.restartTranscriptCheck.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, "");
+  if (doc.restartTranscriptCheck) L.push(...transcriptCheckLines("Transcript writes of the restarted gateways, ctxc vs stock", doc.restartTranscriptCheck));
   return L.join("\n");
 }
 

@@ -29,8 +29,9 @@ import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } fr
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
-import { collapseRuns, differenceLines, differingEntries, snippetOf, type AppendedDifferences } from "./appended-diff.js";
-import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AppendedLinks, type KeptBody } from "./write-check.js";
+import { differenceLines, differingEntries, prefixAgrees, snippetOf, type AppendedDifferences } from "./appended-diff.js";
+import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AddedMark, type AppendedLinks, type KeptBody } from "./write-check.js";
+import { classifyPlacement, entriesOf, placementLines, placementSummary, type PlacementCheck } from "./mirror-placement.js";
 
 export type { AppendedLinks } from "./write-check.js";
 
@@ -110,6 +111,8 @@ export interface RunResult {
    * (ids not in the seed; after a restart, not in the file the first run left), per agent, in file order.
    */
   appendedEntries: Record<string, string[]>;
+  /** Per agent, beside each appended kind, its idempotency key and side mark (AddedMark). Absent before 2026-12-05 09:00. */
+  appendedMarks?: Record<string, AddedMark[]>;
   /** Per agent: how the added entries link to earlier ones (AppendedLinks). */
   appendedLinks: Record<string, AppendedLinks>;
   /** Whether the seeded bytes of every transcript are unchanged after the run (false: OpenClaw rewrote the file, e.g. its repair pass). */
@@ -479,6 +482,7 @@ async function writeCheck(
     const text = buf.toString("utf8");
     const added = addedEntries(text, known.get(p.id)!.ids);
     run.appendedEntries[p.id] = added.kinds;
+    (run.appendedMarks ??= {})[p.id] = added.marks;
     const snippets = appendedSnippetsOf.get(run) ?? {};
     snippets[p.id] = added.lines.map(snippetOf);
     appendedSnippetsOf.set(run, snippets);
@@ -567,34 +571,49 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
  * many assistant entries a turn produced: under closed-loop load a user's next message can arrive while
  * a reply is still streaming, and OpenClaw then writes two assistant entries in a row — a matter of
  * timing, not of who loaded the transcript. Runs of one kind are therefore collapsed before comparing.
+ * With `marks` (each entry's key and side mark), an agent whose kinds differ only in where a keyed
+ * delivery mirror landed — a side branch in one mode, the main run in the other, the same key in both —
+ * is PLACEMENT ONLY, named in `detail` and `placement`, and does not fail the check (mirror-placement.ts).
  */
 export function compareAppended(
   a: Record<string, string[]>,
   b: Record<string, string[]>,
   snippets?: { stock?: Record<string, string[]>; ctxc?: Record<string, string[]> },
-): { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences } {
+  marks?: { stock?: Record<string, AddedMark[]>; ctxc?: Record<string, AddedMark[]> },
+): { same: boolean; detail: Record<string, string>; differences?: AppendedDifferences; placement?: Record<string, PlacementCheck> } {
   const detail: Record<string, string> = {};
   const differences: AppendedDifferences = {};
+  const placement: Record<string, PlacementCheck> = {};
   let same = true;
-  const collapse = (kinds: string[]) => collapseRuns(kinds).map((k) => k.kind);
   for (const id of Object.keys(a)) {
-    const x = collapse(a[id] ?? []), y = collapse(b[id] ?? []);
-    const n = Math.min(x.length, y.length);
     // Only the turns both runs completed can be compared: a later turn may write kinds (e.g. a runtime
     // context message) the shorter run never reached.
-    const prefixEqual = x.slice(0, n).join(",") === y.slice(0, n).join(",");
-    if (!prefixEqual) {
+    const { agrees, runs, common } = prefixAgrees(a[id] ?? [], b[id] ?? []);
+    const [ms, mc] = [marks?.stock?.[id], marks?.ctxc?.[id]];
+    // With each entry's key and side mark (results since 2026-12-05 09:00): where a keyed mirror landed is told apart (mirror-placement.ts).
+    const check = ms && mc ? classifyPlacement(entriesOf(a[id] ?? [], ms), entriesOf(b[id] ?? [], mc)) : undefined;
+    if (check) placement[id] = check;
+    const verdict = check?.verdict ?? (agrees ? "same" : "different");
+    if (verdict === "different") {
       same = false;
       differences[id] = differingEntries({ kinds: a[id] ?? [], snippets: snippets?.stock?.[id] }, { kinds: b[id] ?? [], snippets: snippets?.ctxc?.[id] });
     }
-    detail[id] = `${prefixEqual ? "same" : "DIFFERENT"} (stock ${x.length} runs of entries, ctxc ${y.length}; common prefix ${n} ${prefixEqual ? "equal" : "differs"})`;
+    const counts = `stock ${runs[0]} runs of entries, ctxc ${runs[1]}; common prefix ${common} ${agrees ? "equal" : "differs"}`;
+    detail[id] = verdict === "placementOnly" ? `PLACEMENT ONLY (${counts}; equal without the keyed mirrors and their side-branch leaf controls: ${placementSummary(check!)})` : `${verdict === "same" ? "same" : "DIFFERENT"} (${counts})`;
   }
-  return same ? { same, detail } : { same, detail, differences };
+  const withPlacement = Object.keys(placement).length ? { placement } : {};
+  return same ? { same, detail, ...withPlacement } : { same, detail, differences, ...withPlacement };
+}
+
+/** A comparison's verdict in the log: "DIFFER", "same kinds and order", or that with keyed mirrors placed differently. */
+function verdictWord(check: ReturnType<typeof compareAppended>): string {
+  if (!check.same) return "DIFFER";
+  return Object.values(check.placement ?? {}).some((c) => c.verdict === "placementOnly") ? "same kinds and order but for keyed mirror placement (PLACEMENT ONLY)" : "same kinds and order";
 }
 
 /** compareAppended of two runs (stock, ctxc), with the snippets their write checks kept. */
 function compareRuns(stock: RunResult, ctxc: RunResult): ReturnType<typeof compareAppended> {
-  return compareAppended(stock.appendedEntries, ctxc.appendedEntries, { stock: appendedSnippetsOf.get(stock), ctxc: appendedSnippetsOf.get(ctxc) });
+  return compareAppended(stock.appendedEntries, ctxc.appendedEntries, { stock: appendedSnippetsOf.get(stock), ctxc: appendedSnippetsOf.get(ctxc) }, { stock: stock.appendedMarks, ctxc: ctxc.appendedMarks });
 }
 
 /** `run.js --help`. */
@@ -721,10 +740,10 @@ async function main(): Promise<void> {
     for (const c of restartChecks(m)) console.log(`  restart check: ${c.ok ? "ok  " : "FAIL"} ${c.name} (${c.detail})`);
   }
   for (const m of r.modes) console.log(`${m.mode} appended entries: ${Object.entries(m.appendedLinks).map(([k, v]) => `${k} ${v.entries} (dangling parentId ${v.dangling}, parent = previous line ${v.parentIsPrevious}, repeated idempotency keys ${v.repeatedKeys ?? "?"})`).join("; ")}`);
-  if (r.transcriptCheck) console.log(`transcripts: ${r.transcriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.transcriptCheck.detail)}`);
-  for (const l of differenceLines(r.transcriptCheck?.differences ?? {})) console.log(l);
-  if (r.restartTranscriptCheck) console.log(`transcripts after restart: ${r.restartTranscriptCheck.same ? "same kinds and order" : "DIFFER"} ${JSON.stringify(r.restartTranscriptCheck.detail)}`);
-  for (const l of differenceLines(r.restartTranscriptCheck?.differences ?? {})) console.log(l);
+  if (r.transcriptCheck) console.log(`transcripts: ${verdictWord(r.transcriptCheck)} ${JSON.stringify(r.transcriptCheck.detail)}`);
+  for (const l of [...placementLines(r.transcriptCheck?.placement), ...differenceLines(r.transcriptCheck?.differences ?? {})]) console.log(l);
+  if (r.restartTranscriptCheck) console.log(`transcripts after restart: ${verdictWord(r.restartTranscriptCheck)} ${JSON.stringify(r.restartTranscriptCheck.detail)}`);
+  for (const l of [...placementLines(r.restartTranscriptCheck?.placement), ...differenceLines(r.restartTranscriptCheck?.differences ?? {})]) console.log(l);
   if (r.modes.some((m) => !m.ok || restartChecks(m).some((c) => !c.ok)) || r.restartTranscriptCheck?.same === false) process.exitCode = 1;
 }
 

@@ -13,15 +13,25 @@ import { readFile } from "node:fs/promises";
  * Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`; and its message's
  * idempotency key (trimmed, as OpenClaw's `readMessageIdempotencyKey` reads it), or null.
  */
-export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string; key: string | null } {
+export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string; key: string | null; side: boolean } {
   try {
-    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; message?: { role?: string; idempotencyKey?: unknown }; customType?: string };
+    const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; appendMode?: unknown; message?: { role?: string; idempotencyKey?: unknown }; customType?: string };
     const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
     const key = typeof e.message?.idempotencyKey === "string" && e.message.idempotencyKey.trim() ? e.message.idempotencyKey.trim() : null;
-    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind, key };
+    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind, key, side: e.appendMode === "side" };
   } catch {
-    return { id: null, parentId: null, kind: "<unparseable>", key: null };
+    return { id: null, parentId: null, kind: "<unparseable>", key: null, side: false };
   }
+}
+
+/**
+ * Beside an added entry's kind, what the placement check (mirror-placement.ts) needs: its idempotency key
+ * and whether it is marked `appendMode: "side"` (2026.7.35's side-branch leaf control). Only fields that
+ * are set, to keep the results small.
+ */
+export interface AddedMark {
+  key?: string;
+  side?: true;
 }
 
 /**
@@ -52,11 +62,13 @@ export function idsOf(text: string): Set<string> {
 /**
  * Kinds of the entries in `text` whose id is not in `known`, in file order — what OpenClaw added, even
  * when it rewrote the file (repair pass, whole-file rewrite) instead of only appending — and how they
- * link: a parentId must name an entry EARLIER in the file, known or added. `lines`: those entries' lines
- * (what a differing check quotes from: appended-diff.ts `snippetOf`).
+ * link: a parentId must name an entry EARLIER in the file, known or added. `marks`: their keys and side
+ * marks ({@link AddedMark}); `lines`: those entries' lines (what a differing check quotes from:
+ * appended-diff.ts `snippetOf`).
  */
-export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; links: AppendedLinks; lines: string[] } {
+export function addedEntries(text: string, known: ReadonlySet<string>): { kinds: string[]; marks: AddedMark[]; links: AppendedLinks; lines: string[] } {
   const kinds: string[] = [];
+  const marks: AddedMark[] = [];
   const lines: string[] = [];
   const links: AppendedLinks = { entries: 0, dangling: 0, parentIsPrevious: 0, repeatedKeys: 0 };
   const ids = new Set<string>();
@@ -67,6 +79,7 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
     const k = kindOf(line);
     if (k.kind !== "session" && (k.id === null || !known.has(k.id))) {
       kinds.push(k.kind);
+      marks.push({ ...(k.key !== null ? { key: k.key } : {}), ...(k.side ? { side: true as const } : {}) });
       lines.push(line);
       links.entries++;
       if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;
@@ -79,7 +92,7 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
       previous = k.id;
     }
   }
-  return { kinds, links, lines };
+  return { kinds, marks, links, lines };
 }
 
 /** What a later file must keep of an earlier one: its lines after the header, as a length and a digest (no copy of the bytes kept). */

@@ -19,6 +19,7 @@ import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
+import { stateOf } from "../support/manager-state.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -42,39 +43,6 @@ afterAll(async () => {
   await closeOpenClawPool();
 });
 
-
-/** Everything `setLoadedSessionFile` and `buildIndex` leave on a manager, comparable across the two files. */
-function stateOf(sm: Manager): unknown {
-  const files = sm.fileEntries as unknown[];
-  const at = (v: unknown) => files.indexOf(v);
-  return {
-    keys: Object.keys(sm),
-    sessionId: sm.sessionId,
-    flushed: sm.flushed,
-    recoveredCorruptHeader: sm.recoveredCorruptHeader,
-    fileEntries: files,
-    frozen: files.map((e) => Object.isFrozen(e)),
-    opaqueFileEntries: sm.opaqueFileEntries,
-    byId: [...sm.byId.keys()],
-    byIdAt: [...sm.byId.values()].map(at),
-    opaqueParentsById: [...sm.opaqueParentsById],
-    logicalParentsById: [...sm.logicalParentsById],
-    invalidLeafControlIds: [...sm.invalidLeafControlIds],
-    labelsById: [...sm.labelsById],
-    labelTimestampsById: [...sm.labelTimestampsById],
-    leafId: sm.leafId,
-    appendParentId: sm.appendParentId,
-    promptReleasedSideBranchParentId: sm.promptReleasedSideBranchParentId,
-    hasPrompt: Object.hasOwn(sm, "promptReleasedSideBranchParentId"),
-    snapshotSize: sm.sessionFileSnapshot?.size,
-    // What OpenClaw reads through the manager.
-    entries: sm.getEntries(),
-    leaf: sm.getLeafId(),
-    branch: sm.getBranch(),
-    context: sm.buildSessionContext(),
-    header: sm.getHeader?.(),
-  };
-}
 
 interface Run {
   a: string; // served

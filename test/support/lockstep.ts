@@ -11,10 +11,21 @@ import { ownedContext, type Manager, type SessionManagerPair, type Side, type Sn
 const realRandomUUID = crypto.randomUUID;
 let idCounter = 0;
 
+/** The clock's start (ms): step `n` runs at `epoch + n` seconds. */
+let epoch = Date.UTC(2026, 0, 5, 8);
+
+/**
+ * Moves the lockstep clock's start (none: back to 2026-01-05 08:00). A test whose code compares file
+ * times with the clock (ctxc's "settled before" checks) sets it after the real time its files are written at.
+ */
+export function setLockstepEpoch(ms?: number): void {
+  epoch = ms ?? Date.UTC(2026, 0, 5, 8);
+}
+
 /** Ids and clock for step `step` (call before each side's run of it). */
 export function deterministic(step: number): void {
   idCounter = step * 1000;
-  vi.setSystemTime(Date.UTC(2026, 0, 5, 8) + step * 1000);
+  vi.setSystemTime(epoch + step * 1000);
 }
 
 export function installDeterminism(): void {

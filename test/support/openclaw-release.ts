@@ -6,7 +6,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { importInterceptedWith, releaseVersion, removeIntercepted, type Intercepted } from "../../bench/lib/openclaw-intercepted.js";
+import { importChunkPairWith, importInterceptedWith, releaseVersion, removeIntercepted, type ChunkPair, type Intercepted } from "../../bench/lib/openclaw-intercepted.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../../src/openclaw/release/plan.js";
@@ -15,7 +15,7 @@ import { tempDir } from "./tmp.js";
 /** The built preload runtime (workers and the rewritten chunks import the built JS). */
 export const RUNTIME_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "preload-runtime.js")).href;
 
-export type { Intercepted } from "../../bench/lib/openclaw-intercepted.js";
+export type { ChunkPair, Intercepted } from "../../bench/lib/openclaw-intercepted.js";
 export { releaseVersion, removeIntercepted };
 
 /** The OpenClaw package under test: `CTXC_OPENCLAW_ROOT`, or undefined (then matrix tests skip). */
@@ -26,6 +26,11 @@ export function releaseRoot(): string | undefined {
 /** `name` as served in the release at `root` (calling the built runtime), or why it is not served there. */
 export function importIntercepted(root: string, name: string): Promise<Intercepted | string> {
   return importInterceptedWith(root, name, RUNTIME_URL);
+}
+
+/** The chunk serving `name`, stock and served, each exporting `exports` as `__t_<name>` (calling the built runtime), or why not. */
+export function importChunkPair(root: string, name: string, exports: readonly string[]): Promise<ChunkPair | string> {
+  return importChunkPairWith(root, name, RUNTIME_URL, exports);
 }
 
 /** Each of `names` as served in the release at `root`, in order, or why the first that is not is not. */
