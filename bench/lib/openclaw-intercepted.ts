@@ -8,7 +8,7 @@
  *
  * The rewritten module is a second instance of the chunk: both functions share that instance's state.
  */
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
