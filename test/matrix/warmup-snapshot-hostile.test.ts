@@ -11,7 +11,9 @@
  * side appends and an unfoldable entry on the fold's 512-entry boundary, every record a step and every
  * entry a fold step; the file appended to (whole, torn), emptied, truncated, rewritten or replaced at the
  * same size with the mtime put back, a racing open, a new read or the stop between two steps of either
- * phase; and the entry cache's bound reached mid-warm-up by a real turn on another transcript.
+ * phase (the file changes also between the warm-up's read and its build, and between the warm-up and the
+ * open); and the entry cache's bound reached mid-warm-up by a real turn on another transcript (the
+ * defect this review found: the hand-over evicted that turn's entries).
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -201,6 +203,36 @@ function snapshotCorpus(): { name: string; text: string; foldable: boolean }[] {
   ];
 }
 
+/** The transcript the change tests warm: 1,300 entries (three fold steps of 512, ~140 build steps of 16 KiB). */
+const changing = () => generateTranscript({ seed: 61, entries: 1300, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
+
+/** What may happen to a transcript while ctxc is not looking (on both copies alike). */
+const flip = (s: string) => {
+  const at = s.indexOf('"id":"', s.length >> 1) + 6;
+  return s.slice(0, at) + (s[at] === "Z" ? "Y" : "Z") + s.slice(at + 1);
+};
+const lastId = (s: string) => (JSON.parse(s.trimEnd().split("\n").at(-1)!) as { id: string }).id;
+const appended = (id: string, p: string) => user(id, lastId(readFileSync(p, "utf8")), "while warming");
+const sameSize = (p: string, write: (p: string, s: string) => void) => {
+  const st = statSync(p);
+  write(p, flip(readFileSync(p, "utf8")));
+  utimesSync(p, st.atime, st.mtime);
+};
+const fileChanges: Record<string, (p: string) => void> = {
+  "appended whole lines": (p) => appendFileSync(p, `${appended("w1", p)}\n${custom("w2", "w1", { data: wide(65) })}\n`),
+  "appended a line without its newline": (p) => appendFileSync(p, appended("w1", p)),
+  "appended half a line": (p) => appendFileSync(p, appended("w1", p).slice(0, 40)),
+  emptied: (p) => writeFileSync(p, ""),
+  "truncated to its header": (p) => writeFileSync(p, `${readFileSync(p, "utf8").split("\n")[0]}\n`),
+  "rewritten in place at the same size, mtime put back": (p) => sameSize(p, writeFileSync),
+  "replaced by a file of the same size and mtime": (p) => sameSize(p, (q, s) => {
+    writeFileSync(`${q}.new`, s);
+    const st = statSync(q);
+    utimesSync(`${q}.new`, st.atime, st.mtime);
+    renameSync(`${q}.new`, q);
+  }),
+};
+
 const skip = () => why;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the 2026.6.9+ restart warm-up in steps vs the release's own first turn`, () => {
@@ -246,32 +278,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
   it("between two steps of the build or of the fold: appended (whole, torn), emptied, truncated, rewritten or replaced at the same size with the mtime put back, a racing open, a new read, the stop — the first and next turns equal stock's, and what the steps built is dropped where it must be", { timeout: 600_000 }, async (ctx) => {
     if (skip()) return ctx.skip(skip());
     const rt = pair.runtime;
-    const text = generateTranscript({ seed: 61, entries: 1300, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
-    const flip = (s: string) => {
-      const at = s.indexOf('"id":"', s.length >> 1) + 6;
-      return s.slice(0, at) + (s[at] === "Z" ? "Y" : "Z") + s.slice(at + 1);
-    };
-    const lastId = (s: string) => (JSON.parse(s.trimEnd().split("\n").at(-1)!) as { id: string }).id;
-    const appended = (id: string, p: string) => user(id, lastId(readFileSync(p, "utf8")), "while warming");
-    const sameSize = (p: string, write: (p: string, s: string) => void) => {
-      const st = statSync(p);
-      write(p, flip(readFileSync(p, "utf8")));
-      utimesSync(p, st.atime, st.mtime);
-    };
-    const fileChanges: Record<string, (p: string) => void> = {
-      "appended whole lines": (p) => appendFileSync(p, `${appended("w1", p)}\n${custom("w2", "w1", { data: wide(65) })}\n`),
-      "appended a line without its newline": (p) => appendFileSync(p, appended("w1", p)),
-      "appended half a line": (p) => appendFileSync(p, appended("w1", p).slice(0, 40)),
-      emptied: (p) => writeFileSync(p, ""),
-      "truncated to its header": (p) => writeFileSync(p, `${readFileSync(p, "utf8").split("\n")[0]}\n`),
-      "rewritten in place at the same size, mtime put back": (p) => sameSize(p, writeFileSync),
-      "replaced by a file of the same size and mtime": (p) => sameSize(p, (q, s) => {
-        writeFileSync(`${q}.new`, s);
-        const st = statSync(q);
-        utimesSync(`${q}.new`, st.atime, st.mtime);
-        renameSync(`${q}.new`, q);
-      }),
-    };
+    const text = changing();
     const drops = ["a racing open", "a new read", "the stop"] as const;
     installDeterminism();
     try {
@@ -314,6 +321,40 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
           await firstTurnAndNext(rt, r, at);
           if (change === "a racing open" || change.startsWith("appended a") || change.startsWith("appended h")) continue;
           expect(first[1], `${at}: the first turn's index continued the warm-up's record`).toBe(!dropped && change === "appended whole lines" ? 1 : 0);
+        }
+      }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("between the warm-up's read and its build, or between the warm-up and the first open: the same changes — every turn equals stock's, the index continued only for whole appended lines", { timeout: 600_000 }, async (ctx) => {
+    if (skip()) return ctx.skip(skip());
+    const rt = pair.runtime;
+    const text = changing();
+    installDeterminism();
+    try {
+      for (const when of ["between the read and the build", "between the warm-up and the open"] as const) {
+        for (const [change, apply] of Object.entries(fileChanges)) {
+          const at = `${change} ${when}`;
+          const r = newRun(text);
+          utimesSync(r.a, 1767600000, 1767600000);
+          await readThenRestart(rt, [r]);
+          const warming = rt.runRestartWarmUp([candidate(r.a)], rt.warmUpHelpers()!);
+          // The change lands as the warm-up's read settles; its build (a macrotask later) builds that read.
+          if (when === "between the read and the build") await rt.readSettled(r.a);
+          else await warming;
+          apply(r.a);
+          apply(r.b);
+          await warming;
+          expect(rt.warmUpStats.warmedUp, `${at}: built from its read`).toBe(1);
+          const before = counts(rt);
+          await firstOpen(rt, r, at);
+          const first = delta(rt, before);
+          await firstTurnAndNext(rt, r, at);
+          if (change.startsWith("appended a") || change.startsWith("appended h")) continue;
+          // An emptied file is OpenClaw's new session (nothing to serve).
+          expect(first.slice(0, 2), `${at}: served, the index ${change === "appended whole lines" ? "continued" : "not continued"}`).toEqual([change === "emptied" ? 0 : 1, change === "appended whole lines" && rt.warmUpHelpers()!.loadedIndex ? 1 : 0]);
         }
       }
     } finally {
