@@ -320,6 +320,15 @@ function buildSteps(read: WarmRead, helpers: WarmUpHelpers, stepBytes: number | 
   return read.firstRecord === 0 && hasFields(read) ? frozenEntriesInSteps(read, helpers.normalize, stepBytes ?? WARM_UP_FROZEN_STEP_BYTES) : decode();
 }
 
+/**
+ * Whether the entry cache can take `bytes` of `path` without dropping another file. Asked again at the
+ * hand-over, not only before the read: the read and the build's steps are macrotasks apart, and a real
+ * first turn on another transcript may keep its entries meanwhile — the warm-up never evicts them.
+ */
+function roomFor(path: string, bytes: number): boolean {
+  return bytes <= entryCacheRoom() + (peekCachedEntries(path)?.identity.size ?? 0);
+}
+
 /** A settled worker read (prepared-reads.ts `settledRead`). */
 type WarmRead = Exclude<ReturnType<typeof settledRead>, Error | undefined>;
 
@@ -338,7 +347,7 @@ function buildNow(path: string, read: WarmRead, helpers: WarmUpHelpers, built?: 
       return undefined;
     }
     // What the open would refuse to serve (release/file-entries.ts) is not kept either: that open stays today's.
-    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying, decoded: built }) : "nothing to keep";
+    const kept = read.status !== "missing" && !cannotServeEntries(read) && entryCacheLimit() > 0 ? (roomFor(path, read.meta.bytes) ? keptEntriesFor(path, read, helpers.normalize, { lazy: !helpers.copying, decoded: built }) : "no room") : "nothing to keep";
     if (settledRead(path) === read) takeSettled(path);
     if (typeof kept === "string") {
       warmUpStats.skipped++;

@@ -24,6 +24,7 @@ import { generateTranscript } from "../../bench/fixtures/transcript-generator.js
 import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
+import { stateOf } from "../support/session-manager-state.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";
@@ -54,32 +55,6 @@ afterAll(async () => {
   await pair?.runtime.configureOpenClawPool({ indexDir: null });
   pair?.dispose();
 });
-
-/** What `setLoadedSessionFile` leaves on a manager and what OpenClaw reads through it, comparable across the two files. */
-function stateOf(sm: Manager, newSession = false): unknown {
-  const files = sm.fileEntries as unknown[];
-  // A new session (the file was deleted) gets a random id of OpenClaw's own making on each side.
-  const header = (e: unknown) => (newSession ? { ...(e as object), id: "(new)" } : e);
-  return {
-    keys: Object.keys(sm),
-    sessionId: newSession ? "(new)" : sm.sessionId,
-    flushed: sm.flushed,
-    fileEntries: files.map((e, i) => (i === 0 ? header(e) : e)),
-    frozen: files.map((e) => Object.isFrozen(e)),
-    opaqueFileEntries: sm.opaqueFileEntries,
-    byId: [...sm.byId.keys()],
-    byIdAt: [...sm.byId.values()].map((v) => files.indexOf(v)),
-    logicalParentsById: [...(sm.logicalParentsById ?? [])],
-    labelsById: [...sm.labelsById],
-    leafId: sm.leafId,
-    appendParentId: sm.appendParentId,
-    snapshotSize: sm.sessionFileSnapshot?.size,
-    entries: sm.getEntries(),
-    branch: sm.getBranch(),
-    context: sm.buildSessionContext(),
-    header: header(sm.getHeader?.()),
-  };
-}
 
 interface Run {
   a: string; // served
