@@ -28,19 +28,22 @@
  * each ({@link WARM_UP_STEP_BYTES}) — so OpenClaw's start-up, messages, timers and I/O interleave. A
  * transcript whose real first open has started (prepared-reads.ts `openStarted`) is skipped — before the
  * read, again before the build, and between its steps, dropping what they decoded (the open then uses the
- * warm-up's read as its own, the prewarm's usual reuse). Timers
+ * warm-up's read as its own, the prewarm's usual reuse). So is one whose read says OpenClaw's repair pass
+ * will rewrite it before its first open (repair-check.ts `rewrittenByEveryRelease`: a build would be thrown
+ * away; 2026.7.35's real gateway seeds all needed it), counted as `repairs` with the reason. Timers
  * are unref'd, nothing throws into OpenClaw, and the warm-up stops at exit.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
 import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor } from "./kept-entries.js";
 import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
-import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
+import { coreFreeBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps, type DecodedRecords } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
@@ -130,7 +133,16 @@ export interface WarmUpHelpers {
  * What the warm-up did in this process (summary counters; kept apart from the opens' own). `ms`: its
  * main-thread blocks together; `longestMs`: the longest one (what a message arriving meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 };
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 };
+/** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
+const repairReasons = new Set<string>();
+
+/** The `warmup:` log line's figures (one line): what was warmed, what skipped and why, the main thread's share. */
+export function warmUpSummary(overMs: number): string {
+  const s = warmUpStats;
+  const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")})` : "";
+  return `warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
+}
 
 /**
  * Line bytes the 2026.5.28–6.8 build decodes per macrotask: ~0.3–1.5 ms of main thread each once V8 has
@@ -186,6 +198,15 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.skipped++;
       continue;
     }
+    // OpenClaw's repair pass, before the first open, will rewrite this file: what a build kept would be
+    // thrown away (the open reads the new file). The read is released; counted apart, with its reason.
+    if (read.status !== "missing" && rewrittenByEveryRelease(read.meta.repair)) {
+      takeSettled(path);
+      warmUpStats.skipped++;
+      warmUpStats.repairs++;
+      repairReasons.add(read.meta.repair!);
+      continue;
+    }
     await restartWarmUp(path, read, helpers, steps);
   }
 }
@@ -210,11 +231,11 @@ export interface WarmUpSteps {
 
 /**
  * {@link runRestartWarmUp} over `list`, the transcripts the index holds first (their reads continue from
- * it: quick, and the likeliest first turns after a restart), then — once the gateway thread is quiet
+ * it: quick, and the likeliest first turns after a restart), then — once a core is free for them
  * (`quiet`, first-start-warmup.ts) — the whole-file reads of those it holds nothing for. So a restart's
  * warm-up never waits behind a first start's gate. Never rejects.
  */
-export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, quiet: (cold: readonly WarmUpCandidate[]) => Promise<void> = quietBeforeColdReads): Promise<void> {
+export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, quiet: (cold: readonly WarmUpCandidate[]) => Promise<void> = coreFreeBeforeColdReads): Promise<void> {
   const cold = list.filter((c) => c.unindexed);
   await runRestartWarmUp(list.filter((c) => !c.unindexed), helpers);
   if (cold.length === 0 || stopped) return;
@@ -333,8 +354,7 @@ function maybeStart(): void {
         if (list.length === 0 || stopped) return;
         const t0 = performance.now();
         await warmUpIndexedFirst(list, helpers);
-        const s = warmUpStats;
-        log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${(performance.now() - t0).toFixed(0)} ms`);
+        log(warmUpSummary(performance.now() - t0));
       } catch {
         // never into OpenClaw: the first opens then do the work, as without the warm-up
       }
@@ -354,6 +374,7 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 });
+  repairReasons.clear();
   stopped = false;
 }
