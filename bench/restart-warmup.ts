@@ -14,8 +14,8 @@
  *
  * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
  * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir. The start-up
- * proxy: the process imports OpenClaw's library entry (dist/index.js) and then does `--tail` fixed units of
- * main-thread work (~5 ms each, one macrotask each: the main thread at event-loop utilisation ~1, as
+ * proxy: the process imports OpenClaw's library entry (dist/index.js) and then does `--tail` (1500) fixed units of
+ * main-thread work (~2 ms each here, one macrotask each, ~3 s in all: the main thread at event-loop utilisation ~1, as
  * OpenClaw 2026.7.35's start-up keeps it for ~14 s on the real gateway); its wall and CPU are the cost the
  * warm-up's reads may add by competing for the cores. The agents' first turns (prewarm, open) come right
  * after it, as the real gateway's came at its end. A: no warm-up; B: the warm-up, its whole-file reads
@@ -53,7 +53,7 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "5" },
     "first-start": { type: "boolean", default: false },
     agents: { type: "string", default: "3" },
-    tail: { type: "string", default: "600" },
+    tail: { type: "string", default: "1500" },
     state: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
@@ -193,7 +193,7 @@ async function mainThreadQuiet(list: readonly WarmUpCandidate[], windows?: (u: n
   }
 }
 
-/** One unit of the start-up tail's fixed work (~5 ms here): a parse and a stringify of the same text. */
+/** One unit of the start-up tail's fixed work (~2 ms here): a parse and a stringify of the same text. */
 const unitText = JSON.stringify(Array.from({ length: 1500 }, (_, i) => ({ id: `e${i}`, parentId: `e${i - 1}`, type: "message", message: { role: "user", content: [{ type: "text", text: "x".repeat(40 + (i % 7)) }] } })));
 let unitSink = 0;
 const unitOfWork = () => void (unitSink += JSON.stringify(JSON.parse(unitText)).length);
