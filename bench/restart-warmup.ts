@@ -87,6 +87,8 @@ interface Trial {
   /** --first-start: when the gate let the reads start, and when the first turns were done (ms after the session code loaded). */
   readsFrom?: number;
   turnsDone?: number;
+  /** --first-start: what each gate window measured (B: free cores; C: the main thread's event-loop utilisation). */
+  gateWindows?: number[];
 }
 
 type Runtime = typeof import("../src/openclaw/preload-runtime.js");
@@ -211,7 +213,11 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
     void rt.startOpenClawPool();
     const loaded = performance.now();
     const at = () => (performance.now() - loaded).toFixed(0);
-    const debug = process.env.DEBUG_GATE ? (x: number) => console.error(`${mode} gate window ${x.toFixed(2)} at ${at()} ms`) : undefined;
+    const gateWindows: number[] = [];
+    const debug = (x: number) => {
+      gateWindows.push(x);
+      if (process.env.DEBUG_GATE) console.error(`${mode} gate window ${x.toFixed(2)} at ${at()} ms`);
+    };
     let warmUpDone: number | undefined;
     let readsFrom: number | undefined;
     const warming =
@@ -250,7 +256,7 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
     await warming;
     clearInterval(alive);
     const s = rt.warmUpStats;
-    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax: 0, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone, readsFrom, turnsDone };
+    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax: 0, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone, readsFrom, turnsDone, gateWindows };
     console.log(JSON.stringify(out));
   } finally {
     await rt.closeOpenClawPool();
@@ -277,7 +283,7 @@ async function firstStartMain(): Promise<void> {
         const args = [...process.execArgv, import.meta.filename, "--openclaw", version, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--tail", values.tail!, "--child", mode];
         const t = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!) as Trial;
         trials.push(t);
-        console.log(`  ${mode}: start-up ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall, done at ${t.turnsDone!.toFixed(0)} ms), warmed ${t.warmedUp} (reads from ${t.readsFrom?.toFixed(0) ?? "-"} ms, build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}`);
+        console.log(`  ${mode}: start-up ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall, done at ${t.turnsDone!.toFixed(0)} ms), warmed ${t.warmedUp} (reads from ${t.readsFrom?.toFixed(0) ?? "-"} ms, build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}${t.gateWindows?.length ? `; gate: ${t.gateWindows.length} windows, median ${median(t.gateWindows).toFixed(2)}, max ${Math.max(...t.gateWindows).toFixed(2)}` : ""}`);
       }
     }
     for (const mode of ["A", "B", "C"]) {

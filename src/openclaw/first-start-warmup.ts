@@ -80,8 +80,10 @@ export interface CpuSample {
 
 /** The counters now: `os.cpus()` idle times (Linux: /proc/stat, 10 ms ticks; ~0.04 ms a call here), `process.cpuUsage`. */
 export function cpuSample(): CpuSample {
-  let idleMs = 0;
-  for (const cpu of cpus()) idleMs += cpu.times.idle;
+  const host = cpus();
+  // No per-CPU times here (some platforms and sandboxes): the process bound alone decides.
+  let idleMs = host.length === 0 ? Infinity : 0;
+  for (const cpu of host) idleMs += cpu.times.idle;
   const own = process.cpuUsage();
   return { atMs: performance.now(), idleMs, processMs: (own.user + own.system) / 1000, cores: availableParallelism() };
 }
@@ -93,7 +95,8 @@ export function cpuSample(): CpuSample {
 export function freeCores(from: CpuSample, to: CpuSample): number {
   const wall = to.atMs - from.atMs;
   if (!(wall > 0)) return 0;
-  return Math.min((to.idleMs - from.idleMs) / wall, to.cores - (to.processMs - from.processMs) / wall);
+  const idle = to.idleMs === Infinity ? Infinity : (to.idleMs - from.idleMs) / wall;
+  return Math.min(idle, to.cores - (to.processMs - from.processMs) / wall);
 }
 
 /** What the gate reads and how it waits (tests inject both; the defaults are the host's counters and an unref'd timer). */

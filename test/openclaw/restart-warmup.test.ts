@@ -280,6 +280,8 @@ describe("coreFreeBeforeColdReads (the gate's inputs injected: host idle and pro
     expect(freeCores(at(0, 0, 0), at(100, 250, 50))).toBe(2.5);
     expect(freeCores(at(0, 0, 0), at(100, 250, 350))).toBe(0.5);
     expect(freeCores(at(5, 0, 0), at(5, 10, 0))).toBe(0);
+    // No per-CPU times on this platform (os.cpus() empty): the process bound alone.
+    expect(freeCores(at(0, Infinity, 0, 2), at(100, Infinity, 150, 2))).toBe(0.5);
     // The host's counters as read here: a sample's fields are sane.
     const now = cpuSample();
     expect(now.cores).toBeGreaterThanOrEqual(1);
