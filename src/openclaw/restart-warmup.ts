@@ -43,7 +43,7 @@ import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
-import { coreFreeBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
+import { coreFreeBeforeColdReads, recentSince, unindexedCandidate, type GateInputs } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps, type DecodedRecords } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
@@ -137,11 +137,28 @@ export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, 
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
 
-/** The `warmup:` log line's figures (one line): what was warmed, what skipped and why, the main thread's share. */
-export function warmUpSummary(overMs: number): string {
+/** The free-core gate as this process's warm-up left it: its windows so far, the last one's free cores, whether it is still waiting. */
+const gateSeen = { windows: 0, last: Number.NaN, waiting: false };
+
+/** {@link coreFreeBeforeColdReads} (`inputs`: tests), its windows noted for the line at exit ({@link warmUpSummary}). */
+export async function watchedGate(cold: readonly WarmUpCandidate[], inputs: GateInputs = {}): Promise<void> {
+  gateSeen.waiting = true;
+  try {
+    await coreFreeBeforeColdReads(cold, { ...inputs, windows: (free) => void ((gateSeen.windows++, (gateSeen.last = free)), inputs.windows?.(free)) });
+  } finally {
+    gateSeen.waiting = false;
+  }
+}
+
+/**
+ * The `warmup:` log line's figures (one line): what was warmed, what skipped and why, the main thread's share.
+ * `atExit`: the process exits before the warm-up finished (a gateway stopped within the gate's 20 s): where it stood.
+ */
+export function warmUpSummary(overMs: number, { atExit = false }: { atExit?: boolean } = {}): string {
   const s = warmUpStats;
   const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")})` : "";
-  return `warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
+  const gate = gateSeen.waiting ? ` (waiting for a free core: ${gateSeen.windows} window(s), the last ${gateSeen.last.toFixed(2)} free)` : "";
+  return `${atExit ? `unfinished at exit${gate}: ` : ""}warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
 }
 
 /**
@@ -353,7 +370,11 @@ function maybeStart(): void {
         const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir, recentSince(recentDays)), { count, bytes: entryCacheLimit() });
         if (list.length === 0 || stopped) return;
         const t0 = performance.now();
-        await warmUpIndexedFirst(list, helpers);
+        // A gateway stopped before the warm-up finished still says where it stood (the gate may wait 20 s).
+        const atExit = () => log(warmUpSummary(performance.now() - t0, { atExit: true }));
+        process.once("exit", atExit);
+        await warmUpIndexedFirst(list, helpers, watchedGate);
+        process.off("exit", atExit);
         log(warmUpSummary(performance.now() - t0));
       } catch {
         // never into OpenClaw: the first opens then do the work, as without the warm-up
@@ -375,6 +396,7 @@ export function restartedMainThread(): void {
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
   Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 });
+  Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
   stopped = false;
 }

@@ -14,7 +14,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileS
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
 import { getCachedEntries, setCachedEntries } from "../../src/openclaw/entry-cache.js";
@@ -273,6 +273,21 @@ describe("coreFreeBeforeColdReads (the gate's inputs injected: host idle and pro
     const { inputs, seen } = host([[W, W], [0.1 * W, W], [W, W], [0.75 * W, W], [0, 0]]);
     await coreFreeBeforeColdReads([cand(true)], inputs);
     expect(seen.map((x) => +x.toFixed(2))).toEqual([1, 0.1, 1, 0.75]);
+  });
+
+  it("watchedGate: the line at exit says the warm-up was still waiting, after how many windows and how free the last one was", async () => {
+    const { inputs } = host([[0.3 * W, 0.2 * W]]);
+    let windows = 0;
+    // The fourth window never ends (the process exits meanwhile).
+    const waiting = watchedGate([cand(true)], { ...inputs, wait: (ms) => (++windows > 3 ? new Promise<void>(() => {}) : inputs.wait(ms)) });
+    await new Promise((done) => setTimeout(done, 0));
+    expect(warmUpSummary(20100, { atExit: true })).toMatch(/^unfinished at exit \(waiting for a free core: 3 window\(s\), the last 0\.30 free\): warmedUp=0 of 0 transcript\(s\), skipped=0 failed=0, .* over 20100 ms$/);
+    expect(warmUpSummary(5)).toMatch(/^warmedUp=0 /);
+    void waiting;
+    // A gate that opened: at exit, no "waiting" any more.
+    restartedMainThread();
+    await watchedGate([cand(true)], host([[W, W]]).inputs);
+    expect(warmUpSummary(1, { atExit: true })).toMatch(/^unfinished at exit: warmedUp=0 /);
   });
 
   it("freeCores: the smaller of the host's idle cores and the process's cores less its use; no time elapsed: 0", () => {
