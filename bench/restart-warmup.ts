@@ -18,16 +18,16 @@
  * per build and mode (A: its first open without a warm-up, B: with it). `--only A|B`: those trials alone.
  *
  * `--first-start`: a FIRST start (src/openclaw/first-start-warmup.ts): no index is seeded, each trial gets an
- * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir; B finds its
- * candidates as the preload does (the recently modified transcripts) and starts the warm-up 50 ms after the
- * session code loaded, once the main thread is quiet (first-start-warmup.ts `quietBeforeColdReads`), WHILE
- * the process imports OpenClaw's library entry (dist/index.js, ~0.6 s here: the proxy
- * for OpenClaw's start-up, which the warm-up's reads compete with for the cores); A imports it alone; C
- * (A B C / C B A) starts the warm-up at once, without the quiet gate, and imports once its first read runs
- * (the import blocks the event loop: B's gate opens after it, C's read runs beside it — the worst case). Then
- * each agent's first turn (prewarm, open). Reported besides: the import's wall and main-thread CPU, and when
- * the warm-up was done. Both modes start the worker pool when the session code loads (as the preload does).
- * `DEBUG_GATE=1`: B's and C's child print the quiet gate's windows and when the reads and the import began and ended.
+ * empty one, and the transcript is copied to `--agents` agents' session folders of a state dir. The start-up
+ * proxy: the process imports OpenClaw's library entry (dist/index.js) and then does `--tail` (1500) fixed units of
+ * main-thread work (~2 ms each here, one macrotask each, ~3 s in all: the main thread at event-loop utilisation ~1, as
+ * OpenClaw 2026.7.35's start-up keeps it for ~14 s on the real gateway); its wall and CPU are the cost the
+ * warm-up's reads may add by competing for the cores. The agents' first turns (prewarm, open) come right
+ * after it, as the real gateway's came at its end. A: no warm-up; B: the warm-up, its whole-file reads
+ * behind the free-core gate (first-start-warmup.ts `coreFreeBeforeColdReads`); C: behind the OLD gate, a
+ * quiet main thread (kept here as {@link mainThreadQuiet}, the baseline). B and C find their candidates
+ * as the preload does, 50 ms after the session code loaded. A B C / C B A alternated. Reported besides:
+ * when the warm-up was done and what it warmed. `DEBUG_GATE=1`: the gates' windows.
  *
  * A benchmark, not a test (correctness: test/matrix/restart-warmup.test.ts); read it with the load printed.
  */
@@ -44,7 +44,9 @@ import { removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { locateRelease } from "../src/openclaw/release/locate.js";
 import { piPackageDir, planRelease } from "../src/openclaw/release/plan.js";
 import { DEFAULT_WARM_UP_COUNT, type WarmUpHelpers } from "../src/openclaw/restart-warmup.js";
-import { DEFAULT_WARM_UP_DAYS, quietBeforeColdReads, recentSince } from "../src/openclaw/first-start-warmup.js";
+import { coreFreeBeforeColdReads, DEFAULT_WARM_UP_DAYS, recentSince } from "../src/openclaw/first-start-warmup.js";
+import type { WarmUpCandidate } from "../src/openclaw/restart-warmup.js";
+import { ROOT } from "./lib/paths.js";
 import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
@@ -58,6 +60,7 @@ const { values } = benchArgs({
     agents: { type: "string", default: "3" },
     vs: { type: "string" },
     only: { type: "string" },
+    tail: { type: "string", default: "1500" },
     state: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
@@ -86,6 +89,11 @@ interface Trial {
   startupWall?: number;
   startupCpu?: number;
   warmUpDone?: number;
+  /** --first-start: when the gate let the reads start, and when the first turns were done (ms after the session code loaded). */
+  readsFrom?: number;
+  turnsDone?: number;
+  /** --first-start: what each gate window measured (B: free cores; C: the main thread's event-loop utilisation). */
+  gateWindows?: number[];
 }
 
 type Runtime = typeof import("../src/openclaw/preload-runtime.js");
@@ -199,8 +207,34 @@ async function child(mode: string, file: string, indexDir: string): Promise<void
 const agentFiles = (state: string): string[] => Array.from({ length: Number(values.agents) }, (_, i) => resolve(state, "agents", `a${i}`, "sessions", "s.jsonl"));
 
 /**
- * One --first-start trial: an empty index; B's warm-up (candidates as the preload finds them) runs while
- * OpenClaw's library entry is imported, A imports alone; then each agent's first turn.
+ * The OLD gate (first-start-warmup.ts until 2026-12-05), C's: two 200 ms windows in a row with the main
+ * thread's event-loop utilisation < 0.25 and the window's timer ≤ 40 ms late, at most 20 s.
+ */
+async function mainThreadQuiet(list: readonly WarmUpCandidate[], windows?: (u: number) => void): Promise<void> {
+  if (!list.some((c) => c.unindexed)) return;
+  const deadline = performance.now() + 20_000;
+  let [quiet, from] = [0, performance.eventLoopUtilization()];
+  while (performance.now() < deadline) {
+    const due = performance.now() + 200;
+    await new Promise<void>((done) => setTimeout(done, 200).unref());
+    const late = performance.now() - due;
+    const now = performance.eventLoopUtilization();
+    const u = performance.eventLoopUtilization(now, from).utilization || 0;
+    from = now;
+    windows?.(u);
+    quiet = u < 0.25 && late <= 40 ? quiet + 1 : 0;
+    if (quiet >= 2) return;
+  }
+}
+
+/** One unit of the start-up tail's fixed work (~2 ms here): a parse and a stringify of the same text. */
+const unitText = JSON.stringify(Array.from({ length: 1500 }, (_, i) => ({ id: `e${i}`, parentId: `e${i - 1}`, type: "message", message: { role: "user", content: [{ type: "text", text: "x".repeat(40 + (i % 7)) }] } })));
+let unitSink = 0;
+const unitOfWork = () => void (unitSink += JSON.stringify(JSON.parse(unitText)).length);
+
+/**
+ * One --first-start trial: an empty index; B's and C's warm-up (candidates as the preload finds them) runs
+ * while the start-up proxy runs, A's does not; then each agent's first turn.
  */
 async function firstStartChild(mode: string, state: string, indexDir: string): Promise<void> {
   const side = await served(`-first${process.pid}`);
@@ -210,29 +244,35 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
     rt.serveSnapshotOpens();
     void rt.startOpenClawPool();
     const loaded = performance.now();
+    const at = () => (performance.now() - loaded).toFixed(0);
+    const gateWindows: number[] = [];
+    const debug = (x: number) => {
+      gateWindows.push(x);
+      if (process.env.DEBUG_GATE) console.error(`${mode} gate window ${x.toFixed(2)} at ${at()} ms`);
+    };
     let warmUpDone: number | undefined;
+    let readsFrom: number | undefined;
     const warming =
       mode !== "A"
         ? (async () => {
-            if (mode === "B") await sleep(50);
+            await sleep(50);
             const list = rt.selectWarmUp(await rt.findWarmUpCandidates(state, indexDir, recentSince(DEFAULT_WARM_UP_DAYS)), { count: DEFAULT_WARM_UP_COUNT, bytes: rt.entryCache.entryCacheLimit() });
-            if (mode === "B") await quietBeforeColdReads(list, process.env.DEBUG_GATE ? (u, late) => console.error(`gate window ${u.toFixed(2)} late ${late.toFixed(0)} at ${(performance.now() - loaded).toFixed(0)} ms`) : undefined);
-            if (process.env.DEBUG_GATE) console.error(`reads start at ${(performance.now() - loaded).toFixed(0)} ms`);
+            await (mode === "B" ? coreFreeBeforeColdReads(list, { windows: debug }) : mainThreadQuiet(list, debug));
+            readsFrom = performance.now() - loaded;
             await rt.runRestartWarmUp(list, side.helpers());
             warmUpDone = performance.now() - loaded;
           })()
         : undefined;
-    // C: the first whole-file read runs beside the start-up (the worst case the quiet gate avoids).
-    for (let i = 0; mode === "C" && !rt.openClawPoolBusy() && i < 10_000; i++) await new Promise((done) => setImmediate(done));
+    // The warm-up's timers are unref'd (a gateway keeps its process alive; this bench keeps it alive here).
+    const alive = setInterval(() => {}, 1000);
     const c0 = threadCpu();
     const t0 = performance.now();
     await import(pathToFileURL(join(root, "dist", "index.js")).href);
+    for (let i = 0; i < Number(values.tail); i++) {
+      unitOfWork();
+      await new Promise((done) => setImmediate(done));
+    }
     const [startupCpu, startupWall] = [threadCpu(c0), performance.now() - t0];
-    if (process.env.DEBUG_GATE) console.error(`import done at ${(performance.now() - loaded).toFixed(0)} ms`);
-    // The warm-up's timers are unref'd (a gateway keeps its process alive; this bench waits here).
-    const alive = setInterval(() => {}, 1000);
-    await warming;
-    clearInterval(alive);
     const prewarm = rt.wrapPrewarm(async () => {});
     let [firstCpu, firstWall] = [0, 0];
     for (const file of agentFiles(state)) {
@@ -244,8 +284,11 @@ async function firstStartChild(mode: string, state: string, indexDir: string): P
       [firstCpu, firstWall] = [firstCpu + threadCpu(c1), firstWall + performance.now() - t1];
       if ((sm.getEntries() as unknown[]).length === 0) throw new Error("the open found no entries");
     }
+    const turnsDone = performance.now() - loaded;
+    await warming;
+    clearInterval(alive);
     const s = rt.warmUpStats;
-    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax: 0, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone };
+    const out: Trial = { mode, warmUpCpu: 0, warmUpMs: s.ms, warmUpLongest: s.longestMs, loopDelayMax: 0, warmedUp: s.warmedUp, firstCpu, firstWall, laterCpu: 0, laterWall: 0, indexesContinued: rt.counters.indexesContinued || rt.counters.sessionsContinued, indexesFolded: rt.counters.indexesFolded, startupWall, startupCpu, warmUpDone, readsFrom, turnsDone, gateWindows };
     console.log(JSON.stringify(out));
   } finally {
     await rt.closeOpenClawPool();
@@ -258,7 +301,7 @@ async function firstStartMain(): Promise<void> {
   const dir = await freshRunDir("first-start-warmup");
   try {
     const state = join(dir, "state");
-    const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
+    const text = generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, erroredEmptyContent: false }).text;
     for (const file of agentFiles(state)) {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, text);
@@ -269,16 +312,16 @@ async function firstStartMain(): Promise<void> {
       for (const mode of i % 2 ? ["C", "B", "A"] : ["A", "B", "C"]) {
         const indexDir = join(dir, `index-${i}${mode}`);
         mkdirSync(indexDir, { mode: 0o700 });
-        const args = [...process.execArgv, import.meta.filename, "--openclaw", root, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--child", mode];
+        const args = [...process.execArgv, import.meta.filename, "--openclaw", root, "--agents", values.agents!, "--state", state, "--index", indexDir, "--first-start", "--tail", values.tail!, "--child", mode];
         const t = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!) as Trial;
         trials.push(t);
-        console.log(`  ${mode}: start-up import ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall), warmed ${t.warmedUp} (build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}`);
+        console.log(`  ${mode}: start-up ${t.startupWall!.toFixed(0)} ms wall (${t.startupCpu!.toFixed(0)} CPU), first opens ${t.firstCpu.toFixed(1)} ms CPU (${t.firstWall.toFixed(1)} wall, done at ${t.turnsDone!.toFixed(0)} ms), warmed ${t.warmedUp} (reads from ${t.readsFrom?.toFixed(0) ?? "-"} ms, build ${t.warmUpMs.toFixed(1)} ms, done at ${t.warmUpDone?.toFixed(0) ?? "-"} ms), continued ${t.indexesContinued} folded ${t.indexesFolded}${t.gateWindows?.length ? `; gate: ${t.gateWindows.length} windows, median ${median(t.gateWindows).toFixed(2)}, max ${Math.max(...t.gateWindows).toFixed(2)}` : ""}`);
       }
     }
     for (const mode of ["A", "B", "C"]) {
       const ts = trials.filter((t) => t.mode === mode);
       const m = (f: (t: Trial) => number) => median(ts.map(f)).toFixed(1);
-      console.log(`${{ A: "A (no warm-up)", B: "B (warm-up)   ", C: "C (no quiet gate)" }[mode]}: start-up import median ${m((t) => t.startupWall!)} ms wall (${m((t) => t.startupCpu!)} CPU), first opens ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), warm-up build ${m((t) => t.warmUpMs)} ms, done at ${m((t) => t.warmUpDone ?? 0)} ms, ${ts.length} processes`);
+      console.log(`${{ A: "A (no warm-up)       ", B: "B (free-core gate)   ", C: "C (quiet-thread gate)" }[mode]}: start-up median ${m((t) => t.startupWall!)} ms wall (${m((t) => t.startupCpu!)} CPU), first opens ${m((t) => t.firstCpu)} ms CPU (wall ${m((t) => t.firstWall)}), warmed ${m((t) => t.warmedUp)}, reads from ${m((t) => t.readsFrom ?? 0)} ms, warm-up build ${m((t) => t.warmUpMs)} ms, done at ${m((t) => t.warmUpDone ?? 0)} ms, ${ts.length} processes`);
     }
     console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   } finally {
@@ -293,7 +336,7 @@ async function main(): Promise<void> {
     const file = resolve(dir, "agent.jsonl");
     const indexDir = join(dir, "index");
     mkdirSync(indexDir, { mode: 0o700 });
-    writeFileSync(file, generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text);
+    writeFileSync(file, generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, erroredEmptyContent: false }).text);
     const self = [...process.execArgv, import.meta.filename, "--openclaw", root, "--file", file, "--index", indexDir];
     execFileSync(process.execPath, [...self, "--child", "seed"], { stdio: ["ignore", "ignore", "inherit"] });
     console.log(`OpenClaw ${version}, node ${process.version}${gcNote}, ${values.mb} MB; load before ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);

@@ -83,6 +83,28 @@ export interface RepairCheckSaved {
   imageRecords: number[];
 }
 
+/**
+ * The reasons every release's pass (2026.5.12–2026.7.35) rewrites the file for — read from each one's
+ * `repairSessionFileIfNeeded`: a dropped line, a rewritten errored empty assistant turn, a dropped or
+ * rewritten blank user message — once it has entries and a session header. The tool-result rules differ per
+ * release, and "OpenClaw decides" / a line ctxc cannot judge say nothing of a rewrite: not among these.
+ */
+export const REWRITTEN = {
+  notJson: "a line is not valid JSON",
+  noMessageObject: "a message entry without a message object",
+  noRole: "a message without a role",
+  erroredEmptyAssistant: "an errored assistant message with empty content",
+  blankUser: "a blank user message",
+  emptyUser: "a user message with empty content",
+  blankUserText: "a user message with a blank text block",
+} as const;
+const REWRITTEN_REASONS: ReadonlySet<string> = new Set(Object.values(REWRITTEN));
+
+/** Whether a read's `meta.repair` ({@link RepairCheck.verdict}) says every release's repair pass rewrites the file. */
+export function rewrittenByEveryRelease(verdict: string | null): boolean {
+  return verdict !== null && REWRITTEN_REASONS.has(verdict);
+}
+
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 export class RepairCheck {
@@ -107,7 +129,7 @@ export class RepairCheck {
 
   /** A non-blank line that is not valid JSON. */
   malformed(): void {
-    this.reason ??= "a line is not valid JSON";
+    this.reason ??= REWRITTEN.notJson;
   }
 
   /** A parsed non-blank line (any JSON value, as OpenClaw keeps non-objects too); `record`: its index in the session buffer (-1: none). */
@@ -119,19 +141,19 @@ export class RepairCheck {
     if (this.reason !== null || !isRecord(value) || value.type !== "message") return;
     const message = value.message;
     if (!isRecord(message)) {
-      this.reason = "a message entry without a message object";
+      this.reason = REWRITTEN.noMessageObject;
       return;
     }
     const role = message.role;
     if (typeof role !== "string" || role.trim().length === 0) {
-      this.reason = "a message without a role";
+      this.reason = REWRITTEN.noRole;
       return;
     }
     const content = message.content;
     this.laterRules(message, role, content, record);
     if (role === "assistant") {
       if (Array.isArray(content) && content.length === 0 && message.stopReason === "error") {
-        this.reason = "an errored assistant message with empty content";
+        this.reason = REWRITTEN.erroredEmptyAssistant;
         return;
       }
       if (
@@ -145,12 +167,12 @@ export class RepairCheck {
       }
     } else if (role === "user") {
       if (typeof content === "string") {
-        if (!content.trim()) this.reason = "a blank user message";
+        if (!content.trim()) this.reason = REWRITTEN.blankUser;
       } else if (Array.isArray(content)) {
-        if (content.length === 0) this.reason = "a user message with empty content";
+        if (content.length === 0) this.reason = REWRITTEN.emptyUser;
         for (const block of content) {
           if (isRecord(block) && block.type === "text" && typeof block.text === "string" && block.text.trim().length === 0) {
-            this.reason = "a user message with a blank text block";
+            this.reason = REWRITTEN.blankUserText;
             return;
           }
         }

@@ -11,11 +11,15 @@
  * When: such whole-file reads keep a core busy for seconds (28 MB: ~0.7 s of worker CPU), and on a small
  * host they compete with OpenClaw's own start-up for the cores (bench/restart-warmup.ts --first-start: its
  * start-up proxy slower by up to ~0.4 s under load when the reads ran beside it). So a warm-up with such a
- * candidate first waits until the main thread has been quiet for a moment ({@link quietBeforeColdReads}:
- * two 200 ms windows in a row with little event-loop utilisation and a timer on time), at most
- * {@link QUIET_MAX_WAIT_MS}; a turn that comes first reads its transcript itself, as without the warm-up.
+ * candidate first waits until a core is free for them ({@link coreFreeBeforeColdReads}: the host's idle
+ * cores, and the cores this process may use less what it uses, both ≥ 0.7 in two 200 ms windows in a row),
+ * at most {@link FREE_MAX_WAIT_MS}; a turn that comes first reads its transcript itself, as without the
+ * warm-up. Not a quiet MAIN thread: OpenClaw 2026.7.35's start-up keeps it at event-loop utilisation 0.999
+ * for the ~14 s before its first turns while the second core idles (real gateway, 5 agents: that gate
+ * never opened), and the reads need a core, not the main thread.
  */
 import type { Stats } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
 import { basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { WarmUpCandidate } from "./restart-warmup.js";
@@ -57,37 +61,73 @@ export function unindexedCandidate(path: string, file: Stats, sinceMs: number | 
   return { path, savedMs: file.mtimeMs, size: file.size, unindexed: true };
 }
 
-/** A window counts as quiet when the main thread's event-loop utilisation in it is below this… */
-export const QUIET_BELOW = 0.25;
-/** …and its timer fired at most this late (before the event loop runs, its utilisation reads 0: lateness tells). */
-export const QUIET_LATE_MS = 40;
-export const QUIET_WINDOW_MS = 200;
-/** Quiet windows in a row it takes. */
-export const QUIET_WINDOWS = 2;
-/** The longest a warm-up with whole-file reads waits for a quiet main thread before it starts anyway. */
-export const QUIET_MAX_WAIT_MS = 20_000;
+/** The whole-file reads start once this much of a core was free in each of {@link FREE_WINDOWS} windows in a row… */
+export const FREE_CORE_AT_LEAST = 0.7;
+export const FREE_WINDOW_MS = 200;
+/** …windows in a row. */
+export const FREE_WINDOWS = 2;
+/** The longest a warm-up with whole-file reads waits for a free core before it starts anyway. */
+export const FREE_MAX_WAIT_MS = 20_000;
+
+/** The CPU counters a window compares (ms): the host's idle time over all its cores, this process's CPU (all threads), when. */
+export interface CpuSample {
+  atMs: number;
+  idleMs: number;
+  processMs: number;
+  /** Cores this process may run on (`os.availableParallelism`: its affinity). */
+  cores: number;
+}
+
+/** The counters now: `os.cpus()` idle times (Linux: /proc/stat, 10 ms ticks; ~0.04 ms a call here), `process.cpuUsage`. */
+export function cpuSample(): CpuSample {
+  const host = cpus();
+  // No per-CPU times here (some platforms and sandboxes): the process bound alone decides.
+  let idleMs = host.length === 0 ? Infinity : 0;
+  for (const cpu of host) idleMs += cpu.times.idle;
+  const own = process.cpuUsage();
+  return { atMs: performance.now(), idleMs, processMs: (own.user + own.system) / 1000, cores: availableParallelism() };
+}
 
 /**
- * Resolves at once when no candidate of `list` is a whole-file read (all in the index), else after
- * {@link QUIET_WINDOWS} quiet windows of {@link QUIET_WINDOW_MS} in a row (the main thread's event-loop
- * utilisation below {@link QUIET_BELOW}, the window's timer at most {@link QUIET_LATE_MS} late), or after
- * {@link QUIET_MAX_WAIT_MS}. Its timers are unref'd (a process with nothing else to do just exits); never
- * rejects. `windows` (tests, benches): each window's utilisation and lateness as measured.
+ * Cores free between two samples: the host's idle cores, but no more than the cores this process may use
+ * less what it used (a container's CPU set shows the host's idle cores: the second bound holds there).
  */
-export async function quietBeforeColdReads(list: readonly WarmUpCandidate[], windows?: (utilisation: number, lateMs: number) => void): Promise<void> {
+export function freeCores(from: CpuSample, to: CpuSample): number {
+  const wall = to.atMs - from.atMs;
+  if (!(wall > 0)) return 0;
+  const idle = to.idleMs === Infinity ? Infinity : (to.idleMs - from.idleMs) / wall;
+  return Math.min(idle, to.cores - (to.processMs - from.processMs) / wall);
+}
+
+/** What the gate reads and how it waits (tests inject both; the defaults are the host's counters and an unref'd timer). */
+export interface GateInputs {
+  sample?: () => CpuSample;
+  wait?: (ms: number) => Promise<void>;
+  /** Each window's free cores as measured (tests, benches). */
+  windows?: (free: number) => void;
+}
+
+const unrefSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref());
+
+/**
+ * Resolves at once when no candidate of `list` is a whole-file read (all in the index), else once a core
+ * was free for the worker's reads ({@link freeCores} ≥ {@link FREE_CORE_AT_LEAST}) in {@link FREE_WINDOWS}
+ * windows of {@link FREE_WINDOW_MS} in a row, or after {@link FREE_MAX_WAIT_MS}. The gateway's main thread
+ * may be busy meanwhile: the reads run on a worker, and the build's main-thread part is small and in
+ * macrotasks of its own. Never rejects.
+ */
+export async function coreFreeBeforeColdReads(list: readonly WarmUpCandidate[], { sample = cpuSample, wait = unrefSleep, windows }: GateInputs = {}): Promise<void> {
   if (!list.some((c) => c.unindexed)) return;
-  const deadline = performance.now() + QUIET_MAX_WAIT_MS;
-  let quiet = 0;
-  let from = performance.eventLoopUtilization();
-  while (performance.now() < deadline) {
-    const due = performance.now() + QUIET_WINDOW_MS;
-    await new Promise<void>((done) => setTimeout(done, QUIET_WINDOW_MS).unref());
-    const late = performance.now() - due;
-    const now = performance.eventLoopUtilization();
-    const u = performance.eventLoopUtilization(now, from).utilization || 0;
-    from = now;
-    windows?.(u, late);
-    quiet = u < QUIET_BELOW && late <= QUIET_LATE_MS ? quiet + 1 : 0;
-    if (quiet >= QUIET_WINDOWS) return;
+  let from = sample();
+  const deadline = from.atMs + FREE_MAX_WAIT_MS;
+  let free = 0;
+  while (from.atMs < deadline) {
+    await wait(FREE_WINDOW_MS);
+    const to = sample();
+    const cores = freeCores(from, to);
+    from = to;
+    windows?.(cores);
+    free = cores >= FREE_CORE_AT_LEAST ? free + 1 : 0;
+    if (free >= FREE_WINDOWS) return;
   }
 }

@@ -29,12 +29,15 @@
  * timers and I/O interleave. A
  * transcript whose real first open has started (prepared-reads.ts `openStarted`) is skipped — before the
  * read, again before the build, and between its steps, dropping what they built (the open then uses the
- * warm-up's read as its own, the prewarm's usual reuse). Timers
+ * warm-up's read as its own, the prewarm's usual reuse). So is one whose read says OpenClaw's repair pass
+ * will rewrite it before its first open (repair-check.ts `rewrittenByEveryRelease`: a build would be thrown
+ * away; 2026.7.35's real gateway seeds all needed it), counted as `repairs` with the reason. Timers
  * are unref'd, nothing throws into OpenClaw, and the warm-up stops at exit.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
 import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, peekCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor, type BuiltAhead } from "./kept-entries.js";
 import { frozenEntriesInSteps, hasFields, type FrozenInSteps } from "./buffer-entries.js";
@@ -43,7 +46,7 @@ import { prepareFreshEntries } from "./lazy-entries.js";
 import { clearKeptBuffers, getKeptBuffers } from "./kept-buffers.js";
 import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
-import { quietBeforeColdReads, recentSince, unindexedCandidate } from "./first-start-warmup.js";
+import { coreFreeBeforeColdReads, recentSince, unindexedCandidate, type GateInputs } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
@@ -133,7 +136,33 @@ export interface WarmUpHelpers {
  * What the warm-up did in this process (summary counters; kept apart from the opens' own). `ms`: its
  * main-thread blocks together; `longestMs`: the longest one (what a message arriving meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 };
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 };
+/** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
+const repairReasons = new Set<string>();
+
+/** The free-core gate as this process's warm-up left it: its windows so far, the last one's free cores, whether it is still waiting. */
+const gateSeen = { windows: 0, last: Number.NaN, waiting: false };
+
+/** {@link coreFreeBeforeColdReads} (`inputs`: tests), its windows noted for the line at exit ({@link warmUpSummary}). */
+export async function watchedGate(cold: readonly WarmUpCandidate[], inputs: GateInputs = {}): Promise<void> {
+  gateSeen.waiting = true;
+  try {
+    await coreFreeBeforeColdReads(cold, { ...inputs, windows: (free) => void ((gateSeen.windows++, (gateSeen.last = free)), inputs.windows?.(free)) });
+  } finally {
+    gateSeen.waiting = false;
+  }
+}
+
+/**
+ * The `warmup:` log line's figures (one line): what was warmed, what skipped and why, the main thread's share.
+ * `atExit`: the process exits before the warm-up finished (a gateway stopped within the gate's 20 s): where it stood.
+ */
+export function warmUpSummary(overMs: number, { atExit = false }: { atExit?: boolean } = {}): string {
+  const s = warmUpStats;
+  const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")})` : "";
+  const gate = gateSeen.waiting ? ` (waiting for a free core: ${gateSeen.windows} window(s), the last ${gateSeen.last.toFixed(2)} free)` : "";
+  return `${atExit ? `unfinished at exit${gate}: ` : ""}warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
+}
 
 /**
  * Line bytes the 2026.5.28–6.8 build decodes per macrotask: ~0.3–1.5 ms of main thread each once V8 has
@@ -201,6 +230,15 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.skipped++;
       continue;
     }
+    // OpenClaw's repair pass, before the first open, will rewrite this file: what a build kept would be
+    // thrown away (the open reads the new file). The read is released; counted apart, with its reason.
+    if (read.status !== "missing" && rewrittenByEveryRelease(read.meta.repair)) {
+      takeSettled(path);
+      warmUpStats.skipped++;
+      warmUpStats.repairs++;
+      repairReasons.add(read.meta.repair!);
+      continue;
+    }
     await restartWarmUp(path, read, helpers, steps);
   }
 }
@@ -229,11 +267,11 @@ export interface WarmUpSteps {
 
 /**
  * {@link runRestartWarmUp} over `list`, the transcripts the index holds first (their reads continue from
- * it: quick, and the likeliest first turns after a restart), then — once the gateway thread is quiet
+ * it: quick, and the likeliest first turns after a restart), then — once a core is free for them
  * (`quiet`, first-start-warmup.ts) — the whole-file reads of those it holds nothing for. So a restart's
  * warm-up never waits behind a first start's gate. Never rejects.
  */
-export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, quiet: (cold: readonly WarmUpCandidate[]) => Promise<void> = quietBeforeColdReads): Promise<void> {
+export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, quiet: (cold: readonly WarmUpCandidate[]) => Promise<void> = coreFreeBeforeColdReads): Promise<void> {
   const cold = list.filter((c) => c.unindexed);
   await runRestartWarmUp(list.filter((c) => !c.unindexed), helpers);
   if (cold.length === 0 || stopped) return;
@@ -401,9 +439,12 @@ function maybeStart(): void {
         const list = selectWarmUp(await findWarmUpCandidates(stateDir, indexDir, recentSince(recentDays)), { count, bytes: entryCacheLimit() });
         if (list.length === 0 || stopped) return;
         const t0 = performance.now();
-        await warmUpIndexedFirst(list, helpers);
-        const s = warmUpStats;
-        log(`warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms (longest block ${s.longestMs.toFixed(1)}) over ${(performance.now() - t0).toFixed(0)} ms`);
+        // A gateway stopped before the warm-up finished still says where it stood (the gate may wait 20 s).
+        const atExit = () => log(warmUpSummary(performance.now() - t0, { atExit: true }));
+        process.once("exit", atExit);
+        await warmUpIndexedFirst(list, helpers, watchedGate);
+        process.off("exit", atExit);
+        log(warmUpSummary(performance.now() - t0));
       } catch {
         // never into OpenClaw: the first opens then do the work, as without the warm-up
       }
@@ -423,6 +464,8 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 });
+  Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
+  repairReasons.clear();
   stopped = false;
 }

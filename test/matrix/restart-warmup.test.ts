@@ -15,14 +15,15 @@
  *
  * The same on a FIRST start (src/openclaw/first-start-warmup.ts): the transcript never read by ctxc, its
  * index empty; it is the warm-up's candidate as the preload finds it (OpenClaw's state dir layout, modified
- * recently, nothing in the index), the warm-up's whole-file read saves its index file as any read does.
+ * recently, nothing in the index), the warm-up's whole-file read saves its index file as any read does. And
+ * a first start whose transcript the release's repair pass rewrites first: read, not built, the turn stock's.
  */
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
-import { RUNTIME_URL, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
+import { RUNTIME_URL, importIntercepted, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 import { stateOf } from "../support/session-manager-state.js";
 import { tempDir } from "../support/tmp.js";
@@ -54,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pair?.runtime.configureOpenClawPool({ indexDir: null });
   pair?.dispose();
+  removeIntercepted(); // the repair pass's copies (repairedFirstTurn)
 });
 
 interface Run {
@@ -81,8 +83,45 @@ async function both(r: Run, name: string, op: (side: Side, path: string, sm: Man
   expect(pair.served.cache.get(resolve(r.a))?.entries, `${at}: OpenClaw's cache`).toEqual(pair.stock.cache.get(resolve(r.b))?.entries);
 }
 
+/** After a first open on both sides: two appends and a rewrite, then the next turn's open (OpenClaw's cache emptied), all compared. */
+async function restOfTurns(r: Run, text: string): Promise<void> {
+  await both(r, "appendMessage(user)", (_s, _p, m) => m.appendMessage({ role: "user", content: text, timestamp: 1767600000001 }));
+  await both(r, "appendMessage(assistant)", (_s, _p, m) => m.appendMessage({ role: "assistant", content: [{ type: "text", text: "ok" }], api: "a", provider: "p", model: "m", usage, stopReason: "stop", timestamp: 1767600000002 }));
+  await both(r, "rewriteFile", (_s, _p, m) => m.rewriteFile());
+  pair.served.cache.delete(resolve(r.a));
+  pair.stock.cache.delete(resolve(r.b));
+  await pair.runtime.wrapPrewarm(async () => {})(r.a);
+  await both(r, "open (the next turn)", (s, path) => s.SM.open(path));
+}
+
 const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
-const generated = (seed: number) => generateTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
+/** A transcript OpenClaw's repair pass leaves alone (its errored turns already repaired); `repair`: as written, with errored empty turns it rewrites. */
+const generated = (seed: number, repair = false) => generateTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", erroredEmptyContent: repair }).text;
+
+/**
+ * A first start whose transcript OpenClaw's repair pass will rewrite at the first turn (every seed of the
+ * real-gateway harness on 2026.7.35): the warm-up reads it (its index saved) but builds nothing (`kept`:
+ * what it would have kept), counted as a repair; then the release's repair pass — ctxc's served one on
+ * `a`, OpenClaw's own on `b` — rewrites both alike, and `firstTurn` (the prewarm and open on both) follows.
+ */
+async function repairedFirstTurn(rt: Runtime, a: string, b: string, index: string, helpers: Parameters<Runtime["runRestartWarmUp"]>[1], kept: () => boolean, firstTurn: () => Promise<void>): Promise<void> {
+  const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+  if (typeof x === "string") throw new Error(x);
+  const text = generated(5, true);
+  writeFileSync(a, text);
+  copyFileSync(a, b);
+  await rt.runRestartWarmUp(await candidatesAfterStart(rt, "first start", a, index), helpers);
+  expect([rt.warmUpStats.warmedUp, rt.warmUpStats.skipped, rt.warmUpStats.repairs, rt.warmUpStats.failed], "warmed, skipped, repairs, failed").toEqual([0, 1, 1, 0]);
+  expect(statSync(sessionIndexFile(index, a), { throwIfNoEntry: false })?.isFile(), "the index saved by the read").toBe(true);
+  expect(kept(), "nothing built").toBe(false);
+  const [ours, theirs] = [(await x.ctxc({ sessionFile: a })) as { repaired?: boolean }, (await x.openclaw({ sessionFile: b })) as { repaired?: boolean }];
+  expect([ours.repaired, theirs.repaired], "the release's pass rewrote both").toEqual([true, true]);
+  expect(readFileSync(a).equals(readFileSync(b)), "repaired bytes").toBe(true);
+  expect(readFileSync(a, "utf8")).not.toBe(text);
+  const served = rt.counters.sessionsServed;
+  await firstTurn();
+  expect(rt.counters.sessionsServed - served, "the open served from a read of the repaired file").toBe(1);
+}
 
 type Start = "restart" | "first start";
 type Runtime = SessionManagerPair["runtime"];
@@ -166,13 +205,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
           } else {
             expect([c.sessionsServed - served, c.indexesContinued - continued, c.indexesFolded - folded], `${at}: served from a fresh read, index folded anew`).toEqual([1, 0, 1]);
           }
-          await both(r, "appendMessage(user)", (_s, _p, m) => m.appendMessage({ role: "user", content: `after ${change}`, timestamp: 1767600000001 }));
-          await both(r, "appendMessage(assistant)", (_s, _p, m) => m.appendMessage({ role: "assistant", content: [{ type: "text", text: "ok" }], api: "a", provider: "p", model: "m", usage, stopReason: "stop", timestamp: 1767600000002 }));
-          await both(r, "rewriteFile", (_s, _p, m) => m.rewriteFile());
-          pair.served.cache.delete(resolve(r.a));
-          pair.stock.cache.delete(resolve(r.b));
-          await rt.wrapPrewarm(async () => {})(r.a);
-          await both(r, "open (the next turn)", (s, path) => s.SM.open(path));
+          await restOfTurns(r, `after ${change}`);
         }
       }
     } finally {
@@ -277,6 +310,24 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (why) return ctx.skip(why);
     await openStartedFirst(pair.runtime, (p) => pair.served.SM.open(p), (p) => pair.served.cache.delete(p), 1);
   });
+
+  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first open, appends, rewrite and next open equal stock's", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const r: Run = { a: inStateDir("repair-a"), b: join(dir, "repair-b.jsonl"), step: 0, published: [[], []] };
+    pair.served.cache.delete(resolve(r.a));
+    pair.stock.cache.delete(resolve(r.b));
+    installDeterminism();
+    try {
+      await repairedFirstTurn(rt, r.a, r.b, indexDir, rt.warmUpHelpers()!, () => rt.entryCache.holdsCachedEntries(resolve(r.a)), async () => {
+        await rt.wrapPrewarm(async () => {})(r.a);
+        await both(r, "open", (s, path) => s.SM.open(path));
+      });
+      await restOfTurns(r, "after the repair");
+    } finally {
+      removeDeterminism();
+    }
+  });
 });
 
 /**
@@ -366,6 +417,29 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
           expect(c.sessionsContinued - continued, `${at}: the next open continued`).toBe(fromWarmUp ? 2 : 1);
         }
       }
+    } finally {
+      await rt.configureOpenClawPool({ indexDir: null });
+    }
+  });
+
+  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first and next opens equal pi's", { timeout: 300_000 }, async (ctx) => {
+    const x = await releasePi<PiClass>(root!, version);
+    if (typeof x === "string") return ctx.skip(x);
+    const { runtime: rt, Wrapped, pi } = x;
+    const piIndex = join(dir, "pi-index-repair");
+    mkdirSync(piIndex, { mode: 0o700 });
+    await rt.configureOpenClawPool({ indexDir: piIndex });
+    const prewarm = rt.wrapPrewarm(async () => {});
+    const [a, b] = [inStateDir("pi-repair-a"), resolve(dir, "pi-repair-b.jsonl")];
+    try {
+      await repairedFirstTurn(rt, a, b, piIndex, { pi: true }, () => rt.keptBuffers.getKeptBuffers(a) !== undefined, async () => {
+        await prewarm(a);
+        expect(piState(Wrapped.open(a)), "first open").toEqual(piState(pi.open(b), [b, a]));
+      });
+      CHANGES.appended!(a, readFileSync(a, "utf8"));
+      CHANGES.appended!(b, readFileSync(b, "utf8"));
+      await prewarm(a);
+      expect(piState(Wrapped.open(a)), "next open").toEqual(piState(pi.open(b), [b, a]));
     } finally {
       await rt.configureOpenClawPool({ indexDir: null });
     }

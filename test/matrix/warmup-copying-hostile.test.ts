@@ -222,7 +222,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;
-    const text = generateTranscript({ seed: 31, entries: 160, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    const text = generateTranscript({ seed: 31, entries: 160, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
     const mtimeBack = (p: string, st: { atime: Date; mtime: Date }) => utimesSync(p, st.atime, st.mtime);
     const flip = (s: string) => {
       const at = s.indexOf('"id":"', s.length >> 1) + 6;
@@ -281,7 +281,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;
-    const gen = (seed: number) => generateTranscript({ seed, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" }).text;
+    const gen = (seed: number) => generateTranscript({ seed, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed", erroredEmptyContent: false }).text;
     // One index file standing for two transcripts: the second's is a copy of the first's.
     {
       const [a1, b1] = files(gen(41));

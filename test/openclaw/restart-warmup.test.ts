@@ -8,14 +8,15 @@
  * 2026.6.9+ build in steps (the snapshot open's frozen entries) keeping what the open's one-block build
  * keeps, and nothing when stopped or read anew between steps. On a
  * first start (src/openclaw/first-start-warmup.ts): the transcripts the index holds nothing for, modified in
- * the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the quiet main thread their whole-file reads wait for.
+ * the last `CTXC_OPENCLAW_WARMUP_DAYS` days, and the free core their whole-file reads wait for. A transcript
+ * OpenClaw's repair pass will rewrite before its first open is read but not built.
  * Its results against the release's own functions: test/matrix/restart-warmup.test.ts.
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, stopWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, stopWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
 import { keptEntriesFor } from "../../src/openclaw/kept-entries.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
@@ -25,7 +26,8 @@ import { entryLoaderHandlers } from "../../src/openclaw/entry-loaders.js";
 import type { PreloadDeps } from "../../src/openclaw/preload-deps.js";
 import type { OpenClawSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
-import { DEFAULT_WARM_UP_DAYS, QUIET_LATE_MS, QUIET_WINDOWS, quietBeforeColdReads, recentSince, warmUpDaysFromEnv } from "../../src/openclaw/first-start-warmup.js";
+import { coreFreeBeforeColdReads, cpuSample, DEFAULT_WARM_UP_DAYS, FREE_CORE_AT_LEAST, FREE_MAX_WAIT_MS, FREE_WINDOW_MS, FREE_WINDOWS, freeCores, recentSince, warmUpDaysFromEnv, type CpuSample } from "../../src/openclaw/first-start-warmup.js";
+import { REWRITTEN, rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
 
 afterEach(() => restartedMainThread());
 
@@ -110,7 +112,7 @@ describe("the build for 2026.5.28–6.8's copying open (`copying`)", () => {
   it("keeps every line's entry decoded and deep-frozen, continued by the next read (it asks only for what was appended since)", async () => {
     const dir = tempDir("warmup-copying");
     const path = resolve(dir, "s.jsonl");
-    const text = generateTranscript({ seed: 3, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    const text = generateTranscript({ seed: 3, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
     writeFileSync(path, text);
     // Reads that carry member FIELDS (as in a process serving the snapshot open): the copying build still decodes them all.
     serveSnapshotOpens();
@@ -133,9 +135,9 @@ describe("the build for 2026.5.28–6.8's copying open (`copying`)", () => {
 });
 
 describe("warmUpIndexedFirst", () => {
-  it("warms the index's transcripts before it waits for a quiet thread, and the whole-file reads only after it", async () => {
+  it("warms the index's transcripts before it waits for a free core, and the whole-file reads only after it", async () => {
     const dir = tempDir("warmup-order");
-    const text = generateTranscript({ seed: 5, entries: 40, branchProbability: 0.1, compactions: 0, includeAllEntryTypes: true }).text;
+    const text = generateTranscript({ seed: 5, entries: 40, branchProbability: 0.1, compactions: 0, includeAllEntryTypes: true, erroredEmptyContent: false }).text;
     const [cold, indexed] = ["cold.jsonl", "indexed.jsonl"].map((n) => resolve(dir, n));
     for (const p of [cold, indexed]) writeFileSync(p, text);
     const atGate: [boolean, boolean][] = [];
@@ -226,24 +228,130 @@ describe("findWarmUpCandidates on a first start", () => {
   });
 });
 
-describe("quietBeforeColdReads", () => {
+describe("coreFreeBeforeColdReads (the gate's inputs injected: host idle and process CPU, ms)", () => {
   const cand = (unindexed: boolean) => ({ path: "/p", savedMs: 1, size: 1, unindexed });
-  it("no whole-file read among the candidates (all in the index): no wait, no window", async () => {
-    const windows: number[] = [];
-    await quietBeforeColdReads([cand(false), { path: "/q", savedMs: 1, size: 1 }], (u) => windows.push(u));
-    expect(windows).toEqual([]);
+  /** A host whose counters move by `windows[i]` per window: [host idle ms, this process's CPU ms] over FREE_WINDOW_MS, on `cores` cores. */
+  function host(windows: readonly (readonly [number, number])[], cores = 2) {
+    let [at, idle, own, i] = [1000, 0, 0, 0];
+    const seen: number[] = [];
+    const inputs = {
+      sample: (): CpuSample => ({ atMs: at, idleMs: idle, processMs: own, cores }),
+      wait: async (ms: number) => {
+        const [di, dp] = windows[Math.min(i++, windows.length - 1)]!;
+        [at, idle, own] = [at + ms, idle + di, own + dp];
+      },
+      windows: (free: number) => void seen.push(free),
+    };
+    return { inputs, seen };
+  }
+  const W = FREE_WINDOW_MS;
+
+  it("no whole-file read among the candidates (all in the index): no window", async () => {
+    const { inputs, seen } = host([[W, W]]);
+    await coreFreeBeforeColdReads([cand(false), { path: "/q", savedMs: 1, size: 1 }], inputs);
+    expect(seen).toEqual([]);
   });
 
-  it("with one: waits for quiet windows in a row; a window whose timer the main thread held up does not count", async () => {
-    const windows: [number, number][] = [];
-    const waiting = quietBeforeColdReads([cand(false), cand(true)], (u, late) => windows.push([u, late]));
-    // The main thread busy past the first window's end (as OpenClaw's start-up keeps it).
-    const until = performance.now() + 400;
-    while (performance.now() < until);
-    await waiting;
-    expect(windows.length).toBeGreaterThanOrEqual(QUIET_WINDOWS + 1);
-    expect(windows[0]![1], "the first window's timer late").toBeGreaterThan(QUIET_LATE_MS);
-    expect(windows.slice(-QUIET_WINDOWS).every(([u, late]) => u < 0.25 && late <= QUIET_LATE_MS), "ended on quiet windows").toBe(true);
+  it("OpenClaw's start-up on 2 cores (its main thread at ~1 core, ~1.2 for the process, the other core mostly idle): opens after FREE_WINDOWS windows", async () => {
+    const { inputs, seen } = host([[0.8 * W, 1.2 * W]]);
+    await coreFreeBeforeColdReads([cand(true)], inputs);
+    expect(seen.map((x) => +x.toFixed(2))).toEqual(Array(FREE_WINDOWS).fill(0.8));
+  });
+
+  it("a 2-core host loaded by other work (0.3 of a core idle): held back every window until the bound, then starts", async () => {
+    const { inputs, seen } = host([[0.3 * W, 0.2 * W]]);
+    await coreFreeBeforeColdReads([cand(true)], inputs);
+    expect(seen.length).toBe(FREE_MAX_WAIT_MS / W);
+    expect(seen.every((x) => x < FREE_CORE_AT_LEAST)).toBe(true);
+  });
+
+  it("the host idle but this process using all the cores it may run on (a CPU set of 1): held back", async () => {
+    const { inputs, seen } = host([[1.5 * W, W]], 1);
+    await coreFreeBeforeColdReads([cand(true)], inputs);
+    expect(seen.length).toBe(FREE_MAX_WAIT_MS / W);
+    expect(Math.max(...seen)).toBe(0);
+  });
+
+  it("free windows must follow each other: a loaded one between starts the count again", async () => {
+    const { inputs, seen } = host([[W, W], [0.1 * W, W], [W, W], [0.75 * W, W], [0, 0]]);
+    await coreFreeBeforeColdReads([cand(true)], inputs);
+    expect(seen.map((x) => +x.toFixed(2))).toEqual([1, 0.1, 1, 0.75]);
+  });
+
+  it("watchedGate: the line at exit says the warm-up was still waiting, after how many windows and how free the last one was", async () => {
+    const { inputs } = host([[0.3 * W, 0.2 * W]]);
+    let windows = 0;
+    // The fourth window never ends (the process exits meanwhile).
+    const waiting = watchedGate([cand(true)], { ...inputs, wait: (ms) => (++windows > 3 ? new Promise<void>(() => {}) : inputs.wait(ms)) });
+    await new Promise((done) => setTimeout(done, 0));
+    expect(warmUpSummary(20100, { atExit: true })).toMatch(/^unfinished at exit \(waiting for a free core: 3 window\(s\), the last 0\.30 free\): warmedUp=0 of 0 transcript\(s\), skipped=0 failed=0, .* over 20100 ms$/);
+    expect(warmUpSummary(5)).toMatch(/^warmedUp=0 /);
+    void waiting;
+    // A gate that opened: at exit, no "waiting" any more.
+    restartedMainThread();
+    await watchedGate([cand(true)], host([[W, W]]).inputs);
+    expect(warmUpSummary(1, { atExit: true })).toMatch(/^unfinished at exit: warmedUp=0 /);
+  });
+
+  it("freeCores: the smaller of the host's idle cores and the process's cores less its use; no time elapsed: 0", () => {
+    const at = (atMs: number, idleMs: number, processMs: number, cores = 4): CpuSample => ({ atMs, idleMs, processMs, cores });
+    expect(freeCores(at(0, 0, 0), at(100, 250, 50))).toBe(2.5);
+    expect(freeCores(at(0, 0, 0), at(100, 250, 350))).toBe(0.5);
+    expect(freeCores(at(5, 0, 0), at(5, 10, 0))).toBe(0);
+    // No per-CPU times on this platform (os.cpus() empty): the process bound alone.
+    expect(freeCores(at(0, Infinity, 0, 2), at(100, Infinity, 150, 2))).toBe(0.5);
+    // The host's counters as read here: a sample's fields are sane.
+    const now = cpuSample();
+    expect(now.cores).toBeGreaterThanOrEqual(1);
+    expect(now.idleMs).toBeGreaterThanOrEqual(0);
+    expect(now.processMs).toBeGreaterThan(0);
+  });
+});
+
+describe("runRestartWarmUp: a transcript OpenClaw's repair pass will rewrite first", () => {
+  const HEADER = '{"type":"session","version":3,"id":"s","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/"}';
+  const ERRORED = '{"type":"message","id":"e1","parentId":null,"timestamp":"2026-01-01T00:00:01.000Z","message":{"role":"assistant","content":[],"stopReason":"error","api":"x","provider":"y","model":"m","usage":{},"timestamp":1}}';
+  const body = generateTranscript({ seed: 9, entries: 60, branchProbability: 0.1, compactions: 0, erroredEmptyContent: false }).text;
+
+  it("is read (the worker's verdict comes from that read) but not built: counted as skipped and as a repair, its reason in the warmup line, its read released", async () => {
+    const dir = tempDir("warmup-repair");
+    const needs = resolve(dir, "needs.jsonl");
+    const clean = resolve(dir, "clean.jsonl");
+    writeFileSync(needs, `${HEADER}\n${ERRORED}\n`);
+    writeFileSync(clean, body);
+    await runRestartWarmUp([{ path: needs, savedMs: 2, size: 1 }, { path: clean, savedMs: 1, size: 1 }], { copying: true });
+    expect([warmUpStats.candidates, warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.repairs, warmUpStats.failed]).toEqual([2, 1, 1, 1, 0]);
+    expect(getCachedEntries(needs)).toBeUndefined();
+    expect(settledRead(needs)).toBeUndefined();
+    expect(getCachedEntries(clean)).toBeDefined();
+    const line = warmUpSummary(12);
+    expect(line).toContain(`skipped=1 (1 rewritten first by OpenClaw's repair: ${REWRITTEN.erroredEmptyAssistant}) failed=0`);
+    expect(line.split("\n")).toHaveLength(1);
+  });
+
+  it("what not every release rewrites is still warmed: a codex call without its result (2026.5.12–5.22's rule), no session header (OpenClaw decides)", async () => {
+    const dir = tempDir("warmup-repair-not");
+    const codex = resolve(dir, "codex.jsonl");
+    const headless = resolve(dir, "headless.jsonl");
+    const call = '{"type":"message","id":"c1","parentId":null,"timestamp":"2026-01-01T00:00:01.000Z","message":{"role":"assistant","content":[{"type":"toolCall","id":"call_1","name":"exec","arguments":{}}],"stopReason":"toolUse","api":"openai-codex-responses","provider":"openai-codex","model":"m","usage":{},"timestamp":1}}';
+    writeFileSync(codex, `${HEADER}\n${call}\n`);
+    writeFileSync(headless, `${ERRORED}\n`);
+    await runRestartWarmUp([{ path: codex, savedMs: 2, size: 1 }, { path: headless, savedMs: 1, size: 1 }], { copying: true });
+    expect(warmUpStats.repairs).toBe(0);
+    expect(getCachedEntries(codex)).toBeDefined();
+    expect(warmUpSummary(1)).not.toContain("repair");
+    // The worker's verdicts were those (a later read continues the same check).
+    const verdicts = [];
+    for (const p of [codex, headless]) {
+      await prepareSession(p);
+      verdicts.push((settledRead(p) as OpenClawSession).meta.repair);
+    }
+    expect(verdicts).toEqual(["a codex tool call without its tool result", "no valid session header (OpenClaw decides)"]);
+  });
+
+  it("rewrittenByEveryRelease: each common rewrite reason; not the per-release ones, OpenClaw's own decisions or what ctxc cannot judge", () => {
+    for (const why of Object.values(REWRITTEN)) expect(rewrittenByEveryRelease(why), why).toBe(true);
+    for (const why of [null, "empty file (OpenClaw decides)", "no valid session header (OpenClaw decides)", "a codex tool call without its tool result", "a line too long to check"]) expect(rewrittenByEveryRelease(why), String(why)).toBe(false);
   });
 });
 

@@ -154,6 +154,20 @@ describe("generateTranscript", () => {
     expect(piEntries(big.text).length).toBe(13);
   });
 
+  it("erroredEmptyContent: false gives errored assistant turns OpenClaw's repair text instead of empty content; the same entries otherwise (ids, tree, types, roles)", () => {
+    const o = { seed: 8, entries: 400, includeAllEntryTypes: true } as const;
+    const [as, repaired] = [parseAll(generateTranscript(o).text), parseAll(generateTranscript({ ...o, erroredEmptyContent: false }).text)];
+    const errored = (e: Obj) => e.type === "message" && e.message?.role === "assistant" && e.message.stopReason === "error";
+    expect(as.filter((e) => errored(e) && e.message.content.length === 0).length).toBeGreaterThan(0);
+    expect(repaired).toHaveLength(as.length);
+    const shape = (e: Obj) => [e.type, e.id, e.parentId, e.message?.role, e.message?.stopReason];
+    expect(repaired.map(shape)).toEqual(as.map(shape));
+    for (const [i, e] of repaired.entries()) {
+      if (errored(e) && as[i]!.message.content.length === 0) expect(e.message.content).toEqual([{ type: "text", text: "[assistant turn failed before producing content]" }]);
+      else if (e.type === "message" && e.message.role !== "assistant") expect(e.message.content, `line ${i}`).toEqual(as[i]!.message.content);
+    }
+  });
+
   it("endWithCompaction makes the last entry a compaction", () => {
     const g = generateTranscript({ seed: 4, entries: 90, compactions: 2, endWithCompaction: true });
     const es = parseAll(g.text);
