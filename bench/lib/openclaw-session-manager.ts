@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import { importInterceptedWith } from "./openclaw-intercepted.js";
+import { rewrittenCopyPath } from "./rewritten-copy.js";
 
 /** OpenClaw's file snapshot (bigint stat fields). */
 export type Snapshot = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
@@ -57,7 +58,7 @@ export async function loadSessionManagerPair(root: string, version: string, runt
   if (!real || !servedSource?.includes("rewriteFile$openclaw")) return `rewrite not served: ${plan.stock.find((s) => s.includes("rewriteFile")) ?? "no rewriteFile"}`;
   const written: string[] = [];
   const importCopy = async (source: string, side: string) => {
-    const file = real.replace(/\.m?js$/, `.ctxc-${side}${tag}-${process.pid}.js`);
+    const file = rewrittenCopyPath(real, process.pid, `${side}${tag}`);
     const repairFile = source.includes("async function repairSessionFileIfNeeded(") ? ", repairSessionFileIfNeeded as __t_repairFile" : "";
     writeFileSync(file, `${source}\nexport { SessionManager as __t_SM, sessionEntriesCache as __t_cache, sessionRepairCache as __t_repair${repairFile} };\n`);
     written.push(file);

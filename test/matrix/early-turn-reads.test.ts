@@ -94,7 +94,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       held.release();
       const exists = c.name !== "deleted";
       expect(view(ours, a), c.name).toEqual(view(theirs, b));
-      if (exists) expect(readFileSync(a), c.name).toEqual(readFileSync(b));
+      // Buffer.equals, not toEqual: vitest's toEqual walks a Buffer key by key (13 of 21 s CPU for 1 MiB here).
+      if (exists) expect(readFileSync(a).equals(readFileSync(b)), `${c.name}: file bytes`).toBe(true);
       expect(counters.repairsEarly - early, c.name).toBe(c.early ? 1 : 0);
       // A file changed only in ways the pass leaves alone is served all the same (checked again, not left to stock).
       if (c.name === "unchanged" || c.name === "a clean entry appended" || c.name.startsWith("replaced") || c.name.startsWith("same size")) {

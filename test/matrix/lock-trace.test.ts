@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseLockTrace } from "../../bench/real-gateway/lock-waits.js";
 import { releaseTestSetup } from "../support/openclaw-release.js";
+import { rewrittenCopyWriter } from "../../bench/lib/rewritten-copy.js";
 
 process.env.CTXC_OPENCLAW_TRACE = "1";
 const { root, version, dir } = releaseTestSetup("matrix-lock-trace", { afterAll });
@@ -24,7 +25,7 @@ type Acquire = (p: { sessionFile: string; allowReentrant?: boolean; timeoutMs?: 
 /** The release's `acquireSessionWriteLock`: the dist module exporting it under that name. */
 async function releaseAcquire(pkg: string): Promise<Acquire | string> {
   const dist = join(pkg, "dist");
-  for (const f of readdirSync(dist).filter((x) => x.endsWith(".js"))) {
+  for (const f of readdirSync(dist).filter((x) => x.endsWith(".js") && rewrittenCopyWriter(x) === undefined)) {
     const text = readFileSync(join(dist, f), "utf8");
     if (!/export \{[^}]*\bacquireSessionWriteLock\b[,\s}]/.test(text)) continue;
     const mod = (await import(pathToFileURL(join(dist, f)).href)) as { acquireSessionWriteLock?: unknown };

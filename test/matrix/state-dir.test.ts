@@ -16,6 +16,7 @@ import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { openClawStateDir, preloadIndexDir } from "../../src/openclaw/state-dir.js";
 import { OPENCLAW_REFERENCE_DIR, parseChunkExports } from "../reference/openclaw-reference.js";
 import { releaseRoot } from "../support/openclaw-release.js";
+import { rewrittenCopyWriter } from "../../bench/lib/rewritten-copy.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("oc-state-dir");
@@ -24,7 +25,7 @@ const dir = tempDir("oc-state-dir");
 async function releaseResolveStateDir(root: string): Promise<(env: Record<string, string | undefined>) => string> {
   const distDir = join(root, "dist");
   for (const name of readdirSync(distDir)) {
-    if (!name.endsWith(".js")) continue;
+    if (!name.endsWith(".js") || rewrittenCopyWriter(name) !== undefined) continue;
     const source = readFileSync(join(distDir, name), "utf8");
     if (!source.includes("function resolveStateDir(env = process.env, homedir = envHomedir(env))")) continue;
     const alias = parseChunkExports(source).resolveStateDir;
@@ -111,7 +112,7 @@ function stateDirCode(root: string): Record<string, string | undefined> {
   const distDir = join(root, "dist");
   const out: Record<string, string | undefined> = {};
   for (const name of readdirSync(distDir)) {
-    if (!name.endsWith(".js")) continue;
+    if (!name.endsWith(".js") || rewrittenCopyWriter(name) !== undefined) continue;
     const source = readFileSync(join(distDir, name), "utf8");
     if (source.includes("function resolveStateDir(env = process.env, homedir = envHomedir(env))")) {
       for (const f of ["resolveStateDir", "envHomedir", "newStateDir", "legacyStateDirs", "resolveUserPath"]) out[`paths ${f}`] = functionText(source, f);
