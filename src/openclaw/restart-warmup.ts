@@ -203,6 +203,38 @@ function taken(path: string): boolean {
 const nextMacrotask = (): Promise<void> => new Promise((done) => setTimeout(done, 0).unref());
 
 /**
+ * Main-thread time the build's steps take back to back before the warm-up lets the gateway's own work run
+ * (one macrotask), at least. A pause after every fixed-size step spread the build over the event loop's
+ * turns: while OpenClaw starts (event-loop utilisation ~1, its timers 0.4–0.9 s late) a 28 MB build's ~90
+ * steps took ~10 s of them on 2026.7.35's real gateway, so the first messages came before the warm-up ended.
+ */
+export const WARM_UP_SLICE_MS = 4;
+/** …and at most: a slice grows with the last pause, to an eighth of it (the warm-up ≤ ~1/9 of a busy loop's time). */
+export const WARM_UP_SLICE_MAX_MS = 16;
+
+/**
+ * The production `between` of {@link restartWarmUp}: returns at once while the current slice has had less
+ * main thread than its budget, else waits for the next macrotask and starts a new slice. The budget is
+ * {@link WARM_UP_SLICE_MS} on a loop that answers at once, and an eighth of the last pause on a busy one, up
+ * to {@link WARM_UP_SLICE_MAX_MS}: so the blocks stay short beside a quiet gateway's work, and the build
+ * still ends in a few of a busy start-up's long turns. The slice is the real block, so it is what
+ * `longestMs` records. `now`, `pause`: tests.
+ */
+export function slicedPauses(now: () => number = () => performance.now(), pause: () => Promise<void> = nextMacrotask): () => Promise<void> {
+  let from = now();
+  let budget = WARM_UP_SLICE_MS;
+  return async () => {
+    const ms = now() - from;
+    if (ms < budget) return;
+    if (ms > warmUpStats.longestMs) warmUpStats.longestMs = ms;
+    const paused = now();
+    await pause();
+    from = now();
+    budget = Math.min(WARM_UP_SLICE_MAX_MS, Math.max(WARM_UP_SLICE_MS, (from - paused) / 8));
+  };
+}
+
+/**
  * Warms `list` in order (see the file comment): per transcript the worker read, then, in a macrotask of
  * its own, {@link restartWarmUp} (`steps`: how its build steps; tests). Resolves when done or
  * stopped; never rejects.
@@ -285,7 +317,7 @@ export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpe
  * frozen entries), the read released (the first open's own read continues it: only what was appended since
  * comes back), and the loaded-index record folded from those entries. Counts itself; never rejects.
  *
- * In steps, one macrotask each, so no block holds the main thread long: the entries built in steps of
+ * In steps, as many back to back as fit in a slice of {@link WARM_UP_SLICE_MS} per macrotask, so no block holds the main thread long: the entries built in steps of
  * `stepBytes` line bytes — 2026.6.9+ (the snapshot open): buffer-entries.ts `frozenEntriesInSteps`, one
  * block was ~30 ms at 28 MB; 2026.5.28–6.8 (`copying`): decoded, frozen and their copy factories looked
  * up, release/file-entries.ts `decodeRecordsInSteps`, one block was ~150 ms —, then handed over in a block
@@ -301,7 +333,7 @@ export async function restartWarmUp(
   path: string,
   read: WarmRead,
   helpers: WarmUpHelpers,
-  { stepBytes, foldEntries = WARM_UP_FOLD_ENTRIES, between = nextMacrotask }: WarmUpSteps = {},
+  { stepBytes, foldEntries = WARM_UP_FOLD_ENTRIES, between = slicedPauses() }: WarmUpSteps = {},
 ): Promise<void> {
   const steps = buildSteps(read, helpers, stepBytes);
   if (!steps) {

@@ -16,7 +16,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileS
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, stopWarmUp, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
+import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, slicedPauses, stopWarmUp, WARM_UP_SLICE_MAX_MS, WARM_UP_SLICE_MS, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
 import { keptEntriesFor } from "../../src/openclaw/kept-entries.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
@@ -548,5 +548,47 @@ describe("the 2026.6.9+ build in steps (the snapshot open's frozen entries that 
       expect(getCachedEntries(path), what).toBeUndefined();
       restartedMainThread();
     }
+  });
+});
+
+describe("slicedPauses (the build's steps back to back within a slice of main thread; a clock injected)", () => {
+  /** Steps of `stepMs` each through `between`, the pause taking `pauseMs`: after which steps it paused, and the longest block. */
+  async function run(steps: number, stepMs: number, pauseMs: number): Promise<{ pausedAfter: number[]; longest: number }> {
+    let clock = 1000;
+    Object.assign(warmUpStats, { longestMs: 0 });
+    let paused = false;
+    const between = slicedPauses(() => clock, async () => {
+      paused = true;
+      clock += pauseMs;
+    });
+    const pausedAfter: number[] = [];
+    for (let step = 1; step <= steps; step++) {
+      clock += stepMs;
+      paused = false;
+      await between();
+      if (paused) pausedAfter.push(step);
+    }
+    return { pausedAfter, longest: warmUpStats.longestMs };
+  }
+
+  it("a loop that answers at once (0 ms pauses): a pause after each WARM_UP_SLICE_MS of steps, none before; that slice is the longest block", async () => {
+    const { pausedAfter, longest } = await run(10, 1, 0);
+    expect(pausedAfter).toEqual([WARM_UP_SLICE_MS, 2 * WARM_UP_SLICE_MS]);
+    expect(longest).toBe(WARM_UP_SLICE_MS);
+  });
+
+  it("a busy loop (its pauses long): the slice grows to an eighth of the last pause, capped at WARM_UP_SLICE_MAX_MS", async () => {
+    // 64 ms pauses: slices of 8 ms after the first (4 ms).
+    expect((await run(20, 1, 64)).pausedAfter).toEqual([4, 12, 20]);
+    // 400 ms pauses (OpenClaw starting): capped.
+    const capped = await run(40, 1, 400);
+    expect(capped.pausedAfter).toEqual([4, 4 + WARM_UP_SLICE_MAX_MS, 4 + 2 * WARM_UP_SLICE_MAX_MS]);
+    expect(capped.longest).toBe(WARM_UP_SLICE_MAX_MS);
+  });
+
+  it("one step longer than the slice: a pause after it alone, recorded as the longest block", async () => {
+    const { pausedAfter, longest } = await run(3, 3 * WARM_UP_SLICE_MS, 0);
+    expect(pausedAfter).toEqual([1, 2, 3]);
+    expect(longest).toBe(3 * WARM_UP_SLICE_MS);
   });
 });
