@@ -210,7 +210,7 @@ const nextMacrotask = (): Promise<void> => new Promise((done) => setTimeout(done
  */
 export const WARM_UP_SLICE_MS = 4;
 /** …and at most: a slice grows with the last pause, to an eighth of it (the warm-up ≤ ~1/9 of a busy loop's time). */
-export const WARM_UP_SLICE_MAX_MS = 16;
+export const WARM_UP_SLICE_MAX_MS = 32;
 
 /**
  * The production `between` of {@link restartWarmUp}: returns at once while the current slice has had less
