@@ -215,14 +215,15 @@ export const WARM_UP_SLICE_MAX_MS = 32;
 /**
  * The production `between` of {@link restartWarmUp}: returns at once while the current slice has had less
  * main thread than its budget, else waits for the next macrotask and starts a new slice. The budget is
- * {@link WARM_UP_SLICE_MS} on a loop that answers at once, and an eighth of the last pause on a busy one, up
+ * {@link WARM_UP_SLICE_MS} on a loop that answers at once, and an eighth of the last pause on a busy one (for the
+ * first slice, the pause before the build: `firstPauseMs`), up
  * to {@link WARM_UP_SLICE_MAX_MS}: so the blocks stay short beside a quiet gateway's work, and the build
  * still ends in a few of a busy start-up's long turns. The slice is the real block, so it is what
  * `longestMs` records. `now`, `pause`: tests.
  */
-export function slicedPauses(now: () => number = () => performance.now(), pause: () => Promise<void> = nextMacrotask): () => Promise<void> {
+export function slicedPauses(now: () => number = () => performance.now(), pause: () => Promise<void> = nextMacrotask, firstPauseMs = lastPauseMs): () => Promise<void> {
   let from = now();
-  let budget = WARM_UP_SLICE_MS;
+  let budget = sliceFor(firstPauseMs);
   return async () => {
     const ms = now() - from;
     if (ms < budget) return;
@@ -230,8 +231,21 @@ export function slicedPauses(now: () => number = () => performance.now(), pause:
     const paused = now();
     await pause();
     from = now();
-    budget = Math.min(WARM_UP_SLICE_MAX_MS, Math.max(WARM_UP_SLICE_MS, (from - paused) / 8));
+    budget = sliceFor((lastPauseMs = from - paused));
   };
+}
+
+/** The slice after a pause of `pauseMs` (see {@link slicedPauses}). */
+const sliceFor = (pauseMs: number): number => Math.min(WARM_UP_SLICE_MAX_MS, Math.max(WARM_UP_SLICE_MS, pauseMs / 8));
+
+/** The warm-up's last pause (ms): a transcript's first slice is sized by the pause before it (a busy loop stays busy). */
+let lastPauseMs = 0;
+
+/** {@link nextMacrotask}, its wait kept as {@link lastPauseMs}. */
+async function timedPause(): Promise<void> {
+  const t0 = performance.now();
+  await nextMacrotask();
+  lastPauseMs = performance.now() - t0;
 }
 
 /**
@@ -254,7 +268,7 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.failed++;
       continue;
     }
-    await nextMacrotask();
+    await timedPause();
     if (stopped) return;
     const read = settledRead(path);
     // The real open started meanwhile: it takes this read as its own (the prewarm's reuse); nothing to build.

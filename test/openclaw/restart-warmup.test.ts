@@ -552,15 +552,19 @@ describe("the 2026.6.9+ build in steps (the snapshot open's frozen entries that 
 });
 
 describe("slicedPauses (the build's steps back to back within a slice of main thread; a clock injected)", () => {
-  /** Steps of `stepMs` each through `between`, the pause taking `pauseMs`: after which steps it paused, and the longest block. */
-  async function run(steps: number, stepMs: number, pauseMs: number): Promise<{ pausedAfter: number[]; longest: number }> {
+  /** Steps of `stepMs` each through `between`, the pause taking `pauseMs` (the one before the first slice `firstPauseMs`): after which steps it paused, and the longest block. */
+  async function run(steps: number, stepMs: number, pauseMs: number, firstPauseMs = 0): Promise<{ pausedAfter: number[]; longest: number }> {
     let clock = 1000;
     Object.assign(warmUpStats, { longestMs: 0 });
     let paused = false;
-    const between = slicedPauses(() => clock, async () => {
-      paused = true;
-      clock += pauseMs;
-    });
+    const between = slicedPauses(
+      () => clock,
+      async () => {
+        paused = true;
+        clock += pauseMs;
+      },
+      firstPauseMs,
+    );
     const pausedAfter: number[] = [];
     for (let step = 1; step <= steps; step++) {
       clock += stepMs;
@@ -584,6 +588,11 @@ describe("slicedPauses (the build's steps back to back within a slice of main th
     const capped = await run(2 + 3 * WARM_UP_SLICE_MAX_MS, 1, 400);
     expect(capped.pausedAfter).toEqual([4, 4 + WARM_UP_SLICE_MAX_MS, 4 + 2 * WARM_UP_SLICE_MAX_MS]);
     expect(capped.longest).toBe(WARM_UP_SLICE_MAX_MS);
+  });
+
+  it("the first slice is sized by the pause before it (the loop busy before the build: a full slice at once)", async () => {
+    expect((await run(2 + 2 * WARM_UP_SLICE_MAX_MS, 1, 400, 400)).pausedAfter).toEqual([WARM_UP_SLICE_MAX_MS, 2 * WARM_UP_SLICE_MAX_MS]);
+    expect((await run(10, 1, 0, 0)).pausedAfter).toEqual([WARM_UP_SLICE_MS, 2 * WARM_UP_SLICE_MS]);
   });
 
   it("one step longer than the slice: a pause after it alone, recorded as the longest block", async () => {
