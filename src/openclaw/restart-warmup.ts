@@ -24,9 +24,9 @@
  * first-start-warmup.ts.
  *
  * When: one transcript at a time; its worker read is awaited (async), and its main-thread build runs in
- * macrotasks of a few ms at most each ({@link WARM_UP_STEP_BYTES} of lines, {@link WARM_UP_FOLD_ENTRIES}
- * entries of the loaded-index fold; pi's open, 2026.5.12–5.27, in one) — so OpenClaw's start-up, messages,
- * timers and I/O interleave. A
+ * steps ({@link WARM_UP_STEP_BYTES} of lines, {@link WARM_UP_FOLD_ENTRIES} entries of the loaded-index fold;
+ * pi's open, 2026.5.12–5.27, in one) taken back to back within slices of 4–32 ms per macrotask
+ * ({@link slicedPauses}) — so OpenClaw's start-up, messages, timers and I/O interleave. A
  * transcript whose real first open has started (prepared-reads.ts `openStarted`) is skipped — before the
  * read, again before the build, and between its steps, dropping what they built (the open then uses the
  * warm-up's read as its own, the prewarm's usual reuse). So is one whose read says OpenClaw's repair pass
@@ -215,10 +215,10 @@ export const WARM_UP_SLICE_MAX_MS = 32;
 /**
  * The production `between` of {@link restartWarmUp}: returns at once while the current slice has had less
  * main thread than its budget, else waits for the next macrotask and starts a new slice. The budget is
- * {@link WARM_UP_SLICE_MS} on a loop that answers at once, and an eighth of the last pause on a busy one (for the
- * first slice, the pause before the build: `firstPauseMs`), up
- * to {@link WARM_UP_SLICE_MAX_MS}: so the blocks stay short beside a quiet gateway's work, and the build
- * still ends in a few of a busy start-up's long turns. The slice is the real block, so it is what
+ * {@link WARM_UP_SLICE_MS} on a loop that answers at once, and an eighth of the last pause on a busy one (for
+ * the first slice, the pause before the build: `firstPauseMs`), up to {@link WARM_UP_SLICE_MAX_MS}: so the
+ * blocks stay short beside a quiet gateway's work, and the build still ends in a few of a busy start-up's
+ * long turns. The slice is the real block, so it is what
  * `longestMs` records. `now`, `pause`: tests.
  */
 export function slicedPauses(now: () => number = () => performance.now(), pause: () => Promise<void> = nextMacrotask, firstPauseMs = lastPauseMs): () => Promise<void> {
@@ -258,7 +258,7 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
   for (const { path, size } of list) {
     if (stopped) return;
     // No room left (real first turns since the selection kept their entries): warming would evict theirs.
-    if (taken(path) || size > entryCacheRoom()) {
+    if (taken(path) || !roomFor(path, size)) {
       warmUpStats.skipped++;
       continue;
     }
@@ -331,8 +331,8 @@ export async function warmUpIndexedFirst(list: readonly WarmUpCandidate[], helpe
  * frozen entries), the read released (the first open's own read continues it: only what was appended since
  * comes back), and the loaded-index record folded from those entries. Counts itself; never rejects.
  *
- * In steps, as many back to back as fit in a slice of {@link WARM_UP_SLICE_MS} per macrotask, so no block holds the main thread long: the entries built in steps of
- * `stepBytes` line bytes — 2026.6.9+ (the snapshot open): buffer-entries.ts `frozenEntriesInSteps`, one
+ * In steps, as many back to back as fit in a slice per macrotask ({@link slicedPauses}), so no block holds
+ * the main thread long: the entries built in steps of `stepBytes` line bytes — 2026.6.9+ (the snapshot open): buffer-entries.ts `frozenEntriesInSteps`, one
  * block was ~30 ms at 28 MB; 2026.5.28–6.8 (`copying`): decoded, frozen and their copy factories looked
  * up, release/file-entries.ts `decodeRecordsInSteps`, one block was ~150 ms —, then handed over in a block
  * of their own, then (2026.6.11+) the loaded-index record folded in steps of `foldEntries` entries

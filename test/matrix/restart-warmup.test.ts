@@ -25,7 +25,7 @@ import { generateTranscript } from "../../bench/fixtures/transcript-generator.js
 import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { RUNTIME_URL, importIntercepted, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
-import { stateOf } from "../support/session-manager-state.js";
+import { stateOf } from "../support/manager-state.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";

@@ -24,7 +24,7 @@ import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-re
 import { tempDir } from "../support/tmp.js";
 import { installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { HEADER, SERVED, T, expectSame, hostileCorpus, line, user } from "../support/hostile-corpus.js";
-import { stateOf } from "../support/session-manager-state.js";
+import { stateOf } from "../support/manager-state.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";

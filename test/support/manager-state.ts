@@ -1,29 +1,34 @@
 /**
  * What a differential test compares of one OpenClaw SessionManager (2026.6.9+, its own class): everything
  * `setLoadedSessionFile`, `buildIndex` and the prompt-released merge leave on it, and what OpenClaw reads
- * through it — comparable across two managers on two files (stock's and the served one's).
+ * through it — comparable across two managers on two files (stock's and the served one's). Used by the
+ * loaded-index, restart-warmup, warmup-snapshot-hostile and prompt-released-mirror matrix tests.
  */
 import type { Manager } from "../../bench/lib/openclaw-session-manager.js";
 
-/** Everything `setLoadedSessionFile` and `buildIndex` leave on a manager, comparable across the two files. */
-export function stateOf(sm: Manager): unknown {
+/**
+ * Everything `setLoadedSessionFile` and `buildIndex` leave on a manager, comparable across the two files.
+ * `newSession`: the file was deleted, so each side's header carries a random id of OpenClaw's own making.
+ */
+export function stateOf(sm: Manager, newSession = false): unknown {
   const files = sm.fileEntries as unknown[];
   const at = (v: unknown) => files.indexOf(v);
+  const header = (e: unknown) => (newSession ? { ...(e as object), id: "(new)" } : e);
   return {
     keys: Object.keys(sm),
-    sessionId: sm.sessionId,
+    sessionId: newSession ? "(new)" : sm.sessionId,
     flushed: sm.flushed,
     recoveredCorruptHeader: sm.recoveredCorruptHeader,
-    fileEntries: files,
+    fileEntries: files.map((e, i) => (i === 0 ? header(e) : e)),
     frozen: files.map((e) => Object.isFrozen(e)),
     opaqueFileEntries: sm.opaqueFileEntries,
     byId: [...sm.byId.keys()],
     byIdAt: [...sm.byId.values()].map(at),
-    opaqueParentsById: [...sm.opaqueParentsById],
-    logicalParentsById: [...sm.logicalParentsById],
-    invalidLeafControlIds: [...sm.invalidLeafControlIds],
+    opaqueParentsById: [...(sm.opaqueParentsById ?? [])],
+    logicalParentsById: [...(sm.logicalParentsById ?? [])],
+    invalidLeafControlIds: [...(sm.invalidLeafControlIds ?? [])],
     labelsById: [...sm.labelsById],
-    labelTimestampsById: [...sm.labelTimestampsById],
+    labelTimestampsById: [...(sm.labelTimestampsById ?? [])],
     leafId: sm.leafId,
     appendParentId: sm.appendParentId,
     promptReleasedSideBranchParentId: sm.promptReleasedSideBranchParentId,
@@ -34,6 +39,6 @@ export function stateOf(sm: Manager): unknown {
     leaf: sm.getLeafId(),
     branch: sm.getBranch(),
     context: sm.buildSessionContext(),
-    header: sm.getHeader?.(),
+    header: header(sm.getHeader?.()),
   };
 }
