@@ -8,9 +8,12 @@
  * agent differ by PLACEMENT ONLY when, without the keyed mirrors and their side-merge leaf controls, the
  * kinds agree (appended-diff.ts `prefixAgrees`), at least one key landed on a side branch in one mode and
  * in the main run in the other, and every side-branch mirror's key within the turns both modes reached was
- * written by the other mode too. Anything else is a difference.
+ * written by the other mode too. Before that, each mode's heartbeat turns are set aside (heartbeat-turns.ts):
+ * two modes that agree without them (or differ by placement only) differ by HEARTBEAT ONLY — when OpenClaw's
+ * timer fell. Anything else is a difference.
  */
 import { prefixAgrees } from "./appended-diff.js";
+import { withoutHeartbeatTurns } from "./heartbeat-turns.js";
 import type { AddedMark } from "./write-check.js";
 
 /** One appended entry: its kind (write-check.ts `kindOf`) with its mark. */
@@ -22,13 +25,16 @@ type Mode = "stock" | "ctxc";
 
 /** One agent's verdict, with what it rests on. */
 export interface PlacementCheck {
-  verdict: "same" | "placementOnly" | "different";
+  /** `heartbeatOnly`: the same once each mode's heartbeat turns are set aside (placement aside too, if `moved`). */
+  verdict: "same" | "placementOnly" | "heartbeatOnly" | "different";
   /** Per mode, the multiset of (kind, idempotency key) added: `kind`, `kind (side)`, `kind [key]` → count. */
   added: Record<Mode, Record<string, number>>;
   /** Keys on a side branch in one mode (`sideIn`) and in the main run in the other. */
   moved: { key: string; sideIn: Mode }[];
   /** Keys on a side branch in one mode that the other did not write, within the turns it reached. */
   unmatched: { key: string; sideIn: Mode }[];
+  /** Heartbeat turns set aside per mode, when either had one and the entries differed with them. */
+  heartbeatTurns?: Record<Mode, number>;
 }
 
 /** Kinds and marks of one mode's entries, side by side (marks missing: none). */
@@ -72,6 +78,16 @@ function multiset(entries: readonly MarkedEntry[]): Record<string, number> {
 export function classifyPlacement(stock: readonly MarkedEntry[], ctxc: readonly MarkedEntry[]): PlacementCheck {
   const added = { stock: multiset(stock), ctxc: multiset(ctxc) };
   if (prefixAgrees(stock.map((e) => e.kind), ctxc.map((e) => e.kind)).agrees) return { verdict: "same", added, moved: [], unmatched: [] };
+  const beats = { stock: withoutHeartbeatTurns(stock), ctxc: withoutHeartbeatTurns(ctxc) };
+  const check = byPlacement(beats.stock.rest, beats.ctxc.rest, added);
+  if (beats.stock.turns + beats.ctxc.turns === 0) return check;
+  const heartbeatTurns = { stock: beats.stock.turns, ctxc: beats.ctxc.turns };
+  return check.verdict === "different" ? { ...check, heartbeatTurns } : { ...check, verdict: "heartbeatOnly", heartbeatTurns };
+}
+
+/** The placement rule (file comment) on two modes' entries whose kinds differ; `added` as reported. */
+function byPlacement(stock: readonly MarkedEntry[], ctxc: readonly MarkedEntry[], added: PlacementCheck["added"]): PlacementCheck {
+  if (prefixAgrees(stock.map((e) => e.kind), ctxc.map((e) => e.kind)).agrees) return { verdict: "same", added, moved: [], unmatched: [] };
   const modes = { stock: { entries: stock, ...sideMerges(stock) }, ctxc: { entries: ctxc, ...sideMerges(ctxc) } };
   const moved: PlacementCheck["moved"] = [];
   const unmatched: PlacementCheck["unmatched"] = [];
@@ -108,8 +124,18 @@ export function placementLines(placement: Record<string, PlacementCheck> | undef
   for (const [agent, c] of Object.entries(placement ?? {})) {
     if (c.verdict === "same") continue;
     if (c.verdict === "placementOnly") out.push(`  ${agent} placement only (same keys in both modes, kinds otherwise the same): ${placementSummary(c)}`);
+    if (c.heartbeatTurns) out.push(`  ${agent} OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock ${c.heartbeatTurns.stock}, ctxc ${c.heartbeatTurns.ctxc}${c.verdict === "heartbeatOnly" ? `, the rest the same${c.moved.length ? ` but for placement: ${placementSummary(c)}` : ""}` : ""}`);
     for (const u of c.unmatched) out.push(`  ${agent} side-branch mirror only in ${u.sideIn}: ${u.key}`);
     out.push(`  ${agent} added, stock: ${bag(c.added.stock)}`, `  ${agent} added, ctxc: ${bag(c.added.ctxc)}`);
   }
   return out;
+}
+
+/** What a passing check set aside, in words: keyed mirror placement (PLACEMENT ONLY), heartbeat turns (HEARTBEAT ONLY); "" for nothing. */
+export function butFor(placement: Record<string, PlacementCheck> | undefined): string {
+  const checks = Object.values(placement ?? {});
+  const parts = [];
+  if (checks.some((c) => c.verdict === "placementOnly" || (c.verdict === "heartbeatOnly" && c.moved.length))) parts.push("where keyed delivery mirrors landed (PLACEMENT ONLY)");
+  if (checks.some((c) => c.verdict === "heartbeatOnly")) parts.push("OpenClaw's heartbeat turns (HEARTBEAT ONLY)");
+  return parts.join(" and ");
 }

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { groupedBarChart } from "../report/svg.js";
 import { differenceLines, type AppendedDifferences } from "./appended-diff.js";
-import { placementLines, type PlacementCheck } from "./mirror-placement.js";
+import { butFor, placementLines, type PlacementCheck } from "./mirror-placement.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
 import type { ProfileSummary } from "./profile-summary.js";
@@ -34,11 +34,11 @@ type TranscriptCheck = { same: boolean; detail: Record<string, string>; differen
 
 /** The write check's lines for `check` under `title`: the verdict, a named line per placement-only agent, the entries that differ. */
 function transcriptCheckLines(title: string, check: TranscriptCheck): string[] {
-  const placed = Object.values(check.placement ?? {}).some((c) => c.verdict === "placementOnly");
-  const verdict = !check.same ? "**different**" : placed ? "same kinds and order of appended entries but for where keyed delivery mirrors landed" : "same kinds and order of appended entries";
+  const but = butFor(check.placement);
+  const verdict = !check.same ? "**different**" : but ? `same kinds and order of appended entries but for ${but}` : "same kinds and order of appended entries";
   const L = [`${title}: ${verdict} (${Object.entries(check.detail).map(([k, v]) => `${k}: ${v}`).join("; ")}).`, ""];
   const placement = placementLines(check.placement);
-  if (placement.length) L.push("Keyed delivery mirrors by placement (a side branch in one mode, the main run in the other; docs/openclaw.md §5):", "", ...placement.map((l) => `- ${l.trim()}`), "");
+  if (placement.length) L.push("Set aside by the check — keyed delivery mirrors by placement (a side branch in one mode, the main run in the other), OpenClaw's heartbeat turns (docs/openclaw.md §5):", "", ...placement.map((l) => `- ${l.trim()}`), "");
   if (check.differences) L.push("Entries only one mode appended:", "", ...differenceLines(check.differences).map((l) => `- ${l.trim()}`), "");
   return L;
 }

@@ -31,7 +31,7 @@ import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionS
 import { restartChecks } from "./restart-checks.js";
 import { differenceLines, differingEntries, prefixAgrees, snippetOf, type AppendedDifferences } from "./appended-diff.js";
 import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AddedMark, type AppendedLinks, type KeptBody } from "./write-check.js";
-import { classifyPlacement, entriesOf, placementLines, placementSummary, type PlacementCheck } from "./mirror-placement.js";
+import { butFor, classifyPlacement, entriesOf, placementLines, placementSummary, type PlacementCheck } from "./mirror-placement.js";
 
 export type { AppendedLinks } from "./write-check.js";
 
@@ -599,17 +599,24 @@ export function compareAppended(
       differences[id] = differingEntries({ kinds: a[id] ?? [], snippets: snippets?.stock?.[id] }, { kinds: b[id] ?? [], snippets: snippets?.ctxc?.[id] });
     }
     const counts = `stock ${runs[0]} runs of entries, ctxc ${runs[1]}; common prefix ${common} ${agrees ? "equal" : "differs"}`;
-    detail[id] = verdict === "placementOnly" ? `PLACEMENT ONLY (${counts}; equal without the keyed mirrors and their side-branch leaf controls: ${placementSummary(check!)})` : `${verdict === "same" ? "same" : "DIFFERENT"} (${counts})`;
+    detail[id] =
+      verdict === "placementOnly"
+        ? `PLACEMENT ONLY (${counts}; equal without the keyed mirrors and their side-branch leaf controls: ${placementSummary(check!)})`
+        : verdict === "heartbeatOnly"
+          ? `HEARTBEAT ONLY (${counts}; equal without OpenClaw's heartbeat turns, stock ${check!.heartbeatTurns!.stock}, ctxc ${check!.heartbeatTurns!.ctxc}${check!.moved.length ? `, and keyed mirror placement: ${placementSummary(check!)}` : ""})`
+          : `${verdict === "same" ? "same" : "DIFFERENT"} (${counts})`;
   }
   const withPlacement = Object.keys(placement).length ? { placement } : {};
   return same ? { same, detail, ...withPlacement } : { same, detail, differences, ...withPlacement };
 }
 
-/** A comparison's verdict in the log: "DIFFER", "same kinds and order", or that with keyed mirrors placed differently. */
+/** A comparison's verdict in the log: "DIFFER", "same kinds and order", or that but for keyed mirror placement / heartbeat turns. */
 function verdictWord(check: ReturnType<typeof compareAppended>): string {
   if (!check.same) return "DIFFER";
-  return Object.values(check.placement ?? {}).some((c) => c.verdict === "placementOnly") ? "same kinds and order but for keyed mirror placement (PLACEMENT ONLY)" : "same kinds and order";
+  const but = butFor(check.placement);
+  return but ? `same kinds and order but for ${but}` : "same kinds and order";
 }
+
 
 /** compareAppended of two runs (stock, ctxc), with the snippets their write checks kept. */
 function compareRuns(stock: RunResult, ctxc: RunResult): ReturnType<typeof compareAppended> {

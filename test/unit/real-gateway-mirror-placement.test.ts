@@ -12,6 +12,8 @@ import { renderRealGatewaySection } from "../../bench/real-gateway/render.js";
 import { compareAppended } from "../../bench/real-gateway/run.js";
 import { addedEntries, idsOf } from "../../bench/real-gateway/write-check.js";
 
+const HEARTBEAT_PROMPT =
+  "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.";
 const KEY = (turn: number) => `telegram-final:agent:sub1:telegram:direct:7:${turn}:0`;
 
 /** A transcript writer: a seeded turn, then entries each chained to the last one on the active branch. */
@@ -29,7 +31,9 @@ function transcript() {
   const t = {
     user: (text: string) => (push({ type: "message", message: { role: "user", content: [{ type: "text", text }] } }), t),
     assistant: (text: string) => (push({ type: "message", message: { role: "assistant", content: [{ type: "text", text }], stopReason: "stop" } }), t),
-    custom: () => (push({ type: "custom_message", customType: "openclaw.runtime-context", content: "event", display: false }), t),
+    custom: (content: unknown = "event") => (push({ type: "custom_message", customType: "openclaw.runtime-context", content, display: false }), t),
+    /** OpenClaw's heartbeat turn as 2026.5.12 wrote it (the 2026-12-05 10:23 run): its poll, the heartbeat prompt as runtime context, the reply. */
+    heartbeat: (poll = "[OpenClaw heartbeat poll]") => t.user(poll).custom(HEARTBEAT_PROMPT).assistant("HEARTBEAT_OK"),
     /** A mirror in the main run (written before the next prompt opened the file, or after it ended). */
     mirror: (key: string) => (push({ type: "message", message: mirrorMessage(key) }), t),
     /**
@@ -161,5 +165,53 @@ describe("real-gateway write check: keyed mirror placement", () => {
     expect(same).toMatchObject({ same: true });
     expect(same.placement!.sub1!.verdict).toBe("same");
     expect(placementLines(same.placement)).toEqual([]);
+  });
+});
+
+describe("real-gateway write check: OpenClaw's heartbeat turns", () => {
+  it("the marks: the poll (a delivery hint before it too) and the heartbeat prompt's runtime context; not a user text that mentions the poll, not another runtime context", () => {
+    const t = transcript().heartbeat().heartbeat("Deliver to telegram:7\n[OpenClaw heartbeat poll]").user("what is [OpenClaw heartbeat poll] for?").custom("event").custom([{ type: "text", text: HEARTBEAT_PROMPT }]);
+    const added = addedEntries(t.text(), new Set([...idsOf(t.text())].slice(0, 3)));
+    expect(added.kinds.slice(0, 6)).toEqual(["message:user", "custom_message:openclaw.runtime-context", "message:assistant", "message:user", "custom_message:openclaw.runtime-context", "message:assistant"]);
+    expect(added.marks).toEqual([{ heartbeat: true }, { heartbeat: true }, {}, { heartbeat: true }, { heartbeat: true }, {}, {}, {}, { heartbeat: true }]);
+  });
+
+  it("a heartbeat turn in stock's window only (the 5.12 run of 2026-12-05 10:23): heartbeat only, named, and the check holds", () => {
+    const stock = turns(transcript(), 6, (i, t) => i === 3 && t.heartbeat());
+    const ctxc = turns(transcript(), 8);
+    const p = pairOf(stock, ctxc);
+    expect(compareAppended(p.kinds.stock, p.kinds.ctxc).same, "kinds alone: different").toBe(false);
+    const c = check(p);
+    expect(c.same).toBe(true);
+    expect(c.differences).toBeUndefined();
+    expect(c.placement!.sub1).toMatchObject({ verdict: "heartbeatOnly", heartbeatTurns: { stock: 1, ctxc: 0 }, moved: [], unmatched: [] });
+    expect(c.detail.sub1).toMatch(/^HEARTBEAT ONLY \(.*equal without OpenClaw's heartbeat turns, stock 1, ctxc 0\)$/);
+    expect(placementLines(c.placement)[0]).toBe("  sub1 OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock 1, ctxc 0, the rest the same");
+    const md = renderRealGatewaySection({ openclaw: "2026.5.12", node: "22.16.0", date: "2026-12-05T12:00:00Z", durationS: 60, modes: [], transcriptCheck: c });
+    expect(md).toContain("same kinds and order of appended entries but for OpenClaw's heartbeat turns (HEARTBEAT ONLY)");
+    expect(md).not.toContain("**different**");
+    // In both modes, at different turns: heartbeat only; at the same turn: the same.
+    expect(verdictOf(pairOf(turns(transcript(), 6, (i, t) => i === 2 && t.heartbeat()), turns(transcript(), 6, (i, t) => i === 4 && t.heartbeat())))).toMatchObject({ verdict: "heartbeatOnly", heartbeatTurns: { stock: 1, ctxc: 1 } });
+    const at3 = () => turns(transcript(), 6, (i, t) => i === 3 && t.heartbeat());
+    expect(verdictOf(pairOf(at3(), at3())).verdict).toBe("same");
+  });
+
+  it("a heartbeat turn beside a moved mirror: heartbeat only with the placement named; beside a content difference: different, the heartbeat turns still counted", () => {
+    const stock = turns(transcript(), 5, (i, t) => (i === 2 ? t.mirror(KEY(2)) : i === 4 ? t.heartbeat() : t));
+    const ctxc = turns(transcript(), 5, (i, t) => i === 3 && t.sideMirror(KEY(2), true));
+    const v = verdictOf(pairOf(stock, ctxc));
+    expect(v).toMatchObject({ verdict: "heartbeatOnly", heartbeatTurns: { stock: 1, ctxc: 0 }, moved: [{ key: KEY(2), sideIn: "ctxc" }] });
+    expect(check(pairOf(stock, ctxc)).detail.sub1).toMatch(/^HEARTBEAT ONLY .*, and keyed mirror placement: .*side branch in ctxc, main run in stock\)$/);
+    // A runtime context only ctxc wrote (not a heartbeat's) beside stock's heartbeat turn: still a difference.
+    const other = turns(transcript(), 5, (i, t) => i === 3 && t.custom("event"));
+    const c = check(pairOf(turns(transcript(), 5, (i, t) => i === 2 && t.heartbeat()), other));
+    expect(c.same).toBe(false);
+    expect(c.placement!.sub1).toMatchObject({ verdict: "different", heartbeatTurns: { stock: 1, ctxc: 0 } });
+    expect(c.differences!.sub1!.ctxc.map((e) => e.kind)).toContain("custom_message:openclaw.runtime-context");
+    expect(placementLines(c.placement)[0]).toBe("  sub1 OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock 1, ctxc 0");
+    // Without a heartbeat anywhere, a lone runtime context is a difference as before (no heartbeatTurns).
+    const plain = check(pairOf(turns(transcript(), 5), other));
+    expect(plain.same).toBe(false);
+    expect(plain.placement!.sub1!.heartbeatTurns).toBeUndefined();
   });
 });
