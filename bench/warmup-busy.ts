@@ -13,8 +13,10 @@
  *   slices  the default steps in slices (slicedPauses, production: 4–32 ms per macrotask)
  *
  * Per trial: the warm-up's blocks (from the end of a pause to the start of the next, or the build's end) —
- * their wall sum, their main-thread CPU sum (process.threadCpuUsage per block: tick-sampled by Linux, so one
- * block's figure is coarse and a sum over many is what to read), the longest, how many; the GC (a
+ * their wall sum, the main thread's waits for a core inside them (src/openclaw/thread-wait.ts: /proc schedstat's
+ * run delay; wall minus waits is the blocks' time on a CPU, the figure to read on a loaded host), their
+ * process.threadCpuUsage sum beside it (it moves at scheduler ticks: coarse, low after a sleep), the longest,
+ * how many; the GC (a
  * PerformanceObserver's 'gc' entries that start inside a block: count, ms, the scavenges' share) and the
  * whole trial's GC; `warmUpStats.ms` (what the summary's `warmUpMs` says); when the warm-up was done, and the
  * busy loop's units meanwhile.

@@ -303,7 +303,7 @@ const blockClocks: BlockClocks = { now: () => performance.now(), waited: threadW
 /**
  * Runs `block` on the main thread and counts it as one of the warm-up's blocks ({@link warmUpStats}): its
  * wall, and its wall less the waits for a core inside it as its time on a CPU (`clocks`: tests). Each
- * read of the waits is a /proc read (~7 µs; a 28 MB transcript's build is ~90 blocks).
+ * read of the waits is a positioned read of a /proc file (~2 µs; a 28 MB transcript's build is ~90 blocks).
  */
 export function counted<T>(block: () => T, clocks: BlockClocks = blockClocks): T {
   const waited = clocks.waited();
