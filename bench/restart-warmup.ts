@@ -50,6 +50,7 @@ import { ROOT } from "./lib/paths.js";
 import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 import { mainThreadCpu as threadCpu } from "./lib/thread-cpu.js";
+import { unitOfWork } from "./lib/startup-unit.js";
 
 const { values } = benchArgs({
   options: {
@@ -227,10 +228,6 @@ async function mainThreadQuiet(list: readonly WarmUpCandidate[], windows?: (u: n
   }
 }
 
-/** One unit of the start-up tail's fixed work (~2 ms here): a parse and a stringify of the same text. */
-const unitText = JSON.stringify(Array.from({ length: 1500 }, (_, i) => ({ id: `e${i}`, parentId: `e${i - 1}`, type: "message", message: { role: "user", content: [{ type: "text", text: "x".repeat(40 + (i % 7)) }] } })));
-let unitSink = 0;
-const unitOfWork = () => void (unitSink += JSON.stringify(JSON.parse(unitText)).length);
 
 /**
  * One --first-start trial: an empty index; B's and C's warm-up (candidates as the preload finds them) runs

@@ -16,7 +16,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileS
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, slicedPauses, stopWarmUp, WARM_UP_SLICE_MAX_MS, WARM_UP_SLICE_MS, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
+import { counted, DEFAULT_WARM_UP_COUNT, findWarmUpCandidates, restartedMainThread, restartWarmUp, runRestartWarmUp, selectWarmUp, slicedPauses, stopWarmUp, WARM_UP_SLICE_MAX_MS, WARM_UP_SLICE_MS, warmUpCountFromEnv, warmUpIndexedFirst, warmUpStats, warmUpSummary, watchedGate } from "../../src/openclaw/restart-warmup.js";
 import { keptEntriesFor } from "../../src/openclaw/kept-entries.js";
 import { openClawPoolTicket } from "../../src/openclaw/pool.js";
 import { prepareSession, preparedFor, serveSnapshotOpens, settledRead } from "../../src/openclaw/prepared-reads.js";
@@ -402,7 +402,10 @@ describe("the copying build in steps (2026.5.28–6.8: no block decodes the whol
     expect(pauses).toBeLessThan(lines.length);
     expect([warmUpStats.warmedUp, warmUpStats.skipped, warmUpStats.failed]).toEqual([1, 0, 0]);
     expect(warmUpStats.longestMs).toBeGreaterThan(0);
-    expect(warmUpStats.longestMs).toBeLessThanOrEqual(warmUpStats.ms);
+    expect(warmUpStats.longestMs).toBeLessThanOrEqual(warmUpStats.wallMs);
+    // On a CPU: the blocks' wall less the main thread's waits for a core in them (none or some, never more).
+    expect(warmUpStats.ms).toBeGreaterThan(0);
+    expect(warmUpStats.ms).toBeLessThanOrEqual(warmUpStats.wallMs);
     const kept = getCachedEntries(path)!;
     expect(kept.entries).toEqual(lines.map((l) => JSON.parse(l)));
     expect(kept.generation).toBe(read.meta.generation);
@@ -548,6 +551,49 @@ describe("the 2026.6.9+ build in steps (the snapshot open's frozen entries that 
       expect(getCachedEntries(path), what).toBeUndefined();
       restartedMainThread();
     }
+  });
+});
+
+describe("counted (a warm-up block: its wall, and its time on a CPU — the wall less the waits for a core; clocks injected)", () => {
+  /** A block that takes `wallMs` of which the main thread waited `waitedMs` for a core; what it returns. */
+  const block = (clock: { now: number; waited: number }, wallMs: number, waitedMs: number) =>
+    counted(
+      () => {
+        clock.now += wallMs;
+        clock.waited += waitedMs;
+        return wallMs;
+      },
+      { now: () => clock.now, waited: () => clock.waited },
+    );
+
+  it("sums the wall and the time on a CPU apart; the longest block is the wall (what a message waits)", () => {
+    const clock = { now: 5000, waited: 200 };
+    expect(block(clock, 10, 4)).toBe(10);
+    expect(block(clock, 30, 0)).toBe(30);
+    expect(block(clock, 2, 2)).toBe(2);
+    expect(warmUpStats).toMatchObject({ wallMs: 42, ms: 36, longestMs: 30 });
+    // The summary line says both.
+    expect(warmUpSummary(100)).toContain("main thread 36.0 ms on a CPU (42.0 wall, longest block 30.0)");
+  });
+
+  it("no wait seen (not Linux: the waits read 0): the wall; a wait read larger than the wall counts 0, not less", () => {
+    const clock = { now: 0, waited: 0 };
+    block(clock, 7, 0);
+    block(clock, 3, 5);
+    expect(warmUpStats).toMatchObject({ wallMs: 10, ms: 7, longestMs: 7 });
+  });
+
+  it("a block that throws is counted too, and the error passes", () => {
+    const clock = { now: 0, waited: 0 };
+    const clocks = { now: () => clock.now, waited: () => clock.waited };
+    expect(() =>
+      counted(() => {
+        clock.now += 6;
+        clock.waited += 1;
+        throw new Error("step");
+      }, clocks),
+    ).toThrow("step");
+    expect(warmUpStats).toMatchObject({ wallMs: 6, ms: 5, longestMs: 6 });
   });
 });
 
