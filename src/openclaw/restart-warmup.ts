@@ -38,6 +38,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
+import { judgeImagesAhead } from "./image-prejudge.js";
 import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, peekCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor, type BuiltAhead } from "./kept-entries.js";
 import { frozenEntriesInSteps, hasFields, type FrozenInSteps } from "./buffer-entries.js";
@@ -283,6 +284,8 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.skipped++;
       warmUpStats.repairs++;
       repairReasons.add(read.meta.repair!);
+      // What the pass after OpenClaw's rewrites would judge in a turn, judged now (image-prejudge.ts).
+      await judgeImagesAhead(path, { pause: timedPause, block: counted, sliceMs: sliceFor(lastPauseMs), stopped: () => stopped });
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
