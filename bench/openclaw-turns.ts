@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--warm-up]]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with

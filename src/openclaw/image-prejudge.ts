@@ -36,8 +36,8 @@ export interface PrejudgeSlicing {
 
 /**
  * Judges the image lines of `path`'s worker read (a whole one: the warm-up's) that the judge has not found
- * clean before; resolves to how many lines the worker sent (0 without a judge, a release named, or a
- * complete read). Never rejects: anything failing only leaves the judging to the pass, as before.
+ * clean before; resolves to how many lines it judged or found judged (0 without a judge, a release named,
+ * or a complete read). Never rejects: anything failing only leaves the judging to the pass, as before.
  */
 export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing): Promise<number> {
   const judge = imageJudge;
@@ -47,6 +47,7 @@ export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing): 
     const reply = await readRepairCheckAsync(path, { images: true, allImages: true });
     if (!reply.complete) return 0;
     let t0 = performance.now();
+    let judged = 0;
     for (const line of reply.imageLines) {
       if (slicing.stopped()) break;
       if (performance.now() - t0 >= slicing.sliceMs) {
@@ -62,8 +63,9 @@ export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing): 
           // the pass parses it itself
         }
       });
+      judged++;
     }
-    return reply.imageLines.length;
+    return judged;
   } catch {
     return 0;
   }

@@ -370,11 +370,13 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the fir
     rt.forgetJudgedLines();
     const stats = rt.warmUpStats;
     const repairsBefore = stats.repairs;
+    const judgedBefore = stats.imagesJudged;
     try {
       // The first-start warm-up on `a`: its whole read says the repair pass will rewrite it; it judges the image lines.
       await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
       expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
       expect(judged(), "every image message judged ahead, also after the errored turn").toBe(31);
+      expect(stats.imagesJudged - judgedBefore, "counted for the warmup: line").toBe(31);
       // The file changed after the warm-up: one more good image, never judged.
       for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
       const steps: [string, string[], number][] = [
