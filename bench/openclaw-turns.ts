@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--warm-up]]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
@@ -33,6 +33,15 @@
  * starts with the release's `repairSessionFileIfNeeded` (stock's, or ctxc's handler, which then runs stock's)
  * — the first turn on the day ctxc is installed or OpenClaw upgraded (issue #11); its row is "repair".
  * The "serialise" row (turn 0) is the header rewrite's `getSerializedFileLinesForRewrite()`, timed apart.
+ * The pass runs on every turn, as a gateway's attempts run it: the header rewrite drops the release's repair
+ * cache, so turn 1's pass is ctxc's check of the file as rewritten (with 2026.6.5+'s image rule: every image
+ * line of a read state no judge has seen, judged on the main thread). As register.ts does at gateway start,
+ * the release is named for the judge's verdicts (judged-images.ts).
+ *
+ * `--warm-up` (with `--repair`, served side): before turn 0, the first-start warm-up runs on the file as a
+ * gateway's start-up runs it (restart-warmup.ts `runRestartWarmUp`, the file unindexed): its whole-file read,
+ * the skip of a file the repair rewrites, and what it does then in idle time (image-prejudge.ts); its
+ * main-thread ms are printed apart (start-up time, not a turn's).
  *
  * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
  * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
@@ -63,6 +72,7 @@ const { values } = benchArgs({
     "served-only": { type: "boolean", default: false },
     digests: { type: "string", default: "7" },
     repair: { type: "boolean", default: false },
+    "warm-up": { type: "boolean", default: false },
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
@@ -95,6 +105,7 @@ async function main(): Promise<void> {
       ? readFileSync((await transcriptOfSize(Number(values.mb))).path, "utf8")
       : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
     const repair = values.repair ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
+    (pair.runtime as { setJudgeRelease?: (v: string | undefined) => void }).setJudgeRelease?.(version);
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
     const fresh = (): Record<Counted, number[]> => ({ repair: [], open: [], serialise: [], "header rewrite": [], appends: [], rewriteFile: [], digests: [], setLoadedSessionFile: [] });
     // The release's digest, stock and served, on the same runtime instance (release/locate.ts finds it in another chunk).
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
     // The open's main-thread CPU time too (Node 23.9+): on a loaded shared host its wall time also counts descheduling.
     const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
     const before = { ...pair.runtime.counters };
+    let warmUpLine = "";
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
       const path = files[name];
@@ -122,15 +134,32 @@ async function main(): Promise<void> {
         loads++;
         return setLoaded.apply(this, a);
       };
+      if (values["warm-up"] && name === "served") {
+        const rt = pair.runtime as unknown as {
+          runRestartWarmUp?: (list: { path: string; savedMs: number; size: number; unindexed: boolean }[], helpers: object) => Promise<void>;
+          warmUpHelpers?: () => object | undefined;
+          warmUpStats?: { ms: number };
+        };
+        if (!rt.runRestartWarmUp) throw new Error("--warm-up: the runtime has no runRestartWarmUp");
+        const ms0 = rt.warmUpStats?.ms ?? 0;
+        const elu = performance.eventLoopUtilization();
+        // Its pauses are unref'd timers (they never keep a gateway alive): this keeps the bench's loop alive meanwhile.
+        const alive = setInterval(() => {}, 1000);
+        await rt.runRestartWarmUp([{ path, savedMs: Date.now(), size: Buffer.byteLength(text), unindexed: true }], rt.warmUpHelpers?.() ?? {}).finally(() => clearInterval(alive));
+        warmUpLine = `first-start warm-up before turn 0: main-thread busy ${performance.eventLoopUtilization(elu).active.toFixed(1)} ms, its counted blocks ${((rt.warmUpStats?.ms ?? 0) - ms0).toFixed(1)} ms`;
+      }
       for (let turn = 0; turn < turns; turn++) {
         const loadsBefore = loads;
         side.cache.delete(resolve(path));
-        if (repair && turn === 0) {
+        if (repair) {
+          // Every turn, as a gateway's attempt runs it (turn 0 rewrites the seeded file; the header rewrite
+          // then drops the release's repair cache, so turn 1's pass is a check of the file as rewritten).
           // Main-thread busy ms of the pass (it awaits its reads and its write): event-loop utilisation.
           const elu = performance.eventLoopUtilization();
           const got = (await (name === "stock" ? repair.openclaw : repair.ctxc)({ sessionFile: path, debug: () => {}, warn: () => {} })) as { repaired?: boolean };
           results[name].repair.push(performance.eventLoopUtilization(elu).active);
-          if (got?.repaired !== true) throw new Error(`${name}: the repair pass did not rewrite the seeded transcript`);
+          if (turn === 0 && got?.repaired !== true) throw new Error(`${name}: the repair pass did not rewrite the seeded transcript`);
+          if (turn > 0 && got?.repaired === true) throw new Error(`${name}: the repair pass rewrote the transcript again on turn ${turn}`);
         } else results[name].repair.push(0);
         if (name === "served") await pair.runtime.prepareSession(path);
         const cpu0 = threadCpu?.();
@@ -171,7 +200,7 @@ async function main(): Promise<void> {
       .filter((k) => c[k] !== (before as unknown as Record<string, number>)[k])
       .map((k) => `${k}=${c[k]! - (before as unknown as Record<string, number>)[k]!}`)
       .join(" ");
-    const mode = [values.restart ? "after a restart (no header rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : ""].filter(Boolean).join(", ");
+    const mode = [values.restart ? "after a restart (no header rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : "", values.repair ? "a seeded transcript the repair rewrites" : "", values["warm-up"] ? "the first-start warm-up first" : ""].filter(Boolean).join(", ");
     console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns${mode ? `, ${mode}` : ""}; runtime ${runtimeUrl}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     console.log(`main-thread ms: turn 0${values.restart ? "" : " (header rewrite)"} / median of turns 1…`);
     console.log("| phase | stock turn 0 | stock later | served turn 0 | served later |");
@@ -181,13 +210,15 @@ async function main(): Promise<void> {
       const first = (r: Record<Counted, number[]>) => (r.open.length ? pick(r, 0) : 0);
       console.log(`| ${label} | ${first(results.stock).toFixed(digits)} | ${(results.stock.open.length ? later(results.stock) : 0).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
     };
-    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" || ph === "repair" || ph === "serialise" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
+    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" || ph === "serialise" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
     for (const ph of PHASES) row(ph, (r, t) => ms(r, ph, t));
     row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
+    if (values.repair) for (const name of ["stock", "served"] as const) console.log(`${name} repair pass per turn, main-thread busy (ms): ${results[name].repair.map((x) => x.toFixed(1)).join(", ")}`);
     for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
+    if (warmUpLine) console.log(warmUpLine);
     unwrapHandlers();
     unwrapMethods();
     console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded): turn 0 / median of turns 1…; calls per later turn`);

@@ -57,9 +57,14 @@ function toolCalls(content: unknown): { id: string; name: unknown }[] {
 const trimmed = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
 
 /** The 2026.6.5+ image rule looks at this block (type image, string data, an image mime type under one of three keys). */
-function isCheckedImageBlock(block: unknown): boolean {
+export function isCheckedImageBlock(block: unknown): boolean {
   if (!isRecord(block) || Array.isArray(block) || block.type !== "image" || typeof block.data !== "string") return false;
   return [block.mimeType, block.mediaType, block.media_type].some((m) => typeof m === "string" && /^image\//iu.test(m.trim()));
+}
+
+/** A message's content with a block the image rule looks at ({@link isCheckedImageBlock}). */
+export function hasCheckedImage(content: unknown): boolean {
+  return Array.isArray(content) && content.some(isCheckedImageBlock);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -191,7 +196,7 @@ export class RepairCheck {
       if (mirror) this.mirrorCallIds.push(...this.pendingMirror);
       this.pendingMirror = null;
     }
-    if (Array.isArray(content) && content.some(isCheckedImageBlock)) this.imageRecords.push(record);
+    if (hasCheckedImage(content)) this.imageRecords.push(record);
     if (role === "toolResult") {
       for (const key of RESULT_ID_KEYS) {
         const id = trimmed(message[key]);

@@ -47,7 +47,7 @@ import { KeptScans, noFields } from "./record-scans.js";
 import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { lookupInRecords } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
-import { RepairCheck } from "./repair-check.js";
+import { hasCheckedImage, RepairCheck } from "./repair-check.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
 
 export interface SessionBufferOptions {
@@ -323,13 +323,14 @@ export function readMayHoldKey(path: string, options: SessionBufferOptions, cach
 export function readRepairCheck(path: string, options: SessionBufferOptions, cache: SessionReadCache | undefined, check: RepairCheckOptions): RepairCheckReply {
   const read = readSession(path, options, cache, undefined, check);
   const s = read.state;
-  const wanted = check.images && read.complete && s ? (read.meta.repairFacts?.imageRecords ?? []) : [];
+  const wanted = check.images && read.complete && s ? (check.allImages ? imageMessagesOf(s) : (read.meta.repairFacts?.imageRecords ?? [])) : [];
   // The image records whose lines end before the state's end (complete lines: the same in any continuation).
   let settled = 0;
   while (settled < wanted.length && isSettled(s!, wanted[settled]!)) settled++;
   const seen = check.imagesFrom;
   let from = seen && seen.generation === s?.generation && Number.isInteger(seen.records) && seen.records >= 0 && seen.records <= settled ? seen.records : 0;
-  if (s && typeof check.judge === "string" && read.complete) from = judgedFrom(cache, path, s, check.judge, from, settled);
+  if (check.allImages) from = 0;
+  else if (s && typeof check.judge === "string" && read.complete) from = judgedFrom(cache, path, s, check.judge, from, settled);
   const imageLines = wanted.slice(from).map((i) => {
     const r = s!.records[i]!;
     return s!.staging.toString("utf8", r.offset, r.offset + r.length);
@@ -452,6 +453,33 @@ function readSession(
 }
 
 /** Whether record `i` of `s` is a complete line of the state (its "\n" before `s.end`), not a torn last line read past it. */
+/** Marks every image block's line: a `"image"` string somewhere in it (a cheap byte test first). */
+const IMAGE_MARK = Buffer.from('"image');
+
+/**
+ * The records of `s` that are message entries with a block the image rule looks at (repair-check.ts
+ * `hasCheckedImage`), whatever else the file holds (RepairCheckOptions.allImages). Lines without the bytes
+ * `"image` cannot have one (the block's `type` member is that string) and are not parsed.
+ */
+function imageMessagesOf(s: SessionReadState): number[] {
+  const out: number[] = [];
+  const bytes = s.staging.subarray(0, s.used);
+  let mark = -2; // the next mark at or after the record's start (records lie in staging in file order)
+  for (let i = 0; i < s.records.length; i++) {
+    const r = s.records[i]!;
+    if (mark < r.offset && mark !== -1) mark = bytes.indexOf(IMAGE_MARK, r.offset);
+    if (mark === -1) break;
+    if (mark < r.offset || mark + IMAGE_MARK.length > r.offset + r.length) continue;
+    try {
+      const value = JSON.parse(s.staging.toString("utf8", r.offset, r.offset + r.length)) as { type?: unknown; message?: { content?: unknown } | null };
+      if (value?.type === "message" && typeof value.message === "object" && value.message !== null && hasCheckedImage(value.message.content)) out.push(i);
+    } catch {
+      // not JSON: no image message (the pass drops the line)
+    }
+  }
+  return out;
+}
+
 function isSettled(s: SessionReadState, i: number): boolean {
   const r = s.records[i]!;
   return r.fileOffset + r.length < s.end;

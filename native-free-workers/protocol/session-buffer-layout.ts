@@ -251,6 +251,12 @@ export interface RepairCheckOptions {
    * records this judge already found clean in that state (issue #11: the first turn after a restart).
    */
   judge?: string;
+  /**
+   * With `images`: the lines of EVERY complete image message of the read (a block the image rule looks at),
+   * including those after a line the pass repairs (whose facts stop there), from the first on (`imagesFrom`
+   * and `judge` are not used): for judging them ahead of the pass (src/openclaw/image-prejudge.ts).
+   */
+  allImages?: boolean;
 }
 
 /**

@@ -60,3 +60,44 @@ export function rememberJudgedImages(file: string, generation: string | null, re
   judged.set(file, { generation, records });
   if (judged.size > MAX_FILES) judged.delete(judged.keys().next().value!);
 }
+
+/**
+ * Image lines a named judge found clean, by their text (SHA-256 of the judge's name and the line), in this
+ * process: what outlives the read state — OpenClaw's own whole-file writes (its repair pass's rewrite, the
+ * header rewrite of a session's first turn, 2026.7.35) start a new generation, whose records the
+ * generation-keyed record above cannot speak for, yet they re-serialise every untouched line byte for byte.
+ * The verdict is a function of the line alone (its parse's blocks, judged by the release's pure judge under
+ * a name that changes with release, Node and judge body: {@link judgeName}), so a line judged clean once
+ * need not be judged again in any read of any file. Issue #11, a first start: the first-start warm-up judges
+ * the lines of a transcript the repair pass will rewrite in idle time (image-prejudge.ts), and the pass
+ * after the rewrites finds them here instead of judging every image line of the file in the turn.
+ */
+const cleanLines = new Map<string, true>();
+/** Lines remembered at most (~90 per 28 MB seeded transcript; the oldest is forgotten first). */
+const MAX_CLEAN_LINES = 16_384;
+
+const lineKey = (name: string, line: string): string => createHash("sha256").update(name).update("\n").update(line).digest("base64");
+
+/**
+ * Whether `line` — an image record's line, as the worker sends it (RepairCheckReply.imageLines) — has a
+ * block `judge` finds corrupted: the release's verdict (its parse as stock parses its lines, each block
+ * judged; throws as that parse throws), answered from {@link cleanLines} when this judge found the same
+ * line clean before. Without a judge name (no release named: register.ts) nothing is kept.
+ */
+export function lineHasCorruptedImage(judge: (block: unknown) => boolean, line: string): boolean {
+  const name = judgeName(judge);
+  const key = name === undefined ? undefined : lineKey(name, line);
+  if (key !== undefined && cleanLines.has(key)) return false;
+  const content = (JSON.parse(line) as { message: { content: unknown[] } }).message.content;
+  if (content.some((block) => judge(block))) return true;
+  if (key !== undefined) {
+    cleanLines.set(key, true);
+    if (cleanLines.size > MAX_CLEAN_LINES) cleanLines.delete(cleanLines.keys().next().value!);
+  }
+  return false;
+}
+
+/** A restarted process keeps none of it (tests: a gateway restart in process). */
+export function forgetJudgedLines(): void {
+  cleanLines.clear();
+}

@@ -19,7 +19,8 @@ import { followWrite, serializedFileLinesForRewrite, writeFullFile, type Followe
 import { resolve } from "node:path";
 import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
-import { repairHandlers } from "./repair-pass.js";
+import { passJudgesImages, repairHandlers } from "./repair-pass.js";
+import { noteImageJudge } from "./image-prejudge.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import { fileFingerprintHandlers } from "./file-fingerprint.js";
 import { workspaceFilesHandlers } from "./workspace-files.js";
@@ -41,7 +42,8 @@ import {
 } from "./bootstrap-wrappers.js";
 
 export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
-export { setJudgeRelease } from "./judged-images.js";
+export { setJudgeRelease, forgetJudgedLines } from "./judged-images.js";
+export { judgeImagesAhead, noteImageJudge } from "./image-prejudge.js";
 /** The restart warm-up (tests run it with the helpers the chunk handed over, and read its counters). */
 export { runRestartWarmUp, warmUpHelpers, warmUpStats, selectWarmUp, findWarmUpCandidates, stopWarmUp, restartedMainThread } from "./restart-warmup.js";
 export type { BootstrapHookDeps } from "./bootstrap-wrappers.js";
@@ -314,6 +316,8 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
 export function chunkEvaluated(names: readonly string[], helpers: Helpers): void {
   try {
     startPoolSoon();
+    // The repair pass's image judge, for the first-start warm-up to judge ahead (image-prejudge.ts).
+    if (names.some(passJudgesImages)) noteImageJudge(resolveHelpers<Record<string, unknown>>(helpers).isCorruptedImageContentBlock);
     // 2026.6.9+ serves both loaders from this chunk: the snapshot one is behind SessionManager.open there.
     const snapshot = names.includes("loadEntriesFromFileWithSnapshot");
     if (!snapshot && !names.includes("loadEntriesFromFile")) return;

@@ -42,7 +42,7 @@
  */
 import { resolve } from "node:path";
 import { bigintStatOf, identityIsSnapshot, type BigintFileStat } from "./entry-cache.js";
-import { judgedImagesOf, judgeName, rememberJudgedImages } from "./judged-images.js";
+import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
@@ -82,6 +82,11 @@ const VARIANTS: Record<string, PassRules> = {
   repairPass611: { toolResults: ["chatgpt/v2", "mirror/v2"], images: true, cache: true },
 };
 
+/** Whether the pass served by handler `name` has the 2026.6.5+ image rule (its chunk's judge is then worth keeping: image-prejudge.ts). */
+export function passJudgesImages(name: string): boolean {
+  return VARIANTS[name]?.images === true;
+}
+
 /** Why the worker's check of the file does not show a file this release's pass leaves alone, or null. */
 function wouldChange(check: RepairCheckReply, rules: PassRules, h: PassHelpers): string | null {
   const facts = check.meta.repairFacts;
@@ -93,12 +98,10 @@ function wouldChange(check: RepairCheckReply, rules: PassRules, h: PassHelpers):
     const judge = h.isCorruptedImageContentBlock;
     if (typeof judge !== "function") return "no isCorruptedImageContentBlock";
     // The worker sends the lines of exactly these records, but for those judged clean by an earlier pass
-    // of the same read state (judged-images.ts); parsed here as stock parses its lines.
+    // of the same read state (judged-images.ts); parsed here as stock parses its lines, unless this judge
+    // found the same line clean before (in any read: judged-images.ts `lineHasCorruptedImage`).
     if (check.imageLines.length !== facts.imageRecords.length - check.imageLinesFrom) return "no image lines from ctxc's read";
-    for (const line of check.imageLines) {
-      const content = (JSON.parse(line) as { message: { content: unknown[] } }).message.content;
-      if (content.some((block) => judge(block))) return "a corrupted image block";
-    }
+    for (const line of check.imageLines) if (lineHasCorruptedImage(judge as (block: unknown) => boolean, line)) return "a corrupted image block";
   }
   return null;
 }

@@ -38,6 +38,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
+import { judgeImagesAhead } from "./image-prejudge.js";
 import { entryCacheLimit, entryCacheRoom, holdsCachedEntries, peekCachedEntries, setEntryCacheLimit } from "./entry-cache.js";
 import { keptEntriesFor, type BuiltAhead } from "./kept-entries.js";
 import { frozenEntriesInSteps, hasFields, type FrozenInSteps } from "./buffer-entries.js";
@@ -140,7 +141,7 @@ export interface WarmUpHelpers {
  * work); `wallMs`: their wall together; `longestMs`: the longest block, wall (what a message arriving
  * meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0 };
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0 };
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
 
@@ -163,7 +164,8 @@ export async function watchedGate(cold: readonly WarmUpCandidate[], inputs: Gate
  */
 export function warmUpSummary(overMs: number, { atExit = false }: { atExit?: boolean } = {}): string {
   const s = warmUpStats;
-  const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")})` : "";
+  const judged = s.imagesJudged > 0 ? `; ${s.imagesJudged} image line(s) of them judged ahead` : "";
+  const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")}${judged})` : "";
   const gate = gateSeen.waiting ? ` (waiting for a free core: ${gateSeen.windows} window(s), the last ${gateSeen.last.toFixed(2)} free)` : "";
   return `${atExit ? `unfinished at exit${gate}: ` : ""}warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms on a CPU (${s.wallMs.toFixed(1)} wall, longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
 }
@@ -287,6 +289,8 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.skipped++;
       warmUpStats.repairs++;
       repairReasons.add(read.meta.repair!);
+      // What the pass after OpenClaw's rewrites would judge in a turn, judged now (image-prejudge.ts).
+      warmUpStats.imagesJudged += await judgeImagesAhead(path, { pause: timedPause, block: counted, sliceMs: sliceFor(lastPauseMs), stopped: () => stopped });
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
@@ -527,7 +531,7 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0 });
   Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
   stopped = false;

@@ -312,23 +312,9 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cac
 
 describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge across a gateway restart`, () => {
   it("repairSessionFileIfNeeded after a restart: images judged clean before it are not judged again (the persistent index), the same result, bytes and cache as OpenClaw's pass; a corrupted image appended while down is still found", { timeout: 600_000 }, async (ctx) => {
-    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
-    if (typeof x === "string") return ctx.skip(x);
-    const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
-    if (!judge) return ctx.skip(`${version} has no image rule`);
-    const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
-    const rt = x.runtime;
-    const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
-    const name = !cache ? "repairPass605" : minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
-    let judged = 0;
-    const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
-    const counted = (block: { type?: unknown }) => {
-      if (block?.type === "image") judged++;
-      return judge(block);
-    };
-    spied.isCorruptedImageContentBlock = () => counted;
-    const ours = (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>;
-    const view = (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false });
+    const setup = await countedImagePass();
+    if (typeof setup === "string") return ctx.skip(setup);
+    const { rt, ours, theirs, cache, view, judged } = setup;
     // The runtime's own pool (the one its handlers ask): an index directory, and a restart = a new pool on it.
     const pool = rt;
     const indexPath = join(dir, "judged-index");
@@ -346,13 +332,18 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
         // The worker learns what a pass judged at the next pass: the last pass before this restart judged 2 it never reported.
         ["after another restart, a corrupted image appended while down: the 2 unreported and it judged, and OpenClaw's pass repairs", images(40, 1, "@@@"), 3, true],
       ];
+      rt.forgetJudgedLines();
       for (const [what, lines, expected, restart] of steps) {
-        if (restart) await pool.closeOpenClawPool();
+        // A restarted gateway's main thread remembers no verdict (judged-images.ts `lineHasCorruptedImage`).
+        if (restart) {
+          await pool.closeOpenClawPool();
+          rt.forgetJudgedLines();
+        }
         if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
         if (cache) for (const p of [a, b]) cache.delete(p); // a restarted gateway's repair cache is empty
-        const before = judged;
-        await samePass(what, [ours, x.openclaw], view, [a, b]);
-        expect(judged - before, what).toBe(expected);
+        const before = judged();
+        await samePass(what, [ours, theirs], view, [a, b]);
+        expect(judged() - before, what).toBe(expected);
       }
     } finally {
       rt.setJudgeRelease(undefined);
@@ -360,6 +351,86 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
     }
   });
 });
+
+describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the first-start warm-up (a transcript the repair pass rewrites)`, () => {
+  it("repairSessionFileIfNeeded after OpenClaw's repair rewrite: image lines the warm-up judged in idle time (also those after the line the pass repairs) are not judged again, the same result, bytes and cache as OpenClaw's pass; lines added or changed since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
+    const setup = await countedImagePass();
+    if (typeof setup === "string") return ctx.skip(setup);
+    const { rt, ours, theirs, view, judged, counted } = setup;
+    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`j${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
+    const errored = assistant("e1", "s-1", { stopReason: "error" }, []);
+    // Over 4,096 tool results: OpenClaw never caches the file, so every pass after the repair is ctxc's check
+    // (on 2026.7.35 the header rewrite drops the cache all the same); images before and after the errored
+    // assistant turn the pass rewrites, and one image message the rewrite changes (its blank text block).
+    const changed = user("j99", null, [{ type: "text", text: "  " }, image(PNG)]);
+    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), errored, ...images(20, 10), changed));
+    rt.setJudgeRelease(version);
+    // The warm-up's judge (chunkEvaluated notes the chunk's) and the pass's: one function, counted.
+    rt.noteImageJudge(counted);
+    rt.forgetJudgedLines();
+    const stats = rt.warmUpStats;
+    const repairsBefore = stats.repairs;
+    const judgedBefore = stats.imagesJudged;
+    try {
+      // The first-start warm-up on `a`: its whole read says the repair pass will rewrite it; it judges the image lines.
+      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
+      expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
+      expect(judged(), "every image message judged ahead, also after the errored turn").toBe(31);
+      expect(stats.imagesJudged - judgedBefore, "counted for the warmup: line").toBe(31);
+      // The file changed after the warm-up: one more good image, never judged.
+      for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
+      const steps: [string, string[], number][] = [
+        ["first pass: OpenClaw's repair rewrites the file (nothing judged: the check's verdict is settled)", [], 0],
+        ["next pass, the file as rewritten: only the image line added after the warm-up and the rewritten one", [], 2],
+        ["a plain turn: none", [user("p1", null, "hello")], 0],
+        ["a good image and a corrupted one appended: those two judged, and OpenClaw's pass repairs", [...images(50, 1), ...images(60, 1, "@@@")], 2],
+        ["after that repair: nothing judged again", [user("p2", null, "again")], 0],
+      ];
+      for (const [what, lines, expected] of steps) {
+        if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+        const before = judged();
+        await samePass(what, [ours, theirs], view, [a, b]);
+        expect(judged() - before, what).toBe(expected);
+      }
+    } finally {
+      rt.noteImageJudge(undefined);
+      rt.forgetJudgedLines();
+      rt.setJudgeRelease(undefined);
+    }
+  });
+});
+
+/**
+ * The release's image-rule pass as ctxc serves it (its handler for the release), with the release's judge
+ * counted — the function the pass's helpers give, also to be noted as the warm-up's —, how results are
+ * compared, or why the release has none.
+ */
+async function countedImagePass() {
+  const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+  if (typeof x === "string") return x;
+  const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
+  if (!judge) return `${version} has no image rule`;
+  const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+  const rt = x.runtime;
+  const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
+  const name = !cache ? "repairPass605" : minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
+  let judged = 0;
+  const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
+  const counted = (block: { type?: unknown }) => {
+    if (block?.type === "image") judged++;
+    return judge(block);
+  };
+  spied.isCorruptedImageContentBlock = () => counted;
+  return {
+    rt,
+    cache,
+    counted,
+    theirs: x.openclaw as (params: Record<string, unknown>) => Promise<unknown>,
+    judged: () => judged,
+    ours: (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>,
+    view: (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false }),
+  };
+}
 
 /** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
 async function samePass(what: string, [ours, theirs]: [(p: Record<string, unknown>) => Promise<unknown>, (p: Record<string, unknown>) => Promise<unknown>], view: (r: Record<string, unknown>, path: string) => unknown, [a, b]: [string, string]): Promise<void> {
