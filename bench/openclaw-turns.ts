@@ -48,7 +48,8 @@
  * restarted gateway), then every turn goes: the repair pass's check of the (clean) file (served
  * `repairSessionFileIfNeeded`, nothing to repair), the prewarm, the open, the digests, `--recent N` (default
  * 1) recent-conversation reads (served `readRecentUserAssistantTextFromSessionTranscript`, limit 10), the
- * appends and `rewriteFile()`. The async phases' rows are the main thread's busy ms (event-loop
+ * appends and `rewriteFile()`, `--quiet-ms` (1000) after the warm-up returned (what it left to the worker done, as
+ * the real gateway's first message came seconds after its warm-up). The async phases' rows are the main thread's busy ms (event-loop
  * utilisation). A/B: run it in fresh processes alternating `--runtime` (another build's preload-runtime.js).
  */
 import { execFileSync } from "node:child_process";
@@ -77,6 +78,7 @@ const { values } = benchArgs({
     "seed-index": { type: "string" },
     file: { type: "string" },
     recent: { type: "string", default: "1" },
+    "quiet-ms": { type: "string", default: "1000" },
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
@@ -153,6 +155,8 @@ async function main(): Promise<void> {
     // The open's main-thread CPU time too (Node 23.9+): on a loaded shared host its wall time also counts descheduling.
     const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
     const before = { ...pair.runtime.counters };
+    /** --warm-up: the digests' wall ms per turn (what the turn waits on: the worker's hashing included). */
+    const digestWall: number[] = [];
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
       const path = files[name];
@@ -177,6 +181,8 @@ async function main(): Promise<void> {
         // Its timers are unref'd (a gateway keeps its process alive; this interval keeps this one alive).
         const alive = setInterval(() => {}, 1000);
         await rt.runRestartWarmUp([{ path: resolve(path), savedMs: 0, size: 1 }], rt.warmUpHelpers()!);
+        // The first message after the warm-up is done (real gateway: 5 of 5 warmed before it), its worker work included.
+        await new Promise((done) => setTimeout(done, Number(values["quiet-ms"])));
         clearInterval(alive);
         if (rt.warmUpStats.warmedUp !== 1) throw new Error(`the warm-up did not build the transcript: ${JSON.stringify(rt.warmUpStats)}`);
         own.discardTurn(); // the warm-up's own calls are not turn 0's
@@ -207,9 +213,11 @@ async function main(): Promise<void> {
         // 2026.7.35's order: the session fence's digests and the recent conversation before the run appends.
         if (warmUp) {
           mark(`turn${turn} digests`);
+          const t0 = performance.now();
           results[name].digests.push(await busy(async () => {
             for (let i = 0; fn && i < digests; i++) await fn(path);
           }));
+          digestWall.push(performance.now() - t0);
           mark(`turn${turn} recent`);
           results[name].recent.push(await busy(async () => {
             for (let i = 0; i < Number(values.recent); i++) await recent!.ctxc(path, { limit: 10 });
@@ -269,6 +277,7 @@ async function main(): Promise<void> {
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
+    if (digestWall.length) console.log(`served digests per turn, wall (ms): ${digestWall.map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
     unwrapHandlers();
     unwrapMethods();

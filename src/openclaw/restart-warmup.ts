@@ -48,6 +48,7 @@ import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
 import { coreFreeBeforeColdReads, recentSince, unindexedCandidate, type GateInputs } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries.js";
+import { warmDigest } from "./prefetched-digest.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 
@@ -136,7 +137,7 @@ export interface WarmUpHelpers {
  * What the warm-up did in this process (summary counters; kept apart from the opens' own). `ms`: its
  * main-thread blocks together; `longestMs`: the longest one (what a message arriving meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 };
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0, digests: 0 };
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
 
@@ -286,6 +287,10 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
+    // 2026.6.9+ (the snapshot open; its fence digests 8–32 MB files): the first turn's digests prepared on the
+    // worker (prefetched-digest.ts `warmDigest`), not awaited — the next transcript's read queues behind it.
+    const kept = !helpers.pi && !helpers.copying ? peekCachedEntries(path) : undefined;
+    if (kept && !stopped && warmDigest(path, kept.identity.size)) warmUpStats.digests++;
   }
 }
 
@@ -510,7 +515,7 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0, digests: 0 });
   Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
   stopped = false;
