@@ -48,7 +48,7 @@ import { warmPiOpen } from "./pi-session-open.js";
 import { boundedSetting } from "./env-mib.js";
 import { coreFreeBeforeColdReads, recentSince, unindexedCandidate, type GateInputs } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries.js";
-import { warmDigest } from "./prefetched-digest.js";
+import { forgetWarmDigests, warmDigest } from "./prefetched-digest.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 
@@ -518,5 +518,6 @@ export function restartedMainThread(): void {
   Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, longestMs: 0, repairs: 0, digests: 0 });
   Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
+  forgetWarmDigests();
   stopped = false;
 }

@@ -31,6 +31,7 @@ import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -224,7 +225,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up", { timeout: 300_000 }, async (ctx) => {
+  it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up; none asked with the worker's memo off", { timeout: 300_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     const both = [await importIntercepted(root!, "repairSessionFileIfNeeded"), await importIntercepted(root!, "readSessionFileDigest")];
     const bad = both.find((x) => typeof x === "string");
@@ -270,6 +271,17 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       if (change === "deleted") continue;
       appendFileSync(a, `${JSON.stringify({ type: "custom", id: `t${n}`, parentId: null, customType: "turn ✓" })}\n`);
       expect(await digest!.ctxc(a), `${change}: a digest after the turn's append`).toBe(await digest!.openclaw(a));
+    }
+    // The worker's digest memo off (CTXC_OPENCLAW_DIGEST_KEEP_MB=0): nothing it could keep, so no digest asked.
+    try {
+      await rt.configureOpenClawPool({ digestKeepBytes: 0 });
+      const a = inStateDir(`dg${++n}`);
+      writeFileSync(a, text);
+      await rt.runRestartWarmUp(await candidatesAfterStart(rt, "restart", a, indexDir), rt.warmUpHelpers()!);
+      expect([rt.warmUpStats.warmedUp, rt.warmUpStats.digests], "memo off: warmed up, no digest asked").toEqual([1, 0]);
+      expect(await digest!.ctxc(a), "memo off: the first digest").toBe(await digest!.openclaw(a));
+    } finally {
+      await rt.configureOpenClawPool({ digestKeepBytes: DIGEST_KEEP_TOTAL_BYTES }); // the default again
     }
   });
 
