@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--warm-up]]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--first-start-warm-up]] [--warm-up [--recent N] [--quiet-ms MS]]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
@@ -38,7 +38,7 @@
  * line of a read state no judge has seen, judged on the main thread). As register.ts does at gateway start,
  * the release is named for the judge's verdicts (judged-images.ts).
  *
- * `--warm-up` (with `--repair`, served side): before turn 0, the first-start warm-up runs on the file as a
+ * `--first-start-warm-up` (with `--repair`, served side): before turn 0, the first-start warm-up runs on the file as a
  * gateway's start-up runs it (restart-warmup.ts `runRestartWarmUp`, the file unindexed): its whole-file read,
  * the skip of a file the repair rewrites, and what it does then in idle time (image-prejudge.ts); its
  * main-thread ms are printed apart (start-up time, not a turn's).
@@ -50,8 +50,19 @@
  * side) — each handler's time minus what it spent in OpenClaw's functions it calls (the original, the
  * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
  * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn).
+ *
+ * `--warm-up` (implies `--restart --served-only`): the first turn after a restart as 2026.7.35's gateway runs
+ * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
+ * before turn 0 (this process is fresh: V8's code for everything but the build paths is cold, as in a
+ * restarted gateway), then every turn goes: the repair pass's check of the (clean) file (served
+ * `repairSessionFileIfNeeded`, nothing to repair), the prewarm, the open, the digests, `--recent N` (default
+ * 1) recent-conversation reads (served `readRecentUserAssistantTextFromSessionTranscript`, limit 10), the
+ * appends and `rewriteFile()`, `--quiet-ms` (1000) after the warm-up returned (what it left to the worker done, as
+ * the real gateway's first message came seconds after its warm-up). The async phases' rows are the main thread's busy ms (event-loop
+ * utilisation). A/B: run it in fresh processes alternating `--runtime` (another build's preload-runtime.js).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
@@ -73,14 +84,21 @@ const { values } = benchArgs({
     digests: { type: "string", default: "7" },
     repair: { type: "boolean", default: false },
     "warm-up": { type: "boolean", default: false },
+    "seed-index": { type: "string" },
+    file: { type: "string" },
+    recent: { type: "string", default: "1" },
+    "quiet-ms": { type: "string", default: "1000" },
+    "first-start-warm-up": { type: "boolean", default: false },
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
 const runtimeUrl = preloadRuntimeUrl(values.runtime);
 const turns = Number(values.turns);
+const warmUp = values["warm-up"];
+if (warmUp) [values.restart, values["served-only"]] = [true, true];
 
-type Phase = "repair" | "open" | "serialise" | "header rewrite" | "appends" | "rewriteFile" | "digests";
-const PHASES: Phase[] = ["repair", "open", "serialise", "header rewrite", "appends", "rewriteFile", "digests"];
+type Phase = "repair" | "prewarm" | "open" | "serialise" | "header rewrite" | "digests" | "recent" | "appends" | "rewriteFile";
+const PHASES: Phase[] = ["repair", "prewarm", "open", "serialise", "header rewrite", "digests", "recent", "appends", "rewriteFile"];
 const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
@@ -88,11 +106,32 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 type CpuUsage = { user: number; system: number };
 const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
 const cpuMs = (u: CpuUsage) => (u.user + u.system) / 1000;
+/** `DEBUG_MARKS=1`: stderr `mark <label> <µs>` on the monotonic clock V8's --cpu-prof samples use, to cut a profile by phase. */
+const mark = (label: string) => process.env.DEBUG_MARKS && console.error(`mark ${label} ${process.hrtime.bigint() / 1000n}`);
 const timed = <T>(f: () => T): [T, number] => {
   const t0 = performance.now();
   const v = f();
   return [v, performance.now() - t0];
 };
+
+type Runtime = typeof import("../src/openclaw/preload-runtime.js");
+
+/**
+ * `--warm-up`'s previous gateway process (`--seed-index DIR --file F`): the repair pass twice (the second
+ * tells the worker what the first judged, saved with its read state) and a read, on a persistent index in
+ * DIR — so the measured process restarts on it as a gateway does (its first read continues from the index,
+ * its first repair pass judges only the image lines after the saved ones).
+ */
+async function seedIndex(indexDir: string, file: string): Promise<void> {
+  const repair = await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl);
+  const rt = repair.runtime as unknown as Runtime;
+  await rt.configureOpenClawPool({ indexDir });
+  rt.setJudgeRelease(version);
+  for (let i = 0; i < 2; i++) await repair.ctxc({ sessionFile: file, debug: () => {}, warn: () => {} });
+  await rt.prepareSession(file);
+  await rt.closeOpenClawPool();
+  removeIntercepted();
+}
 
 async function main(): Promise<void> {
   const pair = await loadSessionManagerPair(root, version, runtimeUrl);
@@ -103,11 +142,18 @@ async function main(): Promise<void> {
   try {
     const text = values.repair
       ? readFileSync((await transcriptOfSize(Number(values.mb))).path, "utf8")
-      : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2 }).text;
-    const repair = values.repair ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
+      : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, ...(warmUp ? { erroredEmptyContent: false } : {}) }).text;
+    const repair = values.repair || warmUp ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
+    const recent = warmUp ? await interceptedOrThrow(root, "readRecentUserAssistantTextFromSessionTranscript", runtimeUrl) : undefined;
     (pair.runtime as { setJudgeRelease?: (v: string | undefined) => void }).setJudgeRelease?.(version);
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
-    const fresh = (): Record<Counted, number[]> => ({ repair: [], open: [], serialise: [], "header rewrite": [], appends: [], rewriteFile: [], digests: [], setLoadedSessionFile: [] });
+    const fresh = (): Record<Counted, number[]> => ({ repair: [], prewarm: [], open: [], serialise: [], "header rewrite": [], digests: [], recent: [], appends: [], rewriteFile: [], setLoadedSessionFile: [] });
+    /** Main-thread busy ms of an awaited phase (event-loop utilisation: it awaits the worker or I/O). */
+    const busy = async (f: () => Promise<unknown>): Promise<number> => {
+      const elu = performance.eventLoopUtilization();
+      await f();
+      return performance.eventLoopUtilization(elu).active;
+    };
     // The release's digest, stock and served, on the same runtime instance (release/locate.ts finds it in another chunk).
     const digest = digests > 0 ? await interceptedOrThrow(root, "readSessionFileDigest", runtimeUrl) : undefined;
     // ctxc's own ms per handler (served side; bench/lib/self-times.ts), OpenClaw's functions it calls excluded.
@@ -121,6 +167,8 @@ async function main(): Promise<void> {
     const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
     const before = { ...pair.runtime.counters };
     let warmUpLine = "";
+    /** --warm-up: the digests' wall ms per turn (what the turn waits on: the worker's hashing included). */
+    const digestWall: number[] = [];
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
       const path = files[name];
@@ -134,24 +182,43 @@ async function main(): Promise<void> {
         loads++;
         return setLoaded.apply(this, a);
       };
-      if (values["warm-up"] && name === "served") {
+      if (values["first-start-warm-up"] && name === "served") {
         const rt = pair.runtime as unknown as {
           runRestartWarmUp?: (list: { path: string; savedMs: number; size: number; unindexed: boolean }[], helpers: object) => Promise<void>;
           warmUpHelpers?: () => object | undefined;
           warmUpStats?: { ms: number };
         };
-        if (!rt.runRestartWarmUp) throw new Error("--warm-up: the runtime has no runRestartWarmUp");
+        if (!rt.runRestartWarmUp) throw new Error("--first-start-warm-up: the runtime has no runRestartWarmUp");
         const ms0 = rt.warmUpStats?.ms ?? 0;
         const elu = performance.eventLoopUtilization();
         // Its pauses are unref'd timers (they never keep a gateway alive): this keeps the bench's loop alive meanwhile.
         const alive = setInterval(() => {}, 1000);
         await rt.runRestartWarmUp([{ path, savedMs: Date.now(), size: Buffer.byteLength(text), unindexed: true }], rt.warmUpHelpers?.() ?? {}).finally(() => clearInterval(alive));
         warmUpLine = `first-start warm-up before turn 0: main-thread busy ${performance.eventLoopUtilization(elu).active.toFixed(1)} ms, its counted blocks ${((rt.warmUpStats?.ms ?? 0) - ms0).toFixed(1)} ms`;
+      } else if (warmUp) {
+        const rt = pair.runtime as unknown as Runtime;
+        // The gateway before the restart, in a process of its own; this one restarts on its index.
+        const indexDir = join(dir, "index");
+        mkdirSync(indexDir, { mode: 0o700 });
+        execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), "--seed-index", indexDir, "--file", path], { stdio: ["ignore", "ignore", "inherit"] });
+        await rt.configureOpenClawPool({ indexDir });
+        rt.setJudgeRelease(version);
+        // Its timers are unref'd (a gateway keeps its process alive; this interval keeps this one alive).
+        const alive = setInterval(() => {}, 1000);
+        await rt.runRestartWarmUp([{ path: resolve(path), savedMs: 0, size: 1 }], rt.warmUpHelpers()!);
+        // The first message after the warm-up is done (real gateway: 5 of 5 warmed before it), its worker work included.
+        await new Promise((done) => setTimeout(done, Number(values["quiet-ms"])));
+        clearInterval(alive);
+        if (rt.warmUpStats.warmedUp !== 1) throw new Error(`the warm-up did not build the transcript: ${JSON.stringify(rt.warmUpStats)}`);
+        own.discardTurn(); // the warm-up's own calls are not turn 0's
       }
       for (let turn = 0; turn < turns; turn++) {
         const loadsBefore = loads;
         side.cache.delete(resolve(path));
-        if (repair) {
+        mark(`turn${turn} repair`);
+        if (repair && warmUp) {
+          results[name].repair.push(await busy(() => repair.ctxc({ sessionFile: path, debug: () => {}, warn: () => {} })));
+        } else if (repair) {
           // Every turn, as a gateway's attempt runs it (turn 0 rewrites the seeded file; the header rewrite
           // then drops the release's repair cache, so turn 1's pass is a check of the file as rewritten).
           // Main-thread busy ms of the pass (it awaits its reads and its write): event-loop utilisation.
@@ -161,12 +228,29 @@ async function main(): Promise<void> {
           if (turn === 0 && got?.repaired !== true) throw new Error(`${name}: the repair pass did not rewrite the seeded transcript`);
           if (turn > 0 && got?.repaired === true) throw new Error(`${name}: the repair pass rewrote the transcript again on turn ${turn}`);
         } else results[name].repair.push(0);
-        if (name === "served") await pair.runtime.prepareSession(path);
+        mark(`turn${turn} prewarm`);
+        if (name === "served") results[name].prewarm.push(await busy(() => pair.runtime.prepareSession(path)));
+        else results[name].prewarm.push(0);
         const cpu0 = threadCpu?.();
+        mark(`turn${turn} open`);
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
         results[name].open.push(openMs);
         if (cpu0) openCpu[name].push(cpuMs(threadCpu!(cpu0)));
         if (values.evict) side.cache.delete(resolve(path));
+        const fn = digest && (name === "stock" ? digest.openclaw : digest.ctxc);
+        // 2026.7.35's order: the session fence's digests and the recent conversation before the run appends.
+        if (warmUp) {
+          mark(`turn${turn} digests`);
+          const t0 = performance.now();
+          results[name].digests.push(await busy(async () => {
+            for (let i = 0; fn && i < digests; i++) await fn(path);
+          }));
+          digestWall.push(performance.now() - t0);
+          mark(`turn${turn} recent`);
+          results[name].recent.push(await busy(async () => {
+            for (let i = 0; i < Number(values.recent); i++) await recent!.ctxc(path, { limit: 10 });
+          }));
+        } else results[name].recent.push(0);
         if (turn === 0 && !values.restart) {
           // prepareSessionManagerForRun with a changed cwd: writeJsonlLines (async write, not timed) + syncSnapshotAfterHeaderRewrite.
           (sm.fileEntries as Record<string, unknown>[]).find((e) => e.type === "session")!.cwd = `/workspace/${name}`;
@@ -177,18 +261,23 @@ async function main(): Promise<void> {
           results[name]["header rewrite"].push(timed(() => sm.syncSnapshotAfterHeaderRewrite(content))[1]);
         }
         await pair.withOwnedWrites(ownedContext(path, published), () => {
+          mark(`turn${turn} appends`);
           results[name].appends.push(
             timed(() => {
               sm.appendMessage({ role: "user", content: `turn ${turn}: one more question`, timestamp: Date.now() });
               sm.appendMessage({ role: "assistant", content: [{ type: "text", text: `reply ${turn}` }], api: "a", provider: "p", model: "m", stopReason: "stop", timestamp: Date.now() });
             })[1],
           );
+          mark(`turn${turn} rewriteFile`);
           results[name].rewriteFile.push(timed(() => sm.rewriteFile())[1]);
+          mark(`turn${turn} end`);
         });
-        const fn = digest && (name === "stock" ? digest.openclaw : digest.ctxc);
-        const elu = performance.eventLoopUtilization();
-        for (let i = 0; fn && i < digests; i++) await fn(path);
-        results[name].digests.push(performance.eventLoopUtilization(elu).active);
+        if (!warmUp) {
+          mark(`turn${turn} digests`);
+          results[name].digests.push(await busy(async () => {
+            for (let i = 0; fn && i < digests; i++) await fn(path);
+          }));
+        }
         if (name === "served") own.endTurn();
         results[name].setLoadedSessionFile.push(loads - loadsBefore);
         await new Promise((r) => setImmediate(r)); // the prepared read is released after the open
@@ -200,7 +289,7 @@ async function main(): Promise<void> {
       .filter((k) => c[k] !== (before as unknown as Record<string, number>)[k])
       .map((k) => `${k}=${c[k]! - (before as unknown as Record<string, number>)[k]!}`)
       .join(" ");
-    const mode = [values.restart ? "after a restart (no header rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : "", values.repair ? "a seeded transcript the repair rewrites" : "", values["warm-up"] ? "the first-start warm-up first" : ""].filter(Boolean).join(", ");
+    const mode = [values.restart ? "after a restart (no header rewrite)" : "", warmUp ? "after the restart warm-up (repair check, prewarm, open, digests, recent reads, appends, rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : "", values.repair ? "a seeded transcript the repair rewrites" : "", values["first-start-warm-up"] ? "the first-start warm-up first" : ""].filter(Boolean).join(", ");
     console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns${mode ? `, ${mode}` : ""}; runtime ${runtimeUrl}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     console.log(`main-thread ms: turn 0${values.restart ? "" : " (header rewrite)"} / median of turns 1…`);
     console.log("| phase | stock turn 0 | stock later | served turn 0 | served later |");
@@ -210,13 +299,14 @@ async function main(): Promise<void> {
       const first = (r: Record<Counted, number[]>) => (r.open.length ? pick(r, 0) : 0);
       console.log(`| ${label} | ${first(results.stock).toFixed(digits)} | ${(results.stock.open.length ? later(results.stock) : 0).toFixed(digits)} | ${pick(results.served, 0).toFixed(digits)} | ${later(results.served).toFixed(digits)} |`);
     };
-    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" || ph === "serialise" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : r[ph][t]!);
+    const ms = (r: Record<Counted, number[]>, ph: Phase, t: number) => (ph === "header rewrite" || ph === "serialise" ? (t === 0 ? (r[ph][0] ?? 0) : 0) : (r[ph][t] ?? 0));
     for (const ph of PHASES) row(ph, (r, t) => ms(r, ph, t));
     row("**turn**", (r, t) => PHASES.reduce((sum, ph) => sum + ms(r, ph, t), 0));
     row("setLoadedSessionFile calls", (r, t) => r.setLoadedSessionFile[t]!, 0);
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     if (values.repair) for (const name of ["stock", "served"] as const) console.log(`${name} repair pass per turn, main-thread busy (ms): ${results[name].repair.map((x) => x.toFixed(1)).join(", ")}`);
     for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
+    if (digestWall.length) console.log(`served digests per turn, wall (ms): ${digestWall.map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
     if (warmUpLine) console.log(warmUpLine);
     unwrapHandlers();
@@ -233,4 +323,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (values["seed-index"]) await seedIndex(values["seed-index"], values.file!);
+else await main();

@@ -84,6 +84,11 @@ export class SelfTimes {
     this.turn = new Map();
   }
 
+  /** Forgets the calls since the last turn closed (work before the first turn, e.g. a warm-up). */
+  discardTurn(): void {
+    this.turn = new Map();
+  }
+
   /** Per handler seen: first turn, median of the later ones (0 where a turn did not call it). */
   rows(): SelfTimeRow[] {
     const names = [...new Set(this.turns.flatMap((t) => [...t.keys()]))];

@@ -50,6 +50,7 @@ import { Errors, isWireError } from "../../native-free-workers/protocol/errors.j
 import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
 import { positiveInteger } from "../../native-free-workers/protocol/validate.js";
 import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
+import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { WORKER_FILE } from "../worker-file.js";
 import { CallTrace, TRACING } from "./trace.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
@@ -278,6 +279,11 @@ export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<
   if (indexDir !== undefined) workerData = { ...workerData, sessionIndex: indexDir === null ? null : checkedIndexDir(indexDir) };
   if (digestKeepBytes !== undefined) workerData = { ...workerData, digestKeepBytes };
   await closeOpenClawPool();
+}
+
+/** The bytes a worker's digest memo keeps (openclaw-worker.ts: `digestKeepBytes`, else its default; 0: no memo). */
+export function openClawDigestKeepBytes(): number {
+  return workerData.digestKeepBytes ?? DIGEST_KEEP_TOTAL_BYTES;
 }
 
 function checkedIndexDir(dir: string): NonNullable<OpenClawWorkerData["sessionIndex"]> {

@@ -22,7 +22,7 @@
  */
 import type { BigIntStats } from "node:fs";
 import { bigintStatOf, sameSnapshot } from "./entry-cache.js";
-import { Priority, runInOpenClawPool } from "./pool.js";
+import { openClawDigestKeepBytes, Priority, runInOpenClawPool } from "./pool.js";
 import type { FileDigestReply } from "../../native-free-workers/protocol/file-digest.js";
 
 /** How long before the first stat the file's last change must lie (ns): a few timestamp ticks (jiffies ≤ 10 ms). */
@@ -67,6 +67,42 @@ export function prefetchDigest(path: string): boolean {
     e instanceof Error ? e : new Error(String(e)),
   );
   prefetched.set(path, { before, reply });
+  return true;
+}
+
+/**
+ * The sizes whose fence snapshot is a digest in 2026.6.6–7.35 (`readSessionFileFenceSnapshot`: the text is
+ * read up to `MAX_BENIGN_SESSION_FENCE_REWRITE_BYTES`, 8 MiB; over `MAX_BENIGN_SESSION_FENCE_CTIME_DIGEST_BYTES`,
+ * 32 MiB, only the stat is kept; between them `readSessionFileDigest`).
+ */
+const FENCE_DIGEST_ABOVE = 8 * 1024 * 1024;
+const FENCE_DIGEST_UP_TO = 32 * 1024 * 1024;
+/** The file bytes {@link warmDigest} asked the worker to digest since the process (or a test's restart) began. */
+let warmDigestBytes = 0;
+
+/** A restarted main thread (restart-warmup.ts `restartedMainThread`, for tests): nothing warmed yet. */
+export function forgetWarmDigests(): void {
+  warmDigestBytes = 0;
+}
+
+/**
+ * The restart warm-up's part (restart-warmup.ts, issue #11 first turns): for a transcript it warmed whose
+ * size the fence digests, the worker hashes the file now, in idle time — its answer is dropped; what stays
+ * is the worker's memo of the bytes it hashed and the hash state after them (native-free-workers/openclaw/
+ * file-digest.ts), so the first turn's digests compare that prefix instead of hashing 8–32 MB each on the
+ * one worker the five first turns share — and the path counts as digested, so the first turn's repair check
+ * asks for the digest beside it (as a later turn's does) instead of one more round trip. Nothing is answered
+ * from this: every digest still reads the whole file as it is then. Says whether it asked; never throws.
+ */
+export function warmDigest(path: string, bytes: number): boolean {
+  if (bytes <= FENCE_DIGEST_ABOVE || bytes > FENCE_DIGEST_UP_TO) return false;
+  // No more than the worker's memo keeps (`CTXC_OPENCLAW_DIGEST_KEEP_MB`, 128 MiB): past it a warm digest would
+  // evict an earlier one (the warm-up goes most recently saved first), and a memo turned off keeps none.
+  if (warmDigestBytes + bytes > openClawDigestKeepBytes()) return false;
+  warmDigestBytes += bytes;
+  noteDigested(path);
+  // Not awaited; a failure only leaves the first turn's digest to hash the file itself, as without the warm-up.
+  runInOpenClawPool({ op: "fileDigest", path }, Priority.other).catch(() => {});
   return true;
 }
 

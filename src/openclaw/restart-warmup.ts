@@ -50,6 +50,7 @@ import { boundedSetting } from "./env-mib.js";
 import { threadWaitMs } from "./thread-wait.js";
 import { coreFreeBeforeColdReads, recentSince, unindexedCandidate, type GateInputs } from "./first-start-warmup.js";
 import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries.js";
+import { forgetWarmDigests, warmDigest } from "./prefetched-digest.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 
@@ -141,7 +142,7 @@ export interface WarmUpHelpers {
  * work); `wallMs`: their wall together; `longestMs`: the longest block, wall (what a message arriving
  * meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0 };
+export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 };
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
 
@@ -294,6 +295,10 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
+    // 2026.6.9+ (the snapshot open; its fence digests 8–32 MB files): the first turn's digests prepared on the
+    // worker (prefetched-digest.ts `warmDigest`), not awaited — the next transcript's read queues behind it.
+    const kept = !helpers.pi && !helpers.copying ? peekCachedEntries(path) : undefined;
+    if (kept && !stopped && warmDigest(path, kept.identity.size)) warmUpStats.digests++;
   }
 }
 
@@ -531,8 +536,9 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0 });
+  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 });
   Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
+  forgetWarmDigests();
   stopped = false;
 }

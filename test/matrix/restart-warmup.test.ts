@@ -18,7 +18,8 @@
  * recently, nothing in the index), the warm-up's whole-file read saves its index file as any read does. And
  * a first start whose transcript the release's repair pass rewrites first: read, not built, the turn stock's.
  */
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -30,6 +31,7 @@ import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
+import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -93,6 +95,9 @@ async function restOfTurns(r: Run, text: string): Promise<void> {
   await pair.runtime.wrapPrewarm(async () => {})(r.a);
   await both(r, "open (the next turn)", (s, path) => s.SM.open(path));
 }
+
+/** Longer than prefetched-digest.ts's margin for fine timestamps: a file last changed this long ago is "settled". */
+const SETTLE_MS = 250;
 
 const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
 /** A transcript OpenClaw's repair pass leaves alone (its errored turns already repaired); `repair`: as written, with errored empty turns it rewrites. */
@@ -192,6 +197,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
           await rt.runRestartWarmUp(list, rt.warmUpHelpers()!);
           const at = `${start}, ${change}, seed ${seed}`;
           expect(rt.warmUpStats.warmedUp, `${at}: warmed up`).toBe(1);
+          // Under 8 MiB the fence reads the text, no digest: the warm-up asks the worker for none.
+          expect(rt.warmUpStats.digests, `${at}: no digest asked of a small transcript`).toBe(0);
           expect(statSync(sessionIndexFile(indexDir, r.a), { throwIfNoEntry: false })?.isFile(), `${at}: the index saved`).toBe(true);
           expect(rt.entryCache.holdsCachedEntries(resolve(r.a)), `${at}: entries kept`).toBe(true);
           apply(r.a, text);
@@ -215,6 +222,66 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       }
     } finally {
       removeDeterminism();
+    }
+  });
+
+  it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up; none asked with the worker's memo off", { timeout: 300_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const both = [await importIntercepted(root!, "repairSessionFileIfNeeded"), await importIntercepted(root!, "readSessionFileDigest")];
+    const bad = both.find((x) => typeof x === "string");
+    if (bad) return ctx.skip(bad as string);
+    const [repair, digest] = both as Exclude<(typeof both)[number], string>[];
+    const rt = pair.runtime;
+    const c = rt.counters;
+    expect(digest!.runtime.counters, "one preload runtime").toBe(c);
+    const text = generateTranscript({ seed: 11, targetBytes: 9 * 1024 * 1024, branchProbability: 0.05, compactions: 1, unicode: "mixed", erroredEmptyContent: false }).text;
+    const changes: Record<string, (p: string) => void> = {
+      unchanged: () => {},
+      appended: (p) => CHANGES.appended!(p, text),
+      "rewritten in place": (p) => {
+        const st = statSync(p);
+        const b = readFileSync(p);
+        // A space past the middle: JSON.stringify writes none outside strings, so the line still parses (the
+        // repair pass leaves it) — only the memo's compare of the bytes it hashed can find the change.
+        const at = b.indexOf(0x20, b.length >> 1);
+        expect(at).toBeGreaterThan(0);
+        b[at] = 0x5f;
+        writeFileSync(p, b);
+        utimesSync(p, st.atime, st.mtime);
+      },
+      truncated: (p) => CHANGES.truncated!(p, text),
+      deleted: (p) => rmSync(p),
+    };
+    let n = 0;
+    for (const [change, apply] of Object.entries(changes)) {
+      const a = inStateDir(`dg${++n}`);
+      writeFileSync(a, text);
+      const list = await candidatesAfterStart(rt, "restart", a, indexDir);
+      await rt.runRestartWarmUp(list, rt.warmUpHelpers()!);
+      expect([rt.warmUpStats.warmedUp, rt.warmUpStats.digests], `${change}: warmed up, digest asked`).toEqual([1, 1]);
+      apply(a);
+      await sleep(SETTLE_MS);
+      const prefetched = c.digestsPrefetched;
+      // The stage's order: the repair check (the digest asked beside it), then the fence's digests around the run's appends.
+      expect((await repair!.ctxc({ sessionFile: a, debug: () => {}, warn: () => {} })) as unknown, `${change}: the check`).toEqual(await repair!.openclaw({ sessionFile: a, debug: () => {}, warn: () => {} }));
+      expect(await digest!.ctxc(a), `${change}: the first digest`).toBe(await digest!.openclaw(a));
+      // Every change came before the check, so its prefetch is the file's digest at the call (the worker's
+      // memo from the warm-up's digest compared, not trusted); nothing to prefetch of a deleted file.
+      expect(c.digestsPrefetched - prefetched, `${change}: the prefetched digest used`).toBe(change === "deleted" ? 0 : 1);
+      if (change === "deleted") continue;
+      appendFileSync(a, `${JSON.stringify({ type: "custom", id: `t${n}`, parentId: null, customType: "turn ✓" })}\n`);
+      expect(await digest!.ctxc(a), `${change}: a digest after the turn's append`).toBe(await digest!.openclaw(a));
+    }
+    // The worker's digest memo off (CTXC_OPENCLAW_DIGEST_KEEP_MB=0): nothing it could keep, so no digest asked.
+    try {
+      await rt.configureOpenClawPool({ digestKeepBytes: 0 });
+      const a = inStateDir(`dg${++n}`);
+      writeFileSync(a, text);
+      await rt.runRestartWarmUp(await candidatesAfterStart(rt, "restart", a, indexDir), rt.warmUpHelpers()!);
+      expect([rt.warmUpStats.warmedUp, rt.warmUpStats.digests], "memo off: warmed up, no digest asked").toEqual([1, 0]);
+      expect(await digest!.ctxc(a), "memo off: the first digest").toBe(await digest!.openclaw(a));
+    } finally {
+      await rt.configureOpenClawPool({ digestKeepBytes: DIGEST_KEEP_TOTAL_BYTES }); // the default again
     }
   });
 

@@ -106,6 +106,18 @@ export function* decodeRecordsInSteps(
 }
 
 /**
+ * The first index below `count` whose `known` flag is not 1 (`count` when none): a builtin scan, as the check
+ * runs once per file per process — on a restart's first turn, where a JS loop over every entry still runs
+ * in V8's interpreter (~1 ms at 28 MB, 15,000 entries; the flags are only ever 0 or 1).
+ */
+function firstUnknown(known: Uint8Array | undefined, count: number): number {
+  if (!known) return 0;
+  const n = Math.min(count, known.length);
+  const at = known.subarray(0, n).indexOf(0);
+  return at === -1 ? n : at;
+}
+
+/**
  * Whether `entries` (decoded from `session`'s records from buffer index `from` on, in order) serialise
  * exactly to their lines (entry-cache.ts `serializedExactly`), as a check to run later: it keeps the
  * read's buffer until it runs. The entries must be frozen (they cannot change before it runs). `known`
@@ -114,8 +126,7 @@ export function* decodeRecordsInSteps(
  */
 export function exactnessOf(session: OpenClawSession, from: number, entries: readonly unknown[], known?: Uint8Array): () => boolean {
   return () => {
-    let first = 0;
-    while (first < entries.length && known?.[first] === 1) first++;
+    const first = firstUnknown(known, entries.length);
     if (first === entries.length) return true;
     try {
       const lines = recordLines(session, from + first, from + entries.length);
