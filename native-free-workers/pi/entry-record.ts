@@ -49,11 +49,11 @@ export class EntryRecord {
   ) {}
   /** 1-based line number in the file. */
   get line(): number {
-    return this.table.line[this.at]!;
+    return this.table.lineOf(this.at);
   }
   /** Byte offset of the line's first byte (after a BOM on line 1). */
   get offset(): number {
-    return this.table.offset[this.at]!;
+    return this.table.offsetOf(this.at);
   }
   /** Byte length of the line, without its `\n`. */
   get length(): number {

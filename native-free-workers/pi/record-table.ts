@@ -2,7 +2,12 @@
  * The entry index's storage: one row per entry in typed-array columns, and pi's id → entry map as a
  * hash index over those rows. A session's state is kept between builds for every transcript a worker
  * serves, so what it costs per entry decides the worker's memory: objects and id strings per entry were
- * ~206 B; rows here are ~50 B plus the hash slots, whatever the line's size.
+ * ~206 B; rows here are 37 B plus the hash slots, whatever the line's size. What is the same from row to
+ * row is not a column: the line number (the row's, but where a blank or damaged line was skipped) and the
+ * offset's high word (0 below 4 GiB) are kept where they change (pi/row-steps.ts), and the hash chain's
+ * link only for the rows that have one (a duplicate id or a collision). A build ends with {@link fit}:
+ * the columns lose their spare capacity (a cold build's doubling left up to half of them empty) and grow
+ * by an eighth on the next appends.
  *
  * Ids are not kept: a string id is a 32-bit hash per row, and an equal hash is confirmed by reading the
  * row's id back from the transcript (the caller's `idOf`, a pread of that one line), so a collision
@@ -14,6 +19,7 @@ import { EntryTypeCode, entryTypeCode, entryTypeName } from "../protocol/session
 import { fnv1a } from "../protocol/string-hash.js";
 import { grown } from "../grown.js";
 import type { EmitsCode } from "./entry-record.js";
+import { RowSteps } from "./row-steps.js";
 
 /** `parent` column: no parent (pi: a falsy parentId, the walk ends at a root). */
 export const NO_PARENT = -1;
@@ -45,21 +51,28 @@ export function idHash(id: string): number {
   return (fnv1a(id) & HASH_MASK) >>> 0;
 }
 
-/** The numeric columns, by name (the persistent index saves them as they are). */
+/** The numeric columns, by name, as the persistent index saves them ({@link RecordTable.columns}). */
 export const NUMERIC_COLUMNS = [
   "line", "offset", "length", "typeCode", "emits", "role", "flags", "idKind",
   "valueStart", "valueEnd", "estimate", "tokens", "idHash", "sameHash", "parent",
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+/** The columns held as typed arrays, one item per row (the others: {@link RecordTable.lineOf}, {@link RecordTable.offsetOf}, {@link RecordTable.sameHashOf}). */
+const TYPED_COLUMNS = [
+  "offsetLow", "length", "typeCode", "emits", "role", "flags", "idKind",
+  "valueStart", "valueEnd", "estimate", "tokens", "idHash", "parent",
+] as const;
+type TypedColumn = (typeof TYPED_COLUMNS)[number];
+
+type Column = Uint32Array | Int32Array | Uint8Array;
+
+const TWO_32 = 2 ** 32;
 
 export class RecordTable {
   count = 0;
-  /** 1-based line number. */
-  line = new Uint32Array(16);
-  /** Byte offset of the line's first byte (Float64: transcripts may pass 4 GB). */
-  offset = new Float64Array(16);
+  /** The low 32 bits of the byte offset of the line's first byte ({@link offsetOf}). */
+  offsetLow = new Uint32Array(16);
   /** Byte length of the line, without its `\n`. */
   length = new Uint32Array(16);
   /** EntryTypeCode; `other` rows have their type string in {@link otherTypes}. */
@@ -75,8 +88,6 @@ export class RecordTable {
   /** Token count once counted (-1 until then). */
   tokens = new Int32Array(16);
   idHash = new Uint32Array(16);
-  /** The previous row whose string id has the same hash (-1: none): the hash index's chain. */
-  sameHash = new Int32Array(16);
   /** The parent row found at ingest (pi's `byId.get(parentId)` then), {@link NO_PARENT} or {@link KEPT_PARENT}. */
   parent = new Int32Array(16);
 
@@ -90,6 +101,14 @@ export class RecordTable {
   readonly keptParents = new Map<number, unknown>();
   /** Row → the later row that took its id (a duplicate id: pi's byId keeps the last). */
   readonly replacedBy = new Map<number, number>();
+  /** Row → the previous row whose string id has the same hash: the hash index's chain ({@link sameHashOf}). */
+  private readonly sameHashes = new Map<number, number>();
+  /** 1-based line number − row (see {@link lineOf}). */
+  private readonly lineSteps = new RowSteps(1);
+  /** The offset's bits above the low 32 (see {@link offsetOf}; transcripts may pass 4 GiB). */
+  private readonly offsetHigh = new RowSteps(0);
+  /** Whether the columns were fitted to the rows since they last grew: the next growth is then by an eighth. */
+  private fitted = false;
   /** Hash slots: the latest row of each hash (-1: empty); open addressing, at most half full. */
   private slots = new Int32Array(32).fill(-1);
   private used = 0;
@@ -102,10 +121,12 @@ export class RecordTable {
   /** {@link add} for a type already coded (`type`: the string, used when `code` is `other`). */
   addCoded(line: number, offset: number, length: number, code: number, type: string): number {
     const r = this.count;
-    if (r === this.line.length) this.grow(r * 2);
+    if (r === this.length.length) this.grow(this.fitted ? r + Math.max(16, r >>> 3) : r * 2);
     this.count = r + 1;
-    this.line[r] = line;
-    this.offset[r] = offset;
+    this.lineSteps.set(r, line - r);
+    const high = Math.floor(offset / TWO_32);
+    this.offsetHigh.set(r, high);
+    this.offsetLow[r] = offset - high * TWO_32;
     this.length[r] = length;
     this.typeCode[r] = code;
     if (code === EntryTypeCode.other) this.otherTypes.set(r, type);
@@ -118,9 +139,23 @@ export class RecordTable {
     this.estimate[r] = 0;
     this.tokens[r] = -1;
     this.idHash[r] = 0;
-    this.sameHash[r] = -1;
     this.parent[r] = NO_PARENT;
     return r;
+  }
+
+  /** Row `r`'s 1-based line number. */
+  lineOf(r: number): number {
+    return r + this.lineSteps.at(r);
+  }
+
+  /** Row `r`'s byte offset: of the line's first byte (after a BOM on line 1). */
+  offsetOf(r: number): number {
+    return this.offsetHigh.at(r) * TWO_32 + this.offsetLow[r]!;
+  }
+
+  /** The previous row whose string id has row `r`'s hash (-1: none): the chain {@link headOf} starts. */
+  sameHashOf(r: number): number {
+    return this.sameHashes.get(r) ?? -1;
   }
 
   typeOf(r: number): string {
@@ -132,7 +167,7 @@ export class RecordTable {
     return this.emits[r] as EmitsCode;
   }
 
-  /** The latest row whose string id hashes to `hash` (-1: none); earlier ones follow `sameHash`. */
+  /** The latest row whose string id hashes to `hash` (-1: none); earlier ones follow {@link sameHashOf}. */
   headOf(hash: number): number {
     const mask = this.slots.length - 1;
     for (let k = mix(hash) & mask; ; k = (k + 1) & mask) {
@@ -153,8 +188,9 @@ export class RecordTable {
   private link(r: number, hash: number, mask: number): void {
     let k = mix(hash) & mask;
     for (; this.slots[k]! >= 0 && this.idHash[this.slots[k]!] !== hash; k = (k + 1) & mask);
-    if (this.slots[k]! < 0) this.used++;
-    this.sameHash[r] = this.slots[k]!;
+    const head = this.slots[k]!;
+    if (head < 0) this.used++;
+    else this.sameHashes.set(r, head);
     this.slots[k] = r;
   }
 
@@ -166,15 +202,34 @@ export class RecordTable {
   /** Heap bytes held: the columns' capacity, the hash slots, and an estimate for the (rare) kept values. */
   get bytes(): number {
     let total = this.slots.byteLength;
-    for (const name of NUMERIC_COLUMNS) total += this[name].byteLength;
-    const kept = this.otherTypes.size + this.keptIds.size + this.otherIds.size + this.keptParents.size + this.replacedBy.size;
-    return total + kept * 64;
+    for (const name of TYPED_COLUMNS) total += this[name].byteLength;
+    const kept = this.otherTypes.size + this.keptIds.size + this.otherIds.size + this.keptParents.size + this.replacedBy.size + this.sameHashes.size;
+    return total + (kept + this.lineSteps.size + this.offsetHigh.size) * 64;
   }
 
-  /** The rows' columns as plain arrays (persistent index). */
+  /**
+   * Drops the columns' spare capacity (a build's end: the rows stay until the next build, which appends
+   * a few). Spare of up to an eighth is left as it is, so the next growth (an eighth) is not undone each build.
+   */
+  fit(): void {
+    const capacity = this.length.length;
+    if (capacity - this.count > this.count >>> 3 && capacity > 16) this.grow(Math.max(16, this.count));
+    this.fitted = true;
+  }
+
+  /** Row capacity of the columns (tests). */
+  get capacity(): number {
+    return this.length.length;
+  }
+
+  /** The rows' columns as plain arrays (persistent index): every {@link NUMERIC_COLUMNS} name, a value per row. */
   columns(): Record<NumericColumn, number[]> {
     const out = {} as Record<NumericColumn, number[]>;
-    for (const name of NUMERIC_COLUMNS) out[name] = Array.from(this[name].subarray(0, this.count));
+    const rows = Array.from({ length: this.count }, (_, r) => r);
+    for (const name of TYPED_COLUMNS) if (name !== "offsetLow") out[name] = Array.from(this[name].subarray(0, this.count));
+    out.line = rows.map((r) => this.lineOf(r));
+    out.offset = rows.map((r) => this.offsetOf(r));
+    out.sameHash = rows.map((r) => this.sameHashOf(r));
     return out;
   }
 
@@ -185,17 +240,29 @@ export class RecordTable {
     for (const p of columns.parent) if (p < KEPT_PARENT || p >= count) throw new Error("column parent");
     for (const c of columns.typeCode) if (entryTypeName(c) === undefined) throw new Error("column typeCode");
     for (const k of columns.idKind) if (k > IdCode.other) throw new Error("column idKind");
+    // Kept split (a run per change, low words): positions and line numbers are whole numbers (a file holding others is not ours).
+    for (const name of ["line", "offset"] as const) for (const v of columns[name]) if (!Number.isSafeInteger(v) || v < 0) throw new Error(`column ${name}`);
     this.grow(Math.max(16, count));
-    for (const name of NUMERIC_COLUMNS) this[name].set(columns[name]);
+    for (const name of TYPED_COLUMNS) if (name !== "offsetLow") this[name].set(columns[name]);
+    this.lineSteps.clear();
+    this.offsetHigh.clear();
+    for (let r = 0; r < count; r++) {
+      this.lineSteps.set(r, columns.line[r]! - r);
+      const high = Math.floor(columns.offset[r]! / TWO_32);
+      this.offsetHigh.set(r, high);
+      this.offsetLow[r] = columns.offset[r]! - high * TWO_32;
+    }
     this.count = count;
-    this.rehash(32);
+    this.fitted = true;
+    this.rehash(32); // the chains (sameHash) are the slots' to rebuild, not the file's
   }
 
   private grow(capacity: number): void {
-    for (const name of NUMERIC_COLUMNS) {
+    for (const name of TYPED_COLUMNS) {
       const old: Column = this[name];
-      (this as unknown as Record<NumericColumn, Column>)[name] = grown(old, old.length, capacity);
+      (this as unknown as Record<TypedColumn, Column>)[name] = grown(old, this.count, capacity);
     }
+    this.fitted = false;
   }
 
   /** Rebuilds the slots from the rows (in file order, so each chain runs newest → oldest). */
@@ -205,6 +272,7 @@ export class RecordTable {
     for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) hashes++;
     while (size < (hashes + 1) * 2) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
+    this.sameHashes.clear();
     this.used = 0;
     const mask = size - 1;
     for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) this.link(r, this.idHash[r]!, mask);

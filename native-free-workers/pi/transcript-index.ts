@@ -265,7 +265,7 @@ export class TranscriptIndex {
       let id: string | undefined;
       let dup = takenRow;
       // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
-      for (let q = dup < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
+      for (let q = dup < 0 ? t.sameHashOf(r) : -1; q >= 0; q = t.sameHashOf(q)) {
         if (q < firstRangeRow && this.idOf(q) === (id ??= this.scannedId(r, 0))) {
           dup = q;
           break;
@@ -376,7 +376,7 @@ export class TranscriptIndex {
   /** The last row whose string id is `id` (`hash` its hash), or -1: equal hashes are confirmed by the id itself. */
   private findString(id: string, hash: number): number {
     const t = this.table;
-    for (let r = t.headOf(hash); r >= 0; r = t.sameHash[r]!) if (this.idOf(r) === id) return r;
+    for (let r = t.headOf(hash); r >= 0; r = t.sameHashOf(r)) if (this.idOf(r) === id) return r;
     return -1;
   }
 
@@ -404,12 +404,12 @@ export class TranscriptIndex {
 
   private readBack(r: number, reader: RecordReader | null = this.reader): Buffer {
     if (!reader) throw Errors.internal(new Error("transcript index read back without an open transcript"));
-    const start = this.table.offset[r]!;
+    const start = this.table.offsetOf(r);
     return reader.read(start, start + this.table.length[r]!);
   }
 
   private invalidMessage(r: number): void {
-    this.diagnostics.add("INVALID_ENTRY", this.table.line[r]!, this.table.offset[r]!, "message entry without a message object; not in the context");
+    this.diagnostics.add("INVALID_ENTRY", this.table.lineOf(r), this.table.offsetOf(r), "message entry without a message object; not in the context");
   }
 
   /** What an entry's body decides (a `message` entry's message is an object here). */
@@ -455,7 +455,7 @@ export class TranscriptIndex {
       // Indexed first: its probe puts the row at the head of its hash's chain, so the earlier rows of that
       // hash are the chain after it (findString's walk without a second probe of the slots).
       t.indexId(r, idHash(id));
-      for (let q = t.sameHash[r]!; q >= 0; q = t.sameHash[q]!) {
+      for (let q = t.sameHashOf(r); q >= 0; q = t.sameHashOf(q)) {
         if (this.idOf(q) === id) {
           this.duplicate(r, q, id);
           break;
@@ -473,7 +473,7 @@ export class TranscriptIndex {
     const type = t.typeOf(r);
     if (!isKnownEntryType(type)) {
       const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
-      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.lineOf(r), t.offsetOf(r), `${what}; kept in the tree, not in the context`);
     }
   }
 
@@ -505,9 +505,9 @@ export class TranscriptIndex {
     t.replacedBy.set(taken, r);
     this.diagnostics.add(
       "DUPLICATE_ID",
-      t.line[r]!,
-      t.offset[r]!,
-      `id ${JSON.stringify(id)} was already used on line ${t.line[taken]}; this later entry wins (as in pi)`,
+      t.lineOf(r),
+      t.offsetOf(r),
+      `id ${JSON.stringify(id)} was already used on line ${t.lineOf(taken)}; this later entry wins (as in pi)`,
     );
   }
 

@@ -1,0 +1,103 @@
+/**
+ * The record table's rows as they are added (pi/record-table.ts): what is not a column — the line number
+ * (kept where it differs from the row's), the offset's high word (past 4 GiB), the hash chain's link
+ * (only where a row has one) — must read back as it was given, and the saved form (`columns()`, the
+ * persistent index's) must be the one of a column per name: the same arrays, and a restore of them the
+ * same table. `fit()` (a build's end) drops the spare capacity and the next growth is by an eighth.
+ * Checked against a plain model of what was added, on seeded random sequences with skipped lines, offsets
+ * around multiples of 2^32 and hashes from a small set (chains of collisions and repeats).
+ */
+import { describe, expect, it } from "vitest";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { IdCode, RecordTable } from "../../native-free-workers/pi/record-table.js";
+
+/** A seeded generator (the fixtures' own: the sequences are reproducible). */
+function rng(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.next();
+}
+
+interface Model {
+  line: number[];
+  offset: number[];
+  hash: (number | null)[];
+}
+
+/** Adds `n` rows to `t` (and `m`), `fitEvery` rows a fit() as a build's end does. */
+function addRows(t: RecordTable, m: Model, n: number, random: () => number, fitEvery: number): void {
+  let line = m.line.length ? m.line[m.line.length - 1]! : 0;
+  let offset = m.offset.length ? m.offset[m.offset.length - 1]! : 0;
+  for (let i = 0; i < n; i++) {
+    line += random() < 0.1 ? 1 + Math.floor(random() * 4) : 1; // blank, malformed lines: skipped
+    const step = random();
+    // Mostly short lines; now and then a jump to just under or past a multiple of 4 GiB.
+    offset += step < 0.05 ? 2 ** 32 - (offset % 2 ** 32) + Math.floor(random() * 3) - 1 : 1 + Math.floor(step * 5000);
+    const r = t.add(line, offset, 100, "message");
+    m.line.push(line);
+    m.offset.push(offset);
+    const hash = random() < 0.8 ? Math.floor(random() * 40) : null;
+    if (hash !== null) t.indexId(r, hash);
+    m.hash.push(hash);
+    if ((i + 1) % fitEvery === 0) {
+      t.fit();
+      expect(t.capacity - t.count).toBeLessThanOrEqual(Math.max(16 - t.count, t.count >>> 3));
+    }
+  }
+}
+
+/** The table against the model: lines, offsets, and each row's previous row of the same hash. */
+function expectModel(t: RecordTable, m: Model): void {
+  expect(t.count).toBe(m.line.length);
+  const previous = new Map<number, number>();
+  for (let r = 0; r < t.count; r++) {
+    expect(t.lineOf(r)).toBe(m.line[r]);
+    expect(t.offsetOf(r)).toBe(m.offset[r]);
+    const hash = m.hash[r]!;
+    expect(t.idKind[r]).toBe(hash === null ? IdCode.absent : IdCode.string);
+    if (hash === null) continue;
+    expect(t.sameHashOf(r)).toBe(previous.get(hash) ?? -1);
+    previous.set(hash, r);
+  }
+  for (const [hash, r] of previous) expect(t.headOf(hash)).toBe(r);
+}
+
+describe("record table rows", () => {
+  for (const seed of [1, 2, 3]) {
+    it(`reads back lines, offsets past 4 GiB and hash chains as added, across fits and growths (seed ${seed})`, () => {
+      const random = rng(seed);
+      const t = new RecordTable();
+      const m: Model = { line: [], offset: [], hash: [] };
+      addRows(t, m, 3000, random, 3001); // a cold build: one fit at its end
+      t.fit();
+      expect(t.capacity).toBe(3000);
+      expectModel(t, m);
+      for (let turn = 0; turn < 40; turn++) addRows(t, m, 1 + Math.floor(random() * 20), random, 1e9), t.fit(); // warm turns
+      expect(t.capacity - t.count).toBeLessThanOrEqual(t.count >>> 3);
+      expect(t.capacity).toBeGreaterThan(t.count); // grew by an eighth, not refitted each turn
+      expectModel(t, m);
+
+      // The saved form has every column of the layout, a value per row, and restores the same table.
+      const saved = t.columns();
+      expect(saved.line).toEqual(m.line);
+      expect(saved.offset).toEqual(m.offset);
+      expect(saved.sameHash.filter((q) => q >= 0).length).toBeGreaterThan(0);
+      const back = new RecordTable();
+      back.restoreColumns(t.count, saved);
+      expect(back.columns()).toEqual(saved);
+      expect(back.capacity).toBe(t.count);
+      expectModel(back, m);
+      addRows(back, m, 500, random, 97); // appends after a restore: fitted, grows by an eighth
+      expectModel(back, m);
+    });
+  }
+
+  it("refuses a saved line or offset that is not a whole number (the file is not one it wrote)", () => {
+    const t = new RecordTable();
+    for (let r = 0; r < 3; r++) t.add(r + 1, r * 10, 9, "message");
+    for (const [name, value] of [["offset", 10.5], ["line", -1], ["offset", 2 ** 53]] as const) {
+      const saved = t.columns();
+      saved[name][1] = value;
+      expect(() => new RecordTable().restoreColumns(3, saved)).toThrow(`column ${name}`);
+    }
+  });
+});
