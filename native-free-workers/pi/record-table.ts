@@ -2,10 +2,12 @@
  * The entry index's storage: one row per entry in typed-array columns, and pi's id → entry map as a
  * hash index over those rows. A session's state is kept between builds for every transcript a worker
  * serves, so what it costs per entry decides the worker's memory: objects and id strings per entry were
- * ~206 B; rows here are 37 B plus the hash slots, whatever the line's size. What is the same from row to
+ * ~206 B; rows here are 29 B plus the hash slots, whatever the line's size. What is the same from row to
  * row is not a column: the line number (the row's, but where a blank or damaged line was skipped) and the
  * offset's high word (0 below 4 GiB) are kept where they change (pi/row-steps.ts), and the hash chain's
- * link only for the rows that have one (a duplicate id or a collision). A build ends with {@link fit}:
+ * link only for the rows that have one (a duplicate id or a collision). Token counts, estimates and a
+ * message's range in its line are 16-bit (a count past 65,534 tokens, a range in a line past 64 KiB:
+ * the column says so and the value is in a map). A build ends with {@link fit}:
  * the columns lose their spare capacity (a cold build's doubling left up to half of them empty) and grow
  * by an eighth on the next appends.
  *
@@ -64,8 +66,13 @@ const TYPED_COLUMNS = [
   "valueStart", "valueEnd", "estimate", "tokens", "idHash", "parent",
 ] as const;
 type TypedColumn = (typeof TYPED_COLUMNS)[number];
+/** The 16-bit columns, read and written through their methods ({@link RecordTable.tokensOf}, …). */
+type NarrowColumn = "valueStart" | "valueEnd" | "estimate" | "tokens";
 
-type Column = Uint32Array | Int32Array | Uint8Array;
+type Column = Uint32Array | Int32Array | Uint16Array | Uint8Array;
+
+/** A 16-bit column's code for a value it cannot hold: the row's value is in the column's map. */
+const WIDE = 0xffff;
 
 const TWO_32 = 2 ** 32;
 
@@ -81,12 +88,14 @@ export class RecordTable {
   role = new Uint8Array(16);
   flags = new Uint8Array(16);
   idKind = new Uint8Array(16);
-  /** `[start, end)` of a message's value, relative to `offset` (-1: unknown). */
-  valueStart = new Int32Array(16);
-  valueEnd = new Int32Array(16);
-  estimate = new Int32Array(16);
-  /** Token count once counted (-1 until then). */
-  tokens = new Int32Array(16);
+  /** `[start, end)` of a message's value, relative to the offset (-1: unknown): start + 1 ({@link valueStartOf}). */
+  valueStart = new Uint16Array(16);
+  /** The end as the line's length − end + 1, 0 for -1: a message's value ends a few bytes before its line's ({@link valueEndOf}). */
+  valueEnd = new Uint16Array(16);
+  /** {@link estimateOf}. */
+  estimate = new Uint16Array(16);
+  /** Token count once counted (-1 until then), + 1 ({@link tokensOf}). */
+  tokens = new Uint16Array(16);
   idHash = new Uint32Array(16);
   /** The parent row found at ingest (pi's `byId.get(parentId)` then), {@link NO_PARENT} or {@link KEPT_PARENT}. */
   parent = new Int32Array(16);
@@ -101,6 +110,8 @@ export class RecordTable {
   readonly keptParents = new Map<number, unknown>();
   /** Row → the later row that took its id (a duplicate id: pi's byId keeps the last). */
   readonly replacedBy = new Map<number, number>();
+  /** Values of the 16-bit columns' rows coded {@link WIDE}. */
+  private readonly wide: Record<NarrowColumn, Map<number, number>> = { valueStart: new Map(), valueEnd: new Map(), estimate: new Map(), tokens: new Map() };
   /** Row → the previous row whose string id has the same hash: the hash index's chain ({@link sameHashOf}). */
   private readonly sameHashes = new Map<number, number>();
   /** 1-based line number − row (see {@link lineOf}). */
@@ -134,10 +145,10 @@ export class RecordTable {
     this.role[r] = 0;
     this.flags[r] = 0;
     this.idKind[r] = IdCode.absent;
-    this.valueStart[r] = -1;
-    this.valueEnd[r] = -1;
+    this.valueStart[r] = 0; // -1
+    this.valueEnd[r] = 0; // -1
     this.estimate[r] = 0;
-    this.tokens[r] = -1;
+    this.tokens[r] = 0; // -1
     this.idHash[r] = 0;
     this.parent[r] = NO_PARENT;
     return r;
@@ -151,6 +162,57 @@ export class RecordTable {
   /** Row `r`'s byte offset: of the line's first byte (after a BOM on line 1). */
   offsetOf(r: number): number {
     return this.offsetHigh.at(r) * TWO_32 + this.offsetLow[r]!;
+  }
+
+  /** Row `r`'s message value's start in its line (-1: unknown). */
+  valueStartOf(r: number): number {
+    const c = this.valueStart[r]!;
+    return c === WIDE ? this.wide.valueStart.get(r)! : c - 1;
+  }
+
+  /** Row `r`'s message value's end in its line (-1: unknown). */
+  valueEndOf(r: number): number {
+    const c = this.valueEnd[r]!;
+    return c === WIDE ? this.wide.valueEnd.get(r)! : c === 0 ? -1 : this.length[r]! - (c - 1);
+  }
+
+  /** Sets row `r`'s message value's `[start, end)` in its line (its length set already). */
+  setValueRange(r: number, start: number, end: number): void {
+    this.put("valueStart", r, start + 1, start);
+    const tail = this.length[r]! - end;
+    this.put("valueEnd", r, end === -1 ? 0 : tail >= 0 ? tail + 1 : -1, end);
+  }
+
+  /** Row `r`'s estimate of the tokens it emits. */
+  estimateOf(r: number): number {
+    const c = this.estimate[r]!;
+    return c === WIDE ? this.wide.estimate.get(r)! : c;
+  }
+
+  setEstimate(r: number, estimate: number): void {
+    this.put("estimate", r, estimate, estimate);
+  }
+
+  /** Row `r`'s token count once counted (-1 until then). */
+  tokensOf(r: number): number {
+    const c = this.tokens[r]!;
+    return c === WIDE ? this.wide.tokens.get(r)! : c - 1;
+  }
+
+  setTokens(r: number, tokens: number): void {
+    this.put("tokens", r, tokens + 1, tokens);
+  }
+
+  /** Writes `code` in a 16-bit column, or {@link WIDE} and keeps `value` when the code does not fit. */
+  private put(name: NarrowColumn, r: number, code: number, value: number): void {
+    const wide = this.wide[name];
+    if (code >= 0 && code < WIDE && Number.isInteger(code)) {
+      this[name][r] = code;
+      if (wide.size > 0) wide.delete(r);
+    } else {
+      this[name][r] = WIDE;
+      wide.set(r, value);
+    }
   }
 
   /** The previous row whose string id has row `r`'s hash (-1: none): the chain {@link headOf} starts. */
@@ -196,14 +258,16 @@ export class RecordTable {
 
   /** Forgets every cached token count (another tokenizer). */
   resetTokens(): void {
-    this.tokens.fill(-1, 0, this.count);
+    this.tokens.fill(0, 0, this.count); // -1
+    this.wide.tokens.clear();
   }
 
   /** Heap bytes held: the columns' capacity, the hash slots, and an estimate for the (rare) kept values. */
   get bytes(): number {
     let total = this.slots.byteLength;
     for (const name of TYPED_COLUMNS) total += this[name].byteLength;
-    const kept = this.otherTypes.size + this.keptIds.size + this.otherIds.size + this.keptParents.size + this.replacedBy.size + this.sameHashes.size;
+    let kept = this.otherTypes.size + this.keptIds.size + this.otherIds.size + this.keptParents.size + this.replacedBy.size + this.sameHashes.size;
+    for (const wide of Object.values(this.wide)) kept += wide.size;
     return total + (kept + this.lineSteps.size + this.offsetHigh.size) * 64;
   }
 
@@ -226,9 +290,13 @@ export class RecordTable {
   columns(): Record<NumericColumn, number[]> {
     const out = {} as Record<NumericColumn, number[]>;
     const rows = Array.from({ length: this.count }, (_, r) => r);
-    for (const name of TYPED_COLUMNS) if (name !== "offsetLow") out[name] = Array.from(this[name].subarray(0, this.count));
+    for (const name of ["length", "typeCode", "emits", "role", "flags", "idKind", "idHash", "parent"] as const) out[name] = Array.from(this[name].subarray(0, this.count));
     out.line = rows.map((r) => this.lineOf(r));
     out.offset = rows.map((r) => this.offsetOf(r));
+    out.valueStart = rows.map((r) => this.valueStartOf(r));
+    out.valueEnd = rows.map((r) => this.valueEndOf(r));
+    out.estimate = rows.map((r) => this.estimateOf(r));
+    out.tokens = rows.map((r) => this.tokensOf(r));
     out.sameHash = rows.map((r) => this.sameHashOf(r));
     return out;
   }
@@ -240,17 +308,22 @@ export class RecordTable {
     for (const p of columns.parent) if (p < KEPT_PARENT || p >= count) throw new Error("column parent");
     for (const c of columns.typeCode) if (entryTypeName(c) === undefined) throw new Error("column typeCode");
     for (const k of columns.idKind) if (k > IdCode.other) throw new Error("column idKind");
-    // Kept split (a run per change, low words): positions and line numbers are whole numbers (a file holding others is not ours).
-    for (const name of ["line", "offset"] as const) for (const v of columns[name]) if (!Number.isSafeInteger(v) || v < 0) throw new Error(`column ${name}`);
+    // Kept split (a run per change, low words, 16-bit codes): whole numbers only (a file holding others is not ours).
+    for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (!Number.isSafeInteger(v)) throw new Error(`column ${name}`);
+    for (const name of ["line", "offset"] as const) for (const v of columns[name]) if (v < 0) throw new Error(`column ${name}`);
     this.grow(Math.max(16, count));
-    for (const name of TYPED_COLUMNS) if (name !== "offsetLow") this[name].set(columns[name]);
+    for (const name of ["length", "typeCode", "emits", "role", "flags", "idKind", "idHash", "parent"] as const) this[name].set(columns[name]);
     this.lineSteps.clear();
     this.offsetHigh.clear();
+    for (const wide of Object.values(this.wide)) wide.clear();
     for (let r = 0; r < count; r++) {
       this.lineSteps.set(r, columns.line[r]! - r);
       const high = Math.floor(columns.offset[r]! / TWO_32);
       this.offsetHigh.set(r, high);
       this.offsetLow[r] = columns.offset[r]! - high * TWO_32;
+      this.setValueRange(r, columns.valueStart[r]!, columns.valueEnd[r]!);
+      this.setEstimate(r, columns.estimate[r]!);
+      this.setTokens(r, columns.tokens[r]!);
     }
     this.count = count;
     this.fitted = true;

@@ -201,8 +201,7 @@ export class TranscriptIndex {
         }
         t.emits[r] = Emits.message;
         t.role[r] = role;
-        t.valueStart[r] = messageStart;
-        t.valueEnd[r] = messageEnd;
+        t.setValueRange(r, messageStart, messageEnd);
         t.flags[r] |= RecordFlag.keysOnly;
         break;
       case EntryTypeCode.custom_message:
@@ -422,13 +421,13 @@ export class TranscriptIndex {
       case "custom_message":
         t.emits[r] = Emits.customMessage;
         t.role[r] = RoleCode.custom;
-        t.estimate[r] = estimateMessageTokens({ role: "custom", content: entry.content });
+        t.setEstimate(r, estimateMessageTokens({ role: "custom", content: entry.content }));
         break;
       case "branch_summary":
         if (entry.summary) {
           t.emits[r] = Emits.branchSummary;
           t.role[r] = RoleCode.branchSummary;
-          t.estimate[r] = estimateMessageTokens({ role: "branchSummary", summary: entry.summary });
+          t.setEstimate(r, estimateMessageTokens({ role: "branchSummary", summary: entry.summary }));
         }
         break;
       case "compaction":
@@ -436,7 +435,7 @@ export class TranscriptIndex {
         t.role[r] = RoleCode.compactionSummary;
         if (this.migrations.v1) this.keptExtras.set(r, this.v1FirstKept(entry, index));
         else this.cacheExtra(r, extraFrom(type, entry));
-        t.estimate[r] = estimateMessageTokens({ role: "compactionSummary", summary: entry.summary });
+        t.setEstimate(r, estimateMessageTokens({ role: "compactionSummary", summary: entry.summary }));
         break;
       case "thinking_level_change":
       case "model_change":
@@ -544,12 +543,11 @@ export class TranscriptIndex {
     if (bytes === null) {
       // completeMessage: the range came from the keys
     } else if (range) {
-      t.valueStart[r] = range[0];
-      t.valueEnd[r] = range[1];
+      t.setValueRange(r, range[0], range[1]);
     } else {
       t.flags[r] |= RecordFlag.reserialize;
     }
-    t.estimate[r] = estimateMessageTokens(message);
+    t.setEstimate(r, estimateMessageTokens(message));
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The record table's rows as they are added (pi/record-table.ts): what is not a column — the line number
  * (kept where it differs from the row's), the offset's high word (past 4 GiB), the hash chain's link
- * (only where a row has one) — must read back as it was given, and the saved form (`columns()`, the
+ * (only where a row has one), the 16-bit columns' values past 16 bits (a message's range in a line past
+ * 64 KiB, a count past 65,534 tokens) — must read back as it was given, and the saved form (`columns()`, the
  * persistent index's) must be the one of a column per name: the same arrays, and a restore of them the
  * same table. `fit()` (a build's end) drops the spare capacity and the next growth is by an eighth.
  * Checked against a plain model of what was added, on seeded random sequences with skipped lines, offsets
@@ -21,6 +22,14 @@ interface Model {
   line: number[];
   offset: number[];
   hash: (number | null)[];
+  /** [valueStart, valueEnd, estimate, tokens] */
+  narrow: number[][];
+}
+
+/** Mostly small, now and then past 16 bits or at its edges. */
+function sized(random: () => number): number {
+  const x = random();
+  return x < 0.1 ? [0, 65533, 65534, 65535, 65536][Math.floor(random() * 5)]! : x < 0.2 ? Math.floor(random() * 5e6) : Math.floor(random() * 3000);
 }
 
 /** Adds `n` rows to `t` (and `m`), `fitEvery` rows a fit() as a build's end does. */
@@ -32,7 +41,16 @@ function addRows(t: RecordTable, m: Model, n: number, random: () => number, fitE
     const step = random();
     // Mostly short lines; now and then a jump to just under or past a multiple of 4 GiB.
     offset += step < 0.05 ? 2 ** 32 - (offset % 2 ** 32) + Math.floor(random() * 3) - 1 : 1 + Math.floor(step * 5000);
-    const r = t.add(line, offset, 100, "message");
+    const length = sized(random) + 2;
+    const r = t.add(line, offset, length, "message");
+    const start = random() < 0.1 ? -1 : Math.min(sized(random), length - 1);
+    const end = start < 0 ? -1 : random() < 0.05 ? -1 : start + Math.floor(random() * (length - start));
+    t.setValueRange(r, start, end);
+    const estimate = sized(random);
+    t.setEstimate(r, estimate);
+    const tokens = random() < 0.3 ? -1 : sized(random);
+    if (tokens >= 0) t.setTokens(r, tokens);
+    m.narrow.push([start, end, estimate, tokens]);
     m.line.push(line);
     m.offset.push(offset);
     const hash = random() < 0.8 ? Math.floor(random() * 40) : null;
@@ -52,6 +70,7 @@ function expectModel(t: RecordTable, m: Model): void {
   for (let r = 0; r < t.count; r++) {
     expect(t.lineOf(r)).toBe(m.line[r]);
     expect(t.offsetOf(r)).toBe(m.offset[r]);
+    expect([t.valueStartOf(r), t.valueEndOf(r), t.estimateOf(r), t.tokensOf(r)]).toEqual(m.narrow[r]);
     const hash = m.hash[r]!;
     expect(t.idKind[r]).toBe(hash === null ? IdCode.absent : IdCode.string);
     if (hash === null) continue;
@@ -66,7 +85,7 @@ describe("record table rows", () => {
     it(`reads back lines, offsets past 4 GiB and hash chains as added, across fits and growths (seed ${seed})`, () => {
       const random = rng(seed);
       const t = new RecordTable();
-      const m: Model = { line: [], offset: [], hash: [] };
+      const m: Model = { line: [], offset: [], hash: [], narrow: [] };
       addRows(t, m, 3000, random, 3001); // a cold build: one fit at its end
       t.fit();
       expect(t.capacity).toBe(3000);
@@ -88,6 +107,14 @@ describe("record table rows", () => {
       expectModel(back, m);
       addRows(back, m, 500, random, 97); // appends after a restore: fitted, grows by an eighth
       expectModel(back, m);
+
+      // Counts change (counted, then another tokenizer): a row's count past 16 bits goes back to the column.
+      back.setTokens(1, 70000);
+      back.setTokens(1, 12);
+      expect(back.tokensOf(1)).toBe(12);
+      back.setTokens(2, 70000);
+      back.resetTokens();
+      expect(Array.from({ length: back.count }, (_, r) => back.tokensOf(r)).every((n) => n === -1)).toBe(true);
     });
   }
 
