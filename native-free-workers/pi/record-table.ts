@@ -120,9 +120,16 @@ export class RecordTable {
   private readonly offsetHigh = new RowSteps(0);
   /** Whether the columns were fitted to the rows since they last grew: the next growth is then by an eighth. */
   private fitted = false;
-  /** Hash slots: the latest row of each hash (-1: empty); open addressing, at most half full. */
+  /**
+   * Hash slots: the latest row of each hash (-1: empty); open addressing over any number of slots. At
+   * most half full while rows are read (doubling: a cold build inserts every row); {@link fit} then sizes
+   * them to ~70% full, and they grow again past 80% (a half-full table was 8–16 B per id, fitted ~6).
+   */
   private slots = new Int32Array(32).fill(-1);
+  /** Slots holding a row. */
   private used = 0;
+  /** {@link used} past which the slots grow. */
+  private slotLimit = 16;
 
   /** Appends a row; every column is reset (ids and parent are set by the caller). */
   add(line: number, offset: number, length: number, type: string): number {
@@ -231,26 +238,27 @@ export class RecordTable {
 
   /** The latest row whose string id hashes to `hash` (-1: none); earlier ones follow {@link sameHashOf}. */
   headOf(hash: number): number {
-    const mask = this.slots.length - 1;
-    for (let k = mix(hash) & mask; ; k = (k + 1) & mask) {
-      const r = this.slots[k]!;
+    const slots = this.slots;
+    for (let k = firstSlot(hash, slots.length); ; k = k + 1 === slots.length ? 0 : k + 1) {
+      const r = slots[k]!;
       if (r < 0 || this.idHash[r] === hash) return r;
     }
   }
 
   /** Gives row `r` the string id of hash `hash`: the row goes to the head of that hash's chain. */
   indexId(r: number, hash: number): void {
-    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    if (this.used + 1 > this.slotLimit) this.rehash(this.slots.length * 2, 0.5);
     this.idHash[r] = hash;
     this.idKind[r] = IdCode.string; // after the rehash, which would have placed it already
-    this.link(r, hash, this.slots.length - 1);
+    this.link(r, hash);
   }
 
-  /** Puts row `r` (string id of hash `hash`) at the head of that hash's chain in the slots (`mask`: their count − 1). */
-  private link(r: number, hash: number, mask: number): void {
-    let k = mix(hash) & mask;
-    for (; this.slots[k]! >= 0 && this.idHash[this.slots[k]!] !== hash; k = (k + 1) & mask);
-    const head = this.slots[k]!;
+  /** Puts row `r` (string id of hash `hash`) at the head of that hash's chain in the slots. */
+  private link(r: number, hash: number): void {
+    const slots = this.slots;
+    let k = firstSlot(hash, slots.length);
+    for (; slots[k]! >= 0 && this.idHash[slots[k]!] !== hash; k = k + 1 === slots.length ? 0 : k + 1);
+    const head = slots[k]!;
     if (head < 0) this.used++;
     else this.sameHashes.set(r, head);
     this.slots[k] = r;
@@ -279,11 +287,18 @@ export class RecordTable {
     const capacity = this.length.length;
     if (capacity - this.count > this.count >>> 3 && capacity > 16) this.grow(Math.max(16, this.count));
     this.fitted = true;
+    // Slots under 60% full (as rows are read, at most half) are sized to 70%; they grow past 80%.
+    if ((this.used + 1) / this.slots.length < 0.6) this.rehash(Math.max(32, Math.ceil((this.used + 1) / 0.7)), 0.8);
   }
 
   /** Row capacity of the columns (tests). */
   get capacity(): number {
     return this.length.length;
+  }
+
+  /** Hash slots, and how many hold a row (tests). */
+  get slotUse(): { slots: number; used: number } {
+    return { slots: this.slots.length, used: this.used };
   }
 
   /** The rows' columns as plain arrays (persistent index): every {@link NUMERIC_COLUMNS} name, a value per row. */
@@ -326,8 +341,11 @@ export class RecordTable {
       this.setTokens(r, columns.tokens[r]!);
     }
     this.count = count;
-    this.fitted = true;
-    this.rehash(32); // the chains (sameHash) are the slots' to rebuild, not the file's
+    // The chains (sameHash) are the slots' to rebuild, not the file's: room for every string id, then fitted.
+    let hashes = 0;
+    for (let r = 0; r < count; r++) if (this.idKind[r] === IdCode.string) hashes++;
+    this.rehash(Math.max(32, 2 * (hashes + 1)), 0.5);
+    this.fit();
   }
 
   private grow(capacity: number): void {
@@ -338,21 +356,25 @@ export class RecordTable {
     this.fitted = false;
   }
 
-  /** Rebuilds the slots from the rows (in file order, so each chain runs newest → oldest). */
-  private rehash(capacity: number): void {
-    let size = capacity;
-    let hashes = 0;
-    for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) hashes++;
-    while (size < (hashes + 1) * 2) size *= 2;
+  /**
+   * Rebuilds the slots from the rows (in file order, so each chain runs newest → oldest): `size` of them
+   * (more than the rows' distinct hashes: {@link used} before, or every string id), growing once more
+   * than `load` of them are full.
+   */
+  private rehash(size: number, load: number): void {
     this.slots = new Int32Array(size).fill(-1);
+    this.slotLimit = Math.floor(size * load);
     this.sameHashes.clear();
     this.used = 0;
-    const mask = size - 1;
-    for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) this.link(r, this.idHash[r]!, mask);
+    for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) this.link(r, this.idHash[r]!);
   }
 }
 
-/** Spreads a hash over the slots (a test's few-bit hashes, sequential-looking ids). */
-function mix(hash: number): number {
-  return Math.imul(hash ^ (hash >>> 16), 0x45d9f3b) >>> 0;
+/**
+ * The slot a hash's probe starts at, among `size`: the hash spread (a test's few-bit hashes,
+ * sequential-looking ids), then scaled to the slots (any number of them, not only a power of two).
+ */
+function firstSlot(hash: number, size: number): number {
+  const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b) >>> 0;
+  return Math.min(size - 1, Math.floor((mixed * size) / TWO_32)); // the product is rounded: min keeps it in range
 }

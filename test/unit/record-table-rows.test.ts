@@ -118,6 +118,42 @@ describe("record table rows", () => {
     });
   }
 
+  it("fits the hash slots to ~70% full at a build's end, grows them past 80%, and finds every id's row throughout", () => {
+    const random = rng(7);
+    const t = new RecordTable();
+    const heads = new Map<number, number>();
+    const add = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const r = t.add(t.count + 1, t.count * 10, 9, "message");
+        const hash = Math.floor(random() * 2 ** 32);
+        t.indexId(r, hash);
+        heads.set(hash, r);
+      }
+    };
+    const expectHeads = (): void => {
+      for (const [hash, r] of heads) expect(t.headOf(hash)).toBe(r);
+    };
+    add(20000); // a cold build: at most half full
+    expect(t.slotUse.used / t.slotUse.slots).toBeLessThanOrEqual(0.5);
+    expectHeads();
+    t.fit();
+    const fitted = t.slotUse;
+    expect(fitted.used).toBe(heads.size);
+    expect(fitted.used / fitted.slots).toBeGreaterThan(0.65);
+    expect(fitted.used / fitted.slots).toBeLessThanOrEqual(0.7);
+    expectHeads();
+    let grewAt = -1;
+    for (let turn = 0; turn < 300 && grewAt < 0; turn++) {
+      add(10); // warm turns: no refit while 60–80% full
+      t.fit();
+      if (t.slotUse.slots !== fitted.slots) grewAt = t.count;
+      else expect(t.slotUse.used / t.slotUse.slots).toBeLessThanOrEqual(0.8);
+    }
+    expect(grewAt).toBeGreaterThan(0); // grew once past 80%, then fitted again
+    expect(t.slotUse.used / t.slotUse.slots).toBeLessThanOrEqual(0.7);
+    expectHeads();
+  });
+
   it("refuses a saved line or offset that is not a whole number (the file is not one it wrote)", () => {
     const t = new RecordTable();
     for (let r = 0; r < 3; r++) t.add(r + 1, r * 10, 9, "message");
