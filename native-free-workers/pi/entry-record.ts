@@ -57,7 +57,7 @@ export class EntryRecord {
   }
   /** Byte length of the line, without its `\n`. */
   get length(): number {
-    return this.table.length[this.at]!;
+    return this.table.lengthOf(this.at);
   }
   /** The entry's `type`, or "" when it has none. */
   get type(): string {

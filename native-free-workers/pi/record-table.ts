@@ -2,12 +2,13 @@
  * The entry index's storage: one row per entry in typed-array columns, and pi's id → entry map as a
  * hash index over those rows. A session's state is kept between builds for every transcript a worker
  * serves, so what it costs per entry decides the worker's memory: objects and id strings per entry were
- * ~206 B; rows here are 29 B plus the hash slots, whatever the line's size. What is the same from row to
+ * ~206 B; rows here are 25 B plus the hash slots, whatever the line's size. What is the same from row to
  * row is not a column: the line number (the row's, but where a blank or damaged line was skipped) and the
  * offset's high word (0 below 4 GiB) are kept where they change (pi/row-steps.ts), and the hash chain's
- * link only for the rows that have one (a duplicate id or a collision). Token counts, estimates and a
- * message's range in its line are 16-bit (a count past 65,534 tokens, a range in a line past 64 KiB:
- * the column says so and the value is in a map). A build ends with {@link fit}:
+ * link only for the rows that have one (a duplicate id or a collision). Lines' lengths, parents (as
+ * how many rows back), token counts, estimates and a message's range in its line are 16-bit (a line
+ * past 64 KiB, a parent 65,533 rows back, a count past 65,534 tokens: the column says so and the value
+ * is in a map). A build ends with {@link fit}:
  * the columns lose their spare capacity (a cold build's doubling left up to half of them empty) and grow
  * by an eighth on the next appends.
  *
@@ -67,7 +68,7 @@ const TYPED_COLUMNS = [
 ] as const;
 type TypedColumn = (typeof TYPED_COLUMNS)[number];
 /** The 16-bit columns, read and written through their methods ({@link RecordTable.tokensOf}, …). */
-type NarrowColumn = "valueStart" | "valueEnd" | "estimate" | "tokens";
+type NarrowColumn = "length" | "parent" | "valueStart" | "valueEnd" | "estimate" | "tokens";
 
 type Column = Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -80,8 +81,8 @@ export class RecordTable {
   count = 0;
   /** The low 32 bits of the byte offset of the line's first byte ({@link offsetOf}). */
   offsetLow = new Uint32Array(16);
-  /** Byte length of the line, without its `\n`. */
-  length = new Uint32Array(16);
+  /** Byte length of the line, without its `\n` ({@link lengthOf}). */
+  length = new Uint16Array(16);
   /** EntryTypeCode; `other` rows have their type string in {@link otherTypes}. */
   typeCode = new Uint8Array(16);
   emits = new Uint8Array(16);
@@ -97,8 +98,8 @@ export class RecordTable {
   /** Token count once counted (-1 until then), + 1 ({@link tokensOf}). */
   tokens = new Uint16Array(16);
   idHash = new Uint32Array(16);
-  /** The parent row found at ingest (pi's `byId.get(parentId)` then), {@link NO_PARENT} or {@link KEPT_PARENT}. */
-  parent = new Int32Array(16);
+  /** {@link parentRowOf}, coded: 0 {@link NO_PARENT}, 1 {@link KEPT_PARENT}, else how many rows back + 1. */
+  parent = new Uint16Array(16);
 
   /** Type strings of rows whose type is not one of pi's ("" when the entry has none). */
   readonly otherTypes = new Map<number, string>();
@@ -111,7 +112,9 @@ export class RecordTable {
   /** Row → the later row that took its id (a duplicate id: pi's byId keeps the last). */
   readonly replacedBy = new Map<number, number>();
   /** Values of the 16-bit columns' rows coded {@link WIDE}. */
-  private readonly wide: Record<NarrowColumn, Map<number, number>> = { valueStart: new Map(), valueEnd: new Map(), estimate: new Map(), tokens: new Map() };
+  private readonly wide: Record<NarrowColumn, Map<number, number>> = {
+    length: new Map(), parent: new Map(), valueStart: new Map(), valueEnd: new Map(), estimate: new Map(), tokens: new Map(),
+  };
   /** Row → the previous row whose string id has the same hash: the hash index's chain ({@link sameHashOf}). */
   private readonly sameHashes = new Map<number, number>();
   /** 1-based line number − row (see {@link lineOf}). */
@@ -139,13 +142,13 @@ export class RecordTable {
   /** {@link add} for a type already coded (`type`: the string, used when `code` is `other`). */
   addCoded(line: number, offset: number, length: number, code: number, type: string): number {
     const r = this.count;
-    if (r === this.length.length) this.grow(this.fitted ? r + Math.max(16, r >>> 3) : r * 2);
+    if (r === this.typeCode.length) this.grow(this.fitted ? r + Math.max(16, r >>> 3) : r * 2);
     this.count = r + 1;
     this.lineSteps.set(r, line - r);
     const high = Math.floor(offset / TWO_32);
     this.offsetHigh.set(r, high);
     this.offsetLow[r] = offset - high * TWO_32;
-    this.length[r] = length;
+    this.put("length", r, length, length);
     this.typeCode[r] = code;
     if (code === EntryTypeCode.other) this.otherTypes.set(r, type);
     this.emits[r] = 0;
@@ -157,7 +160,7 @@ export class RecordTable {
     this.estimate[r] = 0;
     this.tokens[r] = 0; // -1
     this.idHash[r] = 0;
-    this.parent[r] = NO_PARENT;
+    this.parent[r] = 0; // NO_PARENT
     return r;
   }
 
@@ -171,6 +174,22 @@ export class RecordTable {
     return this.offsetHigh.at(r) * TWO_32 + this.offsetLow[r]!;
   }
 
+  /** Row `r`'s line's byte length, without its `\n`. */
+  lengthOf(r: number): number {
+    const c = this.length[r]!;
+    return c === WIDE ? this.wide.length.get(r)! : c;
+  }
+
+  /** The parent row found at ingest (pi's `byId.get(parentId)` then), {@link NO_PARENT} or {@link KEPT_PARENT}. */
+  parentRowOf(r: number): number {
+    const c = this.parent[r]!;
+    return c === WIDE ? this.wide.parent.get(r)! : c === 0 ? NO_PARENT : c === 1 ? KEPT_PARENT : r - (c - 1);
+  }
+
+  setParentRow(r: number, p: number): void {
+    this.put("parent", r, p === NO_PARENT ? 0 : p === KEPT_PARENT ? 1 : p >= 0 && p < r ? r - p + 1 : -1, p);
+  }
+
   /** Row `r`'s message value's start in its line (-1: unknown). */
   valueStartOf(r: number): number {
     const c = this.valueStart[r]!;
@@ -180,13 +199,13 @@ export class RecordTable {
   /** Row `r`'s message value's end in its line (-1: unknown). */
   valueEndOf(r: number): number {
     const c = this.valueEnd[r]!;
-    return c === WIDE ? this.wide.valueEnd.get(r)! : c === 0 ? -1 : this.length[r]! - (c - 1);
+    return c === WIDE ? this.wide.valueEnd.get(r)! : c === 0 ? -1 : this.lengthOf(r) - (c - 1);
   }
 
   /** Sets row `r`'s message value's `[start, end)` in its line (its length set already). */
   setValueRange(r: number, start: number, end: number): void {
     this.put("valueStart", r, start + 1, start);
-    const tail = this.length[r]! - end;
+    const tail = this.lengthOf(r) - end;
     this.put("valueEnd", r, end === -1 ? 0 : tail >= 0 ? tail + 1 : -1, end);
   }
 
@@ -284,7 +303,7 @@ export class RecordTable {
    * a few). Spare of up to an eighth is left as it is, so the next growth (an eighth) is not undone each build.
    */
   fit(): void {
-    const capacity = this.length.length;
+    const capacity = this.typeCode.length;
     if (capacity - this.count > this.count >>> 3 && capacity > 16) this.grow(Math.max(16, this.count));
     this.fitted = true;
     // Slots under 60% full (as rows are read, at most half) are sized to 70%; they grow past 80%.
@@ -293,7 +312,7 @@ export class RecordTable {
 
   /** Row capacity of the columns (tests). */
   get capacity(): number {
-    return this.length.length;
+    return this.typeCode.length;
   }
 
   /** Hash slots, and how many hold a row (tests). */
@@ -305,7 +324,9 @@ export class RecordTable {
   columns(): Record<NumericColumn, number[]> {
     const out = {} as Record<NumericColumn, number[]>;
     const rows = Array.from({ length: this.count }, (_, r) => r);
-    for (const name of ["length", "typeCode", "emits", "role", "flags", "idKind", "idHash", "parent"] as const) out[name] = Array.from(this[name].subarray(0, this.count));
+    for (const name of ["typeCode", "emits", "role", "flags", "idKind", "idHash"] as const) out[name] = Array.from(this[name].subarray(0, this.count));
+    out.length = rows.map((r) => this.lengthOf(r));
+    out.parent = rows.map((r) => this.parentRowOf(r));
     out.line = rows.map((r) => this.lineOf(r));
     out.offset = rows.map((r) => this.offsetOf(r));
     out.valueStart = rows.map((r) => this.valueStartOf(r));
@@ -327,7 +348,7 @@ export class RecordTable {
     for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (!Number.isSafeInteger(v)) throw new Error(`column ${name}`);
     for (const name of ["line", "offset"] as const) for (const v of columns[name]) if (v < 0) throw new Error(`column ${name}`);
     this.grow(Math.max(16, count));
-    for (const name of ["length", "typeCode", "emits", "role", "flags", "idKind", "idHash", "parent"] as const) this[name].set(columns[name]);
+    for (const name of ["typeCode", "emits", "role", "flags", "idKind", "idHash"] as const) this[name].set(columns[name]);
     this.lineSteps.clear();
     this.offsetHigh.clear();
     for (const wide of Object.values(this.wide)) wide.clear();
@@ -336,6 +357,8 @@ export class RecordTable {
       const high = Math.floor(columns.offset[r]! / TWO_32);
       this.offsetHigh.set(r, high);
       this.offsetLow[r] = columns.offset[r]! - high * TWO_32;
+      this.put("length", r, columns.length[r]!, columns.length[r]!);
+      this.setParentRow(r, columns.parent[r]!);
       this.setValueRange(r, columns.valueStart[r]!, columns.valueEnd[r]!);
       this.setEstimate(r, columns.estimate[r]!);
       this.setTokens(r, columns.tokens[r]!);

@@ -250,7 +250,7 @@ export class TranscriptIndex {
       this.knownType(r);
       const parentTag = batch.parentTag[i]!;
       if (parentTag !== ValueTag.text) this.setParent(r, parentTag === ValueTag.value ? kept.values.get(2 * i + 1) : undefined, -1);
-      else if (parentRow >= 0) t.parent[r] = parentRow;
+      else if (parentRow >= 0) t.setParentRow(r, parentRow);
       else {
         const parentId = this.scannedId(r, 1);
         this.setParent(r, parentId, this.findParent(r, parentId));
@@ -386,7 +386,7 @@ export class TranscriptIndex {
    */
   parentOf(r: number): number | null | undefined {
     const t = this.table;
-    let p = t.parent[r]!;
+    let p = t.parentRowOf(r);
     if (p === NO_PARENT) return null;
     if (p === KEPT_PARENT) return this.find(t.keptParents.get(r));
     for (let next = t.replacedBy.get(p); next !== undefined; next = t.replacedBy.get(p)) p = next;
@@ -396,7 +396,7 @@ export class TranscriptIndex {
   /** Row `r`'s parentId as written (for diagnostics). */
   parentIdOf(r: number): unknown {
     const t = this.table;
-    const p = t.parent[r]!;
+    const p = t.parentRowOf(r);
     if (p === KEPT_PARENT) return t.keptParents.get(r);
     return p === NO_PARENT ? null : this.idOf(p);
   }
@@ -404,7 +404,7 @@ export class TranscriptIndex {
   private readBack(r: number, reader: RecordReader | null = this.reader): Buffer {
     if (!reader) throw Errors.internal(new Error("transcript index read back without an open transcript"));
     const start = this.table.offsetOf(r);
-    return reader.read(start, start + this.table.length[r]!);
+    return reader.read(start, start + this.table.lengthOf(r));
   }
 
   private invalidMessage(r: number): void {
@@ -479,10 +479,10 @@ export class TranscriptIndex {
   /** Row `r`'s parent: `found` (the row whose id `parentId` is, -1: none yet) or kept for the walk. */
   private setParent(r: number, parentId: unknown, found: number): void {
     const t = this.table;
-    if (!parentId) t.parent[r] = NO_PARENT;
-    else if (found >= 0) t.parent[r] = found;
+    if (!parentId) t.setParentRow(r, NO_PARENT);
+    else if (found >= 0) t.setParentRow(r, found);
     else {
-      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
+      t.setParentRow(r, KEPT_PARENT); // named later in the file, nowhere, or not a string: pi's map decides at walk time
       t.keptParents.set(r, parentId);
     }
   }

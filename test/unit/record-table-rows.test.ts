@@ -1,8 +1,8 @@
 /**
  * The record table's rows as they are added (pi/record-table.ts): what is not a column — the line number
  * (kept where it differs from the row's), the offset's high word (past 4 GiB), the hash chain's link
- * (only where a row has one), the 16-bit columns' values past 16 bits (a message's range in a line past
- * 64 KiB, a count past 65,534 tokens) — must read back as it was given, and the saved form (`columns()`, the
+ * (only where a row has one), the 16-bit columns' values past 16 bits (a line past 64 KiB, a parent
+ * 65,533 rows back, a count past 65,534 tokens) — must read back as it was given, and the saved form (`columns()`, the
  * persistent index's) must be the one of a column per name: the same arrays, and a restore of them the
  * same table. `fit()` (a build's end) drops the spare capacity and the next growth is by an eighth.
  * Checked against a plain model of what was added, on seeded random sequences with skipped lines, offsets
@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Prng } from "../../bench/fixtures/transcript-generator.js";
-import { IdCode, RecordTable } from "../../native-free-workers/pi/record-table.js";
+import { IdCode, KEPT_PARENT, NO_PARENT, RecordTable } from "../../native-free-workers/pi/record-table.js";
 
 /** A seeded generator (the fixtures' own: the sequences are reproducible). */
 function rng(seed: number): () => number {
@@ -22,7 +22,7 @@ interface Model {
   line: number[];
   offset: number[];
   hash: (number | null)[];
-  /** [valueStart, valueEnd, estimate, tokens] */
+  /** [length, parent, valueStart, valueEnd, estimate, tokens] */
   narrow: number[][];
 }
 
@@ -50,7 +50,11 @@ function addRows(t: RecordTable, m: Model, n: number, random: () => number, fitE
     t.setEstimate(r, estimate);
     const tokens = random() < 0.3 ? -1 : sized(random);
     if (tokens >= 0) t.setTokens(r, tokens);
-    m.narrow.push([start, end, estimate, tokens]);
+    const x = random();
+    // Parents: none, kept, the row before, far back, and (a saved file's) not before the row.
+    const parent = x < 0.1 ? NO_PARENT : x < 0.15 ? KEPT_PARENT : x < 0.7 ? r - 1 : x < 0.98 ? Math.floor(random() * r) : r;
+    t.setParentRow(r, parent);
+    m.narrow.push([length, parent, start, end, estimate, tokens]);
     m.line.push(line);
     m.offset.push(offset);
     const hash = random() < 0.8 ? Math.floor(random() * 40) : null;
@@ -63,20 +67,25 @@ function addRows(t: RecordTable, m: Model, n: number, random: () => number, fitE
   }
 }
 
-/** The table against the model: lines, offsets, and each row's previous row of the same hash. */
+/** The table against the model: lines, offsets, the 16-bit columns, and each row's previous row of the same hash. */
 function expectModel(t: RecordTable, m: Model): void {
   expect(t.count).toBe(m.line.length);
+  const rows = Array.from({ length: t.count }, (_, r) => r);
+  expect(rows.map((r) => t.lineOf(r))).toEqual(m.line);
+  expect(rows.map((r) => t.offsetOf(r))).toEqual(m.offset);
+  expect(rows.map((r) => [t.lengthOf(r), t.parentRowOf(r), t.valueStartOf(r), t.valueEndOf(r), t.estimateOf(r), t.tokensOf(r)])).toEqual(m.narrow);
+  expect(rows.map((r) => t.idKind[r])).toEqual(m.hash.map((h) => (h === null ? IdCode.absent : IdCode.string)));
   const previous = new Map<number, number>();
+  const chains: number[] = [];
+  const expected: number[] = [];
   for (let r = 0; r < t.count; r++) {
-    expect(t.lineOf(r)).toBe(m.line[r]);
-    expect(t.offsetOf(r)).toBe(m.offset[r]);
-    expect([t.valueStartOf(r), t.valueEndOf(r), t.estimateOf(r), t.tokensOf(r)]).toEqual(m.narrow[r]);
     const hash = m.hash[r]!;
-    expect(t.idKind[r]).toBe(hash === null ? IdCode.absent : IdCode.string);
     if (hash === null) continue;
-    expect(t.sameHashOf(r)).toBe(previous.get(hash) ?? -1);
+    chains.push(t.sameHashOf(r));
+    expected.push(previous.get(hash) ?? -1);
     previous.set(hash, r);
   }
+  expect(chains).toEqual(expected);
   for (const [hash, r] of previous) expect(t.headOf(hash)).toBe(r);
 }
 
@@ -86,9 +95,10 @@ describe("record table rows", () => {
       const random = rng(seed);
       const t = new RecordTable();
       const m: Model = { line: [], offset: [], hash: [], narrow: [] };
-      addRows(t, m, 3000, random, 3001); // a cold build: one fit at its end
+      const cold = seed === 3 ? 70000 : 3000; // 70,000: parents more than 65,533 rows back
+      addRows(t, m, cold, random, cold + 1); // a cold build: one fit at its end
       t.fit();
-      expect(t.capacity).toBe(3000);
+      expect(t.capacity).toBe(cold);
       expectModel(t, m);
       for (let turn = 0; turn < 40; turn++) addRows(t, m, 1 + Math.floor(random() * 20), random, 1e9), t.fit(); // warm turns
       expect(t.capacity - t.count).toBeLessThanOrEqual(t.count >>> 3);
