@@ -145,10 +145,10 @@ export class RecordTable {
     if (r === this.typeCode.length) this.grow(this.fitted ? r + Math.max(16, r >>> 3) : r * 2);
     this.count = r + 1;
     this.lineSteps.set(r, line - r);
-    const high = Math.floor(offset / TWO_32);
+    const high = offset < TWO_32 ? 0 : Math.floor(offset / TWO_32);
     this.offsetHigh.set(r, high);
     this.offsetLow[r] = offset - high * TWO_32;
-    this.put("length", r, length, length);
+    put(this.length, this.wide.length, r, length, length);
     this.typeCode[r] = code;
     if (code === EntryTypeCode.other) this.otherTypes.set(r, type);
     this.emits[r] = 0;
@@ -187,7 +187,7 @@ export class RecordTable {
   }
 
   setParentRow(r: number, p: number): void {
-    this.put("parent", r, p === NO_PARENT ? 0 : p === KEPT_PARENT ? 1 : p >= 0 && p < r ? r - p + 1 : -1, p);
+    put(this.parent, this.wide.parent, r, p === NO_PARENT ? 0 : p === KEPT_PARENT ? 1 : p >= 0 && p < r ? r - p + 1 : -1, p);
   }
 
   /** Row `r`'s message value's start in its line (-1: unknown). */
@@ -204,9 +204,9 @@ export class RecordTable {
 
   /** Sets row `r`'s message value's `[start, end)` in its line (its length set already). */
   setValueRange(r: number, start: number, end: number): void {
-    this.put("valueStart", r, start + 1, start);
+    put(this.valueStart, this.wide.valueStart, r, start + 1, start);
     const tail = this.lengthOf(r) - end;
-    this.put("valueEnd", r, end === -1 ? 0 : tail >= 0 ? tail + 1 : -1, end);
+    put(this.valueEnd, this.wide.valueEnd, r, end === -1 ? 0 : tail >= 0 ? tail + 1 : -1, end);
   }
 
   /** Row `r`'s estimate of the tokens it emits. */
@@ -216,7 +216,7 @@ export class RecordTable {
   }
 
   setEstimate(r: number, estimate: number): void {
-    this.put("estimate", r, estimate, estimate);
+    put(this.estimate, this.wide.estimate, r, estimate, estimate);
   }
 
   /** Row `r`'s token count once counted (-1 until then). */
@@ -226,19 +226,7 @@ export class RecordTable {
   }
 
   setTokens(r: number, tokens: number): void {
-    this.put("tokens", r, tokens + 1, tokens);
-  }
-
-  /** Writes `code` in a 16-bit column, or {@link WIDE} and keeps `value` when the code does not fit. */
-  private put(name: NarrowColumn, r: number, code: number, value: number): void {
-    const wide = this.wide[name];
-    if (code >= 0 && code < WIDE && Number.isInteger(code)) {
-      this[name][r] = code;
-      if (wide.size > 0) wide.delete(r);
-    } else {
-      this[name][r] = WIDE;
-      wide.set(r, value);
-    }
+    put(this.tokens, this.wide.tokens, r, tokens + 1, tokens);
   }
 
   /** The previous row whose string id has row `r`'s hash (-1: none): the chain {@link headOf} starts. */
@@ -264,16 +252,19 @@ export class RecordTable {
     }
   }
 
-  /** Gives row `r` the string id of hash `hash`: the row goes to the head of that hash's chain. */
-  indexId(r: number, hash: number): void {
+  /**
+   * Gives row `r` the string id of hash `hash`: the row goes to the head of that hash's chain. Returns
+   * the row it follows in the chain ({@link sameHashOf}: the previous row of that hash, -1 for none).
+   */
+  indexId(r: number, hash: number): number {
     if (this.used + 1 > this.slotLimit) this.rehash(this.slots.length * 2, 0.5);
     this.idHash[r] = hash;
     this.idKind[r] = IdCode.string; // after the rehash, which would have placed it already
-    this.link(r, hash);
+    return this.link(r, hash);
   }
 
-  /** Puts row `r` (string id of hash `hash`) at the head of that hash's chain in the slots. */
-  private link(r: number, hash: number): void {
+  /** Puts row `r` (string id of hash `hash`) at the head of that hash's chain in the slots; returns the row after it. */
+  private link(r: number, hash: number): number {
     const slots = this.slots;
     let k = firstSlot(hash, slots.length);
     for (; slots[k]! >= 0 && this.idHash[slots[k]!] !== hash; k = k + 1 === slots.length ? 0 : k + 1);
@@ -281,6 +272,7 @@ export class RecordTable {
     if (head < 0) this.used++;
     else this.sameHashes.set(r, head);
     this.slots[k] = r;
+    return head;
   }
 
   /** Forgets every cached token count (another tokenizer). */
@@ -357,7 +349,7 @@ export class RecordTable {
       const high = Math.floor(columns.offset[r]! / TWO_32);
       this.offsetHigh.set(r, high);
       this.offsetLow[r] = columns.offset[r]! - high * TWO_32;
-      this.put("length", r, columns.length[r]!, columns.length[r]!);
+      put(this.length, this.wide.length, r, columns.length[r]!, columns.length[r]!);
       this.setParentRow(r, columns.parent[r]!);
       this.setValueRange(r, columns.valueStart[r]!, columns.valueEnd[r]!);
       this.setEstimate(r, columns.estimate[r]!);
@@ -390,6 +382,21 @@ export class RecordTable {
     this.sameHashes.clear();
     this.used = 0;
     for (let r = 0; r < this.count; r++) if (this.idKind[r] === IdCode.string) this.link(r, this.idHash[r]!);
+  }
+}
+
+/**
+ * Writes `code` in row `r` of a 16-bit column, or {@link WIDE} and keeps `value` in its map when the code
+ * does not fit (the column and its map passed as such: a column chosen by name here was a keyed access
+ * per row, measurable on a cold build).
+ */
+function put(column: Uint16Array, wide: Map<number, number>, r: number, code: number, value: number): void {
+  if (code >= 0 && code < WIDE && Number.isInteger(code)) {
+    column[r] = code;
+    if (wide.size > 0) wide.delete(r);
+  } else {
+    column[r] = WIDE;
+    wide.set(r, value);
   }
 }
 

@@ -260,11 +260,11 @@ export class TranscriptIndex {
         if (idTag === ValueTag.value) this.otherId(r, kept.values.get(2 * i));
         continue;
       }
-      t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
+      const before = t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
       let id: string | undefined;
       let dup = takenRow;
       // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
-      for (let q = dup < 0 ? t.sameHashOf(r) : -1; q >= 0; q = t.sameHashOf(q)) {
+      for (let q = dup < 0 ? before : -1; q >= 0; q = t.sameHashOf(q)) {
         if (q < firstRangeRow && this.idOf(q) === (id ??= this.scannedId(r, 0))) {
           dup = q;
           break;
@@ -453,8 +453,7 @@ export class TranscriptIndex {
     if (typeof id === "string") {
       // Indexed first: its probe puts the row at the head of its hash's chain, so the earlier rows of that
       // hash are the chain after it (findString's walk without a second probe of the slots).
-      t.indexId(r, idHash(id));
-      for (let q = t.sameHashOf(r); q >= 0; q = t.sameHashOf(q)) {
+      for (let q = t.indexId(r, idHash(id)); q >= 0; q = t.sameHashOf(q)) {
         if (this.idOf(q) === id) {
           this.duplicate(r, q, id);
           break;
