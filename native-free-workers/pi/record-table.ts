@@ -8,9 +8,9 @@
  * link only for the rows that have one (a duplicate id or a collision). Lines' lengths, parents (as
  * how many rows back), token counts, estimates and a message's range in its line are 16-bit (a line
  * past 64 KiB, a parent 65,533 rows back, a count past 65,534 tokens: the column says so and the value
- * is in a map). A build ends with {@link fit}:
- * the columns lose their spare capacity (a cold build's doubling left up to half of them empty) and grow
- * by an eighth on the next appends.
+ * is in a map). A build ends with {@link fit}: the columns lose their spare capacity (a cold build's
+ * doubling left up to half of them empty) and grow by an eighth on the next appends; the hash slots are
+ * sized to ~70% full.
  *
  * Ids are not kept: a string id is a 32-bit hash per row, and an equal hash is confirmed by reading the
  * row's id back from the transcript (the caller's `idOf`, a pread of that one line), so a collision
