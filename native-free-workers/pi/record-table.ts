@@ -298,8 +298,9 @@ export class RecordTable {
     const capacity = this.typeCode.length;
     if (capacity - this.count > this.count >>> 3 && capacity > 16) this.grow(Math.max(16, this.count));
     this.fitted = true;
-    // Slots under 60% full (as rows are read, at most half) are sized to 70%; they grow past 80%.
-    if ((this.used + 1) / this.slots.length < 0.6) this.rehash(Math.max(32, Math.ceil((this.used + 1) / 0.7)), 0.8);
+    // Slots under 60% full (as rows are read, at most half) are sized to 70%; they grow past 80%. Not the
+    // first 32 (a rehash walks every row: a file with few string ids would pay it each build for nothing).
+    if (this.slots.length > 32 && (this.used + 1) / this.slots.length < 0.6) this.rehash(Math.max(32, Math.ceil((this.used + 1) / 0.7)), 0.8);
   }
 
   /** Row capacity of the columns (tests). */

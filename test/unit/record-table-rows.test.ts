@@ -162,6 +162,11 @@ describe("record table rows", () => {
     expect(grewAt).toBeGreaterThan(0); // grew once past 80%, then fitted again
     expect(t.slotUse.used / t.slotUse.slots).toBeLessThanOrEqual(0.7);
     expectHeads();
+
+    const none = new RecordTable(); // no string ids (damaged files): the first 32 slots are kept, not rebuilt
+    for (let r = 0; r < 100; r++) none.add(r + 1, r * 10, 9, "message");
+    none.fit();
+    expect(none.slotUse).toEqual({ slots: 32, used: 0 });
   });
 
   it("refuses a saved line or offset that is not a whole number (the file is not one it wrote)", () => {
