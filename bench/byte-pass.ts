@@ -77,7 +77,8 @@ function pass(side: Side, fd: number, size: number, index: boolean): { cpu: numb
   const cpu = threadCpuMs() - c0;
   if (!index) return { cpu, fingerprint: "" };
   const t = idx.table;
-  const rows = side.columns.map((name) => Buffer.from(t[name].buffer, t[name].byteOffset, t[name].BYTES_PER_ELEMENT * t.count).toString("base64"));
+  const columns = t.columns(); // the saved form: the same on codes that keep the rows in other columns
+  const rows = side.columns.map((name) => columns[name]);
   return { cpu, fingerprint: JSON.stringify([rows, [...t.keptParents], [...t.replacedBy], log.list]) };
 }
 

@@ -117,8 +117,8 @@ function fullWalk(index: TranscriptIndex, diagnostics: DiagnosticLog, leaf: numb
   const t = index.table;
   const found: Diagnostic[] = [];
   const report = (code: Diagnostic["code"], r: number, message: string) => {
-    found.push({ code, line: t.line[r]!, offset: t.offset[r]!, message });
-    diagnostics.add(code, t.line[r]!, t.offset[r]!, message);
+    found.push({ code, line: t.lineOf(r), offset: t.offsetOf(r), message });
+    diagnostics.add(code, t.lineOf(r), t.offsetOf(r), message);
   };
 
   const walk = walkBranch(leaf, (r) => index.parentOf(r));

@@ -49,15 +49,15 @@ export class EntryRecord {
   ) {}
   /** 1-based line number in the file. */
   get line(): number {
-    return this.table.line[this.at]!;
+    return this.table.lineOf(this.at);
   }
   /** Byte offset of the line's first byte (after a BOM on line 1). */
   get offset(): number {
-    return this.table.offset[this.at]!;
+    return this.table.offsetOf(this.at);
   }
   /** Byte length of the line, without its `\n`. */
   get length(): number {
-    return this.table.length[this.at]!;
+    return this.table.lengthOf(this.at);
   }
   /** The entry's `type`, or "" when it has none. */
   get type(): string {
@@ -75,20 +75,20 @@ export class EntryRecord {
   }
   /** For `message` entries: `[start, end)` of the `message` value, relative to `offset`. */
   get valueStart(): number {
-    return this.table.valueStart[this.at]!;
+    return this.table.valueStartOf(this.at);
   }
   get valueEnd(): number {
-    return this.table.valueEnd[this.at]!;
+    return this.table.valueEndOf(this.at);
   }
   /** Cheap chars/4 estimate of the tokens this entry emits (used to report dropped messages). */
   get estimate(): number {
-    return this.table.estimate[this.at]!;
+    return this.table.estimateOf(this.at);
   }
   /** Token count of the message this entry emits, once counted (-1 until then); kept across builds. */
   get tokens(): number {
-    return this.table.tokens[this.at]!;
+    return this.table.tokensOf(this.at);
   }
   set tokens(value: number) {
-    this.table.tokens[this.at] = value;
+    this.table.setTokens(this.at, value);
   }
 }

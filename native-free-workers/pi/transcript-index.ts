@@ -201,8 +201,7 @@ export class TranscriptIndex {
         }
         t.emits[r] = Emits.message;
         t.role[r] = role;
-        t.valueStart[r] = messageStart;
-        t.valueEnd[r] = messageEnd;
+        t.setValueRange(r, messageStart, messageEnd);
         t.flags[r] |= RecordFlag.keysOnly;
         break;
       case EntryTypeCode.custom_message:
@@ -251,7 +250,7 @@ export class TranscriptIndex {
       this.knownType(r);
       const parentTag = batch.parentTag[i]!;
       if (parentTag !== ValueTag.text) this.setParent(r, parentTag === ValueTag.value ? kept.values.get(2 * i + 1) : undefined, -1);
-      else if (parentRow >= 0) t.parent[r] = parentRow;
+      else if (parentRow >= 0) t.setParentRow(r, parentRow);
       else {
         const parentId = this.scannedId(r, 1);
         this.setParent(r, parentId, this.findParent(r, parentId));
@@ -261,11 +260,11 @@ export class TranscriptIndex {
         if (idTag === ValueTag.value) this.otherId(r, kept.values.get(2 * i));
         continue;
       }
-      t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
+      const before = t.indexId(r, batch.idHash[i]!); // first: its probe gives the rows of the same hash before it (sameHash), no second one
       let id: string | undefined;
       let dup = takenRow;
       // Rows of the range with this hash hold other ids (the scan compared them); earlier rows are compared here.
-      for (let q = dup < 0 ? t.sameHash[r]! : -1; q >= 0; q = t.sameHash[q]!) {
+      for (let q = dup < 0 ? before : -1; q >= 0; q = t.sameHashOf(q)) {
         if (q < firstRangeRow && this.idOf(q) === (id ??= this.scannedId(r, 0))) {
           dup = q;
           break;
@@ -376,7 +375,7 @@ export class TranscriptIndex {
   /** The last row whose string id is `id` (`hash` its hash), or -1: equal hashes are confirmed by the id itself. */
   private findString(id: string, hash: number): number {
     const t = this.table;
-    for (let r = t.headOf(hash); r >= 0; r = t.sameHash[r]!) if (this.idOf(r) === id) return r;
+    for (let r = t.headOf(hash); r >= 0; r = t.sameHashOf(r)) if (this.idOf(r) === id) return r;
     return -1;
   }
 
@@ -387,7 +386,7 @@ export class TranscriptIndex {
    */
   parentOf(r: number): number | null | undefined {
     const t = this.table;
-    let p = t.parent[r]!;
+    let p = t.parentRowOf(r);
     if (p === NO_PARENT) return null;
     if (p === KEPT_PARENT) return this.find(t.keptParents.get(r));
     for (let next = t.replacedBy.get(p); next !== undefined; next = t.replacedBy.get(p)) p = next;
@@ -397,19 +396,19 @@ export class TranscriptIndex {
   /** Row `r`'s parentId as written (for diagnostics). */
   parentIdOf(r: number): unknown {
     const t = this.table;
-    const p = t.parent[r]!;
+    const p = t.parentRowOf(r);
     if (p === KEPT_PARENT) return t.keptParents.get(r);
     return p === NO_PARENT ? null : this.idOf(p);
   }
 
   private readBack(r: number, reader: RecordReader | null = this.reader): Buffer {
     if (!reader) throw Errors.internal(new Error("transcript index read back without an open transcript"));
-    const start = this.table.offset[r]!;
-    return reader.read(start, start + this.table.length[r]!);
+    const start = this.table.offsetOf(r);
+    return reader.read(start, start + this.table.lengthOf(r));
   }
 
   private invalidMessage(r: number): void {
-    this.diagnostics.add("INVALID_ENTRY", this.table.line[r]!, this.table.offset[r]!, "message entry without a message object; not in the context");
+    this.diagnostics.add("INVALID_ENTRY", this.table.lineOf(r), this.table.offsetOf(r), "message entry without a message object; not in the context");
   }
 
   /** What an entry's body decides (a `message` entry's message is an object here). */
@@ -422,13 +421,13 @@ export class TranscriptIndex {
       case "custom_message":
         t.emits[r] = Emits.customMessage;
         t.role[r] = RoleCode.custom;
-        t.estimate[r] = estimateMessageTokens({ role: "custom", content: entry.content });
+        t.setEstimate(r, estimateMessageTokens({ role: "custom", content: entry.content }));
         break;
       case "branch_summary":
         if (entry.summary) {
           t.emits[r] = Emits.branchSummary;
           t.role[r] = RoleCode.branchSummary;
-          t.estimate[r] = estimateMessageTokens({ role: "branchSummary", summary: entry.summary });
+          t.setEstimate(r, estimateMessageTokens({ role: "branchSummary", summary: entry.summary }));
         }
         break;
       case "compaction":
@@ -436,7 +435,7 @@ export class TranscriptIndex {
         t.role[r] = RoleCode.compactionSummary;
         if (this.migrations.v1) this.keptExtras.set(r, this.v1FirstKept(entry, index));
         else this.cacheExtra(r, extraFrom(type, entry));
-        t.estimate[r] = estimateMessageTokens({ role: "compactionSummary", summary: entry.summary });
+        t.setEstimate(r, estimateMessageTokens({ role: "compactionSummary", summary: entry.summary }));
         break;
       case "thinking_level_change":
       case "model_change":
@@ -454,8 +453,7 @@ export class TranscriptIndex {
     if (typeof id === "string") {
       // Indexed first: its probe puts the row at the head of its hash's chain, so the earlier rows of that
       // hash are the chain after it (findString's walk without a second probe of the slots).
-      t.indexId(r, idHash(id));
-      for (let q = t.sameHash[r]!; q >= 0; q = t.sameHash[q]!) {
+      for (let q = t.indexId(r, idHash(id)); q >= 0; q = t.sameHashOf(q)) {
         if (this.idOf(q) === id) {
           this.duplicate(r, q, id);
           break;
@@ -473,17 +471,17 @@ export class TranscriptIndex {
     const type = t.typeOf(r);
     if (!isKnownEntryType(type)) {
       const what = type === "" ? "an entry without a type" : `unknown entry type "${type}"`;
-      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.line[r]!, t.offset[r]!, `${what}; kept in the tree, not in the context`);
+      this.diagnostics.add("UNKNOWN_ENTRY_TYPE", t.lineOf(r), t.offsetOf(r), `${what}; kept in the tree, not in the context`);
     }
   }
 
   /** Row `r`'s parent: `found` (the row whose id `parentId` is, -1: none yet) or kept for the walk. */
   private setParent(r: number, parentId: unknown, found: number): void {
     const t = this.table;
-    if (!parentId) t.parent[r] = NO_PARENT;
-    else if (found >= 0) t.parent[r] = found;
+    if (!parentId) t.setParentRow(r, NO_PARENT);
+    else if (found >= 0) t.setParentRow(r, found);
     else {
-      t.parent[r] = KEPT_PARENT; // named later in the file, nowhere, or not a string: pi's map decides at walk time
+      t.setParentRow(r, KEPT_PARENT); // named later in the file, nowhere, or not a string: pi's map decides at walk time
       t.keptParents.set(r, parentId);
     }
   }
@@ -505,9 +503,9 @@ export class TranscriptIndex {
     t.replacedBy.set(taken, r);
     this.diagnostics.add(
       "DUPLICATE_ID",
-      t.line[r]!,
-      t.offset[r]!,
-      `id ${JSON.stringify(id)} was already used on line ${t.line[taken]}; this later entry wins (as in pi)`,
+      t.lineOf(r),
+      t.offsetOf(r),
+      `id ${JSON.stringify(id)} was already used on line ${t.lineOf(taken)}; this later entry wins (as in pi)`,
     );
   }
 
@@ -544,12 +542,11 @@ export class TranscriptIndex {
     if (bytes === null) {
       // completeMessage: the range came from the keys
     } else if (range) {
-      t.valueStart[r] = range[0];
-      t.valueEnd[r] = range[1];
+      t.setValueRange(r, range[0], range[1]);
     } else {
       t.flags[r] |= RecordFlag.reserialize;
     }
-    t.estimate[r] = estimateMessageTokens(message);
+    t.setEstimate(r, estimateMessageTokens(message));
   }
 
   /**

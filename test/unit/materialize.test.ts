@@ -63,8 +63,8 @@ describe("materializeParsed", () => {
     // The re-serialized one is made here, as materialize makes it.
     expect(Buffer.from(out[3]!.bytes!).equals(Buffer.from(expected[3]!.bytes!))).toBe(true);
     const rows = parsed.items.map((item) => item.record.at);
-    expect(rows.map((r) => [parsed.index.table.flags[r], parsed.index.table.estimate[r], parsed.index.table.valueStart[r], parsed.index.table.valueEnd[r]])).toEqual(
-      rows.map((r) => [eager.index.table.flags[r], eager.index.table.estimate[r], eager.index.table.valueStart[r], eager.index.table.valueEnd[r]]),
+    expect(rows.map((r) => [parsed.index.table.flags[r], parsed.index.table.estimateOf(r), parsed.index.table.valueStartOf(r), parsed.index.table.valueEndOf(r)])).toEqual(
+      rows.map((r) => [eager.index.table.flags[r], eager.index.table.estimateOf(r), eager.index.table.valueStartOf(r), eager.index.table.valueEndOf(r)]),
     );
   });
 });
