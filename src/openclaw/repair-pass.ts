@@ -143,6 +143,26 @@ function repairSnapshotNow(file: string): BigintFileStat | undefined {
   return st && snapshotOf(st);
 }
 
+/**
+ * Whether the release's incremental path (2026.6.9+ `tryIncrementalSessionRepair`, when its cache holds the
+ * file) answers without its whole-file read: at once when the cached snapshot is the file's now, or from the
+ * appended bytes when the caller's trusted snapshot is the file's now (the lock controller's, on the
+ * attempt's path; the file must also have grown and end with a newline — else stock reads it all, as
+ * before). Without a trusted snapshot that fits (the compaction path passes none; another writer moved the
+ * file) the incremental path returns nothing and stock falls through to the whole-file read and parse on the
+ * main thread — ~100 ms at 10 MB — which the worker's check answers as for a file the cache does not hold,
+ * leaving the cache as that read leaves it ({@link rememberAsStock}). Either way the answer is the full pass's
+ * or the incremental one's, which agree on a file with nothing to repair. A file that cannot be stat'ed: stock.
+ */
+function stockIsIncremental(h: PassHelpers, file: string, trusted: unknown): boolean {
+  const cached = h.sessionRepairCache!.get(file) as { snapshot?: BigintFileStat } | undefined;
+  if (!cached) return false;
+  const now = repairSnapshotNow(file);
+  if (!now) return true;
+  const same = h.isSameSessionRepairSnapshot!;
+  return (cached.snapshot !== undefined && same(cached.snapshot, now)) || (trusted !== undefined && trusted !== null && same(trusted as BigintFileStat, now));
+}
+
 /** The worker read matches OpenClaw's snapshot of the file (bigint stat) exactly. */
 function sameAsSnapshot(check: RepairCheckReply, snap: BigintFileStat): boolean {
   const f = check.meta.file;
@@ -207,7 +227,7 @@ function judge(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string
   return { why, changed: false, rewrites: why !== null, got };
 }
 
-async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown }, h: PassHelpers): Promise<unknown> {
+async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown; trustedSnapshot?: unknown }, h: PassHelpers): Promise<unknown> {
   const { counters, fallback, preloadLog, prefetchSession, prefetchWarmSession } = deps;
   lastPass = { rules, h };
   let rewrites = false;
@@ -220,7 +240,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
       earlyChecks.delete(file);
       // Stock's own incremental path (a stat, or a parse of the appended bytes) costs no whole-file parse.
       // The warm session read for the prewarm and open starts beside it (see the file comment).
-      if (rules.cache && h.sessionRepairCache!.has(file)) {
+      if (rules.cache && stockIsIncremental(h, file, params.trustedSnapshot)) {
         prefetchWarmSession(file);
         prefetchDigest(file);
         return await original(params);
@@ -280,7 +300,7 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
     ...Object.fromEntries(
       Object.entries(VARIANTS).map(([name, rules]): [string, Handler] => [
         name,
-        (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown }, resolveHelpers<PassHelpers>(helpers)),
+        (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown; trustedSnapshot?: unknown }, resolveHelpers<PassHelpers>(helpers)),
       ]),
     ),
     // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks).

@@ -566,9 +566,9 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
      * prewarm and open of `a`, compared with the release's parse of the same bytes. Returns the worker
      * requests asked for during ctxc's pass and during its prewarm.
      */
-    const stage = async (name: string, { cached = false, between }: { cached?: boolean; between?: () => void } = {}) => {
+    const stage = async (name: string, { cached = false, trust = cached, between }: { cached?: boolean; trust?: boolean; between?: () => void } = {}) => {
       if (!cached) for (const p of [a, b]) cache?.delete(p);
-      const trusted = (p: string) => (cached ? { trustedSnapshot: snapOf(p) } : {});
+      const trusted = (p: string) => (trust ? { trustedSnapshot: snapOf(p) } : {});
       const t0 = pool.openClawPoolTicket();
       const ours = stageView((await repair.ctxc({ sessionFile: a, ...trusted(a) })) as Record<string, unknown>, a);
       const t1 = pool.openClawPoolTicket();
@@ -606,6 +606,18 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       expect(cache.has(a)).toBe(true);
       both(entry() + entry());
       expect(await stage("warm turn, the release's incremental pass", { cached: true })).toEqual({ pass: 1, prewarm: 0, continued: 1 });
+      // Grown, but no trusted snapshot (the compaction path's call): the release's incremental path gives up and
+      // reads the whole file — answered by the worker's check instead, the cache left as that read leaves it.
+      both(entry() + entry());
+      const skipped = rt.counters.repairsSkipped;
+      expect(await stage("grown, cached, no trusted snapshot", { cached: true, trust: false })).toEqual({ pass: 2, prewarm: 0, continued: 1 });
+      expect(rt.counters.repairsSkipped, "answered by ctxc's check").toBe(skipped + 1);
+      // A trusted snapshot that is not the file's now (another writer moved it): the same.
+      both(entry());
+      const stale = (p: string) => ({ trustedSnapshot: { ...snapOf(p), size: 1n } });
+      const [x, y] = [await repair.ctxc({ sessionFile: a, ...stale(a) }), await repair.openclaw({ sessionFile: b, ...stale(b) })];
+      expect(stageView(x as Record<string, unknown>, a), "a stale trusted snapshot").toEqual(stageView(y as Record<string, unknown>, b));
+      expect(rt.counters.repairsSkipped).toBe(skipped + 2);
     }
     // Appended after the pass, before the prewarm: the read asked with the check is not used; read again.
     both(entry());
