@@ -117,8 +117,9 @@ const timed = <T>(f: () => T): [T, number] => {
 type Runtime = typeof import("../src/openclaw/preload-runtime.js");
 
 /**
- * `--warm-up`'s previous gateway process (`--seed-index DIR --file F`): the repair pass twice (the second
- * tells the worker what the first judged, saved with its read state) and a read, on a persistent index in
+ * `--warm-up`'s previous gateway process (`--seed-index DIR --file F`): the repair pass twice (the worker
+ * learns what the first judged — from the first's follow-up check when OpenClaw's repair cache keeps the file,
+ * as at 10 MB, else from the second's check — and saves it with its read state) and a read, on a persistent index in
  * DIR — so the measured process restarts on it as a gateway does (its first read continues from the index,
  * its first repair pass judges only the image lines after the saved ones).
  */
