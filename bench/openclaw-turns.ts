@@ -49,7 +49,8 @@
  * await I/O). Then a second table: ctxc's OWN synchronous main-thread ms per handler per later turn (served
  * side) — each handler's time minus what it spent in OpenClaw's functions it calls (the original, the
  * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
- * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn).
+ * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn) — up to each call's return: an async
+ * handler's continuation (the repair pass's image judge after the worker's answer) is in the busy rows only.
  *
  * `--warm-up` (implies `--restart --served-only`): the first turn after a restart as 2026.7.35's gateway runs
  * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
@@ -312,7 +313,9 @@ async function main(): Promise<void> {
     if (warmUpLine) console.log(warmUpLine);
     unwrapHandlers();
     unwrapMethods();
-    console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded): turn 0 / median of turns 1…; calls per later turn`);
+    // Synchronous parts only (self-times.ts): what an async handler does after its first await — the repair
+    // pass's image judge once the worker answered — is in the first table's busy rows, not here.
+    console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded; up to each call's return, an async handler's continuation not included): turn 0 / median of turns 1…; calls per later turn`);
     console.log("| handler | turn 0 | later | calls/turn |\n|---|---:|---:|---:|");
     for (const r of own.rows()) console.log(`| ${r.name} | ${r.first.toFixed(2)} | ${r.later.toFixed(2)} | ${r.calls} |`);
   } finally {
