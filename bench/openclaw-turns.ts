@@ -56,7 +56,9 @@
  * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
  * before turn 0 (this process is fresh: V8's code for everything but the build paths is cold, as in a
  * restarted gateway), then every turn goes: the repair pass's check of the (clean) file (served
- * `repairSessionFileIfNeeded`, nothing to repair), the prewarm, the open, the digests, `--recent N` (default
+ * `repairSessionFileIfNeeded`, nothing to repair; on later turns with the lock's `trustedSnapshot`, as the run
+ * path passes it — without it a file OpenClaw's repair cache keeps, as at 10 MB, got stock's whole-file pass,
+ * 113–565 ms, where a gateway's turn gets its incremental one), the prewarm, the open, the digests, `--recent N` (default
  * 1) recent-conversation reads (served `readRecentUserAssistantTextFromSessionTranscript`, limit 10), the
  * appends and `rewriteFile()`, `--quiet-ms` (1000) after the warm-up returned (what it left to the worker done, as
  * the real gateway's first message came seconds after its warm-up). The async phases' rows are the main thread's busy ms (event-loop
@@ -219,7 +221,11 @@ async function main(): Promise<void> {
         side.cache.delete(resolve(path));
         mark(`turn${turn} repair`);
         if (repair && warmUp) {
-          results[name].repair.push(await busy(() => repair.ctxc({ sessionFile: path, debug: () => {}, warn: () => {} })));
+          // As the run path calls it: with the lock's trusted snapshot of a file this process wrote last (the
+          // previous turn's rewrite), which OpenClaw's incremental repair needs (a cached file without it gets
+          // stock's whole-file pass). After the restart the lock trusts nothing yet: none on turn 0.
+          const trustedSnapshot = turn > 0 ? await (repair.helpers.readSessionRepairSnapshot as ((f: string) => Promise<unknown>) | undefined)?.(resolve(path)) : undefined;
+          results[name].repair.push(await busy(() => repair.ctxc({ sessionFile: path, ...(trustedSnapshot ? { trustedSnapshot } : {}), debug: () => {}, warn: () => {} })));
         } else if (repair) {
           // Every turn, as a gateway's attempt runs it (turn 0 rewrites the seeded file; the header rewrite
           // then drops the release's repair cache, so turn 1's pass is a check of the file as rewritten).
