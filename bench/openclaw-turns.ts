@@ -49,13 +49,16 @@
  * await I/O). Then a second table: ctxc's OWN synchronous main-thread ms per handler per later turn (served
  * side) — each handler's time minus what it spent in OpenClaw's functions it calls (the original, the
  * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
- * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn).
+ * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn) — up to each call's return: an async
+ * handler's continuation (the repair pass's image judge after the worker's answer) is in the busy rows only.
  *
  * `--warm-up` (implies `--restart --served-only`): the first turn after a restart as 2026.7.35's gateway runs
  * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
  * before turn 0 (this process is fresh: V8's code for everything but the build paths is cold, as in a
  * restarted gateway), then every turn goes: the repair pass's check of the (clean) file (served
- * `repairSessionFileIfNeeded`, nothing to repair), the prewarm, the open, the digests, `--recent N` (default
+ * `repairSessionFileIfNeeded`, nothing to repair; on later turns with the lock's `trustedSnapshot`, as the run
+ * path passes it — without it a file OpenClaw's repair cache keeps, as at 10 MB, got stock's whole-file pass,
+ * 113–565 ms, where a gateway's turn gets its incremental one), the prewarm, the open, the digests, `--recent N` (default
  * 1) recent-conversation reads (served `readRecentUserAssistantTextFromSessionTranscript`, limit 10), the
  * appends and `rewriteFile()`, `--quiet-ms` (1000) after the warm-up returned (what it left to the worker done, as
  * the real gateway's first message came seconds after its warm-up). The async phases' rows are the main thread's busy ms (event-loop
@@ -117,8 +120,9 @@ const timed = <T>(f: () => T): [T, number] => {
 type Runtime = typeof import("../src/openclaw/preload-runtime.js");
 
 /**
- * `--warm-up`'s previous gateway process (`--seed-index DIR --file F`): the repair pass twice (the second
- * tells the worker what the first judged, saved with its read state) and a read, on a persistent index in
+ * `--warm-up`'s previous gateway process (`--seed-index DIR --file F`): the repair pass twice (the worker
+ * learns what the first judged — from the first's follow-up check when OpenClaw's repair cache keeps the file,
+ * as at 10 MB, else from the second's check — and saves it with its read state) and a read, on a persistent index in
  * DIR — so the measured process restarts on it as a gateway does (its first read continues from the index,
  * its first repair pass judges only the image lines after the saved ones).
  */
@@ -217,7 +221,11 @@ async function main(): Promise<void> {
         side.cache.delete(resolve(path));
         mark(`turn${turn} repair`);
         if (repair && warmUp) {
-          results[name].repair.push(await busy(() => repair.ctxc({ sessionFile: path, debug: () => {}, warn: () => {} })));
+          // As the run path calls it: with the lock's trusted snapshot of a file this process wrote last (the
+          // previous turn's rewrite), which OpenClaw's incremental repair needs (a cached file without it gets
+          // stock's whole-file pass). After the restart the lock trusts nothing yet: none on turn 0.
+          const trustedSnapshot = turn > 0 ? await (repair.helpers.readSessionRepairSnapshot as ((f: string) => Promise<unknown>) | undefined)?.(resolve(path)) : undefined;
+          results[name].repair.push(await busy(() => repair.ctxc({ sessionFile: path, ...(trustedSnapshot ? { trustedSnapshot } : {}), debug: () => {}, warn: () => {} })));
         } else if (repair) {
           // Every turn, as a gateway's attempt runs it (turn 0 rewrites the seeded file; the header rewrite
           // then drops the release's repair cache, so turn 1's pass is a check of the file as rewritten).
@@ -311,7 +319,9 @@ async function main(): Promise<void> {
     if (warmUpLine) console.log(warmUpLine);
     unwrapHandlers();
     unwrapMethods();
-    console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded): turn 0 / median of turns 1…; calls per later turn`);
+    // Synchronous parts only (self-times.ts): what an async handler does after its first await — the repair
+    // pass's image judge once the worker answered — is in the first table's busy rows, not here.
+    console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded; up to each call's return, an async handler's continuation not included): turn 0 / median of turns 1…; calls per later turn`);
     console.log("| handler | turn 0 | later | calls/turn |\n|---|---:|---:|---:|");
     for (const r of own.rows()) console.log(`| ${r.name} | ${r.first.toFixed(2)} | ${r.later.toFixed(2)} | ${r.calls} |`);
   } finally {

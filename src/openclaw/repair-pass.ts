@@ -213,6 +213,22 @@ function startTurnReads(deps: PreloadDeps, sessionFile: unknown): void {
   prefetchDigest(file);
 }
 
+/**
+ * After a pass that judged image lines here and left the file in the release's repair cache: the same
+ * check asked again, unawaited, its answer dropped — its only use is the `imagesFrom` it carries, which
+ * the worker keeps with the read state and saves to its persistent index (judged-images.ts). Otherwise
+ * the worker learns what was judged only from the next check of this read state, and while the cache
+ * holds the file no check comes (stock's incremental path runs): a restart then finds nothing judged
+ * in the index, and the first turn's pass judges every image line of the file again on the main thread
+ * (issue #11: 33 lines, ~20–50 ms of a 10 MB transcript's first turn after a restart, whose ids fit
+ * the cache; at 28 MB they do not, the cache drops the file, and the next pass's check told the worker).
+ * Only when a judge name is kept across restarts (judged-images.ts `judgeName`).
+ */
+function tellJudged(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string, got: RepairCheckReply): void {
+  if (!rules.cache || got.imageLines.length === 0 || !h.sessionRepairCache!.has(file) || judgeName(h.isCorruptedImageContentBlock) === undefined) return;
+  askCheck(deps, rules, h, file, false);
+}
+
 /** Why the check's answer cannot stand for the pass now, or null; `changed`: the file moved since the worker read it. */
 type Verdict = { why: string | null; changed: boolean; rewrites: boolean; got: RepairCheckReply | Error };
 
@@ -272,6 +288,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
             if (rememberAsStock(h, asked.limits, file, got.meta.repairFacts!, after, ends)) {
               counters.repairsSkipped++;
               if (asked.early) counters.repairsEarly++;
+              tellJudged(deps, rules, h, file, got);
               return { repaired: false, droppedLines: 0, validatedSnapshot: after };
             }
             why = "the worker sent only part of the tool-result ids";

@@ -5,9 +5,10 @@
  * release's own functions, as test/matrix/interceptions.test.ts does for the others; and the stage's pass,
  * prewarm and open together, turn after turn. Skipped without it.
  */
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup } from "../support/openclaw-release.js";
 
@@ -348,6 +349,45 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
     } finally {
       rt.setJudgeRelease(undefined);
       await pool.configureOpenClawPool({ indexDir: null });
+    }
+  });
+
+  it("repairSessionFileIfNeeded on a file OpenClaw's repair cache holds: the pass that judged tells the worker at once (no check follows while the cache holds the file), so the first pass after a restart judges only the images appended while down; the same result, bytes and cache as OpenClaw's pass", { timeout: 600_000 }, async (ctx) => {
+    const setup = await countedImagePass();
+    if (typeof setup === "string") return ctx.skip(setup);
+    const { rt, ours, theirs, cache, view, judged } = setup;
+    if (!cache) return ctx.skip(`${version} has no repair cache`);
+    const indexPath = join(dir, "judged-index-cached");
+    mkdirSync(indexPath, { mode: 0o700 });
+    await rt.configureOpenClawPool({ indexDir: indexPath });
+    rt.setJudgeRelease(version);
+    try {
+      const images = (from: number, n: number) => Array.from({ length: n }, (_, i) => user(`i${from + i}`, null, [{ type: "text", text: `look ${from + i}` }, image(PNG)]));
+      // A few tool results: the release's cache keeps the file after a pass that found nothing to repair.
+      const [a, b] = pair(file(...results(["id-1", "id-2"]), ...images(0, 30)));
+      rt.forgetJudgedLines();
+      let before = judged();
+      await samePass("first start, first pass: every image", [ours, theirs], view, [a, b]);
+      expect(judged() - before).toBe(30);
+      expect(cache.has(a), "the release's cache holds the file").toBe(true);
+      // What the worker saves of the judged records (the pass does not wait for it).
+      const saved = sessionIndexFile(realpathSync(indexPath), a);
+      await vi.waitFor(() => expect((JSON.parse(readFileSync(saved, "utf8")) as { judgedImages?: unknown }).judgedImages).toMatchObject({ records: 30 }), { timeout: 30_000, interval: 50 });
+      for (const p of [a, b]) appendFileSync(p, user("p1", null, "hello") + "\n");
+      before = judged();
+      await samePass("a plain turn: OpenClaw's incremental path", [ours, theirs], view, [a, b]);
+      expect(judged() - before).toBe(0);
+      // A restart: a new pool on the index, no verdict on the main thread, an empty repair cache.
+      await rt.closeOpenClawPool();
+      rt.forgetJudgedLines();
+      for (const p of [a, b]) appendFileSync(p, images(30, 2).join("\n") + "\n");
+      for (const p of [a, b]) cache.delete(p);
+      before = judged();
+      await samePass("after a restart, two images appended while down: only those", [ours, theirs], view, [a, b]);
+      expect(judged() - before).toBe(2);
+    } finally {
+      rt.setJudgeRelease(undefined);
+      await rt.configureOpenClawPool({ indexDir: null });
     }
   });
 });
