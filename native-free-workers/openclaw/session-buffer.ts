@@ -452,7 +452,6 @@ function readSession(
   }
 }
 
-/** Whether record `i` of `s` is a complete line of the state (its "\n" before `s.end`), not a torn last line read past it. */
 /** Marks every image block's line: a `"image"` string somewhere in it (a cheap byte test first). */
 const IMAGE_MARK = Buffer.from('"image');
 
@@ -480,6 +479,7 @@ function imageMessagesOf(s: SessionReadState): number[] {
   return out;
 }
 
+/** Whether record `i` of `s` is a complete line of the state (its "\n" before `s.end`), not a torn last line read past it. */
 function isSettled(s: SessionReadState, i: number): boolean {
   const r = s.records[i]!;
   return r.fileOffset + r.length < s.end;

@@ -26,11 +26,14 @@ export function noteImageJudge(judge: unknown): void {
   imageJudge = typeof judge === "function" ? (judge as (block: unknown) => boolean) : undefined;
 }
 
-/** How the warm-up runs the judging: its pause between slices, its main-thread block counter, its slice, its stop. */
+/**
+ * How the warm-up runs the judging: its slices (restart-warmup.ts `slicedPauses`, started once the read is
+ * back: what to await between two lines — at once within a slice, the next macrotask after it), its
+ * main-thread block counter, its stop.
+ */
 export interface PrejudgeSlicing {
-  pause: () => Promise<void>;
+  startSlices: () => () => Promise<void>;
   block: <T>(run: () => T) => T;
-  sliceMs: number;
   stopped: () => boolean;
 }
 
@@ -46,14 +49,11 @@ export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing): 
   try {
     const reply = await readRepairCheckAsync(path, { images: true, allImages: true });
     if (!reply.complete) return 0;
-    let t0 = performance.now();
+    const between = slicing.startSlices();
     let judged = 0;
     for (const line of reply.imageLines) {
+      await between();
       if (slicing.stopped()) break;
-      if (performance.now() - t0 >= slicing.sliceMs) {
-        await slicing.pause();
-        t0 = performance.now();
-      }
       // A corrupted line is not kept: the pass finds it again. One that does not parse as the pass parses
       // image lines is left to it too.
       slicing.block(() => {

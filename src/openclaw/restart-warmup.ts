@@ -142,7 +142,11 @@ export interface WarmUpHelpers {
  * work); `wallMs`: their wall together; `longestMs`: the longest block, wall (what a message arriving
  * meanwhile waits at most).
  */
-export const warmUpStats = { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 };
+export const warmUpStats = noWarmUpYet();
+/** {@link warmUpStats} before any warm-up (a process's start, or a test's restart: {@link restartedMainThread}). */
+function noWarmUpYet() {
+  return { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 };
+}
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
 
@@ -291,7 +295,7 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.repairs++;
       repairReasons.add(read.meta.repair!);
       // What the pass after OpenClaw's rewrites would judge in a turn, judged now (image-prejudge.ts).
-      warmUpStats.imagesJudged += await judgeImagesAhead(path, { pause: timedPause, block: counted, sliceMs: sliceFor(lastPauseMs), stopped: () => stopped });
+      warmUpStats.imagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped });
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
@@ -536,7 +540,7 @@ export function restartedMainThread(): void {
   const limit = entryCacheLimit();
   setEntryCacheLimit(0);
   setEntryCacheLimit(limit);
-  Object.assign(warmUpStats, { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 });
+  Object.assign(warmUpStats, noWarmUpYet());
   Object.assign(gateSeen, { windows: 0, last: Number.NaN, waiting: false });
   repairReasons.clear();
   forgetWarmDigests();
