@@ -112,7 +112,7 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
       const budget = per.slice(per.length - keep).reduce((a, b) => a + b, 0) + (all.info(0).kind === "compactionSummary" ? per[0]! : 0);
       await expectPiAndCold(await build(path, sessions, budget), text, path, budget);
     }
-  }, 120_000);
+  });
 
   it("a parent more than 65,535 rows back, warm and cold; appends after a fit by an eighth then doubling; a torn tail completed", async () => {
     const n = 70_000;
@@ -164,7 +164,7 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
     warm = await step(`${torn.slice(40)}\n`);
     expect(warm.messageCount).toBe(4);
     expect([...warm.messages].at(-1)).toMatchObject({ content: "torn, then completed" });
-  }, 300_000);
+  });
 });
 
 describe("the persistent index with values past 16 bits", () => {
@@ -195,5 +195,5 @@ describe("the persistent index with values past 16 bits", () => {
     expect(restarted.meta.build.index).toBe("disk");
     expect(restarted.meta.build.rebuilt).toBeNull();
     await expectPiAndCold(restarted, text0 + more, path);
-  }, 120_000);
+  });
 });
