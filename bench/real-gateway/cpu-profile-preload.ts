@@ -12,7 +12,7 @@
  *
  * Environment: `CTXC_BENCH_CPU_PROFILE` = the file to write (nothing happens without it). The profile's
  * own clock starts here, so the preload also writes `<file>.start` = `Date.now()` at `Profiler.start`,
- * which the harness uses to place its startup/load windows on the profile's time axis.
+ * which the harness uses to place its startup/load windows on the profile's time axis, and `<file>.clock`.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
@@ -31,6 +31,9 @@ if (out && isMainThread) {
   session.post("Profiler.setSamplingInterval", { interval: 1000 });
   session.post("Profiler.start");
   writeFileSync(`${out}.start`, String(Date.now()));
+  // One instant on the profile's clock (V8's monotonic clock, the one `process.hrtime` reads) and on the preload
+  // trace's (`performance.timeOrigin + performance.now()`), to place samples among traced calls (own-by-turn.ts).
+  writeFileSync(`${out}.clock`, JSON.stringify({ monoUs: Number(process.hrtime.bigint() / 1000n), traceMs: performance.timeOrigin + performance.now() }));
   let written = false;
   const flush = (): void => {
     if (written) return;

@@ -277,6 +277,8 @@ interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url?: string; lineNumber?: number; columnNumber?: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
+  /** When sampling started, on V8's monotonic clock (µs; the clock of `process.hrtime`). */
+  startTime: number;
 }
 
 /** Script URLs of OpenClaw's flat dist/ (the file name is the module, `NAME-<hash>.mjs`). */
@@ -297,11 +299,17 @@ export type ProfileSpan = readonly [fromMs: number, toMs: number];
 export const insideAny = (spans: readonly ProfileSpan[]) => (tMs: number): boolean => spans.some(([a, b]) => tMs >= a && tMs <= b);
 
 /**
+ * Told of each kept sample of a category split by function: its time on V8's monotonic clock (µs; the
+ * profile's `startTime` plus the deltas), the function key `transcriptByFunction` charges it to, and its ms.
+ */
+export type SplitSampleHook = (monoUs: number, fn: string, dtMs: number) => void;
+
+/**
  * Summarises one `.cpuprofile` over [fromMs, toMs] after its start (defaults: all of it); with `keep`,
  * only the samples in that window whose time it accepts (e.g. inside any agent's first turn). A sample
  * it rejects ends an uninterrupted block, as the blocks are about contiguous main-thread time.
  */
-export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep?: (tMs: number) => boolean): ProfileSummary {
+export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep?: (tMs: number) => boolean, onSplit?: SplitSampleHook): ProfileSummary {
   const p = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;
   const name = new Map<number, string>();
   const parent = new Map<number, number>();
@@ -469,6 +477,7 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
         fn = ctxcFrame.has(frame) ? `ctxc ${name.get(frame)}` : name.get(frame)!;
       } else fn = entryKey(sample, c);
       byFunction[fn] = (byFunction[fn] ?? 0) + dt;
+      onSplit?.(p.startTime + t * 1000, fn, dt);
       block ??= { ms: 0, categories: new Map(), fns: new Map() };
       block.ms += dt;
       block.categories.set(c, (block.categories.get(c) ?? 0) + dt);

@@ -246,6 +246,17 @@ function renderProfileByTurn(all: Labelled[]): string {
     if (rest.length > 0) L.push(`| ${rest.length} more | ${modes.map((m) => cells(m, (p) => rest.reduce((a, f) => a + (p.transcriptByFunction[f] ?? 0), 0))).join(" | ")} |`);
     L.push("");
   }
+  const own = all.filter((m) => m.ctxcOwnByTurn);
+  if (own.length > 0) {
+    const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+    L.push("ctxc's own handler time by the turn it served (`--profile --trace`, bench/real-gateway/own-by-turn.ts): each sample in a ctxc handler frame goes to the session of the traced call running then, and to that agent's turn — a turn lasting from its message to the agent's next one, so a first turn's write after its reply is the first turn's, and another agent's second turn is not. ms per turn of each kind; what it could not place is counted apart (ms).", "");
+    L.push("| | first turns, ms/turn | later turns, ms/turn | turns first / later | of them placed by the latest resumption | untraced | ambiguous | before the first message |", "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const m of own) {
+      const o = m.ctxcOwnByTurn!;
+      L.push(`| ${m.mode} | ${f1(o.first.perTurnMs)} | ${f1(o.later.perTurnMs)} | ${o.first.turns} / ${o.later.turns} | ${f1(o.byResumeMs)} | ${f1(o.untracedMs)} | ${f1(o.ambiguousMs)} | ${f1(o.beforeFirstMs)} |`);
+    }
+    L.push("");
+  }
   return L.join("\n");
 }
 

@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
@@ -27,6 +27,7 @@ import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gat
 import { parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
+import { ownByTurn, type OwnByTurn, type OwnSample, type ProfileClock, type TurnStart } from "./own-by-turn.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
 import { differenceLines, differingEntries, prefixAgrees, snippetOf, type AppendedDifferences } from "./appended-diff.js";
@@ -145,6 +146,11 @@ export interface RunResult {
    * apart from later ones, each with the holders met; `holds` covers every acquisition of the run.
    */
   lockWaits?: { first: LockWaitSummary; later: LockWaitSummary; lines: number };
+  /**
+   * With `--profile --trace` (ctxc mode): ctxc's own handler samples given to the agent turn they served
+   * (own-by-turn.ts), where `mainThreadProfile.byTurn` counts whatever ran inside any agent's first-turn window.
+   */
+  ctxcOwnByTurn?: OwnByTurn;
 }
 
 /** One mode's measured run, and with `--restart` the run of the same gateway started again after it. */
@@ -346,6 +352,8 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   const laterLatencies: number[] = [];
   /** Each agent's first turn, epoch ms (profile split). */
   const firstTurns: ProfileSpan[] = [];
+  /** Every message sent, by agent (own-by-turn.ts: a turn is its session's work until the next one). */
+  const turnStarts: TurnStart[] = [];
   let loadEndMs = NaN;
   try {
     const up = await waitFor(() => tg.pollingBots() === plans.length, opts.smoke ? 90_000 : 180_000, child);
@@ -368,6 +376,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
         });
         const sentAt = tg.userWrites(i, p.userId, `[bench#${tag}] Please give me a one-line status update on the work so far.`);
         result.messagesSent++;
+        turnStarts.push({ agent: p.id, n, sentAt });
         const r = await got;
         if (n === 1) firstTurns.push([sentAt, r?.at ?? Date.now()]);
         if (!r) { log(`no reply from ${p.id} within ${replyTimeoutMs} ms (${tag})`); break; }
@@ -437,6 +446,18 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
       result.stageTrace = { first: summarizeAttribution(by(preps.first)), later: summarizeAttribution(by(preps.later)), traceLines: trace.calls.length + trace.fns.length };
       const locks = parseLockTrace(lines);
       result.lockWaits = { first: summarizeLockWaits(preps.first, locks), later: summarizeLockWaits(preps.later, locks), lines: locks.grants.length + locks.releases.length };
+      const w = result.mainThreadProfile?.window;
+      if (w && existsSync(`${profFile}.clock`)) {
+        const clock = JSON.parse(await readFile(`${profFile}.clock`, "utf8")) as ProfileClock;
+        const samples: OwnSample[] = [];
+        summarizeProfile(profFile, w.loadFromMs, w.loadToMs ?? Infinity, undefined, (monoUs, fn, dtMs) => {
+          if (fn.startsWith("ctxc ")) samples.push({ monoUs, fn, dtMs });
+        });
+        const sessions = new Map(plans.map((p) => [basename(home.transcripts.get(p.id)!, ".jsonl"), p.id] as const));
+        result.ctxcOwnByTurn = ownByTurn(samples, clock, trace, sessions, turnStarts);
+        const o = result.ctxcOwnByTurn;
+        log(`ctxc's own main-thread ms per turn, by the traced session: first ${o.first.perTurnMs.toFixed(1)} (${o.first.turns} turns), later ${o.later.perTurnMs.toFixed(1)} (${o.later.turns}); before the first message ${o.beforeFirstMs}, untraced ${o.untracedMs}, ambiguous ${o.ambiguousMs}, other files ${o.otherFileMs}; placed by the latest resumption ${o.byResumeMs}`);
+      }
     }
   }
   if (!result.ok) log(`console tail:\n${consoleTail.slice(-2000)}`);
