@@ -214,18 +214,19 @@ function startTurnReads(deps: PreloadDeps, sessionFile: unknown): void {
 }
 
 /**
- * After a pass that judged image lines here and left the file in the release's repair cache: the same
- * check asked again, unawaited, its answer dropped — its only use is the `imagesFrom` it carries, which
- * the worker keeps with the read state and saves to its persistent index (judged-images.ts). Otherwise
- * the worker learns what was judged only from the next check of this read state, and while the cache
- * holds the file no check comes (stock's incremental path runs): a restart then finds nothing judged
- * in the index, and the first turn's pass judges every image line of the file again on the main thread
- * (issue #11: 33 lines, ~20–50 ms of a 10 MB transcript's first turn after a restart, whose ids fit
- * the cache; at 28 MB they do not, the cache drops the file, and the next pass's check told the worker).
- * Only when a judge name is kept across restarts (judged-images.ts `judgeName`).
+ * After a pass that judged image lines here: the same check asked again, unawaited, its answer dropped —
+ * its only use is the `imagesFrom` it carries, which the worker keeps with the read state and saves to its
+ * persistent index (judged-images.ts). Otherwise the worker learns what was judged only from the next
+ * check of this read state, and a restart before that finds nothing judged in the index: the first turn's
+ * pass then judges every image line of the file again on the main thread (issue #11). No next check comes
+ * while the release's repair cache holds the file (stock's incremental path runs: 33 lines, ~20–50 ms of a
+ * 10 MB transcript's first turn after a restart, whose ids fit the cache), nor when the gateway stops after
+ * the session's one turn (a real-gateway run stopped after one turn per agent: ~40 ms of judging over five
+ * 28 MB first turns after the restart). Only when a judge name is kept across restarts (judged-images.ts
+ * `judgeName`).
  */
 function tellJudged(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string, got: RepairCheckReply): void {
-  if (!rules.cache || got.imageLines.length === 0 || !h.sessionRepairCache!.has(file) || judgeName(h.isCorruptedImageContentBlock) === undefined) return;
+  if (got.imageLines.length === 0 || judgeName(h.isCorruptedImageContentBlock) === undefined) return;
   askCheck(deps, rules, h, file, false);
 }
 
@@ -279,6 +280,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
           if (!before) {
             counters.repairsSkipped++;
             if (asked.early) counters.repairsEarly++;
+            tellJudged(deps, rules, h, file, got);
             return { repaired: false, droppedLines: 0 };
           }
           // As stock: the snapshot after the read must be the one before it, else nothing is validated.

@@ -326,15 +326,17 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
       const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`i${from + i}`, null, [{ type: "text", text: `look ${from + i}` }, image(data)]));
       // Over 4,096 tool results: OpenClaw never caches the file, so every pass is ctxc's path.
       const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 30)));
-      const steps: [string, string[], number, boolean][] = [
-        ["first start, first pass: every image", [], 30, false],
-        ["a plain turn: none (the worker is told all 30 were judged clean, and saves it)", [user("p1", null, "hello")], 0, false],
-        ["after a restart, two images appended while down: only those", images(30, 2), 2, true],
-        // The worker learns what a pass judged at the next pass: the last pass before this restart judged 2 it never reported.
-        ["after another restart, a corrupted image appended while down: the 2 unreported and it judged, and OpenClaw's pass repairs", images(40, 1, "@@@"), 3, true],
+      // The last field: how many image records the worker's saved index holds as judged once the step's pass told it.
+      const steps: [string, string[], number, boolean, number][] = [
+        ["first start, first pass: every image", [], 30, false, 30],
+        ["a plain turn: none", [user("p1", null, "hello")], 0, false, 30],
+        // The pass that judged tells the worker at once: a gateway stopped after this one turn keeps the verdicts.
+        ["after a restart, two images appended while down: only those", images(30, 2), 2, true, 32],
+        ["after another restart, a corrupted image appended while down: only it judged, and OpenClaw's pass repairs", images(40, 1, "@@@"), 1, true, -1],
       ];
+      const saved = () => (JSON.parse(readFileSync(sessionIndexFile(realpathSync(indexPath), a), "utf8")) as { judgedImages?: { records?: number } }).judgedImages?.records;
       rt.forgetJudgedLines();
-      for (const [what, lines, expected, restart] of steps) {
+      for (const [what, lines, expected, restart, records] of steps) {
         // A restarted gateway's main thread remembers no verdict (judged-images.ts `lineHasCorruptedImage`).
         if (restart) {
           await pool.closeOpenClawPool();
@@ -345,6 +347,8 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
         const before = judged();
         await samePass(what, [ours, theirs], view, [a, b]);
         expect(judged() - before, what).toBe(expected);
+        // The report is not awaited by the pass: the stop comes after the worker saved it.
+        if (records >= 0) await vi.waitFor(() => expect(saved(), what).toBe(records), { timeout: 30_000, interval: 50 });
       }
     } finally {
       rt.setJudgeRelease(undefined);
