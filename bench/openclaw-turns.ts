@@ -65,9 +65,10 @@
  * utilisation). A/B: run it in fresh processes alternating `--runtime` (another build's preload-runtime.js).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
 import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
@@ -95,7 +96,8 @@ const { values } = benchArgs({
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
-const runtimeUrl = preloadRuntimeUrl(values.runtime);
+// A path (`--runtime .tmp/main/dist/…`) as a file URL: the served chunk imports it, and compile-eagerly.js is looked up beside it.
+const runtimeUrl = preloadRuntimeUrl(values.runtime && !/^[a-z]+:/.test(values.runtime) ? pathToFileURL(resolve(values.runtime)).href : values.runtime);
 const turns = Number(values.turns);
 const warmUp = values["warm-up"];
 if (warmUp) [values.restart, values["served-only"]] = [true, true];
@@ -109,8 +111,15 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 type CpuUsage = { user: number; system: number };
 const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
 const cpuMs = (u: CpuUsage) => (u.user + u.system) / 1000;
-/** `DEBUG_MARKS=1`: stderr `mark <label> <µs>` on the monotonic clock V8's --cpu-prof samples use, to cut a profile by phase. */
-const mark = (label: string) => process.env.DEBUG_MARKS && console.error(`mark ${label} ${process.hrtime.bigint() / 1000n}`);
+/**
+ * `DEBUG_MARKS=1`: stderr `mark <label> <µs>` on the monotonic clock V8's --cpu-prof samples use, to cut a profile by phase;
+ * and a function `MARK_<label>` compiled there, to cut V8's `--log-function-events` log (what each phase compiled) by phase.
+ */
+const mark = (label: string) => {
+  if (!process.env.DEBUG_MARKS) return;
+  console.error(`mark ${label} ${process.hrtime.bigint() / 1000n}`);
+  (0, eval)(`(function MARK_${label.replace(/\W/g, "_")}() {})`)();
+};
 const timed = <T>(f: () => T): [T, number] => {
   const t0 = performance.now();
   const v = f();
@@ -138,6 +147,13 @@ async function seedIndex(indexDir: string, file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // As register.ts loads the preload in a gateway: the runtime's module graph with V8's eager compilation,
+  // where that build has it (compile-eagerly.js beside it; an older build's `--runtime` loads lazily).
+  const eagerUrl = new URL("./compile-eagerly.js", runtimeUrl);
+  if (existsSync(fileURLToPath(eagerUrl))) {
+    const eager = (await import(eagerUrl.href)) as typeof import("../src/openclaw/compile-eagerly.js");
+    await eager.importEagerly(() => import(runtimeUrl), eager.eagerCompileWanted(true, process.env, process.execArgv));
+  }
   const pair = await loadSessionManagerPair(root, version, runtimeUrl);
   if (typeof pair === "string") throw new Error(`openclaw ${version}: ${pair}`);
   // What register.ts does at gateway start for a release whose snapshot open is served (absent in builds before it).

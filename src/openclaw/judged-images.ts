@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * The release (register.ts, at gateway start) and the names given to its judge: after a restart the worker
+ * The release (preload-install.ts, at gateway start) and the names given to its judge: after a restart the worker
  * leaves out the lines this judge found clean before (kept in its persistent index under the name:
  * RepairCheckOptions.judge), so the name must change whenever the verdict could — another OpenClaw release
  * (the judge's base64 and signature rules live in other chunks), another Node (their Buffer decoding), or
@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 let release: string | undefined;
 const names = new WeakMap<object, string>();
 
-/** Names the release whose judge the passes call (register.ts); undefined: none (nothing kept across restarts). */
+/** Names the release whose judge the passes call (preload-install.ts); undefined: none (nothing kept across restarts). */
 export function setJudgeRelease(version: string | undefined): void {
   release = version;
 }
@@ -82,7 +82,7 @@ const lineKey = (name: string, line: string): string => createHash("sha256").upd
  * Whether `line` — an image record's line, as the worker sends it (RepairCheckReply.imageLines) — has a
  * block `judge` finds corrupted: the release's verdict (its parse as stock parses its lines, each block
  * judged; throws as that parse throws), answered from {@link cleanLines} when this judge found the same
- * line clean before. Without a judge name (no release named: register.ts) nothing is kept.
+ * line clean before. Without a judge name (no release named: preload-install.ts) nothing is kept.
  */
 export function lineHasCorruptedImage(judge: (block: unknown) => boolean, line: string): boolean {
   const name = judgeName(judge);

@@ -8,7 +8,7 @@
  *   goes to a generated module that re-exports pi and replaces only `SessionManager`
  *   (preload-runtime.ts `wrapSessionManager`). Every other importer keeps the untouched pi.
  *
- * Two ways to install the same hooks (register.ts picks):
+ * Two ways to install the same hooks (preload-install.ts picks):
  * - `module.registerHooks` (Node >= 22.15): synchronous, on the main thread. Preferred: OpenClaw
  *   `require()`s and imports thousands of plugin modules, and with off-thread hooks every one of those
  *   resolutions is a blocking round trip to the loader thread — measured ~4.6 s of the gateway's main
@@ -21,7 +21,7 @@
  */
 import type { ReleasePlan } from "./release/plan.js";
 
-/** Passed by register.ts (through `module.register(…, {data})` off-thread). */
+/** Passed by preload-install.ts (through `module.register(…, {data})` off-thread). */
 export type PreloadHookData = ReleasePlan;
 
 const SCHEME = "ctxc-openclaw:";

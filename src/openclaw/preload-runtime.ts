@@ -177,7 +177,7 @@ export function wrapRepair<P extends { sessionFile?: unknown }, R>(original: (pa
 }
 
 let poolStart: "off" | "armed" | "started" = "off";
-/** register.ts, at activation: the worker pool starts once OpenClaw's session code has loaded ({@link startPoolSoon}). */
+/** preload-install.ts, at activation: the worker pool starts once OpenClaw's session code has loaded ({@link startPoolSoon}). */
 export function armPoolStart(): void {
   if (poolStart === "off") poolStart = "armed";
 }

@@ -30,14 +30,14 @@ export function servePiOpen(): void {
   piOpenServed = true;
 }
 /**
- * Whether OpenClaw 2026.6.9+'s `loadEntriesFromFileWithSnapshot` is served here (register.ts says so at
+ * Whether OpenClaw 2026.6.9+'s `loadEntriesFromFileWithSnapshot` is served here (preload-install.ts says so at
  * start; its handler too, on its first call). Its open shares the frozen entries it gets, so a read of a
  * file the entry cache holds nothing of (the first open after a restart) asks the worker for member FIELDS
  * too, and the entries decode on use (kept-entries.ts `lazy`) instead of every line parsed here.
  */
 let snapshotOpenServed = false;
 
-/** Says that the snapshot open is served (see {@link snapshotOpenServed}); register.ts calls it at start. */
+/** Says that the snapshot open is served (see {@link snapshotOpenServed}); preload-install.ts calls it at start. */
 export function serveSnapshotOpens(): void {
   snapshotOpenServed = true;
 }

@@ -484,7 +484,7 @@ let settings: { count: number; stateDir: string; indexDir: string | null; log: (
 let helpersSeen: WarmUpHelpers | undefined;
 let started = false;
 
-/** The preload's settings (register.ts): the warm-up starts once the session-manager chunk has loaded too. */
+/** The preload's settings (preload-install.ts): the warm-up starts once the session-manager chunk has loaded too. */
 export function scheduleRestartWarmUp(next: NonNullable<typeof settings>): void {
   if (next.count <= 0) return;
   settings = next;

@@ -243,7 +243,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
 }
 
-/** Locates and plans in one go (register.ts `planPreload`). */
+/** Locates and plans in one go (preload-install.ts `planPreload`). */
 export function planForRoot(root: string, version: string, runtimeUrl: string, exportScans = false): ReleasePlan | string {
   return planRelease(locateRelease(root, version), runtimeUrl, exportScans);
 }
