@@ -6,11 +6,11 @@
  * row is not a column: the line number (the row's, but where a blank or damaged line was skipped) and the
  * offset's high word (0 below 4 GiB) are kept where they change (pi/row-steps.ts), and the hash chain's
  * link only for the rows that have one (a duplicate id or a collision). Lines' lengths, parents (as
- * how many rows back), token counts, estimates and a message's range in its line are 16-bit (a line
- * past 64 KiB, a parent 65,533 rows back, a count past 65,534 tokens: the column says so and the value
- * is in a map). A build ends with {@link fit}: the columns lose their spare capacity (a cold build's
- * doubling left up to half of them empty) and grow by an eighth on the next appends; the hash slots are
- * sized to ~70% full.
+ * how many rows back), token counts, estimates and a message's range in its line are 16-bit (a line of
+ * 65,535 bytes or more, a parent 65,534 or more rows back, a count of 65,534 tokens or more: the column
+ * says so and the value is in a map). A build ends with {@link fit}: the columns lose their spare
+ * capacity (a cold build's doubling left up to half of them empty) and grow by an eighth on the next
+ * appends; the hash slots are sized to ~70% full.
  *
  * Ids are not kept: a string id is a 32-bit hash per row, and an equal hash is confirmed by reading the
  * row's id back from the transcript (the caller's `idOf`, a pread of that one line), so a collision
@@ -144,11 +144,7 @@ export class RecordTable {
     const r = this.count;
     if (r === this.typeCode.length) this.grow(this.fitted ? r + Math.max(16, r >>> 3) : r * 2);
     this.count = r + 1;
-    this.lineSteps.set(r, line - r);
-    const high = offset < TWO_32 ? 0 : Math.floor(offset / TWO_32);
-    this.offsetHigh.set(r, high);
-    this.offsetLow[r] = offset - high * TWO_32;
-    put(this.length, this.wide.length, r, length, length);
+    this.place(r, line, offset, length);
     this.typeCode[r] = code;
     if (code === EntryTypeCode.other) this.otherTypes.set(r, type);
     this.emits[r] = 0;
@@ -162,6 +158,18 @@ export class RecordTable {
     this.idHash[r] = 0;
     this.parent[r] = 0; // NO_PARENT
     return r;
+  }
+
+  /**
+   * Sets row `r`'s line number, byte offset and line length: a new row ({@link addCoded}) or a restore's
+   * next ({@link restoreColumns}) — rows in ascending order, as the line and offset steps need.
+   */
+  private place(r: number, line: number, offset: number, length: number): void {
+    this.lineSteps.set(r, line - r);
+    const high = offset < TWO_32 ? 0 : Math.floor(offset / TWO_32);
+    this.offsetHigh.set(r, high);
+    this.offsetLow[r] = offset - high * TWO_32;
+    put(this.length, this.wide.length, r, length, length);
   }
 
   /** Row `r`'s 1-based line number. */
@@ -346,11 +354,7 @@ export class RecordTable {
     this.offsetHigh.clear();
     for (const wide of Object.values(this.wide)) wide.clear();
     for (let r = 0; r < count; r++) {
-      this.lineSteps.set(r, columns.line[r]! - r);
-      const high = Math.floor(columns.offset[r]! / TWO_32);
-      this.offsetHigh.set(r, high);
-      this.offsetLow[r] = columns.offset[r]! - high * TWO_32;
-      put(this.length, this.wide.length, r, columns.length[r]!, columns.length[r]!);
+      this.place(r, columns.line[r]!, columns.offset[r]!, columns.length[r]!);
       this.setParentRow(r, columns.parent[r]!);
       this.setValueRange(r, columns.valueStart[r]!, columns.valueEnd[r]!);
       this.setEstimate(r, columns.estimate[r]!);

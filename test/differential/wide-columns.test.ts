@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
 import { compileSteps } from "../../native-free-workers/compile.js";
 import { SessionCache } from "../../native-free-workers/session/session-cache.js";
+import { countMessageTokens } from "../../native-free-workers/tokenize/message-tokens.js";
+import { createTokenCounter } from "../../native-free-workers/tokenize/token-counter.js";
 import { normalizeBuildOptions } from "../../src/options.js";
 import { createCompiler, decodeContext, type CompiledContext } from "../../src/index.js";
 import { piContext } from "../reference/pi-reference.js";
@@ -52,18 +54,23 @@ async function expectPiAndCold(ctx: CompiledContext, text: string, path: string,
 
 const lines = (entries: Json[]) => entries.map((e) => JSON.stringify(e)).join("\n") + "\n";
 
-/** Text of `chars` characters of distinct words (a token per few characters: > 65,535 tokens past ~300k). */
+/**
+ * Text of `chars` characters of distinct words (a token per few characters: > 65,535 tokens past ~300k).
+ * Every long text here is made of these, never a run of one letter: such a run is one BPE piece, whose
+ * merges cost the tokenizer quadratic time (65,536 "x" took 10.7 s to count, a word text of 131,072
+ * characters 56 ms) — the file spent minutes on it, none on the columns it tests.
+ */
 const words = (chars: number, seed: number) => {
   let s = "";
   for (let i = 0; s.length < chars; i++) s += `w${(i * 7919 + seed) % 100003} `;
   return s.slice(0, chars);
 };
 
-/** A message entry whose line is exactly `bytes` bytes long (ASCII padding in the text). */
+/** A message entry whose line is exactly `bytes` bytes long (ASCII words in the text). */
 function lineOfBytes(bytes: number, id: string, parentId: string): Json {
   const e = { type: "message", id, parentId, timestamp: iso(T0), message: user("") };
   const base = Buffer.byteLength(JSON.stringify(e));
-  return { ...e, message: user("x".repeat(bytes - base)) };
+  return { ...e, message: user(words(bytes - base, bytes)) };
 }
 
 /** Entries that put values at and past the 16-bit edges, chained after `after`. */
@@ -78,7 +85,7 @@ function wideEntries(after: string, tag: string): Json[] {
   // The message's value starts past 64 KiB into its line (a field before it), then ends past 64 KiB before the line's end.
   push({ type: "message", id: `${tag}-pad-before`, parentId: parent, timestamp: iso(T0), pad: "p".repeat(70_000), message: user(`after padding ${tag}`) });
   push({ type: "message", id: `${tag}-pad-after`, parentId: parent, timestamp: iso(T0), message: assistant([{ type: "text", text: `before padding ${tag}` }]), pad: "q".repeat(70_000) });
-  push({ type: "message", id: `${tag}-pad-both`, parentId: parent, timestamp: iso(T0), pad: "r".repeat(65_534), message: user("x".repeat(65_535)), tail: "s".repeat(65_536) });
+  push({ type: "message", id: `${tag}-pad-both`, parentId: parent, timestamp: iso(T0), pad: "r".repeat(65_534), message: user(words(65_535, 3)), tail: "s".repeat(65_536) });
   // More than 65,535 tokens (and an estimate past 16 bits).
   push({ type: "message", id: `${tag}-many-tokens`, parentId: parent, timestamp: iso(T0), message: user(words(400_000, tag.length)) });
   push({ type: "message", id: `${tag}-small`, parentId: parent, timestamp: iso(T0), message: assistant([{ type: "text", text: "ok" }]) });
@@ -106,15 +113,29 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
     }
     const all = await cold(path);
     await expectPiAndCold(all, text, path);
+    // The counts as the table gives them back equal the counter's on pi's messages (past 65,535 included):
+    // warm and cold builds both read them through the table, so only this catches a wrong read-back.
+    const counter = createTokenCounter(TOKENIZER);
+    expect(all.tokens.perMessage).toEqual([...all.messages].map((m) => countMessageTokens(m, counter)));
     // Budgets that drop the big messages: the dropped estimate is pi's (the estimate column past 16 bits).
     const per = all.tokens.perMessage;
     for (const keep of [1, 2, 3, 8]) {
       const budget = per.slice(per.length - keep).reduce((a, b) => a + b, 0) + (all.info(0).kind === "compactionSummary" ? per[0]! : 0);
       await expectPiAndCold(await build(path, sessions, budget), text, path, budget);
     }
+    // A branch from a line of 65,535 bytes more rows back than the index keeps ids of: the parent's id is
+    // read back from the transcript, its whole line by the length column's overflow map.
+    const fillers = Array.from({ length: 70 }, (_, i) => ({ type: "message", id: `f${i}`, parentId: i === 0 ? lastId(text) : `f${i - 1}`, timestamp: iso(T0), message: user(`filler ${i}`) }));
+    const back = lines([...fillers, { type: "message", id: "back", parentId: "a-len-65535", timestamp: iso(T0), message: user("back") }]);
+    appendFileSync(path, back);
+    text += back;
+    const branched = await build(path, sessions);
+    expect(branched.meta.build.rebuilt).toBeNull();
+    await expectPiAndCold(branched, text, path);
+    expect([...branched.messages].at(-2)).toMatchObject({ content: expect.stringMatching(/^w/) });
   });
 
-  it("a parent more than 65,535 rows back, warm and cold; appends after a fit by an eighth then doubling; a torn tail completed", async () => {
+  it("a parent more than 65,535 rows back, warm and cold; a torn tail completed; appends after a fit by an eighth then doubling", async () => {
     const n = 70_000;
     const entries: Json[] = [];
     for (let i = 1; i <= n; i++) entries.push(msg(i % 2 ? user(`q${i}`) : assistant([{ type: "text", text: `a${i}` }])));
@@ -124,6 +145,9 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
     writeFileSync(path, base);
     const first = await build(path, sessions);
     expect(first.messageCount).toBe(n);
+    // The table's row capacity (white box): that the appends below grow it as the title says.
+    const capacity = () => sessions.get(path)!.index.table.capacity;
+    expect(capacity()).toBe(n + 1); // fitted to the rows at the build's end
 
     let text = base;
     const step = async (more: string) => {
@@ -135,7 +159,8 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
       return warm;
     };
     // Row of e_i is i (the header is row 0); the next appended row is n + 1. Parents 65,533, 65,534 and
-    // 65,535 rows back: the column's last code (65,534), the overflow mark (65,535) and past it.
+    // 65,535 rows back: the column's last code (65,534), the overflow mark (65,535) and past it. The
+    // first append meets the fitted capacity: the columns grow by an eighth.
     const at = (k: number) => ({ type: "message", id: `far${k}`, timestamp: iso(T0) });
     const branch = (k: number, parent: string) => lines([{ ...at(k), parentId: parent, message: user(`branch ${k} from ${parent}`) }]);
     let warm: CompiledContext | undefined;
@@ -144,9 +169,17 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
       warm = await step(branch(k, `e${parent}`));
       expect(warm.messageCount).toBe(parent + 1);
     }
+    expect(capacity()).toBe(n + 1 + ((n + 1) >>> 3));
     warm = await step(branch(3, "e1"));
     expect(warm.messageCount).toBe(2);
-    // A small append (the columns fitted at the last build's end grow by an eighth), then one that doubles them.
+    // A torn tail (no row yet) that a later build completes: a row ~70,000 back again.
+    const torn = JSON.stringify({ ...at(9), parentId: "e3", message: user("torn, then completed") });
+    await step(torn.slice(0, 40));
+    warm = await step(`${torn.slice(40)}\n`);
+    expect(warm.messageCount).toBe(4);
+    expect([...warm.messages].at(-1)).toMatchObject({ content: "torn, then completed" });
+    // A small append within the eighth's spare, then one past it: by an eighth (the columns were fitted),
+    // then doubling (not fitted since) — 30,000 rows do both; the build's fit() then leaves no spare.
     const run = (from: number, count: number, parent: string) => {
       const out: Json[] = [];
       for (let i = 0; i < count; i++) {
@@ -156,14 +189,13 @@ describe("16-bit columns' edges in whole builds equal pi's", () => {
     };
     warm = await step(run(0, 100, "e5"));
     expect(warm.messageCount).toBe(5 + 100);
-    warm = await step(run(100, 80_000, "e70000"));
-    expect(warm.messageCount).toBe(n + 80_000);
-    // Then back to a row ~150,000 rows before, and a torn tail that a later build completes.
-    const torn = JSON.stringify({ ...at(9), parentId: "e3", message: user("torn, then completed") });
-    await step(torn.slice(0, 40));
-    warm = await step(`${torn.slice(40)}\n`);
-    expect(warm.messageCount).toBe(4);
-    expect([...warm.messages].at(-1)).toMatchObject({ content: "torn, then completed" });
+    const eighth = capacity();
+    const rows = sessions.get(path)!.index.table.count;
+    const big = 30_000;
+    expect(rows + big).toBeGreaterThan(eighth + (eighth >>> 3)); // past the next eighth: a doubling follows
+    warm = await step(run(100, big, "e70000"));
+    expect(warm.messageCount).toBe(n + big);
+    expect(capacity()).toBe(rows + big);
   });
 });
 
@@ -189,7 +221,10 @@ describe("the persistent index with values past 16 bits", () => {
     writeFileSync(path, text0);
     const first = await once(path, cacheDir);
     expect(first.meta.build.index).toBe("none");
-    const more = lines([...wideEntries("p-small", "q"), { type: "message", id: "back", parentId: "p-len-65535", timestamp: iso(T0), message: user("back") }]);
+    // Branches from saved rows: their ids are read back from their lines, by the restored lengths (65,535:
+    // the overflow mark; 131,072: a length only the map holds).
+    const backTo = (id: string, parentId: string) => ({ type: "message", id, parentId, timestamp: iso(T0), message: user(id) });
+    const more = lines([...wideEntries("p-small", "q"), backTo("back", "p-len-65535"), backTo("back2", "p-len-131072")]);
     appendFileSync(path, more);
     const restarted = await once(path, cacheDir);
     expect(restarted.meta.build.index).toBe("disk");
