@@ -613,6 +613,9 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const stage = async (name: string, { cached = false, trust = cached, between }: { cached?: boolean; trust?: boolean; between?: () => void } = {}) => {
       if (!cached) for (const p of [a, b]) cache?.delete(p);
       const trusted = (p: string) => (trust ? { trustedSnapshot: snapOf(p) } : {});
+      // A read an earlier call left in flight (e.g. the session read asked beside a check) is not this stage's
+      // to count, and while it is pending the pass asks none of its own: wait for it, as a turn's gap does.
+      await rt.readSettled(a);
       const t0 = pool.openClawPoolTicket();
       const ours = stageView((await repair.ctxc({ sessionFile: a, ...trusted(a) })) as Record<string, unknown>, a);
       const t1 = pool.openClawPoolTicket();
