@@ -18,9 +18,10 @@
  * async handler's span holds its awaits, so other sessions' awaiting calls hold the samples of a synchronous
  * one too — the name settles those. When calls of more than one session remain (two sessions' calls of one
  * async handler awaiting the worker at once, or a frame named like none), the one that last started or
- * resumed runs: the main thread runs one continuation at a time, and a worker request's trace line gives the
- * moment its caller resumed (asked + pool + port + work + paused + hop); such samples are also summed apart
- * (`byResumeMs`). A tie is counted apart (`ambiguousMs`), as are samples no call holds
+ * resumed is taken as the one running — a rule of thumb, not a proof: the main thread runs one continuation
+ * at a time, and a worker request's trace line gives the moment its caller resumed (asked + pool + port + work
+ * + paused + hop), but other awaits (fs, timers) resume a handler untraced; such samples are summed apart
+ * (`byResumeMs`) so a reader can weigh them. A tie is counted apart (`ambiguousMs`), as are samples no call holds
  * (`untracedMs`: ctxc code outside the traced handlers, e.g. a worker reply's dispatch) and a session's samples
  * before its first message (`beforeFirstMs`: the restart warm-up).
  */
