@@ -25,7 +25,7 @@ import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
 import { parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
-import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary } from "./profile-summary.js";
+import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary, type SplitSampleHook } from "./profile-summary.js";
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { ownByTurn, type OwnByTurn, type OwnSample, type ProfileClock, type TurnStart } from "./own-by-turn.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
@@ -226,7 +226,7 @@ function gatewayEnv(gw: GatewayInstall, root: string, stateDir: string, configPa
  * profile's clock starts when the preload ran (`FILE.start`, epoch ms), a little after the spawn at
  * `spawnedAt`; the harness's windows (ms after the spawn) are shifted onto it.
  */
-async function mainThreadProfile(file: string, spawnedAt: number, startupMs: number, loadEndMs: number, firstTurns: ProfileSpan[]): Promise<ModeResult["mainThreadProfile"]> {
+async function mainThreadProfile(file: string, spawnedAt: number, startupMs: number, loadEndMs: number, firstTurns: ProfileSpan[], onLoadSample?: SplitSampleHook): Promise<ModeResult["mainThreadProfile"]> {
   if (!existsSync(file) || !existsSync(`${file}.start`) || !Number.isFinite(startupMs)) return undefined;
   const profileStart = Number(await readFile(`${file}.start`, "utf8"));
   const shift = profileStart - spawnedAt;
@@ -238,7 +238,7 @@ async function mainThreadProfile(file: string, spawnedAt: number, startupMs: num
     loadToMs: Number.isFinite(loadEndMs) ? loadEndMs - shift : null,
     firstTurns: firstTurns.map(([a, b]) => [a - profileStart, b - profileStart] as const),
   };
-  return { ...summarizeWindows(file, window), window };
+  return { ...summarizeWindows(file, window, onLoadSample), window };
 }
 
 /** The load phase on the profile's own clock (ms after its start), kept so a kept profile can be summarised again. */
@@ -263,10 +263,14 @@ export interface ProfileByTurn {
   laterTurns: ProfileSummary;
 }
 
-/** Startup (profile start → load start) and load summaries of one profile, and the load split by turn when the first turns are known. */
-export function summarizeWindows(file: string, w: ProfileWindow): { startup: ProfileSummary; load: ProfileSummary; byTurn?: ProfileByTurn } {
+/**
+ * Startup (profile start → load start) and load summaries of one profile, and the load split by turn when the
+ * first turns are known. `onLoadSample` sees each load-phase sample as the load summary counts it (the
+ * per-session attribution rides on that pass instead of parsing the profile again).
+ */
+export function summarizeWindows(file: string, w: ProfileWindow, onLoadSample?: SplitSampleHook): { startup: ProfileSummary; load: ProfileSummary; byTurn?: ProfileByTurn } {
   const to = w.loadToMs ?? Infinity;
-  const out = { startup: summarizeProfile(file, 0, w.loadFromMs), load: summarizeProfile(file, w.loadFromMs, to) };
+  const out = { startup: summarizeProfile(file, 0, w.loadFromMs), load: summarizeProfile(file, w.loadFromMs, to, undefined, onLoadSample) };
   if (!w.firstTurns) return out;
   const inFirst = insideAny(w.firstTurns);
   return { ...out, byTurn: { firstTurns: summarizeProfile(file, w.loadFromMs, to, inFirst), laterTurns: summarizeProfile(file, w.loadFromMs, to, (t) => !inFirst(t)) } };
@@ -430,8 +434,12 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   result.livenessSamples = diag.liveness.slice(0, 5);
   result.logErrorsSample = diag.errors.slice(0, 20);
   result.sessionRepairs = diag.sessionRepairs;
+  // ctxc's own handler samples of the load phase, for the per-session attribution once the trace is read.
+  const ownSamples: OwnSample[] = [];
   if (opts.profile) {
-    result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs, firstTurns);
+    result.mainThreadProfile = await mainThreadProfile(profFile, started, result.startupMs, loadEndMs, firstTurns, (monoUs, fn, dtMs) => {
+      if (fn.startsWith("ctxc ")) ownSamples.push({ monoUs, fn, dtMs });
+    });
     if (!result.mainThreadProfile) log(`--profile: no main-thread profile at ${profFile}${existsSync(`${profFile}.error`) ? ` (${await readFile(`${profFile}.error`, "utf8")})` : ""}`);
   }
   if (existsSync(ctxcLogFile)) {
@@ -449,12 +457,8 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
       const w = result.mainThreadProfile?.window;
       if (w && existsSync(`${profFile}.clock`)) {
         const clock = JSON.parse(await readFile(`${profFile}.clock`, "utf8")) as ProfileClock;
-        const samples: OwnSample[] = [];
-        summarizeProfile(profFile, w.loadFromMs, w.loadToMs ?? Infinity, undefined, (monoUs, fn, dtMs) => {
-          if (fn.startsWith("ctxc ")) samples.push({ monoUs, fn, dtMs });
-        });
         const sessions = new Map(plans.map((p) => [basename(home.transcripts.get(p.id)!, ".jsonl"), p.id] as const));
-        result.ctxcOwnByTurn = ownByTurn(samples, clock, trace, sessions, turnStarts);
+        result.ctxcOwnByTurn = ownByTurn(ownSamples, clock, trace, sessions, turnStarts);
         const o = result.ctxcOwnByTurn;
         log(`ctxc's own main-thread ms per turn, by the traced session: first ${o.first.perTurnMs.toFixed(1)} (${o.first.turns} turns), later ${o.later.perTurnMs.toFixed(1)} (${o.later.turns}); before the first message ${o.beforeFirstMs}, untraced ${o.untracedMs}, ambiguous ${o.ambiguousMs}, other files ${o.otherFileMs}; placed by the latest resumption ${o.byResumeMs}`);
       }

@@ -61,6 +61,9 @@ export const NUMERIC_COLUMNS = [
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
+/** The typed columns saved and restored as they are (the others go through their accessors: wide values, steps, chains). */
+const SAVED_AS_IS = ["typeCode", "emits", "role", "flags", "idKind", "idHash"] as const;
+
 /** The columns held as typed arrays, one item per row (the others: {@link RecordTable.lineOf}, {@link RecordTable.offsetOf}, {@link RecordTable.sameHashOf}). */
 const TYPED_COLUMNS = [
   "offsetLow", "length", "typeCode", "emits", "role", "flags", "idKind",
@@ -325,7 +328,7 @@ export class RecordTable {
   columns(): Record<NumericColumn, number[]> {
     const out = {} as Record<NumericColumn, number[]>;
     const rows = Array.from({ length: this.count }, (_, r) => r);
-    for (const name of ["typeCode", "emits", "role", "flags", "idKind", "idHash"] as const) out[name] = Array.from(this[name].subarray(0, this.count));
+    for (const name of SAVED_AS_IS) out[name] = Array.from(this[name].subarray(0, this.count));
     out.length = rows.map((r) => this.lengthOf(r));
     out.parent = rows.map((r) => this.parentRowOf(r));
     out.line = rows.map((r) => this.lineOf(r));
@@ -340,16 +343,15 @@ export class RecordTable {
 
   /** Restores what {@link columns} gave (rows only; the caller restores the kept maps). */
   restoreColumns(count: number, columns: Record<NumericColumn, number[]>): void {
-    // A saved file is data: a row number out of range would send a walk off the table.
-    for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`column ${name}`);
+    // A saved file is data: a row number out of range would send a walk off the table. The kept split (a run
+    // per change, low words, 16-bit codes) holds whole numbers only, so anything else is not our file.
+    for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (!Number.isSafeInteger(v)) throw new Error(`column ${name}`);
     for (const p of columns.parent) if (p < KEPT_PARENT || p >= count) throw new Error("column parent");
     for (const c of columns.typeCode) if (entryTypeName(c) === undefined) throw new Error("column typeCode");
     for (const k of columns.idKind) if (k > IdCode.other) throw new Error("column idKind");
-    // Kept split (a run per change, low words, 16-bit codes): whole numbers only (a file holding others is not ours).
-    for (const name of NUMERIC_COLUMNS) for (const v of columns[name]) if (!Number.isSafeInteger(v)) throw new Error(`column ${name}`);
     for (const name of ["line", "offset"] as const) for (const v of columns[name]) if (v < 0) throw new Error(`column ${name}`);
     this.grow(Math.max(16, count));
-    for (const name of ["typeCode", "emits", "role", "flags", "idKind", "idHash"] as const) this[name].set(columns[name]);
+    for (const name of SAVED_AS_IS) this[name].set(columns[name]);
     this.lineSteps.clear();
     this.offsetHigh.clear();
     for (const wide of Object.values(this.wide)) wide.clear();

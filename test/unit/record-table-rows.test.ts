@@ -169,10 +169,10 @@ describe("record table rows", () => {
     expect(none.slotUse).toEqual({ slots: 32, used: 0 });
   });
 
-  it("refuses a saved line or offset that is not a whole number (the file is not one it wrote)", () => {
+  it("refuses a saved column value that is not a whole number (10.5, 2^53, NaN, Infinity, a string) or a line below 0 (the file is not one it wrote)", () => {
     const t = new RecordTable();
     for (let r = 0; r < 3; r++) t.add(r + 1, r * 10, 9, "message");
-    for (const [name, value] of [["offset", 10.5], ["line", -1], ["offset", 2 ** 53]] as const) {
+    for (const [name, value] of [["offset", 10.5], ["line", -1], ["offset", 2 ** 53], ["estimate", Number.NaN], ["parent", Number.POSITIVE_INFINITY], ["tokens", "7" as unknown as number]] as const) {
       const saved = t.columns();
       saved[name][1] = value;
       expect(() => new RecordTable().restoreColumns(3, saved)).toThrow(`column ${name}`);
