@@ -11,6 +11,9 @@
  * - busy: the main thread's busy time during the call (event-loop utilisation's `active`: the hashing
  *   and stream callbacks for stock, the request and reply for ctxc; on a shared machine it also counts
  *   time the thread was descheduled, the minimum least so);
+ * - cpu: the main thread's own CPU time during the call (Node 23.9+ `process.threadCpuUsage`; "–" before):
+ *   what busy leaves once descheduling is out — for ctxc the pool's and piscina's code on the request and
+ *   the reply, and the event loop's wake-up when it slept while the worker hashed (issue #11: ~7 a turn);
  * - wall: the call's elapsed time (for ctxc, mostly the worker's read and hash);
  * - hops: event-loop callbacks the call needs (async_hooks `before` of resources other than promises and
  *   `process.nextTick`s, which run without going back to the loop: each stream read completion, the
@@ -44,17 +47,22 @@ const RUNTIME_URL = preloadRuntimeUrl();
 
 type Digest = (file: string) => Promise<string | undefined>;
 
-/** Busy and wall ms of one call (busy includes the other work, when there is some: compare wall then). */
-async function timed(fn: Digest, file: string): Promise<{ busy: number; wall: number }> {
+type CpuUsage = { user: number; system: number };
+const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
+
+/** Busy, CPU (NaN without threadCpuUsage) and wall ms of one call (busy and CPU include the other work, when there is some: compare wall then). */
+async function timed(fn: Digest, file: string): Promise<{ busy: number; cpu: number; wall: number }> {
   gc();
   const stop = otherWork(busyMs);
   const elu = performance.eventLoopUtilization();
+  const cpu0 = threadCpu?.();
   const t0 = performance.now();
   await fn(file);
   const wall = performance.now() - t0;
+  const used = cpu0 && threadCpu!(cpu0);
   const busy = performance.eventLoopUtilization(elu).active;
   stop();
-  return { busy, wall };
+  return { busy, cpu: used ? (used.user + used.system) / 1000 : NaN, wall };
 }
 
 /** Event-loop callbacks (non-promise async resources' `before`) during one call. */
@@ -94,11 +102,13 @@ try {
     if (!a || a !== b) throw new Error(`digests differ at ${mb} MB: stock ${a}, ctxc ${b}`);
     for (const [mode, fn] of modes) {
       await fn(file);
-      const samples: { busy: number; wall: number }[] = [];
+      const samples: { busy: number; cpu: number; wall: number }[] = [];
       for (let i = 0; i < runs; i++) samples.push(await timed(fn, file));
       const busy = samples.map((s) => s.busy);
       const wall = samples.map((s) => s.wall);
-      rows.push(`| ${(bytes / 1048576).toFixed(1)} MB | ${mode} | ${round(median(busy))} (min ${round(Math.min(...busy))}) | ${round(median(wall))} (min ${round(Math.min(...wall))}) | ${await hops(fn, file)} |`);
+      const cpu = samples.map((s) => s.cpu);
+      const cpuCell = threadCpu ? `${round(median(cpu))} (min ${round(Math.min(...cpu))})` : "–";
+      rows.push(`| ${(bytes / 1048576).toFixed(1)} MB | ${mode} | ${round(median(busy))} (min ${round(Math.min(...busy))}) | ${cpuCell} | ${round(median(wall))} (min ${round(Math.min(...wall))}) | ${await hops(fn, file)} |`);
     }
   }
 } finally {
@@ -107,4 +117,4 @@ try {
   await closeOpenClawPool();
 }
 console.log(`openclaw ${version}, node ${process.version}, ${runs} runs per mode (median, min), other work ${busyMs} ms per macrotask${gcNote}; served: digestsServed=${x.runtime.counters.digestsServed} fallbacks=${x.runtime.counters.fallbacks}`);
-console.log("| file | mode | main-thread busy ms | wall ms | event-loop hops |\n|---|---|---|---|---|\n" + rows.join("\n"));
+console.log("| file | mode | main-thread busy ms | main-thread CPU ms | wall ms | event-loop hops |\n|---|---|---|---|---|---|\n" + rows.join("\n"));

@@ -46,7 +46,9 @@
  * `--digests N` (default 7, as a 2026.7.35 gateway turn makes): after the rewrite, N session-fence digests
  * of the file (`readSessionFileDigest`: stock's stream on the main thread, or ctxc's worker request),
  * awaited one after the other; their row is the main thread's busy ms (event-loop utilisation: the calls
- * await I/O). Then a second table: ctxc's OWN synchronous main-thread ms per handler per later turn (served
+ * await I/O), and the served side's main-thread CPU ms for them per turn is printed apart (Node 23.9+: on a
+ * loaded host the busy ms also count descheduling; what is left is the worker round trips' own cost on the
+ * main thread — the pool's and piscina's code on the request and the reply). Then a second table: ctxc's OWN synchronous main-thread ms per handler per later turn (served
  * side) — each handler's time minus what it spent in OpenClaw's functions it calls (the original, the
  * manager's `getPersistedFileEntries` and `setLoadedSessionFile`) and in other handlers — which names where
  * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn) — up to each call's return: an async
@@ -189,6 +191,14 @@ async function main(): Promise<void> {
     let warmUpLine = "";
     /** --warm-up: the digests' wall ms per turn (what the turn waits on: the worker's hashing included). */
     const digestWall: number[] = [];
+    /** The served digests' main-thread CPU ms per turn (Node 23.9+): the busy rows' wall also counts descheduling. */
+    const digestCpu: number[] = [];
+    /** The digests of one turn, their thread CPU kept for the served side. */
+    const digestsOf = async (name: "stock" | "served", fn: ((path: string) => Promise<unknown>) | undefined, path: string): Promise<void> => {
+      const cpu0 = threadCpu?.();
+      for (let i = 0; fn && i < digests; i++) await fn(path);
+      if (cpu0 && name === "served" && fn) digestCpu.push(cpuMs(threadCpu!(cpu0)));
+    };
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
       const path = files[name];
@@ -266,9 +276,7 @@ async function main(): Promise<void> {
         if (warmUp) {
           mark(`turn${turn} digests`);
           const t0 = performance.now();
-          results[name].digests.push(await busy(async () => {
-            for (let i = 0; fn && i < digests; i++) await fn(path);
-          }));
+          results[name].digests.push(await busy(() => digestsOf(name, fn, path)));
           digestWall.push(performance.now() - t0);
           mark(`turn${turn} recent`);
           results[name].recent.push(await busy(async () => {
@@ -298,9 +306,7 @@ async function main(): Promise<void> {
         });
         if (!warmUp) {
           mark(`turn${turn} digests`);
-          results[name].digests.push(await busy(async () => {
-            for (let i = 0; fn && i < digests; i++) await fn(path);
-          }));
+          results[name].digests.push(await busy(() => digestsOf(name, fn, path)));
         }
         if (name === "served") own.endTurn();
         results[name].setLoadedSessionFile.push(loads - loadsBefore);
@@ -330,6 +336,7 @@ async function main(): Promise<void> {
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     if (values.repair) for (const name of ["stock", "served"] as const) console.log(`${name} repair pass per turn, main-thread busy (ms): ${results[name].repair.map((x) => x.toFixed(1)).join(", ")}`);
     for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
+    if (digestCpu.length) console.log(`served digests per turn, thread CPU (ms): ${digestCpu.map((x) => x.toFixed(1)).join(", ")}`);
     if (digestWall.length) console.log(`served digests per turn, wall (ms): ${digestWall.map((x) => x.toFixed(1)).join(", ")}`);
     console.log(`served side did: ${did}`);
     if (warmUpLine) console.log(warmUpLine);

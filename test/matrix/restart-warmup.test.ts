@@ -225,6 +225,64 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
+  it("after a restart with the warm-up, every turn takes a first start's later-turn paths (issue #11: a daily-restarted gateway's steady state) — each open served and continuing the index (the warm-up's record, then each turn's), none folded, each rewrite an append: counted per turn on the served side alone, then its file, manager, OpenClaw's cache and published sizes equal stock's after the same turns", { timeout: 600_000 }, async (ctx) => {
+    if (why) return ctx.skip(why);
+    const rt = pair.runtime;
+    const c = rt.counters;
+    installDeterminism();
+    try {
+      for (const seed of [3, 4]) {
+        const r: Run = { a: inStateDir(`later${seed}a`), b: join(dir, `later${seed}b.jsonl`), step: 0, published: [[], []] };
+        writeFileSync(r.a, generated(seed));
+        copyFileSync(r.a, r.b);
+        const list = await candidatesAfterStart(rt, "restart", r.a, indexDir);
+        pair.served.cache.delete(resolve(r.a));
+        pair.stock.cache.delete(resolve(r.b));
+        await rt.runRestartWarmUp(list, rt.warmUpHelpers()!);
+        expect(rt.warmUpStats.warmedUp, `seed ${seed}: warmed up`).toBe(1);
+        const TURNS = 5;
+        /** One gateway turn on one side (OpenClaw's cache lost between turns, as other agents' opens make it): steps numbered alike on both. */
+        const turn = async (side: "a" | "b", t: number): Promise<Manager> => {
+          const [s, path, published] = side === "a" ? [pair.served, r.a, r.published[0]] : [pair.stock, r.b, r.published[1]];
+          s.cache.delete(resolve(path));
+          if (side === "a") await rt.wrapPrewarm(async () => {})(path);
+          const step = 10 * t;
+          const opened = await lockstepOp(pair, step, [s, path, undefined as unknown as Manager, published], (x, p) => x.SM.open(p));
+          expect(opened.error, `seed ${seed} turn ${t} ${side}: open`).toBeUndefined();
+          const sm = opened.value as Manager;
+          const ops: ((m: Manager) => unknown)[] = [
+            (m) => m.appendMessage({ role: "user", content: `turn ${t}`, timestamp: 1767600000000 + t }),
+            (m) => m.appendMessage({ role: "assistant", content: [{ type: "text", text: `reply ${t}` }], api: "a", provider: "p", model: "m", usage, stopReason: "stop", timestamp: 1767600000000 + t }),
+            (m) => m.rewriteFile(),
+          ];
+          for (const [i, op] of ops.entries()) {
+            const done = await lockstepOp(pair, step + 1 + i, [s, path, sm, published], (_x, _p, m) => op(m));
+            expect(done.error, `seed ${seed} turn ${t} ${side}: op ${i}`).toBeUndefined();
+          }
+          return sm;
+        };
+        let sa: Manager | undefined;
+        for (let t = 0; t < TURNS; t++) {
+          const counted = () => [c.sessionsServed, c.indexesContinued, c.indexesFolded, c.rewritesAppended, c.rewritesStock];
+          const before = counted();
+          sa = await turn("a", t);
+          // A turn that lost the state a first start's later turn has (the kept entries, the index record) would
+          // fold the index anew (a pass over every entry) or run stock's whole rewrite (serialise, write, re-read).
+          expect(counted().map((v, i) => v - before[i]!), `seed ${seed} turn ${t}: [served, continued, folded, appended, stock rewrites]`).toEqual([1, 1, 0, 1, 0]);
+        }
+        let sb: Manager | undefined;
+        for (let t = 0; t < TURNS; t++) sb = await turn("b", t);
+        expect(readFileSync(r.a).equals(readFileSync(r.b)), `seed ${seed}: file bytes after ${TURNS} turns`).toBe(true);
+        expect(stateOf(sa!), `seed ${seed}: manager state`).toEqual(stateOf(sb!));
+        expect(pair.served.cache.get(resolve(r.a))?.entries, `seed ${seed}: OpenClaw's cache`).toEqual(pair.stock.cache.get(resolve(r.b))?.entries);
+        expect(r.published[0].map((x) => x.size), `seed ${seed}: published snapshots`).toEqual(r.published[1].map((x) => x.size));
+      }
+      expect(c.fallbacks, "no fallback").toBe(0);
+    } finally {
+      removeDeterminism();
+    }
+  });
+
   it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up; none asked with the worker's memo off", { timeout: 300_000 }, async (ctx) => {
     if (why) return ctx.skip(why);
     const both = [await importIntercepted(root!, "repairSessionFileIfNeeded"), await importIntercepted(root!, "readSessionFileDigest")];
