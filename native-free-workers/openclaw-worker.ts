@@ -15,6 +15,8 @@
  *   (openclaw/file-digest.ts).
  * - `ready`: nothing; answers once the worker has loaded (the pool starts its threads before a gateway's first
  *   turn with it: src/openclaw/pool.ts `startOpenClawPool`).
+ * - `port`: the pool's own channel (src/openclaw/pool.ts): every later request of the pool comes over this
+ *   port ({@link PortRequest}) and is answered there ({@link PortReply}), not as a piscina task.
  * - `bootstrap`: reads the workspace bootstrap files. The per-worker cache keyed by path + file identity
  *   (realpath, dev, ino, size, mtime) means an unchanged file is stat'ed but not read again.
  *
@@ -24,7 +26,8 @@
  * A separate entry from compile-worker.ts because these loads need no session affinity or slicing:
  * any worker can serve them. Failures are returned as WireErrors (structured clone drops `code`).
  */
-import { move, Piscina } from "piscina";
+import type { MessagePort, TransferListItem } from "node:worker_threads";
+import { move, Piscina, transferableSymbol, valueSymbol } from "piscina";
 import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import {
   resolveBootstrapFilesDetailed,
@@ -76,6 +79,19 @@ export type OpenClawWorkerOp =
   | { op: "bootstrap"; options: Omit<ResolveBootstrapFilesOptions, "cache" | "onDiagnostic"> }
   | { op: "ready" };
 
+/** The piscina task that hands the worker the pool's channel (see the file comment); answers `true` at once. */
+export interface PortHandover {
+  op: "port";
+  port: MessagePort;
+}
+/** A request over the pool's channel: `id` names it in the reply. */
+export interface PortRequest {
+  id: number;
+  request: OpenClawWorkerRequest;
+}
+/** The answer to {@link PortRequest} `id`: the handler's reply, or `failed` when it threw or its reply could not be posted. */
+export type PortReply = { id: number; reply: OpenClawWorkerReply } | { id: number; failed: string };
+
 export interface BootstrapReply {
   files: BootstrapFile[];
   diagnostics: BootstrapDiagnostic[];
@@ -118,7 +134,8 @@ function queuedDigest(path: string, ran?: (ms: number) => void): Promise<FileDig
   return mine;
 }
 
-export default async function handle(request: OpenClawWorkerRequest): Promise<OpenClawWorkerReply> {
+export default async function handle(request: OpenClawWorkerRequest | PortHandover): Promise<OpenClawWorkerReply | true> {
+  if (request.op === "port") return servePort(request.port);
   const trace = request.trace;
   if (trace === undefined) return serve(request);
   const slots = new Float64Array(trace);
@@ -136,6 +153,30 @@ export default async function handle(request: OpenClawWorkerRequest): Promise<Op
     slots[TraceSlot.done] = traceNow();
     slots[TraceSlot.ownMs] = sliced ? ownMs : slots[TraceSlot.done]! - slots[TraceSlot.started]!;
   }
+}
+
+/**
+ * Serves the pool's requests over `port` (src/openclaw/pool.ts: piscina's per-task path cost the main
+ * thread more than the rest of the round trip). A reply piscina would have moved (`move`) is transferred
+ * here likewise.
+ */
+function servePort(port: MessagePort): true {
+  port.on("message", ({ id, request }: PortRequest) => {
+    handle(request).then(
+      (reply) => {
+        const moved = reply !== null && typeof reply === "object" && valueSymbol in reply;
+        const value = moved ? (reply as unknown as Record<symbol, OpenClawWorkerReply>)[valueSymbol]! : (reply as OpenClawWorkerReply);
+        const transfer = moved ? [(reply as unknown as Record<symbol, TransferListItem>)[transferableSymbol]!] : [];
+        try {
+          port.postMessage({ id, reply: value } satisfies PortReply, transfer);
+        } catch (err) {
+          port.postMessage({ id, failed: String(err) } satisfies PortReply);
+        }
+      },
+      (err: unknown) => port.postMessage({ id, failed: String(err) } satisfies PortReply),
+    );
+  });
+  return true;
 }
 
 async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Promise<OpenClawWorkerReply> {

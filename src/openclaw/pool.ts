@@ -38,6 +38,18 @@
  * whole-file writes, run only while no turn wants the workers) when it goes busy and idle, and which
  * requests were answered, each with its ticket (requests numbered in the order they were asked for).
  *
+ * Why a channel of its own beside piscina (issue #11: ~7 digests and a few reads per turn, each one round
+ * trip): piscina's per-task path — its task object and async resource, its queue and balancer, the Atomics
+ * wake-up — cost the main thread more than the rest of a request's round trip, and this queue does the
+ * scheduling already (bench/openclaw-roundtrip.ts, main-thread CPU per request through piscina vs this
+ * channel: 72 vs 30 µs for a trivial one, 103 vs 56 for a memoised digest). So piscina only starts the
+ * thread (with `workerData`), hands it the pool's port once (the worker's `port` op) and ends it; every request goes
+ * over the port, answered by id. The idle exit is this pool's: a thread with nothing in flight for
+ * `idleTimeoutMs` is ended (piscina's own never fires: it sees no task), and the port is referenced only
+ * while a request is in flight, so neither keeps a finishing process alive. A thread that dies (or whose
+ * start fails) closes its port: what it had in flight and what waited for it fail (callers fall back), and
+ * the next request starts a new one.
+ *
  * With `indexDir`, the workers also keep what they read on disk (native-free-workers/openclaw/session-index.ts),
  * so a new pool — after a gateway restart — continues each transcript from there. The directory is
  * checked here once, on the main thread (private-dir.ts), and handed to every worker with the verdict.
@@ -45,6 +57,7 @@
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { Errors, isWireError } from "../../native-free-workers/protocol/errors.js";
 import { checkPrivateDir } from "../../native-free-workers/session/private-dir.js";
@@ -53,7 +66,7 @@ import { fnv1a } from "../../native-free-workers/protocol/string-hash.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { WORKER_FILE } from "../worker-file.js";
 import { CallTrace, TRACING } from "./trace.js";
-import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest } from "../../native-free-workers/openclaw-worker.js";
+import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest, PortHandover, PortReply, PortRequest } from "../../native-free-workers/openclaw-worker.js";
 import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /** Where the built openclaw worker lives (next to the compile worker). */
@@ -118,9 +131,18 @@ interface Queued {
   run(): void;
   cancel(err: Error): void;
 }
-/** One thread: its single-thread pool, the requests handed to it, and those waiting. */
+/** One thread: its single-thread pool, its channel, the requests handed to it, and those waiting. */
 interface Shard {
   pool: Piscina;
+  /** The pool's end of the thread's channel (see the file comment). */
+  port: MessagePort;
+  /** Requests sent over {@link port} and not answered yet, by id. */
+  pending: Map<number, { resolve(reply: OpenClawWorkerReply): void; reject(err: Error): void }>;
+  ids: number;
+  /** Ends the thread after `idleTimeoutMs` with nothing pending; armed when the last reply arrives. */
+  idleTimer: NodeJS.Timeout | undefined;
+  /** The thread died, its start failed, or it was ended: nothing more is sent to it. */
+  ended: boolean;
   /** Requests other than digests handed to the worker and not answered yet. */
   running: number;
   /** Digests handed to the worker and not answered yet. */
@@ -303,8 +325,56 @@ export async function closeOpenClawPool(): Promise<void> {
   shards = [];
   lastReads.clear();
   observer?.closed();
-  for (const shard of closing) for (const q of shard?.waiting.splice(0) ?? []) q.cancel(new Error("ctxc openclaw pool closed"));
-  await Promise.all(closing.map((s) => s?.pool.destroy()));
+  await Promise.all(closing.map((s) => s && endShard(s, new Error("ctxc openclaw pool closed"))));
+}
+
+/**
+ * Ends a thread: what it has in flight and what waits for it fail with `err`, and its pool is destroyed.
+ * A new request for its transcripts starts a new thread. Idempotent (a closed port reports it again).
+ */
+function endShard(shard: Shard, err: Error): Promise<void> {
+  if (shard.ended) return Promise.resolve();
+  shard.ended = true;
+  const index = shards.indexOf(shard);
+  if (index >= 0) shards[index] = undefined;
+  clearTimeout(shard.idleTimer);
+  for (const q of shard.waiting.splice(0)) q.cancel(err);
+  const pending = [...shard.pending.values()];
+  shard.pending.clear();
+  for (const p of pending) p.reject(err);
+  shard.port.close();
+  return shard.pool.destroy().catch(() => undefined);
+}
+
+/** Sends one request over the thread's channel; its promise settles with the worker's reply. */
+function send(shard: Shard, request: OpenClawWorkerRequest): Promise<OpenClawWorkerReply> {
+  return new Promise((resolve, reject) => {
+    if (shard.ended) return reject(new Error("ctxc openclaw worker ended"));
+    const id = ++shard.ids;
+    try {
+      shard.port.postMessage({ id, request } satisfies PortRequest);
+    } catch (err) {
+      return reject(err as Error); // not cloneable: nothing was sent
+    }
+    if (shard.pending.size === 0) {
+      clearTimeout(shard.idleTimer);
+      shard.port.ref(); // a request in flight keeps the process alive, as a piscina task did
+    }
+    shard.pending.set(id, { resolve, reject });
+  });
+}
+
+/** The worker's answer to one request (see {@link send}); with nothing left in flight the thread may go idle. */
+function received(shard: Shard, message: PortReply): void {
+  const waiter = shard.pending.get(message.id);
+  if (!waiter) return;
+  shard.pending.delete(message.id);
+  if (shard.pending.size === 0) {
+    shard.port.unref();
+    shard.idleTimer = setTimeout(() => void endShard(shard, new Error("ctxc openclaw worker idle")), options.idleTimeoutMs).unref();
+  }
+  if ("failed" in message) waiter.reject(new Error(message.failed));
+  else waiter.resolve(message.reply);
 }
 
 /** Worker threads running now, over every shard (tests: {@link startOpenClawPool} started them). */
@@ -346,7 +416,7 @@ async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): P
         if (digest) shard.digesting++;
         else shard.running++;
         trace?.handed();
-        (shard.pool.run(sent) as Promise<OpenClawWorkerReply>)
+        send(shard, sent)
           .then(resolve, reject)
           .finally(() => {
             if (digest) shard.digesting--;
@@ -377,7 +447,7 @@ async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): P
  */
 export async function startOpenClawPool(): Promise<void> {
   try {
-    await Promise.all(Array.from({ length: options.threads }, (_, i) => (shardFor(i).pool.run({ op: "ready" } satisfies OpenClawWorkerRequest) as Promise<unknown>).catch(() => undefined)));
+    await Promise.all(Array.from({ length: options.threads }, (_, i) => send(shardFor(i), { op: "ready" }).catch(() => undefined)));
   } catch {
     // not built or not startable: the first request reports it, as without the start
   }
@@ -394,11 +464,13 @@ function shardFor(index: number): Shard {
     filename: OPENCLAW_WORKER_FILE,
     minThreads: 0,
     maxThreads: 1,
-    // The next request of each lane waits in the worker's own port while it runs one (see the file
-    // comment); the session reads are synchronous there, so they still run one at a time, and the
-    // worker runs its digests one after the other.
-    concurrentTasksPerWorker: 2 * AHEAD,
-    idleTimeout: options.idleTimeoutMs,
+    // Piscina runs one task, the port's handover (see the file comment). The next request of each lane
+    // waits in the worker's port while it runs one; the session reads are synchronous there, so they still
+    // run one at a time, and the worker runs its digests one after the other.
+    // Atomics off: between piscina tasks the worker would otherwise block in Atomics.wait — and not read
+    // its port. Idle exit: this pool's own (endShard), as piscina sees no task in flight.
+    atomics: "disabled",
+    idleTimeout: Infinity,
     workerData,
   });
   // Every request's outcome reaches its caller through its own promise. What piscina emits as 'error'
@@ -406,5 +478,12 @@ function shardFor(index: number): Shard {
   // re-read in flight then: idle-reread.ts), a worker failing with nothing in flight, a close timing out
   // — and unhandled, that event would end the gateway's process.
   pool.on("error", () => {});
-  return (shards[index] = { pool, running: 0, digesting: 0, waiting: [] });
+  const { port1, port2 } = new MessageChannel();
+  const shard: Shard = { pool, port: port1, pending: new Map(), ids: 0, idleTimer: undefined, ended: false, running: 0, digesting: 0, waiting: [] };
+  port1.on("message", (message: PortReply) => received(shard, message));
+  // The worker's end closes when its thread exits (a crash, a destroy): nothing it had will be answered.
+  port1.on("close", () => void endShard(shard, new Error("ctxc openclaw worker exited")));
+  port1.unref();
+  pool.run({ op: "port", port: port2 } satisfies PortHandover, { transferList: [port2] }).catch((err: unknown) => endShard(shard, err instanceof Error ? err : new Error(String(err))));
+  return (shards[index] = shard);
 }
