@@ -26,6 +26,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import type { ExactTokenizerName } from "../protocol/tokenizers.js";
+import { installedVersion } from "./installed-version.js";
 import { UNICODE17_NEW_CLASS } from "./regex-classes.js";
 
 /** Keyed by the registry's exact names, so a new encoding does not compile without its pattern here. */
@@ -168,28 +169,10 @@ const localRequire = createRequire(import.meta.url);
 let proven: boolean | undefined;
 const ranksCache = new Map<LongPieceEncoding, Map<string, number> | null>();
 
-function tiktokenVersion(): string | undefined {
-  try {
-    let dir = localRequire.resolve("tiktoken/encoders/o200k_base.json");
-    for (let i = 0; i < 4; i++) {
-      dir = dir.slice(0, dir.lastIndexOf("/"));
-      try {
-        const pkg = JSON.parse(readFileSync(`${dir}/package.json`, "utf8")) as { name?: string; version?: string };
-        if (pkg.name === "tiktoken") return pkg.version;
-      } catch {
-        /* not here */
-      }
-    }
-  } catch {
-    /* not installed */
-  }
-  return undefined;
-}
-
 /** True where the split is proven for every text (else: ASCII texts only). */
 export function longPieceProven(): boolean {
   if (proven === undefined) {
-    proven = LONG_PIECE_PROOF.unicode.includes(process.versions.unicode ?? "") && tiktokenVersion() === LONG_PIECE_PROOF.tiktoken;
+    proven = LONG_PIECE_PROOF.unicode.includes(process.versions.unicode ?? "") && installedVersion("tiktoken") === LONG_PIECE_PROOF.tiktoken;
   }
   return proven;
 }

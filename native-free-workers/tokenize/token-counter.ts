@@ -34,11 +34,10 @@
  * never sees a routed character never instantiates tiktoken in hybrid mode.
  */
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { Tiktoken } from "tiktoken";
 import { Errors } from "../protocol/errors.js";
 import { validateTokenizer, type ExactTokenizerName, type TokenizerName } from "../protocol/tokenizers.js";
+import { installedVersion } from "./installed-version.js";
 import { countWithLongPieces, mayHoldLongPiece } from "./long-piece.js";
 import { UNICODE17_NEW_CLASS, WHITESPACE_DIVERGENT_CLASS } from "./regex-classes.js";
 
@@ -119,27 +118,6 @@ function gptEncoder(name: ExactEncoding): GptEncodingModule {
     gptCache.set(name, enc);
   }
   return enc;
-}
-
-/** Version of an installed package, found by walking up from its entry point. */
-function installedVersion(pkg: string): string | undefined {
-  try {
-    let dir = dirname(localRequire.resolve(pkg));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-        if (json.name === pkg) return json.version;
-      } catch {
-        /* no package.json here */
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  } catch {
-    /* not resolvable */
-  }
-  return undefined;
 }
 
 /** True when the running environment is the one the hybrid routing rule was proven in. */
