@@ -21,6 +21,10 @@
  *   sweep ran in ({@link HYBRID_PROOF}); anywhere else "auto" is plain tiktoken.
  * - `estimate`: OpenClaw / pi's chars/4 rule, `Math.ceil(text.length / 4)`.
  *
+ * Every exact backend is quadratic in the length of one BPE piece (a run of letters, whitespace or
+ * punctuation). A text that may hold a piece of 512+ units has its long pieces merged by
+ * long-piece.ts in O(n log n), and the rest goes to the backend (same counts, proven there).
+ *
  * Special-token text such as `<|endoftext|>` is always counted as ordinary
  * text (tiktoken `encode_ordinary`; gpt-tokenizer with an empty
  * `disallowedSpecial` set and no `allowedSpecial`), never thrown on.
@@ -30,11 +34,12 @@
  * never sees a routed character never instantiates tiktoken in hybrid mode.
  */
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { Tiktoken } from "tiktoken";
 import { Errors } from "../protocol/errors.js";
 import { validateTokenizer, type ExactTokenizerName, type TokenizerName } from "../protocol/tokenizers.js";
+import { installedVersion } from "./installed-version.js";
+import { countWithLongPieces, mayHoldLongPiece } from "./long-piece.js";
+import { UNICODE17_NEW_CLASS, WHITESPACE_DIVERGENT_CLASS } from "./regex-classes.js";
 
 export type { TokenizerName };
 
@@ -72,8 +77,7 @@ interface GptEncodingModule {
  * because cl100k's split pattern has no \p{M}). Any text containing one of
  * them is counted with tiktoken by the hybrid counter.
  */
-export const HYBRID_ROUTE_RE =
-  /[\u0085\uFEFF\u088F\u0C5C\u0CDC\u1ACF-\u1ADD\u1AE0-\u1AEB\uA7CE\uA7CF\uA7D2\uA7D4\uA7F1\u{10940}-\u{10959}\u{10EC5}-\u{10EC7}\u{10EFA}\u{10EFB}\u{11B60}-\u{11B67}\u{11DB0}-\u{11DDB}\u{11DE0}-\u{11DE9}\u{16EA0}-\u{16EB8}\u{16EBB}-\u{16ED3}\u{16FF2}-\u{16FF6}\u{187F8}-\u{187FF}\u{18D09}-\u{18D1E}\u{18D80}-\u{18DF2}\u{1E6C0}-\u{1E6DE}\u{1E6E0}-\u{1E6F5}\u{1E6FE}\u{1E6FF}\u{2B73A}-\u{2B73F}\u{2CEA2}-\u{2CEAD}\u{323B0}-\u{33479}]/u;
+export const HYBRID_ROUTE_RE = new RegExp(`[${WHITESPACE_DIVERGENT_CLASS}${UNICODE17_NEW_CLASS}]`, "u");
 
 /**
  * The environment in which {@link HYBRID_ROUTE_RE} was derived and the
@@ -114,27 +118,6 @@ function gptEncoder(name: ExactEncoding): GptEncodingModule {
     gptCache.set(name, enc);
   }
   return enc;
-}
-
-/** Version of an installed package, found by walking up from its entry point. */
-function installedVersion(pkg: string): string | undefined {
-  try {
-    let dir = dirname(localRequire.resolve(pkg));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-        if (json.name === pkg) return json.version;
-      } catch {
-        /* no package.json here */
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  } catch {
-    /* not resolvable */
-  }
-  return undefined;
 }
 
 /** True when the running environment is the one the hybrid routing rule was proven in. */
@@ -201,17 +184,21 @@ export function createTokenCounter(name: TokenizerName, backend: TokenizerBacken
   let counter: TokenCounter;
   if (name === "estimate") {
     counter = { name, exact: false, count: (text) => estimateTextTokens(asText(text)) };
-  } else if (resolved === "tiktoken") {
-    counter = { name, exact: true, count: (text) => countTiktoken(name, asText(text)) };
-  } else if (resolved === "gpt-tokenizer") {
-    counter = { name, exact: true, count: (text) => countGpt(name, asText(text)) };
   } else {
+    const backend: (s: string) => number =
+      resolved === "tiktoken"
+        ? (s) => countTiktoken(name, s)
+        : resolved === "gpt-tokenizer"
+          ? (s) => countGpt(name, s)
+          : (s) => (HYBRID_ROUTE_RE.test(s) ? countTiktoken(name, s) : countGpt(name, s));
+    // Both backends are quadratic in one piece's length: a text that may hold a long piece is
+    // split once more here and its long pieces merged in O(n log n) (long-piece.ts).
     counter = {
       name,
       exact: true,
       count: (text) => {
         const s = asText(text);
-        return HYBRID_ROUTE_RE.test(s) ? countTiktoken(name, s) : countGpt(name, s);
+        return mayHoldLongPiece(name, s) ? countWithLongPieces(name, s, backend) : backend(s);
       },
     };
   }

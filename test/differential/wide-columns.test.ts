@@ -57,8 +57,10 @@ const lines = (entries: Json[]) => entries.map((e) => JSON.stringify(e)).join("\
 /**
  * Text of `chars` characters of distinct words (a token per few characters: > 65,535 tokens past ~300k).
  * Every long text here is made of these, never a run of one letter: such a run is one BPE piece, whose
- * merges cost the tokenizer quadratic time (65,536 "x" took 10.7 s to count, a word text of 131,072
- * characters 56 ms) — the file spent minutes on it, none on the columns it tests.
+ * merges cost the tokenizers quadratic time (65,536 "x" took 10.7 s to count, a word text of 131,072
+ * characters 56 ms) — the file spent minutes on it, none on the columns it tests. The counter now
+ * merges long pieces itself (tokenize/long-piece.ts, 65,536 "x" in ~50 ms), but words still keep these
+ * texts on the backends' ordinary path, the one the columns are counted with.
  */
 const words = (chars: number, seed: number) => {
   let s = "";

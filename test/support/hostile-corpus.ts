@@ -112,23 +112,47 @@ export async function attempt(f: () => unknown): Promise<{ value?: unknown; erro
   }
 }
 
+/** The JSON text of `v`, or the error writing it throws by name (a BigInt; recursive, a deep value may overflow). */
+function json(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    return `throws ${(err as Error).name}`;
+  }
+}
+const PLAIN = new Set<unknown>([Object.prototype, Array.prototype, null]);
+
 /**
  * Where two JSON-like values differ as a caller can see (prototype, own keys in order, `Object.is` on
  * scalars, array-ness), or null; iterative, so a deeply nested value cannot overflow the comparison.
+ * At least as strict as their JSON texts, so callers need not write those too (a second pass over both
+ * whole values at every comparison): each key's enumerability is compared (JSON writes only enumerable
+ * ones), and an object of any other prototype than a plain object's, an array's or none (a Date, a boxed
+ * scalar, a class with `toJSON`), or one with a `toJSON`, is also compared by its JSON text.
+ * A pair of objects met again under another path (a manager's entries are the same objects in its file
+ * entries, `getEntries()`, `getBranch()` and the context) is walked once: it is equal or still queued.
  * `objects`: a further comparison of each pair of objects, made once their members have been read.
  */
 export function difference(ours: unknown, theirs: unknown, objects?: (ours: object, theirs: object) => string | null): string | null {
   const stack: [unknown, unknown, string][] = [[ours, theirs, "$"]];
+  const seen = new Map<object, object[]>();
   while (stack.length > 0) {
     const [a, b, at] = stack.pop()!;
     if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
       if (!Object.is(a, b)) return `${at}: ${String(a)} vs ${String(b)}`;
       continue;
     }
-    if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: another kind of object`;
+    const met = seen.get(a);
+    if (met?.includes(b)) continue;
+    if (met) met.push(b);
+    else seen.set(a, [b]);
+    const proto = Object.getPrototypeOf(a);
+    if (Array.isArray(a) !== Array.isArray(b) || proto !== Object.getPrototypeOf(b)) return `${at}: another kind of object`;
     const [ka, kb] = [Reflect.ownKeys(a), Reflect.ownKeys(b)];
     if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return `${at}: keys ${ka.map(String).join()} vs ${kb.map(String).join()}`;
     for (const k of ka) {
+      const enumerable = (o: object) => Object.prototype.propertyIsEnumerable.call(o, k);
+      if (enumerable(a) !== enumerable(b)) return `${at}.${String(k)}: enumerable ${enumerable(a)} vs ${enumerable(b)}`;
       // A read that throws (a copy-on-read field that cannot copy) where stock's plain property does not is a difference too.
       const read = (o: object) => {
         try {
@@ -141,21 +165,14 @@ export function difference(ours: unknown, theirs: unknown, objects?: (ours: obje
       if (ra.e !== rb.e) return `${at}.${String(k)}: read ${ra.e ?? "ok"} vs ${rb.e ?? "ok"}`;
       stack.push([ra.v, rb.v, `${at}.${String(k)}`]);
     }
+    if ((!PLAIN.has(proto) || "toJSON" in a) && json(a) !== json(b)) return `${at}: JSON ${json(a)} vs ${json(b)}`;
     const other = objects?.(a, b);
     if (other) return `${at}: ${other}`;
   }
   return null;
 }
 
-/** Equal as a caller can see: {@link difference} (or `differ`), and the JSON text (or the same error writing it: recursive, a deep value may overflow). */
+/** Equal as a caller can see: {@link difference} (or `differ`, built on it), which also answers for their JSON texts. */
 export function expectSame(name: string, ours: unknown, theirs: unknown, differ: (ours: unknown, theirs: unknown) => string | null = difference): void {
   expect(differ(ours, theirs), name).toBeNull();
-  const json = (v: unknown) => {
-    try {
-      return JSON.stringify(v);
-    } catch (err) {
-      return `throws ${(err as Error).name}`;
-    }
-  };
-  expect(json(ours), name).toBe(json(theirs));
 }

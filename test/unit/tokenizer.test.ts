@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { rng } from "../support/seeded-random.js";
 import { get_encoding } from "tiktoken";
 import { estimateTokens as piEstimateTokens, convertToLlm } from "@earendil-works/pi-coding-agent";
 import {
@@ -26,17 +27,6 @@ const ENCODINGS = ["o200k_base", "cl100k_base"] as const;
 // ---------------------------------------------------------------------------
 // Seeded text generator: unicode edge cases, whitespace neighbours, specials.
 // ---------------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "the", "The", "THE", "don't", "I'm", "we'll", "they're", "it's", "You'VE", "IT'S", "hello", "world",
