@@ -7,6 +7,13 @@
  * the turn's `openclaw.runtime-context` entry: a user entry, a runtime-context entry, a reply. Nothing ctxc
  * serves reads or writes the heartbeat schedule, so two modes whose appended entries agree once each mode's
  * heartbeat turns are set aside differ by when OpenClaw's timer fell, not by who loaded the transcript.
+ *
+ * A message that arrives while the heartbeat's run still holds the session is not run: OpenClaw waits for
+ * the active run to end and, if the session is still busy, answers `REPLY_RUN_STILL_SHUTTING_DOWN_TEXT`,
+ * which lands in the transcript as a lone assistant entry (no user entry: the prompt was never run; seen
+ * in a 2026.5.12 run on 2026-12-06, the mode's first appended entry, its heartbeat turn right after). Such a
+ * notice is set aside with the heartbeat turns, but only in a mode that has one: without a heartbeat to
+ * meet, a "still shutting down" reply means a run of the harness's own outlived its reply — a difference.
  */
 import type { MarkedEntry } from "./mirror-placement.js";
 
@@ -14,6 +21,8 @@ import type { MarkedEntry } from "./mirror-placement.js";
 const POLL = "[OpenClaw heartbeat poll]";
 /** The start of OpenClaw's default heartbeat prompt, as a runtime-context entry carries it. */
 const PROMPT = "Read HEARTBEAT.md if it exists";
+/** OpenClaw's `REPLY_RUN_STILL_SHUTTING_DOWN_TEXT` (get-reply-run-queue, 2026.5.12–7.35). */
+const BUSY_NOTICE = "⚠️ Previous run is still shutting down. Please try again in a moment.";
 
 /** A message's or custom message's text: a string, or its text blocks joined. */
 function textOf(content: unknown): string {
@@ -29,11 +38,17 @@ export function isHeartbeatEntry(kind: string, e: { message?: { content?: unknow
   return false;
 }
 
+/** Whether a parsed entry of kind `kind` is OpenClaw's "previous run is still shutting down" reply. */
+export function isBusyNotice(kind: string, e: { message?: { content?: unknown } }): boolean {
+  return kind === "message:assistant" && textOf(e.message?.content).trim() === BUSY_NOTICE;
+}
+
 /**
  * `entries` without their heartbeat turns: each marked entry's turn, from the user entry that opens it (or
  * the marked entry, before any user entry) to the next user entry. `turns`: how many were set aside.
+ * When there was one, the busy notices (file comment) go too, each alone: `notices`.
  */
-export function withoutHeartbeatTurns(entries: readonly MarkedEntry[]): { rest: MarkedEntry[]; turns: number } {
+export function withoutHeartbeatTurns(entries: readonly MarkedEntry[]): { rest: MarkedEntry[]; turns: number; notices: number } {
   const drop = new Set<number>();
   let turns = 0;
   let opened = 0;
@@ -46,5 +61,11 @@ export function withoutHeartbeatTurns(entries: readonly MarkedEntry[]): { rest: 
     for (let j = from; j < to; j++) drop.add(j);
     turns++;
   }
-  return { rest: entries.filter((_, i) => !drop.has(i)), turns };
+  let notices = 0;
+  if (turns > 0) {
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i]!.busy && !drop.has(i)) drop.add(i), notices++;
+    }
+  }
+  return { rest: entries.filter((_, i) => !drop.has(i)), turns, notices };
 }

@@ -35,6 +35,8 @@ export interface PlacementCheck {
   unmatched: { key: string; sideIn: Mode }[];
   /** Heartbeat turns set aside per mode, when either had one and the entries differed with them. */
   heartbeatTurns?: Record<Mode, number>;
+  /** "Previous run is still shutting down" replies set aside with them (heartbeat-turns.ts), when any. */
+  busyNotices?: Record<Mode, number>;
 }
 
 /** Kinds and marks of one mode's entries, side by side (marks missing: none). */
@@ -82,7 +84,8 @@ export function classifyPlacement(stock: readonly MarkedEntry[], ctxc: readonly 
   const check = byPlacement(beats.stock.rest, beats.ctxc.rest, added);
   if (beats.stock.turns + beats.ctxc.turns === 0) return check;
   const heartbeatTurns = { stock: beats.stock.turns, ctxc: beats.ctxc.turns };
-  return check.verdict === "different" ? { ...check, heartbeatTurns } : { ...check, verdict: "heartbeatOnly", heartbeatTurns };
+  const notices = beats.stock.notices + beats.ctxc.notices ? { busyNotices: { stock: beats.stock.notices, ctxc: beats.ctxc.notices } } : {};
+  return check.verdict === "different" ? { ...check, heartbeatTurns, ...notices } : { ...check, verdict: "heartbeatOnly", heartbeatTurns, ...notices };
 }
 
 /** The placement rule (file comment) on two modes' entries whose kinds differ; `added` as reported. */
@@ -124,7 +127,8 @@ export function placementLines(placement: Record<string, PlacementCheck> | undef
   for (const [agent, c] of Object.entries(placement ?? {})) {
     if (c.verdict === "same") continue;
     if (c.verdict === "placementOnly") out.push(`  ${agent} placement only (same keys in both modes, kinds otherwise the same): ${placementSummary(c)}`);
-    if (c.heartbeatTurns) out.push(`  ${agent} OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock ${c.heartbeatTurns.stock}, ctxc ${c.heartbeatTurns.ctxc}${c.verdict === "heartbeatOnly" ? `, the rest the same${c.moved.length ? ` but for placement: ${placementSummary(c)}` : ""}` : ""}`);
+    const notices = c.busyNotices ? ` and the "still shutting down" replies to messages that met one: stock ${c.busyNotices.stock}, ctxc ${c.busyNotices.ctxc}` : "";
+    if (c.heartbeatTurns) out.push(`  ${agent} OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock ${c.heartbeatTurns.stock}, ctxc ${c.heartbeatTurns.ctxc}${notices}${c.verdict === "heartbeatOnly" ? `, the rest the same${c.moved.length ? ` but for placement: ${placementSummary(c)}` : ""}` : ""}`);
     for (const u of c.unmatched) out.push(`  ${agent} side-branch mirror only in ${u.sideIn}: ${u.key}`);
     out.push(`  ${agent} added, stock: ${bag(c.added.stock)}`, `  ${agent} added, ctxc: ${bag(c.added.ctxc)}`);
   }

@@ -628,7 +628,7 @@ export function compareAppended(
       verdict === "placementOnly"
         ? `PLACEMENT ONLY (${counts}; equal without the keyed mirrors and their side-branch leaf controls: ${placementSummary(check!)})`
         : verdict === "heartbeatOnly"
-          ? `HEARTBEAT ONLY (${counts}; equal without OpenClaw's heartbeat turns, stock ${check!.heartbeatTurns!.stock}, ctxc ${check!.heartbeatTurns!.ctxc}${check!.moved.length ? `, and keyed mirror placement: ${placementSummary(check!)}` : ""})`
+          ? `HEARTBEAT ONLY (${counts}; equal without OpenClaw's heartbeat turns, stock ${check!.heartbeatTurns!.stock}, ctxc ${check!.heartbeatTurns!.ctxc}${check!.busyNotices ? ` (with the "still shutting down" replies to messages that met one, stock ${check!.busyNotices.stock}, ctxc ${check!.busyNotices.ctxc})` : ""}${check!.moved.length ? `, and keyed mirror placement: ${placementSummary(check!)}` : ""})`
           : `${verdict === "same" ? "same" : "DIFFERENT"} (${counts})`;
   }
   const withPlacement = Object.keys(placement).length ? { placement } : {};

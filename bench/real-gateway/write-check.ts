@@ -8,33 +8,35 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { isHeartbeatEntry } from "./heartbeat-turns.js";
+import { isBusyNotice, isHeartbeatEntry } from "./heartbeat-turns.js";
 
 /**
  * Kind of one transcript line: `type`, `message:<role>`, `custom:<customType>`; and its message's
  * idempotency key (trimmed, as OpenClaw's `readMessageIdempotencyKey` reads it), or null.
  */
-export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string; key: string | null; side: boolean; heartbeat: boolean } {
+export function kindOf(line: string): { id: string | null; parentId: string | null; kind: string; key: string | null; side: boolean; heartbeat: boolean; busy: boolean } {
   try {
     const e = JSON.parse(line) as { type?: string; id?: string; parentId?: unknown; appendMode?: unknown; message?: { role?: string; idempotencyKey?: unknown; content?: unknown }; customType?: string; content?: unknown };
     const kind = e.type === "message" ? `message:${e.message?.role}` : e.type === "custom" || e.type === "custom_message" ? `${e.type}:${e.customType}` : String(e.type);
     const key = typeof e.message?.idempotencyKey === "string" && e.message.idempotencyKey.trim() ? e.message.idempotencyKey.trim() : null;
-    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind, key, side: e.appendMode === "side", heartbeat: isHeartbeatEntry(kind, e) };
+    return { id: typeof e.id === "string" ? e.id : null, parentId: typeof e.parentId === "string" ? e.parentId : null, kind, key, side: e.appendMode === "side", heartbeat: isHeartbeatEntry(kind, e), busy: isBusyNotice(kind, e) };
   } catch {
-    return { id: null, parentId: null, kind: "<unparseable>", key: null, side: false, heartbeat: false };
+    return { id: null, parentId: null, kind: "<unparseable>", key: null, side: false, heartbeat: false, busy: false };
   }
 }
 
 /**
  * Beside an added entry's kind, what the placement check (mirror-placement.ts) needs: its idempotency key,
  * whether it is marked `appendMode: "side"` (2026.7.35's side-branch leaf control), and whether it is the
- * prompt of one of OpenClaw's heartbeat turns (heartbeat-turns.ts; results since 2026-12-05 12:30). Only
- * fields that are set, to keep the results small.
+ * prompt of one of OpenClaw's heartbeat turns (heartbeat-turns.ts; results since 2026-12-05 12:30) or its
+ * "previous run is still shutting down" reply (`busy`, since 2026-12-06). Only fields that are set, to keep
+ * the results small.
  */
 export interface AddedMark {
   key?: string;
   side?: true;
   heartbeat?: true;
+  busy?: true;
 }
 
 /**
@@ -82,7 +84,7 @@ export function addedEntries(text: string, known: ReadonlySet<string>): { kinds:
     const k = kindOf(line);
     if (k.kind !== "session" && (k.id === null || !known.has(k.id))) {
       kinds.push(k.kind);
-      marks.push({ ...(k.key !== null ? { key: k.key } : {}), ...(k.side ? { side: true as const } : {}), ...(k.heartbeat ? { heartbeat: true as const } : {}) });
+      marks.push({ ...(k.key !== null ? { key: k.key } : {}), ...(k.side ? { side: true as const } : {}), ...(k.heartbeat ? { heartbeat: true as const } : {}), ...(k.busy ? { busy: true as const } : {}) });
       lines.push(line);
       links.entries++;
       if (k.parentId !== null && !ids.has(k.parentId)) links.dangling++;

@@ -14,6 +14,7 @@ import { addedEntries, idsOf } from "../../bench/real-gateway/write-check.js";
 
 const HEARTBEAT_PROMPT =
   "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.";
+const BUSY = "⚠️ Previous run is still shutting down. Please try again in a moment.";
 const KEY = (turn: number) => `telegram-final:agent:sub1:telegram:direct:7:${turn}:0`;
 
 /** A transcript writer: a seeded turn, then entries each chained to the last one on the active branch. */
@@ -34,6 +35,8 @@ function transcript() {
     custom: (content: unknown = "event") => (push({ type: "custom_message", customType: "openclaw.runtime-context", content, display: false }), t),
     /** OpenClaw's heartbeat turn as 2026.5.12 wrote it (the 2026-12-05 10:23 run): its poll, the heartbeat prompt as runtime context, the reply. */
     heartbeat: (poll = "[OpenClaw heartbeat poll]") => t.user(poll).custom(HEARTBEAT_PROMPT).assistant("HEARTBEAT_OK"),
+    /** OpenClaw's answer to a message that met a run still holding the session: a lone assistant entry, never run. */
+    busy: () => t.assistant(BUSY),
     /** A mirror in the main run (written before the next prompt opened the file, or after it ended). */
     mirror: (key: string) => (push({ type: "message", message: mirrorMessage(key) }), t),
     /**
@@ -213,5 +216,30 @@ describe("real-gateway write check: OpenClaw's heartbeat turns", () => {
     const plain = check(pairOf(turns(transcript(), 5), other));
     expect(plain.same).toBe(false);
     expect(plain.placement!.sub1!.heartbeatTurns).toBeUndefined();
+  });
+
+  it("a message that met stock's heartbeat run (the 5.12 run of 2026-12-06 02:47): its lone 'still shutting down' reply set aside with the heartbeat turn, counted and named; without a heartbeat in that mode it stays a difference", () => {
+    // As the run wrote it: the notice is the mode's first appended entry, the heartbeat turn right after.
+    const stock = turns(transcript().busy().heartbeat(), 4);
+    const ctxc = turns(transcript(), 6);
+    const p = pairOf(stock, ctxc);
+    expect(p.marks.stock.sub1[0]).toEqual({ busy: true });
+    expect(p.marks.ctxc.sub1.some((m) => m.busy)).toBe(false);
+    const c = check(p);
+    expect(c.same).toBe(true);
+    expect(c.placement!.sub1).toMatchObject({ verdict: "heartbeatOnly", heartbeatTurns: { stock: 1, ctxc: 0 }, busyNotices: { stock: 1, ctxc: 0 } });
+    expect(c.detail.sub1).toMatch(/^HEARTBEAT ONLY \(.*stock 1, ctxc 0 \(with the "still shutting down" replies to messages that met one, stock 1, ctxc 0\)\)$/);
+    expect(placementLines(c.placement)[0]).toBe(
+      "  sub1 OpenClaw heartbeat turns set aside (its 30-minute timer; heartbeat-turns.ts): stock 1, ctxc 0 and the \"still shutting down\" replies to messages that met one: stock 1, ctxc 0, the rest the same",
+    );
+    // The same notice with no heartbeat turn in that mode: a run of the harness's own outlived its reply — different.
+    const lone = check(pairOf(turns(transcript().busy(), 4), ctxc));
+    expect(lone.same).toBe(false);
+    expect(lone.placement!.sub1).toMatchObject({ verdict: "different" });
+    expect(lone.placement!.sub1!.busyNotices).toBeUndefined();
+    // Any other text in that place is not a notice: the heartbeat turn alone is set aside, and the check fails.
+    const other = check(pairOf(turns(transcript().assistant("⚠️ Previous run is still shutting down.").heartbeat(), 4), ctxc));
+    expect(other.same).toBe(false);
+    expect(other.placement!.sub1).toMatchObject({ verdict: "different", heartbeatTurns: { stock: 1, ctxc: 0 } });
   });
 });
