@@ -42,7 +42,8 @@
  * trip): piscina's per-task path — its task object and async resource, its queue and balancer, the Atomics
  * wake-up — cost the main thread more than the rest of a request's round trip, and this queue does the
  * scheduling already (bench/openclaw-roundtrip.ts, main-thread CPU per request through piscina vs this
- * channel: 72 vs 30 µs for a trivial one, 103 vs 56 for a memoised digest). So piscina only starts the
+ * channel: 72 vs 30 µs for a trivial one, 103 vs 56 for a memoised digest; the seven digests of a 2026.7.35
+ * later turn, bench/openclaw-turns.ts: 1.3–2.9 ms less main-thread CPU a turn). So piscina only starts the
  * thread (with `workerData`), hands it the pool's port once (the worker's `port` op) and ends it; every request goes
  * over the port, answered by id. The idle exit is this pool's: a thread with nothing in flight for
  * `idleTimeoutMs` is ended (piscina's own never fires: it sees no task), and the port is referenced only
