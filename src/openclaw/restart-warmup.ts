@@ -53,6 +53,7 @@ import { cannotServeEntries, decodeRecordsInSteps } from "./release/file-entries
 import { forgetWarmDigests, warmDigest } from "./prefetched-digest.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
+import { warmAppendCheckCode } from "./release/append-rewrite.js";
 
 /** Transcripts warmed at most by default (`CTXC_OPENCLAW_WARMUP=N` sets it, `0`/`off` turns it off). */
 export const DEFAULT_WARM_UP_COUNT = 16;
@@ -412,10 +413,14 @@ export async function restartWarmUp(
   const { entries, count } = kept;
   const fold = warmLoadedIndex(path, entries, helpers.loadedIndex, kept.size, foldEntries);
   try {
+    let step: IteratorResult<void, boolean>;
     do {
       await between("fold");
       if (stopped || openStarted(path) || readRunning(path) || settledRead(path) !== undefined || peekCachedEntries(path)?.entries !== entries || entries.length !== count) return;
-    } while (!counted(() => fold.next()).done);
+      step = counted(() => fold.next());
+    } while (!step.done);
+    // The first rewrite's prefix check compiled ahead, as the fold's comparison was (release/append-rewrite.ts).
+    if (step.value) counted(() => warmAppendCheckCode(entries));
   } catch {
     // never into OpenClaw: no record kept, the first load folds its own
   }

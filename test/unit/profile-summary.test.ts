@@ -85,6 +85,25 @@ describe("profile summary", () => {
     expect(s.transcriptByFunction).toEqual({ "ctxc loadEntriesFromFileWithSnapshot": 20, loadEntriesFromFileWithSnapshot: 20, parseJsonlEntries: 10 });
   });
 
+  it("charges OpenClaw's getPersistedFileEntries to OpenClaw's writes, also under ctxc's rewrite handler", () => {
+    const oc = "file:///x/node_modules/openclaw/dist/session-manager-buX5IgDX.js";
+    const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/release/append-rewrite.js";
+    // 1 root → 2 OpenClaw's delegating rewriteFile → 3 ctxc's rewriteFile → 4 the manager's getPersistedFileEntries → 5 isIndexedSessionEntry;
+    // 3 → 6 ctxc's appendedLines (unlisted: ctxc's own)
+    const tree: TreeNode[] = [
+      ["(root)", [2]],
+      ["rewriteFile", [3], oc],
+      ["rewriteFile", [4, 6], ctxc],
+      ["getPersistedFileEntries", [5], oc],
+      ["isIndexedSessionEntry", [], oc],
+      ["appendedLines", [], ctxc],
+    ];
+    const s = summarizeProfile(writeProfile(tree, [3, 4, 5, 5, 6, 1], [0, ...Array<number>(5).fill(10_000)]));
+    const writes = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw writes"))!;
+    expect(s.ms[writes]).toBe(30);
+    expect(s.transcriptByFunction).toEqual({ "ctxc rewriteFile": 20, getPersistedFileEntries: 30 });
+  });
+
   it("charges the restart warm-up's build to its own row (`ctxc restartWarmUp`), not to the open or index functions it runs", () => {
     const ctxc = "file:///x/node_modules/ctxc/dist/src/openclaw/restart-warmup.js";
     // 1 root → 2 (a macrotask) → 3 restartWarmUp → 4 keptEntriesFor (unlisted) → 5 frozenEntriesFromBuffer; 3 → 6 warmLoadedIndex

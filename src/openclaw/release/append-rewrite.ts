@@ -27,7 +27,7 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { normalizerChanges } from "./entry-normalizer.js";
-import { rememberFrozenEntries } from "./remember-frozen.js";
+import { keepFrozenEntries } from "./remember-frozen.js";
 import { deepFreeze, dropCachedEntries, extendedEntries, getCachedEntries, identityIsSnapshot, identityOf, sameIdentity, setCachedEntries, type BigintFileStat, type CachedFile, type FileIdentity } from "../entry-cache.js";
 
 /** OpenClaw's file snapshot (`readSessionFileSnapshot`: bigint stat fields). */
@@ -94,6 +94,26 @@ export function appendedLines(entries: readonly unknown[], cached: readonly unkn
     lines.push(line);
   }
   return lines;
+}
+
+/** Whether {@link warmAppendCheckCode} has run in this process (V8 compiles a function once for all its callers). */
+let appendCheckWarmed = false;
+
+/**
+ * {@link appendedLines}' prefix check, run once per process on `entries` (the restart warm-up's kept entries,
+ * restart-warmup.ts) against a copy of themselves: every entry the same object, nothing serialised, nothing
+ * kept. Why: the check is a loop over every entry (~15,000 at 28 MB), and a restarted gateway's first rewrite
+ * otherwise runs it in V8's interpreter (~1.5–5 ms at 28 MB on a loaded host against ~0.3 later). The copy is
+ * built by `push`, as OpenClaw's `getPersistedFileEntries` builds the list a rewrite compares, and `entries`
+ * is the kind of array the cache keeps, so the code V8 compiles here fits the turn's arrays (other kinds
+ * would make it throw that code away at the turn's first call). Only V8's code is warmed.
+ */
+export function warmAppendCheckCode(entries: readonly unknown[]): void {
+  if (appendCheckWarmed || entries.length === 0) return;
+  appendCheckWarmed = true;
+  const persisted: unknown[] = [];
+  for (const entry of entries) persisted.push(entry);
+  appendedLines(persisted, entries, () => undefined);
 }
 
 /** Stock's steps after the content is written (rewriteFile's body after `writeFullFile`). */
@@ -210,7 +230,8 @@ function rememberAppend(
     h.sessionEntriesCache.delete(w.path);
     return { appended: true, bytes: w.bytes };
   }
-  rememberFrozenEntries(h, w.path, snapshot, all as unknown[], () => true);
+  // Stock's re-read drops `rememberSessionEntries`' answer: the entry cached, no copy handed back.
+  keepFrozenEntries(h, w.path, snapshot, all as unknown[], () => true);
   if (options?.publishSnapshot !== false) h.publishRememberedSessionFileSnapshot(file, snapshot);
   return { appended: true, bytes: w.bytes };
 }

@@ -1,0 +1,85 @@
+/**
+ * The restart warm-up's warming of the first turn's two loops over every entry (issue #11, first turn after a
+ * restart): `setLoadedSessionFile`'s pointer comparison (release/loaded-index.ts `continuation`, run once by
+ * `warmLoadedIndex` on the record it kept) and the rewrite's prefix check (release/append-rewrite.ts
+ * `appendedLines`, run once by `warmAppendCheckCode`). What they are for is V8's code, so that is what is
+ * checked, by V8's own function events in a child process (`--log-function-events`: a `baseline` event is a
+ * function V8 compiled to machine code because it ran hot) — the loops ran over the entries and V8 compiled
+ * them before any turn; and that they leave nothing behind: the record is the one the fold kept (a load of the
+ * same entries continues it, appending nothing).
+ * Their results against the release's own functions: test/matrix/restart-warmup.test.ts, rewrite-append.test.ts.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../support/tmp.js";
+
+const dist = join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "release");
+const url = (file: string) => JSON.stringify(pathToFileURL(join(dist, file)).href);
+
+/** A child that builds `n` frozen entries as the warm-up keeps them (the decode's `new Array(n)`), warms, and reports. */
+const child = (n: number, warm: boolean) => `
+const li = await import(${url("loaded-index.js")});
+const ar = await import(${url("append-rewrite.js")});
+const n = ${n};
+const entries = new Array(n);
+entries[0] = Object.freeze({ type: "session", version: 3, id: "h", timestamp: "t", cwd: "/" });
+for (let i = 1; i < n; i++) entries[i] = Object.freeze({ type: "message", id: "e" + i, parentId: i === 1 ? null : "e" + (i - 1), timestamp: "t", message: Object.freeze({ role: "user", content: "x" }) });
+const h = { existsSync: () => true, isIndexedSessionEntry: (e) => e?.type === "message" && typeof e.id === "string" && e.id.length > 0, isSessionTranscriptSideAppendEntry: () => false };
+const out = {};
+if (${warm}) {
+  const fold = li.warmLoadedIndex("/warm/a.jsonl", entries, h, 1024, 512);
+  let step; do step = fold.next(); while (!step.done);
+  out.kept = step.value;
+  ar.warmAppendCheckCode(entries);
+}
+// A first load of the same entries (OpenClaw's copy of the cache's list, the header cloned) continues the record: nothing appended.
+const sm = { fileEntries: [], opaqueFileEntries: [], byId: new Map(), opaqueParentsById: new Map(), logicalParentsById: new Map(), invalidLeafControlIds: new Set(), labelsById: new Map(), labelTimestampsById: new Map(), newSession() {} };
+const loaded = entries.slice(); loaded[0] = structuredClone(entries[0]);
+out.served = li.setLoadedSessionFile(() => { throw new Error("stock's body ran"); }, ["/warm/a.jsonl", { entries: loaded, snapshot: { size: 1024n } }], h, sm);
+out.leafId = sm.leafId;
+out.byId = sm.byId.size;
+// The rewrite's check on a list built by push, as OpenClaw's getPersistedFileEntries builds it: nothing appended.
+const persisted = []; for (const e of entries) persisted.push(e);
+out.lines = ar.appendedLines(persisted, entries, () => { throw new Error("serialised"); });
+console.log(JSON.stringify(out));
+`;
+
+/** Runs the child under V8's function events: its report and the functions V8 compiled to baseline code before the first load. */
+function run(warm: boolean): { out: Record<string, unknown>; compiledBeforeTurn: string[] } {
+  const dir = tempDir("ctxc-warm-code-");
+  const file = join(dir, "child.mjs");
+  // The marker function splits the log: what was compiled before it ran is the warm-up's.
+  writeFileSync(file, child(15_000, warm).replace("// A first load", "(function MARK_TURN() {})();\n// A first load"));
+  const stdout = execFileSync(process.execPath, ["--log-function-events", `--logfile=${join(dir, "v8.log")}`, file], { cwd: dir, encoding: "utf8" });
+  const log = readdirSync(dir)
+    .filter((f) => f.endsWith("v8.log"))
+    .map((f) => readFileSync(join(dir, f), "latin1"))
+    .find((text) => text.includes("MARK_TURN"));
+  expect(log).toBeDefined();
+  const compiledBeforeTurn: string[] = [];
+  for (const line of log!.split("\n")) {
+    const f = line.split(",");
+    if (f[0] === "function" && f[1] === "first-execution" && f.at(-1) === "MARK_TURN") break;
+    if (f[0] === "function" && f[1] === "baseline") compiledBeforeTurn.push(f.slice(7).join(","));
+  }
+  return { out: JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>, compiledBeforeTurn };
+}
+
+describe("the restart warm-up warms the first turn's loops over every entry", () => {
+  it("V8 has compiled the load's comparison and the rewrite's check before the turn; the record is the fold's", () => {
+    const { out, compiledBeforeTurn } = run(true);
+    expect(compiledBeforeTurn).toContain("continuation");
+    expect(compiledBeforeTurn).toContain("appendedLines");
+    expect(out).toEqual({ kept: true, served: "continued", leafId: "e14999", byId: 14_999, lines: [] });
+  });
+
+  it("without the warm-up neither is compiled before the turn (the check above is not vacuous)", () => {
+    const { out, compiledBeforeTurn } = run(false);
+    expect(compiledBeforeTurn).not.toContain("continuation");
+    expect(compiledBeforeTurn).not.toContain("appendedLines");
+    expect(out).toEqual({ served: "folded", leafId: "e14999", byId: 14_999, lines: [] });
+  });
+});
