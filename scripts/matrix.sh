@@ -16,6 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/releases.sh"
 cd "$CTXC_ROOT"
 out=.tmp/matrix
 rm -rf "$out" && mkdir -p "$out"
+# The generated fixtures, once per matrix run instead of once per release (test/support/generated.ts).
+export CTXC_GENERATED_CACHE="$CTXC_ROOT/$out/generated"
 if [ "${CTXC_MATRIX_NO_BUILD:-}" != 1 ]; then npx tsc -p tsconfig.json || exit 1; fi
 
 status=0

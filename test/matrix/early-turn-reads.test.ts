@@ -11,7 +11,7 @@
  */
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
@@ -41,7 +41,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     // The pool of the runtime instance the served chunks use, to let the early reads finish first.
     const pool = repair.runtime;
     const cache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
-    const text = generateTranscript({ seed: 41, targetBytes: 1024 * 1024, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
+    const text = generatedTranscript({ seed: 41, targetBytes: 1024 * 1024, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
 
     type Case = { name: string; change: (p: string) => void; early: boolean };
     const cases: Case[] = [

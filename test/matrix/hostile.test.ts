@@ -12,7 +12,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releasePi as releasePiOf, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 import { HEADER, SERVED, T, attempt, bytes, expectSame, hostileCorpus, line, type Plain } from "../support/hostile-corpus.js";
@@ -100,7 +100,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: hos
   });
 });
 
-const CHANGED_TEXT = generateTranscript({ seed: 21, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" }).text;
+const CHANGED_TEXT = generatedTranscript({ seed: 21, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" }).text;
 /** The same file with one id character in the middle changed: the same size, other bytes. */
 const flipped = (now: string) => {
   const at = now.indexOf('"id":"', now.length >> 1) + 6;
@@ -154,7 +154,7 @@ const CHANGES: { name: string; apply: (p: string) => void }[] = [
     name: "made a symlink to another transcript",
     apply: (p) => {
       const other = `${p}.other`;
-      writeFileSync(other, generateTranscript({ seed: 22, entries: 40 }).text);
+      writeFileSync(other, generatedTranscript({ seed: 22, entries: 40 }).text);
       rmSync(p);
       symlinkSync(other, p);
     },

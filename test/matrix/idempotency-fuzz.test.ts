@@ -14,7 +14,8 @@
 import { appendFileSync, closeSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
 import { importIntercepted, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
@@ -102,7 +103,7 @@ function damagedLines(rng: Prng, known: string[]): Buffer {
 
 /** A generated transcript with keys set on ~25 % of its user/assistant messages (early, late, on abandoned branches). */
 function keyedTranscript(rng: Prng, seed: number, known: string[]): { text: string; leafId: string | null } {
-  const gen = generateTranscript({ seed, entries: rng.int(40, 90), branchProbability: 0.2, compactions: 2, unicode: rng.pick(["mixed", "heavy"]), toolResultBytes: { min: 100, max: 4000 } });
+  const gen = generatedTranscript({ seed, entries: rng.int(40, 90), branchProbability: 0.2, compactions: 2, unicode: rng.pick(["mixed", "heavy"]), toolResultBytes: { min: 100, max: 4000 } });
   const lines = gen.text.split("\n");
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i] || !rng.chance(0.25)) continue;
@@ -338,7 +339,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup, regression 
     if (typeof x === "string") return ctx.skip(x);
     const c = x.runtime.counters;
     const rng = new Prng(413);
-    const gen = generateTranscript({ seed: 413, entries: 80, toolResultBytes: { min: 2000, max: 4000 } });
+    const gen = generatedTranscript({ seed: 413, entries: 80, toolResultBytes: { min: 2000, max: 4000 } });
     const nl = gen.text.indexOf("\n", gen.text.length >> 1) + 1;
     const path = join(dir, "edited-after-append.jsonl");
     writeFileSync(path, gen.text.slice(0, nl) + keyedLine(rng, "mid", null, "run-abc") + gen.text.slice(nl));

@@ -12,7 +12,8 @@
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
 import { asBuffer, DAMAGED, generatedKeyLines, parsedKeys, TRICKY } from "../support/idempotency-lines.js";
 import { importIntercepted, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
@@ -41,7 +42,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
     const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
     if (typeof x === "string") return ctx.skip(x);
     const c = x.runtime.counters;
-    const gen = generateTranscript({ seed: 31, entries: 60, unicode: "heavy" }).text;
+    const gen = generatedTranscript({ seed: 31, entries: 60, unicode: "heavy" }).text;
     const rng = new Prng(31);
     for (let round = 0; round < 4; round++) {
       const lines: Buffer[] = gen.split("\n").filter(Boolean).map((l) => Buffer.from(l));
@@ -76,7 +77,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
     const c = x.runtime.counters;
     const rng = new Prng(41);
     const nextLine = generatedKeyLines(rng);
-    const gen = generateTranscript({ seed: 41, entries: 30, unicode: "mixed" }).text;
+    const gen = generatedTranscript({ seed: 41, entries: 30, unicode: "mixed" }).text;
     let found = 0;
     for (let round = 0; round < 6; round++) {
       const lines = gen.split("\n").filter(Boolean);
@@ -104,7 +105,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ide
     const c = x.runtime.counters;
     const rng = new Prng(37);
     const path = join(dir, "appended.jsonl");
-    writeFileSync(path, generateTranscript({ seed: 37, entries: 40, unicode: "mixed" }).text);
+    writeFileSync(path, generatedTranscript({ seed: 37, entries: 40, unicode: "mixed" }).text);
     expect(await x.ctxc(path, "absent-first")).toBeUndefined(); // the worker's answer starts the kept keys
     const main = c.idempotencyMain;
     const appends = Buffer.concat([...TRICKY, ...DAMAGED, ...TRICKY].map((l) => Buffer.concat([asBuffer(l), Buffer.from("\n")])));

@@ -11,7 +11,8 @@ import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, utimesS
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 import { deepFreeze } from "../../src/openclaw/entry-cache.js";
@@ -28,11 +29,11 @@ const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-0
 function corpus(): { name: string; text: string | Buffer; clean: boolean }[] {
   const out: { name: string; text: string | Buffer; clean: boolean }[] = [];
   for (const seed of [1, 2, 3]) {
-    out.push({ name: `generated ${seed}`, clean: true, text: generateTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text });
+    out.push({ name: `generated ${seed}`, clean: true, text: generatedTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text });
   }
   // Nothing for OpenClaw's repair pass to change (the ones above have errored assistant turns it rewrites).
-  out.push({ name: "generated, nothing to repair", clean: true, text: generateTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
-  out.push({ name: "v2 header (migrated by OpenClaw)", clean: false, text: generateTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text });
+  out.push({ name: "generated, nothing to repair", clean: true, text: generatedTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
+  out.push({ name: "v2 header (migrated by OpenClaw)", clean: false, text: generatedTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text });
   out.push({ name: "header only", clean: true, text: HEADER + "\n" });
   out.push({ name: "no final newline", clean: true, text: HEADER + "\n" + line({ type: "custom", id: "a", parentId: null, customType: "x" }) });
   out.push({ name: "blank lines", clean: true, text: `\n${HEADER}\n\n  \n${line({ type: "custom", id: "a", parentId: null, customType: "x" })}\n\n` });
@@ -49,7 +50,7 @@ function corpus(): { name: string; text: string | Buffer; clean: boolean }[] {
       line({ type: "message", id: "o", parentId: "r", timestamp: "t", message: { role: "toolResult", toolCallId: "d", content: { type: "text", text: "obj" } } }),
     ].join("\n") + "\n",
   });
-  const base = generateTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+  const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
   DAMAGE_KINDS.forEach((kind, i) => out.push({ name: `damaged: ${kind}`, clean: false, text: damage(base, kind, 50 + i) }));
   return out;
 }
@@ -98,7 +99,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     const x = await importIntercepted(root!, "loadEntriesFromFile");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
-    const text = generateTranscript({ seed: 9, entries: 200, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text;
+    const text = generatedTranscript({ seed: 9, entries: 200, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text;
     const [a, b] = pair(text);
     let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
     for (let turn = 0; turn < 5; turn++) {
@@ -157,7 +158,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       if (c.clean) expect(rt.counters.sessionsCached, c.name).toBe(cached + 1);
     }
     // Growing between calls: each turn appends; the worker continues its read, OpenClaw re-parses.
-    const [a, b] = pair(generateTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1 }).text);
+    const [a, b] = pair(generatedTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1 }).text);
     let parent = (JSON.parse(readFileSync(a, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
     for (let i = 0; i < 4; i++) {
       const more = [0, 1].map((k) => {
@@ -194,7 +195,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     const rt = x.runtime;
     const entryCache = rt.entryCache;
     type Loaded = { entries: Entries; snapshot?: { size: bigint } };
-    const { text } = generateTranscript({ seed: 12, entries: 140, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
+    const { text } = generatedTranscript({ seed: 12, entries: 140, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
     const [a, b] = pair(text);
     let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
     let k = 0;
@@ -317,7 +318,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     }
     expect(lazyFiles).toBeGreaterThan(3);
     // The next opens of a grown file continue from the lazy entries: the same objects, OpenClaw's parse.
-    const { text } = generateTranscript({ seed: 21, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" });
+    const { text } = generatedTranscript({ seed: 21, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "heavy" });
     const [a, b] = pair(text);
     await rt.prepareSession(a);
     const first = x.ctxc(a) as Loaded;
@@ -376,7 +377,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     const rt = x.runtime;
     const cache = x.helpers.sessionEntriesCache as Map<string, { entries: Entries; endsWithNewline: boolean; snapshot: { size: bigint } }>;
     type Loaded = { entries: Entries; snapshot?: { size: bigint } };
-    const { text } = generateTranscript({ seed: 14, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
+    const { text } = generatedTranscript({ seed: 14, entries: 150, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" });
     const [a, b] = pair(text);
     const tick = () => new Promise((r) => setImmediate(r));
     /** An open with no prepared read (the last one was released), as `persistRecord`'s re-open; OpenClaw's cache of both files evicted. */
@@ -426,7 +427,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     });
     await open("rewritten in the middle, same size", false);
     // A header OpenClaw does not cache (v2): never from the kept entries.
-    const [c] = pair(generateTranscript({ seed: 15, entries: 40, headerVersion: 2 }).text);
+    const [c] = pair(generatedTranscript({ seed: 15, entries: 40, headerVersion: 2 }).text);
     await rt.prepareSession(c);
     x.ctxc(c);
     await tick();
@@ -443,7 +444,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     const cache = x.helpers.sessionEntriesCache as Map<string, unknown>;
     const bound = Number(x.helpers.MAX_CACHED_SESSION_BYTES as bigint);
     type Loaded = { entries: Entries; snapshot?: { size: bigint } };
-    const [a, b] = pair(generateTranscript({ seed: 13, targetBytes: bound + 512 * 1024, compactions: 40, unicode: "mixed" }).text);
+    const [a, b] = pair(generatedTranscript({ seed: 13, targetBytes: bound + 512 * 1024, compactions: 40, unicode: "mixed" }).text);
     let parent = (JSON.parse(readFileSync(a, "utf8").trimEnd().split("\n").at(-1)!) as { id: string }).id;
     for (let turn = 0; turn < 3; turn++) {
       if (turn > 0) {
@@ -494,7 +495,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
       const [a] = pair(c.text);
       expect(await x.ctxc(a), c.name).toEqual(await x.openclaw(a));
     }
-    const [a] = pair(generateTranscript({ seed: 11, entries: 60 }).text);
+    const [a] = pair(generatedTranscript({ seed: 11, entries: 60 }).text);
     for (let i = 0; i < 3; i++) {
       appendFileSync(a, line({ type: "custom", id: `g${i}`, parentId: i ? `g${i - 1}` : null, customType: "x" }) + "\n");
       const served = x.runtime.counters.leafInfoServed;
@@ -515,7 +516,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the relea
       expect(await x.ctxc(a, "no-such-key"), c.name).toEqual(await x.openclaw(a, "no-such-key"));
       if (c.clean) expect(rt.counters.idempotencyServed, c.name).toBe(served + 1);
     }
-    const [a] = pair(generateTranscript({ seed: 13, entries: 120, unicode: "heavy" }).text);
+    const [a] = pair(generatedTranscript({ seed: 13, entries: 120, unicode: "heavy" }).text);
     const msg = (id: string, rawKey: string) =>
       `{"type":"message","id":"${id}","parentId":null,"timestamp":"t","message":{"role":"user","content":"hi","idempotencyKey":${rawKey}}}\n`;
     appendFileSync(a, msg("m1", '"key-1"') + msg("m2", '"key\\u002d2"') + msg("m3", '"  key-3  "') + msg("m4", "42"));
@@ -540,7 +541,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: idempotency-key lookup vs the relea
     const x = await importIntercepted(root!, "findTranscriptMessageByIdempotencyKey");
     if (typeof x === "string") return ctx.skip(x);
     const c = x.runtime.counters;
-    const gen = generateTranscript({ seed: 21, entries: 200, branchProbability: 0.2, compactions: 1, unicode: "mixed" });
+    const gen = generatedTranscript({ seed: 21, entries: 200, branchProbability: 0.2, compactions: 1, unicode: "mixed" });
     const msg = (id: string, parentId: string | null, key: string) =>
       JSON.stringify({ type: "message", id, parentId, timestamp: "t", message: { role: "user", content: "hi", idempotencyKey: key } }) + "\n";
     const nl = gen.text.indexOf("\n") + 1;

@@ -13,7 +13,8 @@
 import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { fillEntryCache, loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
@@ -125,7 +126,7 @@ function randomOp(rand: () => number, sm: Manager): [string, (s: Side, p: string
 }
 
 const generated = (seed: number, extra: object = {}) =>
-  generateTranscript({ seed, entries: 120, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", ...extra }).text;
+  generatedTranscript({ seed, entries: 120, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", ...extra }).text;
 
 /** A transcript with what a partition makes opaque: a leaf-control record, an unknown record, a line that does not parse. */
 function withOpaque(seed: number): string {

@@ -16,7 +16,8 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { releasePi as releasePiOf, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-pi-open", { afterAll });
@@ -86,11 +87,11 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     const prewarm = runtime.wrapPrewarm(async () => {});
     const corpus: { name: string; text: string; clean: boolean; walk?: boolean }[] = [];
     for (const seed of [1, 2, 3]) {
-      const text = generateTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text;
+      const text = generatedTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: seed === 3 ? "heavy" : "mixed" }).text;
       corpus.push({ name: `generated ${seed}`, text, clean: true });
     }
-    corpus.push({ name: "v2 header (pi migrates and rewrites)", text: generateTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text, clean: false });
-    const base = generateTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+    corpus.push({ name: "v2 header (pi migrates and rewrites)", text: generatedTranscript({ seed: 4, entries: 60, headerVersion: 2 }).text, clean: false });
+    const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
     DAMAGE_KINDS.forEach((kind, i) => corpus.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i), clean: false, walk: kind !== "cycle" }));
     corpus.push({ name: "torn tail", text: base + base.split("\n")[3]!.slice(0, 40), clean: false });
     for (const c of corpus) {
@@ -126,7 +127,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     const prewarm = runtime.wrapPrewarm(async () => {});
     const home = process.env.HOME;
     process.env.HOME = dir; // `~` is os.homedir(): the temp folder, so `~/…` names the test's files
-    const text = generateTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1, unicode: "heavy" }).text;
+    const text = generatedTranscript({ seed: 9, entries: 120, branchProbability: 0.1, compactions: 1, unicode: "heavy" }).text;
     mkdirSync(join(dir, "sessions"), { recursive: true });
     type Case = { name: string; path: (f: string) => string; sessionDir?: (side: string) => string; cwd?: string; served: boolean; only?: boolean };
     const cases: Case[] = [
@@ -252,7 +253,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     if (typeof x === "string") return ctx.skip(x);
     const { runtime, Wrapped, pi } = x;
     const prewarm = runtime.wrapPrewarm(async () => {});
-    const { text } = generateTranscript({ seed: 12, entries: 120, branchProbability: 0.1 });
+    const { text } = generatedTranscript({ seed: 12, entries: 120, branchProbability: 0.1 });
     const session = (id: string) => JSON.stringify({ type: "session", version: 3, id, timestamp: "2026-01-02T00:00:00.000Z", cwd: "/mid" }) + "\n";
     let k = 0;
     const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k }, id: `sx${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
@@ -288,7 +289,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     if (typeof x === "string") return ctx.skip(x);
     const { runtime, Wrapped, pi } = x;
     const prewarm = runtime.wrapPrewarm(async () => {});
-    const [a] = pair(generateTranscript({ seed: 11, entries: 100, branchProbability: 0.1 }).text);
+    const [a] = pair(generatedTranscript({ seed: 11, entries: 100, branchProbability: 0.1 }).text);
     let k = 0;
     const entry = () => JSON.stringify({ type: "custom", customType: "x", data: { k: ++k, s: "ü😀" }, id: `grow${k}`, parentId: null, timestamp: new Date(k).toISOString() }) + "\n";
     const open = async (name: string, served: boolean) => {

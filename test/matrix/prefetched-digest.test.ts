@@ -14,7 +14,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-prefetched-digest", { afterAll });
@@ -36,7 +36,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const [repair, digest] = both as [Intercepted, Intercepted];
     const counters = digest.runtime.counters;
     expect(repair.runtime.counters).toBe(counters); // one preload runtime serves both, as in the gateway
-    const text = generateTranscript({ seed: 31, targetBytes: 2 * 1024 * 1024, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" }).text;
+    const text = generatedTranscript({ seed: 31, targetBytes: 2 * 1024 * 1024, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed" }).text;
     const lines = text.trimEnd().split("\n");
     const damaged = [...lines.slice(0, 40), "{\"type\":\"message\",\"id\":\"torn", ...lines.slice(40)].join("\n") + "\n";
 
@@ -115,7 +115,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const [repair, digest] = both as [Intercepted, Intercepted];
     const counters = digest.runtime.counters;
     const p = join(dir, "growing.jsonl");
-    writeFileSync(p, generateTranscript({ seed: 32, targetBytes: 3 * 1024 * 1024, unicode: "mixed" }).text);
+    writeFileSync(p, generatedTranscript({ seed: 32, targetBytes: 3 * 1024 * 1024, unicode: "mixed" }).text);
     await repair.openclaw({ sessionFile: p, ...quiet });
     await digest.ctxc(p);
     const seen = new Set<string>();

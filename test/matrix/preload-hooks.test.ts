@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -64,7 +64,7 @@ describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preloa
     const dir = tempDir("matrix-hooks");
     const a = join(dir, "a.jsonl");
     const b = join(dir, "b.jsonl");
-    writeFileSync(a, generateTranscript({ seed: 21, entries: 300, branchProbability: 0.1, compactions: 2, unicode: "heavy" }).text);
+    writeFileSync(a, generatedTranscript({ seed: 21, entries: 300, branchProbability: 0.1, compactions: 2, unicode: "heavy" }).text);
     copyFileSync(a, b);
     const log = join(dir, "preload.log");
     const child = join(root!, `ctxc-e2e-${process.pid}.mjs`);

@@ -21,7 +21,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTranscript, Prng } from "../../bench/fixtures/transcript-generator.js";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { fillEntryCache, loadSessionManagerPair, type Manager, type SessionManagerPair, type Side } from "../../bench/lib/openclaw-session-manager.js";
 import { deterministic, installDeterminism, removeDeterminism, setLockstepEpoch } from "../support/lockstep.js";
 import { stateOf } from "../support/manager-state.js";
@@ -375,7 +376,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       const c = pair!.runtime.counters;
       const [lookups, rewrites] = [c.idempotencyMain + c.idempotencyWorker, c.rewritesAppended];
       for (const at of ["before", "during", "afterReply", "afterEnd"] as const) {
-        const text = generateTranscript({ seed: 7, entries: 60, unicode: "mixed" }).text;
+        const text = generatedTranscript({ seed: 7, entries: 60, unicode: "mixed" }).text;
         const seeded = text.trimEnd().split("\n").length;
         const l = new Lockstep(worlds(text, `placement-${at}`), at);
         const mirrors = await turn(l, 1, at, keyOf(0));
@@ -407,7 +408,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
     installDeterminism();
     try {
       const c = pair!.runtime.counters;
-      const text = generateTranscript({ seed: 8, entries: 60, unicode: "heavy" }).text;
+      const text = generatedTranscript({ seed: 8, entries: 60, unicode: "heavy" }).text;
       const l = new Lockstep(worlds(text, "keys"), "keys");
       const notAppended = { value: expect.objectContaining({ appended: false }) };
       await turn(l, 1, "during", keyOf(0));
@@ -435,7 +436,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
     try {
       const c = pair!.runtime.counters;
       const placements: Placement[] = ["before", "during", "afterReply", "afterEnd"];
-      const big = generateTranscript({ seed: 5, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 }, branchProbability: 0.1 }).text;
+      const big = generatedTranscript({ seed: 5, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 }, branchProbability: 0.1 }).text;
       const header = big.slice(0, big.indexOf("\n") + 1);
       const digests = c.digestsServed;
       for (const [tag, text, turns] of [["big", big, 4], ["new", header, 5]] as const) {
@@ -465,7 +466,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       const c = pair!.runtime.counters;
       const [early, prefetched] = [c.repairsEarly, c.digestsPrefetched];
       const placements: GatewayPlacement[] = ["before", "afterOwner", "during", "secondCall", "afterEnd"];
-      const small = generateTranscript({ seed: 9, entries: 80, unicode: "mixed" }).text;
+      const small = generatedTranscript({ seed: 9, entries: 80, unicode: "mixed" }).text;
       const seeded = small.trimEnd().split("\n").length;
       for (const at of placements) {
         const l = new Lockstep(worlds(small, `gateway-${at}`), `gateway ${at}`);
@@ -477,7 +478,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
         expect(l.worlds[1].merges.length, `${at}: merges`).toBe(side ? 1 : 0);
         await gatewayTurn(l, 2, "during", keyOf(0)); // its key again, during the next prompt: found
       }
-      const big = generateTranscript({ seed: 6, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 } }).text;
+      const big = generatedTranscript({ seed: 6, targetBytes: 9 * 1024 * 1024, toolResultBytes: { min: 200_000, max: 400_000 } }).text;
       const l = new Lockstep(worlds(big, "gateway-big"), "gateway big");
       const rng = new Prng(66);
       for (let n = 1; n <= 6; n++) await gatewayTurn(l, n, placements[(n - 1) % 5]!, n > 3 && rng.chance(0.3) ? keyOf(1) : keyOf(n - 1), rng.chance(0.3) ? "other" : undefined);

@@ -9,7 +9,8 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, realpathSync, st
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
-import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
@@ -67,12 +68,12 @@ function repairCorpus(): { name: string; text: string }[] {
 
 /** Every file of the general corpus too: generated, damaged, torn. */
 function generalCorpus(): { name: string; text: string }[] {
-  const out = [1, 2].map((seed) => ({ name: `generated ${seed}`, text: generateTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text }));
-  out.push({ name: "generated, nothing to repair", text: generateTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
+  const out = [1, 2].map((seed) => ({ name: `generated ${seed}`, text: generatedTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text }));
+  out.push({ name: "generated, nothing to repair", text: generatedTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
   out.push({ name: "no final newline", text: HEADER + "\n" + line({ type: "custom", id: "a", parentId: null, customType: "x" }) });
   out.push({ name: "blank lines", text: `\n${HEADER}\n\n  \n${line({ type: "custom", id: "a", parentId: null, customType: "x" })}\n\n` });
   out.push({ name: "empty", text: "" });
-  const base = generateTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+  const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
   DAMAGE_KINDS.forEach((kind, i) => out.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i) }));
   return out;
 }
@@ -139,7 +140,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
       cache: cache && (cache.has(path) ? [isCurrent(cache.get(path)!.snapshot, path), [...cache.get(path)!.toolResultIds], cache.get(path)!.endsWithNewline] : "none"),
     });
-    const [a, b] = pair(generateTranscript({ seed: 21, entries: 120 }).text);
+    const [a, b] = pair(generatedTranscript({ seed: 21, entries: 120 }).text);
     let parent = (JSON.parse(readFileSync(a, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
     const steps: [string, string][] = [
       ["a tool result", result("g1", parent, { toolCallId: "x1" })],
@@ -502,7 +503,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the recent-conversation read vs the
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
     const files: { name: string; text: string | Buffer }[] = [...generalCorpus()];
-    files.push({ name: "generated, heavy unicode", text: generateTranscript({ seed: 3, entries: 300, branchProbability: 0.2, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text });
+    files.push({ name: "generated, heavy unicode", text: generatedTranscript({ seed: 3, entries: 300, branchProbability: 0.2, compactions: 2, includeAllEntryTypes: true, unicode: "heavy" }).text });
     const odd = [
       user("u1", null, "first"),
       msg("m1", "u1", { ...MIRROR, timestamp: 5 }),
@@ -541,7 +542,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the recent-conversation read vs the
     }
     expect(served).toBeGreaterThan(files.length * 5);
     // Growing between calls: the worker continues its read; the answer follows the file.
-    const [g] = pair(generateTranscript({ seed: 31, entries: 200 }).text);
+    const [g] = pair(generatedTranscript({ seed: 31, entries: 200 }).text);
     let parent = (JSON.parse(readFileSync(g, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
     for (let i = 0; i < 4; i++) {
       appendFileSync(g, user(`g${i}`, parent, `grown ${i}`) + "\n" + (i === 2 ? "{torn" : ""));
@@ -587,7 +588,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       cache: cache && (cache.has(path) ? [isCurrent(cache.get(path)!.snapshot, path), [...cache.get(path)!.toolResultIds].sort(), cache.get(path)!.endsWithNewline] : "none"),
     });
 
-    const { text } = generateTranscript({ seed: 31, entries: 150, branchProbability: 0.1, compactions: 1 });
+    const { text } = generatedTranscript({ seed: 31, entries: 150, branchProbability: 0.1, compactions: 1 });
     const [a, b] = pair(text);
     let parent = (JSON.parse(text.trim().split("\n").at(-1)!) as { id: string }).id;
     let k = 0;

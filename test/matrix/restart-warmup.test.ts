@@ -22,7 +22,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync
 import { setTimeout as sleep } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { RUNTIME_URL, importIntercepted, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
@@ -101,7 +101,7 @@ const SETTLE_MS = 250;
 
 const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
 /** A transcript OpenClaw's repair pass leaves alone (its errored turns already repaired); `repair`: as written, with errored empty turns it rewrites. */
-const generated = (seed: number, repair = false) => generateTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", erroredEmptyContent: repair }).text;
+const generated = (seed: number, repair = false) => generatedTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", erroredEmptyContent: repair }).text;
 
 /**
  * A first start whose transcript OpenClaw's repair pass will rewrite at the first turn (every seed of the
@@ -292,7 +292,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const rt = pair.runtime;
     const c = rt.counters;
     expect(digest!.runtime.counters, "one preload runtime").toBe(c);
-    const text = generateTranscript({ seed: 11, targetBytes: 9 * 1024 * 1024, branchProbability: 0.05, compactions: 1, unicode: "mixed", erroredEmptyContent: false }).text;
+    const text = generatedTranscript({ seed: 11, targetBytes: 9 * 1024 * 1024, branchProbability: 0.05, compactions: 1, unicode: "mixed", erroredEmptyContent: false }).text;
     const changes: Record<string, (p: string) => void> = {
       unchanged: () => {},
       appended: (p) => CHANGES.appended!(p, text),

@@ -12,7 +12,8 @@
 import { appendFileSync, copyFileSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Prng, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { Prng } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import {
   fillEntryCache as fill,
   loadSessionManagerPair,
@@ -210,7 +211,7 @@ function randomOp(rand: () => number, sm: Manager): [string, (side: Side, path: 
   return ["rewriteFile", (_s, _p, m) => m.rewriteFile()];
 }
 
-const generated = (seed: number) => generateTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
+const generated = (seed: number) => generatedTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: SessionManager.rewriteFile as an append vs the release's own`, () => {
   it("generated sequences: byte-identical files and equal caches, snapshots and results after every step; appends served", { timeout: 600_000 }, async (ctx) => {

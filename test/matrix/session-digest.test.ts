@@ -12,7 +12,7 @@ import { appendFileSync, mkdirSync, renameSync, statSync, writeFileSync } from "
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-digest", { afterAll });
@@ -46,7 +46,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     if (typeof x === "string") throw new Error(x);
     const rt = x.runtime;
     const [served, fallbacks] = [rt.counters.digestsServed, rt.counters.fallbacks];
-    const small = generateTranscript({ seed: 21, targetBytes: 4 * 1024 * 1024, branchProbability: 0.1, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text;
+    const small = generatedTranscript({ seed: 21, targetBytes: 4 * 1024 * 1024, branchProbability: 0.1, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text;
     const bytes = Buffer.from(small, "utf8");
     expect(bytes.length).toBeGreaterThan(3 * 1048576 + 7);
     const cases: { name: string; path: string }[] = [
@@ -57,8 +57,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     for (const size of [65535, 65536, 65537, 131071, 131072, 131073, 1048575, 1048576, 1048577, 3 * 1048576 + 7]) {
       cases.push({ name: `${size} bytes`, path: file(bytes.subarray(0, size)) });
     }
-    cases.push({ name: "~9 MB transcript", path: file(generateTranscript({ seed: 22, targetBytes: 9 * 1024 * 1024, branchProbability: 0.15, compactions: 3, includeAllEntryTypes: true }).text) });
-    cases.push({ name: "heavy unicode", path: file(generateTranscript({ seed: 23, targetBytes: 1024 * 1024, unicode: "heavy" }).text) });
+    cases.push({ name: "~9 MB transcript", path: file(generatedTranscript({ seed: 22, targetBytes: 9 * 1024 * 1024, branchProbability: 0.15, compactions: 3, includeAllEntryTypes: true }).text) });
+    cases.push({ name: "heavy unicode", path: file(generatedTranscript({ seed: 23, targetBytes: 1024 * 1024, unicode: "heavy" }).text) });
     cases.push({ name: "binary, not UTF-8", path: file(randomBytes(200_000)) });
     const sub = join(dir, "a-directory");
     mkdirSync(sub);
@@ -83,7 +83,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
     const x = await importIntercepted(root!, "readSessionFileDigest");
     if (typeof x === "string") throw new Error(x);
-    const p = file(generateTranscript({ seed: 24, targetBytes: 2 * 1024 * 1024, unicode: "mixed" }).text);
+    const p = file(generatedTranscript({ seed: 24, targetBytes: 2 * 1024 * 1024, unicode: "mixed" }).text);
     const seen = new Set<string>();
     for (let turn = 0; turn < 4; turn++) {
       const ours = (await x.ctxc(p)) as string;
@@ -100,7 +100,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
     const x = await importIntercepted(root!, "readSessionFileDigest");
     if (typeof x === "string") throw new Error(x);
-    const text = generateTranscript({ seed: 25, targetBytes: 3 * 1024 * 1024, unicode: "mixed" }).text;
+    const text = generatedTranscript({ seed: 25, targetBytes: 3 * 1024 * 1024, unicode: "mixed" }).text;
     const p = file(text);
     const check = async (what: string) => expect(await x.ctxc(p), what).toBe(await x.openclaw(p));
     await check("first");

@@ -16,7 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTranscript, type GenerateOptions } from "../../bench/fixtures/transcript-generator.js";
+import { type GenerateOptions } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { createCompiler, type CompiledContext } from "../../src/index.js";
 import { CHECK_BYTES } from "../../native-free-workers/session/append-check.js";
 import { BYTES_PER_ROW, ROWS_FIXED_BYTES } from "../../native-free-workers/sources/sqlite/sqlite-source.js";
@@ -72,7 +73,7 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
 
   beforeAll(async () => {
     for (const c of CASES) {
-      const { text } = generateTranscript(c);
+      const { text } = generatedTranscript(c);
       const sessionId = JSON.parse(text.slice(0, text.indexOf("\n"))).id as string;
       sessions.push({ ...c, sessionId, text });
     }

@@ -19,7 +19,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { importIntercepted, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 import { HEADER, SERVED, T, difference, expectSame as expectSameAs, hostileCorpus, line, type Plain } from "../support/hostile-corpus.js";
@@ -222,7 +222,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;
-    const text = generateTranscript({ seed: 31, entries: 160, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
+    const text = generatedTranscript({ seed: 31, entries: 160, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
     const mtimeBack = (p: string, st: { atime: Date; mtime: Date }) => utimesSync(p, st.atime, st.mtime);
     const flip = (s: string) => {
       const at = s.indexOf('"id":"', s.length >> 1) + 6;
@@ -281,7 +281,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;
-    const gen = (seed: number) => generateTranscript({ seed, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed", erroredEmptyContent: false }).text;
+    const gen = (seed: number) => generatedTranscript({ seed, entries: 120, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed", erroredEmptyContent: false }).text;
     // One index file standing for two transcripts: the second's is a copy of the first's.
     {
       const [a1, b1] = files(gen(41));

@@ -18,7 +18,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript } from "../support/generated.js";
 import { loadSessionManagerPair, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
 import { tempDir } from "../support/tmp.js";
@@ -204,7 +204,7 @@ function snapshotCorpus(): { name: string; text: string; foldable: boolean }[] {
 }
 
 /** The transcript the change tests warm: 1,300 entries (three fold steps of 512, ~140 build steps of 16 KiB). */
-const changing = () => generateTranscript({ seed: 61, entries: 1300, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
+const changing = () => generatedTranscript({ seed: 61, entries: 1300, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: "heavy", erroredEmptyContent: false }).text;
 
 /** What may happen to a transcript while ctxc is not looking (on both copies alike). */
 const flip = (s: string) => {
@@ -366,7 +366,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (skip()) return ctx.skip(skip());
     const rt = pair.runtime;
     // 1,300 entries: three fold steps, so one comes after the second pause.
-    const gen = (seed: number) => generateTranscript({ seed, entries: 1300, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed", erroredEmptyContent: false }).text;
+    const gen = (seed: number) => generatedTranscript({ seed, entries: 1300, branchProbability: 0.1, compactions: 1, includeAllEntryTypes: true, unicode: "mixed", erroredEmptyContent: false }).text;
     const limit = rt.entryCache.entryCacheLimit();
     installDeterminism();
     try {

@@ -134,12 +134,16 @@ const PLAIN = new Set<unknown>([Object.prototype, Array.prototype, null]);
  * `objects`: a further comparison of each pair of objects, made once their members have been read.
  */
 export function difference(ours: unknown, theirs: unknown, objects?: (ours: object, theirs: object) => string | null): string | null {
-  const stack: [unknown, unknown, string][] = [[ours, theirs, "$"]];
+  // Each pair's path is kept as its parent's and its key, spelled out only for the difference returned:
+  // a manager's state is ~10^5 members, compared at every step of a matrix case (the path strings were
+  // most of the walk's time and garbage).
+  const stack: Pair[] = [{ a: ours, b: theirs, parent: null, key: "$" }];
   const seen = new Map<object, object[]>();
   while (stack.length > 0) {
-    const [a, b, at] = stack.pop()!;
+    const pair = stack.pop()!;
+    const { a, b } = pair;
     if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
-      if (!Object.is(a, b)) return `${at}: ${String(a)} vs ${String(b)}`;
+      if (!Object.is(a, b)) return `${pathOf(pair)}: ${String(a)} vs ${String(b)}`;
       continue;
     }
     const met = seen.get(a);
@@ -147,29 +151,56 @@ export function difference(ours: unknown, theirs: unknown, objects?: (ours: obje
     if (met) met.push(b);
     else seen.set(a, [b]);
     const proto = Object.getPrototypeOf(a);
-    if (Array.isArray(a) !== Array.isArray(b) || proto !== Object.getPrototypeOf(b)) return `${at}: another kind of object`;
+    if (Array.isArray(a) !== Array.isArray(b) || proto !== Object.getPrototypeOf(b)) return `${pathOf(pair)}: another kind of object`;
     const [ka, kb] = [Reflect.ownKeys(a), Reflect.ownKeys(b)];
-    if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return `${at}: keys ${ka.map(String).join()} vs ${kb.map(String).join()}`;
+    if (!sameKeys(ka, kb)) return `${pathOf(pair)}: keys ${ka.map(String).join()} vs ${kb.map(String).join()}`;
     for (const k of ka) {
-      const enumerable = (o: object) => Object.prototype.propertyIsEnumerable.call(o, k);
-      if (enumerable(a) !== enumerable(b)) return `${at}.${String(k)}: enumerable ${enumerable(a)} vs ${enumerable(b)}`;
+      const [ea, eb] = [isEnumerable.call(a, k), isEnumerable.call(b, k)];
+      if (ea !== eb) return `${pathOf(pair)}.${String(k)}: enumerable ${ea} vs ${eb}`;
       // A read that throws (a copy-on-read field that cannot copy) where stock's plain property does not is a difference too.
-      const read = (o: object) => {
-        try {
-          return { v: (o as Plain)[k as string] };
-        } catch (err) {
-          return { e: `${(err as Error).name}: ${(err as Error).message}` };
-        }
-      };
-      const [ra, rb] = [read(a), read(b)];
-      if (ra.e !== rb.e) return `${at}.${String(k)}: read ${ra.e ?? "ok"} vs ${rb.e ?? "ok"}`;
-      stack.push([ra.v, rb.v, `${at}.${String(k)}`]);
+      const [ra, rb] = [readMember(a, k), readMember(b, k)];
+      if (ra instanceof ReadError || rb instanceof ReadError) {
+        const said = (r: unknown) => (r instanceof ReadError ? r.message : "ok");
+        if (said(ra) !== said(rb)) return `${pathOf(pair)}.${String(k)}: read ${said(ra)} vs ${said(rb)}`;
+        continue;
+      }
+      stack.push({ a: ra, b: rb, parent: pair, key: k });
     }
-    if ((!PLAIN.has(proto) || "toJSON" in a) && json(a) !== json(b)) return `${at}: JSON ${json(a)} vs ${json(b)}`;
+    if ((!PLAIN.has(proto) || "toJSON" in a) && json(a) !== json(b)) return `${pathOf(pair)}: JSON ${json(a)} vs ${json(b)}`;
     const other = objects?.(a, b);
-    if (other) return `${at}: ${other}`;
+    if (other) return `${pathOf(pair)}: ${other}`;
   }
   return null;
+}
+
+interface Pair {
+  a: unknown;
+  b: unknown;
+  parent: Pair | null;
+  key: string | symbol;
+}
+/** `$.fileEntries.3.message`: the keys from the root down to `pair`. */
+function pathOf(pair: Pair): string {
+  const keys: string[] = [];
+  for (let p: Pair | null = pair; p; p = p.parent) keys.push(String(p.key));
+  return keys.reverse().join(".");
+}
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+function sameKeys(ka: (string | symbol)[], kb: (string | symbol)[]): boolean {
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return false;
+  return true;
+}
+/** What a read of `o[k]` threw, by name and message (compared as text: two reads that threw alike are equal). */
+class ReadError {
+  constructor(readonly message: string) {}
+}
+function readMember(o: object, k: string | symbol): unknown {
+  try {
+    return (o as Record<string | symbol, unknown>)[k];
+  } catch (err) {
+    return new ReadError(`${(err as Error).name}: ${(err as Error).message}`);
+  }
 }
 
 /** Equal as a caller can see: {@link difference} (or `differ`, built on it), which also answers for their JSON texts. */

@@ -45,4 +45,13 @@ describe("difference: at least as strict as the JSON texts", () => {
     expect(difference({ [Symbol.for("s")]: 1 }, {})).not.toBeNull();
     expect(difference([1, , 3], [1, undefined, 3])).not.toBeNull();
   });
+
+  it("says where: the path of keys from the root, and a read that throws on one side only (alike on both: equal)", () => {
+    expect(difference({ x: [1, { y: 2 }] }, { x: [1, { y: 3 }] })).toBe("$.x.1.y: 2 vs 3");
+    expect(difference({ x: [{ y: [2] }] }, { x: [{ y: {} }] })).toBe("$.x.0.y: another kind of object");
+    const throwing = (message: string) => Object.defineProperty({}, "k", { enumerable: true, get: () => { throw new RangeError(message); } });
+    expect(difference({ a: { k: 1 } }, { a: throwing("no copy") })).toBe("$.a.k: read ok vs RangeError: no copy");
+    expect(difference(throwing("no copy"), throwing("no copy"))).toBeNull();
+    expect(difference(throwing("no copy"), throwing("other"))).toMatch(/read RangeError: no copy vs RangeError: other/);
+  });
 });

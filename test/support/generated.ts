@@ -1,0 +1,43 @@
+/**
+ * `generateTranscript` for the matrix files, generated once per matrix run instead of once per release.
+ *
+ * Why: scripts/matrix.sh runs every matrix file once per release (six on Node 24, in one vitest run), and
+ * each run generated its large fixtures anew — the same bytes, from the same seeds — about 50 MB a release
+ * (9 MB transcripts take 2–4 s each on the CI host). With CTXC_GENERATED_CACHE (matrix.sh sets it to a
+ * folder of its own fresh output dir) the first file to need a fixture writes it there and the others read
+ * it. Without it (a matrix file run alone, the main suite) this is `generateTranscript` itself.
+ *
+ * The key is the generator's source text and the options, so an edit to either generates anew; the value
+ * is the whole result as JSON (text, leaf id, stats: plain data). Written to a temp file and renamed, so a
+ * reader in another process sees a whole entry or none. Only results of ≥ SMALL bytes are kept: a small
+ * one generates faster than it is read.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateTranscript, type GenerateOptions, type GeneratedTranscript } from "../../bench/fixtures/transcript-generator.js";
+
+const SMALL = 256 * 1024;
+const GENERATOR = new URL("../../bench/fixtures/transcript-generator.ts", import.meta.url);
+let source: string | undefined;
+
+export function generatedTranscript(opts: GenerateOptions): GeneratedTranscript {
+  const dir = process.env.CTXC_GENERATED_CACHE;
+  if (!dir) return generateTranscript(opts);
+  source ??= readFileSync(GENERATOR, "utf8");
+  const key = createHash("sha256").update(source).update("\0").update(JSON.stringify(opts)).digest("hex").slice(0, 32);
+  const path = join(dir, `${key}.json`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as GeneratedTranscript;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const generated = generateTranscript(opts);
+  if (generated.text.length >= SMALL) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(generated));
+    renameSync(tmp, path);
+  }
+  return generated;
+}
