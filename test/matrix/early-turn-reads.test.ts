@@ -32,7 +32,7 @@ function view(r: Result, path: string): Record<string, unknown> {
 const line = (o: Record<string, unknown>) => JSON.stringify(o) + "\n";
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the turn's reads started at the stage's first call`, () => {
-  it("the repair pass after the owner call: the release's answer and bytes whatever changed in between; the early check used exactly when nothing did", { timeout: 300_000 }, async (ctx) => {
+  it("the repair pass after the owner call: the release's answer and bytes whatever changed in between; the early check used exactly when nothing did", async (ctx) => {
     const both = await importInterceptedAll(root!, "acquireEmbeddedAttemptSessionFileOwner", "repairSessionFileIfNeeded");
     if (typeof both === "string") return ctx.skip(both);
     const [owner, repair] = both as [Intercepted, Intercepted];

@@ -25,7 +25,7 @@ async function outcome(call: () => unknown): Promise<unknown> {
 }
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the session lock's fingerprint stat vs the release's own`, () => {
-  it("readSessionFileFingerprint: the same fingerprint, {exists: false} or rejection as the release's", { timeout: 120_000 }, async (ctx) => {
+  it("readSessionFileFingerprint: the same fingerprint, {exists: false} or rejection as the release's", async (ctx) => {
     const x = await importIntercepted(root!, "readSessionFileFingerprint");
     if (typeof x === "string") return ctx.skip(x);
     const counters = x.runtime.counters;

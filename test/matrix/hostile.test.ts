@@ -33,7 +33,7 @@ async function servedOpens(): Promise<[string, Intercepted][]> {
 const entriesOf = (name: string, v: unknown) => (name === "loadEntriesFromFile" ? v : (v as { entries?: unknown } | undefined)?.entries);
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: hostile bytes vs the release's own reads`, () => {
-  it("session open (loadEntriesFromFile / loadEntriesFromFileWithSnapshot): the same entries or the same error on every hostile file, nothing a caller changes reaching the next open", { timeout: 300_000 }, async (ctx) => {
+  it("session open (loadEntriesFromFile / loadEntriesFromFileWithSnapshot): the same entries or the same error on every hostile file, nothing a caller changes reaching the next open", async (ctx) => {
     const opens = await servedOpens();
     if (opens.length === 0) return ctx.skip("no loadEntriesFromFile* in this release");
     for (const [name, x] of opens) {
@@ -238,7 +238,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: bootstrap files with hostile bytes 
 });
 
 describe.skipIf(!root)(`OpenClaw ${version}: a transcript changed between turns vs the release's own open`, () => {
-  it("loadEntriesFromFile*: after each change the open equals the release's own open of the changed file", { timeout: 300_000 }, async (ctx) => {
+  it("loadEntriesFromFile*: after each change the open equals the release's own open of the changed file", async (ctx) => {
     const opens = await servedOpens();
     if (opens.length === 0) return ctx.skip("no loadEntriesFromFile* in this release");
     for (const [name, x] of opens) {
@@ -284,7 +284,7 @@ type PiClass = { open(path: string): Manager };
 const view = (sm: Manager) => ({ id: sm.getSessionId(), cwd: sm.getCwd(), header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId() });
 
 describe.skipIf(!root)(`OpenClaw ${version}: pi's SessionManager.open (2026.5.12–5.27) on hostile bytes and changed files`, () => {
-  it("a transcript changed between turns: each open equals pi's own open of the changed file", { timeout: 300_000 }, async (ctx) => {
+  it("a transcript changed between turns: each open equals pi's own open of the changed file", async (ctx) => {
     const x = await releasePi();
     if (typeof x === "string") return ctx.skip(x);
     const { runtime, Wrapped, pi } = x;
@@ -317,7 +317,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: pi's SessionManager.open (2026.5.12
     }
   });
 
-  it("the same manager as pi's open; what a caller changes in one open's entries never reaches the next", { timeout: 300_000 }, async (ctx) => {
+  it("the same manager as pi's open; what a caller changes in one open's entries never reaches the next", async (ctx) => {
     const x = await releasePi();
     if (typeof x === "string") return ctx.skip(x);
     const { runtime, Wrapped, pi } = x;

@@ -437,7 +437,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ctx
     expect(rt.counters.sessionsKept).toBe(keptBefore);
   });
 
-  it("loadEntriesFromFileWithSnapshot: a file over OpenClaw's cache bound (32 MiB) — not cached by either, the same frozen entries", { timeout: 300_000 }, async (ctx) => {
+  it("loadEntriesFromFileWithSnapshot: a file over OpenClaw's cache bound (32 MiB) — not cached by either, the same frozen entries", async (ctx) => {
     const x = await importIntercepted(root!, "loadEntriesFromFileWithSnapshot");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;

@@ -186,7 +186,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("a first load with no record (the first open after a restart) is folded from the header: stock's state for plain, header-only, opaque-record, unfrozen and throwing entries, and its record continues", { timeout: 300_000 }, async (ctx) => {
+  it("a first load with no record (the first open after a restart) is folded from the header: stock's state for plain, header-only, opaque-record, unfrozen and throwing entries, and its record continues", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -257,7 +257,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("appended entries of every kind the fold steps over — side appends, logical parents, a missing parentId, labels set and cleared, an id already indexed — continue to stock's state", { timeout: 120_000 }, async (ctx) => {
+  it("appended entries of every kind the fold steps over — side appends, logical parents, a missing parentId, labels set and cleared, an id already indexed — continue to stock's state", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -345,7 +345,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("managers open together on one file, each served from the same record: one's in-memory edits (prompt-released opaque records, entries, labels; a trailing removal that shifts opaque indexes) leave the record and the others' state as stock's", { timeout: 300_000 }, async (ctx) => {
+  it("managers open together on one file, each served from the same record: one's in-memory edits (prompt-released opaque records, entries, labels; a trailing removal that shifts opaque indexes) leave the record and the others' state as stock's", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -419,7 +419,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("the records are bounded: no more than 8 files, and no more file bytes than CTXC_OPENCLAW_ENTRY_CACHE_MB (0: none; lowered: trimmed before the next load)", { timeout: 300_000 }, async (ctx) => {
+  it("the records are bounded: no more than 8 files, and no more file bytes than CTXC_OPENCLAW_ENTRY_CACHE_MB (0: none; lowered: trimmed before the next load)", async (ctx) => {
     if (why) return ctx.skip(why);
     const { entryCache } = pair.runtime;
     const limit = entryCache.entryCacheLimit();
@@ -466,7 +466,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("a file rewritten to the same size, truncated at a line or mid-line, or appended to by another writer: stock's load, the same state", { timeout: 300_000 }, async (ctx) => {
+  it("a file rewritten to the same size, truncated at a line or mid-line, or appended to by another writer: stock's load, the same state", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -500,7 +500,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
     }
   });
 
-  it("a file changed behind OpenClaw's back, a legacy header, entries the manager did not load: stock's body runs, the same state", { timeout: 300_000 }, async (ctx) => {
+  it("a file changed behind OpenClaw's back, a legacy header, entries the manager did not load: stock's body runs, the same state", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {

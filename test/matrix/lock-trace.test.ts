@@ -72,7 +72,7 @@ async function finishTurn(lock: Lock): Promise<void> {
 }
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the session write lock traced`, () => {
-  it("grant and release lines with the release's own contended attempts, holder and sites", { timeout: 120_000 }, async (ctx) => {
+  it("grant and release lines with the release's own contended attempts, holder and sites", async (ctx) => {
     const { traceSessionWriteLocks, SESSION_LOCK_MANAGER } = await import("../../src/openclaw/lock-trace.js");
     const { flushTrace } = await import("../../src/openclaw/trace.js");
     traceSessionWriteLocks();
@@ -137,7 +137,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
   // Issue #11: 2026.7.35's post-reply persistence (appendTranscriptTurnMessages) acquires in an arrow run by
   // the release's transcript append queue, a KeyedAsyncQueue: `.then(task)` leaves no named caller on the
   // async stack, so the site was `?`. Now it is the arrow's place, `anon@<chunk>:<line>`.
-  it("a hold acquired in an arrow run by the release's own KeyedAsyncQueue is named by its place", { timeout: 120_000 }, async (ctx) => {
+  it("a hold acquired in an arrow run by the release's own KeyedAsyncQueue is named by its place", async (ctx) => {
     const { traceSessionWriteLocks, chunkPlace } = await import("../../src/openclaw/lock-trace.js");
     const { flushTrace } = await import("../../src/openclaw/trace.js");
     traceSessionWriteLocks();

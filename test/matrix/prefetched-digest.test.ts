@@ -29,7 +29,7 @@ const SETTLE_MS = 250;
 const quiet = { debug: () => {}, warn: () => {} };
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the fence digest asked beside the repair check`, () => {
-  it("each digest is the release's own of the file at the call; the prefetched one is used exactly when the file did not change", { timeout: 300_000 }, async (ctx) => {
+  it("each digest is the release's own of the file at the call; the prefetched one is used exactly when the file did not change", async (ctx) => {
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest`);
     const both = await importInterceptedAll(root!, "repairSessionFileIfNeeded", "readSessionFileDigest");
     if (typeof both === "string") throw new Error(both);
@@ -108,7 +108,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(counters.digestsPrefetched).toBe(beforeFresh);
   });
 
-  it("a file growing turn after turn: every later turn's digest is prefetched and is the release's own", { timeout: 300_000 }, async (ctx) => {
+  it("a file growing turn after turn: every later turn's digest is prefetched and is the release's own", async (ctx) => {
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest`);
     const both = await importInterceptedAll(root!, "repairSessionFileIfNeeded", "readSessionFileDigest");
     if (typeof both === "string") throw new Error(both);

@@ -60,7 +60,7 @@ writeFileSync(a + ".out.json", JSON.stringify(out));
 `;
 
 describe.skipIf(!root)(`OpenClaw ${root ? releaseVersion(root) : ""}: the preload through real module hooks`, () => {
-  it("serves the rewritten chunks to OpenClaw's own imports; the session the run path opens equals OpenClaw's", { timeout: 120_000 }, () => {
+  it("serves the rewritten chunks to OpenClaw's own imports; the session the run path opens equals OpenClaw's", () => {
     const dir = tempDir("matrix-hooks");
     const a = join(dir, "a.jsonl");
     const b = join(dir, "b.jsonl");

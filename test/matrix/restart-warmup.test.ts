@@ -283,7 +283,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up; none asked with the worker's memo off", { timeout: 300_000 }, async (ctx) => {
+  it("the first turn's fence digests after a warm-up that had the worker digest the transcript (9 MiB, in the fence's digest range): the repair check prefetches it (a first turn now asks as a later one does) and every digest equals the release's own — file unchanged, appended to, rewritten in place at the same size with its mtime put back, truncated or deleted after the warm-up; none asked with the worker's memo off", async (ctx) => {
     if (why) return ctx.skip(why);
     const both = [await importIntercepted(root!, "repairSessionFileIfNeeded"), await importIntercepted(root!, "readSessionFileDigest")];
     const bad = both.find((x) => typeof x === "string");
@@ -414,7 +414,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("a line with a 30,000-deep value: the release's own open throws (its recursive freeze overflows the stack), so the warm-up counts it failed and keeps nothing, and the first open throws as stock's", { timeout: 120_000 }, async (ctx) => {
+  it("a line with a 30,000-deep value: the release's own open throws (its recursive freeze overflows the stack), so the warm-up counts it failed and keeps nothing, and the first open throws as stock's", async (ctx) => {
     if (why) return ctx.skip(why);
     const rt = pair.runtime;
     const text = generated(5);
@@ -436,12 +436,12 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(ra.error, "the served open").toBe(rb.error);
   });
 
-  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
+  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", async (ctx) => {
     if (why) return ctx.skip(why);
     await openStartedFirst(pair.runtime, (p) => pair.served.SM.open(p), (p) => pair.served.cache.delete(p), 1);
   });
 
-  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first open, appends, rewrite and next open equal stock's", { timeout: 300_000 }, async (ctx) => {
+  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first open, appends, rewrite and next open equal stock's", async (ctx) => {
     if (why) return ctx.skip(why);
     const rt = pair.runtime;
     const r: Run = { a: inStateDir("repair-a"), b: join(dir, "repair-b.jsonl"), step: 0, published: [[], []] };
@@ -552,7 +552,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first and next opens equal pi's", { timeout: 300_000 }, async (ctx) => {
+  it("a first start whose transcript the release's repair pass rewrites at the first turn: read, not built; the repaired file's first and next opens equal pi's", async (ctx) => {
     const x = await releasePi<PiClass>(root!, version);
     if (typeof x === "string") return ctx.skip(x);
     const { runtime: rt, Wrapped, pi } = x;
@@ -686,7 +686,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("the build in steps: a first open between two steps equals stock's and is served from the read (the warm-up keeps nothing), and a file appended to or rewritten between steps still gives stock's first and next opens", { timeout: 300_000 }, async (ctx) => {
+  it("the build in steps: a first open between two steps equals stock's and is served from the read (the warm-up keeps nothing), and a file appended to or rewritten between steps still gives stock's first and next opens", async (ctx) => {
     if (typeof x === "string") return ctx.skip(x);
     const { runtime: rt, served: ours, stock: theirs } = x;
     const prewarm = rt.wrapPrewarm(async () => {});
@@ -756,7 +756,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", { timeout: 120_000 }, async (ctx) => {
+  it("a transcript whose first open started is not warmed: before its read, or while the warm-up's read runs (the open takes that read; nothing built twice)", async (ctx) => {
     if (typeof x === "string") return ctx.skip(x);
     const SM = x.served;
     // OpenClaw keeps no entries of its own here (nothing to evict); its open loads twice, both from the read.

@@ -249,7 +249,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
     }
   });
 
-  it("with the session open filling ctxc's cache: the appends and the rewrite keep its read, and the next open decodes only what was appended", { timeout: 120_000 }, async (ctx) => {
+  it("with the session open filling ctxc's cache: the appends and the rewrite keep its read, and the next open decodes only what was appended", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -412,7 +412,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
     }
   });
 
-  it("not an append: header changed, a non-canonical line, entries removed, the file changed behind ctxc — stock's path runs", { timeout: 120_000 }, async (ctx) => {
+  it("not an append: header changed, a non-canonical line, entries removed, the file changed behind ctxc — stock's path runs", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {
@@ -603,7 +603,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
     }
   });
 
-  it("a whole-file write the follower cannot answer from what was written — the file changed before the sync, content not the recorded lines — or over a damaged transcript: stock's result", { timeout: 120_000 }, async (ctx) => {
+  it("a whole-file write the follower cannot answer from what was written — the file changed before the sync, content not the recorded lines — or over a damaged transcript: stock's result", async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {

@@ -35,7 +35,7 @@ const file = (bytes: string | Buffer): string => {
 };
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: session-fence digest vs the release's own`, () => {
-  it("readSessionFileDigest: the same digest as the release's for every size class, the same undefined for a missing path and a directory", { timeout: 300_000 }, async () => {
+  it("readSessionFileDigest: the same digest as the release's for every size class, the same undefined for a missing path and a directory", async () => {
     const x = await importIntercepted(root!, "readSessionFileDigest");
     if (!hasDigest(version)) {
       expect(x, version).toBeTypeOf("string");
@@ -79,7 +79,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     expect(rt.counters.fallbacks).toBe(fallbacks);
   });
 
-  it("readSessionFileDigest as the file grows between calls: each answer is the file as it is then, as the release's", { timeout: 300_000 }, async (ctx) => {
+  it("readSessionFileDigest as the file grows between calls: each answer is the file as it is then, as the release's", async (ctx) => {
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
     const x = await importIntercepted(root!, "readSessionFileDigest");
     if (typeof x === "string") throw new Error(x);
@@ -94,7 +94,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     expect(seen.size).toBe(4);
   });
 
-  it("readSessionFileDigest after a same-size rewrite in place (size and maybe mtime unchanged), a truncation and a replacement: the release's answer each time", { timeout: 300_000 }, async (ctx) => {
+  it("readSessionFileDigest after a same-size rewrite in place (size and maybe mtime unchanged), a truncation and a replacement: the release's answer each time", async (ctx) => {
     // The worker keeps the bytes it hashed and continues from its hash state (file-digest.ts DigestMemo):
     // a change anywhere in the kept prefix must be found by its comparison, not by a stat.
     if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);

@@ -218,7 +218,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(warmed, "the copy corpus warmed (a torn half line is refused: OpenClaw decides)").toEqual(expect.arrayContaining(copyCorpus().map((c) => c.name).filter((c) => c !== "torn tail: half a line" && c !== "empty file")));
   });
 
-  it("the file changed between the worker read and the build, or between the build and the open: appended (whole lines, a line without its newline, half a line), replaced by one of the same size and mtime, rewritten in place with the mtime put back, truncated to its header, emptied", { timeout: 300_000 }, async (ctx) => {
+  it("the file changed between the worker read and the build, or between the build and the open: appended (whole lines, a line without its newline, half a line), replaced by one of the same size and mtime, rewritten in place with the mtime put back, truncated to its header, emptied", async (ctx) => {
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;
@@ -277,7 +277,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("two transcripts sharing one index file, the entry cache's bound reached in the middle of the warm-up, and the warm-up racing real opens", { timeout: 300_000 }, async (ctx) => {
+  it("two transcripts sharing one index file, the entry cache's bound reached in the middle of the warm-up, and the warm-up racing real opens", async (ctx) => {
     if (skip()) return ctx.skip(skip());
     const X = x as Intercepted;
     const rt = X.runtime;

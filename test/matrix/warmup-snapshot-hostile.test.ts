@@ -362,7 +362,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     }
   });
 
-  it("the entry cache's bound reached mid-warm-up by a real turn on another transcript: between build steps the warm-up evicts nothing (the real turn's entries stay; the warmed transcript is passed over), between fold steps the fold is dropped when its entries were evicted; every turn equals stock's", { timeout: 300_000 }, async (ctx) => {
+  it("the entry cache's bound reached mid-warm-up by a real turn on another transcript: between build steps the warm-up evicts nothing (the real turn's entries stay; the warmed transcript is passed over), between fold steps the fold is dropped when its entries were evicted; every turn equals stock's", async (ctx) => {
     if (skip()) return ctx.skip(skip());
     const rt = pair.runtime;
     // 1,300 entries: three fold steps, so one comes after the second pause.

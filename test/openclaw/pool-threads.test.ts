@@ -34,7 +34,7 @@ describe("openclaw worker pool threads", () => {
     expect(shardOf({ op: "bootstrap", options: {} as never }, 3)).toBe(0);
   });
 
-  it("with 2 threads, every transcript's reads continue from its worker's state, whatever thread it is on and in whatever order", { timeout: 120_000 }, async () => {
+  it("with 2 threads, every transcript's reads continue from its worker's state, whatever thread it is on and in whatever order", async () => {
     await configureOpenClawPool({ threads: 2 });
     const paths = Array.from({ length: 6 }, (_, i) => resolve(join(dir, `t${i}.jsonl`)));
     // Both threads used (else this proves nothing about routing).

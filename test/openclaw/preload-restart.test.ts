@@ -105,7 +105,7 @@ function transcript(text: string): string {
 const cut = (text: string, at: number) => text.indexOf("\n", Math.floor(text.length * at)) + 1;
 
 describe("the preload keeps the session reads' index under OpenClaw's state dir", () => {
-  it("after a restart the first read parses only what was appended meanwhile; grown, rewritten, replaced, truncated and damaged files read exactly as cold", { timeout: 300_000 }, () => {
+  it("after a restart the first read parses only what was appended meanwhile; grown, rewritten, replaced, truncated and damaged files read exactly as cold", () => {
     const state = join(dir, "state-default");
     mkdirSync(state, { mode: 0o700 }); // OpenClaw's: the preload creates only ctxc/index inside it
     const big = generateTranscript({ seed: 81, entries: 400, branchProbability: 0.15, compactions: 2, unicode: "mixed", toolResultBytes: { min: 200, max: 3000 } }).text;
@@ -164,7 +164,7 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
     expect(summaryOf(third.log)).toMatchObject({ indexRestored: 5, indexRestoredBytes: third.reads.reduce((a, r) => a + r.meta.readFrom, 0), indexRejected: 0 });
   });
 
-  it("~/.openclaw without OPENCLAW_STATE_DIR; CTXC_OPENCLAW_INDEX_DIR moves it; CTXC_OPENCLAW_INDEX=off turns it off", { timeout: 300_000 }, () => {
+  it("~/.openclaw without OPENCLAW_STATE_DIR; CTXC_OPENCLAW_INDEX_DIR moves it; CTXC_OPENCLAW_INDEX=off turns it off", () => {
     const text = generateTranscript({ seed: 83, entries: 200 }).text;
     const home = join(dir, "home");
     mkdirSync(join(home, ".openclaw"), { recursive: true });
@@ -193,7 +193,7 @@ describe("the preload keeps the session reads' index under OpenClaw's state dir"
     expect(withoutOrigin(warm)).toEqual(cold(path));
   });
 
-  it("a state dir others can write, another user's, one where the index cannot be created, or none yet: one line says why, no index, the same results", { timeout: 300_000 }, () => {
+  it("a state dir others can write, another user's, one where the index cannot be created, or none yet: one line says why, no index, the same results", () => {
     const text = generateTranscript({ seed: 84, entries: 150, compactions: 1 }).text;
     const path = transcript(text);
     const open = join(dir, "state-open");
