@@ -23,12 +23,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { closeOpenClawPool, configureOpenClawPool, runInOpenClawPool } from "../src/openclaw/pool.js";
 import type { OpenClawWorkerRequest } from "../native-free-workers/openclaw-worker.js";
+import { benchArgs } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     requests: { type: "string", default: "3000" },
     rounds: { type: "string", default: "3" },
