@@ -23,6 +23,7 @@ import { freshRunDir, removeDir } from "./lib/data.js";
 import { loadSessionManagerPair, type Side } from "./lib/openclaw-session-manager.js";
 import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl, usageExit } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
+import { hasThreadCpu, threadCpuMs } from "./lib/thread-cpu.js";
 
 const { values } = benchArgs({
   options: {
@@ -37,8 +38,6 @@ if (!values.a) usageExit("--a <preload-runtime.js of the other build> is require
 const { root, version } = await openclawRelease(values.openclaw);
 const url = (p: string) => pathToFileURL(resolve(p)).href;
 const runtimes = { A: url(values.a), B: values.b ? url(values.b) : preloadRuntimeUrl() };
-type Usage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
 
 async function main(): Promise<void> {
   const sides: Record<string, Side> = {};
@@ -71,13 +70,13 @@ async function main(): Promise<void> {
         const sm = sides[name]!.SM.open(headerFile);
         const loaded = { entries: [JSON.parse(lines[0]!), ...rest], snapshot: undefined };
         gc();
-        const c0 = threadCpu?.();
+        const c0 = threadCpuMs();
         const t0 = performance.now();
         sm.setLoadedSessionFile(file, loaded);
         const ms = performance.now() - t0;
-        const u = c0 ? threadCpu!(c0) : undefined;
+        const used = threadCpuMs() - c0;
         (wall[name] ??= []).push(ms);
-        (cpu[name] ??= []).push(u ? (u.user + u.system) / 1000 : ms);
+        (cpu[name] ??= []).push(hasThreadCpu ? used : ms);
         // Every side indexed the same entries (the lockstep test compares the whole state: this only guards the bench).
         indexed ??= sm.byId.size;
         if (sm.byId.size !== indexed || indexed === 0) throw new Error(`${name}: ${sm.byId.size} entries indexed, not ${indexed}`);

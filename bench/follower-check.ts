@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { transcriptOfSize } from "./lib/data.js";
+import { hasThreadCpu, threadCpuMs } from "./lib/thread-cpu.js";
 import { SessionReadCache, encodeSessionBuffer } from "../native-free-workers/openclaw/session-buffer.js";
 import { decodeSession } from "../src/openclaw/index.js";
 import { continuationFor, keptEntriesFor } from "../src/openclaw/kept-entries.js";
@@ -48,21 +49,19 @@ try {
   writeFileSync(path, `${(lines as string[]).join("\n")}\n`);
   const builds: [string, Check, number[], number[]][] = [["this build", await load(join(import.meta.dirname, "..")), [], []]];
   if (values.dist) builds.push([values.dist, await load(values.dist), [], []]);
-  const threadCpu = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
-  const cpuMs = () => (threadCpu ? ((u) => (u.user + u.system) / 1000)(threadCpu.call(process)) : NaN);
   for (let r = 0; r < runs; r++) {
     // Alternated, each build first in turn, so neither only runs warm or under a different load.
     for (const [, check, times, cpu] of r % 2 ? [...builds].reverse() : builds) {
-      const [t0, c0] = [performance.now(), cpuMs()];
+      const [t0, c0] = [performance.now(), threadCpuMs()];
       const same = check.fileHoldsBytes(path, check.fileBytesOfLines(lines, read) as never);
       times.push(performance.now() - t0);
-      cpu.push(cpuMs() - c0);
+      cpu.push(threadCpuMs() - c0);
       if (!same) throw new Error("the byte check said no to the file as written");
     }
   }
   console.log(`${values.mb} MB, ${lines.length} lines (${fromRead} from the read), ${runs} runs; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   for (const [name, , times, cpu] of builds) {
-    const thread = threadCpu ? `; thread CPU median ${median(cpu).toFixed(1)} ms (min ${Math.min(...cpu).toFixed(1)})` : "";
+    const thread = hasThreadCpu ? `; thread CPU median ${median(cpu).toFixed(1)} ms (min ${Math.min(...cpu).toFixed(1)})` : "";
     console.log(`${name}: wall median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})${thread}`);
   }
 } finally {

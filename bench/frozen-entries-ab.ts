@@ -19,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { freshRunDir, removeDir } from "./lib/data.js";
 import { median } from "./lib/stats.js";
+import { hasThreadCpu, threadCpuMs } from "./lib/thread-cpu.js";
 import { normalizeLoadedEntry as normalize } from "./lib/loaded-entry-normalizer.js";
 import { benchArgs, gc, gcNote } from "./lib/run-setup.js";
 
@@ -29,9 +30,6 @@ if (!values.a) throw new Error("--a <dist folder of the other build> is required
 const roots = [resolve(values.a), resolve(values.b ?? join(import.meta.dirname, ".."))];
 const mb = Number(values.mb);
 const reps = Number(values.reps);
-
-type Usage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
 
 interface Side {
   root: string;
@@ -57,14 +55,14 @@ try {
     for (const s of i % 2 ? [...sides].reverse() : sides) {
       const session = s.decode(s.buffer); // a new session: nothing of it read yet (its reader is built by the call)
       gc();
-      const c0 = threadCpu?.();
+      const c0 = threadCpuMs();
       const t0 = performance.now();
       const { entries } = s.build(session, normalize, true);
-      s.ms.push(c0 ? ((u) => (u.user + u.system) / 1000)(threadCpu!(c0)) : performance.now() - t0);
+      s.ms.push(hasThreadCpu ? threadCpuMs() - c0 : performance.now() - t0);
       if (entries.length === 0) throw new Error("no entries");
     }
   }
-  console.log(`${mb} MB, ${reps} rounds, ${threadCpu ? "thread CPU" : "wall"} ms, node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(" ")}${gcNote}`);
+  console.log(`${mb} MB, ${reps} rounds, ${hasThreadCpu ? "thread CPU" : "wall"} ms, node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(" ")}${gcNote}`);
   for (const s of sides) console.log(`${s.root}: median ${median(s.ms).toFixed(1)} min ${Math.min(...s.ms).toFixed(1)}  [${s.ms.map((x) => x.toFixed(0)).join(" ")}]`);
 } finally {
   await removeDir(runDir);

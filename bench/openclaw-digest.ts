@@ -32,6 +32,7 @@ import { performance } from "node:perf_hooks";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { median, round } from "./lib/stats.js";
+import { hasThreadCpu, threadCpuMs } from "./lib/thread-cpu.js";
 import { otherWork } from "./lib/other-work.js";
 import { benchArgs, gc, gcNote, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { closeOpenClawPool } from "../src/openclaw/index.js";
@@ -47,22 +48,19 @@ const RUNTIME_URL = preloadRuntimeUrl();
 
 type Digest = (file: string) => Promise<string | undefined>;
 
-type CpuUsage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
-
 /** Busy, CPU (NaN without threadCpuUsage) and wall ms of one call (busy and CPU include the other work, when there is some: compare wall then). */
 async function timed(fn: Digest, file: string): Promise<{ busy: number; cpu: number; wall: number }> {
   gc();
   const stop = otherWork(busyMs);
   const elu = performance.eventLoopUtilization();
-  const cpu0 = threadCpu?.();
+  const cpu0 = threadCpuMs();
   const t0 = performance.now();
   await fn(file);
   const wall = performance.now() - t0;
-  const used = cpu0 && threadCpu!(cpu0);
+  const cpu = threadCpuMs() - cpu0;
   const busy = performance.eventLoopUtilization(elu).active;
   stop();
-  return { busy, cpu: used ? (used.user + used.system) / 1000 : NaN, wall };
+  return { busy, cpu, wall };
 }
 
 /** Event-loop callbacks (non-promise async resources' `before`) during one call. */
@@ -107,7 +105,7 @@ try {
       const busy = samples.map((s) => s.busy);
       const wall = samples.map((s) => s.wall);
       const cpu = samples.map((s) => s.cpu);
-      const cpuCell = threadCpu ? `${round(median(cpu))} (min ${round(Math.min(...cpu))})` : "–";
+      const cpuCell = hasThreadCpu ? `${round(median(cpu))} (min ${round(Math.min(...cpu))})` : "–";
       rows.push(`| ${(bytes / 1048576).toFixed(1)} MB | ${mode} | ${round(median(busy))} (min ${round(Math.min(...busy))}) | ${cpuCell} | ${round(median(wall))} (min ${round(Math.min(...wall))}) | ${await hops(fn, file)} |`);
     }
   }

@@ -27,6 +27,7 @@ import { closeOpenClawPool, configureOpenClawPool, runInOpenClawPool } from "../
 import type { OpenClawWorkerRequest } from "../native-free-workers/openclaw-worker.js";
 import { benchArgs } from "./lib/run-setup.js";
 import { median } from "./lib/stats.js";
+import { threadCpuMs } from "./lib/thread-cpu.js";
 
 const { values } = benchArgs({
   options: {
@@ -41,8 +42,6 @@ const requests = Number(values.requests);
 const rounds = Number(values.rounds);
 const concurrent = Number(values.concurrent);
 const pauseMs = Number(values.pause);
-type CpuUsage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
 
 const dir = mkdtempSync(join(tmpdir(), "ctxc-roundtrip-"));
 const file = join(dir, "t.jsonl");
@@ -57,10 +56,9 @@ async function batch(op: string, n: number): Promise<void> {
   if (pauseMs > 0) {
     for (let i = 0; i < n; i++) {
       await new Promise((r) => setTimeout(r, pauseMs));
-      const c0 = threadCpu?.();
+      const c0 = threadCpuMs();
       await runInOpenClawPool(requestOf(op));
-      const used = c0 && threadCpu!(c0);
-      if (used) pausedCpu += used.user + used.system;
+      pausedCpu += (threadCpuMs() - c0) * 1000;
     }
     return;
   }
@@ -76,14 +74,13 @@ for (let round = 0; round < rounds; round++) {
   for (const op of values.ops.split(",")) {
     await batch(op, 200);
     pausedCpu = 0;
-    const cpu0 = threadCpu?.();
+    const cpu0 = threadCpuMs();
     const elu = performance.eventLoopUtilization();
     const t0 = performance.now();
     await batch(op, requests);
     const wall = ((performance.now() - t0) * 1000) / requests;
     const busy = (performance.eventLoopUtilization(elu).active * 1000) / requests;
-    const used = cpu0 && threadCpu!(cpu0);
-    const cpu = used ? (pauseMs > 0 ? pausedCpu : used.user + used.system) / requests : NaN;
+    const cpu = (pauseMs > 0 ? pausedCpu : (threadCpuMs() - cpu0) * 1000) / requests; // NaN without threadCpuUsage
     const r = results.get(op) ?? { cpu: [], busy: [], wall: [] };
     r.cpu.push(cpu);
     r.busy.push(busy);

@@ -40,6 +40,19 @@ export function mainThreadRunMs(): number | null {
 type Usage = { user: number; system: number };
 const threadCpuUsage = (process as unknown as { threadCpuUsage?: (prev?: Usage) => Usage }).threadCpuUsage?.bind(process);
 
+/** Whether this Node has `process.threadCpuUsage` (23.9+): the benches that time single calls fall back to wall time, or print "–", without it. */
+export const hasThreadCpu = threadCpuUsage !== undefined;
+
+/**
+ * The main thread's CPU ms from `process.threadCpuUsage` (µs-exact, for single calls), NaN where Node has
+ * none — unlike {@link mainThreadCpu}, no coarse fallback: a per-call figure from /proc would be mostly ticks.
+ */
+export function threadCpuMs(): number {
+  if (!threadCpuUsage) return NaN;
+  const { user, system } = threadCpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
  * The main thread's CPU ms (process.threadCpuUsage, Node 23.9+; else {@link mainThreadRunMs}, NaN off
  * Linux), or with `from` (an earlier reading) the ms since then.
