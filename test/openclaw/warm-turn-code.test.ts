@@ -2,11 +2,13 @@
  * The restart warm-up's warming of the first turn's two loops over every entry (issue #11, first turn after a
  * restart): `setLoadedSessionFile`'s pointer comparison (release/loaded-index.ts `continuation`, run once by
  * `warmLoadedIndex` on the record it kept) and the rewrite's prefix check (release/append-rewrite.ts
- * `appendedLines`, run once by `warmAppendCheckCode`). What they are for is V8's code, so that is what is
+ * `appendedLines`, run once by `warmAppendCheckCode`) — and the release's own `getPersistedFileEntries`, the
+ * rewrite's first call, run once by `warmPersistedEntriesCode` on a throwaway manager (here a stand-in class with
+ * the release's constructor fields and load). What they are for is V8's code, so that is what is
  * checked, by V8's own function events in a child process (`--log-function-events`: a `baseline` event is a
  * function V8 compiled to machine code because it ran hot) — the loops ran over the entries and V8 compiled
  * them before any turn; and that they leave nothing behind: the record is the one the fold kept (a load of the
- * same entries continues it, appending nothing).
+ * same entries continues it, appending nothing), and the throwaway's leaf control stays on the throwaway.
  * Their results against the release's own functions: test/matrix/restart-warmup.test.ts, rewrite-append.test.ts.
  */
 import { execFileSync } from "node:child_process";
@@ -28,6 +30,38 @@ const entries = new Array(n);
 entries[0] = Object.freeze({ type: "session", version: 3, id: "h", timestamp: "t", cwd: "/" });
 for (let i = 1; i < n; i++) entries[i] = Object.freeze({ type: "message", id: "e" + i, parentId: i === 1 ? null : "e" + (i - 1), timestamp: "t", message: Object.freeze({ role: "user", content: "x" }) });
 const h = { existsSync: () => true, isIndexedSessionEntry: (e) => e?.type === "message" && typeof e.id === "string" && e.id.length > 0, isSessionTranscriptSideAppendEntry: () => false };
+// OpenClaw's SessionManager as far as the warm-up uses it: its constructor's fields and load (the chunk's
+// delegate calls ctxc's handler), and a getPersistedFileEntries that, as the release's may, adds a leaf-control
+// entry to the manager it runs on (here always: what the warm-up's throwaway adds must stay on it).
+let lastServed;
+const constructed = [];
+class SessionManager {
+  constructor(cwd, sessionDir, sessionFile, persist, loaded) {
+    this.sessionId = ""; this.flushed = false; this.fileEntries = []; this.opaqueFileEntries = []; this.byId = new Map(); this.opaqueParentsById = new Map();
+    this.logicalParentsById = new Map(); this.invalidLeafControlIds = new Set(); this.labelsById = new Map(); this.labelTimestampsById = new Map();
+    this.leafId = null; this.appendParentId = null; this.recoveredCorruptHeader = false; this.cwd = cwd; this.sessionDir = sessionDir; this.shouldPersist = persist;
+    constructed.push(sessionFile);
+    if (sessionFile) this.setLoadedSessionFile(sessionFile, loaded); else throw new Error("newSession");
+  }
+  setLoadedSessionFile(file, loaded) { lastServed = li.setLoadedSessionFile(() => { throw new Error("stock's body ran"); }, [file, loaded], h, this); }
+  newSession() { throw new Error("newSession"); }
+  getPersistedFileEntries() {
+    const entries = [];
+    let o = 0;
+    for (let i = 0; i <= this.fileEntries.length; i++) {
+      while (this.opaqueFileEntries[o]?.index === i) entries.push(this.opaqueFileEntries[o++].record);
+      if (this.fileEntries[i]) entries.push(this.fileEntries[i]);
+    }
+    let tail = null;
+    for (const e of entries) if (h.isIndexedSessionEntry(e)) tail = e.id;
+    const leaf = { type: "leaf", id: "leaf" + this.opaqueFileEntries.length, parentId: tail, targetId: this.leafId };
+    this.opaqueFileEntries.push({ index: this.fileEntries.length, record: leaf });
+    this.opaqueParentsById.set(leaf.id, this.leafId);
+    entries.push(leaf);
+    return entries;
+  }
+}
+h.SessionManager = SessionManager;
 const out = {};
 if (${warm}) {
   const fold = li.warmLoadedIndex("/warm/a.jsonl", entries, h, 1024, 512);
@@ -44,6 +78,15 @@ out.byId = sm.byId.size;
 // The rewrite's check on a list built by push, as OpenClaw's getPersistedFileEntries builds it: nothing appended.
 const persisted = []; for (const e of entries) persisted.push(e);
 out.lines = ar.appendedLines(persisted, entries, () => { throw new Error("serialised"); });
+// The turn's rewrite calls the release's getPersistedFileEntries on the loaded manager: its own leaf control only.
+const turn = new SessionManager("/", "/warm", "/warm/a.jsonl", true, { entries: entries.slice(), snapshot: { size: 1024n } });
+out.turnServed = lastServed;
+out.persisted = turn.getPersistedFileEntries().length;
+out.turnLeafControls = [turn.opaqueFileEntries.length, turn.opaqueParentsById.size];
+// …and the next load of the same entries still continues the record, with no leaf control in it.
+const next = new SessionManager("/", "/warm", "/warm/a.jsonl", true, { entries: entries.slice(), snapshot: { size: 1024n } });
+out.next = [lastServed, next.fileEntries.length, next.opaqueFileEntries.length, next.opaqueParentsById.size, next.byId.size];
+out.constructed = constructed;
 console.log(JSON.stringify(out));
 `;
 
@@ -68,18 +111,27 @@ function run(warm: boolean): { out: Record<string, unknown>; compiledBeforeTurn:
   return { out: JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>, compiledBeforeTurn };
 }
 
+/**
+ * The turn's manager after its getPersistedFileEntries (every entry and its own leaf control), and the next load
+ * (the record continued: 14,999 file entries after the header, no leaf control — the warm-up's throwaway added one
+ * to its own copies only).
+ */
+const afterTurn = (served: string) => ({ turnServed: served, persisted: 15_001, turnLeafControls: [1, 1], next: ["continued", 15_000, 0, 0, 14_999] });
+
 describe("the restart warm-up warms the first turn's loops over every entry", () => {
-  it("V8 has compiled the load's comparison and the rewrite's check before the turn; the record is the fold's", () => {
+  it("V8 has compiled the load's comparison, the rewrite's check and the release's getPersistedFileEntries (on a throwaway manager) before the turn; the record is the fold's, and nothing of the throwaway reaches a real manager", () => {
     const { out, compiledBeforeTurn } = run(true);
     expect(compiledBeforeTurn).toContain("continuation");
     expect(compiledBeforeTurn).toContain("appendedLines");
-    expect(out).toEqual({ kept: true, served: "continued", leafId: "e14999", byId: 14_999, lines: [] });
+    expect(compiledBeforeTurn).toContain("getPersistedFileEntries");
+    expect(out).toEqual({ kept: true, served: "continued", leafId: "e14999", byId: 14_999, lines: [], ...afterTurn("continued"), constructed: ["/warm/a.jsonl/ctxc-warm-up-throwaway", "/warm/a.jsonl", "/warm/a.jsonl"] });
   });
 
   it("without the warm-up neither is compiled before the turn (the check above is not vacuous)", () => {
     const { out, compiledBeforeTurn } = run(false);
     expect(compiledBeforeTurn).not.toContain("continuation");
     expect(compiledBeforeTurn).not.toContain("appendedLines");
-    expect(out).toEqual({ served: "folded", leafId: "e14999", byId: 14_999, lines: [] });
+    expect(compiledBeforeTurn).not.toContain("getPersistedFileEntries");
+    expect(out).toEqual({ served: "folded", leafId: "e14999", byId: 14_999, lines: [], ...afterTurn("continued"), constructed: ["/warm/a.jsonl", "/warm/a.jsonl"] });
   });
 });

@@ -39,7 +39,7 @@
  * properties are created in the same order. Its shape, with `buildIndex`, the partition and the
  * constructor's fields, is what shapes.ts checks (SHAPE_DEPS).
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { entryCacheLimit } from "../entry-cache.js";
 import { indexLabel } from "../pi-index.js";
 import { LayeredMap } from "./layered-map.js";
@@ -74,6 +74,13 @@ export interface LoadedIndexHelpers {
   existsSync: (path: string) => boolean;
   isIndexedSessionEntry: (entry: unknown) => boolean;
   isSessionTranscriptSideAppendEntry: (entry: unknown) => boolean;
+  /** The chunk's `SessionManager` class: the restart warm-up runs its `getPersistedFileEntries` on a throwaway ({@link warmPersistedEntriesCode}). */
+  SessionManager?: new (cwd: string, sessionDir: string, sessionFile: string, persist: boolean, loaded: object) => object;
+}
+
+/** What {@link warmPersistedEntriesCode} calls on its throwaway manager (OpenClaw's SessionManager). */
+interface ThrowawayManager {
+  getPersistedFileEntries(): unknown[];
 }
 
 /** The maps a record keeps as {@link LayeredMap}s: handed to each load in O(1), whatever the file's size. */
@@ -297,6 +304,8 @@ function record(path: string, sm: LoadingManager, entries: unknown[], snapshot: 
  */
 export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, args: unknown[], h: LoadedIndexHelpers, sm: LoadingManager): "continued" | "folded" | false {
   const [sessionFile, loaded] = args as [unknown, { entries?: unknown; snapshot?: unknown } | undefined];
+  // The warm-up's throwaway manager being constructed (warmPersistedEntriesCode): nothing loaded, nothing kept.
+  if (loaded === throwawayLoad) return false;
   const entries = loaded?.entries;
   if (typeof sessionFile !== "string" || !Array.isArray(entries)) {
     original(...args);
@@ -346,12 +355,18 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   rec.served++;
   rec.bytes = snapshotBytes(loaded!.snapshot);
   keep(path, rec);
+  handOverRecord(sm, rec, entries[0], loaded!.snapshot);
+  return kept ? "continued" : "folded";
+}
+
+/** The rest of stock's body from `rec` (its partition and `buildIndex`'s state), `header` at entry 0. */
+function handOverRecord(sm: LoadingManager, rec: IndexRecord, header: unknown, snapshot: unknown): void {
   // The manager's own array (it pushes and splices it): a copy of the pointers (O(entries), see docs/openclaw.md §5).
   sm.fileEntries = rec.files.slice();
-  sm.fileEntries[0] = entries[0];
+  sm.fileEntries[0] = header;
   sm.opaqueFileEntries = rec.opaque.map((o) => ({ index: o.index, record: o.record }));
-  sm.sessionFileSnapshot = loaded!.snapshot;
-  sm.sessionId = (entries[0] as { id: string }).id;
+  sm.sessionFileSnapshot = snapshot;
+  sm.sessionId = (header as { id: string }).id;
   // buildIndex: the maps cleared and the scalars reset (creating them in stock's order), then the fold's state.
   sm.leafId = null;
   sm.appendParentId = null;
@@ -364,7 +379,6 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   sm.appendParentId = rec.appendParentId;
   sm.promptReleasedSideBranchParentId = rec.promptReleasedSideBranchParentId;
   sm.flushed = true;
-  return kept ? "continued" : "folded";
 }
 
 /**
@@ -395,6 +409,7 @@ export function* warmLoadedIndex(path: string, entries: readonly unknown[], h: L
   rec.warm = true;
   keep(path, rec);
   warmContinuationCode(rec, h);
+  warmPersistedEntriesCode(path, rec, h);
   return true;
 }
 
@@ -414,6 +429,48 @@ function warmContinuationCode(rec: IndexRecord, h: LoadedIndexHelpers): void {
   if (continuationCodeWarmed) return;
   continuationCodeWarmed = true;
   tried(() => continuation(rec, rec.entries, h));
+}
+
+/** Whether {@link warmPersistedEntriesCode} has run in this process. */
+let persistedCodeWarmed = false;
+
+/** The `loaded` argument the throwaway's constructor passes: `setLoadedSessionFile` then does nothing at all. */
+const throwawayLoad = Object.freeze({});
+
+/**
+ * The release's own `SessionManager.getPersistedFileEntries` — the first call of the turn's rewrite
+ * (release/append-rewrite.ts `rewriteFile`) — run once per process on a throwaway manager loaded from a
+ * warmed record. Why: it is a loop over every entry calling the chunk's `parseOpaqueLeafEntry` /
+ * `isIndexedSessionEntry` (~15,000 at 28 MB), and a restarted gateway's first rewrite otherwise runs it in
+ * V8's interpreter (issue #11: ~2.5 ms of the real gateway's first turn against ~0.3 later; 11–29 ms in
+ * process at 28 MB).
+ *
+ * The throwaway is a real instance with a real instance's shape: made by the release's constructor with a
+ * session file (so it creates no session of its own: `newSession` would add other properties first, and
+ * V8's code compiled for that shape is thrown away — a "wrong map" deopt — at the turn's call) whose load,
+ * {@link throwawayLoad}, this module's handler answers by doing nothing; then loaded as a served load loads
+ * a manager ({@link handOverRecord}: the same properties in the same order). `persist` is false and the
+ * method writes nothing; what it may add (a leaf-control entry) goes to the throwaway's own copies — its
+ * `fileEntries` a `slice`, its opaque records new objects (the method clamps their `index` in place), its
+ * maps forks, which keep their changes in their own overlays (layered-map.ts). The record, the entries
+ * (frozen; only top-level members are read, so no lazy member decodes) and every cache are untouched, and
+ * the throwaway is dropped. Its session file is a path below the transcript, which cannot exist (should a
+ * release's own body ever run instead of this handler, it reads nothing).
+ */
+function warmPersistedEntriesCode(path: string, rec: IndexRecord, h: LoadedIndexHelpers): void {
+  const SessionManager = h.SessionManager;
+  if (persistedCodeWarmed || typeof SessionManager !== "function") return;
+  persistedCodeWarmed = true;
+  tried(() => {
+    const throwaway = join(path, "ctxc-warm-up-throwaway");
+    const sm = new SessionManager("", "", throwaway, false, throwawayLoad) as unknown as LoadingManager & ThrowawayManager;
+    // The start of stock's body (setLoadedSessionFile above), then the hand-over.
+    sm.sessionFile = throwaway;
+    sm.sessionFileSnapshot = undefined;
+    sm.recoveredCorruptHeader = false;
+    handOverRecord(sm, rec, rec.entries[0], undefined);
+    return sm.getPersistedFileEntries();
+  });
 }
 
 /** Whether a warm-up's record of `bytes` file bytes fits beside the records kept ({@link warmLoadedIndex}: it never evicts). */

@@ -274,7 +274,8 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
   "SessionManager.setLoadedSessionFile": {
     // Partition + buildIndex of every loaded entry, answered by continuing the index built for the same
     // entries last time when the load only appends to them (release/loaded-index.ts).
-    a343bd2323fe: { seenIn: "2026.6.11–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry"] },
+    // `SessionManager`: the restart warm-up runs the release's getPersistedFileEntries on a throwaway (loaded-index.ts `warmPersistedEntriesCode`).
+    a343bd2323fe: { seenIn: "2026.6.11–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry", "SessionManager"] },
   },
   acquireEmbeddedAttemptSessionFileOwner: {
     // The session-resource-loader stage's first call (an in-process owner map): its own body runs untouched;
