@@ -82,6 +82,7 @@ import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepte
 import { SelfTimes } from "./lib/self-times.js";
 import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { transcriptOfSize } from "./lib/data.js";
+import { hasThreadCpu, threadCpuMs } from "./lib/thread-cpu.js";
 
 const { values } = benchArgs({
   options: {
@@ -115,9 +116,6 @@ const digests = Number(values.digests);
 /** Calls of `setLoadedSessionFile` per turn (a count, not ms: a row apart from the phases). */
 type Counted = Phase | "setLoadedSessionFile";
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
-type CpuUsage = { user: number; system: number };
-const threadCpu = (process as unknown as { threadCpuUsage?: (prev?: CpuUsage) => CpuUsage }).threadCpuUsage?.bind(process);
-const cpuMs = (u: CpuUsage) => (u.user + u.system) / 1000;
 /**
  * `DEBUG_MARKS=1`: stderr `mark <label> <µs>` on the monotonic clock V8's --cpu-prof samples use, to cut a profile by phase;
  * and a function `MARK_<label>` compiled there, to cut V8's `--log-function-events` log (what each phase compiled) by phase.
@@ -197,13 +195,13 @@ async function main(): Promise<void> {
     let persistedWallNow = 0;
     const getPersisted = servedProto.getPersistedFileEntries!;
     servedProto.getPersistedFileEntries = function (this: unknown, ...a: unknown[]) {
-      const c0 = threadCpu?.();
+      const c0 = threadCpuMs();
       const t0 = performance.now();
       try {
         return getPersisted.apply(this, a);
       } finally {
         persistedWallNow += performance.now() - t0;
-        if (c0) persistedCpuNow += cpuMs(threadCpu!(c0));
+        if (hasThreadCpu) persistedCpuNow += threadCpuMs() - c0;
       }
     };
     const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"]);
@@ -218,9 +216,9 @@ async function main(): Promise<void> {
     const digestCpu: number[] = [];
     /** The digests of one turn, their thread CPU kept for the served side. */
     const digestsOf = async (name: "stock" | "served", fn: ((path: string) => Promise<unknown>) | undefined, path: string): Promise<void> => {
-      const cpu0 = threadCpu?.();
+      const cpu0 = threadCpuMs();
       for (let i = 0; fn && i < digests; i++) await fn(path);
-      if (cpu0 && name === "served" && fn) digestCpu.push(cpuMs(threadCpu!(cpu0)));
+      if (hasThreadCpu && name === "served" && fn) digestCpu.push(threadCpuMs() - cpu0);
     };
     for (const name of values["served-only"] ? (["served"] as const) : (["stock", "served"] as const)) {
       const side: Side = pair[name];
@@ -267,7 +265,7 @@ async function main(): Promise<void> {
       }
       for (let turn = 0; turn < turns; turn++) {
         const loadsBefore = loads;
-        const turnCpu0 = threadCpu?.();
+        const turnCpu0 = threadCpuMs();
         persistedCpuNow = persistedWallNow = 0;
         side.cache.delete(resolve(path));
         mark(`turn${turn} repair`);
@@ -290,11 +288,11 @@ async function main(): Promise<void> {
         mark(`turn${turn} prewarm`);
         if (name === "served") results[name].prewarm.push(await busy(() => pair.runtime.prepareSession(path)));
         else results[name].prewarm.push(0);
-        const cpu0 = threadCpu?.();
+        const cpu0 = threadCpuMs();
         mark(`turn${turn} open`);
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
         results[name].open.push(openMs);
-        if (cpu0) openCpu[name].push(cpuMs(threadCpu!(cpu0)));
+        if (hasThreadCpu) openCpu[name].push(threadCpuMs() - cpu0);
         if (values.evict) side.cache.delete(resolve(path));
         const fn = digest && (name === "stock" ? digest.openclaw : digest.ctxc);
         // 2026.7.35's order: the session fence's digests and the recent conversation before the run appends.
@@ -335,7 +333,7 @@ async function main(): Promise<void> {
         }
         if (name === "served") {
           own.endTurn();
-          if (turnCpu0) turnCpu.push(cpuMs(threadCpu!(turnCpu0)));
+          if (hasThreadCpu) turnCpu.push(threadCpuMs() - turnCpu0);
           persistedCpu.push(persistedCpuNow);
           persistedWall.push(persistedWallNow);
         }
