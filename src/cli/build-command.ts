@@ -10,6 +10,7 @@ import { createCompiler, type CompiledContext } from "../index.js";
 import type { BuildCommand } from "./args.js";
 import { CliErrors } from "./cli-errors.js";
 import { progressBar } from "./progress-bar.js";
+import type { CliIo, CliStream } from "./run.js";
 import { writeOutputFile } from "./write-out.js";
 import { countsByCode, plural, render } from "./render.js";
 
@@ -64,9 +65,9 @@ function isSqliteFile(path: string): boolean {
   }
 }
 
-async function write(out: string | null, output: string | Uint8Array): Promise<void> {
+async function write(out: string | null, output: string | Uint8Array, stdout: CliStream): Promise<void> {
   if (out === null) {
-    process.stdout.write(output);
+    stdout.write(output);
     return;
   }
   try {
@@ -76,15 +77,15 @@ async function write(out: string | null, output: string | Uint8Array): Promise<v
   }
 }
 
-export async function runBuild(cmd: BuildCommand): Promise<void> {
-  if (cmd.format === "buffer" && cmd.out === null && process.stdout.isTTY && !cmd.force) throw CliErrors.binaryToTerminal();
+export async function runBuild(cmd: BuildCommand, io: CliIo): Promise<void> {
+  if (cmd.format === "buffer" && cmd.out === null && io.stdout.isTTY && !cmd.force) throw CliErrors.binaryToTerminal();
   if (cmd.build.workspaceDir !== undefined && isDirectory(cmd.build.workspaceDir) !== true) {
     throw CliErrors.badValue("build", "--workspace", "an existing directory", cmd.build.workspaceDir);
   }
   if (cmd.out !== null) checkOut(cmd.out);
   const compiler = createCompiler({ threads: cmd.threads, cacheDir: cmd.cacheDir, cacheDirRequired: cmd.cacheRequired });
   try {
-    const bar = cmd.quiet ? null : progressBar();
+    const bar = cmd.quiet ? null : progressBar(io.stderr);
     const started = performance.now();
     const ctx = await compiler.build({ ...cmd.build, onProgress: bar?.update });
     const elapsedMs = performance.now() - started;
@@ -94,11 +95,11 @@ export async function runBuild(cmd: BuildCommand): Promise<void> {
       const why = cmd.build.session === undefined && isSqliteFile(ctx.meta.transcript.path) ? "a SQLite database: give --session SESSION to compile one of its sessions" : foreign;
       throw CliErrors.notATranscript(ctx.meta.transcript.path, why);
     }
-    await write(cmd.out, render(ctx, cmd.format, elapsedMs));
+    await write(cmd.out, render(ctx, cmd.format, elapsedMs), io.stdout);
     // Success is silent, like cp; damaged input gets one line for a person watching stderr (the output
     // lists every diagnostic for scripts), except where the text summary already shows them.
     if (!cmd.quiet && ctx.diagnostics.length > 0 && (cmd.format !== "text" || cmd.out !== null)) {
-      process.stderr.write(`ctxc: note: ${plural(ctx.diagnostics.length, "diagnostic")}${countsByCode(ctx.meta.diagnosticCounts, "; ")} (listed in the output)\n`);
+      io.stderr.write(`ctxc: note: ${plural(ctx.diagnostics.length, "diagnostic")}${countsByCode(ctx.meta.diagnosticCounts, "; ")} (listed in the output)\n`);
     }
   } finally {
     await compiler.close();

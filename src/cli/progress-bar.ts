@@ -4,11 +4,12 @@
  * No colour anywhere in the CLI, so NO_COLOR has nothing to turn off; `--quiet` turns the bar off.
  */
 import type { BuildProgress } from "../../native-free-workers/protocol/progress.js";
+import type { CliStream } from "./run.js";
 
 const WIDTH = 30;
 const SHOW_AFTER_MS = 300;
 
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: BuildProgress): void; done(): void } | null {
+export function progressBar(stream: CliStream): { update(p: BuildProgress): void; done(): void } | null {
   // TERM=dumb: a terminal that cannot move the cursor back (\r, ESC[K) would show every frame.
   if (!stream.isTTY || process.env.TERM === "dumb") return null;
   const started = Date.now();

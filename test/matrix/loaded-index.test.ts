@@ -21,6 +21,7 @@ import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-re
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { stateOf } from "../support/manager-state.js";
+import { expectSame } from "../support/hostile-corpus.js";
 
 const root = releaseRoot();
 const version = root ? releaseVersion(root) : "";
@@ -66,7 +67,7 @@ async function both(r: Run, name: string, op: (side: Side, path: string, sm: Man
   const [ma, mb] = opened ? [ra.value as Manager, rb.value as Manager] : [r.sa, r.sb];
   if (opened) [r.sa, r.sb] = [ma, mb];
   expect(readFileSync(r.a).equals(readFileSync(r.b)), `${at}: file bytes`).toBe(true);
-  expect(stateOf(ma), `${at}: manager state`).toEqual(stateOf(mb));
+  expectSame(`${at}: manager state`, stateOf(ma), stateOf(mb));
   const [ca, cb] = [pair.served.cache.get(resolve(r.a)), pair.stock.cache.get(resolve(r.b))];
   expect(ca?.entries, `${at}: OpenClaw's cache`).toEqual(cb?.entries);
   expect(r.published[0].map((s) => s.size), `${at}: published`).toEqual(r.published[1].map((s) => s.size));
@@ -385,7 +386,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: set
         [r.sa, r.sb] = m;
         await both(r, name, op);
       };
-      const check = (m: [Manager, Manager], at: string) => expect(stateOf(m[0]), `${at}: manager state`).toEqual(stateOf(m[1]));
+      const check = (m: [Manager, Manager], at: string) => expectSame(`${at}: manager state`, stateOf(m[0]), stateOf(m[1]));
       // What another writer appended while a prompt released the lock, merged in memory (no file write).
       const leaf = r.sb.getLeafId() as string;
       const released = (tag: string) => [

@@ -27,6 +27,7 @@ import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSession
 import { RUNTIME_URL, importIntercepted, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
 import { stateOf } from "../support/manager-state.js";
+import { expectSame } from "../support/hostile-corpus.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, lockstepOp, removeDeterminism } from "../support/lockstep.js";
 import { DEFAULT_WARM_UP_DAYS, recentSince } from "../../src/openclaw/first-start-warmup.js";
@@ -81,8 +82,8 @@ async function both(r: Run, name: string, op: (side: Side, path: string, sm: Man
   const exists = [r.a, r.b].map((p) => statSync(p, { throwIfNoEntry: false }) !== undefined);
   expect(exists[0], `${at}: file exists`).toBe(exists[1]);
   if (exists[0]) expect(readFileSync(r.a).equals(readFileSync(r.b)), `${at}: file bytes`).toBe(true);
-  expect(stateOf(r.sa, newSession), `${at}: manager state`).toEqual(stateOf(r.sb, newSession));
-  expect(pair.served.cache.get(resolve(r.a))?.entries, `${at}: OpenClaw's cache`).toEqual(pair.stock.cache.get(resolve(r.b))?.entries);
+  expectSame(`${at}: manager state`, stateOf(r.sa, newSession), stateOf(r.sb, newSession));
+  expectSame(`${at}: OpenClaw's cache`, pair.served.cache.get(resolve(r.a))?.entries, pair.stock.cache.get(resolve(r.b))?.entries);
 }
 
 /** After a first open on both sides: two appends and a rewrite, then the next turn's open (OpenClaw's cache emptied), all compared. */
@@ -273,7 +274,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
         let sb: Manager | undefined;
         for (let t = 0; t < TURNS; t++) sb = await turn("b", t);
         expect(readFileSync(r.a).equals(readFileSync(r.b)), `seed ${seed}: file bytes after ${TURNS} turns`).toBe(true);
-        expect(stateOf(sa!), `seed ${seed}: manager state`).toEqual(stateOf(sb!));
+        expectSame(`seed ${seed}: manager state`, stateOf(sa!), stateOf(sb!));
         expect(pair.served.cache.get(resolve(r.a))?.entries, `seed ${seed}: OpenClaw's cache`).toEqual(pair.stock.cache.get(resolve(r.b))?.entries);
         expect(r.published[0].map((x) => x.size), `seed ${seed}: published snapshots`).toEqual(r.published[1].map((x) => x.size));
       }

@@ -1,6 +1,9 @@
 /**
- * The `ctxc` command as a user runs it (`node dist/src/cli/main.js`): outputs, what the build did,
- * help, exit codes, and one-line coded errors that name the flag and what it accepts — never a stack.
+ * The `ctxc` command: outputs, what the build did, help, exit codes, and one-line coded errors that
+ * name the flag and what it accepts — never a stack. Most cases run the command's code in process
+ * (support/cli.ts `ctxc`); those about the process itself run the bin as a user does (`ctxcBin`,
+ * `node dist/src/cli/main.js`): stdout as a pipe (JSON, binary, a reader that goes away), a terminal,
+ * the exit status of each kind of failure, the version read from package.json.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { decodeContext } from "../../src/index.js";
 import { piContext } from "../reference/pi-reference.js";
 import { tempDir } from "../support/tmp.js";
-import { ctxc, expectNoStack, MAIN, type Run } from "../support/cli.js";
+import { ctxc, ctxcBin, expectNoStack, MAIN, type Run } from "../support/cli.js";
 import { assistant, chain, header, jsonl, msg, toolCall, toolResult, user } from "../support/transcript-builder.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,7 +48,7 @@ const workspace = join(ROOT, "examples/workspace");
 
 describe("ctxc build: outputs", () => {
   it("--format json (default) prints pi's messages, thinking level and model, and meta", async () => {
-    const r = await ctxc("build", transcript);
+    const r = await ctxcBin("build", transcript);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -78,7 +81,7 @@ describe("ctxc build: outputs", () => {
   });
 
   it("--format buffer writes the context buffer, decodable with decodeContext", async () => {
-    const r = await ctxc("build", transcript, "--format", "buffer", "--budget", "none");
+    const r = await ctxcBin("build", transcript, "--format", "buffer", "--budget", "none");
     expect(r.code).toBe(0);
     const ab = r.raw.buffer.slice(r.raw.byteOffset, r.raw.byteOffset + r.raw.byteLength) as ArrayBuffer;
     const ctx = decodeContext(ab);
@@ -199,7 +202,7 @@ describe("ctxc: help and version", () => {
   });
 
   it("--version prints the package version", async () => {
-    const version = await ctxc("--version");
+    const version = await ctxcBin("--version");
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
   });
@@ -325,9 +328,20 @@ describe("ctxc build: failures", () => {
     expect(forced).toContain("exit=0");
   });
 
-  it("no failure prints a stack trace", async () => {
-    for (const args of [["build", join(dir, "missing.jsonl")], ["build", dir], ["build", transcript, "--budget", "x"], ["build", transcript, "--out", dir], ["nope"]]) {
-      expectNoStack((await ctxc(...args)).stderr);
+  it("the bin: no failure prints a stack trace, and each exits with its status", async () => {
+    const failures: [string[], number][] = [
+      [["build", join(dir, "missing.jsonl")], 1],
+      [["build", dir], 1],
+      [["build", transcript, "--budget", "x"], 2],
+      [["build", transcript, "--out", dir], 3],
+      [["nope"], 2],
+    ];
+    for (const [args, code] of failures) {
+      const r = await ctxcBin(...args);
+      expect(r.code).toBe(code);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^ctxc: .* \[[A-Z_]+\]\n/);
+      expectNoStack(r.stderr);
     }
   });
 });
