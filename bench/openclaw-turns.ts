@@ -78,7 +78,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
-import { interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
 import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { transcriptOfSize } from "./lib/data.js";
@@ -170,6 +170,10 @@ async function main(): Promise<void> {
       : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, ...(warmUp ? { erroredEmptyContent: false } : {}) }).text;
     const repair = values.repair || warmUp ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
     const recent = warmUp ? await interceptedOrThrow(root, "readRecentUserAssistantTextFromSessionTranscript", runtimeUrl) : undefined;
+    // The run path's prewarm (after the restart warm-up): OpenClaw's own prewarmSessionFile (open, 4 KiB read, close;
+    // once per file after a restart: its cache then says opened), served as a gateway serves it — ctxc's worker read beside it.
+    const prewarmServed = warmUp ? await importInterceptedWith(root, "prewarmSessionFile", runtimeUrl) : undefined;
+    const prewarm = typeof prewarmServed === "object" ? prewarmServed : undefined;
     (pair.runtime as { setJudgeRelease?: (v: string | undefined) => void }).setJudgeRelease?.(version);
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
     const fresh = (): Record<Counted, number[]> => ({ repair: [], prewarm: [], open: [], serialise: [], "header rewrite": [], digests: [], recent: [], appends: [], rewriteFile: [], setLoadedSessionFile: [] });
@@ -189,6 +193,8 @@ async function main(): Promise<void> {
     // The served turn's main-thread CPU (Node 23.9+), whole and in OpenClaw's getPersistedFileEntries (the rewrite's first
     // call: in V8's interpreter on a fresh process's first turn unless the restart warm-up ran it, issue #11).
     const turnCpu: number[] = [];
+    // …and in the prewarm (OpenClaw's own after the restart warm-up: its first fs.promises open/read/close, warm-file-read.ts).
+    const prewarmCpu: number[] = [];
     const persistedCpu: number[] = [];
     let persistedCpuNow = 0;
     const persistedWall: number[] = [];
@@ -286,8 +292,11 @@ async function main(): Promise<void> {
           if (turn > 0 && got?.repaired === true) throw new Error(`${name}: the repair pass rewrote the transcript again on turn ${turn}`);
         } else results[name].repair.push(0);
         mark(`turn${turn} prewarm`);
-        if (name === "served") results[name].prewarm.push(await busy(() => pair.runtime.prepareSession(path)));
+        const prewarmCpu0 = threadCpuMs();
+        if (prewarm) results[name].prewarm.push(await busy(() => (name === "served" ? prewarm.ctxc : prewarm.openclaw)(path)));
+        else if (name === "served") results[name].prewarm.push(await busy(() => pair.runtime.prepareSession(path)));
         else results[name].prewarm.push(0);
+        if (hasThreadCpu && name === "served") prewarmCpu.push(threadCpuMs() - prewarmCpu0);
         const cpu0 = threadCpuMs();
         mark(`turn${turn} open`);
         const [sm, openMs] = timed(() => side.SM.open(path) as Manager);
@@ -364,6 +373,7 @@ async function main(): Promise<void> {
     for (const name of ["stock", "served"] as const) console.log(`${name} open per turn (ms): ${results[name].open.map((x) => x.toFixed(1)).join(", ")}`);
     if (values.repair) for (const name of ["stock", "served"] as const) console.log(`${name} repair pass per turn, main-thread busy (ms): ${results[name].repair.map((x) => x.toFixed(1)).join(", ")}`);
     for (const name of ["stock", "served"] as const) if (openCpu[name].length) console.log(`${name} open per turn, thread CPU (ms): ${openCpu[name].map((x) => x.toFixed(1)).join(", ")}`);
+    if (prewarmCpu.length) console.log(`served prewarm per turn, thread CPU (ms): ${prewarmCpu.map((x) => x.toFixed(2)).join(", ")}`);
     if (turnCpu.length) console.log(`served turn, thread CPU (ms; every phase, OpenClaw's functions included): ${turnCpu.map((x) => x.toFixed(1)).join(", ")}`);
     if (turnCpu.length) console.log(`served getPersistedFileEntries (OpenClaw's, in the rewrite), thread CPU (ms): ${persistedCpu.map((x) => x.toFixed(2)).join(", ")}; wall (ms): ${persistedWall.map((x) => x.toFixed(2)).join(", ")}`);
     if (digestCpu.length) console.log(`served digests per turn, thread CPU (ms): ${digestCpu.map((x) => x.toFixed(1)).join(", ")}`);

@@ -54,6 +54,7 @@ import { forgetWarmDigests, warmDigest } from "./prefetched-digest.js";
 import { forgetPreparedReads, openStarted, prepareSession, readRunning, settledRead, takeSettled } from "./prepared-reads.js";
 import { forgetIndexRecords, warmLoadedIndex, type LoadedIndexHelpers } from "./release/loaded-index.js";
 import { warmAppendCheckCode } from "./release/append-rewrite.js";
+import { warmFileReadCode } from "./warm-file-read.js";
 
 /** Transcripts warmed at most by default (`CTXC_OPENCLAW_WARMUP=N` sets it, `0`/`off` turns it off). */
 export const DEFAULT_WARM_UP_COUNT = 16;
@@ -304,6 +305,9 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
     // worker (prefetched-digest.ts `warmDigest`), not awaited — the next transcript's read queues behind it.
     const kept = !helpers.pi && !helpers.copying ? peekCachedEntries(path) : undefined;
     if (kept && !stopped && warmDigest(path, kept.identity.size)) warmUpStats.digests++;
+    // Node's fs.promises file-handle code, which OpenClaw's prewarm runs on the first turn (warm-file-read.ts):
+    // once, after a build (before the read it would delay the read a racing first open takes over).
+    if (!stopped) await warmFileReadCode(path);
   }
 }
 
