@@ -7,12 +7,12 @@
  * for the first time; without it, it does (the check is not vacuous). And the warm leaves the file as it was.
  * The warm-up's results against the release's own functions: test/matrix/restart-warmup.test.ts.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/tmp.js";
+import { runWithFunctionEvents } from "../support/v8-function-events.js";
 
 const module = JSON.stringify(pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "warm-file-read.js")).href);
 
@@ -43,22 +43,16 @@ function firstRunInPrewarm(warm: boolean): string[] {
   const before = statSync(other);
   const file = join(dir, "child.mjs");
   writeFileSync(file, child(transcript, other, warm));
-  execFileSync(process.execPath, ["--log-function-events", `--logfile=${join(dir, "v8.log")}`, file], { cwd: dir, encoding: "utf8" });
+  const { events } = runWithFunctionEvents(dir, file, "MARK_TURN");
   const after = statSync(other);
   expect([after.size, after.mtimeMs, readFileSync(other, "utf8")]).toEqual([before.size, before.mtimeMs, '{"type":"session"}\n']);
-  const log = readdirSync(dir)
-    .filter((f) => f.endsWith("v8.log"))
-    .map((f) => readFileSync(join(dir, f), "latin1"))
-    .find((text) => text.includes("MARK_TURN"));
-  expect(log).toBeDefined();
   const firstRun: string[] = [];
   let on = false;
-  for (const line of log!.split("\n")) {
-    const f = line.split(",");
-    if (f[0] !== "function" || f[1] !== "first-execution") continue;
-    if (f.at(-1) === "MARK_TURN") on = true;
-    else if (f.at(-1) === "MARK_END") break;
-    else if (on) firstRun.push(f.slice(7).join(","));
+  for (const e of events) {
+    if (e.kind !== "first-execution") continue;
+    if (e.name === "MARK_TURN") on = true;
+    else if (e.name === "MARK_END") break;
+    else if (on) firstRun.push(e.name);
   }
   return firstRun;
 }

@@ -11,12 +11,12 @@
  * same entries continues it, appending nothing), and the throwaway's leaf control stays on the throwaway.
  * Their results against the release's own functions: test/matrix/restart-warmup.test.ts, rewrite-append.test.ts.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/tmp.js";
+import { runWithFunctionEvents } from "../support/v8-function-events.js";
 
 const dist = join(import.meta.dirname, "..", "..", "dist", "src", "openclaw", "release");
 const url = (file: string) => JSON.stringify(pathToFileURL(join(dist, file)).href);
@@ -96,17 +96,11 @@ function run(warm: boolean): { out: Record<string, unknown>; compiledBeforeTurn:
   const file = join(dir, "child.mjs");
   // The marker function splits the log: what was compiled before it ran is the warm-up's.
   writeFileSync(file, child(15_000, warm).replace("// A first load", "(function MARK_TURN() {})();\n// A first load"));
-  const stdout = execFileSync(process.execPath, ["--log-function-events", `--logfile=${join(dir, "v8.log")}`, file], { cwd: dir, encoding: "utf8" });
-  const log = readdirSync(dir)
-    .filter((f) => f.endsWith("v8.log"))
-    .map((f) => readFileSync(join(dir, f), "latin1"))
-    .find((text) => text.includes("MARK_TURN"));
-  expect(log).toBeDefined();
+  const { stdout, events } = runWithFunctionEvents(dir, file, "MARK_TURN");
   const compiledBeforeTurn: string[] = [];
-  for (const line of log!.split("\n")) {
-    const f = line.split(",");
-    if (f[0] === "function" && f[1] === "first-execution" && f.at(-1) === "MARK_TURN") break;
-    if (f[0] === "function" && f[1] === "baseline") compiledBeforeTurn.push(f.slice(7).join(","));
+  for (const e of events) {
+    if (e.kind === "first-execution" && e.name === "MARK_TURN") break;
+    if (e.kind === "baseline") compiledBeforeTurn.push(e.name);
   }
   return { out: JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>, compiledBeforeTurn };
 }
