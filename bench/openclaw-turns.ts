@@ -199,18 +199,11 @@ async function main(): Promise<void> {
     let persistedCpuNow = 0;
     const persistedWall: number[] = [];
     let persistedWallNow = 0;
-    const getPersisted = servedProto.getPersistedFileEntries!;
-    servedProto.getPersistedFileEntries = function (this: unknown, ...a: unknown[]) {
-      const c0 = threadCpuMs();
-      const t0 = performance.now();
-      try {
-        return getPersisted.apply(this, a);
-      } finally {
-        persistedWallNow += performance.now() - t0;
-        if (hasThreadCpu) persistedCpuNow += threadCpuMs() - c0;
-      }
-    };
-    const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"]);
+    const unwrapMethods = own.wrapOpenClaw(servedProto, ["getPersistedFileEntries", "setLoadedSessionFile"], (name, wallMs, cpuMs) => {
+      if (name !== "getPersistedFileEntries") return;
+      persistedWallNow += wallMs;
+      if (hasThreadCpu) persistedCpuNow += cpuMs;
+    });
     const results: Record<"stock" | "served", Record<Counted, number[]>> = { stock: fresh(), served: fresh() };
     // The open's main-thread CPU time too (Node 23.9+): on a loaded shared host its wall time also counts descheduling.
     const openCpu: Record<"stock" | "served", number[]> = { stock: [], served: [] };
@@ -382,7 +375,6 @@ async function main(): Promise<void> {
     if (warmUpLine) console.log(warmUpLine);
     unwrapHandlers();
     unwrapMethods();
-    servedProto.getPersistedFileEntries = getPersisted;
     // Synchronous parts only (self-times.ts): what an async handler does after its first await — the repair
     // pass's image judge once the worker answered — is in the first table's busy rows, not here.
     console.log(`\nctxc's own main-thread ms per handler (served side; OpenClaw's functions it calls excluded; up to each call's return, an async handler's continuation not included): turn 0 / median of turns 1…; calls per later turn`);

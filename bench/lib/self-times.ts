@@ -8,6 +8,7 @@
  * {@link SelfTimes.endTurn}.
  */
 import { median } from "./stats.js";
+import { hasThreadCpu, threadCpuMs } from "./thread-cpu.js";
 
 type Fn = (...a: unknown[]) => unknown;
 
@@ -64,13 +65,23 @@ export class SelfTimes {
     return () => Object.assign(table, saved);
   }
 
-  /** Times `names` of `target` (OpenClaw's methods) as OpenClaw's: excluded from the handlers around them. */
-  wrapOpenClaw(target: Record<string, Fn>, names: string[]): () => void {
+  /**
+   * Times `names` of `target` (OpenClaw's methods) as OpenClaw's: excluded from the handlers around them.
+   * `each`, when given, hears every call's wall ms and main-thread CPU ms (NaN without a per-thread clock).
+   */
+  wrapOpenClaw(target: Record<string, Fn>, names: string[], each?: (name: string, wallMs: number, cpuMs: number) => void): () => void {
     const saved = names.map((n) => [n, target[n]!] as const);
     const times = this;
     for (const [name, fn] of saved) {
       target[name] = function (this: unknown, ...args: unknown[]) {
-        return times.timed(undefined, fn, this, args);
+        if (!each) return times.timed(undefined, fn, this, args);
+        const c0 = hasThreadCpu ? threadCpuMs() : 0;
+        const t0 = performance.now();
+        try {
+          return times.timed(undefined, fn, this, args);
+        } finally {
+          each(name, performance.now() - t0, hasThreadCpu ? threadCpuMs() - c0 : Number.NaN);
+        }
       };
     }
     return () => {

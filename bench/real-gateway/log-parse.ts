@@ -128,6 +128,29 @@ export function parseCtxcSummary(lines: readonly string[]): Record<string, numbe
   return Object.fromEntries([...body.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
 }
 
+/**
+ * The preload's `fallback:` lines among one process's log lines, counted by what they say with the paths
+ * they name taken out (`…`): the calls handed to OpenClaw's own code by design (the summary's
+ * `stockRuns`, e.g. a recent-conversation read a write kept overtaking) and the failures (`fallbacks`)
+ * alike — `fallbacks=0` alone does not show the first kind, and one of them can cost a turn a whole-file
+ * read on the main thread.
+ */
+export function countFallbackLines(lines: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of lines) {
+    const at = l.indexOf(" ctxc-openclaw fallback: ");
+    if (at < 0) continue;
+    // Paths: quoted (JSON), the closing parenthesis the messages name their file in, bare ones.
+    const why = l
+      .slice(at + " ctxc-openclaw fallback: ".length)
+      .replace(/"\/(?:[^"\\]|\\.)*"/g, "…")
+      .replace(/\(\/.*\)$/, "(…)")
+      .replace(/(^|\s)\/[^\s()]+/g, "$1…");
+    out[why] = (out[why] ?? 0) + 1;
+  }
+  return out;
+}
+
 /** p-th percentile (nearest rank) of `xs`; NaN when empty. */
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;

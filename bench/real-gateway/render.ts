@@ -314,6 +314,7 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
     const kept = (m: ModeResult) => Object.values(m.seedEntriesIntact).filter(Boolean).length;
     L.push(`Transcripts whose seeded entries (every line after the header) are unchanged after the run: ${modes.map((m) => `${m.mode} ${kept(m)} of ${Object.keys(m.seedEntriesIntact).length}`).join(", ")}.`, "");
   }
+  for (const m of modes) if (m.ctxcFallbackLines) L.push(fallbackLinesLine(`ctxc's \`fallback:\` lines (${m.mode})`, m.ctxcFallbackLines), "");
   if (doc.transcriptCheck) {
     L.push(...transcriptCheckLines("Transcript writes, ctxc vs stock", doc.transcriptCheck));
   } else if (sqlite && !modes.some((m) => m.mode === "ctxc")) L.push("Stock only: ctxc's preload serves the JSONL releases (2026.5–2026.7); whether a 2026.8+ drop-in pays is decided from the profile below (docs/real-gateway.md).", "");
@@ -322,6 +323,12 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   const restart = renderRestart(doc);
   if (restart) L.push(restart);
   return L.join("\n");
+}
+
+/** One sentence: the preload's `fallback:` lines by what they say (log-parse.ts `countFallbackLines`), most frequent first. */
+export function fallbackLinesLine(head: string, lines: Record<string, number>): string {
+  const by = Object.entries(lines).sort((a, b) => b[1] - a[1]);
+  return by.length ? `${head}: ${by.map(([why, n]) => `${n}× ${why}`).join("; ")}.` : `${head}: none.`;
 }
 
 /**
@@ -360,7 +367,9 @@ export function renderRestart(doc: Doc): string {
   if (profile) L.push(profile);
   for (const m of modes) {
     const s = m.restart!.ctxcSummary;
-    if (s) L.push(`ctxc preload in the restarted gateway (its \`summary\` line): ${["sessionsServed", "sessionsContinued", "indexRestored", "indexRestoredBytes", "indexRejected", "fallbacks"].map((k) => `${k}=${s[k] ?? "?"}`).join(" ")}.`, "");
+    if (s) L.push(`ctxc preload in the restarted gateway (its \`summary\` line): ${["sessionsServed", "sessionsContinued", "indexRestored", "indexRestoredBytes", "indexRejected", "stockRuns", "fallbacks"].map((k) => `${k}=${s[k] ?? "?"}`).join(" ")}.`, "");
+    const f = m.restart!.ctxcFallbackLines;
+    if (f) L.push(fallbackLinesLine("ctxc's `fallback:` lines in the restarted gateway", f), "");
     const checks = restartChecks(m);
     L.push(`Checks (${m.mode}): ${checks.map((c) => `${c.ok ? "✓" : "**✗**"} ${c.name} (${c.detail})`).join("; ")}.`, "");
   }

@@ -24,7 +24,7 @@ import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
-import { parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
+import { countFallbackLines, parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary, type SplitSampleHook } from "./profile-summary.js";
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { ownByTurn, type OwnByTurn, type OwnSample, type ProfileClock, type TurnStart } from "./own-by-turn.js";
@@ -128,6 +128,8 @@ export interface RunResult {
   ctxcLog: string[];
   /** ctxc mode: the counters of the preload's `summary` line, written as the process exited (null: none written). Absent in runs made before. */
   ctxcSummary?: Record<string, number> | null;
+  /** ctxc mode: the preload's `fallback:` lines by what they say, paths taken out (log-parse.ts `countFallbackLines`). Absent in runs made before. */
+  ctxcFallbackLines?: Record<string, number>;
   /** OpenClaw's `session file repaired` lines in this process's log (one-time repairs of the seeded files). Absent in runs made before. */
   sessionRepairs?: number;
   /** How the process stopped: ms from SIGTERM to its exit, and whether it exited by itself within 15 s (false: SIGKILL). Absent in runs made before. */
@@ -448,6 +450,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
     result.ctxcLog = lines.filter((l) => !l.includes(" ctxc-openclaw trace: ")).slice(0, 200);
     // Read from every line: the summary comes last, after any number of fallback lines.
     result.ctxcSummary = parseCtxcSummary(lines);
+    result.ctxcFallbackLines = countFallbackLines(lines);
     if (opts.trace) {
       const trace = parseCtxcTrace(lines);
       const by = (ss: typeof preps.first) => ss.map((s) => attributeStage(s, trace)).filter((a): a is StageAttribution => a !== null);
@@ -765,6 +768,7 @@ async function main(): Promise<void> {
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
     if (m.ctxcSummary) console.log(`  ctxc summary: ${Object.entries(m.ctxcSummary).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    if (m.ctxcFallbackLines && Object.keys(m.ctxcFallbackLines).length) console.log(`  ctxc fallback lines: ${Object.entries(m.ctxcFallbackLines).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
   };
   for (const m of r.modes) {
     printRun(m.mode, m);

@@ -170,9 +170,11 @@ export interface PoolObserver {
 }
 let observer: PoolObserver | undefined;
 
-/** Sets (or with undefined removes) the pool's one observer. */
-export function observeOpenClawPool(next: PoolObserver | undefined): void {
+/** Sets (or with undefined removes) the pool's one observer; returns the one it replaces (a test chains to it and puts it back). */
+export function observeOpenClawPool(next: PoolObserver | undefined): PoolObserver | undefined {
+  const previous = observer;
   observer = next;
+  return previous;
 }
 
 /** Whether any request is queued or running on any thread. */

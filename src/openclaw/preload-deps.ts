@@ -8,7 +8,11 @@ import type { RepairCheckOptions, RepairCheckReply, SessionMeta } from "../../na
 
 export interface PreloadDeps {
   counters: PreloadCounters;
-  preloadLog: (kind: "fallback", message: string) => void;
+  /**
+   * Counts a call ctxc hands to OpenClaw's own code because it cannot prove its answer equal to stock's
+   * (`stockRuns`: by design, not a failure) and logs why as one `fallback:` line.
+   */
+  stepAside: (message: string) => void;
   /** Counts a failure (`fallbacks`) and logs it. */
   fallback: (where: string, why: unknown) => void;
   /**

@@ -55,6 +55,8 @@ export * as keptBuffers from "./kept-buffers.js";
 export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
 /** This instance's pool itself: a test holding the runtime the chunks call restarts its worker with these (a "gateway restart"). */
 export { configureOpenClawPool, closeOpenClawPool, startOpenClawPool } from "./pool.js";
+/** …and its observer: a test chains to the runtime's own to act between a worker's answer and the handler that asked (e.g. a write racing a read). */
+export { observeOpenClawPool } from "./pool.js";
 
 /** What the preload did in this process (written as one `summary` line at exit). */
 export interface PreloadCounters {
@@ -120,6 +122,8 @@ export interface PreloadCounters {
   repairsEarly: number;
   /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
   fingerprintsServed: number;
+  /** Calls handed to OpenClaw's own code because ctxc could not prove its answer (each logged as a `fallback:` line with why; by design, not failures). */
+  stockRuns: number;
   fallbacks: number;
 }
 
@@ -150,6 +154,7 @@ export const counters: PreloadCounters = {
   digestsPrefetched: 0,
   repairsEarly: 0,
   fingerprintsServed: 0,
+  stockRuns: 0,
   fallbacks: 0,
 };
 
@@ -165,8 +170,14 @@ export function fallback(where: string, why: unknown): void {
   preloadLog("fallback", `${where}: ${text}`);
 }
 
+/** Counts and logs a call ctxc hands to OpenClaw's own code because it cannot prove its answer (preload-deps.ts `stepAside`). */
+export function stepAside(message: string): void {
+  counters.stockRuns++;
+  preloadLog("fallback", message);
+}
+
 /** What the handler modules of their own files use (preload-deps.ts). */
-const preloadDeps: PreloadDeps = { counters, preloadLog, fallback, prefetchSession, prefetchWarmSession, checkRepair: readRepairCheckAsync, unchangedSince };
+const preloadDeps: PreloadDeps = { counters, stepAside, fallback, prefetchSession, prefetchWarmSession, checkRepair: readRepairCheckAsync, unchangedSince };
 
 /**
  * OpenClaw 2026.5.12's `repairSessionFileIfNeeded(params)` answered "nothing to repair" from ctxc's
@@ -239,7 +250,7 @@ function rewriteSessionFile(original: AnyFn, [options]: [RewriteOptions | undefi
     counters.rewriteAppendedBytes += outcome.bytes;
   } else if (outcome.why !== undefined) {
     counters.rewritesStock++;
-    if (outcome.why !== "no cached decode of the file") preloadLog("fallback", `rewrite runs stock: ${outcome.why} (${sm.sessionFile})`);
+    if (outcome.why !== "no cached decode of the file") stepAside(`rewrite runs stock: ${outcome.why} (${sm.sessionFile})`);
   }
 }
 

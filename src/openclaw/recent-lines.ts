@@ -8,8 +8,11 @@
  * `parseRecentConversationText` (a chunk helper), in the same newest-first order, with the same window
  * checks and the same stop at `limit` (through the release's `normalizeRecentTranscriptLimit`). The lines
  * left out are the ones that loop would skip anyway (native-free-workers/openclaw/recent-lines.ts).
- * Lines come in batches, each from the same continued worker read; a file that is not the one the
- * worker read (changed in between, missing, or with a line ctxc skipped unread) gets stock's loop.
+ * Lines come in batches, each from the same continued worker read. A file that is no longer the one the
+ * worker read — OpenClaw appended to it between the worker's read and the check, as its own turn writes
+ * race a channel's inbound read — is asked for again from the start (the worker's continued state reads
+ * only the appended bytes) up to {@link ATTEMPTS} times; still changing, missing, or with a line ctxc
+ * skipped unread, it gets stock's loop.
  */
 import { statSync } from "node:fs";
 import { identityOf, sameIdentity } from "./entry-cache.js";
@@ -31,14 +34,35 @@ type RecentOptions = { limit?: unknown; beforeTimestampMs?: number; minTimestamp
 /** Lines asked for first: enough for the default limit of 10 when most lines give an entry. */
 const FIRST_BATCH = 32;
 
+/**
+ * Reads of the whole answer before stock's loop runs. Each retry follows a change the file made while
+ * the worker read it, so a file that keeps changing faster than a worker hop is left to stock rather
+ * than chased: the main thread's wait stays bounded.
+ */
+export const ATTEMPTS = 3;
+
+/** Why an attempt cannot stand because the file moved on (asked again), as opposed to a reason stock must run. */
+const CHANGED = new Set(["file changed between batches", "file changed since the worker read it"]);
+
 /** The file on disk is still the one the worker read. */
 function sameFile(file: RecentLinesReply["file"], path: string): boolean {
   const now = identityOf(path);
   return !!now && !!file && sameIdentity(now, file);
 }
 
-/** Stock's loop over the worker's lines; a string when ctxc cannot answer (then stock runs). */
+/** Stock's loop over the worker's lines, read again while the file changes under it; a string when ctxc cannot answer (then stock runs). */
 async function recentFromWorker(path: string, options: RecentOptions, h: RecentHelpers): Promise<RecentEntry[] | string> {
+  let why = "";
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const got = await oneAttempt(path, options, h);
+    if (typeof got !== "string" || !CHANGED.has(got)) return got;
+    why = got;
+  }
+  return `${why} (${ATTEMPTS} reads, each overtaken by a write)`;
+}
+
+/** One whole answer from one continued worker read; a string when it cannot stand. */
+async function oneAttempt(path: string, options: RecentOptions, h: RecentHelpers): Promise<RecentEntry[] | string> {
   const limit = h.normalizeRecentTranscriptLimit(options.limit);
   const { beforeTimestampMs, minTimestampMs } = options;
   const recent: RecentEntry[] = [];
@@ -83,7 +107,7 @@ async function readRecent(deps: PreloadDeps, original: (...a: unknown[]) => Prom
           deps.counters.recentReadsServed++;
           return got;
         }
-        deps.preloadLog("fallback", `recent-conversation read runs: ${got} (${path})`);
+        deps.stepAside(`recent-conversation read runs: ${got} (${path})`);
       }
     }
   } catch (err) {

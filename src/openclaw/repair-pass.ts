@@ -245,7 +245,7 @@ function judge(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string
 }
 
 async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unknown) => Promise<unknown>, params: { sessionFile?: unknown; trustedSnapshot?: unknown }, h: PassHelpers): Promise<unknown> {
-  const { counters, fallback, preloadLog, prefetchSession, prefetchWarmSession } = deps;
+  const { counters, fallback, stepAside, prefetchSession, prefetchWarmSession } = deps;
   lastPass = { rules, h };
   let rewrites = false;
   let file = "";
@@ -301,7 +301,7 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
         }
         if (!(asked.early && verdict.changed)) break;
       }
-      preloadLog("fallback", `repair pass runs: ${why} (${file})`);
+      stepAside(`repair pass runs: ${why} (${file})`);
     }
   } catch (err) {
     fallback("repairSessionFileIfNeeded", err);

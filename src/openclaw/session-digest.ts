@@ -30,7 +30,7 @@ async function readSessionFileDigest(deps: PreloadDeps, original: (file: unknown
   // Stock's own ways with what is not a plain path (a Buffer or URL is read by the stream as such; a NUL
   // byte makes createReadStream throw) stay stock's.
   if (typeof sessionFile !== "string" || sessionFile.includes("\0")) {
-    deps.preloadLog("fallback", `${WHERE} runs stock: not a plain path string`);
+    deps.stepAside(`${WHERE} runs stock: not a plain path string`);
     return original(sessionFile);
   }
   // The stream opens a relative path against the process's cwd; the worker shares it, resolved here anyway.

@@ -34,7 +34,7 @@ export type LeafInfo = { leafId?: string; hasParentLinkedEntries: boolean; nonSe
  * entry itself. When ctxc cannot tell (a missing file, a line it skipped unread) or fails, `original`
  * (OpenClaw's scan) runs.
  */
-export async function transcriptLeafInfo({ counters, preloadLog, fallback }: PreloadDeps, transcriptPath: string, original: (p: string) => Promise<LeafInfo>): Promise<LeafInfo> {
+export async function transcriptLeafInfo({ counters, stepAside, fallback }: PreloadDeps, transcriptPath: string, original: (p: string) => Promise<LeafInfo>): Promise<LeafInfo> {
   try {
     if (typeof transcriptPath === "string") {
       const meta = await readSessionMetaAsync(transcriptPath);
@@ -42,7 +42,7 @@ export async function transcriptLeafInfo({ counters, preloadLog, fallback }: Pre
         counters.leafInfoServed++;
         return meta.leafInfo;
       }
-      if (meta.status !== "missing") preloadLog("fallback", `transcript leaf scan runs: ctxc cannot tell (${transcriptPath})`);
+      if (meta.status !== "missing") stepAside(`transcript leaf scan runs: ctxc cannot tell (${transcriptPath})`);
     }
   } catch (err) {
     fallback("readTranscriptLeafInfo", err);

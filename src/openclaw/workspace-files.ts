@@ -50,11 +50,11 @@ async function loadWorkspaceBootstrapFiles(deps: PreloadDeps, original: (dir: un
   // Per call (nine getters): the bundler may copy the function into more than one chunk.
   const checked = constantsMismatch(resolveHelpers(helpers));
   if (checked) {
-    deps.preloadLog("fallback", `${WHERE} runs stock: ${checked}`);
+    deps.stepAside(`${WHERE} runs stock: ${checked}`);
     return original(dir);
   }
   if (typeof dir !== "string" || !isAbsolute(dir) || dir !== dir.trim()) {
-    deps.preloadLog("fallback", `${WHERE} runs stock: not a plain absolute path (${JSON.stringify(dir)})`);
+    deps.stepAside(`${WHERE} runs stock: not a plain absolute path (${JSON.stringify(dir)})`);
     return original(dir);
   }
   let reply: BootstrapReply;
@@ -67,7 +67,7 @@ async function loadWorkspaceBootstrapFiles(deps: PreloadDeps, original: (dir: un
   }
   const odd = reply.diagnostics.find((d) => d.reason === "io" || d.reason === "changed");
   if (odd) {
-    deps.preloadLog("fallback", `${WHERE} runs stock: ${odd.name} ${odd.reason}${odd.code ? ` (${odd.code})` : ""} — stock classifies it itself (${dir})`);
+    deps.stepAside(`${WHERE} runs stock: ${odd.name} ${odd.reason}${odd.code ? ` (${odd.code})` : ""} — stock classifies it itself (${dir})`);
     return original(dir);
   }
   deps.counters.workspaceReadsServed++;

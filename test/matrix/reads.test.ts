@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
 import { generatedTranscript } from "../support/generated.js";
-import { importIntercepted, importInterceptedAll, releaseTestSetup } from "../support/openclaw-release.js";
+import { importIntercepted, importInterceptedAll, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
 
@@ -555,6 +555,72 @@ describe.skipIf(!root)(`OpenClaw ${version}: the recent-conversation read vs the
     // Missing file and no file name: stock's answers.
     expect(await x.ctxc(`${g}.missing`, {})).toEqual(await x.openclaw(`${g}.missing`, {}));
     expect(await x.ctxc("  ", {})).toEqual(await x.openclaw("  ", {}));
+  });
+
+  it("a read OpenClaw's own append overtakes (between the worker's answer and the check) is asked for again: served, the release's answer for the grown file; a file that keeps growing goes to stock after a bounded number of reads", { timeout: 300_000 }, async (ctx) => {
+    const x = await importIntercepted(root!, "readRecentUserAssistantTextFromSessionTranscript");
+    if (typeof x === "string") return ctx.skip(x);
+    const rt = x.runtime;
+    const { ATTEMPTS } = await import(RUNTIME_URL.replace("preload-runtime.js", "recent-lines.js"));
+    const [g] = pair(generatedTranscript({ seed: 37, entries: 240 }).text);
+    let parent = (JSON.parse(readFileSync(g, "utf8").trim().split("\n").at(-1)!) as { id: string }).id;
+    let n = 0;
+    const grow = () => {
+      appendFileSync(g, user(`w${n}`, parent, `written while the worker read ${n}`) + "\n");
+      parent = `w${n++}`;
+    };
+    /**
+     * Runs `read` with an append to the file right after each of the worker's recent-lines answers that
+     * `when` picks — after the worker read, before the handler checks the file: the race of OpenClaw's
+     * turn writes with a channel's inbound read, made deterministic. Returns the answers seen.
+     */
+    const racing = async <T>(when: (query: { skip: number }, answer: number) => boolean, read: () => Promise<T>): Promise<{ got: T; answers: number }> => {
+      let answers = 0;
+      const own = rt.observeOpenClawPool(undefined);
+      rt.observeOpenClawPool({
+        busy: () => own?.busy(),
+        idle: () => own?.idle(),
+        closed: () => own?.closed(),
+        answered: (request, ticket, reply) => {
+          own?.answered(request, ticket, reply);
+          if (request.op === "recentLines" && request.path === g && when(request.query, answers++)) grow();
+        },
+      });
+      try {
+        return { got: await read(), answers };
+      } finally {
+        rt.observeOpenClawPool(own);
+      }
+    };
+    const counts = () => [rt.counters.recentReadsServed, rt.counters.stockRuns, rt.counters.fallbacks];
+    const delta = (before: number[]) => counts().map((c, i) => c - before[i]!);
+    // One overtaken read, for windows answered in one batch and in several (the grown line is in every answer).
+    for (const w of [{ limit: 2 }, { minTimestampMs: 1, limit: 500 }, {}]) {
+      const before = counts();
+      const { got, answers } = await racing((_q, i) => i === 0, () => x.ctxc(g, w));
+      expect(got, JSON.stringify(w)).toEqual(await x.openclaw(g, w));
+      expect(JSON.stringify(got), "the appended entry is in the answer").toContain(`written while the worker read ${n - 1}`);
+      expect(answers, "asked again after the first answer").toBeGreaterThan(1);
+      expect(delta(before), `${JSON.stringify(w)}: served, nothing to stock`).toEqual([1, 0, 0]);
+    }
+    // Overtaken on a later batch: the answer starts again from the newest line (no entry twice, none missed).
+    {
+      const w = { minTimestampMs: 1, limit: 200 };
+      const before = counts();
+      const { got, answers } = await racing((q, i) => q.skip > 0 && i < 3, () => x.ctxc(g, w));
+      expect(answers).toBeGreaterThan(2);
+      expect(got).toEqual(await x.openclaw(g, w));
+      expect(delta(before)).toEqual([1, 0, 0]);
+    }
+    // Overtaken every time: stock's loop after ATTEMPTS reads (bounded), with stock's answer, counted and logged as a step aside.
+    {
+      const before = counts();
+      const { got, answers } = await racing(() => true, () => x.ctxc(g, { limit: 3 }));
+      expect(answers).toBe(ATTEMPTS);
+      expect(got).toEqual(await x.openclaw(g, { limit: 3 }));
+      expect(delta(before)).toEqual([0, 1, 0]);
+      expect(readFileSync(process.env.CTXC_OPENCLAW_LOG!, "utf8")).toContain(`recent-conversation read runs: file changed since the worker read it (${ATTEMPTS} reads, each overtaken by a write) (${g})`);
+    }
   });
 });
 

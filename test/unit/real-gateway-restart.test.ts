@@ -9,8 +9,8 @@ import { appendFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FakeTelegram } from "../../bench/real-gateway/fake-telegram.js";
-import { parseCtxcSummary, parseGatewayLog, readGatewayLog, splitFirstPreps, stageTable } from "../../bench/real-gateway/log-parse.js";
-import { renderRealGatewaySection, renderRestart } from "../../bench/real-gateway/render.js";
+import { countFallbackLines, parseCtxcSummary, parseGatewayLog, readGatewayLog, splitFirstPreps, stageTable } from "../../bench/real-gateway/log-parse.js";
+import { fallbackLinesLine, renderRealGatewaySection, renderRestart } from "../../bench/real-gateway/render.js";
 import { restartChecks } from "../../bench/real-gateway/restart-checks.js";
 import type { ModeResult, RestartResult, RunResult } from "../../bench/real-gateway/run.js";
 import { addedEntries, bodyOf, idsOf, keepsBody } from "../../bench/real-gateway/write-check.js";
@@ -63,6 +63,32 @@ describe("the ctxc preload's summary line", () => {
   it("is null when the process wrote none (killed, or the preload inactive)", () => {
     expect(parseCtxcSummary(["2026-12-03T11:59:00.000Z ctxc-openclaw inactive: SQLite transcripts; hooks not installed"])).toBeNull();
     expect(parseCtxcSummary([])).toBeNull();
+  });
+});
+
+describe("the ctxc preload's fallback lines", () => {
+  const at = (message: string) => `2026-12-06T11:00:00.000Z ctxc-openclaw fallback: ${message}`;
+  it("counts them by what they say, the paths they name taken out, and nothing else", () => {
+    const lines = [
+      at("recent-conversation read runs: file changed since the worker read it (3 reads, each overtaken by a write) (/s/agents/a/sessions/1.jsonl)"),
+      "2026-12-06T11:00:01.000Z ctxc-openclaw active: openclaw 2026.7.35, index /s/ctxc/index",
+      at("recent-conversation read runs: file changed since the worker read it (3 reads, each overtaken by a write) (/s/agents/b/sessions/2.jsonl)"),
+      at('loadWorkspaceBootstrapFiles runs stock: not a plain absolute path ("/w/odd dir")'),
+      at("repair pass runs: errored assistant message with empty content (/s/agents/a/sessions/my dir/1.jsonl)"),
+      at("transcriptLeafInfo: Error: ENOENT: no such file, open /s/agents/c/1.jsonl"),
+      "2026-12-06T11:00:02.000Z ctxc-openclaw summary: stockRuns=4 fallbacks=0",
+    ];
+    expect(countFallbackLines(lines)).toEqual({
+      "recent-conversation read runs: file changed since the worker read it (3 reads, each overtaken by a write) (…)": 2,
+      "loadWorkspaceBootstrapFiles runs stock: not a plain absolute path (…)": 1,
+      "repair pass runs: errored assistant message with empty content (…)": 1,
+      "transcriptLeafInfo: Error: ENOENT: no such file, open …": 1,
+    });
+    expect(countFallbackLines([lines[1]!, lines[6]!])).toEqual({});
+  });
+  it("are rendered most frequent first, or as none", () => {
+    expect(fallbackLinesLine("lines", { a: 1, b: 3 })).toBe("lines: 3× b; 1× a.");
+    expect(fallbackLinesLine("lines", {})).toBe("lines: none.");
   });
 });
 
@@ -147,7 +173,7 @@ function run(over: Partial<RunResult> = {}): RunResult {
     ...over,
   };
 }
-const ctxcSummary = { sessionsServed: 10, sessionsContinued: 8, indexRestored: 2, indexRestoredBytes: 38_000_000, indexRejected: 0, fallbacks: 0 };
+const ctxcSummary = { sessionsServed: 10, sessionsContinued: 8, indexRestored: 2, indexRestoredBytes: 38_000_000, indexRejected: 0, stockRuns: 1, fallbacks: 0 };
 function mode(name: "stock" | "ctxc", restart: Partial<RestartResult> | null, over: Partial<RunResult> = {}): ModeResult {
   const first = run({ sessionRepairs: 2, prepStagesByTurn: { first: { "session-resource-loader": span(2, 3000, 3500), "(total)": span(2, 4000, 4600) }, later: { "session-resource-loader": span(8, 30, 60) } }, replyLatencyByTurn: { first: span(2, 14_000, 15_000), later: span(8, 4000, 6000) }, ...over });
   if (!restart) return { mode: name, ...first };
@@ -156,6 +182,7 @@ function mode(name: "stock" | "ctxc", restart: Partial<RestartResult> | null, ov
     restart: {
       ...run({ prepStagesByTurn: { first: { "session-resource-loader": span(2, 700, 800), "(total)": span(2, 1100, 1200) }, later: { "session-resource-loader": span(8, 25, 50) } }, replyLatencyByTurn: { first: span(2, 6000, 6500), later: span(8, 3900, 5000) } }),
       ctxcSummary: name === "ctxc" ? ctxcSummary : undefined,
+      ctxcFallbackLines: name === "ctxc" ? { "recent-conversation read runs: file changed since the worker read it (3 reads, each overtaken by a write) (…)": 1 } : undefined,
       firstRunEntriesIntact: { main: true, sub1: true },
       ...restart,
     },
@@ -216,7 +243,8 @@ describe("restart report", () => {
     // The restarted runs' full first-vs-later table, labelled as such.
     expect(md).toContain("| prep session-resource-loader (ms) | first | 2 | 700 | 800 | 2 | 700 | 800 |");
     expect(md).toContain("ctxc restarted n");
-    expect(md).toContain("indexRestored=2 indexRestoredBytes=38000000 indexRejected=0 fallbacks=0");
+    expect(md).toContain("indexRestored=2 indexRestoredBytes=38000000 indexRejected=0 stockRuns=1 fallbacks=0");
+    expect(md).toContain("ctxc's `fallback:` lines in the restarted gateway: 1× recent-conversation read runs: file changed since the worker read it (3 reads, each overtaken by a write) (…).");
     expect(md).toContain("Checks (ctxc): ✓ first gateway stopped cleanly (SIGTERM)");
     expect(md).not.toContain("✗");
     expect(md).toContain("Transcript writes of the restarted gateways, ctxc vs stock: same kinds and order");
