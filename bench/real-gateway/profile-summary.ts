@@ -259,6 +259,14 @@ export interface ProfileSummary {
    * thread's block looks longer than the CPU it used.
    */
   longestBlocks?: Array<{ ms: number; category: string; fn: string }>;
+  /**
+   * Of `ms`, per category: the part of each sample's time past {@link LONG_GAP_MS} after it — stretches in
+   * which the profiler took no sample, so the thread was off its core (or the sampler thread was: the
+   * profile cannot tell which). `ms` charges such a stretch to the function the last sample caught; this
+   * is the share of that which is not known to be work. `ms - longGapMs` is a lower bound of the work,
+   * `ms` an upper one. Absent in summaries made before.
+   */
+  longGapMs?: Record<string, number>;
   /** Per transcript / session-store category (a block's main one): how many blocks exceeded 100 ms. */
   blocksOver100ms?: Record<string, number>;
   /**
@@ -284,6 +292,13 @@ interface CpuProfile {
   /** When sampling started, on V8's monotonic clock (µs; the clock of `process.hrtime`). */
   startTime: number;
 }
+
+/**
+ * A sample's time beyond this is a gap in sampling (see ProfileSummary `longGapMs`): twice the 1 ms
+ * interval the gateway is profiled at (cpu-profile-preload.ts), so a tick late by a scheduler's ordinary
+ * jitter is still work.
+ */
+export const LONG_GAP_MS = 2;
 
 /** Script URLs of OpenClaw's flat dist/ (the file name is the module, `NAME-<hash>.mjs`). */
 const OPENCLAW_MODULE = /\/openclaw\/dist\/([^/]+)$/;
@@ -447,6 +462,7 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
   }
   let cutFsReadMs = 0;
   const ms: Record<string, number> = {};
+  const longGapMs: Record<string, number> = {};
   const byFunction: Record<string, number> = {};
   const blocks: Array<{ ms: number; category: string; fn: string }> = [];
   type Block = { ms: number; categories: Map<string, number>; fns: Map<string, number> };
@@ -488,6 +504,7 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
       block.fns.set(fn, (block.fns.get(fn) ?? 0) + dt);
     } else endBlock();
     ms[c] = (ms[c] ?? 0) + dt;
+    if (dt > LONG_GAP_MS) longGapMs[c] = (longGapMs[c] ?? 0) + dt - LONG_GAP_MS;
     if (c === "other") {
       const r = cutReadOf(sample);
       if (r.read && !r.owned) cutFsReadMs += dt;
@@ -498,8 +515,9 @@ export function summarizeProfile(path: string, fromMs = 0, toMs = Infinity, keep
   for (const b of blocks) if (b.ms > 100) blocksOver100ms[b.category] = (blocksOver100ms[b.category] ?? 0) + 1;
   const longestBlocks = blocks.sort((a, b) => b.ms - a.ms).slice(0, 10).map((b) => ({ ...b, ms: Math.round(b.ms) }));
   for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k]!);
+  for (const k of Object.keys(longGapMs)) longGapMs[k] = Math.round(longGapMs[k]!);
   for (const k of Object.keys(byFunction)) byFunction[k] = Math.round(byFunction[k]!);
   const anonymousOpenClaw = { namedMs: Math.round(anon.namedMs), unnamedMs: Math.round(anon.unnamedMs) };
   const asyncCutFsStreamReads = { ms: Math.round(cutFsReadMs), consumers: [...consumers].sort() };
-  return { windowMs: Math.round(windowMs), ms, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0, transcriptByFunction: byFunction, longestBlocks, blocksOver100ms, anonymousOpenClaw, asyncCutFsStreamReads };
+  return { windowMs: Math.round(windowMs), ms, longGapMs, busyShare: windowMs > 0 ? 1 - (ms.idle ?? 0) / windowMs : 0, transcriptByFunction: byFunction, longestBlocks, blocksOver100ms, anonymousOpenClaw, asyncCutFsStreamReads };
 }

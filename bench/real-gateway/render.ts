@@ -13,7 +13,7 @@ import { differenceLines, type AppendedDifferences } from "./appended-diff.js";
 import { butFor, placementLines, type PlacementCheck } from "./mirror-placement.js";
 import { join } from "node:path";
 import { percentile } from "./log-parse.js";
-import type { ProfileSummary } from "./profile-summary.js";
+import { LONG_GAP_MS, type ProfileSummary } from "./profile-summary.js";
 import { restartChecks } from "./restart-checks.js";
 import { REPO, type ModeResult, type RunResult } from "./run.js";
 
@@ -233,6 +233,10 @@ function renderProfileByTurn(all: Labelled[]): string {
   const cats = [...new Set(modes.flatMap((m) => [...Object.keys(parts(m).first.ms), ...Object.keys(parts(m).later.ms)]))].filter(isTranscriptCategory).sort();
   L.push(head, sep);
   for (const c of cats) L.push(`| ${c} | ${modes.map((m) => cells(m, (p) => p.ms[c] ?? 0)).join(" | ")} |`);
+  if (modes.every((m) => parts(m).first.longGapMs && parts(m).later.longGapMs)) {
+    const gaps = (p: ProfileSummary) => cats.reduce((a, c) => a + (p.longGapMs![c] ?? 0), 0);
+    L.push(`| of these rows' ms: in sampling gaps past ${LONG_GAP_MS} ms (the thread, or the profiler's, off its core: not known to be work) | ${modes.map((m) => cells(m, gaps)).join(" | ")} |`);
+  }
   L.push(`| window (ms; busy ms) | ${modes.map((m) => { const p = parts(m); const busy = (x: ProfileSummary) => x.windowMs - (x.ms.idle ?? 0); return `${fmt(p.first.windowMs)} | busy ${fmt(busy(p.first))} | ${fmt(p.later.windowMs)} | busy ${fmt(busy(p.later))}`; }).join(" | ")} |`);
   L.push(`| turns (preps) | ${modes.map((m) => `${turns(m, "first")} | | ${turns(m, "later")} | `).join(" | ")} |`, "");
   const fns = [...new Set(modes.flatMap((m) => [...Object.keys(parts(m).first.transcriptByFunction), ...Object.keys(parts(m).later.transcriptByFunction)]))];

@@ -154,6 +154,18 @@ describe("profile summary", () => {
     expect(s.blocksOver100ms).toEqual({ [reads]: 1 });
   });
 
+  it("counts apart, per category, the time past 2 ms after a sample (a gap in sampling: not known to be work)", () => {
+    const tree: TreeNode[] = [["(root)", [2, 3, 4]], ["repairSessionFileIfNeeded", []], ["discoverOpenClawPlugins", []], ["(idle)", []]];
+    // Samples 1 ms apart, but a read sample followed by 25 ms without one, and a plugin-scan sample by 3 ms.
+    const samples = [2, 2, 2, 3, 3, 4, 1];
+    const s = summarizeProfile(writeProfile(tree, samples, [0, 1_000, 1_000, 25_000, 1_000, 3_000, 1_000]));
+    const reads = Object.keys(s.ms).find((k) => k.startsWith("transcript: OpenClaw/pi reads"))!;
+    expect(s.ms[reads]).toBe(27);
+    expect(s.longGapMs).toEqual({ [reads]: 23, "plugin index / manifest scans (filesystem walks)": 1 });
+    // Samples at the interval: no gap.
+    expect(summarizeProfile(writeProfile(tree, samples, [0, ...Array<number>(6).fill(1_000)])).longGapMs).toEqual({});
+  });
+
   it("keeps only the samples inside the window", () => {
     const path = profile([2, 3, 5, 5, 4], [0, 100_000, 100_000, 100_000, 100_000]);
     const s = summarizeProfile(path, 150, 350);
