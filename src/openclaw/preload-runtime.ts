@@ -85,6 +85,8 @@ export interface PreloadCounters {
   repairsSkipped: number;
   /** 2026.6.11+: recent-conversation reads answered from the lines ctxc's worker picked (recent-lines.ts). */
   recentReadsServed: number;
+  /** Of the recent-conversation reads: worker reads asked again because OpenClaw appended to the file meanwhile (recent-lines.ts `ATTEMPTS`). */
+  recentReadsAgain: number;
   bootstrapServed: number;
   bootstrapContextServed: number;
   /** 2026.5.12+: workspace bootstrap reads (`loadWorkspaceBootstrapFiles`) answered by ctxc's worker (workspace-files.ts). */
@@ -139,6 +141,7 @@ export const counters: PreloadCounters = {
   leafInfoServed: 0,
   repairsSkipped: 0,
   recentReadsServed: 0,
+  recentReadsAgain: 0,
   bootstrapServed: 0,
   bootstrapContextServed: 0,
   workspaceReadsServed: 0,

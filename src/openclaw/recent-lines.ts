@@ -51,9 +51,10 @@ function sameFile(file: RecentLinesReply["file"], path: string): boolean {
 }
 
 /** Stock's loop over the worker's lines, read again while the file changes under it; a string when ctxc cannot answer (then stock runs). */
-async function recentFromWorker(path: string, options: RecentOptions, h: RecentHelpers): Promise<RecentEntry[] | string> {
+async function recentFromWorker(path: string, options: RecentOptions, h: RecentHelpers, counters: PreloadDeps["counters"]): Promise<RecentEntry[] | string> {
   let why = "";
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    if (attempt > 1) counters.recentReadsAgain++;
     const got = await oneAttempt(path, options, h);
     if (typeof got !== "string" || !CHANGED.has(got)) return got;
     why = got;
@@ -102,7 +103,7 @@ async function readRecent(deps: PreloadDeps, original: (...a: unknown[]) => Prom
     if (typeof sessionFile === "string" && sessionFile.trim() && typeof options === "object" && options !== null) {
       const path = resolve(sessionFile);
       if (statSync(path, { throwIfNoEntry: false })?.isFile()) {
-        const got = await recentFromWorker(path, options, resolveHelpers<RecentHelpers>(helpers));
+        const got = await recentFromWorker(path, options, resolveHelpers<RecentHelpers>(helpers), deps.counters);
         if (typeof got !== "string") {
           deps.counters.recentReadsServed++;
           return got;
