@@ -8,13 +8,15 @@
  *                                       [--profile]   (gateway main thread under V8's sampling profiler; time by category)
  *                                       [--restart]   (then stop it and measure it again, restarted on the same state)
  *                                       [--node-options "…"]   (extra gateway NODE_OPTIONS, for diagnosis)
+ *                                       [--node-args "…"]   (extra node arguments before the gateway's entry, e.g.
+ *                                                    V8 flags NODE_OPTIONS refuses; its console then goes to a file)
  *                                       [--trace]   (ctxc mode: the preload's call trace, CTXC_OPENCLAW_TRACE=1; the
  *                                                    session-resource-loader stage attributed per prep: stage-trace.ts;
  *                                                    its session write lock's waits and holders: lock-waits.ts)
  *   node dist/bench/real-gateway/run.js --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -62,6 +64,12 @@ export interface RunOptions {
   keepDirs: boolean;
   /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
   gatewayNodeOptions?: string;
+  /**
+   * Extra node arguments before the gateway's entry (diagnosis: V8 flags NODE_OPTIONS refuses, e.g.
+   * `--trace-deopt`; OpenClaw's own respawn keeps them, as it keeps `process.execArgv`). With them, each
+   * gateway process's whole console is written to `console[-restart].log` in the run's folder (see --keep).
+   */
+  gatewayNodeArgs?: string[];
   /** Run the gateway's main thread under V8's sampling profiler (cpu-profile-preload.ts) and summarise where it spent the time. */
   profile?: boolean;
   /** ctxc mode: run the preload with its call trace on and attribute each prep's session-resource-loader stage (stage-trace.ts). */
@@ -335,7 +343,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   const modelFrom = model.requests.length;
   const modelUnexpectedBefore = { ...model.unexpected };
   const nodeOptions = [opts.gatewayNodeOptions, opts.profile ? `--import=${pathToFileURL(PROFILE_PRELOAD).href}` : undefined].filter(Boolean).join(" ") || undefined;
-  const args = [...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
+  const args = [...(opts.gatewayNodeArgs ?? []), ...(mode === "ctxc" ? ["--import", CTXC_REGISTER] : []), gw.entry, "gateway", "run", "--allow-unconfigured", "--port", String(home.gatewayPort), "--bind", "loopback"];
   const started = Date.now();
   const env = gatewayEnv(gw, root, home.stateDir, home.configPath, mode, ctxcLogFile, nodeOptions, opts.trace);
   if (opts.profile) env.CTXC_BENCH_CPU_PROFILE = profFile;
@@ -347,6 +355,13 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
+  if (opts.gatewayNodeArgs?.length) {
+    // The diagnosis flags' output (a V8 trace) is the point of the run: all of it, not the tail.
+    const consoleFile = createWriteStream(join(root, `console${suffix}.log`));
+    child.stdout!.pipe(consoleFile, { end: false });
+    child.stderr!.pipe(consoleFile, { end: false });
+    child.once("close", () => consoleFile.end());
+  }
   const result: RunResult = {
     ok: false, startupMs: NaN, agents: plans.length, messagesSent: 0, repliesReceived: 0, replyLatencyMs: summary([]), perAgentReplies: {},
     longPollTurnaroundMs: summary([]), updateDeliveryMs: summary([]), prepStages: {}, startupStages: {}, starvationLines: 0, livenessWarnings: 0,
@@ -673,6 +688,9 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
   --out FILE           results JSON (default bench/results/real-gateway-<version>.json; smoke: .smoke.tmp.json)
   --keep               keep the temporary OpenClaw home (logs, transcripts, profiles) and print where
   --node-options "…"   extra NODE_OPTIONS for the gateway (diagnosis)
+  --node-args "…"      extra node arguments before the gateway's entry (diagnosis: V8 flags NODE_OPTIONS
+                       refuses, e.g. --trace-deopt); each gateway's whole console goes to console[-restart].log
+                       in the run's folder (with --keep, kept)
   --ctxc-env NAME=VAL  ctxc mode: a preload setting for the gateway (NAME starts with CTXC_OPENCLAW_; the
                        gateway's environment is otherwise isolated), e.g. CTXC_OPENCLAW_KEPT_KEYS=0; repeatable;
                        recorded in the results JSON as "ctxcEnv"
@@ -693,6 +711,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: bo
     else if (a === "--keep") o.keepDirs = true;
     else if (a === "--out") o.out = argv[++i]!;
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
+    else if (a === "--node-args") o.gatewayNodeArgs = argv[++i]!.split(/\s+/).filter(Boolean);
     else if (a === "--profile") o.profile = true;
     else if (a === "--openclaw") o.openclaw = argv[++i]!;
     else if (a === "--trace") o.trace = true;

@@ -11,6 +11,7 @@
  * same entries continues it, appending nothing), and the throwaway's leaf control stays on the throwaway.
  * Their results against the release's own functions: test/matrix/restart-warmup.test.ts, rewrite-append.test.ts.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -112,13 +113,43 @@ function run(warm: boolean): { out: Record<string, unknown>; compiledBeforeTurn:
  */
 const afterTurn = (served: string) => ({ turnServed: served, persisted: 15_001, turnLeafControls: [1, 1], next: ["continued", 15_000, 0, 0, 14_999] });
 
+/**
+ * The child under V8's deopt trace, the turn's manager given own properties after its load as OpenClaw gives a
+ * real one (2026.7.35's tool-result guard assigns `appendMessage`, `flushPendingToolResults`, …: another shape
+ * than the warm-up's throwaway): the trace's "wrong map" lines about `getPersistedFileEntries` during the turn's
+ * call — code compiled for other shapes thrown away, in the middle of the loop over every entry. (Other reasons
+ * may show after the loops: the stand-in's leaf control, pushed at every call, changes the kind of its array.)
+ * `oneShape`: before the turn the method also runs once, over every entry, on a manager of the throwaway's shape
+ * only (the warm-up as it was), without ctxc's warm-up.
+ */
+function turnDeopts(warm: boolean, oneShape = false): string[] {
+  const dir = tempDir("ctxc-warm-deopt-");
+  const file = join(dir, "child.mjs");
+  const turnCall = "out.persisted = turn.getPersistedFileEntries().length;";
+  let text = child(15_000, warm).replace(turnCall, `turn.appendMessage = () => {}; turn.flushPendingToolResults = () => {}; console.log("TURN_CALL"); ${turnCall} console.log("TURN_DONE");`);
+  if (oneShape) text = text.replace("// A first load", `{ const m = new SessionManager("", "", "/warm/b.jsonl", false, { entries: entries.slice(), snapshot: { size: 1024n } }); m.getPersistedFileEntries(); }\n// A first load`);
+  writeFileSync(file, text);
+  const lines = execFileSync(process.execPath, ["--trace-deopt", file], { cwd: dir, encoding: "utf8", maxBuffer: 64 << 20 }).split("\n");
+  const [from, to] = [lines.indexOf("TURN_CALL"), lines.indexOf("TURN_DONE")];
+  expect(from, "the turn's call ran").toBeGreaterThan(-1);
+  return lines.slice(from, to).filter((l) => l.includes("getPersistedFileEntries") && l.includes("reason: wrong map"));
+}
+
 describe("the restart warm-up warms the first turn's loops over every entry", () => {
   it("V8 has compiled the load's comparison, the rewrite's check and the release's getPersistedFileEntries (on a throwaway manager) before the turn; the record is the fold's, and nothing of the throwaway reaches a real manager", () => {
     const { out, compiledBeforeTurn } = run(true);
     expect(compiledBeforeTurn).toContain("continuation");
     expect(compiledBeforeTurn).toContain("appendedLines");
     expect(compiledBeforeTurn).toContain("getPersistedFileEntries");
-    expect(out).toEqual({ kept: true, served: "continued", leafId: "e14999", byId: 14_999, lines: [], ...afterTurn("continued"), constructed: ["/warm/a.jsonl/ctxc-warm-up-throwaway", "/warm/a.jsonl", "/warm/a.jsonl"] });
+    expect(out).toEqual({ kept: true, served: "continued", leafId: "e14999", byId: 14_999, lines: [], ...afterTurn("continued"), constructed: [...Array<string>(6).fill("/warm/a.jsonl/ctxc-warm-up-throwaway"), "/warm/a.jsonl", "/warm/a.jsonl"] });
+  });
+
+  it("the release's getPersistedFileEntries keeps its warmed code at the turn's call on a manager of another shape (own properties added after its load, as OpenClaw's guard adds them)", () => {
+    expect(turnDeopts(true)).toEqual([]);
+    // Warmed on one shape only, the turn's call throws the compiled code away mid-loop: the check is not vacuous.
+    // Whether V8's optimised code is in place by the turn depends on its background compiler (seen in 49 of 50
+    // children on Node 20, 22 of 30 on Node 24), so the control may take a few children to show it.
+    expect(Array.from({ length: 5 }).some(() => turnDeopts(false, true).length > 0)).toBe(true);
   });
 
   it("without the warm-up neither is compiled before the turn (the check above is not vacuous)", () => {

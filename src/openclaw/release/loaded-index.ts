@@ -80,7 +80,7 @@ export interface LoadedIndexHelpers {
 
 /** What {@link warmPersistedEntriesCode} calls on its throwaway manager (OpenClaw's SessionManager). */
 interface ThrowawayManager {
-  getPersistedFileEntries(): unknown[];
+  getPersistedFileEntries(leafAppendParentId?: string | null): unknown[];
 }
 
 /** The maps a record keeps as {@link LayeredMap}s: handed to each load in O(1), whatever the file's size. */
@@ -431,6 +431,14 @@ function warmContinuationCode(rec: IndexRecord, h: LoadedIndexHelpers): void {
   tried(() => continuation(rec, rec.entries, h));
 }
 
+/** Throwaways of other shapes {@link warmPersistedEntriesCode} runs first: one more than V8's 4 shapes per property access. */
+const OTHER_SHAPES = 5;
+/**
+ * File entries each of them keeps (its opaque records stay): enough loop turns for V8 to keep what the accesses
+ * see (it records nothing for a function's first few short calls; 8 were too few), at ~0.1 ms in all.
+ */
+const OTHER_SHAPE_ENTRIES = 256;
+
 /** Whether {@link warmPersistedEntriesCode} has run in this process. */
 let persistedCodeWarmed = false;
 
@@ -456,21 +464,43 @@ const throwawayLoad = Object.freeze({});
  * (frozen; only top-level members are read, so no lazy member decodes) and every cache are untouched, and
  * the throwaway is dropped. Its session file is a path below the transcript, which cannot exist (should a
  * release's own body ever run instead of this handler, it reads nothing).
+ *
+ * Before it, the method runs on {@link OTHER_SHAPES} more throwaways, each with an own property of its own
+ * and a few entries (twice: see the leaf-control note below): a real manager is not of the throwaway's shape by the turn — OpenClaw assigns own
+ * properties to it after its load (2026.7.35's tool-result guard: `appendMessage`, `flushPendingToolResults`,
+ * …) — and code V8 compiled for one shape is thrown away at the first call on another ("wrong map"), in the
+ * middle of the loop, whose rest then runs in the interpreter: ~10 ms of a real gateway's first turn after a
+ * restart, under `--trace-deopt` (issue #11). Having seen more shapes than V8 tells apart at one property
+ * access, the code it compiles during the full call reads the manager's properties by name, for any shape.
  */
 function warmPersistedEntriesCode(path: string, rec: IndexRecord, h: LoadedIndexHelpers): void {
   const SessionManager = h.SessionManager;
   if (persistedCodeWarmed || typeof SessionManager !== "function") return;
   persistedCodeWarmed = true;
-  tried(() => {
-    const throwaway = join(path, "ctxc-warm-up-throwaway");
+  const throwaway = join(path, "ctxc-warm-up-throwaway");
+  const make = (): LoadingManager & ThrowawayManager => {
     const sm = new SessionManager("", "", throwaway, false, throwawayLoad) as unknown as LoadingManager & ThrowawayManager;
     // The start of stock's body (setLoadedSessionFile above), then the hand-over.
     sm.sessionFile = throwaway;
     sm.sessionFileSnapshot = undefined;
     sm.recoveredCorruptHeader = false;
     handOverRecord(sm, rec, rec.entries[0], undefined);
-    return sm.getPersistedFileEntries();
-  });
+    return sm;
+  };
+  for (let i = 0; i < OTHER_SHAPES; i++) {
+    tried(() => {
+      const other = make();
+      other.fileEntries = other.fileEntries.slice(0, OTHER_SHAPE_ENTRIES);
+      (other as unknown as Record<string, unknown>)[`ctxcWarmUpShape${i}`] = i;
+      // The leaf a few entries give is not the manager's: the method adds a leaf control to the throwaway's own
+      // list — with an append parent, asked for one other than the leaf — and its next call reads it back: the
+      // loop's branch for leaf controls, which a turn takes once OpenClaw has moved a leaf, and the full call
+      // below does not when the transcript holds none (seen at the turn's call: "insufficient type feedback").
+      other.getPersistedFileEntries(null);
+      return other.getPersistedFileEntries();
+    });
+  }
+  tried(() => make().getPersistedFileEntries());
 }
 
 /** Whether a warm-up's record of `bytes` file bytes fits beside the records kept ({@link warmLoadedIndex}: it never evicts). */
