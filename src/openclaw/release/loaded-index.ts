@@ -466,12 +466,13 @@ const throwawayLoad = Object.freeze({});
  * release's own body ever run instead of this handler, it reads nothing).
  *
  * Before it, the method runs on {@link OTHER_SHAPES} more throwaways, each with an own property of its own
- * and a few entries (twice: see the leaf-control note below): a real manager is not of the throwaway's shape by the turn — OpenClaw assigns own
- * properties to it after its load (2026.7.35's tool-result guard: `appendMessage`, `flushPendingToolResults`,
- * …) — and code V8 compiled for one shape is thrown away at the first call on another ("wrong map"), in the
- * middle of the loop, whose rest then runs in the interpreter: ~10 ms of a real gateway's first turn after a
- * restart, under `--trace-deopt` (issue #11). Having seen more shapes than V8 tells apart at one property
- * access, the code it compiles during the full call reads the manager's properties by name, for any shape.
+ * and {@link OTHER_SHAPE_ENTRIES} entries, twice (see the leaf-control note in the body). Why: a real manager
+ * is not of the throwaway's shape by the turn — OpenClaw assigns own properties to it after its load
+ * (2026.7.35's tool-result guard: `appendMessage`, `flushPendingToolResults`, …) — and code V8 compiled for
+ * one shape is thrown away at the first call on another ("wrong map"), in the middle of the loop, whose rest
+ * then runs in the interpreter: 10–13 ms of some real gateways' first turn after a restart, found under
+ * `--trace-deopt` (issue #11; docs/openclaw.md §5). Having seen more shapes than V8 tells apart at one
+ * property access, the code it compiles during the full call reads the manager's properties by name.
  */
 function warmPersistedEntriesCode(path: string, rec: IndexRecord, h: LoadedIndexHelpers): void {
   const SessionManager = h.SessionManager;
