@@ -122,10 +122,16 @@ export async function readGatewayLog(path: string, from = 0): Promise<GatewayDia
  * there is none (the process did not exit normally, or the preload was not active).
  */
 export function parseCtxcSummary(lines: readonly string[]): Record<string, number> | null {
-  const line = lines.find((l) => l.includes(" ctxc-openclaw summary: "));
-  if (line === undefined) return null;
-  const body = line.slice(line.indexOf(" ctxc-openclaw summary: ") + " ctxc-openclaw summary: ".length);
+  const body = lines.map((l) => preloadLogBody(l, "summary")).find((b) => b !== undefined);
+  if (body === undefined) return null;
   return Object.fromEntries([...body.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/** What a preload log line of `kind` says (after `<time> ctxc-openclaw <kind>: `), or undefined for a line of another kind. */
+function preloadLogBody(line: string, kind: string): string | undefined {
+  const mark = ` ctxc-openclaw ${kind}: `;
+  const at = line.indexOf(mark);
+  return at < 0 ? undefined : line.slice(at + mark.length);
 }
 
 /**
@@ -138,17 +144,22 @@ export function parseCtxcSummary(lines: readonly string[]): Record<string, numbe
 export function countFallbackLines(lines: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const l of lines) {
-    const at = l.indexOf(" ctxc-openclaw fallback: ");
-    if (at < 0) continue;
+    const body = preloadLogBody(l, "fallback");
+    if (body === undefined) continue;
     // Paths: quoted (JSON), the closing parenthesis the messages name their file in, bare ones.
-    const why = l
-      .slice(at + " ctxc-openclaw fallback: ".length)
+    const why = body
       .replace(/"\/(?:[^"\\]|\\.)*"/g, "…")
       .replace(/\(\/.*\)$/, "(…)")
       .replace(/(^|\s)\/[^\s()]+/g, "$1…");
     out[why] = (out[why] ?? 0) + 1;
   }
   return out;
+}
+
+/** One sentence: {@link countFallbackLines}' counts after `head`, most frequent first, or "none". */
+export function fallbackLinesLine(head: string, lines: Record<string, number>): string {
+  const by = Object.entries(lines).sort((a, b) => b[1] - a[1]);
+  return by.length ? `${head}: ${by.map(([why, n]) => `${n}× ${why}`).join("; ")}.` : `${head}: none.`;
 }
 
 /** p-th percentile (nearest rank) of `xs`; NaN when empty. */

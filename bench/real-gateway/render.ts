@@ -12,7 +12,7 @@ import { groupedBarChart } from "../report/svg.js";
 import { differenceLines, type AppendedDifferences } from "./appended-diff.js";
 import { butFor, placementLines, type PlacementCheck } from "./mirror-placement.js";
 import { join } from "node:path";
-import { percentile } from "./log-parse.js";
+import { fallbackLinesLine, percentile } from "./log-parse.js";
 import { LONG_GAP_MS, type ProfileSummary } from "./profile-summary.js";
 import { restartChecks } from "./restart-checks.js";
 import { REPO, type ModeResult, type RunResult } from "./run.js";
@@ -327,12 +327,6 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   const restart = renderRestart(doc);
   if (restart) L.push(restart);
   return L.join("\n");
-}
-
-/** One sentence: the preload's `fallback:` lines by what they say (log-parse.ts `countFallbackLines`), most frequent first. */
-export function fallbackLinesLine(head: string, lines: Record<string, number>): string {
-  const by = Object.entries(lines).sort((a, b) => b[1] - a[1]);
-  return by.length ? `${head}: ${by.map(([why, n]) => `${n}× ${why}`).join("; ")}.` : `${head}: none.`;
 }
 
 /**

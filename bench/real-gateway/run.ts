@@ -26,7 +26,7 @@ import { FakeModel } from "./fake-model.js";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.js";
 import { DEFAULT_OPENCLAW, gatewayInstall, storesTranscriptsInSqlite, type GatewayInstall } from "./install-paths.js";
 import { buildGatewayHome, generateSeedTranscripts, type AgentPlan } from "./gateway-setup.js";
-import { countFallbackLines, parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
+import { countFallbackLines, fallbackLinesLine, parseCtxcSummary, percentile, readGatewayLog, splitFirstPreps, stageTable, type GatewayDiagnostics, type SlowSessionWrite } from "./log-parse.js";
 import { insideAny, summarizeProfile, type ProfileSpan, type ProfileSummary, type SplitSampleHook } from "./profile-summary.js";
 import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock-waits.js";
 import { ownByTurn, type OwnByTurn, type OwnSample, type ProfileClock, type TurnStart } from "./own-by-turn.js";
@@ -787,7 +787,7 @@ async function main(): Promise<void> {
     }
     if (m.mainThreadProfile) console.log(`  main thread during load (ms of ${m.mainThreadProfile.load.windowMs}): ${JSON.stringify(m.mainThreadProfile.load.ms)}`);
     if (m.ctxcSummary) console.log(`  ctxc summary: ${Object.entries(m.ctxcSummary).map(([k, v]) => `${k}=${v}`).join(" ")}`);
-    if (m.ctxcFallbackLines && Object.keys(m.ctxcFallbackLines).length) console.log(`  ctxc fallback lines: ${Object.entries(m.ctxcFallbackLines).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
+    if (m.ctxcFallbackLines && Object.keys(m.ctxcFallbackLines).length) console.log(`  ${fallbackLinesLine("ctxc fallback lines", m.ctxcFallbackLines)}`);
   };
   for (const m of r.modes) {
     printRun(m.mode, m);

@@ -42,7 +42,9 @@ const FIRST_BATCH = 32;
 export const ATTEMPTS = 3;
 
 /** Why an attempt cannot stand because the file moved on (asked again), as opposed to a reason stock must run. */
-const CHANGED = new Set(["file changed between batches", "file changed since the worker read it"]);
+const CHANGED_BETWEEN_BATCHES = "file changed between batches";
+const CHANGED_SINCE_READ = "file changed since the worker read it";
+const CHANGED = new Set([CHANGED_BETWEEN_BATCHES, CHANGED_SINCE_READ]);
 
 /** The file on disk is still the one the worker read. */
 function sameFile(file: RecentLinesReply["file"], path: string): boolean {
@@ -75,9 +77,9 @@ async function oneAttempt(path: string, options: RecentOptions, h: RecentHelpers
     if (typeof reply === "string") return reply;
     noteIndexUse(reply);
     // Every batch from the same bytes, and those still the file's.
-    if (file && (!reply.file || !sameIdentity(reply.file, file))) return "file changed between batches";
+    if (file && (!reply.file || !sameIdentity(reply.file, file))) return CHANGED_BETWEEN_BATCHES;
     file = reply.file;
-    if (!sameFile(file, path)) return "file changed since the worker read it";
+    if (!sameFile(file, path)) return CHANGED_SINCE_READ;
     for (const line of reply.lines) {
       // Stock's loop body (transcript.ts readRecentUserAssistantTextFromSessionTranscript).
       try {
