@@ -86,6 +86,13 @@ function stampLockEntries(): void {
   });
 }
 
+/**
+ * Functions of the lock code's chunks (fs-safe's sidecar lock and file lock, OpenClaw's session-write-lock)
+ * that can be on a grant's or release's stack: `acquire` (the manager's, and the file lock's wrapper),
+ * `withLock`, `releaseHeldLock`, the handle's `release`, the path resolution.
+ */
+const LOCK_CODE: ReadonlySet<string> = new Set(["acquire", "withLock", "withSidecarLock", "acquireFileLock", "releaseHeldLock", "release", "drain", "resolveNormalizedTargetPath", "resolveNormalizedSessionFile"]);
+
 /** Per held lock (the manager's own object): when and where it was granted. */
 const grants = new WeakMap<object, { t: number; site: string }>();
 
@@ -115,12 +122,13 @@ export function lockSite(): string {
   const places: string[] = [];
   for (const f of frames) {
     const file = f.getFileName() ?? "";
-    // Only a file: URL or path can be the lock code's chunk or ours; its name is the end of it.
+    const name = f.getFunctionName();
+    // A file: URL or path names the lock code's chunk or ours by its end; a served chunk (data: URL) has no
+    // name, so the lock code's functions are known by theirs there (its chunks are served: lock-paths.ts).
     if (!file.startsWith("data:")) {
       const tail = file.slice(-80);
       if (/\/(sidecar-lock|file-lock|session-write-lock)-[\w-]+\.js$/.test(tail) || /\/lock-trace\.[jt]s$/.test(tail) || file.startsWith("node:") || file === "") continue;
-    }
-    const name = f.getFunctionName();
+    } else if (name && LOCK_CODE.has(name)) continue;
     if (!name) {
       if (places.length < 2) places.push(`anon@${chunkPlace(file, f.getLineNumber())}`);
       continue;

@@ -23,6 +23,7 @@ import { passJudgesImages, repairHandlers } from "./repair-pass.js";
 import { noteImageJudge } from "./image-prejudge.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import { fileFingerprintHandlers } from "./file-fingerprint.js";
+import { lockFsHandlers } from "./lock-fs.js";
 import { workspaceFilesHandlers } from "./workspace-files.js";
 import { resolveHelpers, type PreloadDeps } from "./preload-deps.js";
 import { readRepairCheckAsync, readSessionMetaAsync, type OpenClawSession } from "./session.js";
@@ -124,6 +125,10 @@ export interface PreloadCounters {
   repairsEarly: number;
   /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
   fingerprintsServed: number;
+  /** The session write lock's folder realpaths (and fs-safe's folder checks) answered synchronously (lock-fs.ts). */
+  lockPathsServed: number;
+  /** fs-safe's lock-file snapshots (on each lock release and contended attempt) read synchronously (lock-fs.ts). */
+  lockSnapshotsServed: number;
   /** Calls handed to OpenClaw's own code because ctxc could not prove its answer (each logged as a `fallback:` line with why; by design, not failures). */
   stockRuns: number;
   fallbacks: number;
@@ -157,6 +162,8 @@ export const counters: PreloadCounters = {
   digestsPrefetched: 0,
   repairsEarly: 0,
   fingerprintsServed: 0,
+  lockPathsServed: 0,
+  lockSnapshotsServed: 0,
   stockRuns: 0,
   fallbacks: 0,
 };
@@ -291,6 +298,7 @@ const servedHandlers: Record<string, (original: AnyFn, args: unknown[], helpers:
   ...recentLinesHandlers(preloadDeps),
   ...sessionDigestHandlers(preloadDeps),
   ...fileFingerprintHandlers(preloadDeps),
+  ...lockFsHandlers(preloadDeps),
   ...workspaceFilesHandlers(preloadDeps),
   ...transcriptScanHandlers(preloadDeps),
   ...entryLoaderHandlers(preloadDeps),

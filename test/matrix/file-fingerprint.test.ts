@@ -10,19 +10,9 @@
 import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-fingerprint", { afterAll });
-
-/** What a call gives: its value, or its rejection's code/name (messages may differ in wording between stat and statSync). */
-async function outcome(call: () => unknown): Promise<unknown> {
-  try {
-    return { value: await call() };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { rejects: e.code ?? e.name };
-  }
-}
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the session lock's fingerprint stat vs the release's own`, () => {
   it("readSessionFileFingerprint: the same fingerprint, {exists: false} or rejection as the release's", async (ctx) => {

@@ -90,3 +90,16 @@ export async function releasePi<C extends object>(root: string, version: string)
   const piVersion = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version;
   return { plan, pi: pi.SessionManager, runtime, piVersion, Wrapped: runtime.wrapSessionManager(pi.SessionManager, plan.pi) };
 }
+
+/**
+ * What a call gives, to compare ctxc's answer with the release's own: its value, or its rejection's code (else
+ * name) — messages may differ in wording between an fs call and its synchronous twin.
+ */
+export async function outcome(call: () => unknown): Promise<{ value: unknown } | { rejects: unknown }> {
+  try {
+    return { value: await call() };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { rejects: e.code ?? e.name };
+  }
+}

@@ -28,6 +28,9 @@ export const HINT_STEMS = [
   "compaction-successor-transcript",
   "attempt.model-diagnostic-events",
   "builtin-openclaw",
+  // The session write lock's fs reads (src/openclaw/lock-fs.ts): OpenClaw's and fs-safe's.
+  "session-write-lock",
+  "sidecar-lock",
 ] as const;
 
 /** Functions searched for, beyond the intercepted ones: the run path (for pi's SessionManager import). */

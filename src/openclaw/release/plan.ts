@@ -70,6 +70,9 @@ const LABELS: Record<InterceptionName, string> = {
   "SessionManager.setLoadedSessionFile": "re-load index (SessionManager.setLoadedSessionFile)",
   acquireEmbeddedAttemptSessionFileOwner: "turn reads started early (acquireEmbeddedAttemptSessionFileOwner)",
   readSessionFileFingerprint: "session-file fingerprint (readSessionFileFingerprint)",
+  resolveNormalizedSessionFile: "lock path realpath (resolveNormalizedSessionFile)",
+  resolveNormalizedTargetPath: "lock folder check and realpath (resolveNormalizedTargetPath)",
+  readLockSnapshot: "lock-file snapshot (readLockSnapshot)",
 };
 
 /** Whether `plan` serves the interception `name`. */

@@ -30,7 +30,10 @@ export type InterceptionName =
   | "readSessionFileDigest"
   | "SessionManager.setLoadedSessionFile"
   | "acquireEmbeddedAttemptSessionFileOwner"
-  | "readSessionFileFingerprint";
+  | "readSessionFileFingerprint"
+  | "resolveNormalizedSessionFile"
+  | "resolveNormalizedTargetPath"
+  | "readLockSnapshot";
 
 /** One checked body of an intercepted function. */
 export interface KnownShape {
@@ -286,6 +289,22 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // The session lock's bigint stat of the transcript (`{exists: false}` on ENOENT, else the error), answered
     // by its synchronous twin in the same chunk (SHAPE_DEPS): no fs hop (src/openclaw/file-fingerprint.ts).
     "a44d4934de39": { seenIn: "2026.5.27–2026.7.35", helpers: ["readSessionFileFingerprintSync"] },
+  },
+  resolveNormalizedSessionFile: {
+    // The session write lock's realpath of the transcript's folder (the resolved path if it fails), answered
+    // synchronously: no fs hop (src/openclaw/lock-fs.ts).
+    "1e1a56508539": { seenIn: "2026.5.12–2026.7.35" },
+  },
+  resolveNormalizedTargetPath: {
+    // fs-safe's sidecar lock: `mkdir -p` of the target's folder, then its realpath. Answered synchronously when the
+    // folder exists (the mkdir a no-op); a folder to create stays OpenClaw's (src/openclaw/lock-fs.ts).
+    "052ebe14584f": { seenIn: "2026.5.12–2026.7.35" },
+  },
+  readLockSnapshot: {
+    // fs-safe's lock-file snapshot (lstat + utf8 read + JSON object), on each release and contended attempt,
+    // answered synchronously (src/openclaw/lock-fs.ts). The earlier body turns any failure into "no snapshot".
+    adf6c3f7fc90: { seenIn: "2026.5.12–2026.5.19", handler: "readLockSnapshotAnyFailureNull" },
+    dfd6e137bf92: { seenIn: "2026.5.20–2026.7.35" },
   },
 };
 

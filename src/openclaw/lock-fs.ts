@@ -1,0 +1,98 @@
+/**
+ * The session write lock's own fs reads, answered without fs hops, every JSONL-era release:
+ * - its path resolution: OpenClaw's `resolveNormalizedSessionFile(sessionFile)` (a realpath of the transcript's
+ *   folder) and fs-safe's `resolveNormalizedTargetPath(targetPath)` (the lock manager's `mkdir -p` of the
+ *   target's folder, then its realpath);
+ * - fs-safe's `readLockSnapshot(lockPath)` (an `lstat` and a read of the small lock file): on every release
+ *   before the lock file is removed, and on every contended attempt.
+ *
+ * Why (issue #11): on a later turn, 2026.7.35's session-resource-loader stage spends most of its wall in
+ * `acquireSessionWriteLock`: four awaits before the lock file (these two functions' three and the lock's own
+ * inline `mkdir`), then, about one acquire in three, a lock file still there from the session's previous hold —
+ * released from the manager's map first, its file removed after a `close`, this snapshot (an `lstat` and a
+ * `readFile`: open, stat, read, close) and an `rm` — and so a contended attempt (another snapshot, a 50 ms
+ * sleep, again). Each of those is an `fs.promises` call whose callback then waits its turn behind everything
+ * else on the gateway's busy main thread (docs/openclaw.md §5, "The session lock's fs reads"). A local
+ * `realpathSync`, `statSync` or read of a lock file costs microseconds and no such wait.
+ *
+ * What is equivalent, and what is left to OpenClaw:
+ * - Each answer is the same call's (`realpathSync.native` and `fs.promises.realpath` are libuv's realpath(3);
+ *   `lstatSync` / `readFileSync(…, "utf8")` as `fs.promises.lstat` / `readFile`) made at the call instead of a
+ *   moment later — a schedule stock's own could have had; failures as the functions' own `catch` turns them.
+ * - `mkdir(dir, {recursive: true})` of a folder that exists is a no-op that resolves (mkdir sees EEXIST, then
+ *   finds a directory), so for a folder `statSync` finds a directory it is skipped. A folder to create — or
+ *   anything else at that path — goes to OpenClaw's own function: ctxc writes nothing, the lock file included.
+ * - An argument the fs calls refuse throws inside the async handler: a rejection, as stock's.
+ * The bodies are pinned by their shapes (release/shapes.ts); test/matrix/lock-fs.test.ts runs the release's
+ * own functions beside these on the cases above.
+ */
+import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Handler, PreloadDeps } from "./preload-deps.js";
+
+/** `dir/name` with `dir`'s realpath, or `resolved` itself when the realpath fails (both bodies' `try`). */
+function underRealFolder(resolved: string): string {
+  try {
+    return join(realpathSync.native(dirname(resolved)), basename(resolved));
+  } catch {
+    return resolved;
+  }
+}
+
+/** Whether `dir` is a directory now (following links, as mkdir's EEXIST check does); any error: no. */
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
+/** fs-safe's lock-file snapshot: the file's lstat, its text, and the text's JSON object (else null). */
+function lockSnapshot(lockPath: unknown): { raw: string; payload: object | null; stat: unknown } {
+  const stat = lstatSync(lockPath as string);
+  const raw = readFileSync(lockPath as string, "utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { raw, payload: null, stat };
+  }
+  return { raw, payload: parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : null, stat };
+}
+
+/** The handlers (preload-runtime.ts `handlers`). */
+export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
+  return {
+    resolveNormalizedSessionFile: async (_original, args) => {
+      const resolved = resolve(args[0] as string);
+      deps.counters.lockPathsServed++;
+      return underRealFolder(resolved);
+    },
+    resolveNormalizedTargetPath: async (original, args) => {
+      const resolved = resolve(args[0] as string);
+      if (!isDirectory(dirname(resolved))) return original(...args);
+      deps.counters.lockPathsServed++;
+      return underRealFolder(resolved);
+    },
+    // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
+    readLockSnapshot: async (_original, args) => {
+      deps.counters.lockSnapshotsServed++;
+      try {
+        return lockSnapshot(args[0]);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw err;
+      }
+    },
+    // 2026.5.12–5.19: any failure is no snapshot.
+    readLockSnapshotAnyFailureNull: async (_original, args) => {
+      deps.counters.lockSnapshotsServed++;
+      try {
+        return lockSnapshot(args[0]);
+      } catch {
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Differential test of the session write lock's fs reads (src/openclaw/lock-fs.ts) for ONE OpenClaw release
+ * (`CTXC_OPENCLAW_ROOT`, with the Node it needs; scripts/matrix.sh), against the release's own functions in the
+ * same rewritten chunks:
+ * - `resolveNormalizedSessionFile` (OpenClaw's realpath of the transcript's folder): the same path for a file
+ *   in a folder, through a symlinked folder, relative, with `..`, in a missing folder, through a file, through
+ *   a dangling link, with a NUL byte; the same rejection for a non-path;
+ * - `resolveNormalizedTargetPath` (fs-safe's `mkdir -p` + realpath): the same path where the folder exists
+ *   (served: nothing created), and where it does not — created by OpenClaw's own function, ctxc not counting
+ *   it — or cannot be (a file in the way, a dangling link, a NUL byte): the same rejection;
+ * - `readLockSnapshot` (fs-safe's lstat + read of a lock file): the same snapshot (text, payload, the stat's
+ *   identity and size) for an object payload, an array, a non-JSON text, an empty file, a link to a lock file;
+ *   `null` or the same rejection for a missing file, a dangling link, a folder, a path through a file, a NUL
+ *   byte, a non-path (each release's own rule: before 2026.5.20 every failure is `null`).
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
+
+const { root, version, dir } = releaseTestSetup("matrix-lock-fs", { afterAll });
+
+/** A folder tree both functions see: a real folder, a link to it, a file, a dangling link. */
+function tree(base: string): { real: string; link: string; file: string; dangling: string } {
+  const real = join(base, "real");
+  mkdirSync(join(real, "sub"), { recursive: true });
+  const link = join(base, "link");
+  symlinkSync(real, link);
+  const file = join(base, "file");
+  writeFileSync(file, "x");
+  const dangling = join(base, "dangling");
+  symlinkSync(join(base, "nowhere"), dangling);
+  return { real, link, file, dangling };
+}
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the session lock's path resolution vs the release's own`, () => {
+  it("resolveNormalizedSessionFile: the same path or rejection as the release's, no fs hop", async (ctx) => {
+    const x = await importIntercepted(root!, "resolveNormalizedSessionFile");
+    if (typeof x === "string") return ctx.skip(x);
+    const counters = x.runtime.counters;
+    const t = tree(join(dir, "session"));
+    const cases: [string, unknown][] = [
+      ["in a folder", join(t.real, "s.jsonl")],
+      ["through a symlinked folder", join(t.link, "sub", "s.jsonl")],
+      ["relative", relative(process.cwd(), join(t.link, "s.jsonl"))],
+      ["with ..", join(t.link, "sub", "..", "s.jsonl")],
+      ["in a missing folder", join(t.real, "missing", "s.jsonl")],
+      ["through a file", join(t.file, "s.jsonl")],
+      ["through a dangling link", join(t.dangling, "s.jsonl")],
+      ["NUL byte", join(t.real, "a\0b", "s.jsonl")],
+      ["not a path", 42],
+    ];
+    const before = counters.lockPathsServed;
+    for (const [name, p] of cases) {
+      const theirs = await outcome(() => x.openclaw(p));
+      expect(await outcome(() => x.ctxc(p)), name).toEqual(theirs);
+    }
+    // Real answers (two equal fallbacks alone would prove nothing): the link resolved, the failures as given.
+    expect(await x.ctxc(join(t.link, "sub", "s.jsonl"))).toBe(join(t.real, "sub", "s.jsonl"));
+    expect(await x.ctxc(join(t.file, "s.jsonl"))).toBe(join(t.file, "s.jsonl"));
+    expect(await outcome(() => x.ctxc(42))).toEqual({ rejects: "ERR_INVALID_ARG_TYPE" });
+    expect(counters.lockPathsServed - before).toBe(cases.length - 1 + 2);
+  });
+
+  it("resolveNormalizedTargetPath: the same path or rejection; a folder to create is OpenClaw's own mkdir", async (ctx) => {
+    const x = await importIntercepted(root!, "resolveNormalizedTargetPath");
+    if (typeof x === "string") return ctx.skip(x);
+    const counters = x.runtime.counters;
+    // Each side gets its own tree: the release's function creates folders.
+    const ours = tree(join(dir, "ours"));
+    const theirs = tree(join(dir, "theirs"));
+    const cases: [string, (t: ReturnType<typeof tree>) => unknown, boolean][] = [
+      ["in a folder", (t) => join(t.real, "s.jsonl"), true],
+      ["through a symlinked folder", (t) => join(t.link, "sub", "s.jsonl"), true],
+      ["with ..", (t) => join(t.link, "sub", "..", "s.jsonl"), true],
+      ["the folder a link", (t) => join(t.link, "s.jsonl"), true],
+      ["in a missing folder", (t) => join(t.real, "new", "deeper", "s.jsonl"), false],
+      ["through a file", (t) => join(t.file, "s.jsonl"), false],
+      ["the folder a file's child", (t) => join(t.file, "below", "s.jsonl"), false],
+      ["through a dangling link", (t) => join(t.dangling, "s.jsonl"), false],
+      ["NUL byte", (t) => join(t.real, "a\0b", "s.jsonl"), false],
+      ["not a path", () => 42, false],
+    ];
+    const mine = (v: unknown) => (typeof v === "string" ? v.replaceAll(join(dir, "theirs"), join(dir, "ours")) : v);
+    for (const [name, p, served] of cases) {
+      const before = counters.lockPathsServed;
+      const theirOutcome = await outcome(() => x.openclaw(p(theirs)));
+      const ourOutcome = await outcome(() => x.ctxc(p(ours)));
+      expect(ourOutcome, name).toEqual("value" in theirOutcome ? { value: mine(theirOutcome.value) } : theirOutcome);
+      expect(counters.lockPathsServed - before, name).toBe(served ? 1 : 0);
+    }
+    // The missing folder was created on both sides (by OpenClaw's own mkdir), nothing else appeared.
+    for (const t of [ours, theirs]) {
+      expect(statSync(join(t.real, "new", "deeper")).isDirectory()).toBe(true);
+      expect(readdirSync(t.real).sort()).toEqual(["new", "sub"]);
+      expect(existsSync(join(t.real, "s.jsonl"))).toBe(false);
+    }
+    expect(await x.ctxc(join(ours.link, "sub", "s.jsonl"))).toBe(join(ours.real, "sub", "s.jsonl"));
+  });
+
+  it("readLockSnapshot: the same snapshot, null or rejection as the release's", async (ctx) => {
+    const x = await importIntercepted(root!, "readLockSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const counters = x.runtime.counters;
+    const base = join(dir, "snap");
+    mkdirSync(join(base, "a-dir"), { recursive: true });
+    const at = (name: string, text?: string) => {
+      const p = join(base, name);
+      if (text !== undefined) writeFileSync(p, text);
+      return p;
+    };
+    const payload = { pid: 4242, createdAt: "2026-12-06T14:00:00.000Z", maxHoldMs: 300000, starttime: 77 };
+    const object = at("object.lock", `${JSON.stringify(payload, null, 2)}\n`);
+    symlinkSync(object, join(base, "link.lock"));
+    symlinkSync(join(base, "nowhere"), join(base, "dangling.lock"));
+    const cases: [string, unknown][] = [
+      ["object payload", object],
+      ["array payload", at("array.lock", "[1,2]\n")],
+      ["null payload", at("null.lock", "null")],
+      ["not JSON", at("torn.lock", '{"pid": 42')],
+      ["empty", at("empty.lock", "")],
+      ["a link to a lock file", join(base, "link.lock")],
+      ["missing", join(base, "missing.lock")],
+      ["dangling link", join(base, "dangling.lock")],
+      ["a folder", join(base, "a-dir")],
+      ["through a file", join(object, "below.lock")],
+      ["NUL byte", `${object}\0x`],
+      ["not a path", 42],
+    ];
+    // The stat compared by what the lock code reads of it (identity, size, kind), not atime (a read may move it).
+    const view = (o: Awaited<ReturnType<typeof outcome>>) => {
+      if (!("value" in o) || !o.value) return o;
+      const { raw, payload: p, stat } = o.value as { raw: string; payload: unknown; stat: Stats };
+      return { raw, payload: p, stat: { dev: stat.dev, ino: stat.ino, size: stat.size, mode: stat.mode, mtimeMs: stat.mtimeMs, link: stat.isSymbolicLink() } };
+    };
+    const before = counters.lockSnapshotsServed;
+    for (const [name, p] of cases) {
+      const theirs = view(await outcome(() => x.openclaw(p)));
+      expect(view(await outcome(() => x.ctxc(p))), name).toEqual(theirs);
+    }
+    expect(counters.lockSnapshotsServed - before).toBe(cases.length);
+    // Real answers: the payload parsed, the link's own lstat, a missing file as no snapshot.
+    expect(view(await outcome(() => x.ctxc(object)))).toMatchObject({ payload, stat: { link: false } });
+    expect(view(await outcome(() => x.ctxc(join(base, "link.lock"))))).toMatchObject({ payload, stat: { link: true } });
+    expect(await x.ctxc(join(base, "missing.lock"))).toBeNull();
+  });
+});
