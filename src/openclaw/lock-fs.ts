@@ -1,14 +1,15 @@
 /**
  * The session write lock's own fs reads, answered without fs hops, every JSONL-era release:
  * - its path resolution: OpenClaw's `resolveNormalizedSessionFile(sessionFile)` (a realpath of the transcript's
- *   folder) and fs-safe's `resolveNormalizedTargetPath(targetPath)` (the lock manager's `mkdir -p` of the
- *   target's folder, then its realpath);
+ *   folder), the `mkdir -p` of that folder inside `acquireSessionWriteLock`, and fs-safe's
+ *   `resolveNormalizedTargetPath(targetPath)` (the lock manager's `mkdir -p` of the target's folder, then its
+ *   realpath);
  * - fs-safe's `readLockSnapshot(lockPath)` (an `lstat` and a read of the small lock file): on every release
  *   before the lock file is removed, and on every contended attempt.
  *
  * Why (issue #11): on a later turn, 2026.7.35's session-resource-loader stage spends most of its wall in
- * `acquireSessionWriteLock`: four awaits before the lock file (these two functions' three and the lock's own
- * inline `mkdir`), then, about one acquire in three, a lock file still there from the session's previous hold —
+ * `acquireSessionWriteLock`: four awaits before the lock file (the two realpaths and two `mkdir -p`s above),
+ * then, about one acquire in three, a lock file still there from the session's previous hold —
  * released from the manager's map first, its file removed after a `close`, this snapshot (an `lstat` and a
  * `readFile`: open, stat, read, close) and an `rm` — and so a contended attempt (another snapshot, a 50 ms
  * sleep, again). Each of those is an `fs.promises` call whose callback then waits its turn behind everything
@@ -19,12 +20,14 @@
  * - Each answer is the same call's (`realpathSync.native` and `fs.promises.realpath` are libuv's realpath(3);
  *   `lstatSync` / `readFileSync(…, "utf8")` as `fs.promises.lstat` / `readFile`) made at the call instead of a
  *   moment later — a schedule stock's own could have had; failures as the functions' own `catch` turns them.
- * - `mkdir(dir, {recursive: true})` of a folder that exists is a no-op that resolves (mkdir sees EEXIST, then
- *   finds a directory), so for a folder `statSync` finds a directory it is skipped. A folder to create — or
- *   anything else at that path — goes to OpenClaw's own function: ctxc writes nothing, the lock file included.
+ * - `mkdir(dir, {recursive: true})` of a folder that exists is a no-op that resolves to undefined (mkdir sees
+ *   EEXIST, then finds a directory), so for a folder `statSync` finds a directory both are skipped. A folder
+ *   to create — or anything else at that path — goes to OpenClaw's own call: ctxc writes nothing, the lock
+ *   file included.
  * - An argument the fs calls refuse throws inside the async handler: a rejection, as stock's.
- * The bodies are pinned by their shapes (release/shapes.ts); test/matrix/lock-fs.test.ts runs the release's
- * own functions beside these on the cases above.
+ * The bodies are pinned by their shapes (release/shapes.ts, the inline `mkdir` by its function's: CALL_SITES);
+ * test/matrix/lock-fs.test.ts runs the release's own functions beside these on the cases above, and the
+ * release's lock through the served chunk.
  */
 import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -74,6 +77,13 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       if (!isDirectory(dirname(resolved))) return original(...args);
       deps.counters.lockPathsServed++;
       return underRealFolder(resolved);
+    },
+    // The lock's own `await fs.mkdir(sessionDir, { recursive: true })` (a call site in acquireSessionWriteLock,
+    // shapes.ts CALL_SITES): `original` runs that call. Where the folder exists it would resolve to undefined.
+    mkdirUnlessFolder: (original, args) => {
+      if (typeof args[0] !== "string" || !isDirectory(args[0])) return original();
+      deps.counters.lockPathsServed++;
+      return undefined;
     },
     // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
     readLockSnapshot: async (_original, args) => {

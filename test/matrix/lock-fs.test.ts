@@ -8,13 +8,15 @@
  * - `resolveNormalizedTargetPath` (fs-safe's `mkdir -p` + realpath): the same path where the folder exists
  *   (served: nothing created), and where it does not — created by OpenClaw's own function, ctxc not counting
  *   it — or cannot be (a file in the way, a dangling link, a NUL byte): the same rejection;
+ * - the release's `acquireSessionWriteLock` as served (its inline `mkdir -p` of the folder answered too): the lock
+ *   file made and removed, a missing folder made by the release's own mkdir;
  * - `readLockSnapshot` (fs-safe's lstat + read of a lock file): the same snapshot (text, payload, the stat's
  *   identity and size) for an object payload, an array, a non-JSON text, an empty file, a link to a lock file;
  *   `null` or the same rejection for a missing file, a dangling link, a folder, a path through a file, a NUL
  *   byte, a non-path (each release's own rule: before 2026.5.20 every failure is `null`).
  */
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
 
@@ -143,5 +145,33 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(view(await outcome(() => x.ctxc(object)))).toMatchObject({ payload, stat: { link: false } });
     expect(view(await outcome(() => x.ctxc(join(base, "link.lock"))))).toMatchObject({ payload, stat: { link: true } });
     expect(await x.ctxc(join(base, "missing.lock"))).toBeNull();
+  });
+
+  it("acquireSessionWriteLock through the served chunk: the lock file made and removed; a missing folder made by OpenClaw's own mkdir", async (ctx) => {
+    const x = await importIntercepted(root!, "resolveNormalizedSessionFile");
+    if (typeof x === "string") return ctx.skip(x);
+    type Lock = { release: () => Promise<void> };
+    const acquire = Object.values(x.module).find((v) => typeof v === "function" && v.name === "acquireSessionWriteLock") as ((p: { sessionFile: string }) => Promise<Lock>) | undefined;
+    if (!acquire) return ctx.skip("the served chunk exports no acquireSessionWriteLock");
+    const counters = x.runtime.counters;
+    const file = join(dir, "lock-served", "s.jsonl");
+    mkdirSync(dirname(file), { recursive: true });
+    let before = counters.lockPathsServed;
+    const lock = await acquire({ sessionFile: file });
+    // The realpath and the inline mkdir of a folder that exists: both answered (the manager's own check is in
+    // fs-safe's chunk, which the served chunk imports unserved here: no resolve hooks in the test process).
+    expect(counters.lockPathsServed - before).toBe(2);
+    expect(JSON.parse(readFileSync(`${file}.lock`, "utf8"))).toMatchObject({ pid: process.pid });
+    await lock.release();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    // A folder that is not there yet: the realpath answered (it fails: the path as given), the release's own mkdir makes it.
+    const fresh = join(dir, "lock-fresh", "deeper", "s.jsonl");
+    before = counters.lockPathsServed;
+    const second = await acquire({ sessionFile: fresh });
+    expect(statSync(dirname(fresh)).isDirectory()).toBe(true);
+    expect(existsSync(`${fresh}.lock`)).toBe(true);
+    expect(counters.lockPathsServed - before).toBe(1);
+    await second.release();
+    expect(existsSync(`${fresh}.lock`)).toBe(false);
   });
 });

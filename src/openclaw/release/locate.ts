@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KNOWN_PARSE_SHAPES, KNOWN_SHAPES, REPRODUCED_SHAPES, SHAPE_DEPS, shapeOf, type InterceptionName, type KnownShape } from "./shapes.js";
+import { CALL_SITES, KNOWN_PARSE_SHAPES, KNOWN_SHAPES, REPRODUCED_SHAPES, SHAPE_DEPS, shapeOf, type InterceptionName, type KnownShape } from "./shapes.js";
 
 /** Name stems (file name before `-<hash>.js`) of the chunks that held these functions so far. */
 export const HINT_STEMS = [
@@ -35,7 +35,7 @@ export const HINT_STEMS = [
 
 /** Functions searched for, beyond the intercepted ones: the run path (for pi's SessionManager import). */
 const RUN_PATH = "runEmbeddedAttempt";
-const SEARCHED: readonly string[] = [...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), ...Object.keys(REPRODUCED_SHAPES), RUN_PATH, "parseJsonlEntries"];
+const SEARCHED: readonly string[] = [...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), ...Object.keys(REPRODUCED_SHAPES), ...CALL_SITES.map((c) => c.in), RUN_PATH, "parseJsonlEntries"];
 /** Needed to say anything: the run path and the prewarm that starts ctxc's read. */
 const NEEDED: readonly string[] = [RUN_PATH, "prewarmSessionFile"];
 

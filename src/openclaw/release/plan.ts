@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { knownShape, locateRelease, parseNormalizer, type LocatedRelease } from "./locate.js";
+import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type LocatedRelease } from "./locate.js";
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
-import { KNOWN_SHAPES, REPRODUCED_SHAPES, STOCK_SHAPES, shapeOf, type InterceptionName } from "./shapes.js";
+import { CALL_SITES, KNOWN_SHAPES, REPRODUCED_SHAPES, STOCK_SHAPES, shapeOf, type CallSite, type InterceptionName } from "./shapes.js";
 
 /** What the pi wrapper (preload-runtime.ts `wrapSessionManager`) must do as one pi SessionManager does. */
 export interface PiSessionManagerVariant {
@@ -213,15 +213,27 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
     for (const t of take) byChunk.set(t.fn.file, [...(byChunk.get(t.fn.file) ?? []), t]);
     served.push(LABELS[name]);
   }
+  for (const site of CALL_SITES) {
+    const defs = found.functions.get(site.in) ?? [];
+    if (defs.length === 0) continue;
+    const why = defs.map((fn) => callSiteProblem(site, fn, found.sources.get(fn.file)!)).find(Boolean);
+    if (why) {
+      stock.push(`${site.label} (${why})`);
+      continue;
+    }
+    for (const fn of defs) byChunk.set(fn.file, [...(byChunk.get(fn.file) ?? []), { fn, handler: site.handler, helpers: [], callSite: site }]);
+    served.push(site.label);
+  }
   const chunks: Record<string, string> = {};
   for (const [file, list] of byChunk) {
     const source = found.sources.get(file)!;
     const why = cannotRewrite(source, list);
     const url = pathToFileURL(file).href;
     if (why) {
-      for (const { fn } of list) {
-        served.splice(served.indexOf(LABELS[fn.name as InterceptionName]), 1);
-        stock.push(`${LABELS[fn.name as InterceptionName]} (${why})`);
+      for (const { fn, callSite } of list) {
+        const label = callSite?.label ?? LABELS[fn.name as InterceptionName];
+        if (served.includes(label)) served.splice(served.indexOf(label), 1);
+        stock.push(`${label} (${why})`);
       }
       continue;
     }
@@ -244,6 +256,18 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   }
   if (served.every((s) => s === LABELS.prewarmSessionFile)) return `${where}: no interception point has a checked shape (${stock.join("; ")})`;
   return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
+}
+
+/** Why `site` cannot be served in `fn` (a definition of `site.in` in `source`), or null. */
+export function callSiteProblem(site: CallSite, fn: LocatedFunction, source: string): string | null {
+  if (!site.shapes[fn.shape]) return `${site.in} shape ${fn.shape} unchecked`;
+  const matches = [...source.slice(fn.start, fn.end).matchAll(site.pattern)];
+  if (matches.length !== 1) return `${matches.length} matches of the call in ${site.in}`;
+  for (const [group, declaration] of Object.entries(site.bindings)) {
+    const name = matches[0]![Number(group)]!;
+    if (!source.includes(`\n${declaration.replace("NAME", name)}\n`)) return `${name} is not \`${declaration.replace("NAME", name)}\``;
+  }
+  return null;
 }
 
 /** Locates and plans in one go (preload-install.ts `planPreload`). */

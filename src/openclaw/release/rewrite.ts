@@ -24,6 +24,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LocatedFunction } from "./locate.js";
+import type { CallSite } from "./shapes.js";
 
 /** One function to intercept in a chunk. */
 export interface ChunkInterception {
@@ -32,11 +33,14 @@ export interface ChunkInterception {
   handler: string;
   /** Top-level bindings of the chunk handed to the handler (see shapes.ts `helpers`). */
   helpers: readonly string[];
+  /** A call inside `fn` answered by the handler, `fn` otherwise untouched (shapes.ts `CALL_SITES`). */
+  callSite?: CallSite;
 }
 
 /** Why a chunk cannot be served rewritten, or null. */
 export function cannotRewrite(source: string, interceptions: readonly ChunkInterception[]): string | null {
-  for (const { fn, helpers } of interceptions) {
+  for (const { fn, helpers, callSite } of interceptions) {
+    if (callSite) continue; // nothing renamed; the plan checked the call (plan.ts callSiteProblem)
     const own = fn.name.slice(fn.name.indexOf(".") + 1);
     if (source.includes(`${own}$openclaw`)) return `${own}$openclaw already exists`;
     for (const h of helpers) {
@@ -62,7 +66,15 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
   // Splice from the end so earlier offsets stay valid.
   const sorted = [...interceptions].sort((a, b) => b.fn.start - a.fn.start);
   let out = source;
-  for (const { fn, handler, helpers } of sorted) {
+  for (const { fn, handler, helpers, callSite } of sorted) {
+    if (callSite) {
+      // The one call, as a thunk the handler may run: `(() => fs.mkdir(dir, …), [dir], {})`.
+      const body = out.slice(fn.start, fn.end);
+      const patched = body.replace(callSite.pattern, (...m: string[]) => `__ctxcHandlers.${handler}(() => ${callSite.call.replace(/\$(\d)/g, (_, g: string) => m[Number(g)]!)}, [${m[2]}], {})`);
+      if (patched === body) throw new Error(`${callSite.in}: the call is not in ${file}`);
+      out = out.slice(0, fn.start) + patched + out.slice(fn.end);
+      continue;
+    }
     const bag = `{ ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }`;
     if (fn.name.includes(".")) {
       const method = fn.name.slice(fn.name.indexOf(".") + 1);
@@ -92,7 +104,7 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
   const evaluated = `\n;try { __ctxcRuntime$.chunkEvaluated?.(${names}, { ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }); } catch {}\n`;
   const tail = exportScans
     ? `\nexport { ${[
-        ...interceptions.filter(({ fn }) => !fn.name.includes(".")).map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
+        ...interceptions.filter(({ fn, callSite }) => !fn.name.includes(".") && !callSite).map(({ fn }) => `${fn.name} as __ctxc_${fn.name}, ${fn.name}$openclaw as __openclaw_${fn.name}`),
         ...helpers.map((h) => `${h} as __helper_${h}`),
       ].join(", ")} };\nexport * as __ctxcRuntime from ${JSON.stringify(runtimeUrl)};\n`
     : "";

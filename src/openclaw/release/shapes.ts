@@ -309,6 +309,48 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
 };
 
 /**
+ * A call inside an OpenClaw function answered by a ctxc handler, the function otherwise untouched: for a body of
+ * a listed shape, the one match of `pattern` in it (bundler `$N` suffixes allowed) is replaced by a call of the
+ * handler `handler` as `__ctxcHandlers[handler](() => <the call>, [<argument>], {})` (release/rewrite.ts). Each
+ * `bindings` entry names a capture group that must be the chunk's binding of that declaration (`NAME` stands for it).
+ */
+export interface CallSite {
+  /** The function the call is in. */
+  in: string;
+  /** For the log's `active:` / `stock:` lines. */
+  label: string;
+  /** The call; group 1 its callee's object, group 2 its one argument handed to the handler. */
+  pattern: RegExp;
+  /** The call as the replacement writes it back inside the thunk, with `$1`, `$2` for the groups. */
+  call: string;
+  handler: string;
+  bindings: Readonly<Record<number, string>>;
+  /** Checked shapes of the function → releases. */
+  shapes: Readonly<Record<string, string>>;
+}
+
+export const CALL_SITES: readonly CallSite[] = [
+  {
+    // `await fs.mkdir(sessionDir, { recursive: true })` before the lock file: skipped where the folder exists
+    // (a no-op there), else the call itself (src/openclaw/lock-fs.ts `mkdirUnlessFolder`).
+    in: "acquireSessionWriteLock",
+    label: "lock folder mkdir (in acquireSessionWriteLock)",
+    pattern: /\b(fs(?:\$\d+)?)\.mkdir\((sessionDir(?:\$\d+)?), \{ recursive: true \}\)/g,
+    call: "$1.mkdir($2, { recursive: true })",
+    handler: "mkdirUnlessFolder",
+    bindings: { 1: 'import NAME from "node:fs/promises";' },
+    shapes: {
+      "262ceb4c02f7": "2026.5.12",
+      f2569f792c5e: "2026.5.18–2026.5.20",
+      "7757c54c1a92": "2026.5.22",
+      "2305fc55cde3": "2026.5.26–2026.5.28",
+      "799fb6278866": "2026.6.1–2026.6.35",
+      ed1ffe22b1b9: "2026.7.1–2026.7.35",
+    },
+  },
+];
+
+/**
  * Bodies of an intercepted function that were read and are left stock on purpose: the log's `stock:` line
  * gives this reason instead of "unchecked" (docs/openclaw.md §5).
  */

@@ -1,0 +1,85 @@
+/**
+ * Call sites as interception points (release/shapes.ts `CALL_SITES`, release/plan.ts `callSiteProblem`,
+ * release/rewrite.ts): in a body of a checked shape, the one matching call is handed to ctxc's handler as a thunk
+ * with its argument, the function otherwise untouched; a body of another shape, a call found twice or not at all,
+ * or a callee that is not the declared binding leave it stock with the reason. Checked on a chunk laid out as the
+ * bundler lays out OpenClaw's (the matrix runs the real ones: test/matrix/lock-fs.test.ts).
+ */
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { findFunctions } from "../../src/openclaw/release/locate.js";
+import { callSiteProblem } from "../../src/openclaw/release/plan.js";
+import { rewriteChunk } from "../../src/openclaw/release/rewrite.js";
+import { CALL_SITES, type CallSite } from "../../src/openclaw/release/shapes.js";
+import { tempDir } from "../support/tmp.js";
+
+const dir = tempDir("release-call-sites");
+
+const chunk = (body: string[], fsImport = `import fs from "node:fs/promises";`) =>
+  [
+    `import path from "node:path";`,
+    fsImport,
+    `async function acquireSessionWriteLock(params) {`,
+    `\tconst sessionFile = path.resolve(params.sessionFile);`,
+    `\tconst sessionDir = path.dirname(sessionFile);`,
+    ...body,
+    `\treturn { lockPath: \`\${sessionFile}.lock\` };`,
+    `}`,
+    `export { acquireSessionWriteLock as t };`,
+    ``,
+  ].join("\n");
+const ONE = chunk([`\tawait fs.mkdir(sessionDir, { recursive: true });`]);
+
+/** The lock's call site with `shape` checked. */
+const siteFor = (shape: string): CallSite => ({ ...CALL_SITES[0]!, shapes: { [shape]: "test" } });
+
+describe("release plan and rewrite: call sites", () => {
+  it("accepts the one call in a checked body whose callee is the declared binding; says why otherwise", () => {
+    const fn = findFunctions(ONE, "acquireSessionWriteLock", "/x/session-write-lock-a.js")[0]!;
+    expect(callSiteProblem(siteFor(fn.shape), fn, ONE)).toBeNull();
+    expect(callSiteProblem(siteFor("000000000000"), fn, ONE)).toBe(`acquireSessionWriteLock shape ${fn.shape} unchecked`);
+    const twice = chunk([`\tawait fs.mkdir(sessionDir, { recursive: true });`, `\tawait fs.mkdir(sessionDir, { recursive: true });`]);
+    const f2 = findFunctions(twice, "acquireSessionWriteLock", "/x/a.js")[0]!;
+    expect(callSiteProblem(siteFor(f2.shape), f2, twice)).toBe("2 matches of the call in acquireSessionWriteLock");
+    const none = chunk([`\tawait fs.mkdir(sessionDir);`]);
+    const f0 = findFunctions(none, "acquireSessionWriteLock", "/x/a.js")[0]!;
+    expect(callSiteProblem(siteFor(f0.shape), f0, none)).toBe("0 matches of the call in acquireSessionWriteLock");
+    // `fs` bound to something else than node:fs/promises (here a module of the same surface).
+    const other = chunk([`\tawait fs.mkdir(sessionDir, { recursive: true });`], `import fs from "./fs-wrapper.js";`);
+    const fo = findFunctions(other, "acquireSessionWriteLock", "/x/a.js")[0]!;
+    expect(callSiteProblem(siteFor(fo.shape), fo, other)).toBe('fs is not `import fs from "node:fs/promises";`');
+    // A bundler-suffixed binding is the same call when declared so.
+    const suffixed = chunk([`\tawait fs$1.mkdir(sessionDir, { recursive: true });`], `import fs$1 from "node:fs/promises";`);
+    const fs1 = findFunctions(suffixed, "acquireSessionWriteLock", "/x/a.js")[0]!;
+    expect(fs1.shape).toBe(fn.shape);
+    expect(callSiteProblem(siteFor(fs1.shape), fs1, suffixed)).toBeNull();
+  });
+
+  it("hands the call to the handler as a thunk with its argument; the rest of the function runs as it was", async () => {
+    const runtime = join(dir, "runtime.mjs");
+    writeFileSync(
+      runtime,
+      `export const calls = [];\nexport const handlers = { mkdirUnlessFolder: (original, args, helpers) => { calls.push(args); return args[0].endsWith("skip") ? undefined : original(); } };\n`,
+    );
+    const fn = findFunctions(ONE, "acquireSessionWriteLock", "/x/a.js")[0]!;
+    const file = join(dir, "chunk.mjs");
+    const url = pathToFileURL(file).href;
+    const served = rewriteChunk(ONE, url, pathToFileURL(runtime).href, [{ fn, handler: "mkdirUnlessFolder", helpers: [], callSite: CALL_SITES[0] }]);
+    expect(served).toContain("await __ctxcHandlers.mkdirUnlessFolder(() => fs.mkdir(sessionDir, { recursive: true }), [sessionDir], {});");
+    expect(served).not.toContain("$openclaw");
+    writeFileSync(file, served);
+    const mod = (await import(url)) as { t: (p: { sessionFile: string }) => Promise<{ lockPath: string }> };
+    const { calls } = (await import(pathToFileURL(runtime).href)) as { calls: unknown[][] };
+    // The handler runs the call: the folder is made.
+    const made = join(dir, "made", "deeper");
+    expect(await mod.t({ sessionFile: join(made, "s.jsonl") })).toEqual({ lockPath: join(made, "s.jsonl.lock") });
+    expect(statSync(made).isDirectory()).toBe(true);
+    // The handler answers without it: nothing made, the function goes on.
+    const skipped = join(dir, "skip");
+    expect(await mod.t({ sessionFile: join(skipped, "s.jsonl") })).toEqual({ lockPath: join(skipped, "s.jsonl.lock") });
+    expect(existsSync(skipped)).toBe(false);
+    expect(calls).toEqual([[made], [skipped]]);
+  });
+});
