@@ -124,7 +124,7 @@ export function lockSite(): string {
     const file = f.getFileName() ?? "";
     const name = f.getFunctionName();
     // A file: URL or path names the lock code's chunk or ours by its end; a served chunk (data: URL) has no
-    // name, so the lock code's functions are known by theirs there (its chunks are served: lock-paths.ts).
+    // name, so the lock code's functions are known by theirs there (its chunks are served: lock-fs.ts).
     if (!file.startsWith("data:")) {
       const tail = file.slice(-80);
       if (/\/(sidecar-lock|file-lock|session-write-lock)-[\w-]+\.js$/.test(tail) || /\/lock-trace\.[jt]s$/.test(tail) || file.startsWith("node:") || file === "") continue;
