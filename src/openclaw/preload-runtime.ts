@@ -123,6 +123,8 @@ export interface PreloadCounters {
   digestsPrefetched: number;
   /** Repair passes answered from the check asked at the stage's first call (repair-pass.ts `earlyChecks`). */
   repairsEarly: number;
+  /** 2026.6.5+: image lines the worker's checks handed to the main thread for the release's judge (judged-images.ts). */
+  imageLinesJudged: number;
   /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
   fingerprintsServed: number;
   /** The session write lock's folder realpaths (and fs-safe's folder checks) answered synchronously (lock-fs.ts). */
@@ -161,6 +163,7 @@ export const counters: PreloadCounters = {
   indexesFolded: 0,
   digestsPrefetched: 0,
   repairsEarly: 0,
+  imageLinesJudged: 0,
   fingerprintsServed: 0,
   lockPathsServed: 0,
   lockSnapshotsServed: 0,

@@ -345,9 +345,11 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
         }
         if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
         if (cache) for (const p of [a, b]) cache.delete(p); // a restarted gateway's repair cache is empty
-        const before = judged();
+        const [before, sent] = [judged(), rt.counters.imageLinesJudged];
         await samePass(what, [ours, theirs], view, [a, b]);
         expect(judged() - before, what).toBe(expected);
+        // The summary's count of image lines handed to the main thread says the same (one image block a line here).
+        expect(rt.counters.imageLinesJudged - sent, what).toBe(expected);
         // The report is not awaited by the pass: the stop comes after the worker saved it.
         if (records >= 0) await vi.waitFor(() => expect(saved(), what).toBe(records), { timeout: 30_000, interval: 50 });
       }
