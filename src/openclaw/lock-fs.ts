@@ -25,11 +25,13 @@
  *   to create — or anything else at that path — goes to OpenClaw's own call: ctxc writes nothing, the lock
  *   file included.
  * - An argument the fs calls refuse throws inside the async handler: a rejection, as stock's.
+ * - A lock path that is not a regular file (a folder, a FIFO, a device) is read by the release's own async
+ *   function: a synchronous read of a FIFO would block the main thread until a writer came.
  * The bodies are pinned by their shapes (release/shapes.ts, the inline `mkdir` by its function's: CALL_SITES);
  * test/matrix/lock-fs.test.ts runs the release's own functions beside these on the cases above, and the
  * release's lock through the served chunk.
  */
-import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
 
@@ -51,10 +53,25 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-/** fs-safe's lock-file snapshot: the file's lstat, its text, and the text's JSON object (else null). */
-function lockSnapshot(lockPath: unknown): { raw: string; payload: object | null; stat: unknown } {
+/** What {@link lockSnapshot} returns for a path whose file is not a regular one: read by the release's own async function. */
+const NOT_A_FILE = Symbol("not a regular file");
+
+/**
+ * fs-safe's lock-file snapshot: the file's lstat, its text, and the text's JSON object (else null) — or
+ * {@link NOT_A_FILE}: a synchronous read of a FIFO would block the gateway's main thread until a writer came
+ * (stock's async read waits on libuv's pool instead), so the file is opened non-blocking and read only when
+ * its descriptor is a regular file's.
+ */
+function lockSnapshot(lockPath: unknown): { raw: string; payload: object | null; stat: unknown } | typeof NOT_A_FILE {
   const stat = lstatSync(lockPath as string);
-  const raw = readFileSync(lockPath as string, "utf8");
+  const fd = openSync(lockPath as string, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let raw: string;
+  try {
+    if (!fstatSync(fd).isFile()) return NOT_A_FILE;
+    raw = readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -86,23 +103,29 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       return undefined;
     },
     // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
-    readLockSnapshot: async (_original, args) => {
-      deps.counters.lockSnapshotsServed++;
+    readLockSnapshot: async (original, args) => {
+      let snapshot;
       try {
-        return lockSnapshot(args[0]);
+        snapshot = lockSnapshot(args[0]);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
         throw err;
       }
+      if (snapshot === NOT_A_FILE) return original(...args);
+      deps.counters.lockSnapshotsServed++;
+      return snapshot;
     },
     // 2026.5.12–5.19: any failure is no snapshot.
-    readLockSnapshotAnyFailureNull: async (_original, args) => {
-      deps.counters.lockSnapshotsServed++;
+    readLockSnapshotAnyFailureNull: async (original, args) => {
+      let snapshot;
       try {
-        return lockSnapshot(args[0]);
+        snapshot = lockSnapshot(args[0]);
       } catch {
         return null;
       }
+      if (snapshot === NOT_A_FILE) return original(...args);
+      deps.counters.lockSnapshotsServed++;
+      return snapshot;
     },
   };
 }

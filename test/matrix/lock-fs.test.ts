@@ -13,9 +13,11 @@
  * - `readLockSnapshot` (fs-safe's lstat + read of a lock file): the same snapshot (text, payload, the stat's
  *   identity and size) for an object payload, an array, a non-JSON text, an empty file, a link to a lock file;
  *   `null` or the same rejection for a missing file, a dangling link, a folder, a path through a file, a NUL
- *   byte, a non-path (each release's own rule: before 2026.5.20 every failure is `null`).
+ *   byte, a non-path (each release's own rule: before 2026.5.20 every failure is `null`); a FIFO read by the
+ *   release's own async function (a synchronous read would block the main thread until a writer came).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
@@ -140,11 +142,38 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       const theirs = view(await outcome(() => x.openclaw(p)));
       expect(view(await outcome(() => x.ctxc(p))), name).toEqual(theirs);
     }
-    expect(counters.lockSnapshotsServed - before).toBe(cases.length);
+    // Served: the six regular files; the rest are stock's own answers (no snapshot, a rejection, or its read).
+    expect(counters.lockSnapshotsServed - before).toBe(6);
     // Real answers: the payload parsed, the link's own lstat, a missing file as no snapshot.
     expect(view(await outcome(() => x.ctxc(object)))).toMatchObject({ payload, stat: { link: false } });
     expect(view(await outcome(() => x.ctxc(join(base, "link.lock"))))).toMatchObject({ payload, stat: { link: true } });
     expect(await x.ctxc(join(base, "missing.lock"))).toBeNull();
+  });
+
+  it("readLockSnapshot of a FIFO: the release's own async read, the main thread never blocked on it", async (ctx) => {
+    const x = await importIntercepted(root!, "readLockSnapshot");
+    if (typeof x === "string") return ctx.skip(x);
+    const counters = x.runtime.counters;
+    const fifo = join(dir, "fifo.lock");
+    execFileSync("mkfifo", [fifo]);
+    const before = counters.lockSnapshotsServed;
+    // Read by each side in turn: the read waits for a writer; this thread, still free, then writes one payload.
+    for (const side of [x.ctxc, x.openclaw]) {
+      const reading = side(fifo) as Promise<{ raw: string; payload: unknown } | null>;
+      let fd: number | undefined;
+      for (let i = 0; fd === undefined; i++) {
+        try {
+          fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); // ENXIO until a reader has it open
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENXIO" || i > 500) throw err;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      writeSync(fd, '{"pid":7}\n');
+      closeSync(fd);
+      expect(await reading).toMatchObject({ raw: '{"pid":7}\n', payload: { pid: 7 } });
+    }
+    expect(counters.lockSnapshotsServed - before).toBe(0);
   });
 
   it("acquireSessionWriteLock through the served chunk: the lock file made and removed; a missing folder made by OpenClaw's own mkdir", async (ctx) => {
