@@ -81,6 +81,26 @@ function lockSnapshot(lockPath: unknown): { raw: string; payload: object | null;
   return { raw, payload: parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : null, stat };
 }
 
+/**
+ * A `readLockSnapshot` handler: the snapshot read here, a failure `isNoSnapshot` accepts answered as none (null),
+ * any other thrown (the release variants differ only in that rule); a path that is not a regular file goes to
+ * the release's own async read.
+ */
+function snapshotHandler(deps: PreloadDeps, isNoSnapshot: (err: unknown) => boolean): Handler {
+  return async (original, args) => {
+    let snapshot;
+    try {
+      snapshot = lockSnapshot(args[0]);
+    } catch (err) {
+      if (isNoSnapshot(err)) return null;
+      throw err;
+    }
+    if (snapshot === NOT_A_FILE) return original(...args);
+    deps.counters.lockSnapshotsServed++;
+    return snapshot;
+  };
+}
+
 /** The handlers (preload-runtime.ts `handlers`). */
 export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
   return {
@@ -103,29 +123,8 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       return undefined;
     },
     // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
-    readLockSnapshot: async (original, args) => {
-      let snapshot;
-      try {
-        snapshot = lockSnapshot(args[0]);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-        throw err;
-      }
-      if (snapshot === NOT_A_FILE) return original(...args);
-      deps.counters.lockSnapshotsServed++;
-      return snapshot;
-    },
+    readLockSnapshot: snapshotHandler(deps, (err) => (err as NodeJS.ErrnoException).code === "ENOENT"),
     // 2026.5.12–5.19: any failure is no snapshot.
-    readLockSnapshotAnyFailureNull: async (original, args) => {
-      let snapshot;
-      try {
-        snapshot = lockSnapshot(args[0]);
-      } catch {
-        return null;
-      }
-      if (snapshot === NOT_A_FILE) return original(...args);
-      deps.counters.lockSnapshotsServed++;
-      return snapshot;
-    },
+    readLockSnapshotAnyFailureNull: snapshotHandler(deps, () => true),
   };
 }

@@ -265,7 +265,8 @@ export function callSiteProblem(site: CallSite, fn: LocatedFunction, source: str
   if (matches.length !== 1) return `${matches.length} matches of the call in ${site.in}`;
   for (const [group, declaration] of Object.entries(site.bindings)) {
     const name = matches[0]![Number(group)]!;
-    if (!source.includes(`\n${declaration.replace("NAME", name)}\n`)) return `${name} is not \`${declaration.replace("NAME", name)}\``;
+    const declared = declaration.replace("NAME", name);
+    if (!source.includes(`\n${declared}\n`)) return `${name} is not \`${declared}\``;
   }
   return null;
 }
