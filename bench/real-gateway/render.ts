@@ -221,7 +221,7 @@ function renderProfileByTurn(all: Labelled[]): string {
   // none of a kind (a smoke run has no later turn): no per-turn figure.
   const turns = (m: Labelled, t: "first" | "later") => m.prepStagesByTurn?.[t]["(total)"]?.n ?? 0;
   const L: string[] = [];
-  L.push("Transcript work during the agents' first turns vs the rest of the load phase. A sample counts as first-turn when it falls inside ANY agent's first-turn window (its first message's write to the fake Telegram → the reply's arrival there); the windows overlap, so that part also holds whatever else ran then, other agents' later turns included. Work a first turn leaves after its reply (e.g. a post-turn rewrite) falls in the rest. ms/turn: per prep of that kind (first: one per session).", "");
+  L.push("Transcript work during the agents' first turns vs the rest of the load phase. A sample counts as first-turn when it falls inside ANY agent's first-turn window (its first message's write to the fake Telegram → the reply's arrival there). Runs whose results say `firstTurnsApart` sent no second message before every agent's first reply, so that part holds first turns only (and what else the gateway ran then); in earlier runs it also held the later turns the agents that answered first began meanwhile. Work a first turn leaves after its reply (e.g. a post-turn rewrite) falls in the rest. ms/turn: per prep of that kind (first: one per session).", "");
   const head = `| | ${modes.map((m) => `${m.mode} first ms | ${m.mode} first ms/turn | ${m.mode} later ms | ${m.mode} later ms/turn`).join(" | ")} |`;
   const sep = `|---|${modes.map(() => "---:|---:|---:|---:").join("|")}|`;
   const cells = (m: Labelled, get: (p: ProfileSummary) => number) => {

@@ -61,6 +61,14 @@ export interface RunOptions {
   durationS: number;
   /** Pause between a reply and the user's next message (ms). */
   thinkMs: number;
+  /**
+   * Whether the agents' first turns overlap their later ones (`--first-turns-overlap`; default false). By
+   * default no user writes a second message before every agent's first reply arrived (or timed out), so the
+   * first-turn profile window holds first turns only: with the overlap, the agents that answered first ran
+   * their second turn's stage inside the last agent's first-turn window, and its work was counted as
+   * first-turn work (about four later turns in every run before 2026-12-06 18:00 UTC).
+   */
+  firstTurnsOverlap?: boolean;
   keepDirs: boolean;
   /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
   gatewayNodeOptions?: string;
@@ -384,30 +392,52 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
     const loadStart = loadavg()[0]!;
     const deadline = Date.now() + (opts.smoke ? 0 : opts.durationS * 1000);
     const replyTimeoutMs = opts.smoke ? 90_000 : 120_000;
+    // The second messages wait for every agent's first reply (RunOptions.firstTurnsOverlap): a barrier each
+    // agent passes once, at its first reply, its reply's timeout, or the end of its load (a failed send).
+    let firstLeft = plans.length;
+    let allFirstDone!: () => void;
+    const allFirst = new Promise<void>((r) => (allFirstDone = r));
+    const passFirst = (agent: { passed: boolean }) => {
+      if (agent.passed) return;
+      agent.passed = true;
+      if (--firstLeft === 0) allFirstDone();
+    };
     await Promise.all(plans.map(async (p, i) => {
       let n = 0;
+      const first = { passed: false };
       result.perAgentReplies[p.id] = 0;
-      do {
-        const tag = `${mode}${suffix}-${p.id}-${n++}`;
-        const got = new Promise<SentMessage | null>((resolveReply) => {
-          const t = setTimeout(() => { off(); resolveReply(null); }, replyTimeoutMs);
-          const off = tg.onSent((m) => {
-            if (m.botIndex === i && m.chatId === p.userId) { clearTimeout(t); off(); resolveReply(m); }
+      try {
+        do {
+          if (n === 1 && !opts.firstTurnsOverlap) {
+            await allFirst;
+            if (Date.now() >= deadline) break;
+          }
+          const tag = `${mode}${suffix}-${p.id}-${n++}`;
+          const got = new Promise<SentMessage | null>((resolveReply) => {
+            const t = setTimeout(() => { off(); resolveReply(null); }, replyTimeoutMs);
+            const off = tg.onSent((m) => {
+              if (m.botIndex === i && m.chatId === p.userId) { clearTimeout(t); off(); resolveReply(m); }
+            });
           });
-        });
-        const sentAt = tg.userWrites(i, p.userId, `[bench#${tag}] Please give me a one-line status update on the work so far.`);
-        result.messagesSent++;
-        turnStarts.push({ agent: p.id, n, sentAt });
-        const r = await got;
-        if (n === 1) firstTurns.push([sentAt, r?.at ?? Date.now()]);
-        if (!r) { log(`no reply from ${p.id} within ${replyTimeoutMs} ms (${tag})`); break; }
-        latencies.push(r.at - sentAt);
-        (n === 1 ? firstLatencies : laterLatencies).push(r.at - sentAt);
-        result.repliesReceived++;
-        result.perAgentReplies[p.id]!++;
-        // Let trailing sends (block replies, typing) of this turn finish before the next message.
-        await new Promise((r2) => setTimeout(r2, opts.thinkMs));
-      } while (Date.now() < deadline);
+          const sentAt = tg.userWrites(i, p.userId, `[bench#${tag}] Please give me a one-line status update on the work so far.`);
+          result.messagesSent++;
+          turnStarts.push({ agent: p.id, n, sentAt });
+          const r = await got;
+          if (n === 1) {
+            firstTurns.push([sentAt, r?.at ?? Date.now()]);
+            passFirst(first);
+          }
+          if (!r) { log(`no reply from ${p.id} within ${replyTimeoutMs} ms (${tag})`); break; }
+          latencies.push(r.at - sentAt);
+          (n === 1 ? firstLatencies : laterLatencies).push(r.at - sentAt);
+          result.repliesReceived++;
+          result.perAgentReplies[p.id]!++;
+          // Let trailing sends (block replies, typing) of this turn finish before the next message.
+          await new Promise((r2) => setTimeout(r2, opts.thinkMs));
+        } while (Date.now() < deadline);
+      } finally {
+        passFirst(first);
+      }
     }));
     loadEndMs = Date.now() - started;
     result.loadAverage = { start: loadStart, end: loadavg()[0]! };
@@ -676,6 +706,9 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
   --modes LIST         stock, ctxc or stock,ctxc (default), run one after the other
   --duration S         load phase per run, seconds (default 75)
   --think-ms N         pause after each reply before the user writes again (default 500)
+  --first-turns-overlap  let an agent write its second message before every agent's first reply arrived
+                       (the load before 2026-12-06; by default the second messages wait for all first
+                       replies, so the first-turn profile window holds first turns only)
   --smoke              1 agent, 200 KB transcript, 1 message per run
   --profile            the gateway's main thread under V8's sampling profiler: time by owner and function
   --restart            after each mode's measured run, stop the gateway (SIGTERM) and start it again on the
@@ -708,6 +741,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: bo
     else if (a === "--modes") o.modes = argv[++i]!.split(",") as Mode[];
     else if (a === "--duration") o.durationS = Number(argv[++i]);
     else if (a === "--think-ms") o.thinkMs = Number(argv[++i]);
+    else if (a === "--first-turns-overlap") o.firstTurnsOverlap = true;
     else if (a === "--keep") o.keepDirs = true;
     else if (a === "--out") o.out = argv[++i]!;
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
@@ -765,7 +799,7 @@ async function main(): Promise<void> {
   }
   const r = await runBench(opts);
   const gw = gatewayInstall(REPO, opts.openclaw);
-  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), ...(opts.ctxcEnv ? { ctxcEnv: opts.ctxcEnv } : {}), ...r };
+  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), firstTurnsApart: !opts.firstTurnsOverlap && !opts.smoke, ...(opts.ctxcEnv ? { ctxcEnv: opts.ctxcEnv } : {}), ...r };
   const out = opts.out ?? join(REPO, "bench", "results", `real-gateway-${gw.openclaw}${opts.smoke ? ".smoke.tmp" : ""}.json`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + "\n");
