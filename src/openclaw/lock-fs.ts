@@ -5,7 +5,9 @@
  *   `resolveNormalizedTargetPath(targetPath)` (the lock manager's `mkdir -p` of the target's folder, then its
  *   realpath);
  * - fs-safe's `readLockSnapshot(lockPath)` (an `lstat` and a read of the small lock file): on every release
- *   before the lock file is removed, and on every contended attempt.
+ *   before the lock file is removed, and on every contended attempt;
+ * - the `fstat` of the lock file fs-safe's `acquire` has just created and written (`handle.stat()`), which it
+ *   keeps to recognise its own file at release.
  *
  * Why (issue #11): on a later turn, 2026.7.35's session-resource-loader stage spends most of its wall in
  * `acquireSessionWriteLock`: four awaits before the lock file (the two realpaths and two `mkdir -p`s above),
@@ -121,6 +123,18 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       if (typeof args[0] !== "string" || !isDirectory(args[0])) return original();
       deps.counters.lockPathsServed++;
       return undefined;
+    },
+    // fs-safe's `stat: await handle.stat()` on the lock file it just created and wrote (a call site in its lock
+    // manager, shapes.ts CALL_SITES): `original` runs that call. FileHandle's `stat()` is an fstat of its
+    // descriptor, the Stats built as `fstatSync` builds them; a handle without a descriptor (closed: fd -1, or
+    // not a FileHandle) is left to its own `stat()`, whose rejection is the caller's. An fstat that fails
+    // throws inside the caller's `await` — its `catch` takes it as it takes the rejection.
+    statOfLockHandle: (original, args) => {
+      const fd = (args[0] as { fd?: unknown } | null | undefined)?.fd;
+      if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) return original();
+      const stat = fstatSync(fd);
+      deps.counters.lockStatsServed++;
+      return stat;
     },
     // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
     readLockSnapshot: snapshotHandler(deps, (err) => (err as NodeJS.ErrnoException).code === "ENOENT"),

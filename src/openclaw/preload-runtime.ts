@@ -131,6 +131,8 @@ export interface PreloadCounters {
   lockPathsServed: number;
   /** fs-safe's lock-file snapshots (on each lock release and contended attempt) read synchronously (lock-fs.ts). */
   lockSnapshotsServed: number;
+  /** fs-safe's fstat of the lock file it has just created and written, answered synchronously (lock-fs.ts `statOfLockHandle`). */
+  lockStatsServed: number;
   /** Calls handed to OpenClaw's own code because ctxc could not prove its answer (each logged as a `fallback:` line with why; by design, not failures). */
   stockRuns: number;
   fallbacks: number;
@@ -167,6 +169,7 @@ export const counters: PreloadCounters = {
   fingerprintsServed: 0,
   lockPathsServed: 0,
   lockSnapshotsServed: 0,
+  lockStatsServed: 0,
   stockRuns: 0,
   fallbacks: 0,
 };

@@ -57,11 +57,12 @@ describe("release locator over every published dist/", () => {
         // The workspace bootstrap read is served in every JSONL release; from 2026.5.18 the composition above it
         // and the context builder run as the release's own, each named in the log's stock line with why.
         expect(served, version).toContain("workspace bootstrap read (loadWorkspaceBootstrapFiles)");
-        // The session write lock's fs reads (OpenClaw's realpath and inline mkdir, fs-safe's folder check and lock-file snapshot), in every JSONL release.
+        // The session write lock's fs reads (OpenClaw's realpath and inline mkdir, fs-safe's folder check, lock-file snapshot and new lock file's stat), in every JSONL release.
         expect(served, version).toContain("lock path realpath (resolveNormalizedSessionFile)");
         expect(served, version).toContain("lock folder check and realpath (resolveNormalizedTargetPath)");
         expect(served, version).toContain("lock-file snapshot (readLockSnapshot)");
         expect(served, version).toContain("lock folder mkdir (in acquireSessionWriteLock)");
+        expect(served, version).toContain("lock file stat (in fs-safe's lock acquire)");
         const own = minor > 5 || patch >= 18;
         expect(served.includes("bootstrap files"), version).toBe(!own);
         if (own) expect(stock.join("\n"), version).toMatch(/bootstrap files \(2026\.\d+\.\d+–2026\.7\.\d+: the release's own filters and hooks run/);

@@ -14,13 +14,17 @@
  *   identity and size) for an object payload, an array, a non-JSON text, an empty file, a link to a lock file;
  *   `null` or the same rejection for a missing file, a dangling link, a folder, a path through a file, a NUL
  *   byte, a non-path (each release's own rule: before 2026.5.20 every failure is `null`); a FIFO read by the
- *   release's own async function (a synchronous read would block the main thread until a writer came).
+ *   release's own async function (a synchronous read would block the main thread until a writer came);
+ * - fs-safe's lock manager (`createSidecarLockManager`) as served beside the release's own: the new lock file's
+ *   `handle.stat()` answered (the same Stats as the FileHandle's own), the lock file recognised as its own by that
+ *   stat at release and removed, as the release's own manager does; a closed handle left to its own `stat()`.
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { open } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
+import { importChunkPair, importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-lock-fs", { afterAll });
 
@@ -202,5 +206,41 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(counters.lockPathsServed - before).toBe(1);
     await second.release();
     expect(existsSync(`${fresh}.lock`)).toBe(false);
+  });
+
+  it("fs-safe's lock acquire: the new lock file's stat answered as the FileHandle's own; the file recognised at release and removed, as stock", async (ctx) => {
+    // The chunk that serves readLockSnapshot holds the manager (fs-safe's sidecar-lock chunk).
+    const pair = await importChunkPair(root!, "readLockSnapshot", ["createSidecarLockManager"]);
+    if (typeof pair === "string") return ctx.skip(pair);
+    type Manager = { acquire: (o: object) => Promise<{ release: () => Promise<void> }> };
+    const counters = pair.runtime.counters;
+    for (const [side, chunk] of [["stock", pair.stock], ["served", pair.served]] as const) {
+      // Managers are global by key in fs-safe: one key per side.
+      const manager = (chunk.__t_createSidecarLockManager as (key: string) => Manager)(`ctxc-lock-fs-test-${side}-${process.pid}`);
+      const target = join(dir, `sidecar-${side}`, "t.jsonl");
+      mkdirSync(dirname(target), { recursive: true });
+      const before = counters.lockStatsServed;
+      const lock = await manager.acquire({ targetPath: target, staleMs: 60_000, timeoutMs: 5_000, payload: () => ({ pid: process.pid, createdAt: new Date().toISOString() }) });
+      expect(counters.lockStatsServed - before, side).toBe(side === "served" ? 1 : 0);
+      expect(JSON.parse(readFileSync(`${target}.lock`, "utf8")), side).toMatchObject({ pid: process.pid });
+      // Release removes the lock file only when its identity is the stat kept at acquire.
+      await lock.release();
+      expect(existsSync(`${target}.lock`), side).toBe(false);
+    }
+    // The handler itself: a FileHandle's own stat() against the answer, open and closed.
+    const handler = pair.runtime.handlers.statOfLockHandle!;
+    const file = join(dir, "stat-handle.lock");
+    const handle = await open(file, "wx");
+    await handle.writeFile("{}\n", "utf8");
+    const before = counters.lockStatsServed;
+    const answered = await handler(() => handle.stat(), [handle], {});
+    expect(answered).toEqual(await handle.stat());
+    expect(Object.getPrototypeOf(answered)).toBe(Object.getPrototypeOf(await handle.stat()));
+    expect(counters.lockStatsServed - before).toBe(1);
+    await handle.close();
+    const theirs = await outcome(() => handle.stat());
+    expect(theirs).toEqual({ rejects: "EBADF" });
+    expect(await outcome(() => handler(() => handle.stat(), [handle], {}) as Promise<unknown>)).toEqual(theirs);
+    expect(counters.lockStatsServed - before).toBe(1);
   });
 });

@@ -82,4 +82,49 @@ describe("release plan and rewrite: call sites", () => {
     expect(existsSync(skipped)).toBe(false);
     expect(calls).toEqual([[made], [skipped]]);
   });
+
+  it("the lock file's stat: only `stat: await handle.stat()` is handed over (with the handle), the failed attempt's stat left", async () => {
+    const site = CALL_SITES.find((c) => c.handler === "statOfLockHandle")!;
+    const manager = (lines: string[]) =>
+      [
+        `import fs$1 from "node:fs/promises";`,
+        `function createSidecarLockManager(key) {`,
+        `\tasync function acquire(options) {`,
+        `\t\tlet handle = null;`,
+        `\t\ttry {`,
+        `\t\t\thandle = await fs$1.open(options.lockPath, "wx");`,
+        `\t\t\tawait handle.writeFile("{}", "utf8");`,
+        ...lines,
+        `\t\t} catch (err) {`,
+        `\t\t\tconst failedSnapshot = { payload: null };`,
+        `\t\t\tif (handle) failedSnapshot.stat = await handle.stat();`,
+        `\t\t\tthrow err;`,
+        `\t\t}`,
+        `\t}`,
+        `\treturn { acquire };`,
+        `}`,
+        `export { createSidecarLockManager as t };`,
+        ``,
+      ].join("\n");
+    const source = manager([`\t\t\tconst snapshot = { stat: await handle.stat() };`, `\t\t\treturn { handle, snapshot };`]);
+    const fn = findFunctions(source, "createSidecarLockManager", "/x/sidecar-lock-a.js")[0]!;
+    const checked = { ...site, shapes: { [fn.shape]: "test" } };
+    expect(callSiteProblem(checked, fn, source)).toBeNull();
+    const bare = manager([`\t\t\tconst stat = await handle.stat();`, `\t\t\treturn { handle, stat };`]);
+    const fb = findFunctions(bare, "createSidecarLockManager", "/x/a.js")[0]!;
+    expect(callSiteProblem({ ...site, shapes: { [fb.shape]: "test" } }, fb, bare)).toBe("0 matches of the call in createSidecarLockManager");
+    const runtime = join(dir, "stat-runtime.mjs");
+    writeFileSync(runtime, `export const seen = [];\nexport const handlers = { statOfLockHandle: (original, args) => { seen.push(args[0]); return { answered: true }; } };\n`);
+    const file = join(dir, "manager.mjs");
+    const served = rewriteChunk(source, pathToFileURL(file).href, pathToFileURL(runtime).href, [{ fn, handler: "statOfLockHandle", helpers: [], callSite: checked }]);
+    expect(served).toContain("const snapshot = { stat: await __ctxcHandlers.statOfLockHandle(() => handle.stat(), [handle], {}) };");
+    expect(served).toContain("failedSnapshot.stat = await handle.stat();");
+    writeFileSync(file, served);
+    const mod = (await import(pathToFileURL(file).href)) as { t: (key: string) => { acquire: (o: object) => Promise<{ handle: { fd: number; close: () => Promise<void> }; snapshot: unknown }> } };
+    const got = await mod.t("k").acquire({ lockPath: join(dir, "x.lock") });
+    expect(got.snapshot).toEqual({ stat: { answered: true } });
+    const { seen } = (await import(pathToFileURL(runtime).href)) as { seen: unknown[] };
+    expect(seen).toEqual([got.handle]);
+    await got.handle.close();
+  });
 });

@@ -70,7 +70,10 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
     if (callSite) {
       // The one call, as a thunk the handler may run: `(() => fs.mkdir(dir, …), [dir], {})`.
       const body = out.slice(fn.start, fn.end);
-      const patched = body.replace(callSite.pattern, (...m: string[]) => `__ctxcHandlers.${handler}(() => ${callSite.call.replace(/\$(\d)/g, (_, g: string) => m[Number(g)]!)}, [${m[2]}], {})`);
+      const patched = body.replace(callSite.pattern, (...m: string[]) => {
+        const fill = (template: string) => template.replace(/\$(\d)/g, (_, g: string) => m[Number(g)]!);
+        return `__ctxcHandlers.${handler}(() => ${fill(callSite.call)}, [${fill(callSite.args)}], {})`;
+      });
       if (patched === body) throw new Error(`${callSite.in}: the call is not in ${file}`);
       out = out.slice(0, fn.start) + patched + out.slice(fn.end);
       continue;

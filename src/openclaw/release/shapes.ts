@@ -319,10 +319,12 @@ export interface CallSite {
   in: string;
   /** For the log's `active:` / `stock:` lines. */
   label: string;
-  /** The call; group 1 its callee's object, group 2 its one argument handed to the handler. */
+  /** The call (what the replacement takes the place of): its groups name what `call` and `args` write back. */
   pattern: RegExp;
   /** The call as the replacement writes it back inside the thunk, with `$1`, `$2` for the groups. */
   call: string;
+  /** The handler's arguments (a list's items), with `$1`, `$2` for the groups. */
+  args: string;
   handler: string;
   bindings: Readonly<Record<number, string>>;
   /** Checked shapes of the function → releases. */
@@ -337,6 +339,7 @@ export const CALL_SITES: readonly CallSite[] = [
     label: "lock folder mkdir (in acquireSessionWriteLock)",
     pattern: /\b(fs(?:\$\d+)?)\.mkdir\((sessionDir(?:\$\d+)?), \{ recursive: true \}\)/g,
     call: "$1.mkdir($2, { recursive: true })",
+    args: "$2",
     handler: "mkdirUnlessFolder",
     bindings: { 1: 'import NAME from "node:fs/promises";' },
     shapes: {
@@ -347,6 +350,20 @@ export const CALL_SITES: readonly CallSite[] = [
       "799fb6278866": "2026.6.1–2026.6.35",
       ed1ffe22b1b9: "2026.7.1–2026.7.35",
     },
+  },
+  {
+    // fs-safe's lock manager, in `acquire` right after the lock file was opened (`wx`) and its payload written:
+    // `stat: await handle.stat()`, the new lock file's fstat kept to recognise it at release — answered with
+    // fstatSync of the handle's descriptor (src/openclaw/lock-fs.ts `statOfLockHandle`). The manager's body (its
+    // shape) pins `handle` as the `let` the `wx` open assigned; the failed attempt's `handle.stat()` is left.
+    in: "createSidecarLockManager",
+    label: "lock file stat (in fs-safe's lock acquire)",
+    pattern: /(?<=\bstat: await )(handle(?:\$\d+)?)\.stat\(\)/g,
+    call: "$1.stat()",
+    args: "$1",
+    handler: "statOfLockHandle",
+    bindings: {},
+    shapes: { "64d50b12a4b9": "2026.5.12–2026.7.35" },
   },
 ];
 
