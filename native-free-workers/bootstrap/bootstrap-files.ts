@@ -12,7 +12,8 @@
  *   buildBootstrapContext(files)  → ContextFile[]     (per-file + total char caps applied)
  *   renderProjectContext(files)   → string            (the `# Project Context` prompt text)
  */
-import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { constants as fsConstants } from "node:fs";
+import { lstat, open, readdir, realpath } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULTS } from "../protocol/defaults.js";
@@ -392,22 +393,14 @@ type ReadOutcome =
   | { ok: true; content: string; identity: FileIdentity }
   | { ok: false; reason?: BootstrapDiagnosticReason; code?: string; detail?: string };
 
-/**
- * Never follows a link at the last component; non-blocking, so a FIFO swapped in after the checks cannot hold
- * the (synchronous) open until a writer comes — the fstat after it then finds no regular file.
- */
-const OPEN_FLAGS =
-  fsConstants.O_RDONLY |
-  (typeof fsConstants.O_NOFOLLOW === "number" ? fsConstants.O_NOFOLLOW : 0) |
-  (typeof fsConstants.O_NONBLOCK === "number" ? fsConstants.O_NONBLOCK : 0);
+const OPEN_FLAGS = fsConstants.O_RDONLY | (typeof fsConstants.O_NOFOLLOW === "number" ? fsConstants.O_NOFOLLOW : 0);
 
-/**
- * Reads one file with the guards, synchronously: it runs in a worker thread, where each awaited fs call would
- * wait for the worker's current (synchronous) request to end — a gateway's transcript reads and digests —
- * and a whole read took ~8 such waits per file (issue #11: the bootstrap-context stage of a busy gateway).
- * The same calls as the async ones they replace (`realpathSync.native` is libuv's realpath, as the promise's).
- */
-function readGuarded(filePath: string, rootReal: string, maxBytes: number, cache: BootstrapFileCache | undefined): ReadOutcome {
+async function readGuarded(
+  filePath: string,
+  rootReal: string,
+  maxBytes: number,
+  cache: BootstrapFileCache | undefined,
+): Promise<ReadOutcome> {
   const fail = (reason: BootstrapDiagnosticReason, detail: string, code?: string): ReadOutcome => ({
     ok: false,
     reason,
@@ -422,9 +415,9 @@ function readGuarded(filePath: string, rootReal: string, maxBytes: number, cache
   // 1. Canonical path: symlinks are followed but must stay inside the (canonical) workspace root.
   let canonical: string;
   try {
-    const st = lstatSync(filePath);
+    const st = await lstat(filePath);
     if (st.isSymbolicLink()) {
-      canonical = path.resolve(realpathSync.native(filePath));
+      canonical = path.resolve(await realpath(filePath));
       if (!isInside(rootReal, canonical)) {
         return fail("outside-workspace", `symlink resolves outside workspace root: ${canonical}`);
       }
@@ -441,13 +434,13 @@ function readGuarded(filePath: string, rootReal: string, maxBytes: number, cache
     if (st.size > maxBytes) return fail("too-large", `file is ${st.size} bytes (limit ${maxBytes}): ${canonical}`);
     return undefined;
   };
-  let fd: number | undefined;
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    const pre = lstatSync(canonical);
+    const pre = await lstat(canonical);
     const preFail = check(pre);
     if (preFail) return preFail;
-    fd = openSync(canonical, OPEN_FLAGS);
-    const st = fstatSync(fd);
+    fh = await open(canonical, OPEN_FLAGS);
+    const st = await fh.stat();
     const postFail = check(st);
     if (postFail) return postFail;
     if (st.ino !== pre.ino || (st.dev !== pre.dev && !(process.platform === "win32" && (st.dev === 0 || pre.dev === 0)))) {
@@ -456,19 +449,13 @@ function readGuarded(filePath: string, rootReal: string, maxBytes: number, cache
     const identity: FileIdentity = { realPath: canonical, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     const cached = cache?.get(filePath);
     if (cached && sameFileIdentity(cached.identity, identity)) return { ok: true, content: cached.content, identity };
-    const content = readFileSync(fd, { encoding: "utf8" });
+    const content = await fh.readFile({ encoding: "utf8" });
     cache?.set(filePath, { identity, content });
     return { ok: true, content, identity };
   } catch (error) {
     return fromError(error);
   } finally {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // as the async close's rejection was: ignored
-      }
-    }
+    await fh?.close().catch(() => undefined);
   }
 }
 
@@ -480,8 +467,7 @@ function readGuarded(filePath: string, rootReal: string, maxBytes: number, cache
  * Reads the workspace bootstrap files for a run, like OpenClaw's `resolveBootstrapFilesForRun` (without plugin
  * hooks). Lookup order {@link BOOTSTRAP_FILE_NAMES}; every name yields an entry (`missing: true` when unusable)
  * except MEMORY.md, which is only listed when a directory entry named exactly `MEMORY.md` exists (case-sensitive,
- * even on case-insensitive file systems; `memory.md` is ignored). Never throws for fs errors. Its fs calls are
- * synchronous (see `readGuarded`): call it in a worker thread, never on a gateway's main thread.
+ * even on case-insensitive file systems; `memory.md` is ignored). Never throws for fs errors.
  */
 export async function resolveBootstrapFilesDetailed(opts: ResolveBootstrapFilesOptions): Promise<ResolvedBootstrapFiles> {
   const dir = resolveWorkspaceDir(opts.workspaceDir);
@@ -499,7 +485,7 @@ export async function resolveBootstrapFilesDetailed(opts: ResolveBootstrapFilesO
   if (names.includes("MEMORY.md")) {
     let entries: string[] = [];
     try {
-      entries = readdirSync(dir);
+      entries = await readdir(dir);
     } catch {
       entries = [];
     }
@@ -508,14 +494,16 @@ export async function resolveBootstrapFilesDetailed(opts: ResolveBootstrapFilesO
 
   let rootReal = dir;
   try {
-    rootReal = path.resolve(realpathSync.native(dir));
+    rootReal = path.resolve(await realpath(dir));
   } catch {
     // Workspace missing: every file will be reported missing.
   }
 
   const diagnostics: BootstrapDiagnostic[] = [];
   const identities: Record<string, FileIdentity | null> = {};
-  const outcomes = names.map((name) => readGuarded(path.join(dir, name), rootReal, MAX_BOOTSTRAP_FILE_BYTES, opts.cache));
+  const outcomes = await Promise.all(
+    names.map((name) => readGuarded(path.join(dir, name), rootReal, MAX_BOOTSTRAP_FILE_BYTES, opts.cache)),
+  );
   const files: BootstrapFile[] = names.map((name, i) => {
     const filePath = path.resolve(path.join(dir, name));
     const outcome = outcomes[i]!;
