@@ -66,7 +66,7 @@ export interface RunOptions {
    * default no user writes a second message before every agent's first reply arrived (or timed out), so the
    * first-turn profile window holds first turns only: with the overlap, the agents that answered first ran
    * their second turn's stage inside the last agent's first-turn window, and its work was counted as
-   * first-turn work (about four later turns in every run before 2026-12-06 18:00 UTC).
+   * first-turn work (about four later turns in every run before 2026-12-06 17:40 UTC).
    */
   firstTurnsOverlap?: boolean;
   keepDirs: boolean;
