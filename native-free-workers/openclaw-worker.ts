@@ -61,6 +61,8 @@ export interface OpenClawWorkerData {
   sessionIndex: SessionIndexDir | null;
   /** Bytes the worker keeps for digests (DigestMemo); 0: none; absent: DIGEST_KEEP_TOTAL_BYTES. */
   digestKeepBytes?: number;
+  /** Entry bytes the worker keeps of its session reads (SessionReadCache); 0: none; absent: CACHE_DEFAULTS.sessionReadCacheBytes. */
+  readKeepBytes?: number;
 }
 
 export type OpenClawWorkerRequest = OpenClawWorkerOp & {
@@ -108,7 +110,10 @@ export type OpenClawWorkerReply = ArrayBuffer | SessionMeta | RepairCheckReply |
 // `Piscina.workerData`, not the `workerData` export: that one is captured when piscina is first loaded in
 // the thread, and under the preload (`--import`, inherited by worker threads) that is before piscina's
 // worker has received it (it is then null).
-const sessionCache = new SessionReadCache(undefined, (Piscina.workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null);
+const sessionCache = new SessionReadCache(
+  (Piscina.workerData as OpenClawWorkerData | undefined)?.readKeepBytes,
+  (Piscina.workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null,
+);
 
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();

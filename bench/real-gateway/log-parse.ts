@@ -42,6 +42,8 @@ export interface GatewayDiagnostics {
    * its previous run already repaired.
    */
   sessionRepairs: number;
+  /** OpenClaw's own `memory pressure: level=L reason=R …` warnings (2026.6+), counted by `L:R`. */
+  memoryPressure: Record<string, number>;
   /** Warnings/errors (first 200), for the report. */
   errors: string[];
   lines: number;
@@ -53,8 +55,10 @@ const STAGE_RE = /\[trace:embedded-run\] (prep|startup) stages: runId=(\S+) sess
 /** The record's own time (tslog `_meta.date`, ISO with ms; the message fields before it are escaped strings, so their quotes never match). */
 const DATE_RE = /"date":"(\d{4}-\d\d-\d\dT[^"]+)"/;
 
+const MEMORY_PRESSURE_RE = /memory pressure: level=(\w+) reason=(\w+)/;
+
 export function parseGatewayLog(text: string): GatewayDiagnostics {
-  const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], sessionRepairs: 0, errors: [], lines: 0 };
+  const out: GatewayDiagnostics = { stageSummaries: [], slowSessionWrites: [], starvation: [], liveness: [], sessionRepairs: 0, memoryPressure: {}, errors: [], lines: 0 };
   for (const line of text.split("\n")) {
     if (!line) continue;
     out.lines++;
@@ -74,6 +78,8 @@ export function parseGatewayLog(text: string): GatewayDiagnostics {
       if (w) out.slowSessionWrites.push(w);
     }
     if (line.includes("session file repaired")) out.sessionRepairs++;
+    const pressure = MEMORY_PRESSURE_RE.exec(line);
+    if (pressure) out.memoryPressure[`${pressure[1]}:${pressure[2]}`] = (out.memoryPressure[`${pressure[1]}:${pressure[2]}`] ?? 0) + 1;
     if (line.includes("likely event-loop starvation")) out.starvation.push(extractMessage(line));
     else if (line.includes("liveness warning")) out.liveness.push(extractMessage(line));
     else if (out.errors.length < 200 && /"logLevelName":"(ERROR|FATAL|WARN)"/.test(line)) out.errors.push(extractMessage(line).slice(0, 400));

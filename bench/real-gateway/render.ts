@@ -51,6 +51,18 @@ const BY_FUNCTION_ROWS = 24;
 
 const fmt = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : "–");
 
+/** The gateway process's RSS (memory-sampler.ts), or – for runs made before it was sampled. */
+function memoryCell(m: RunResult["memory"]): string {
+  return m ? `${fmt(m.afterStartupMiB)} / ${fmt(m.loadP50MiB)} / ${fmt(m.peakMiB)}` : "–";
+}
+
+/** OpenClaw's own memory-pressure lines by level and reason, or none. */
+function pressureCell(m: RunResult["memory"]): string {
+  if (!m) return "–";
+  const kinds = Object.entries(m.pressureLines);
+  return kinds.length ? kinds.map(([k, n]) => `${n} × ${k}`).join(", ") : "none";
+}
+
 /** The stock-vs-ctxc bar chart (bench/charts/real-gateway.svg) of the headline percentiles. */
 export function renderRealGatewayChart(doc: Doc): string {
   const modes = doc.modes;
@@ -291,6 +303,7 @@ export function renderRealGatewaySection(doc: Doc, profiled?: Doc, legacy = fals
   L.push(`| "likely event-loop starvation" lines | ${modes.map((m) => m.starvationLines).join(" | ")} |`);
   L.push(`| liveness warnings | ${modes.map((m) => m.livenessWarnings).join(" | ")} |`);
   L.push(`| startup until all bots poll (ms) | ${modes.map((m) => fmt(m.startupMs)).join(" | ")} |`);
+  if (modes.some((m) => m.memory)) L.push(`| gateway RSS (MiB): after start-up / load p50 / peak | ${modes.map((m) => memoryCell(m.memory)).join(" | ")} |`, `| OpenClaw \`memory pressure\` warnings | ${modes.map((m) => pressureCell(m.memory)).join(" | ")} |`);
   if (modes.some((m) => m.loadAverage)) L.push(`| machine load average (1 min) at load start / end | ${modes.map((m) => (m.loadAverage ? `${m.loadAverage.start.toFixed(1)} / ${m.loadAverage.end.toFixed(1)}` : "–")).join(" | ")} |`);
   L.push("");
   const bars: Array<[string, number]> = [];
@@ -354,6 +367,10 @@ export function renderRestart(doc: Doc): string {
   L.push(`| replies / messages ${cell((r) => `${r.repliesReceived}/${r.messagesSent}`)}`);
   L.push(`| OpenClaw \`session file repaired\` lines ${cell((r) => String(r.sessionRepairs ?? "–"))}`);
   L.push(`| startup until all bots poll (ms) ${cell((r) => fmt(r.startupMs))}`);
+  if (runs.some((r) => r.memory)) {
+    L.push(`| gateway RSS (MiB): after start-up / load p50 / peak ${cell((r) => memoryCell(r.memory))}`);
+    L.push(`| OpenClaw \`memory pressure\` warnings ${cell((r) => pressureCell(r.memory))}`);
+  }
   L.push(`| stop after the load: ms to exit (SIGTERM) ${cell((r) => (r.stop ? `${r.stop.ms}${r.stop.clean ? "" : " (killed)"}` : "–"))}`);
   if (runs.some((r) => r.loadAverage)) L.push(`| machine load average (1 min) at load start / end ${cell((r) => (r.loadAverage ? `${r.loadAverage.start.toFixed(1)} / ${r.loadAverage.end.toFixed(1)}` : "–"))}`);
   L.push("");

@@ -32,6 +32,7 @@ import { parseLockTrace, summarizeLockWaits, type LockWaitSummary } from "./lock
 import { ownByTurn, type OwnByTurn, type OwnSample, type ProfileClock, type TurnStart } from "./own-by-turn.js";
 import { attributeStage, parseCtxcTrace, summarizeAttribution, type AttributionSummary, type StageAttribution } from "./stage-trace.js";
 import { restartChecks } from "./restart-checks.js";
+import { MemorySampler, type MemorySummary } from "./memory-sampler.js";
 import { differenceLines, differingEntries, prefixAgrees, snippetOf, type AppendedDifferences } from "./appended-diff.js";
 import { addedEntries, bodyOf, idsOf, keepsBody, keepsPrefix, prefixSha, type AddedMark, type AppendedLinks, type KeptBody } from "./write-check.js";
 import { butFor, classifyPlacement, entriesOf, placementLines, placementSummary, type PlacementCheck } from "./mirror-placement.js";
@@ -150,6 +151,8 @@ export interface RunResult {
   sessionRepairs?: number;
   /** How the process stopped: ms from SIGTERM to its exit, and whether it exited by itself within 15 s (false: SIGKILL). Absent in runs made before. */
   stop?: { ms: number; clean: boolean };
+  /** The gateway process's RSS (memory-sampler.ts) and OpenClaw's own memory-pressure warnings. Absent in runs made before 2026-12-06 20:00. */
+  memory?: MemorySummary;
   /** The machine's 1-minute load average when the load phase started and ended (shared machines: read the numbers with it). */
   loadAverage?: { start: number; end: number };
   /** With `--profile`: the gateway main thread's time by category (profile-summary.ts), during startup and during the load. */
@@ -357,6 +360,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   if (opts.profile) env.CTXC_BENCH_CPU_PROFILE = profFile;
   if (mode === "ctxc") Object.assign(env, opts.ctxcEnv);
   const child = spawn(gw.node, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const memory = child.pid === undefined ? undefined : new MemorySampler(child.pid);
   let consoleTail = "";
   const keep = (d: Buffer) => {
     consoleTail = (consoleTail + d.toString("utf8")).slice(-8000);
@@ -389,6 +393,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
     if (!up) throw new Error(`gateway did not start polling all bots (polling=${tg.pollingBots()}, exit=${child.exitCode}); console tail:\n${consoleTail.slice(-3000)}`);
     result.startupMs = Date.now() - started;
     log(`all ${plans.length} bots polling after ${result.startupMs} ms`);
+    memory?.markLoadStart();
     const loadStart = loadavg()[0]!;
     const deadline = Date.now() + (opts.smoke ? 0 : opts.durationS * 1000);
     const replyTimeoutMs = opts.smoke ? 90_000 : 120_000;
@@ -440,6 +445,7 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
       }
     }));
     loadEndMs = Date.now() - started;
+    memory?.markLoadEnd();
     result.loadAverage = { start: loadStart, end: loadavg()[0]! };
     result.ok = result.repliesReceived === result.messagesSent && result.messagesSent > 0;
     if (!result.ok) result.error = `replies ${result.repliesReceived}/${result.messagesSent}`;
@@ -481,6 +487,11 @@ async function runGateway(ctx: ModeContext, phase: Phase): Promise<{ run: RunRes
   result.livenessSamples = diag.liveness.slice(0, 5);
   result.logErrorsSample = diag.errors.slice(0, 20);
   result.sessionRepairs = diag.sessionRepairs;
+  if (memory) {
+    result.memory = memory.stop(diag.memoryPressure);
+    const m = result.memory;
+    log(`memory: RSS ${m.afterStartupMiB} MiB after start-up, load p50 ${m.loadP50MiB} / max ${m.loadMaxMiB}, peak ${m.peakMiB} MiB; OpenClaw memory-pressure lines ${JSON.stringify(m.pressureLines)}`);
+  }
   // ctxc's own handler samples of the load phase, for the per-session attribution once the trace is read.
   const ownSamples: OwnSample[] = [];
   if (opts.profile) {

@@ -34,6 +34,7 @@ import type { ReadFn } from "../io/line-reader.js";
 import { CtxcError, Errors } from "../protocol/errors.js";
 import { DIGEST_CHUNK_BYTES, DIGEST_KEEP_FILE_BYTES, DIGEST_KEEP_TOTAL_BYTES, DIGEST_SLICE_BYTES, type FileDigestReply } from "../protocol/file-digest.js";
 import { SizeBoundLru, type LruValue } from "../session/lru.js";
+import { fileBytesCapacity } from "../grown.js";
 
 /** What a worker keeps of one file it hashed: the bytes (`bytes[0, length)`) and the hash state after them. */
 interface Kept extends LruValue {
@@ -185,15 +186,16 @@ function firstKeep(size: number, max: number): Buffer | undefined {
 }
 
 /**
- * `kept` with `data` written at `at` (grown by doubling, up to `max`), or undefined once the file is over
- * `max` (nothing is kept for it then). A new buffer copies only what is before `at`.
+ * `kept` with `data` written at `at` (grown by a sixteenth, at least a chunk: grown.ts `fileBytesCapacity`;
+ * up to `max`), or undefined once the file is over `max` (nothing is kept for it then). A new buffer copies
+ * only what is before `at`.
  */
 function keepInto(kept: Buffer | undefined, data: Buffer, at: number, max: number): Buffer | undefined {
   const end = at + data.length;
   if (end > max) return undefined;
   if (!kept) return undefined; // dropped earlier in this read
   if (kept.length < end) {
-    const grown = Buffer.allocUnsafe(Math.min(max, Math.max(end, 2 * kept.length)));
+    const grown = Buffer.allocUnsafe(Math.min(max, fileBytesCapacity(end, DIGEST_CHUNK_BYTES)));
     kept.copy(grown, 0, 0, at);
     kept = grown;
   }

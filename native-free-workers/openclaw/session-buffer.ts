@@ -38,6 +38,7 @@ import {
 } from "../protocol/session-buffer-layout.js";
 import { AppendCheck, CHECK_BYTES, rewrittenInPlace } from "../session/append-check.js";
 import { SizeBoundLru } from "../session/lru.js";
+import { fileBytesCapacity } from "../grown.js";
 import { LineReader, type ReadLinesResult } from "../io/line-reader.js";
 import { openTranscript } from "../io/open-file.js";
 import { readAt } from "../io/read-at.js";
@@ -154,8 +155,11 @@ export class SessionReadCache {
     return this.lru.take(path);
   }
   put(path: string, state: SessionReadState): void {
-    this.lru.set(path, state);
-    this.lru.trim(path);
+    // A bound of 0 keeps nothing (CTXC_OPENCLAW_READ_KEEP_MB=0); any other keeps at least the file just read.
+    if (this.lru.maxBytes > 0) {
+      this.lru.set(path, state);
+      this.lru.trim(path);
+    }
     if (this.index && !state.stopped) saveReadStateIfDue(this.index, path, state);
   }
   get size(): number {
@@ -179,6 +183,9 @@ export interface SessionScans {
 
 /** The fstat fields a read state is checked against. */
 type FileStat = { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
+
+/** The least headroom a grown staging buffer gets (a small file's appends do not copy it every turn). */
+const STAGING_MIN_HEADROOM = 64 * 1024;
 
 function newState(st: FileStat, maxLineBytes: number): SessionReadState {
   return {
@@ -519,7 +526,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
   const { bytes, value } = line;
   s.recent.line(value, s.records.length);
   if (s.used + bytes.length > s.staging.length) {
-    const grown = Buffer.allocUnsafe(Math.max(s.used + bytes.length, Math.ceil(s.staging.length * 1.5)));
+    const grown = Buffer.allocUnsafe(fileBytesCapacity(s.used + bytes.length, STAGING_MIN_HEADROOM));
     s.staging.copy(grown, 0, 0, s.used);
     s.staging = grown;
   }

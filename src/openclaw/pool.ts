@@ -93,6 +93,14 @@ export interface OpenClawPoolOptions {
    * `DIGEST_KEEP_TOTAL_BYTES` (128 MiB).
    */
   digestKeepBytes?: number;
+  /**
+   * Entry bytes of transcript each worker keeps of its session reads (native-free-workers/openclaw/
+   * session-buffer.ts `SessionReadCache`: the lines read and their index, least recently used dropped
+   * first), so a file's next read parses only what was appended. 0: keep nothing — each read starts over
+   * (from the persistent index when there is one, else the whole file). Default
+   * `CACHE_DEFAULTS.sessionReadCacheBytes` (256 MiB).
+   */
+  readKeepBytes?: number;
 }
 
 /**
@@ -117,7 +125,7 @@ export type Priority = (typeof Priority)[keyof typeof Priority];
 /** Requests of each lane (digests, the rest) handed to a worker at once: the one it runs and the next (see the file comment). */
 export const AHEAD = 2;
 
-let options: Required<Omit<OpenClawPoolOptions, "indexDir" | "digestKeepBytes">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
+let options: Required<Omit<OpenClawPoolOptions, "indexDir" | "digestKeepBytes" | "readKeepBytes">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
 let workerData: OpenClawWorkerData = { sessionIndex: null };
 
 /** A request waiting for its turn on a thread. */
@@ -295,14 +303,15 @@ export function shardOf(request: OpenClawWorkerRequest, threads: number): number
  * `indexDir` is checked here, at once: {@link openClawPoolIndex} says whether it was refused.
  */
 export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<void> {
-  const { indexDir, digestKeepBytes, ...numbers } = next;
+  const { indexDir, digestKeepBytes, readKeepBytes, ...numbers } = next;
   for (const [name, value] of Object.entries(numbers)) positiveInteger(name, value, 0);
-  if (digestKeepBytes !== undefined && !(Number.isInteger(digestKeepBytes) && digestKeepBytes >= 0)) {
-    throw Errors.invalidOption("digestKeepBytes", `expected a whole number of bytes, 0 or more, got ${String(digestKeepBytes)}`);
+  for (const [name, bytes] of [["digestKeepBytes", digestKeepBytes], ["readKeepBytes", readKeepBytes]] as const) {
+    if (bytes !== undefined && !(Number.isInteger(bytes) && bytes >= 0)) throw Errors.invalidOption(name, `expected a whole number of bytes, 0 or more, got ${String(bytes)}`);
   }
   options = { ...options, ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)) };
   if (indexDir !== undefined) workerData = { ...workerData, sessionIndex: indexDir === null ? null : checkedIndexDir(indexDir) };
   if (digestKeepBytes !== undefined) workerData = { ...workerData, digestKeepBytes };
+  if (readKeepBytes !== undefined) workerData = { ...workerData, readKeepBytes };
   await closeOpenClawPool();
 }
 

@@ -17,6 +17,7 @@ import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, ope
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
+import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
 import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
@@ -126,6 +127,8 @@ function install(): void {
     threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
     // CTXC_OPENCLAW_DIGEST_KEEP_MB: what each worker keeps for the session-fence digests (0 = nothing).
     digestKeepBytes: bytesFromMibSetting(process.env.CTXC_OPENCLAW_DIGEST_KEEP_MB, DIGEST_KEEP_TOTAL_BYTES),
+    // CTXC_OPENCLAW_READ_KEEP_MB: what each worker keeps of its session reads (0 = nothing: each read starts over).
+    readKeepBytes: bytesFromMibSetting(process.env.CTXC_OPENCLAW_READ_KEEP_MB, CACHE_DEFAULTS.sessionReadCacheBytes),
     idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
