@@ -3,7 +3,7 @@
  * accounts + bindings, loopback model provider, trace-level file log), per-agent workspaces with
  * bootstrap files near the caps, and per-agent sessions seeded with generated pi v3 transcripts.
  */
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeTranscript, Prng } from "../fixtures/transcript-generator.js";
 import type { FakeBot } from "./fake-telegram.js";
@@ -27,16 +27,17 @@ export interface SeededTranscript {
 }
 
 /** Generates (once, cached by size+seed under `cacheDir`) the transcript each agent starts from. */
-export async function generateSeedTranscripts(cacheDir: string, plans: AgentPlan[]): Promise<Map<string, SeededTranscript>> {
+export async function generateSeedTranscripts(cacheDir: string, plans: AgentPlan[], { settled = false }: { settled?: boolean } = {}): Promise<Map<string, SeededTranscript>> {
   await mkdir(cacheDir, { recursive: true });
   const out = new Map<string, SeededTranscript>();
   for (const [i, p] of plans.entries()) {
     const seed = 7100 + i;
-    const path = join(cacheDir, `seed-${seed}-${p.transcriptBytes}.jsonl`);
+    const path = join(cacheDir, `seed-${seed}-${p.transcriptBytes}${settled ? "-settled" : ""}.jsonl`);
     // Compactions spread over the file keep the active context to a slice of it, as in long-lived
     // real sessions (the file grows, the context is compacted); the loader still reads the whole file.
     const compactions = Math.max(1, Math.round(p.transcriptBytes / 700_000));
-    const r = await writeTranscript(path, { seed, targetBytes: p.transcriptBytes, compactions, endWithCompaction: false, unicode: "mixed" });
+    // Settled: the errored assistant turns carry the text OpenClaw's repair pass writes, so it has nothing to repair.
+    const r = await writeTranscript(path, { seed, targetBytes: p.transcriptBytes, compactions, endWithCompaction: false, unicode: "mixed", ...(settled ? { erroredEmptyContent: false } : {}) });
     out.set(p.id, { path, sessionId: r.stats.sessionId, bytes: r.bytes, entries: r.entries });
   }
   return out;
@@ -74,6 +75,11 @@ export async function buildGatewayHome(opts: {
   seeds: Map<string, SeededTranscript>;
   /** Bootstrap file sizes in characters (per file). */
   bootstrapChars: number;
+  /**
+   * Each transcript's header `cwd` set to its agent's workspace, as OpenClaw 2026.7.35 leaves it after a
+   * session's first turn (`prepareSessionManagerForRun` rewrites the whole file when it differs).
+   */
+  settled?: boolean;
 }): Promise<GatewayHome> {
   const stateDir = join(opts.root, ".openclaw");
   const logFile = join(opts.root, "openclaw.log");
@@ -92,7 +98,8 @@ export async function buildGatewayHome(opts: {
     const sessionsDir = join(stateDir, "agents", p.id, "sessions");
     await mkdir(sessionsDir, { recursive: true });
     const file = join(sessionsDir, `${seed.sessionId}.jsonl`);
-    await copyFile(seed.path, file);
+    if (opts.settled) await copyWithHeaderCwd(seed.path, file, ws);
+    else await copyFile(seed.path, file);
     transcripts.set(p.id, file);
     const store = {
       [`agent:${p.id}:main`]: { sessionId: seed.sessionId, sessionFile: file, updatedAt: now, sessionStartedAt: now, lastInteractionAt: now, chatType: "direct" },
@@ -136,4 +143,14 @@ export async function buildGatewayHome(opts: {
   const configPath = join(stateDir, "openclaw.json");
   await writeFile(configPath, JSON.stringify(config, null, 2));
   return { root: opts.root, stateDir, configPath, logFile, gatewayPort: opts.gatewayPort, transcripts };
+}
+
+/** `from` copied to `to` with the session header's (first line's) `cwd` set to `cwd`; every other byte as it is. */
+async function copyWithHeaderCwd(from: string, to: string, cwd: string): Promise<void> {
+  const bytes = await readFile(from);
+  const nl = bytes.indexOf(0x0a);
+  const header = JSON.parse(bytes.subarray(0, nl).toString("utf8")) as Record<string, unknown>;
+  if (header.type !== "session") throw new Error(`${from}: the first line is not a session header`);
+  header.cwd = cwd;
+  await writeFile(to, Buffer.concat([Buffer.from(JSON.stringify(header), "utf8"), bytes.subarray(nl)]));
 }

@@ -70,6 +70,13 @@ export interface RunOptions {
    * first-turn work (about four later turns in every run before 2026-12-06 17:40 UTC).
    */
   firstTurnsOverlap?: boolean;
+  /**
+   * Seed transcripts as OpenClaw leaves them after a session's first turn (`--settled-seeds`): no errored
+   * assistant turn with empty content for its repair pass to rewrite, and the header's `cwd` the agent's
+   * workspace, so 2026.7.35 does not rewrite the header. A first start is then the day ctxc is installed on
+   * a gateway in service, not the day transcripts are copied in: its first turns carry no one-time rewrite.
+   */
+  settledSeeds?: boolean;
   keepDirs: boolean;
   /** NODE_OPTIONS for the gateway process (diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); not used by default. */
   gatewayNodeOptions?: string;
@@ -583,13 +590,13 @@ export async function runMode(mode: Mode, opts: RunOptions, seedCache: string): 
   const log = (s: string) => opts.log(`[${mode}] ${s}`);
   const gw = gatewayInstall(REPO, opts.openclaw);
   const plans = plansFor(opts.smoke);
-  const seeds = await generateSeedTranscripts(seedCache, plans);
+  const seeds = await generateSeedTranscripts(seedCache, plans, { settled: opts.settledSeeds });
   const root = await mkdtemp(join(tmpdir(), `ctxc-rg-${mode}-`));
   const tg = new FakeTelegram(plans.length);
   const model = new FakeModel();
   const apiRoot = await tg.start();
   const baseUrl = await model.start();
-  const home = await buildGatewayHome({ root, plans, bots: tg.bots, telegramApiRoot: apiRoot, modelBaseUrl: baseUrl, gatewayPort: await freePort(), seeds, bootstrapChars: 11_800 });
+  const home = await buildGatewayHome({ root, plans, bots: tg.bots, telegramApiRoot: apiRoot, modelBaseUrl: baseUrl, gatewayPort: await freePort(), seeds, bootstrapChars: 11_800, settled: opts.settledSeeds });
   const seedHash = new Map<string, string>();
   for (const p of plans) seedHash.set(p.id, await prefixSha(home.transcripts.get(p.id)!, seeds.get(p.id)!.bytes));
   // A real install has a persisted plugin registry (`openclaw plugins registry --refresh`, also run by
@@ -720,6 +727,9 @@ bots (28/10/10/28/10 MB transcripts), stock and with ctxc preloaded. See bench/r
   --first-turns-overlap  let an agent write its second message before every agent's first reply arrived
                        (the load before 2026-12-06; by default the second messages wait for all first
                        replies, so the first-turn profile window holds first turns only)
+  --settled-seeds      transcripts as OpenClaw leaves them after a first turn (nothing for its repair pass,
+                       the header's cwd the agent's workspace): a first start is then the day ctxc is
+                       installed on a gateway in service, with no one-time rewrite in its first turns
   --smoke              1 agent, 200 KB transcript, 1 message per run
   --profile            the gateway's main thread under V8's sampling profiler: time by owner and function
   --restart            after each mode's measured run, stop the gateway (SIGTERM) and start it again on the
@@ -753,6 +763,7 @@ function parseArgs(argv: string[]): RunOptions & { out: string | null; help?: bo
     else if (a === "--duration") o.durationS = Number(argv[++i]);
     else if (a === "--think-ms") o.thinkMs = Number(argv[++i]);
     else if (a === "--first-turns-overlap") o.firstTurnsOverlap = true;
+    else if (a === "--settled-seeds") o.settledSeeds = true;
     else if (a === "--keep") o.keepDirs = true;
     else if (a === "--out") o.out = argv[++i]!;
     else if (a === "--node-options") o.gatewayNodeOptions = argv[++i]!;
@@ -810,7 +821,7 @@ async function main(): Promise<void> {
   }
   const r = await runBench(opts);
   const gw = gatewayInstall(REPO, opts.openclaw);
-  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), firstTurnsApart: !opts.firstTurnsOverlap && !opts.smoke, ...(opts.ctxcEnv ? { ctxcEnv: opts.ctxcEnv } : {}), ...r };
+  const doc = { bench: "real-gateway", openclaw: gw.openclaw, node: gw.nodeVersion, smoke: opts.smoke, durationS: opts.smoke ? 0 : opts.durationS, date: new Date().toISOString(), firstTurnsApart: !opts.firstTurnsOverlap && !opts.smoke, ...(opts.settledSeeds ? { settledSeeds: true } : {}), ...(opts.ctxcEnv ? { ctxcEnv: opts.ctxcEnv } : {}), ...r };
   const out = opts.out ?? join(REPO, "bench", "results", `real-gateway-${gw.openclaw}${opts.smoke ? ".smoke.tmp" : ""}.json`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + "\n");

@@ -16,7 +16,7 @@
  * (the pass judges it again and stock repairs it). Nothing here changes what the pass returns or writes.
  */
 import { readRepairCheckAsync } from "./session.js";
-import { judgeName, lineHasCorruptedImage } from "./judged-images.js";
+import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages } from "./judged-images.js";
 
 /** The release's `isCorruptedImageContentBlock`, when the loaded chunk's repair pass has the image rule (preload-runtime.ts `chunkEvaluated`). */
 let imageJudge: ((block: unknown) => boolean) | undefined;
@@ -38,33 +38,47 @@ export interface PrejudgeSlicing {
 }
 
 /**
- * Judges the image lines of `path`'s worker read (a whole one: the warm-up's) that the judge has not found
- * clean before; resolves to how many lines it judged or found judged (0 without a judge, a release named,
- * or a complete read). Never rejects: anything failing only leaves the judging to the pass, as before.
+ * Judges ahead the image lines of `path`'s worker read that the release's pass would judge in its first
+ * turn; resolves to how many lines it judged (0 without a judge, a release named, or a complete read).
+ * Never rejects: anything failing only leaves the judging to the pass, as before.
+ *
+ * - `rewritten`: OpenClaw's repair pass will rewrite the file first (see the file comment): every complete
+ *   image line of the read, kept by its text for the pass after the rewrites.
+ * - otherwise (a transcript the warm-up built: its pass checks the file as it is): the lines the pass would
+ *   be sent — those not already judged clean by this judge (the worker leaves out what its read state and
+ *   persistent index hold judged) — judged here, by their text, as the pass judges them; when all are
+ *   clean, the read's settled image records are remembered as judged (judged-images.ts), as the pass
+ *   remembers them after judging, so its check is sent none of them. Issue #11, the first turn on a FIRST
+ *   start (nothing in the index): the real gateway's profile showed `ctxc repairPass` at 230 ms over five
+ *   agents' first turns on transcripts with nothing to repair — all of it these lines' judging.
  */
-export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing): Promise<number> {
+export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing, { rewritten }: { rewritten: boolean }): Promise<number> {
   const judge = imageJudge;
   const name = judge && judgeName(judge);
   if (!judge || name === undefined) return 0;
   try {
-    const reply = await readRepairCheckAsync(path, { images: true, allImages: true });
+    const seen = judgedImagesOf(path);
+    const reply = await readRepairCheckAsync(path, rewritten ? { images: true, allImages: true } : { images: true, judge: name, ...(seen ? { imagesFrom: seen } : {}) });
     if (!reply.complete) return 0;
     const between = slicing.startSlices();
     let judged = 0;
+    let clean = true;
     for (const line of reply.imageLines) {
       await between();
-      if (slicing.stopped()) break;
+      if (slicing.stopped()) return judged;
       // A corrupted line is not kept: the pass finds it again. One that does not parse as the pass parses
       // image lines is left to it too.
       slicing.block(() => {
         try {
-          lineHasCorruptedImage(judge, line);
+          if (lineHasCorruptedImage(judge, line)) clean = false;
         } catch {
-          // the pass parses it itself
+          clean = false; // the pass parses it itself
         }
       });
       judged++;
     }
+    // The pass's own bookkeeping after a check whose image lines were all clean (repair-pass.ts).
+    if (!rewritten && clean) rememberJudgedImages(path, reply.meta.generation, reply.imageRecordsSettled);
     return judged;
   } catch {
     return 0;

@@ -147,7 +147,7 @@ export interface WarmUpHelpers {
 export const warmUpStats = noWarmUpYet();
 /** {@link warmUpStats} before any warm-up (a process's start, or a test's restart: {@link restartedMainThread}). */
 function noWarmUpYet() {
-  return { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, digests: 0 };
+  return { candidates: 0, warmedUp: 0, skipped: 0, failed: 0, ms: 0, wallMs: 0, longestMs: 0, repairs: 0, imagesJudged: 0, builtImagesJudged: 0, digests: 0 };
 }
 /** Why the `repairs` of {@link warmUpStats} (skipped: OpenClaw's repair pass rewrites them first) were skipped. */
 const repairReasons = new Set<string>();
@@ -174,7 +174,8 @@ export function warmUpSummary(overMs: number, { atExit = false }: { atExit?: boo
   const judged = s.imagesJudged > 0 ? `; ${s.imagesJudged} image line(s) of them judged ahead` : "";
   const repairs = s.repairs > 0 ? ` (${s.repairs} rewritten first by OpenClaw's repair: ${[...repairReasons].join("; ")}${judged})` : "";
   const gate = gateSeen.waiting ? ` (waiting for a free core: ${gateSeen.windows} window(s), the last ${gateSeen.last.toFixed(2)} free)` : "";
-  return `${atExit ? `unfinished at exit${gate}: ` : ""}warmedUp=${s.warmedUp} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms on a CPU (${s.wallMs.toFixed(1)} wall, longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
+  const built = s.builtImagesJudged > 0 ? ` (${s.builtImagesJudged} image line(s) of them judged ahead)` : "";
+  return `${atExit ? `unfinished at exit${gate}: ` : ""}warmedUp=${s.warmedUp}${built} of ${s.candidates} transcript(s), skipped=${s.skipped}${repairs} failed=${s.failed}, main thread ${s.ms.toFixed(1)} ms on a CPU (${s.wallMs.toFixed(1)} wall, longest block ${s.longestMs.toFixed(1)}) over ${overMs.toFixed(0)} ms`;
 }
 
 /**
@@ -268,6 +269,7 @@ async function timedPause(): Promise<void> {
  */
 export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, steps?: WarmUpSteps): Promise<void> {
   warmUpStats.candidates += list.length;
+  const built: string[] = [];
   for (const { path, size } of list) {
     if (stopped) return;
     // No room left (real first turns since the selection kept their entries): warming would evict theirs.
@@ -297,10 +299,11 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.repairs++;
       repairReasons.add(read.meta.repair!);
       // What the pass after OpenClaw's rewrites would judge in a turn, judged now (image-prejudge.ts).
-      warmUpStats.imagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped });
+      warmUpStats.imagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped }, { rewritten: true });
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
+    built.push(path);
     // 2026.6.9+ (the snapshot open; its fence digests 8–32 MB files): the first turn's digests prepared on the
     // worker (prefetched-digest.ts `warmDigest`), not awaited — the next transcript's read queues behind it.
     const kept = !helpers.pi && !helpers.copying ? peekCachedEntries(path) : undefined;
@@ -308,6 +311,12 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
     // Node's fs.promises file-handle code, which OpenClaw's prewarm runs on the first turn (warm-file-read.ts):
     // once, after a build (before the read it would delay the read a racing first open takes over).
     if (!stopped) await warmFileReadCode(path);
+  }
+  // The image lines each built transcript's first repair pass would judge (2026.6.5+), judged now
+  // (image-prejudge.ts) — after all the builds, which are what a first message waits for.
+  for (const path of built) {
+    if (stopped) return;
+    warmUpStats.builtImagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped }, { rewritten: false });
   }
 }
 

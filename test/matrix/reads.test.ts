@@ -403,7 +403,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the fir
   it("repairSessionFileIfNeeded after OpenClaw's repair rewrite: image lines the warm-up judged in idle time (also those after the line the pass repairs) are not judged again, the same result, bytes and cache as OpenClaw's pass; lines added or changed since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
     const setup = await countedImagePass();
     if (typeof setup === "string") return ctx.skip(setup);
-    const { rt, ours, theirs, view, judged, counted } = setup;
+    const { rt, judged, counted } = setup;
     const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`j${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
     const errored = assistant("e1", "s-1", { stopReason: "error" }, []);
     // Over 4,096 tool results: OpenClaw never caches the file, so every pass after the repair is ctxc's check
@@ -433,12 +433,42 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the fir
         ["a good image and a corrupted one appended: those two judged, and OpenClaw's pass repairs", [...images(50, 1), ...images(60, 1, "@@@")], 2],
         ["after that repair: nothing judged again", [user("p2", null, "again")], 0],
       ];
-      for (const [what, lines, expected] of steps) {
-        if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
-        const before = judged();
-        await samePass(what, [ours, theirs], view, [a, b]);
-        expect(judged() - before, what).toBe(expected);
-      }
+      await judgedSteps(steps, setup, [a, b]);
+    } finally {
+      rt.noteImageJudge(undefined);
+      rt.forgetJudgedLines();
+      rt.setJudgeRelease(undefined);
+    }
+  });
+});
+
+describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the warm-up (a transcript it builds: nothing to repair)`, () => {
+  it("repairSessionFileIfNeeded on a first start: the warm-up judged the image lines in idle time, so the turn's pass judges none — the same result, bytes and cache as OpenClaw's pass; lines appended since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
+    const setup = await countedImagePass();
+    if (typeof setup === "string") return ctx.skip(setup);
+    const { rt, judged, counted } = setup;
+    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`k${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
+    // Over 4,096 tool results: OpenClaw never caches the file, so every pass is ctxc's check, not a cache hit.
+    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), ...images(20, 5, JPEG)));
+    rt.setJudgeRelease(version);
+    rt.noteImageJudge(counted);
+    rt.forgetJudgedLines();
+    const stats = rt.warmUpStats;
+    const [warmedBefore, judgedBefore] = [stats.warmedUp, stats.builtImagesJudged];
+    try {
+      // A first start: nothing in the index for `a`, so its warm-up read is whole; nothing to repair, so it builds.
+      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
+      expect(stats.warmedUp - warmedBefore, "built").toBe(1);
+      expect(judged(), "every image line judged ahead").toBe(25);
+      expect(stats.builtImagesJudged - judgedBefore, "counted for the warmup: line").toBe(25);
+      const steps: [string, string[], number][] = [
+        ["the first turn's pass: none judged, OpenClaw's verdict", [], 0],
+        ["a plain turn: none", [user("p1", null, "hello")], 0],
+        ["a good image appended: only it", images(40, 1), 1],
+        ["a corrupted image appended: judged, and OpenClaw's pass repairs", images(60, 1, "@@@"), 1],
+        ["after that repair: nothing judged again", [user("p2", null, "again")], 0],
+      ];
+      await judgedSteps(steps, setup, [a, b]);
     } finally {
       rt.noteImageJudge(undefined);
       rt.forgetJudgedLines();
@@ -477,6 +507,19 @@ async function countedImagePass() {
     ours: (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>,
     view: (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false }),
   };
+}
+
+/**
+ * Each step: its lines appended to both files, then one pass of ctxc's handler and of OpenClaw's own
+ * (`samePass`), judging exactly the step's count of image blocks.
+ */
+async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: Exclude<Awaited<ReturnType<typeof countedImagePass>>, string>, [a, b]: [string, string]): Promise<void> {
+  for (const [what, lines, expected] of steps) {
+    if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+    const before = judged();
+    await samePass(what, [ours, theirs], view, [a, b]);
+    expect(judged() - before, what).toBe(expected);
+  }
 }
 
 /** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
