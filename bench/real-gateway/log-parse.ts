@@ -42,7 +42,7 @@ export interface GatewayDiagnostics {
    * its previous run already repaired.
    */
   sessionRepairs: number;
-  /** OpenClaw's own `memory pressure: level=L reason=R …` warnings (2026.6+), counted by `L:R`. */
+  /** OpenClaw's own `memory pressure: level=L reason=R …` warnings (logged by 2026.5.18+), counted by `L:R`. */
   memoryPressure: Record<string, number>;
   /** Warnings/errors (first 200), for the report. */
   errors: string[];
@@ -79,7 +79,10 @@ export function parseGatewayLog(text: string): GatewayDiagnostics {
     }
     if (line.includes("session file repaired")) out.sessionRepairs++;
     const pressure = MEMORY_PRESSURE_RE.exec(line);
-    if (pressure) out.memoryPressure[`${pressure[1]}:${pressure[2]}`] = (out.memoryPressure[`${pressure[1]}:${pressure[2]}`] ?? 0) + 1;
+    if (pressure) {
+      const kind = `${pressure[1]}:${pressure[2]}`;
+      out.memoryPressure[kind] = (out.memoryPressure[kind] ?? 0) + 1;
+    }
     if (line.includes("likely event-loop starvation")) out.starvation.push(extractMessage(line));
     else if (line.includes("liveness warning")) out.liveness.push(extractMessage(line));
     else if (out.errors.length < 200 && /"logLevelName":"(ERROR|FATAL|WARN)"/.test(line)) out.errors.push(extractMessage(line).slice(0, 400));

@@ -1,6 +1,7 @@
 /**
- * The image lines of a transcript OpenClaw's repair pass will rewrite, judged ahead in the first-start
- * warm-up's idle time (issue #11, a first start on 2026.6.5+).
+ * The image lines a transcript's first repair pass would judge in a turn, judged ahead in the warm-up's
+ * idle time (issue #11, 2026.6.5+): of a transcript OpenClaw's repair pass will rewrite (below), and of one
+ * the warm-up built (`judgeImagesAhead`'s `rewritten: false`: its first pass checks the file as it is).
  *
  * Why: such a transcript's first turn runs the release's repair (a rewrite), and on 2026.7.35 the header
  * rewrite after it; both start a new worker read state, and the header rewrite drops the release's repair

@@ -270,6 +270,8 @@ async function timedPause(): Promise<void> {
 export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers: WarmUpHelpers, steps?: WarmUpSteps): Promise<void> {
   warmUpStats.candidates += list.length;
   const built: string[] = [];
+  // How image-prejudge.ts judges ahead: in this warm-up's slices and counted blocks, until it is stopped.
+  const prejudgeSlicing = { startSlices: slicedPauses, block: counted, stopped: () => stopped };
   for (const { path, size } of list) {
     if (stopped) return;
     // No room left (real first turns since the selection kept their entries): warming would evict theirs.
@@ -299,7 +301,7 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
       warmUpStats.repairs++;
       repairReasons.add(read.meta.repair!);
       // What the pass after OpenClaw's rewrites would judge in a turn, judged now (image-prejudge.ts).
-      warmUpStats.imagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped }, { rewritten: true });
+      warmUpStats.imagesJudged += await judgeImagesAhead(path, prejudgeSlicing, { rewritten: true });
       continue;
     }
     await restartWarmUp(path, read, helpers, steps);
@@ -316,7 +318,7 @@ export async function runRestartWarmUp(list: readonly WarmUpCandidate[], helpers
   // (image-prejudge.ts) — after all the builds, which are what a first message waits for.
   for (const path of built) {
     if (stopped) return;
-    warmUpStats.builtImagesJudged += await judgeImagesAhead(path, { startSlices: slicedPauses, block: counted, stopped: () => stopped }, { rewritten: false });
+    warmUpStats.builtImagesJudged += await judgeImagesAhead(path, prejudgeSlicing, { rewritten: false });
   }
 }
 

@@ -4,12 +4,11 @@
  * file again after the first appended turn; its digest memo (file-digest.ts) not twice the file after a
  * chunk's growth — and reads and digests that grow them still answer what fresh ones do.
  */
-import { appendFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { fileBytesCapacity } from "../../native-free-workers/grown.js";
 import { DigestMemo, digestFileSliced } from "../../native-free-workers/openclaw/file-digest.js";
 import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
