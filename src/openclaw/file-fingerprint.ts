@@ -10,10 +10,32 @@
  * everything else on the gateway's ~98 %-busy main thread. A `statSync` of a local file costs microseconds
  * and no such wait. The answer is a stat of the file at the call, which stock's could equally be (its stat
  * runs some time after the call); an async function still, so an error is a rejection as stock's is.
+ *
+ * The same stage's `hadSessionFile` check (every JSONL-era release: an inline `fs.promises.stat(params.sessionFile)`
+ * whose success becomes `true`, any failure `false`; a call site, release/shapes.ts CALL_SITES) is answered the
+ * same way, by `statSync` at the call: {@link sessionFileStat}.
  */
+import { statSync } from "node:fs";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
 
 type Fingerprint = (sessionFile: unknown) => unknown;
+
+/**
+ * `fs.promises.stat(sessionFile)` as a promise settled at the call: the Stats `statSync` returns (the same
+ * stat(2), the same Stats class) or its error as the rejection — an argument stat refuses (a NUL byte, not a
+ * path) included, as the promise API rejects it. Only a string path is taken; anything else runs `original`.
+ * A local statSync costs microseconds; on a network filesystem it blocks the main thread for a round trip,
+ * which the async stat did not.
+ */
+function sessionFileStat(deps: PreloadDeps, original: () => unknown, args: unknown[]): unknown {
+  if (typeof args[0] !== "string") return original();
+  deps.counters.sessionStatsServed++;
+  try {
+    return Promise.resolve(statSync(args[0]));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
 
 /** The handler (preload-runtime.ts `handlers`). */
 export function fileFingerprintHandlers(deps: PreloadDeps): Record<string, Handler> {
@@ -24,5 +46,6 @@ export function fileFingerprintHandlers(deps: PreloadDeps): Record<string, Handl
       deps.counters.fingerprintsServed++;
       return sync(args[0]);
     },
+    sessionFileStat: (original, args) => sessionFileStat(deps, original, args),
   };
 }

@@ -6,11 +6,19 @@
  * file, a directory, a symlink, a file changed between calls; `{exists: false}` for a missing path and a
  * dangling symlink; the same rejection (code) for a path through a file, a NUL byte and a non-path argument.
  * Releases without the function skip.
+ *
+ * And the embedded run's `hadSessionFile` stat (every JSONL release; a call site in `runEmbeddedAttempt`,
+ * file-fingerprint.ts `sessionFileStat`): the release's run rewritten so that only that stat goes to the handler,
+ * and the handler's answer — through the statement's own `.then(() => true).catch(() => false)` — the same
+ * boolean as the release's `fs.promises.stat`, and the same Stats, on the cases above.
  */
 import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { importIntercepted, outcome, releaseTestSetup } from "../support/openclaw-release.js";
+import { planRelease } from "../../src/openclaw/release/plan.js";
+import { locateRelease } from "../../src/openclaw/release/locate.js";
+import { importIntercepted, outcome, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-fingerprint", { afterAll });
 
@@ -57,5 +65,63 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       expect(ours.size).toBeGreaterThan(40n);
     }
     expect(counters.fingerprintsServed - before).toBe(cases.length + 3);
+  });
+
+  it("hadSessionFile: the run's stat handed to ctxc alone, answered as fs.promises.stat at the call", async () => {
+    const found = locateRelease(root!, version);
+    const plan = planRelease(found, RUNTIME_URL);
+    expect(plan, String(plan)).toBeTypeOf("object");
+    const { served, chunks } = plan as Exclude<typeof plan, string>;
+    expect(served).toContain("session file check (hadSessionFile, in runEmbeddedAttempt)");
+    // The release's statement, with only its stat turned into the handler's thunk.
+    const run = found.functions.get("runEmbeddedAttempt")!;
+    expect(run.length).toBe(1);
+    const stockBody = found.sources.get(run[0]!.file)!.slice(run[0]!.start, run[0]!.end);
+    const stockStatement = /const hadSessionFile = await (fs(?:\$\d+)?)\.stat\(params\.sessionFile\)\.then\(\(\) => true\)\.catch\(\(\) => false\);/.exec(stockBody);
+    expect(stockStatement).not.toBeNull();
+    const fs = stockStatement![1]!;
+    const servedChunk = Object.entries(chunks).find(([url]) => url.endsWith(run[0]!.file.split("/").pop()!))![1];
+    const wrapped = `const hadSessionFile = await __ctxcHandlers.sessionFileStat(() => ${fs}.stat(params.sessionFile), [params.sessionFile], {}).then(() => true).catch(() => false);`;
+    expect(servedChunk.split(wrapped).length - 1).toBe(1);
+    expect(servedChunk).not.toContain(stockStatement![0]);
+    // The handler against the release's call: the same boolean through the statement's own turn, the same Stats.
+    const runtime = (await import(RUNTIME_URL)) as { handlers: Record<string, (o: () => unknown, a: unknown[], h: object) => Promise<unknown>>; counters: { sessionStatsServed: number } };
+    const handler = runtime.handlers.sessionFileStat!;
+    const file = join(dir, "had.jsonl");
+    writeFileSync(file, '{"type":"session","version":3,"id":"s"}\n');
+    const sub = join(dir, "had-dir");
+    mkdirSync(sub);
+    const link = join(dir, "had-link.jsonl");
+    symlinkSync(file, link);
+    const dangling = join(dir, "had-dangling.jsonl");
+    symlinkSync(join(dir, "nowhere-had"), dangling);
+    const cases: [string, unknown][] = [
+      ["file", file],
+      ["directory", sub],
+      ["symlink", link],
+      ["missing", join(dir, "had-missing.jsonl")],
+      ["dangling symlink", dangling],
+      ["through a file", join(file, "below")],
+      ["NUL byte", `${file}\0x`],
+      ["relative", "had-relative-missing.jsonl"],
+    ];
+    const before = runtime.counters.sessionStatsServed;
+    for (const [name, p] of cases) {
+      const theirs = await outcome(() => stat(p as string));
+      const ours = await outcome(() => handler(() => stat(p as string), [p], {}));
+      expect(ours, name).toEqual(theirs);
+      const asStatement = (call: () => Promise<unknown>) => call().then(() => true).catch(() => false);
+      expect(await asStatement(() => handler(() => stat(p as string), [p], {})), name).toBe(await asStatement(() => stat(p as string)));
+    }
+    expect(await outcome(() => handler(() => stat(file), [file], {}))).toMatchObject({ value: { size: 40 } });
+    expect(await outcome(() => stat(join(file, "below")))).toEqual({ rejects: "ENOTDIR" });
+    // A file growing between calls: each answer is the file at its call.
+    appendFileSync(file, '{"type":"custom","id":"c"}\n');
+    expect(await handler(() => stat(file), [file], {})).toEqual(await stat(file));
+    expect(runtime.counters.sessionStatsServed - before).toBe(cases.length * 2 + 2);
+    // Not a path string: the release's own call.
+    let ran = 0;
+    await handler(() => (ran++, Promise.resolve("own")), [Buffer.from(file)], {});
+    expect(ran).toBe(1);
   });
 });

@@ -127,4 +127,41 @@ describe("release plan and rewrite: call sites", () => {
     expect(seen).toEqual([got.handle]);
     await got.handle.close();
   });
+
+  it("the run's hadSessionFile stat: pinned by its whole statement in any body of the run; only the stat handed over, the boolean made of it as it was", async () => {
+    const site = CALL_SITES.find((c) => c.handler === "sessionFileStat")!;
+    expect("anyBody" in site.shapes).toBe(true);
+    const run = (lines: string[], fsImport = `import fs$1 from "node:fs/promises";`) =>
+      [`import path from "node:path";`, fsImport, `async function runEmbeddedAttempt(params) {`, `	const before = params.n + 1;`, ...lines, `}`, `export { runEmbeddedAttempt as t };`, ``].join("\n");
+    const statement = `\tconst hadSessionFile = await fs$1.stat(params.sessionFile).then(() => true).catch(() => false);`;
+    const source = run([statement, `\treturn { before, hadSessionFile };`]);
+    const fn = findFunctions(source, "runEmbeddedAttempt", "/x/selection-a.js")[0]!;
+    // Any shape: another body around the same statement is served too.
+    expect(callSiteProblem(site, fn, source)).toBeNull();
+    const other = run([`\tconst extra = await Promise.resolve(2);`, statement, `\treturn { before, extra, hadSessionFile };`]);
+    const fx = findFunctions(other, "runEmbeddedAttempt", "/x/a.js")[0]!;
+    expect(fx.shape).not.toBe(fn.shape);
+    expect(callSiteProblem(site, fx, other)).toBeNull();
+    // The statement, not the stat alone: a stat whose result is used otherwise, or the statement twice, stays stock.
+    const used = run([`\tconst st = await fs$1.stat(params.sessionFile);`, `\treturn st.size;`]);
+    expect(callSiteProblem(site, findFunctions(used, "runEmbeddedAttempt", "/x/a.js")[0]!, used)).toBe("0 matches of the call in runEmbeddedAttempt");
+    const otherUse = run([`\tconst hadSessionFile = await fs$1.stat(params.sessionFile).then(() => true).catch(() => null);`, `\treturn hadSessionFile;`]);
+    expect(callSiteProblem(site, findFunctions(otherUse, "runEmbeddedAttempt", "/x/a.js")[0]!, otherUse)).toBe("0 matches of the call in runEmbeddedAttempt");
+    const twice = run([`\tif (params.n) {`, `\t${statement}`, `\t}`, statement]);
+    expect(callSiteProblem(site, findFunctions(twice, "runEmbeddedAttempt", "/x/a.js")[0]!, twice)).toBe("2 matches of the call in runEmbeddedAttempt");
+    const wrapped = run([statement], `import fs$1 from "./fs-wrapper.js";`);
+    expect(callSiteProblem(site, findFunctions(wrapped, "runEmbeddedAttempt", "/x/a.js")[0]!, wrapped)).toBe('fs$1 is not `import fs$1 from "node:fs/promises";`');
+    // Rewritten: the stat as a thunk with its path; true / false still made by the statement from the handler's promise.
+    const runtime = join(dir, "session-stat-runtime.mjs");
+    writeFileSync(runtime, `export const seen = [];\nexport const handlers = { sessionFileStat: (original, args) => { seen.push(args[0]); return args[0].endsWith("missing") ? Promise.reject(new Error("no")) : original(); } };\n`);
+    const file = join(dir, "run.mjs");
+    const served = rewriteChunk(source, pathToFileURL(file).href, pathToFileURL(runtime).href, [{ fn, handler: "sessionFileStat", helpers: [], callSite: site }]);
+    expect(served).toContain("const hadSessionFile = await __ctxcHandlers.sessionFileStat(() => fs$1.stat(params.sessionFile), [params.sessionFile], {}).then(() => true).catch(() => false);");
+    writeFileSync(file, served);
+    const mod = (await import(pathToFileURL(file).href)) as { t: (p: object) => Promise<{ before: number; hadSessionFile: boolean }> };
+    expect(await mod.t({ n: 1, sessionFile: file })).toEqual({ before: 2, hadSessionFile: true });
+    expect(await mod.t({ n: 2, sessionFile: join(dir, "missing") })).toEqual({ before: 3, hadSessionFile: false });
+    const { seen } = (await import(pathToFileURL(runtime).href)) as { seen: unknown[] };
+    expect(seen).toEqual([file, join(dir, "missing")]);
+  });
 });

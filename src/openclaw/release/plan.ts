@@ -260,7 +260,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
 
 /** Why `site` cannot be served in `fn` (a definition of `site.in` in `source`), or null. */
 export function callSiteProblem(site: CallSite, fn: LocatedFunction, source: string): string | null {
-  if (!site.shapes[fn.shape]) return `${site.in} shape ${fn.shape} unchecked`;
+  if (!("anyBody" in site.shapes) && !site.shapes[fn.shape]) return `${site.in} shape ${fn.shape} unchecked`;
   const matches = [...source.slice(fn.start, fn.end).matchAll(site.pattern)];
   if (matches.length !== 1) return `${matches.length} matches of the call in ${site.in}`;
   for (const [group, declaration] of Object.entries(site.bindings)) {

@@ -327,8 +327,12 @@ export interface CallSite {
   args: string;
   handler: string;
   bindings: Readonly<Record<number, string>>;
-  /** Checked shapes of the function → releases. */
-  shapes: Readonly<Record<string, string>>;
+  /**
+   * Checked shapes of the function → releases; or, for a call whose answer does not depend on the function around
+   * it, why the pattern alone pins it: then any body with exactly one match is served (a function such as
+   * `runEmbeddedAttempt`, thousands of lines that change in every release, would otherwise be pinned to none).
+   */
+  shapes: Readonly<Record<string, string>> | { anyBody: string };
 }
 
 export const CALL_SITES: readonly CallSite[] = [
@@ -364,6 +368,20 @@ export const CALL_SITES: readonly CallSite[] = [
     handler: "statOfLockHandle",
     bindings: {},
     shapes: { "64d50b12a4b9": "2026.5.12–2026.7.35" },
+  },
+  {
+    // The embedded run's `const hadSessionFile = await fs.stat(params.sessionFile).then(() => true).catch(() => false);`
+    // in the session-resource-loader stage — one more fs hop behind the gateway's busy main thread — answered by a
+    // statSync at the call (src/openclaw/file-fingerprint.ts `sessionFileStat`). The pattern holds the whole
+    // statement, the boolean made of it included, so no other code of the run sees the stat.
+    in: "runEmbeddedAttempt",
+    label: "session file check (hadSessionFile, in runEmbeddedAttempt)",
+    pattern: /(?<=\bconst hadSessionFile = await )(fs(?:\$\d+)?)\.stat\((params\.sessionFile)\)(?=\.then\(\(\) => true\)\.catch\(\(\) => false\);)/g,
+    call: "$1.stat($2)",
+    args: "$2",
+    handler: "sessionFileStat",
+    bindings: { 1: 'import NAME from "node:fs/promises";' },
+    shapes: { anyBody: "the statement turns the stat into exists-or-not by itself (2026.5.12–2026.7.35)" },
   },
 ];
 
