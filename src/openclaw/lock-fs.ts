@@ -7,7 +7,10 @@
  * - fs-safe's `readLockSnapshot(lockPath)` (an `lstat` and a read of the small lock file): on every release
  *   before the lock file is removed, and on every contended attempt;
  * - the `fstat` of the lock file fs-safe's `acquire` has just created and written (`handle.stat()`), which it
- *   keeps to recognise its own file at release.
+ *   keeps to recognise its own file at release;
+ * - and, since 2026-12-06 night, the lock file itself: `acquire`'s `fs.open(lockPath, "wx")` and its payload's
+ *   `handle.writeFile(raw, "utf8")` — two fs hops before the lock is held — made synchronously
+ *   ({@link LockFileHandle}).
  *
  * Why (issue #11): on a later turn, 2026.7.35's session-resource-loader stage spends most of its wall in
  * `acquireSessionWriteLock`: four awaits before the lock file (the two realpaths and two `mkdir -p`s above),
@@ -24,8 +27,16 @@
  *   moment later — a schedule stock's own could have had; failures as the functions' own `catch` turns them.
  * - `mkdir(dir, {recursive: true})` of a folder that exists is a no-op that resolves to undefined (mkdir sees
  *   EEXIST, then finds a directory), so for a folder `statSync` finds a directory both are skipped. A folder
- *   to create — or anything else at that path — goes to OpenClaw's own call: ctxc writes nothing, the lock
- *   file included.
+ *   to create — or anything else at that path — goes to OpenClaw's own call: ctxc makes no folder.
+ * - The lock file is fs-safe's own write, made as it makes it: `openSync(lockPath, "wx")` is the same open(2)
+ *   (O_CREAT | O_EXCL | O_TRUNC | O_WRONLY, mode 0o666 less the umask) that `fs.promises.open(lockPath, "wx")`
+ *   makes — an existing path (a file, a folder, a link, dangling or not) fails with EEXIST either way, so it
+ *   never opens, let alone blocks on, anything but the new file — and the payload goes to that descriptor
+ *   whole, from offset 0, as `FileHandle.writeFile` writes it. Only the moment differs: at the call, not a
+ *   hop later, so the file is there and complete sooner for another process that looks. What fs-safe does with
+ *   the handle — write the payload, fstat it, close it (at release, on a failed attempt, at exit) — is pinned
+ *   by the manager's shape and `releaseHeldLock`'s and `releaseAllLocksSync`'s (shapes.ts CALL_SITES `usedBy`);
+ *   test/matrix/lock-fs.test.ts drives the release's manager served and stock, byte for byte.
  * - An argument the fs calls refuse throws inside the async handler: a rejection, as stock's.
  * - A lock path that is not a regular file (a folder, a FIFO, a device) is read by the release's own async
  *   function: a synchronous read of a FIFO would block the main thread until a writer came.
@@ -33,7 +44,7 @@
  * test/matrix/lock-fs.test.ts runs the release's own functions beside these on the cases above, and the
  * release's lock through the served chunk.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
 
@@ -103,6 +114,51 @@ function snapshotHandler(deps: PreloadDeps, isNoSnapshot: (err: unknown) => bool
   };
 }
 
+/** The rejection a FileHandle gives once closed (its descriptor is gone): EBADF, as Node's own. */
+function closedHandle(syscall: string): Promise<never> {
+  return Promise.reject(Object.assign(new Error(`EBADF: bad file descriptor, ${syscall}`), { errno: -9, code: "EBADF", syscall }));
+}
+
+/** A synchronous call as a promise: its value, or what it threw as the rejection (as the FileHandle methods settle). */
+function settled<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * The lock file's handle as fs-safe's manager uses a FileHandle — `writeFile(text, encoding)`, `stat()`,
+ * `close()`, each a promise — over a descriptor opened synchronously, each call made synchronously (see the
+ * file comment). `close` gives the descriptor up first, so a second close resolves without closing a number
+ * the OS may have handed to another file since; a closed handle's calls reject with EBADF, as a FileHandle's.
+ */
+export class LockFileHandle {
+  constructor(public fd: number) {}
+  writeFile(data: string | Uint8Array, encoding?: BufferEncoding | { encoding?: BufferEncoding }): Promise<void> {
+    if (this.fd < 0) return closedHandle("write");
+    const fd = this.fd;
+    return settled(() => {
+      const enc = typeof encoding === "string" ? encoding : (encoding?.encoding ?? "utf8");
+      const bytes = typeof data === "string" ? Buffer.from(data, enc) : data;
+      // write(2) may take fewer bytes than asked (FileHandle.writeFile loops the same way).
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    });
+  }
+  stat(): Promise<ReturnType<typeof fstatSync>> {
+    if (this.fd < 0) return closedHandle("fstat");
+    const fd = this.fd;
+    return settled(() => fstatSync(fd));
+  }
+  close(): Promise<void> {
+    if (this.fd < 0) return Promise.resolve();
+    const fd = this.fd;
+    this.fd = -1;
+    return settled(() => closeSync(fd));
+  }
+}
+
 /** The handlers (preload-runtime.ts `handlers`). */
 export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
   return {
@@ -135,6 +191,18 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       const stat = fstatSync(fd);
       deps.counters.lockStatsServed++;
       return stat;
+    },
+    // fs-safe's `handle = await fs.open(lockPath, "wx")` (a call site in its lock manager, shapes.ts CALL_SITES):
+    // `original` runs that call. The open made here (the same flags and mode), its failure — EEXIST above all,
+    // fs-safe's signal to wait and retry — the rejection its `catch` takes, as stock's.
+    openLockFile: (original, args) => {
+      if (typeof args[0] !== "string") return original();
+      const lockPath = args[0];
+      return settled(() => {
+        const handle = new LockFileHandle(openSync(lockPath, "wx"));
+        deps.counters.lockFilesServed++;
+        return handle;
+      });
     },
     // 2026.5.20+: a missing file is no snapshot; any other failure is the caller's.
     readLockSnapshot: snapshotHandler(deps, (err) => (err as NodeJS.ErrnoException).code === "ENOENT"),

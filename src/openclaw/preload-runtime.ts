@@ -133,6 +133,8 @@ export interface PreloadCounters {
   lockSnapshotsServed: number;
   /** fs-safe's fstat of the lock file it has just created and written, answered synchronously (lock-fs.ts `statOfLockHandle`). */
   lockStatsServed: number;
+  /** fs-safe's new lock files opened (`wx`) and their payloads written synchronously (lock-fs.ts `openLockFile`). */
+  lockFilesServed: number;
   /** The embedded run's `hadSessionFile` stat answered synchronously (file-fingerprint.ts `sessionFileStat`). */
   sessionStatsServed: number;
   /** Calls handed to OpenClaw's own code because ctxc could not prove its answer (each logged as a `fallback:` line with why; by design, not failures). */
@@ -172,6 +174,7 @@ export const counters: PreloadCounters = {
   lockPathsServed: 0,
   lockSnapshotsServed: 0,
   lockStatsServed: 0,
+  lockFilesServed: 0,
   sessionStatsServed: 0,
   stockRuns: 0,
   fallbacks: 0,

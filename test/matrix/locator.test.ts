@@ -63,6 +63,7 @@ describe("release locator over every published dist/", () => {
         expect(served, version).toContain("lock-file snapshot (readLockSnapshot)");
         expect(served, version).toContain("lock folder mkdir (in acquireSessionWriteLock)");
         expect(served, version).toContain("lock file stat (in fs-safe's lock acquire)");
+        expect(served, version).toContain("lock file create and payload write (in fs-safe's lock acquire)");
         // The run's hadSessionFile stat, pinned by its statement in every JSONL release's runEmbeddedAttempt.
         expect(served, version).toContain("session file check (hadSessionFile, in runEmbeddedAttempt)");
         const own = minor > 5 || patch >= 18;

@@ -17,7 +17,11 @@
  *   release's own async function (a synchronous read would block the main thread until a writer came);
  * - fs-safe's lock manager (`createSidecarLockManager`) as served beside the release's own: the new lock file's
  *   `handle.stat()` answered (the same Stats as the FileHandle's own), the lock file recognised as its own by that
- *   stat at release and removed, as the release's own manager does; a closed handle left to its own `stat()`.
+ *   stat at release and removed, as the release's own manager does; a closed handle left to its own `stat()`;
+ * - the same manager's lock file itself (`fs.open(lockPath, "wx")` and the payload's `writeFile`, made
+ *   synchronously): the same bytes and mode as the release's own, a lock file already there waited on and timed
+ *   out alike (left as it was), a stale one reclaimed alike, a payload that throws leaving no file and no open
+ *   descriptor on either side; the handle's own calls as a FileHandle's (EBADF once closed, a second close resolves).
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync, type Stats } from "node:fs";
@@ -242,5 +246,85 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(theirs).toEqual({ rejects: "EBADF" });
     expect(await outcome(() => handler(() => handle.stat(), [handle], {}) as Promise<unknown>)).toEqual(theirs);
     expect(counters.lockStatsServed - before).toBe(1);
+  });
+
+  it("fs-safe's lock acquire: the lock file opened and its payload written synchronously — the same file, bytes and mode, EEXIST waits, stale reclaims and failures as the release's own", async (ctx) => {
+    const pair = await importChunkPair(root!, "readLockSnapshot", ["createSidecarLockManager"]);
+    if (typeof pair === "string") return ctx.skip(pair);
+    type Lock = { release: () => Promise<void> };
+    type Manager = { acquire: (o: object) => Promise<Lock> };
+    const counters = pair.runtime.counters;
+    const fixed = { pid: 4242, createdAt: "2026-01-01T00:00:00.000Z", maxHoldMs: 600000 };
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    const results: Record<string, unknown[]> = { stock: [], served: [] };
+    for (const [side, chunk] of [["stock", pair.stock], ["served", pair.served]] as const) {
+      const manager = (chunk.__t_createSidecarLockManager as (key: string) => Manager)(`ctxc-lock-file-test-${side}-${process.pid}`);
+      const base = join(dir, `lockfile-${side}`);
+      mkdirSync(base, { recursive: true });
+      const out = results[side]!;
+      const before = counters.lockFilesServed;
+      // A free lock: made, with the payload's bytes, then removed at release.
+      const target = join(base, "a.jsonl");
+      const lock = await manager.acquire({ targetPath: target, staleMs: 60_000, timeoutMs: 5_000, payload: () => fixed });
+      const st = statSync(`${target}.lock`);
+      out.push(readFileSync(`${target}.lock`, "utf8"), st.mode, st.size);
+      await lock.release();
+      out.push(existsSync(`${target}.lock`));
+      // A lock file already there (fresh: not stale): waited on in 50 ms steps, then the same timeout; the file left as it was.
+      const held = join(base, "held.jsonl");
+      writeFileSync(`${held}.lock`, JSON.stringify({ pid: 1, createdAt: new Date().toISOString() }));
+      const heldBytes = readFileSync(`${held}.lock`, "utf8");
+      const timedOut = await outcome(() => manager.acquire({ targetPath: held, staleMs: 60_000, timeoutMs: 120, retry: { minTimeout: 50, maxTimeout: 50, factor: 1 }, payload: () => fixed }));
+      out.push(timedOut, readFileSync(`${held}.lock`, "utf8") === heldBytes);
+      // A stale one (created long ago): reclaimed, then made anew with this payload.
+      const stale = join(base, "stale.jsonl");
+      writeFileSync(`${stale}.lock`, JSON.stringify({ pid: 1, createdAt: "2000-01-01T00:00:00.000Z" }));
+      const reclaimed = await manager.acquire({ targetPath: stale, staleMs: 1_000, timeoutMs: 5_000, staleRecovery: "remove-if-unchanged", shouldRemoveStaleLock: () => true, payload: () => fixed });
+      out.push(readFileSync(`${stale}.lock`, "utf8"));
+      await reclaimed.release();
+      out.push(existsSync(`${stale}.lock`));
+      // A payload that throws after the file was opened: the same rejection, no file, no descriptor left open.
+      const broken = join(base, "broken.jsonl");
+      const fds = openFds();
+      const failed = await outcome(() =>
+        manager.acquire({
+          targetPath: broken,
+          staleMs: 60_000,
+          timeoutMs: 5_000,
+          payload: () => {
+            throw Object.assign(new Error("no payload"), { code: "EPAYLOAD" });
+          },
+        }),
+      );
+      out.push(failed, existsSync(`${broken}.lock`), openFds() - fds);
+      // A lock path in a folder that is not there (the manager makes only the target's): open fails with ENOENT, as stock's.
+      out.push(await outcome(() => manager.acquire({ targetPath: join(base, "x.jsonl"), lockPath: join(base, "none", "x.jsonl.lock"), staleMs: 60_000, timeoutMs: 5_000, payload: () => fixed })));
+      // Served: one synchronous open per attempt that found no file (free, stale after its removal, broken); stock: none.
+      expect(counters.lockFilesServed - before, side).toBe(side === "served" ? 3 : 0);
+    }
+    expect(results.served).toEqual(results.stock);
+    // Real outcomes on both sides (equal nothings would prove nothing).
+    expect(results.stock[0]).toBe(`${JSON.stringify(fixed, null, 2)}\n`);
+    expect(results.stock[3]).toBe(false);
+    expect(results.stock[4]).toMatchObject({ rejects: "file_lock_timeout" });
+    expect(results.stock[8]).toEqual({ rejects: "EPAYLOAD" });
+    expect(results.stock[9]).toBe(false);
+    expect(results.stock[10]).toBe(0);
+    expect(results.stock[11]).toEqual({ rejects: "ENOENT" });
+
+    // The handle's own calls beside a FileHandle's, open and closed.
+    const handler = pair.runtime.handlers.openLockFile!;
+    const theirsPath = join(dir, "handle-theirs.lock");
+    const oursPath = join(dir, "handle-ours.lock");
+    const theirs = await open(theirsPath, "wx");
+    const ours = (await handler(() => open(oursPath, "wx"), [oursPath], {})) as typeof theirs;
+    for (const h of [theirs, ours]) await h.writeFile("é payload\n", "utf8");
+    expect(readFileSync(oursPath)).toEqual(readFileSync(theirsPath));
+    expect((await ours.stat()).size).toBe((await theirs.stat()).size);
+    expect(await outcome(() => handler(() => open(oursPath, "wx"), [oursPath], {}) as Promise<unknown>)).toEqual(await outcome(() => open(theirsPath, "wx")));
+    for (const h of [theirs, ours]) await h.close();
+    expect(await outcome(() => ours.stat())).toEqual(await outcome(() => theirs.stat()));
+    expect(await outcome(() => ours.writeFile("x", "utf8"))).toEqual(await outcome(() => theirs.writeFile("x", "utf8")));
+    expect(await outcome(() => ours.close())).toEqual(await outcome(() => theirs.close()));
   });
 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findFunctions } from "../../src/openclaw/release/locate.js";
-import { callSiteProblem } from "../../src/openclaw/release/plan.js";
+import { callSiteProblem, unpinnedUse } from "../../src/openclaw/release/plan.js";
 import { rewriteChunk } from "../../src/openclaw/release/rewrite.js";
 import { CALL_SITES, type CallSite } from "../../src/openclaw/release/shapes.js";
 import { tempDir } from "../support/tmp.js";
@@ -163,5 +163,56 @@ describe("release plan and rewrite: call sites", () => {
     expect(await mod.t({ n: 2, sessionFile: join(dir, "missing") })).toEqual({ before: 3, hadSessionFile: false });
     const { seen } = (await import(pathToFileURL(runtime).href)) as { seen: unknown[] };
     expect(seen).toEqual([file, join(dir, "missing")]);
+  });
+
+  it("two call sites in one function are both rewritten (the second found in the body the first lengthened); the answer's users are pinned in the site's chunk only", async () => {
+    const open = CALL_SITES.find((c) => c.handler === "openLockFile")!;
+    const stat = CALL_SITES.find((c) => c.handler === "statOfLockHandle")!;
+    const source = [
+      `import fs$1 from "node:fs/promises";`,
+      `function createSidecarLockManager(key) {`,
+      `\tasync function acquire(options) {`,
+      `\t\tlet handle = null;`,
+      `\t\tconst lockPath = options.lockPath;`,
+      `\t\thandle = await fs$1.open(lockPath, "wx");`,
+      `\t\tawait handle.writeFile("{}", "utf8");`,
+      // Within the last characters of the function: past its end as the bundle had it, once the first site is rewritten.
+      `\t\treturn { handle, snapshot: { stat: await handle.stat() } };`,
+      `\t}`,
+      `\treturn { acquire };`,
+      `}`,
+      `export { createSidecarLockManager as t };`,
+      ``,
+    ].join("\n");
+    const text = `\n${source}`; // a binding is checked as a line of its own
+    const fn = findFunctions(text, "createSidecarLockManager", "/x/sidecar-lock-a.js")[0]!;
+    const checkedOpen = { ...open, shapes: { [fn.shape]: "test" } };
+    const checkedStat = { ...stat, shapes: { [fn.shape]: "test" } };
+    expect(callSiteProblem(checkedOpen, fn, text)).toBeNull();
+    expect(callSiteProblem(checkedStat, fn, text)).toBeNull();
+    const runtime = join(dir, "two-sites-runtime.mjs");
+    writeFileSync(runtime, `export const seen = [];\nexport const handlers = { openLockFile: (original, args) => { seen.push(["open", args[0]]); return original(); }, statOfLockHandle: (original, args) => { seen.push(["stat"]); return original(); } };\n`);
+    const file = join(dir, "two-sites.mjs");
+    const served = rewriteChunk(text, pathToFileURL(file).href, pathToFileURL(runtime).href, [
+      { fn, handler: "openLockFile", helpers: [], callSite: checkedOpen },
+      { fn, handler: "statOfLockHandle", helpers: [], callSite: checkedStat },
+    ]);
+    expect(served).toContain(`handle = await __ctxcHandlers.openLockFile(() => fs$1.open(lockPath, "wx"), [lockPath], {});`);
+    expect(served).toContain("return { handle, snapshot: { stat: await __ctxcHandlers.statOfLockHandle(() => handle.stat(), [handle], {}) } };\n\t}\n\treturn { acquire };\n}");
+    writeFileSync(file, served);
+    const mod = (await import(pathToFileURL(file).href)) as { t: (key: string) => { acquire: (o: object) => Promise<{ handle: { close: () => Promise<void> }; snapshot: { stat: { size: number } } }> } };
+    const got = await mod.t("k").acquire({ lockPath: join(dir, "two-sites.lock") });
+    expect(got.snapshot.stat.size).toBe(2);
+    await got.handle.close();
+    const { seen } = (await import(pathToFileURL(runtime).href)) as { seen: unknown[] };
+    expect(seen).toEqual([["open", join(dir, "two-sites.lock")], ["stat"]]);
+    // usedBy: the definitions in the site's chunk must have a listed shape; another chunk's namesake is not looked at.
+    const user = (file: string, shape: string) => ({ name: "releaseHeldLock", file, shape, async: true, generator: false, start: 0, end: 1 });
+    const found = (defs: ReturnType<typeof user>[]) => ({ functions: new Map([["releaseHeldLock", defs]]) }) as unknown as Parameters<typeof unpinnedUse>[0];
+    const site = { ...open, usedBy: { releaseHeldLock: { aaaaaaaaaaaa: "test" } } };
+    const at = { ...fn, file: "/x/sidecar-lock-a.js" };
+    expect(unpinnedUse(found([user("/x/sidecar-lock-a.js", "aaaaaaaaaaaa"), user("/x/other.js", "bbbbbbbbbbbb")]), site, at)).toBeNull();
+    expect(unpinnedUse(found([user("/x/sidecar-lock-a.js", "cccccccccccc")]), site, at)).toBe("releaseHeldLock shape cccccccccccc unchecked");
+    expect(unpinnedUse(found([user("/x/other.js", "aaaaaaaaaaaa")]), site, at)).toBe("no releaseHeldLock");
   });
 });

@@ -37,7 +37,7 @@ export const HINT_STEMS = [
 const RUN_PATH = "runEmbeddedAttempt";
 /** Each name once: a name listed twice (the run path holds a call site) would be located, and rewritten, twice. */
 const SEARCHED: readonly string[] = [
-  ...new Set([...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), ...Object.keys(REPRODUCED_SHAPES), ...CALL_SITES.map((c) => c.in), RUN_PATH, "parseJsonlEntries"]),
+  ...new Set([...(Object.keys(KNOWN_SHAPES) as InterceptionName[]), ...Object.keys(REPRODUCED_SHAPES), ...CALL_SITES.flatMap((c) => [c.in, ...Object.keys(c.usedBy ?? {})]), RUN_PATH, "parseJsonlEntries"]),
 ];
 /** Needed to say anything: the run path and the prewarm that starts ctxc's read. */
 const NEEDED: readonly string[] = [RUN_PATH, "prewarmSessionFile"];

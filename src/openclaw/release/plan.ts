@@ -216,7 +216,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   for (const site of CALL_SITES) {
     const defs = found.functions.get(site.in) ?? [];
     if (defs.length === 0) continue;
-    const why = defs.map((fn) => callSiteProblem(site, fn, found.sources.get(fn.file)!)).find(Boolean);
+    const why = defs.map((fn) => callSiteProblem(site, fn, found.sources.get(fn.file)!) ?? unpinnedUse(found, site, fn)).find(Boolean);
     if (why) {
       stock.push(`${site.label} (${why})`);
       continue;
@@ -256,6 +256,20 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   }
   if (served.every((s) => s === LABELS.prewarmSessionFile)) return `${where}: no interception point has a checked shape (${stock.join("; ")})`;
   return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
+}
+
+/**
+ * Why a function that uses the site's answer (`usedBy`) is not checked in `found`, or null: its definitions in
+ * the chunk of the site's function `fn` (another chunk's function of that name never sees the answer).
+ */
+export function unpinnedUse(found: LocatedRelease, site: CallSite, fn: LocatedFunction): string | null {
+  for (const [name, shapes] of Object.entries(site.usedBy ?? {})) {
+    const defs = (found.functions.get(name) ?? []).filter((d) => d.file === fn.file);
+    if (defs.length === 0) return `no ${name}`;
+    const odd = defs.find((d) => !shapes[d.shape]);
+    if (odd) return `${name} shape ${odd.shape} unchecked`;
+  }
+  return null;
 }
 
 /** Why `site` cannot be served in `fn` (a definition of `site.in` in `source`), or null. */

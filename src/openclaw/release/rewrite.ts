@@ -66,16 +66,20 @@ export function rewriteChunk(source: string, chunkUrl: string, runtimeUrl: strin
   // Splice from the end so earlier offsets stay valid.
   const sorted = [...interceptions].sort((a, b) => b.fn.start - a.fn.start);
   let out = source;
+  // Per function (by start), how much the call sites already rewritten in it lengthened it: a function may hold several.
+  const grown = new Map<number, number>();
   for (const { fn, handler, helpers, callSite } of sorted) {
     if (callSite) {
       // The one call, as a thunk the handler may run: `(() => fs.mkdir(dir, …), [dir], {})`.
-      const body = out.slice(fn.start, fn.end);
+      const end = fn.end + (grown.get(fn.start) ?? 0);
+      const body = out.slice(fn.start, end);
       const patched = body.replace(callSite.pattern, (...m: string[]) => {
         const fill = (template: string) => template.replace(/\$(\d)/g, (_, g: string) => m[Number(g)]!);
         return `__ctxcHandlers.${handler}(() => ${fill(callSite.call)}, [${fill(callSite.args)}], {})`;
       });
       if (patched === body) throw new Error(`${callSite.in}: the call is not in ${file}`);
-      out = out.slice(0, fn.start) + patched + out.slice(fn.end);
+      out = out.slice(0, fn.start) + patched + out.slice(end);
+      grown.set(fn.start, (grown.get(fn.start) ?? 0) + patched.length - body.length);
       continue;
     }
     const bag = `{ ${helpers.map((h) => `${h}: () => ${h}`).join(", ")} }`;

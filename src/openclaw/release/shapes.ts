@@ -333,6 +333,11 @@ export interface CallSite {
    * `runEmbeddedAttempt`, thousands of lines that change in every release, would otherwise be pinned to none).
    */
   shapes: Readonly<Record<string, string>> | { anyBody: string };
+  /**
+   * Functions elsewhere in the chunk that use what the handler answers (its object's methods), each with its
+   * checked shapes: the site is served only where every definition found has one (as REPRODUCED_SHAPES for a handler).
+   */
+  usedBy?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export const CALL_SITES: readonly CallSite[] = [
@@ -368,6 +373,23 @@ export const CALL_SITES: readonly CallSite[] = [
     handler: "statOfLockHandle",
     bindings: {},
     shapes: { "64d50b12a4b9": "2026.5.12–2026.7.35" },
+  },
+  {
+    // fs-safe's lock manager, in `acquire`: `handle = await fs.open(lockPath, "wx")`, the new lock file, then
+    // `await handle.writeFile(raw, "utf8")` its payload — two fs hops before the session lock is held. Answered by
+    // `openSync(lockPath, "wx")` at the call and a handle whose `writeFile`, `stat` and `close` are the same calls
+    // made synchronously on that descriptor (src/openclaw/lock-fs.ts `openLockFile`): the same file, mode and
+    // bytes. The manager's body (its shape) pins every use of the handle inside `acquire`; the releases' own
+    // uses (`close`) are pinned by `usedBy`.
+    in: "createSidecarLockManager",
+    label: "lock file create and payload write (in fs-safe's lock acquire)",
+    pattern: /(?<=\bhandle = await )(fs(?:\$\d+)?)\.open\((lockPath), "wx"\)/g,
+    call: '$1.open($2, "wx")',
+    args: "$2",
+    handler: "openLockFile",
+    bindings: { 1: 'import NAME from "node:fs/promises";' },
+    shapes: { "64d50b12a4b9": "2026.5.12–2026.7.35" },
+    usedBy: { releaseHeldLock: { "552b03540e23": "2026.5.12–2026.7.35" }, releaseAllLocksSync: { "10acbe34fe88": "2026.5.12–2026.7.35" } },
   },
   {
     // The embedded run's `const hadSessionFile = await fs.stat(params.sessionFile).then(() => true).catch(() => false);`
