@@ -47,6 +47,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Handler, PreloadDeps } from "./preload-deps.js";
+import { lockFileClosed, lockFileOpened } from "./turn-end-prefetch.js";
 
 /** `dir/name` with `dir`'s realpath, or `resolved` itself when the realpath fails (both bodies' `try`). */
 function underRealFolder(resolved: string): string {
@@ -135,7 +136,15 @@ function settled<T>(call: () => T): Promise<T> {
  * the OS may have handed to another file since; a closed handle's calls reject with EBADF, as a FileHandle's.
  */
 export class LockFileHandle {
-  constructor(public fd: number) {}
+  /** `lockPath`: told to turn-end-prefetch.ts when the file is opened and closed (the next turn's reads wait for the close). */
+  constructor(
+    public fd: number,
+    lockPath?: string,
+  ) {
+    this.#lockPath = lockPath;
+    if (lockPath !== undefined) lockFileOpened(lockPath);
+  }
+  readonly #lockPath: string | undefined;
   writeFile(data: string | Uint8Array, encoding?: BufferEncoding | { encoding?: BufferEncoding }): Promise<void> {
     if (this.fd < 0) return closedHandle("write");
     const fd = this.fd;
@@ -155,7 +164,9 @@ export class LockFileHandle {
     if (this.fd < 0) return Promise.resolve();
     const fd = this.fd;
     this.fd = -1;
-    return settled(() => closeSync(fd));
+    const closed = settled(() => closeSync(fd));
+    if (this.#lockPath !== undefined) lockFileClosed(this.#lockPath);
+    return closed;
   }
 }
 
@@ -199,7 +210,7 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
       if (typeof args[0] !== "string") return original();
       const lockPath = args[0];
       return settled(() => {
-        const handle = new LockFileHandle(openSync(lockPath, "wx"));
+        const handle = new LockFileHandle(openSync(lockPath, "wx"), lockPath);
         deps.counters.lockFilesServed++;
         return handle;
       });

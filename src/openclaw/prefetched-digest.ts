@@ -63,6 +63,10 @@ export function prefetchDigest(path: string): boolean {
     prefetched.delete(path);
     return false;
   }
+  // One asked earlier (at the previous turn's end: turn-end-prefetch.ts) for the file as it still is: kept —
+  // it was settled when asked, and its stat is this one, so its digest is the file's now (taken as any other).
+  const earlier = prefetched.get(path);
+  if (earlier && sameSnapshot(earlier.before, before)) return true;
   const reply = (runInOpenClawPool({ op: "fileDigest", path }, Priority.open) as Promise<FileDigestReply>).catch((e: unknown) =>
     e instanceof Error ? e : new Error(String(e)),
   );

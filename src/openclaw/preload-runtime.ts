@@ -19,7 +19,8 @@ import { followWrite, serializedFileLinesForRewrite, writeFullFile, type Followe
 import { resolve } from "node:path";
 import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
-import { passJudgesImages, repairHandlers } from "./repair-pass.js";
+import { passJudgesImages, prefetchNextTurn, repairHandlers } from "./repair-pass.js";
+import { onTurnEnd } from "./turn-end-prefetch.js";
 import { noteImageJudge } from "./image-prejudge.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import { fileFingerprintHandlers } from "./file-fingerprint.js";
@@ -54,6 +55,7 @@ export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
 export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
+export { lockFileOpened, lockFileClosed } from "./turn-end-prefetch.js";
 /** This instance's pool itself: a test holding the runtime the chunks call restarts its worker with these (a "gateway restart"). */
 export { configureOpenClawPool, closeOpenClawPool, startOpenClawPool } from "./pool.js";
 /** …and its observer: a test chains to the runtime's own to act between a worker's answer and the handler that asked (e.g. a write racing a read). */
@@ -135,6 +137,8 @@ export interface PreloadCounters {
   lockStatsServed: number;
   /** fs-safe's new lock files opened (`wx`) and their payloads written synchronously (lock-fs.ts `openLockFile`). */
   lockFilesServed: number;
+  /** Session lock releases after which the next turn's reads were asked (turn-end-prefetch.ts). */
+  turnEndPrefetches: number;
   /** The embedded run's `hadSessionFile` stat answered synchronously (file-fingerprint.ts `sessionFileStat`). */
   sessionStatsServed: number;
   /** Calls handed to OpenClaw's own code because ctxc could not prove its answer (each logged as a `fallback:` line with why; by design, not failures). */
@@ -175,6 +179,7 @@ export const counters: PreloadCounters = {
   lockSnapshotsServed: 0,
   lockStatsServed: 0,
   lockFilesServed: 0,
+  turnEndPrefetches: 0,
   sessionStatsServed: 0,
   stockRuns: 0,
   fallbacks: 0,
@@ -200,6 +205,11 @@ export function stepAside(message: string): void {
 
 /** What the handler modules of their own files use (preload-deps.ts). */
 const preloadDeps: PreloadDeps = { counters, stepAside, fallback, prefetchSession, prefetchWarmSession, checkRepair: readRepairCheckAsync, unchangedSince };
+// The next turn's reads, asked at the end of this one (turn-end-prefetch.ts).
+onTurnEnd((file) => {
+  counters.turnEndPrefetches++;
+  prefetchNextTurn(preloadDeps, file);
+});
 
 /**
  * OpenClaw 2026.5.12's `repairSessionFileIfNeeded(params)` answered "nothing to repair" from ctxc's

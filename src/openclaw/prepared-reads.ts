@@ -112,9 +112,18 @@ export function prefetchSession(file: string): void {
 export function prefetchWarmSession(file: string): boolean {
   const path = resolve(file);
   opensStarted.add(path);
-  if (prepared.has(path) || keptContinuation(path) === undefined) return false;
+  if (prepared.has(path) || keptContinuation(path) === undefined || stillUsable(path)) return false;
   void prepareSession(path);
   return true;
+}
+
+/**
+ * Whether the settled read of `path` is one the prewarm would use now (a read asked at the previous turn's end,
+ * turn-end-prefetch.ts, for the file as it still is): then it is not asked again. The prewarm decides anew.
+ */
+function stillUsable(path: string): boolean {
+  const ready = settled.get(path);
+  return ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path) && continuesKept(ready, path);
 }
 
 /** What a read of `path` (absolute) continues: the entry cache's records (2026.5.28+) or the kept buffers' (2026.5.12). */
@@ -159,10 +168,8 @@ export async function prewarmSessionFile(original: (file: string) => Promise<voi
   const reading = prepared.get(path);
   const own = async () => {
     if (reading) await reading;
-    const ready = settled.get(path);
-    // A read started earlier (a prefetch beside the repair pass) is used only for the file as it is now.
-    const reuse = ready !== undefined && !(ready instanceof Error) && unchangedSince(ready, path) && continuesKept(ready, path);
-    if (!reuse) await prepareSession(file);
+    // A read started earlier (a prefetch beside the repair pass, or at the previous turn's end) is used only for the file as it is now.
+    if (!stillUsable(path)) await prepareSession(file);
   };
   await Promise.all([original(file), own()]);
 }

@@ -45,6 +45,7 @@ import { bigintStatOf, identityIsSnapshot, type BigintFileStat } from "./entry-c
 import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages } from "./judged-images.js";
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
+import { openStarted } from "./prepared-reads.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
 import { snapshotOf, type RepairCheckReply, type RepairFacts, type ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -201,16 +202,32 @@ const earlyChecks = new Map<string, Asked & { limits?: ResultIdLimits }>();
 /** How the last pass asked (its rules and chunk bindings): what the stage's first call asks with. */
 let lastPass: { rules: PassRules; h: PassHelpers } | undefined;
 
-/** Starts the turn's reads of `sessionFile` (see {@link earlyChecks}); a no-op before any pass ran. */
-function startTurnReads(deps: PreloadDeps, sessionFile: unknown): void {
+/**
+ * Starts the turn's reads of `sessionFile` (see {@link earlyChecks}); a no-op before any pass ran. A check asked
+ * already — at the previous turn's end ({@link prefetchNextTurn}) — is kept: the pass judges it against the file as
+ * it is then and asks again if it changed; so are a settled session read and a digest that still fit the file.
+ */
+function startTurnReads(deps: PreloadDeps, sessionFile: unknown, { keepCheck }: { keepCheck: boolean }): void {
   if (!lastPass || typeof sessionFile !== "string" || !sessionFile.trim()) return;
   const file = resolve(sessionFile.trim());
   const { rules, h } = lastPass;
   // Stock's incremental path will run for a file the release's repair cache holds: no check to ask.
   if (rules.cache && h.sessionRepairCache!.has(file)) earlyChecks.delete(file);
-  else earlyChecks.set(file, askCheck(deps, rules, h, file, true));
+  else if (!keepCheck || !earlyChecks.has(file)) earlyChecks.set(file, askCheck(deps, rules, h, file, true));
   deps.prefetchWarmSession(file);
   prefetchDigest(file);
+}
+
+/**
+ * The next turn's reads of `file` (absolute), asked at the end of this one (turn-end-prefetch.ts: its session
+ * lock released and left so for a moment): the check, the warm session read and the fence digest, as the
+ * stage's first call asks them — so that call finds them answered, instead of the stage waiting for the
+ * worker's replies to reach a busy main thread. Only for a file a turn of this process has opened; never throws.
+ */
+export function prefetchNextTurn(deps: PreloadDeps, file: string): void {
+  // A check asked at an earlier release (one before the turn's last write: OpenClaw releases the lock during
+  // the model call) is for the file as it was then: asked anew.
+  if (openStarted(file)) startTurnReads(deps, file, { keepCheck: false });
 }
 
 /**
@@ -326,7 +343,7 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
     // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks).
     acquireEmbeddedAttemptSessionFileOwner: (original, [params]) => {
       try {
-        startTurnReads(deps, (params as { sessionFile?: unknown } | undefined)?.sessionFile);
+        startTurnReads(deps, (params as { sessionFile?: unknown } | undefined)?.sessionFile, { keepCheck: true });
       } catch (err) {
         deps.fallback("acquireEmbeddedAttemptSessionFileOwner", err);
       }

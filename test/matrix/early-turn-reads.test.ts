@@ -8,6 +8,11 @@
  * bytes after; the early check is used exactly when the file did not change (`repairsEarly`), and a changed
  * file is checked again rather than left to stock (`repairsSkipped`). The owner call's own answer is the
  * release's (its release() frees the file for the next owner). Releases without the function skip.
+ *
+ * And the same reads asked at the previous turn's end (src/openclaw/turn-end-prefetch.ts: the session's lock file
+ * closed and left so): the owner call then asks the worker nothing, and the pass's answer and bytes are the
+ * release's whether the file changed after those reads or not — the check used exactly when it did not, asked
+ * again when it did.
  */
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,6 +36,22 @@ function view(r: Result, path: string): Record<string, unknown> {
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o) + "\n";
 
+/**
+ * Two copies of `text` as on a later turn: the release's own pass applied once to both (and a pass served, so ctxc
+ * knows this release's rules), then — as the bench and a gateway turn whose repair cache lost the file — the file
+ * out of the release's repair cache, so the check runs (stock: a full pass).
+ */
+async function laterTurn(repair: Intercepted, text: string): Promise<[string, string]> {
+  const [a, b] = pair(text);
+  await repair.openclaw({ sessionFile: a, ...quiet });
+  await repair.openclaw({ sessionFile: b, ...quiet });
+  await repair.ctxc({ sessionFile: a, ...quiet });
+  const cache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+  cache?.delete(a);
+  cache?.delete(b);
+  return [a, b];
+}
+
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the turn's reads started at the stage's first call`, () => {
   it("the repair pass after the owner call: the release's answer and bytes whatever changed in between; the early check used exactly when nothing did", async (ctx) => {
     const both = await importInterceptedAll(root!, "acquireEmbeddedAttemptSessionFileOwner", "repairSessionFileIfNeeded");
@@ -40,7 +61,6 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(owner.runtime.counters).toBe(counters);
     // The pool of the runtime instance the served chunks use, to let the early reads finish first.
     const pool = repair.runtime;
-    const cache = repair.helpers.sessionRepairCache as Map<string, unknown> | undefined;
     const text = generatedTranscript({ seed: 41, targetBytes: 1024 * 1024, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
 
     type Case = { name: string; change: (p: string) => void; early: boolean };
@@ -74,14 +94,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       { name: "deleted", change: (p) => rmSync(p), early: false },
     ];
     for (const c of cases) {
-      const [a, b] = pair(text);
-      // A later turn: the release's own pass applied once to both (and a pass served, so ctxc knows this release's rules).
-      await repair.openclaw({ sessionFile: a, ...quiet });
-      await repair.openclaw({ sessionFile: b, ...quiet });
-      await repair.ctxc({ sessionFile: a, ...quiet });
-      // As the bench and a gateway turn whose repair cache lost the file: the check runs (stock: a full pass).
-      cache?.delete(a);
-      cache?.delete(b);
+      const [a, b] = await laterTurn(repair, text);
       const [early, skipped] = [counters.repairsEarly, counters.repairsSkipped];
       const held = (await owner.ctxc({ sessionFile: a, timeoutMs: 10_000 })) as { release: () => void; sessionFileKey: string };
       expect(held.sessionFileKey, c.name).toBeTypeOf("string");
@@ -103,6 +116,46 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
         expect(ours.repaired, c.name).toBe(false);
       }
       if (c.name === "a malformed line appended") expect(ours.repaired, c.name).toBe(true);
+    }
+  });
+
+  it("reads asked at the previous turn's end: the owner call asks nothing more; the release's answer and bytes whether the file changed since or not", async (ctx) => {
+    const both = await importInterceptedAll(root!, "acquireEmbeddedAttemptSessionFileOwner", "repairSessionFileIfNeeded");
+    if (typeof both === "string") return ctx.skip(both);
+    const [owner, repair] = both as [Intercepted, Intercepted];
+    const counters = repair.runtime.counters;
+    const runtime = repair.runtime as typeof repair.runtime & { lockFileOpened: (p: string) => void; lockFileClosed: (p: string) => void };
+    const text = generatedTranscript({ seed: 43, targetBytes: 512 * 1024, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
+    // `asks`: worker requests from the owner call to the pass's end — none for a file unchanged since the turn's
+    // end; a check again for a changed one; and for a file the release then repairs, the read of what it wrote.
+    const cases: { name: string; change: (p: string) => void; early: boolean; asks: number }[] = [
+      { name: "unchanged", change: () => {}, early: true, asks: 0 },
+      { name: "a clean entry appended", change: (p) => appendFileSync(p, line({ type: "custom", id: "te1", parentId: null, timestamp: "2026-01-05T08:00:00.000Z", customType: "x" })), early: false, asks: 1 },
+      { name: "a malformed line appended", change: (p) => appendFileSync(p, "{\"type\":\"message\",\"id\":\n"), early: false, asks: 2 },
+    ];
+    for (const c of cases) {
+      const [a, b] = await laterTurn(repair, text);
+      // The turn's end: its lock file opened and closed, then nothing for a moment — the next turn's reads are asked.
+      const asked = counters.turnEndPrefetches;
+      runtime.lockFileOpened(`${a}.lock`);
+      runtime.lockFileClosed(`${a}.lock`);
+      while (counters.turnEndPrefetches === asked) await sleep(10);
+      while (runtime.openClawPoolBusy()) await sleep(5);
+      c.change(a);
+      c.change(b);
+      const [early, tickets] = [counters.repairsEarly, runtime.openClawPoolTicket()];
+      const held = (await owner.ctxc({ sessionFile: a, timeoutMs: 10_000 })) as { release: () => void };
+      expect(runtime.openClawPoolTicket() - tickets, `${c.name}: asked at the owner call`).toBe(0);
+      const ours = (await repair.ctxc({ sessionFile: a, ...quiet })) as Result;
+      const theirs = (await repair.openclaw({ sessionFile: b, ...quiet })) as Result;
+      held.release();
+      expect(view(ours, a), c.name).toEqual(view(theirs, b));
+      expect(readFileSync(a).equals(readFileSync(b)), `${c.name}: file bytes`).toBe(true);
+      expect(counters.repairsEarly - early, c.name).toBe(c.early ? 1 : 0);
+      // Changed since the turn's end: checked again by the pass, not judged on the old read.
+      expect(runtime.openClawPoolTicket() - tickets, c.name).toBe(c.asks);
+      if (c.name === "a malformed line appended") expect(ours.repaired, c.name).toBe(true);
+      else expect(ours.repaired, c.name).toBe(false);
     }
   });
 });

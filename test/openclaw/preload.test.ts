@@ -328,12 +328,13 @@ describe("preload: release guard", () => {
     const plan = register.planPreload(OPENCLAW_REFERENCE_DIR);
     if (typeof plan === "string") throw new Error(plan);
     expect(plan.version).toBe("2026.5.12");
-    expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context", "workspace bootstrap read (loadWorkspaceBootstrapFiles)", "lock path realpath (resolveNormalizedSessionFile)", "lock folder check and realpath (resolveNormalizedTargetPath)", "lock-file snapshot (readLockSnapshot)", "lock folder mkdir (in acquireSessionWriteLock)", "lock file stat (in fs-safe's lock acquire)"]);
+    expect(plan.served).toEqual(["session open (pi 0.74.0 SessionManager.open)", "prewarm", "repair check", "leaf scan", "bootstrap files", "bootstrap context", "workspace bootstrap read (loadWorkspaceBootstrapFiles)", "lock path realpath (resolveNormalizedSessionFile)", "lock folder check and realpath (resolveNormalizedTargetPath)", "lock-file snapshot (readLockSnapshot)", "lock folder mkdir (in acquireSessionWriteLock)", "lock file stat (in fs-safe's lock acquire)", "lock file create and payload write (in fs-safe's lock acquire)", "session file check (hadSessionFile, in runEmbeddedAttempt)"]);
     expect(plan.stock).toEqual([]); // (no idempotency-key lookup in this release: nothing to list)
     expect(plan.pi?.parentUrl).toMatch(/\/dist\/selection-[\w-]{8}\.js$/);
-    // Six chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one,
-    // the workspace read (for the release's other callers of it) one, the session write lock's and fs-safe's lock one each.
-    expect(Object.keys(plan.chunks)).toHaveLength(6);
+    // Seven chunks rewritten: prewarm + repair share one, the leaf scan has one, the two bootstrap functions one,
+    // the workspace read (for the release's other callers of it) one, the session write lock's and fs-safe's lock one
+    // each, and the run's (its hadSessionFile stat; the chunk that imports pi, served under its own URL).
+    expect(Object.keys(plan.chunks)).toHaveLength(7);
     for (const source of Object.values(plan.chunks)) expect(source).not.toMatch(/import\.meta\.(url|dirname|filename)/);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * The next turn's worker reads, asked at the end of this one (issue #11, later turns).
+ *
+ * Once the session lock's own fs hops were gone (lock-fs.ts), what a later turn's session-resource-loader stage
+ * still waited for was ctxc's: the reads it asks at the stage's first call (repair-pass.ts `startTurnReads`: the
+ * check, the warm session read, the fence digest) are a few ms of worker work, but their replies then wait for
+ * the gateway's busy main thread to take them — 2026.7.35 first start, later stages ~160 ms p50, nearly all of
+ * it that wait. Asked at the previous turn's end, the replies are in long before the next stage, which then
+ * finds them and does not wait.
+ *
+ * When: a moment ({@link SETTLE_MS}) after the session's lock file was closed (released), and only if no lock
+ * file of it is open again by then (a writer holding it: the reads wait for its next release). The moment lets
+ * OpenClaw's release-then-reacquire sequences pass, and makes the file's change time old enough for the fence
+ * digest to be prefetched (prefetched-digest.ts). Only for a file a turn of this process opened.
+ *
+ * Exact as before: every read asked here is verified where it is used, as one asked at the stage's first call
+ * is — the pass judges the check against the file as it is then and asks again if it changed, the prewarm
+ * uses the read only for the file as it is, and the digest only when a stat at the call finds the file it
+ * hashed; a stale one costs the round trip the stage had anyway. Never throws into OpenClaw: timers are
+ * unref'd, failures are dropped (the stage then asks, as without this).
+ */
+import { resolve } from "node:path";
+
+/** How long after a session's lock file was closed, with none open again, the next turn's reads are asked (ms). */
+export const SETTLE_MS = 250;
+
+/** Lock paths with a lock file open now (ctxc's own handles: lock-fs.ts `LockFileHandle`), how many. */
+const open = new Map<string, number>();
+const timers = new Map<string, NodeJS.Timeout>();
+let ask: ((file: string) => void) | undefined;
+
+/** Says what asks the next turn's reads of a transcript (absolute path): preload-runtime.ts sets it. */
+export function onTurnEnd(next: ((file: string) => void) | undefined): void {
+  ask = next;
+}
+
+/** The transcript a session lock file is for: `<transcript>.lock`; anything else: undefined. */
+function transcriptOf(lockPath: string): string | undefined {
+  return lockPath.endsWith(".jsonl.lock") ? resolve(lockPath.slice(0, -".lock".length)) : undefined;
+}
+
+/** A lock file was opened (`wx`): its transcript is being written; no reads are asked for it meanwhile. */
+export function lockFileOpened(lockPath: string): void {
+  const file = transcriptOf(lockPath);
+  if (file === undefined) return;
+  open.set(lockPath, (open.get(lockPath) ?? 0) + 1);
+  clearTimeout(timers.get(file));
+  timers.delete(file);
+}
+
+/** A lock file was closed (its lock released, or the attempt failed): the reads are asked after {@link SETTLE_MS}. */
+export function lockFileClosed(lockPath: string): void {
+  const file = transcriptOf(lockPath);
+  if (file === undefined) return;
+  const left = (open.get(lockPath) ?? 1) - 1;
+  if (left > 0) return void open.set(lockPath, left);
+  open.delete(lockPath);
+  clearTimeout(timers.get(file));
+  const timer = setTimeout(() => {
+    timers.delete(file);
+    if (open.has(lockPath)) return;
+    try {
+      ask?.(file);
+    } catch {
+      // the stage asks for them then, as without this
+    }
+  }, SETTLE_MS);
+  timer.unref();
+  timers.set(file, timer);
+}
+
+/** Forgets every lock file and timer (tests). */
+export function forgetTurnEnds(): void {
+  for (const t of timers.values()) clearTimeout(t);
+  timers.clear();
+  open.clear();
+}
