@@ -46,6 +46,7 @@ import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages 
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { openStarted } from "./prepared-reads.js";
+import { ownerReleased, ownerTaken } from "./turn-end-prefetch.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
 import { snapshotOf, type RepairCheckReply, type RepairFacts, type ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -331,6 +332,35 @@ async function repairPass(deps: PreloadDeps, rules: PassRules, original: (p: unk
   return result;
 }
 
+/**
+ * The release's session-file owner, with its `release` also telling turn-end-prefetch.ts (after it ran, whatever it
+ * returned or threw): the next turn's reads wait for the run's end. An owner without a `release` method, or one that
+ * cannot take the wrapped method (frozen), is returned untouched and not counted as held.
+ */
+function watchOwner(owner: unknown, file: string): unknown {
+  const o = owner as { release?: unknown } | null;
+  if (!o || typeof o.release !== "function") return owner;
+  const release = o.release as (...a: unknown[]) => unknown;
+  let released = false;
+  try {
+    o.release = function (this: unknown, ...a: unknown[]) {
+      try {
+        return release.apply(this, a);
+      } finally {
+        if (!released) {
+          released = true;
+          ownerReleased(file);
+        }
+      }
+    };
+  } catch {
+    return owner;
+  }
+  if (o.release === release) return owner;
+  ownerTaken(file);
+  return owner;
+}
+
 /** The handlers (preload-runtime.ts `handlers`), one per release variant of the pass. */
 export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
   return {
@@ -340,14 +370,17 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
         (original, [params], helpers) => repairPass(deps, rules, original, params as { sessionFile?: unknown; trustedSnapshot?: unknown }, resolveHelpers<PassHelpers>(helpers)),
       ]),
     ),
-    // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks).
+    // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks). The owner it
+    // returns is the release's, its `release` told to turn-end-prefetch.ts after it ran (the run's end).
     acquireEmbeddedAttemptSessionFileOwner: (original, [params]) => {
+      const sessionFile = (params as { sessionFile?: unknown } | undefined)?.sessionFile;
       try {
-        startTurnReads(deps, (params as { sessionFile?: unknown } | undefined)?.sessionFile, { keepCheck: true });
+        startTurnReads(deps, sessionFile, { keepCheck: true });
       } catch (err) {
         deps.fallback("acquireEmbeddedAttemptSessionFileOwner", err);
       }
-      return original(params);
+      const owner = original(params);
+      return typeof sessionFile === "string" && sessionFile.trim() ? Promise.resolve(owner).then((o: unknown) => watchOwner(o, sessionFile.trim())) : owner;
     },
   };
 }

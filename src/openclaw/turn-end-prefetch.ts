@@ -9,9 +9,12 @@
  * finds them and does not wait.
  *
  * When: a moment ({@link SETTLE_MS}) after the session's lock file was closed (released), and only if no lock
- * file of it is open again by then (a writer holding it: the reads wait for its next release). The moment lets
- * OpenClaw's release-then-reacquire sequences pass, and makes the file's change time old enough for the fence
- * digest to be prefetched (prefetched-digest.ts). Only for a file a turn of this process opened.
+ * file of it is open again by then (a writer holding it: the reads wait for its next release) and no embedded
+ * run owns the file (2026.5.27+ `acquireEmbeddedAttemptSessionFileOwner`, released at the run's cleanup: 2026.7.35
+ * releases the lock for the model call and takes it again for the reply, and reads asked in that gap would be
+ * for a file about to change). The moment lets OpenClaw's release-then-reacquire sequences pass, and makes the
+ * file's change time old enough for the fence digest to be prefetched (prefetched-digest.ts). Only for a file a
+ * turn of this process opened.
  *
  * Exact as before: every read asked here is verified where it is used, as one asked at the stage's first call
  * is — the pass judges the check against the file as it is then and asks again if it changed, the prewarm
@@ -26,6 +29,8 @@ export const SETTLE_MS = 250;
 
 /** Lock paths with a lock file open now (ctxc's own handles: lock-fs.ts `LockFileHandle`), how many. */
 const open = new Map<string, number>();
+/** Transcripts an embedded run owns now (its session-file owner taken and not released), how many owners. */
+const owned = new Map<string, number>();
 const timers = new Map<string, NodeJS.Timeout>();
 let ask: ((file: string) => void) | undefined;
 
@@ -55,10 +60,35 @@ export function lockFileClosed(lockPath: string): void {
   const left = (open.get(lockPath) ?? 1) - 1;
   if (left > 0) return void open.set(lockPath, left);
   open.delete(lockPath);
+  armWhenQuiet(file);
+}
+
+/** An embedded run took the file's session-file owner (`file` as given to it): no reads are asked for it meanwhile. */
+export function ownerTaken(file: string): void {
+  const path = resolve(file);
+  owned.set(path, (owned.get(path) ?? 0) + 1);
+  clearTimeout(timers.get(path));
+  timers.delete(path);
+}
+
+/** The run released that owner (its cleanup): the reads are asked after {@link SETTLE_MS}, once no lock file is open. */
+export function ownerReleased(file: string): void {
+  const path = resolve(file);
+  const left = (owned.get(path) ?? 1) - 1;
+  if (left > 0) return void owned.set(path, left);
+  owned.delete(path);
+  armWhenQuiet(path);
+}
+
+/** Asks the reads of `file` after {@link SETTLE_MS} when neither a lock file of it is open nor a run owns it then. */
+function armWhenQuiet(file: string): void {
+  const lockPath = `${file}.lock`;
   clearTimeout(timers.get(file));
+  timers.delete(file);
+  if (open.has(lockPath) || owned.has(file)) return;
   const timer = setTimeout(() => {
     timers.delete(file);
-    if (open.has(lockPath)) return;
+    if (open.has(lockPath) || owned.has(file)) return;
     try {
       ask?.(file);
     } catch {
@@ -74,4 +104,5 @@ export function forgetTurnEnds(): void {
   for (const t of timers.values()) clearTimeout(t);
   timers.clear();
   open.clear();
+  owned.clear();
 }

@@ -148,12 +148,16 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       expect(runtime.openClawPoolTicket() - tickets, `${c.name}: asked at the owner call`).toBe(0);
       const ours = (await repair.ctxc({ sessionFile: a, ...quiet })) as Result;
       const theirs = (await repair.openclaw({ sessionFile: b, ...quiet })) as Result;
-      held.release();
       expect(view(ours, a), c.name).toEqual(view(theirs, b));
       expect(readFileSync(a).equals(readFileSync(b)), `${c.name}: file bytes`).toBe(true);
       expect(counters.repairsEarly - early, c.name).toBe(c.early ? 1 : 0);
       // Changed since the turn's end: checked again by the pass, not judged on the old read.
       expect(runtime.openClawPoolTicket() - tickets, c.name).toBe(c.asks);
+      // The run's end (its owner released, no lock file open): the next turn's reads are asked again.
+      const ended = counters.turnEndPrefetches;
+      held.release();
+      while (counters.turnEndPrefetches === ended) await sleep(10);
+      while (runtime.openClawPoolBusy()) await sleep(5);
       if (c.name === "a malformed line appended") expect(ours.repaired, c.name).toBe(true);
       else expect(ours.repaired, c.name).toBe(false);
     }

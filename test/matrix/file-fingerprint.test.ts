@@ -67,10 +67,11 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     expect(counters.fingerprintsServed - before).toBe(cases.length + 3);
   });
 
-  it("hadSessionFile: the run's stat handed to ctxc alone, answered as fs.promises.stat at the call", async () => {
+  it("hadSessionFile: the run's stat handed to ctxc alone, answered as fs.promises.stat at the call", async (ctx) => {
     const found = locateRelease(root!, version);
     const plan = planRelease(found, RUNTIME_URL);
-    expect(plan, String(plan)).toBeTypeOf("object");
+    // A release the preload does not serve (2026.8+: SQLite transcripts) says why, in one line.
+    if (typeof plan === "string") return ctx.skip(plan);
     const { served, chunks } = plan as Exclude<typeof plan, string>;
     expect(served).toContain("session file check (hadSessionFile, in runEmbeddedAttempt)");
     // The release's statement, with only its stat turned into the handler's thunk.

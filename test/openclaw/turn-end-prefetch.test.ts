@@ -2,10 +2,11 @@
  * When the next turn's reads are asked (src/openclaw/turn-end-prefetch.ts): a moment after a session's lock file
  * was closed with none open again; a lock file opened meanwhile puts it off until its own close; two handles of
  * one lock path (a release racing a new acquire) count as open until both are closed; a lock path that is not a
- * transcript's is ignored; an ask that throws stays inside. Driven by fake timers: no wall-clock assertion.
+ * transcript's is ignored; an ask that throws stays inside; while an embedded run owns the file (the lock released
+ * for the model call), nothing is asked until the owner is released too. Driven by fake timers: no wall-clock assertion.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { forgetTurnEnds, lockFileClosed, lockFileOpened, onTurnEnd, SETTLE_MS } from "../../src/openclaw/turn-end-prefetch.js";
+import { forgetTurnEnds, lockFileClosed, lockFileOpened, onTurnEnd, ownerReleased, ownerTaken, SETTLE_MS } from "../../src/openclaw/turn-end-prefetch.js";
 
 const lock = "/state/agents/main/sessions/s1.jsonl.lock";
 const file = "/state/agents/main/sessions/s1.jsonl";
@@ -70,5 +71,28 @@ describe("turn-end prefetch: when the next turn's reads are asked", () => {
     lockFileOpened(lock);
     lockFileClosed(lock);
     expect(() => vi.advanceTimersByTime(SETTLE_MS)).not.toThrow();
+  });
+
+  it("while a run owns the file, a released lock asks nothing; the owner's release does, once the lock is closed", () => {
+    ownerTaken(file);
+    lockFileOpened(lock);
+    lockFileClosed(lock); // released for the model call
+    vi.advanceTimersByTime(SETTLE_MS * 4);
+    expect(asked).toEqual([]);
+    lockFileOpened(lock); // taken again for the reply
+    ownerReleased(file); // a run's cleanup may release the owner before the lock
+    vi.advanceTimersByTime(SETTLE_MS * 4);
+    expect(asked).toEqual([]);
+    lockFileClosed(lock);
+    vi.advanceTimersByTime(SETTLE_MS);
+    expect(asked).toEqual([file]);
+    // And the other order: the lock closed first, then the owner released.
+    ownerTaken(file);
+    lockFileOpened(lock);
+    lockFileClosed(lock);
+    vi.advanceTimersByTime(SETTLE_MS * 2);
+    ownerReleased(file);
+    vi.advanceTimersByTime(SETTLE_MS);
+    expect(asked).toEqual([file, file]);
   });
 });
