@@ -20,7 +20,7 @@ import { resolve } from "node:path";
 import type { PiOpenOptions } from "./release/pi-open.js";
 import { recentLinesHandlers } from "./recent-lines.js";
 import { passJudgesImages, prefetchNextTurn, repairHandlers } from "./repair-pass.js";
-import { onTurnEnd } from "./turn-end-prefetch.js";
+import { onTurnEnd, TURN_END_READS } from "./turn-end-prefetch.js";
 import { noteImageJudge } from "./image-prejudge.js";
 import { sessionDigestHandlers } from "./session-digest.js";
 import { fileFingerprintHandlers } from "./file-fingerprint.js";
@@ -55,7 +55,7 @@ export * as entryCache from "./entry-cache.js";
 export * as keptBuffers from "./kept-buffers.js";
 /** Worker requests asked for so far, by this runtime instance's pool (tests count requests with it: never timed). */
 export { openClawPoolBusy, openClawPoolTicket } from "./pool.js";
-export { lockFileOpened, lockFileClosed } from "./turn-end-prefetch.js";
+export { lockFileOpened, lockFileClosed, forgetTurnEnds } from "./turn-end-prefetch.js";
 /** This instance's pool itself: a test holding the runtime the chunks call restarts its worker with these (a "gateway restart"). */
 export { configureOpenClawPool, closeOpenClawPool, startOpenClawPool } from "./pool.js";
 /** …and its observer: a test chains to the runtime's own to act between a worker's answer and the handler that asked (e.g. a write racing a read). */
@@ -205,11 +205,13 @@ export function stepAside(message: string): void {
 
 /** What the handler modules of their own files use (preload-deps.ts). */
 const preloadDeps: PreloadDeps = { counters, stepAside, fallback, prefetchSession, prefetchWarmSession, checkRepair: readRepairCheckAsync, unchangedSince };
-// The next turn's reads, asked at the end of this one (turn-end-prefetch.ts).
-onTurnEnd((file) => {
-  counters.turnEndPrefetches++;
-  prefetchNextTurn(preloadDeps, file);
-});
+// The next turn's reads, asked at the end of this one (turn-end-prefetch.ts; opt-in).
+if (TURN_END_READS) {
+  onTurnEnd((file) => {
+    counters.turnEndPrefetches++;
+    prefetchNextTurn(preloadDeps, file);
+  });
+}
 
 /**
  * OpenClaw 2026.5.12's `repairSessionFileIfNeeded(params)` answered "nothing to repair" from ctxc's

@@ -46,7 +46,7 @@ import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages 
 import { endsWithNewline } from "./release/file-entries.js";
 import { prefetchDigest } from "./prefetched-digest.js";
 import { openStarted } from "./prepared-reads.js";
-import { ownerReleased, ownerTaken } from "./turn-end-prefetch.js";
+import { ownerReleased, ownerTaken, watchingTurnEnds } from "./turn-end-prefetch.js";
 import { resolveHelpers, type Handler, type PreloadDeps } from "./preload-deps.js";
 import type { ToolResultRule } from "../../native-free-workers/openclaw/repair-check.js";
 import { snapshotOf, type RepairCheckReply, type RepairFacts, type ResultIdLimits } from "../../native-free-workers/protocol/session-buffer-layout.js";
@@ -371,7 +371,7 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
       ]),
     ),
     // The stage's first call runs as stock; the turn's reads start beside it (see earlyChecks). The owner it
-    // returns is the release's, its `release` told to turn-end-prefetch.ts after it ran (the run's end).
+    // returns is the release's — with turn ends watched (opt-in), its `release` told to turn-end-prefetch.ts after it ran.
     acquireEmbeddedAttemptSessionFileOwner: (original, [params]) => {
       const sessionFile = (params as { sessionFile?: unknown } | undefined)?.sessionFile;
       try {
@@ -380,7 +380,8 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
         deps.fallback("acquireEmbeddedAttemptSessionFileOwner", err);
       }
       const owner = original(params);
-      return typeof sessionFile === "string" && sessionFile.trim() ? Promise.resolve(owner).then((o: unknown) => watchOwner(o, sessionFile.trim())) : owner;
+      if (!watchingTurnEnds() || typeof sessionFile !== "string" || !sessionFile.trim()) return owner;
+      return Promise.resolve(owner).then((o: unknown) => watchOwner(o, sessionFile.trim()));
     },
   };
 }

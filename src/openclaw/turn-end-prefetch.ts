@@ -24,6 +24,14 @@
  */
 import { resolve } from "node:path";
 
+/**
+ * Opt-in (`CTXC_OPENCLAW_TURN_END_READS=on`), read once at load. Measured (docs/real-gateway.md, 2026-12-06 night):
+ * with it the stage's later p50 fell from 16–162 ms to 4 ms on 2026.7.35, but replies did not rise with it (equal or
+ * one fewer after each of three runs' restarts, within the run-to-run spread) — so it is not on by default until
+ * runs show what it gives a gateway's replies.
+ */
+export const TURN_END_READS = process.env.CTXC_OPENCLAW_TURN_END_READS === "on";
+
 /** How long after a session's lock file was closed, with none open again, the next turn's reads are asked (ms). */
 export const SETTLE_MS = 250;
 
@@ -34,9 +42,14 @@ const owned = new Map<string, number>();
 const timers = new Map<string, NodeJS.Timeout>();
 let ask: ((file: string) => void) | undefined;
 
-/** Says what asks the next turn's reads of a transcript (absolute path): preload-runtime.ts sets it. */
+/** Says what asks the next turn's reads of a transcript (absolute path): preload-runtime.ts sets it when on; unset, nothing here runs. */
 export function onTurnEnd(next: ((file: string) => void) | undefined): void {
   ask = next;
+}
+
+/** Whether turn ends are watched (an asker is set). */
+export function watchingTurnEnds(): boolean {
+  return ask !== undefined;
 }
 
 /** The transcript a session lock file is for: `<transcript>.lock`; anything else: undefined. */
@@ -46,6 +59,7 @@ function transcriptOf(lockPath: string): string | undefined {
 
 /** A lock file was opened (`wx`): its transcript is being written; no reads are asked for it meanwhile. */
 export function lockFileOpened(lockPath: string): void {
+  if (ask === undefined) return;
   const file = transcriptOf(lockPath);
   if (file === undefined) return;
   open.set(lockPath, (open.get(lockPath) ?? 0) + 1);
@@ -55,6 +69,7 @@ export function lockFileOpened(lockPath: string): void {
 
 /** A lock file was closed (its lock released, or the attempt failed): the reads are asked after {@link SETTLE_MS}. */
 export function lockFileClosed(lockPath: string): void {
+  if (ask === undefined) return;
   const file = transcriptOf(lockPath);
   if (file === undefined) return;
   const left = (open.get(lockPath) ?? 1) - 1;
@@ -65,6 +80,7 @@ export function lockFileClosed(lockPath: string): void {
 
 /** An embedded run took the file's session-file owner (`file` as given to it): no reads are asked for it meanwhile. */
 export function ownerTaken(file: string): void {
+  if (ask === undefined) return;
   const path = resolve(file);
   owned.set(path, (owned.get(path) ?? 0) + 1);
   clearTimeout(timers.get(path));
@@ -73,6 +89,7 @@ export function ownerTaken(file: string): void {
 
 /** The run released that owner (its cleanup): the reads are asked after {@link SETTLE_MS}, once no lock file is open. */
 export function ownerReleased(file: string): void {
+  if (ask === undefined) return;
   const path = resolve(file);
   const left = (owned.get(path) ?? 1) - 1;
   if (left > 0) return void owned.set(path, left);

@@ -20,6 +20,8 @@ import { generatedTranscript } from "../support/generated.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
+// The turn-end reads are opt-in: on for the runtime the served chunks import (read when it loads, after this line).
+process.env.CTXC_OPENCLAW_TURN_END_READS = "on";
 const { root, version, pair } = releaseTestSetup("matrix-early-turn-reads", { afterAll });
 const quiet = { debug: () => {}, warn: () => {} };
 type Result = { repaired?: boolean; droppedLines?: number; backupPath?: string; validatedSnapshot?: { size: bigint; ino: bigint; mtimeNs: bigint } };
@@ -124,7 +126,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     if (typeof both === "string") return ctx.skip(both);
     const [owner, repair] = both as [Intercepted, Intercepted];
     const counters = repair.runtime.counters;
-    const runtime = repair.runtime as typeof repair.runtime & { lockFileOpened: (p: string) => void; lockFileClosed: (p: string) => void };
+    const runtime = repair.runtime as typeof repair.runtime & { lockFileOpened: (p: string) => void; lockFileClosed: (p: string) => void; forgetTurnEnds: () => void };
     const text = generatedTranscript({ seed: 43, targetBytes: 512 * 1024, branchProbability: 0.1, compactions: 1, unicode: "mixed" }).text;
     // `asks`: worker requests from the owner call to the pass's end — none for a file unchanged since the turn's
     // end; a check again for a changed one; and for a file the release then repairs, the read of what it wrote.
@@ -136,6 +138,9 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     for (const c of cases) {
       const [a, b] = await laterTurn(repair, text);
       // The turn's end: its lock file opened and closed, then nothing for a moment — the next turn's reads are asked.
+      // (Turn ends still pending from the cases before — their owners' releases — are dropped first.)
+      runtime.forgetTurnEnds();
+      while (runtime.openClawPoolBusy()) await sleep(5);
       const asked = counters.turnEndPrefetches;
       runtime.lockFileOpened(`${a}.lock`);
       runtime.lockFileClosed(`${a}.lock`);
