@@ -16,7 +16,7 @@
  * same way, by `statSync` at the call: {@link sessionFileStat}.
  */
 import { statSync } from "node:fs";
-import type { Handler, PreloadDeps } from "./preload-deps.js";
+import { settledAtCall, type Handler, type PreloadDeps } from "./preload-deps.js";
 
 type Fingerprint = (sessionFile: unknown) => unknown;
 
@@ -30,11 +30,8 @@ type Fingerprint = (sessionFile: unknown) => unknown;
 function sessionFileStat(deps: PreloadDeps, original: () => unknown, args: unknown[]): unknown {
   if (typeof args[0] !== "string") return original();
   deps.counters.sessionStatsServed++;
-  try {
-    return Promise.resolve(statSync(args[0]));
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  const path = args[0];
+  return settledAtCall(() => statSync(path));
 }
 
 /** The handler (preload-runtime.ts `handlers`). */

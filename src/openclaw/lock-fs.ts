@@ -46,7 +46,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Handler, PreloadDeps } from "./preload-deps.js";
+import { settledAtCall, type Handler, type PreloadDeps } from "./preload-deps.js";
 import { lockFileClosed, lockFileOpened } from "./turn-end-prefetch.js";
 
 /** `dir/name` with `dir`'s realpath, or `resolved` itself when the realpath fails (both bodies' `try`). */
@@ -120,15 +120,6 @@ function closedHandle(syscall: string): Promise<never> {
   return Promise.reject(Object.assign(new Error(`EBADF: bad file descriptor, ${syscall}`), { errno: -9, code: "EBADF", syscall }));
 }
 
-/** A synchronous call as a promise: its value, or what it threw as the rejection (as the FileHandle methods settle). */
-function settled<T>(call: () => T): Promise<T> {
-  try {
-    return Promise.resolve(call());
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
 /**
  * The lock file's handle as fs-safe's manager uses a FileHandle — `writeFile(text, encoding)`, `stat()`,
  * `close()`, each a promise — over a descriptor opened synchronously, each call made synchronously (see the
@@ -148,7 +139,7 @@ export class LockFileHandle {
   writeFile(data: string | Uint8Array, encoding?: BufferEncoding | { encoding?: BufferEncoding }): Promise<void> {
     if (this.fd < 0) return closedHandle("write");
     const fd = this.fd;
-    return settled(() => {
+    return settledAtCall(() => {
       const enc = typeof encoding === "string" ? encoding : (encoding?.encoding ?? "utf8");
       const bytes = typeof data === "string" ? Buffer.from(data, enc) : data;
       // write(2) may take fewer bytes than asked (FileHandle.writeFile loops the same way).
@@ -158,13 +149,13 @@ export class LockFileHandle {
   stat(): Promise<ReturnType<typeof fstatSync>> {
     if (this.fd < 0) return closedHandle("fstat");
     const fd = this.fd;
-    return settled(() => fstatSync(fd));
+    return settledAtCall(() => fstatSync(fd));
   }
   close(): Promise<void> {
     if (this.fd < 0) return Promise.resolve();
     const fd = this.fd;
     this.fd = -1;
-    const closed = settled(() => closeSync(fd));
+    const closed = settledAtCall(() => closeSync(fd));
     if (this.#lockPath !== undefined) lockFileClosed(this.#lockPath);
     return closed;
   }
@@ -209,7 +200,7 @@ export function lockFsHandlers(deps: PreloadDeps): Record<string, Handler> {
     openLockFile: (original, args) => {
       if (typeof args[0] !== "string") return original();
       const lockPath = args[0];
-      return settled(() => {
+      return settledAtCall(() => {
         const handle = new LockFileHandle(openSync(lockPath, "wx"), lockPath);
         deps.counters.lockFilesServed++;
         return handle;

@@ -39,3 +39,15 @@ export type Handler = (original: (...args: any[]) => any, args: unknown[], helpe
 export function resolveHelpers<T = Record<string, unknown>>(helpers: Record<string, () => unknown>): T {
   return Object.fromEntries(Object.entries(helpers).map(([k, get]) => [k, get()])) as T;
 }
+
+/**
+ * A synchronous fs call's outcome as the promise its `fs.promises` twin settles to: its value, or what it threw
+ * as the rejection — for handlers that answer an awaited fs call at the call (file-fingerprint.ts, lock-fs.ts).
+ */
+export function settledAtCall<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}

@@ -375,7 +375,8 @@ export function repairHandlers(deps: PreloadDeps): Record<string, Handler> {
     acquireEmbeddedAttemptSessionFileOwner: (original, [params]) => {
       const sessionFile = (params as { sessionFile?: unknown } | undefined)?.sessionFile;
       try {
-        startTurnReads(deps, sessionFile, { keepCheck: true });
+        // A check kept only when turn ends are watched (the one asked there); otherwise asked anew, as before them.
+        startTurnReads(deps, sessionFile, { keepCheck: watchingTurnEnds() });
       } catch (err) {
         deps.fallback("acquireEmbeddedAttemptSessionFileOwner", err);
       }

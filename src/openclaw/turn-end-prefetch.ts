@@ -35,8 +35,8 @@ export const TURN_END_READS = process.env.CTXC_OPENCLAW_TURN_END_READS === "on";
 /** How long after a session's lock file was closed, with none open again, the next turn's reads are asked (ms). */
 export const SETTLE_MS = 250;
 
-/** Lock paths with a lock file open now (ctxc's own handles: lock-fs.ts `LockFileHandle`), how many. */
-const open = new Map<string, number>();
+/** Transcripts with a lock file open now (ctxc's own handles: lock-fs.ts `LockFileHandle`), how many. */
+const locked = new Map<string, number>();
 /** Transcripts an embedded run owns now (its session-file owner taken and not released), how many owners. */
 const owned = new Map<string, number>();
 const timers = new Map<string, NodeJS.Timeout>();
@@ -59,53 +59,46 @@ function transcriptOf(lockPath: string): string | undefined {
 
 /** A lock file was opened (`wx`): its transcript is being written; no reads are asked for it meanwhile. */
 export function lockFileOpened(lockPath: string): void {
-  if (ask === undefined) return;
   const file = transcriptOf(lockPath);
-  if (file === undefined) return;
-  open.set(lockPath, (open.get(lockPath) ?? 0) + 1);
-  clearTimeout(timers.get(file));
-  timers.delete(file);
+  if (file !== undefined) hold(locked, file);
 }
 
 /** A lock file was closed (its lock released, or the attempt failed): the reads are asked after {@link SETTLE_MS}. */
 export function lockFileClosed(lockPath: string): void {
-  if (ask === undefined) return;
   const file = transcriptOf(lockPath);
-  if (file === undefined) return;
-  const left = (open.get(lockPath) ?? 1) - 1;
-  if (left > 0) return void open.set(lockPath, left);
-  open.delete(lockPath);
-  armWhenQuiet(file);
+  if (file !== undefined) letGo(locked, file);
 }
 
 /** An embedded run took the file's session-file owner (`file` as given to it): no reads are asked for it meanwhile. */
 export function ownerTaken(file: string): void {
-  if (ask === undefined) return;
-  const path = resolve(file);
-  owned.set(path, (owned.get(path) ?? 0) + 1);
-  clearTimeout(timers.get(path));
-  timers.delete(path);
+  hold(owned, resolve(file));
 }
 
 /** The run released that owner (its cleanup): the reads are asked after {@link SETTLE_MS}, once no lock file is open. */
 export function ownerReleased(file: string): void {
-  if (ask === undefined) return;
-  const path = resolve(file);
-  const left = (owned.get(path) ?? 1) - 1;
-  if (left > 0) return void owned.set(path, left);
-  owned.delete(path);
-  armWhenQuiet(path);
+  letGo(owned, resolve(file));
 }
 
-/** Asks the reads of `file` after {@link SETTLE_MS} when neither a lock file of it is open nor a run owns it then. */
-function armWhenQuiet(file: string): void {
-  const lockPath = `${file}.lock`;
+/** One more holder of `file` (a lock file, an owner) in `holders`: what was to be asked for it waits. */
+function hold(holders: Map<string, number>, file: string): void {
+  if (ask === undefined) return;
+  holders.set(file, (holders.get(file) ?? 0) + 1);
   clearTimeout(timers.get(file));
   timers.delete(file);
-  if (open.has(lockPath) || owned.has(file)) return;
+}
+
+/** One holder of `file` fewer in `holders`: the last one gone, the reads are asked after {@link SETTLE_MS} if `file` is quiet then. */
+function letGo(holders: Map<string, number>, file: string): void {
+  if (ask === undefined) return;
+  const left = (holders.get(file) ?? 1) - 1;
+  if (left > 0) return void holders.set(file, left);
+  holders.delete(file);
+  clearTimeout(timers.get(file));
+  timers.delete(file);
+  if (!quiet(file)) return;
   const timer = setTimeout(() => {
     timers.delete(file);
-    if (open.has(lockPath) || owned.has(file)) return;
+    if (!quiet(file)) return;
     try {
       ask?.(file);
     } catch {
@@ -116,10 +109,13 @@ function armWhenQuiet(file: string): void {
   timers.set(file, timer);
 }
 
+/** Neither a lock file of `file` is open nor a run owns it. */
+const quiet = (file: string): boolean => !locked.has(file) && !owned.has(file);
+
 /** Forgets every lock file and timer (tests). */
 export function forgetTurnEnds(): void {
   for (const t of timers.values()) clearTimeout(t);
   timers.clear();
-  open.clear();
+  locked.clear();
   owned.clear();
 }

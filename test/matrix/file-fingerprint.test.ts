@@ -22,32 +22,42 @@ import { importIntercepted, outcome, releaseTestSetup, RUNTIME_URL } from "../su
 
 const { root, version, dir } = releaseTestSetup("matrix-fingerprint", { afterAll });
 
+/**
+ * A 40-byte transcript, a folder, a link to the transcript and a dangling link under `dir` (names starting
+ * `prefix`), and the paths both tests stat: those, a missing file, a path through the file, a NUL byte.
+ */
+function pathCases(prefix: string): { file: string; cases: [string, unknown][] } {
+  const file = join(dir, `${prefix}s.jsonl`);
+  writeFileSync(file, '{"type":"session","version":3,"id":"s"}\n');
+  const sub = join(dir, `${prefix}a-dir`);
+  mkdirSync(sub);
+  const link = join(dir, `${prefix}link.jsonl`);
+  symlinkSync(file, link);
+  const dangling = join(dir, `${prefix}dangling.jsonl`);
+  symlinkSync(join(dir, `${prefix}nowhere`), dangling);
+  return {
+    file,
+    cases: [
+      ["file", file],
+      ["directory", sub],
+      ["symlink", link],
+      ["missing", join(dir, `${prefix}missing.jsonl`)],
+      ["dangling symlink", dangling],
+      ["through a file", join(file, "below")],
+      ["NUL byte", `${file}\0x`],
+    ],
+  };
+}
+
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the session lock's fingerprint stat vs the release's own`, () => {
   it("readSessionFileFingerprint: the same fingerprint, {exists: false} or rejection as the release's", async (ctx) => {
     const x = await importIntercepted(root!, "readSessionFileFingerprint");
     if (typeof x === "string") return ctx.skip(x);
     const counters = x.runtime.counters;
-    const file = join(dir, "s.jsonl");
-    writeFileSync(file, '{"type":"session","version":3,"id":"s"}\n');
+    const { file, cases: paths } = pathCases("");
     const empty = join(dir, "empty.jsonl");
     writeFileSync(empty, "");
-    const sub = join(dir, "a-dir");
-    mkdirSync(sub);
-    const link = join(dir, "link.jsonl");
-    symlinkSync(file, link);
-    const dangling = join(dir, "dangling.jsonl");
-    symlinkSync(join(dir, "nowhere"), dangling);
-    const cases: [string, unknown][] = [
-      ["file", file],
-      ["empty file", empty],
-      ["directory", sub],
-      ["symlink", link],
-      ["missing", join(dir, "missing.jsonl")],
-      ["dangling symlink", dangling],
-      ["through a file", join(file, "below")],
-      ["NUL byte", `${file}\0x`],
-      ["not a path", 42],
-    ];
+    const cases: [string, unknown][] = [...paths, ["empty file", empty], ["not a path", 42]];
     const before = counters.fingerprintsServed;
     for (const [name, p] of cases) {
       const theirs = await outcome(() => x.openclaw(p));
@@ -88,24 +98,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     // The handler against the release's call: the same boolean through the statement's own turn, the same Stats.
     const runtime = (await import(RUNTIME_URL)) as { handlers: Record<string, (o: () => unknown, a: unknown[], h: object) => Promise<unknown>>; counters: { sessionStatsServed: number } };
     const handler = runtime.handlers.sessionFileStat!;
-    const file = join(dir, "had.jsonl");
-    writeFileSync(file, '{"type":"session","version":3,"id":"s"}\n');
-    const sub = join(dir, "had-dir");
-    mkdirSync(sub);
-    const link = join(dir, "had-link.jsonl");
-    symlinkSync(file, link);
-    const dangling = join(dir, "had-dangling.jsonl");
-    symlinkSync(join(dir, "nowhere-had"), dangling);
-    const cases: [string, unknown][] = [
-      ["file", file],
-      ["directory", sub],
-      ["symlink", link],
-      ["missing", join(dir, "had-missing.jsonl")],
-      ["dangling symlink", dangling],
-      ["through a file", join(file, "below")],
-      ["NUL byte", `${file}\0x`],
-      ["relative", "had-relative-missing.jsonl"],
-    ];
+    const { file, cases: paths } = pathCases("had-");
+    const cases: [string, unknown][] = [...paths, ["relative", "had-relative-missing.jsonl"]];
     const before = runtime.counters.sessionStatsServed;
     for (const [name, p] of cases) {
       const theirs = await outcome(() => stat(p as string));
