@@ -5,8 +5,8 @@
  *
  * The expectation never comes from ctxc's own fitting: it is pi's context on the intact part of the
  * file (support/reliability.ts — pi itself on the bytes minus the damaged lines), cut by the budget rule
- * written out here (newest first, a toolResult stays with the message before it, the compaction summary
- * pinned), with per-message token counts from the unbudgeted build and the dropped estimate from pi's
+ * (test/support/budget-rule.ts: newest first, a toolResult stays with the message before it, the compaction
+ * summary pinned), with per-message token counts from the unbudgeted build and the dropped estimate from pi's
  * own `estimateTokens`. Every diagnostic of the unbudgeted build must come back, at the same line and
  * offset, at every budget.
  */
@@ -17,6 +17,7 @@ import { estimateTokens } from "@earendil-works/pi-coding-agent";
 import { afterAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript, type DamageKind, type GenerateOptions } from "../../bench/fixtures/transcript-generator.js";
 import { createCompiler, type CompiledContext } from "../../src/index.js";
+import { expectedCut } from "../support/budget-rule.js";
 import { expectMatchesReference, referenceFor } from "../support/reliability.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -25,27 +26,6 @@ const compiler = createCompiler({ threads: 2 });
 afterAll(() => compiler.close());
 
 type Message = { role?: unknown };
-
-/** What the budget rule keeps of `messages` (costs `cost`) within `budget`: the index where the kept stretch starts. */
-function expectedCut(messages: Message[], cost: number[], budget: number, pinned: number): { from: number; overBudget: boolean } {
-  let used = 0;
-  for (let i = 0; i < pinned; i++) used += cost[i]!;
-  if (used > budget) return { from: messages.length, overBudget: true };
-  // units: a message plus the toolResults right after it
-  let from = messages.length;
-  let end = messages.length;
-  while (end > pinned) {
-    let start = end - 1;
-    while (start > pinned && messages[start]!.role === "toolResult") start--;
-    let unit = 0;
-    for (let i = start; i < end; i++) unit += cost[i]!;
-    if (used + unit > budget) break;
-    used += unit;
-    from = start;
-    end = start;
-  }
-  return { from, overBudget: false };
-}
 
 const diagnosticsOf = (ctx: CompiledContext) =>
   ctx.diagnostics.filter((d) => d.code !== "BUDGET_TOO_SMALL").map((d) => ({ code: d.code, line: d.line, offset: d.offset, message: d.message }));
