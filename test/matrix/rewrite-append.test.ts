@@ -211,6 +211,9 @@ function randomOp(rand: () => number, sm: Manager): [string, (side: Side, path: 
   return ["rewriteFile", (_s, _p, m) => m.rewriteFile()];
 }
 
+/** The generated sequences' seeds: `CTXC_REWRITE_SEEDS=<first>:<count>` runs others (default 1:6). */
+const SEEDS = (([first, count]) => Array.from({ length: count! }, (_, i) => first! + i))((process.env.CTXC_REWRITE_SEEDS ?? "1:6").split(":").map(Number));
+
 const generated = (seed: number) => generatedTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: SessionManager.rewriteFile as an append vs the release's own`, () => {
@@ -219,7 +222,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
     installDeterminism();
     try {
       const c = runtime.counters;
-      for (const seed of [1, 2, 3, 4, 5, 6]) {
+      for (const seed of SEEDS) {
         const p = await openPair(generated(seed));
         expect(fillEntryCache(p.a), `seed ${seed}: generated file is canonical`).toBe(true);
         const gen = new Prng(seed);
@@ -244,6 +247,33 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
         expect(c.rewritesAppended).toBe(appended + 1);
         expect(p.publishedB.length, "the owned write context published snapshots").toBeGreaterThan(0);
       }
+    } finally {
+      removeDeterminism();
+    }
+  });
+
+  it("a rewrite with nothing new moves the file's times as stock's write of the same bytes does: a snapshot published before is stale on both sides (the bytes and the inode kept)", async (ctx) => {
+    if (why) return ctx.skip(why);
+    installDeterminism();
+    try {
+      const c = runtime.counters;
+      const p = await openPair(generated(7));
+      expect(fillEntryCache(p.a)).toBe(true);
+      await rewrite(p); // publishes a snapshot of each file; ctxc's cache stands for the file
+      expect(view(p.publishedA.at(-1), p.a)!.current).toBe(true);
+      // The file system's clock past both files' times (its granularity may be coarser than a step).
+      const probe = join(dir, "clock-probe");
+      const latest = () => [p.a, p.b].map((f) => statSync(f, { bigint: true }).mtimeNs).reduce((x, y) => (x > y ? x : y));
+      for (let t = latest(); (writeFileSync(probe, "x"), statSync(probe, { bigint: true }).mtimeNs) <= t; );
+      const [appended, bytes, ino] = [c.rewritesAppended, c.rewriteAppendedBytes, statSync(p.a).ino];
+      const before = readFileSync(p.a);
+      const times = [p.a, p.b].map((f) => statSync(f, { bigint: true }).mtimeNs);
+      await both(p, "rewriteFile({ publishSnapshot: false }), nothing new", (_s, _p, m) => m.rewriteFile({ publishSnapshot: false }));
+      expect([c.rewritesAppended, c.rewriteAppendedBytes], "served as an append of nothing").toEqual([appended + 1, bytes]);
+      expect(readFileSync(p.a).equals(before)).toBe(true);
+      expect(statSync(p.a).ino).toBe(ino);
+      expect([p.a, p.b].map((f, i) => statSync(f, { bigint: true }).mtimeNs > times[i]!), "both files' mtime moved").toEqual([true, true]);
+      expect([view(p.publishedA.at(-1), p.a)!.current, view(p.publishedB.at(-1), p.b)!.current], "the earlier snapshot is stale").toEqual([false, false]);
     } finally {
       removeDeterminism();
     }

@@ -14,7 +14,8 @@
  * (deep-frozen, so unchanged since they were decoded), or, for the ones that are not (the header is a
  * structuredClone, entries appended by this manager are its own objects), the same serialisation — the
  * file stock writes is the current file followed by the serialised new entries. Those lines alone are
- * appended (`appendFileSync`, same string, same encoding), and what the re-read would have produced is
+ * appended (`appendFileSync`, same string, same encoding; with none, the last byte is written again so the
+ * file's times move as stock's write moves them), and what the re-read would have produced is
  * built from the cached entries plus the parse of the new lines: the release's own
  * `rememberSessionEntries`, `invalidateSessionFileRepairCache`, `publishRememberedSessionFileSnapshot`
  * run as stock runs them. Cost: the serialisation of the entries not shared with the cache and one
@@ -24,7 +25,7 @@
  * entry cache of the file is dropped. A concurrent reader sees a difference that favours the append: it
  * never sees a truncated file, which stock's truncate-and-write can show.
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { normalizerChanges } from "./entry-normalizer.js";
 import { keepFrozenEntries } from "./remember-frozen.js";
@@ -190,9 +191,27 @@ export function rewriteFile(sm: RewritingManager, original: (options?: RewriteOp
     return { appended: false, why: lines };
   }
   const text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
-  // Nothing new: stock would write the same bytes again; the file is left as it is.
   if (text) appendFileSync(file, text, "utf-8");
+  else rewriteLastByte(file, before!.size);
   return rememberAppend(sm, options, h, { path, cached: cached!, cachedCount: cached!.entries.length, before: before!, entries, lines, bytes: Buffer.byteLength(text) });
+}
+
+/**
+ * Nothing new: stock writes the same bytes again, and that write moves the file's modification and change
+ * times, which OpenClaw's snapshots compare (a snapshot published before, without a new one published now,
+ * is stale after stock's write). The last byte written again in place, the same byte, moves them as a write
+ * does and keeps the bytes, the size and the inode. A file changed meanwhile is left to rememberAppend's
+ * check, as after an append.
+ */
+function rewriteLastByte(file: string, size: number): void {
+  if (size === 0) return;
+  const fd = openSync(file, "r+");
+  try {
+    const last = Buffer.alloc(1);
+    if (readSync(fd, last, 0, 1, size - 1) === 1) writeSync(fd, last, 0, 1, size - 1);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What `rememberWrittenSessionEntries` leaves after stock's write, for the append just made (without the re-read). */
