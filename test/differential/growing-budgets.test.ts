@@ -9,7 +9,7 @@
  * exact tokenizer's warm build at a random budget equals a cold one of the same file, diagnostics included,
  * and the whole file cold equals pi.
  *
- * `CTXC_GROWING_SEEDS=<first>:<count>` runs other seeds (2,500 of them passed on 2026-12-07, ~25 minutes).
+ * `CTXC_WIDE_SEEDS=<first>:<count>` runs other seeds (2,500 of them passed on 2026-12-07, ~25 minutes).
  */
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +26,7 @@ const dir = tempDir("growing-budgets");
 const warm = createCompiler({ threads: 2 });
 afterAll(() => warm.close());
 
-const [FIRST, COUNT] = (process.env.CTXC_GROWING_SEEDS ?? "1:30").split(":").map(Number) as [number, number];
+const [FIRST, COUNT] = (process.env.CTXC_WIDE_SEEDS ?? "1:30").split(":").map(Number) as [number, number];
 
 type Message = { role?: unknown };
 const cost = (m: Message) => estimateTokens(m as Parameters<typeof estimateTokens>[0]);

@@ -211,8 +211,8 @@ function randomOp(rand: () => number, sm: Manager): [string, (side: Side, path: 
   return ["rewriteFile", (_s, _p, m) => m.rewriteFile()];
 }
 
-/** The generated sequences' seeds: `CTXC_REWRITE_SEEDS=<first>:<count>` runs others (default 1:6). */
-const SEEDS = (([first, count]) => Array.from({ length: count! }, (_, i) => first! + i))((process.env.CTXC_REWRITE_SEEDS ?? "1:6").split(":").map(Number));
+/** The generated sequences' seeds: `CTXC_WIDE_SEEDS=<first>:<count>` runs others (default 1:6). */
+const SEEDS = (([first, count]) => Array.from({ length: count! }, (_, i) => first! + i))((process.env.CTXC_WIDE_SEEDS ?? "1:6").split(":").map(Number));
 
 const generated = (seed: number) => generatedTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 
