@@ -17,7 +17,7 @@ import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
-import { generatedTranscript } from "../support/generated.js";
+import { generatedTranscript, wideCorpus } from "../support/generated.js";
 import { releasePi as releasePiOf, releaseTestSetup } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-pi-open", { afterAll });
@@ -94,6 +94,8 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: pi'
     const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
     DAMAGE_KINDS.forEach((kind, i) => corpus.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i), clean: false, walk: kind !== "cycle" }));
     corpus.push({ name: "torn tail", text: base + base.split("\n")[3]!.slice(0, 40), clean: false });
+    // `CTXC_WIDE_SEEDS=<first>:<count>` (by hand): the wider corpus (test/support/generated.ts).
+    for (const c of wideCorpus()) corpus.push({ name: c.name, text: c.text, clean: c.damage === undefined, walk: c.damage !== "cycle" });
     for (const c of corpus) {
       const [a, b] = pair(c.text);
       const served = runtime.counters.sessionsServed;

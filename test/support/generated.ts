@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateTranscript, type GenerateOptions, type GeneratedTranscript } from "../../bench/fixtures/transcript-generator.js";
+import { DAMAGE_KINDS, damage, generateTranscript, type DamageKind, type GenerateOptions, type GeneratedTranscript } from "../../bench/fixtures/transcript-generator.js";
 
 const SMALL = 256 * 1024;
 const GENERATOR = new URL("../../bench/fixtures/transcript-generator.ts", import.meta.url);
@@ -40,4 +40,35 @@ export function generatedTranscript(opts: GenerateOptions): GeneratedTranscript 
     renameSync(tmp, path);
   }
   return generated;
+}
+
+/**
+ * The wider corpus `CTXC_WIDE_SEEDS=<first>:<count>` asks for (by hand; unset in CI: empty): per seed, a generated
+ * transcript of varied options (size, branching, compactions, entry types, unicode) and each kind of damage of it
+ * the generator can make (a small transcript cannot take every kind).
+ */
+export function wideCorpus(): { name: string; text: string; damage?: DamageKind }[] {
+  const wide = process.env.CTXC_WIDE_SEEDS?.split(":").map(Number);
+  if (!wide) return [];
+  const out: { name: string; text: string; damage?: DamageKind }[] = [];
+  for (let seed = wide[0]!; seed < wide[0]! + wide[1]!; seed++) {
+    const { text } = generateTranscript({
+      seed,
+      entries: [20, 90, 250][seed % 3]!,
+      branchProbability: [0, 0.1, 0.4][(seed >> 1) % 3]!,
+      compactions: seed % 5,
+      includeAllEntryTypes: seed % 2 === 0,
+      unicode: (["ascii", "mixed", "heavy"] as const)[seed % 3]!,
+      imageProbability: seed % 4 === 0 ? 0.2 : 0.03,
+    });
+    out.push({ name: `wide ${seed}`, text });
+    DAMAGE_KINDS.forEach((kind, i) => {
+      try {
+        out.push({ name: `wide ${seed} damaged: ${kind}`, text: damage(text, kind, seed * 31 + i), damage: kind });
+      } catch {
+        // too small for this kind of damage
+      }
+    });
+  }
+  return out;
 }
