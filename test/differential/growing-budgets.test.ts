@@ -19,14 +19,13 @@ import { generateTranscript, type GenerateOptions } from "../../bench/fixtures/t
 import { createCompiler, type CompiledContext, type Compiler } from "../../src/index.js";
 import { piContext } from "../reference/pi-reference.js";
 import { expectedCut, pinnedCount } from "../support/budget-rule.js";
-import { rng } from "../support/seeded-random.js";
+import { rng, seedRange, wideSeeds } from "../support/seeded-random.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("growing-budgets");
 const warm = createCompiler({ threads: 2 });
 afterAll(() => warm.close());
 
-const [FIRST, COUNT] = (process.env.CTXC_WIDE_SEEDS ?? "1:30").split(":").map(Number) as [number, number];
 
 type Message = { role?: unknown };
 const cost = (m: Message) => estimateTokens(m as Parameters<typeof estimateTokens>[0]);
@@ -68,7 +67,7 @@ function optionsFor(seed: number, random: () => number): GenerateOptions {
 }
 
 describe("warm builds of a growing transcript at random budgets equal pi's context cut by the budget rule", () => {
-  it.each(Array.from({ length: COUNT }, (_, i) => FIRST + i))("seed %i", async (seed) => {
+  it.each(wideSeeds() ?? seedRange(1, 30))("seed %i", async (seed) => {
     const random = rng(seed * 2654435761);
     const { text } = generateTranscript(optionsFor(seed, random));
     const lines = text.split("\n").slice(0, -1).map((l) => `${l}\n`);

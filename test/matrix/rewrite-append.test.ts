@@ -25,6 +25,7 @@ import {
 } from "../../bench/lib/openclaw-session-manager.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
+import { seedRange, wideSeeds } from "../support/seeded-random.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, removeDeterminism } from "../support/lockstep.js";
 
@@ -212,7 +213,7 @@ function randomOp(rand: () => number, sm: Manager): [string, (side: Side, path: 
 }
 
 /** The generated sequences' seeds: `CTXC_WIDE_SEEDS=<first>:<count>` runs others (default 1:6). */
-const SEEDS = (([first, count]) => Array.from({ length: count! }, (_, i) => first! + i))((process.env.CTXC_WIDE_SEEDS ?? "1:6").split(":").map(Number));
+const SEEDS = wideSeeds() ?? seedRange(1, 6);
 
 const generated = (seed: number) => generatedTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 

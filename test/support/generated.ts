@@ -15,6 +15,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { wideSeeds } from "./seeded-random.js";
 import { DAMAGE_KINDS, damage, generateTranscript, type DamageKind, type GenerateOptions, type GeneratedTranscript } from "../../bench/fixtures/transcript-generator.js";
 
 const SMALL = 256 * 1024;
@@ -48,10 +49,8 @@ export function generatedTranscript(opts: GenerateOptions): GeneratedTranscript 
  * the generator can make (a small transcript cannot take every kind).
  */
 export function wideCorpus(): { name: string; text: string; damage?: DamageKind }[] {
-  const wide = process.env.CTXC_WIDE_SEEDS?.split(":").map(Number);
-  if (!wide) return [];
   const out: { name: string; text: string; damage?: DamageKind }[] = [];
-  for (let seed = wide[0]!; seed < wide[0]! + wide[1]!; seed++) {
+  for (const seed of wideSeeds() ?? []) {
     const { text } = generateTranscript({
       seed,
       entries: [20, 90, 250][seed % 3]!,

@@ -9,3 +9,20 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The seeds `CTXC_WIDE_SEEDS=<first>:<count>` asks the randomized tests for (by hand; unset in CI: undefined).
+ * Not of that form: an error, so a mistyped value never runs zero seeds and passes.
+ */
+export function wideSeeds(): number[] | undefined {
+  const value = process.env.CTXC_WIDE_SEEDS;
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new Error(`CTXC_WIDE_SEEDS=${JSON.stringify(value)}: expected <first>:<count>, e.g. 100:600`);
+  return seedRange(Number(m[1]), Number(m[2]));
+}
+
+/** `count` seeds from `first` on. */
+export function seedRange(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
