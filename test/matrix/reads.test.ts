@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
-import { generatedTranscript } from "../support/generated.js";
+import { generatedTranscript, wideCorpus } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
@@ -75,6 +75,8 @@ function generalCorpus(): { name: string; text: string }[] {
   out.push({ name: "empty", text: "" });
   const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
   DAMAGE_KINDS.forEach((kind, i) => out.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i) }));
+  // With CTXC_WIDE_SEEDS=<first>:<count> (by hand): a generated transcript per seed and its damaged forms.
+  for (const c of wideCorpus()) out.push({ name: c.name, text: c.text });
   return out;
 }
 

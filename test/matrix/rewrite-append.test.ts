@@ -25,7 +25,7 @@ import {
 } from "../../bench/lib/openclaw-session-manager.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { RUNTIME_URL, releaseRoot, releaseVersion } from "../support/openclaw-release.js";
-import { seedRange, wideSeeds } from "../support/seeded-random.js";
+import { seedRange, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 import { tempDir } from "../support/tmp.js";
 import { deterministic, installDeterminism, removeDeterminism } from "../support/lockstep.js";
 
@@ -218,7 +218,7 @@ const SEEDS = wideSeeds() ?? seedRange(1, 6);
 const generated = (seed: number) => generatedTranscript({ seed, entries: 90, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed" }).text;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: SessionManager.rewriteFile as an append vs the release's own`, () => {
-  it("generated sequences: byte-identical files and equal caches, snapshots and results after every step; appends served", { timeout: 600_000 }, async (ctx) => {
+  it("generated sequences: byte-identical files and equal caches, snapshots and results after every step; appends served", { timeout: wideTimeout(600_000, 5_000) }, async (ctx) => {
     if (why) return ctx.skip(why);
     installDeterminism();
     try {

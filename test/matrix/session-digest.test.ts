@@ -8,12 +8,13 @@
  * file as it is then. Releases before 2026.6.6 have no such function: the delegate is not there.
  * Skipped without the variable.
  */
-import { appendFileSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, releaseTestSetup } from "../support/openclaw-release.js";
+import { rng, seedRange, wideSeeds } from "../support/seeded-random.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-digest", { afterAll });
 
@@ -121,5 +122,69 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
     writeFileSync(tmp, Buffer.concat([bytes.subarray(0, 1024 * 1024), Buffer.from("{\"type\":\"custom\"}\n")]));
     renameSync(tmp, p);
     await check("replaced by a rename");
+  });
+
+  it("readSessionFileDigest over random sequences of appends (torn lines, across the 64 KiB and 1 MiB chunks), same-size changes in place with the times put back, truncations and replacements: the release's answer after every step", { timeout: 600_000 }, async (ctx) => {
+    // The worker continues a digest from the bytes it kept (DigestMemo); these sequences change the file
+    // in every way that memo must notice, at random places and sizes. CTXC_WIDE_SEEDS runs other seeds.
+    if (!hasDigest(version)) return ctx.skip(`${version} has no readSessionFileDigest (checked above)`);
+    const x = await importIntercepted(root!, "readSessionFileDigest");
+    if (typeof x === "string") throw new Error(x);
+    const source = Buffer.from(generatedTranscript({ seed: 26, targetBytes: 3 * 1024 * 1024, branchProbability: 0.1, compactions: 1, unicode: "heavy" }).text);
+    const kinds = new Map<string, number>();
+    for (const seed of wideSeeds() ?? seedRange(1, 3)) {
+      const rand = rng(seed);
+      const int = (max: number) => Math.floor(rand() * max);
+      const slice = (length: number) => {
+        const from = int(Math.max(1, source.length - length));
+        return source.subarray(from, from + length);
+      };
+      const size = () => [0, 1, int(200), 65_536 + int(3) - 1, int(70_000), 1_048_576 + int(3) - 1, int(2_500_000)][int(7)]!;
+      const p = file(slice(size()));
+      for (let step = 0; step < 14; step++) {
+        const at = `seed ${seed} step ${step}`;
+        const length = statSync(p).size;
+        const r = rand();
+        let kind: string;
+        if (r < 0.4) {
+          kind = "append";
+          appendFileSync(p, slice(1 + int([100, 70_000, 1_200_000][int(3)]!)));
+        } else if (r < 0.65 && length > 0) {
+          kind = "same size, in place, times put back";
+          const before = statSync(p);
+          const bytes = readFileSync(p);
+          const fd = openSync(p, "r+");
+          try {
+            for (let k = 1 + int(3); k > 0; k--) {
+              const pos = [int(length), Math.min(length - 1, 65_535 + int(3)), Math.min(length - 1, 1_048_575 + int(3)), length - 1][int(4)]!;
+              writeSync(fd, Buffer.from([bytes[pos] === 0x41 ? 0x42 : 0x41]), 0, 1, pos);
+            }
+          } finally {
+            closeSync(fd);
+          }
+          utimesSync(p, before.atime, before.mtime);
+        } else if (r < 0.8) {
+          kind = "truncated";
+          const fd = openSync(p, "r+");
+          try {
+            ftruncateSync(fd, int(length + 1));
+          } finally {
+            closeSync(fd);
+          }
+        } else if (r < 0.92) {
+          kind = "replaced by a rename";
+          writeFileSync(`${p}.new`, slice(size()));
+          renameSync(`${p}.new`, p);
+        } else {
+          kind = "unchanged";
+        }
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        const theirs = (await x.openclaw(p)) as string | undefined;
+        expect(theirs, `${at}: the release's digest`).toMatch(/^[0-9a-f]{64}$/);
+        expect(await x.ctxc(p), `${at}: ${kind}`).toBe(theirs);
+      }
+    }
+    // Every kind of change was made (the draws cover them over the seeds).
+    expect([...kinds.keys()].sort()).toEqual(["append", "replaced by a rename", "same size, in place, times put back", "truncated", "unchanged"]);
   });
 });

@@ -26,3 +26,8 @@ export function wideSeeds(): number[] | undefined {
 export function seedRange(first: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => first + i);
 }
+
+/** A randomized test's timeout: `baseMs`, plus `perSeedMs` for each of the wide seeds asked for (none in CI). */
+export function wideTimeout(baseMs: number, perSeedMs: number): number {
+  return baseMs + (wideSeeds()?.length ?? 0) * perSeedMs;
+}
