@@ -7,7 +7,7 @@
  * OpenClaw makes itself, which ctxc's write follower follows), two messages are appended, and the turn
  * ends with `rewriteFile()`. A benchmark, not a test: correctness is test/matrix/rewrite-append.test.ts.
  *
- *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--first-start-warm-up]] [--warm-up [--recent N] [--quiet-ms MS]]
+ *     node dist/bench/openclaw-turns.js [--openclaw 2026.7.35|ROOT] [--mb 28] [--turns 6] [--runtime URL] [--restart] [--evict] [--served-only] [--repair [--first-start-warm-up]] [--warm-up [--recent N] [--quiet-ms MS]] [--leaf-controls]
  *
  * `--runtime` points the served side at another build of preload-runtime.js (e.g. main's, to compare
  * before and after). Reported: ms per phase (synchronous main-thread time of each call), turn 0 (with
@@ -54,6 +54,10 @@
  * ctxc's part of the turn goes (issue #11: toward ≤ 10 ms per later turn) — up to each call's return: an async
  * handler's continuation (the repair pass's image judge after the worker's answer) is in the busy rows only.
  *
+ * `--leaf-controls`: the transcript holds records OpenClaw's partition makes opaque (leaf controls mid-file and at
+ * its end, a record of an unknown type: bench/fixtures/transcript-generator.ts `withOpaqueRecords`), as one
+ * does once OpenClaw has moved a leaf (an orphaned prompt's `branch`, the prompt-released mirror's side rewrite).
+ *
  * `--warm-up` (implies `--restart --served-only`): the first turn after a restart as 2026.7.35's gateway runs
  * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
  * before turn 0 (this process is fresh: V8's code for everything but the build paths is cold, as in a
@@ -76,7 +80,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { generateTranscript } from "./fixtures/transcript-generator.js";
+import { generateTranscript, withOpaqueRecords } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
 import { importInterceptedWith, interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
@@ -101,6 +105,7 @@ const { values } = benchArgs({
     recent: { type: "string", default: "1" },
     "quiet-ms": { type: "string", default: "1000" },
     "first-start-warm-up": { type: "boolean", default: false },
+    "leaf-controls": { type: "boolean", default: false },
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
@@ -165,9 +170,11 @@ async function main(): Promise<void> {
   (pair.runtime as { serveSnapshotOpens?: () => void }).serveSnapshotOpens?.();
   const dir = mkdtempSync(join(tmpdir(), "ctxc-bench-openclaw-turns-"));
   try {
-    const text = values.repair
+    const made = values.repair
       ? readFileSync((await transcriptOfSize(Number(values.mb))).path, "utf8")
       : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, ...(warmUp ? { erroredEmptyContent: false } : {}) }).text;
+    // What OpenClaw writes after a `branch` (an orphaned prompt's) or a side rewrite: records its partition makes opaque.
+    const text = values["leaf-controls"] ? withOpaqueRecords(made) : made;
     const repair = values.repair || warmUp ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
     const recent = warmUp ? await interceptedOrThrow(root, "readRecentUserAssistantTextFromSessionTranscript", runtimeUrl) : undefined;
     // The run path's prewarm (after the restart warm-up): OpenClaw's own prewarmSessionFile (open, 4 KiB read, close;

@@ -23,9 +23,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatedTranscript } from "../support/generated.js";
+import { withOpaqueRecords } from "../../bench/fixtures/transcript-generator.js";
 import { loadCopyingSessionManagers, loadSessionManagerPair, type CopyingSessionManagers, type Manager, type SessionManagerPair, type Side, type Snapshot } from "../../bench/lib/openclaw-session-manager.js";
 import { RUNTIME_URL, importIntercepted, releasePi, releaseRoot, releaseVersion, removeIntercepted } from "../support/openclaw-release.js";
 import { wreckEntries } from "../support/wreck-entries.js";
+import { wideSeeds, wideTimeout } from "../support/seeded-random.js";
 import { stateOf } from "../support/manager-state.js";
 import { expectSame } from "../support/hostile-corpus.js";
 import { tempDir } from "../support/tmp.js";
@@ -104,6 +106,11 @@ const usage = { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, totalTokens: 2
 /** A transcript OpenClaw's repair pass leaves alone (its errored turns already repaired); `repair`: as written, with errored empty turns it rewrites. */
 const generated = (seed: number, repair = false) => generatedTranscript({ seed, entries: 400, branchProbability: 0.15, compactions: 1, includeAllEntryTypes: true, unicode: seed % 2 ? "heavy" : "mixed", erroredEmptyContent: repair }).text;
 
+/** The per-change cases' seeds: two fixed ones each, or `CTXC_WIDE_SEEDS=<first>:<count>` (by hand) for all of them. */
+const caseSeeds = (fixed: number[]): number[] => wideSeeds() ?? fixed;
+/** Their tests' timeout: longer with wide seeds (each seed runs every change, once per start). */
+const CASES_TIMEOUT = wideTimeout(600_000, 60_000);
+
 /**
  * A first start whose transcript OpenClaw's repair pass will rewrite at the first turn (every seed of the
  * real-gateway harness on 2026.7.35): the warm-up reads it (its index saved) but builds nothing (`kept`:
@@ -176,7 +183,7 @@ const CHANGES: Record<string, (path: string, text: string) => void> = {
 };
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs the release's own first open`, () => {
-  it.for<Start>(["restart", "first start"])("after a %s with the warm-up, the first turn's open, setLoadedSessionFile, appends, rewrite and next open equal stock's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (start, ctx) => {
+  it.for<Start>(["restart", "first start"])("after a %s with the warm-up, the first turn's open, setLoadedSessionFile, appends, rewrite and next open equal stock's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: CASES_TIMEOUT }, async (start, ctx) => {
     if (why) return ctx.skip(why);
     const rt = pair.runtime;
     const c = rt.counters;
@@ -184,8 +191,9 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     try {
       let n = 0;
       for (const [change, apply] of Object.entries(CHANGES)) {
-        for (const seed of [1, 2]) {
-          const text = generated(seed);
+        for (const seed of caseSeeds([1, 2, 3])) {
+          // Every third with leaf controls and an unknown record (folded by the warm-up too, 2026.6.9+).
+          const text = seed % 3 === 0 ? withOpaqueRecords(generated(seed)) : generated(seed);
           const tag = `${start === "restart" ? "w" : "f"}${++n}`;
           const r: Run = { a: inStateDir(`${tag}a`), b: join(dir, `${tag}b.jsonl`), step: 0, published: [[], []] };
           writeFileSync(r.a, text);
@@ -505,7 +513,7 @@ const piState = (sm: PiManager, [from, to]: [string, string] = ["", ""]) =>
   JSON.parse(JSON.stringify({ id: sm.getSessionId(), file: sm.getSessionFile(), header: sm.getHeader(), entries: sm.getEntries(), leaf: sm.getLeafId(), branch: sm.getBranch(), context: sm.buildSessionContext() }).split(from).join(to)) as unknown;
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the restart warm-up vs pi's own first open (2026.5.12–5.27)`, () => {
-  it.for<Start>(["restart", "first start"])("after a %s with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (start, ctx) => {
+  it.for<Start>(["restart", "first start"])("after a %s with the warm-up (the kept buffer, its tables and memo), the first and next opens equal pi's — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: CASES_TIMEOUT }, async (start, ctx) => {
     const x = await releasePi<PiClass>(root!, version);
     if (typeof x === "string") return ctx.skip(x);
     const { runtime: rt, Wrapped, pi } = x;
@@ -517,7 +525,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     try {
       let n = 0;
       for (const [change, apply] of Object.entries(CHANGES)) {
-        for (const seed of [3, 4]) {
+        for (const seed of caseSeeds([3, 4])) {
           const text = generated(seed);
           const tag = `${start === "restart" ? "p" : "q"}${++n}`;
           const [a, b] = [inStateDir(`${tag}a`), resolve(dir, `${tag}b.jsonl`)];
@@ -613,7 +621,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     removeIntercepted();
   });
 
-  it("after a pool restart with the warm-up (the kept entries, decoded and frozen), the first open, appends and next open equal stock's, and nothing OpenClaw does to the entries it owns reaches the next open — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: 600_000 }, async (ctx) => {
+  it("after a pool restart with the warm-up (the kept entries, decoded and frozen), the first open, appends and next open equal stock's, and nothing OpenClaw does to the entries it owns reaches the next open — file unchanged, appended to, rewritten, truncated or deleted after the warm-up", { timeout: CASES_TIMEOUT }, async (ctx) => {
     if (typeof x === "string") return ctx.skip(x);
     const { runtime: rt, served: ours, stock: theirs } = x;
     expect(rt.warmUpHelpers()?.copying, "the chunk said its open copies").toBe(true);
@@ -639,7 +647,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
         return [ra.value as T, rb.value as T];
       };
       for (const [change, apply] of Object.entries(CHANGES)) {
-        for (const seed of [5, 6]) {
+        for (const seed of caseSeeds([5, 6])) {
           const text = generated(seed);
           const [a, b] = [resolve(dir, `c${++n}a.jsonl`), resolve(dir, `c${n}b.jsonl`)];
           const path = (side: "a" | "b") => (side === "a" ? a : b);

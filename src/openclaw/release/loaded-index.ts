@@ -22,10 +22,11 @@
  * record's entries in place, as stock's cleared-and-refilled Map keeps its identity; the constructor's own
  * empty Map is replaced by a fork). A handed-over map shares the record's append-only store and keeps the
  * manager's later edits in its own overlay, so neither side sees the other's changes (layered-map.ts; the
- * manager edits its maps between loads, the record follows the file). Appended records a
- * partition would make opaque (a leaf control, a record no step indexes) or that are not frozen: stock's
- * body runs. The record then follows the file (continued over the appended entries), so the next turn's open
- * continues it again. A file with no record (its first load since the process started: the first open
+ * manager edits its maps between loads, the record follows the file). Records the partition makes opaque
+ * (a leaf control, a record with a parent link, anything else no step indexes) are folded too, by the loop's
+ * opaque branch with the chunk's own parsers and resolvers ({@link foldOpaque}; 2026.6.9+, where they are
+ * found). Appended entries that are not frozen: stock's body runs, and the record then follows the file
+ * (recorded from stock's result), so the next turn's open continues it again. A file with no record (its first load since the process started: the first open
  * after a restart) continues the record of its header alone — the cleared state, as a v3 header is indexed
  * by no step ({@link headerRecord}) — so the whole first fold is ctxc's, built straight into the record's
  * stores, instead of stock's partition and `buildIndex` followed by a copy of their index. Cost per call: one step per appended entry and the O(1) hand-over, plus two O(entries)
@@ -74,8 +75,33 @@ export interface LoadedIndexHelpers {
   existsSync: (path: string) => boolean;
   isIndexedSessionEntry: (entry: unknown) => boolean;
   isSessionTranscriptSideAppendEntry: (entry: unknown) => boolean;
-  /** The chunk's `SessionManager` class: the restart warm-up runs its `getPersistedFileEntries` on a throwaway ({@link warmPersistedEntriesCode}). */
+  /**
+   * The chunk's `SessionManager` class: the restart warm-up runs its `getPersistedFileEntries` on a throwaway
+   * ({@link warmPersistedEntriesCode}); the fold of an opaque record its resolvers ({@link foldOpaque}).
+   */
   SessionManager?: new (cwd: string, sessionDir: string, sessionFile: string, persist: boolean, loaded: object) => object;
+  /** The chunk's parsers of an opaque record (2026.6.9+): a leaf control, a record with a parent link. Without them an opaque record is not folded. */
+  parseOpaqueLeafEntry?: (record: unknown) => OpaqueLeafEntry | undefined;
+  parseParentLinkedOpaqueEntry?: (record: unknown) => { id: unknown; parentId: unknown } | undefined;
+}
+
+/** What the chunk's `parseOpaqueLeafEntry` makes of a leaf-control record. */
+interface OpaqueLeafEntry {
+  id: unknown;
+  parentId: unknown;
+}
+
+/** What the chunk's `SessionManager.resolveOpaqueLeafControl` answers for a leaf control it accepts. */
+interface LeafState {
+  leafId: unknown;
+  appendParentId: unknown;
+  appendMode?: unknown;
+}
+
+/** The resolvers {@link foldOpaque} calls, as SessionManager's methods (they read `this`'s maps and call each other). */
+interface OpaqueResolvers {
+  resolveOpaqueLeafControl(leafEntry: OpaqueLeafEntry): LeafState | undefined;
+  resolveOpaqueAppendParentId(parentId: unknown): unknown;
 }
 
 /** What {@link warmPersistedEntriesCode} calls on its throwaway manager (OpenClaw's SessionManager). */
@@ -189,6 +215,50 @@ function foldEntry(s: IndexState, e: Record<string, unknown>, isSide: (entry: un
   indexLabel(s, e);
 }
 
+/**
+ * `buildIndex`'s loop body for an opaque record (the partition's: a leaf control, a record with a parent link,
+ * anything else after the header that no step indexes), on `s` — the same branches, with the chunk's own
+ * parsers and SessionManager's own resolvers. The resolvers are methods: they run on a view whose prototype is
+ * the chunk's SessionManager's and whose own properties are `s`'s index maps, all they read of a manager
+ * (SHAPE_DEPS pins their bodies). Called only when the chunk gave them ({@link foldsOpaque}).
+ */
+function foldOpaque(s: IndexState, record: unknown, h: LoadedIndexHelpers): void {
+  const { parseOpaqueLeafEntry, parseParentLinkedOpaqueEntry } = h;
+  const leafEntry = parseOpaqueLeafEntry!(record);
+  if (leafEntry) {
+    const view = resolvers(s, h);
+    const leafState = view.resolveOpaqueLeafControl(leafEntry);
+    if (!leafState) {
+      s.invalidLeafControlIds.add(leafEntry.id);
+      s.opaqueParentsById.set(leafEntry.id, view.resolveOpaqueAppendParentId(leafEntry.parentId));
+      return;
+    }
+    s.opaqueParentsById.set(leafEntry.id, leafState.leafId);
+    s.leafId = leafState.leafId;
+    s.appendParentId = leafState.appendParentId;
+    s.promptReleasedSideBranchParentId = leafState.appendMode === "side" ? leafState.appendParentId : undefined;
+    return;
+  }
+  const link = parseParentLinkedOpaqueEntry!(record);
+  if (link) {
+    s.opaqueParentsById.set(link.id, link.parentId);
+    s.appendParentId = link.id;
+    if (s.promptReleasedSideBranchParentId !== undefined) s.promptReleasedSideBranchParentId = link.id;
+  }
+}
+
+/** Whether the chunk gave what {@link foldOpaque} calls. */
+const foldsOpaque = (h: LoadedIndexHelpers): boolean => typeof h.parseOpaqueLeafEntry === "function" && typeof h.parseParentLinkedOpaqueEntry === "function" && typeof h.SessionManager === "function";
+
+/** SessionManager's resolvers bound to `s`'s maps (see {@link foldOpaque}). */
+function resolvers(s: IndexState, h: LoadedIndexHelpers): OpaqueResolvers {
+  const view = Object.create(h.SessionManager!.prototype as object) as Record<string, unknown>;
+  view.byId = s.byId;
+  view.opaqueParentsById = s.opaqueParentsById;
+  view.invalidLeafControlIds = s.invalidLeafControlIds;
+  return view as unknown as OpaqueResolvers;
+}
+
 /** The entries `loaded` appends to `rec`'s, when it continues it and a fold can take them; else undefined. */
 function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelpers): unknown[] | undefined {
   const old = rec.entries;
@@ -200,11 +270,27 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
 }
 
 /**
- * Whether `e`, after the record's entries, can be folded into it: it must become a file entry (the header
- * is found; legacy entries are not accepted after a v3 one) and stay as read (frozen).
+ * Whether `e`, after the record's entries, can be folded into it: it must stay as read (frozen) and become a
+ * file entry (the header is found; legacy entries are not accepted after a v3 one) — or an opaque record,
+ * when the chunk gave its parsers and resolvers ({@link foldOpaque}).
  */
 function foldable(e: unknown, h: LoadedIndexHelpers): boolean {
-  return h.isIndexedSessionEntry(e) && Object.isFrozen(e);
+  return Object.isFrozen(e) && (h.isIndexedSessionEntry(e) || foldsOpaque(h));
+}
+
+/**
+ * Folds entry `e` at position `i` of the loaded entries into `rec`: a file entry's step, or an opaque record's
+ * (kept in `rec.opaque` at the partition's index: the file entries before it, the header's included — `i`
+ * less the opaque records before it). Returns whether it was a file entry.
+ */
+function foldAt(rec: IndexRecord, e: unknown, i: number, h: LoadedIndexHelpers): boolean {
+  if (h.isIndexedSessionEntry(e)) {
+    foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry);
+    return true;
+  }
+  foldOpaque(rec, e, h);
+  rec.opaque.push({ index: i - rec.opaque.length, record: e });
+  return false;
 }
 
 /**
@@ -251,16 +337,31 @@ function foldRange(rec: IndexRecord, entries: readonly unknown[], from: number, 
   const isSide = h.isSessionTranscriptSideAppendEntry;
   for (let i = from; i < to; i++) {
     const e = entries[i];
-    if (!foldable(e, h)) return false;
-    foldEntry(rec, e as Record<string, unknown>, isSide);
+    if (!Object.isFrozen(e)) return false;
+    // The common case inline (a file entry: ~15,000 a 28 MB first load); an opaque record when the chunk folds them.
+    if (h.isIndexedSessionEntry(e)) foldEntry(rec, e as Record<string, unknown>, isSide);
+    else if (foldsOpaque(h)) foldAt(rec, e, i, h);
+    else return false;
   }
   return true;
 }
 
-/** `rec` once entries 1 … n−1 are folded: all of them file entries, so its arrays are copies of `entries` (not 2 × 15,000 pushes). */
+/**
+ * `rec` once entries 1 … n−1 are folded: its arrays are copies of `entries` (not 2 × 15,000 pushes), the file
+ * entries without the opaque records (each at its index plus the opaque records before it).
+ */
 function foldedWhole(rec: IndexRecord, entries: readonly unknown[], n: number): IndexRecord {
   rec.entries = entries.slice(0, n);
-  rec.files = rec.entries.slice();
+  if (rec.opaque.length === 0) rec.files = rec.entries.slice();
+  else {
+    const files: unknown[] = [];
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (k < rec.opaque.length && rec.opaque[k]!.index + k === i) k++;
+      else files.push(rec.entries[i]);
+    }
+    rec.files = files;
+  }
   return rec;
 }
 
@@ -343,14 +444,20 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   // The record follows the file: continued over the appended entries first, then copied to the manager.
   // A step that throws (an entry whose read throws: not JSON as parsed) leaves the record half-continued:
   // it is dropped and stock's body runs from the start, so the error comes at stock's point with stock's state.
-  if (tried(() => { for (const e of added) foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry); return true; }) === undefined) {
+  // Each appended entry is pushed as it is folded (an opaque record's index counts the file entries before it).
+  const at = rec.entries.length;
+  const step = () => {
+    for (let j = 0; j < added.length; j++) {
+      const e = added[j];
+      if (foldAt(rec, e, at + j, h)) rec.files.push(e);
+      rec.entries.push(e);
+    }
+    return true;
+  };
+  if (tried(step) === undefined) {
     records.delete(path);
     original(...args);
     return false;
-  }
-  for (const e of added) {
-    rec.entries.push(e);
-    rec.files.push(e);
   }
   rec.served++;
   rec.bytes = snapshotBytes(loaded!.snapshot);
@@ -372,7 +479,7 @@ function handOverRecord(sm: LoadingManager, rec: IndexRecord, header: unknown, s
   sm.appendParentId = null;
   sm.promptReleasedSideBranchParentId = undefined;
   for (const key of LAYERED) handOver(sm, key, rec[key]);
-  // Leaf controls marked invalid: as many as such records, which a continuation never appends (copied).
+  // Leaf controls marked invalid: as many as such records, a handful at most (copied).
   sm.invalidLeafControlIds.clear();
   for (const id of rec.invalidLeafControlIds) sm.invalidLeafControlIds.add(id);
   sm.leafId = rec.leafId;

@@ -120,7 +120,9 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
   // What the follower relies on: persistRecord appended exactly `serializedAppend` after `beforeAppendSnapshot`.
   rememberAppendedSessionEntry: ["SessionManager.persistRecord"],
   // The index the handler continues is buildIndex's fold over the partition (release/loaded-index.ts); the
-  // constructor's fields decide which of the manager's properties the body creates.
+  // constructor's fields decide which of the manager's properties the body creates. The fold of an opaque
+  // record calls the release's own parsers and resolvers, on a view holding only the index's maps: what they
+  // read of the manager is pinned here.
   "SessionManager.setLoadedSessionFile": [
     "SessionManager.constructor",
     "SessionManager.buildIndex",
@@ -129,6 +131,12 @@ export const SHAPE_DEPS: Readonly<Record<string, readonly string[]>> = {
     "isSessionEntryType",
     "isJsonRecord",
     "migrateToCurrentVersion",
+    "parseOpaqueLeafEntry",
+    "parseParentLinkedOpaqueEntry",
+    "SessionManager.resolveOpaqueLeafControl",
+    "SessionManager.resolveOpaqueAppendParentId",
+    "SessionManager.resolveOpaqueLeafTargetId",
+    "SessionManager.resolveCanonicalParentId",
   ],
 };
 
@@ -278,7 +286,8 @@ export const KNOWN_SHAPES: Readonly<Record<InterceptionName, Readonly<Record<str
     // Partition + buildIndex of every loaded entry, answered by continuing the index built for the same
     // entries last time when the load only appends to them (release/loaded-index.ts).
     // `SessionManager`: the restart warm-up runs the release's getPersistedFileEntries on a throwaway (loaded-index.ts `warmPersistedEntriesCode`).
-    a343bd2323fe: { seenIn: "2026.6.11–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry", "SessionManager"] },
+    // `parseOpaqueLeafEntry` / `parseParentLinkedOpaqueEntry` (and SessionManager's resolvers): the fold of an appended opaque record.
+    "1745bb1aca3c": { seenIn: "2026.6.9–2026.7.35", helpers: ["existsSync", "isIndexedSessionEntry", "isSessionTranscriptSideAppendEntry", "SessionManager", "parseOpaqueLeafEntry", "parseParentLinkedOpaqueEntry"] },
   },
   acquireEmbeddedAttemptSessionFileOwner: {
     // The session-resource-loader stage's first call (an in-process owner map): its own body runs untouched;
