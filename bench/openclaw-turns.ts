@@ -56,7 +56,7 @@
  *
  * `--leaf-controls`: the transcript holds records OpenClaw's partition makes opaque (leaf controls mid-file and at
  * its end, a record of an unknown type: bench/fixtures/transcript-generator.ts `withOpaqueRecords`), as one
- * does once OpenClaw has moved a leaf (an orphaned prompt's `branch`, the prompt-released mirror's side rewrite).
+ * does once an OpenClaw rewrite found the leaf off its tail (the prompt-released entries' merge, a `branch` flushed before an append).
  *
  * `--warm-up` (implies `--restart --served-only`): the first turn after a restart as 2026.7.35's gateway runs
  * it once ctxc's restart warm-up (src/openclaw/restart-warmup.ts) has built the transcript — the warm-up runs
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     const made = values.repair
       ? readFileSync((await transcriptOfSize(Number(values.mb))).path, "utf8")
       : generateTranscript({ seed: 7, targetBytes: Number(values.mb) * 1024 * 1024, branchProbability: 0.05, compactions: 2, ...(warmUp ? { erroredEmptyContent: false } : {}) }).text;
-    // What OpenClaw writes after a `branch` (an orphaned prompt's) or a side rewrite: records its partition makes opaque.
+    // What OpenClaw's rewrites write when the leaf is off the tail: records its partition makes opaque.
     const text = values["leaf-controls"] ? withOpaqueRecords(made) : made;
     const repair = values.repair || warmUp ? await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl) : undefined;
     const recent = warmUp ? await interceptedOrThrow(root, "readRecentUserAssistantTextFromSessionTranscript", runtimeUrl) : undefined;
