@@ -28,6 +28,7 @@ import { deterministic, installDeterminism, removeDeterminism, setLockstepEpoch 
 import { stateOf } from "../support/manager-state.js";
 import { expectSame } from "../support/hostile-corpus.js";
 import { importChunkPair, RUNTIME_URL, releaseTestSetup, type ChunkPair } from "../support/openclaw-release.js";
+import { seedRange, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir } = releaseTestSetup("matrix-prompt-released-mirror", { afterAll });
 
@@ -485,6 +486,39 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: a d
       for (let n = 1; n <= 6; n++) await gatewayTurn(l, n, placements[(n - 1) % 5]!, n > 3 && rng.chance(0.3) ? keyOf(1) : keyOf(n - 1), rng.chance(0.3) ? "other" : undefined);
       expect(c.repairsEarly - early, "repair passes answered from the reads the file owner started").toBeGreaterThan(0);
       expect(c.digestsPrefetched - prefetched, "fence digests taken from the owner's prefetch").toBeGreaterThan(0);
+      expect(c.fallbacks, "no fallback").toBe(0);
+    } finally {
+      removeDeterminism();
+      setLockstepEpoch();
+    }
+  });
+});
+
+describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: random turns with delivery mirrors, stock vs ctxc`, () => {
+  it("random sequences of prompt and gateway turns, mirror placements, repeated and second keys, on generated transcripts: the same bytes, merges, answers and manager state after every event; side leaf controls among them", { timeout: wideTimeout(600_000, 20_000) }, async (ctx) => {
+    // The side leaf controls these turns write are what the next turn's load folds (release/loaded-index.ts);
+    // CTXC_WIDE_SEEDS=<first>:<count> runs other seeds (by hand; 1–2 otherwise).
+    if (why) return ctx.skip(why);
+    setLockstepEpoch(Date.now() + 3_600_000); // as the gateway turns' test: early reads use files changed well before "now"
+    installDeterminism();
+    try {
+      const c = pair!.runtime.counters;
+      const placements: Placement[] = ["before", "during", "afterReply", "afterEnd"];
+      const gatewayPlacements: GatewayPlacement[] = ["before", "afterOwner", "during", "secondCall", "afterEnd"];
+      let leafControls = 0;
+      for (const seed of wideSeeds() ?? seedRange(1, 2)) {
+        const rng = new Prng(seed * 7919 + 3);
+        const text = generatedTranscript({ seed: 700 + seed, entries: rng.int(20, 120), branchProbability: rng.pick([0, 0.1]), compactions: rng.int(0, 2), unicode: rng.pick(["ascii", "mixed", "heavy"] as const) }).text;
+        const l = new Lockstep(worlds(text, `random-${seed}`), `random seed ${seed}`);
+        for (let n = 1; n <= 8; n++) {
+          const key = n > 2 && rng.chance(0.25) ? keyOf(rng.int(0, n - 2)) : keyOf(n - 1);
+          const extra = rng.pick([undefined, undefined, undefined, "same", "other"] as const);
+          if (rng.chance(0.5)) await turn(l, n, rng.pick(placements), key, extra);
+          else await gatewayTurn(l, n, rng.pick(gatewayPlacements), key, extra);
+        }
+        leafControls += readFileSync(l.worlds[0].path, "utf8").split("\n").filter((line) => line.includes('"type":"leaf"')).length;
+      }
+      expect(leafControls, "leaf controls the turns wrote, over the seeds").toBeGreaterThan(0);
       expect(c.fallbacks, "no fallback").toBe(0);
     } finally {
       removeDeterminism();
