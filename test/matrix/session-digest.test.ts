@@ -8,7 +8,7 @@
  * file as it is then. Releases before 2026.6.6 have no such function: the delegate is not there.
  * Skipped without the variable.
  */
-import { appendFileSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -165,12 +165,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: ses
           utimesSync(p, before.atime, before.mtime);
         } else if (r < 0.8) {
           kind = "truncated";
-          const fd = openSync(p, "r+");
-          try {
-            ftruncateSync(fd, int(length + 1));
-          } finally {
-            closeSync(fd);
-          }
+          truncateSync(p, int(length + 1));
         } else if (r < 0.92) {
           kind = "replaced by a rename";
           writeFileSync(`${p}.new`, slice(size()));

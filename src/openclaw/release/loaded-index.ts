@@ -265,32 +265,33 @@ function continuation(rec: IndexRecord, entries: unknown[], h: LoadedIndexHelper
   if (entries.length < old.length || !isV3Header(entries[0])) return undefined;
   for (let i = 1; i < old.length; i++) if (entries[i] !== old[i]) return undefined;
   const added = entries.slice(old.length);
-  for (const e of added) if (!foldable(e, h)) return undefined;
+  for (const e of added) if (!foldKind(e, h)) return undefined;
   return added;
 }
 
 /**
- * Whether `e`, after the record's entries, can be folded into it: it must stay as read (frozen) and become a
- * file entry (the header is found; legacy entries are not accepted after a v3 one) — or an opaque record,
- * when the chunk gave its parsers and resolvers ({@link foldOpaque}).
+ * How `e`, after the record's entries, folds into it: it must stay as read (frozen) and become a file entry
+ * (the header is found; legacy entries are not accepted after a v3 one) — or an opaque record, when the chunk
+ * gave its parsers and resolvers ({@link foldOpaque}). Undefined: it cannot be folded.
  */
-function foldable(e: unknown, h: LoadedIndexHelpers): boolean {
-  return Object.isFrozen(e) && (h.isIndexedSessionEntry(e) || foldsOpaque(h));
+function foldKind(e: unknown, h: LoadedIndexHelpers): "entry" | "opaque" | undefined {
+  if (!Object.isFrozen(e)) return undefined;
+  if (h.isIndexedSessionEntry(e)) return "entry";
+  return foldsOpaque(h) ? "opaque" : undefined;
 }
 
 /**
- * Folds entry `e` at position `i` of the loaded entries into `rec`: a file entry's step, or an opaque record's
- * (kept in `rec.opaque` at the partition's index: the file entries before it, the header's included — `i`
- * less the opaque records before it). Returns whether it was a file entry.
+ * Folds `e`, of {@link foldKind} `kind`, at position `i` of the loaded entries into `rec`: a file entry's step,
+ * or an opaque record's (kept in `rec.opaque` at the partition's index: the file entries before it, the
+ * header's included — `i` less the opaque records before it).
  */
-function foldAt(rec: IndexRecord, e: unknown, i: number, h: LoadedIndexHelpers): boolean {
-  if (h.isIndexedSessionEntry(e)) {
+function foldAt(rec: IndexRecord, e: unknown, i: number, kind: "entry" | "opaque", h: LoadedIndexHelpers): void {
+  if (kind === "entry") {
     foldEntry(rec, e as Record<string, unknown>, h.isSessionTranscriptSideAppendEntry);
-    return true;
+    return;
   }
   foldOpaque(rec, e, h);
   rec.opaque.push({ index: i - rec.opaque.length, record: e });
-  return false;
 }
 
 /**
@@ -334,14 +335,11 @@ function firstFold(entries: unknown[], h: LoadedIndexHelpers): IndexRecord | und
 
 /** Entries `from` … `to`−1 checked and folded into `rec` ({@link firstFold}'s loop); false at the first that is not such an entry. */
 function foldRange(rec: IndexRecord, entries: readonly unknown[], from: number, to: number, h: LoadedIndexHelpers): boolean {
-  const isSide = h.isSessionTranscriptSideAppendEntry;
   for (let i = from; i < to; i++) {
     const e = entries[i];
-    if (!Object.isFrozen(e)) return false;
-    // The common case inline (a file entry: ~15,000 a 28 MB first load); an opaque record when the chunk folds them.
-    if (h.isIndexedSessionEntry(e)) foldEntry(rec, e as Record<string, unknown>, isSide);
-    else if (foldsOpaque(h)) foldAt(rec, e, i, h);
-    else return false;
+    const kind = foldKind(e, h);
+    if (!kind) return false;
+    foldAt(rec, e, i, kind, h);
   }
   return true;
 }
@@ -449,7 +447,9 @@ export function setLoadedSessionFile(original: (...a: unknown[]) => unknown, arg
   const step = () => {
     for (let j = 0; j < added.length; j++) {
       const e = added[j];
-      if (foldAt(rec, e, at + j, h)) rec.files.push(e);
+      const kind = foldKind(e, h)!; // as continuation() found it: the entries are frozen
+      foldAt(rec, e, at + j, kind, h);
+      if (kind === "entry") rec.files.push(e);
       rec.entries.push(e);
     }
     return true;
