@@ -52,6 +52,8 @@ import { TraceSlot, traceNow } from "./protocol/call-trace.js";
 import { DIGEST_KEEP_FILE_BYTES, DIGEST_KEEP_TOTAL_BYTES, type FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
+import type { ImageJudgeSpec } from "./protocol/image-judge.js";
+import { loadImageJudge } from "./openclaw/image-judge.js";
 
 /**
  * What the pool (src/openclaw/pool.ts) starts each worker with: the persistent index directory of the
@@ -63,6 +65,8 @@ export interface OpenClawWorkerData {
   digestKeepBytes?: number;
   /** Entry bytes the worker keeps of its session reads (SessionReadCache); 0: none; absent: CACHE_DEFAULTS.sessionReadCacheBytes. */
   readKeepBytes?: number;
+  /** The release's image judge, to judge the repair pass's image lines here (openclaw/image-judge.ts); absent: the main thread judges them. */
+  imageJudge?: ImageJudgeSpec;
 }
 
 export type OpenClawWorkerRequest = OpenClawWorkerOp & {
@@ -114,6 +118,14 @@ const sessionCache = new SessionReadCache(
   (Piscina.workerData as OpenClawWorkerData | undefined)?.readKeepBytes,
   (Piscina.workerData as OpenClawWorkerData | undefined)?.sessionIndex ?? null,
 );
+
+/**
+ * The release's image judge, built once at start (its module imported, its functions evaluated); `ready`
+ * answers after it, so a pool started before the first turn has it then. Resolves to why it could not be
+ * built (the image lines then go to the main thread), or null.
+ */
+const imageJudgeSpec = (Piscina.workerData as OpenClawWorkerData | undefined)?.imageJudge;
+const imageJudgeLoaded: Promise<string | null> = imageJudgeSpec ? loadImageJudge(imageJudgeSpec) : Promise.resolve(null);
 
 /** One per worker: bootstrap file contents by path, with the identity they were read under. */
 const fileCache = new Map<string, CachedBootstrapFile>();
@@ -197,6 +209,9 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         // The same (continued) read, without assembling the buffer: only the small meta goes back.
         return readSessionMeta(request.path, request.options, sessionCache);
       case "repairCheck":
+        // A check naming a judge waits for this worker's to be built (a worker started after an idle exit
+        // gets its first request at once), so its image lines are judged here, not sent.
+        if (request.check.judge !== undefined) await imageJudgeLoaded;
         // The same read, stopping once the repair verdict is settled; only the meta (and image lines) go back.
         return readRepairCheck(request.path, request.options ?? {}, sessionCache, request.check);
       case "recentLines":
@@ -210,9 +225,11 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         // Not a session read: the file's bytes as they are, hashed; errors come back in the reply.
         // Sliced: the other ops handed to this worker run between its slices; digests one after the other.
         return await queuedDigest(request.path, ran);
-      case "ready":
-        // The module graph above is loaded and the caches made: a first read finds the thread ready.
-        return "ready";
+      case "ready": {
+        // The module graph above is loaded, the caches made and the image judge built: a first read finds the thread ready.
+        const judgeFailed = await imageJudgeLoaded;
+        return judgeFailed === null ? "ready" : `ready; no image judge: ${judgeFailed}`;
+      }
       case "bootstrap": {
         let reads = 0;
         const counting = {

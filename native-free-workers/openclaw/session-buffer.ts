@@ -49,6 +49,7 @@ import { LeafInfoScan, type TranscriptLeafInfo } from "./leaf-info.js";
 import { lookupInRecords } from "./idempotency.js";
 import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply } from "./recent-lines.js";
 import { hasCheckedImage, RepairCheck } from "./repair-check.js";
+import { imageJudgeNamed, imageLineClean } from "./image-judge.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
 
 export interface SessionBufferOptions {
@@ -338,11 +339,28 @@ export function readRepairCheck(path: string, options: SessionBufferOptions, cac
   let from = seen && seen.generation === s?.generation && Number.isInteger(seen.records) && seen.records >= 0 && seen.records <= settled ? seen.records : 0;
   if (check.allImages) from = 0;
   else if (s && typeof check.judge === "string" && read.complete) from = judgedFrom(cache, path, s, check.judge, from, settled);
-  const imageLines = wanted.slice(from).map((i) => {
+  const lineOf = (i: number) => {
     const r = s!.records[i]!;
-    return s!.staging.toString("utf8", r.offset, r.offset + r.length);
-  });
-  const reply: RepairCheckReply = { meta: read.meta, complete: read.complete, imageLines, imageLinesFrom: from, imageRecordsSettled: settled };
+    return s!.staging.subarray(r.offset, r.offset + r.length);
+  };
+  // The release's judge in this worker (image-judge.ts), when the check names it: the lines it finds clean
+  // are not sent. Of the pass's lines, a run from `from` — the pass's bookkeeping counts image records from
+  // the first — remembered for the judge as the pass's report would be; of all lines (judging ahead), each.
+  const judge = s ? imageJudgeNamed(check.judge) : undefined;
+  let judgedInWorker = 0;
+  let rest = wanted.slice(from);
+  if (judge && check.allImages) {
+    rest = rest.filter((i) => !imageLineClean(judge, lineOf(i)));
+    judgedInWorker = wanted.length;
+  } else if (judge && read.complete) {
+    const start = from;
+    while (from < settled && imageLineClean(judge, lineOf(wanted[from]!))) from++;
+    judgedInWorker = Math.min(settled, from + 1) - start;
+    if (from > start) judgedFrom(cache, path, s!, check.judge!, from, settled);
+    rest = wanted.slice(from);
+  }
+  const imageLines = rest.map((i) => lineOf(i).toString("utf8"));
+  const reply: RepairCheckReply = { meta: read.meta, complete: read.complete, imageLines, imageLinesFrom: from, imageRecordsSettled: settled, imageLinesJudgedInWorker: judgedInWorker };
   if (check.snapshot) reply.snapshot = read.snapshot ?? null;
   return reply;
 }

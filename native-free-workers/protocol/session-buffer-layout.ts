@@ -249,6 +249,8 @@ export interface RepairCheckOptions {
    * the read state and its persistent index, and when no `imagesFrom` fits — the first check after a
    * restart, whose state came from the index under a new generation — it leaves out the lines of the image
    * records this judge already found clean in that state (issue #11: the first turn after a restart).
+   * When the worker runs the same judge (it was started with it: protocol/image-judge.ts), it judges the
+   * lines itself and sends only those it does not find clean (with `allImages` too).
    */
   judge?: string;
   /**
@@ -297,8 +299,14 @@ export interface RepairCheckReply {
    * from the {@link imageLinesFrom}-th image record on.
    */
   imageLines: string[];
-  /** How many image records' lines were left out (RepairCheckOptions.imagesFrom honoured); 0 when all are sent. */
+  /** How many image records' lines were left out (RepairCheckOptions.imagesFrom honoured, or judged clean here); 0 when all are sent. */
   imageLinesFrom: number;
+  /**
+   * How many image lines the worker judged itself with the release's judge (native-free-workers/openclaw/
+   * image-judge.ts: when the check names the judge the worker was started with); those it found clean are
+   * not in {@link imageLines}.
+   */
+  imageLinesJudgedInWorker?: number;
   /**
    * How many of the image records (from the first) are complete lines, ending before the read state's end:
    * a continued read of the same state (`meta.generation`) has these same lines at these same indexes

@@ -15,6 +15,10 @@
  *
  * Exact: the same judge, on the same lines, as the pass would call it; a line found corrupted is not kept
  * (the pass judges it again and stock repairs it). Nothing here changes what the pass returns or writes.
+ *
+ * Where the workers run the release's judge themselves (2026.6.5+, release/worker-judge.ts), the request
+ * names it and the worker judges the lines there: only those it does not find clean come back to be judged
+ * here, so on a first start the judging costs the main thread nothing.
  */
 import { readRepairCheckAsync } from "./session.js";
 import { judgedImagesOf, judgeName, lineHasCorruptedImage, rememberJudgedImages } from "./judged-images.js";
@@ -59,10 +63,11 @@ export async function judgeImagesAhead(path: string, slicing: PrejudgeSlicing, {
   if (!judge || name === undefined) return 0;
   try {
     const seen = judgedImagesOf(path);
-    const reply = await readRepairCheckAsync(path, rewritten ? { images: true, allImages: true } : { images: true, judge: name, ...(seen ? { imagesFrom: seen } : {}) });
+    // The judge named in both: a worker that runs it (image-judge.ts) judges the lines there and sends only those it does not find clean.
+    const reply = await readRepairCheckAsync(path, rewritten ? { images: true, allImages: true, judge: name } : { images: true, judge: name, ...(seen ? { imagesFrom: seen } : {}) });
     if (!reply.complete) return 0;
     const between = slicing.startSlices();
-    let judged = 0;
+    let judged = reply.imageLinesJudgedInWorker ?? 0;
     let clean = true;
     for (const line of reply.imageLines) {
       await between();

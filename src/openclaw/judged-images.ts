@@ -34,8 +34,17 @@ export function setJudgeRelease(version: string | undefined): void {
 export function judgeName(judge: unknown): string | undefined {
   if (release === undefined || typeof judge !== "function") return undefined;
   let name = names.get(judge);
-  if (name === undefined) names.set(judge, (name = `openclaw ${release}, node ${process.version}, judge ${createHash("sha256").update(String(judge)).digest("hex").slice(0, 16)}`));
+  if (name === undefined) names.set(judge, (name = judgeNameOfSource(String(judge))!));
   return name;
+}
+
+/**
+ * The name of the judge whose source text is `source` (what `String(judge)` gives): the workers' judge
+ * (release/worker-judge.ts) is built from the same text, so it is kept under the same name. Undefined when
+ * no release was named.
+ */
+export function judgeNameOfSource(source: string): string | undefined {
+  return release === undefined ? undefined : `openclaw ${release}, node ${process.version}, judge ${createHash("sha256").update(source).digest("hex").slice(0, 16)}`;
 }
 
 /** What one transcript's earlier passes judged (RepairCheckOptions.imagesFrom). */

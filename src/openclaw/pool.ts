@@ -69,6 +69,7 @@ import { WORKER_FILE } from "../worker-file.js";
 import { CallTrace, TRACING } from "./trace.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest, PortHandover, PortReply, PortRequest } from "../../native-free-workers/openclaw-worker.js";
 import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
+import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 
 /** Where the built openclaw worker lives (next to the compile worker). */
 export const OPENCLAW_WORKER_FILE = join(dirname(WORKER_FILE), "openclaw-worker.js");
@@ -101,6 +102,12 @@ export interface OpenClawPoolOptions {
    * `CACHE_DEFAULTS.sessionReadCacheBytes` (256 MiB).
    */
   readKeepBytes?: number;
+  /**
+   * The release's image judge (protocol/image-judge.ts: built by src/openclaw/release/worker-judge.ts from the
+   * located release), which each worker builds at start to judge the repair pass's image lines itself
+   * (native-free-workers/openclaw/image-judge.ts). `null` (default): the main thread judges them.
+   */
+  imageJudge?: ImageJudgeSpec | null;
 }
 
 /**
@@ -125,7 +132,7 @@ export type Priority = (typeof Priority)[keyof typeof Priority];
 /** Requests of each lane (digests, the rest) handed to a worker at once: the one it runs and the next (see the file comment). */
 export const AHEAD = 2;
 
-let options: Required<Omit<OpenClawPoolOptions, "indexDir" | "digestKeepBytes" | "readKeepBytes">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
+let options: Required<Omit<OpenClawPoolOptions, "indexDir" | "digestKeepBytes" | "readKeepBytes" | "imageJudge">> = { threads: defaultThreads(), idleTimeoutMs: 30_000 };
 let workerData: OpenClawWorkerData = { sessionIndex: null };
 
 /** A request waiting for its turn on a thread. */
@@ -303,7 +310,7 @@ export function shardOf(request: OpenClawWorkerRequest, threads: number): number
  * `indexDir` is checked here, at once: {@link openClawPoolIndex} says whether it was refused.
  */
 export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<void> {
-  const { indexDir, digestKeepBytes, readKeepBytes, ...numbers } = next;
+  const { indexDir, digestKeepBytes, readKeepBytes, imageJudge, ...numbers } = next;
   for (const [name, value] of Object.entries(numbers)) positiveInteger(name, value, 0);
   for (const [name, bytes] of [["digestKeepBytes", digestKeepBytes], ["readKeepBytes", readKeepBytes]] as const) {
     if (bytes !== undefined && !(Number.isInteger(bytes) && bytes >= 0)) throw Errors.invalidOption(name, `expected a whole number of bytes, 0 or more, got ${String(bytes)}`);
@@ -312,6 +319,10 @@ export async function configureOpenClawPool(next: OpenClawPoolOptions): Promise<
   if (indexDir !== undefined) workerData = { ...workerData, sessionIndex: indexDir === null ? null : checkedIndexDir(indexDir) };
   if (digestKeepBytes !== undefined) workerData = { ...workerData, digestKeepBytes };
   if (readKeepBytes !== undefined) workerData = { ...workerData, readKeepBytes };
+  if (imageJudge !== undefined) {
+    const { imageJudge: _dropped, ...rest } = workerData;
+    workerData = imageJudge === null ? rest : { ...rest, imageJudge };
+  }
   await closeOpenClawPool();
 }
 
@@ -456,12 +467,16 @@ async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): P
  * preload's start: a process that never loads it starts no thread. The `ready` requests go to the threads
  * directly: no ticket, no busy/idle for the observer (no turn asked for them). Idle threads still exit after
  * `idleTimeoutMs`, as after any request. Never throws or rejects; a worker not built: nothing started.
+ * Resolves to why the workers could not build the image judge they were given (each reason once; none: built or not given).
  */
-export async function startOpenClawPool(): Promise<void> {
+export async function startOpenClawPool(): Promise<string[]> {
   try {
-    await Promise.all(Array.from({ length: options.threads }, (_, i) => send(shardFor(i), { op: "ready" }).catch(() => undefined)));
+    const answers = await Promise.all(Array.from({ length: options.threads }, (_, i) => send(shardFor(i), { op: "ready" }).catch(() => undefined)));
+    // A worker that could not build the image judge says why after "ready; " (openclaw-worker.ts).
+    return [...new Set(answers.filter((a): a is string => typeof a === "string" && a.startsWith("ready; ")).map((a) => a.slice(7)))];
   } catch {
     // not built or not startable: the first request reports it, as without the start
+    return [];
   }
 }
 

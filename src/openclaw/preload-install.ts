@@ -18,7 +18,7 @@ import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
-import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease } from "./preload-runtime.js";
+import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease, judgeNameOfSource } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
@@ -123,6 +123,8 @@ function install(): void {
   // CTXC_OPENCLAW_THREADS: worker threads (each transcript always on the same one, pool.ts); unset or not a
   // whole number from 1 to 16: pool.ts defaultThreads (2 on a machine with 4+ cores, else 1).
   const threads = Number(process.env.CTXC_OPENCLAW_THREADS ?? NaN);
+  // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
+  setJudgeRelease(plan.version);
   void configureOpenClawPool({
     threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
     // CTXC_OPENCLAW_DIGEST_KEEP_MB: what each worker keeps for the session-fence digests (0 = nothing).
@@ -132,6 +134,8 @@ function install(): void {
     idleTimeoutMs: Number.isInteger(idleMs) && idleMs > 0 ? idleMs : PRELOAD_POOL_IDLE_MS,
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
+    // 2026.6.5+: the repair pass's image lines judged in the workers, by the release's judge (release/worker-judge.ts).
+    imageJudge: plan.imageJudge ? { ...plan.imageJudge, name: judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } : null,
   });
   // The worker threads start when OpenClaw's session code loads, before the first turn (preload-runtime.ts startPoolSoon).
   armPoolStart();
@@ -150,8 +154,6 @@ function install(): void {
       // no state dir to scan: no warm-up, the first opens are today's
     }
   }
-  // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
-  setJudgeRelease(plan.version);
   const index = describeIndex(indexSetting);
   const located = `located in ${plan.located.ms} ms (${plan.located.filesRead} files${plan.located.fullScan ? ", all of dist/" : ""})`;
   preloadLog("active", `openclaw ${plan.version}, node ${process.version}, ${mechanism}, serves ${plan.served.join(" + ")}, ${located}, ${index.summary}, ${openClawPoolThreads()} worker thread(s), pid ${process.pid}`);
@@ -159,7 +161,7 @@ function install(): void {
   if (index.refused) preloadLog("index", index.refused);
   process.once("exit", () => {
     const c = counters;
-    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} idempotencyMain=${c.idempotencyMain} idempotencyWorker=${c.idempotencyWorker} idempotencyScans=${c.idempotencyScans} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} recentReadsAgain=${c.recentReadsAgain} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} workspaceReadsServed=${c.workspaceReadsServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} linesFromRead=${c.linesFromRead} digestsServed=${c.digestsServed} indexesContinued=${c.indexesContinued} indexesFolded=${c.indexesFolded} digestsPrefetched=${c.digestsPrefetched} repairsEarly=${c.repairsEarly} imageLinesJudged=${c.imageLinesJudged} fingerprintsServed=${c.fingerprintsServed} lockPathsServed=${c.lockPathsServed} lockSnapshotsServed=${c.lockSnapshotsServed} lockStatsServed=${c.lockStatsServed} lockFilesServed=${c.lockFilesServed} turnEndPrefetches=${c.turnEndPrefetches} sessionStatsServed=${c.sessionStatsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} warmedUp=${warmUpStats.warmedUp} warmUpMs=${Math.round(warmUpStats.ms)} stockRuns=${c.stockRuns} fallbacks=${c.fallbacks}`);
+    preloadLog("summary", `sessionsServed=${c.sessionsServed} sessionsCached=${c.sessionsCached} sessionsContinued=${c.sessionsContinued} sessionsKept=${c.sessionsKept} idempotencyServed=${c.idempotencyServed} idempotencyMain=${c.idempotencyMain} idempotencyWorker=${c.idempotencyWorker} idempotencyScans=${c.idempotencyScans} leafInfoServed=${c.leafInfoServed} repairsSkipped=${c.repairsSkipped} recentReadsServed=${c.recentReadsServed} recentReadsAgain=${c.recentReadsAgain} bootstrapServed=${c.bootstrapServed} bootstrapContextServed=${c.bootstrapContextServed} workspaceReadsServed=${c.workspaceReadsServed} rewritesAppended=${c.rewritesAppended} rewritesStock=${c.rewritesStock} writesFollowed=${c.writesFollowed} linesFromRead=${c.linesFromRead} digestsServed=${c.digestsServed} indexesContinued=${c.indexesContinued} indexesFolded=${c.indexesFolded} digestsPrefetched=${c.digestsPrefetched} repairsEarly=${c.repairsEarly} imageLinesJudged=${c.imageLinesJudged} imageLinesJudgedInWorkers=${c.imageLinesJudgedInWorkers} fingerprintsServed=${c.fingerprintsServed} lockPathsServed=${c.lockPathsServed} lockSnapshotsServed=${c.lockSnapshotsServed} lockStatsServed=${c.lockStatsServed} lockFilesServed=${c.lockFilesServed} turnEndPrefetches=${c.turnEndPrefetches} sessionStatsServed=${c.sessionStatsServed} lazyFields=${lazyStats.deferred} lazyFieldsCopied=${lazyStats.decoded} indexRestored=${indexUse.restored} indexRestoredBytes=${indexUse.restoredBytes} indexRejected=${indexUse.rejected} warmedUp=${warmUpStats.warmedUp} warmUpMs=${Math.round(warmUpStats.ms)} stockRuns=${c.stockRuns} fallbacks=${c.fallbacks}`);
   });
 }
 

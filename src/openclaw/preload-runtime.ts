@@ -44,7 +44,9 @@ import {
 } from "./bootstrap-wrappers.js";
 
 export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
-export { setJudgeRelease, forgetJudgedLines } from "./judged-images.js";
+export { setJudgeRelease, forgetJudgedLines, judgeNameOfSource } from "./judged-images.js";
+/** The worker's repair check through this instance's pool (tests ask it what the workers' image judge sends). */
+export { readRepairCheckAsync } from "./session.js";
 export { judgeImagesAhead, noteImageJudge } from "./image-prejudge.js";
 /** The restart warm-up (tests run it with the helpers the chunk handed over, and read its counters). */
 export { runRestartWarmUp, warmUpHelpers, warmUpStats, selectWarmUp, findWarmUpCandidates, stopWarmUp, restartedMainThread } from "./restart-warmup.js";
@@ -127,6 +129,8 @@ export interface PreloadCounters {
   repairsEarly: number;
   /** 2026.6.5+: image lines the worker's checks handed to the main thread for the release's judge (judged-images.ts). */
   imageLinesJudged: number;
+  /** Image lines the workers judged with the release's judge (release/worker-judge.ts), not sent to the main thread. */
+  imageLinesJudgedInWorkers: number;
   /** 2026.5.27+: the session lock's fingerprint stats answered synchronously (file-fingerprint.ts). */
   fingerprintsServed: number;
   /** The session write lock's folder realpaths (and fs-safe's folder checks) answered synchronously (lock-fs.ts). */
@@ -174,6 +178,7 @@ export const counters: PreloadCounters = {
   digestsPrefetched: 0,
   repairsEarly: 0,
   imageLinesJudged: 0,
+  imageLinesJudgedInWorkers: 0,
   fingerprintsServed: 0,
   lockPathsServed: 0,
   lockSnapshotsServed: 0,
@@ -186,7 +191,7 @@ export const counters: PreloadCounters = {
 };
 
 /** One line to the preload log; never throws (a logging problem must not break a run). */
-export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "warmup" | "fallback" | "summary", message: string): void {
+export function preloadLog(kind: "active" | "inactive" | "stock" | "index" | "warmup" | "judge" | "fallback" | "summary", message: string): void {
   writeLogLines(logLine(kind, message));
 }
 
@@ -235,7 +240,11 @@ export function armPoolStart(): void {
 function startPoolSoon(): void {
   if (poolStart !== "armed") return;
   poolStart = "started";
-  setImmediate(() => void startOpenClawPool()).unref();
+  setImmediate(() => {
+    void startOpenClawPool().then((failed) => {
+      for (const why of failed) preloadLog("judge", `the workers could not build the release's image judge (${why}); image lines are judged on the main thread`);
+    });
+  }).unref();
 }
 
 /** pi's `SessionManager` class with `open` answered from ctxc's prepared read (pi-session-open.ts); imported by the hooks' pi module. */

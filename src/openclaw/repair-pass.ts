@@ -258,7 +258,10 @@ function judge(deps: PreloadDeps, rules: PassRules, h: PassHelpers, file: string
   if (!got.complete) return { why: got.meta.repairFacts?.common ?? "the read stopped early", changed: false, rewrites: true, got };
   if (rules.cache && !before) return { why: got.meta.repair ?? "no snapshot from ctxc's read", changed: false, rewrites: false, got }; // a missing file: stock decides
   if (before ? !sameAsSnapshot(got, before) : !deps.unchangedSince(got, file)) return { why: "file changed since the worker read it", changed: true, rewrites: false, got };
-  if (rules.images) deps.counters.imageLinesJudged += got.imageLines.length;
+  if (rules.images) {
+    deps.counters.imageLinesJudged += got.imageLines.length;
+    deps.counters.imageLinesJudgedInWorkers += got.imageLinesJudgedInWorker ?? 0;
+  }
   const why = wouldChange(got, rules, h);
   return { why, changed: false, rewrites: why !== null, got };
 }

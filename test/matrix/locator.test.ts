@@ -53,6 +53,10 @@ describe("release locator over every published dist/", () => {
         const [minor, patch] = version.split(".").slice(1).map(Number) as [number, number];
         const rewrite = minor > 6 || (minor === 6 && patch >= 9);
         expect(served.filter((s) => /rewrite as append|follower/.test(s)).length, version).toBe(rewrite ? 3 : 0);
+        // The repair pass's image judge (2026.6.5+) runs in the workers: its module's shape is checked in every such release.
+        const judges = minor > 6 || (minor === 6 && patch >= 5);
+        expect(served.includes("image judging in the workers (isCorruptedImageContentBlock)"), version).toBe(judges);
+        expect(stock.filter((s) => s.startsWith("image judging")), version).toEqual([]);
         if (!rewrite) expect(stock.some((s) => s.startsWith("rewrite as append (SessionManager.rewriteFile) (")), version).toBe(minor > 5 || patch >= 28);
         // The workspace bootstrap read is served in every JSONL release; from 2026.5.18 the composition above it
         // and the context builder run as the release's own, each named in the log's stock line with why.

@@ -12,26 +12,10 @@ import { sessionIndexFile } from "../../native-free-workers/openclaw/session-ind
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
 import { generatedTranscript, wideCorpus } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
+import { line, HEADER, msg, file, PNG, JPEG, image, user, assistant, call, result, CHATGPT, CODEX, MIRROR, repairedText, snapOf, isCurrent, idOfBytes, results, countedImagePass, judgedSteps, samePass, type Snap } from "../support/repair-lines.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
 
-const line = (o: Record<string, unknown>) => JSON.stringify(o);
-const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
-const msg = (id: string, parentId: string | null, message: Record<string, unknown>) => line({ type: "message", id, parentId, timestamp: "2026-01-05T08:00:01.000Z", message });
-const file = (...lines: string[]) => [HEADER, ...lines].join("\n") + "\n";
-
-// Image payloads: real signatures (the release sniffs the decoded bytes), and broken ones.
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 7)]).toString("base64");
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(40, 3)]).toString("base64");
-const image = (data: string, mime: Record<string, unknown> = { mimeType: "image/png" }) => ({ type: "image", data, ...mime });
-const user = (id: string, parentId: string | null, content: unknown) => msg(id, parentId, { role: "user", content, timestamp: 1 });
-const assistant = (id: string, parentId: string, extra: Record<string, unknown>, content: unknown[]) =>
-  msg(id, parentId, { role: "assistant", stopReason: "toolUse", model: "m", timestamp: 1, ...extra, content });
-const call = (callId: string, name = "bash") => ({ type: "toolCall", id: callId, name, arguments: {} });
-const result = (id: string, parentId: string, ids: Record<string, unknown>) => msg(id, parentId, { role: "toolResult", toolName: "bash", content: [{ type: "text", text: "ok" }], isError: false, timestamp: 1, ...ids });
-const CHATGPT = { api: "openai-chatgpt-responses", provider: "openai" };
-const CODEX = { api: "openai-codex-responses", provider: "openai-codex" };
-const MIRROR = { role: "assistant", provider: "openclaw", model: "delivery-mirror", api: "openai-responses", stopReason: "stop", content: [{ type: "text", text: "sent" }], timestamp: 1 };
 
 /** Files each release's pass judges by the rules that differ between releases. */
 function repairCorpus(): { name: string; text: string }[] {
@@ -80,26 +64,6 @@ function generalCorpus(): { name: string; text: string }[] {
   return out;
 }
 
-/** A file's bytes with the parts of OpenClaw's inserted tool results that are random (id) or the time of the repair. */
-function repairedText(path: string): string {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .map((l) => (l.includes('"id":"repair-') ? l.replace(/repair-[0-9a-f-]{36}/, "repair-X").replace(/"timestamp":("[^"]*"|\d+)/g, '"timestamp":0') : l))
-    .join("\n");
-}
-
-type Snap = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
-/** The file's snapshot as OpenClaw takes it (bigint stat), e.g. the lock's trusted snapshot. */
-function snapOf(p: string): Snap {
-  const st = statSync(p, { bigint: true });
-  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
-}
-/** A snapshot, as "the file's current stat" or not (the two copies differ in inode and times). */
-function isCurrent(snap: Snap | undefined, path: string): string | undefined {
-  if (snap === undefined) return undefined;
-  const st = snapOf(path);
-  return snap.dev === st.dev && snap.ino === st.ino && snap.size === st.size && snap.mtimeNs === st.mtimeNs && snap.ctimeNs === st.ctimeNs ? "current" : "stale";
-}
 
 describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the repair pass vs the release's own`, () => {
   it("repairSessionFileIfNeeded: the same result, file bytes and repair cache as OpenClaw's pass, for every rule of the release", { timeout: 600_000 }, async (ctx) => {
@@ -167,16 +131,6 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
   });
 });
 
-/** A tool-result id of exactly `bytes` UTF-8 bytes (two-byte "é"s after a unique prefix), for files at the byte bound. */
-function idOfBytes(i: number, bytes: number): string {
-  const prefix = `r${String(i).padStart(6, "0")}-`;
-  const rest = bytes - prefix.length;
-  return prefix + "é".repeat(Math.floor(rest / 2)) + "x".repeat(rest % 2);
-}
-/** A chain of tool results with these ids (each under the key and padding of `shape`, as the v2 id rule reads them). */
-function results(ids: string[], from = 0, parent: string | null = "s-1", shape: (id: string) => Record<string, unknown> = (id) => ({ toolCallId: id })): string[] {
-  return ids.map((id, i) => result(`b${from + i}`, i ? `b${from + i - 1}` : parent!, shape(id)));
-}
 
 describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cache bounds, images judged once)`, () => {
   /** The pass's handler for this release (shapes.ts): 2026.6.9–6.10 `repairPass609`, 2026.6.11+ `repairPass611`. */
@@ -316,7 +270,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass on later turns (cac
 
 describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge across a gateway restart`, () => {
   it("repairSessionFileIfNeeded after a restart: images judged clean before it are not judged again (the persistent index), the same result, bytes and cache as OpenClaw's pass; a corrupted image appended while down is still found", { timeout: 600_000 }, async (ctx) => {
-    const setup = await countedImagePass();
+    const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
     const { rt, ours, theirs, cache, view, judged } = setup;
     // The runtime's own pool (the one its handlers ask): an index directory, and a restart = a new pool on it.
@@ -362,7 +316,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
   });
 
   it("repairSessionFileIfNeeded on a file OpenClaw's repair cache holds: the pass that judged tells the worker at once (no check follows while the cache holds the file), so the first pass after a restart judges only the images appended while down; the same result, bytes and cache as OpenClaw's pass", { timeout: 600_000 }, async (ctx) => {
-    const setup = await countedImagePass();
+    const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
     const { rt, ours, theirs, cache, view, judged } = setup;
     if (!cache) return ctx.skip(`${version} has no repair cache`);
@@ -403,7 +357,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass's image judge acros
 
 describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the first-start warm-up (a transcript the repair pass rewrites)`, () => {
   it("repairSessionFileIfNeeded after OpenClaw's repair rewrite: image lines the warm-up judged in idle time (also those after the line the pass repairs) are not judged again, the same result, bytes and cache as OpenClaw's pass; lines added or changed since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
-    const setup = await countedImagePass();
+    const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
     const { rt, judged, counted } = setup;
     const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`j${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
@@ -446,7 +400,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the fir
 
 describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the warm-up (a transcript it builds: nothing to repair)`, () => {
   it("repairSessionFileIfNeeded on a first start: the warm-up judged the image lines in idle time, so the turn's pass judges none — the same result, bytes and cache as OpenClaw's pass; lines appended since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
-    const setup = await countedImagePass();
+    const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
     const { rt, judged, counted } = setup;
     const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`k${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
@@ -478,57 +432,6 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the war
     }
   });
 });
-
-/**
- * The release's image-rule pass as ctxc serves it (its handler for the release), with the release's judge
- * counted — the function the pass's helpers give, also to be noted as the warm-up's —, how results are
- * compared, or why the release has none.
- */
-async function countedImagePass() {
-  const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
-  if (typeof x === "string") return x;
-  const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
-  if (!judge) return `${version} has no image rule`;
-  const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
-  const rt = x.runtime;
-  const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
-  const name = !cache ? "repairPass605" : minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
-  let judged = 0;
-  const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
-  const counted = (block: { type?: unknown }) => {
-    if (block?.type === "image") judged++;
-    return judge(block);
-  };
-  spied.isCorruptedImageContentBlock = () => counted;
-  return {
-    rt,
-    cache,
-    counted,
-    theirs: x.openclaw as (params: Record<string, unknown>) => Promise<unknown>,
-    judged: () => judged,
-    ours: (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>,
-    view: (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false }),
-  };
-}
-
-/**
- * Each step: its lines appended to both files, then one pass of ctxc's handler and of OpenClaw's own
- * (`samePass`), judging exactly the step's count of image blocks.
- */
-async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: Exclude<Awaited<ReturnType<typeof countedImagePass>>, string>, [a, b]: [string, string]): Promise<void> {
-  for (const [what, lines, expected] of steps) {
-    if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
-    const before = judged();
-    await samePass(what, [ours, theirs], view, [a, b]);
-    expect(judged() - before, what).toBe(expected);
-  }
-}
-
-/** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
-async function samePass(what: string, [ours, theirs]: [(p: Record<string, unknown>) => Promise<unknown>, (p: Record<string, unknown>) => Promise<unknown>], view: (r: Record<string, unknown>, path: string) => unknown, [a, b]: [string, string]): Promise<void> {
-  expect(view((await ours({ sessionFile: a })) as Record<string, unknown>, a), what).toEqual(view((await theirs({ sessionFile: b })) as Record<string, unknown>, b));
-  expect(repairedText(a), what).toEqual(repairedText(b));
-}
 
 /** Message timestamps in a transcript, sorted (to build windows that cut through it). */
 function messageTimes(text: string): number[] {

@@ -47,7 +47,7 @@ describe("startOpenClawPool", () => {
     await configureOpenClawPool({ threads: 1 });
     const starting = startOpenClawPool();
     await closeOpenClawPool();
-    await expect(starting).resolves.toBeUndefined();
+    await expect(starting).resolves.toEqual([]);
   });
 });
 

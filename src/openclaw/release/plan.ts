@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { knownShape, locateRelease, parseNormalizer, type LocatedFunction, type LocatedRelease } from "./locate.js";
 import { cannotRewrite, rewriteChunk, type ChunkInterception } from "./rewrite.js";
+import { workerJudgePlan, type WorkerJudgePlan } from "./worker-judge.js";
 import { CALL_SITES, KNOWN_SHAPES, REPRODUCED_SHAPES, STOCK_SHAPES, shapeOf, type CallSite, type InterceptionName } from "./shapes.js";
 
 /** What the pi wrapper (preload-runtime.ts `wrapSessionManager`) must do as one pi SessionManager does. */
@@ -48,6 +49,8 @@ export interface ReleasePlan {
   stock: string[];
   /** How the locator went: ms, files read. */
   located: { ms: number; filesRead: number; fullScan: boolean };
+  /** 2026.6.5+: the repair pass's image judge, for the workers to run (worker-judge.ts); absent: the main thread judges. */
+  imageJudge?: WorkerJudgePlan;
 }
 
 const LABELS: Record<InterceptionName, string> = {
@@ -74,6 +77,9 @@ const LABELS: Record<InterceptionName, string> = {
   resolveNormalizedTargetPath: "lock folder check and realpath (resolveNormalizedTargetPath)",
   readLockSnapshot: "lock-file snapshot (readLockSnapshot)",
 };
+
+/** The repair pass's image judging, run in the workers (worker-judge.ts). */
+export const JUDGE_LABEL = "image judging in the workers (isCorruptedImageContentBlock)";
 
 /** Whether `plan` serves the interception `name`. */
 export function planServes(plan: Pick<ReleasePlan, "served">, name: InterceptionName): boolean {
@@ -162,6 +168,8 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
   const served: string[] = [];
   const stock: string[] = [];
   const byChunk = new Map<string, ChunkInterception[]>();
+  /** Chunks whose served repair pass judges image blocks (2026.6.5+). */
+  const judgingPasses: string[] = [];
   // Session open answers from the read prewarm starts: without prewarm it would only ever fall back.
   const prewarm = (found.functions.get("prewarmSessionFile") ?? []).some((f) => knownShape(f));
   for (const name of Object.keys(KNOWN_SHAPES) as InterceptionName[]) {
@@ -205,6 +213,7 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
         if (normalizer) helpers.push(normalizer);
       }
       take.push({ fn, handler: known.handler ?? name, helpers });
+      if (name === "repairSessionFileIfNeeded" && helpers.includes("isCorruptedImageContentBlock")) judgingPasses.push(fn.file);
     }
     if (take.length === 0) {
       stock.push(`${LABELS[name]} (${why})`);
@@ -255,7 +264,18 @@ export function planRelease(found: LocatedRelease, runtimeUrl: string, exportSca
     stock.push("session open (no checked loadEntriesFromFile, loadEntriesFromFileWithSnapshot or pi import)");
   }
   if (served.every((s) => s === LABELS.prewarmSessionFile)) return `${where}: no interception point has a checked shape (${stock.join("; ")})`;
-  return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan } };
+  let imageJudge: WorkerJudgePlan | undefined;
+  const rewritten = new Set(Object.keys(chunks));
+  const judging = judgingPasses.filter((f) => rewritten.has(pathToFileURL(f).href));
+  if (judging.length > 0) {
+    const judge = workerJudgePlan(found, judging, rewritten);
+    if (typeof judge === "string") stock.push(`${JUDGE_LABEL} (${judge}; the repair pass judges image lines on the main thread)`);
+    else {
+      imageJudge = judge;
+      served.push(JUDGE_LABEL);
+    }
+  }
+  return { version: found.version, runtimeUrl, chunks, pi: piPlan, served, stock, located: { ms: Math.round(found.ms), filesRead: found.filesRead, fullScan: found.fullScan }, ...(imageJudge ? { imageJudge } : {}) };
 }
 
 /**

@@ -465,6 +465,21 @@ export const KNOWN_PARSE_SHAPES: Readonly<Record<string, { seenIn: string; norma
   "ceaea5f755d1": { seenIn: "2026.7.1–2026.7.35", normalizer: "normalizeLoadedFileEntry" },
 };
 
+/**
+ * Modules a worker may import to run the repair pass's image judge (release/worker-judge.ts): the shape of
+ * the module the judge imports `sanitizeInlineImageBase64` from, with every module it imports (texts with
+ * the chunk names' build hashes removed). Each was read to be pure — functions and constants, no I/O, no
+ * state another caller could change — so the same verdict comes from it in any thread.
+ */
+export const KNOWN_JUDGE_MODULES: Readonly<Record<string, { seenIn: string }>> = {
+  // inline-image-data-url + base64 (its canonicalizeBase64 builds one string).
+  "7bf58426db30": { seenIn: "2026.6.5–2026.6.35" },
+  // base64's canonicalizeBase64 in 8 KiB pieces, padding added to unpadded payloads.
+  "592bee08fbc2": { seenIn: "2026.7.1" },
+  // …and the pad bits of the last data character checked; the Sets marked pure for the bundler.
+  "b117fee10347": { seenIn: "2026.7.33–2026.7.35" },
+};
+
 /** The shape of a function's source text, followed by its deps' (see the file comment). */
 export function shapeOf(source: string): string {
   return createHash("sha256").update(source.replace(/\$\d+\b/g, "")).digest("hex").slice(0, 12);

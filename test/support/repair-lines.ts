@@ -1,0 +1,108 @@
+/**
+ * Transcript lines for the repair-pass tests (test/matrix/reads.test.ts, worker-judge.test.ts): messages,
+ * images with real and broken payloads, tool results; how a pass's result and bytes are compared with the
+ * release's own; and the release's image-rule pass as ctxc serves it, with the release's judge counted.
+ */
+import { appendFileSync, readFileSync, statSync } from "node:fs";
+import { expect } from "vitest";
+import { importIntercepted } from "./openclaw-release.js";
+
+export const line = (o: Record<string, unknown>) => JSON.stringify(o);
+export const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
+export const msg = (id: string, parentId: string | null, message: Record<string, unknown>) => line({ type: "message", id, parentId, timestamp: "2026-01-05T08:00:01.000Z", message });
+export const file = (...lines: string[]) => [HEADER, ...lines].join("\n") + "\n";
+
+// Image payloads: real signatures (the release sniffs the decoded bytes), and broken ones.
+export const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 7)]).toString("base64");
+export const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(40, 3)]).toString("base64");
+export const image = (data: string, mime: Record<string, unknown> = { mimeType: "image/png" }) => ({ type: "image", data, ...mime });
+export const user = (id: string, parentId: string | null, content: unknown) => msg(id, parentId, { role: "user", content, timestamp: 1 });
+export const assistant = (id: string, parentId: string, extra: Record<string, unknown>, content: unknown[]) =>
+  msg(id, parentId, { role: "assistant", stopReason: "toolUse", model: "m", timestamp: 1, ...extra, content });
+export const call = (callId: string, name = "bash") => ({ type: "toolCall", id: callId, name, arguments: {} });
+export const result = (id: string, parentId: string, ids: Record<string, unknown>) => msg(id, parentId, { role: "toolResult", toolName: "bash", content: [{ type: "text", text: "ok" }], isError: false, timestamp: 1, ...ids });
+export const CHATGPT = { api: "openai-chatgpt-responses", provider: "openai" };
+export const CODEX = { api: "openai-codex-responses", provider: "openai-codex" };
+export const MIRROR = { role: "assistant", provider: "openclaw", model: "delivery-mirror", api: "openai-responses", stopReason: "stop", content: [{ type: "text", text: "sent" }], timestamp: 1 };
+
+/** A file's bytes with the parts of OpenClaw's inserted tool results that are random (id) or the time of the repair. */
+export function repairedText(path: string): string {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .map((l) => (l.includes('"id":"repair-') ? l.replace(/repair-[0-9a-f-]{36}/, "repair-X").replace(/"timestamp":("[^"]*"|\d+)/g, '"timestamp":0') : l))
+    .join("\n");
+}
+
+export type Snap = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
+/** The file's snapshot as OpenClaw takes it (bigint stat), e.g. the lock's trusted snapshot. */
+export function snapOf(p: string): Snap {
+  const st = statSync(p, { bigint: true });
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+/** A snapshot, as "the file's current stat" or not (the two copies differ in inode and times). */
+export function isCurrent(snap: Snap | undefined, path: string): string | undefined {
+  if (snap === undefined) return undefined;
+  const st = snapOf(path);
+  return snap.dev === st.dev && snap.ino === st.ino && snap.size === st.size && snap.mtimeNs === st.mtimeNs && snap.ctimeNs === st.ctimeNs ? "current" : "stale";
+}
+/** A tool-result id of exactly `bytes` UTF-8 bytes (two-byte "é"s after a unique prefix), for files at the byte bound. */
+export function idOfBytes(i: number, bytes: number): string {
+  const prefix = `r${String(i).padStart(6, "0")}-`;
+  const rest = bytes - prefix.length;
+  return prefix + "é".repeat(Math.floor(rest / 2)) + "x".repeat(rest % 2);
+}
+/** A chain of tool results with these ids (each under the key and padding of `shape`, as the v2 id rule reads them). */
+export function results(ids: string[], from = 0, parent: string | null = "s-1", shape: (id: string) => Record<string, unknown> = (id) => ({ toolCallId: id })): string[] {
+  return ids.map((id, i) => result(`b${from + i}`, i ? `b${from + i - 1}` : parent!, shape(id)));
+}
+
+/**
+ * The release's image-rule pass as ctxc serves it (its handler for the release), with the release's judge
+ * counted — the function the pass's helpers give, also to be noted as the warm-up's —, how results are
+ * compared, or why the release has none.
+ */
+export async function countedImagePass(root: string, version: string) {
+  const x = await importIntercepted(root, "repairSessionFileIfNeeded");
+  if (typeof x === "string") return x;
+  const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
+  if (!judge) return `${version} has no image rule`;
+  const cache = x.helpers.sessionRepairCache as Map<string, unknown> | undefined;
+  const rt = x.runtime;
+  const [, minor, patch] = version.split(".").map(Number) as [number, number, number];
+  const name = !cache ? "repairPass605" : minor === 6 && patch < 11 ? "repairPass609" : "repairPass611";
+  let judged = 0;
+  const spied: Record<string, () => unknown> = Object.fromEntries(Object.keys(x.helpers).map((k) => [k, () => x.helpers[k]]));
+  const counted = (block: { type?: unknown }) => {
+    if (block?.type === "image") judged++;
+    return judge(block);
+  };
+  spied.isCorruptedImageContentBlock = () => counted;
+  return {
+    rt,
+    cache,
+    counted,
+    theirs: x.openclaw as (params: Record<string, unknown>) => Promise<unknown>,
+    judged: () => judged,
+    ours: (params: Record<string, unknown>) => rt.handlers[name]!(x.openclaw, [params], spied) as Promise<Record<string, unknown>>,
+    view: (r: Record<string, unknown>, path: string) => ({ ...r, backupPath: r.backupPath === undefined ? undefined : "(backup)", validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path), cached: cache?.has(path) ?? false }),
+  };
+}
+
+/**
+ * Each step: its lines appended to both files, then one pass of ctxc's handler and of OpenClaw's own
+ * (`samePass`), judging exactly the step's count of image blocks.
+ */
+export async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: Exclude<Awaited<ReturnType<typeof countedImagePass>>, string>, [a, b]: [string, string]): Promise<void> {
+  for (const [what, lines, expected] of steps) {
+    if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
+    const before = judged();
+    await samePass(what, [ours, theirs], view, [a, b]);
+    expect(judged() - before, what).toBe(expected);
+  }
+}
+
+/** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
+export async function samePass(what: string, [ours, theirs]: [(p: Record<string, unknown>) => Promise<unknown>, (p: Record<string, unknown>) => Promise<unknown>], view: (r: Record<string, unknown>, path: string) => unknown, [a, b]: [string, string]): Promise<void> {
+  expect(view((await ours({ sessionFile: a })) as Record<string, unknown>, a), what).toEqual(view((await theirs({ sessionFile: b })) as Record<string, unknown>, b));
+  expect(repairedText(a), what).toEqual(repairedText(b));
+}
