@@ -171,6 +171,12 @@ describe.skipIf(!root)(`OpenClaw ${version}: the workers' image judge is the rel
       // The name the passes ask the workers by (judged-images.ts judgeName: of the chunk's function's text) is the one the preload gives the workers' judge.
       expect(rt.judgeNameOfSource(String(own)), "its name").toBe(rt.judgeNameOfSource(w.planned.functions.at(-1)!));
       expect(await rt.startOpenClawPool(), "built in every worker").toEqual([]);
+      // A worker started by a check itself (as after an idle exit: no \`ready\` first) judges it once its judge is built.
+      await rt.closeOpenClawPool();
+      const fresh = join(dir, "fresh-worker.jsonl");
+      writeFileSync(fresh, file(user("u1", null, [image(PNG)]), user("u2", null, [image(JPEG)]), user("u3", null, [image("@@@")])));
+      const first = await rt.readRepairCheckAsync(fresh, { images: true, judge: spec.name });
+      expect([first.imageLinesJudgedInWorker, first.imageLinesFrom, first.imageLines.length], "a fresh worker's first check").toEqual([3, 2, 1]);
       // An export the module does not have: the workers say why; every line goes to the main thread.
       await rt.configureOpenClawPool({ imageJudge: { ...spec, imports: spec.imports.map((i) => ({ ...i, exported: "nope" })) } });
       const failed = await rt.startOpenClawPool();
