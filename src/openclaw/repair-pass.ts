@@ -12,7 +12,9 @@
  * - 2026.6.5+ also replace corrupted image blocks: the worker lists the entries with image blocks, and
  *   the release's own `isCorruptedImageContentBlock` judges each block here (its base64 and signature
  *   rules live in another chunk and change between releases) — exact by construction; lines an earlier
- *   pass judged clean in the same worker read state are neither sent nor judged again (judged-images.ts);
+ *   pass judged clean in the same worker read state are neither sent nor judged again (judged-images.ts),
+ *   and where the workers run the same judge (release/worker-judge.ts) they judge the lines first and send
+ *   only those from the first they do not find clean on;
  * - 2026.6.9+ keep an incremental repair cache (`sessionRepairCache`: snapshot, tool-result ids, whether
  *   the file ends with a newline) and return the snapshot they validated. "Nothing to repair" is then
  *   `{repaired: false, droppedLines: 0, validatedSnapshot}`, and the cache holds what the full pass leaves
@@ -100,8 +102,9 @@ function wouldChange(check: RepairCheckReply, rules: PassRules, h: PassHelpers):
     const judge = h.isCorruptedImageContentBlock;
     if (typeof judge !== "function") return "no isCorruptedImageContentBlock";
     // The worker sends the lines of exactly these records, but for those judged clean by an earlier pass
-    // of the same read state (judged-images.ts); parsed here as stock parses its lines, unless this judge
-    // found the same line clean before (in any read: judged-images.ts `lineHasCorruptedImage`).
+    // of the same read state (judged-images.ts) or by the workers' own run of this judge before the first
+    // it does not find clean; parsed here as stock parses its lines, unless this judge found the same line
+    // clean before (in any read: judged-images.ts `lineHasCorruptedImage`).
     if (check.imageLines.length !== facts.imageRecords.length - check.imageLinesFrom) return "no image lines from ctxc's read";
     for (const line of check.imageLines) if (lineHasCorruptedImage(judge as (block: unknown) => boolean, line)) return "a corrupted image block";
   }
