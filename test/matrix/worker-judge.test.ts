@@ -13,8 +13,8 @@ import { sessionIndexFile } from "../../native-free-workers/openclaw/session-ind
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
-import { releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { assistant, countedImagePass, file, image, JPEG, judgedSteps, PNG, results, samePass, user } from "../support/repair-lines.js";
+import { importIntercepted, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
+import { assistant, countedImagePass, file, generalCorpus, image, isCurrent, JPEG, judgedSteps, PNG, repairCorpus, repairedText, results, samePass, type Snap, user } from "../support/repair-lines.js";
 import { rng, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-worker-judge", { afterAll });
@@ -163,7 +163,6 @@ describe.skipIf(!root)(`OpenClaw ${version}: the workers' image judge is the rel
     const { rt, spec } = w;
     try {
       // The chunk's own function as the served pass gets it (its helpers), not the counted wrapper.
-      const { importIntercepted } = await import("../support/openclaw-release.js");
       const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
       if (typeof x === "string") throw new Error(x);
       const own = x.helpers.isCorruptedImageContentBlock;
@@ -196,6 +195,55 @@ describe.skipIf(!root)(`OpenClaw ${version}: the workers' image judge is the rel
 });
 
 describe.skipIf(!root)(`OpenClaw ${version}: the repair pass with the workers judging`, () => {
+  it("repairSessionFileIfNeeded as the preload serves it (the chunk's own judge, the release named, the workers given the planned judge): the same result, file bytes and repair cache as OpenClaw's pass on every file of the repair and general corpora (the release's rules, generated, damaged, torn; CTXC_WIDE_SEEDS adds more), and the main thread judges only lines the workers do not find clean", { timeout: wideTimeout(600_000, 3_000) }, async (ctx) => {
+    const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
+    if (typeof x === "string") return ctx.skip(x);
+    const judge = x.helpers.isCorruptedImageContentBlock as ((block: unknown) => boolean) | undefined;
+    if (!judge) return ctx.skip(`${version} has no image rule`);
+    const plan = planRelease(locateRelease(root!, version), RUNTIME_URL);
+    if (typeof plan === "string" || !plan.imageJudge) return ctx.skip("no workers' judge planned");
+    const rt = x.runtime;
+    rt.setJudgeRelease(version);
+    // As preload-install.ts configures the pool: the judge named from its planned text.
+    await rt.configureOpenClawPool({ imageJudge: { ...plan.imageJudge, name: rt.judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } });
+    const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
+    const view = (r: Record<string, unknown>, path: string): Record<string, unknown> => ({
+      ...r,
+      backupPath: r.backupPath === undefined ? undefined : "(backup)",
+      validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
+      cache: cache && (cache.has(path) ? { ...cache.get(path)!, snapshot: isCurrent(cache.get(path)!.snapshot, path), toolResultIds: [...cache.get(path)!.toolResultIds] } : "none"),
+    });
+    const corrupted = (l: string) => (JSON.parse(l) as { message: { content: unknown[] } }).message.content.some((b) => judge(b));
+    try {
+      rt.forgetJudgedLines();
+      let inWorkers = 0;
+      for (const c of [...repairCorpus(), ...generalCorpus()]) {
+        const [a, b] = pair(c.text);
+        const [sent, workers] = [rt.counters.imageLinesJudged, rt.counters.imageLinesJudgedInWorkers];
+        const ours = view((await x.ctxc({ sessionFile: a })) as Record<string, unknown>, a);
+        const theirs = view((await x.openclaw({ sessionFile: b })) as Record<string, unknown>, b);
+        expect(ours, c.name).toEqual(theirs);
+        expect(repairedText(a), c.name).toEqual(repairedText(b));
+        inWorkers += rt.counters.imageLinesJudgedInWorkers - workers;
+        // What reached the main thread's judge: at most the file's lines from the first corrupted image line on.
+        const imageLines = c.text.split("\n").filter((l) => l.includes('"image"') && l.includes('"message"'));
+        const firstBad = imageLines.findIndex((l) => {
+          try {
+            return corrupted(l);
+          } catch {
+            return true;
+          }
+        });
+        expect(rt.counters.imageLinesJudged - sent, `${c.name}: lines sent to the main thread`).toBeLessThanOrEqual(firstBad === -1 ? 0 : imageLines.length - firstBad);
+      }
+      expect(inWorkers, "the corpus's image lines judged in the workers").toBeGreaterThan(5);
+    } finally {
+      rt.setJudgeRelease(undefined);
+      rt.forgetJudgedLines();
+      await rt.configureOpenClawPool({ imageJudge: null });
+    }
+  });
+
   it("repairSessionFileIfNeeded turn after turn, and after a restart: the same result, bytes and cache as OpenClaw's pass; the main thread judges only a torn line and a corrupted one, the workers the rest, each once per read state; what they judged outlives the restart (the persistent index)", { timeout: 600_000 }, async (ctx) => {
     const w = await workersJudging();
     if (typeof w === "string") return ctx.skip(w);

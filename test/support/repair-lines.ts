@@ -6,6 +6,8 @@
 import { appendFileSync, readFileSync, statSync } from "node:fs";
 import { expect } from "vitest";
 import { importIntercepted } from "./openclaw-release.js";
+import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
+import { generatedTranscript, wideCorpus } from "./generated.js";
 
 export const line = (o: Record<string, unknown>) => JSON.stringify(o);
 export const HEADER = line({ type: "session", version: 3, id: "s-1", timestamp: "2026-01-05T08:00:00.000Z", cwd: "/w" });
@@ -24,6 +26,53 @@ export const result = (id: string, parentId: string, ids: Record<string, unknown
 export const CHATGPT = { api: "openai-chatgpt-responses", provider: "openai" };
 export const CODEX = { api: "openai-codex-responses", provider: "openai-codex" };
 export const MIRROR = { role: "assistant", provider: "openclaw", model: "delivery-mirror", api: "openai-responses", stopReason: "stop", content: [{ type: "text", text: "sent" }], timestamp: 1 };
+
+/** Files each release's pass judges by the rules that differ between releases. */
+export function repairCorpus(): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  const add = (name: string, ...lines: string[]) => out.push({ name, text: file(...lines) });
+  add("image: good png", user("u", null, [{ type: "text", text: "look" }, image(PNG)]));
+  add("image: good jpeg under mediaType, padded upper-case mime", user("u", null, [image(JPEG, { mediaType: " IMAGE/JPEG " })]));
+  add("image: good, in a tool result", assistant("a", "s-1", {}, [call("c1")]), result("r", "a", { toolCallId: "c1", content: [image(PNG)] }));
+  add("image: not base64", user("u", null, [image("%%%not base64%%%")]));
+  add("image: base64 of text, not an image", user("u", null, [image(Buffer.from("hello, not an image at all").toString("base64"))]));
+  add("image: non-ASCII data", user("u", null, [image(PNG + "é")]));
+  add("image: corrupted in an assistant turn", assistant("a", "s-1", { stopReason: "stop" }, [image("@@@")]));
+  add("image: corrupted but no image mime (not checked)", user("u", null, [image("@@@", { mimeType: "text/plain" })]));
+  add("image: corrupted, mime under media_type", user("u", null, [image("@@@", { media_type: "image/gif" })]));
+  add("user: empty content array", user("u", null, []));
+  add("user: only non-text blocks", user("u", null, [image(PNG)]));
+  add("chatgpt call with its result", assistant("a", "s-1", CHATGPT, [call("c1")]), result("r", "a", { toolCallId: "c1" }));
+  add("chatgpt call without a result", assistant("a", "s-1", CHATGPT, [call("c1")]));
+  add("chatgpt call, result id padded under tool_call_id", assistant("a", "s-1", CHATGPT, [call("c1")]), result("r", "a", { tool_call_id: " c1 " }));
+  add("chatgpt call, errored turn (not a candidate)", assistant("a", "s-1", { ...CHATGPT, stopReason: "error" }, [call("c1")]));
+  add("codex call with its result", assistant("a", "s-1", CODEX, [call("c1")]), result("r", "a", { toolCallId: "c1" }));
+  add("codex call without a result", assistant("a", "s-1", CODEX, [call("c1")]));
+  add("codex call, result under call_id", assistant("a", "s-1", CODEX, [call("c1")]), result("r", "a", { call_id: "c1" }));
+  add("message call then a delivery mirror, no result", assistant("a", "s-1", { api: "openai-responses", provider: "openai" }, [call("m1", " Message ")]), msg("m", "a", MIRROR));
+  add("message call then a delivery mirror, with result", assistant("a", "s-1", { api: "openai-responses", provider: "openai" }, [call("m1", "message")]), result("r", "a", { toolUseId: "m1" }), msg("m", "r", MIRROR));
+  add("message call then a custom entry then a mirror", assistant("a", "s-1", { api: " openai-codex-responses " }, [call("m1", "message")]), line({ type: "custom", id: "c", parentId: "a", customType: "x" }), msg("m", "c", { ...MIRROR, model: "gateway-injected" }));
+  add("message call then a user turn", assistant("a", "s-1", { api: "azure-openai-responses" }, [call("m1", "message")]), user("u", "a", "next"), msg("m", "u", MIRROR));
+  add("message call at the end", assistant("a", "s-1", { api: "openai-responses" }, [call("m1", "message")]));
+  const many = Array.from({ length: 4100 }, (_, i) => result(`r${i}`, i ? `r${i - 1}` : "s-1", { toolCallId: `id-${i}` }));
+  add("4,100 tool results (over the repair cache's id limit)", ...many);
+  add("4,096 tool results", ...many.slice(0, 4096));
+  return out;
+}
+
+/** Every file of the general corpus too: generated, damaged, torn. */
+export function generalCorpus(): { name: string; text: string }[] {
+  const out = [1, 2].map((seed) => ({ name: `generated ${seed}`, text: generatedTranscript({ seed, entries: 160, branchProbability: 0.15, compactions: 2, includeAllEntryTypes: true, unicode: "mixed" }).text }));
+  out.push({ name: "generated, nothing to repair", text: generatedTranscript({ seed: 1, entries: 160, branchProbability: 0.15, compactions: 2 }).text });
+  out.push({ name: "no final newline", text: HEADER + "\n" + line({ type: "custom", id: "a", parentId: null, customType: "x" }) });
+  out.push({ name: "blank lines", text: `\n${HEADER}\n\n  \n${line({ type: "custom", id: "a", parentId: null, customType: "x" })}\n\n` });
+  out.push({ name: "empty", text: "" });
+  const base = generatedTranscript({ seed: 5, entries: 80, branchProbability: 0.1, compactions: 1 }).text;
+  DAMAGE_KINDS.forEach((kind, i) => out.push({ name: `damaged: ${kind}`, text: damage(base, kind, 50 + i) }));
+  // With CTXC_WIDE_SEEDS=<first>:<count> (by hand): a generated transcript per seed and its damaged forms.
+  for (const c of wideCorpus()) out.push({ name: c.name, text: c.text });
+  return out;
+}
 
 /** A file's bytes with the parts of OpenClaw's inserted tool results that are random (id) or the time of the repair. */
 export function repairedText(path: string): string {
