@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { repairCorpus, generalCorpus, line, HEADER, msg, file, PNG, JPEG, image, user, assistant, call, result, CHATGPT, CODEX, MIRROR, repairedText, snapOf, isCurrent, idOfBytes, results, countedImagePass, judgedSteps, samePass, type Snap } from "../support/repair-lines.js";
+import { repairCorpus, generalCorpus, line, HEADER, msg, file, PNG, JPEG, image, user, assistant, call, result, CHATGPT, CODEX, MIRROR, repairedText, snapOf, isCurrent, idOfBytes, results, countedImagePass, judgedSteps, samePass, passView, type RepairCache, type Snap } from "../support/repair-lines.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
 
@@ -23,13 +23,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
     const x = await importIntercepted(root!, "repairSessionFileIfNeeded");
     if (typeof x === "string") return ctx.skip(x);
     const rt = x.runtime;
-    const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
-    const view = (r: Record<string, unknown>, path: string): Record<string, unknown> => ({
-      ...r,
-      backupPath: r.backupPath === undefined ? undefined : "(backup)",
-      validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
-      cache: cache && (cache.has(path) ? { ...cache.get(path)!, snapshot: isCurrent(cache.get(path)!.snapshot, path), toolResultIds: [...cache.get(path)!.toolResultIds] } : "none"),
-    });
+    const view = passView(x.helpers.sessionRepairCache as RepairCache | undefined);
     let skippedClean = 0;
     for (const c of [...repairCorpus(), ...generalCorpus()]) {
       const [a, b] = pair(c.text);

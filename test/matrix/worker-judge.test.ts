@@ -14,7 +14,7 @@ import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 import { importIntercepted, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { assistant, countedImagePass, file, generalCorpus, image, isCurrent, JPEG, judgedSteps, PNG, repairCorpus, repairedText, results, samePass, type Snap, user } from "../support/repair-lines.js";
+import { assistant, countedImagePass, file, generalCorpus, image, JPEG, judgedSteps, PNG, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user } from "../support/repair-lines.js";
 import { rng, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-worker-judge", { afterAll });
@@ -206,13 +206,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass with the workers ju
     rt.setJudgeRelease(version);
     // As preload-install.ts configures the pool: the judge named from its planned text.
     await rt.configureOpenClawPool({ imageJudge: { ...plan.imageJudge, name: rt.judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } });
-    const cache = x.helpers.sessionRepairCache as Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }> | undefined;
-    const view = (r: Record<string, unknown>, path: string): Record<string, unknown> => ({
-      ...r,
-      backupPath: r.backupPath === undefined ? undefined : "(backup)",
-      validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
-      cache: cache && (cache.has(path) ? { ...cache.get(path)!, snapshot: isCurrent(cache.get(path)!.snapshot, path), toolResultIds: [...cache.get(path)!.toolResultIds] } : "none"),
-    });
+    const view = passView(x.helpers.sessionRepairCache as RepairCache | undefined);
     const corrupted = (l: string) => (JSON.parse(l) as { message: { content: unknown[] } }).message.content.some((b) => judge(b));
     try {
       rt.forgetJudgedLines();

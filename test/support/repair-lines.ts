@@ -94,6 +94,17 @@ export function isCurrent(snap: Snap | undefined, path: string): string | undefi
   const st = snapOf(path);
   return snap.dev === st.dev && snap.ino === st.ino && snap.size === st.size && snap.mtimeNs === st.mtimeNs && snap.ctimeNs === st.ctimeNs ? "current" : "stale";
 }
+/** OpenClaw's repair cache (2026.6.9+), as the release's helpers hold it. */
+export type RepairCache = Map<string, { snapshot: Snap; toolResultIds: Set<string>; endsWithNewline: boolean }>;
+/** A pass's result and the release's repair cache for `path`, with what differs between the two copies (backup path, inode, times) said as same or not. */
+export function passView(cache: RepairCache | undefined): (r: Record<string, unknown>, path: string) => Record<string, unknown> {
+  return (r, path) => ({
+    ...r,
+    backupPath: r.backupPath === undefined ? undefined : "(backup)",
+    validatedSnapshot: isCurrent(r.validatedSnapshot as Snap | undefined, path),
+    cache: cache && (cache.has(path) ? { ...cache.get(path)!, snapshot: isCurrent(cache.get(path)!.snapshot, path), toolResultIds: [...cache.get(path)!.toolResultIds] } : "none"),
+  });
+}
 /** A tool-result id of exactly `bytes` UTF-8 bytes (two-byte "é"s after a unique prefix), for files at the byte bound. */
 export function idOfBytes(i: number, bytes: number): string {
   const prefix = `r${String(i).padStart(6, "0")}-`;
