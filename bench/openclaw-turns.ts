@@ -82,7 +82,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateTranscript, withOpaqueRecords } from "./fixtures/transcript-generator.js";
 import { loadSessionManagerPair, ownedContext, type Manager, type Side, type Snapshot } from "./lib/openclaw-session-manager.js";
-import { importInterceptedWith, interceptedOrThrow, removeIntercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, interceptedOrThrow, judgeAsThePreload, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { SelfTimes } from "./lib/self-times.js";
 import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
 import { transcriptOfSize } from "./lib/data.js";
@@ -149,7 +149,7 @@ async function seedIndex(indexDir: string, file: string): Promise<void> {
   const repair = await interceptedOrThrow(root, "repairSessionFileIfNeeded", runtimeUrl);
   const rt = repair.runtime as unknown as Runtime;
   await rt.configureOpenClawPool({ indexDir });
-  rt.setJudgeRelease(version);
+  await judgeAsThePreload(root, version, runtimeUrl, rt);
   for (let i = 0; i < 2; i++) await repair.ctxc({ sessionFile: file, debug: () => {}, warn: () => {} });
   await rt.prepareSession(file);
   await rt.closeOpenClawPool();
@@ -181,7 +181,8 @@ async function main(): Promise<void> {
     // once per file after a restart: its cache then says opened), served as a gateway serves it — ctxc's worker read beside it.
     const prewarmServed = warmUp ? await importInterceptedWith(root, "prewarmSessionFile", runtimeUrl) : undefined;
     const prewarm = typeof prewarmServed === "object" ? prewarmServed : undefined;
-    (pair.runtime as { setJudgeRelease?: (v: string | undefined) => void }).setJudgeRelease?.(version);
+    // As the preload at gateway start: the release named for the judge, and (2026.6.5+) the workers judging image lines.
+    const workersJudge = await judgeAsThePreload(root, version, runtimeUrl, pair.runtime);
     const files = { stock: join(dir, "stock.jsonl"), served: join(dir, "served.jsonl") };
     const fresh = (): Record<Counted, number[]> => ({ repair: [], prewarm: [], open: [], serialise: [], "header rewrite": [], digests: [], recent: [], appends: [], rewriteFile: [], setLoadedSessionFile: [] });
     /** Main-thread busy ms of an awaited phase (event-loop utilisation: it awaits the worker or I/O). */
@@ -357,7 +358,7 @@ async function main(): Promise<void> {
       .map((k) => `${k}=${c[k]! - (before as unknown as Record<string, number>)[k]!}`)
       .join(" ");
     const mode = [values.restart ? "after a restart (no header rewrite)" : "", warmUp ? "after the restart warm-up (repair check, prewarm, open, digests, recent reads, appends, rewrite)" : "", values.evict ? "OpenClaw's cache evicted after each open" : "", values.repair ? "a seeded transcript the repair rewrites" : "", values["first-start-warm-up"] ? "the first-start warm-up first" : ""].filter(Boolean).join(", ");
-    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns${mode ? `, ${mode}` : ""}; runtime ${runtimeUrl}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`OpenClaw ${version}, node ${process.version}, ${values.mb} MB generated transcript, ${turns} turns${mode ? `, ${mode}` : ""}; runtime ${runtimeUrl}${workersJudge ? " (image lines judged in the workers)" : ""}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     console.log(`main-thread ms: turn 0${values.restart ? "" : " (header rewrite)"} / median of turns 1…`);
     console.log("| phase | stock turn 0 | stock later | served turn 0 | served later |");
     console.log("|---|---:|---:|---:|---:|");

@@ -120,6 +120,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * What the preload does at gateway start for the repair pass's image judge (preload-install.ts): the release
+ * named for the judge's verdicts, and on 2026.6.5+ the workers given the release's judge to run
+ * (release/worker-judge.ts). Closes the runtime's pool (the next request starts one with the judge). A runtime
+ * of an older build (`--runtime`) gets what it has: the name, or nothing. Resolves to whether the workers judge.
+ */
+export async function judgeAsThePreload(root: string, version: string, runtimeUrl: string, runtime: object): Promise<boolean> {
+  const rt = runtime as { setJudgeRelease?: (v: string) => void; judgeNameOfSource?: (text: string) => string | undefined; configureOpenClawPool?: (o: object) => Promise<void> };
+  rt.setJudgeRelease?.(version);
+  if (!rt.judgeNameOfSource || !rt.configureOpenClawPool) return false;
+  const plan = planRelease(locateRelease(root, version), runtimeUrl);
+  if (typeof plan === "string" || !plan.imageJudge) return false;
+  await rt.configureOpenClawPool({ imageJudge: { ...plan.imageJudge, name: rt.judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } });
+  return true;
+}
+
 /** Removes the rewritten chunks written next to the real ones. */
 export function removeIntercepted(): void {
   for (const f of written.splice(0)) rmSync(f, { force: true });
