@@ -19,6 +19,9 @@
  * restoring from the index: a gateway restart, the main thread's judged-image memory no longer fitting) and a
  * turn appended; `restartPassMainMs` is that first pass after the restart (issue #11: every image line judged
  * again, before the judge's verdicts were kept in the index). A runtime without `setJudgeRelease` runs it too.
+ * `--workers-judge`: the release named and the workers given its image judge, as the preload does since
+ * 2026-12-07 (release/worker-judge.ts): the passes' image lines are judged in the worker (`workersJudge` in the
+ * results; a `--runtime` without it: false).
  * `--runtime` points the delegate at another build of preload-runtime.js (e.g. the commit before, to
  * compare). A benchmark, not a test (correctness: test/matrix/reads.test.ts); read the numbers with the
  * load average it prints.
@@ -28,7 +31,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { importInterceptedWith, removeIntercepted } from "./lib/openclaw-intercepted.js";
+import { importInterceptedWith, judgeAsThePreload, removeIntercepted } from "./lib/openclaw-intercepted.js";
 import { freshRunDir, removeDir, transcriptOfSize } from "./lib/data.js";
 import { writeTranscript } from "./fixtures/transcript-generator.js";
 import { benchArgs, openclawRelease, preloadRuntimeUrl } from "./lib/run-setup.js";
@@ -42,6 +45,7 @@ const { values } = benchArgs({
     runtime: { type: "string" },
     "no-images": { type: "boolean", default: false },
     restart: { type: "boolean", default: false },
+    "workers-judge": { type: "boolean", default: false },
   },
 });
 const { root, version } = await openclawRelease(values.openclaw);
@@ -103,6 +107,8 @@ try {
   // The runtime's own pool (the same module instance as the chunk's runtime: plain Node, one loader).
   const pool = (await import(runtimeUrl.replace(/preload-runtime\.js$/, "index.js"))) as typeof import("../src/openclaw/index.js");
   const rt = repair.runtime as { setJudgeRelease?: (v: string | undefined) => void };
+  // As the preload at gateway start: the release named and (2026.6.5+) the workers judging the image lines.
+  const workersJudge = values["workers-judge"] ? await judgeAsThePreload(root, version, runtimeUrl, repair.runtime) : false;
   if (values.restart) {
     const indexDir = join(runDir, "index");
     mkdirSync(indexDir, { mode: 0o700 });
@@ -151,6 +157,7 @@ try {
       runtime: values.runtime ?? "this build",
       mb,
       images: !values["no-images"],
+      workersJudge,
       bytes: Buffer.byteLength(text),
       toolResults,
       turns,
