@@ -12,7 +12,7 @@ import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
-import { planForRoot, planServes } from "./release/plan.js";
+import { JUDGE_LABEL, planForRoot, planServes } from "./release/plan.js";
 import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
@@ -125,6 +125,12 @@ function install(): void {
   const threads = Number(process.env.CTXC_OPENCLAW_THREADS ?? NaN);
   // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
   setJudgeRelease(plan.version);
+  // CTXC_OPENCLAW_WORKER_JUDGE=off: the repair pass's image lines judged on the main thread, as before 2026-12-07.
+  const workerJudge = plan.imageJudge && process.env.CTXC_OPENCLAW_WORKER_JUDGE !== "off" ? plan.imageJudge : undefined;
+  if (plan.imageJudge && !workerJudge) {
+    plan.served.splice(plan.served.indexOf(JUDGE_LABEL), 1);
+    plan.stock.push(`${JUDGE_LABEL} (CTXC_OPENCLAW_WORKER_JUDGE=off: the repair pass judges image lines on the main thread)`);
+  }
   void configureOpenClawPool({
     threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
     // CTXC_OPENCLAW_DIGEST_KEEP_MB: what each worker keeps for the session-fence digests (0 = nothing).
@@ -135,7 +141,7 @@ function install(): void {
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
     // 2026.6.5+: the repair pass's image lines judged in the workers, by the release's judge (release/worker-judge.ts).
-    imageJudge: plan.imageJudge ? { ...plan.imageJudge, name: judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } : null,
+    imageJudge: workerJudge ? { ...workerJudge, name: judgeNameOfSource(workerJudge.functions.at(-1)!)! } : null,
   });
   // The worker threads start when OpenClaw's session code loads, before the first turn (preload-runtime.ts startPoolSoon).
   armPoolStart();
