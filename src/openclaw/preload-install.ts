@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { createPreloadHooks, type PreloadHookData } from "./preload-hooks.js";
 import { JUDGE_LABEL, planForRoot, planServes } from "./release/plan.js";
+import type { WorkerJudgePlan } from "./release/worker-judge.js";
 import { configureOpenClawPool, defaultThreads, indexUse, openClawPoolIndex, openClawPoolThreads } from "./pool.js";
 import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
@@ -73,6 +74,19 @@ export function planPreload(root: string | null): PreloadHookData | string {
   }
 }
 
+/**
+ * The image judge the workers get (2026.6.5+: release/worker-judge.ts), or undefined: none planned, or
+ * `CTXC_OPENCLAW_WORKER_JUDGE=off` — then the repair pass judges image lines on the main thread, as before
+ * 2026-12-07, and the plan's served and stock lists (the `active:` and `stock:` lines) say so.
+ */
+export function workerJudgeSetting(plan: Pick<PreloadHookData, "imageJudge" | "served" | "stock">, env: Record<string, string | undefined>): WorkerJudgePlan | undefined {
+  if (!plan.imageJudge) return undefined;
+  if (env.CTXC_OPENCLAW_WORKER_JUDGE !== "off") return plan.imageJudge;
+  plan.served.splice(plan.served.indexOf(JUDGE_LABEL), 1);
+  plan.stock.push(`${JUDGE_LABEL} (CTXC_OPENCLAW_WORKER_JUDGE=off: the repair pass judges image lines on the main thread)`);
+  return undefined;
+}
+
 function install(): void {
   // Worker threads inherit `--import`; only the main thread runs OpenClaw's run path (and ctxc's own
   // pool workers must not install hooks).
@@ -125,12 +139,7 @@ function install(): void {
   const threads = Number(process.env.CTXC_OPENCLAW_THREADS ?? NaN);
   // The image judge's verdicts are kept across restarts under a name with the release in it (judged-images.ts).
   setJudgeRelease(plan.version);
-  // CTXC_OPENCLAW_WORKER_JUDGE=off: the repair pass's image lines judged on the main thread, as before 2026-12-07.
-  const workerJudge = plan.imageJudge && process.env.CTXC_OPENCLAW_WORKER_JUDGE !== "off" ? plan.imageJudge : undefined;
-  if (plan.imageJudge && !workerJudge) {
-    plan.served.splice(plan.served.indexOf(JUDGE_LABEL), 1);
-    plan.stock.push(`${JUDGE_LABEL} (CTXC_OPENCLAW_WORKER_JUDGE=off: the repair pass judges image lines on the main thread)`);
-  }
+  const workerJudge = workerJudgeSetting(plan, process.env);
   void configureOpenClawPool({
     threads: Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultThreads(),
     // CTXC_OPENCLAW_DIGEST_KEEP_MB: what each worker keeps for the session-fence digests (0 = nothing).

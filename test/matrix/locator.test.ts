@@ -25,6 +25,8 @@ const isSqliteEra = (version: string): boolean => {
 process.env.CTXC_OPENCLAW_PRELOAD = "off"; // import the helpers without installing hooks in the test process
 const { planPreload } = await import("../../src/openclaw/register.js");
 const { locateRelease } = await import("../../src/openclaw/release/locate.js");
+const { workerJudgeSetting } = await import("../../src/openclaw/preload-install.js");
+type PreloadHookData = import("../../src/openclaw/preload-hooks.js").PreloadHookData;
 
 describe("release locator over every published dist/", () => {
   if (!distRoot) {
@@ -57,6 +59,11 @@ describe("release locator over every published dist/", () => {
         const judges = minor > 6 || (minor === 6 && patch >= 5);
         expect(served.includes("image judging in the workers (isCorruptedImageContentBlock)"), version).toBe(judges);
         expect(stock.filter((s) => s.startsWith("image judging")), version).toEqual([]);
+        // The operator's switch: off leaves the judging on the main thread, and the log lines say so.
+        const copy = { ...(plan as PreloadHookData), served: [...served], stock: [...stock] };
+        expect(workerJudgeSetting(copy, {}), version).toBe(judges ? (plan as PreloadHookData).imageJudge : undefined);
+        expect(workerJudgeSetting(copy, { CTXC_OPENCLAW_WORKER_JUDGE: "off" }), version).toBeUndefined();
+        expect([copy.served.some((s) => s.startsWith("image judging")), copy.stock.some((s) => /^image judging .*CTXC_OPENCLAW_WORKER_JUDGE=off/.test(s))], version).toEqual([false, judges]);
         if (!rewrite) expect(stock.some((s) => s.startsWith("rewrite as append (SessionManager.rewriteFile) (")), version).toBe(minor > 5 || patch >= 28);
         // The workspace bootstrap read is served in every JSONL release; from 2026.5.18 the composition above it
         // and the context builder run as the release's own, each named in the log's stock line with why.
