@@ -52,7 +52,7 @@ import { TraceSlot, traceNow } from "./protocol/call-trace.js";
 import { DIGEST_KEEP_FILE_BYTES, DIGEST_KEEP_TOTAL_BYTES, type FileDigestReply } from "./protocol/file-digest.js";
 import type { RepairCheckOptions, RepairCheckReply, SessionContinuation, SessionMeta } from "./protocol/session-buffer-layout.js";
 import type { SessionIndexDir } from "./openclaw/session-index.js";
-import type { ImageJudgeSpec } from "./protocol/image-judge.js";
+import { readyReply, type ImageJudgeSpec } from "./protocol/image-judge.js";
 import { loadImageJudge } from "./openclaw/image-judge.js";
 
 /**
@@ -227,8 +227,7 @@ async function serve(request: OpenClawWorkerOp, ran?: (ms: number) => void): Pro
         return await queuedDigest(request.path, ran);
       case "ready": {
         // The module graph above is loaded, the caches made and the image judge built: a first read finds the thread ready.
-        const judgeFailed = await imageJudgeLoaded;
-        return judgeFailed === null ? "ready" : `ready; no image judge: ${judgeFailed}`;
+        return readyReply(await imageJudgeLoaded);
       }
       case "bootstrap": {
         let reads = 0;

@@ -127,12 +127,14 @@ function alive(pid: number): boolean {
  * of an older build (`--runtime`) gets what it has: the name, or nothing. Resolves to whether the workers judge.
  */
 export async function judgeAsThePreload(root: string, version: string, runtimeUrl: string, runtime: object): Promise<boolean> {
-  const rt = runtime as { setJudgeRelease?: (v: string) => void; judgeNameOfSource?: (text: string) => string | undefined; configureOpenClawPool?: (o: object) => Promise<void> };
+  type Runtime = typeof import("../../src/openclaw/preload-runtime.js");
+  const rt = runtime as Partial<Pick<Runtime, "setJudgeRelease" | "workerJudgeSpec" | "configureOpenClawPool">>;
   rt.setJudgeRelease?.(version);
-  if (!rt.judgeNameOfSource || !rt.configureOpenClawPool) return false;
+  if (!rt.workerJudgeSpec || !rt.configureOpenClawPool) return false;
   const plan = planRelease(locateRelease(root, version), runtimeUrl);
-  if (typeof plan === "string" || !plan.imageJudge) return false;
-  await rt.configureOpenClawPool({ imageJudge: { ...plan.imageJudge, name: rt.judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } });
+  const spec = typeof plan === "string" || !plan.imageJudge ? undefined : rt.workerJudgeSpec(plan.imageJudge);
+  if (!spec) return false;
+  await rt.configureOpenClawPool({ imageJudge: spec });
   return true;
 }
 

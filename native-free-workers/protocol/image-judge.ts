@@ -30,3 +30,16 @@ export interface ImageJudgeSpec {
   functions: string[];
   imports: ImageJudgeImport[];
 }
+
+/** How a worker's `ready` answer starts when it could not build the judge it was given (the reason follows). */
+const NOT_BUILT = "ready; no image judge: ";
+
+/** The `ready` op's answer (openclaw-worker.ts): "ready", or why the worker could not build the judge it was given. */
+export function readyReply(judgeFailed: string | null): string {
+  return judgeFailed === null ? "ready" : `${NOT_BUILT}${judgeFailed}`;
+}
+
+/** Why a worker's `ready` answer says it could not build its image judge, or undefined (built, or none given). */
+export function judgeNotBuilt(reply: unknown): string | undefined {
+  return typeof reply === "string" && reply.startsWith(NOT_BUILT) ? reply.slice(NOT_BUILT.length) : undefined;
+}

@@ -11,6 +11,8 @@
  */
 
 import { createHash } from "node:crypto";
+import type { WorkerJudgePlan } from "./release/worker-judge.js";
+import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 
 /**
  * The release (preload-install.ts, at gateway start) and the names given to its judge: after a restart the worker
@@ -45,6 +47,16 @@ export function judgeName(judge: unknown): string | undefined {
  */
 export function judgeNameOfSource(source: string): string | undefined {
   return release === undefined ? undefined : `openclaw ${release}, node ${process.version}, judge ${createHash("sha256").update(source).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * The workers' judge for `plan` (release/worker-judge.ts), named as the main thread names the same function:
+ * by its entry's source text. Undefined when no release was named (nothing would ask for it by name).
+ */
+export function workerJudgeSpec(plan: WorkerJudgePlan): ImageJudgeSpec | undefined {
+  const entry = plan.functions.find((f) => f.startsWith(`function ${plan.entry}(`));
+  const name = entry === undefined ? undefined : judgeNameOfSource(entry);
+  return name === undefined ? undefined : { ...plan, name };
 }
 
 /** What one transcript's earlier passes judged (RepairCheckOptions.imagesFrom). */

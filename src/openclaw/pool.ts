@@ -69,7 +69,7 @@ import { WORKER_FILE } from "../worker-file.js";
 import { CallTrace, TRACING } from "./trace.js";
 import type { OpenClawWorkerData, OpenClawWorkerReply, OpenClawWorkerRequest, PortHandover, PortReply, PortRequest } from "../../native-free-workers/openclaw-worker.js";
 import type { SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
-import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
+import { judgeNotBuilt, type ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 
 /** Where the built openclaw worker lives (next to the compile worker). */
 export const OPENCLAW_WORKER_FILE = join(dirname(WORKER_FILE), "openclaw-worker.js");
@@ -472,8 +472,7 @@ async function runOnShard(request: OpenClawWorkerRequest, priority: Priority): P
 export async function startOpenClawPool(): Promise<string[]> {
   try {
     const answers = await Promise.all(Array.from({ length: options.threads }, (_, i) => send(shardFor(i), { op: "ready" }).catch(() => undefined)));
-    // A worker that could not build the image judge says why after "ready; " (openclaw-worker.ts).
-    return [...new Set(answers.filter((a): a is string => typeof a === "string" && a.startsWith("ready; ")).map((a) => a.slice(7)))];
+    return [...new Set(answers.map(judgeNotBuilt).filter((why) => why !== undefined))];
   } catch {
     // not built or not startable: the first request reports it, as without the start
     return [];

@@ -19,7 +19,7 @@ import { entryCacheLimitFromEnv, setEntryCacheLimit } from "./entry-cache.js";
 import { bytesFromMibSetting } from "./env-mib.js";
 import { DIGEST_KEEP_TOTAL_BYTES } from "../../native-free-workers/protocol/file-digest.js";
 import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
-import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease, judgeNameOfSource } from "./preload-runtime.js";
+import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease, workerJudgeSpec } from "./preload-runtime.js";
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
@@ -150,7 +150,7 @@ function install(): void {
     // After a restart, each transcript's first read continues from what was saved here (state-dir.ts).
     indexDir: "dir" in indexSetting ? indexSetting.dir : null,
     // 2026.6.5+: the repair pass's image lines judged in the workers, by the release's judge (release/worker-judge.ts).
-    imageJudge: workerJudge ? { ...workerJudge, name: judgeNameOfSource(workerJudge.functions.at(-1)!)! } : null,
+    imageJudge: (workerJudge && workerJudgeSpec(workerJudge)) ?? null,
   });
   // The worker threads start when OpenClaw's session code loads, before the first turn (preload-runtime.ts startPoolSoon).
   armPoolStart();

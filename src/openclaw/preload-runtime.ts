@@ -44,7 +44,7 @@ import {
 } from "./bootstrap-wrappers.js";
 
 export { prepareSession, settledRead, readSettled, unchangedSince, prefetchSession, prefetchWarmSession, wrapPrewarm, serveSnapshotOpens } from "./prepared-reads.js";
-export { setJudgeRelease, forgetJudgedLines, judgeNameOfSource } from "./judged-images.js";
+export { setJudgeRelease, forgetJudgedLines, judgeNameOfSource, workerJudgeSpec } from "./judged-images.js";
 /** The worker's repair check through this instance's pool (tests ask it what the workers' image judge sends). */
 export { readRepairCheckAsync } from "./session.js";
 export { judgeImagesAhead, noteImageJudge } from "./image-prejudge.js";

@@ -5,13 +5,13 @@
  * release's own functions, as test/matrix/interceptions.test.ts does for the others; and the stage's pass,
  * prewarm and open together, turn after turn. Skipped without it.
  */
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
 import { generatedTranscript } from "../support/generated.js";
 import { importIntercepted, importInterceptedAll, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { repairCorpus, generalCorpus, line, HEADER, msg, file, PNG, JPEG, image, user, assistant, call, result, CHATGPT, CODEX, MIRROR, repairedText, snapOf, isCurrent, idOfBytes, results, countedImagePass, judgedSteps, samePass, passView, type RepairCache, type Snap } from "../support/repair-lines.js";
+import { repairCorpus, generalCorpus, line, msg, file, PNG, image, user, assistant, call, result, CHATGPT, MIRROR, repairedText, snapOf, isCurrent, idOfBytes, results, countedImagePass, samePass, warmUpBuiltThenPasses, warmUpRewrittenThenPasses, passView, type RepairCache, type Snap } from "../support/repair-lines.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-reads", { afterAll });
 
@@ -306,37 +306,12 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the fir
   it("repairSessionFileIfNeeded after OpenClaw's repair rewrite: image lines the warm-up judged in idle time (also those after the line the pass repairs) are not judged again, the same result, bytes and cache as OpenClaw's pass; lines added or changed since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
     const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
-    const { rt, judged, counted } = setup;
-    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`j${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
-    const errored = assistant("e1", "s-1", { stopReason: "error" }, []);
-    // Over 4,096 tool results: OpenClaw never caches the file, so every pass after the repair is ctxc's check
-    // (on 2026.7.35 the header rewrite drops the cache all the same); images before and after the errored
-    // assistant turn the pass rewrites, and one image message the rewrite changes (its blank text block).
-    const changed = user("j99", null, [{ type: "text", text: "  " }, image(PNG)]);
-    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), errored, ...images(20, 10), changed));
+    const { rt } = setup;
     rt.setJudgeRelease(version);
-    // The warm-up's judge (chunkEvaluated notes the chunk's) and the pass's: one function, counted.
-    rt.noteImageJudge(counted);
-    rt.forgetJudgedLines();
-    const stats = rt.warmUpStats;
-    const repairsBefore = stats.repairs;
-    const judgedBefore = stats.imagesJudged;
     try {
-      // The first-start warm-up on `a`: its whole read says the repair pass will rewrite it; it judges the image lines.
-      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
-      expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
-      expect(judged(), "every image message judged ahead, also after the errored turn").toBe(31);
-      expect(stats.imagesJudged - judgedBefore, "counted for the warmup: line").toBe(31);
-      // The file changed after the warm-up: one more good image, never judged.
-      for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
-      const steps: [string, string[], number][] = [
-        ["first pass: OpenClaw's repair rewrites the file (nothing judged: the check's verdict is settled)", [], 0],
-        ["next pass, the file as rewritten: only the image line added after the warm-up and the rewritten one", [], 2],
-        ["a plain turn: none", [user("p1", null, "hello")], 0],
-        ["a good image and a corrupted one appended: those two judged, and OpenClaw's pass repairs", [...images(50, 1), ...images(60, 1, "@@@")], 2],
-        ["after that repair: nothing judged again", [user("p2", null, "again")], 0],
-      ];
-      await judgedSteps(steps, setup, [a, b]);
+      // All 31 judged ahead; then nothing while the check's verdict is settled (the repair), the added and the
+      // rewritten image line after it, and the good and the corrupted one appended.
+      await warmUpRewrittenThenPasses(setup, pair, { ahead: 31, passes: [0, 2, 0, 2, 0] });
     } finally {
       rt.noteImageJudge(undefined);
       rt.forgetJudgedLines();
@@ -349,29 +324,11 @@ describe.skipIf(!root)(`OpenClaw ${version}: image lines judged ahead by the war
   it("repairSessionFileIfNeeded on a first start: the warm-up judged the image lines in idle time, so the turn's pass judges none — the same result, bytes and cache as OpenClaw's pass; lines appended since, and a corrupted image, are judged", { timeout: 600_000 }, async (ctx) => {
     const setup = await countedImagePass(root!, version);
     if (typeof setup === "string") return ctx.skip(setup);
-    const { rt, judged, counted } = setup;
-    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`k${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
-    // Over 4,096 tool results: OpenClaw never caches the file, so every pass is ctxc's check, not a cache hit.
-    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), ...images(20, 5, JPEG)));
+    const { rt } = setup;
     rt.setJudgeRelease(version);
-    rt.noteImageJudge(counted);
-    rt.forgetJudgedLines();
-    const stats = rt.warmUpStats;
-    const [warmedBefore, judgedBefore] = [stats.warmedUp, stats.builtImagesJudged];
     try {
-      // A first start: nothing in the index for `a`, so its warm-up read is whole; nothing to repair, so it builds.
-      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
-      expect(stats.warmedUp - warmedBefore, "built").toBe(1);
-      expect(judged(), "every image line judged ahead").toBe(25);
-      expect(stats.builtImagesJudged - judgedBefore, "counted for the warmup: line").toBe(25);
-      const steps: [string, string[], number][] = [
-        ["the first turn's pass: none judged, OpenClaw's verdict", [], 0],
-        ["a plain turn: none", [user("p1", null, "hello")], 0],
-        ["a good image appended: only it", images(40, 1), 1],
-        ["a corrupted image appended: judged, and OpenClaw's pass repairs", images(60, 1, "@@@"), 1],
-        ["after that repair: nothing judged again", [user("p2", null, "again")], 0],
-      ];
-      await judgedSteps(steps, setup, [a, b]);
+      // All 25 judged ahead; then only what is appended: the good image, the corrupted one.
+      await warmUpBuiltThenPasses(setup, pair, { ahead: 25, passes: [0, 0, 1, 1, 0] });
     } finally {
       rt.noteImageJudge(undefined);
       rt.forgetJudgedLines();

@@ -6,7 +6,7 @@
  * cache what OpenClaw's pass does, while the main thread judges only the lines the workers do not find
  * clean. Skipped without a release, and on releases without the image rule (before 2026.6.5).
  */
-import { appendFileSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { sessionIndexFile } from "../../native-free-workers/openclaw/session-index.js";
@@ -14,7 +14,7 @@ import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 import { importIntercepted, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { assistant, countedImagePass, file, generalCorpus, image, JPEG, judgedSteps, PNG, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user } from "../support/repair-lines.js";
+import { countedImagePass, file, generalCorpus, image, JPEG, PNG, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user, warmUpBuiltThenPasses, warmUpRewrittenThenPasses } from "../support/repair-lines.js";
 import { rng, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-worker-judge", { afterAll });
@@ -168,7 +168,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the workers' image judge is the rel
       const own = x.helpers.isCorruptedImageContentBlock;
       expect(String(own), "the judge's text").toBe(w.planned.functions.at(-1));
       // The name the passes ask the workers by (judged-images.ts judgeName: of the chunk's function's text) is the one the preload gives the workers' judge.
-      expect(rt.judgeNameOfSource(String(own)), "its name").toBe(rt.judgeNameOfSource(w.planned.functions.at(-1)!));
+      expect(rt.judgeNameOfSource(String(own)), "its name").toBe(rt.workerJudgeSpec(w.planned)!.name);
       expect(await rt.startOpenClawPool(), "built in every worker").toEqual([]);
       // A worker started by a check itself (as after an idle exit: no \`ready\` first) judges it once its judge is built.
       await rt.closeOpenClawPool();
@@ -205,7 +205,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass with the workers ju
     const rt = x.runtime;
     rt.setJudgeRelease(version);
     // As preload-install.ts configures the pool: the judge named from its planned text.
-    await rt.configureOpenClawPool({ imageJudge: { ...plan.imageJudge, name: rt.judgeNameOfSource(plan.imageJudge.functions.at(-1)!)! } });
+    await rt.configureOpenClawPool({ imageJudge: rt.workerJudgeSpec(plan.imageJudge)! });
     const view = passView(x.helpers.sessionRepairCache as RepairCache | undefined);
     const corrupted = (l: string) => (JSON.parse(l) as { message: { content: unknown[] } }).message.content.some((b) => judge(b));
     try {
@@ -285,25 +285,11 @@ describe.skipIf(!root)(`OpenClaw ${version}: the warm-up judges ahead in the wor
   it("a transcript the warm-up builds (a first start): the workers judge its image lines, the main thread none; the first pass then judges none anywhere — the same result, bytes and cache as OpenClaw's pass", { timeout: 600_000 }, async (ctx) => {
     const w = await workersJudging();
     if (typeof w === "string") return ctx.skip(w);
-    const { rt, judged, counted } = w;
-    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`k${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
-    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), ...images(20, 5, JPEG)));
-    rt.noteImageJudge(counted);
-    rt.forgetJudgedLines();
-    const stats = rt.warmUpStats;
-    const [warmedBefore, judgedBefore, workersBefore] = [stats.warmedUp, stats.builtImagesJudged, rt.counters.imageLinesJudgedInWorkers];
+    const { rt } = w;
+    const workersBefore = rt.counters.imageLinesJudgedInWorkers;
     try {
-      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
-      expect(stats.warmedUp - warmedBefore, "built").toBe(1);
-      expect(judged(), "none on the main thread").toBe(0);
-      expect(stats.builtImagesJudged - judgedBefore, "counted for the warmup: line (judged in the workers)").toBe(25);
-      const steps: [string, string[], number][] = [
-        ["the first turn's pass: none judged, OpenClaw's verdict", [], 0],
-        ["a good image appended: judged in the workers", images(40, 1), 0],
-        ["a corrupted image appended: the main thread judges it, and OpenClaw's pass repairs", images(60, 1, "@@@"), 1],
-        ["after that repair: nothing judged on the main thread", [user("p2", null, "again")], 0],
-      ];
-      await judgedSteps(steps, w, [a, b]);
+      // None ahead on the main thread; of the passes, only the corrupted image appended reaches it.
+      await warmUpBuiltThenPasses(w, pair, { ahead: 0, passes: [0, 0, 0, 1, 0] });
       expect(rt.counters.imageLinesJudgedInWorkers - workersBefore, "the passes' lines judged in the workers: the appended good one, the corrupted one, then the repaired file's 26 clean ones").toBe(28);
     } finally {
       await stopJudging(rt);
@@ -313,31 +299,11 @@ describe.skipIf(!root)(`OpenClaw ${version}: the warm-up judges ahead in the wor
   it("a transcript OpenClaw's repair will rewrite: the workers judge every image line ahead (also after the line the pass repairs), so the passes after the rewrites judge only what changed since on the main thread — none but a corrupted image; the same result, bytes and cache as OpenClaw's pass", { timeout: 600_000 }, async (ctx) => {
     const w = await workersJudging();
     if (typeof w === "string") return ctx.skip(w);
-    const { rt, judged, counted } = w;
-    const images = (from: number, n: number, data = PNG) => Array.from({ length: n }, (_, i) => user(`j${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
-    const errored = assistant("e1", "s-1", { stopReason: "error" }, []);
-    const changed = user("j99", null, [{ type: "text", text: "  " }, image(PNG)]);
-    const [a, b] = pair(file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...images(0, 20), errored, ...images(20, 10), changed));
-    rt.noteImageJudge(counted);
-    rt.forgetJudgedLines();
-    const stats = rt.warmUpStats;
-    const [repairsBefore, judgedBefore] = [stats.repairs, stats.imagesJudged];
     try {
-      await rt.runRestartWarmUp([{ path: a, savedMs: Date.now(), size: statSync(a).size, unindexed: true }], {});
-      expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
-      expect(judged(), "none on the main thread").toBe(0);
-      expect(stats.imagesJudged - judgedBefore, "every image message judged ahead in the workers, also after the errored turn").toBe(31);
-      for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
-      const steps: [string, string[], number][] = [
-        ["first pass: OpenClaw's repair rewrites the file", [], 0],
-        ["next pass, the file as rewritten: the added and the rewritten image lines judged in the workers", [], 0],
-        ["a plain turn: none", [user("p1", null, "hello")], 0],
-        ["a good image and a corrupted one appended: the main thread judges the corrupted one, and OpenClaw's pass repairs", [...images(50, 1), ...images(60, 1, "@@@")], 1],
-        ["after that repair: nothing judged on the main thread", [user("p2", null, "again")], 0],
-      ];
-      await judgedSteps(steps, w, [a, b]);
+      // None ahead on the main thread; the added and the rewritten image lines are judged in the workers, only the corrupted one on it.
+      await warmUpRewrittenThenPasses(w, pair, { ahead: 0, passes: [0, 0, 0, 1, 0] });
     } finally {
-      await stopJudging(rt);
+      await stopJudging(w.rt);
     }
   });
 });

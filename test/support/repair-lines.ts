@@ -148,11 +148,93 @@ export async function countedImagePass(root: string, version: string) {
   };
 }
 
+/** {@link countedImagePass}'s setup, and a test file's `pair` (two copies of a transcript). */
+type ImagePass = Exclude<Awaited<ReturnType<typeof countedImagePass>>, string>;
+type Pair = (text: string) => [string, string];
+/** Image blocks the main thread's judge sees: while the warm-up judges ahead, and in each of the scenario's passes. */
+export interface JudgedCounts {
+  ahead: number;
+  passes: readonly number[];
+}
+
+/** User messages `prefix<from>…` with a text block and an image of `data` each. */
+const imageTurns = (prefix: string) => (from: number, n: number, data = PNG) =>
+  Array.from({ length: n }, (_, i) => user(`${prefix}${from + i}`, null, [{ type: "text", text: `see ${from + i}` }, image(data)]));
+/** A header, over 4,096 tool results (OpenClaw's repair cache never keeps the file: every pass is ctxc's check), then `lines`. */
+const uncachedFile = (...lines: string[]) => file(...results(Array.from({ length: 4100 }, (_, i) => `id-${i}`)), ...lines);
+
+/**
+ * The first-start warm-up on transcript `path` (nothing in the index: a whole read), its judge the pass's —
+ * chunkEvaluated notes the chunk's; here the counted one — and no line judged before it in this process.
+ */
+async function firstStartWarmUp({ rt, counted }: ImagePass, path: string): Promise<void> {
+  rt.noteImageJudge(counted);
+  rt.forgetJudgedLines();
+  await rt.runRestartWarmUp([{ path, savedMs: Date.now(), size: statSync(path).size, unindexed: true }], {});
+}
+
+/**
+ * The first-start warm-up on a transcript it builds (nothing to repair: 25 image lines), then the passes of
+ * the turns after it — the first turn's, a plain turn, a good image appended, a corrupted one (OpenClaw's
+ * pass repairs it), a turn after that repair — each the same result, bytes and cache as OpenClaw's pass, with
+ * the main thread's judge seeing `judged` image blocks. The release named and the pool set up by the caller,
+ * which also undoes what this notes (the warm-up's judge, the judged lines) afterwards.
+ */
+export async function warmUpBuiltThenPasses(setup: ImagePass, pair: Pair, judged: JudgedCounts): Promise<void> {
+  const images = imageTurns("k");
+  const [a, b] = pair(uncachedFile(...images(0, 20), ...images(20, 5, JPEG)));
+  const stats = setup.rt.warmUpStats;
+  const [warmedBefore, judgedBefore] = [stats.warmedUp, stats.builtImagesJudged];
+  // Nothing to repair, so it builds.
+  await firstStartWarmUp(setup, a);
+  expect(stats.warmedUp - warmedBefore, "built").toBe(1);
+  expect(setup.judged(), "image lines judged ahead on the main thread").toBe(judged.ahead);
+  expect(stats.builtImagesJudged - judgedBefore, "counted for the warmup: line").toBe(25);
+  const lines = [[], [user("p1", null, "hello")], images(40, 1), images(60, 1, "@@@"), [user("p2", null, "again")]];
+  const names = ["the first turn's pass, OpenClaw's verdict", "a plain turn", "a good image appended", "a corrupted image appended: OpenClaw's pass repairs", "after that repair"];
+  await judgedSteps(names.map((name, i) => [name, lines[i]!, judged.passes[i]!]), setup, [a, b]);
+}
+
+/**
+ * The first-start warm-up on a transcript OpenClaw's repair pass will rewrite (it judges all 31 image lines,
+ * also those after the line the pass repairs, and skips the build), one more image appended, then the passes:
+ * the repair's (OpenClaw rewrites the file), the next on the file as rewritten (the added image line and the
+ * one the rewrite changed are new), a plain turn, a good and a corrupted image appended (OpenClaw's pass
+ * repairs), a turn after that repair — each the same result, bytes and cache as OpenClaw's pass, with the
+ * main thread's judge seeing `judged` image blocks. The caller names the release and undoes what this notes.
+ */
+export async function warmUpRewrittenThenPasses(setup: ImagePass, pair: Pair, judged: JudgedCounts): Promise<void> {
+  const images = imageTurns("j");
+  const errored = assistant("e1", "s-1", { stopReason: "error" }, []);
+  // Images before and after the errored assistant turn the pass rewrites, and one image message the rewrite
+  // changes (its blank text block); on 2026.7.35 the header rewrite drops OpenClaw's cache all the same.
+  const changed = user("j99", null, [{ type: "text", text: "  " }, image(PNG)]);
+  const [a, b] = pair(uncachedFile(...images(0, 20), errored, ...images(20, 10), changed));
+  const stats = setup.rt.warmUpStats;
+  const [repairsBefore, judgedBefore] = [stats.repairs, stats.imagesJudged];
+  // Its whole read says the repair pass will rewrite the file; it judges the image lines.
+  await firstStartWarmUp(setup, a);
+  expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
+  expect(setup.judged(), "image lines judged ahead on the main thread").toBe(judged.ahead);
+  expect(stats.imagesJudged - judgedBefore, "counted for the warmup: line (every image message, also after the errored turn)").toBe(31);
+  // The file changed after the warm-up: one more good image, never judged.
+  for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
+  const lines = [[], [], [user("p1", null, "hello")], [...images(50, 1), ...images(60, 1, "@@@")], [user("p2", null, "again")]];
+  const names = [
+    "first pass: OpenClaw's repair rewrites the file",
+    "next pass, the file as rewritten: the image line added after the warm-up and the rewritten one are new",
+    "a plain turn",
+    "a good image and a corrupted one appended: OpenClaw's pass repairs",
+    "after that repair",
+  ];
+  await judgedSteps(names.map((name, i) => [name, lines[i]!, judged.passes[i]!]), setup, [a, b]);
+}
+
 /**
  * Each step: its lines appended to both files, then one pass of ctxc's handler and of OpenClaw's own
  * (`samePass`), judging exactly the step's count of image blocks.
  */
-export async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: Exclude<Awaited<ReturnType<typeof countedImagePass>>, string>, [a, b]: [string, string]): Promise<void> {
+export async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: ImagePass, [a, b]: [string, string]): Promise<void> {
   for (const [what, lines, expected] of steps) {
     if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
     const before = judged();

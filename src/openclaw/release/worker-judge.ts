@@ -63,13 +63,14 @@ function moduleClosureShape(url: string): string {
     seen.add(at);
     if (seen.size > MAX_MODULES) return `imports more than ${MAX_MODULES} modules`;
     const source = readFileSync(fileURLToPath(at), "utf8");
-    if (/^import\s+["']|^export\s+\*|^export\s+\{[^}]*\}\s+from|\bimport\s*\(|\brequire\s*\(/m.test(source)) return `${at.slice(at.lastIndexOf("/") + 1)} has a side-effect, re-exporting or dynamic import`;
+    const file = at.slice(at.lastIndexOf("/") + 1);
+    if (/^import\s+["']|^export\s+\*|^export\s+\{[^}]*\}\s+from|\bimport\s*\(|\brequire\s*\(/m.test(source)) return `${file} has a side-effect, re-exporting or dynamic import`;
     const imports = importsOf(source);
-    if (source.split("\n").filter((l) => l.startsWith("import ")).length !== imports.length) return `${at.slice(at.lastIndexOf("/") + 1)} has an import ctxc does not read`;
+    if (source.split("\n").filter((l) => l.startsWith("import ")).length !== imports.length) return `${file} has an import ctxc does not read`;
     // Chunk names carry a build hash: the same module in another build has the same text without it.
     texts.push(source.replace(/-[\w-]{8}(\.m?js")/g, "$1"));
     for (const { from } of imports) {
-      if (!from.startsWith("./")) return `${at.slice(at.lastIndexOf("/") + 1)} imports ${from}`;
+      if (!from.startsWith("./")) return `${file} imports ${from}`;
       const why = visit(new URL(from, at).href);
       if (why) return why;
     }
