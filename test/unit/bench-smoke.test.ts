@@ -43,6 +43,8 @@ describe("benchmark scenario (smoke)", () => {
       expect(p.builds).toBe(p.rounds * 2);
       expect(p.updateToDispatch.count).toBe(p.builds);
       expect(p.updateToDispatch).toMatchObject(summaryShape);
+      // Every mode's priming round (not measured) is reported apart: one update per agent.
+      expect(p.primingUpdateToDispatch).toMatchObject({ ...summaryShape, count: 2 });
       expect(p.loopDelay.timer.count).toBeGreaterThan(0);
       expect(p.loopDelay.histogram).toMatchObject({ p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) });
       expect(p.pollTurnaround.count).toBeGreaterThan(0);
