@@ -105,7 +105,7 @@ export function normalizeBuildOptions(options: BuildOptions, defaultTokenizer: T
     cacheDirCheck: null,
     cacheDirRequired: false,
     maxLineBytes: positiveInteger("maxLineBytes", options.maxLineBytes, DEFAULTS.maxLineBytes),
-    chunkBytes: DEFAULTS.chunkBytes,
+    chunkBytes: DEFAULTS.buildChunkBytes,
     lineTooLong: lineTooLongOption(options.lineTooLong),
     maxDiagnostics: positiveInteger("maxDiagnostics", options.maxDiagnostics, DEFAULTS.maxDiagnostics),
   };

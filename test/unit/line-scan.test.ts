@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BLANK_LINE, scanLineKeys } from "../../native-free-workers/pi/line-keys.js";
+import { BLANK_LINE, scanLineKeys, scanReadBuffer } from "../../native-free-workers/pi/line-keys.js";
+import { DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
+import { normalizeBuildOptions } from "../../src/options.js";
 import { KEY_ESCAPED, LineScan, MAX_SCAN_LINE, NOT_AN_OBJECT, NOT_SCANNED, SCAN_CHUNK, SCANNED } from "../../native-free-workers/pi/line-scan.js";
 
 /** JSON.parse's verdict on a line: its value when it is one object, else undefined. */
@@ -166,6 +168,12 @@ describe("line-scan kernel (WASM) against JSON.parse", () => {
       buffer[100 + k] = 0x0a;
       expect(scan.scan(buffer.subarray(100, 100 + k)), whole.subarray(0, k).toString()).toBe(NOT_AN_OBJECT);
     }
+  });
+
+  it("holds a build's reads: a build reads in chunks of its memory's size at most, scanned in place", () => {
+    expect(DEFAULTS.buildChunkBytes).toBeLessThanOrEqual(SCAN_CHUNK);
+    expect(normalizeBuildOptions({ transcript: "t.jsonl" }).chunkBytes).toBe(DEFAULTS.buildChunkBytes);
+    expect(scanReadBuffer(DEFAULTS.buildChunkBytes)?.length).toBe(DEFAULTS.buildChunkBytes);
   });
 
   it("leaves lines longer than its limit to the JS walk", () => {
