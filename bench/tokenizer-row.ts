@@ -182,12 +182,12 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
     // (createTokenCounter keeps one per thread), alternated; two unmeasured rounds first. First with
     // another agent's session held (the row's figure), then on a thread holding none: not alternated
     // with the first, since a full GC while no session is alive deoptimizes whatever builds next.
-    const inThread = async (cache: () => SessionCache): Promise<{ builds: number[]; raws: number[] }> => {
+    const inThread = async (cache: SessionCache | undefined): Promise<{ builds: number[]; raws: number[] }> => {
       const builds: number[] = [];
       const raws: number[] = [];
       for (let r = -2; r < rounds; r++) {
         gc();
-        const build = await buildInThisThread(file.path, cache());
+        const build = await buildInThisThread(file.path, cache);
         gc();
         const c0 = threadCpuMs();
         const raw = rawTokenize(texts, counter);
@@ -200,10 +200,8 @@ export async function runTokenizerRow(opts: { quick: boolean; log: (s: string) =
       }
       return { builds, raws };
     };
-    let shared: SessionCache | null = await cacheWithAnotherSession();
-    const beside = await inThread(() => shared!);
-    shared = null;
-    const alone = await inThread(() => new SessionCache(Number.MAX_SAFE_INTEGER));
+    const beside = await inThread(await cacheWithAnotherSession());
+    const alone = await inThread(undefined); // a new cache per build, nothing else alive
     const coldMs = median(colds);
     const rawMs = median(raws);
     const threadBuildCpuMs = median(beside.builds);
