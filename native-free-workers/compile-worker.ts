@@ -17,7 +17,7 @@
  * structured clone would strip an Error's `code`; anything not already a CtxcError is a bug and is
  * reported as INTERNAL.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { CompileTask } from "./protocol/compile-task.js";
 import { CtxcError, Errors, type WireError } from "./protocol/errors.js";
 import { CACHE_DEFAULTS } from "./protocol/defaults.js";
@@ -25,15 +25,24 @@ import { compileSteps } from "./compile.js";
 import { SessionCache } from "./session/session-cache.js";
 import type { ScanRangeRequest, SplitWire } from "./protocol/key-batch.js";
 import { ownerSplit, scanForOwner } from "./split-handoff.js";
+import { loadedEncoders, preloadEncoders } from "./tokenize/token-counter.js";
+import type { TokenizerName } from "./protocol/tokenizers.js";
 
 export type WorkerRequest =
   | { op: "start"; jobId: number; task: CompileTask; sliceMs: number; maxCacheBytes: number; yieldFlag: SharedArrayBuffer; split?: SplitWire }
   | ({ op: "scanRange" } & ScanRangeRequest)
   | { op: "resume"; jobId: number; sliceMs: number; yieldFlag: SharedArrayBuffer }
   | { op: "cancel"; jobId: number }
-  | { op: "forget"; path: string };
+  | { op: "forget"; path: string }
+  | { op: "encoders" };
 
-export type WorkerReply = ArrayBuffer | WireError | { paused: true } | { lost: true } | { ok: true };
+export type WorkerReply = ArrayBuffer | WireError | { paused: true } | { lost: true } | { ok: true } | { encoders: string[] };
+
+/** What a lane's worker is started with (src/lane-worker.ts). */
+export interface LaneWorkerData {
+  /** The compiler's default tokenizer: its encoder is loaded before the first request is taken. */
+  preloadTokenizer?: TokenizerName;
+}
 
 /** What the lane posts: a request and the id its answer carries. */
 export interface LaneRequest {
@@ -92,10 +101,25 @@ export async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case "forget":
       sessions.delete(request.path);
       return { ok: true };
+    case "encoders": // diagnostics and tests: what the worker has loaded (its preload, its builds)
+      return { encoders: loadedEncoders() };
   }
 }
 
-// Started as a lane's worker (not when a test imports this module).
+// Started as a lane's worker (not when a test imports this module). The default tokenizer's encoder is
+// loaded here, before any request is taken: a lane starts with the compiler, its first build comes later
+// (a gateway's start-up, then a message), and that build no longer loads it (~130–180 ms, on top of a 28
+// MB cold build's ~60). A load that fails is left for the first build to report.
+if (parentPort) {
+  const { preloadTokenizer } = (workerData ?? {}) as LaneWorkerData;
+  if (preloadTokenizer !== undefined) {
+    try {
+      preloadEncoders(preloadTokenizer);
+    } catch {
+      // reported by the build that needs it (the same load, the same error)
+    }
+  }
+}
 parentPort?.on("message", ({ id, request }: LaneRequest) => {
   handle(request).then(
     (reply) => parentPort!.postMessage({ id, reply } satisfies LaneAnswer, reply instanceof ArrayBuffer ? [reply] : []),

@@ -37,7 +37,13 @@ export interface CompilerOptions {
    * polls and dispatches need — and each lane costs ~100 MB RSS with the tokenizer loaded.
    */
   threads?: number;
-  /** Default tokenizer for builds that do not name one. Default `o200k_base`. */
+  /**
+   * Default tokenizer for builds that do not name one. Default `o200k_base`. Each lane loads its encoder
+   * when it starts (an exact one: gpt-tokenizer's, or tiktoken's where the hybrid is not proven; ~70 MB
+   * RSS, ~130–180 ms of the lane's CPU), so the lane's first build does not: a fresh compiler's first 28 MB
+   * cold build took 306–328 ms instead of 457–632 (its second ~70). The hybrid's tiktoken, for texts with a
+   * routed character only, still loads on its first such text (~180 ms, ~64 MB).
+   */
   tokenizer?: TokenizerName;
   /** Builds allowed to wait across all lanes; one more rejects with QUEUE_FULL. Default 1,000. */
   maxQueue?: number;
@@ -170,7 +176,7 @@ export function createCompiler(options: CompilerOptions = {}): Compiler {
   // which V8 may not be able to turn into a clean worker exit.
   const heapMb = options.resourceLimits?.maxOldGenerationSizeMb;
   const maxLineBytesForHeap = heapMb ? Math.floor((heapMb * 1024 * 1024) / 8) : Number.MAX_SAFE_INTEGER;
-  const lanes = Array.from({ length: threads }, () => new Lane({ sliceMs, maxCacheBytes, resourceLimits: options.resourceLimits }));
+  const lanes = Array.from({ length: threads }, () => new Lane({ sliceMs, maxCacheBytes, resourceLimits: options.resourceLimits, preloadTokenizer: defaultTokenizer }));
   const laneOf = new Map<string, Lane>();
   const flights = new Map<string, Flight>();
   const cacheBytesByLane = new Map<Lane, number>();

@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
-import type { LaneAnswer, WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
+import type { LaneAnswer, LaneWorkerData, WorkerReply, WorkerRequest } from "../native-free-workers/compile-worker.js";
 
 /**
  * The worker's code: an import of the entry module, given as a string so the worker inherits the
@@ -39,12 +39,17 @@ export class LaneWorker {
   constructor(
     private readonly file: string,
     private readonly resourceLimits?: ResourceLimits,
+    private readonly workerData?: LaneWorkerData,
   ) {
     this.spawn(); // started now, as piscina's minThreads did: the module loads while nothing waits
   }
 
   private spawn(): Worker {
-    const worker = new Worker(entryCode(this.file), { eval: true, ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
+    const worker = new Worker(entryCode(this.file), {
+      eval: true,
+      ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
+      ...(this.workerData ? { workerData: this.workerData } : {}),
+    });
     // An idle lane does not keep the process alive (ref'd while a request is out). Again once the thread is
     // online: an unref() before that did not hold (a build-less script with a lane never exited).
     worker.unref();

@@ -15,6 +15,7 @@ import { WORKER_FILE } from "./worker-file.js";
 import { LaneWorker } from "./lane-worker.js";
 import { claimOpen, ScanClaim, type ScanRangeRequest, type SplitWire } from "../native-free-workers/protocol/key-batch.js";
 import type { MessagePort } from "node:worker_threads";
+import type { TokenizerName } from "../native-free-workers/protocol/tokenizers.js";
 
 /** One build waiting for, or running on, a lane. */
 export interface Job {
@@ -41,6 +42,8 @@ export interface LaneOptions {
   sliceMs: number;
   maxCacheBytes: number;
   resourceLimits?: ResourceLimits;
+  /** The compiler's default tokenizer: the worker loads its encoder before its first request (none for `estimate`). */
+  preloadTokenizer?: TokenizerName;
 }
 
 export class Lane {
@@ -64,7 +67,8 @@ export class Lane {
 
   constructor(private readonly options: LaneOptions) {
     // The lane does its own queueing (per agent): its worker sees at most one request at a time.
-    this.worker = new LaneWorker(WORKER_FILE, options.resourceLimits);
+    const preloadTokenizer = options.preloadTokenizer;
+    this.worker = new LaneWorker(WORKER_FILE, options.resourceLimits, preloadTokenizer === undefined ? undefined : { preloadTokenizer });
   }
 
   /** Jobs waiting (not running). */

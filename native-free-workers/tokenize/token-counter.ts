@@ -157,6 +157,27 @@ function countGpt(name: ExactEncoding, text: string): number {
   return gptEncoder(name).countTokens(text, ORDINARY);
 }
 
+/**
+ * Loads now the encoder `name`'s counter runs most (the hybrid's and gpt-tokenizer's: gpt-tokenizer; the
+ * reference's: tiktoken), as its first count would: ~130–180 ms on this machine, which a lane otherwise
+ * spends inside its first build (src/compiler.ts: each lane preloads the compiler's default tokenizer while
+ * it waits for its first request). The hybrid's tiktoken stays lazy — it serves only texts with a routed
+ * character, and costs a worker its memory. Returns the backend loaded; null for `estimate`.
+ */
+export function preloadEncoders(name: TokenizerName): ResolvedBackend | null {
+  validateTokenizer(name);
+  if (name === "estimate") return null;
+  const backend = resolveBackend(name);
+  if (backend === "tiktoken") tiktokenEncoder(name);
+  else gptEncoder(name);
+  return backend;
+}
+
+/** The encoders this thread has loaded, as `<module>:<encoding>` (diagnostics and tests). */
+export function loadedEncoders(): string[] {
+  return [...[...gptCache.keys()].map((n) => `gpt-tokenizer:${n}`), ...[...tiktokenCache.keys()].map((n) => `tiktoken:${n}`)];
+}
+
 /** Which implementation `createTokenCounter(name, backend)` will run. */
 export function resolveBackend(name: TokenizerName, backend: TokenizerBackend = "auto"): ResolvedBackend {
   if (name === "estimate") return "estimate";

@@ -83,7 +83,8 @@ export async function runBuild(cmd: BuildCommand, io: CliIo): Promise<void> {
     throw CliErrors.badValue("build", "--workspace", "an existing directory", cmd.build.workspaceDir);
   }
   if (cmd.out !== null) checkOut(cmd.out);
-  const compiler = createCompiler({ threads: cmd.threads, cacheDir: cmd.cacheDir, cacheDirRequired: cmd.cacheRequired });
+  // The build's tokenizer as the compiler's default: the lane loads that encoder while it starts.
+  const compiler = createCompiler({ threads: cmd.threads, cacheDir: cmd.cacheDir, cacheDirRequired: cmd.cacheRequired, tokenizer: cmd.build.tokenizer });
   try {
     const bar = cmd.quiet ? null : progressBar(io.stderr);
     const started = performance.now();
