@@ -166,11 +166,14 @@ const uncachedFile = (...lines: string[]) => file(...results(Array.from({ length
 /**
  * The first-start warm-up on transcript `path` (nothing in the index: a whole read), its judge the pass's —
  * chunkEvaluated notes the chunk's; here the counted one — and no line judged before it in this process.
+ * Returns what it added to each of the runtime's warm-up counters.
  */
-async function firstStartWarmUp({ rt, counted }: ImagePass, path: string): Promise<void> {
+async function firstStartWarmUp({ rt, counted }: ImagePass, path: string): Promise<ImagePass["rt"]["warmUpStats"]> {
   rt.noteImageJudge(counted);
   rt.forgetJudgedLines();
+  const before = { ...rt.warmUpStats };
   await rt.runRestartWarmUp([{ path, savedMs: Date.now(), size: statSync(path).size, unindexed: true }], {});
+  return Object.fromEntries(Object.entries(rt.warmUpStats).map(([k, v]) => [k, v - before[k as keyof typeof before]])) as typeof before;
 }
 
 /**
@@ -183,13 +186,11 @@ async function firstStartWarmUp({ rt, counted }: ImagePass, path: string): Promi
 export async function warmUpBuiltThenPasses(setup: ImagePass, pair: Pair, judged: JudgedCounts): Promise<void> {
   const images = imageTurns("k");
   const [a, b] = pair(uncachedFile(...images(0, 20), ...images(20, 5, JPEG)));
-  const stats = setup.rt.warmUpStats;
-  const [warmedBefore, judgedBefore] = [stats.warmedUp, stats.builtImagesJudged];
   // Nothing to repair, so it builds.
-  await firstStartWarmUp(setup, a);
-  expect(stats.warmedUp - warmedBefore, "built").toBe(1);
+  const warmUp = await firstStartWarmUp(setup, a);
+  expect(warmUp.warmedUp, "built").toBe(1);
   expect(setup.judged(), "image lines judged ahead on the main thread").toBe(judged.ahead);
-  expect(stats.builtImagesJudged - judgedBefore, "counted for the warmup: line").toBe(25);
+  expect(warmUp.builtImagesJudged, "counted for the warmup: line").toBe(25);
   const lines = [[], [user("p1", null, "hello")], images(40, 1), images(60, 1, "@@@"), [user("p2", null, "again")]];
   const names = ["the first turn's pass, OpenClaw's verdict", "a plain turn", "a good image appended", "a corrupted image appended: OpenClaw's pass repairs", "after that repair"];
   await judgedSteps(names.map((name, i) => [name, lines[i]!, judged.passes[i]!]), setup, [a, b]);
@@ -210,13 +211,11 @@ export async function warmUpRewrittenThenPasses(setup: ImagePass, pair: Pair, ju
   // changes (its blank text block); on 2026.7.35 the header rewrite drops OpenClaw's cache all the same.
   const changed = user("j99", null, [{ type: "text", text: "  " }, image(PNG)]);
   const [a, b] = pair(uncachedFile(...images(0, 20), errored, ...images(20, 10), changed));
-  const stats = setup.rt.warmUpStats;
-  const [repairsBefore, judgedBefore] = [stats.repairs, stats.imagesJudged];
   // Its whole read says the repair pass will rewrite the file; it judges the image lines.
-  await firstStartWarmUp(setup, a);
-  expect(stats.repairs - repairsBefore, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
+  const warmUp = await firstStartWarmUp(setup, a);
+  expect(warmUp.repairs, "the warm-up skipped the build: the repair rewrites the file").toBe(1);
   expect(setup.judged(), "image lines judged ahead on the main thread").toBe(judged.ahead);
-  expect(stats.imagesJudged - judgedBefore, "counted for the warmup: line (every image message, also after the errored turn)").toBe(31);
+  expect(warmUp.imagesJudged, "counted for the warmup: line (every image message, also after the errored turn)").toBe(31);
   // The file changed after the warm-up: one more good image, never judged.
   for (const p of [a, b]) appendFileSync(p, images(40, 1)[0]! + "\n");
   const lines = [[], [], [user("p1", null, "hello")], [...images(50, 1), ...images(60, 1, "@@@")], [user("p2", null, "again")]];
