@@ -39,7 +39,7 @@ import {
 import { AppendCheck, CHECK_BYTES, rewrittenInPlace } from "../session/append-check.js";
 import { SizeBoundLru } from "../session/lru.js";
 import { fileBytesCapacity } from "../grown.js";
-import { LineReader, type ReadLinesResult } from "../io/line-reader.js";
+import { LineReader, type ReadFn, type ReadLinesResult } from "../io/line-reader.js";
 import { openTranscript } from "../io/open-file.js";
 import { readAt } from "../io/read-at.js";
 import { migrationsFor, syntheticV1Id } from "../pi/migrate.js";
@@ -63,6 +63,12 @@ export interface SessionBufferOptions {
    * that older end could take for an append.
    */
   startOver?: boolean;
+  /**
+   * The read call (io/line-reader.ts `ReadFn`; default `fs.readSync`). In-process callers only — tests that
+   * make a writer append between the read's fstat and its reads; a request over the pool's channel cannot
+   * carry a function.
+   */
+  read?: ReadFn;
 }
 
 /** One entry line as the read keeps it (exported for the persistent index, openclaw/session-index.ts). */
@@ -444,11 +450,17 @@ function readSession(
     const readFrom = s.end;
     // A repair check stops once the repair verdict is settled.
     const stop = repairCheck ? () => s.repair.verdictSettled : undefined;
-    const { result, complete } = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes, stop);
+    const { result, complete } = readNewLines(fd, s, st.size, options.chunkBytes ?? DEFAULTS.chunkBytes, stop, options.read);
     s.mtimeMs = st.mtimeMs;
     s.ctimeMs = st.ctimeMs;
     s.stopped = !complete;
-    const keep = cache !== undefined && result.torn === null;
+    // Not kept: a torn tail (its line is in `s` now, and the next read must continue before it), and a read
+    // that finished a line past the size `st` gave — an append landed after the fstat, and the state's times
+    // (st's) are older than bytes it holds. Kept, the next read would find the file exactly that size with
+    // moved times, take it for rewritten in place (rewrittenInPlace) and start over from nothing — also past
+    // the persistent index, losing what the index kept (the image lines judged clean, issue #11). Not kept,
+    // the next read continues from the index (or starts over where there is none), as after a torn tail.
+    const keep = cache !== undefined && result.torn === null && result.end <= st.size;
     readTornTail(fd, s, result);
     const file = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
     // A stopped read stands for the lines up to where it stopped (the bytes read past them are not used).
@@ -572,7 +584,7 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
  * `stop`: asked after each chunk, a true ends the read there (`complete` false; the state still ends on
  * the last complete line, and the next read continues from it).
  */
-function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes: number, stop?: () => boolean): { result: ReadLinesResult; complete: boolean } {
+function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes: number, stop?: () => boolean, read?: ReadFn): { result: ReadLinesResult; complete: boolean } {
   const tail = new TailWindow(s.check.tailBytes);
   // Check bytes from the raw lines as read (with their `\n`; `raw` is only valid during the call, so
   // both copy): the head (AppendCheck), and the last CHECK_BYTES before the end of the last complete
@@ -583,7 +595,7 @@ function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes:
     tail.push(raw);
     tail.push(NEWLINE);
   };
-  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size }, {
+  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size, read }, {
     onLine: (bytes, offset, lineNo) => {
       observe(bytes, offset, bytes.length);
       ingestLine(s, bytes, lineNo, offset);

@@ -14,7 +14,7 @@ import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
 import { importIntercepted, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { countedImagePass, file, generalCorpus, image, JPEG, PNG, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user, warmUpBuiltThenPasses, warmUpRewrittenThenPasses } from "../support/repair-lines.js";
+import { countedImagePass, file, generalCorpus, image, JPEG, PNG, poolSettled, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user, warmUpBuiltThenPasses, warmUpRewrittenThenPasses } from "../support/repair-lines.js";
 import { rng, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-worker-judge", { afterAll });
@@ -274,6 +274,7 @@ describe.skipIf(!root)(`OpenClaw ${version}: the repair pass with the workers ju
         await samePass(what, [ours, theirs], view, [a, b]);
         expect([judged() - before, rt.counters.imageLinesJudged - sent, rt.counters.imageLinesJudgedInWorkers - workers], `${what}: [main thread's judge, lines sent to it, judged in the workers]`).toEqual([onMain, onMain, inWorkers]);
         if (records >= 0) await vi.waitFor(() => expect(saved(), what).toBe(records), { timeout: 30_000, interval: 50 });
+        await poolSettled(rt, what);
       }
     } finally {
       await stopJudging(rt);

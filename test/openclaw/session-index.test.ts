@@ -8,10 +8,11 @@
  * the saved state is ignored, the read starts over, and the next save replaces the file. The preload
  * end to end (a child process with `--import`) is test/openclaw/preload-restart.test.ts.
  */
-import { appendFileSync, chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readSync, renameSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
+import type { ReadFn } from "../../native-free-workers/io/line-reader.js";
 import { SessionReadCache, encodeSessionBuffer, readMayHoldKey, readRecentLines } from "../../native-free-workers/openclaw/session-buffer.js";
 import { sessionIndexFile, type SessionIndexDir } from "../../native-free-workers/openclaw/session-index.js";
 import { CACHE_DEFAULTS } from "../../native-free-workers/protocol/defaults.js";
@@ -114,6 +115,37 @@ describe("after a restart, a session read continues from the persistent index", 
       expect(meta.index, kind).toBe("disk");
       expect(meta.readFrom, kind).toBe(Buffer.byteLength(before));
     }
+  });
+
+  it("a read that finishes a line appended after its fstat is not kept (its times are older than the line): the next read continues from the index, not from nothing — the same result", () => {
+    const index = indexDir("append-during-read");
+    const [before, after] = halves(generateTranscript({ seed: 6, entries: 200, compactions: 1 }).text);
+    const lines = after.split(/(?<=\n)/);
+    const path = newPath(before);
+    const cache = new SessionReadCache(undefined, index);
+    expect(decodeSession(encodeSessionBuffer(path, {}, cache)).meta.index).toBe("none");
+    // One more line, its newline not written yet; times set back, so the newline's write surely moves them.
+    appendFileSync(path, lines[0]!.slice(0, -1));
+    utimesSync(path, new Date(2026, 0, 1), new Date(2026, 0, 1));
+    // The newline lands between the read's fstat and its first read call (a writer racing the read), and
+    // the read finishes that line past the size its fstat gave.
+    let raced = false;
+    const racing: ReadFn = (fd, buffer, offset, length, position) => {
+      if (!raced) appendFileSync(path, "\n");
+      raced = true;
+      return readSync(fd, buffer, offset, length, position);
+    };
+    const during = decodeSession(encodeSessionBuffer(path, { read: racing }, cache)).meta;
+    expect([raced, during.index, during.bytes, during.file!.size]).toEqual([true, "memory", statSync(path).size, statSync(path).size - 1]);
+    // The file is now exactly as long as that read; its times moved after the fstat. Continued from the
+    // index saved by the first read (the racing read's state was not kept), never from 0.
+    const next = decodeSession(encodeSessionBuffer(path, {}, cache));
+    expect([next.meta.index, next.meta.readFrom]).toEqual(["disk", Buffer.byteLength(before)]);
+    const fresh = decodeSession(encodeSessionBuffer(path, {}));
+    expect([next.getEntries(), next.getLeafId()]).toEqual([fresh.getEntries(), fresh.getLeafId()]);
+    // And kept from there: the read after it continues in memory.
+    appendFileSync(path, lines.slice(1).join(""));
+    expect(decodeSession(encodeSessionBuffer(path, {}, cache)).meta.index).toBe("memory");
   });
 
   it("saves again only after CACHE_DEFAULTS.indexResaveBytes more were read (a restart re-parses at most that much beyond the appends)", () => {

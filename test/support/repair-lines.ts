@@ -4,7 +4,7 @@
  * release's own; and the release's image-rule pass as ctxc serves it, with the release's judge counted.
  */
 import { appendFileSync, readFileSync, statSync } from "node:fs";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { importIntercepted } from "./openclaw-release.js";
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
 import { generatedTranscript, wideCorpus } from "./generated.js";
@@ -233,13 +233,24 @@ export async function warmUpRewrittenThenPasses(setup: ImagePass, pair: Pair, ju
  * Each step: its lines appended to both files, then one pass of ctxc's handler and of OpenClaw's own
  * (`samePass`), judging exactly the step's count of image blocks.
  */
-export async function judgedSteps(steps: [string, string[], number][], { ours, theirs, view, judged }: ImagePass, [a, b]: [string, string]): Promise<void> {
+export async function judgedSteps(steps: [string, string[], number][], { rt, ours, theirs, view, judged }: ImagePass, [a, b]: [string, string]): Promise<void> {
   for (const [what, lines, expected] of steps) {
     if (lines.length) for (const p of [a, b]) appendFileSync(p, lines.join("\n") + "\n");
     const before = judged();
     await samePass(what, [ours, theirs], view, [a, b]);
     expect(judged() - before, what).toBe(expected);
+    await poolSettled(rt, what);
   }
+}
+
+/**
+ * Waits until `rt`'s worker pool has nothing in flight: a pass leaves requests it does not await — after the
+ * main thread judged image lines, the check that tells the worker so (repair-pass.ts `tellJudged`). Run
+ * after the next step's append, that check would read and judge the appended image lines itself, its answer
+ * dropped: the next pass would find them judged, and a step's counts would depend on the machine's load.
+ */
+export async function poolSettled(rt: ImagePass["rt"], what: string): Promise<void> {
+  await vi.waitFor(() => expect(rt.openClawPoolBusy(), `${what}: the pool still busy`).toBe(false), { timeout: 30_000, interval: 5 });
 }
 
 /** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
