@@ -560,7 +560,8 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
     s.staging.copy(grown, 0, 0, s.used);
     s.staging = grown;
   }
-  bytes.copy(s.staging, s.used);
+  // `set`, not `Buffer#copy`: per line, copy's argument checks and the view it makes cost about what the bytes do.
+  s.staging.set(bytes, s.used);
   const hasId = Object.hasOwn(value, "id");
   const id = value.id;
   s.records.push({
@@ -585,23 +586,16 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
  * the last complete line, and the next read continues from it).
  */
 function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes: number, stop?: () => boolean, read?: ReadFn): { result: ReadLinesResult; complete: boolean } {
-  const tail = new TailWindow(s.check.tailBytes);
-  // Check bytes from the raw lines as read (with their `\n`; `raw` is only valid during the call, so
-  // both copy): the head (AppendCheck), and the last CHECK_BYTES before the end of the last complete
-  // line, after the last line skipped unread.
-  const observe = (raw: Buffer | null, offset: number, length: number) => {
-    s.check.observeLine(offset, length, raw);
-    if (!raw) return tail.reset();
-    tail.push(raw);
-    tail.push(NEWLINE);
-  };
-  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size, read }, {
+  // The append check's bytes from the lines as read: the head (AppendCheck, per line), and the last
+  // CHECK_BYTES before the end of the last complete line (the reader keeps them from its chunks).
+  const keepTail = { bytes: CHECK_BYTES, before: s.check.tailBytes };
+  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size, read, keepTail }, {
     onLine: (bytes, offset, lineNo) => {
-      observe(bytes, offset, bytes.length);
+      s.check.observeLine(offset, bytes.length, bytes);
       ingestLine(s, bytes, lineNo, offset);
     },
     onOversize: (offset, lineNo, length) => {
-      observe(null, offset, length);
+      s.check.observeLine(offset, length, null);
       s.lines++;
       s.repair.unknown("a line too long to check");
       s.leafInfo.unknown("a line too long to read");
@@ -613,7 +607,7 @@ function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes:
   let stopped = stop !== undefined && stop();
   while (!stopped && reader.step()) stopped = stop !== undefined && stop();
   const result = reader.result();
-  s.check.setTail(tail.value());
+  s.check.setTail(reader.tail);
   s.end = result.end;
   s.nextLineNo = result.nextLineNo;
   // Stopped exactly at the end of the file: nothing was left (and no torn tail: the last line had its "\n").
@@ -662,38 +656,9 @@ function linkRecords(records: Rec[], flags: number): number {
   return leaf;
 }
 
-const NEWLINE = Buffer.from("\n");
 /** Whether typed arrays are little-endian here (the buffer's integers always are). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** The last CHECK_BYTES of what was pushed, kept in a 4× buffer that is compacted only when full. */
-class TailWindow {
-  private readonly buf = Buffer.allocUnsafe(CHECK_BYTES * 4);
-  private len = 0;
-  constructor(initial: Buffer) {
-    this.push(initial);
-  }
-  reset(): void {
-    this.len = 0;
-  }
-  push(bytes: Buffer): void {
-    if (bytes.length >= CHECK_BYTES) {
-      bytes.copy(this.buf, 0, bytes.length - CHECK_BYTES);
-      this.len = CHECK_BYTES;
-      return;
-    }
-    if (this.len + bytes.length > this.buf.length) {
-      // len > 3 × CHECK_BYTES here, so the kept window is whole.
-      this.buf.copy(this.buf, 0, this.len - CHECK_BYTES, this.len);
-      this.len = CHECK_BYTES;
-    }
-    bytes.copy(this.buf, this.len);
-    this.len += bytes.length;
-  }
-  value(): Buffer {
-    return Buffer.from(this.buf.subarray(Math.max(0, this.len - CHECK_BYTES), this.len));
-  }
-}
 
 /**
  * Assembles the buffer from the read's records, all of them (`first` 0) or (a continued read) those from

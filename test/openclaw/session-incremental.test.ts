@@ -128,6 +128,25 @@ describe("session reads continue from the kept state", () => {
     expect(readBoth(path, cache, { maxLineBytes: 200 })).toBe(0);
   });
 
+  it("a change inside a line skipped as too long, just before the old end, then an append: found (the tail window holds the bytes as read, the skipped line's too), the read starts over", () => {
+    const { text } = generateTranscript({ seed: 9, entries: 40 });
+    const leaf = [...text.matchAll(/"id":"([^"]+)"/g)].at(-1)![1]!;
+    const long = `{"type":"message","id":"long1","parentId":"${leaf}","timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"${"x".repeat(6000)}"}}`;
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, text + long + "\n");
+    // Skipped (LINE_TOO_LONG), and it ends the file: the window before the end is its bytes.
+    expect(readBoth(path, cache, { maxLineBytes: 4000 })).toBe(0);
+    // In place, same size: the long line becomes two entries of under 4,000 bytes each (a fresh read keeps them).
+    const split = `"}}\n{"type":"message","id":"split2","parentId":"long1","timestamp":"2026-01-01T00:00:01.000Z","message":{"role":"user","content":"`;
+    const at = text.length + long.indexOf("x") + 3000;
+    const edited = text + long + "\n";
+    writeFileSync(path, edited.slice(0, at) + split + edited.slice(at + split.length));
+    // Then an append: the file grew, so only the byte checks can tell.
+    appendFileSync(path, `{"type":"label","id":"lb1","parentId":null,"targetId":"x","timestamp":"2026-01-01T00:00:02.000Z"}\n`);
+    expect(readBoth(path, cache, { maxLineBytes: 4000 })).toBe(0);
+  });
+
   it("damaged transcripts and over-long lines: the same diagnostics and repair verdict as a fresh read", () => {
     const kinds = ["junk-tail", "bit-flip", "duplicate-line", "reorder-lines", "truncate"] as const;
     for (const [i, kind] of kinds.entries()) {
