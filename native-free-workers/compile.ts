@@ -233,24 +233,19 @@ function appendSink(build: Build, session: SessionState): ScannedLineSink {
   const { task } = build;
   return {
     onLine: (bytes, offset, lineNo) => {
-      session.observeLine(offset, bytes.length, bytes);
       session.index.ingestLine(bytes, offset, lineNo);
       session.end = offset + bytes.length + 1;
       session.nextLineNo = lineNo + 1;
     },
     onScanned: (keys, offset, length, lineNo) => {
-      if (session.wantsLineBytes(offset) || !session.index.ingestScanned(keys, length, offset, lineNo)) return false;
-      session.observeLine(offset, length, null);
+      if (!session.index.ingestScanned(keys, length, offset, lineNo)) return false;
       session.end = offset + length + 1;
       session.nextLineNo = lineNo + 1;
       return true;
     },
     onRun: (batch, from, firstLineNo, rowOf, firstRangeRow, kept) => {
-      // Once a line does not want its bytes for the append check, no later one does (its head is closed).
-      if (session.wantsLineBytes(batch.offset[from]!)) return -1;
       const stop = session.index.ingestRun(batch, from, firstLineNo, rowOf, firstRangeRow, kept);
       if (stop <= from) return stop;
-      for (let i = from; i < stop; i++) session.observeLine(batch.offset[i]!, batch.length[i]!, null);
       session.end = batch.offset[stop - 1]! + batch.length[stop - 1]! + 1;
       session.nextLineNo = firstLineNo + stop;
       return stop;
@@ -259,7 +254,6 @@ function appendSink(build: Build, session: SessionState): ScannedLineSink {
       return session.index.table;
     },
     onOversize: (offset, lineNo, length) => {
-      session.observeLine(offset, length, null);
       if (task.lineTooLong === "fail") throw Errors.lineTooLong(task.transcript, lineNo, offset, length, task.maxLineBytes);
       session.parseDiagnostics.add("LINE_TOO_LONG", lineNo, offset, `line of ${length} bytes exceeds maxLineBytes (${task.maxLineBytes}); skipped`);
       session.end = offset + length + 1;

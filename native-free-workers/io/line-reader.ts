@@ -41,6 +41,13 @@ export interface LineReaderOptions {
    * (session/append-check.ts): bytes read back from the file later could be a rewrite's, not the lines'.
    */
   keepTail?: { bytes: number; before: Buffer };
+  /**
+   * Keep the file's first `bytes` bytes, up to the consumed end ({@link LineReader.head}), from the chunks
+   * as they were read — every byte, a skipped line's too; `before`: what the previous read kept (the bytes
+   * up to `from` when it is shorter than `bytes`; a head that ended short of `from` stays as it is). For the
+   * append check's head, as `keepTail` for its tail.
+   */
+  keepHead?: { bytes: number; before: Buffer };
 }
 
 export interface LineSink {
@@ -87,6 +94,8 @@ export class LineReader {
   // keepTail: the last bytes before `lineStart` (`tail`) and before `position` (`recent`), as read.
   private tailBytes: Buffer;
   private recent: Buffer;
+  // keepHead: the file's first bytes as read, possibly past `lineStart` (a line not yet ended).
+  private headSeen: Buffer;
 
   constructor(
     private readonly fd: number,
@@ -100,6 +109,7 @@ export class LineReader {
     this.lineStart = from;
     this.lineNo = firstLineNo;
     this.tailBytes = this.recent = options.keepTail?.before ?? Buffer.alloc(0);
+    this.headSeen = options.keepHead?.before ?? Buffer.alloc(0);
   }
 
   get done(): boolean {
@@ -109,6 +119,11 @@ export class LineReader {
   /** File offset up to which bytes have been read (the torn tail included). */
   get readTo(): number {
     return this.position;
+  }
+
+  /** With `keepHead`: the file's first bytes up to the consumed end ({@link ReadLinesResult.end}), as read. */
+  get head(): Buffer {
+    return this.headSeen.length <= this.lineStart ? this.headSeen : this.headSeen.subarray(0, this.lineStart);
   }
 
   /** With `keepTail`: the last bytes before the consumed end ({@link ReadLinesResult.end}), as read. */
@@ -134,6 +149,9 @@ export class LineReader {
       return false;
     }
     this.bytesRead += n;
+    // Before the lines: a sink may get views of the chunk.
+    const headBytes = options.keepHead?.bytes;
+    if (headBytes !== undefined) this.extendHead(headBytes, chunk, n);
     let cursor = 0;
     while (cursor < n) {
       const nl = chunk.indexOf(10, cursor);
@@ -180,6 +198,14 @@ export class LineReader {
     }
     this.position += n;
     return true;
+  }
+
+  /** Adds the chunk's bytes below `limit` to the head, when they continue it (a copy: the chunk is reused). */
+  private extendHead(limit: number, chunk: Buffer, n: number): void {
+    const have = this.headSeen.length;
+    const to = Math.min(this.position + n, limit);
+    if (have < this.position || to <= have) return;
+    this.headSeen = Buffer.concat([this.headSeen, chunk.subarray(have - this.position, to - this.position)]);
   }
 
   /** Where reading stands: the consumed prefix, and a torn last line once finished at EOF. */

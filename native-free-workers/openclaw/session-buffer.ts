@@ -586,16 +586,13 @@ function ingestLine(s: SessionReadState, raw: Buffer, lineNo: number, offset: nu
  * the last complete line, and the next read continues from it).
  */
 function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes: number, stop?: () => boolean, read?: ReadFn): { result: ReadLinesResult; complete: boolean } {
-  // The append check's bytes from the lines as read: the head (AppendCheck, per line), and the last
-  // CHECK_BYTES before the end of the last complete line (the reader keeps them from its chunks).
+  // The append check's bytes as read, from the reader's chunks (a skipped line's too): the file's first
+  // CHECK_BYTES and the last CHECK_BYTES before the end of the last complete line.
+  const keepHead = { bytes: CHECK_BYTES, before: s.check.headBytes };
   const keepTail = { bytes: CHECK_BYTES, before: s.check.tailBytes };
-  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size, read, keepTail }, {
-    onLine: (bytes, offset, lineNo) => {
-      s.check.observeLine(offset, bytes.length, bytes);
-      ingestLine(s, bytes, lineNo, offset);
-    },
+  const reader = new LineReader(fd, s.end, s.nextLineNo, { chunkBytes, maxLineBytes: s.maxLineBytes, until: size, read, keepHead, keepTail }, {
+    onLine: (bytes, offset, lineNo) => ingestLine(s, bytes, lineNo, offset),
     onOversize: (offset, lineNo, length) => {
-      s.check.observeLine(offset, length, null);
       s.lines++;
       s.repair.unknown("a line too long to check");
       s.leafInfo.unknown("a line too long to read");
@@ -607,6 +604,7 @@ function readNewLines(fd: number, s: SessionReadState, size: number, chunkBytes:
   let stopped = stop !== undefined && stop();
   while (!stopped && reader.step()) stopped = stop !== undefined && stop();
   const result = reader.result();
+  s.check.setHead(reader.head);
   s.check.setTail(reader.tail);
   s.end = result.end;
   s.nextLineNo = result.nextLineNo;

@@ -69,8 +69,6 @@ function isLength(n: unknown): n is number {
 
 export class AppendCheck {
   private head: Buffer = Buffer.alloc(0);
-  /** The head stopped growing (a line in it was skipped unread). */
-  private headClosed = false;
   private tail: Buffer = Buffer.alloc(0);
 
   constructor(
@@ -79,31 +77,18 @@ export class AppendCheck {
   ) {}
 
   /**
-   * Records the first bytes of the file from the lines as they were read (not read again later: a file
-   * rewritten while a build runs would otherwise hand the check the new bytes, and the check would pass
-   * a build that mixed old and new). Call for every consumed line, in order. `length` is the line's
-   * length without its `\n`; `bytes` may be null for a line that was skipped unread (too long), which
-   * ends the head there.
+   * The first bytes of the file (up to CHECK_BYTES, up to the end of what was read) as the lines were read
+   * — from the reader's chunks (io/line-reader.ts `keepHead`), every byte, a line skipped unread too — not
+   * read again later: a file rewritten while a build runs would otherwise hand the check the new bytes, and
+   * the check would pass a build that mixed old and new.
    */
-  observeLine(offset: number, length: number, bytes: Buffer | null): void {
-    if (this.headClosed || offset !== this.head.length || offset >= CHECK_BYTES) {
-      this.headClosed ||= offset < CHECK_BYTES;
-      return;
-    }
-    if (!bytes) {
-      this.headClosed = true;
-      return;
-    }
-    const take = Math.min(length + 1, CHECK_BYTES - offset);
-    const line = Buffer.allocUnsafe(take);
-    bytes.copy(line, 0, 0, Math.min(take, bytes.length));
-    if (take > bytes.length) line[bytes.length] = 10; // the line's "\n"
-    this.head = Buffer.concat([this.head, line]);
+  get headBytes(): Buffer {
+    return this.head;
   }
 
-  /** Whether {@link observeLine} needs the bytes of the line at `offset` (it is part of the head). */
-  wantsBytes(offset: number): boolean {
-    return !this.headClosed && offset === this.head.length && offset < CHECK_BYTES;
+  /** Sets {@link headBytes} (the caller took them from the chunks as read). */
+  setHead(bytes: Buffer): void {
+    this.head = bytes;
   }
 
   /** The bytes just before the end of what was read, as the next check will compare them. */
@@ -123,7 +108,6 @@ export class AppendCheck {
    */
   snapshotHead(fd: number, end: number): void {
     this.head = readAt(fd, 0, Math.min(end, CHECK_BYTES));
-    this.headClosed = true;
   }
 
   /** Reads the bytes just before `end` from the file. */

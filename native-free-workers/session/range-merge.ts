@@ -25,7 +25,7 @@ export interface ScannedLineSink extends LineSink {
   /**
    * Takes the batch's keys lines from `from` on (TranscriptIndex.ingestRun, same arguments): the line it
    * stopped at (`from`: that line's facts cannot be placed), or -1 when line `from` must be handed over
-   * as bytes now (the append check wants them, the header is still to come, a migrated file).
+   * as bytes now (the header is still to come, a migrated file).
    */
   onRun(batch: KeyBatch, from: number, firstLineNo: number, rowOf: Int32Array, firstRangeRow: number, kept: RunValues): number;
   /** The rows the lines go to (to tell which row a line handed over as bytes became). */

@@ -7,7 +7,7 @@
  */
 import type { Stats } from "node:fs";
 import { DiagnosticLog } from "../protocol/diagnostic-log.js";
-import { AppendCheck, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
+import { AppendCheck, CHECK_BYTES, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
 import type { BranchMemo } from "../pi/active-branch.js";
 import { TranscriptIndex } from "../pi/transcript-index.js";
 
@@ -86,22 +86,24 @@ export class SessionState {
     return null;
   }
 
-  /** The lines as they are consumed, in order, before moving `end` (AppendCheck.observeLine). */
-  observeLine(offset: number, length: number, bytes: Buffer | null): void {
-    this.check.observeLine(offset, length, bytes);
+  /** The first bytes of the file as read, up to `end` (a read continuing from `end` extends them: io/line-reader.ts `keepHead`). */
+  get checkHead(): Buffer {
+    return this.check.headBytes;
   }
 
-  /** Whether {@link observeLine} needs the line's bytes (a line whose key scan was done elsewhere is read back then). */
-  wantsLineBytes(offset: number): boolean {
-    return this.check.wantsBytes(offset);
+  /** Sets {@link checkHead} to the file's first bytes as the lines up to `end` were read. */
+  keepCheckHead(bytes: Buffer): void {
+    this.check.setHead(bytes);
   }
 
   /**
-   * Records the bytes before `end` that later builds check, read back from the file: only for lines
-   * indexed without their bytes at hand (a split build's replayed scan). A read of the lines keeps them
-   * as read instead ({@link checkTail}).
+   * Records the bytes at the start and before `end` that later builds check, read back from the file: only
+   * for lines indexed without their bytes at hand (a split build's replayed scan; its reader stopped at the
+   * cut, which may lie in the head's first CHECK_BYTES). A read of the lines keeps them as read instead
+   * ({@link checkHead}, {@link checkTail}).
    */
   snapshot(fd: number): void {
+    if (this.check.headBytes.length < Math.min(this.end, CHECK_BYTES)) this.check.snapshotHead(fd, this.end);
     this.check.snapshotTail(fd, this.end);
   }
 

@@ -12,6 +12,7 @@ import { damage, generateTranscript } from "../../bench/fixtures/transcript-gene
 import { SessionReadCache, encodeSessionBuffer } from "../../native-free-workers/openclaw/session-buffer.js";
 import { closeOpenClawPool, decodeSession, openSessionAsync, type SessionContinuation } from "../../src/openclaw/index.js";
 import { decodeRecords } from "../../src/openclaw/release/file-entries.js";
+import { APPENDED, headEdit, longLine, SKIP_OVER } from "../support/check-windows.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("oc-session-incr");
@@ -128,22 +129,33 @@ describe("session reads continue from the kept state", () => {
     expect(readBoth(path, cache, { maxLineBytes: 200 })).toBe(0);
   });
 
+  it("a change inside the file's first 4 KiB after a line skipped as too long, then an append: found (the head window holds the bytes as read, the skipped line's too), the read starts over", () => {
+    const { file, edited } = headEdit(generateTranscript({ seed: 9, entries: 40 }).text);
+    const path = newPath();
+    const cache = new SessionReadCache();
+    writeFileSync(path, file);
+    expect(readBoth(path, cache, { maxLineBytes: SKIP_OVER })).toBe(0);
+    writeFileSync(path, edited);
+    appendFileSync(path, APPENDED);
+    expect(readBoth(path, cache, { maxLineBytes: SKIP_OVER })).toBe(0);
+  });
+
   it("a change inside a line skipped as too long, just before the old end, then an append: found (the tail window holds the bytes as read, the skipped line's too), the read starts over", () => {
     const { text } = generateTranscript({ seed: 9, entries: 40 });
     const leaf = [...text.matchAll(/"id":"([^"]+)"/g)].at(-1)![1]!;
-    const long = `{"type":"message","id":"long1","parentId":"${leaf}","timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"${"x".repeat(6000)}"}}`;
+    const long = longLine("long1", leaf, 6000);
     const path = newPath();
     const cache = new SessionReadCache();
     writeFileSync(path, text + long + "\n");
     // Skipped (LINE_TOO_LONG), and it ends the file: the window before the end is its bytes.
     expect(readBoth(path, cache, { maxLineBytes: 4000 })).toBe(0);
     // In place, same size: the long line becomes two entries of under 4,000 bytes each (a fresh read keeps them).
-    const split = `"}}\n{"type":"message","id":"split2","parentId":"long1","timestamp":"2026-01-01T00:00:01.000Z","message":{"role":"user","content":"`;
-    const at = text.length + long.indexOf("x") + 3000;
+    const split = `"}\n{"type":"custom","customType":"x","id":"split2","parentId":"long1","timestamp":"2026-01-01T00:00:01.000Z","data":"`;
+    const at = text.length + long.indexOf("y") + 3000;
     const edited = text + long + "\n";
     writeFileSync(path, edited.slice(0, at) + split + edited.slice(at + split.length));
     // Then an append: the file grew, so only the byte checks can tell.
-    appendFileSync(path, `{"type":"label","id":"lb1","parentId":null,"targetId":"x","timestamp":"2026-01-01T00:00:02.000Z"}\n`);
+    appendFileSync(path, APPENDED);
     expect(readBoth(path, cache, { maxLineBytes: 4000 })).toBe(0);
   });
 

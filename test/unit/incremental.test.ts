@@ -6,6 +6,7 @@ import { compileSteps } from "../../native-free-workers/compile.js";
 import { SessionCache } from "../../native-free-workers/session/session-cache.js";
 import { normalizeBuildOptions } from "../../src/options.js";
 import { createCompiler, decodeContext, type CompiledContext } from "../../src/index.js";
+import { APPENDED, headEdit, SKIP_OVER } from "../support/check-windows.js";
 import { splitTail as split } from "../support/split-tail.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -23,10 +24,10 @@ async function freshInProcess(path: string, budget: number | null = null): Promi
 }
 
 /** A fresh compiler's answer for the same file: what every warm or rebuilt result must equal. */
-async function fresh(path: string, budget: number | null = null): Promise<CompiledContext> {
+async function fresh(path: string, budget: number | null = null, maxLineBytes?: number): Promise<CompiledContext> {
   const other = createCompiler({ threads: 1 });
   try {
-    return await other.build({ transcript: path, budget });
+    return await other.build({ transcript: path, budget, maxLineBytes });
   } finally {
     await other.close();
   }
@@ -176,6 +177,18 @@ describe("incremental builds", () => {
       same(after, await fresh(path));
     });
   }
+
+  it("rebuilds when a line in the file's first 4 KiB changed in place after a line skipped as too long, then the file grew (the check's head holds the skipped line's bytes too)", async () => {
+    const { file, edited } = headEdit(generateTranscript({ seed: 9, entries: 40 }).text);
+    const path = join(dir, "head-edit.jsonl");
+    writeFileSync(path, file);
+    await compiler.build({ transcript: path, maxLineBytes: SKIP_OVER });
+    writeFileSync(path, edited);
+    appendFileSync(path, APPENDED);
+    const after = await compiler.build({ transcript: path, maxLineBytes: SKIP_OVER });
+    expect(after.meta.build.rebuilt).toBe("rewritten");
+    same(after, await fresh(path, undefined, SKIP_OVER));
+  });
 
   it("fails with TRANSCRIPT_NOT_FOUND when the file was deleted, and recovers when it returns", async () => {
     const { text } = generateTranscript({ seed: 15, entries: 40 });

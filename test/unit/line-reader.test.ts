@@ -114,3 +114,53 @@ describe("LineReader keepTail", () => {
     }
   }
 });
+
+/**
+ * keepHead: the file's first bytes up to the consumed end, kept from the chunks as read (the append check's
+ * head, session/append-check.ts) — equal to the file's bytes there whatever the chunk size, short reads,
+ * lines skipped unread for their length (their bytes are in the head too), a torn last line, or a read
+ * continuing from an earlier end with the head that read kept; a head that ended short of `from` stays.
+ */
+describe("LineReader keepHead", () => {
+  const lines = ["a", "", "bb".repeat(40), "ccc", "d".repeat(300), "e", "f".repeat(9)];
+  const bytes = Buffer.from(lines.join("\n") + "\n" + "torn");
+  const path = join(dir, `head${n++}`);
+  writeFileSync(path, bytes);
+  const ends = [0, 2, 3, 84, 88, 389, 391];
+
+  for (const chunkBytes of [1, 3, 7, 64, 4096]) {
+    for (const keep of [1, 5, 50, 390, 1000]) {
+      for (const from of ends) {
+        it(`chunk ${chunkBytes}, keep ${keep}, from ${from}`, () => {
+          const fd = openSync(path, "r");
+          try {
+            const before = bytes.subarray(0, Math.min(from, keep));
+            let calls = 0;
+            const read = (f: number, b: Buffer, o: number, l: number, p: number) => readSync(f, b, o, calls++ % 2 ? l : Math.min(l, 2), p);
+            // maxLineBytes 100: the 300-byte line is skipped unread.
+            const reader = new LineReader(fd, from, 1, { chunkBytes, maxLineBytes: 100, until: bytes.length, read, keepHead: { bytes: keep, before } }, { onLine() {}, onOversize() {} });
+            for (;;) {
+              const end = reader.result().end;
+              expect(reader.head).toEqual(bytes.subarray(0, Math.min(end, keep)));
+              if (!reader.step()) break;
+            }
+            expect(reader.result().end).toBe(bytes.length - 4);
+          } finally {
+            closeSync(fd);
+          }
+        });
+      }
+    }
+  }
+
+  it("a head that ended short of where the read starts is left as it is (not extended with bytes after a gap)", () => {
+    const fd = openSync(path, "r");
+    try {
+      const reader = new LineReader(fd, 84, 1, { chunkBytes: 16, maxLineBytes: 1000, until: bytes.length, keepHead: { bytes: 1000, before: bytes.subarray(0, 2) } }, { onLine() {}, onOversize() {} });
+      while (reader.step());
+      expect(reader.head).toEqual(bytes.subarray(0, 2));
+    } finally {
+      closeSync(fd);
+    }
+  });
+});

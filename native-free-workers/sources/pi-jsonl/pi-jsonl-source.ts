@@ -77,10 +77,12 @@ export class PiJsonlSource implements TranscriptSource {
     const read: ReadFn | undefined = stopAt === undefined ? undefined : (fd, buffer, offset, length, position) =>
       position >= stopAt ? 0 : readSync(fd, buffer, offset, Math.min(length, stopAt - position), position);
     const until = stopAt === undefined ? this.stats.size : Math.min(stopAt, this.stats.size);
-    // `keepTail`: the append check's bytes before the state's end come from the chunks as read, like its
-    // head (read back from the file after a step, they could be a rewrite's, passing every later check).
+    // `keepHead`, `keepTail`: the append check's bytes at the file's start and before the state's end come
+    // from the chunks as read (read back from the file after a step, they could be a rewrite's, passing
+    // every later check).
+    const keepHead = { bytes: CHECK_BYTES, before: state.checkHead };
     const keepTail = { bytes: CHECK_BYTES, before: state.checkTail };
-    const lines = new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read, keepTail }, sink);
+    const lines = new LineReader(this.fd, from, firstLineNo, { chunkBytes, maxLineBytes: maxRecordBytes, until, chunk, read, keepHead, keepTail }, sink);
     const path = this.path;
     return {
       // The end of the file short of `until` (its size when opened, on this descriptor): it shrank under
@@ -89,6 +91,7 @@ export class PiJsonlSource implements TranscriptSource {
       // the lines would be cut where the file ended for an instant, a version that never was on disk.
       step() {
         const more = lines.step();
+        state.keepCheckHead(lines.head);
         state.keepCheckTail(lines.tail);
         if (!more && lines.readTo < until) throw Errors.transcriptChanged(path, "it became shorter than when the build opened it");
         return more;
