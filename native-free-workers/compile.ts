@@ -115,6 +115,7 @@ export async function* compileSteps(task: CompileTask, sessions: SessionCache, j
     const records = (build.records = source.recordReader(session));
     session.index.reader = reader = source.recordReader(session, true);
     const readTo = yield* readAppended(build, session, split);
+    session.keepReadTimes(source.stats);
     session.index.table.fit(); // no rows are added after the read: the state kept drops its spare capacity
     lap(build, "readParse");
 

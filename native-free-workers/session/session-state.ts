@@ -7,7 +7,7 @@
  */
 import type { Stats } from "node:fs";
 import { DiagnosticLog } from "../protocol/diagnostic-log.js";
-import { AppendCheck, CHECK_BYTES, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
+import { AppendCheck, CHECK_BYTES, rewrittenInPlace, type AppendCheckFailure, type AppendCheckIdentity } from "./append-check.js";
 import type { BranchMemo } from "../pi/active-branch.js";
 import { TranscriptIndex } from "../pi/transcript-index.js";
 
@@ -35,6 +35,14 @@ export class SessionState {
   owner: number | null = null;
   /** The last active-branch resolution, extended by the next build when the branch just grew. */
   branchMemo: BranchMemo | undefined = undefined;
+  /**
+   * The file's times from the fstat taken before the bytes up to `end` were read (NaN: not known — a read
+   * that finished a line appended after that fstat). A later build that finds the file exactly `end` long
+   * with other times takes it for rewritten in place, perhaps in the middle where the check's windows do
+   * not look (session/append-check.ts `rewrittenInPlace`, the rule the OpenClaw read follows too).
+   */
+  mtimeMs = Number.NaN;
+  ctimeMs = Number.NaN;
   /** `end` when the state was last saved to the persistent index (-1: never). */
   savedEnd = -1;
   /** The `maxLineBytes` the lines were indexed with (null: unknown, e.g. restored from disk). */
@@ -72,6 +80,21 @@ export class SessionState {
   /** Checks that the open file is the one this state describes, grown by appends at most. */
   verify(fd: number, stats: Stats): RebuildReason | null {
     return this.check.verify(fd, stats, this.end);
+  }
+
+  /**
+   * {@link verify} between builds: also the times rule ({@link mtimeMs}). Not within a build (ChangeGuard):
+   * there the state's times are the previous build's, and its own reads move `end`.
+   */
+  verifyKept(fd: number, stats: Stats): RebuildReason | null {
+    return this.verify(fd, stats) ?? (rewrittenInPlace(this, stats) ? "rewritten" : null);
+  }
+
+  /** Keeps the times of `stats` — the fstat taken before this build read its bytes — when they cover `end` ({@link mtimeMs}). */
+  keepReadTimes(stats: Pick<Stats, "size" | "mtimeMs" | "ctimeMs">): void {
+    const known = this.end <= stats.size;
+    this.mtimeMs = known ? stats.mtimeMs : Number.NaN;
+    this.ctimeMs = known ? stats.ctimeMs : Number.NaN;
   }
 
   /**

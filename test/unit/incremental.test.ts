@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -188,6 +188,23 @@ describe("incremental builds", () => {
     const after = await compiler.build({ transcript: path, maxLineBytes: SKIP_OVER });
     expect(after.meta.build.rebuilt).toBe("rewritten");
     same(after, await fresh(path, undefined, SKIP_OVER));
+  });
+
+  it("rebuilds when the file was rewritten in place in the middle, same size (where the check's windows do not look): its times moved", async () => {
+    const { text } = generateTranscript({ seed: 15, entries: 200, compactions: 1 });
+    const path = join(dir, "middle-same-size.jsonl");
+    writeFileSync(path, text);
+    // Times set back, so the rewrite surely moves them (a clock tick may hold two writes).
+    utimesSync(path, new Date(2026, 0, 1), new Date(2026, 0, 1));
+    await compiler.build({ transcript: path });
+    const at = text.indexOf('"role":"user"', Math.floor(text.length / 2));
+    expect([at > 4096, at < Buffer.byteLength(text) - 8192]).toEqual([true, true]);
+    writeFileSync(path, text.slice(0, at) + '"role":"User"' + text.slice(at + 13));
+    const after = await compiler.build({ transcript: path });
+    expect(after.meta.build.rebuilt).toBe("rewritten");
+    same(after, await fresh(path));
+    // Unchanged since: continued, nothing read.
+    expect((await compiler.build({ transcript: path })).meta.build.bytesParsed).toBe(0);
   });
 
   it("fails with TRANSCRIPT_NOT_FOUND when the file was deleted, and recovers when it returns", async () => {

@@ -44,7 +44,7 @@ export class PiJsonlSource implements TranscriptSource {
   }
 
   verify(state: SessionState) {
-    return state.verify(this.fd, this.stats);
+    return state.verifyKept(this.fd, this.stats);
   }
 
   snapshot(state: SessionState): void {
