@@ -227,8 +227,8 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
   });
 
   it("the session cache's size (its LRU bound) counts the SQLite source's row positions", async () => {
-    // The same session as a JSONL file holds the same index and head check; it keeps a tail check of the
-    // file's last bytes instead of the row positions (two numbers per row).
+    // The same session as a JSONL file holds the same index; it keeps the append check's head and tail (the
+    // file's first and last bytes, each up to CHECK_BYTES) instead of the row positions (two numbers per row).
     const s = sessions.find((x) => x.name === "compacted 3x")!;
     const jsonl = join(home, "compacted.jsonl");
     writeFileSync(jsonl, s.text);
@@ -244,7 +244,7 @@ describe.skipIf(skip !== null)("SQLite store (OpenClaw 2026.8+): ctxc equals the
     const fromStore = await cachedBytes({ transcript: store.db, session: s.sessionId });
     const fromFile = await cachedBytes({ transcript: jsonl });
     const rows = rowFacts(s.sessionId).rows;
-    expect(fromStore - fromFile).toBe(ROWS_FIXED_BYTES + rows * BYTES_PER_ROW - Math.min(CHECK_BYTES, Buffer.byteLength(s.text)));
+    expect(fromStore - fromFile).toBe(ROWS_FIXED_BYTES + rows * BYTES_PER_ROW - 2 * Math.min(CHECK_BYTES, Buffer.byteLength(s.text)));
   });
 
   it("after OpenClaw appends to a session, a warm build reads only the new rows and equals OpenClaw; database, -wal and -shm untouched by ctxc (live WAL)", async () => {
