@@ -657,7 +657,6 @@ function linkRecords(records: Rec[], flags: number): number {
 /** Whether typed arrays are little-endian here (the buffer's integers always are). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-
 /**
  * Assembles the buffer from the read's records, all of them (`first` 0) or (a continued read) those from
  * `first` on: only what the caller does not have is copied and transferred.
