@@ -18,7 +18,7 @@ import { appendFileSync, readFileSync, renameSync, rmSync, statSync, utimesSync,
 import { afterAll, describe, expect, it } from "vitest";
 import { generatedTranscript } from "../support/generated.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { importInterceptedAll, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
+import { importInterceptedAll, poolSettled, releaseTestSetup, type Intercepted } from "../support/openclaw-release.js";
 
 // The turn-end reads are opt-in: on for the runtime the served chunks import (read when it loads, after this line).
 process.env.CTXC_OPENCLAW_TURN_END_READS = "on";
@@ -101,7 +101,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       const held = (await owner.ctxc({ sessionFile: a, timeoutMs: 10_000 })) as { release: () => void; sessionFileKey: string };
       expect(held.sessionFileKey, c.name).toBeTypeOf("string");
       // The change comes after the worker's early read (one queued behind it would read the changed file).
-      while (pool.openClawPoolBusy()) await sleep(5);
+      await poolSettled(pool, c.name);
       c.change(a);
       c.change(b);
       const ours = (await repair.ctxc({ sessionFile: a, ...quiet })) as Result;
@@ -140,12 +140,12 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       // The turn's end: its lock file opened and closed, then nothing for a moment — the next turn's reads are asked.
       // (Turn ends still pending from the cases before — their owners' releases — are dropped first.)
       runtime.forgetTurnEnds();
-      while (runtime.openClawPoolBusy()) await sleep(5);
+      await poolSettled(runtime, c.name);
       const asked = counters.turnEndPrefetches;
       runtime.lockFileOpened(`${a}.lock`);
       runtime.lockFileClosed(`${a}.lock`);
       while (counters.turnEndPrefetches === asked) await sleep(10);
-      while (runtime.openClawPoolBusy()) await sleep(5);
+      await poolSettled(runtime, c.name);
       c.change(a);
       c.change(b);
       const [early, tickets] = [counters.repairsEarly, runtime.openClawPoolTicket()];
@@ -162,7 +162,7 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: the
       const ended = counters.turnEndPrefetches;
       held.release();
       while (counters.turnEndPrefetches === ended) await sleep(10);
-      while (runtime.openClawPoolBusy()) await sleep(5);
+      await poolSettled(runtime, c.name);
       if (c.name === "a malformed line appended") expect(ours.repaired, c.name).toBe(true);
       else expect(ours.repaired, c.name).toBe(false);
     }

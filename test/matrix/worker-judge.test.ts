@@ -13,8 +13,8 @@ import { sessionIndexFile } from "../../native-free-workers/openclaw/session-ind
 import { locateRelease } from "../../src/openclaw/release/locate.js";
 import { planRelease } from "../../src/openclaw/release/plan.js";
 import type { ImageJudgeSpec } from "../../native-free-workers/protocol/image-judge.js";
-import { importIntercepted, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
-import { countedImagePass, file, generalCorpus, image, JPEG, PNG, poolSettled, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user, warmUpBuiltThenPasses, warmUpRewrittenThenPasses } from "../support/repair-lines.js";
+import { importIntercepted, poolSettled, releaseTestSetup, RUNTIME_URL } from "../support/openclaw-release.js";
+import { countedImagePass, file, generalCorpus, image, JPEG, PNG, repairCorpus, repairedText, results, samePass, passView, type RepairCache, user, warmUpBuiltThenPasses, warmUpRewrittenThenPasses } from "../support/repair-lines.js";
 import { rng, wideSeeds, wideTimeout } from "../support/seeded-random.js";
 
 const { root, version, dir, pair } = releaseTestSetup("matrix-worker-judge", { afterAll });

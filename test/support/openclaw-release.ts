@@ -6,6 +6,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { expect, vi } from "vitest";
 import { importChunkPairWith, importInterceptedWith, releaseVersion, removeIntercepted, type ChunkPair, type Intercepted } from "../../bench/lib/openclaw-intercepted.js";
 import { closeOpenClawPool } from "../../src/openclaw/index.js";
 import { locateRelease } from "../../src/openclaw/release/locate.js";
@@ -102,4 +103,13 @@ export async function outcome(call: () => unknown): Promise<{ value: unknown } |
     const e = err as NodeJS.ErrnoException;
     return { rejects: e.code ?? e.name };
   }
+}
+
+/**
+ * Waits until the worker pool behind `pool` (a preload runtime, or src/openclaw/pool.ts) has nothing in flight:
+ * a pass or a turn leaves requests it does not await (an early read, a `tellJudged` check), and a change of the
+ * file made while one is queued would be read by it. Fails after 30 s with `what`.
+ */
+export async function poolSettled(pool: { openClawPoolBusy(): boolean }, what: string): Promise<void> {
+  await vi.waitFor(() => expect(pool.openClawPoolBusy(), `${what}: the pool still busy`).toBe(false), { timeout: 30_000, interval: 5 });
 }

@@ -4,8 +4,8 @@
  * release's own; and the release's image-rule pass as ctxc serves it, with the release's judge counted.
  */
 import { appendFileSync, readFileSync, statSync } from "node:fs";
-import { expect, vi } from "vitest";
-import { importIntercepted } from "./openclaw-release.js";
+import { expect } from "vitest";
+import { importIntercepted, poolSettled } from "./openclaw-release.js";
 import { DAMAGE_KINDS, damage } from "../../bench/fixtures/transcript-generator.js";
 import { generatedTranscript, wideCorpus } from "./generated.js";
 
@@ -239,18 +239,10 @@ export async function judgedSteps(steps: [string, string[], number][], { rt, our
     const before = judged();
     await samePass(what, [ours, theirs], view, [a, b]);
     expect(judged() - before, what).toBe(expected);
+    // The pass's unawaited check that tells the worker what the main thread judged (repair-pass.ts `tellJudged`)
+    // reads before the next append: after it, it would judge the appended image lines itself, its answer dropped.
     await poolSettled(rt, what);
   }
-}
-
-/**
- * Waits until `rt`'s worker pool has nothing in flight: a pass leaves requests it does not await — after the
- * main thread judged image lines, the check that tells the worker so (repair-pass.ts `tellJudged`). Run
- * after the next step's append, that check would read and judge the appended image lines itself, its answer
- * dropped: the next pass would find them judged, and a step's counts would depend on the machine's load.
- */
-export async function poolSettled(rt: ImagePass["rt"], what: string): Promise<void> {
-  await vi.waitFor(() => expect(rt.openClawPoolBusy(), `${what}: the pool still busy`).toBe(false), { timeout: 30_000, interval: 5 });
 }
 
 /** One pass of ctxc's handler on `a` and of OpenClaw's own on its copy `b`: the same result (as `view` shows it) and the same bytes after. */
