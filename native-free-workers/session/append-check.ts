@@ -141,6 +141,12 @@ export class AppendCheck {
    * (inode, size, the bytes at the start and before `end`), with the saved windows' hashes standing in
    * for their bytes — and keeps the bytes just read as the windows. Null when restored; else why not
    * (the check is left as it was). Throws on a malformed saved identity.
+   *
+   * Windows narrower than `end` allows (a head under min(CHECK_BYTES, end), a tail of another length) are
+   * not taken over, as "rewritten": a read keeps both at full width since 2026-12-07, and an index saved
+   * before then could hold a head or tail that ended short at a line skipped as too long — a weaker check
+   * than a read's, which the state would otherwise carry until its next full read. The caller reads the
+   * file again, as for any index it cannot use.
    */
   restore(saved: AppendCheckIdentity, fd: number, stats: Pick<Stats, "dev" | "ino" | "size">, end: number): AppendCheckFailure | null {
     if (!isLength(saved.headLength) || !isLength(saved.tailLength) || typeof saved.headSha256 !== "string" || typeof saved.tailSha256 !== "string") {
@@ -148,6 +154,8 @@ export class AppendCheck {
     }
     if (stats.dev !== saved.dev || stats.ino !== saved.ino) return "replaced";
     if (stats.size < end) return "truncated";
+    const full = Math.min(CHECK_BYTES, end);
+    if (saved.headLength < full || saved.tailLength !== full) return "rewritten";
     const head = readAt(fd, 0, saved.headLength);
     const tail = readAt(fd, Math.max(0, end - saved.tailLength), end);
     if (head.length !== saved.headLength || sha256(head) !== saved.headSha256) return "rewritten";

@@ -9,6 +9,7 @@
  * end to end (a child process with `--import`) is test/openclaw/preload-restart.test.ts.
  */
 import { appendFileSync, chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readSync, renameSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAMAGE_KINDS, damage, generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -237,6 +238,25 @@ describe("after a restart, a session read continues from the persistent index", 
     expect(readAfterRestart(b, index).index).toBe("disk-corrupt");
     expect(lstatSync(fileB).isSymbolicLink()).toBe(false);
     expect(readFileSync(target, "utf8")).toBe(targetBytes);
+  });
+
+  it("a saved head or tail window narrower than the file allows (an index saved before 2026-12-07, whose window could end short at a line skipped as too long) is not taken over: the read starts over and saves full windows", () => {
+    const index = indexDir("narrow");
+    for (const window of ["head", "tail"] as const) {
+      const text = generateTranscript({ seed: 52, entries: 80 }).text;
+      const path = newPath(text);
+      readAfterRestart(path, index);
+      const file = sessionIndexFile(index.dir, path);
+      const saved = JSON.parse(readFileSync(file, "utf8")) as { identity: Record<string, unknown> };
+      expect(saved.identity[`${window}Length`], window).toBe(4096);
+      const bytes = Buffer.from(text);
+      const narrow = window === "head" ? bytes.subarray(0, 100) : bytes.subarray(bytes.length - 100);
+      const identity = { ...saved.identity, [`${window}Length`]: 100, [`${window}Sha256`]: createHash("sha256").update(narrow).digest("hex") };
+      writeFileSync(file, JSON.stringify({ ...saved, identity }));
+      chmodSync(file, 0o600);
+      expect(readAfterRestart(path, index).index, window).toBe("disk-stale");
+      expect(readAfterRestart(path, index).index, window).toBe("disk");
+    }
   });
 
   it("an index directory that is no longer private is not used: reported as refused, nothing written, the same result", () => {

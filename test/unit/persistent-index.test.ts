@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -84,6 +85,35 @@ describe("persistent session index (cacheDir)", () => {
     expect(after.meta.build.index).toBe("disk-stale");
     expect(after.diagnostics.map((d) => d.code)).toContain("INDEX_IGNORED");
     expect([...after.messages]).toStrictEqual([...(await once(path)).messages]);
+  });
+
+  // Before 2026-12-07 a read's head or tail could end short at a line skipped as too long, and an index
+  // saved then holds that narrower window: a weaker check than a read keeps, not taken over.
+  it.each(["head", "tail"] as const)("does not take over a saved %s window narrower than the file allows", async (window) => {
+    const { text } = generateTranscript({ seed: 36, entries: 120 });
+    const [prefix, rest] = split(text, 6);
+    const path = join(dir, `narrow-${window}.jsonl`);
+    const cacheDir = join(dir, `cache-narrow-${window}`);
+    writeFileSync(path, prefix);
+    await once(path, cacheDir);
+    const file = indexFile(cacheDir, path);
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { end: number; identity: Record<string, unknown> };
+    const bytes = Buffer.from(prefix);
+    expect(saved.end).toBe(bytes.length);
+    expect(saved.identity[`${window}Length`]).toBe(Math.min(4096, bytes.length));
+    // The same file's bytes, in a window of 100: what an older save could hold.
+    const narrow = window === "head" ? bytes.subarray(0, 100) : bytes.subarray(bytes.length - 100);
+    const identity = { ...saved.identity, [`${window}Length`]: 100, [`${window}Sha256`]: createHash("sha256").update(narrow).digest("hex") };
+    writeFileSync(file, JSON.stringify({ ...saved, identity }));
+
+    appendFileSync(path, rest);
+    const after = await once(path, cacheDir);
+    expect(after.meta.build.index).toBe("disk-stale");
+    expect(after.diagnostics.map((d) => d.code)).toContain("INDEX_IGNORED");
+    expect([...after.messages]).toStrictEqual([...(await once(path)).messages]);
+    // The index saved by that build is full-width again, and taken over by the next.
+    const next = await once(path, cacheDir);
+    expect(next.meta.build.index).toBe("disk");
   });
 
   it("writes only inside cacheDir, never beside the transcript", async () => {
