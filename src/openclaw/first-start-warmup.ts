@@ -11,12 +11,14 @@
  * When: such whole-file reads keep a core busy for seconds (28 MB: ~0.7 s of worker CPU), and on a small
  * host they compete with OpenClaw's own start-up for the cores (bench/restart-warmup.ts --first-start: its
  * start-up proxy slower by up to ~0.4 s under load when the reads ran beside it). So a warm-up with such a
- * candidate first waits until a core is free for them ({@link coreFreeBeforeColdReads}: the host's idle
+ * candidate may first wait until a core is free for them ({@link coreFreeBeforeColdReads}: the host's idle
  * cores, and the cores this process may use less what it uses, both ≥ 0.7 in two 200 ms windows in a row),
- * at most {@link FREE_MAX_WAIT_MS}; a turn that comes first reads its transcript itself, as without the
- * warm-up. Not a quiet MAIN thread: OpenClaw 2026.7.35's start-up keeps it at event-loop utilisation 0.999
- * for the ~14 s before its first turns while the second core idles (real gateway, 5 agents: that gate
- * never opened), and the reads need a core, not the main thread.
+ * at most `CTXC_OPENCLAW_WARMUP_WAIT_MS` — by default only on a one-core host ({@link defaultGateWaitMs}: on
+ * the real gateway with 2 cores the wait cost the first turns and saved the start-up nothing); a turn that
+ * comes first reads its transcript itself, as without the warm-up. Not a quiet MAIN thread: OpenClaw
+ * 2026.7.35's start-up keeps it at event-loop utilisation 0.999 for the ~14 s before its first turns while
+ * the second core idles (real gateway, 5 agents: that gate never opened), and the reads need a core, not
+ * the main thread.
  */
 import type { Stats } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
@@ -66,8 +68,27 @@ export const FREE_CORE_AT_LEAST = 0.7;
 export const FREE_WINDOW_MS = 200;
 /** …windows in a row. */
 export const FREE_WINDOWS = 2;
-/** The longest a warm-up with whole-file reads waits for a free core before it starts anyway. */
+/** The longest a warm-up with whole-file reads may wait for a free core before it starts anyway (`CTXC_OPENCLAW_WARMUP_WAIT_MS`). */
 export const FREE_MAX_WAIT_MS = 20_000;
+
+/**
+ * The gate's wait by default: none where the process may use 2 cores or more, {@link FREE_MAX_WAIT_MS} on one.
+ *
+ * Why none (2026-12-07, the real gateway, 2026.7.35, 5 agents, settled seeds; docs/openclaw.md "The warm-up on
+ * a first start"): on 2 cores the gate never opened during OpenClaw's start-up (its process keeps ~1.3 cores
+ * busy), so the reads began as the first messages came and the warm-up's main-thread builds landed in the
+ * agents' first turns — 39.6 and 91.8 ms of transcript work per first turn against 14.0 and 16.6 ms with the
+ * reads at once, while the start-up until all bots poll did not move (12.9–14.3 s either way, three runs
+ * each). On one core the reads would take the start-up's only core: there the gate still waits.
+ */
+export function defaultGateWaitMs(cores: number = availableParallelism()): number {
+  return cores >= 2 ? 0 : FREE_MAX_WAIT_MS;
+}
+
+/** `CTXC_OPENCLAW_WARMUP_WAIT_MS`: the gate's longest wait, 0 to {@link FREE_MAX_WAIT_MS} (0 or `off`: the reads start at once); unset or not a whole number ≥ 0: {@link defaultGateWaitMs}. */
+export function gateWaitFromEnv(value: string | undefined, cores?: number): number {
+  return boundedSetting(value, { fallback: defaultGateWaitMs(cores), max: FREE_MAX_WAIT_MS, whole: true });
+}
 
 /** The CPU counters a window compares (ms): the host's idle time over all its cores, this process's CPU (all threads), when. */
 export interface CpuSample {
@@ -105,6 +126,8 @@ export interface GateInputs {
   wait?: (ms: number) => Promise<void>;
   /** Each window's free cores as measured (tests, benches). */
   windows?: (free: number) => void;
+  /** The longest wait (ms); default {@link FREE_MAX_WAIT_MS}, 0: none. */
+  maxWaitMs?: number;
 }
 
 const unrefSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref());
@@ -112,14 +135,14 @@ const unrefSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, 
 /**
  * Resolves at once when no candidate of `list` is a whole-file read (all in the index), else once a core
  * was free for the worker's reads ({@link freeCores} ≥ {@link FREE_CORE_AT_LEAST}) in {@link FREE_WINDOWS}
- * windows of {@link FREE_WINDOW_MS} in a row, or after {@link FREE_MAX_WAIT_MS}. The gateway's main thread
+ * windows of {@link FREE_WINDOW_MS} in a row, or after `maxWaitMs` (default {@link FREE_MAX_WAIT_MS}; 0: at once). The gateway's main thread
  * may be busy meanwhile: the reads run on a worker, and the build's main-thread part is small and in
  * macrotasks of its own. Never rejects.
  */
-export async function coreFreeBeforeColdReads(list: readonly WarmUpCandidate[], { sample = cpuSample, wait = unrefSleep, windows }: GateInputs = {}): Promise<void> {
-  if (!list.some((c) => c.unindexed)) return;
+export async function coreFreeBeforeColdReads(list: readonly WarmUpCandidate[], { sample = cpuSample, wait = unrefSleep, windows, maxWaitMs = FREE_MAX_WAIT_MS }: GateInputs = {}): Promise<void> {
+  if (!list.some((c) => c.unindexed) || maxWaitMs <= 0) return;
   let from = sample();
-  const deadline = from.atMs + FREE_MAX_WAIT_MS;
+  const deadline = from.atMs + maxWaitMs;
   let free = 0;
   while (from.atMs < deadline) {
     await wait(FREE_WINDOW_MS);

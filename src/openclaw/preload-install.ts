@@ -23,7 +23,7 @@ import { armPoolStart, counters, preloadLog, serveSnapshotOpens, setJudgeRelease
 import { lazyStats } from "./lazy-entries.js";
 import { openClawStateDir, preloadIndexDir } from "./state-dir.js";
 import { scheduleRestartWarmUp, warmUpCountFromEnv, warmUpStats } from "./restart-warmup.js";
-import { warmUpDaysFromEnv } from "./first-start-warmup.js";
+import { gateWaitFromEnv, warmUpDaysFromEnv } from "./first-start-warmup.js";
 import { TRACING } from "./trace.js";
 import { traceSessionWriteLocks } from "./lock-trace.js";
 
@@ -164,7 +164,8 @@ function install(): void {
   if (opens) {
     try {
       const recentDays = warmUpDaysFromEnv(process.env.CTXC_OPENCLAW_WARMUP_DAYS);
-      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: "dir" in indexSetting ? indexSetting.dir : null, recentDays, log: (m) => preloadLog("warmup", m) });
+      const gateWaitMs = gateWaitFromEnv(process.env.CTXC_OPENCLAW_WARMUP_WAIT_MS);
+      scheduleRestartWarmUp({ count: warmUp, stateDir: openClawStateDir(), indexDir: "dir" in indexSetting ? indexSetting.dir : null, recentDays, gateWaitMs, log: (m) => preloadLog("warmup", m) });
     } catch {
       // no state dir to scan: no warm-up, the first opens are today's
     }

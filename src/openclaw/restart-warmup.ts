@@ -500,7 +500,7 @@ function buildNow(path: string, read: WarmRead, helpers: WarmUpHelpers, built?: 
 }
 
 /** What the preload sets at start ({@link scheduleRestartWarmUp}) and what the chunk hands over when it loads. */
-let settings: { count: number; stateDir: string; indexDir: string | null; log: (message: string) => void; recentDays?: number } | undefined;
+let settings: { count: number; stateDir: string; indexDir: string | null; log: (message: string) => void; recentDays?: number; gateWaitMs?: number } | undefined;
 let helpersSeen: WarmUpHelpers | undefined;
 let started = false;
 
@@ -526,7 +526,7 @@ export function warmUpHelpers(): WarmUpHelpers | undefined {
 function maybeStart(): void {
   if (started || !settings || !helpersSeen) return;
   started = true;
-  const { count, stateDir, indexDir, log, recentDays = 0 } = settings;
+  const { count, stateDir, indexDir, log, recentDays = 0, gateWaitMs } = settings;
   const helpers = helpersSeen;
   // A moment after the chunk loaded (OpenClaw's start-up goes on meanwhile); unref'd.
   setTimeout(() => {
@@ -538,7 +538,7 @@ function maybeStart(): void {
         // A gateway stopped before the warm-up finished still says where it stood (the gate may wait 20 s).
         const atExit = () => log(warmUpSummary(performance.now() - t0, { atExit: true }));
         process.once("exit", atExit);
-        await warmUpIndexedFirst(list, helpers, watchedGate);
+        await warmUpIndexedFirst(list, helpers, (cold) => watchedGate(cold, { maxWaitMs: gateWaitMs }));
         process.off("exit", atExit);
         log(warmUpSummary(performance.now() - t0));
       } catch {

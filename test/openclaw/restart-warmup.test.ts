@@ -26,7 +26,7 @@ import { entryLoaderHandlers } from "../../src/openclaw/entry-loaders.js";
 import type { PreloadDeps } from "../../src/openclaw/preload-deps.js";
 import type { OpenClawSession } from "../../src/openclaw/session.js";
 import { tempDir } from "../support/tmp.js";
-import { coreFreeBeforeColdReads, cpuSample, DEFAULT_WARM_UP_DAYS, FREE_CORE_AT_LEAST, FREE_MAX_WAIT_MS, FREE_WINDOW_MS, FREE_WINDOWS, freeCores, recentSince, warmUpDaysFromEnv, type CpuSample } from "../../src/openclaw/first-start-warmup.js";
+import { coreFreeBeforeColdReads, cpuSample, DEFAULT_WARM_UP_DAYS, FREE_CORE_AT_LEAST, FREE_MAX_WAIT_MS, FREE_WINDOW_MS, FREE_WINDOWS, freeCores, gateWaitFromEnv, recentSince, warmUpDaysFromEnv, type CpuSample } from "../../src/openclaw/first-start-warmup.js";
 import { REWRITTEN, rewrittenByEveryRelease } from "../../native-free-workers/openclaw/repair-check.js";
 
 afterEach(() => restartedMainThread());
@@ -270,6 +270,26 @@ describe("coreFreeBeforeColdReads (the gate's inputs injected: host idle and pro
     await coreFreeBeforeColdReads([cand(true)], inputs);
     expect(seen.length).toBe(FREE_MAX_WAIT_MS / W);
     expect(Math.max(...seen)).toBe(0);
+  });
+
+  it("CTXC_OPENCLAW_WARMUP_WAIT_MS bounds the wait: a loaded host is waited for that long, and 0 starts the reads at once", async () => {
+    const loaded = host([[0.3 * W, 0.2 * W]]);
+    await coreFreeBeforeColdReads([cand(true)], { ...loaded.inputs, maxWaitMs: gateWaitFromEnv("1000") });
+    expect(loaded.seen.length).toBe(1000 / W);
+    for (const value of ["0", "off"]) {
+      const { inputs, seen } = host([[0.3 * W, 0.2 * W]]);
+      await coreFreeBeforeColdReads([cand(true)], { ...inputs, maxWaitMs: gateWaitFromEnv(value) });
+      expect(seen, value).toEqual([]);
+    }
+    // Unset, blank, not a whole number ≥ 0: the default — no wait where the process may use 2 cores or more
+    // (the real gateway's first turns, first-start-warmup.ts `defaultGateWaitMs`), the whole bound on one.
+    for (const value of [undefined, "", " ", "-5", "1.5", "soon"]) {
+      expect(gateWaitFromEnv(value, 2), String(value)).toBe(0);
+      expect(gateWaitFromEnv(value, 8), String(value)).toBe(0);
+      expect(gateWaitFromEnv(value, 1), String(value)).toBe(FREE_MAX_WAIT_MS);
+    }
+    expect(gateWaitFromEnv("999999", 2)).toBe(FREE_MAX_WAIT_MS);
+    expect(gateWaitFromEnv("5000", 1)).toBe(5000);
   });
 
   it("free windows must follow each other: a loaded one between starts the count again", async () => {
