@@ -75,11 +75,12 @@ export const FREE_MAX_WAIT_MS = 20_000;
  * The gate's wait by default: none where the process may use 2 cores or more, {@link FREE_MAX_WAIT_MS} on one.
  *
  * Why none (2026-12-07, the real gateway, 2026.7.35, 5 agents, settled seeds; docs/openclaw.md §5 "The first
- * start's warm-up reads at once"): on 2 cores the gate never opened during OpenClaw's start-up (its windows had
- * less than 0.7 of a core free), so the reads began as the first messages came and the warm-up's main-thread builds landed in the
- * agents' first turns — 39.6 and 91.8 ms of transcript work per first turn against 14.0 and 16.6 ms with the
- * reads at once, while the start-up until all bots poll did not move (12.9–14.3 s either way, three runs
- * each). On one core the reads would take the start-up's only core: there the gate still waits.
+ * start's warm-up reads at once"): on 2 cores the gate never opened during OpenClaw's start-up (its windows
+ * had less than 0.7 of a core free), so the reads began as the first messages came and the warm-up's
+ * main-thread builds landed in the agents' first turns — 39.6 and 91.8 ms of transcript work per first turn
+ * against 14.0 and 16.6 ms with the reads at once, while the start-up until all bots poll did not move
+ * (12.9–14.3 s either way, three runs each). On one core the reads would take the start-up's only core:
+ * there the gate still waits.
  */
 export function defaultGateWaitMs(cores: number = availableParallelism()): number {
   return cores >= 2 ? 0 : FREE_MAX_WAIT_MS;
