@@ -29,6 +29,7 @@ import {
   SessionSection,
   entryTypeCode,
   snapshotOf,
+  type FileIdentityWire,
   type RepairCheckOptions,
   type RepairCheckReply,
   type RepairSnapshotWire,
@@ -51,6 +52,7 @@ import { RecentConversationIndex, type RecentLinesQuery, type RecentLinesReply }
 import { hasCheckedImage, RepairCheck } from "./repair-check.js";
 import { imageJudgeNamed, imageLineClean } from "./image-judge.js";
 import { loadReadState, saveReadStateIfDue, type SessionIndexDir } from "./session-index.js";
+import { rebaseOnNewHeader } from "./header-rebase.js";
 
 export interface SessionBufferOptions {
   /** Lines longer than this are skipped (pi would parse them). Default 256 MiB. */
@@ -207,7 +209,8 @@ function newState(st: FileStat, maxLineBytes: number): SessionReadState {
  * (verified against the open file there), else none. A kept state that no longer fits the file means the
  * file changed other than by appends since this worker read it (a rewrite, a replacement): an older
  * saved state fits only if the change lies wholly after its end, which is not worth loading the index
- * on every rewrite; the read starts over, and saves the new state.
+ * on every rewrite; the read starts over, and saves the new state — but for a rewrite that changed only
+ * the first line (header-rebase.ts), whose kept state is moved onto the new file by a byte compare.
  */
 function stateToContinue(
   cache: SessionReadCache | undefined,
@@ -217,7 +220,12 @@ function stateToContinue(
   maxLineBytes: number,
 ): { state: SessionReadState | undefined; index: SessionMeta["index"] } {
   const kept = cache?.take(path);
-  if (kept) return verifyState(kept, fd, st, maxLineBytes) === null ? { state: kept, index: "memory" } : { state: undefined, index: "none" };
+  if (kept) {
+    if (verifyState(kept, fd, st, maxLineBytes) === null) return { state: kept, index: "memory" };
+    // Rewritten with another first line and the rest as it was (2026.7.35's header rewrite): the same records, compared, not parsed.
+    const rebased = rebaseOnNewHeader(kept, fd, st, maxLineBytes);
+    return rebased ? { state: rebased, index: "rebased" } : { state: undefined, index: "none" };
+  }
   if (!cache?.index) return { state: undefined, index: "none" };
   const loaded = loadReadState(cache.index, path, fd, st, maxLineBytes);
   return { state: loaded.state ?? undefined, index: loaded.source };
@@ -401,7 +409,8 @@ export function readSessionMeta(path: string, options: SessionBufferOptions = {}
  * ending at its byte offset: same generation, and the offset falls between the last record it has and
  * the first it has not (the records of one generation only ever grow, in file order).
  */
-function continuedBase(s: SessionReadState, c: SessionContinuation | undefined, bytes: number): number {
+function continuedBase(s: SessionReadState, c: SessionContinuation | undefined, bytes: number, file: FileIdentityWire): number {
+  if (c?.file) return sameFileWhole(s, c, bytes, file) ? c.records : 0;
   if (!c || c.generation !== s.generation) return 0;
   const n = c.records;
   if (!Number.isInteger(n) || n <= 0 || n > s.records.length || !Number.isInteger(c.bytes) || c.bytes > bytes) return 0;
@@ -409,6 +418,18 @@ function continuedBase(s: SessionReadState, c: SessionContinuation | undefined, 
   if (last.fileOffset + last.length + 1 > c.bytes) return 0;
   if (n < s.records.length && s.records[n]!.fileOffset < c.bytes) return 0;
   return n;
+}
+
+/**
+ * Whether a caller's records of the file with identity `c.file` (SessionContinuation.file) are this read's
+ * records, all of them: the read saw that very identity (dev, ino, size, mtime, ctime of its fstat), read
+ * all of it (`bytes`, the state's end, the size: nothing torn), and found exactly `c.records` records, one
+ * per line. Both sides then stand for every line of the same bytes.
+ */
+function sameFileWhole(s: SessionReadState, c: SessionContinuation, bytes: number, file: FileIdentityWire): boolean {
+  const f = c.file!;
+  const same = f.dev === file.dev && f.ino === file.ino && f.size === file.size && f.mtimeMs === file.mtimeMs && f.ctimeMs === file.ctimeMs;
+  return same && c.bytes === bytes && bytes === file.size && s.end === bytes && c.records === s.records.length && c.records > 0 && s.lines === c.records;
 }
 
 /** SessionMeta.contiguous: the records from `base` are the lines from `from` to `bytes`, back to back, each with its "\n". */
@@ -465,7 +486,7 @@ function readSession(
     const file = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
     // A stopped read stands for the lines up to where it stopped (the bytes read past them are not used).
     const bytes = complete ? result.bytesRead + readFrom : s.end;
-    const base = continuedBase(s, continueFrom, bytes);
+    const base = continuedBase(s, continueFrom, bytes, file);
     const meta: SessionMeta = {
       path: absolute, status: sessionStatus(s), bytes, lines: s.lines, file, diagnostics: s.diagnostics,
       // The repair facts (up to 4,097 tool-result ids, the image records: ~6 ms to build at 28 MB) only for a

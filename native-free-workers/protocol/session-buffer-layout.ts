@@ -326,7 +326,7 @@ export interface SessionMeta {
   /** Lines seen. */
   lines: number;
   /** File identity at the time of the read (null when missing); the ctime too, which a writer cannot set back. */
-  file: { size: number; mtimeMs: number; ctimeMs: number; ino: number; dev: number } | null;
+  file: FileIdentityWire | null;
   /** What differs from a clean read: skipped lines, cycles, …  (never fatal). */
   diagnostics: { code: string; line: number; message: string }[];
   /**
@@ -353,12 +353,14 @@ export interface SessionMeta {
   leafInfo: { leafId?: string; hasParentLinkedEntries: boolean; nonSessionEntryCount: number } | null;
   /**
    * Where the state this read continued from came from: `"memory"` (this worker read the file before),
+   * `"rebased"` (this worker read it before it was rewritten with another first line and every other line
+   * as it was: the state moved onto the new bytes by a compare, native-free-workers/openclaw/header-rebase.ts),
    * `"disk"` (the persistent index, verified against the file: the read parsed from `readFrom`), `"none"`
    * (no state: parsed from 0); or why the index was not used — `"disk-stale"` (the file changed since
    * the index was saved: not an append), `"disk-corrupt"` (unreadable, another format), `"refused"` (the
    * index directory is no longer private, native-free-workers/session/private-dir.ts).
    */
-  index: "memory" | "disk" | "none" | "disk-stale" | "disk-corrupt" | "refused";
+  index: "memory" | "rebased" | "disk" | "none" | "disk-stale" | "disk-corrupt" | "refused";
   /**
    * The worker read state this read belongs to (null: none kept, e.g. a missing file). Every read of the
    * same generation continues the same parse of the same, only-appended file (checked by the append
@@ -387,14 +389,32 @@ export interface SessionMeta {
   sessionRecords?: number;
 }
 
+/** A file's identity as a read saw it (its fstat): the ctime too, which a writer cannot set back. */
+export interface FileIdentityWire {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  dev: number;
+}
+
 /**
  * What a caller already has of a transcript, sent with a session read so the worker returns only what
  * was appended since: the records of one read {@link SessionMeta.generation}, and the bytes they cover.
  */
 export interface SessionContinuation {
+  /** The read the records came from ({@link SessionMeta.generation}); "" with {@link file}. */
   generation: string;
   /** Number of records the caller has (records 0 … records−1 of that generation). */
   records: number;
   /** The file bytes those records cover (the `bytes` of the read they came from). */
   bytes: number;
+  /**
+   * Instead of a generation: the caller's records are every line of the file that had this identity, all
+   * `bytes` of it — it followed its own write of the file rather than a worker read (the preload after
+   * OpenClaw's whole-file writes: src/openclaw/release/write-follower.ts). The worker grants them only to
+   * a read of that very file (the same fstat identity), complete, whose records are its every line and as
+   * many: then it needs to send none of them.
+   */
+  file?: FileIdentityWire;
 }

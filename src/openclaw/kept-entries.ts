@@ -17,11 +17,19 @@ import { frozenEntriesFromBuffer, hasFields } from "./buffer-entries.js";
 import { rememberReadLines } from "./release/read-lines.js";
 import type { SessionContinuation } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
-/** What to send with the next worker read of `path` (absolute): the records the cache holds, if any. */
+/**
+ * What to send with the next worker read of `path` (absolute): the records the cache holds, if any — of a
+ * worker read (its generation), or of a write ctxc followed without one (no generation: by the file's
+ * identity, which the worker grants only to a read of that very file, whole; release/write-follower.ts).
+ */
 export function continuationFor(path: string): SessionContinuation | undefined {
   const kept = entryCacheLimit() > 0 ? getCachedEntries(path) : undefined;
-  if (!kept?.generation) return undefined;
-  return { generation: kept.generation, records: kept.entries.length, bytes: kept.identity.size };
+  if (!kept) return undefined;
+  if (kept.generation) return { generation: kept.generation, records: kept.entries.length, bytes: kept.identity.size };
+  // A header OpenClaw does not cache: its open decodes fresh entries from every record (see keptEntriesFor).
+  if (kept.entries.length === 0 || !isCacheableHeader(kept.entries[0])) return undefined;
+  const { dev, ino, size, mtimeMs, ctimeMs } = kept.identity;
+  return { generation: "", records: kept.entries.length, bytes: size, file: { dev, ino, size, mtimeMs, ctimeMs } };
 }
 
 /**
@@ -81,7 +89,10 @@ export function keptEntriesFor(
   // No decode: the cost does not grow with the file. The identity includes the ctime, which no other
   // writer can set back; a same-size rewrite within one timestamp tick is the one case it misses, as
   // OpenClaw's own snapshot cache does.
-  if (!sameRead && sameFile && session.firstRecord === 0 && meta.base === 0 && isCacheableHeader(kept.entries[0])) {
+  // The same holds for a read the worker answered with none of the records (`base` all of them), granted for
+  // the file's identity the cache sent (continuationFor): the worker found that very file, whole, as many lines.
+  const wholeOrNone = (session.firstRecord === 0 && meta.base === 0) || (session.firstRecord === total && meta.base === total);
+  if (!sameRead && sameFile && wholeOrNone && isCacheableHeader(kept.entries[0])) {
     const adopted = cachedFileWith(kept, { generation: meta.generation });
     setCachedEntries(path, adopted);
     return cachedFileWith(adopted, { reused: total });

@@ -232,11 +232,12 @@ export interface IndexUse {
  * What the persistent index did for this process's reads (the preload's `summary` line): reads that
  * continued from a saved state (`restored`; `restoredBytes`: the bytes they did not parse again, their
  * `readFrom`), and reads whose saved state was not used (`rejected`: the file changed other than by
- * appends, an unreadable or other-format index file, a directory no longer private). A read with no saved
- * state (`none`) or continuing this worker's memory counts in neither. Not reset by a new pool: a
- * process-wide tally.
+ * appends, an unreadable or other-format index file, a directory no longer private); and reads whose
+ * worker moved its state onto a rewrite that changed only the first line (`rebased`: compared, not parsed
+ * again). A read with no saved state (`none`) or continuing this worker's memory counts in none. Not
+ * reset by a new pool: a process-wide tally.
  */
-export const indexUse = { restored: 0, restoredBytes: 0, rejected: 0 };
+export const indexUse = { restored: 0, restoredBytes: 0, rejected: 0, rebased: 0 };
 
 /** Counts one worker read's {@link IndexUse} into {@link indexUse}; called by every caller that gets a read's meta (or its `index`) back. */
 export function noteIndexUse(read: IndexUse): void {
@@ -244,6 +245,7 @@ export function noteIndexUse(read: IndexUse): void {
     indexUse.restored++;
     indexUse.restoredBytes += read.readFrom ?? 0;
   } else if (read.index === "disk-stale" || read.index === "disk-corrupt" || read.index === "refused") indexUse.rejected++;
+  else if (read.index === "rebased") indexUse.rebased++;
 }
 
 /**

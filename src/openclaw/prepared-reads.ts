@@ -48,6 +48,14 @@ const settled = new Map<string, OpenClawSession | Error>();
  */
 const opensStarted = new Set<string>();
 
+/**
+ * Paths whose prepared read was asked for ahead by the repair pass ({@link prefetchWarmSession}) and not yet
+ * claimed by a prewarm: an open that finds such a read still running, or of a file that changed since, was
+ * not the one it was asked for (a caller that opens without the run's prewarm) — it gets no read, as when
+ * none was asked for, not a fallback.
+ */
+const unclaimed = new Set<string>();
+
 /** Whether a turn's open of `path` (absolute) has started in this process (see {@link opensStarted}). */
 export function openStarted(path: string): boolean {
   return opensStarted.has(path);
@@ -61,10 +69,12 @@ export function openStarted(path: string): boolean {
 export function prepareSession(file: string, { whole = false }: { whole?: boolean } = {}): Promise<void> {
   const path = resolve(file);
   settled.delete(path);
+  unclaimed.delete(path);
   // The entry cache (2026.5.28+) or the kept buffers (2026.5.12): whichever holds this file's earlier records.
   const continueFrom = keptContinuation(path);
-  // FIELDS: pi's open builds every entry from them; the snapshot open, only when it holds nothing of the file.
-  const fields = piOpenServed || (snapshotOpenServed && continueFrom === undefined && entryCacheLimit() > 0);
+  // FIELDS: pi's open builds every entry from them; the snapshot open, only when it holds nothing of the file
+  // or holds it by identity (a read the worker does not grant it is a whole read; one it grants sends no record).
+  const fields = piOpenServed || (snapshotOpenServed && (continueFrom === undefined || continueFrom.file !== undefined) && entryCacheLimit() > 0);
   const p = openSessionAsync(path, { continueFrom, whole, fields, canonical: !piOpenServed }).then(
     (s) => s,
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
@@ -114,6 +124,7 @@ export function prefetchWarmSession(file: string): boolean {
   opensStarted.add(path);
   if (prepared.has(path) || keptContinuation(path) === undefined || stillUsable(path)) return false;
   void prepareSession(path);
+  unclaimed.add(path);
   return true;
 }
 
@@ -139,7 +150,10 @@ function keptContinuation(path: string): SessionContinuation | undefined {
 function continuesKept(read: OpenClawSession, path: string): boolean {
   if (read.firstRecord === 0) return true;
   const kept = keptContinuation(path);
-  return !!kept && kept.generation === read.meta.generation && kept.records === read.firstRecord;
+  if (!kept || kept.records !== read.firstRecord) return false;
+  // Granted by the file's identity (kept-entries.ts continuationFor): the kept records must still be of that file.
+  if (kept.file) return read.meta.base === kept.records && !!read.meta.file && sameIdentity(kept.file, read.meta.file);
+  return kept.generation === read.meta.generation;
 }
 
 /** True when `path` is still the file a worker read saw (`file`), and that read covered all of it (`bytes`). */
@@ -165,6 +179,7 @@ export async function prewarmSessionFile(original: (file: string) => Promise<voi
   if (typeof file !== "string") return original(file);
   const path = resolve(file);
   opensStarted.add(path);
+  unclaimed.delete(path);
   const reading = prepared.get(path);
   const own = async () => {
     if (reading) await reading;
@@ -180,7 +195,8 @@ export async function prewarmSessionFile(original: (file: string) => Promise<voi
  */
 export function preparedFor(path: string, snapshot?: BigintFileStat): OpenClawSession | string | undefined {
   opensStarted.add(path);
-  if (prepared.has(path)) return "ctxc read still running";
+  const ahead = unclaimed.has(path);
+  if (prepared.has(path)) return ahead ? undefined : "ctxc read still running";
   const got = settled.get(path);
   if (got === undefined) return undefined;
   if (got instanceof Error) return got.message;
@@ -192,9 +208,9 @@ export function preparedFor(path: string, snapshot?: BigintFileStat): OpenClawSe
   if (snapshot) {
     // OpenClaw's own snapshot (bigint stat) of the file must be the one the worker read.
     const same = !!f && f.size === got.meta.bytes && identityIsSnapshot(f, snapshot);
-    return same ? got : "file changed since the worker read it";
+    return same ? got : ahead ? undefined : "file changed since the worker read it";
   }
-  return unchangedSince(got, path) ? got : "file changed since the worker read it";
+  return unchangedSince(got, path) ? got : ahead ? undefined : "file changed since the worker read it";
 }
 
 /**
@@ -235,4 +251,5 @@ export function forgetPreparedReads(): void {
   prepared.clear();
   settled.clear();
   opensStarted.clear();
+  unclaimed.clear();
 }

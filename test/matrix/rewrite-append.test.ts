@@ -432,6 +432,17 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
             served.cache.delete(abs);
             stock.cache.delete(resolve(b));
           }
+          if (kind === "none" && write === "header rewrite") {
+            // The worker moves its read onto the rewritten file by a compare (the header line changed, the
+            // rest as read, then the rewrite's appended line parsed), and the kept entries, held by the file's
+            // identity since the follower, are granted: the read sends none of the records.
+            await runtime.prepareSession(a);
+            const ahead = runtime.settledRead(abs);
+            if (!ahead || ahead instanceof Error) throw new Error(`no read: ${String(ahead)}`);
+            const kept = runtime.entryCache.getCachedEntries(abs)!;
+            expect(kept.generation, "kept by identity").toBeUndefined();
+            expect([ahead.meta.index, ahead.firstRecord, ahead.recordCount], `${kind}, ${write}: rebased, nothing sent`).toEqual(["rebased", kept.entries.length, 0]);
+          }
           const continued = c.sessionsContinued;
           await openTurn("reopen");
           // Unchanged: the kept entries are the file the worker read (nothing decoded); appended to after the

@@ -208,7 +208,9 @@ describe("after OpenClaw wrote a transcript whole (2026.6.9+ rememberWrittenSess
     const content = rewritten(text);
     writeWhole(path, content);
     const read = await readSessionMetaAsync(path); // the session's next turn, before any idle window
-    expect(read.index).toBe("none"); // the old state did not fit: read whole, and saved
+    // The old state did not pass the append check (the header changed): moved onto the new bytes by a compare
+    // (native-free-workers/openclaw/header-rebase.ts), and saved.
+    expect(read.index).toBe("rebased");
     expect(runtime.idleRereads.waiting()).toEqual([]);
     clock.pass();
     expect(openClawPoolBusy()).toBe(false); // nothing was asked for
