@@ -28,7 +28,8 @@ import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
 import { AppendCheck, CHECK_BYTES } from "../session/append-check.js";
 import { fileBytesCapacity } from "../grown.js";
-import { readAt, readInto } from "../io/read-at.js";
+import { FileByteCursor } from "../io/byte-cursor.js";
+import { readAt } from "../io/read-at.js";
 import { EntryTypeCode, IdKind } from "../protocol/session-buffer-layout.js";
 import { parseLine } from "../pi/parse-line.js";
 import type { Rec, SessionReadState } from "./session-buffer.js";
@@ -104,34 +105,14 @@ export function rebaseOnNewHeader(s: SessionReadState, fd: number, st: Pick<Stat
 }
 
 /**
- * Whether the file from `bodyFrom + shift` holds the kept records 1… each followed by "\n" (one
- * `Buffer#compare` per record or chunk boundary); false when a byte differs or the file ends first.
+ * Whether the file from `bodyFrom + shift` holds the kept records 1… each followed by "\n"; false when a byte
+ * differs or the file ends first.
  */
 function bodyMatches(fd: number, s: SessionReadState, bodyFrom: number, shift: number): boolean {
-  const chunk = Buffer.allocUnsafe(COMPARE_CHUNK_BYTES);
-  let pos = bodyFrom + shift; // the file offset of chunk[0]
-  let n = 0;
-  let c = 0;
-  const refill = (): boolean => {
-    pos += n;
-    n = readInto(fd, chunk, 0, pos, pos + chunk.length);
-    c = 0;
-    return n > 0;
-  };
-  const staging = s.staging;
+  const file = new FileByteCursor(fd, bodyFrom + shift, COMPARE_CHUNK_BYTES);
   for (let i = 1; i < s.records.length; i++) {
     const r = s.records[i]!;
-    let at = r.offset;
-    const stop = r.offset + r.length;
-    while (at < stop) {
-      if (c === n && !refill()) return false;
-      const k = Math.min(n - c, stop - at);
-      if (chunk.compare(staging, at, at + k, c, c + k) !== 0) return false;
-      at += k;
-      c += k;
-    }
-    if (c === n && !refill()) return false;
-    if (chunk[c++] !== 0x0a) return false;
+    if (!file.next(s.staging, r.offset, r.offset + r.length) || !file.nextByte(0x0a)) return false;
   }
   return true;
 }

@@ -25,12 +25,14 @@
  * Without a matching record (another caller, the content not the recorded serialisation, a line that does
  * not parse) OpenClaw's function runs unchanged and ctxc's cache of the file is dropped.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { dropCachedEntries, getCachedEntries, identityIsSnapshot, identityOf, setCachedEntries, type CachedFile } from "../entry-cache.js";
 import { normalizerChanges } from "./entry-normalizer.js";
 import { fileBytesOfLines, serializedLines, type ExpectedFile, type LinesRead } from "./read-lines.js";
 import { runningStockRewrite, type RewriteHelpers, type RewritingManager, type SessionFileSnapshot } from "./append-rewrite.js";
+import { FileByteCursor } from "../../../native-free-workers/io/byte-cursor.js";
+import { readInto } from "../../../native-free-workers/io/read-at.js";
 
 /** What one whole-file write serialised: `entries`, as `content` (writeFullFile) or as `lines` (the header rewrite's). */
 interface RecordedWrite {
@@ -230,7 +232,7 @@ export function fileHoldsText(path: string, expected: string): boolean {
     let pos = 0;
     let at = 0;
     for (;;) {
-      const n = readFully(fd, chunk, pos);
+      const n = readInto(fd, chunk, 0, pos, pos + chunk.length);
       if (n === 0) return at === expected.length;
       const cut = n < COMPARE_BYTES ? n : characterBoundary(chunk, n);
       const text = chunk.toString("utf8", 0, cut);
@@ -262,39 +264,10 @@ export function fileHoldsBytes(path: string, expected: ExpectedFile, chunkBytes 
   const fd = openSync(path, "r");
   try {
     if (fstatSync(fd).size !== size) return false;
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    let pos = 0; // the file offset of chunk[0]
-    let n = 0; // bytes in chunk
-    let c = 0; // the next byte of chunk to compare
-    /** Whether `part[at, end)` are the file's next bytes. */
-    const next = (part: Uint8Array, at: number, end: number): boolean => {
-      while (at < end) {
-        if (c === n) {
-          pos += n;
-          n = readFully(fd, chunk, pos);
-          c = 0;
-          if (n === 0) return false;
-        }
-        const k = Math.min(n - c, end - at);
-        // Buffer#compare over ranges: no view made per record.
-        if (chunk.compare(part, at, at + k, c, c + k) !== 0) return false;
-        at += k;
-        c += k;
-      }
-      return true;
-    };
-    if (!next(head, 0, head.length)) return false;
-    for (let i = 0; i < spans.length; i += 2) {
-      if (!next(bytes, spans[i]!, spans[i + 1]!)) return false;
-      if (c === n) {
-        pos += n;
-        n = readFully(fd, chunk, pos);
-        c = 0;
-        if (n === 0) return false;
-      }
-      if (chunk[c++] !== 0x0a) return false;
-    }
-    return c === n && readSync(fd, chunk, 0, 1, pos + n) === 0; // and nothing after them
+    const file = new FileByteCursor(fd, 0, chunkBytes);
+    if (!file.next(head, 0, head.length)) return false;
+    for (let i = 0; i < spans.length; i += 2) if (!file.next(bytes, spans[i]!, spans[i + 1]!) || !file.nextByte(0x0a)) return false;
+    return file.atEnd(); // and nothing after them
   } finally {
     closeSync(fd);
   }
@@ -307,17 +280,6 @@ function characterBoundary(bytes: Buffer, n: number): number {
   const lead = bytes[k]!;
   const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return k + need > n ? k : n;
-}
-
-/** Reads from `fd` at `pos` until `into` is full or the file ends, over short reads; the bytes read. */
-function readFully(fd: number, into: Buffer, pos: number): number {
-  let got = 0;
-  while (got < into.length) {
-    const r = readSync(fd, into, got, into.length - got, pos + got);
-    if (r === 0) break;
-    got += r;
-  }
-  return got;
 }
 
 /**
