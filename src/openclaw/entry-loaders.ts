@@ -12,6 +12,8 @@ import { keptEntriesFor, keptEntriesOfFile } from "./kept-entries.js";
 import { freshEntries } from "./lazy-entries.js";
 import { preparedFor, releaseAfterOpen, serveSnapshotOpens } from "./prepared-reads.js";
 import { rememberFrozenEntries, type RememberHelpers } from "./release/remember-frozen.js";
+import { emitTrace, fileKey, TRACING } from "./trace.js";
+import { traceNow } from "../../native-free-workers/protocol/call-trace.js";
 
 /** Getters of the chunk's own bindings a handler uses, by name. */
 type Helpers = Record<string, () => unknown>;
@@ -112,6 +114,7 @@ function loadEntriesFromFileWithSnapshot({ counters, fallback }: LoaderDeps, ori
           // The cache's own array, shared: remember copies it (OpenClaw's cache and SessionManager get arrays of their own).
           const entries = typeof kept === "string" ? decodeFileEntries(got, normalize) : kept.entries;
           if (typeof kept !== "string" && kept.reused > 0) counters.sessionsContinued++;
+          if (TRACING) emitTrace(`open file=${fileKey(path)} t=${traceNow().toFixed(1)} how=${typeof kept === "string" ? "decoded" : "kept"} reused=${typeof kept === "string" ? 0 : kept.reused} entries=${entries.length} first=${got.firstRecord} base=${got.meta.base}`);
           const out = { entries: remember(h, path, snapshot, entries, typeof kept !== "string", () => endsWithNewline(path, got.meta.bytes)), snapshot };
           counters.sessionsServed++;
           releaseAfterOpen(path, got);

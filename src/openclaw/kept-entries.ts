@@ -92,11 +92,7 @@ export function keptEntriesFor(
   // The same holds for a read the worker answered with none of the records (`base` all of them), granted for
   // the file's identity the cache sent (continuationFor): the worker found that very file, whole, as many lines.
   const wholeOrNone = (session.firstRecord === 0 && meta.base === 0) || (session.firstRecord === total && meta.base === total);
-  if (!sameRead && sameFile && wholeOrNone && isCacheableHeader(kept.entries[0])) {
-    const adopted = cachedFileWith(kept, { generation: meta.generation });
-    setCachedEntries(path, adopted);
-    return cachedFileWith(adopted, { reused: total });
-  }
+  if (!sameRead && sameFile && wholeOrNone && isCacheableHeader(kept.entries[0])) return cachedFileWith(adopt(path, kept, meta.generation), { reused: total });
   // Records 0 … base−1 are the cache's (the worker checked them); decode the rest. A whole read whose
   // base the cache no longer holds refills the cache from all its records.
   const base = meta.base > 0 && sameRead && kept.entries.length === meta.base ? meta.base : 0;
@@ -124,6 +120,34 @@ export function keptEntriesFor(
   );
   setCachedEntries(path, file);
   return cachedFileWith(file, { reused: base });
+}
+
+/** The cache of `path` from now on `kept` with `generation`: its entries are that worker read's records, every one. */
+function adopt(path: string, kept: CachedFile, generation: string): CachedFile {
+  const adopted = cachedFileWith(kept, { generation });
+  setCachedEntries(path, adopted);
+  return adopted;
+}
+
+/**
+ * When `session` is a read the worker granted for the file identity the entry cache of `path` sent
+ * ({@link continuationFor}: none of the records sent, all of them the cache's) and the cache still holds
+ * exactly that file, the cache takes the read's generation now, as {@link keptEntriesFor} would at the open;
+ * says whether it did. For the read no open takes: 2026.7.35's turn after the header rewrite finds OpenClaw's
+ * own cache holding the file (its open then reads nothing, and ctxc's handler does not build entries), so
+ * without this the cache kept only the identity, the next turn's appends moved the file past it, and that
+ * turn's read — granted only for that very file — sent every record again, decoded whole on the main thread
+ * (a 28 MB transcript: ~40 ms, and the index rebuilt: ~17 ms). With the generation the next read continues it.
+ */
+export function adoptGrantedRead(path: string, session: OpenClawSession): boolean {
+  const meta = session.meta;
+  const f = meta.file;
+  const kept = getCachedEntries(path);
+  if (!f || !meta.generation || !kept || kept.generation || session.recordCount !== 0 || meta.base !== session.firstRecord) return false;
+  const identity: FileIdentity = { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
+  if (kept.entries.length !== meta.base || meta.base === 0 || !sameIdentity(kept.identity, identity) || !isCacheableHeader(kept.entries[0])) return false;
+  adopt(path, kept, meta.generation);
+  return true;
 }
 
 /**

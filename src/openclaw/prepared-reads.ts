@@ -8,8 +8,10 @@ import { resolve } from "node:path";
 import { cannotServeEntries } from "./release/file-entries.js";
 import { openSessionAsync, type OpenClawSession } from "./session.js";
 import { entryCacheLimit, identityIsSnapshot, identityOf, sameIdentity, type BigintFileStat } from "./entry-cache.js";
-import { continuationFor } from "./kept-entries.js";
+import { adoptGrantedRead, continuationFor } from "./kept-entries.js";
 import { bufferContinuationFor } from "./kept-buffers.js";
+import { emitTrace, fileKey, TRACING } from "./trace.js";
+import { traceNow } from "../../native-free-workers/protocol/call-trace.js";
 import type { SessionContinuation, SessionMeta } from "../../native-free-workers/protocol/session-buffer-layout.js";
 
 /**
@@ -81,11 +83,24 @@ export function prepareSession(file: string, { whole = false }: { whole?: boolea
   );
   prepared.set(path, p);
   return p.then((r) => {
+    if (TRACING) traceRead(path, continueFrom, r);
+    // Granted for the cache's file identity: the cache takes its generation whether or not an open uses the read.
+    if (continueFrom?.file && !(r instanceof Error)) adoptGrantedRead(path, r);
     if (prepared.get(path) === p) {
       prepared.delete(path);
       settled.set(path, r);
     }
   });
+}
+
+/**
+ * A `read` trace line (trace.ts): what a session read asked the worker to continue and what came back — whether
+ * the worker continued it (`first` = the records asked for) or read every record again, and from which state.
+ */
+function traceRead(path: string, asked: SessionContinuation | undefined, r: OpenClawSession | Error): void {
+  const how = asked === undefined ? "none" : asked.file ? "file" : "generation";
+  const got = r instanceof Error ? "error" : `first=${r.firstRecord} base=${r.meta.base} records=${r.recordCount} index=${r.meta.index} bytes=${r.meta.bytes} readFrom=${r.meta.readFrom} generation=${r.meta.generation?.slice(0, 8) ?? "-"}`;
+  emitTrace(`read file=${fileKey(path)} t=${traceNow().toFixed(1)} asked=${how} askedRecords=${asked?.records ?? 0} askedBytes=${asked?.bytes ?? 0} ${got}`);
 }
 
 /** The settled worker read of `path` (absolute) that prepareSession started, if any. */

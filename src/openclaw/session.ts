@@ -18,6 +18,8 @@ import { buildSessionContextFromPath, type PathEntryView } from "../../native-fr
 import { MessageKind, type MessageKindCode } from "../../native-free-workers/protocol/buffer-layout.js";
 import { readSectionTable, type SectionBounds } from "../../native-free-workers/protocol/section-table.js";
 import { noteRead, Priority, runInOpenClawPool } from "./pool.js";
+import { emitTrace, fileKey, TRACING } from "./trace.js";
+import { traceNow } from "../../native-free-workers/protocol/call-trace.js";
 import {
   EntryTypeCode,
   IdKind,
@@ -446,6 +448,7 @@ export async function readSessionMetaAsync(path: string, options: Pick<OpenSessi
   const { maxLineBytes, chunkBytes } = options;
   const request = { op: "sessionMeta", path: resolve(path), options: { maxLineBytes, chunkBytes } } as const;
   const meta = (await runInOpenClawPool(request)) as SessionMeta;
+  if (TRACING) traceMeta("sessionMeta", meta);
   noteRead(request.path, meta);
   return meta;
 }
@@ -459,8 +462,14 @@ export async function readSessionMetaAsync(path: string, options: Pick<OpenSessi
 export async function readRepairCheckAsync(path: string, check: RepairCheckOptions): Promise<RepairCheckReply> {
   const request = { op: "repairCheck", path: resolve(path), check } as const;
   const reply = (await runInOpenClawPool(request)) as RepairCheckReply;
+  if (TRACING) traceMeta("repairCheck", reply.meta);
   noteRead(request.path, reply.meta);
   return reply;
+}
+
+/** A `meta` trace line (trace.ts): where a worker read that sends no entries continued from, and how far it read. */
+function traceMeta(op: string, meta: SessionMeta): void {
+  emitTrace(`meta op=${op} file=${fileKey(meta.path)} t=${traceNow().toFixed(1)} index=${meta.index} readFrom=${meta.readFrom} bytes=${meta.bytes} generation=${meta.generation?.slice(0, 8) ?? "-"}`);
 }
 
 /** Wraps a session buffer produced elsewhere (e.g. received from another thread). */

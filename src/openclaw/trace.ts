@@ -8,6 +8,8 @@
  *
  *     call op=<worker op> file=<key> prio=<open|other> t=<epoch ms> pool=<ms> port=<ms> work=<ms> paused=<ms> hop=<ms>
  *     fn name=<intercepted function> file=<key> t=<epoch ms> ms=<wall ms> stock=<ms>
+ *     read file=<key> t=<epoch ms> asked=<none|generation|file> askedRecords=<n> askedBytes=<n> first=<n> base=<n> records=<n> index=<kind> bytes=<n>
+ *     open file=<key> t=<epoch ms> how=<kept|decoded> reused=<n> entries=<n> first=<n> base=<n>
  *
  * A `call` is one worker request: `t` when it was asked for; `pool` waiting in the pool's own queue
  * (pool.ts `nextOf`); `port` handed to the worker but waiting behind the request it runs; `work` the op's
@@ -17,7 +19,11 @@
  * OpenClaw function through ctxc's handler, from entry to return (async: to settling) — ctxc's awaited
  * calls, worker requests and main-thread work inside; `stock` the part of it spent in OpenClaw's own body
  * when the handler ran it (a fallback, e.g. the release's repair of a file that needs one). `file` is the transcript's file name without
- * `.jsonl` (OpenClaw names it by its session id), `-` when the call names none. Lines are buffered and
+ * `.jsonl` (OpenClaw names it by its session id), `-` when the call names none. A `read` is one session read
+ * settled (prepared-reads.ts): what it asked the worker to continue (the entry cache's generation, the file's
+ * identity, or nothing) and what came back (`first` records not sent, the worker's `base` and `index`); an
+ * `open` is one snapshot open it answered (entry-loaders.ts): `reused` entries kept from before, the rest
+ * decoded on the main thread — where a later turn's open decodes the whole file, these say why. Lines are buffered and
  * written once a second and at exit, so tracing adds no synchronous write per call.
  */
 import { basename } from "node:path";

@@ -436,12 +436,24 @@ describe.skipIf(!root)(`OpenClaw ${version || "(CTXC_OPENCLAW_ROOT unset)"}: Ses
             // The worker moves its read onto the rewritten file by a compare (the header line changed, the
             // rest as read, then the rewrite's appended line parsed), and the kept entries, held by the file's
             // identity since the follower, are granted: the read sends none of the records.
+            const byIdentity = runtime.entryCache.getCachedEntries(abs)!;
+            expect(byIdentity.generation, "kept by identity").toBeUndefined();
             await runtime.prepareSession(a);
             const ahead = runtime.settledRead(abs);
             if (!ahead || ahead instanceof Error) throw new Error(`no read: ${String(ahead)}`);
             const kept = runtime.entryCache.getCachedEntries(abs)!;
-            expect(kept.generation, "kept by identity").toBeUndefined();
             expect([ahead.meta.index, ahead.firstRecord, ahead.recordCount], `${kind}, ${write}: rebased, nothing sent`).toEqual(["rebased", kept.entries.length, 0]);
+            // The granted read's generation is the cache's as soon as it settles, whether or not an open takes
+            // it (2026.7.35's next turn found OpenClaw's own cache holding the file: no open of ctxc's ran, the
+            // cache kept only the identity, and the read after a line appended behind it sent every record).
+            expect(kept.generation, `${kind}, ${write}: the granted read's generation taken`).toBe(ahead.meta.generation);
+            expect(kept.entries, "the same entries").toBe(byIdentity.entries);
+            change("appended", a);
+            change("appended", b);
+            await runtime.prepareSession(a);
+            const next = runtime.settledRead(abs);
+            if (!next || next instanceof Error) throw new Error(`no read: ${String(next)}`);
+            expect([next.meta.index, next.firstRecord, next.recordCount], `${kind}, ${write}: a line appended behind ctxc, then only it sent`).toEqual(["memory", kept.entries.length, 1]);
           }
           const continued = c.sessionsContinued;
           await openTurn("reopen");
