@@ -22,7 +22,9 @@
  * `message` (the one member the recent-conversation view would look at). The other lines are the same
  * bytes, so their views are the same. Record numbers are unchanged, so what was judged of the image lines
  * holds. The per-record scans of sent buffers (record-scans.ts) are dropped: the header's would be stale.
- * The new state has a new generation: a caller's records of the old one hold the old header.
+ * The new state has a new generation: a caller's records of the old one hold the old header — unless the new
+ * first line is the old one, byte for byte (the file rewritten with the same lines): then the state is kept
+ * as it is, generation and all.
  */
 import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
@@ -73,6 +75,18 @@ export function rebaseOnNewHeader(s: SessionReadState, fd: number, st: Pick<Stat
   const end = s.end + shift;
   if (st.size < end) return undefined;
   if (!bodyMatches(fd, s, bodyFrom, shift)) return undefined;
+  if (shift === 0 && line.bytes.equals(s.staging.subarray(old.offset, old.offset + old.length))) {
+    // The very bytes the state holds, header too: a rewrite of the same lines (OpenClaw flushing an unchanged
+    // file, or ctxc's own rewrite with nothing new, which writes the last byte again so that the times move as
+    // stock's write moves them: src/openclaw/release/append-rewrite.ts). The state stands as it is, generation
+    // and scans included, so a caller's records of it stay valid — a new generation here made the next read
+    // send every record, which the main thread then decoded again (2026.7.35, a read between a turn's last
+    // append and that rewrite: 236 ms at 28 MB). Only the check is made anew: the inode may be another.
+    const check = new AppendCheck(st.dev, st.ino);
+    check.setHead(fileBytes(s.staging, s.records, 0, Math.min(CHECK_BYTES, s.end)));
+    check.setTail(fileBytes(s.staging, s.records, Math.max(0, s.end - CHECK_BYTES), s.end));
+    return { ...s, check, savedEnd: -1, ...(s.judged ? { savedJudged: 0 } : {}) };
+  }
 
   const used = s.used + shift;
   const staging = Buffer.allocUnsafe(fileBytesCapacity(used, 64 * 1024));

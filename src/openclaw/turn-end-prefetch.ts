@@ -28,7 +28,9 @@ import { resolve } from "node:path";
  * Opt-in (`CTXC_OPENCLAW_TURN_END_READS=on`), read once at load. Measured (docs/real-gateway.md, 2026-12-06 night):
  * with it the stage's later p50 fell from 16–162 ms to 4 ms on 2026.7.35, but replies did not rise with it (equal or
  * one fewer after each of three runs' restarts, within the run-to-run spread) — so it is not on by default until
- * runs show what it gives a gateway's replies.
+ * runs show what it gives a gateway's replies. Again on 2026-12-07 night, with the worker's later-turn work cut
+ * (four alternated runs): the stage 178–207 → 4–5 ms, but the later turns' prep total and the replies the same
+ * (102 vs 101): the wait moves to the stages after it, on the same saturated main thread.
  */
 export const TURN_END_READS = process.env.CTXC_OPENCLAW_TURN_END_READS === "on";
 

@@ -9,7 +9,7 @@
  * left them as they were; and any other change (a byte of the body, a blank or malformed line in the kept
  * file, another header version, a header with a `message`, a torn tail) reads the file again from 0.
  */
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTranscript } from "../../bench/fixtures/transcript-generator.js";
@@ -208,6 +208,53 @@ describe("a rewrite that changed only the first line", () => {
     for (const [from, to] of [[0, 4096], [bytes.length - 4096, bytes.length], [0, bytes.length], [17, 18], [100, 5000]] as const) {
       expect(fileBytes(state.staging, state.records, from, to).equals(bytes.subarray(from, to)), `${from}-${to}`).toBe(true);
     }
+  });
+});
+
+describe("a rewrite of the same bytes (OpenClaw flushing an unchanged file; ctxc's rewrite with nothing new)", () => {
+  it("keeps the state's generation: a caller's records of it stay granted, also with lines appended after", () => {
+    const { text } = generateTranscript({ seed: 53, entries: 80, imageProbability: 0.2 });
+    const more = `${generateTranscript({ seed: 153, entries: 6 }).text.split("\n").slice(1, -1).join("\n")}\n`;
+    for (const how of ["last byte written again", "whole file written again", "renamed over"] as const) {
+      for (const grow of [false, true]) {
+        const path = newPath();
+        writeFileSync(path, text);
+        const cache = new SessionReadCache();
+        const kept = decodeSession(encodeSessionBuffer(path, {}, cache));
+        const n = kept.recordCount;
+        const generation = kept.meta.generation!;
+        // The times move, the size and every byte stay (src/openclaw/release/append-rewrite.ts rewriteLastByte does the first).
+        const before = statSync(path);
+        utimesSync(path, new Date(before.mtimeMs - 5000), new Date(before.mtimeMs - 5000));
+        if (how === "last byte written again") {
+          const fd = openSync(path, "r+");
+          writeSync(fd, Buffer.from("\n"), 0, 1, before.size - 1);
+          closeSync(fd);
+        } else if (how === "whole file written again") writeFileSync(path, text);
+        else {
+          writeFileSync(`${path}.tmp`, text);
+          renameSync(`${path}.tmp`, path);
+        }
+        expect(statSync(path).mtimeMs, `${how}: the times moved`).not.toBe(before.mtimeMs);
+        if (grow) appendFileSync(path, more);
+        const got = decodeSession(encodeSessionBuffer(path, {}, cache, { generation, records: n, bytes: before.size }));
+        const added = grow ? more.split("\n").length - 1 : 0;
+        // Grown in place, the append check passes as for any append (the bytes it compares are as read); at the
+        // same size with moved times, or another inode, the state is compared whole — and kept as it was.
+        const index = grow && how !== "renamed over" ? "memory" : "rebased";
+        expect([got.meta.index, got.meta.generation, got.meta.base, got.firstRecord, got.recordCount], `${how}${grow ? ", grown" : ""}`).toEqual([index, generation, n, n, added]);
+        // And what it reads is a fresh read's.
+        expect(readAllWays(path, cache).index).toBe("memory");
+      }
+    }
+    // Another header (even one byte): a new generation, the caller's records not granted.
+    const path = newPath();
+    writeFileSync(path, text);
+    const cache = new SessionReadCache();
+    const kept = decodeSession(encodeSessionBuffer(path, {}, cache));
+    writeFileSync(path, withHeader(text, (h) => ({ ...h, cwd: "/b" })));
+    const got = decodeSession(encodeSessionBuffer(path, {}, cache, { generation: kept.meta.generation!, records: kept.recordCount, bytes: kept.meta.bytes }));
+    expect([got.meta.index, got.meta.generation === kept.meta.generation, got.meta.base]).toEqual(["rebased", false, 0]);
   });
 });
 

@@ -284,12 +284,21 @@ describe("a caller that kept the records of an earlier read gets only the ones a
     utimesSync(path, later, later);
     const rewritten = read(path, cache, keep(last));
     expect(rewritten.meta.base).toBe(0);
-    // Replaced by rename.
+    // Replaced by rename, another first line: a new read state.
     const other = newPath();
-    writeFileSync(other, readFileSync(path, "utf8") + entry("r1"));
+    const lines = readFileSync(path, "utf8").split("\n");
+    const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+    writeFileSync(other, [JSON.stringify({ ...header, cwd: "/moved" }), ...lines.slice(1)].join("\n") + entry("r1"));
     renameSync(other, path);
     const renamed = read(path, cache, keep(rewritten));
     expect(renamed.meta.base).toBe(0);
+    // Replaced by rename with the very same lines plus one: compared whole and kept (header-rebase.ts), the
+    // caller's records granted, only the new line sent.
+    const again = newPath();
+    writeFileSync(again, readFileSync(path, "utf8") + entry("r2"));
+    renameSync(again, path);
+    const same = read(path, cache, keep(renamed));
+    expect([same.meta.index, same.meta.base, same.meta.generation]).toEqual(["rebased", keep(renamed).records, renamed.meta.generation]);
     // Truncated to a line boundary (the caller's bytes are past the end).
     truncateSync(path, Buffer.byteLength(text));
     expect(read(path, cache, keep(renamed)).meta.base).toBe(0);
