@@ -82,10 +82,7 @@ export function rebaseOnNewHeader(s: SessionReadState, fd: number, st: Pick<Stat
     // and scans included, so a caller's records of it stay valid — a new generation here made the next read
     // send every record, which the main thread then decoded again (2026.7.35, a read between a turn's last
     // append and that rewrite: 236 ms at 28 MB). Only the check is made anew: the inode may be another.
-    const check = new AppendCheck(st.dev, st.ino);
-    check.setHead(fileBytes(s.staging, s.records, 0, Math.min(CHECK_BYTES, s.end)));
-    check.setTail(fileBytes(s.staging, s.records, Math.max(0, s.end - CHECK_BYTES), s.end));
-    return { ...s, check, savedEnd: -1, ...(s.judged ? { savedJudged: 0 } : {}) };
+    return { ...s, check: checkOf(st, s.staging, s.records, s.end), savedEnd: -1, ...(s.judged ? { savedJudged: 0 } : {}) };
   }
 
   const used = s.used + shift;
@@ -99,14 +96,10 @@ export function rebaseOnNewHeader(s: SessionReadState, fd: number, st: Pick<Stat
     const r = s.records[i]!;
     records[i] = { ...r, offset: r.offset + shift, fileOffset: r.fileOffset + shift };
   }
-  // The check's windows from the state's own bytes: the compare just found them to be the file's, as read.
-  const check = new AppendCheck(st.dev, st.ino);
-  check.setHead(fileBytes(staging, records, 0, Math.min(CHECK_BYTES, end)));
-  check.setTail(fileBytes(staging, records, Math.max(0, end - CHECK_BYTES), end));
   return {
     ...s,
     generation: randomUUID(),
-    check,
+    check: checkOf(st, staging, records, end),
     end,
     staging,
     used,
@@ -116,6 +109,14 @@ export function rebaseOnNewHeader(s: SessionReadState, fd: number, st: Pick<Stat
     savedEnd: -1,
     ...(s.judged ? { savedJudged: 0 } : {}),
   };
+}
+
+/** The append check of the file `st` whose first `end` bytes are `records`: its windows from the state's own bytes, which the compare just found to be the file's, as read. */
+function checkOf(st: Pick<Stats, "dev" | "ino">, staging: Buffer, records: readonly Rec[], end: number): AppendCheck {
+  const check = new AppendCheck(st.dev, st.ino);
+  check.setHead(fileBytes(staging, records, 0, Math.min(CHECK_BYTES, end)));
+  check.setTail(fileBytes(staging, records, Math.max(0, end - CHECK_BYTES), end));
+  return check;
 }
 
 /**

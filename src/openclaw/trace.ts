@@ -8,7 +8,8 @@
  *
  *     call op=<worker op> file=<key> prio=<open|other> t=<epoch ms> pool=<ms> port=<ms> work=<ms> paused=<ms> hop=<ms>
  *     fn name=<intercepted function> file=<key> t=<epoch ms> ms=<wall ms> stock=<ms>
- *     read file=<key> t=<epoch ms> asked=<none|generation|file> askedRecords=<n> askedBytes=<n> first=<n> base=<n> records=<n> index=<kind> bytes=<n>
+ *     read file=<key> t=<epoch ms> asked=<none|generation|file> askedRecords=<n> askedBytes=<n> first=<n> base=<n> records=<n> index=<kind> bytes=<n> readFrom=<n> generation=<8 hex>
+ *     meta op=<repairCheck|sessionMeta> file=<key> t=<epoch ms> index=<kind> readFrom=<n> bytes=<n> generation=<8 hex>
  *     open file=<key> t=<epoch ms> how=<kept|decoded> reused=<n> entries=<n> first=<n> base=<n>
  *
  * A `call` is one worker request: `t` when it was asked for; `pool` waiting in the pool's own queue
@@ -21,7 +22,9 @@
  * when the handler ran it (a fallback, e.g. the release's repair of a file that needs one). `file` is the transcript's file name without
  * `.jsonl` (OpenClaw names it by its session id), `-` when the call names none. A `read` is one session read
  * settled (prepared-reads.ts): what it asked the worker to continue (the entry cache's generation, the file's
- * identity, or nothing) and what came back (`first` records not sent, the worker's `base` and `index`); an
+ * identity, or nothing) and what came back (`first` records not sent, the worker's `base` and `index`, the state's
+ * generation); a `meta` is one worker read that sends no entries (session.ts: a repair check, a meta read) — from
+ * which state it continued and from where it parsed; an
  * `open` is one snapshot open it answered (entry-loaders.ts): `reused` entries kept from before, the rest
  * decoded on the main thread — where a later turn's open decodes the whole file, these say why. Lines are buffered and
  * written once a second and at exit, so tracing adds no synchronous write per call.
