@@ -73,12 +73,11 @@ export function keptEntriesFor(
   { lazy = false, decoded }: { lazy?: boolean; decoded?: BuiltAhead } = {},
 ): KeptEntries | string {
   const meta = session.meta;
-  const f = meta.file;
-  if (!f || !meta.generation) return "no file identity";
+  if (!meta.file || !meta.generation) return "no file identity";
   const total = session.firstRecord + session.recordCount;
   const kept = getCachedEntries(path);
   const sameRead = !!kept && kept.generation === meta.generation;
-  const identity: FileIdentity = { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
+  const identity = readIdentity(meta);
   const sameFile = !!kept && kept.entries.length === total && sameIdentity(kept.identity, identity);
   // The same read served twice (an open that loads twice): the cache already holds its result.
   if (sameRead && sameFile) return cachedFileWith(kept, { reused: meta.base });
@@ -122,6 +121,12 @@ export function keptEntriesFor(
   return cachedFileWith(file, { reused: base });
 }
 
+/** The file a worker read saw (its fstat; `meta.file` set), as the entry cache keeps identities: the size is what it read. */
+function readIdentity(meta: OpenClawSession["meta"]): FileIdentity {
+  const f = meta.file!;
+  return { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
+}
+
 /** The cache of `path` from now on `kept` with `generation`: its entries are that worker read's records, every one. */
 function adopt(path: string, kept: CachedFile, generation: string): CachedFile {
   const adopted = cachedFileWith(kept, { generation });
@@ -141,11 +146,9 @@ function adopt(path: string, kept: CachedFile, generation: string): CachedFile {
  */
 export function adoptGrantedRead(path: string, session: OpenClawSession): boolean {
   const meta = session.meta;
-  const f = meta.file;
   const kept = getCachedEntries(path);
-  if (!f || !meta.generation || !kept || kept.generation || session.recordCount !== 0 || meta.base !== session.firstRecord) return false;
-  const identity: FileIdentity = { dev: f.dev, ino: f.ino, size: meta.bytes, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
-  if (kept.entries.length !== meta.base || meta.base === 0 || !sameIdentity(kept.identity, identity) || !isCacheableHeader(kept.entries[0])) return false;
+  if (!meta.file || !meta.generation || !kept || kept.generation || session.recordCount !== 0 || meta.base !== session.firstRecord) return false;
+  if (kept.entries.length !== meta.base || meta.base === 0 || !sameIdentity(kept.identity, readIdentity(meta)) || !isCacheableHeader(kept.entries[0])) return false;
   adopt(path, kept, meta.generation);
   return true;
 }
